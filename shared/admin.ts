@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/** Events of the admin-only `/admin` namespace. */
+export const adminEventSchemas = {
+  'admin:online': z.strictObject({ q: z.string().trim().max(100).default(''), limit: z.number().int().min(1).max(200).default(50) }),
+} as const;
+
+export interface AdminEventResults {
+  'admin:online': { users: { id: string; displayName: string; role: string; status: string }[] };
+}
+
+/** Pushed to admin sockets at most once a second. */
+export interface AdminSnapshot {
+  at: string;
+  node: string;
+  onlineUsers: number;
+  socketsPerNode: Record<string, number>;
+  messagesPerSecond: number;
+  /** Users waiting in the random-match queue, per mode. */
+  matchQueue: Record<string, number>;
+  /** Filled in when metered calls arrive. */
+  activeCalls: null;
+}

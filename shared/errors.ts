@@ -1,0 +1,60 @@
+/**
+ * The one error contract. Every failure a client can see carries one of these
+ * stable codes: in the REST body `{ error: { code, message } }`, in a socket
+ * ack `{ ok: false, error: { code, message } }` and in a handshake
+ * `connect_error` as `err.data.code`. The HTTP status lives next to the code
+ * so that every transport maps it the same way.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  WEAK_PASSWORD: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_TOKEN: 401,
+  TOKEN_EXPIRED: 401,
+  TOKEN_REUSED: 401,
+  SESSION_REVOKED: 401,
+  INVALID_CREDENTIALS: 401,
+  IDEMPOTENCY_KEY_REQUIRED: 400,
+  INVALID_SIGNATURE: 400,
+  HOLD_AMOUNT_EXCEEDED: 400,
+  PROVIDER_UNAVAILABLE: 400,
+  INSUFFICIENT_CREDITS: 402,
+  FORBIDDEN: 403,
+  AGE_RESTRICTED: 403,
+  BLOCKED: 403,
+  ACCOUNT_SUSPENDED: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_EVENT: 404,
+  HOLD_NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  HOLD_NOT_PENDING: 409,
+  CONVERSATION_CLOSED: 409,
+  BUSY: 409,
+  CALL_NOT_RINGING: 409,
+  CALL_NOT_ACTIVE: 409,
+  HOLD_EXPIRED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  PROVIDER_ERROR: 502,
+  NOT_READY: 503,
+  SHUTTING_DOWN: 503,
+  SFU_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  /** Field-level problems for VALIDATION_FAILED; seconds to wait for RATE_LIMITED. */
+  details?: unknown;
+  retryAfterSeconds?: number;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_STATUS, value);
+}

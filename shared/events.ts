@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import type { ErrorBody } from './errors.js';
+import type { PublicUser } from './auth.js';
+import { chatPointer, chatSend, chatSync, chatTyping, presenceSet, type MessageView, type PresenceView } from './chat.js';
+import { matchJoin, matchLeave, matchNext, type MatchEndReason, type MatchFound } from './match.js';
+import { callInvite, callRef, type CallEndReason, type CallMedia, type CallView } from './calls.js';
+
+/**
+ * Socket.IO contract. Client events are `domain:verb`, each with a zod schema
+ * and a result type; every one is answered through the acknowledgement with
+ * `{ ok: true, ...result }` or `{ ok: false, error }`. Server pushes are
+ * `domain:event`.
+ */
+export const clientEventSchemas = {
+  'system:ping': z.strictObject({ sentAt: z.number().int().nonnegative().optional() }),
+  'chat:send': chatSend,
+  'chat:delivered': chatPointer,
+  'chat:read': chatPointer,
+  'chat:typing': chatTyping,
+  'chat:sync': chatSync,
+  'presence:set': presenceSet,
+  'match:join': matchJoin,
+  'match:next': matchNext,
+  'match:leave': matchLeave,
+  'call:invite': callInvite,
+  'call:accept': callRef,
+  'call:decline': callRef,
+  'call:cancel': callRef,
+  'call:hangup': callRef,
+  'call:takeover': callRef,
+} as const;
+
+export type ClientEventName = keyof typeof clientEventSchemas;
+export type ClientEventPayload<E extends ClientEventName> = z.input<(typeof clientEventSchemas)[E]>;
+
+export interface ClientEventResults {
+  'system:ping': { nodeId: string; serverTime: number; sentAt?: number };
+  /** Sent after the commit; a retry with the same clientId returns the same message (`replayed`). */
+  'chat:send': { message: MessageView; replayed: boolean };
+  'chat:delivered': { upToSeq: number };
+  'chat:read': { upToSeq: number; unread: number };
+  'chat:typing': { throttled: boolean };
+  /** Messages in the caller's conversations from `since` on (with a small look-back; dedupe by id). */
+  'chat:sync': { messages: MessageView[]; hasMore: boolean; next: string | null };
+  'presence:set': { status: 'online' | 'away' | 'offline' };
+  /** Queued (match:found follows), or already in a session from another device. */
+  'match:join': { state: 'queued' | 'in_session'; sessionId?: string };
+  'match:next': { state: 'queued' | 'in_session'; sessionId?: string };
+  'match:leave': { left: boolean };
+  'call:invite': { call: CallView };
+  /** The accepting device gets its media credentials in the ack. */
+  'call:accept': { call: CallView; media: CallMedia };
+  'call:decline': { call: CallView };
+  'call:cancel': { call: CallView };
+  'call:hangup': { call: CallView };
+  /** Another of the user's devices takes the call over (the others are told). */
+  'call:takeover': { call: CallView; media: CallMedia };
+}
+
+export type AckOk<T> = { ok: true } & T;
+export type AckError = { ok: false; error: ErrorBody };
+export type AckResponse<T> = AckOk<T> | AckError;
+
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (
+    payload: ClientEventPayload<E>,
+    ack: (response: AckResponse<ClientEventResults[E]>) => void,
+  ) => void;
+};
+
+export interface ServerToClientEvents {
+  /** The user's own profile changed (from any of their devices, on any node). */
+  'me:updated': (payload: { user: PublicUser }) => void;
+  /** A new message, to every device of the recipient and the sender's other devices. */
+  'chat:message': (payload: MessageView) => void;
+  /** The peer's devices confirmed receipt / read up to a sequence number. */
+  'chat:delivered': (payload: { conversationId: string; userId: string; upToSeq: number }) => void;
+  'chat:read': (payload: { conversationId: string; userId: string; upToSeq: number }) => void;
+  /** Volatile; the indicator ends by itself after `expiresInMs` unless renewed. */
+  'chat:typing': (payload: { conversationId: string; userId: string; typing: boolean; expiresInMs: number }) => void;
+  /** Presence changes of people the user has a conversation with, batched (at most about one a second). */
+  'presence:update': (payload: { updates: PresenceView[] }) => void;
+  /** A random match: the peer's public summary and the session's conversation. */
+  'match:found': (payload: MatchFound) => void;
+  /** The peer skipped, left or disconnected; the session's conversation is closed. */
+  'match:ended': (payload: { sessionId: string; reason: MatchEndReason }) => void;
+  /** An incoming call, on every device of the callee. */
+  'call:ringing': (payload: { call: CallView; from: { userId: string; displayName: string } }) => void;
+  /** The callee accepted: the caller's media credentials (the callee's come in its ack). */
+  'call:accepted': (payload: { call: CallView; media: CallMedia }) => void;
+  /** The call was answered or taken over on another of this user's devices. */
+  'call:elsewhere': (payload: { callId: string }) => void;
+  'call:ended': (payload: { call: CallView; reason: CallEndReason }) => void;
+  /** A like became mutual: a match, with its conversation. */
+  'match:mutual': (payload: { userId: string; conversationId: string }) => void;
+  /** The user's wallet changed (a purchase, a spend, a hold, a refund); sent after the commit. */
+  'wallet:updated': (payload: WalletBalance) => void;
+  /** This session was logged out or revoked; the socket is closed right after. */
+  'auth:revoked': (payload: { reason: 'logout' | 'token_reused' | 'admin' }) => void;
+  /** This node is going away; the client should reconnect (nginx sends it elsewhere). */
+  'system:shutdown': (payload: { nodeId: string; reconnect: true }) => void;
+  /** An event that could not be acknowledged (sent without an ack callback) failed. */
+  'system:error': (payload: { event: string; error: ErrorBody }) => void;
+}
+
+export interface WalletBalance {
+  /** Credits that can be spent now: posted minus held. */
+  available: number;
+  /** Credits reserved by holds (e.g. a call in progress). */
+  held: number;
+  /** Credits owed after a refund or chargeback of credits already spent; purchases settle it first. */
+  debt: number;
+}
+
+export type InterServerEvents = Record<string, never>;
+
+export interface SocketData {
+  userId: string;
+  sessionId: string;
+  role: 'fan' | 'creator' | 'admin';
+  tokenExpiresAt: number;
+}
+
+export const rooms = {
+  user: (userId: string) => `user:${userId}`,
+  session: (sessionId: string) => `session:${sessionId}`,
+};

@@ -1,0 +1,49 @@
+/**
+ * Background jobs: names and payloads. The same handlers run under BullMQ
+ * (cluster, `workers/`) and under the in-process runner (embedded). Job ids
+ * are deterministic so a retried enqueue never runs the work twice.
+ */
+export interface JobPayloads {
+  'audit.record': {
+    /** Unique cause of the entry; also the job id and the table's unique key. */
+    key: string;
+    actorId: string | null;
+    action:
+      | 'auth.signup'
+      | 'auth.login'
+      | 'auth.login_failed'
+      | 'auth.logout'
+      | 'auth.token_reused'
+      | 'admin.created'
+      | 'admin.adjustment'
+      | 'admin.dead_letter_retry'
+      | 'payments.checkout';
+    ip: string | null;
+    at: string;
+    meta?: Record<string, unknown>;
+  };
+  /** Voids holds past their expiry (scheduled). */
+  'ledger.expire-holds': Record<string, never>;
+  /** Processes one stored provider webhook event (job id `pay:<provider>:<eventId>`). */
+  'payments.process-event': { provider: 'stripe' | 'razorpay' | 'sandbox'; eventId: string };
+  /** Compares payments, the providers' records and the ledger (scheduled, or run by an admin). */
+  'payments.reconcile': { sinceHours?: number };
+  /** Ends a call still ringing after CALL_RING_SECONDS (job id `call:<id>:ring`). */
+  'calls.ring-timeout': { callId: string };
+  /** Posts minute n of a call and holds minute n+1, or ends it (job id `call:<id>:tick:<n>`). */
+  'calls.tick': { callId: string; minute: number };
+  /** Walks the hash chains and re-adds every balance (scheduled); records the result. */
+  'ledger.verify': Record<string, never>;
+}
+
+export type JobName = keyof JobPayloads;
+
+export const JOB_NAMES = [
+  'audit.record',
+  'ledger.expire-holds',
+  'ledger.verify',
+  'payments.process-event',
+  'payments.reconcile',
+  'calls.ring-timeout',
+  'calls.tick',
+] as const satisfies readonly JobName[];

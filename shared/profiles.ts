@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+export const GENDERS = ['woman', 'man', 'nonbinary', 'other'] as const;
+export const IMPORTANCE = [0, 1, 10, 50, 250] as const;
+
+const tag = z.string().trim().toLowerCase().regex(/^[\p{L}\p{N} _-]{1,30}$/u, 'letters, digits, spaces, - and _ only');
+
+export const profileBody = z
+  .strictObject({
+    bio: z.string().max(2000).optional(),
+    gender: z.enum(GENDERS).nullable().optional(),
+    interests: z.array(tag).max(20).optional(),
+    languages: z.array(z.string().regex(/^[a-z]{2}$/)).max(10).optional(),
+    /** Exact coordinates are accepted and rounded to about 1 km before they are stored; never shown to others. */
+    location: z.strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }).nullable().optional(),
+  });
+
+export const preferencesBody = z
+  .strictObject({
+    seeksGenders: z.array(z.enum(GENDERS)).max(4).optional(),
+    ageMin: z.number().int().min(18).max(120).optional(),
+    ageMax: z.number().int().min(18).max(120).optional(),
+    maxDistanceKm: z.number().int().min(1).max(20_000).nullable().optional(),
+  })
+  .refine((p) => p.ageMin === undefined || p.ageMax === undefined || p.ageMin <= p.ageMax, 'ageMin must not exceed ageMax');
+
+export const answerBody = z.strictObject({
+  answer: z.number().int().min(0).max(5),
+  accepted: z.array(z.number().int().min(0).max(5)).min(1).max(6),
+  importance: z.union(IMPORTANCE.map((n) => z.literal(n)) as unknown as [z.ZodLiteral<0>, z.ZodLiteral<1>, z.ZodLiteral<10>, z.ZodLiteral<50>, z.ZodLiteral<250>]),
+});
+
+export const discoverQuery = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+
+/** What anyone may see of a user. No email, no birthdate, no location. */
+export interface PublicProfile {
+  userId: string;
+  displayName: string;
+  role: string;
+  age: number;
+  gender: string | null;
+  bio: string;
+  interests: string[];
+  languages: string[];
+}
