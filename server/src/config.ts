@@ -1,0 +1,281 @@
+import { z } from 'zod';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { creditPack, type CreditPack } from '../../shared/payments.js';
+
+/**
+ * Every setting Pairly reads from the environment, parsed once at start-up.
+ * A bad value stops the process with the full list of problems. Defaults are
+ * documented here and in the README; nothing else reads process.env.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const envSchema = z
+  .object({
+    /** HTTP + Socket.IO port. */
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    /** PostgreSQL URL. Unset: embedded PGlite under PAIRLY_DATA_DIR. */
+    DATABASE_URL: z.url().optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** Redis URL. Unset: in-memory adapter, limiter, revocation and job runner. */
+    REDIS_URL: z.url().optional(),
+    /** Prefix of every Redis key and channel, so several deployments (or test files) share one Redis. */
+    REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_.:-]{1,40}$/).default('pairly:'),
+    PAIRLY_DATA_DIR: z.string().default('./data'),
+    /** HS256 secret (at least 32 characters). Embedded mode generates one in PAIRLY_DATA_DIR. */
+    JWT_SECRET: z.string().min(32).optional(),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+    REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    NODE_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Origins allowed by CORS and by Socket.IO, comma separated. Default: PUBLIC_URL. */
+    CORS_ORIGINS: csv.optional(),
+    PUBLIC_URL: z.url().optional(),
+    /** Express "trust proxy" setting: which proxies' X-Forwarded-For to believe. */
+    TRUST_PROXY: z.string().default('loopback'),
+    /** Largest JSON body accepted by REST, in bytes. */
+    HTTP_BODY_LIMIT: z.coerce.number().int().min(1024).max(10_000_000).default(100_000),
+    /** Largest Socket.IO message accepted, in bytes. */
+    SOCKET_MAX_PAYLOAD: z.coerce.number().int().min(1024).max(10_000_000).default(64_000),
+    /** Events one socket may send per second before RATE_LIMITED (burst allowance = 2x). */
+    SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
+    LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
+    LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** Run job handlers in this process. Always on without Redis; with Redis the `workers/` process runs them. */
+    RUN_WORKERS: bool.optional(),
+    /** Attempts of every background job, and the first retry delay (doubling each time). */
+    JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+    JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
+    /** Seconds a SIGTERM waits for in-flight work before closing anyway. */
+    SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(120).default(10),
+    ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).default(19_456),
+    /** Platform fee on every spend, in basis points (2000 = 20%). */
+    PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(2000),
+    /** Shards of the platform revenue/escrow accounts and of the transfer hash chain. */
+    LEDGER_SHARDS: z.coerce.number().int().min(1).max(256).default(16),
+    /** How often expired holds are voided and the ledger verified, in seconds. */
+    HOLD_SWEEP_SECONDS: z.coerce.number().int().min(1).default(30),
+    LEDGER_VERIFY_SECONDS: z.coerce.number().int().min(10).default(3600),
+    /** A user's sockets on a node that stops heartbeating go offline after this many seconds. */
+    PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
+    /** A typing indicator ends by itself after this long unless renewed. */
+    TYPING_TTL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+    /** Messages one user may send per 10 seconds, over all conversations and nodes. */
+    CHAT_MESSAGES_PER_10S: z.coerce.number().int().min(1).default(30),
+    /** Messages one user may send into one conversation per 5 seconds (flood protection). */
+    CHAT_FLOOD_PER_5S: z.coerce.number().int().min(1).default(10),
+    /** Random match: how long someone with interests waits for a shared one before anyone will do. */
+    MATCH_FALLBACK_MS: z.coerce.number().int().min(0).default(5000),
+    /** Random match: two people who just parted are not paired again for this long. */
+    MATCH_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(60),
+    MATCH_SKIPS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    /** How often each node runs a pairing pass. */
+    MATCH_PAIR_INTERVAL_MS: z.coerce.number().int().min(20).default(300),
+    /** Length of a billed call minute, in seconds (60; tests shorten it). */
+    CALL_MINUTE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+    CALL_RING_SECONDS: z.coerce.number().min(1).max(600).default(30),
+    /** A minute in progress at hang-up is billed only if it ran at least this long. */
+    CALL_GRACE_SECONDS: z.coerce.number().min(0).max(59).default(3),
+    /** JSON array of the Janus pool: [{"id","apiUrl","clientUrl","adminSecret"}]. Unset: calls and video matches are off. */
+    SFU_JANUS_INSTANCES: z.string().optional(),
+    /** HMAC key for SFU room ids, secrets and tokens (>= 32 characters, the same on every node). Default: derived from JWT_SECRET. */
+    SFU_SECRET: z.string().min(32).optional(),
+    /** TURN servers for calls (comma separated `turn:` URLs) and coturn's static-auth-secret; unset: no TURN. */
+    TURN_URLS: csv.optional(),
+    TURN_SECRET: z.string().min(16).optional(),
+    TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+    /** JSON array of credit packs `[{id, credits, prices: {usd: 499, ...}}]`; a default catalogue otherwise. */
+    CREDIT_PACKS: z.string().optional(),
+    STRIPE_SECRET_KEY: z.string().min(8).optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().min(8).optional(),
+    /** Stripe API base URL; set only to point the SDK at a stand-in. */
+    STRIPE_API_BASE: z.url().optional(),
+    RAZORPAY_KEY_ID: z.string().min(4).optional(),
+    RAZORPAY_KEY_SECRET: z.string().min(8).optional(),
+    RAZORPAY_WEBHOOK_SECRET: z.string().min(8).optional(),
+    RAZORPAY_API_BASE: z.url().optional(),
+    /** The local sandbox provider (checkouts completed by a local call). Default: on in embedded mode only. */
+    PAYMENTS_SANDBOX: bool.optional(),
+    RECONCILE_SECONDS: z.coerce.number().int().min(10).default(3600),
+  });
+
+export interface Config {
+  mode: 'embedded' | 'cluster';
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  databasePoolSize: number;
+  redisUrl?: string;
+  redisPrefix: string;
+  dataDir: string;
+  /** Undefined only in embedded mode before the data dir supplies one. */
+  jwtSecret?: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  nodeId: string;
+  logLevel: string;
+  corsOrigins: string[];
+  publicUrl: string;
+  trustProxy: string;
+  httpBodyLimit: number;
+  socketMaxPayload: number;
+  socketEventsPerSecond: number;
+  login: { maxFailuresPerEmail: number; maxFailuresPerIp: number; windowSeconds: number };
+  runWorkers: boolean;
+  jobRetry: { attempts: number; backoffMs: number };
+  shutdownGraceSeconds: number;
+  argon2MemoryKib: number;
+  ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
+  chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number };
+  match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
+  calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
+  sfu: { instances: { id: string; apiUrl: string; clientUrl: string; adminSecret: string }[]; secret?: string };
+  payments: {
+    packs: CreditPack[];
+    stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
+    razorpay?: { keyId: string; keySecret: string; webhookSecret: string; apiBase?: string };
+    sandbox: boolean;
+    reconcileSeconds: number;
+  };
+}
+
+export const DEFAULT_CREDIT_PACKS: CreditPack[] = [
+  { id: 'starter', credits: 100, prices: { usd: 499, eur: 499, inr: 39_900 } },
+  { id: 'popular', credits: 550, prices: { usd: 1999, eur: 1999, inr: 159_900 } },
+  { id: 'whale', credits: 1200, prices: { usd: 3999, eur: 3999, inr: 319_900 } },
+];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as they do in shells and compose files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  // Checked by hand so it is reported together with the schema's problems, not after they are fixed.
+  if (cleaned.DATABASE_URL && !cleaned.JWT_SECRET) {
+    problems.push('JWT_SECRET: required when DATABASE_URL is set (cluster mode): every node must share it');
+  }
+  const packs = parsePacks(cleaned.CREDIT_PACKS, problems);
+  const sfuInstances = parseSfu(cleaned.SFU_JANUS_INSTANCES, problems);
+  if (Boolean(cleaned.TURN_URLS) !== Boolean(cleaned.TURN_SECRET)) problems.push('TURN: set both TURN_URLS and TURN_SECRET, or neither');
+  for (const [name, keys] of [
+    ['Stripe', ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']],
+    ['Razorpay', ['RAZORPAY_KEY_ID', 'RAZORPAY_KEY_SECRET', 'RAZORPAY_WEBHOOK_SECRET']],
+  ] as const) {
+    const set = keys.filter((k) => cleaned[k]);
+    if (set.length > 0 && set.length < keys.length) problems.push(`${name}: set all of ${keys.join(', ')} or none`);
+  }
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
+  const e = parsed.data;
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  return {
+    mode: e.DATABASE_URL && e.REDIS_URL ? 'cluster' : 'embedded',
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    dataDir: resolve(e.PAIRLY_DATA_DIR),
+    jwtSecret: e.JWT_SECRET,
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+    nodeId: e.NODE_ID ?? `${hostname()}-${e.PORT}`,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: e.CORS_ORIGINS ?? [new URL(publicUrl).origin],
+    publicUrl,
+    trustProxy: e.TRUST_PROXY,
+    httpBodyLimit: e.HTTP_BODY_LIMIT,
+    socketMaxPayload: e.SOCKET_MAX_PAYLOAD,
+    socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
+    login: {
+      maxFailuresPerEmail: e.LOGIN_MAX_FAILURES_PER_EMAIL,
+      maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+    // Without Redis there is no BullMQ, so the handlers must run here.
+    runWorkers: e.REDIS_URL ? (e.RUN_WORKERS ?? false) : true,
+    jobRetry: { attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    argon2MemoryKib: e.ARGON2_MEMORY_KIB,
+    chat: {
+      presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+      typingTtlMs: e.TYPING_TTL_MS,
+      messagesPer10s: e.CHAT_MESSAGES_PER_10S,
+      floodPer5s: e.CHAT_FLOOD_PER_5S,
+    },
+    calls: {
+      minuteSeconds: e.CALL_MINUTE_SECONDS,
+      ringSeconds: e.CALL_RING_SECONDS,
+      graceSeconds: e.CALL_GRACE_SECONDS,
+      turn: e.TURN_URLS?.length && e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS } : undefined,
+    },
+    sfu: { instances: sfuInstances, secret: e.SFU_SECRET },
+    match: {
+      fallbackMs: e.MATCH_FALLBACK_MS,
+      cooldownMs: e.MATCH_COOLDOWN_SECONDS * 1000,
+      skipsPerMinute: e.MATCH_SKIPS_PER_MINUTE,
+      pairIntervalMs: e.MATCH_PAIR_INTERVAL_MS,
+    },
+    payments: {
+      packs,
+      stripe:
+        e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
+          ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBase: e.STRIPE_API_BASE }
+          : undefined,
+      razorpay:
+        e.RAZORPAY_KEY_ID && e.RAZORPAY_KEY_SECRET && e.RAZORPAY_WEBHOOK_SECRET
+          ? { keyId: e.RAZORPAY_KEY_ID, keySecret: e.RAZORPAY_KEY_SECRET, webhookSecret: e.RAZORPAY_WEBHOOK_SECRET, apiBase: e.RAZORPAY_API_BASE }
+          : undefined,
+      sandbox: e.PAYMENTS_SANDBOX ?? !e.DATABASE_URL,
+      reconcileSeconds: e.RECONCILE_SECONDS,
+    },
+    ledger: {
+      feeBps: e.PLATFORM_FEE_BPS,
+      shards: e.LEDGER_SHARDS,
+      holdSweepSeconds: e.HOLD_SWEEP_SECONDS,
+      verifySeconds: e.LEDGER_VERIFY_SECONDS,
+    },
+  };
+}
+
+function parsePacks(raw: string | undefined, problems: string[]): CreditPack[] {
+  if (!raw) return DEFAULT_CREDIT_PACKS;
+  try {
+    const packs = creditPack.array().min(1).parse(JSON.parse(raw));
+    if (new Set(packs.map((p) => p.id)).size !== packs.length) throw new Error('pack ids must be unique');
+    return packs;
+  } catch (err) {
+    problems.push(`CREDIT_PACKS: ${err instanceof Error ? err.message.split('\n')[0] : 'invalid'}`);
+    return [];
+  }
+}
+
+const sfuInstance = z.strictObject({ id: z.string().min(1).max(64), apiUrl: z.url(), clientUrl: z.url(), adminSecret: z.string().min(1) });
+
+function parseSfu(raw: string | undefined, problems: string[]): Config['sfu']['instances'] {
+  if (!raw) return [];
+  try {
+    return sfuInstance.array().min(1).parse(JSON.parse(raw));
+  } catch (err) {
+    problems.push(`SFU_JANUS_INSTANCES: ${err instanceof Error ? err.message.split('\n')[0] : 'invalid'}`);
+    return [];
+  }
+}

@@ -1,0 +1,38 @@
+import { PGlite, types } from '@electric-sql/pglite';
+import { cube } from '@electric-sql/pglite/contrib/cube';
+import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
+import { mkdirSync } from 'node:fs';
+import type { Database, Queryable, QueryResult } from './database.js';
+import { parseInt8 } from './database.js';
+
+/**
+ * Embedded PostgreSQL (WebAssembly) on disk. One connection: transactions run
+ * one after another, so concurrency behaviour is tested on real PostgreSQL.
+ */
+export async function createPgliteDatabase(opts: { dir: string }): Promise<Database> {
+  mkdirSync(opts.dir, { recursive: true });
+  const db = await PGlite.create(opts.dir, {
+    parsers: { [types.INT8]: (v: string) => parseInt8(v) },
+    // Contrib extensions load only when given here; the migrations CREATE EXTENSION them (distance search).
+    extensions: { cube, earthdistance },
+  });
+
+  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
+    async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+      const res = await q.query<T>(sql, params);
+      return { rows: res.rows, rowCount: res.rows.length || (res.affectedRows ?? 0) };
+    },
+    async exec(sql: string) {
+      await q.exec(sql);
+    },
+  });
+
+  return {
+    driver: 'pglite',
+    ...wrap(db),
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    async close() {
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import type { Metrics } from '../metrics.js';
+
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<void>;
+}
+
+/** Liveness, readiness (every dependency answers) and Prometheus metrics. */
+export function healthRoutes(opts: {
+  nodeId: string;
+  metrics: Metrics;
+  checks: ReadinessCheck[];
+  isShuttingDown: () => boolean;
+}): Router {
+  const r = Router();
+  r.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', node: opts.nodeId });
+  });
+  r.get('/readyz', async (_req, res) => {
+    const results: Record<string, string> = {};
+    await Promise.all(
+      opts.checks.map(async (c) => {
+        try {
+          await withTimeout(c.check(), 2000);
+          results[c.name] = 'ok';
+        } catch (err) {
+          results[c.name] = err instanceof Error ? err.message : 'failed';
+        }
+      }),
+    );
+    const ready = !opts.isShuttingDown() && Object.values(results).every((v) => v === 'ok');
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : opts.isShuttingDown() ? 'shutting_down' : 'not_ready',
+      node: opts.nodeId,
+      checks: results,
+    });
+  });
+  r.get('/metrics', async (_req, res) => {
+    res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
+  });
+  return r;
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { AuthResult, LoginBody, SignupBody } from '../../../../shared/auth.js';
+import { AppError } from '../../errors.js';
+import { retryAfterSeconds } from '../../ratelimit.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { toPublicUser, type UserRow, type UsersStore } from '../users/users.store.js';
+import type { AuthStore } from './auth.store.js';
+import { assertStrongPassword, type PasswordHasher } from './passwords.js';
+import type { SessionRevocations } from './revocations.js';
+import { hashRefreshToken, newRefreshToken, type AccessTokens, type Principal } from './tokens.js';
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuthServiceDeps {
+  users: UsersStore;
+  store: AuthStore;
+  tokens: AccessTokens;
+  passwords: PasswordHasher;
+  revocations: SessionRevocations;
+  /** Consecutive login failures, per email and per IP. */
+  loginFailures: { byEmail: RateLimiterAbstract; byIp: RateLimiterAbstract };
+  audit: AuditService;
+  realtime: Realtime;
+  refreshTtlDays: number;
+  now?: () => Date;
+}
+
+export const MINIMUM_AGE = 18;
+
+export function ageOn(birthdate: string, today: Date): number {
+  const [y, m, d] = birthdate.split('-').map(Number) as [number, number, number];
+  let age = today.getUTCFullYear() - y;
+  const beforeBirthday = today.getUTCMonth() + 1 < m || (today.getUTCMonth() + 1 === m && today.getUTCDate() < d);
+  if (beforeBirthday) age--;
+  return age;
+}
+
+export class AuthService {
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly d: AuthServiceDeps) {}
+
+  private now(): Date {
+    return this.d.now?.() ?? new Date();
+  }
+
+  async signup(body: SignupBody, client: ClientInfo): Promise<AuthResult> {
+    const age = ageOn(body.birthdate, this.now());
+    if (age < 0 || age > 120) throw new AppError('VALIDATION_FAILED', 'birthdate is not plausible');
+    if (age < MINIMUM_AGE) throw new AppError('AGE_RESTRICTED', `Pairly is for people aged ${MINIMUM_AGE} and over`);
+    assertStrongPassword(body.password, body.email);
+
+    const row = await this.d.users.insert({
+      email: body.email,
+      passwordHash: await this.d.passwords.hash(body.password),
+      displayName: body.displayName,
+      birthdate: body.birthdate,
+      role: body.role,
+    });
+    if (!row) throw new AppError('EMAIL_TAKEN', 'an account with this email already exists');
+
+    const { result } = await this.openSession(row, client);
+    this.d.audit.record({ key: `signup:${row.id}`, actorId: row.id, action: 'auth.signup', ip: client.ip });
+    return result;
+  }
+
+  async login(body: LoginBody, client: ClientInfo): Promise<AuthResult> {
+    const { byEmail, byIp } = this.d.loginFailures;
+    const ipKey = client.ip ?? 'unknown';
+    const [emailState, ipState] = await Promise.all([byEmail.get(body.email), byIp.get(ipKey)]);
+    for (const [state, limiter] of [
+      [emailState, byEmail],
+      [ipState, byIp],
+    ] as const) {
+      if (state && state.consumedPoints >= limiter.points) {
+        throw new AppError('RATE_LIMITED', 'too many failed logins; try again later', {
+          retryAfterSeconds: retryAfterSeconds(state),
+        });
+      }
+    }
+
+    const row = await this.d.users.findByEmail(body.email);
+    // Verify against a dummy hash for unknown emails so timing does not reveal which emails exist.
+    const ok = await this.d.passwords.verify(row?.password_hash ?? (await this.getDummyHash()), body.password);
+    if (!row || !ok) {
+      await Promise.all([byEmail.penalty(body.email), byIp.penalty(ipKey)]);
+      this.d.audit.record({
+        key: `login_failed:${randomBytes(12).toString('hex')}`,
+        actorId: row?.id ?? null,
+        action: 'auth.login_failed',
+        ip: client.ip,
+      });
+      throw new AppError('INVALID_CREDENTIALS', 'email or password is wrong');
+    }
+    if (row.status === 'suspended') throw new AppError('ACCOUNT_SUSPENDED', 'this account is suspended');
+
+    await byEmail.delete(body.email);
+    const { result, sessionId } = await this.openSession(row, client);
+    this.d.audit.record({
+      key: `login:${sessionId}`,
+      actorId: row.id,
+      action: 'auth.login',
+      ip: client.ip,
+    });
+    return result;
+  }
+
+  async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
+    const oldHash = hashRefreshToken(refreshToken);
+    const next = newRefreshToken();
+    const rotated = await this.d.store.rotateRefreshToken(oldHash, next.hash, this.d.refreshTtlDays);
+    if (!rotated) throw await this.refreshFailure(oldHash, client);
+
+    const row = await this.d.users.findById(rotated.user_id);
+    if (!row) throw new AppError('INVALID_TOKEN', 'the refresh token is not valid');
+    if (row.status === 'suspended') throw new AppError('ACCOUNT_SUSPENDED', 'this account is suspended');
+    return {
+      user: toPublicUser(row),
+      accessToken: this.d.tokens.issue({ userId: row.id, sessionId: rotated.session_id, role: row.role }),
+      refreshToken: next.token,
+      expiresIn: this.d.tokens.ttlSeconds,
+    };
+  }
+
+  async logout(principal: Principal, client: ClientInfo): Promise<void> {
+    await this.revokeSession(principal.sessionId, 'logout');
+    this.d.audit.record({
+      key: `logout:${principal.sessionId}`,
+      actorId: principal.userId,
+      action: 'auth.logout',
+      ip: client.ip,
+    });
+  }
+
+  /** Checks a bearer token: signature, claims, expiry, and that its session was not revoked. */
+  async authenticate(token: unknown): Promise<Principal> {
+    const principal = this.d.tokens.verify(token);
+    if (await this.d.revocations.isRevoked(principal.sessionId)) {
+      throw new AppError('SESSION_REVOKED', 'this session has been logged out');
+    }
+    return principal;
+  }
+
+  /** Re-seeds the revocation cache from PostgreSQL (after a Redis flush or an embedded restart). */
+  async seedRevocations(): Promise<number> {
+    const ids = await this.d.store.sessionsRevokedSince(this.d.tokens.ttlSeconds);
+    await Promise.all(ids.map((id) => this.d.revocations.revoke(id, this.d.tokens.ttlSeconds)));
+    return ids.length;
+  }
+
+  private async revokeSession(sessionId: string, reason: 'logout' | 'token_reused' | 'admin'): Promise<void> {
+    await this.d.store.revokeSession(sessionId, reason);
+    // Cache and sockets are updated even if the row was already revoked: they may have been missed.
+    await this.d.revocations.revoke(sessionId, this.d.tokens.ttlSeconds);
+    this.d.realtime.endSession(sessionId, reason);
+  }
+
+  private async refreshFailure(hash: string, client: ClientInfo): Promise<AppError> {
+    const state = await this.d.store.inspectRefreshToken(hash);
+    if (!state) return new AppError('INVALID_TOKEN', 'the refresh token is not valid');
+    if (state.revoked) return new AppError('SESSION_REVOKED', 'this session has been logged out');
+    if (state.used) {
+      // A used token presented again means it was stolen (or the client is broken): end the whole family.
+      await this.revokeSession(state.session_id, 'token_reused');
+      this.d.audit.record({
+        key: `token_reused:${state.session_id}`,
+        actorId: null,
+        action: 'auth.token_reused',
+        ip: client.ip,
+        meta: { sessionId: state.session_id },
+      });
+      return new AppError('TOKEN_REUSED', 'this refresh token was already used; the session is revoked');
+    }
+    return new AppError('TOKEN_EXPIRED', 'the refresh token has expired');
+  }
+
+  private async openSession(row: UserRow, client: ClientInfo): Promise<{ result: AuthResult; sessionId: string }> {
+    const refresh = newRefreshToken();
+    const sessionId = await this.d.store.createSession({
+      userId: row.id,
+      refreshHash: refresh.hash,
+      refreshTtlDays: this.d.refreshTtlDays,
+      ip: client.ip,
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
+    });
+    const result = {
+      user: toPublicUser(row),
+      accessToken: this.d.tokens.issue({ userId: row.id, sessionId, role: row.role }),
+      refreshToken: refresh.token,
+      expiresIn: this.d.tokens.ttlSeconds,
+    };
+    return { result, sessionId };
+  }
+
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= this.d.passwords.hash(randomBytes(16).toString('hex'));
+    return this.dummyHash;
+  }
+}

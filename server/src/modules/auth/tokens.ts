@@ -1,0 +1,75 @@
+import jwt from 'jsonwebtoken';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Role } from '../../../../shared/auth.js';
+import { ROLES } from '../../../../shared/auth.js';
+import { AppError } from '../../errors.js';
+
+export const JWT_ISSUER = 'pairly';
+export const JWT_AUDIENCE = 'pairly-api';
+/** The only algorithm accepted: "none" and algorithm confusion (RS256 with the secret as a key) are refused. */
+const ALGORITHM = 'HS256';
+
+export interface Principal {
+  userId: string;
+  sessionId: string;
+  role: Role;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+export class AccessTokens {
+  constructor(
+    private readonly secret: string,
+    readonly ttlSeconds: number,
+  ) {}
+
+  issue(p: { userId: string; sessionId: string; role: Role }): string {
+    return jwt.sign({ sid: p.sessionId, role: p.role }, this.secret, {
+      algorithm: ALGORITHM,
+      expiresIn: this.ttlSeconds,
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      subject: p.userId,
+      jwtid: randomUUID(),
+    });
+  }
+
+  verify(token: unknown): Principal {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
+      throw new AppError('UNAUTHENTICATED', 'an access token is required');
+    }
+    let claims: jwt.JwtPayload;
+    try {
+      const decoded = jwt.verify(token, this.secret, {
+        algorithms: [ALGORITHM],
+        issuer: JWT_ISSUER,
+        audience: JWT_AUDIENCE,
+      });
+      if (typeof decoded === 'string') throw new Error('string payload');
+      claims = decoded;
+    } catch (err) {
+      if (err instanceof jwt.TokenExpiredError) throw new AppError('TOKEN_EXPIRED', 'the access token has expired');
+      throw new AppError('INVALID_TOKEN', 'the access token is not valid');
+    }
+    const { sub, sid, role, exp } = claims;
+    if (
+      typeof sub !== 'string' ||
+      typeof sid !== 'string' ||
+      typeof exp !== 'number' ||
+      !(ROLES as readonly unknown[]).includes(role)
+    ) {
+      throw new AppError('INVALID_TOKEN', 'the access token is not valid');
+    }
+    return { userId: sub, sessionId: sid, role: role as Role, expiresAt: exp * 1000 };
+  }
+}
+
+/** Refresh tokens are opaque random strings; only their SHA-256 is stored. */
+export function newRefreshToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashRefreshToken(token) };
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

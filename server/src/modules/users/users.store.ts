@@ -1,0 +1,93 @@
+import type { Queryable } from '../../db/database.js';
+import type { PublicUser, Role } from '../../../../shared/auth.js';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  display_name: string;
+  birthdate: string;
+  role: Role;
+  status: 'active' | 'suspended';
+  message_price: number;
+  call_price_per_minute: number;
+  created_at: Date;
+}
+
+const COLUMNS = `id, email, password_hash, display_name, to_char(birthdate, 'YYYY-MM-DD') AS birthdate, role, status, message_price, call_price_per_minute, created_at`;
+
+export function toPublicUser(row: UserRow): PublicUser {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    birthdate: row.birthdate,
+    role: row.role,
+    messagePrice: row.message_price,
+    callPricePerMinute: row.call_price_per_minute,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export class UsersStore {
+  constructor(private readonly db: Queryable) {}
+
+  /** Returns undefined when the email is taken (the unique index decides, not a racy pre-check). */
+  async insert(u: {
+    email: string;
+    passwordHash: string;
+    displayName: string;
+    birthdate: string;
+    role: Role;
+  }): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(
+      `INSERT INTO users (email, password_hash, display_name, birthdate, role)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (email) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [u.email, u.passwordHash, u.displayName, u.birthdate, u.role],
+    );
+    return rows[0];
+  }
+
+  async findByEmail(email: string): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE email = $1`, [email]);
+    return rows[0];
+  }
+
+  async findById(id: string, q: Queryable = this.db): Promise<UserRow | undefined> {
+    const { rows } = await q.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  async update(id: string, patch: { displayName?: string; messagePrice?: number; callPricePerMinute?: number }): Promise<UserRow | undefined> {
+    const { rows } = await this.db.query<UserRow>(
+      `UPDATE users SET display_name = coalesce($2, display_name), message_price = coalesce($3, message_price),
+         call_price_per_minute = coalesce($4, call_price_per_minute), updated_at = now()
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, patch.displayName ?? null, patch.messagePrice ?? null, patch.callPricePerMinute ?? null],
+    );
+    return rows[0];
+  }
+
+  /** Public fields of several users (names for lists). */
+  async summaries(ids: string[]): Promise<{ id: string; display_name: string; role: string }[]> {
+    const { rows } = await this.db.query<{ id: string; display_name: string; role: string }>(
+      `SELECT id, display_name, role FROM users WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return rows;
+  }
+
+  /** Admins come only from the CLI: creates one, or promotes an existing account. */
+  async upsertAdmin(u: { email: string; passwordHash: string; displayName: string; birthdate: string }): Promise<UserRow> {
+    const { rows } = await this.db.query<UserRow>(
+      `INSERT INTO users (email, password_hash, display_name, birthdate, role)
+       VALUES ($1, $2, $3, $4, 'admin')
+       ON CONFLICT (email) DO UPDATE SET role = 'admin', password_hash = EXCLUDED.password_hash, updated_at = now()
+       RETURNING ${COLUMNS}`,
+      [u.email, u.passwordHash, u.displayName, u.birthdate],
+    );
+    return rows[0]!;
+  }
+}

@@ -1,0 +1,122 @@
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import {
+  clientEventSchemas,
+  type AckResponse,
+  type ClientEventResults,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+} from '../../../shared/events.js';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { AppError, toAppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { rateLimited } from '../ratelimit.js';
+import { parse } from '../validate.js';
+
+export type PairlySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export type Schemas = Record<string, z.ZodType>;
+
+export type EventHandler<S extends Schemas, R, E extends keyof S & keyof R & string> = (
+  socket: PairlySocket,
+  payload: z.output<S[E]>,
+) => Promise<R[E]>;
+
+/** Rejected events a socket may pile up in a minute before it is disconnected as abusive. */
+const MAX_REJECTIONS_PER_MINUTE = 200;
+
+/**
+ * The one path every client event goes through: per-socket rate limit, zod
+ * validation against the schema in shared/, the service call, the ack.
+ * Unknown events are answered with UNKNOWN_EVENT; an event sent without an
+ * ack callback that fails gets a `system:error` push. Nothing is dropped
+ * silently.
+ */
+export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = ClientEventResults> {
+  private readonly handlers = new Map<string, (socket: PairlySocket, payload: unknown) => Promise<object>>();
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+
+  constructor(
+    private readonly schemas: S,
+    private readonly deps: {
+      limiter: RateLimiterAbstract;
+      logger: Logger;
+      metrics: Metrics;
+    },
+  ) {}
+
+  on<E extends keyof S & keyof R & string>(event: E, handler: EventHandler<S, R, E>): this {
+    this.handlers.set(event, handler as (socket: PairlySocket, payload: unknown) => Promise<object>);
+    return this;
+  }
+
+  attach(socket: PairlySocket): void {
+    // Count rejections so that a flooding client is cut off instead of costing us forever.
+    // A fixed one-minute window checked on each rejection: no timer per socket.
+    let rejections = 0;
+    let windowStart = Date.now();
+    const onRejected = () => {
+      const now = Date.now();
+      if (now - windowStart > 60_000) {
+        windowStart = now;
+        rejections = 0;
+      }
+      if (++rejections > MAX_REJECTIONS_PER_MINUTE) socket.disconnect(true);
+    };
+
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      const ack = typeof args.at(-1) === 'function' ? (args.pop() as (r: AckResponse<object>) => void) : undefined;
+      const name = typeof event === 'string' ? event : String(event);
+      this.inFlight++;
+      this.dispatch(socket, name, args[0], ack, onRejected)
+        .catch((err) => this.deps.logger.error({ err, event: name }, 'event dispatch failed'))
+        .finally(() => {
+          if (--this.inFlight === 0) this.drained?.();
+        });
+    });
+  }
+
+  /** Resolves when no event is being handled (graceful shutdown). */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.drained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async dispatch(
+    socket: PairlySocket,
+    event: string,
+    payload: unknown,
+    ack: ((r: AckResponse<object>) => void) | undefined,
+    onRejected: () => void,
+  ): Promise<void> {
+    const handler = this.handlers.get(event);
+    const label = handler ? event : 'unknown';
+    let response: AckResponse<object>;
+    try {
+      await this.deps.limiter.consume(socket.id).catch((err) => {
+        throw rateLimited(err, 'too many events; slow down');
+      });
+      if (!handler) throw new AppError('UNKNOWN_EVENT', `unknown event "${event.slice(0, 64)}"`);
+      const input = parse(this.schemas[event]!, payload);
+      response = { ok: true, ...(await handler(socket, input)) };
+    } catch (err) {
+      const appErr = toAppError(err);
+      if (appErr.code === 'INTERNAL') this.deps.logger.error({ err, event: label }, 'event handler failed');
+      else onRejected();
+      response = { ok: false, error: appErr.toBody() };
+    }
+    this.deps.metrics.socketEvents.inc({ event: label, outcome: response.ok ? 'ok' : response.error.code });
+    if (ack) ack(response);
+    else if (!response.ok) socket.emit('system:error', { event: event.slice(0, 64), error: response.error });
+  }
+}

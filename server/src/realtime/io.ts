@@ -1,0 +1,111 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import {
+  rooms,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+} from '../../../shared/events.js';
+import type { Config } from '../config.js';
+import { toAppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { AuthService } from '../modules/auth/auth.service.js';
+import type { EventRouter, PairlySocket } from './event-router.js';
+import type { Realtime } from './realtime.js';
+
+export type PairlyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/**
+ * Socket.IO on the HTTP server. With Redis, the sharded adapter (Redis 7
+ * SPUBLISH/SSUBSCRIBE) joins the nodes; the caller owns the two clients.
+ * The handshake authenticates `auth.token`; each socket joins its user's and
+ * its session's rooms.
+ */
+export function createIo(opts: {
+  httpServer: HttpServer;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  auth: AuthService;
+  router: EventRouter;
+  redis?: { pub: Redis; sub: Redis };
+  /** Told of every connection and disconnection on this node (presence, typing). */
+  lifecycle?: { connected(socket: PairlySocket): void; disconnected(socket: PairlySocket): void }[];
+}): PairlyServer {
+  const { config, logger, metrics } = opts;
+  const io: PairlyServer = new Server(opts.httpServer, {
+    path: '/socket.io',
+    maxHttpBufferSize: config.socketMaxPayload,
+    cors: { origin: config.corsOrigins, credentials: true },
+    pingInterval: 20_000,
+    pingTimeout: 20_000,
+    connectTimeout: 10_000,
+    adapter: opts.redis
+      ? createShardedAdapter(opts.redis.pub, opts.redis.sub, { channelPrefix: `${config.redisPrefix}sio` })
+      : undefined,
+  });
+
+  io.use(async (socket, next) => {
+    try {
+      const principal = await opts.auth.authenticate(socket.handshake.auth?.token);
+      socket.data = {
+        userId: principal.userId,
+        sessionId: principal.sessionId,
+        role: principal.role,
+        tokenExpiresAt: principal.expiresAt,
+      };
+      next();
+    } catch (err) {
+      const appErr = toAppError(err);
+      const e = new Error(appErr.message) as Error & { data: { code: string } };
+      e.data = { code: appErr.code };
+      next(e);
+    }
+  });
+
+  io.on('connection', (socket: PairlySocket) => {
+    metrics.connectedSockets.inc();
+    void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId)]);
+    opts.router.attach(socket);
+    for (const l of opts.lifecycle ?? []) l.connected(socket);
+    socket.on('disconnect', () => {
+      metrics.connectedSockets.dec();
+      for (const l of opts.lifecycle ?? []) l.disconnected(socket);
+    });
+    socket.on('error', (err) => logger.debug({ err, socket: socket.id }, 'socket error'));
+  });
+
+  io.engine.on('connection_error', (err: { code: number; message: string }) => {
+    logger.debug({ code: err.code, message: err.message }, 'engine connection error');
+  });
+  return io;
+}
+
+/** Takes a getter because services are built before the server they push through. */
+export function realtimeOf(getIo: () => PairlyServer): Realtime {
+  return {
+    toUser(userId, event, ...args) {
+      getIo()
+        .to(rooms.user(userId))
+        .emit(event, ...args);
+    },
+    toUsers(userIds, event, payload, opts = {}) {
+      if (userIds.length === 0) return;
+      let op = getIo().to(userIds.map(rooms.user));
+      if (opts.exceptSocketId) op = op.except(opts.exceptSocketId);
+      if (opts.volatile) op = op.volatile;
+      // The event map's tuple typing cannot follow a generic event name through emit(); the payload was checked above.
+      (op.emit as (ev: string, ...a: unknown[]) => boolean)(event, payload);
+    },
+    endSession(sessionId, reason) {
+      const io = getIo();
+      io.to(rooms.session(sessionId)).emit('auth:revoked', { reason });
+      io.in(rooms.session(sessionId)).disconnectSockets(true);
+    },
+  };
+}
+

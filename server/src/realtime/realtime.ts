@@ -1,0 +1,28 @@
+import type { ServerToClientEvents } from '../../../shared/events.js';
+
+export interface PushOptions {
+  /** Leave out this socket (the device that caused the push already has the result in its ack). */
+  exceptSocketId?: string;
+  /** May be dropped when a client's buffer is full (typing indicators). */
+  volatile?: boolean;
+}
+
+/**
+ * What services may do to connected clients, without knowing Socket.IO.
+ * Every push goes to users' rooms (all their devices, on every node).
+ */
+export interface Realtime {
+  toUser<E extends keyof ServerToClientEvents>(
+    userId: string,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void;
+  toUsers<E extends keyof ServerToClientEvents>(
+    userIds: string[],
+    event: E,
+    payload: Parameters<ServerToClientEvents[E]>[0],
+    opts?: PushOptions,
+  ): void;
+  /** Tells a session's sockets why, then disconnects them, on every node. */
+  endSession(sessionId: string, reason: 'logout' | 'token_reused' | 'admin'): void;
+}
