@@ -1,0 +1,38 @@
+import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from '../infra.js';
+import { lockDataDir } from '../lockfile.js';
+import { createLogger } from '../logger.js';
+import { LedgerStore } from '../modules/ledger/ledger.store.js';
+import { verifyLedger } from '../modules/ledger/ledger.verify.js';
+
+/**
+ * `npm run ledger:verify`: walks every hash chain and re-adds every balance.
+ * Prints the findings (transfer ids, account codes) and exits 1 when the
+ * ledger does not verify. In embedded mode, stop the server first.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir, 'ledger:verify');
+  const db = await openDatabase(config, createLogger({ level: 'warn', nodeId: 'cli' }));
+  try {
+    const report = await verifyLedger(new LedgerStore(db));
+    console.log(JSON.stringify(report, null, 2));
+    if (!report.ok) {
+      for (const t of report.brokenTransfers) console.error(`transfer ${t.id} (chain ${t.shard}, seq ${t.seq}): ${t.problem}`);
+      for (const c of report.brokenChains) console.error(`chain ${c.shard}: ${c.problem}`);
+      for (const a of report.balanceMismatches) {
+        console.error(`account ${a.code} (id ${a.id}): posted ${a.posted}, transfers say ${a.expectedPosted}; held ${a.pendingDebits}, transfers say ${a.expectedPendingDebits}`);
+      }
+      if (report.totalPosted !== 0) console.error(`sum of all balances is ${report.totalPosted}, not 0`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await db.close();
+    unlock();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(2);
+});

@@ -1,0 +1,44 @@
+import { isErrorCode } from '../../../../shared/errors.js';
+import { pgError } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+
+/** Codes ledger_apply raises as its message, which clients may see. */
+const RAISED = new Set(['IDEMPOTENCY_CONFLICT', 'HOLD_NOT_FOUND', 'HOLD_NOT_PENDING', 'HOLD_EXPIRED', 'HOLD_AMOUNT_EXCEEDED']);
+
+/**
+ * Whether a failed ledger operation may simply be run again: a concurrent
+ * operation with the same key committed first (the retry then replays it),
+ * or PostgreSQL chose us as a deadlock or serialization victim.
+ */
+export function isRetryable(err: unknown): boolean {
+  const code = pgError(err)?.code;
+  return code === '23505' || code === '40P01' || code === '40001';
+}
+
+/** Maps database failures of the money path to stable error codes; anything else is rethrown as is. */
+export function toLedgerError(err: unknown): unknown {
+  const e = pgError(err);
+  if (!e) return err;
+  if (e.code === '23514' && e.constraint === 'ledger_available_nonnegative') {
+    return new AppError('INSUFFICIENT_CREDITS', 'not enough credits');
+  }
+  if (e.code === 'P0001' && RAISED.has(e.message) && isErrorCode(e.message)) {
+    return new AppError(e.message, ledgerMessage(e.message));
+  }
+  return err;
+}
+
+function ledgerMessage(code: string): string {
+  switch (code) {
+    case 'IDEMPOTENCY_CONFLICT':
+      return 'this idempotency key was already used with different parameters';
+    case 'HOLD_NOT_FOUND':
+      return 'no such hold';
+    case 'HOLD_NOT_PENDING':
+      return 'the hold was already posted or voided';
+    case 'HOLD_EXPIRED':
+      return 'the hold has expired';
+    default:
+      return 'the amount exceeds the hold';
+  }
+}

@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { principalOf, requireAuth } from '../../http/auth.middleware.js';
+import { parse } from '../../validate.js';
+import type { AuthService } from '../auth/auth.service.js';
+import type { LedgerService } from './ledger.service.js';
+import { toTransferView } from './ledger.view.js';
+
+export const pageQuery = z.strictObject({
+  cursor: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export function walletRoutes(auth: AuthService, ledger: LedgerService): Router {
+  const r = Router();
+  const authed = requireAuth(auth);
+  r.get('/', authed, async (_req, res) => {
+    res.json({ wallet: await ledger.balance(principalOf(res).userId) });
+  });
+  r.get('/transactions', authed, async (req, res) => {
+    const { cursor, limit } = parse(pageQuery, req.query);
+    const userId = principalOf(res).userId;
+    const rows = await ledger.transactions(userId, cursor ?? null, limit);
+    res.json({
+      transactions: rows.map((t) => toTransferView(t, `wallet:${userId}`)),
+      nextCursor: rows.length === limit ? rows.at(-1)!.id : null,
+    });
+  });
+  return r;
+}

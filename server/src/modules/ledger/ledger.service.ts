@@ -1,0 +1,256 @@
+import type { WalletBalance } from '../../../../shared/events.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import { accounts, shardOf, split } from './accounts.js';
+import { isRetryable, toLedgerError } from './ledger.errors.js';
+import type { AccountRow, ApplyResult, Leg, LedgerStore, TransferRow } from './ledger.store.js';
+
+export interface LedgerOptions {
+  /** Platform fee on spends, in basis points (2000 = 20%). */
+  feeBps: number;
+  /** Revenue/escrow/chain shards: how many spends can commit side by side. */
+  shards: number;
+}
+
+export interface SpendInput {
+  /** Derived from the cause (`msg:<id>`, `tip:<id>`); legs use `<key>:creator` and `<key>:fee`. */
+  key: string;
+  fromUserId: string;
+  toUserId: string;
+  amount: number;
+  kind: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface OperationResult {
+  replayed: boolean;
+  transfers: ApplyResult['transfers'];
+}
+
+const MAX_ATTEMPTS = 4;
+
+/**
+ * Every movement of credits. Each public method is one atomic operation
+ * with an idempotency key; the same key with the same parameters returns
+ * the original result, with other parameters IDEMPOTENCY_CONFLICT.
+ * Methods taking `q` join the caller's transaction, and the caller then
+ * pushes `wallet:updated` after its commit (`notify`).
+ */
+export class LedgerService {
+  constructor(
+    private readonly d: {
+      db: Database;
+      store: LedgerStore;
+      realtime: Realtime;
+      logger: Logger;
+      options: LedgerOptions;
+    },
+  ) {}
+
+  get options(): LedgerOptions {
+    return this.d.options;
+  }
+
+  /** A fan pays a creator: the creator's earnings and the platform fee, in one operation. */
+  async spend(input: SpendInput, q?: Queryable): Promise<OperationResult> {
+    assertAmount(input.amount);
+    if (input.fromUserId === input.toUserId) throw new AppError('VALIDATION_FAILED', 'cannot pay yourself');
+    const shard = shardOf(input.key, this.d.options.shards);
+    const { creator, fee } = split(input.amount, this.d.options.feeBps);
+    const meta = { ...input.metadata, gross: input.amount };
+    const legs: Leg[] = [
+      { op: 'post', key: `${input.key}:creator`, debit: accounts.wallet(input.fromUserId), credit: accounts.earnings(input.toUserId), amount: creator, kind: input.kind, metadata: meta },
+    ];
+    if (fee > 0) {
+      legs.push({ op: 'post', key: `${input.key}:fee`, debit: accounts.wallet(input.fromUserId), credit: accounts.revenue(shard), amount: fee, kind: `${input.kind}_fee`, metadata: meta });
+    }
+    const result = await this.run(shard, legs, q);
+    if (!q) this.notify([input.fromUserId]);
+    return result;
+  }
+
+  /** Reserves credits (metered calls). Expires by itself after ttlSeconds unless posted or voided. */
+  async hold(input: { key: string; userId: string; amount: number; ttlSeconds: number; kind: string; metadata?: Record<string, unknown> }, q?: Queryable): Promise<OperationResult> {
+    assertAmount(input.amount);
+    const shard = shardOf(input.key, this.d.options.shards);
+    const result = await this.run(shard, [
+      { op: 'hold', key: input.key, debit: accounts.wallet(input.userId), credit: accounts.escrow(shard), amount: input.amount, kind: input.kind, ttl: input.ttlSeconds, metadata: input.metadata },
+    ], q);
+    if (!q) this.notify([input.userId]);
+    return result;
+  }
+
+  /**
+   * Posts `amount` of a hold (the rest is released) and pays it out to the
+   * creator with the platform fee, in one operation. Zero posts nothing: the
+   * hold is voided.
+   */
+  async postHold(input: { key: string; holdKey: string; userId: string; toUserId: string; amount: number; kind: string }, q?: Queryable): Promise<OperationResult> {
+    if (!Number.isSafeInteger(input.amount) || input.amount < 0) throw new AppError('VALIDATION_FAILED', 'amount must be a non-negative integer');
+    if (input.amount === 0) return this.voidHold({ key: input.key, holdKey: input.holdKey, userId: input.userId, kind: input.kind }, q);
+    const shard = shardOf(input.holdKey, this.d.options.shards);
+    const { creator, fee } = split(input.amount, this.d.options.feeBps);
+    const legs: Leg[] = [
+      { op: 'post_hold', key: `${input.key}:capture`, hold: input.holdKey, amount: input.amount, kind: input.kind },
+      { op: 'post', key: `${input.key}:creator`, debit: accounts.escrow(shard), credit: accounts.earnings(input.toUserId), amount: creator, kind: input.kind },
+    ];
+    if (fee > 0) legs.push({ op: 'post', key: `${input.key}:fee`, debit: accounts.escrow(shard), credit: accounts.revenue(shard), amount: fee, kind: `${input.kind}_fee` });
+    const result = await this.run(shard, legs, q);
+    if (!q) this.notify([input.userId]);
+    return result;
+  }
+
+  async voidHold(input: { key: string; holdKey: string; userId: string; kind: string }, q?: Queryable): Promise<OperationResult> {
+    const hold = await this.d.store.transferByKey(input.holdKey, q);
+    if (!hold || hold.state !== 'pending') throw new AppError('HOLD_NOT_FOUND', 'no such hold');
+    const result = await this.run(shardOf(input.holdKey, this.d.options.shards), [
+      { op: 'void_hold', key: `${input.key}:void`, hold: input.holdKey, amount: hold.amount, kind: input.kind },
+    ], q);
+    if (!q) this.notify([input.userId]);
+    return result;
+  }
+
+  /** Whether a hold is still pending (neither posted, voided nor expired). */
+  async holdPending(holdKey: string, q?: Queryable): Promise<boolean> {
+    const hold = await this.d.store.transferByKey(holdKey, q);
+    if (!hold || hold.state !== 'pending') return false;
+    return !(await this.d.store.isResolved(hold.id, q));
+  }
+
+  /**
+   * Credits a purchase from a provider's clearing account, then settles any
+   * debt the wallet owes from earlier refunds, in the caller's transaction.
+   */
+  async creditPurchase(
+    input: { key: string; provider: string; userId: string; credits: number; metadata?: Record<string, unknown> },
+    q: Queryable,
+  ): Promise<OperationResult & { settled: number }> {
+    assertAmount(input.credits);
+    const shard = shardOf(input.key, this.d.options.shards);
+    const credit = await this.applyIn(q, shard, [
+      { op: 'post', key: input.key, debit: accounts.clearing(input.provider), credit: accounts.wallet(input.userId), amount: input.credits, kind: 'purchase', metadata: input.metadata },
+    ]);
+    if (credit.replayed) return { ...credit, settled: 0 };
+    const debt = await this.d.store.lockAccount(accounts.debt(input.userId), q);
+    const owed = -debt.posted;
+    const settled = Math.min(owed, input.credits);
+    if (settled > 0) {
+      await this.applyIn(q, shard, [
+        { op: 'post', key: `${input.key}:settle`, debit: accounts.wallet(input.userId), credit: accounts.debt(input.userId), amount: settled, kind: 'debt_settlement' },
+      ]);
+    }
+    return { ...credit, settled };
+  }
+
+  /**
+   * Reverses purchased credits (refund, chargeback). What the wallet still
+   * holds goes back to the provider's clearing account; what was already
+   * spent becomes a debt (the debt account goes negative), which later
+   * purchases settle first, and the wallet is flagged for review.
+   */
+  async reversePurchase(
+    input: { key: string; provider: string; userId: string; credits: number; reason: 'refund' | 'chargeback' },
+    q: Queryable,
+  ): Promise<{ reversed: number; debt: number; replayed: boolean }> {
+    assertAmount(input.credits);
+    const shard = shardOf(input.key, this.d.options.shards);
+    const existing = (await this.d.store.transferByKey(`${input.key}:reverse`, q)) ?? (await this.d.store.transferByKey(`${input.key}:debt`, q));
+    if (existing) return { reversed: 0, debt: 0, replayed: true };
+    const wallet = await this.d.store.lockAccount(accounts.wallet(input.userId), q);
+    const available = wallet.posted - wallet.pending_debits;
+    const reversed = Math.min(available, input.credits);
+    const debt = input.credits - reversed;
+    const legs: Leg[] = [];
+    if (reversed > 0) legs.push({ op: 'post', key: `${input.key}:reverse`, debit: accounts.wallet(input.userId), credit: accounts.clearing(input.provider), amount: reversed, kind: input.reason });
+    if (debt > 0) legs.push({ op: 'post', key: `${input.key}:debt`, debit: accounts.debt(input.userId), credit: accounts.clearing(input.provider), amount: debt, kind: `${input.reason}_debt` });
+    await this.applyIn(q, shard, legs);
+    if (debt > 0) await this.d.store.flag(accounts.wallet(input.userId), `${input.reason}_debt`, q);
+    return { reversed, debt, replayed: false };
+  }
+
+  /** An admin's correction: credits in (positive) or out (negative) of a wallet, against the adjustments account. */
+  async adjust(input: { key: string; userId: string; amount: number; reason: string; adminId: string }): Promise<OperationResult> {
+    if (!Number.isSafeInteger(input.amount) || input.amount === 0) throw new AppError('VALIDATION_FAILED', 'amount must be a non-zero integer');
+    const wallet = accounts.wallet(input.userId);
+    const other = accounts.adjustments();
+    const [debit, credit] = input.amount > 0 ? [other, wallet] : [wallet, other];
+    const result = await this.run(shardOf(input.key, this.d.options.shards), [
+      { op: 'post', key: input.key, debit, credit, amount: Math.abs(input.amount), kind: 'adjustment', metadata: { reason: input.reason, adminId: input.adminId } },
+    ]);
+    this.notify([input.userId]);
+    return result;
+  }
+
+  async balance(userId: string): Promise<WalletBalance & { flagged: string | null }> {
+    const rows = await this.d.store.accountsByCodes([accounts.wallet(userId), accounts.debt(userId)]);
+    const wallet = rows.find((r) => r.kind === 'wallet');
+    const debt = rows.find((r) => r.kind === 'debt');
+    return {
+      available: wallet ? wallet.posted - wallet.pending_debits : 0,
+      held: wallet?.pending_debits ?? 0,
+      debt: debt ? Math.max(0, -debt.posted) : 0,
+      flagged: wallet?.flagged_reason ?? null,
+    };
+  }
+
+  async transactions(userId: string, beforeId: number | null, limit: number): Promise<TransferRow[]> {
+    return this.d.store.transfersOf(accounts.wallet(userId), beforeId, limit);
+  }
+
+  async account(code: string): Promise<AccountRow | undefined> {
+    return this.d.store.account(code);
+  }
+
+  /** Voids holds past their expiry. Returns how many it voided. */
+  async expireHolds(batch = 500): Promise<number> {
+    let voided = 0;
+    for (const h of await this.d.store.expiredHolds(batch)) {
+      try {
+        const r = await this.run(h.shard, [{ op: 'void_hold', key: `${h.key}:expired`, hold: h.key, amount: h.amount, kind: 'hold_expired' }]);
+        if (!r.replayed) voided++;
+      } catch (err) {
+        // Posted or voided by someone else meanwhile: nothing to expire.
+        if (err instanceof AppError && err.code === 'HOLD_NOT_PENDING') continue;
+        throw err;
+      }
+    }
+    return voided;
+  }
+
+  /** Pushes fresh balances to every device of these users (after the commit that changed them). */
+  notify(userIds: string[]): void {
+    for (const userId of new Set(userIds)) {
+      this.balance(userId)
+        .then(({ flagged: _f, ...b }) => this.d.realtime.toUser(userId, 'wallet:updated', b))
+        .catch((err) => this.d.logger.warn({ err, userId }, 'wallet push failed'));
+    }
+  }
+
+  /** Standalone operation: one statement, retried when a concurrent twin or a deadlock got in the way. */
+  private async run(shard: number, legs: Leg[], q?: Queryable): Promise<OperationResult> {
+    if (q) return this.applyIn(q, shard, legs);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.d.store.apply(shard, legs);
+      } catch (err) {
+        if (attempt < MAX_ATTEMPTS && isRetryable(err)) continue;
+        throw toLedgerError(err);
+      }
+    }
+  }
+
+  /** Inside a caller's transaction a failure aborts it; the caller's transaction runner decides on retries. */
+  private async applyIn(q: Queryable, shard: number, legs: Leg[]): Promise<OperationResult> {
+    try {
+      return await this.d.store.apply(shard, legs, q);
+    } catch (err) {
+      throw toLedgerError(err);
+    }
+  }
+}
+
+function assertAmount(amount: number): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0) throw new AppError('VALIDATION_FAILED', 'amount must be a positive integer');
+}

@@ -1,0 +1,56 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxActionBody } from '../../../../shared/payments.js';
+import { AppError } from '../../errors.js';
+import { principalOf, requireAuth } from '../../http/auth.middleware.js';
+import { parse } from '../../validate.js';
+import type { AuthService } from '../auth/auth.service.js';
+import type { PaymentsService } from './payments.service.js';
+
+const listQuery = z.strictObject({
+  before: z.iso.datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export function idempotencyKeyOf(header: string | undefined): string {
+  if (header === undefined) throw new AppError('IDEMPOTENCY_KEY_REQUIRED', 'an Idempotency-Key header is required');
+  const res = idempotencyKeyHeader.safeParse(header);
+  if (!res.success) throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 8 to 200 printable characters');
+  return res.data;
+}
+
+export function paymentsRoutes(auth: AuthService, payments: PaymentsService): Router {
+  const r = Router();
+  const authed = requireAuth(auth);
+  r.get('/packs', (_req, res) => {
+    res.json(payments.catalogue());
+  });
+  r.post('/checkout', authed, async (req, res) => {
+    const key = idempotencyKeyOf(req.get('idempotency-key'));
+    res.status(201).json(await payments.checkout(principalOf(res).userId, parse(checkoutBody, req.body), key));
+  });
+  r.get('/', authed, async (req, res) => {
+    const q = parse(listQuery, req.query);
+    res.json({ payments: await payments.listForUser(principalOf(res).userId, q.before ? new Date(q.before) : undefined, q.limit) });
+  });
+  r.post('/sandbox/:paymentId', authed, async (req, res) => {
+    const paymentId = parse(z.uuid(), req.params.paymentId);
+    const body = parse(sandboxActionBody, req.body);
+    res.json(await payments.sandboxAction(principalOf(res).userId, paymentId, body.action, body.amountMinor));
+  });
+  return r;
+}
+
+/**
+ * Provider webhooks need the raw bytes for signature checks, so this router
+ * is mounted before the JSON parser. 200 as soon as the event is stored.
+ */
+export function webhookRoutes(payments: PaymentsService): Router {
+  const r = Router();
+  r.post('/:provider', express.raw({ type: () => true, limit: '1mb' }), async (req, res) => {
+    const provider = parse(z.enum(PROVIDERS), req.params.provider);
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    res.json(await payments.receiveWebhook(provider, raw, req.headers));
+  });
+  return r;
+}

@@ -1,0 +1,211 @@
+import { UnrecoverableError } from 'bullmq';
+import type { CheckoutResult, CreditPack, PaymentView, ProviderName } from '../../../../shared/payments.js';
+import type { Database } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import type { JobContext, JobQueue } from '../../jobs/jobs.js';
+import type { Logger } from '../../logger.js';
+import type { LedgerService } from '../ledger/ledger.service.js';
+import { transition } from './payment-state.js';
+import type { PaymentRow, PaymentsStore } from './payments.store.js';
+import type { PaymentProvider } from './providers/provider.js';
+import type { createSandboxProvider } from './providers/sandbox.provider.js';
+
+export type SandboxProvider = ReturnType<typeof createSandboxProvider>;
+
+export function toPaymentView(p: PaymentRow): PaymentView {
+  return {
+    id: p.id,
+    provider: p.provider,
+    providerRef: p.provider_ref,
+    packId: p.pack_id,
+    credits: p.credits,
+    amountMinor: p.amount_minor,
+    currency: p.currency,
+    status: p.status,
+    createdAt: p.created_at.toISOString(),
+  };
+}
+
+/**
+ * Buying credits. A checkout opens the provider's payment object; the
+ * provider's webhook (verified, stored once under its event id) is
+ * processed by a job that credits the wallet exactly once per payment,
+ * whatever the number or order of deliveries.
+ */
+export class PaymentsService {
+  constructor(
+    private readonly d: {
+      db: Database;
+      store: PaymentsStore;
+      ledger: LedgerService;
+      providers: Map<ProviderName, PaymentProvider>;
+      packs: CreditPack[];
+      jobs: JobQueue;
+      logger: Logger;
+    },
+  ) {}
+
+  catalogue(): { packs: CreditPack[]; providers: ProviderName[] } {
+    return { packs: this.d.packs, providers: [...this.d.providers.keys()] };
+  }
+
+  provider(name: ProviderName): PaymentProvider {
+    const p = this.d.providers.get(name);
+    if (!p) throw new AppError('PROVIDER_UNAVAILABLE', `payments through ${name} are not configured here`);
+    return p;
+  }
+
+  async checkout(userId: string, body: { packId: string; provider: ProviderName; currency?: string }, key: string): Promise<CheckoutResult> {
+    const provider = this.provider(body.provider);
+    const pack = this.d.packs.find((p) => p.id === body.packId);
+    if (!pack) throw new AppError('NOT_FOUND', `no credit pack "${body.packId}"`);
+    const currency = body.currency ?? (body.provider === 'razorpay' ? 'inr' : 'usd');
+    const amountMinor = pack.prices[currency];
+    if (!amountMinor) throw new AppError('VALIDATION_FAILED', `pack "${pack.id}" has no price in ${currency}`);
+
+    const inserted = await this.d.store.insert({ userId, provider: body.provider, key, packId: pack.id, credits: pack.credits, amountMinor, currency });
+    if (!inserted) return this.replayCheckout(userId, key, { ...body, currency });
+
+    try {
+      const opened = await provider.createCheckout({ paymentId: inserted.id, userId, packId: pack.id, credits: pack.credits, amountMinor, currency });
+      const row = await this.d.store.opened(inserted.id, opened.ref, opened.client);
+      return { payment: toPaymentView(row), client: opened.client };
+    } catch (err) {
+      this.d.logger.error({ err, paymentId: inserted.id, provider: body.provider }, 'checkout failed at the provider');
+      await this.d.store.openFailed(inserted.id, err instanceof Error ? err.message : 'provider error');
+      throw err instanceof AppError ? err : new AppError('PROVIDER_ERROR', 'the payment provider could not open the checkout');
+    }
+  }
+
+  /** The same Idempotency-Key again: the same payment if the request is the same, a conflict otherwise. */
+  private async replayCheckout(userId: string, key: string, body: { packId: string; provider: ProviderName; currency: string }): Promise<CheckoutResult> {
+    for (let waited = 0; ; waited += 100) {
+      const p = await this.d.store.byUserKey(userId, key);
+      if (!p) throw new AppError('INTERNAL', 'payment vanished');
+      if (p.pack_id !== body.packId || p.provider !== body.provider || p.currency !== body.currency) {
+        throw new AppError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used for a different checkout');
+      }
+      if (p.status === 'error') throw new AppError('PROVIDER_ERROR', 'the payment provider could not open the checkout');
+      if (p.status !== 'creating' && p.client) return { payment: toPaymentView(p), client: p.client };
+      // A twin request is still talking to the provider: wait for it rather than open a second payment.
+      if (waited >= 10_000) throw new AppError('PROVIDER_ERROR', 'the checkout is still being opened; retry shortly');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * Verifies a webhook delivery, stores it once under its event id and
+   * queues its processing. Answers at once; never processes inline.
+   */
+  async receiveWebhook(name: ProviderName, raw: Buffer, headers: Record<string, string | string[] | undefined>): Promise<{ received: true; duplicate: boolean }> {
+    const provider = this.d.providers.get(name);
+    if (!provider) throw new AppError('NOT_FOUND', `no webhook endpoint for ${name}`);
+    const event = provider.verifyWebhook(raw, headers);
+    const stored = await this.d.store.storeEvent({ provider: name, id: event.id, type: event.type, payload: event.payload });
+    if (stored.status === 'pending') await this.enqueue(name, event.id);
+    return { received: true, duplicate: !stored.inserted };
+  }
+
+  private enqueue(provider: ProviderName, eventId: string, suffix = ''): Promise<void> {
+    return this.d.jobs.enqueue('payments.process-event', { provider, eventId }, { jobId: `pay:${provider}:${eventId}${suffix}` });
+  }
+
+  /** The job: applies one event to its payment and the ledger in one transaction. */
+  async processEvent(provider: ProviderName, eventId: string, ctx: JobContext): Promise<void> {
+    try {
+      const userId = await this.d.db.transaction(async (tx) => {
+        // Row lock on the event: two workers with the same event run one after the other; the second sees it done.
+        const event = await this.d.store.event(provider, eventId, tx);
+        if (!event || event.status !== 'pending') return undefined;
+        const signal = this.provider(provider).interpret({ id: event.event_id, type: event.type, payload: event.payload });
+        if (signal.kind === 'ignored') {
+          await this.d.store.markEvent(tx, provider, eventId, 'ignored');
+          return undefined;
+        }
+        const payment = await this.d.store.lockForEvent(tx, provider, signal.ref, signal.paymentId);
+        // Possibly a webhook racing its own checkout's commit: retry; after the last attempt it is dead-lettered.
+        if (!payment) throw new Error(`no ${provider} payment for ${signal.ref}`);
+        const ref = payment.provider_ref ?? signal.ref;
+        const t = transition(
+          {
+            status: payment.status,
+            credited: payment.credited,
+            refundedMinor: payment.refunded_minor,
+            disputed: payment.disputed,
+            reversedCredits: payment.reversed_credits,
+            credits: payment.credits,
+            amountMinor: payment.amount_minor,
+            currency: payment.currency,
+            error: payment.error,
+          },
+          signal,
+        );
+        if (t.credit) {
+          await this.d.ledger.creditPurchase({ key: `${provider}:${ref}`, provider, userId: payment.user_id, credits: payment.credits, metadata: { paymentId: payment.id } }, tx);
+        }
+        if (t.reverse > 0) {
+          await this.d.ledger.reversePurchase(
+            { key: `${provider}:${ref}:reversal:${t.next.reversedCredits}`, provider, userId: payment.user_id, credits: t.reverse, reason: t.next.disputed ? 'chargeback' : 'refund' },
+            tx,
+          );
+        }
+        await this.d.store.update(tx, payment.id, { ...t.next, providerRef: ref });
+        await this.d.store.markEvent(tx, provider, eventId, 'processed');
+        return t.credit || t.reverse > 0 ? payment.user_id : undefined;
+      });
+      if (userId) this.d.ledger.notify([userId]);
+    } catch (err) {
+      const final = ctx.attempt >= ctx.maxAttempts || err instanceof UnrecoverableError;
+      await this.d.store
+        .eventFailed(provider, eventId, err instanceof Error ? err.message : String(err), final)
+        .catch((e) => this.d.logger.error({ err: e }, 'could not record the event failure'));
+      if (final) this.d.logger.error({ err, provider, eventId }, 'payment event dead-lettered');
+      throw err;
+    }
+  }
+
+  /** Embedded-mode stand-in for the customer paying: a signed webhook through the same path as real providers. */
+  async sandboxAction(userId: string, paymentId: string, action: 'succeed' | 'fail' | 'refund' | 'dispute', amountMinor?: number): Promise<{ received: true; duplicate: boolean }> {
+    const sandbox = this.d.providers.get('sandbox') as SandboxProvider | undefined;
+    if (!sandbox) throw new AppError('PROVIDER_UNAVAILABLE', 'the sandbox provider is off');
+    const p = await this.d.store.byId(paymentId);
+    if (!p || p.user_id !== userId || p.provider !== 'sandbox' || !p.provider_ref) throw new AppError('NOT_FOUND', 'no such sandbox payment');
+    const data = { ref: p.provider_ref, paymentId: p.id, amountMinor: p.amount_minor, currency: p.currency };
+    const type = ({ succeed: 'payment.succeeded', fail: 'payment.failed', refund: 'payment.refunded', dispute: 'payment.disputed' } as const)[action];
+    const refundedTotalMinor = action === 'refund' ? Math.min(p.amount_minor, p.refunded_minor + (amountMinor ?? p.amount_minor)) : undefined;
+    const { body, signature } = sandbox.makeEvent(type, { ...data, refundedTotalMinor });
+    return this.receiveWebhook('sandbox', Buffer.from(body), { 'x-sandbox-signature': signature });
+  }
+
+  async listForUser(userId: string, before: Date | undefined, limit: number): Promise<PaymentView[]> {
+    return (await this.d.store.list({ userId, before, limit })).map(toPaymentView);
+  }
+
+  async adminList(f: { status?: string; provider?: string; before?: Date; limit: number }) {
+    return (await this.d.store.list(f)).map((p) => ({ ...toPaymentView(p), userId: p.user_id, credited: p.credited, reversedCredits: p.reversed_credits, error: p.error }));
+  }
+
+  async deadLetters(limit: number) {
+    return (await this.d.store.deadEvents(limit)).map((e) => ({
+      provider: e.provider,
+      eventId: e.event_id,
+      type: e.type,
+      attempts: e.attempts,
+      lastError: e.last_error,
+      receivedAt: e.received_at.toISOString(),
+    }));
+  }
+
+  async retryDeadLetter(provider: ProviderName, eventId: string): Promise<void> {
+    if (!(await this.d.store.revive(provider, eventId))) throw new AppError('NOT_FOUND', 'no such dead-lettered event');
+    // A fresh job id: the dead job's id is still known to the queue.
+    await this.enqueue(provider, eventId, `:retry:${Date.now()}`);
+  }
+
+  /** Re-queues events whose job was lost (stored, never processed). */
+  async requeueStale(olderThanSeconds = 60): Promise<number> {
+    const stale = await this.d.store.stalePending(olderThanSeconds, 500);
+    for (const e of stale) await this.enqueue(e.provider, e.event_id, `:requeue:${Math.floor(Date.now() / 60_000)}`);
+    return stale.length;
+  }
+}

@@ -1,0 +1,163 @@
+import type { Queryable } from '../../db/database.js';
+import type { ProviderName } from '../../../../shared/payments.js';
+
+export interface PaymentRow {
+  id: string;
+  user_id: string;
+  provider: ProviderName;
+  provider_ref: string | null;
+  idempotency_key: string;
+  pack_id: string;
+  credits: number;
+  amount_minor: number;
+  currency: string;
+  status: string;
+  credited: boolean;
+  refunded_minor: number;
+  disputed: boolean;
+  reversed_credits: number;
+  client: Record<string, unknown> | null;
+  error: string | null;
+  created_at: Date;
+}
+
+export interface PaymentEventRow {
+  provider: ProviderName;
+  event_id: string;
+  type: string;
+  payload: unknown;
+  status: 'pending' | 'processed' | 'ignored' | 'dead';
+  attempts: number;
+  last_error: string | null;
+  received_at: Date;
+}
+
+export class PaymentsStore {
+  constructor(private readonly db: Queryable) {}
+
+  /** Returns undefined when this user already used the idempotency key. */
+  async insert(p: { userId: string; provider: ProviderName; key: string; packId: string; credits: number; amountMinor: number; currency: string }): Promise<PaymentRow | undefined> {
+    const { rows } = await this.db.query<PaymentRow>(
+      `INSERT INTO payments (user_id, provider, idempotency_key, pack_id, credits, amount_minor, currency, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'creating')
+       ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING *`,
+      [p.userId, p.provider, p.key, p.packId, p.credits, p.amountMinor, p.currency],
+    );
+    return rows[0];
+  }
+
+  async byUserKey(userId: string, key: string): Promise<PaymentRow | undefined> {
+    const { rows } = await this.db.query<PaymentRow>(`SELECT * FROM payments WHERE user_id = $1 AND idempotency_key = $2`, [userId, key]);
+    return rows[0];
+  }
+
+  async byId(id: string, q: Queryable = this.db): Promise<PaymentRow | undefined> {
+    const { rows } = await q.query<PaymentRow>(`SELECT * FROM payments WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  async opened(id: string, ref: string, client: Record<string, unknown>): Promise<PaymentRow> {
+    const { rows } = await this.db.query<PaymentRow>(
+      `UPDATE payments SET provider_ref = $2, client = $3, status = CASE WHEN status = 'creating' THEN 'pending' ELSE status END, updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [id, ref, JSON.stringify(client)],
+    );
+    return rows[0]!;
+  }
+
+  async openFailed(id: string, error: string): Promise<void> {
+    await this.db.query(`UPDATE payments SET status = 'error', error = $2, updated_at = now() WHERE id = $1 AND status = 'creating'`, [id, error.slice(0, 500)]);
+  }
+
+  /** The payment an event is about, locked for the rest of the transaction. */
+  async lockForEvent(q: Queryable, provider: ProviderName, ref: string, paymentId: string | undefined): Promise<PaymentRow | undefined> {
+    const { rows } = await q.query<PaymentRow>(
+      `SELECT * FROM payments
+       WHERE provider = $1 AND (provider_ref = $2 OR ($3::uuid IS NOT NULL AND id = $3::uuid))
+       ORDER BY (provider_ref = $2) DESC LIMIT 1 FOR UPDATE`,
+      [provider, ref, paymentId && /^[0-9a-f-]{36}$/i.test(paymentId) ? paymentId : null],
+    );
+    return rows[0];
+  }
+
+  async update(
+    q: Queryable,
+    id: string,
+    patch: { status: string; credited: boolean; refundedMinor: number; disputed: boolean; reversedCredits: number; providerRef: string; error: string | null },
+  ): Promise<void> {
+    await q.query(
+      `UPDATE payments SET status = $2, credited = $3, refunded_minor = $4, disputed = $5, reversed_credits = $6,
+         provider_ref = coalesce(provider_ref, $7), error = $8, updated_at = now()
+       WHERE id = $1`,
+      [id, patch.status, patch.credited, patch.refundedMinor, patch.disputed, patch.reversedCredits, patch.providerRef, patch.error],
+    );
+  }
+
+  async list(f: { status?: string; provider?: string; userId?: string; before?: Date; limit: number }): Promise<PaymentRow[]> {
+    const { rows } = await this.db.query<PaymentRow>(
+      `SELECT * FROM payments
+       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR provider = $2) AND ($3::uuid IS NULL OR user_id = $3)
+         AND ($4::timestamptz IS NULL OR created_at < $4)
+       ORDER BY created_at DESC LIMIT $5`,
+      [f.status ?? null, f.provider ?? null, f.userId ?? null, f.before ?? null, f.limit],
+    );
+    return rows;
+  }
+
+  async createdSince(provider: ProviderName, since: Date): Promise<PaymentRow[]> {
+    const { rows } = await this.db.query<PaymentRow>(`SELECT * FROM payments WHERE provider = $1 AND created_at >= $2`, [provider, since]);
+    return rows;
+  }
+
+  /** Stores a verified event once; returns false when it was already stored (a redelivery). */
+  async storeEvent(e: { provider: ProviderName; id: string; type: string; payload: unknown }): Promise<{ inserted: boolean; status: string }> {
+    const { rows } = await this.db.query<{ inserted: boolean; status: string }>(
+      `WITH ins AS (
+         INSERT INTO payment_events (provider, event_id, type, payload) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (provider, event_id) DO NOTHING RETURNING status
+       )
+       SELECT true AS inserted, status FROM ins
+       UNION ALL
+       SELECT false, status FROM payment_events WHERE provider = $1 AND event_id = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [e.provider, e.id, e.type, JSON.stringify(e.payload)],
+    );
+    return rows[0] ?? { inserted: false, status: 'pending' };
+  }
+
+  async event(provider: string, eventId: string, q: Queryable = this.db): Promise<PaymentEventRow | undefined> {
+    const { rows } = await q.query<PaymentEventRow>(`SELECT * FROM payment_events WHERE provider = $1 AND event_id = $2 FOR UPDATE`, [provider, eventId]);
+    return rows[0];
+  }
+
+  async markEvent(q: Queryable, provider: string, eventId: string, status: 'processed' | 'ignored'): Promise<void> {
+    await q.query(`UPDATE payment_events SET status = $3, processed_at = now(), attempts = attempts + 1, last_error = NULL WHERE provider = $1 AND event_id = $2`, [provider, eventId, status]);
+  }
+
+  async eventFailed(provider: string, eventId: string, error: string, dead: boolean): Promise<void> {
+    await this.db.query(
+      `UPDATE payment_events SET attempts = attempts + 1, last_error = $3, status = CASE WHEN $4 THEN 'dead' ELSE status END
+       WHERE provider = $1 AND event_id = $2 AND status IN ('pending', 'dead')`,
+      [provider, eventId, error.slice(0, 1000), dead],
+    );
+  }
+
+  async deadEvents(limit: number): Promise<PaymentEventRow[]> {
+    const { rows } = await this.db.query<PaymentEventRow>(`SELECT * FROM payment_events WHERE status = 'dead' ORDER BY received_at DESC LIMIT $1`, [limit]);
+    return rows;
+  }
+
+  /** Moves a dead event back to pending; false when it is not dead. */
+  async revive(provider: string, eventId: string): Promise<boolean> {
+    const res = await this.db.query(`UPDATE payment_events SET status = 'pending', last_error = NULL WHERE provider = $1 AND event_id = $2 AND status = 'dead' RETURNING 1`, [provider, eventId]);
+    return res.rowCount > 0;
+  }
+
+  /** Events stored but not processed for a while (their job was lost): to enqueue again. */
+  async stalePending(olderThanSeconds: number, limit: number): Promise<{ provider: ProviderName; event_id: string }[]> {
+    const { rows } = await this.db.query<{ provider: ProviderName; event_id: string }>(
+      `SELECT provider, event_id FROM payment_events WHERE status = 'pending' AND received_at < now() - make_interval(secs => $1) ORDER BY received_at LIMIT $2`,
+      [olderThanSeconds, limit],
+    );
+    return rows;
+  }
+}

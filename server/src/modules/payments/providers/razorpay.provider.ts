@@ -1,0 +1,116 @@
+import Razorpay from 'razorpay';
+import { AppError } from '../../../errors.js';
+import { header, type PaymentProvider, type PaymentSignal, type ProviderEvent, type ProviderRecord } from './provider.js';
+
+interface RzpPayment {
+  id: string;
+  order_id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  amount_refunded: number;
+  notes?: Record<string, string> | [];
+}
+interface RzpOrder {
+  id: string;
+  amount: number;
+  amount_paid: number;
+  currency: string;
+  status: string;
+  receipt?: string;
+  notes?: Record<string, string> | [];
+}
+interface RzpWebhook {
+  event: string;
+  payload: { payment?: { entity: RzpPayment }; refund?: { entity: { payment_id: string } } };
+}
+
+const notesPaymentId = (notes: RzpPayment['notes']) => (notes && !Array.isArray(notes) ? notes.paymentId : undefined);
+
+export function createRazorpayProvider(opts: { keyId: string; keySecret: string; webhookSecret: string; apiBase?: string }): PaymentProvider {
+  const rzp = new Razorpay({ key_id: opts.keyId, key_secret: opts.keySecret });
+  // The SDK hard-codes its host in an axios instance; the base URL is overridden only to reach a stand-in.
+  if (opts.apiBase) (rzp.api as unknown as { rq: { defaults: { baseURL?: string } } }).rq.defaults.baseURL = opts.apiBase;
+
+  return {
+    name: 'razorpay',
+    async createCheckout(req) {
+      try {
+        const order = (await rzp.orders.create({
+          amount: req.amountMinor,
+          currency: req.currency.toUpperCase(),
+          receipt: req.paymentId.slice(0, 40),
+          notes: { paymentId: req.paymentId, userId: req.userId, packId: req.packId },
+        })) as unknown as RzpOrder;
+        return { ref: order.id, client: { orderId: order.id, keyId: opts.keyId, amount: order.amount, currency: order.currency } };
+      } catch (err) {
+        // The SDK rejects with plain objects ({ statusCode, error }), not Errors.
+        throw new AppError('PROVIDER_ERROR', `Razorpay refused the order: ${JSON.stringify((err as { error?: unknown })?.error ?? 'unknown')}`);
+      }
+    },
+    verifyWebhook(raw, headers) {
+      const signature = header(headers, 'x-razorpay-signature');
+      const eventId = header(headers, 'x-razorpay-event-id');
+      if (!signature || !eventId) throw new AppError('INVALID_SIGNATURE', 'missing X-Razorpay-Signature or X-Razorpay-Event-Id');
+      let ok = false;
+      try {
+        ok = Razorpay.validateWebhookSignature(raw.toString('utf8'), signature, opts.webhookSecret);
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new AppError('INVALID_SIGNATURE', 'Razorpay signature verification failed');
+      let body: RzpWebhook;
+      try {
+        body = JSON.parse(raw.toString('utf8')) as RzpWebhook;
+      } catch {
+        throw new AppError('INVALID_JSON', 'webhook body is not JSON');
+      }
+      return { id: eventId, type: body.event, payload: body };
+    },
+    interpret(e: ProviderEvent): PaymentSignal {
+      const body = e.payload as RzpWebhook;
+      const p = body.payload?.payment?.entity;
+      if (!p) return { kind: 'ignored' };
+      const base = { ref: p.order_id, paymentId: notesPaymentId(p.notes) };
+      switch (body.event) {
+        case 'payment.captured':
+        case 'order.paid':
+          return { kind: 'captured', ...base, amountMinor: p.amount, currency: p.currency.toLowerCase() };
+        case 'payment.failed':
+          return { kind: 'failed', ...base };
+        case 'refund.processed':
+        case 'refund.created':
+        case 'payment.refunded':
+          return { kind: 'refunded', ...base, refundedTotalMinor: p.amount_refunded };
+        case 'payment.dispute.created':
+          return { kind: 'disputed', ...base };
+        default:
+          return { kind: 'ignored' };
+      }
+    },
+    async listSince(since) {
+      const out: ProviderRecord[] = [];
+      const from = Math.floor(since.getTime() / 1000);
+      for (let skip = 0; ; skip += 100) {
+        const page = (await rzp.orders.all({ from, count: 100, skip })) as unknown as { items: RzpOrder[] };
+        for (const o of page.items) {
+          let refundedMinor = 0;
+          if (o.status === 'paid') {
+            const payments = (await rzp.orders.fetchPayments(o.id)) as unknown as { items: RzpPayment[] };
+            refundedMinor = payments.items.reduce((sum, p) => sum + (p.amount_refunded ?? 0), 0);
+          }
+          out.push({
+            ref: o.id,
+            paymentId: notesPaymentId(o.notes),
+            status: o.status === 'paid' ? 'succeeded' : 'pending',
+            amountMinor: o.amount,
+            currency: o.currency.toLowerCase(),
+            refundedMinor,
+          });
+        }
+        if (page.items.length < 100) break;
+      }
+      return out;
+    },
+  };
+}
