@@ -1,0 +1,75 @@
+import type { Namespace } from 'socket.io';
+import type { AdminEventResults, AdminSnapshot, adminEventSchemas } from '../../../../shared/admin.js';
+import type { EventRouter, PairlySocket } from '../../realtime/event-router.js';
+import type { Counters } from '../../counters.js';
+import { AppError, toAppError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { AuthService } from '../auth/auth.service.js';
+import type { PresenceService } from '../presence/presence.service.js';
+import type { PresenceStore } from '../presence/presence.store.js';
+import type { UsersStore } from '../users/users.store.js';
+
+/** What admins watch: one snapshot, the same over REST and the /admin namespace. */
+export class AdminPresence {
+  constructor(
+    private readonly d: { nodeId: string; store: PresenceStore; presence: PresenceService; counters: Counters; users: UsersStore; match: { sizes(): Promise<Record<string, number>> } },
+  ) {}
+
+  async snapshot(): Promise<AdminSnapshot> {
+    const [onlineUsers, socketsPerNode, messagesPerSecond, matchQueue] = await Promise.all([
+      this.d.store.onlineCount(),
+      this.d.store.socketsPerNode(),
+      this.d.counters.lastSecond('messages'),
+      this.d.match.sizes(),
+    ]);
+    return { at: new Date().toISOString(), node: this.d.nodeId, onlineUsers, socketsPerNode, messagesPerSecond, matchQueue, activeCalls: null };
+  }
+
+  /** Online users whose display name or email contains q (case-insensitive). */
+  async search(q: string, limit: number): Promise<{ id: string; displayName: string; role: string; status: string }[]> {
+    const ids = await this.d.store.onlineUsers(5000);
+    const users = await this.d.users.summaries(ids);
+    const needle = q.toLowerCase();
+    const hits = users.filter((u) => !needle || u.display_name.toLowerCase().includes(needle) || u.id === q).slice(0, limit);
+    const statuses = await this.d.presence.statuses(hits.map((u) => u.id));
+    return hits.map((u) => ({ id: u.id, displayName: u.display_name, role: u.role, status: statuses.get(u.id)?.status ?? 'offline' }));
+  }
+}
+
+/**
+ * The admin-only /admin namespace: a snapshot at most once a second to this
+ * node's admin sockets (each node serves its own admins, so nothing is
+ * duplicated across the cluster), and `admin:online` to search online users,
+ * through the same event router as every other event.
+ */
+export function attachAdminNamespace(
+  nsp: Namespace,
+  d: { auth: AuthService; admin: AdminPresence; router: EventRouter<typeof adminEventSchemas, AdminEventResults>; logger: Logger },
+): () => void {
+  nsp.use(async (socket, next) => {
+    try {
+      const p = await d.auth.authenticate(socket.handshake.auth?.token);
+      if (p.role !== 'admin') throw new AppError('FORBIDDEN', 'admins only');
+      socket.data = { userId: p.userId, sessionId: p.sessionId, role: p.role, tokenExpiresAt: p.expiresAt };
+      next();
+    } catch (err) {
+      const e = toAppError(err);
+      next(Object.assign(new Error(e.message), { data: { code: e.code } }));
+    }
+  });
+  d.router.on('admin:online', async (_socket, p) => ({ users: await d.admin.search(p.q, p.limit) }));
+  nsp.on('connection', (socket) => {
+    // Logout of this session closes its admin sockets too.
+    void socket.join(`session:${socket.data.sessionId}`);
+    d.router.attach(socket as PairlySocket);
+  });
+  const timer = setInterval(() => {
+    if (nsp.sockets.size === 0) return;
+    d.admin
+      .snapshot()
+      .then((s) => nsp.local.emit('admin:snapshot', s))
+      .catch((err) => d.logger.warn({ err }, 'admin snapshot failed'));
+  }, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,113 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { adjustmentBody, PROVIDERS } from '../../../../shared/payments.js';
+import { principalOf, requireAuth, requireRole } from '../../http/auth.middleware.js';
+import { parse } from '../../validate.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuthService } from '../auth/auth.service.js';
+import type { LedgerService } from '../ledger/ledger.service.js';
+import type { LedgerStore } from '../ledger/ledger.store.js';
+import { verifyLedger } from '../ledger/ledger.verify.js';
+import { toAdminTransferView } from '../ledger/ledger.view.js';
+import type { PaymentsService } from '../payments/payments.service.js';
+import { idempotencyKeyOf } from '../payments/payments.routes.js';
+import type { ReconciliationStore } from '../payments/reconciliation.store.js';
+import type { JobQueue } from '../../jobs/jobs.js';
+
+const transfersQuery = z.strictObject({
+  account: z.string().max(100).optional(),
+  userId: z.uuid().optional(),
+  kind: z.string().max(50).optional(),
+  key: z.string().max(200).optional(),
+  cursor: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+const paymentsQuery = z.strictObject({
+  status: z.string().max(30).optional(),
+  provider: z.enum(PROVIDERS).optional(),
+  before: z.iso.datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** Admin-only money views and actions. Every action is audited; an adjustment needs a reason. */
+export function adminMoneyRoutes(d: {
+  auth: AuthService;
+  ledger: LedgerService;
+  ledgerStore: LedgerStore;
+  payments: PaymentsService;
+  reconciliation: ReconciliationStore;
+  audit: AuditService;
+  jobs: JobQueue;
+}): Router {
+  const r = Router();
+  r.use(requireAuth(d.auth), requireRole('admin'));
+
+  r.get('/ledger/transfers', async (req, res) => {
+    const q = parse(transfersQuery, req.query);
+    const rows = await d.ledgerStore.searchTransfers({
+      accountCode: q.account ?? (q.userId ? `wallet:${q.userId}` : undefined),
+      kind: q.kind,
+      keyPrefix: q.key,
+      beforeId: q.cursor ?? null,
+      limit: q.limit,
+    });
+    res.json({ transfers: rows.map(toAdminTransferView), nextCursor: rows.length === q.limit ? rows.at(-1)!.id : null });
+  });
+
+  r.post('/ledger/adjustments', async (req, res) => {
+    const admin = principalOf(res);
+    const key = idempotencyKeyOf(req.get('idempotency-key'));
+    const body = parse(adjustmentBody, req.body);
+    const result = await d.ledger.adjust({ key: `adj:${admin.userId}:${key}`, userId: body.userId, amount: body.amount, reason: body.reason, adminId: admin.userId });
+    if (!result.replayed) {
+      d.audit.record({
+        key: `adjustment:${result.transfers[0]!.id}`,
+        actorId: admin.userId,
+        action: 'admin.adjustment',
+        ip: req.ip ?? null,
+        meta: { userId: body.userId, amount: body.amount, reason: body.reason, transferId: result.transfers[0]!.id },
+      });
+    }
+    res.status(result.replayed ? 200 : 201).json({ replayed: result.replayed, transfers: result.transfers, wallet: await d.ledger.balance(body.userId) });
+  });
+
+  r.get('/ledger/verify', async (_req, res) => {
+    res.json(await verifyLedger(d.ledgerStore));
+  });
+
+  r.get('/payments', async (req, res) => {
+    const q = parse(paymentsQuery, req.query);
+    res.json({ payments: await d.payments.adminList({ ...q, before: q.before ? new Date(q.before) : undefined }) });
+  });
+
+  r.get('/payments/dead-letters', async (_req, res) => {
+    res.json({ events: await d.payments.deadLetters(200) });
+  });
+
+  r.post('/payments/dead-letters/:provider/:eventId/retry', async (req, res) => {
+    const provider = parse(z.enum(PROVIDERS), req.params.provider);
+    const eventId = parse(z.string().min(1).max(200), req.params.eventId);
+    await d.payments.retryDeadLetter(provider, eventId);
+    d.audit.record({
+      key: `dead_letter_retry:${provider}:${eventId}:${Date.now()}`,
+      actorId: principalOf(res).userId,
+      action: 'admin.dead_letter_retry',
+      ip: req.ip ?? null,
+      meta: { provider, eventId },
+    });
+    res.status(202).json({ queued: true });
+  });
+
+  r.get('/reconciliation', async (_req, res) => {
+    const latest = await d.reconciliation.latest();
+    res.json({ report: latest ?? null });
+  });
+
+  r.post('/reconciliation/run', async (_req, res) => {
+    await d.jobs.enqueue('payments.reconcile', {}, { jobId: `reconcile:manual:${Math.floor(Date.now() / 10_000)}` });
+    res.status(202).json({ queued: true });
+  });
+
+  return r;
+}

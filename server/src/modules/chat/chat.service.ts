@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { MessageView } from '../../../../shared/chat.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import { rateLimited } from '../../ratelimit.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { LedgerService } from '../ledger/ledger.service.js';
+import type { SafetyStore } from '../safety/safety.store.js';
+import type { UsersStore } from '../users/users.store.js';
+import { toMessageView, type ChatStore, type ConversationListRow, type MessageRow } from './chat.store.js';
+
+export interface Sender {
+  userId: string;
+  role: 'fan' | 'creator' | 'admin';
+  socketId?: string;
+}
+
+/**
+ * One-to-one messages. A send is one transaction: the conversation row is
+ * locked (ordering sends), a retry with the same clientId returns the stored
+ * message, a priced message is charged by a ledger transfer keyed by the
+ * message, and the ack and pushes go out only after the commit.
+ */
+export class ChatService {
+  constructor(
+    private readonly d: {
+      db: Database;
+      store: ChatStore;
+      safety: SafetyStore;
+      users: UsersStore;
+      ledger: LedgerService;
+      realtime: Realtime;
+      limits: { perUser: RateLimiterAbstract; perConversation: RateLimiterAbstract };
+      onMessage?: () => void;
+    },
+  ) {}
+
+  async openConversation(userId: string, otherId: string): Promise<string> {
+    if (userId === otherId) throw new AppError('VALIDATION_FAILED', 'you cannot message yourself');
+    const other = await this.d.users.findById(otherId);
+    if (!other || other.status !== 'active') throw new AppError('NOT_FOUND', 'no such user');
+    if (await this.d.safety.blockedEitherWay(userId, otherId)) throw new AppError('BLOCKED', 'you cannot message this user');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = await this.d.store.directConversation(userId, otherId);
+      if (id) return id;
+    }
+    throw new AppError('INTERNAL', 'could not open the conversation');
+  }
+
+  async send(sender: Sender, input: { conversationId?: string; toUserId?: string; clientId: string; body: string }): Promise<{ message: MessageView; replayed: boolean }> {
+    const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!));
+    const peerId = (await this.d.store.member(conversationId, sender.userId))?.peer_id;
+    if (!peerId) throw new AppError('NOT_FOUND', 'no such conversation');
+
+    await this.d.limits.perUser.consume(sender.userId).catch((err) => {
+      throw rateLimited(err, 'you are sending messages too fast');
+    });
+    await this.d.limits.perConversation.consume(`${sender.userId}:${conversationId}`).catch((err) => {
+      throw rateLimited(err, 'too many messages in this conversation; slow down');
+    });
+
+    const id = randomUUID();
+    const result = await this.d.db.transaction(async (tx) => {
+      const conversation = await this.d.store.lockConversation(tx, conversationId);
+      const existing = await this.d.store.messageByClientId(tx, sender.userId, input.clientId);
+      if (existing) {
+        if (existing.conversation_id !== conversationId || existing.body !== input.body) {
+          throw new AppError('IDEMPOTENCY_CONFLICT', 'this clientId was used for a different message');
+        }
+        return { row: existing, replayed: true };
+      }
+      // A random-match session's conversation closes when the session ends.
+      if (conversation?.closed_at) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
+      if (await this.d.safety.blockedEitherWay(sender.userId, peerId, tx)) throw new AppError('BLOCKED', 'you cannot message this user');
+      const price = await this.priceFor(sender, peerId, tx);
+      const row = await this.d.store.insertMessage(tx, { id, conversationId, senderId: sender.userId, clientId: input.clientId, body: input.body, price });
+      if (price > 0) {
+        await this.d.ledger.spend({ key: `msg:${id}`, fromUserId: sender.userId, toUserId: peerId, amount: price, kind: 'message', metadata: { messageId: id, conversationId } }, tx);
+      }
+      return { row, replayed: false };
+    });
+
+    const message = toMessageView(result.row);
+    if (!result.replayed) {
+      this.d.realtime.toUsers([peerId, sender.userId], 'chat:message', message, { exceptSocketId: sender.socketId });
+      if (result.row.price > 0) this.d.ledger.notify([sender.userId]);
+      this.d.onMessage?.();
+    }
+    return { message, replayed: result.replayed };
+  }
+
+  /** Creators set a price for messages fans send them; creators reply free, and admins never pay. */
+  private async priceFor(sender: Sender, recipientId: string, tx: Queryable): Promise<number> {
+    if (sender.role !== 'fan') return 0;
+    // Inside the transaction: a second pool client taken while this one holds the conversation lock
+    // could starve the pool (every client waiting for the lock, the lock holder waiting for a client).
+    const recipient = await this.d.users.findById(recipientId, tx);
+    return recipient?.role === 'creator' ? recipient.message_price : 0;
+  }
+
+  async delivered(userId: string, conversationId: string, upToSeq: number): Promise<{ upToSeq: number }> {
+    const r = await this.d.store.advance(conversationId, userId, upToSeq, false);
+    if (!r) throw new AppError('NOT_FOUND', 'no such conversation');
+    this.d.realtime.toUsers([r.peer_id], 'chat:delivered', { conversationId, userId, upToSeq: r.delivered_seq });
+    return { upToSeq: r.delivered_seq };
+  }
+
+  async read(userId: string, conversationId: string, upToSeq: number, socketId?: string): Promise<{ upToSeq: number; unread: number }> {
+    const r = await this.d.store.advance(conversationId, userId, upToSeq, true);
+    if (!r) throw new AppError('NOT_FOUND', 'no such conversation');
+    // The reader's other devices clear their unread badge too.
+    this.d.realtime.toUsers([r.peer_id, userId], 'chat:read', { conversationId, userId, upToSeq: r.read_seq }, { exceptSocketId: socketId });
+    return { upToSeq: r.read_seq, unread: r.unread };
+  }
+
+  /** Sync after a reconnect. A look-back of 30 s covers transactions that committed after a later one began; clients dedupe by id. */
+  async sync(userId: string, since: string | undefined, limit: number): Promise<{ messages: MessageView[]; hasMore: boolean; next: string | null }> {
+    const from = since ? new Date(new Date(since).getTime() - 30_000) : new Date(Date.now() - 86_400_000);
+    const rows = await this.d.store.since(userId, from, limit + 1);
+    const page = rows.slice(0, limit);
+    return {
+      messages: page.map(toMessageView),
+      hasMore: rows.length > limit,
+      next: page.length ? page.at(-1)!.created_at.toISOString() : (since ?? null),
+    };
+  }
+
+  async list(userId: string, before: Date | null, limit: number): Promise<ConversationListRow[]> {
+    return this.d.store.list(userId, before, limit);
+  }
+
+  async history(userId: string, conversationId: string, range: { before?: number; after?: number }, limit: number): Promise<MessageView[]> {
+    if (!(await this.d.store.member(conversationId, userId))) throw new AppError('NOT_FOUND', 'no such conversation');
+    return (await this.d.store.history(conversationId, range, limit)).map(toMessageView);
+  }
+
+  async isMember(userId: string, conversationId: string): Promise<string | undefined> {
+    return (await this.d.store.member(conversationId, userId))?.peer_id;
+  }
+
+  async report(reporterId: string, messageId: string, reason: string): Promise<{ id: number; created: boolean }> {
+    const m: MessageRow | undefined = await this.d.store.messageForReport(messageId, reporterId);
+    if (!m) throw new AppError('NOT_FOUND', 'no such message');
+    if (m.sender_id === reporterId) throw new AppError('VALIDATION_FAILED', 'you cannot report your own message');
+    return this.d.safety.report({ messageId, reporterId, reason, body: m.body, senderId: m.sender_id });
+  }
+}

@@ -1,0 +1,119 @@
+/*
+ * Presence across nodes.
+ *
+ *   socket connects on node N ──► store.connect (Lua: user's sockets hash, N's socket set)
+ *        │                              └─ status changed? ──► pending[user] = status
+ *   every second (each node)  ──► flush: audience = conversation peers (no blocks)
+ *        │                              └─ one presence:update {updates[]} per recipient
+ *   every HEARTBEAT/3 s       ──► SET alive:N EX ttl; nodes whose alive key lapsed are reaped
+ *                                  (Lua removes their sockets; their users go offline)
+ *
+ * A node that crashes stops renewing alive:N, so its users go offline within
+ * about PRESENCE_TTL_SECONDS on the surviving nodes.
+ */
+import type { PresenceStatus, PresenceView } from '../../../../shared/chat.js';
+import type { Logger } from '../../logger.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { ChatStore } from '../chat/chat.store.js';
+import type { PresenceStore } from './presence.store.js';
+
+export class PresenceService {
+  private pending = new Map<string, PresenceStatus>();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly d: {
+      store: PresenceStore;
+      chat: ChatStore;
+      realtime: Realtime;
+      logger: Logger;
+      nodeId: string;
+      ttlSeconds: number;
+      flushMs?: number;
+      /** Other per-node state to clean up when a node is found dead (the match queue). */
+      onNodeReaped?: (nodeId: string) => Promise<void>;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    // A restart under the same node id: whatever the previous run left behind is stale.
+    await this.record(await this.d.store.reap(this.d.nodeId));
+    await this.beat();
+    const every = (ms: number, fn: () => Promise<void>, what: string) => {
+      const t = setInterval(() => void fn().catch((err) => this.d.logger.error({ err }, `presence ${what} failed`)), ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(Math.max(500, (this.d.ttlSeconds * 1000) / 3), () => this.beat(), 'heartbeat');
+    every(this.d.flushMs ?? 1000, () => this.flush(), 'flush');
+  }
+
+  /** Graceful stop: this node's sockets are gone, say so now rather than after the TTL. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.record(await this.d.store.reap(this.d.nodeId));
+    await this.flush();
+  }
+
+  async connected(userId: string, socketId: string): Promise<void> {
+    const c = await this.d.store.connect(userId, socketId, 'online');
+    if (c.before !== c.after) this.pending.set(userId, c.after);
+  }
+
+  async disconnected(userId: string, socketId: string): Promise<void> {
+    const c = await this.d.store.disconnect(userId, socketId);
+    if (c.before !== c.after) {
+      this.pending.set(userId, c.after);
+      if (c.after === 'offline') await this.d.chat.setLastSeen(userId, new Date());
+    }
+  }
+
+  async set(userId: string, socketId: string, state: 'online' | 'away'): Promise<PresenceStatus> {
+    const c = await this.d.store.setState(userId, socketId, state);
+    if (c.before !== c.after) this.pending.set(userId, c.after);
+    return c.after;
+  }
+
+  async statuses(userIds: string[]): Promise<Map<string, PresenceView>> {
+    const raw = await this.d.store.statuses(userIds);
+    return new Map(
+      [...raw].map(([userId, s]) => [userId, { userId, status: s.status, lastSeen: s.lastSeen ? new Date(s.lastSeen).toISOString() : null }]),
+    );
+  }
+
+  private async beat(): Promise<void> {
+    const dead = await this.d.store.heartbeat(this.d.ttlSeconds);
+    for (const node of dead) {
+      const changed = await this.d.store.reap(node);
+      if (changed.length) this.d.logger.warn({ node, users: changed.length }, 'reaped the sockets of a node that stopped');
+      await this.record(changed);
+      await this.d.onNodeReaped?.(node);
+    }
+  }
+
+  private async record(changes: { userId: string; status: PresenceStatus }[]): Promise<void> {
+    for (const c of changes) {
+      this.pending.set(c.userId, c.status);
+      if (c.status === 'offline') await this.d.chat.setLastSeen(c.userId, new Date());
+    }
+  }
+
+  /** One push per recipient per flush, however many of their peers changed. */
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const subjects = [...batch.keys()];
+    const views = await this.statuses(subjects);
+    const byRecipient = new Map<string, PresenceView[]>();
+    for (const { subject, recipient } of await this.d.chat.presenceAudience(subjects)) {
+      const view = views.get(subject);
+      if (!view) continue;
+      const list = byRecipient.get(recipient) ?? [];
+      list.push(view);
+      byRecipient.set(recipient, list);
+    }
+    for (const [recipient, updates] of byRecipient) this.d.realtime.toUsers([recipient], 'presence:update', { updates });
+  }
+}

@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { principalOf, requireAuth } from '../../http/auth.middleware.js';
+import { parse } from '../../validate.js';
+import type { AuthService } from '../auth/auth.service.js';
+import type { SafetyStore } from './safety.store.js';
+
+/** Blocks: no messages, no presence and no matching, either way. */
+export function safetyRoutes(auth: AuthService, safety: SafetyStore): Router {
+  const r = Router();
+  const authed = requireAuth(auth);
+  r.get('/blocks', authed, async (_req, res) => {
+    const rows = await safety.blockedBy(principalOf(res).userId);
+    res.json({ blocks: rows.map((b) => ({ userId: b.blocked_id, createdAt: b.created_at.toISOString() })) });
+  });
+  r.put('/blocks/:userId', authed, async (req, res) => {
+    const other = parse(z.uuid(), req.params.userId);
+    const me = principalOf(res).userId;
+    if (other === me) throw new AppError('VALIDATION_FAILED', 'you cannot block yourself');
+    if (!(await safety.block(me, other))) throw new AppError('NOT_FOUND', 'no such user');
+    res.status(204).end();
+  });
+  r.delete('/blocks/:userId', authed, async (req, res) => {
+    const other = parse(z.uuid(), req.params.userId);
+    if (!(await safety.unblock(principalOf(res).userId, other))) throw new AppError('NOT_FOUND', 'not blocked');
+    res.status(204).end();
+  });
+  return r;
+}

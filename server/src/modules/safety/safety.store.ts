@@ -1,0 +1,52 @@
+import type { Queryable } from '../../db/database.js';
+
+export class SafetyStore {
+  constructor(private readonly db: Queryable) {}
+
+  /** False when there is no such user to block. Blocking twice is one block. */
+  async block(blockerId: string, blockedId: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `WITH target AS (SELECT id FROM users WHERE id = $2),
+       ins AS (INSERT INTO blocks (blocker_id, blocked_id) SELECT $1, id FROM target ON CONFLICT DO NOTHING)
+       SELECT 1 FROM target`,
+      [blockerId, blockedId],
+    );
+    return rows.length > 0;
+  }
+
+  async unblock(blockerId: string, blockedId: string): Promise<boolean> {
+    const res = await this.db.query(`DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2 RETURNING 1`, [blockerId, blockedId]);
+    return res.rowCount > 0;
+  }
+
+  async blockedEitherWay(a: string, b: string, q: Queryable = this.db): Promise<boolean> {
+    const { rows } = await q.query(
+      `SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1) LIMIT 1`,
+      [a, b],
+    );
+    return rows.length > 0;
+  }
+
+  async blockedBy(blockerId: string): Promise<{ blocked_id: string; created_at: Date }[]> {
+    const { rows } = await this.db.query<{ blocked_id: string; created_at: Date }>(
+      `SELECT blocked_id, created_at FROM blocks WHERE blocker_id = $1 ORDER BY created_at DESC`,
+      [blockerId],
+    );
+    return rows;
+  }
+
+  /** Stores the report with a copy of the message; reporting twice is one report. */
+  async report(r: { messageId: string; reporterId: string; reason: string; body: string; senderId: string }): Promise<{ id: number; created: boolean }> {
+    const { rows } = await this.db.query<{ id: number; created: boolean }>(
+      `WITH ins AS (
+         INSERT INTO message_reports (message_id, reporter_id, reason, body, sender_id) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (message_id, reporter_id) DO NOTHING RETURNING id
+       )
+       SELECT id, true AS created FROM ins
+       UNION ALL
+       SELECT id, false FROM message_reports WHERE message_id = $1 AND reporter_id = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [r.messageId, r.reporterId, r.reason, r.body, r.senderId],
+    );
+    return rows[0]!;
+  }
+}
