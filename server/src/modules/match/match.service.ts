@@ -1,0 +1,149 @@
+/*
+ * Random matches across the cluster.
+ *
+ *   match:join (node X) ──► Lua join: user hash + waiting zset (longest waiting first)
+ *        └─► pair now ──► Lua pair: atomic over all nodes; each user in at most one session
+ *   every PAIR_INTERVAL on every node ──► pair (interest-first, anyone after the fall-back wait)
+ *   a pairing ──► PostgreSQL session + 'match' conversation ──► match:found to both users' rooms
+ *   match:next / match:leave / disconnect ──► Lua end (cooldown both ways) ──► match:ended to the peer
+ *   a node dies ──► the presence reaper ends the sessions of its queued users
+ */
+import { randomUUID } from 'node:crypto';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { MATCH_MODES, type MatchEndReason, type MatchMode } from '../../../../shared/match.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { rateLimited } from '../../ratelimit.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { MatchQueue } from './match.queue.js';
+import type { MatchStore } from './match.store.js';
+import type { SfuController } from '../../../../shared/sfu.js';
+
+export class MatchService {
+  private timer: NodeJS.Timeout | undefined;
+  private pairing: Partial<Record<MatchMode, Promise<void>>> = {};
+
+  constructor(
+    private readonly d: {
+      queue: MatchQueue;
+      store: MatchStore;
+      realtime: Realtime;
+      logger: Logger;
+      skipLimiter: RateLimiterAbstract;
+      pairIntervalMs: number;
+      pairsPerPass?: number;
+      /** Video sessions get a room on it; without one, video mode is refused. */
+      sfu?: SfuController;
+    },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      for (const mode of MATCH_MODES) void this.pairNow(mode);
+    }, this.d.pairIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  async join(userId: string, socketId: string, input: { mode: MatchMode; interests?: string[] }): Promise<{ state: 'queued' | 'in_session'; sessionId?: string }> {
+    if (input.mode === 'video' && !this.d.sfu) throw new AppError('SFU_UNAVAILABLE', 'video matches need an SFU, which is not set up here');
+    const p = await this.d.store.profile(userId);
+    if (!p) throw new AppError('NOT_FOUND', 'no such user');
+    const result = await this.d.queue.join(
+      {
+        userId,
+        mode: input.mode,
+        socketId,
+        interests: [...new Set(input.interests ?? [])],
+        gender: p.gender,
+        age: p.age,
+        seeks: p.seeks,
+        ageMin: p.age_min,
+        ageMax: p.age_max,
+        blocked: p.blocked,
+      },
+      Date.now(),
+    );
+    if (result.state === 'queued') void this.pairNow(input.mode);
+    return result;
+  }
+
+  /** Skip: ends the session (the peer is told), and requeues the user at the back. Rate limited. */
+  async next(userId: string): Promise<{ state: 'queued' | 'in_session'; sessionId?: string }> {
+    await this.d.skipLimiter.consume(userId).catch((err) => {
+      throw rateLimited(err, 'you are skipping too fast');
+    });
+    const r = await this.d.queue.end(userId, Date.now(), 'requeue');
+    if (!r.ended) throw new AppError('NOT_FOUND', 'you are not in the queue; match:join first');
+    await this.closeSession(r.sessionId, r.peerId, userId, 'skip');
+    for (const mode of MATCH_MODES) void this.pairNow(mode);
+    return { state: 'queued' };
+  }
+
+  async leave(userId: string, reason: MatchEndReason = 'leave', onlySocket?: string): Promise<{ left: boolean }> {
+    const r = await this.d.queue.end(userId, Date.now(), 'leave', onlySocket);
+    await this.closeSession(r.sessionId, r.peerId, userId, reason);
+    return { left: r.ended };
+  }
+
+  /** After a node died: its queued users leave, their peers are told. */
+  async purgeNode(nodeId: string): Promise<void> {
+    for (const userId of await this.d.queue.usersOfNode(nodeId)) await this.leave(userId, 'disconnect');
+  }
+
+  async report(userId: string, sessionId: string, reason: string): Promise<{ id: number; created: boolean }> {
+    const s = await this.d.store.session(sessionId);
+    if (!s || (s.user_a !== userId && s.user_b !== userId)) throw new AppError('NOT_FOUND', 'no such session');
+    return this.d.store.report({ sessionId, reporterId: userId, reportedId: s.user_a === userId ? s.user_b : s.user_a, conversationId: s.conversation_id, reason });
+  }
+
+  sizes() {
+    return this.d.queue.sizes();
+  }
+
+  /** One pairing pass per mode at a time on this node (other nodes may run theirs: the script is atomic). */
+  pairNow(mode: MatchMode): Promise<void> {
+    this.pairing[mode] ??= this.pass(mode)
+      .catch((err) => this.d.logger.error({ err, mode }, 'match pairing failed'))
+      .finally(() => delete this.pairing[mode]);
+    return this.pairing[mode]!;
+  }
+
+  private async pass(mode: MatchMode): Promise<void> {
+    const ids = Array.from({ length: this.d.pairsPerPass ?? 50 }, () => randomUUID());
+    const pairs = await this.d.queue.pair(mode, Date.now(), ids);
+    if (pairs.length === 0) return;
+    const peers = await this.d.store.peers(pairs.flatMap((p) => [p.userId, p.peerId]));
+    await Promise.all(
+      pairs.map(async (p) => {
+        try {
+          const conversationId = await this.d.store.createSession({ id: p.sessionId, mode, a: p.userId, b: p.peerId, common: p.commonInterests });
+          const room = mode === 'video' && this.d.sfu ? await this.d.sfu.createRoom(p.sessionId, [p.userId, p.peerId]) : undefined;
+          if (room) await this.d.store.setRoom(p.sessionId, room.instance, room.roomId);
+          const media = (u: string) => (room ? { media: { clientUrl: room.clientUrl, roomId: room.roomId, token: room.tokens[u]! } } : {});
+          const base = { sessionId: p.sessionId, mode, conversationId, commonInterests: p.commonInterests };
+          this.d.realtime.toUser(p.userId, 'match:found', { ...base, ...media(p.userId), peer: peers.get(p.peerId)! });
+          this.d.realtime.toUser(p.peerId, 'match:found', { ...base, ...media(p.peerId), peer: peers.get(p.userId)! });
+        } catch (err) {
+          // Without its session row the pairing cannot be used: put both back in the queue.
+          this.d.logger.error({ err, session: p.sessionId }, 'could not record a match session');
+          await this.d.queue.end(p.userId, Date.now(), 'requeue');
+          await this.d.queue.end(p.peerId, Date.now(), 'requeue');
+        }
+      }),
+    );
+  }
+
+  private async closeSession(sessionId: string | null, peerId: string | null, by: string, reason: MatchEndReason): Promise<void> {
+    if (!sessionId) return;
+    const ended = await this.d.store.endSession(sessionId, reason, by);
+    if (ended?.sfu_instance && ended.sfu_room !== null) {
+      // The room goes with the session: the strangers' media really stops.
+      await this.d.sfu?.destroyRoom({ instance: ended.sfu_instance, roomId: Number(ended.sfu_room) }).catch((err) => this.d.logger.error({ err, sessionId }, 'SFU room destruction failed'));
+    }
+    if (peerId) this.d.realtime.toUser(peerId, 'match:ended', { sessionId, reason });
+  }
+}

@@ -1,0 +1,13 @@
+import type { EventRouter, PairlySocket } from '../../realtime/event-router.js';
+import type { MatchService } from './match.service.js';
+
+export function matchEvents(router: EventRouter, match: MatchService): { disconnected(socket: PairlySocket): void } {
+  router
+    .on('match:join', (socket, p) => match.join(socket.data.userId, socket.id, p))
+    .on('match:next', (socket) => match.next(socket.data.userId))
+    .on('match:leave', (socket) => match.leave(socket.data.userId));
+  return {
+    // Only the socket that joined leaves the queue (another device of the same user does not).
+    disconnected: (socket) => void match.leave(socket.data.userId, 'disconnect', socket.id).catch(() => undefined),
+  };
+}

@@ -1,0 +1,136 @@
+import type { PublicProfile } from '../../../../shared/profiles.js';
+import type { Database } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { ChatStore } from '../chat/chat.store.js';
+import type { SafetyStore } from '../safety/safety.store.js';
+import { coarse, matchPercent } from './compatibility.js';
+import type { DiscoverRow, ProfileRow, ProfilesStore } from './profiles.store.js';
+
+export function toPublicProfile(p: ProfileRow | DiscoverRow): PublicProfile {
+  return {
+    userId: p.user_id,
+    displayName: p.display_name,
+    role: p.role,
+    age: p.age,
+    gender: p.gender,
+    bio: p.bio,
+    interests: p.interests,
+    languages: p.languages,
+  };
+}
+
+interface Cursor {
+  asOf: string;
+  score: number;
+  id: string;
+}
+
+const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decode(s: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
+    if (typeof c.asOf === 'string' && Number.isSafeInteger(c.score) && /^[0-9a-f-]{36}$/.test(c.id) && !Number.isNaN(Date.parse(c.asOf))) return c;
+  } catch {
+    /* fall through */
+  }
+  throw new AppError('VALIDATION_FAILED', 'cursor is not valid');
+}
+
+export class ProfilesService {
+  constructor(
+    private readonly d: { db: Database; store: ProfilesStore; chat: ChatStore; safety: SafetyStore; realtime: Realtime },
+  ) {}
+
+  /** The owner's view: everything, with the stored (already coarse) location. */
+  async mine(userId: string) {
+    const p = await this.d.store.get(userId);
+    if (!p) throw new AppError('NOT_FOUND', 'no such user');
+    return {
+      ...toPublicProfile(p),
+      location: p.lat === null || p.lng === null ? null : { lat: p.lat, lng: p.lng },
+      preferences: { seeksGenders: p.seeks_genders, ageMin: p.age_min, ageMax: p.age_max, maxDistanceKm: p.max_distance_km },
+    };
+  }
+
+  async update(userId: string, b: { bio?: string; gender?: string | null; interests?: string[]; languages?: string[]; location?: { lat: number; lng: number } | null }) {
+    await this.d.store.upsert(userId, {
+      ...(b.bio !== undefined ? { bio: b.bio } : {}),
+      ...(b.gender !== undefined ? { gender: b.gender } : {}),
+      ...(b.interests !== undefined ? { interests: [...new Set(b.interests)] } : {}),
+      ...(b.languages !== undefined ? { languages: [...new Set(b.languages)] } : {}),
+      ...(b.location !== undefined ? { lat: b.location ? coarse(b.location.lat) : null, lng: b.location ? coarse(b.location.lng) : null } : {}),
+    });
+    return this.mine(userId);
+  }
+
+  async setPreferences(userId: string, b: { seeksGenders?: string[]; ageMin?: number; ageMax?: number; maxDistanceKm?: number | null }) {
+    const current = await this.mine(userId);
+    const ageMin = b.ageMin ?? current.preferences.ageMin;
+    const ageMax = b.ageMax ?? current.preferences.ageMax;
+    if (ageMin > ageMax) throw new AppError('VALIDATION_FAILED', 'ageMin must not exceed ageMax');
+    await this.d.store.upsert(userId, {
+      ...(b.seeksGenders !== undefined ? { seeks_genders: [...new Set(b.seeksGenders)] } : {}),
+      age_min: ageMin,
+      age_max: ageMax,
+      ...(b.maxDistanceKm !== undefined ? { max_distance_km: b.maxDistanceKm } : {}),
+    });
+    return this.mine(userId);
+  }
+
+  /** Another user's public profile; a block either way makes them invisible. */
+  async publicProfile(viewerId: string, userId: string): Promise<PublicProfile & { matchPercent: number | null; commonQuestions: number }> {
+    const p = await this.d.store.get(userId);
+    if (!p || (viewerId !== userId && (await this.d.safety.blockedEitherWay(viewerId, userId)))) throw new AppError('NOT_FOUND', 'no such user');
+    const c = await this.compatibility(viewerId, userId);
+    return { ...toPublicProfile(p), matchPercent: c.percent, commonQuestions: c.common };
+  }
+
+  async compatibility(a: string, b: string) {
+    const answers = await this.d.store.answersOf([a, b]);
+    return matchPercent(answers.get(a) ?? [], answers.get(b) ?? []);
+  }
+
+  questions(userId: string) {
+    return this.d.store.questions(userId);
+  }
+
+  async answer(userId: string, questionId: number, a: { answer: number; accepted: number[]; importance: number }) {
+    const size = await this.d.store.questionSize(questionId);
+    if (size === undefined) throw new AppError('NOT_FOUND', 'no such question');
+    if (a.answer >= size || a.accepted.some((x) => x >= size)) throw new AppError('VALIDATION_FAILED', `answers are 0..${size - 1}`);
+    await this.d.store.answer(userId, { questionId, answer: a.answer, accepted: [...new Set(a.accepted)].sort(), importance: a.importance });
+  }
+
+  async discover(userId: string, cursor: string | undefined, limit: number) {
+    const c = cursor ? decode(cursor) : undefined;
+    if (!c) await this.d.store.touch(userId);
+    const asOf = c ? new Date(c.asOf) : new Date();
+    const rows = await this.d.store.discover(userId, asOf, c ? { score: c.score, id: c.id } : null, limit);
+    const last = rows.at(-1);
+    return {
+      candidates: rows.map((r) => ({ ...toPublicProfile(r), matchPercent: r.match, commonQuestions: r.common, distanceKm: r.km, score: r.score / 1_000_000 })),
+      nextCursor: rows.length === limit && last ? encode({ asOf: asOf.toISOString(), score: Number(last.score), id: last.user_id }) : null,
+    };
+  }
+
+  /** A like or a pass; a mutual like makes a match and opens a conversation, pushed to both. */
+  async swipe(userId: string, targetId: string, kind: 'like' | 'pass'): Promise<{ matched: boolean; conversationId: string | null }> {
+    if (userId === targetId) throw new AppError('VALIDATION_FAILED', 'not yourself');
+    if (!(await this.d.store.get(targetId))) throw new AppError('NOT_FOUND', 'no such user');
+    if (await this.d.safety.blockedEitherWay(userId, targetId)) throw new AppError('BLOCKED', 'not available');
+    const result = await this.d.db.transaction(async (tx) => {
+      const { mutual } = await this.d.store.swipe(tx, userId, targetId, kind);
+      if (!mutual) return { matched: false, conversationId: null, fresh: false };
+      const conversationId = await this.d.chat.directConversation(userId, targetId, tx);
+      if (!conversationId) throw new AppError('INTERNAL', 'could not open the conversation');
+      const fresh = await this.d.store.recordMatch(tx, userId, targetId, conversationId);
+      return { matched: true, conversationId, fresh };
+    });
+    if (result.fresh && result.conversationId) {
+      this.d.realtime.toUser(userId, 'match:mutual', { userId: targetId, conversationId: result.conversationId });
+      this.d.realtime.toUser(targetId, 'match:mutual', { userId, conversationId: result.conversationId });
+    }
+    return { matched: result.matched, conversationId: result.conversationId };
+  }
+}
