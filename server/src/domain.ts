@@ -1,0 +1,119 @@
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import type { JobHandlers, JobQueue } from './jobs/jobs.js';
+import type { Logger } from './logger.js';
+import type { Realtime } from './realtime/realtime.js';
+import { auditJobs } from './modules/audit/audit.jobs.js';
+import { AuditService } from './modules/audit/audit.service.js';
+import { AuditStore } from './modules/audit/audit.store.js';
+import { ledgerJobs } from './modules/ledger/ledger.jobs.js';
+import { LedgerService } from './modules/ledger/ledger.service.js';
+import { LedgerStore } from './modules/ledger/ledger.store.js';
+import { UsersStore } from './modules/users/users.store.js';
+import { createHmac } from 'node:crypto';
+import type { ProviderName } from '../../shared/payments.js';
+import { paymentsJobs } from './modules/payments/payments.jobs.js';
+import { PaymentsService } from './modules/payments/payments.service.js';
+import { PaymentsStore } from './modules/payments/payments.store.js';
+import type { PaymentProvider } from './modules/payments/providers/provider.js';
+import { createRazorpayProvider } from './modules/payments/providers/razorpay.provider.js';
+import { createSandboxProvider } from './modules/payments/providers/sandbox.provider.js';
+import { createStripeProvider } from './modules/payments/providers/stripe.provider.js';
+import { ReconciliationStore } from './modules/payments/reconciliation.store.js';
+import type { SfuController } from '../../shared/sfu.js';
+import { callsJobs } from './modules/calls/calls.jobs.js';
+import { CallsService } from './modules/calls/calls.service.js';
+import { CallsStore } from './modules/calls/calls.store.js';
+import type { PresenceStore } from './modules/presence/presence.store.js';
+import { SafetyStore } from './modules/safety/safety.store.js';
+
+/**
+ * The stores and services that both a server node and the workers process
+ * need (job handlers call them). What only serves HTTP/sockets (auth's rate
+ * limits, the event router) is built in pairly.ts.
+ */
+export interface Domain {
+  users: UsersStore;
+  audit: AuditService;
+  auditStore: AuditStore;
+  ledger: LedgerService;
+  ledgerStore: LedgerStore;
+  payments: PaymentsService;
+  paymentsStore: PaymentsStore;
+  providers: Map<ProviderName, PaymentProvider>;
+  reconciliationStore: ReconciliationStore;
+  calls: CallsService;
+  safety: SafetyStore;
+}
+
+/** The payment providers this deployment has keys for; the sandbox only where enabled. */
+export function createProviders(config: Config, jwtSecret: string): Map<ProviderName, PaymentProvider> {
+  const providers = new Map<ProviderName, PaymentProvider>();
+  const { stripe, razorpay, sandbox } = config.payments;
+  if (stripe) providers.set('stripe', createStripeProvider(stripe));
+  if (razorpay) providers.set('razorpay', createRazorpayProvider(razorpay));
+  // Derived from the JWT secret so every node of a deployment signs and verifies alike, with nothing more to configure.
+  if (sandbox) providers.set('sandbox', createSandboxProvider({ secret: createHmac('sha256', jwtSecret).update('pairly-sandbox-webhooks').digest('hex') }));
+  return providers;
+}
+
+export function createDomain(d: {
+  config: Config;
+  jwtSecret: string;
+  db: Database;
+  logger: Logger;
+  jobs: JobQueue;
+  realtime: Realtime;
+  presence: Pick<PresenceStore, 'statuses'>;
+  sfu: SfuController | undefined;
+}): Domain {
+  const auditStore = new AuditStore(d.db);
+  const ledgerStore = new LedgerStore(d.db);
+  const paymentsStore = new PaymentsStore(d.db);
+  const ledger = new LedgerService({ db: d.db, store: ledgerStore, realtime: d.realtime, logger: d.logger, options: d.config.ledger });
+  const providers = createProviders(d.config, d.jwtSecret);
+  const users = new UsersStore(d.db);
+  const safety = new SafetyStore(d.db);
+  return {
+    users,
+    safety,
+    calls: new CallsService({
+      db: d.db,
+      store: new CallsStore(d.db),
+      users,
+      safety,
+      ledger,
+      realtime: d.realtime,
+      jobs: d.jobs,
+      presence: d.presence,
+      sfu: d.sfu,
+      logger: d.logger,
+      options: d.config.calls,
+    }),
+    audit: new AuditService(d.jobs, d.logger),
+    auditStore,
+    ledgerStore,
+    ledger,
+    paymentsStore,
+    providers,
+    reconciliationStore: new ReconciliationStore(d.db),
+    payments: new PaymentsService({ db: d.db, store: paymentsStore, ledger, providers, packs: d.config.payments.packs, jobs: d.jobs, logger: d.logger }),
+  };
+}
+
+/** Every module's job handlers; the same object runs under BullMQ and inline. */
+export function createJobHandlers(domain: Domain, logger: Logger): JobHandlers {
+  return {
+    ...auditJobs(domain.auditStore),
+    ...ledgerJobs(domain.ledger, domain.ledgerStore, logger),
+    ...paymentsJobs({ ...domain, logger }),
+    ...callsJobs(domain.calls),
+  };
+}
+
+/** Recurring jobs. Idempotent: every process that runs workers may call it. */
+export async function scheduleRecurringJobs(jobs: JobQueue, config: Config): Promise<void> {
+  await jobs.schedule('ledger.expire-holds', {}, config.ledger.holdSweepSeconds * 1000);
+  await jobs.schedule('ledger.verify', {}, config.ledger.verifySeconds * 1000);
+  await jobs.schedule('payments.reconcile', {}, config.payments.reconcileSeconds * 1000);
+}

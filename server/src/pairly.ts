@@ -1,0 +1,177 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { createHttpApp } from './http/app.js';
+import { healthRoutes, type ReadinessCheck } from './http/health.routes.js';
+import { openDatabase, openJobs, openRedis, openSfu, type Jobs } from './infra.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { limiterFactory, localLimiter } from './ratelimit.js';
+import { EventRouter } from './realtime/event-router.js';
+import { createIo, realtimeOf, type PairlyServer } from './realtime/io.js';
+import { embeddedJwtSecret } from './secrets.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { AuthStore } from './modules/auth/auth.store.js';
+import { createPasswordHasher } from './modules/auth/passwords.js';
+import { createMemoryRevocations, createRedisRevocations } from './modules/auth/revocations.js';
+import { AccessTokens } from './modules/auth/tokens.js';
+import { meRoutes } from './modules/users/users.routes.js';
+import { UsersService } from './modules/users/users.service.js';
+import { walletRoutes } from './modules/ledger/ledger.routes.js';
+import { paymentsRoutes, webhookRoutes } from './modules/payments/payments.routes.js';
+import { adminMoneyRoutes } from './modules/admin/admin.routes.js';
+import { createDomain, type Domain } from './domain.js';
+import { createSocial } from './social.js';
+import type { SfuController } from '../../shared/sfu.js';
+import { createMemoryPresence, createRedisPresence } from './modules/presence/presence.store.js';
+import { systemEvents } from './modules/system/system.socket.js';
+import { clientEventSchemas } from '../../shared/events.js';
+
+export interface Pairly {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly io: PairlyServer;
+  readonly httpServer: HttpServer;
+  readonly jobs: Jobs;
+  readonly auth: AuthService;
+  readonly domain: Domain;
+  readonly social: ReturnType<typeof createSocial>;
+  listen(): Promise<number>;
+  /** Graceful stop: refuse new work, tell clients to reconnect elsewhere, finish in-flight work, close pools. */
+  shutdown(): Promise<void>;
+}
+
+/** The composition root: config → clients → stores → services → http + io. */
+export async function createPairly(config: Config, opts: { logger?: Logger; sfu?: SfuController } = {}): Promise<Pairly> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
+  const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
+
+  const db = await openDatabase(config, logger);
+  const redis = openRedis(config, logger, 'cmd');
+  const redisPubSub = redis && { pub: openRedis(config, logger, 'pub')!, sub: openRedis(config, logger, 'sub')! };
+  const jobs = openJobs({ config, logger, redis });
+  const metrics = createMetrics(config.nodeId);
+  const limiter = limiterFactory(redis, config.redisPrefix);
+
+  const httpServer = createServer();
+  const router = new EventRouter(clientEventSchemas, {
+    limiter: localLimiter({
+      keyPrefix: 'socket-events',
+      points: config.socketEventsPerSecond * 2,
+      durationSeconds: 2,
+    }),
+    logger,
+    metrics,
+  });
+
+  // Services reach sockets only through `realtime`, which needs io, which needs auth: bound late.
+  let io: PairlyServer | undefined;
+  const realtime = realtimeOf(() => io!);
+
+  const presenceStore = redis ? createRedisPresence(redis, config.redisPrefix, config.nodeId) : createMemoryPresence(config.nodeId);
+  const sfu = opts.sfu ?? openSfu(config, jwtSecret, logger);
+  const domain = createDomain({ config, jwtSecret, db, logger, jobs: jobs.queue, realtime, presence: presenceStore, sfu });
+  const { users, audit, ledger, payments } = domain;
+  const auth = new AuthService({
+    users,
+    store: new AuthStore(db),
+    tokens: new AccessTokens(jwtSecret, config.accessTokenTtlSeconds),
+    passwords: createPasswordHasher(config.argon2MemoryKib),
+    revocations: redis ? createRedisRevocations(redis, config.redisPrefix) : createMemoryRevocations(),
+    loginFailures: {
+      byEmail: limiter({ keyPrefix: 'login-email', points: config.login.maxFailuresPerEmail, durationSeconds: config.login.windowSeconds }),
+      byIp: limiter({ keyPrefix: 'login-ip', points: config.login.maxFailuresPerIp, durationSeconds: config.login.windowSeconds }),
+    },
+    audit,
+    realtime,
+    refreshTtlDays: config.refreshTokenTtlDays,
+  });
+  const usersService = new UsersService(users, realtime);
+  const social = createSocial({ config, db, redis, logger, metrics, limiter, realtime, domain, auth, presenceStore, sfu });
+  await auth.seedRevocations();
+
+  let shuttingDown = false;
+  const checks: ReadinessCheck[] = [{ name: 'database', check: async () => void (await db.query('SELECT 1')) }];
+  if (redis) checks.push({ name: 'redis', check: async () => void (await redis.ping()) });
+
+  const app = createHttpApp({
+    config,
+    logger,
+    metrics,
+    mount: (root, api) => {
+      root.use(healthRoutes({ nodeId: config.nodeId, metrics, checks, isShuttingDown: () => shuttingDown }));
+      root.use('/api/payments/webhooks', webhookRoutes(payments));
+      api.use('/auth', authRoutes(auth));
+      api.use('/me', meRoutes(auth, usersService));
+      api.use('/wallet', walletRoutes(auth, ledger));
+      api.use('/payments', paymentsRoutes(auth, payments));
+      social.mount(api);
+      api.use(
+        '/admin',
+        adminMoneyRoutes({ auth, ledger, ledgerStore: domain.ledgerStore, payments, reconciliation: domain.reconciliationStore, audit, jobs: jobs.queue }),
+      );
+    },
+  });
+  httpServer.on('request', app);
+
+  systemEvents(router, config.nodeId);
+  const lifecycle = social.events(router);
+  io = createIo({ httpServer, config, logger, metrics, auth, router, redis: redisPubSub, lifecycle });
+  await social.start(io);
+  await jobs.startWorkers(domain);
+
+  const graceMs = config.shutdownGraceSeconds * 1000;
+  return {
+    config,
+    logger,
+    db,
+    io,
+    httpServer,
+    jobs,
+    auth,
+    domain,
+    social,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          const port = (httpServer.address() as AddressInfo).port;
+          logger.info({ port, mode: config.mode, db: db.driver, jobs: jobs.queue.driver }, 'pairly listening');
+          resolve(port);
+        });
+      }),
+    async shutdown() {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      logger.info('shutting down');
+      const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      io!.local.emit('system:shutdown', { nodeId: config.nodeId, reconnect: true });
+      await router.drain(graceMs);
+      // Closing the engine (not disconnecting the sockets) makes clients see "transport close" and reconnect.
+      await io!.close();
+      // The sharded adapter's close() does not return ioredis' SUNSUBSCRIBE promises; a PING queued
+      // behind them resolves once they are answered, so quitting afterwards rejects nothing.
+      await redisPubSub?.sub.ping().catch(() => undefined);
+      // This node's sockets are gone: tell their peers now rather than after the presence TTL.
+      await social.stop().catch((err) => logger.warn({ err }, 'presence stop failed'));
+      const force = setTimeout(() => httpServer.closeAllConnections(), graceMs);
+      await httpClosed;
+      clearTimeout(force);
+      await jobs.close();
+      await Promise.all(
+        [redis, redisPubSub?.pub, redisPubSub?.sub].map((c: Redis | undefined) =>
+          c?.quit().catch(() => c.disconnect()),
+        ),
+      );
+      await sfu?.close();
+      await db.close();
+      logger.info('shut down');
+    },
+  };
+}
