@@ -1,0 +1,302 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import jwt from 'jsonwebtoken';
+import { connect, http, newUser, nextEvent, STRONG_PASSWORD, waitFor } from '../support/client.js';
+import { createBacking, startInProcess, TEST_JWT_SECRET, type Backing, type InProcessNode } from '../support/pairly.js';
+import { pgQuery } from '../support/services.js';
+
+let backing: Backing;
+let node: InProcessNode;
+let url: string;
+
+beforeAll(async () => {
+  backing = await createBacking();
+  // Workers in this process so the audit job runs through real BullMQ.
+  node = await startInProcess({ ...backing.env, RUN_WORKERS: 'true', LOGIN_MAX_FAILURES_PER_EMAIL: '3', LOGIN_MAX_FAILURES_PER_IP: '8' });
+  url = node.url;
+});
+afterAll(async () => {
+  await node?.stop();
+  await backing?.cleanup();
+});
+
+const signup = (body: Record<string, unknown>) => http(url, 'POST', '/api/auth/signup', { body });
+const adult = (over: Record<string, unknown> = {}) => ({
+  email: `s${Math.random().toString(36).slice(2)}@example.test`,
+  password: STRONG_PASSWORD,
+  displayName: 'Sam',
+  birthdate: '1990-02-03',
+  role: 'creator',
+  ...over,
+});
+
+describe('signup', () => {
+  it('creates a user and returns a token pair', async () => {
+    const res = await signup(adult({ email: 'Mixed.Case@Example.TEST' }));
+    expect(res.status).toBe(201);
+    expect(res.body.user).toMatchObject({ email: 'mixed.case@example.test', displayName: 'Sam', role: 'creator', birthdate: '1990-02-03' });
+    expect(res.body.user.passwordHash).toBeUndefined();
+    expect(typeof res.body.accessToken).toBe('string');
+    expect(typeof res.body.refreshToken).toBe('string');
+    expect(res.body.expiresIn).toBe(900);
+    const [row] = await pgQuery<{ password_hash: string }>(backing.databaseUrl, 'SELECT password_hash FROM users WHERE id = $1', [res.body.user.id]);
+    expect(row!.password_hash).toMatch(/^\$argon2id\$/);
+  });
+
+  it('refuses under-18s with AGE_RESTRICTED', async () => {
+    const today = new Date();
+    const seventeen = `${today.getUTCFullYear() - 17}-01-01`;
+    const res = await signup(adult({ birthdate: seventeen }));
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('AGE_RESTRICTED');
+  });
+
+  it('accepts someone whose 18th birthday is today, refuses the day before', async () => {
+    const t = new Date();
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const eighteenToday = `${t.getUTCFullYear() - 18}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+    expect((await signup(adult({ birthdate: eighteenToday }))).status).toBe(201);
+    const tomorrow = new Date(t.getTime() + 86_400_000);
+    const eighteenTomorrow = `${tomorrow.getUTCFullYear() - 18}-${pad(tomorrow.getUTCMonth() + 1)}-${pad(tomorrow.getUTCDate())}`;
+    expect((await signup(adult({ birthdate: eighteenTomorrow }))).body.error.code).toBe('AGE_RESTRICTED');
+  });
+
+  it('refuses a duplicate email (case-insensitive) with EMAIL_TAKEN', async () => {
+    const body = adult();
+    expect((await signup(body)).status).toBe(201);
+    const again = await signup({ ...body, email: (body.email as string).toUpperCase() });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('EMAIL_TAKEN');
+  });
+
+  it('creates one account when the same email signs up concurrently', async () => {
+    const body = adult();
+    const results = await Promise.all(Array.from({ length: 5 }, () => signup(body)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(4);
+  });
+
+  it.each([
+    ['short', 'Ab1-xyz'],
+    ['letters only', 'onlylettershere'],
+    ['digits only', '12345678901234'],
+    ['common', 'password123'],
+  ])('refuses a weak password (%s) with 400 WEAK_PASSWORD', async (_name, password) => {
+    const res = await signup(adult({ password }));
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('WEAK_PASSWORD');
+  });
+
+  it('refuses the admin role and unknown fields', async () => {
+    const admin = await signup(adult({ role: 'admin' }));
+    expect(admin.status).toBe(400);
+    expect(admin.body.error.code).toBe('VALIDATION_FAILED');
+    const extra = await signup(adult({ isAdmin: true }));
+    expect(extra.status).toBe(400);
+  });
+
+  it('refuses impossible and malformed birthdates', async () => {
+    for (const birthdate of ['1990-02-30', '90-01-01', '2990-01-01', '1800-01-01', 19900101]) {
+      const res = await signup(adult({ birthdate }));
+      expect(res.status, String(birthdate)).toBe(400);
+    }
+  });
+
+  it('writes an audit-log entry through the job queue', async () => {
+    const u = await newUser(url);
+    const rows = await waitFor(async () => {
+      const r = await pgQuery<{ action: string }>(backing.databaseUrl, 'SELECT action FROM audit_log WHERE actor_id = $1', [u.user.id]);
+      return r.length ? r : undefined;
+    });
+    expect(rows.map((r) => r.action)).toEqual(['auth.signup']);
+  });
+});
+
+describe('login', () => {
+  it('logs in with the right password and records the login', async () => {
+    const u = await newUser(url);
+    const res = await http(url, 'POST', '/api/auth/login', { body: { email: u.user.email, password: u.password } });
+    expect(res.status).toBe(200);
+    expect(res.body.user.id).toBe(u.user.id);
+    const me = await http(url, 'GET', '/api/me', { token: res.body.accessToken });
+    expect(me.body.user.email).toBe(u.user.email);
+    await waitFor(async () => {
+      const r = await pgQuery(backing.databaseUrl, `SELECT 1 FROM audit_log WHERE actor_id = $1 AND action = 'auth.login'`, [u.user.id]);
+      return r.length > 0;
+    });
+  });
+
+  it('answers INVALID_CREDENTIALS for a wrong password and for an unknown email alike', async () => {
+    const u = await newUser(url);
+    const wrong = await http(url, 'POST', '/api/auth/login', { body: { email: u.user.email, password: 'Wrong-password-1' } });
+    const unknown = await http(url, 'POST', '/api/auth/login', { body: { email: 'nobody@example.test', password: 'Whatever-123' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.code).toBe('INVALID_CREDENTIALS');
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual(wrong.body);
+  });
+
+  it('throttles repeated failures per email with 429 and Retry-After, even for the right password', async () => {
+    const u = await newUser(url);
+    for (let i = 0; i < 3; i++) {
+      const r = await http(url, 'POST', '/api/auth/login', { body: { email: u.user.email, password: `Wrong-pass-${i}` } });
+      expect(r.status).toBe(401);
+    }
+    const blocked = await http(url, 'POST', '/api/auth/login', { body: { email: u.user.email, password: u.password } });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another account from the same IP is not locked by this email's failures.
+    const other = await newUser(url);
+    const ok = await http(url, 'POST', '/api/auth/login', { body: { email: other.user.email, password: other.password } });
+    expect(ok.status).toBe(200);
+  });
+
+  it('throttles repeated failures per IP across many emails', async () => {
+    // A different client address (X-Forwarded-For is trusted from loopback) so other tests are unaffected.
+    const headers = { 'x-forwarded-for': '203.0.113.77' };
+    let last = 0;
+    for (let i = 0; i < 9; i++) {
+      const r = await http(url, 'POST', '/api/auth/login', { headers, body: { email: `spray${i}@example.test`, password: 'Wrong-pass-1' } });
+      last = r.status;
+    }
+    expect(last).toBe(429);
+    const u = await newUser(url);
+    const blocked = await http(url, 'POST', '/api/auth/login', { headers, body: { email: u.user.email, password: u.password } });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get('retry-after')).toBeTruthy();
+  });
+});
+
+describe('refresh tokens', () => {
+  it('rotates: the new pair works, the old refresh token stops working', async () => {
+    const u = await newUser(url);
+    const r1 = await http(url, 'POST', '/api/auth/refresh', { body: { refreshToken: u.refreshToken } });
+    expect(r1.status).toBe(200);
+    expect(r1.body.refreshToken).not.toBe(u.refreshToken);
+    expect((await http(url, 'GET', '/api/me', { token: r1.body.accessToken })).status).toBe(200);
+    const r2 = await http(url, 'POST', '/api/auth/refresh', { body: { refreshToken: r1.body.refreshToken } });
+    expect(r2.status).toBe(200);
+  });
+
+  it('reuse of a used refresh token revokes the whole family (TOKEN_REUSED)', async () => {
+    const u = await newUser(url);
+    const r1 = await http(url, 'POST', '/api/auth/refresh', { body: { refreshToken: u.refreshToken } });
+    const socket = await connect(url, r1.body.accessToken);
+    const revoked = nextEvent<{ reason: string }>(socket, 'auth:revoked');
+    const reuse = await http(url, 'POST', '/api/auth/refresh', { body: { refreshToken: u.refreshToken } });
+    expect(reuse.status).toBe(401);
+    expect(reuse.body.error.code).toBe('TOKEN_REUSED');
+    expect((await revoked).reason).toBe('token_reused');
+    // The thief's and the owner's newer tokens are dead too.
+    const next = await http(url, 'POST', '/api/auth/refresh', { body: { refreshToken: r1.body.refreshToken } });
+    expect(next.status).toBe(401);
+    expect(next.body.error.code).toBe('SESSION_REVOKED');
+    const me = await http(url, 'GET', '/api/me', { token: r1.body.accessToken });
+    expect(me.body.error.code).toBe('SESSION_REVOKED');
+    socket.close();
+  });
+
+  it('lets exactly one of several concurrent refreshes with one token win', async () => {
+    const u = await newUser(url);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => http(url, 'POST', '/api/auth/refresh', { body: { refreshToken: u.refreshToken } })),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const r of results.filter((x) => x.status !== 200)) expect(r.status).toBe(401);
+  });
+
+  it('refuses an unknown refresh token', async () => {
+    const res = await http(url, 'POST', '/api/auth/refresh', { body: { refreshToken: 'x'.repeat(43) } });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('INVALID_TOKEN');
+  });
+
+  it('refuses an expired refresh token', async () => {
+    const u = await newUser(url);
+    await pgQuery(
+      backing.databaseUrl,
+      `UPDATE refresh_tokens SET expires_at = now() - interval '1 second'
+       WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)`,
+      [u.user.id],
+    );
+    const res = await http(url, 'POST', '/api/auth/refresh', { body: { refreshToken: u.refreshToken } });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('TOKEN_EXPIRED');
+  });
+});
+
+describe('access tokens', () => {
+  const forge = (claims: object, secret = TEST_JWT_SECRET, opts: jwt.SignOptions = {}) =>
+    jwt.sign(claims, secret, { algorithm: 'HS256', issuer: 'pairly', audience: 'pairly-api', expiresIn: 60, ...opts });
+
+  it('refuses missing, garbage, forged, expired, alg=none and wrong-audience tokens', async () => {
+    const u = await newUser(url);
+    const payload = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString());
+    const none =
+      Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url') +
+      '.' +
+      Buffer.from(JSON.stringify(payload)).toString('base64url') +
+      '.';
+    const cases: [string, string | undefined, string][] = [
+      ['missing', undefined, 'UNAUTHENTICATED'],
+      ['garbage', 'not.a.jwt', 'INVALID_TOKEN'],
+      ['wrong secret', forge({ sid: payload.sid, role: 'admin' }, 'another-secret-another-secret-another', { subject: u.user.id }), 'INVALID_TOKEN'],
+      ['alg none', none, 'INVALID_TOKEN'],
+      ['expired', forge({ sid: payload.sid, role: 'fan' }, TEST_JWT_SECRET, { subject: u.user.id, expiresIn: -10 }), 'TOKEN_EXPIRED'],
+      ['wrong audience', forge({ sid: payload.sid, role: 'fan' }, TEST_JWT_SECRET, { subject: u.user.id, audience: 'other' }), 'INVALID_TOKEN'],
+      ['HS512', forge({ sid: payload.sid, role: 'fan' }, TEST_JWT_SECRET, { subject: u.user.id, algorithm: 'HS512' }), 'INVALID_TOKEN'],
+      ['no session claim', forge({ role: 'fan' }, TEST_JWT_SECRET, { subject: u.user.id }), 'INVALID_TOKEN'],
+    ];
+    for (const [name, token, code] of cases) {
+      const res = await http(url, 'GET', '/api/me', { token });
+      expect(res.status, name).toBe(401);
+      expect(res.body.error.code, name).toBe(code);
+    }
+  });
+});
+
+describe('logout', () => {
+  it('revokes the session: REST refuses its token, its sockets are disconnected, other sessions live on', async () => {
+    const u = await newUser(url);
+    const other = await http(url, 'POST', '/api/auth/login', { body: { email: u.user.email, password: u.password } });
+    const s1 = await connect(url, u.accessToken);
+    const s2 = await connect(url, other.body.accessToken);
+    const revoked = nextEvent<{ reason: string }>(s1, 'auth:revoked');
+    const disconnected = nextEvent<string>(s1, 'disconnect');
+
+    const out = await http(url, 'POST', '/api/auth/logout', { token: u.accessToken });
+    expect(out.status).toBe(204);
+    expect((await revoked).reason).toBe('logout');
+    expect(await disconnected).toBe('io server disconnect');
+
+    expect((await http(url, 'GET', '/api/me', { token: u.accessToken })).body.error.code).toBe('SESSION_REVOKED');
+    expect((await http(url, 'POST', '/api/auth/refresh', { body: { refreshToken: u.refreshToken } })).body.error.code).toBe('SESSION_REVOKED');
+    await expect(connect(url, u.accessToken)).rejects.toMatchObject({ data: { code: 'SESSION_REVOKED' } });
+
+    expect(s2.connected).toBe(true);
+    expect((await http(url, 'GET', '/api/me', { token: other.body.accessToken })).status).toBe(200);
+    s2.close();
+  });
+
+  it('needs a token', async () => {
+    const res = await http(url, 'POST', '/api/auth/logout');
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('me', () => {
+  it('updates the display name and pushes me:updated to every device', async () => {
+    const u = await newUser(url);
+    const second = await http(url, 'POST', '/api/auth/login', { body: { email: u.user.email, password: u.password } });
+    const a = await connect(url, u.accessToken);
+    const b = await connect(url, second.body.accessToken);
+    const pushes = Promise.all([nextEvent<any>(a, 'me:updated'), nextEvent<any>(b, 'me:updated')]);
+    const res = await http(url, 'PATCH', '/api/me', { token: u.accessToken, body: { displayName: '  Renamed  ' } });
+    expect(res.status).toBe(200);
+    expect(res.body.user.displayName).toBe('Renamed');
+    for (const p of await pushes) expect(p.user.displayName).toBe('Renamed');
+    a.close();
+    b.close();
+  });
+});

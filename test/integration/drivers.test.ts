@@ -1,0 +1,180 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { UnrecoverableError } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { JobPayloads } from '../../shared/jobs.js';
+import type { Database } from '../../server/src/db/database.js';
+import { migrate, MIGRATIONS_DIR } from '../../server/src/db/migrate.js';
+import { readdirSync } from 'node:fs';
+import { createPgDatabase } from '../../server/src/db/pg.js';
+import { createPgliteDatabase } from '../../server/src/db/pglite.js';
+import { createBullQueue, startBullWorkers } from '../../server/src/jobs/bullmq.js';
+import { createInlineQueue } from '../../server/src/jobs/inline.js';
+import type { JobHandlers, JobQueue } from '../../server/src/jobs/jobs.js';
+import { createLogger } from '../../server/src/logger.js';
+import { createRedisPrefix, createTestDatabase, TEST_REDIS_URL } from '../support/services.js';
+import { tempDir } from '../support/pairly.js';
+import { waitFor } from '../support/client.js';
+
+/**
+ * The embedded and cluster drivers must behave the same: one suite, run
+ * against each. Only the edges differ between the modes, never the rules.
+ */
+const logger = createLogger({ level: 'silent', nodeId: 'drivers' });
+const ALL_MIGRATIONS = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+const databases: [string, () => Promise<Database>][] = [
+  [
+    'pg',
+    async () => {
+      const t = await createTestDatabase();
+      const db = createPgDatabase({ url: t.url, poolSize: 4, logger });
+      cleanups.push(() => t.drop(), () => db.close());
+      return db;
+    },
+  ],
+  [
+    'pglite',
+    async () => {
+      const dir = tempDir('pglite-suite');
+      const db = await createPgliteDatabase({ dir: dir.path });
+      cleanups.push(() => dir.remove(), () => db.close());
+      return db;
+    },
+  ],
+];
+
+describe.each(databases)('Database driver: %s', (_name, open) => {
+  let db: Database;
+
+  it('migrates, and migrating again applies nothing', async () => {
+    db = await open();
+    expect(await migrate(db, logger)).toEqual(ALL_MIGRATIONS);
+    expect(await migrate(db, logger)).toEqual([]);
+  });
+
+  it('returns int8 as numbers and counts affected rows', async () => {
+    const { rows } = await db.query<{ n: number }>('SELECT 9007199254740991::int8 AS n');
+    expect(rows[0]!.n).toBe(Number.MAX_SAFE_INTEGER);
+    await expect(db.query('SELECT 9007199254740993::int8 AS n')).rejects.toThrow(/safe integer/);
+    await db.exec('CREATE TABLE t (id int PRIMARY KEY, v int8 NOT NULL)');
+    const ins = await db.query('INSERT INTO t VALUES (1, 10), (2, 20)');
+    expect(ins.rowCount).toBe(2);
+  });
+
+  it('commits a transaction that resolves and rolls back one that throws', async () => {
+    await db.transaction(async (tx) => {
+      await tx.query('UPDATE t SET v = v + 1 WHERE id = 1');
+    });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('UPDATE t SET v = v + 100 WHERE id = 2');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const { rows } = await db.query<{ id: number; v: number }>('SELECT id, v FROM t ORDER BY id');
+    expect(rows).toEqual([
+      { id: 1, v: 11 },
+      { id: 2, v: 20 },
+    ]);
+  });
+
+  it('enforces the schema constraints the services rely on', async () => {
+    await db.query(`INSERT INTO users (email, password_hash, display_name, birthdate, role) VALUES ('x@y.z', 'h', 'X', '1990-01-01', 'fan')`);
+    await expect(
+      db.query(`INSERT INTO users (email, password_hash, display_name, birthdate, role) VALUES ('x@y.z', 'h', 'X', '1990-01-01', 'fan')`),
+    ).rejects.toThrow(/unique|duplicate/i);
+    await expect(
+      db.query(`INSERT INTO users (email, password_hash, display_name, birthdate, role) VALUES ('Upper@y.z', 'h', 'X', '1990-01-01', 'fan')`),
+    ).rejects.toThrow(/check/i);
+    await expect(
+      db.query(`INSERT INTO users (email, password_hash, display_name, birthdate, role) VALUES ('r@y.z', 'h', 'X', '1990-01-01', 'root')`),
+    ).rejects.toThrow(/check/i);
+  });
+});
+
+type Calls = { key: string; attempt: number }[];
+
+function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: number) => void): JobHandlers {
+  const unexpected = async () => {
+    throw new Error('this suite enqueues only audit.record');
+  };
+  return {
+    'ledger.expire-holds': unexpected,
+    'ledger.verify': unexpected,
+    'payments.process-event': unexpected,
+    'payments.reconcile': unexpected,
+    'calls.ring-timeout': unexpected,
+    'calls.tick': unexpected,
+    'audit.record': async (p) => {
+      const attempt = calls.filter((c) => c.key === p.key).length + 1;
+      calls.push({ key: p.key, attempt });
+      behaviour(p.key, attempt);
+    },
+  };
+}
+
+const entry = (key: string): JobPayloads['audit.record'] => ({ key, actorId: null, action: 'auth.login', ip: null, at: new Date().toISOString() });
+
+const queues: [string, (handlers: JobHandlers) => Promise<JobQueue>][] = [
+  ['inline', async (handlers) => createInlineQueue({ handlers, logger, retry: { attempts: 5, backoffMs: 200 } })],
+  [
+    'bullmq',
+    async (handlers) => {
+      const prefix = createRedisPrefix();
+      const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+      const queue = createBullQueue({ connection: redis, prefix: prefix.prefix, logger, retry: { attempts: 5, backoffMs: 200 } });
+      const workers = startBullWorkers({ connection: redis, prefix: prefix.prefix, handlers, logger });
+      cleanups.push(async () => {
+        await workers.close();
+        await queue.close();
+        redis.disconnect();
+        await prefix.cleanup();
+      });
+      return queue;
+    },
+  ],
+];
+
+describe.each(queues)('JobQueue driver: %s', (_name, open) => {
+  const calls: Calls = [];
+  let queue: JobQueue;
+
+  it('runs an enqueued job once per job id', async () => {
+    queue = await open(
+      recordingHandlers(calls, (key, attempt) => {
+        if (key.startsWith('flaky') && attempt < 3) throw new Error('transient');
+        if (key.startsWith('fatal')) throw new UnrecoverableError('permanent');
+      }),
+    );
+    await queue.enqueue('audit.record', entry('once'), { jobId: 'audit:once' });
+    await queue.enqueue('audit.record', entry('once'), { jobId: 'audit:once' });
+    await waitFor(() => calls.some((c) => c.key === 'once'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(calls.filter((c) => c.key === 'once')).toHaveLength(1);
+  });
+
+  it('retries a failing job with backoff until it succeeds', async () => {
+    await queue.enqueue('audit.record', entry('flaky'), { jobId: 'audit:flaky' });
+    await waitFor(() => calls.filter((c) => c.key === 'flaky').length === 3, 15_000, 'three attempts');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(calls.filter((c) => c.key === 'flaky').map((c) => c.attempt)).toEqual([1, 2, 3]);
+  });
+
+  it('does not retry an UnrecoverableError', async () => {
+    await queue.enqueue('audit.record', entry('fatal'), { jobId: 'audit:fatal' });
+    await waitFor(() => calls.some((c) => c.key === 'fatal'));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(calls.filter((c) => c.key === 'fatal')).toHaveLength(1);
+  });
+
+  it('honours a delay', async () => {
+    const at = Date.now();
+    await queue.enqueue('audit.record', entry('later'), { jobId: 'audit:later', delayMs: 400 });
+    await waitFor(() => calls.some((c) => c.key === 'later'));
+    expect(Date.now() - at).toBeGreaterThanOrEqual(390);
+  });
+});

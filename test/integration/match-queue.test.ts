@@ -1,0 +1,165 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createMemoryMatchQueue, createRedisMatchQueue, type MatchQueue, type QueueEntry } from '../../server/src/modules/match/match.queue.js';
+import { createRedisPrefix, TEST_REDIS_URL } from '../support/services.js';
+
+/** The same rules for both drivers: one suite, run against the Lua scripts on real Redis and against memory. */
+const opts = { fallbackMs: 1000, cooldownMs: 60_000, scan: 500 };
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+const drivers: [string, () => MatchQueue][] = [
+  ['memory', () => createMemoryMatchQueue(opts)],
+  [
+    'redis',
+    () => {
+      const p = createRedisPrefix();
+      const r = new Redis(TEST_REDIS_URL);
+      cleanups.push(async () => {
+        await p.cleanup();
+        r.disconnect();
+      });
+      return createRedisMatchQueue(r, p.prefix, 'node-a', opts);
+    },
+  ],
+];
+
+const entry = (over: Partial<QueueEntry> = {}): QueueEntry => ({
+  userId: randomUUID(),
+  mode: 'text',
+  socketId: randomUUID(),
+  interests: [],
+  gender: 'woman',
+  age: 30,
+  seeks: [],
+  ageMin: 18,
+  ageMax: 99,
+  blocked: [],
+  ...over,
+});
+const ids = (n = 50) => Array.from({ length: n }, () => randomUUID());
+
+describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
+  it('pairs two waiting users once, longest-waiting first', async () => {
+    const q = make();
+    const [a, b, c] = [entry(), entry(), entry()];
+    await q.join(a, 1000);
+    await q.join(b, 2000);
+    await q.join(c, 3000);
+    const pairs = await q.pair('text', 4000, ids());
+    expect(pairs).toHaveLength(1);
+    expect([pairs[0]!.userId, pairs[0]!.peerId].sort()).toEqual([a.userId, b.userId].sort());
+    expect(await q.pair('text', 4000, ids())).toEqual([]);
+    expect(await q.join(a, 5000)).toMatchObject({ state: 'in_session', sessionId: pairs[0]!.sessionId });
+    expect((await q.sizes()).text).toBe(1);
+  });
+
+  it('prefers a shared interest, and falls back to anyone after the wait', async () => {
+    const q = make();
+    const a = entry({ interests: ['chess', 'jazz'] });
+    const b = entry({ interests: ['football'] });
+    const c = entry({ interests: ['jazz'] });
+    await q.join(a, 0);
+    await q.join(b, 10);
+    expect(await q.pair('text', 500, ids())).toEqual([]); // no shared interest yet, nobody waited long enough
+    await q.join(c, 600);
+    const pairs = await q.pair('text', 700, ids());
+    expect(pairs).toHaveLength(1);
+    expect(pairs[0]).toMatchObject({ userId: a.userId, peerId: c.userId, commonInterests: ['jazz'] });
+    const d = entry({ interests: ['golf'] });
+    await q.join(d, 800);
+    expect(await q.pair('text', 900, ids())).toEqual([]);
+    const late = await q.pair('text', 1100, ids()); // b has waited past the fall-back
+    expect(late).toHaveLength(1);
+    expect(late[0]!.commonInterests).toEqual([]);
+  });
+
+  it('respects both sides\' preferences and blocks', async () => {
+    const q = make();
+    const man = entry({ gender: 'man', seeks: ['woman'] });
+    const womanSeekingWomen = entry({ gender: 'woman', seeks: ['woman'] });
+    await q.join(man, 0);
+    await q.join(womanSeekingWomen, 0);
+    expect(await q.pair('text', 5000, ids())).toEqual([]);
+    const tooOld = entry({ gender: 'woman', age: 60 });
+    const wantsYoung = entry({ gender: 'woman', seeks: ['woman'], ageMax: 40 });
+    await q.join(tooOld, 0);
+    await q.join(wantsYoung, 0);
+    const pairs = await q.pair('text', 5000, ids());
+    const byId = new Map([man, womanSeekingWomen, tooOld, wantsYoung].map((e) => [e.userId, e]));
+    const accepts = (x: QueueEntry, y: QueueEntry) => (x.seeks.length === 0 || x.seeks.includes(y.gender!)) && y.age >= x.ageMin && y.age <= x.ageMax;
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const p of pairs) {
+      const [x, y] = [byId.get(p.userId)!, byId.get(p.peerId)!];
+      expect(accepts(x, y) && accepts(y, x)).toBe(true);
+    }
+    const partnerOfWantsYoung = pairs.find((p) => p.userId === wantsYoung.userId || p.peerId === wantsYoung.userId);
+    if (partnerOfWantsYoung) expect([partnerOfWantsYoung.userId, partnerOfWantsYoung.peerId]).toContain(womanSeekingWomen.userId);
+    const x = entry();
+    const y = entry({ blocked: [x.userId] });
+    const q2 = make();
+    await q2.join(x, 0);
+    await q2.join(y, 0);
+    expect(await q2.pair('text', 5000, ids())).toEqual([]);
+  });
+
+  it('a skip ends the session for both, cools the pair down, and requeues only the skipper', async () => {
+    const q = make();
+    const [a, b] = [entry(), entry()];
+    await q.join(a, 0);
+    await q.join(b, 0);
+    const [p] = await q.pair('text', 10, ids());
+    const ended = await q.end(a.userId, 20, 'requeue');
+    expect(ended).toMatchObject({ ended: true, sessionId: p!.sessionId, peerId: b.userId });
+    await q.join(b, 30);
+    expect(await q.pair('text', 40, ids())).toEqual([]); // cooldown
+    const c = entry();
+    await q.join(c, 50);
+    expect((await q.pair('text', 60, ids())).length).toBe(1);
+  });
+
+  it('a disconnect of another device does not end the session; leave removes the user', async () => {
+    const q = make();
+    const [a, b] = [entry(), entry()];
+    await q.join(a, 0);
+    await q.join(b, 0);
+    await q.pair('text', 10, ids());
+    expect((await q.end(a.userId, 20, 'leave', 'some-other-socket')).ended).toBe(false);
+    expect((await q.end(a.userId, 20, 'leave', a.socketId)).ended).toBe(true);
+    expect(await q.join(b, 30)).toMatchObject({ state: 'queued' });
+    expect((await q.sizes()).text).toBe(1);
+  });
+
+  it('concurrent pairing passes never put a user in two sessions', async () => {
+    const q = make();
+    const users = Array.from({ length: 120 }, () => entry({ interests: Math.random() < 0.5 ? ['x'] : [] }));
+    await Promise.all(users.map((u, i) => q.join(u, i)));
+    const passes = await Promise.all(Array.from({ length: 8 }, () => q.pair('text', 10_000, ids(40))));
+    const all = passes.flat();
+    const seen = new Set<string>();
+    for (const p of all) {
+      for (const u of [p.userId, p.peerId]) {
+        expect(seen.has(u)).toBe(false);
+        seen.add(u);
+      }
+    }
+    expect(seen.size).toBe(120);
+  });
+});
+
+describe.each(drivers)('MatchQueue (%s) with a front of unpairable waiters', (_name, make) => {
+  it('still pairs newcomers when the longest-waiting users can be paired with nobody', async () => {
+    const q = make();
+    // scan is 500: 600 waiters whose preferences nobody meets fill the front of the queue.
+    for (let i = 0; i < 600; i++) await q.join(entry({ gender: 'other', seeks: ['other'], ageMin: 119, ageMax: 120 }), i);
+    const a = entry();
+    const b = entry();
+    await q.join(a, 10_000);
+    await q.join(b, 10_001);
+    const pairs = await q.pair('text', 20_000, ids());
+    expect(pairs.map((p) => [p.userId, p.peerId].sort())).toEqual([[a.userId, b.userId].sort()]);
+  });
+});

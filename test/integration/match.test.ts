@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
+import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
+import { pgQuery } from '../support/services.js';
+
+let backing: Backing;
+let node: InProcessNode;
+let url: string;
+const sockets: ClientSocket[] = [];
+
+beforeAll(async () => {
+  backing = await createBacking();
+  node = await startInProcess({ ...backing.env, MATCH_FALLBACK_MS: '300', MATCH_PAIR_INTERVAL_MS: '50', MATCH_SKIPS_PER_MINUTE: '5' });
+  url = node.url;
+});
+afterAll(async () => {
+  sockets.forEach((s) => s.close());
+  await node?.stop();
+  await backing?.cleanup();
+});
+
+const ack = (s: ClientSocket, event: string, payload: unknown = {}) => (s as any).timeout(5000).emitWithAck(event, payload) as Promise<any>;
+async function stranger(interests?: string[]) {
+  const u = await newUser(url);
+  if (interests) await http(url, 'PUT', '/api/profile', { token: u.accessToken, body: { interests } });
+  const s = await connect(url, u.accessToken);
+  sockets.push(s);
+  return { u, s };
+}
+
+describe('random text matches', () => {
+  it('pairs two strangers, lets them talk through chat:send, and a skip ends it for both and requeues the skipper', async () => {
+    const a = await stranger();
+    const b = await stranger();
+    const foundA = nextEvent<any>(a.s, 'match:found');
+    const foundB = nextEvent<any>(b.s, 'match:found');
+    expect(await ack(a.s, 'match:join', { mode: 'text' })).toEqual({ ok: true, state: 'queued' });
+    expect(await ack(b.s, 'match:join', { mode: 'text' })).toEqual({ ok: true, state: 'queued' });
+    const [fa, fb] = await Promise.all([foundA, foundB]);
+    expect(fa.sessionId).toBe(fb.sessionId);
+    expect(fa.peer).toMatchObject({ userId: b.u.user.id, displayName: b.u.user.displayName, age: expect.any(Number) });
+    expect(JSON.stringify(fa.peer)).not.toMatch(/email|birthdate|lat/);
+
+    const got = nextEvent<any>(b.s, 'chat:message');
+    const sent = await ack(a.s, 'chat:send', { conversationId: fa.conversationId, clientId: randomUUID(), body: 'hi stranger' });
+    expect(sent.ok).toBe(true);
+    expect((await got).body).toBe('hi stranger');
+
+    const ended = nextEvent<any>(b.s, 'match:ended');
+    expect(await ack(a.s, 'match:next')).toEqual({ ok: true, state: 'queued' });
+    expect(await ended).toEqual({ sessionId: fa.sessionId, reason: 'skip' });
+    const late = await ack(b.s, 'chat:send', { conversationId: fa.conversationId, clientId: randomUUID(), body: 'wait' });
+    expect(late.error.code).toBe('CONVERSATION_CLOSED');
+    const [row] = await pgQuery<any>(backing.databaseUrl, 'SELECT end_reason, ended_by FROM match_sessions WHERE id = $1', [fa.sessionId]);
+    expect(row).toEqual({ end_reason: 'skip', ended_by: a.u.user.id });
+
+    // b rejoins; the cooldown keeps a and b apart, so each waits for someone else.
+    await ack(b.s, 'match:join', { mode: 'text' });
+    const c = await stranger();
+    const foundC = nextEvent<any>(c.s, 'match:found');
+    await ack(c.s, 'match:join', { mode: 'text' });
+    expect([a.u.user.id, b.u.user.id]).toContain((await foundC).peer.userId);
+    await ack(a.s, 'match:leave');
+    await ack(b.s, 'match:leave');
+    await ack(c.s, 'match:leave');
+  });
+
+  it('matches on a shared interest first and says which', async () => {
+    const tag = `i${randomUUID().slice(0, 6)}`;
+    const a = await stranger([tag, 'cats']);
+    const b = await stranger(['dogs']);
+    const c = await stranger([tag]);
+    const found = nextEvent<any>(a.s, 'match:found');
+    await ack(a.s, 'match:join', { mode: 'text', interests: [tag, 'cats'] });
+    await ack(b.s, 'match:join', { mode: 'text', interests: ['dogs'] });
+    await ack(c.s, 'match:join', { mode: 'text', interests: [tag] });
+    const f = await found;
+    expect(f.peer.userId).toBe(c.u.user.id);
+    expect(f.commonInterests).toEqual([tag]);
+    // b falls back to anyone after the wait; nobody is left for b here, so b is still queued.
+    await ack(a.s, 'match:leave');
+    await ack(b.s, 'match:leave');
+  });
+
+  it('tells the peer when a stranger disconnects, and removes a disconnected waiter from the queue at once', async () => {
+    const a = await stranger();
+    const b = await stranger();
+    const foundB = nextEvent<any>(b.s, 'match:found');
+    await ack(a.s, 'match:join', { mode: 'text' });
+    await ack(b.s, 'match:join', { mode: 'text' });
+    const f = await foundB;
+    const ended = nextEvent<any>(b.s, 'match:ended');
+    a.s.close();
+    expect(await ended).toEqual({ sessionId: f.sessionId, reason: 'disconnect' });
+
+    await ack(b.s, 'match:leave');
+    // A lone waiter (preferences nobody meets) disconnects: the queue forgets them at once.
+    const w = await stranger();
+    await http(url, 'PUT', '/api/profile/preferences', { token: w.u.accessToken, body: { ageMin: 119, ageMax: 120 } });
+    await ack(w.s, 'match:join', { mode: 'text' });
+    const before = (await node.pairly.social.match.sizes()).text;
+    expect(before).toBeGreaterThanOrEqual(1);
+    w.s.close();
+    await waitFor(async () => (await node.pairly.social.match.sizes()).text === before - 1, 5000, 'the waiter to leave the queue');
+    // Video needs an SFU; none is configured in this test.
+    const v = await stranger();
+    expect((await ack(v.s, 'match:join', { mode: 'video' })).error.code).toBe('SFU_UNAVAILABLE');
+  });
+
+  it('a second device joining while in a session is told so; skips are rate limited; bad input is refused', async () => {
+    const a = await stranger();
+    const b = await stranger();
+    const found = nextEvent<any>(a.s, 'match:found');
+    await ack(a.s, 'match:join', { mode: 'text' });
+    await ack(b.s, 'match:join', { mode: 'text' });
+    const f = await found;
+    const a2 = await connect(url, a.u.accessToken);
+    sockets.push(a2);
+    expect(await ack(a2, 'match:join', { mode: 'text' })).toEqual({ ok: true, state: 'in_session', sessionId: f.sessionId });
+    expect((await ack(a.s, 'match:join', { mode: 'audio' })).error.code).toBe('VALIDATION_FAILED');
+    expect((await ack(a.s, 'match:join', { mode: 'text', interests: ['<b>'] })).error.code).toBe('VALIDATION_FAILED');
+    const results = [];
+    for (let i = 0; i < 7; i++) results.push(await ack(a.s, 'match:next'));
+    expect(results.some((r) => r.error?.code === 'RATE_LIMITED')).toBe(true);
+    await ack(a.s, 'match:leave');
+    await ack(b.s, 'match:leave');
+  });
+
+  it('never pairs a blocked pair; a report keeps the session transcript', async () => {
+    const a = await stranger();
+    const b = await stranger();
+    await http(url, 'PUT', `/api/blocks/${b.u.user.id}`, { token: a.u.accessToken });
+    let paired = false;
+    a.s.once('match:found', () => (paired = true));
+    await ack(a.s, 'match:join', { mode: 'text' });
+    await ack(b.s, 'match:join', { mode: 'text' });
+    await new Promise((r) => setTimeout(r, 800)); // past the fall-back: still nobody compatible
+    expect(paired).toBe(false);
+    await ack(a.s, 'match:leave');
+    await ack(b.s, 'match:leave');
+
+    const x = await stranger();
+    const y = await stranger();
+    const found = nextEvent<any>(y.s, 'match:found');
+    await ack(x.s, 'match:join', { mode: 'text' });
+    await ack(y.s, 'match:join', { mode: 'text' });
+    const f = await found;
+    await ack(x.s, 'chat:send', { conversationId: f.conversationId, clientId: randomUUID(), body: 'rude words' });
+    const r = await http(url, 'POST', `/api/match/sessions/${f.sessionId}/report`, { token: y.u.accessToken, body: { reason: 'abusive' } });
+    expect(r.status).toBe(201);
+    const [row] = await pgQuery<any>(backing.databaseUrl, 'SELECT reported_id, transcript FROM match_reports WHERE id = $1', [r.body.report.id]);
+    expect(row.reported_id).toBe(x.u.user.id);
+    expect(row.transcript.map((m: any) => m.body)).toEqual(['rude words']);
+    const outsider = await newUser(url);
+    expect((await http(url, 'POST', `/api/match/sessions/${f.sessionId}/report`, { token: outsider.accessToken, body: { reason: 'x' } })).status).toBe(404);
+    await ack(x.s, 'match:leave');
+  });
+});

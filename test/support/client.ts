@@ -1,0 +1,108 @@
+import { io, type Socket } from 'socket.io-client';
+import { randomBytes } from 'node:crypto';
+import type { AuthResult } from '../../shared/auth.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A small REST client for tests: JSON in, JSON out, never throws on a status. */
+export async function http<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  opts: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string } = {},
+): Promise<HttpResult<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+export const STRONG_PASSWORD = 'Sturdy-Password-42';
+
+let counter = 0;
+/** Data factory: a fresh adult user through the real signup endpoint. */
+export async function newUser(
+  baseUrl: string,
+  overrides: Partial<{ email: string; password: string; displayName: string; birthdate: string; role: 'fan' | 'creator' }> = {},
+): Promise<AuthResult & { password: string }> {
+  const body = {
+    email: `user${++counter}.${randomBytes(4).toString('hex')}@example.test`,
+    password: STRONG_PASSWORD,
+    displayName: `User ${counter}`,
+    birthdate: '1995-06-15',
+    role: 'fan' as const,
+    ...overrides,
+  };
+  const res = await http<AuthResult>(baseUrl, 'POST', '/api/auth/signup', { body });
+  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...res.body, password: body.password };
+}
+
+/** Connects and resolves once connected; rejects with the connect_error (its data.code). */
+export function connect(
+  baseUrl: string,
+  token: string | undefined,
+  opts: Partial<Parameters<typeof io>[1]> = {},
+): Promise<ClientSocket> {
+  return new Promise((resolve, reject) => {
+    const socket: ClientSocket = io(baseUrl, {
+      path: '/socket.io',
+      auth: token === undefined ? {} : { token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      timeout: 10_000,
+      ...opts,
+    });
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+/** Resolves with the first payload of `event`, or rejects after ms. */
+export function nextEvent<T = unknown>(socket: { once: Function; off: Function }, event: string, ms = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, handler);
+      reject(new Error(`no ${event} within ${ms} ms`));
+    }, ms);
+    const handler = (payload: T) => {
+      clearTimeout(timer);
+      resolve(payload);
+    };
+    socket.once(event, handler);
+  });
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

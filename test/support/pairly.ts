@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../server/src/config.js';
+import { createLogger, type Logger } from '../../server/src/logger.js';
+import { createPairly, type Pairly } from '../../server/src/pairly.js';
+import { createRedisPrefix, createTestDatabase, TEST_REDIS_URL } from './services.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+export interface Backing {
+  env: Record<string, string>;
+  databaseUrl: string;
+  redisPrefix: string;
+  cleanup(): Promise<void>;
+}
+
+/** A database and a Redis prefix of its own for one test file (cluster-mode backing services). */
+export async function createBacking(): Promise<Backing> {
+  const db = await createTestDatabase();
+  const redis = createRedisPrefix();
+  return {
+    databaseUrl: db.url,
+    redisPrefix: redis.prefix,
+    env: {
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: redis.prefix,
+      JWT_SECRET: TEST_JWT_SECRET,
+      // Fast hashing keeps auth tests quick; production uses the default 19 MiB.
+      ARGON2_MEMORY_KIB: '1024',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    },
+    async cleanup() {
+      await redis.cleanup();
+      await db.drop();
+    },
+  };
+}
+
+export interface InProcessNode {
+  pairly: Pairly;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Pairly in this test process: fast to start, and the test can reach its internals. */
+export async function startInProcess(env: Record<string, string>, logger?: Logger): Promise<InProcessNode> {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
+  const pairly = await createPairly(config, {
+    logger: logger ?? createLogger({ level: env.LOG_LEVEL ?? 'silent', nodeId: config.nodeId }),
+  });
+  const port = await pairly.listen();
+  return { pairly, url: `http://127.0.0.1:${port}`, stop: () => pairly.shutdown() };
+}
+
+export interface NodeProcess {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  output: () => string;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+let nextPort = 20_000 + (process.pid % 500) * 20;
+/** Ports per test process do not collide (two vitest workers run side by side). */
+export function freePort(): number {
+  return nextPort++;
+}
+
+/**
+ * A real server process (`node --import tsx server/src/main.ts`: one PID),
+ * waited on until /healthz answers.
+ */
+export async function startNodeProcess(
+  env: Record<string, string>,
+  opts: { entry?: string; port?: number; waitForHealth?: boolean } = {},
+): Promise<NodeProcess> {
+  const port = opts.port ?? freePort();
+  const entry = opts.entry ?? 'server/src/main.ts';
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${port}`, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+
+  if (opts.waitForHealth !== false) {
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`node on ${port} exited early (${child.exitCode}):\n${out}`);
+      try {
+        const res = await fetch(`${url}/healthz`);
+        if (res.ok) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`node on ${port} did not become healthy:\n${out}`);
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  const kill = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  return { url, port, child, output: () => out, kill, stop: () => kill('SIGTERM') };
+}
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
