@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
+import { fund } from '../support/ledger.js';
+import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
+import { assertJanusInstalled, JanusParticipant, startJanus, type JanusProcess } from '../support/janus.js';
+import { assertNetnsSupport, createNetns, type TestNetns } from '../support/netns.js';
+import { pgQuery } from '../support/services.js';
+
+/**
+ * Calls with billing, through a real Janus (in a test network namespace) and
+ * Pairly on real PostgreSQL and Redis with BullMQ running the minute ticks.
+ * A "minute" is 2 s here (CALL_MINUTE_SECONDS) so the billing runs in seconds.
+ */
+const MINUTE_S = 2;
+let backing: Backing;
+let netns: TestNetns;
+let janus: JanusProcess;
+let node: InProcessNode;
+let url: string;
+const sockets: ClientSocket[] = [];
+
+beforeAll(async () => {
+  assertNetnsSupport();
+  assertJanusInstalled();
+  netns = createNetns();
+  janus = await startJanus(netns);
+  backing = await createBacking();
+  node = await startInProcess({
+    ...backing.env,
+    RUN_WORKERS: 'true',
+    CALL_MINUTE_SECONDS: String(MINUTE_S),
+    CALL_GRACE_SECONDS: '0.5',
+    CALL_RING_SECONDS: '2',
+    JOB_BACKOFF_MS: '50',
+    SFU_JANUS_INSTANCES: JSON.stringify([{ id: 'janus-1', apiUrl: janus.apiUrl, clientUrl: janus.wsUrl, adminSecret: janus.adminKey }]),
+  });
+  url = node.url;
+}, 60_000);
+afterAll(async () => {
+  sockets.forEach((s) => s.close());
+  await node?.stop();
+  await janus?.stop();
+  netns?.remove();
+  await backing?.cleanup();
+});
+
+const ack = (s: ClientSocket, event: string, payload: unknown) => (s as any).timeout(8000).emitWithAck(event, payload) as Promise<any>;
+async function device(token: string) {
+  const s = await connect(url, token);
+  sockets.push(s);
+  return s;
+}
+async function creatorAndFan(price: number, credits: number) {
+  const creator = await newUser(url, { role: 'creator' });
+  await http(url, 'PATCH', '/api/me', { token: creator.accessToken, body: { callPricePerMinute: price } });
+  const fan = await newUser(url);
+  if (credits) await fund(node.pairly, fan.user.id, credits);
+  return { creator, fan };
+}
+/** Janus's own word: does the room exist? */
+async function roomExists(room: number): Promise<boolean> {
+  const p = await JanusParticipant.connect(janus.apiUrl);
+  try {
+    return (await p.request({ request: 'exists', room })).exists === true;
+  } finally {
+    await p.close();
+  }
+}
+const balance = async (token: string) => (await http(url, 'GET', '/api/wallet', { token })).body.wallet;
+
+describe('call set-up', () => {
+  it('rings every callee device; one device answers, the other is told; both get media credentials for one Janus room', async () => {
+    const { creator, fan } = await creatorAndFan(0, 0);
+    const caller = await device(fan.accessToken);
+    const [d1, d2] = [await device(creator.accessToken), await device(creator.accessToken)];
+    const rings = Promise.all([nextEvent<any>(d1, 'call:ringing'), nextEvent<any>(d2, 'call:ringing')]);
+    const invited = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    expect(invited.call).toMatchObject({ state: 'ringing', pricePerMinute: 0, video: true });
+    for (const r of await rings) expect(r).toMatchObject({ call: { id: invited.call.id }, from: { userId: fan.user.id } });
+
+    const accepted = nextEvent<any>(caller, 'call:accepted');
+    // Whichever device loses the race is told the call was answered elsewhere.
+    const elsewhereSeen: string[] = [];
+    d1.on('call:elsewhere', () => elsewhereSeen.push('d1'));
+    d2.on('call:elsewhere', () => elsewhereSeen.push('d2'));
+    const [a1, a2] = await Promise.all([ack(d1, 'call:accept', { callId: invited.call.id }), ack(d2, 'call:accept', { callId: invited.call.id })]);
+    const winner = a1.ok ? a1 : a2;
+    expect([a1.ok, a2.ok].filter(Boolean)).toHaveLength(1);
+    expect((a1.ok ? a2 : a1).error.code).toBe('CALL_NOT_RINGING');
+    const callerSide = await accepted;
+    expect(callerSide.media.roomId).toBe(winner.media.roomId);
+    expect(callerSide.media.token).not.toBe(winner.media.token);
+    expect(await roomExists(winner.media.roomId)).toBe(true);
+    await waitFor(() => elsewhereSeen.length > 0, 5000, 'call:elsewhere on the other device');
+    expect(elsewhereSeen).toEqual([a1.ok ? 'd2' : 'd1']);
+
+    // A participant with the wrong token is refused by Janus itself; with the right one it joins.
+    const intruder = await JanusParticipant.connect(janus.apiUrl);
+    await expect(intruder.request({ request: 'join', ptype: 'publisher', room: winner.media.roomId, token: 'not-the-token' })).resolves.toMatchObject({ error_code: expect.any(Number) });
+    await intruder.close();
+
+    const ended = nextEvent<any>(caller, 'call:ended');
+    await ack(d1.connected && a1.ok ? d1 : d2, 'call:hangup', { callId: invited.call.id });
+    expect((await ended).reason).toBe('hangup');
+    await waitFor(async () => !(await roomExists(winner.media.roomId)), 5000, 'the room to be destroyed');
+  });
+
+  it('declines, cancels, times out unanswered, and refuses a second call while busy', async () => {
+    const { creator, fan } = await creatorAndFan(0, 0);
+    const caller = await device(fan.accessToken);
+    const callee = await device(creator.accessToken);
+    const c1 = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: false });
+    const other = await newUser(url);
+    const third = await device(other.accessToken);
+    expect((await ack(third, 'call:invite', { toUserId: creator.user.id, video: false })).error.code).toBe('BUSY');
+    const declined = nextEvent<any>(caller, 'call:ended');
+    await ack(callee, 'call:decline', { callId: c1.call.id });
+    expect((await declined).reason).toBe('declined');
+
+    const c2 = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: false });
+    const cancelled = nextEvent<any>(callee, 'call:ended');
+    await ack(caller, 'call:cancel', { callId: c2.call.id });
+    expect((await cancelled).reason).toBe('cancelled');
+
+    const c3 = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: false });
+    const timedOut = await nextEvent<any>(caller, 'call:ended', 10_000);
+    expect(timedOut).toMatchObject({ reason: 'no_answer', call: { id: c3.call.id } });
+    expect((await ack(callee, 'call:accept', { callId: c3.call.id })).error.code).toBe('CALL_NOT_RINGING');
+    expect((await ack(caller, 'call:invite', { toUserId: fan.user.id, video: false })).error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('metering', () => {
+  it('a call of 3 minutes bills exactly 3 minutes, split 80/20, and both sides get a receipt', async () => {
+    const { creator, fan } = await creatorAndFan(10, 100);
+    const caller = await device(fan.accessToken);
+    const callee = await device(creator.accessToken);
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    const accepted = await ack(callee, 'call:accept', { callId: call.id });
+    expect(accepted.ok).toBe(true);
+    const answeredAt = Date.parse(accepted.call.answeredAt);
+    expect((await balance(fan.accessToken)).held).toBe(10);
+    // Hang up just after the third minute boundary (inside the grace of the fourth).
+    await new Promise((r) => setTimeout(r, answeredAt + 3 * MINUTE_S * 1000 + 150 - Date.now()));
+    const ended = nextEvent<any>(callee, 'call:ended');
+    await ack(caller, 'call:hangup', { callId: call.id });
+    expect((await ended).call).toMatchObject({ minutesBilled: 3, creditsBilled: 30, endReason: 'hangup' });
+    expect(await balance(fan.accessToken)).toMatchObject({ available: 70, held: 0 });
+    expect((await node.pairly.domain.ledger.account(`earnings:${creator.user.id}`))?.posted).toBe(24);
+    const fanView = (await http(url, 'GET', '/api/calls', { token: fan.accessToken })).body.calls[0];
+    const creatorView = (await http(url, 'GET', '/api/calls', { token: creator.accessToken })).body.calls[0];
+    expect(fanView).toMatchObject({ id: call.id, role: 'caller', receipt: { paid: 30 }, minutesBilled: 3 });
+    expect(creatorView).toMatchObject({ id: call.id, role: 'callee', receipt: { earned: 24 } });
+    const legs = await pgQuery<{ n: number }>(backing.databaseUrl, `SELECT count(*)::int AS n FROM ledger_transfers WHERE idempotency_key LIKE $1 AND state = 'posted' AND kind = 'call'`, [`call:${call.id}:min:%:creator`]);
+    expect(legs[0]!.n).toBe(3);
+  });
+
+  it('credits running out mid-call end it with insufficient_credits and destroy the room', async () => {
+    const { creator, fan } = await creatorAndFan(10, 25);
+    const caller = await device(fan.accessToken);
+    const callee = await device(creator.accessToken);
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    const accepted = await ack(callee, 'call:accept', { callId: call.id });
+    const ended = await nextEvent<any>(caller, 'call:ended', 20_000);
+    expect(ended).toMatchObject({ reason: 'insufficient_credits', call: { minutesBilled: 2, creditsBilled: 20 } });
+    expect(await balance(fan.accessToken)).toMatchObject({ available: 5, held: 0 });
+    await waitFor(async () => !(await roomExists(accepted.media.roomId)), 5000, 'the room to be destroyed');
+  });
+
+  it('refuses a call the fan cannot pay a minute of', async () => {
+    const { creator, fan } = await creatorAndFan(10, 5);
+    const caller = await device(fan.accessToken);
+    expect((await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true })).error.code).toBe('INSUFFICIENT_CREDITS');
+  });
+});

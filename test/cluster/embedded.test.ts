@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect, http, newUser } from '../support/client.js';
+import { startNodeProcess, tempDir } from '../support/pairly.js';
+
+/** Embedded mode as a newcomer runs it: no DATABASE_URL, no REDIS_URL, nothing but Node. */
+const dir = tempDir('pairly-embedded');
+const env = { PAIRLY_DATA_DIR: dir.path, LOG_LEVEL: 'warn', ARGON2_MEMORY_KIB: '1024' };
+
+afterAll(() => dir.remove());
+
+describe('embedded mode', () => {
+  let email = '';
+  let password = '';
+
+  it('starts with PGlite on disk, signs up, logs in and connects a socket', async () => {
+    const node = await startNodeProcess(env);
+    try {
+      expect((await http(node.url, 'GET', '/readyz')).body.checks).toEqual({ database: 'ok' });
+      const u = await newUser(node.url);
+      email = u.user.email;
+      password = u.password;
+      const login = await http(node.url, 'POST', '/api/auth/login', { body: { email, password } });
+      expect(login.status).toBe(200);
+      const s = await connect(node.url, login.body.accessToken);
+      const pong = await (s as any).timeout(5000).emitWithAck('system:ping', {});
+      expect(pong.ok).toBe(true);
+      s.close();
+      // PGlite runs the same migrations, cube/earthdistance included: a distance search works.
+      await http(node.url, 'PUT', '/api/profile', { token: login.body.accessToken, body: { gender: 'woman', location: { lat: 52.52, lng: 13.405 } } });
+      await http(node.url, 'PUT', '/api/profile/preferences', { token: login.body.accessToken, body: { maxDistanceKm: 25 } });
+      const discover = await http(node.url, 'GET', '/api/discover', { token: login.body.accessToken });
+      expect(discover.status).toBe(200);
+      expect(discover.body.candidates).toEqual([]);
+      // The job runner is in-process; the audit row appears without any worker process.
+      expect(existsSync(join(dir.path, 'pglite'))).toBe(true);
+      expect(statSync(join(dir.path, 'jwt-secret')).mode & 0o777).toBe(0o600);
+    } finally {
+      expect(await node.stop()).toBe(0);
+    }
+  });
+
+  it('keeps users and the JWT secret across a restart', async () => {
+    const node = await startNodeProcess(env);
+    try {
+      const login = await http(node.url, 'POST', '/api/auth/login', { body: { email, password } });
+      expect(login.status).toBe(200);
+      expect((await http(node.url, 'GET', '/api/me', { token: login.body.accessToken })).body.user.email).toBe(email);
+    } finally {
+      await node.stop();
+    }
+  });
+
+  it('refuses to open the data dir a running server holds', async () => {
+    const node = await startNodeProcess(env);
+    try {
+      const second = await startNodeProcess(env, { waitForHealth: false });
+      expect(await new Promise((r) => second.child.once('exit', r))).toBe(1);
+      expect(second.output()).toMatch(/in use by process \d+/);
+    } finally {
+      await node.stop();
+    }
+  });
+});
+
+describe('configuration errors', () => {
+  it('lists every bad variable and exits 1', async () => {
+    const node = await startNodeProcess(
+      { PORT: 'not-a-port', DATABASE_URL: 'postgres://127.0.0.1/x', LOG_LEVEL: 'loud' },
+      { waitForHealth: false, port: 1 },
+    );
+    expect(await new Promise((r) => node.child.once('exit', r))).toBe(1);
+    const out = node.output();
+    expect(out).toContain('PORT');
+    expect(out).toContain('LOG_LEVEL');
+    expect(out).toContain('JWT_SECRET');
+  });
+});

@@ -1,0 +1,253 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
+import type { AckResponse, ClientEventResults } from '../../shared/events.js';
+import { connect, http, newUser, waitFor, type ClientSocket } from '../support/client.js';
+import {
+  createBacking,
+  freePort,
+  ROOT,
+  startNodeProcess,
+  tempDir,
+  type Backing,
+  type NodeProcess,
+} from '../support/pairly.js';
+
+/**
+ * The committed nginx/nginx.conf, run by Debian's nginx in front of two real
+ * server processes. Only addresses and file paths are rewritten, so routing,
+ * headers and the stickiness rule under test are the production ones.
+ *
+ *   client 127.0.0.2 ─┐                      ┌─► node A (127.0.0.1:a)
+ *   client 127.0.0.3 ─┼─► nginx 127.0.0.1:n ─┤   hash $remote_addr consistent
+ *   client 127.0.0.k ─┘                      └─► node B (127.0.0.1:b)
+ *
+ * Each Socket.IO client binds its own loopback source address (through an
+ * http.Agent, which engine.io-client hands to both its polling and its
+ * websocket transport), starts on long-polling and upgrades to websocket. Without
+ * stickiness the polling requests of one session would reach both nodes and
+ * the session would fail with "Session ID unknown".
+ */
+
+const NGINX = '/usr/sbin/nginx';
+const MIN_CLIENTS = 8;
+// Ketama can put the first 8 addresses all on one node (about 1 port pair in
+// 120 here); then more clients join until both nodes are seen. Simulating
+// nginx's ketama for every port pair freePort() can hand out, 16 addresses
+// always reached both nodes.
+const MAX_CLIENTS = 32;
+
+let backing: Backing | undefined;
+const nodes: NodeProcess[] = [];
+let dir: { path: string; remove(): void } | undefined;
+let nginx: ChildProcess | undefined;
+let nginxExited: Promise<unknown> | undefined;
+let url: string;
+const sockets: ClientSocket[] = [];
+const agents: Agent[] = [];
+
+/** Rewrites nginx/nginx.conf to run here; each rule must match, so a changed config fails loudly. */
+function testConfig(source: string, opts: { upstreamPorts: number[]; listenPort: number; dir: string }): string {
+  let conf = source;
+  const rewrite = (what: string, re: RegExp, to: (...m: string[]) => string, expected?: number) => {
+    const count = conf.match(new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`))?.length ?? 0;
+    if (count === 0 || (expected !== undefined && count !== expected)) {
+      throw new Error(`nginx/nginx.conf: expected ${expected ?? 'at least one'} ${what}, found ${count}`);
+    }
+    conf = conf.replace(re, to);
+  };
+  rewrite('`upstream pairly { ... }` block', /upstream pairly \{[^}]*\}/, (block) => {
+    let i = 0;
+    const rewritten = block.replace(/^(\s*server\s+)\S+?(\s[^;]*)?;[^\n]*\n/gm, (_m, head: string, params = '') =>
+      i < opts.upstreamPorts.length ? `${head}127.0.0.1:${opts.upstreamPorts[i++]}${params};\n` : '',
+    );
+    if (i !== opts.upstreamPorts.length) throw new Error(`nginx/nginx.conf: the upstream has fewer than ${opts.upstreamPorts.length} servers`);
+    return rewritten;
+  }, 1);
+  rewrite('`listen` directive', /^(\s*)listen\s+[^;]+;/m, (_m, indent = '') => `${indent}listen 127.0.0.1:${opts.listenPort};`, 1);
+  rewrite('log directive', /\b(access_log|error_log)\s+(?!off\b)[^\s;]+/g, (_m, d = '') => `${d} ${opts.dir}/${d}.log`);
+  const main = [
+    'daemon off;',
+    `pid ${opts.dir}/nginx.pid;`,
+    // As root nginx would switch its workers to `nobody`, who cannot enter the private temp dir.
+    ...(process.getuid?.() === 0 ? ['user root;'] : []),
+  ];
+  conf = conf.replace(/^\s*(user|pid|daemon)\s[^;]*;[^\n]*\n/gm, '');
+  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${opts.dir}/${t}_temp;`);
+  rewrite('`http {` block', /^http\s*\{\n/m, (m) => `${m}${temps.join('\n')}\n`, 1);
+  return `${main.join('\n')}\n${conf}`;
+}
+
+function nginxLog(name: 'error_log' | 'access_log'): string {
+  try {
+    return readFileSync(join(dir!.path, `${name}.log`), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+type Ping = AckResponse<ClientEventResults['system:ping']>;
+
+function ping(socket: ClientSocket): Promise<Ping> {
+  return socket.timeout(10_000).emitWithAck('system:ping', {});
+}
+
+/** Resolves once the engine runs on websocket; rejects on an upgrade error. */
+function upgraded(socket: ClientSocket): Promise<void> {
+  const engine = socket.io.engine;
+  if (engine.transport.name === 'websocket') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`still on ${engine.transport.name} after 15 s`)), 15_000);
+    engine.once('upgrade', () => (clearTimeout(timer), resolve()));
+    engine.once('upgradeError', (err: Error) => (clearTimeout(timer), reject(err)));
+  });
+}
+
+interface ClientRun {
+  address: string;
+  before: Ping;
+  after: Ping;
+  transport: string;
+  disconnected: string[];
+}
+
+async function runClient(index: number): Promise<ClientRun> {
+  const address = `127.0.0.${index + 2}`;
+  const agent = new Agent({ localAddress: address });
+  agents.push(agent);
+  const user = await newUser(url);
+  const socket = await connect(url, user.accessToken, {
+    transports: ['polling', 'websocket'],
+    upgrade: true,
+    // engine.io-client types `agent` as string | boolean (browser builds), but in
+    // Node it passes the value to http.request (polling) and to ws (websocket).
+    agent: agent as unknown as string,
+  });
+  sockets.push(socket);
+  const disconnected: string[] = [];
+  socket.on('disconnect', (reason) => disconnected.push(reason));
+  const before = await ping(socket);
+  await upgraded(socket);
+  const after = await ping(socket);
+  return { address, before, after, transport: socket.io.engine.transport.name, disconnected };
+}
+
+const nodeIdOf = (p: Ping) => (p.ok ? p.nodeId : `error ${p.error.code}`);
+
+// Outside the describe, so a missing nginx is a failed test and not only a failed hook.
+it('has Debian nginx at /usr/sbin/nginx', () => {
+  expect(existsSync(NGINX), `${NGINX} is missing: apt-get install -y nginx (.ci/run installs it)`).toBe(true);
+});
+
+it('balances with `hash $remote_addr consistent`, not ip_hash', () => {
+  const conf = readFileSync(join(ROOT, 'nginx/nginx.conf'), 'utf8');
+  const upstream = /upstream pairly \{([^}]*)\}/.exec(conf)?.[1] ?? '';
+  expect(upstream).toMatch(/^\s*hash \$remote_addr consistent;/m);
+  expect(upstream).not.toMatch(/^\s*ip_hash/m);
+});
+
+describe('nginx/nginx.conf in front of two nodes', () => {
+  beforeAll(async () => {
+    if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: apt-get install -y nginx (.ci/run installs it)`);
+    backing = await createBacking();
+    nodes.push(...(await Promise.all([startNodeProcess(backing.env), startNodeProcess(backing.env)])));
+    dir = tempDir('pairly-nginx');
+    const port = freePort();
+    const source = readFileSync(join(ROOT, 'nginx/nginx.conf'), 'utf8');
+    const conf = join(dir.path, 'nginx.conf');
+    writeFileSync(conf, testConfig(source, { upstreamPorts: nodes.map((n) => n.port), listenPort: port, dir: dir.path }));
+    const args = ['-p', `${dir.path}/`, '-e', join(dir.path, 'error_log.log'), '-c', conf];
+    const check = spawnSync(NGINX, ['-t', ...args], { encoding: 'utf8' });
+    if (check.status !== 0) throw new Error(`nginx -t rejected the rewritten config:\n${check.stderr}\n${readFileSync(conf, 'utf8')}`);
+
+    let output = '';
+    nginx = spawn(NGINX, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    nginx.stdout!.on('data', (d) => (output += d));
+    nginx.stderr!.on('data', (d) => (output += d));
+    nginxExited = new Promise((resolve) => nginx!.once('exit', resolve));
+    url = `http://127.0.0.1:${port}`;
+    await waitFor(
+      async () => {
+        if (nginx!.exitCode !== null) throw new Error(`nginx exited (${nginx!.exitCode}):\n${output}${nginxLog('error_log')}`);
+        return fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+      },
+      20_000,
+      'nginx to answer /healthz',
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    for (const a of agents) a.destroy();
+    if (nginx && nginx.exitCode === null && nginx.signalCode === null) nginx.kill('SIGTERM');
+    await nginxExited;
+    await Promise.all(nodes.map((n) => n.stop()));
+    await backing?.cleanup();
+    dir?.remove();
+  }, 60_000);
+
+  it('keeps every polling-then-websocket session on one node, and spreads addresses over both', async () => {
+    const runs = await Promise.all(Array.from({ length: MIN_CLIENTS }, (_, i) => runClient(i)));
+    const seen = () => new Set(runs.map((r) => nodeIdOf(r.after)));
+    while (seen().size < nodes.length && runs.length < MAX_CLIENTS) runs.push(await runClient(runs.length));
+
+    for (const r of runs) {
+      expect(r.before, r.address).toMatchObject({ ok: true });
+      expect(r.after, r.address).toMatchObject({ ok: true });
+      expect(r.transport, r.address).toBe('websocket');
+      expect(nodeIdOf(r.after), r.address).toBe(nodeIdOf(r.before));
+      expect(r.disconnected, r.address).toEqual([]);
+    }
+    expect([...seen()].sort()).toEqual(nodes.map((n) => `node-${n.port}`).sort());
+
+    // nginx's own view: each source address reached exactly one upstream, the
+    // node that answered its pings. A websocket is logged when it closes.
+    for (const s of sockets) s.close();
+    const lines = () => nginxLog('access_log').split('\n').filter((l) => l.includes('/socket.io/'));
+    await waitFor(
+      () => runs.every((r) => lines().some((l) => l.startsWith(`${r.address} `) && / 101 /.test(l))),
+      15_000,
+      'every websocket to appear in the access log',
+    );
+    for (const r of runs) {
+      const upstreams = new Set(
+        lines()
+          .filter((l) => l.startsWith(`${r.address} `))
+          .map((l) => / up=(\S+)/.exec(l)?.[1]),
+      );
+      const port = Number(nodeIdOf(r.after).replace('node-', ''));
+      expect([...upstreams], r.address).toEqual([`127.0.0.1:${port}`]);
+    }
+  }, 120_000);
+
+  it('routes REST: /healthz, /readyz, /api with a token and a request id', async () => {
+    const health = await http(url, 'GET', '/healthz');
+    expect(health.status).toBe(200);
+    expect(nodes.map((n) => `node-${n.port}`)).toContain(health.body.node);
+    expect((await http(url, 'GET', '/readyz')).status).toBe(200);
+
+    const user = await newUser(url);
+    const me = await http(url, 'GET', '/api/me', { token: user.accessToken, headers: { 'x-request-id': 'nginx-test-1' } });
+    expect(me.status).toBe(200);
+    expect(me.body.user.id).toBe(user.user.id);
+    expect(me.headers.get('x-request-id')).toBe('nginx-test-1');
+    // Without one, nginx makes the id ($request_id) and the node keeps it.
+    expect((await http(url, 'GET', '/api/me', { token: user.accessToken })).headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
+    expect((await http(url, 'GET', '/api/me')).status).toBe(401);
+  });
+
+  it('hides /metrics, answers unknown paths with 404 and refuses bodies over 1 MiB', async () => {
+    expect((await http(url, 'GET', '/metrics')).status).toBe(404);
+    expect((await http(nodes[0]!.url, 'GET', '/metrics')).status).toBe(200);
+    const unknown = await http(url, 'GET', '/admin.php');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    const big = await http(url, 'POST', '/api/auth/login', {
+      raw: JSON.stringify({ email: 'a@example.test', password: 'x'.repeat(1_100_000) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(big.status).toBe(413);
+  });
+});
