@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { http } from '../../support/client.js';
+import { assertLoopback, numberFlag, parseCli, usageError } from './args.js';
+import { ChatClients, connectPlan, preparePairly } from './chat-clients.js';
+import { servicesCpuUs, servicesPct } from './chat-probe.js';
+import type { LoopSettings } from './chat-protocol.js';
+import { accountingLines, ChatProgressPrinter, cpuNote, deliveryTable, failed, resourceTable, setupLine, type ChatRow, type ServerUse } from './chat-report.js';
+import { machineBusyPct, machineCpu, scrapeProbe, type ProcessSample } from './probe.js';
+import { pool } from './sessions.js';
+
+/**
+ * `node --import tsx test/load/lib/chat-load.ts --url U [--url U ...] [flags]`
+ * (`npm run load -- chat ...` once load.ts hands the chat scenario its own
+ * command line): the chat client loop against Pairly nodes that are already
+ * running, embedded or a cluster. Clients are paired across the URLs (client
+ * i on urls[i % n] talks to client i^1, so with two or more URLs every
+ * conversation spans two nodes); each user signs up on the node it talks to.
+ * Node CPU and memory come from each node's /metrics. Exit code 1 when a
+ * message failed or was lost.
+ */
+
+export const USAGE = `usage: npm run load -- chat --url URL [--url URL ...] [flags]
+  --url URL              a running Pairly node (127.0.0.0/8 only); repeat for several nodes
+  --clients N            connected clients, an even number: client i talks to client i^1 (default 200)
+  --rate R               messages per second in total over all senders (default 100)
+  --senders N            clients that send, 0 = all (default 0)
+  --duration S           measured seconds (default 10)
+  --warmup S             sending but not measured first (default 2)
+  --settle S             idle seconds after connecting, before sending (default 2)
+  --grace MS             after the window, wait up to this long for deliveries still on their way (default 3000)
+  --timeout MS           ack timeout per message (default 5000)
+  --max-inflight N       unanswered sends at most; a send due beyond that is skipped and counted (default: 2 × rate, ≥ 200)
+  --body N               characters per message body (default 64)
+  --no-receipts          recipients do not answer with chat:delivered
+  --role fan|creator     who the (unpriced) users are (default fan)
+  --priced               every pair is a fan and a creator charging 1 credit per message; fans are funded by an
+                         admin adjustment: give --admin-email and PAIRLY_ADMIN_PASSWORD (npm run admin:create)
+  --admin-email E        the admin used by --priced
+  --setup-concurrency N  sign-ups, conversations and connects at once (default 32)
+Pairly's default limits are 30 messages per 10 s per user (CHAT_MESSAGES_PER_10S), 10 per 5 s per
+conversation (CHAT_FLOOD_PER_5S) and 20 events/s per socket (SOCKET_EVENTS_PER_SECOND, receipts
+included). Above about 2 messages/s per sender, start the nodes with higher limits, e.g.
+CHAT_MESSAGES_PER_10S=1000000 CHAT_FLOOD_PER_5S=1000000 SOCKET_EVENTS_PER_SECOND=10000 npm run cluster -- --nodes 2`;
+
+const FAN_CREDITS = 1_000_000;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseCli(USAGE, {
+    args: argv,
+    options: {
+      url: { type: 'string', multiple: true },
+      clients: { type: 'string', default: '200' },
+      rate: { type: 'string', default: '100' },
+      senders: { type: 'string', default: '0' },
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      settle: { type: 'string', default: '2' },
+      grace: { type: 'string', default: '3000' },
+      timeout: { type: 'string', default: '5000' },
+      'max-inflight': { type: 'string', default: '0' },
+      body: { type: 'string', default: '64' },
+      'no-receipts': { type: 'boolean', default: false },
+      priced: { type: 'boolean', default: false },
+      role: { type: 'string', default: 'fan' },
+      'admin-email': { type: 'string' },
+      'setup-concurrency': { type: 'string', default: '32' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  if (!values.url?.length) usageError('give at least one --url', USAGE);
+  const urls = values.url.map((u) => assertLoopback(u, USAGE));
+  const clients = numberFlag('clients', values.clients, 2, 20_000, USAGE);
+  if (clients % 2) usageError('--clients must be even: clients talk in pairs', USAGE);
+  const rate = numberFlag('rate', values.rate, 1, 100_000, USAGE);
+  const concurrency = numberFlag('setup-concurrency', values['setup-concurrency'], 1, 256, USAGE);
+  const settleS = numberFlag('settle', values.settle, 0, 120, USAGE, false);
+  const maxInflight = numberFlag('max-inflight', values['max-inflight'], 0, 1_000_000, USAGE);
+  const loop: LoopSettings = {
+    rate,
+    senders: numberFlag('senders', values.senders, 0, clients, USAGE),
+    warmupS: numberFlag('warmup', values.warmup, 0, 60, USAGE, false),
+    durationS: numberFlag('duration', values.duration, 1, 600, USAGE, false),
+    graceMs: numberFlag('grace', values.grace, 0, 60_000, USAGE),
+    timeoutMs: numberFlag('timeout', values.timeout, 100, 60_000, USAGE),
+    maxInflight: maxInflight || Math.max(200, 2 * rate),
+    receipts: !values['no-receipts'],
+    bodyBytes: numberFlag('body', values.body, 1, 4000, USAGE),
+  };
+  const role = values.role;
+  if (role !== 'fan' && role !== 'creator') usageError('--role must be fan or creator', USAGE);
+  if (values.priced && role !== 'fan') usageError('--priced makes its own fan/creator pairs: leave out --role', USAGE);
+  const adminPassword = process.env.PAIRLY_ADMIN_PASSWORD;
+  if (values.priced && (!values['admin-email'] || !adminPassword)) {
+    usageError('--priced funds the fans through an admin: give --admin-email and set PAIRLY_ADMIN_PASSWORD', USAGE);
+  }
+
+  const printer = new ChatProgressPrinter();
+  for (const url of urls) {
+    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false);
+    if (!ok) usageError(`${url}/healthz does not answer: is the node running?`, USAGE);
+  }
+  const senders = loop.senders || clients;
+  const perSender = rate / senders;
+  const header =
+    `load chat: ${clients} clients (${clients / 2} conversations) over ${urls.length} node(s), ${rate} msg/s in total from ${senders} senders ` +
+    `(${perSender.toFixed(2)} msg/s each), ${loop.warmupS}s warm-up + ${loop.durationS}s, receipts ${loop.receipts ? 'on' : 'off'}` +
+    `, ${values.priced ? 'priced (fan → creator 1 credit, creator → fan free)' : `users: ${role}s`}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+  printer.log(header);
+  if (perSender > 2) {
+    printer.log(
+      `note: ${perSender.toFixed(2)} msg/s per sender is above Pairly's default per-conversation limit (CHAT_FLOOD_PER_5S=10, i.e. 2/s); ` +
+        `nodes running with default limits will answer RATE_LIMITED`,
+    );
+  }
+
+  let chat: ChatClients | undefined;
+  let stopRequested = false;
+  process.once('SIGINT', () => {
+    stopRequested = true;
+    printer.log('interrupted: closing sockets');
+    void (chat?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+
+  const setupMs: Record<string, number> = {};
+  try {
+    const { plan, setupMs: s } = await preparePairly(urls, clients, { price: values.priced ? 1 : 0, role }, {
+      concurrency,
+      log: (m) => printer.log(`[chat] ${m}`),
+      fund: (ids) => adminFund(urls[0]!, values['admin-email']!, adminPassword!, ids, concurrency),
+    });
+    Object.assign(setupMs, s);
+    const t0 = performance.now();
+    const sockets = await connectPlan(plan, concurrency);
+    setupMs.connect = Math.round(performance.now() - t0);
+    printer.log(`[chat] ${sockets.length} sockets connected in ${setupMs.connect} ms; settling ${settleS}s`);
+    chat = new ChatClients(plan, sockets, { timeoutMs: loop.timeoutMs, receipts: loop.receipts, bodyBytes: loop.bodyBytes });
+  } catch (err) {
+    printer.log(`set-up failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  if (stopRequested) return 130;
+  await sleep(settleS * 1000);
+
+  const sampleAll = () => Promise.all(urls.map((u) => scrapeProbe(u)));
+  const before = await sampleAll();
+  let start: { nodes: Promise<Array<ProcessSample | undefined>>; machine: ReturnType<typeof machineCpu>; services: ReturnType<typeof servicesCpuUs> } | undefined;
+  let end: typeof start;
+  let load1: number | undefined;
+  let rateLimitedWarned = false;
+  const result = await chat.run(loop, {
+    label: `chat ×${urls.length}`,
+    onProgress: (s) => printer.update(s),
+    onMeasureStart: () => {
+      load1 = loadavg()[0];
+      start = { nodes: sampleAll(), machine: machineCpu(), services: servicesCpuUs() };
+    },
+    onMeasureEnd: () => {
+      end = { nodes: sampleAll(), machine: machineCpu(), services: servicesCpuUs() };
+    },
+    onStall: (n) => printer.log(`WARNING: no send answered for 2 s with ${n} outstanding: the nodes have stalled; nothing is answered: check the nodes' logs and /readyz (before commit 63a1228 a fan's chat:send could starve the database pool; see test/load/results/chat.md)`),
+    onNewErrorCode: (code) => {
+      if (code !== 'RATE_LIMITED' || rateLimitedWarned) return;
+      rateLimitedWarned = true;
+      printer.log(`WARNING: the nodes answer RATE_LIMITED: ${rateLimitedAdvice(perSender, loop.receipts)}`);
+    },
+  });
+  printer.end();
+  const after = await sampleAll();
+  const starts = (await start?.nodes) ?? [];
+  const ends = (await end?.nodes) ?? [];
+  await chat.close();
+
+  const perNode = urls.map((url, i) => ({ url, use: nodeUse(before[i], starts[i], ends[i], after[i]) }));
+  const known = perNode.flatMap((n) => (n.use ? [n.use] : []));
+  const server: ServerUse | undefined =
+    known.length === urls.length
+      ? {
+          ...(known.every((u) => u.cpuPct !== undefined) ? { cpuPct: known.reduce((a, u) => a + u.cpuPct!, 0) } : {}),
+          rssBeforeMb: known.reduce((a, u) => a + u.rssBeforeMb, 0),
+          rssAfterMb: known.reduce((a, u) => a + u.rssAfterMb, 0),
+          heapBeforeMb: known.reduce((a, u) => a + (u.heapBeforeMb ?? 0), 0),
+          heapAfterMb: known.reduce((a, u) => a + (u.heapAfterMb ?? 0), 0),
+        }
+      : undefined;
+  const machinePct = machineBusyPct(start?.machine, end?.machine);
+  const target = urls.length === 1 ? urls[0]! : `${urls.length} nodes`;
+  const row: ChatRow = {
+    target,
+    result,
+    ...(server ? { server } : {}),
+    ...(start && end ? servicesPct(start.services, end.services) : {}),
+    ...(machinePct !== undefined ? { machinePct } : {}),
+    ...(load1 !== undefined ? { load1 } : {}),
+  };
+
+  const lines = ['', header, '', deliveryTable([row]), '', resourceTable([row])];
+  if (urls.length > 1) {
+    lines.push('', '| node | RSS MB before → after | heap MB before → after | CPU |', '| --- | ---: | ---: | ---: |');
+    for (const { url, use: u } of perNode) {
+      lines.push(
+        u
+          ? `| ${url} | ${u.rssBeforeMb.toFixed(0)} → ${u.rssAfterMb.toFixed(0)} | ${u.heapBeforeMb!.toFixed(0)} → ${u.heapAfterMb!.toFixed(0)} | ${u.cpuPct?.toFixed(0) ?? '—'}% |`
+          : `| ${url} | — | — | — |`,
+      );
+    }
+  }
+  lines.push('', ...accountingLines([row]), '', cpuNote('load'), setupLine(target, setupMs));
+  if (result.errorCodes.RATE_LIMITED || result.receiptErrorCodes.RATE_LIMITED) {
+    lines.push(`WARNING: RATE_LIMITED answers: ${rateLimitedAdvice(perSender, loop.receipts)}`);
+  }
+  console.log(lines.join('\n'));
+  return failed([row]) ? 1 : 0;
+}
+
+function rateLimitedAdvice(perSender: number, receipts: boolean): string {
+  return (
+    `each sender sends ${perSender.toFixed(2)} msg/s${receipts ? ' and answers as many receipts' : ''}. Pairly's defaults allow ` +
+    `30 messages per 10 s per user (CHAT_MESSAGES_PER_10S), 10 per 5 s per conversation (CHAT_FLOOD_PER_5S) and 20 events/s ` +
+    `per socket (SOCKET_EVENTS_PER_SECOND; a socket is disconnected after 200 rejections a minute). What is measured is the ` +
+    `limiter, not the chat path: restart the nodes with CHAT_MESSAGES_PER_10S=1000000 CHAT_FLOOD_PER_5S=1000000 ` +
+    `SOCKET_EVENTS_PER_SECOND=10000, or lower --rate / raise --clients to stay under 2 msg/s per sender.`
+  );
+}
+
+/** One node's usage from its /metrics: memory before → after, CPU over the window. */
+function nodeUse(
+  before: ProcessSample | undefined,
+  start: ProcessSample | undefined,
+  end: ProcessSample | undefined,
+  after: ProcessSample | undefined,
+): ServerUse | undefined {
+  if (!before || !after) return undefined;
+  const MB = 1024 * 1024;
+  return {
+    ...(start && end && end.atMs > start.atMs ? { cpuPct: ((end.cpuUs - start.cpuUs) / 1000 / (end.atMs - start.atMs)) * 100 } : {}),
+    rssBeforeMb: before.rssBytes / MB,
+    rssAfterMb: after.rssBytes / MB,
+    heapBeforeMb: before.heapUsedBytes / MB,
+    heapAfterMb: after.heapUsedBytes / MB,
+  };
+}
+
+/** Funds the fans through POST /api/admin/ledger/adjustments (a real ledger transfer, audited). */
+async function adminFund(url: string, email: string, password: string, userIds: string[], concurrency: number): Promise<void> {
+  const login = await http<{ accessToken: string }>(url, 'POST', '/api/auth/login', { body: { email, password } });
+  if (login.status !== 200) throw new Error(`admin login: ${login.status} ${JSON.stringify(login.body)}`);
+  const token = login.body.accessToken;
+  await pool(userIds.length, concurrency, async (i) => {
+    const res = await http(url, 'POST', '/api/admin/ledger/adjustments', {
+      token,
+      headers: { 'idempotency-key': `chat-load-${randomUUID()}` },
+      body: { userId: userIds[i]!, amount: FAN_CREDITS, reason: 'chat load test funding' },
+    });
+    if (res.status !== 201 && res.status !== 200) throw new Error(`admin adjustment: ${res.status} ${JSON.stringify(res.body)}`);
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exit(await main(process.argv.slice(2)));
+}

@@ -1,0 +1,76 @@
+import type { FromDriver, ToDriver } from './ipc.js';
+import { runLoop } from './runner.js';
+import { loadScenario, type ScenarioRun } from './scenario.js';
+
+/**
+ * The load generator as a child process of bench (`node --import tsx
+ * test/load/lib/driver.ts`, IPC channel on fd 3), so that client and server
+ * do not share one event loop. It only talks to the parent over IPC; the
+ * parent prints.
+ */
+
+if (!process.send) {
+  console.error('driver.ts is started by test/load/bench.ts with an IPC channel');
+  process.exit(2);
+}
+
+const send = (m: FromDriver) => process.send!(m);
+/** Resolves once the message is handed to the channel, so disconnecting afterwards loses nothing. */
+const sendLast = (m: FromDriver) => new Promise<void>((resolve) => process.send!(m, undefined, undefined, () => resolve()));
+let next: ((m: ToDriver) => void) | undefined;
+const queued: ToDriver[] = [];
+process.on('message', (m: ToDriver) => (next ? next(m) : queued.push(m)));
+// The parent going away (crash, Ctrl-C) must not leave the driver loading a server.
+process.on('disconnect', () => process.exit(1));
+
+function receive<T extends ToDriver['type']>(type: T): Promise<Extract<ToDriver, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const take = (m: ToDriver) => {
+      next = undefined;
+      if (m.type === type) resolve(m as Extract<ToDriver, { type: T }>);
+      else reject(new Error(`driver expected "${type}", got "${m.type}"`));
+    };
+    const early = queued.shift();
+    if (early) take(early);
+    else next = take;
+  });
+}
+
+async function main(): Promise<void> {
+  const { request: r } = await receive('run');
+  const scenario = await loadScenario(r.scenario);
+  let run: ScenarioRun | undefined;
+  try {
+    run = await scenario.open({
+      urls: r.urls,
+      clients: r.clients,
+      auth: r.auth,
+      timeoutMs: r.timeoutMs,
+      setupConcurrency: r.setupConcurrency,
+      log: (message) => send({ type: 'log', message: `[${r.label}] ${message}` }),
+    });
+    send({ type: 'ready', clients: run.clients, setupMs: run.setupMs });
+    await receive('go');
+    const result = await runLoop(run, {
+      label: r.label,
+      inflight: r.inflight,
+      durationS: r.durationS,
+      warmupS: r.warmupS,
+      ratePerLoop: r.ratePerLoop,
+      onProgress: (snapshot) => send({ type: 'progress', snapshot }),
+      onMeasureStart: () => send({ type: 'measure-start' }),
+    });
+    send({ type: 'result', result });
+    await receive('close');
+  } finally {
+    await run?.close();
+  }
+}
+
+main()
+  .then(() => sendLast({ type: 'closed' }))
+  .catch(async (err: unknown) => {
+    process.exitCode = 1;
+    await sendLast({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  })
+  .finally(() => process.disconnect());
