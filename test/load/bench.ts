@@ -15,6 +15,13 @@ import { cpuNote, errorLines, medianRatioLine, ratioLine, setupLine, summaryTabl
  * the load generator never shares an event loop with the server it measures.
  */
 
+// Chat has its own script (a total rate over all clients, ack and delivery
+// latency, lost messages, receipts, --priced, --nodes): hand it the command line.
+if (process.argv[2] === 'chat') {
+  const { main } = await import('./lib/chat-bench.js');
+  process.exit(await main(process.argv.slice(3)));
+}
+
 const USAGE = `usage: npm run bench -- <scenario> [flags]
 scenarios: ${scenarioNames().join(', ')}
   --mode embedded|cluster  embedded: PGlite in a temp dir, in-memory adapter (default);

@@ -13,6 +13,13 @@ import { cpuNote, errorLines, setupLine, summaryTable } from './lib/summary.js';
  * CPU come from each node's /metrics. Exit code 1 when any request failed.
  */
 
+// Chat has its own script (a total rate over all clients, ack and delivery
+// latency, lost messages, receipts, --priced, --nodes): hand it the command line.
+if (process.argv[2] === 'chat') {
+  const { main } = await import('./lib/chat-load.js');
+  process.exit(await main(process.argv.slice(3)));
+}
+
 const USAGE = `usage: npm run load -- <scenario> --url URL [--url URL ...] [flags]
 scenarios: ${scenarioNames().join(', ')}
   --url URL    a running Pairly node (127.0.0.0/8 only); repeat for several nodes

@@ -26,12 +26,12 @@ import { machineBusyPct, machineCpu } from './probe.js';
 import { pool } from './sessions.js';
 
 /**
- * `node --import tsx test/load/lib/chat-bench.ts [flags]` (`npm run bench --
- * chat` once bench.ts hands the chat scenario its own command line): starts
+ * `npm run bench -- chat [flags]` (bench.ts hands this script the command
+ * line; or `node --import tsx test/load/lib/chat-bench.ts [flags]`): starts
  * Pairly (one node in this process, or two node processes joined by Redis)
  * and the bare relay (one process, or two joined by the same Redis adapter),
  * and drives both, round after round, with the identical client loop in a
- * driver child process. See test/load/results/chat.md.
+ * driver child process. Results: BENCHMARKS.md, Chat.
  */
 
 export const USAGE = `usage: npm run bench -- chat [flags]

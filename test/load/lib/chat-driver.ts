@@ -79,7 +79,7 @@ async function main(): Promise<void> {
         onProgress: (snapshot) => send({ type: 'progress', snapshot }),
         onMeasureStart: () => send({ type: 'measure-start' }),
         onMeasureEnd: () => send({ type: 'measure-end' }),
-        onStall: (n) => log(`no send answered for 2 s with ${n} outstanding: the target has stalled${m.auth ? `; nothing is answered: check the nodes' logs and /readyz (before commit 63a1228 a fan's chat:send could starve the database pool; see test/load/results/chat.md)` : ''}`),
+        onStall: (n) => log(`no send answered for 2 s with ${n} outstanding: the target has stalled${m.auth ? `; nothing is answered: check the nodes' logs and /readyz` : ''}`),
       });
       send({ type: 'result', result });
       await expect('close-round');

@@ -13,8 +13,7 @@ import { pool } from './sessions.js';
 
 /**
  * `node --import tsx test/load/lib/chat-load.ts --url U [--url U ...] [flags]`
- * (`npm run load -- chat ...` once load.ts hands the chat scenario its own
- * command line): the chat client loop against Pairly nodes that are already
+ * (`npm run load -- chat ...`; load.ts hands this script the command line): the chat client loop against Pairly nodes that are already
  * running, embedded or a cluster. Clients are paired across the URLs (client
  * i on urls[i % n] talks to client i^1, so with two or more URLs every
  * conversation spans two nodes); each user signs up on the node it talks to.
@@ -162,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
     onMeasureEnd: () => {
       end = { nodes: sampleAll(), machine: machineCpu(), services: servicesCpuUs() };
     },
-    onStall: (n) => printer.log(`WARNING: no send answered for 2 s with ${n} outstanding: the nodes have stalled; nothing is answered: check the nodes' logs and /readyz (before commit 63a1228 a fan's chat:send could starve the database pool; see test/load/results/chat.md)`),
+    onStall: (n) => printer.log(`WARNING: no send answered for 2 s with ${n} outstanding: the nodes have stalled; nothing is answered: check the nodes' logs and /readyz`),
     onNewErrorCode: (code) => {
       if (code !== 'RATE_LIMITED' || rateLimitedWarned) return;
       rateLimitedWarned = true;
