@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { connect as tcpConnect } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AckResponse, ClientEventResults } from '../../shared/events.js';
 import { connect, http, newUser, waitFor, type ClientSocket } from '../support/client.js';
@@ -14,6 +16,8 @@ import {
   type Backing,
   type NodeProcess,
 } from '../support/pairly.js';
+import { assertJanusInstalled, startJanus, type JanusProcess } from '../support/janus.js';
+import { assertNetnsSupport, createNetns, type TestNetns } from '../support/netns.js';
 
 /**
  * The committed nginx/nginx.conf, run by Debian's nginx in front of two real
@@ -29,6 +33,10 @@ import {
  * websocket transport), starts on long-polling and upgrades to websocket. Without
  * stickiness the polling requests of one session would reach both nodes and
  * the session would fail with "Session ID unknown".
+ *
+ * The `janus_ws` upstream points at a real Janus in a test network namespace
+ * (started by sfu/janus/janus-start.sh, as in the compose file), so
+ * /janus-ws is tested through to Janus's WebSocket API.
  */
 
 const NGINX = '/usr/sbin/nginx';
@@ -45,11 +53,13 @@ let dir: { path: string; remove(): void } | undefined;
 let nginx: ChildProcess | undefined;
 let nginxExited: Promise<unknown> | undefined;
 let url: string;
+let netns: TestNetns | undefined;
+let janus: JanusProcess | undefined;
 const sockets: ClientSocket[] = [];
 const agents: Agent[] = [];
 
 /** Rewrites nginx/nginx.conf to run here; each rule must match, so a changed config fails loudly. */
-function testConfig(source: string, opts: { upstreamPorts: number[]; listenPort: number; dir: string }): string {
+function testConfig(source: string, opts: { upstreamPorts: number[]; listenPort: number; dir: string; janusWs: string }): string {
   let conf = source;
   const rewrite = (what: string, re: RegExp, to: (...m: string[]) => string, expected?: number) => {
     const count = conf.match(new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`))?.length ?? 0;
@@ -66,6 +76,7 @@ function testConfig(source: string, opts: { upstreamPorts: number[]; listenPort:
     if (i !== opts.upstreamPorts.length) throw new Error(`nginx/nginx.conf: the upstream has fewer than ${opts.upstreamPorts.length} servers`);
     return rewritten;
   }, 1);
+  rewrite('`upstream janus_ws { ... }` block', /(upstream janus_ws \{[^}]*?server\s+)\S+?(\s[^;]*)?;/, (_m, head = '', params = '') => `${head}${opts.janusWs}${params};`, 1);
   rewrite('`listen` directive', /^(\s*)listen\s+[^;]+;/m, (_m, indent = '') => `${indent}listen 127.0.0.1:${opts.listenPort};`, 1);
   rewrite('log directive', /\b(access_log|error_log)\s+(?!off\b)[^\s;]+/g, (_m, d = '') => `${d} ${opts.dir}/${d}.log`);
   const main = [
@@ -151,13 +162,17 @@ it('balances with `hash $remote_addr consistent`, not ip_hash', () => {
 describe('nginx/nginx.conf in front of two nodes', () => {
   beforeAll(async () => {
     if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: apt-get install -y nginx (.ci/run installs it)`);
+    assertNetnsSupport();
+    assertJanusInstalled();
+    netns = createNetns();
+    janus = await startJanus(netns);
     backing = await createBacking();
     nodes.push(...(await Promise.all([startNodeProcess(backing.env), startNodeProcess(backing.env)])));
     dir = tempDir('pairly-nginx');
     const port = freePort();
     const source = readFileSync(join(ROOT, 'nginx/nginx.conf'), 'utf8');
     const conf = join(dir.path, 'nginx.conf');
-    writeFileSync(conf, testConfig(source, { upstreamPorts: nodes.map((n) => n.port), listenPort: port, dir: dir.path }));
+    writeFileSync(conf, testConfig(source, { upstreamPorts: nodes.map((n) => n.port), listenPort: port, dir: dir.path, janusWs: new URL(janus.wsUrl).host }));
     const args = ['-p', `${dir.path}/`, '-e', join(dir.path, 'error_log.log'), '-c', conf];
     const check = spawnSync(NGINX, ['-t', ...args], { encoding: 'utf8' });
     if (check.status !== 0) throw new Error(`nginx -t rejected the rewritten config:\n${check.stderr}\n${readFileSync(conf, 'utf8')}`);
@@ -185,6 +200,8 @@ describe('nginx/nginx.conf in front of two nodes', () => {
     await nginxExited;
     await Promise.all(nodes.map((n) => n.stop()));
     await backing?.cleanup();
+    await janus?.stop();
+    netns?.remove();
     dir?.remove();
   }, 60_000);
 
@@ -250,4 +267,72 @@ describe('nginx/nginx.conf in front of two nodes', () => {
     });
     expect(big.status).toBe(413);
   });
+
+  it('proxies /janus-ws to Janus\'s WebSocket API with the janus-protocol subprotocol', async () => {
+    const port = Number(new URL(url).port);
+    const transaction = randomBytes(6).toString('hex');
+    const { head, reply } = await webSocketExchange(port, '/janus-ws', 'janus-protocol', JSON.stringify({ janus: 'info', transaction }));
+    expect(head).toMatch(/^HTTP\/1\.1 101 /);
+    expect(head).toMatch(/^sec-websocket-protocol: janus-protocol\r?$/im);
+    const info = JSON.parse(reply);
+    expect(info).toMatchObject({ janus: 'server_info', transaction });
+    expect(Object.keys(info.plugins)).toEqual(['janus.plugin.videoroom']);
+    // Janus's HTTP API (room creation with the admin_key) is not reachable through nginx.
+    expect((await http(url, 'GET', '/janus/info')).status).toBe(404);
+  });
 });
+
+/**
+ * One text message over a WebSocket and its first reply, framed by hand
+ * (RFC 6455: client frames masked, server frames not): enough to prove the
+ * upgrade and both directions through nginx without a WebSocket library.
+ */
+function webSocketExchange(port: number, path: string, protocol: string, message: string): Promise<{ head: string; reply: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    const timer = setTimeout(() => (socket.destroy(), reject(new Error('no WebSocket reply within 10 s'))), 10_000);
+    let buffer = Buffer.alloc(0);
+    let head: string | undefined;
+    socket.on('error', (err) => (clearTimeout(timer), reject(err)));
+    socket.on('connect', () => {
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+      );
+    });
+    socket.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (head === undefined) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        head = buffer.subarray(0, end).toString();
+        buffer = buffer.subarray(end + 4);
+        if (!head.startsWith('HTTP/1.1 101 ')) {
+          clearTimeout(timer);
+          socket.destroy();
+          return resolve({ head, reply: '' });
+        }
+        const payload = Buffer.from(message);
+        if (payload.length > 125) throw new Error('keep test messages under 126 bytes');
+        const mask = randomBytes(4);
+        socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i % 4]!)]));
+      }
+      if (buffer.length < 2) return;
+      let length = buffer[1]! & 0x7f;
+      let offset = 2;
+      if (length === 126) {
+        if (buffer.length < 4) return;
+        length = buffer.readUInt16BE(2);
+        offset = 4;
+      } else if (length === 127) {
+        if (buffer.length < 10) return;
+        length = Number(buffer.readBigUInt64BE(2));
+        offset = 10;
+      }
+      if (buffer.length < offset + length) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ head, reply: buffer.subarray(offset, offset + length).toString() });
+    });
+  });
+}

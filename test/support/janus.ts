@@ -1,6 +1,7 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestNetns } from './netns.js';
@@ -15,11 +16,8 @@ import type { TestNetns } from './netns.js';
  */
 
 const JANUS = '/usr/bin/janus';
-const LIB = '/usr/lib/x86_64-linux-gnu/janus';
-const PLUGINS_OFF = ['audiobridge', 'duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'streaming', 'textroom', 'videocall', 'voicemail'];
-const TRANSPORTS_OFF = ['mqtt', 'nanomsg', 'pfunix', 'rabbitmq'];
-const EVENTS_OFF = ['gelfevh', 'mqttevh', 'nanomsgevh', 'rabbitmqevh', 'sampleevh', 'wsevh'];
-const LOGGERS_OFF = ['jsonlog'];
+/** The start script the compose file's janus service runs: the tested configuration is the deployed one. */
+const START = fileURLToPath(new URL('../../sfu/janus/janus-start.sh', import.meta.url));
 
 export function assertJanusInstalled(): void {
   // `janus --version` prints the version and exits 1.
@@ -54,54 +52,25 @@ export interface JanusProcess {
   stop(): Promise<void>;
 }
 
-function jcfg(sections: Record<string, Record<string, string | number | boolean>>): string {
-  return Object.entries(sections)
-    .map(([section, values]) => {
-      const lines = Object.entries(values).map(([k, v]) => `\t${k} = ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
-      return `${section}: {\n${lines.join('\n')}\n}\n`;
-    })
-    .join('');
-}
-
-function writeConfig(dir: string, netns: TestNetns, opts: Required<JanusOptions>): void {
-  const off = (names: string[]) => names.map((n) => `libjanus_${n}.so`).join(',');
-  writeFileSync(
-    join(dir, 'janus.jcfg'),
-    jcfg({
-      general: {
-        configs_folder: dir,
-        plugins_folder: `${LIB}/plugins`,
-        transports_folder: `${LIB}/transports`,
-        events_folder: `${LIB}/events`,
-        loggers_folder: `${LIB}/loggers`,
-        debug_level: 4,
-        // The address put in SDP; without it Janus falls back to 127.0.0.1 (there is no default route here).
-        interface: netns.innerIp,
-      },
-      media: { rtp_port_range: opts.rtpPorts },
-      // Only the veth: never loopback, never anything else.
-      nat: { nice_debug: false, ice_enforce_list: netns.innerIf },
-      plugins: { disable: off(PLUGINS_OFF) },
-      transports: { disable: off(TRANSPORTS_OFF) },
-      events: { broadcast: false, disable: off(EVENTS_OFF) },
-      loggers: { disable: off(LOGGERS_OFF) },
-    }),
-  );
-  writeFileSync(
-    join(dir, 'janus.transport.http.jcfg'),
-    jcfg({
-      general: { json: 'compact', base_path: '/janus', http: true, port: opts.httpPort, ip: netns.innerIp, https: false },
-      admin: { admin_http: false },
-    }),
-  );
-  writeFileSync(
-    join(dir, 'janus.transport.websockets.jcfg'),
-    jcfg({
-      general: { json: 'compact', ws: true, ws_port: opts.wsPort, ws_ip: netns.innerIp, wss: false },
-      admin: { admin_ws: false },
-    }),
-  );
-  writeFileSync(join(dir, 'janus.plugin.videoroom.jcfg'), jcfg({ general: { admin_key: opts.adminKey, lock_rooms: true } }));
+/**
+ * sfu/janus/janus-start.sh's settings for a test: both APIs and the SDP
+ * address on the namespace's veth, ICE only on that interface (never
+ * loopback, never anything else).
+ */
+function startEnv(dir: string, netns: TestNetns, opts: Required<JanusOptions>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    JANUS_CONFIG_DIR: dir,
+    JANUS_ADMIN_KEY: opts.adminKey,
+    JANUS_HTTP_IP: netns.innerIp,
+    JANUS_HTTP_PORT: String(opts.httpPort),
+    JANUS_WS_IP: netns.innerIp,
+    JANUS_WS_PORT: String(opts.wsPort),
+    JANUS_RTP_PORTS: opts.rtpPorts,
+    // Without it Janus falls back to 127.0.0.1 in its SDP (there is no default route here).
+    JANUS_INTERFACE: netns.innerIp,
+    JANUS_ICE_ENFORCE: netns.innerIf,
+  };
 }
 
 /** Starts Janus inside the namespace and waits until its HTTP API answers `info`. */
@@ -113,8 +82,8 @@ export async function startJanus(netns: TestNetns, options: JanusOptions = {}): 
     adminKey: options.adminKey ?? randomBytes(12).toString('hex'),
   };
   const dir = mkdtempSync(join(tmpdir(), 'pairly-janus-'));
-  writeConfig(dir, netns, opts);
-  const child = netns.spawn(JANUS, ['-C', join(dir, 'janus.jcfg'), '-F', dir, '-o'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The script execs Janus, so the child's pid is Janus's.
+  const child = netns.spawn('/bin/sh', [START], { stdio: ['ignore', 'pipe', 'pipe'], env: startEnv(dir, netns, opts) });
   let log = '';
   const append = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-65_536);
