@@ -32,6 +32,10 @@ export interface JobPayloads {
   'calls.ring-timeout': { callId: string };
   /** Posts minute n of a call and holds minute n+1, or ends it (job id `call:<id>:tick:<n>`). */
   'calls.tick': { callId: string; minute: number };
+  /** Ends active calls whose Janus died or lost their room (scheduled every CALL_MEDIA_SWEEP_SECONDS when an SFU is set). */
+  'calls.media-sweep': Record<string, never>;
+  /** Retries destroying an SFU room its Janus did not answer for (job id `sfu:destroy:<instance>:<room>`). */
+  'sfu.destroy-room': { instance: string; roomId: number };
   /** Walks the hash chains and re-adds every balance (scheduled); records the result. */
   'ledger.verify': Record<string, never>;
 }
@@ -46,4 +50,6 @@ export const JOB_NAMES = [
   'payments.reconcile',
   'calls.ring-timeout',
   'calls.tick',
+  'calls.media-sweep',
+  'sfu.destroy-room',
 ] as const satisfies readonly JobName[];

@@ -29,6 +29,8 @@ export interface SfuInstanceHealth {
   healthy: boolean;
   /** Rooms on the instance (0 when unhealthy). */
   rooms: number;
+  /** Their VideoRoom ids (empty when unhealthy): a call whose room is missing from a healthy instance lost its media. */
+  roomIds: number[];
   /** VideoRoom participants (users joined as publishers) over all rooms; subscriptions are not counted. */
   participants: number;
   error?: string;
@@ -48,6 +50,11 @@ export interface SfuController {
    * that died has lost its rooms anyway).
    */
   destroyRoom(room: Pick<SfuRoom, 'instance' | 'roomId'>): Promise<void>;
+  /**
+   * Whether the room is on its instance (VideoRoom `exists`). Rejects when
+   * the instance cannot be reached or is not in the pool.
+   */
+  roomExists(room: Pick<SfuRoom, 'instance' | 'roomId'>): Promise<boolean>;
   /** Health and load of every instance in the pool. */
   health(): Promise<SfuInstanceHealth[]>;
   close(): Promise<void>;

@@ -87,8 +87,14 @@ const envSchema = z
     CALL_RING_SECONDS: z.coerce.number().min(1).max(600).default(30),
     /** A minute in progress at hang-up is billed only if it ran at least this long. */
     CALL_GRACE_SECONDS: z.coerce.number().min(0).max(59).default(3),
+    /** How often active calls are checked against their Janus (room still there, instance answering). */
+    CALL_MEDIA_SWEEP_SECONDS: z.coerce.number().min(1).max(3600).default(10),
+    /** A call whose Janus has not answered for this long ends as a media failure, billed up to the last check that saw its room. */
+    CALL_MEDIA_LOST_SECONDS: z.coerce.number().min(1).max(3600).default(20),
     /** JSON array of the Janus pool: [{"id","apiUrl","clientUrl","adminSecret"}]. Unset: calls and video matches are off. */
     SFU_JANUS_INSTANCES: z.string().optional(),
+    /** How long the controller waits for a Janus answer before counting the instance unhealthy. */
+    SFU_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
     /** HMAC key for SFU room ids, secrets and tokens (>= 32 characters, the same on every node). Default: derived from JWT_SECRET. */
     SFU_SECRET: z.string().min(32).optional(),
     /** TURN servers for calls (comma separated `turn:` URLs) and coturn's static-auth-secret; unset: no TURN. */
@@ -139,8 +145,8 @@ export interface Config {
   ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
   chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number };
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
-  calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
-  sfu: { instances: { id: string; apiUrl: string; clientUrl: string; adminSecret: string }[]; secret?: string };
+  calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; mediaSweepSeconds: number; mediaLostSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
+  sfu: { instances: { id: string; apiUrl: string; clientUrl: string; adminSecret: string }[]; secret?: string; timeoutMs: number };
   payments: {
     packs: CreditPack[];
     stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
@@ -225,9 +231,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       minuteSeconds: e.CALL_MINUTE_SECONDS,
       ringSeconds: e.CALL_RING_SECONDS,
       graceSeconds: e.CALL_GRACE_SECONDS,
+      mediaSweepSeconds: e.CALL_MEDIA_SWEEP_SECONDS,
+      mediaLostSeconds: e.CALL_MEDIA_LOST_SECONDS,
       turn: e.TURN_URLS?.length && e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS } : undefined,
     },
-    sfu: { instances: sfuInstances, secret: e.SFU_SECRET },
+    sfu: { instances: sfuInstances, secret: e.SFU_SECRET, timeoutMs: e.SFU_TIMEOUT_MS },
     match: {
       fallbackMs: e.MATCH_FALLBACK_MS,
       cooldownMs: e.MATCH_COOLDOWN_SECONDS * 1000,

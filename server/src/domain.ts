@@ -24,6 +24,7 @@ import type { SfuController } from '../../shared/sfu.js';
 import { callsJobs } from './modules/calls/calls.jobs.js';
 import { CallsService } from './modules/calls/calls.service.js';
 import { CallsStore } from './modules/calls/calls.store.js';
+import { SfuRooms } from './modules/calls/sfu-rooms.js';
 import type { PresenceStore } from './modules/presence/presence.store.js';
 import { SafetyStore } from './modules/safety/safety.store.js';
 
@@ -43,6 +44,7 @@ export interface Domain {
   providers: Map<ProviderName, PaymentProvider>;
   reconciliationStore: ReconciliationStore;
   calls: CallsService;
+  sfuRooms: SfuRooms;
   safety: SafetyStore;
 }
 
@@ -74,9 +76,11 @@ export function createDomain(d: {
   const providers = createProviders(d.config, d.jwtSecret);
   const users = new UsersStore(d.db);
   const safety = new SafetyStore(d.db);
+  const sfuRooms = new SfuRooms({ sfu: d.sfu, jobs: d.jobs, logger: d.logger });
   return {
     users,
     safety,
+    sfuRooms,
     calls: new CallsService({
       db: d.db,
       store: new CallsStore(d.db),
@@ -87,6 +91,7 @@ export function createDomain(d: {
       jobs: d.jobs,
       presence: d.presence,
       sfu: d.sfu,
+      rooms: sfuRooms,
       logger: d.logger,
       options: d.config.calls,
     }),
@@ -107,7 +112,7 @@ export function createJobHandlers(domain: Domain, logger: Logger): JobHandlers {
     ...auditJobs(domain.auditStore),
     ...ledgerJobs(domain.ledger, domain.ledgerStore, logger),
     ...paymentsJobs({ ...domain, logger }),
-    ...callsJobs(domain.calls),
+    ...callsJobs(domain.calls, domain.sfuRooms),
   };
 }
 
@@ -116,4 +121,5 @@ export async function scheduleRecurringJobs(jobs: JobQueue, config: Config): Pro
   await jobs.schedule('ledger.expire-holds', {}, config.ledger.holdSweepSeconds * 1000);
   await jobs.schedule('ledger.verify', {}, config.ledger.verifySeconds * 1000);
   await jobs.schedule('payments.reconcile', {}, config.payments.reconcileSeconds * 1000);
+  if (config.sfu.instances.length > 0) await jobs.schedule('calls.media-sweep', {}, config.calls.mediaSweepSeconds * 1000);
 }

@@ -64,6 +64,7 @@ export function createSocial(d: {
     skipLimiter: d.limiter({ keyPrefix: 'match-skip', points: config.match.skipsPerMinute, durationSeconds: 60 }),
     pairIntervalMs: config.match.pairIntervalMs,
     sfu: d.sfu,
+    rooms: d.domain.sfuRooms,
   });
   const presence = new PresenceService({
     store: presenceStore,

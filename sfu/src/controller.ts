@@ -164,13 +164,18 @@ export function createSfuController(options: SfuControllerOptions): SfuControlle
       }
     },
 
+    async roomExists({ instance, roomId }) {
+      const data = await client(instance).videoroom({ request: 'exists', room: roomId });
+      return data.exists === true;
+    },
+
     async health(): Promise<SfuInstanceHealth[]> {
       assertOpen();
       const probes = await Promise.all(instances.map((inst, i) => probe(inst, i)));
       return probes.map((p) =>
         p.ok
-          ? { instance: p.instance.id, healthy: true, rooms: p.rooms.length, participants: p.participants }
-          : { instance: p.instance.id, healthy: false, rooms: 0, participants: 0, error: p.error },
+          ? { instance: p.instance.id, healthy: true, rooms: p.rooms.length, roomIds: p.rooms.map((r) => r.room), participants: p.participants }
+          : { instance: p.instance.id, healthy: false, rooms: 0, roomIds: [], participants: 0, error: p.error },
       );
     },
 

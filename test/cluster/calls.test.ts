@@ -32,6 +32,11 @@ beforeAll(async () => {
     CALL_GRACE_SECONDS: '0.5',
     CALL_RING_SECONDS: '2',
     JOB_BACKOFF_MS: '50',
+    // Retries of a room destruction span about 50 s (50 ms doubling): longer than any outage made here.
+    JOB_ATTEMPTS: '10',
+    CALL_MEDIA_SWEEP_SECONDS: '1',
+    CALL_MEDIA_LOST_SECONDS: '3',
+    SFU_TIMEOUT_MS: '1000',
     SFU_JANUS_INSTANCES: JSON.stringify([{ id: 'janus-1', apiUrl: janus.apiUrl, clientUrl: janus.wsUrl, adminSecret: janus.adminKey }]),
   });
   url = node.url;
@@ -171,5 +176,77 @@ describe('metering', () => {
     const { creator, fan } = await creatorAndFan(10, 5);
     const caller = await device(fan.accessToken);
     expect((await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true })).error.code).toBe('INSUFFICIENT_CREDITS');
+  });
+});
+
+describe('media failures', () => {
+  async function activeCall(price: number, credits: number) {
+    const { creator, fan } = await creatorAndFan(price, credits);
+    const caller = await device(fan.accessToken);
+    const callee = await device(creator.accessToken);
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    const accepted = await ack(callee, 'call:accept', { callId: call.id });
+    expect(accepted.ok).toBe(true);
+    return { creator, fan, caller, callee, callId: call.id as string, roomId: accepted.media.roomId as number, answeredAt: Date.parse(accepted.call.answeredAt) };
+  }
+  /** The call ended no later than `lostAt` and billed no minute that began after its end; the wallet agrees. */
+  async function expectBilledUpTo(ended: any, lostAt: number, fanToken: string, credits: number) {
+    expect(ended).toMatchObject({ reason: 'media_failure', call: { endReason: 'media_failure' } });
+    const endedAt = Date.parse(ended.call.endedAt);
+    const answeredAt = Date.parse(ended.call.answeredAt);
+    expect(endedAt).toBeLessThanOrEqual(lostAt);
+    expect(endedAt).toBeGreaterThanOrEqual(answeredAt);
+    expect(ended.call.minutesBilled).toBeLessThanOrEqual(Math.ceil((endedAt - answeredAt) / (MINUTE_S * 1000)));
+    expect(ended.call.creditsBilled).toBe(ended.call.minutesBilled * 10);
+    expect(await balance(fanToken)).toMatchObject({ available: credits - ended.call.creditsBilled, held: 0 });
+  }
+
+  it('a Janus that restarts mid-call (losing its rooms) ends the call as a media failure, billed only while the room was there', async () => {
+    const c = await activeCall(10, 1000);
+    // Into the second minute: minute 1 is billed while the room is there.
+    await waitFor(async () => (await node.pairly.domain.calls.history(c.fan.user.id, null, 1))[0]?.minutesBilled === 1, 10_000, 'minute 1 to be billed');
+    const ended = nextEvent<any>(c.caller, 'call:ended', 20_000);
+    const lostAt = Date.now();
+    const old = janus;
+    await old.kill();
+    janus = await startJanus(netns, { adminKey: old.adminKey });
+    await old.stop(); // its config dir
+    await expectBilledUpTo(await ended, lostAt, c.fan.accessToken, 1000);
+    expect(await roomExists(c.roomId)).toBe(false);
+  });
+
+  it('a Janus that drops off the network ends its calls after CALL_MEDIA_LOST_SECONDS, dated when the room was last seen', async () => {
+    const c = await activeCall(10, 1000);
+    await waitFor(async () => (await node.pairly.domain.calls.history(c.fan.user.id, null, 1))[0]?.minutesBilled === 1, 10_000, 'minute 1 to be billed');
+    const ended = nextEvent<any>(c.callee, 'call:ended', 20_000);
+    const lostAt = Date.now();
+    netns.setLink(false);
+    let event;
+    try {
+      event = await ended;
+    } finally {
+      netns.setLink(true);
+    }
+    await expectBilledUpTo(event, lostAt, c.fan.accessToken, 1000);
+    // The destruction that failed while Janus was unreachable is retried by a job until it lands.
+    // Right after the link comes back, connections opened before it went down may still hang in TCP
+    // retransmission: a check that fails is simply asked again.
+    await waitFor(async () => (await roomExists(c.roomId).catch(() => true)) === false, 20_000, 'the retried destruction to remove the room');
+  });
+
+  it('a room its Janus could not be reached to destroy at hang-up is destroyed by the retry job', async () => {
+    const c = await activeCall(0, 0);
+    netns.setLink(false);
+    try {
+      const ended = nextEvent<any>(c.callee, 'call:ended');
+      expect((await ack(c.caller, 'call:hangup', { callId: c.callId })).ok).toBe(true);
+      expect((await ended).reason).toBe('hangup');
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      netns.setLink(true);
+    }
+    // Right after the link comes back, connections opened before it went down may still hang in TCP
+    // retransmission: a check that fails is simply asked again.
+    await waitFor(async () => (await roomExists(c.roomId).catch(() => true)) === false, 20_000, 'the retried destruction to remove the room');
   });
 });

@@ -108,6 +108,8 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
     'payments.process-event': unexpected,
     'payments.reconcile': unexpected,
     'calls.ring-timeout': unexpected,
+    'calls.media-sweep': unexpected,
+    'sfu.destroy-room': unexpected,
     'calls.tick': unexpected,
     'audit.record': async (p) => {
       const attempt = calls.filter((c) => c.key === p.key).length + 1;

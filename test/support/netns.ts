@@ -28,6 +28,12 @@ export interface TestNetns {
   hostIp: string;
   /** The veth end inside the namespace. */
   innerIf: string;
+  /**
+   * Takes the root-namespace end of the veth down or up: down, this process
+   * has no route to the namespace (requests fail at once, nothing reaches
+   * Janus), as when an SFU host drops off the network.
+   */
+  setLink(up: boolean): void;
   /** Spawns a command inside the namespace. `ip netns exec` execs it, so the child's pid is the command's. */
   spawn(command: string, args: string[], options?: SpawnOptions): ChildProcess;
   /** Kills whatever still runs inside and deletes the namespace. Synchronous and idempotent (also runs at process exit). */
@@ -141,6 +147,7 @@ export function createNetns(): TestNetns {
       innerIp,
       hostIp,
       innerIf,
+      setLink: (up) => void ip(['link', 'set', hostIf, up ? 'up' : 'down']),
       spawn: (command, args, options = {}) => spawn('ip', ['netns', 'exec', name, command, ...args], options),
       remove,
     };

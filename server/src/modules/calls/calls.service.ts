@@ -7,11 +7,16 @@
  *        ──► SFU room on the least-loaded Janus ──► hold minute 1 ──► 'active'
  *        ──► call:accepted (media credentials) to the caller; call:elsewhere to the callee's other devices
  *   job calls.tick n (at answered + n minutes, durable in BullMQ):
- *        post minute n (creator/platform split) ──► hold minute n+1 ──► next tick
+ *        the room still on its Janus? ──► post minute n (creator/platform split) ──► hold minute n+1 ──► next tick
+ *        (room gone: media_failure; Janus not answering: the tick waits, the media sweep decides)
  *        no credits for n+1, or a participant gone ──► end
  *   end (hang-up, decline, cancel, timeout, credits, media, server lost):
  *        the minute in progress is billed if it ran CALL_GRACE_SECONDS or more, else released;
- *        the room is destroyed (its media really stops); call:ended to both.
+ *        the room is destroyed (its media really stops; retried by a job while its Janus
+ *        does not answer); call:ended to both.
+ *   job calls.media-sweep (every CALL_MEDIA_SWEEP_SECONDS): an active call whose room is gone
+ *        from a healthy Janus (it restarted), or whose Janus has not answered for
+ *        CALL_MEDIA_LOST_SECONDS, ends as media_failure at the last moment its room was seen.
  *
  * Every step locks the call's row first, so ticks and hang-ups of one call
  * never interleave, whichever node or worker runs them; every ledger key is
@@ -30,12 +35,15 @@ import type { PresenceStore } from '../presence/presence.store.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
 import { toCallView, type CallRow, type CallsStore } from './calls.store.js';
+import type { SfuRooms } from './sfu-rooms.js';
 import { turnCredentials } from './turn.js';
 
 export interface CallsOptions {
   minuteSeconds: number;
   ringSeconds: number;
   graceSeconds: number;
+  mediaSweepSeconds: number;
+  mediaLostSeconds: number;
   turn?: { urls: string[]; secret: string; ttlSeconds: number };
 }
 
@@ -60,6 +68,7 @@ export class CallsService {
       jobs: JobQueue;
       presence: Pick<PresenceStore, 'statuses'>;
       sfu: SfuController | undefined;
+      rooms: SfuRooms;
       logger: Logger;
       options: CallsOptions;
     },
@@ -112,6 +121,8 @@ export class CallsService {
       throw new AppError('SFU_UNAVAILABLE', 'no media server could take the call');
     }
     const after: AfterCommit = { wallets: [] };
+    // Until the call row holds the room, nothing else would destroy it.
+    const dropRoom = () => this.d.rooms.destroy(room, { callId });
     const call = await this.d.db.transaction(async (tx) => {
       const c = await this.d.store.lock(tx, callId);
       if (!c || c.state !== 'connecting') throw new AppError('CALL_NOT_RINGING', 'the call ended while connecting');
@@ -126,9 +137,15 @@ export class CallsService {
       const active = await this.d.store.setState(tx, callId, 'active', { instance: room.instance, room: room.roomId });
       after.nextTick = { callId, minute: 1, at: active.answered_at!.getTime() + this.d.options.minuteSeconds * 1000 };
       return active;
+    }).catch(async (err: unknown) => {
+      await dropRoom();
+      throw err;
     });
     await this.afterCommit(after);
-    if (call.state !== 'active') throw new AppError('INSUFFICIENT_CREDITS', 'the caller cannot pay for the first minute');
+    if (call.state !== 'active') {
+      await dropRoom();
+      throw new AppError('INSUFFICIENT_CREDITS', 'the caller cannot pay for the first minute');
+    }
     const view = toCallView(call);
     const media = (participant: string): CallMedia => this.media(room, participant);
     this.d.realtime.toUser(call.caller_id, 'call:accepted', { call: view, media: media(call.caller_id) });
@@ -180,8 +197,27 @@ export class CallsService {
     if (c?.state === 'ringing') await this.endCall(callId, 'no_answer', null);
   }
 
-  /** Job: the end of minute n. */
+  /**
+   * Job: the end of minute n. A minute is billed only if the call's room is
+   * still on its Janus when the minute is over: a Janus that restarted (rooms
+   * gone) ends the call as a media failure at the last moment the room was
+   * seen; one that does not answer defers the tick (rescheduled after a media
+   * sweep interval) until the sweep either sees the room or ends the call.
+   */
   async tick(callId: string, minute: number): Promise<void> {
+    const media = await this.mediaAtTick(callId, minute);
+    if (media === 'defer') {
+      await this.d.jobs.enqueue('calls.tick', { callId, minute }, { jobId: `call:${callId}:tick:${minute}:after:${Date.now()}`, delayMs: this.d.options.mediaSweepSeconds * 1000 });
+      return;
+    }
+    if (media === 'gone') {
+      const c = await this.d.store.get(callId);
+      if (c?.state === 'active') {
+        this.d.logger.warn({ callId, instance: c.sfu_instance, minute }, 'call room gone from its Janus at a minute tick: ending the call');
+        await this.endCall(callId, 'media_failure', null, c.media_ok_at ?? c.answered_at ?? new Date());
+      }
+      return;
+    }
     const after: AfterCommit = { wallets: [] };
     await this.d.db.transaction(async (tx) => {
       const c = await this.d.store.lock(tx, callId);
@@ -205,6 +241,54 @@ export class CallsService {
       after.nextTick = { callId, minute: minute + 1, at: c.answered_at!.getTime() + (minute + 1) * this.d.options.minuteSeconds * 1000 };
     });
     await this.afterCommit(after);
+  }
+
+  /** Before billing minute n: is the call's room still there? 'ok' also when there is nothing to check. */
+  private async mediaAtTick(callId: string, minute: number): Promise<'ok' | 'gone' | 'defer'> {
+    const c = await this.d.store.get(callId);
+    if (!c || c.state !== 'active' || c.minutes_billed >= minute || !this.d.sfu || c.sfu_instance === null || c.sfu_room === null) return 'ok';
+    const room = { instance: c.sfu_instance, roomId: Number(c.sfu_room) };
+    try {
+      if (!(await this.d.sfu.roomExists(room))) return 'gone';
+      await this.d.store.mediaSeen([callId], new Date());
+      return 'ok';
+    } catch (err) {
+      this.d.logger.warn({ err, callId, minute, instance: room.instance }, 'Janus did not answer at a minute tick: deferring the tick');
+      return 'defer';
+    }
+  }
+
+  /**
+   * Job: active calls against their Janus. Seen in a healthy instance's room
+   * list: media_ok_at moves on. Missing from a healthy instance (it restarted,
+   * losing its rooms): ended now. On an instance that has not answered for
+   * CALL_MEDIA_LOST_SECONDS: ended. Either way the end is dated at the last
+   * moment the room was seen, so billing stops where the media could have.
+   */
+  async mediaSweep(): Promise<{ checked: number; ended: string[] }> {
+    if (!this.d.sfu) return { checked: 0, ended: [] };
+    const calls = await this.d.store.activeOnSfu();
+    if (calls.length === 0) return { checked: 0, ended: [] };
+    const checkedAt = new Date();
+    const health = new Map((await this.d.sfu.health()).map((h) => [h.instance, h]));
+    const seen: string[] = [];
+    const lost: { id: string; at: Date; why: string }[] = [];
+    for (const c of calls) {
+      const h = health.get(c.sfu_instance!);
+      const lastSeen = c.media_ok_at ?? c.answered_at!;
+      if (h?.healthy) {
+        if (h.roomIds.includes(Number(c.sfu_room))) seen.push(c.id);
+        else lost.push({ id: c.id, at: lastSeen, why: 'room gone from its Janus' });
+      } else if (checkedAt.getTime() - lastSeen.getTime() >= this.d.options.mediaLostSeconds * 1000) {
+        lost.push({ id: c.id, at: lastSeen, why: h ? `Janus unreachable: ${h.error ?? 'unhealthy'}` : 'Janus no longer in SFU_JANUS_INSTANCES' });
+      }
+    }
+    await this.d.store.mediaSeen(seen, checkedAt);
+    for (const l of lost) {
+      this.d.logger.warn({ callId: l.id, instance: calls.find((c) => c.id === l.id)?.sfu_instance, lastSeen: l.at }, `call media lost (${l.why}): ending the call`);
+      await this.endCall(l.id, 'media_failure', null, l.at);
+    }
+    return { checked: calls.length, ended: lost.map((l) => l.id) };
   }
 
   async history(userId: string, before: Date | null, limit: number) {
@@ -302,7 +386,7 @@ export class CallsService {
     if (a.ended) {
       const { call, reason } = a.ended;
       if (call.sfu_instance !== null && call.sfu_room !== null) {
-        await this.d.sfu?.destroyRoom({ instance: call.sfu_instance, roomId: Number(call.sfu_room) }).catch((err) => this.d.logger.error({ err, callId: call.id }, 'SFU room destruction failed'));
+        await this.d.rooms.destroy({ instance: call.sfu_instance, roomId: Number(call.sfu_room) }, { callId: call.id });
       }
       this.d.realtime.toUsers([call.caller_id, call.callee_id], 'call:ended', { call: toCallView(call), reason });
     }

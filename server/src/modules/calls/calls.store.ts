@@ -16,6 +16,7 @@ export interface CallRow {
   end_reason: CallEndReason | null;
   minutes_billed: number;
   credits_billed: number;
+  media_ok_at: Date | null;
 }
 
 export function toCallView(c: CallRow): CallView {
@@ -98,6 +99,21 @@ export class CallsStore {
       [id, reason, by, at],
     );
     return rows[0]!;
+  }
+
+  /** Active calls with a room, for the media sweep. */
+  async activeOnSfu(): Promise<Pick<CallRow, 'id' | 'sfu_instance' | 'sfu_room' | 'answered_at' | 'media_ok_at'>[]> {
+    const { rows } = await this.db.query<Pick<CallRow, 'id' | 'sfu_instance' | 'sfu_room' | 'answered_at' | 'media_ok_at'>>(
+      `SELECT id, sfu_instance, sfu_room, answered_at, media_ok_at FROM calls
+       WHERE state = 'active' AND sfu_instance IS NOT NULL AND sfu_room IS NOT NULL`,
+    );
+    return rows;
+  }
+
+  /** The sweep saw these calls' rooms on a healthy Janus at `at`. */
+  async mediaSeen(ids: string[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`UPDATE calls SET media_ok_at = $2 WHERE id = ANY ($1::uuid[]) AND state = 'active'`, [ids, at]);
   }
 
   async history(userId: string, before: Date | null, limit: number): Promise<(CallRow & { peer_name: string })[]> {

@@ -18,6 +18,7 @@ import type { Realtime } from '../../realtime/realtime.js';
 import type { MatchQueue } from './match.queue.js';
 import type { MatchStore } from './match.store.js';
 import type { SfuController } from '../../../../shared/sfu.js';
+import type { SfuRooms } from '../calls/sfu-rooms.js';
 
 export class MatchService {
   private timer: NodeJS.Timeout | undefined;
@@ -34,6 +35,8 @@ export class MatchService {
       pairsPerPass?: number;
       /** Video sessions get a room on it; without one, video mode is refused. */
       sfu?: SfuController;
+      /** Destroys rooms, retrying through a job when their Janus does not answer. */
+      rooms?: Pick<SfuRooms, 'destroy'>;
     },
   ) {}
 
@@ -142,7 +145,7 @@ export class MatchService {
     const ended = await this.d.store.endSession(sessionId, reason, by);
     if (ended?.sfu_instance && ended.sfu_room !== null) {
       // The room goes with the session: the strangers' media really stops.
-      await this.d.sfu?.destroyRoom({ instance: ended.sfu_instance, roomId: Number(ended.sfu_room) }).catch((err) => this.d.logger.error({ err, sessionId }, 'SFU room destruction failed'));
+      await this.d.rooms?.destroy({ instance: ended.sfu_instance, roomId: Number(ended.sfu_room) }, { sessionId });
     }
     if (peerId) this.d.realtime.toUser(peerId, 'match:ended', { sessionId, reason });
   }
