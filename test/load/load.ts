@@ -19,6 +19,12 @@ if (process.argv[2] === 'chat') {
   const { main } = await import('./lib/chat-load.js');
   process.exit(await main(process.argv.slice(3)));
 }
+// Calls with media (WebRTC peers in Janus's network namespace, time to first
+// frame, Janus CPU per call) have their own script too.
+if (process.argv[2] === 'calls' && process.argv.includes('--media')) {
+  const { main } = await import('./lib/calls-media-load.js');
+  process.exit(await main(process.argv.slice(3)));
+}
 
 const USAGE = `usage: npm run load -- <scenario> --url URL [--url URL ...] [flags]
 scenarios: ${scenarioNames().join(', ')}

@@ -29,6 +29,11 @@ export class ProgressPrinter {
     const line =
       `[${s.label}${s.phase === 'warmup' ? ' warmup' : ''}] ${s.elapsedS.toFixed(1)}s` +
       `  sent ${s.sent}  acked ${s.acked}  ${Math.round(s.rate)}/s  errors ${s.errors}  p99 ${s.p99Ms.toFixed(2)} ms`;
+    this.status(line);
+  }
+
+  /** A free-form live line, for scripts whose progress is not requests and acks (calls with media). */
+  status(line: string): void {
     if (this.tty) {
       this.stream.write(`\r${line}\x1b[K`);
       this.open = true;
