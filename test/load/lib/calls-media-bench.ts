@@ -6,7 +6,7 @@ import { numberFlag, parseCli, usageError } from './args.js';
 import { MEDIA_USAGE, header, mediaFlags, mediaOptions, runSteps, selfCpu } from './calls-media-cli.js';
 import { openBareDriver, openPairlyDriver, type CallDriver } from './calls-media-drivers.js';
 import { GENERATOR, JANUS, NODES, PEERS } from './calls-media-report.js';
-import { pidCpu } from './calls-media.js';
+import { janusPids, pidCpu } from './calls-media.js';
 import { MediaPeersProcess } from './media-peers-client.js';
 import { ProgressPrinter } from './progress.js';
 
@@ -119,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     cleanups.push(() => Promise.all(drivers.map((d) => d.close())).then(() => undefined));
 
     const cpu = [
-      pidCpu(JANUS, () => [janus.child.pid!]),
+      pidCpu(JANUS, () => janusPids(netns.name)),
       pidCpu(PEERS, () => [peers.pid]),
       pidCpu(NODES, () => nodes.map((n) => n.child.pid!)),
       selfCpu(GENERATOR),

@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { assertLoopback, parseCli, usageError } from './args.js';
 import { MEDIA_USAGE, header, mediaFlags, mediaOptions, runSteps, selfCpu } from './calls-media-cli.js';
 import { openBareDriver, openPairlyDriver, type CallDriver } from './calls-media-drivers.js';
 import { GENERATOR, JANUS, NODES, PEERS } from './calls-media-report.js';
-import { metricsCpu, pidCpu } from './calls-media.js';
+import { janusPids, metricsCpu, pidCpu } from './calls-media.js';
 import { MediaPeersProcess, spawnInNetns } from './media-peers-client.js';
 import { ProgressPrinter } from './progress.js';
 
@@ -32,22 +31,6 @@ Needs root (ip netns exec) and @roamhq/wrtc (a devDependency).`;
 function namespaces(): string[] {
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   return (r.stdout ?? '').split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
-}
-
-/** Janus processes inside the namespace (re-read at each sample: a restarted Janus is picked up). */
-function janusPids(netns: string): number[] {
-  const r = spawnSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' });
-  return (r.stdout ?? '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'janus';
-      } catch {
-        return false;
-      }
-    });
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallDriver } from './calls-media-drivers.js';
@@ -63,6 +64,22 @@ export function pidCpu(name: string, pids: () => number[]): CpuSource {
       return { cpuUs: values.reduce((a, b) => a! + b!, 0)!, atMs: performance.now() };
     },
   };
+}
+
+/** Janus processes inside a namespace, found by name (re-read at each sample: a restarted Janus is picked up). */
+export function janusPids(netns: string): number[] {
+  const r = spawnSync('ip', ['netns', 'pids', netns], { encoding: 'utf8' });
+  return (r.stdout ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'janus';
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Pairly nodes through their /metrics (process_cpu_seconds_total), for nodes this process did not start. */
