@@ -57,6 +57,31 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     expect((await q.sizes()).text).toBe(1);
   });
 
+  it('knows who is still in a session, and puts a user whose pairing fell through back at their place', async () => {
+    const q = make();
+    const [a, b, c] = [entry(), entry(), entry()];
+    await q.join(a, 1000);
+    await q.join(b, 2000);
+    const [pair] = await q.pair('text', 3000, ids());
+    expect(await q.inSession(pair!.sessionId, [a.userId, b.userId])).toBe(true);
+    // b leaves before the session is recorded: a is in no session and in no queue until requeued.
+    await q.end(b.userId, 3100, 'leave');
+    expect(await q.inSession(pair!.sessionId, [a.userId, b.userId])).toBe(false);
+    expect((await q.sizes()).text).toBe(0);
+    expect(await q.requeueIfIdle(b.userId)).toBe(false); // gone
+    expect(await q.requeueIfIdle(a.userId)).toBe(true);
+    expect((await q.sizes()).text).toBe(1);
+    // At a's old place: a (joined at 1000) is paired before c, who joined later, with the next comer.
+    await q.join(c, 3200);
+    const d = entry();
+    await q.join(d, 3300);
+    const [next] = await q.pair('text', 3400, ids());
+    expect([next!.userId, next!.peerId]).toContain(a.userId);
+    // In a session again: a requeue does not pull a out of it.
+    expect(await q.requeueIfIdle(a.userId)).toBe(false);
+    expect(await q.inSession(next!.sessionId, [next!.userId, next!.peerId])).toBe(true);
+  });
+
   it('prefers a shared interest, and falls back to anyone after the wait', async () => {
     const q = make();
     const a = entry({ interests: ['chess', 'jazz'] });

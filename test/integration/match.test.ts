@@ -30,6 +30,41 @@ async function stranger(interests?: string[]) {
 }
 
 describe('random text matches', () => {
+  it('a pairing whose user left before its session row was written is ended, and nobody hears of it', async () => {
+    const a = await stranger(['race-test']);
+    const b = await stranger(['race-test']);
+    const match = node.pairly.social.match as any;
+    const store = match.d.store;
+    const createSession = store.createSession.bind(store);
+    let raced: string | undefined;
+    // The leave lands between the Redis pairing and the insert of the session row.
+    store.createSession = async (s: { id: string; a: string; b: string }) => {
+      if (!raced && [s.a, s.b].includes(b.u.user.id)) {
+        raced = s.id;
+        await ack(b.s, 'match:leave');
+      }
+      return createSession(s);
+    };
+    try {
+      const foundA = nextEvent<any>(a.s, 'match:found', 10_000);
+      await ack(a.s, 'match:join', { mode: 'text', interests: ['race-test'] });
+      await ack(b.s, 'match:join', { mode: 'text', interests: ['race-test'] });
+      await waitFor(() => raced !== undefined, 5000, 'the pairing of a and b');
+      // a stays queued and meets someone else: the raced session never reaches it.
+      const c = await stranger(['race-test']);
+      await ack(c.s, 'match:join', { mode: 'text', interests: ['race-test'] });
+      const found = await foundA;
+      expect(found.sessionId).not.toBe(raced);
+      expect(found.peer.userId).toBe(c.u.user.id);
+      await ack(a.s, 'match:leave');
+      await ack(c.s, 'match:leave');
+    } finally {
+      store.createSession = createSession;
+    }
+    const [row] = await pgQuery<any>(backing.databaseUrl, 'SELECT ended_at IS NOT NULL AS ended, end_reason FROM match_sessions WHERE id = $1', [raced]);
+    expect(row).toEqual({ ended: true, end_reason: 'leave' });
+  });
+
   it('pairs two strangers, lets them talk through chat:send, and a skip ends it for both and requeues the skipper', async () => {
     const a = await stranger();
     const b = await stranger();

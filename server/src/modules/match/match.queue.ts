@@ -44,6 +44,10 @@ export interface MatchQueue {
   /** Ends the user's session, then requeues them or removes them. With `onlySocket`, only if that socket is the queued one. */
   end(userId: string, now: number, then: 'requeue' | 'leave', onlySocket?: string): Promise<{ ended: boolean; sessionId: string | null; peerId: string | null }>;
   sizes(): Promise<Record<MatchMode, number>>;
+  /** Whether both users are still in this session (neither skipped, left or disconnected since the pairing). */
+  inSession(sessionId: string, userIds: [string, string]): Promise<boolean>;
+  /** Back into the queue at their old place, if still queued and in no session (a pairing that fell through). */
+  requeueIfIdle(userId: string): Promise<boolean>;
   /** Users queued or in session through a node (to clean up after it died). */
   usersOfNode(nodeId: string): Promise<string[]>;
 }
@@ -54,6 +58,7 @@ type Scripted = Redis & {
   matchJoin(...args: (string | number)[]): Promise<[string, string]>;
   matchPair(...args: (string | number)[]): Promise<string[]>;
   matchEnd(...args: (string | number)[]): Promise<[string, string, string]>;
+  matchRequeue(...args: (string | number)[]): Promise<number>;
 };
 
 export function createRedisMatchQueue(redis: Redis, prefix: string, nodeId: string, opts: QueueOptions): MatchQueue {
@@ -61,6 +66,7 @@ export function createRedisMatchQueue(redis: Redis, prefix: string, nodeId: stri
     redis.defineCommand('matchJoin', { numberOfKeys: 2, lua: lua('match-join-2') });
     redis.defineCommand('matchPair', { numberOfKeys: 1, lua: lua('match-pair-1') });
     redis.defineCommand('matchEnd', { numberOfKeys: 1, lua: lua('match-end-1') });
+    redis.defineCommand('matchRequeue', { numberOfKeys: 1, lua: lua('match-requeue-1') });
   }
   const r = redis as unknown as Scripted;
   const key = {
@@ -91,6 +97,13 @@ export function createRedisMatchQueue(redis: Redis, prefix: string, nodeId: stri
     async sizes() {
       const [text, video] = await Promise.all([r.zcard(key.wait('text')), r.zcard(key.wait('video'))]);
       return { text, video };
+    },
+    async inSession(sessionId, userIds) {
+      const sessions = await Promise.all(userIds.map((u) => r.hget(key.user(u), 'session')));
+      return sessions.every((s) => s === sessionId);
+    },
+    async requeueIfIdle(userId) {
+      return (await r.matchRequeue(key.user(userId), prefix, userId)) === 1;
     },
     usersOfNode: (n) => r.smembers(key.node(n)),
   };
@@ -186,6 +199,13 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
     },
     async sizes() {
       return { text: waiting.text.size, video: waiting.video.size };
+    },
+    inSession: async (sessionId, userIds) => userIds.every((u) => users.get(u)?.session === sessionId),
+    async requeueIfIdle(userId) {
+      const u = users.get(userId);
+      if (!u || u.session) return false;
+      if (!waiting[u.mode].has(userId)) waiting[u.mode].set(userId, u.joined);
+      return true;
     },
     usersOfNode: async () => [],
   };

@@ -124,8 +124,20 @@ export class MatchService {
       pairs.map(async (p) => {
         try {
           const conversationId = await this.d.store.createSession({ id: p.sessionId, mode, a: p.userId, b: p.peerId, common: p.commonInterests });
+          // One of them may have skipped, left or disconnected since the pairing: that ended the session in
+          // the queue, maybe before this row existed. The row is ended here, nobody is told of the session
+          // (clients ignore a match:ended for a session they never saw), and whoever is still waiting goes
+          // back to their place in the queue. A leave after this check finds the row and ends it itself.
+          if (!(await this.d.queue.inSession(p.sessionId, [p.userId, p.peerId]))) {
+            await this.d.store.endSession(p.sessionId, 'leave', null);
+            for (const u of [p.userId, p.peerId]) await this.d.queue.requeueIfIdle(u);
+            return; // the next pass pairs them
+          }
           const room = mode === 'video' && this.d.sfu ? await this.d.sfu.createRoom(p.sessionId, [p.userId, p.peerId]) : undefined;
-          if (room) await this.d.store.setRoom(p.sessionId, room.instance, room.roomId);
+          if (room && !(await this.d.store.setRoom(p.sessionId, room.instance, room.roomId))) {
+            await this.d.rooms?.destroy(room, { sessionId: p.sessionId });
+            return;
+          }
           const media = (u: string) => (room ? { media: { clientUrl: room.clientUrl, roomId: room.roomId, token: room.tokens[u]! } } : {});
           const base = { sessionId: p.sessionId, mode, conversationId, commonInterests: p.commonInterests };
           this.d.realtime.toUser(p.userId, 'match:found', { ...base, ...media(p.userId), peer: peers.get(p.peerId)! });

@@ -54,8 +54,10 @@ export class MatchStore {
     return rows[0]!.conversation_id;
   }
 
-  async setRoom(id: string, instance: string, room: number): Promise<void> {
-    await this.db.query(`UPDATE match_sessions SET sfu_instance = $2, sfu_room = $3 WHERE id = $1`, [id, instance, room]);
+  /** Records the session's SFU room; false when the session has ended meanwhile (the room is then the caller's to destroy). */
+  async setRoom(id: string, instance: string, room: number): Promise<boolean> {
+    const { rowCount } = await this.db.query(`UPDATE match_sessions SET sfu_instance = $2, sfu_room = $3 WHERE id = $1 AND ended_at IS NULL`, [id, instance, room]);
+    return rowCount > 0;
   }
 
   /** Ends a session and closes its conversation; undefined when it had already ended. */
