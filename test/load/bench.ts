@@ -30,6 +30,7 @@ if (process.argv[2] === 'calls' && process.argv.includes('--media')) {
 
 const USAGE = `usage: npm run bench -- <scenario> [flags]
 scenarios: ${scenarioNames().join(', ')}
+  (calls with real media, WebRTC peers and Janus: npm run bench -- calls --media --help)
   --mode embedded|cluster  embedded: PGlite in a temp dir, in-memory adapter (default);
                            cluster: local PostgreSQL + Redis (own database and prefix, removed at the end)
   --baseline bare|none     also measure the scenario's plain socket.io baseline (default bare)

@@ -28,6 +28,7 @@ if (process.argv[2] === 'calls' && process.argv.includes('--media')) {
 
 const USAGE = `usage: npm run load -- <scenario> --url URL [--url URL ...] [flags]
 scenarios: ${scenarioNames().join(', ')}
+  (calls with real media, WebRTC peers and Janus: npm run load -- calls --media --help)
   --url URL    a running Pairly node (127.0.0.0/8 only); repeat for several nodes
 ${LOOP_USAGE}
 The nodes limit each socket to SOCKET_EVENTS_PER_SECOND (default 20): start them
