@@ -82,6 +82,24 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     expect(await q.inSession(next!.sessionId, [next!.userId, next!.peerId])).toBe(true);
   });
 
+  it('parks a skipper: out of pairing until requeued, then at the back of the queue', async () => {
+    const q = make();
+    const [a, b, c] = [entry(), entry(), entry()];
+    await q.join(a, 1000);
+    await q.join(b, 2000);
+    const [pair] = await q.pair('text', 3000, ids());
+    await q.join(c, 3500);
+    expect(await q.end(a.userId, 4000, 'park')).toEqual({ ended: true, sessionId: pair!.sessionId, peerId: b.userId });
+    // b is out of the session (and must rejoin); a is parked: c waits alone.
+    expect(await q.pair('text', 5000, ids())).toEqual([]);
+    expect((await q.sizes()).text).toBe(1);
+    await q.join(b, 5500);
+    expect(await q.requeueIfIdle(a.userId)).toBe(true);
+    // a rejoined the queue at 4000 (the skip), after c (3500), before b (5500); a and b are cooling down.
+    const pairs = await q.pair('text', 6000, ids());
+    expect(pairs.map((p) => [p.userId, p.peerId].sort())).toEqual([[a.userId, c.userId].sort()]);
+  });
+
   it('prefers a shared interest, and falls back to anyone after the wait', async () => {
     const q = make();
     const a = entry({ interests: ['chess', 'jazz'] });

@@ -30,6 +30,46 @@ async function stranger(interests?: string[]) {
 }
 
 describe('random text matches', () => {
+  it('a skip writes the end of its session before the skipper can be paired again', async () => {
+    const a = await stranger(['skip-order']);
+    const b = await stranger(['skip-order']);
+    const foundA = nextEvent<any>(a.s, 'match:found', 10_000);
+    await ack(a.s, 'match:join', { mode: 'text', interests: ['skip-order'] });
+    await ack(b.s, 'match:join', { mode: 'text', interests: ['skip-order'] });
+    const first = await foundA;
+    const c = await stranger(['skip-order']);
+    await ack(c.s, 'match:join', { mode: 'text', interests: ['skip-order'] });
+
+    // While the skip writes the old session's end, give any pairing pass a second to take a:
+    // before the fix a was back in the queue already and met c here.
+    const match = node.pairly.social.match as any;
+    const store = match.d.store;
+    const endSession = store.endSession.bind(store);
+    store.endSession = async (id: string, reason: string, by: string | null) => {
+      if (id === first.sessionId) await new Promise((r) => setTimeout(r, 1000));
+      return endSession(id, reason, by);
+    };
+    try {
+      const again = nextEvent<any>(a.s, 'match:found', 10_000);
+      expect(await ack(a.s, 'match:next')).toEqual({ ok: true, state: 'queued' });
+      const second = await again;
+      expect(second.peer.userId).toBe(c.u.user.id);
+      const rows = await pgQuery<any>(
+        backing.databaseUrl,
+        'SELECT id, started_at, ended_at FROM match_sessions WHERE id = ANY ($1::uuid[])',
+        [[first.sessionId, second.sessionId]],
+      );
+      const old = rows.find((r) => r.id === first.sessionId);
+      const next = rows.find((r) => r.id === second.sessionId);
+      expect(old.ended_at).not.toBeNull();
+      expect(old.ended_at.getTime()).toBeLessThanOrEqual(next.started_at.getTime());
+    } finally {
+      store.endSession = endSession;
+    }
+    await ack(a.s, 'match:leave');
+    await ack(c.s, 'match:leave');
+  });
+
   it('a pairing whose user left before its session row was written is ended, and nobody hears of it', async () => {
     const a = await stranger(['race-test']);
     const b = await stranger(['race-test']);

@@ -41,8 +41,11 @@ export interface MatchQueue {
   join(e: QueueEntry, now: number): Promise<{ state: 'queued' | 'in_session'; sessionId?: string }>;
   /** Pairs whoever can be paired now; `sessionIds` are fresh ids to use, one per pair at most. */
   pair(mode: MatchMode, now: number, sessionIds: string[]): Promise<Pairing[]>;
-  /** Ends the user's session, then requeues them or removes them. With `onlySocket`, only if that socket is the queued one. */
-  end(userId: string, now: number, then: 'requeue' | 'leave', onlySocket?: string): Promise<{ ended: boolean; sessionId: string | null; peerId: string | null }>;
+  /**
+   * Ends the user's session, then requeues them (at the back), parks them (queued, at the back, but
+   * not paired until requeueIfIdle), or removes them. With `onlySocket`, only if that socket is the queued one.
+   */
+  end(userId: string, now: number, then: 'requeue' | 'park' | 'leave', onlySocket?: string): Promise<{ ended: boolean; sessionId: string | null; peerId: string | null }>;
   sizes(): Promise<Record<MatchMode, number>>;
   /** Whether both users are still in this session (neither skipped, left or disconnected since the pairing). */
   inSession(sessionId: string, userIds: [string, string]): Promise<boolean>;
@@ -191,6 +194,9 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
       if (then === 'requeue') {
         u.joined = now;
         waiting[u.mode].set(userId, now);
+      } else if (then === 'park') {
+        u.joined = now;
+        waiting[u.mode].delete(userId);
       } else {
         waiting[u.mode].delete(userId);
         users.delete(userId);

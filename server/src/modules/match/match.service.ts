@@ -79,9 +79,15 @@ export class MatchService {
     await this.d.skipLimiter.consume(userId).catch((err) => {
       throw rateLimited(err, 'you are skipping too fast');
     });
-    const r = await this.d.queue.end(userId, Date.now(), 'requeue');
+    // Parked until the session's end is written, so no pass pairs the skipper into a new session
+    // while the old one still looks open in the database.
+    const r = await this.d.queue.end(userId, Date.now(), 'park');
     if (!r.ended) throw new AppError('NOT_FOUND', 'you are not in the queue; match:join first');
-    await this.closeSession(r.sessionId, r.peerId, userId, 'skip');
+    try {
+      await this.closeSession(r.sessionId, r.peerId, userId, 'skip');
+    } finally {
+      await this.d.queue.requeueIfIdle(userId);
+    }
     for (const mode of MATCH_MODES) void this.pairNow(mode);
     return { state: 'queued' };
   }
