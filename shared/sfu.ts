@@ -55,6 +55,12 @@ export interface SfuController {
    * the instance cannot be reached or is not in the pool.
    */
   roomExists(room: Pick<SfuRoom, 'instance' | 'roomId'>): Promise<boolean>;
+  /**
+   * The rooms on one instance, each with the call (or session) id it was
+   * created for (from the room's description; null for rooms Pairly did not
+   * make). Rejects when the instance does not answer.
+   */
+  listRooms(instance: string): Promise<{ roomId: number; owner: string | null }[]>;
   /** Health and load of every instance in the pool. */
   health(): Promise<SfuInstanceHealth[]>;
   close(): Promise<void>;

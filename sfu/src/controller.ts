@@ -164,6 +164,13 @@ export function createSfuController(options: SfuControllerOptions): SfuControlle
       }
     },
 
+    async listRooms(instance) {
+      const config = instances.find((i) => i.id === instance);
+      if (!config) throw new UnknownSfuInstanceError(instance);
+      const data = await client(instance).videoroom({ request: 'list', admin_key: config.adminSecret });
+      return parseList(instance, data.list).map((r) => ({ roomId: r.room, owner: ownerOf(r.description) }));
+    },
+
     async roomExists({ instance, roomId }) {
       const data = await client(instance).videoroom({ request: 'exists', room: roomId });
       return data.exists === true;
@@ -185,6 +192,12 @@ export function createSfuController(options: SfuControllerOptions): SfuControlle
       await Promise.all([...clients.values()].map((c) => c.close()));
     },
   };
+}
+
+/** The call id in a description made by roomDescriptionFor, else null. */
+function ownerOf(description: string): string | null {
+  const prefix = roomDescriptionFor('');
+  return description.startsWith(prefix) && description.length > prefix.length ? description.slice(prefix.length) : null;
 }
 
 function parseList(instance: string, list: unknown): ListedRoom[] {

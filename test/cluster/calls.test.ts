@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
 import { fund } from '../support/ledger.js';
@@ -232,6 +233,22 @@ describe('media failures', () => {
     // Right after the link comes back, connections opened before it went down may still hang in TCP
     // retransmission: a check that fails is simply asked again.
     await waitFor(async () => (await roomExists(c.roomId).catch(() => true)) === false, 20_000, 'the retried destruction to remove the room');
+  });
+
+  it('the media sweep destroys a room left behind by an ended call, and leaves rooms it cannot place', async () => {
+    const c = await activeCall(0, 0);
+    const ended = nextEvent<any>(c.callee, 'call:ended');
+    await ack(c.caller, 'call:hangup', { callId: c.callId });
+    await ended;
+    await waitFor(async () => !(await roomExists(c.roomId)), 5000, 'the room to be destroyed at hang-up');
+    // As a create that timed out after reaching Janus would leave it: the ended call's room is back.
+    const sfu = (node.pairly.domain.calls as any).d.sfu;
+    const leftover = await sfu.createRoom(c.callId, [c.fan.user.id, c.creator.user.id]);
+    expect(leftover.roomId).toBe(c.roomId);
+    const stranger = await sfu.createRoom(randomUUID(), ['x', 'y']); // no call or session of that id
+    await waitFor(async () => !(await roomExists(c.roomId)), 10_000, 'the sweep to destroy the ended call\'s room');
+    expect(await roomExists(stranger.roomId)).toBe(true);
+    await sfu.destroyRoom(stranger);
   });
 
   it('a room its Janus could not be reached to destroy at hang-up is destroyed by the retry job', async () => {

@@ -264,13 +264,14 @@ export class CallsService {
    * losing its rooms): ended now. On an instance that has not answered for
    * CALL_MEDIA_LOST_SECONDS: ended. Either way the end is dated at the last
    * moment the room was seen, so billing stops where the media could have.
+   * Rooms left on a Janus by calls or sessions that have ended are destroyed.
    */
-  async mediaSweep(): Promise<{ checked: number; ended: string[] }> {
-    if (!this.d.sfu) return { checked: 0, ended: [] };
+  async mediaSweep(): Promise<{ checked: number; ended: string[]; orphans: number }> {
+    if (!this.d.sfu) return { checked: 0, ended: [], orphans: 0 };
     const calls = await this.d.store.activeOnSfu();
-    if (calls.length === 0) return { checked: 0, ended: [] };
     const checkedAt = new Date();
     const health = new Map((await this.d.sfu.health()).map((h) => [h.instance, h]));
+    const orphans = await this.destroyOrphanRooms([...health.values()].filter((h) => h.healthy && h.rooms > 0).map((h) => h.instance));
     const seen: string[] = [];
     const lost: { id: string; at: Date; why: string }[] = [];
     for (const c of calls) {
@@ -288,7 +289,33 @@ export class CallsService {
       this.d.logger.warn({ callId: l.id, instance: calls.find((c) => c.id === l.id)?.sfu_instance, lastSeen: l.at }, `call media lost (${l.why}): ending the call`);
       await this.endCall(l.id, 'media_failure', null, l.at);
     }
-    return { checked: calls.length, ended: lost.map((l) => l.id) };
+    return { checked: calls.length, ended: lost.map((l) => l.id), orphans };
+  }
+
+  /**
+   * Rooms whose call or match session has ended but which are still on a
+   * Janus (a create that timed out after reaching Janus, a destruction whose
+   * retries ran out): destroyed. Rooms of calls or sessions still open, and
+   * rooms Pairly cannot place (no such call or session), are left alone.
+   */
+  private async destroyOrphanRooms(instances: string[]): Promise<number> {
+    let destroyed = 0;
+    for (const instance of instances) {
+      const listed: { roomId: number; owner: string | null }[] = await this.d.sfu!.listRooms(instance).catch((err: unknown) => {
+        this.d.logger.warn({ err, instance }, 'media sweep: could not list rooms');
+        return [];
+      });
+      const owned = listed.flatMap((r) => (r.owner === null ? [] : [{ roomId: r.roomId, owner: r.owner }]));
+      if (owned.length === 0) continue;
+      const ended = await this.d.store.endedOwners(owned.map((r) => r.owner));
+      for (const r of owned) {
+        if (!ended.has(r.owner)) continue;
+        this.d.logger.warn({ instance, roomId: r.roomId, owner: r.owner }, 'media sweep: destroying a room whose call or session has ended');
+        await this.d.rooms.destroy({ instance, roomId: r.roomId }, { owner: r.owner, orphan: true });
+        destroyed++;
+      }
+    }
+    return destroyed;
   }
 
   async history(userId: string, before: Date | null, limit: number) {

@@ -116,6 +116,19 @@ export class CallsStore {
     await this.db.query(`UPDATE calls SET media_ok_at = $2 WHERE id = ANY ($1::uuid[]) AND state = 'active'`, [ids, at]);
   }
 
+  /** Of these ids, the calls and match sessions that have ended: their SFU rooms should be gone. */
+  async endedOwners(ids: string[]): Promise<Set<string>> {
+    const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
+    if (uuids.length === 0) return new Set();
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM calls WHERE id = ANY ($1::uuid[]) AND state = 'ended'
+       UNION ALL
+       SELECT id FROM match_sessions WHERE id = ANY ($1::uuid[]) AND ended_at IS NOT NULL`,
+      [uuids],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   async history(userId: string, before: Date | null, limit: number): Promise<(CallRow & { peer_name: string })[]> {
     const { rows } = await this.db.query<CallRow & { peer_name: string }>(
       `SELECT c.*, u.display_name AS peer_name FROM calls c
