@@ -13,6 +13,8 @@ import { callInvite, callRef, type CallEndReason, type CallMedia, type CallView 
  */
 export const clientEventSchemas = {
   'system:ping': z.strictObject({ sentAt: z.number().int().nonnegative().optional() }),
+  /** A fresher access token of the same session (from POST /api/auth/refresh) keeps the socket open past the old one's expiry. */
+  'auth:refresh': z.strictObject({ accessToken: z.string().min(1).max(4096) }),
   'chat:send': chatSend,
   'chat:delivered': chatPointer,
   'chat:read': chatPointer,
@@ -35,6 +37,7 @@ export type ClientEventPayload<E extends ClientEventName> = z.input<(typeof clie
 
 export interface ClientEventResults {
   'system:ping': { nodeId: string; serverTime: number; sentAt?: number };
+  'auth:refresh': { expiresAt: string };
   /** Sent after the commit; a retry with the same clientId returns the same message (`replayed`). */
   'chat:send': { message: MessageView; replayed: boolean };
   'chat:delivered': { upToSeq: number };
@@ -95,6 +98,8 @@ export interface ServerToClientEvents {
   'match:mutual': (payload: { userId: string; conversationId: string }) => void;
   /** The user's wallet changed (a purchase, a spend, a hold, a refund); sent after the commit. */
   'wallet:updated': (payload: WalletBalance) => void;
+  /** The socket's access token expired (no auth:refresh came in time); the socket is closed right after: reconnect with a fresh token. */
+  'auth:expired': (payload: { expiredAt: string }) => void;
   /** This session was logged out or revoked; the socket is closed right after. */
   'auth:revoked': (payload: { reason: 'logout' | 'token_reused' | 'admin' }) => void;
   /** This node is going away; the client should reconnect (nginx sends it elsewhere). */

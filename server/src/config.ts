@@ -34,7 +34,7 @@ const envSchema = z
     PAIRLY_DATA_DIR: z.string().default('./data'),
     /** HS256 secret (at least 32 characters). Embedded mode generates one in PAIRLY_DATA_DIR. */
     JWT_SECRET: z.string().min(32).optional(),
-    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(900),
     REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     NODE_ID: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

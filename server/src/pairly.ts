@@ -118,7 +118,7 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
   });
   httpServer.on('request', app);
 
-  systemEvents(router, config.nodeId);
+  systemEvents(router, config.nodeId, auth);
   const lifecycle = social.events(router);
   io = createIo({ httpServer, config, logger, metrics, auth, router, redis: redisPubSub, lifecycle });
   await social.start(io);

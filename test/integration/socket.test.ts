@@ -142,3 +142,63 @@ describe('graceful shutdown', () => {
     await expect(fetch(`${own.url}/healthz`)).rejects.toThrow();
   });
 });
+
+describe('access-token expiry on a live socket', () => {
+  // Its own node: access tokens of 5 s, so a socket outlives its token within the test.
+  let short: InProcessNode;
+  beforeAll(async () => {
+    short = await startInProcess({ ...backing.env, ACCESS_TOKEN_TTL_SECONDS: '5' });
+  });
+  afterAll(async () => {
+    await short?.stop();
+  });
+
+  it('tells the socket and closes it when its token expires', async () => {
+    const u = await newUser(short.url);
+    const s = await connect(short.url, u.accessToken, { reconnection: false });
+    const expired = nextEvent<{ expiredAt: string }>(s, 'auth:expired', 10_000);
+    const closed = nextEvent<string>(s, 'disconnect', 10_000);
+    const { exp } = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString());
+    expect((await expired).expiredAt).toBe(new Date(exp * 1000).toISOString());
+    expect(await closed).toBe('io server disconnect');
+    // The expired token opens nothing either.
+    await expect(connect(short.url, u.accessToken)).rejects.toMatchObject({ data: { code: 'TOKEN_EXPIRED' } });
+  });
+
+  it('stays open past the first expiry after auth:refresh with a fresher token of its session', async () => {
+    const u = await newUser(short.url);
+    const s = await connect(short.url, u.accessToken, { reconnection: false });
+    const expiredEvents: unknown[] = [];
+    s.on('auth:expired' as any, (p: unknown) => expiredEvents.push(p));
+    await new Promise((r) => setTimeout(r, 1100)); // a token issued a second later expires a second later
+    const fresh = await http(short.url, 'POST', '/api/auth/refresh', { body: { refreshToken: u.refreshToken } });
+    expect(fresh.status).toBe(200);
+    const refreshed = await emit(s, 'auth:refresh', { accessToken: fresh.body.accessToken });
+    const { exp } = JSON.parse(Buffer.from(fresh.body.accessToken.split('.')[1]!, 'base64url').toString());
+    expect(refreshed).toEqual({ ok: true, expiresAt: new Date(exp * 1000).toISOString() });
+    const { exp: firstExp } = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString());
+    expect(exp).toBeGreaterThan(firstExp);
+    // Past the first token's expiry: still open and answering.
+    await new Promise((r) => setTimeout(r, Math.max(0, firstExp * 1000 - Date.now()) + 300));
+    expect(s.connected).toBe(true);
+    expect((await emit(s, 'system:ping', {})).ok).toBe(true);
+    expect(expiredEvents).toEqual([]);
+    // Then the refreshed token expires in turn.
+    await nextEvent(s, 'disconnect', 10_000);
+    expect(expiredEvents).toHaveLength(1);
+  });
+
+  it("refuses a token of another session, a forged one and a malformed payload, and the socket's expiry stays", async () => {
+    const u = await newUser(short.url);
+    const other = await newUser(short.url);
+    const s = await connect(short.url, u.accessToken, { reconnection: false });
+    expect((await emit(s, 'auth:refresh', { accessToken: other.accessToken })).error.code).toBe('FORBIDDEN');
+    const [h, p] = u.accessToken.split('.');
+    expect((await emit(s, 'auth:refresh', { accessToken: `${h}.${p}.AAAA` })).error.code).toBe('INVALID_TOKEN');
+    expect((await emit(s, 'auth:refresh', { accessToken: 42 })).error.code).toBe('VALIDATION_FAILED');
+    // A second login is another session of the same user: refused too.
+    const login = await http(short.url, 'POST', '/api/auth/login', { body: { email: u.user.email, password: u.password } });
+    expect((await emit(s, 'auth:refresh', { accessToken: login.body.accessToken })).error.code).toBe('FORBIDDEN');
+    await nextEvent(s, 'disconnect', 10_000);
+  });
+});

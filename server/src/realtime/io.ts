@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 import type { EventRouter, PairlySocket } from './event-router.js';
 import type { Realtime } from './realtime.js';
+import { armTokenExpiry } from './token-expiry.js';
 
 export type PairlyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -70,6 +71,7 @@ export function createIo(opts: {
   io.on('connection', (socket: PairlySocket) => {
     metrics.connectedSockets.inc();
     void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId)]);
+    armTokenExpiry(socket);
     opts.router.attach(socket);
     for (const l of opts.lifecycle ?? []) l.connected(socket);
     socket.on('disconnect', () => {

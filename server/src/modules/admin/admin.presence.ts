@@ -1,6 +1,7 @@
 import type { Namespace } from 'socket.io';
 import type { AdminEventResults, AdminSnapshot, adminEventSchemas } from '../../../../shared/admin.js';
 import type { EventRouter, PairlySocket } from '../../realtime/event-router.js';
+import { armTokenExpiry } from '../../realtime/token-expiry.js';
 import type { Counters } from '../../counters.js';
 import { AppError, toAppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -61,6 +62,8 @@ export function attachAdminNamespace(
   nsp.on('connection', (socket) => {
     // Logout of this session closes its admin sockets too.
     void socket.join(`session:${socket.data.sessionId}`);
+    // Lives as long as its access token, like every socket (admins reconnect with a fresh one).
+    armTokenExpiry(socket as PairlySocket);
     d.router.attach(socket as PairlySocket);
   });
   const timer = setInterval(() => {
