@@ -62,18 +62,21 @@ export class ChatService {
 
     const id = randomUUID();
     const result = await this.d.db.transaction(async (tx) => {
-      const conversation = await this.d.store.lockConversation(tx, conversationId);
-      const existing = await this.d.store.messageByClientId(tx, sender.userId, input.clientId);
-      if (existing) {
+      // One round trip under the conversation's lock decides the send (a retry, closed, blocked, the price).
+      const state = await this.d.store.lockForSend(tx, { conversationId, senderId: sender.userId, clientId: input.clientId, peerId });
+      if (!state) throw new AppError('NOT_FOUND', 'no such conversation');
+      if (state.existing_id) {
+        const existing = (await this.d.store.messageById(tx, state.existing_id))!;
         if (existing.conversation_id !== conversationId || existing.body !== input.body) {
           throw new AppError('IDEMPOTENCY_CONFLICT', 'this clientId was used for a different message');
         }
         return { row: existing, replayed: true };
       }
       // A random-match session's conversation closes when the session ends.
-      if (conversation?.closed_at) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
-      if (await this.d.safety.blockedEitherWay(sender.userId, peerId, tx)) throw new AppError('BLOCKED', 'you cannot message this user');
-      const price = await this.priceFor(sender, peerId, tx);
+      if (state.closed_at) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
+      if (state.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
+      // Creators set a price for messages fans send them; creators reply free, and admins never pay.
+      const price = sender.role === 'fan' && state.peer_role === 'creator' ? (state.peer_price ?? 0) : 0;
       const row = await this.d.store.insertMessage(tx, { id, conversationId, senderId: sender.userId, clientId: input.clientId, body: input.body, price });
       if (price > 0) {
         await this.d.ledger.spend({ key: `msg:${id}`, fromUserId: sender.userId, toUserId: peerId, amount: price, kind: 'message', metadata: { messageId: id, conversationId } }, tx);
@@ -88,15 +91,6 @@ export class ChatService {
       this.d.onMessage?.();
     }
     return { message, replayed: result.replayed };
-  }
-
-  /** Creators set a price for messages fans send them; creators reply free, and admins never pay. */
-  private async priceFor(sender: Sender, recipientId: string, tx: Queryable): Promise<number> {
-    if (sender.role !== 'fan') return 0;
-    // Inside the transaction: a second pool client taken while this one holds the conversation lock
-    // could starve the pool (every client waiting for the lock, the lock holder waiting for a client).
-    const recipient = await this.d.users.findById(recipientId, tx);
-    return recipient?.role === 'creator' ? recipient.message_price : 0;
   }
 
   async delivered(userId: string, conversationId: string, upToSeq: number): Promise<{ upToSeq: number }> {

@@ -73,9 +73,31 @@ export class ChatStore {
     return rows[0]?.id;
   }
 
-  /** Locks the conversation row: the point that orders sends within one conversation. */
-  async lockConversation(q: Queryable, id: string): Promise<ConversationRow | undefined> {
-    const { rows } = await q.query<ConversationRow>(`SELECT id, user_low, user_high, kind, last_seq, closed_at FROM conversations WHERE id = $1 FOR UPDATE`, [id]);
+  /**
+   * Everything a send decides on, in one round trip under the conversation's
+   * row lock: the conversation (undefined if none), an earlier message of
+   * this sender with this clientId (a retry), a block either way, and the
+   * recipient's role and message price.
+   */
+  async lockForSend(
+    q: Queryable,
+    s: { conversationId: string; senderId: string; clientId: string; peerId: string },
+  ): Promise<{ closed_at: Date | null; existing_id: string | null; blocked: boolean; peer_role: string | null; peer_price: number | null } | undefined> {
+    const { rows } = await q.query<{ closed_at: Date | null; existing_id: string | null; blocked: boolean; peer_role: string | null; peer_price: number | null }>(
+      `SELECT c.closed_at,
+              (SELECT m.id FROM messages m WHERE m.sender_id = $2 AND m.client_id = $3) AS existing_id,
+              EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = $4) OR (b.blocker_id = $4 AND b.blocked_id = $2)) AS blocked,
+              u.role AS peer_role, u.message_price AS peer_price
+       FROM conversations c LEFT JOIN users u ON u.id = $4
+       WHERE c.id = $1
+       FOR UPDATE OF c`,
+      [s.conversationId, s.senderId, s.clientId, s.peerId],
+    );
+    return rows[0];
+  }
+
+  async messageById(q: Queryable, id: string): Promise<MessageRow | undefined> {
+    const { rows } = await q.query<MessageRow>(`SELECT * FROM messages WHERE id = $1`, [id]);
     return rows[0];
   }
 
@@ -87,10 +109,6 @@ export class ChatStore {
     return rows[0];
   }
 
-  async messageByClientId(q: Queryable, senderId: string, clientId: string): Promise<MessageRow | undefined> {
-    const { rows } = await q.query<MessageRow>(`SELECT * FROM messages WHERE sender_id = $1 AND client_id = $2`, [senderId, clientId]);
-    return rows[0];
-  }
 
   /** Takes the next sequence number and stores the message; the sender has read everything up to it. */
   async insertMessage(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientId: string; body: string; price: number }): Promise<MessageRow> {
