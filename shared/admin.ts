@@ -18,6 +18,12 @@ export interface AdminSnapshot {
   messagesPerSecond: number;
   /** Users waiting in the random-match queue, per mode. */
   matchQueue: Record<string, number>;
-  /** Filled in when metered calls arrive. */
-  activeCalls: null;
+  /** Calls not ended, cluster-wide: in progress, ringing or connecting, and in progress per Janus instance. */
+  activeCalls: CallCounts;
+}
+
+export interface CallCounts {
+  active: number;
+  ringing: number;
+  perSfuInstance: Record<string, number>;
 }

@@ -89,7 +89,7 @@ export function createSocial(d: {
     onMessage: () => counters.incr('messages'),
   });
   const profiles = new ProfilesService({ db: d.db, store: new ProfilesStore(d.db), chat: chatStore, safety, realtime: d.realtime });
-  const admin = new AdminPresence({ nodeId: config.nodeId, store: presenceStore, presence, counters, users: d.domain.users, match });
+  const admin = new AdminPresence({ nodeId: config.nodeId, store: presenceStore, presence, counters, users: d.domain.users, match, calls: d.domain.calls });
   let detachAdmin: (() => void) | undefined;
 
   return {

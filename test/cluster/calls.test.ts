@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
-import { fund } from '../support/ledger.js';
+import { fund, newAdmin } from '../support/ledger.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { assertJanusInstalled, JanusParticipant, startJanus, type JanusProcess } from '../support/janus.js';
 import { assertNetnsSupport, createNetns, type TestNetns } from '../support/netns.js';
@@ -133,6 +133,25 @@ describe('call set-up', () => {
     expect(timedOut).toMatchObject({ reason: 'no_answer', call: { id: c3.call.id } });
     expect((await ack(callee, 'call:accept', { callId: c3.call.id })).error.code).toBe('CALL_NOT_RINGING');
     expect((await ack(caller, 'call:invite', { toUserId: fan.user.id, video: false })).error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('admins watching', () => {
+  it('the live snapshot counts ringing and active calls, and active ones per Janus', async () => {
+    const admin = await newAdmin(node.pairly, url);
+    const snapshot = async () => (await http(url, 'GET', '/api/admin/presence', { token: admin.token })).body.snapshot.activeCalls;
+    const before = await snapshot();
+    const { creator, fan } = await creatorAndFan(0, 0);
+    const caller = await device(fan.accessToken);
+    const callee = await device(creator.accessToken);
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    expect((await snapshot()).ringing).toBe(before.ringing + 1);
+    expect((await ack(callee, 'call:accept', { callId: call.id })).ok).toBe(true);
+    const during = await snapshot();
+    expect(during).toMatchObject({ active: before.active + 1, ringing: before.ringing });
+    expect(during.perSfuInstance['janus-1']).toBe((before.perSfuInstance['janus-1'] ?? 0) + 1);
+    await ack(caller, 'call:hangup', { callId: call.id });
+    expect(await snapshot()).toEqual(before);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Namespace } from 'socket.io';
-import type { AdminEventResults, AdminSnapshot, adminEventSchemas } from '../../../../shared/admin.js';
+import type { AdminEventResults, AdminSnapshot, adminEventSchemas, CallCounts } from '../../../../shared/admin.js';
 import type { EventRouter, PairlySocket } from '../../realtime/event-router.js';
 import { armTokenExpiry } from '../../realtime/token-expiry.js';
 import type { Counters } from '../../counters.js';
@@ -13,17 +13,26 @@ import type { UsersStore } from '../users/users.store.js';
 /** What admins watch: one snapshot, the same over REST and the /admin namespace. */
 export class AdminPresence {
   constructor(
-    private readonly d: { nodeId: string; store: PresenceStore; presence: PresenceService; counters: Counters; users: UsersStore; match: { sizes(): Promise<Record<string, number>> } },
+    private readonly d: {
+      nodeId: string;
+      store: PresenceStore;
+      presence: PresenceService;
+      counters: Counters;
+      users: UsersStore;
+      match: { sizes(): Promise<Record<string, number>> };
+      calls: { openCounts(): Promise<CallCounts> };
+    },
   ) {}
 
   async snapshot(): Promise<AdminSnapshot> {
-    const [onlineUsers, socketsPerNode, messagesPerSecond, matchQueue] = await Promise.all([
+    const [onlineUsers, socketsPerNode, messagesPerSecond, matchQueue, activeCalls] = await Promise.all([
       this.d.store.onlineCount(),
       this.d.store.socketsPerNode(),
       this.d.counters.lastSecond('messages'),
       this.d.match.sizes(),
+      this.d.calls.openCounts(),
     ]);
-    return { at: new Date().toISOString(), node: this.d.nodeId, onlineUsers, socketsPerNode, messagesPerSecond, matchQueue, activeCalls: null };
+    return { at: new Date().toISOString(), node: this.d.nodeId, onlineUsers, socketsPerNode, messagesPerSecond, matchQueue, activeCalls };
   }
 
   /** Online users whose display name or email contains q (case-insensitive). */

@@ -318,6 +318,11 @@ export class CallsService {
     return destroyed;
   }
 
+  /** For the admins' live view. */
+  openCounts() {
+    return this.d.store.openCounts();
+  }
+
   async history(userId: string, before: Date | null, limit: number) {
     const rows = await this.d.store.history(userId, before, limit);
     return rows.map((c) => {

@@ -101,6 +101,21 @@ export class CallsStore {
     return rows[0]!;
   }
 
+  /** Calls not ended, by state, and active ones per Janus instance (the partial index on open calls serves it). */
+  async openCounts(): Promise<{ active: number; ringing: number; perSfuInstance: Record<string, number> }> {
+    const { rows } = await this.db.query<{ state: string; sfu_instance: string | null; n: number }>(
+      `SELECT state, sfu_instance, count(*)::int AS n FROM calls WHERE state <> 'ended' GROUP BY state, sfu_instance`,
+    );
+    const out = { active: 0, ringing: 0, perSfuInstance: {} as Record<string, number> };
+    for (const r of rows) {
+      if (r.state === 'active') {
+        out.active += r.n;
+        if (r.sfu_instance) out.perSfuInstance[r.sfu_instance] = (out.perSfuInstance[r.sfu_instance] ?? 0) + r.n;
+      } else out.ringing += r.n;
+    }
+    return out;
+  }
+
   /** Active calls with a room, for the media sweep. */
   async activeOnSfu(): Promise<Pick<CallRow, 'id' | 'sfu_instance' | 'sfu_room' | 'answered_at' | 'media_ok_at'>[]> {
     const { rows } = await this.db.query<Pick<CallRow, 'id' | 'sfu_instance' | 'sfu_room' | 'answered_at' | 'media_ok_at'>>(
