@@ -5,7 +5,9 @@ import { fund, newAdmin } from '../support/ledger.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { assertJanusInstalled, JanusParticipant, startJanus, type JanusProcess } from '../support/janus.js';
 import { assertNetnsSupport, createNetns, type TestNetns } from '../support/netns.js';
-import { pgQuery } from '../support/services.js';
+import { pgQuery, TEST_REDIS_URL } from '../support/services.js';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 
 /**
  * Calls with billing, through a real Janus (in a test network namespace) and
@@ -196,6 +198,33 @@ describe('metering', () => {
     const { creator, fan } = await creatorAndFan(10, 5);
     const caller = await device(fan.accessToken);
     expect((await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true })).error.code).toBe('INSUFFICIENT_CREDITS');
+  });
+});
+
+describe('lost minute ticks', () => {
+  it('a call whose next tick job was lost is billed on: the media sweep enqueues the overdue tick again', async () => {
+    const { creator, fan } = await creatorAndFan(10, 1000);
+    const caller = await device(fan.accessToken);
+    const callee = await device(creator.accessToken);
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    expect((await ack(callee, 'call:accept', { callId: call.id })).ok).toBe(true);
+    const billed = async () => (await node.pairly.domain.calls.history(fan.user.id, null, 1))[0]!.minutesBilled;
+    await waitFor(async () => (await billed()) === 1, 10_000, 'minute 1 to be billed');
+    // Lose minute 2's delayed job, as an embedded restart or a Redis without persistence would.
+    const redis = new Redis(TEST_REDIS_URL);
+    const ticks = new Queue('calls.tick', { connection: redis, prefix: `${backing.redisPrefix}bull` });
+    try {
+      expect(await ticks.remove(`call|${call.id}|tick|2`)).toBe(1);
+    } finally {
+      await ticks.close();
+      redis.disconnect();
+    }
+    await waitFor(async () => (await billed()) >= 3, 20_000, 'billing to go on past the lost tick');
+    const ended = nextEvent<any>(callee, 'call:ended');
+    await ack(caller, 'call:hangup', { callId: call.id });
+    const { call: done } = await ended;
+    expect(done.creditsBilled).toBe(done.minutesBilled * 10);
+    expect(await balance(fan.accessToken)).toMatchObject({ available: 1000 - done.creditsBilled, held: 0 });
   });
 });
 

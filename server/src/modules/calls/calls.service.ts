@@ -221,8 +221,8 @@ export class CallsService {
     const after: AfterCommit = { wallets: [] };
     await this.d.db.transaction(async (tx) => {
       const c = await this.d.store.lock(tx, callId);
-      // Ended, or this minute was already billed (a repeated job): nothing to do.
-      if (!c || c.state !== 'active' || c.minutes_billed >= minute) return;
+      // Ended, or this minute was already through its tick (a repeated or rescued job): nothing to do.
+      if (!c || c.state !== 'active' || c.minutes_billed >= minute || c.ticked_minute >= minute) return;
       const gone = await this.participantGone(c);
       if (gone) {
         after.ended = { call: await this.endLocked(tx, c, 'server_lost', null, gone, after), reason: 'server_lost' };
@@ -238,6 +238,7 @@ export class CallsService {
           return;
         }
       }
+      await this.d.store.ticked(tx, callId, minute);
       after.nextTick = { callId, minute: minute + 1, at: c.answered_at!.getTime() + (minute + 1) * this.d.options.minuteSeconds * 1000 };
     });
     await this.afterCommit(after);
@@ -285,11 +286,28 @@ export class CallsService {
       }
     }
     await this.d.store.mediaSeen(seen, checkedAt);
+    await this.rescueTicks(calls, checkedAt);
     for (const l of lost) {
       this.d.logger.warn({ callId: l.id, instance: calls.find((c) => c.id === l.id)?.sfu_instance, lastSeen: l.at }, `call media lost (${l.why}): ending the call`);
       await this.endCall(l.id, 'media_failure', null, l.at);
     }
     return { checked: calls.length, ended: lost.map((l) => l.id), orphans };
+  }
+
+  /**
+   * A call whose next minute tick is well overdue has lost its delayed job
+   * (an embedded restart, a Redis that lost its data): the tick is enqueued
+   * again. Ticks are idempotent per minute, so a late original is harmless.
+   */
+  private async rescueTicks(calls: Pick<CallRow, 'id' | 'answered_at' | 'ticked_minute'>[], now: Date): Promise<void> {
+    const slackMs = Math.max(5_000, 2 * this.d.options.mediaSweepSeconds * 1000);
+    for (const c of calls) {
+      const minute = c.ticked_minute + 1;
+      const due = c.answered_at!.getTime() + minute * this.d.options.minuteSeconds * 1000;
+      if (now.getTime() - due < slackMs) continue;
+      this.d.logger.warn({ callId: c.id, minute, overdueMs: now.getTime() - due }, 'call minute tick overdue: enqueuing it again');
+      await this.d.jobs.enqueue('calls.tick', { callId: c.id, minute }, { jobId: `call:${c.id}:tick:${minute}:rescue` });
+    }
   }
 
   /**

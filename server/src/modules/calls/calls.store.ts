@@ -17,6 +17,7 @@ export interface CallRow {
   minutes_billed: number;
   credits_billed: number;
   media_ok_at: Date | null;
+  ticked_minute: number;
 }
 
 export function toCallView(c: CallRow): CallView {
@@ -117,12 +118,16 @@ export class CallsStore {
   }
 
   /** Active calls with a room, for the media sweep. */
-  async activeOnSfu(): Promise<Pick<CallRow, 'id' | 'sfu_instance' | 'sfu_room' | 'answered_at' | 'media_ok_at'>[]> {
-    const { rows } = await this.db.query<Pick<CallRow, 'id' | 'sfu_instance' | 'sfu_room' | 'answered_at' | 'media_ok_at'>>(
-      `SELECT id, sfu_instance, sfu_room, answered_at, media_ok_at FROM calls
+  async activeOnSfu(): Promise<Pick<CallRow, 'id' | 'sfu_instance' | 'sfu_room' | 'answered_at' | 'media_ok_at' | 'ticked_minute'>[]> {
+    const { rows } = await this.db.query<Pick<CallRow, 'id' | 'sfu_instance' | 'sfu_room' | 'answered_at' | 'media_ok_at' | 'ticked_minute'>>(
+      `SELECT id, sfu_instance, sfu_room, answered_at, media_ok_at, ticked_minute FROM calls
        WHERE state = 'active' AND sfu_instance IS NOT NULL AND sfu_room IS NOT NULL`,
     );
     return rows;
+  }
+
+  async ticked(q: Queryable, id: string, minute: number): Promise<void> {
+    await q.query(`UPDATE calls SET ticked_minute = greatest(ticked_minute, $2) WHERE id = $1`, [id, minute]);
   }
 
   /** The sweep saw these calls' rooms on a healthy Janus at `at`. */
