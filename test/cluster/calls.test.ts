@@ -228,6 +228,25 @@ describe('lost minute ticks', () => {
   });
 });
 
+describe('lost ring timeouts', () => {
+  it('a call still ringing after its timeout job was lost ends as no answer', async () => {
+    const { creator, fan } = await creatorAndFan(0, 0);
+    const caller = await device(fan.accessToken);
+    await device(creator.accessToken);
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    const redis = new Redis(TEST_REDIS_URL);
+    const timeouts = new Queue('calls.ring-timeout', { connection: redis, prefix: `${backing.redisPrefix}bull` });
+    try {
+      expect(await timeouts.remove(`call|${call.id}|ring`)).toBe(1);
+    } finally {
+      await timeouts.close();
+      redis.disconnect();
+    }
+    const ended = await nextEvent<any>(caller, 'call:ended', 20_000);
+    expect(ended).toMatchObject({ reason: 'no_answer', call: { id: call.id, state: 'ended' } });
+  });
+});
+
 describe('media failures', () => {
   async function activeCall(price: number, credits: number) {
     const { creator, fan } = await creatorAndFan(price, credits);

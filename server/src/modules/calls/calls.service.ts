@@ -271,6 +271,7 @@ export class CallsService {
     if (!this.d.sfu) return { checked: 0, ended: [], orphans: 0 };
     const calls = await this.d.store.activeOnSfu();
     const checkedAt = new Date();
+    await this.endStuck(checkedAt);
     const health = new Map((await this.d.sfu.health()).map((h) => [h.instance, h]));
     const orphans = await this.destroyOrphanRooms([...health.values()].filter((h) => h.healthy && h.rooms > 0).map((h) => h.instance));
     const seen: string[] = [];
@@ -292,6 +293,30 @@ export class CallsService {
       await this.endCall(l.id, 'media_failure', null, l.at);
     }
     return { checked: calls.length, ended: lost.map((l) => l.id), orphans };
+  }
+
+  /**
+   * Calls that never got past ringing or connecting: a ring-timeout job that
+   * was lost, or a node that died in the middle of an accept. Ringing past
+   * its time ends as no_answer (what the job would have done); connecting
+   * for a minute longer than that ends as media_failure (nothing was billed:
+   * the first hold is placed only on the way to active).
+   */
+  private async endStuck(now: Date): Promise<void> {
+    const slackMs = Math.max(5_000, 2 * this.d.options.mediaSweepSeconds * 1000);
+    const ringMs = this.d.options.ringSeconds * 1000;
+    for (const c of await this.d.store.stuck(new Date(now.getTime() - ringMs - slackMs))) {
+      if (c.state === 'ringing') {
+        this.d.logger.warn({ callId: c.id }, 'call still ringing past its time: ending it as no answer');
+        await this.ringTimeout(c.id);
+      }
+    }
+    for (const c of await this.d.store.stuck(new Date(now.getTime() - ringMs - slackMs - 60_000))) {
+      if (c.state === 'connecting') {
+        this.d.logger.warn({ callId: c.id }, 'call stuck connecting: ending it as a media failure');
+        await this.endCall(c.id, 'media_failure', null);
+      }
+    }
   }
 
   /**

@@ -126,6 +126,15 @@ export class CallsStore {
     return rows;
   }
 
+  /** Calls still ringing or connecting that began before `before` (their timeout job lost, or a node died mid-accept). */
+  async stuck(before: Date): Promise<Pick<CallRow, 'id' | 'state'>[]> {
+    const { rows } = await this.db.query<Pick<CallRow, 'id' | 'state'>>(
+      `SELECT id, state FROM calls WHERE state IN ('ringing', 'connecting') AND created_at < $1`,
+      [before],
+    );
+    return rows;
+  }
+
   async ticked(q: Queryable, id: string, minute: number): Promise<void> {
     await q.query(`UPDATE calls SET ticked_minute = greatest(ticked_minute, $2) WHERE id = $1`, [id, minute]);
   }
