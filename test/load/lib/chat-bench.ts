@@ -9,7 +9,7 @@ import { createRedisPrefix, TEST_REDIS_URL } from '../../support/services.js';
 import { numberFlag, parseCli, usageError } from './args.js';
 import { ChatDriver, startRelay } from './chat-children.js';
 import { pgPidsFor, PidSampler, scrapeHeap, servicesCpuUs, servicesPct, targetUse } from './chat-probe.js';
-import type { LoopSettings } from './chat-protocol.js';
+import { chatLoopFlags } from './chat-protocol.js';
 import {
   accountingLines,
   ChatProgressPrinter,
@@ -121,25 +121,9 @@ export async function main(argv: string[]): Promise<number> {
     allowPositionals: false,
     strict: true,
   });
-  const clients = numberFlag('clients', values.clients, 2, 20_000, USAGE);
-  if (clients % 2) usageError('--clients must be even: clients talk in pairs', USAGE);
-  const rate = numberFlag('rate', values.rate, 1, 100_000, USAGE);
+  const { clients, rate, concurrency, settleS, loop } = chatLoopFlags(values, USAGE);
   const nodes = numberFlag('nodes', values.nodes, 1, 2, USAGE);
   const rounds = numberFlag('rounds', values.rounds, 1, 10, USAGE);
-  const concurrency = numberFlag('setup-concurrency', values['setup-concurrency'], 1, 256, USAGE);
-  const settleS = numberFlag('settle', values.settle, 0, 120, USAGE, false);
-  const maxInflight = numberFlag('max-inflight', values['max-inflight'], 0, 1_000_000, USAGE);
-  const loop: LoopSettings = {
-    rate,
-    senders: numberFlag('senders', values.senders, 0, clients, USAGE),
-    warmupS: numberFlag('warmup', values.warmup, 0, 60, USAGE, false),
-    durationS: numberFlag('duration', values.duration, 1, 600, USAGE, false),
-    graceMs: numberFlag('grace', values.grace, 0, 60_000, USAGE),
-    timeoutMs: numberFlag('timeout', values.timeout, 100, 60_000, USAGE),
-    maxInflight: maxInflight || Math.max(200, 2 * rate),
-    receipts: !values['no-receipts'],
-    bodyBytes: numberFlag('body', values.body, 1, 4000, USAGE),
-  };
   const mode = values.mode;
   if (mode !== 'cluster' && mode !== 'embedded') usageError('--mode must be cluster or embedded', USAGE);
   if (mode === 'embedded' && nodes === 2) usageError('two nodes need Redis and PostgreSQL: --mode embedded is for --nodes 1', USAGE);

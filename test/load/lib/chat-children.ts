@@ -1,32 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { reap, spawnTs } from './children.js';
 import type { ChatProgressPrinter } from './chat-report.js';
 import type { FromChatDriver, ToChatDriver } from './chat-protocol.js';
 import type { FromBare, ToBare } from './ipc.js';
 import { PidSampler } from './chat-probe.js';
 
 /** The child processes of chat-bench: the driver (the clients) and the bare relay nodes. */
-
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const LIB = fileURLToPath(new URL('.', import.meta.url));
-
-/** `node --import tsx <lib file>` with an IPC channel: one PID. */
-function spawnTs(file: string, args: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', `${LIB}${file}`, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env },
-  });
-}
-
-/** Waits for the exit, SIGKILLing after `graceMs`. */
-export async function reap(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
 
 export interface RelayNode {
   url: string;
@@ -91,7 +70,7 @@ export class ChatDriver {
         case 'log':
           return printer.log(m.message);
         case 'progress':
-          return printer.update(m.snapshot);
+          return printer.chat(m.snapshot);
         case 'fund':
           return void this.fund(m.userIds).then(
             () => this.send({ type: 'funded' }),

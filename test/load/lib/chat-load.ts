@@ -6,7 +6,7 @@ import { http } from '../../support/client.js';
 import { assertLoopback, numberFlag, parseCli, usageError } from './args.js';
 import { ChatClients, connectPlan, preparePairly } from './chat-clients.js';
 import { servicesCpuUs, servicesPct } from './chat-probe.js';
-import type { LoopSettings } from './chat-protocol.js';
+import { chatLoopFlags } from './chat-protocol.js';
 import { accountingLines, ChatProgressPrinter, cpuNote, deliveryTable, failed, resourceTable, setupLine, type ChatRow, type ServerUse } from './chat-report.js';
 import { machineBusyPct, machineCpu, scrapeProbe, type ProcessSample } from './probe.js';
 import { pool } from './sessions.js';
@@ -73,23 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   if (!values.url?.length) usageError('give at least one --url', USAGE);
   const urls = values.url.map((u) => assertLoopback(u, USAGE));
-  const clients = numberFlag('clients', values.clients, 2, 20_000, USAGE);
-  if (clients % 2) usageError('--clients must be even: clients talk in pairs', USAGE);
-  const rate = numberFlag('rate', values.rate, 1, 100_000, USAGE);
-  const concurrency = numberFlag('setup-concurrency', values['setup-concurrency'], 1, 256, USAGE);
-  const settleS = numberFlag('settle', values.settle, 0, 120, USAGE, false);
-  const maxInflight = numberFlag('max-inflight', values['max-inflight'], 0, 1_000_000, USAGE);
-  const loop: LoopSettings = {
-    rate,
-    senders: numberFlag('senders', values.senders, 0, clients, USAGE),
-    warmupS: numberFlag('warmup', values.warmup, 0, 60, USAGE, false),
-    durationS: numberFlag('duration', values.duration, 1, 600, USAGE, false),
-    graceMs: numberFlag('grace', values.grace, 0, 60_000, USAGE),
-    timeoutMs: numberFlag('timeout', values.timeout, 100, 60_000, USAGE),
-    maxInflight: maxInflight || Math.max(200, 2 * rate),
-    receipts: !values['no-receipts'],
-    bodyBytes: numberFlag('body', values.body, 1, 4000, USAGE),
-  };
+  const { clients, rate, concurrency, settleS, loop } = chatLoopFlags(values, USAGE);
   const role = values.role;
   if (role !== 'fan' && role !== 'creator') usageError('--role must be fan or creator', USAGE);
   if (values.priced && role !== 'fan') usageError('--priced makes its own fan/creator pairs: leave out --role', USAGE);
@@ -153,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
   let rateLimitedWarned = false;
   const result = await chat.run(loop, {
     label: `chat ×${urls.length}`,
-    onProgress: (s) => printer.update(s),
+    onProgress: (s) => printer.chat(s),
     onMeasureStart: () => {
       load1 = loadavg()[0];
       start = { nodes: sampleAll(), machine: machineCpu(), services: servicesCpuUs() };

@@ -1,3 +1,4 @@
+import { numberFlag, usageError } from './args.js';
 import type { LatencySummary } from './recorder.js';
 
 /**
@@ -150,3 +151,32 @@ export type FromChatDriver =
   | { type: 'result'; result: ChatRoundResult }
   | { type: 'round-closed' }
   | { type: 'failed'; message: string };
+
+/** The client-loop flags chat-bench and chat-load share, checked against their ranges. */
+export function chatLoopFlags(
+  values: Record<string, string | boolean | string[] | undefined>,
+  usage: string,
+): { clients: number; rate: number; concurrency: number; settleS: number; loop: LoopSettings } {
+  const str = (k: string) => values[k] as string;
+  const clients = numberFlag('clients', str('clients'), 2, 20_000, usage);
+  if (clients % 2) usageError('--clients must be even: clients talk in pairs', usage);
+  const rate = numberFlag('rate', str('rate'), 1, 100_000, usage);
+  const maxInflight = numberFlag('max-inflight', str('max-inflight'), 0, 1_000_000, usage);
+  return {
+    clients,
+    rate,
+    concurrency: numberFlag('setup-concurrency', str('setup-concurrency'), 1, 256, usage),
+    settleS: numberFlag('settle', str('settle'), 0, 120, usage, false),
+    loop: {
+      rate,
+      senders: numberFlag('senders', str('senders'), 0, clients, usage),
+      warmupS: numberFlag('warmup', str('warmup'), 0, 60, usage, false),
+      durationS: numberFlag('duration', str('duration'), 1, 600, usage, false),
+      graceMs: numberFlag('grace', str('grace'), 0, 60_000, usage),
+      timeoutMs: numberFlag('timeout', str('timeout'), 100, 60_000, usage),
+      maxInflight: maxInflight || Math.max(200, 2 * rate),
+      receipts: !values['no-receipts'],
+      bodyBytes: numberFlag('body', str('body'), 1, 4000, usage),
+    },
+  };
+}

@@ -1,37 +1,21 @@
 import { cpus } from 'node:os';
 import type { ChatProgress, ChatRoundResult } from './chat-protocol.js';
+import { ProgressPrinter } from './progress.js';
+import { CLEAN_OTHER_CPU_PCT, medianPerMetric } from './summary.js';
+
+export { setupLine } from './summary.js';
 
 /** The chat scripts' live line and final tables (markdown, pasted as is into BENCHMARKS.md). */
 
 const CORES = cpus().length;
 
-/** The live line on stderr: rewritten in place on a terminal, one line per update otherwise. */
-export class ChatProgressPrinter {
-  private readonly tty: boolean;
-  private open = false;
-
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
-    this.tty = Boolean(stream.isTTY);
-  }
-
-  update(s: ChatProgress): void {
-    const line =
+/** The live line on stderr (ProgressPrinter's), with the chat counters. */
+export class ChatProgressPrinter extends ProgressPrinter {
+  chat(s: ChatProgress): void {
+    this.status(
       `[${s.label}${s.phase === 'measure' ? '' : ` ${s.phase}`}] ${s.elapsedS.toFixed(1)}s  sent ${s.sent}  acked ${s.acked}` +
-      `  delivered ${s.delivered}  ${Math.round(s.rate)}/s  p99 ${s.p99Ms.toFixed(1)} ms  errors ${s.errors}  in transit ${s.outstanding}`;
-    if (this.tty) {
-      this.stream.write(`\r${line}\x1b[K`);
-      this.open = true;
-    } else this.stream.write(`${line}\n`);
-  }
-
-  log(message: string): void {
-    this.end();
-    this.stream.write(`${message}\n`);
-  }
-
-  end(): void {
-    if (this.open) this.stream.write('\n');
-    this.open = false;
+        `  delivered ${s.delivered}  ${Math.round(s.rate)}/s  p99 ${s.p99Ms.toFixed(1)} ms  errors ${s.errors}  in transit ${s.outstanding}`,
+    );
   }
 }
 
@@ -177,22 +161,13 @@ export function ratioLine(name: string, a: ChatRow, b: ChatRow): string {
   return formatRatios(name, ratios(a, b));
 }
 
-export const CLEAN_OTHER_PCT = 25;
 
 /** Median of per-round ratios over the rounds where other CPU stayed ≤ 25% on both sides (all rounds if none did). */
 export function medianRatioLine(name: string, pairs: Array<[ChatRow, ChatRow]>): string {
-  const clean = pairs.filter((p) => p.every((r) => (otherPct(r) ?? 0) <= CLEAN_OTHER_PCT));
+  const clean = pairs.filter((p) => p.every((r) => (otherPct(r) ?? 0) <= CLEAN_OTHER_CPU_PCT));
   const used = clean.length ? clean : pairs;
-  const all = used.map(([a, b]) => ratios(a, b));
-  const keys = Object.keys(all[0] ?? {}) as Array<keyof Ratios>;
-  const median = Object.fromEntries(
-    keys.map((k) => {
-      const v = all.map((x) => x[k]).filter((n): n is number => n !== undefined).sort((p, q) => p - q);
-      const mid = v.length >> 1;
-      return [k, v.length === 0 ? undefined : v.length % 2 ? v[mid] : (v[mid - 1]! + v[mid]!) / 2];
-    }),
-  ) as Ratios;
-  const which = clean.length ? `${clean.length} of ${pairs.length} rounds with other CPU ≤ ${CLEAN_OTHER_PCT}%` : `all ${pairs.length} rounds, none clean`;
+  const median = medianPerMetric(used.map(([a, b]) => ratios(a, b)));
+  const which = clean.length ? `${clean.length} of ${pairs.length} rounds with other CPU ≤ ${CLEAN_OTHER_CPU_PCT}%` : `all ${pairs.length} rounds, none clean`;
   return formatRatios(`${name} (median of ${which})`, median);
 }
 
@@ -206,10 +181,6 @@ export function cpuNote(kind: 'bench' | 'load'): string {
     `Redis: redis-server (shared: other clients count too); client: the load generator; other: everything else on the machine in ` +
     `the window. µs/msg = CPU time per delivered message.`
   );
-}
-
-export function setupLine(target: string, setupMs: Record<string, number>): string {
-  return `${target} set-up: ${Object.entries(setupMs).map(([k, v]) => `${k} ${v} ms`).join(', ')}`;
 }
 
 export function failed(rows: ChatRow[]): boolean {

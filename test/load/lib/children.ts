@@ -9,7 +9,7 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const LIB = fileURLToPath(new URL('.', import.meta.url));
 
 /** `node --import tsx <file>` with an IPC channel: one PID, killed by the caller. */
-function spawnTs(file: string, args: string[] = []): ChildProcess {
+export function spawnTs(file: string, args: string[] = []): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', `${LIB}${file}`, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -18,7 +18,7 @@ function spawnTs(file: string, args: string[] = []): ChildProcess {
 }
 
 /** Waits for the exit, SIGKILLing after `graceMs`. */
-async function reap(child: ChildProcess, graceMs: number): Promise<void> {
+export async function reap(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

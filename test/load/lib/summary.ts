@@ -106,20 +106,24 @@ export const CLEAN_OTHER_CPU_PCT = 25;
  * back to back. Only clean rounds count (both sides' other CPU ≤ 25%), unless
  * there are none; outside load then shows in the spread of the round lines.
  */
+/** The median of each metric over several records of ratios (metrics a record lacks are skipped). */
+export function medianPerMetric<R extends Record<string, number | undefined>>(all: R[]): R {
+  const keys = Object.keys(all[0] ?? {}) as Array<keyof R>;
+  return Object.fromEntries(
+    keys.map((k) => {
+      const v = all.map((x): number | undefined => x[k]).filter((n): n is number => n !== undefined).sort((p, q) => p - q);
+      const mid = v.length >> 1;
+      return [k, v.length === 0 ? undefined : v.length % 2 ? v[mid] : (v[mid - 1]! + v[mid]!) / 2];
+    }),
+  ) as R;
+}
+
 export function medianRatioLine(name: string, pairs: Array<[SummaryRow, SummaryRow]>): string {
   const isClean = ([a, b]: [SummaryRow, SummaryRow]) =>
     [a, b].every((r) => (otherCpuPct(r) ?? 0) <= CLEAN_OTHER_CPU_PCT);
   const clean = pairs.filter(isClean);
   const used = clean.length > 0 ? clean : pairs;
-  const all = used.map(([a, b]) => ratios(a, b));
-  const keys = Object.keys(all[0] ?? {}) as Array<keyof Ratios>;
-  const median = Object.fromEntries(
-    keys.map((k) => {
-      const v = all.map((x) => x[k]).filter((n): n is number => n !== undefined).sort((p, q) => p - q);
-      const mid = v.length >> 1;
-      return [k, v.length === 0 ? undefined : v.length % 2 ? v[mid] : (v[mid - 1]! + v[mid]!) / 2];
-    }),
-  ) as Ratios;
+  const median = medianPerMetric(used.map(([a, b]) => ratios(a, b)));
   const which = clean.length > 0 ? `${clean.length} of ${pairs.length} rounds with other CPU ≤ ${CLEAN_OTHER_CPU_PCT}%` : `all ${pairs.length} rounds, none clean`;
   return formatRatios(`${name} (median of ${which})`, median);
 }
