@@ -168,6 +168,9 @@ describe('receipts, unread counts and typing', () => {
     const stranger = await newUser(url);
     const ss = await open(stranger.accessToken);
     expect((await ack(ss, 'chat:read', { conversationId: conv, upToSeq: 1 })).error.code).toBe('NOT_FOUND');
+    // Nor can a stranger post into someone else's conversation; nothing is stored.
+    expect((await send(ss, { conversationId: conv, body: 'let me in' })).error.code).toBe('NOT_FOUND');
+    expect(await pgQuery(backing.databaseUrl, `SELECT 1 FROM messages WHERE conversation_id = $1 AND sender_id = $2`, [conv, stranger.user.id])).toEqual([]);
   });
 
   it('pushes typing to the peer, throttles it, and ends it by itself after the TTL', async () => {

@@ -10,7 +10,7 @@ import {
   type SocketData,
 } from '../../../shared/events.js';
 import type { Config } from '../config.js';
-import { toAppError } from '../errors.js';
+import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
@@ -50,23 +50,7 @@ export function createIo(opts: {
       : undefined,
   });
 
-  io.use(async (socket, next) => {
-    try {
-      const principal = await opts.auth.authenticate(socket.handshake.auth?.token);
-      socket.data = {
-        userId: principal.userId,
-        sessionId: principal.sessionId,
-        role: principal.role,
-        tokenExpiresAt: principal.expiresAt,
-      };
-      next();
-    } catch (err) {
-      const appErr = toAppError(err);
-      const e = new Error(appErr.message) as Error & { data: { code: string } };
-      e.data = { code: appErr.code };
-      next(e);
-    }
-  });
+  io.use(socketAuth(opts.auth));
 
   io.on('connection', (socket: PairlySocket) => {
     metrics.connectedSockets.inc();
@@ -85,6 +69,26 @@ export function createIo(opts: {
     logger.debug({ code: err.code, message: err.message }, 'engine connection error');
   });
   return io;
+}
+
+/**
+ * Handshake middleware for every namespace: `auth.token` must be a valid,
+ * unrevoked access token (and, with `role`, a user of that role); the socket
+ * carries who it is and when its token expires. Refusals are `connect_error`
+ * with `data.code`.
+ */
+export function socketAuth(auth: Pick<AuthService, 'authenticate'>, role?: SocketData['role']) {
+  return async (socket: { handshake: { auth?: Record<string, unknown> }; data: Partial<SocketData> }, next: (err?: Error) => void) => {
+    try {
+      const p = await auth.authenticate(socket.handshake.auth?.token);
+      if (role && p.role !== role) throw new AppError('FORBIDDEN', `${role}s only`);
+      socket.data = { userId: p.userId, sessionId: p.sessionId, role: p.role, tokenExpiresAt: p.expiresAt };
+      next();
+    } catch (err) {
+      const e = toAppError(err);
+      next(Object.assign(new Error(e.message), { data: { code: e.code } }));
+    }
+  };
 }
 
 /** Takes a getter because services are built before the server they push through. */

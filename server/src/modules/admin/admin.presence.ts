@@ -1,9 +1,9 @@
 import type { Namespace } from 'socket.io';
 import type { AdminEventResults, AdminSnapshot, adminEventSchemas, CallCounts } from '../../../../shared/admin.js';
 import type { EventRouter, PairlySocket } from '../../realtime/event-router.js';
+import { socketAuth } from '../../realtime/io.js';
 import { armTokenExpiry } from '../../realtime/token-expiry.js';
 import type { Counters } from '../../counters.js';
-import { AppError, toAppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { PresenceService } from '../presence/presence.service.js';
@@ -56,17 +56,7 @@ export function attachAdminNamespace(
   nsp: Namespace,
   d: { auth: AuthService; admin: AdminPresence; router: EventRouter<typeof adminEventSchemas, AdminEventResults>; logger: Logger },
 ): () => void {
-  nsp.use(async (socket, next) => {
-    try {
-      const p = await d.auth.authenticate(socket.handshake.auth?.token);
-      if (p.role !== 'admin') throw new AppError('FORBIDDEN', 'admins only');
-      socket.data = { userId: p.userId, sessionId: p.sessionId, role: p.role, tokenExpiresAt: p.expiresAt };
-      next();
-    } catch (err) {
-      const e = toAppError(err);
-      next(Object.assign(new Error(e.message), { data: { code: e.code } }));
-    }
-  });
+  nsp.use(socketAuth(d.auth, 'admin'));
   d.router.on('admin:online', async (_socket, p) => ({ users: await d.admin.search(p.q, p.limit) }));
   nsp.on('connection', (socket) => {
     // Logout of this session closes its admin sockets too.

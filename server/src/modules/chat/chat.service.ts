@@ -50,43 +50,44 @@ export class ChatService {
 
   async send(sender: Sender, input: { conversationId?: string; toUserId?: string; clientId: string; body: string }): Promise<{ message: MessageView; replayed: boolean }> {
     const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!));
-    const peerId = (await this.d.store.member(conversationId, sender.userId))?.peer_id;
-    if (!peerId) throw new AppError('NOT_FOUND', 'no such conversation');
-
-    await this.d.limits.perUser.consume(sender.userId).catch((err) => {
-      throw rateLimited(err, 'you are sending messages too fast');
-    });
-    await this.d.limits.perConversation.consume(`${sender.userId}:${conversationId}`).catch((err) => {
-      throw rateLimited(err, 'too many messages in this conversation; slow down');
-    });
+    // Both limits at once (one Redis round trip of latency in cluster mode); membership is checked in the transaction.
+    await Promise.all([
+      this.d.limits.perUser.consume(sender.userId).catch((err) => {
+        throw rateLimited(err, 'you are sending messages too fast');
+      }),
+      this.d.limits.perConversation.consume(`${sender.userId}:${conversationId}`).catch((err) => {
+        throw rateLimited(err, 'too many messages in this conversation; slow down');
+      }),
+    ]);
 
     const id = randomUUID();
     const result = await this.d.db.transaction(async (tx) => {
       // One round trip under the conversation's lock decides the send (a retry, closed, blocked, the price).
-      const state = await this.d.store.lockForSend(tx, { conversationId, senderId: sender.userId, clientId: input.clientId, peerId });
+      const state = await this.d.store.lockForSend(tx, { conversationId, senderId: sender.userId, clientId: input.clientId });
       if (!state) throw new AppError('NOT_FOUND', 'no such conversation');
+      const peerId = state.peer_id;
       if (state.existing_id) {
         const existing = (await this.d.store.messageById(tx, state.existing_id))!;
         if (existing.conversation_id !== conversationId || existing.body !== input.body) {
           throw new AppError('IDEMPOTENCY_CONFLICT', 'this clientId was used for a different message');
         }
-        return { row: existing, replayed: true };
+        return { row: existing, replayed: true, peerId };
       }
       // A random-match session's conversation closes when the session ends.
       if (state.closed_at) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
       if (state.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
       // Creators set a price for messages fans send them; creators reply free, and admins never pay.
-      const price = sender.role === 'fan' && state.peer_role === 'creator' ? (state.peer_price ?? 0) : 0;
+      const price = sender.role === 'fan' && state.peer_role === 'creator' ? state.peer_price : 0;
       const row = await this.d.store.insertMessage(tx, { id, conversationId, senderId: sender.userId, clientId: input.clientId, body: input.body, price });
       if (price > 0) {
         await this.d.ledger.spend({ key: `msg:${id}`, fromUserId: sender.userId, toUserId: peerId, amount: price, kind: 'message', metadata: { messageId: id, conversationId } }, tx);
       }
-      return { row, replayed: false };
+      return { row, replayed: false, peerId };
     });
 
     const message = toMessageView(result.row);
     if (!result.replayed) {
-      this.d.realtime.toUsers([peerId, sender.userId], 'chat:message', message, { exceptSocketId: sender.socketId });
+      this.d.realtime.toUsers([result.peerId, sender.userId], 'chat:message', message, { exceptSocketId: sender.socketId });
       if (result.row.price > 0) this.d.ledger.notify([sender.userId]);
       this.d.onMessage?.();
     }

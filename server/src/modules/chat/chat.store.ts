@@ -75,23 +75,26 @@ export class ChatStore {
 
   /**
    * Everything a send decides on, in one round trip under the conversation's
-   * row lock: the conversation (undefined if none), an earlier message of
-   * this sender with this clientId (a retry), a block either way, and the
-   * recipient's role and message price.
+   * row lock: undefined unless the sender is a member; else the peer, an
+   * earlier message of this sender with this clientId (a retry), a block
+   * either way, and the peer's role and message price.
    */
   async lockForSend(
     q: Queryable,
-    s: { conversationId: string; senderId: string; clientId: string; peerId: string },
-  ): Promise<{ closed_at: Date | null; existing_id: string | null; blocked: boolean; peer_role: string | null; peer_price: number | null } | undefined> {
-    const { rows } = await q.query<{ closed_at: Date | null; existing_id: string | null; blocked: boolean; peer_role: string | null; peer_price: number | null }>(
-      `SELECT c.closed_at,
+    s: { conversationId: string; senderId: string; clientId: string },
+  ): Promise<{ peer_id: string; closed_at: Date | null; existing_id: string | null; blocked: boolean; peer_role: string; peer_price: number } | undefined> {
+    const { rows } = await q.query<{ peer_id: string; closed_at: Date | null; existing_id: string | null; blocked: boolean; peer_role: string; peer_price: number }>(
+      `SELECT me.peer_id, c.closed_at,
               (SELECT m.id FROM messages m WHERE m.sender_id = $2 AND m.client_id = $3) AS existing_id,
-              EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = $4) OR (b.blocker_id = $4 AND b.blocked_id = $2)) AS blocked,
+              EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = me.peer_id)
+                                              OR (b.blocker_id = me.peer_id AND b.blocked_id = $2)) AS blocked,
               u.role AS peer_role, u.message_price AS peer_price
-       FROM conversations c LEFT JOIN users u ON u.id = $4
+       FROM conversations c
+       JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = $2
+       JOIN users u ON u.id = me.peer_id
        WHERE c.id = $1
        FOR UPDATE OF c`,
-      [s.conversationId, s.senderId, s.clientId, s.peerId],
+      [s.conversationId, s.senderId, s.clientId],
     );
     return rows[0];
   }
