@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLocal, readBody } from './standin-http.js';
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 
@@ -281,15 +281,6 @@ const PI_STATUSES: readonly StripePaymentIntentStatus[] = [
   'succeeded',
 ];
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 interface StoredIdempotentResult {
   method: string;
   path: string;
@@ -569,19 +560,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
     send(answer.status, payload);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { type: 'api_error', message: `stand-in failure: ${(err as Error).message}` } }));
-      }
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { server, port } = await listenLocal(handle, (message) => ({ error: { type: 'api_error', message } }));
 
   // ---- webhooks -----------------------------------------------------------
 
