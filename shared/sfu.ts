@@ -27,10 +27,13 @@ export interface SfuInstanceHealth {
   instance: string;
   /** It answered a VideoRoom `list` within the controller's timeout. */
   healthy: boolean;
-  /** Rooms on the instance (0 when unhealthy). */
-  rooms: number;
-  /** Their VideoRoom ids (empty when unhealthy): a call whose room is missing from a healthy instance lost its media. */
-  roomIds: number[];
+  /**
+   * The rooms on the instance (none when unhealthy), each with the call or
+   * match session id it was created for (from its description; null for
+   * rooms the controller did not make). A call whose room is missing from a
+   * healthy instance lost its media; a room whose owner has ended is left over.
+   */
+  rooms: { roomId: number; owner: string | null }[];
   /** VideoRoom participants (users joined as publishers) over all rooms; subscriptions are not counted. */
   participants: number;
   error?: string;
@@ -55,12 +58,6 @@ export interface SfuController {
    * the instance cannot be reached or is not in the pool.
    */
   roomExists(room: Pick<SfuRoom, 'instance' | 'roomId'>): Promise<boolean>;
-  /**
-   * The rooms on one instance, each with the call (or session) id it was
-   * created for (from the room's description; null for rooms Pairly did not
-   * make). Rejects when the instance does not answer.
-   */
-  listRooms(instance: string): Promise<{ roomId: number; owner: string | null }[]>;
   /** Health and load of every instance in the pool. */
   health(): Promise<SfuInstanceHealth[]>;
   close(): Promise<void>;

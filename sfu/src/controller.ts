@@ -164,13 +164,6 @@ export function createSfuController(options: SfuControllerOptions): SfuControlle
       }
     },
 
-    async listRooms(instance) {
-      const config = instances.find((i) => i.id === instance);
-      if (!config) throw new UnknownSfuInstanceError(instance);
-      const data = await client(instance).videoroom({ request: 'list', admin_key: config.adminSecret });
-      return parseList(instance, data.list).map((r) => ({ roomId: r.room, owner: ownerOf(r.description) }));
-    },
-
     async roomExists({ instance, roomId }) {
       const data = await client(instance).videoroom({ request: 'exists', room: roomId });
       return data.exists === true;
@@ -181,8 +174,8 @@ export function createSfuController(options: SfuControllerOptions): SfuControlle
       const probes = await Promise.all(instances.map((inst, i) => probe(inst, i)));
       return probes.map((p) =>
         p.ok
-          ? { instance: p.instance.id, healthy: true, rooms: p.rooms.length, roomIds: p.rooms.map((r) => r.room), participants: p.participants }
-          : { instance: p.instance.id, healthy: false, rooms: 0, roomIds: [], participants: 0, error: p.error },
+          ? { instance: p.instance.id, healthy: true, rooms: p.rooms.map((r) => ({ roomId: r.room, owner: ownerOf(r.description) })), participants: p.participants }
+          : { instance: p.instance.id, healthy: false, rooms: [], participants: 0, error: p.error },
       );
     },
 

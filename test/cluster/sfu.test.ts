@@ -124,7 +124,7 @@ describe('one Janus', () => {
     expect(Object.keys(room.tokens).sort()).toEqual(['alice', 'bob']);
     expect(room.tokens.alice).not.toEqual(room.tokens.bob);
     expect(await exists(a, room.roomId)).toBe(true);
-    expect(await sfu.health()).toEqual([{ instance: 'a', healthy: true, rooms: 1, roomIds: [room.roomId], participants: 0 }]);
+    expect(await sfu.health()).toEqual([{ instance: 'a', healthy: true, rooms: [{ roomId: room.roomId, owner: callId }], participants: 0 }]);
 
     // Private: a client listing rooms without the admin_key does not see it, and cannot create rooms.
     const stranger = await participant(a);
@@ -142,7 +142,7 @@ describe('one Janus', () => {
     expect(again).toEqual(first);
     expect(concurrent).toEqual(first);
     expect(fromOtherNode).toEqual(first);
-    expect((await sfu.health())[0]?.rooms).toBe(1);
+    expect((await sfu.health())[0]?.rooms).toHaveLength(1);
     const other = await sfu.createRoom(randomUUID(), ['alice', 'bob']);
     expect(other.roomId).not.toBe(first.roomId);
     expect(other.tokens.alice).not.toBe(first.tokens.alice);
@@ -165,7 +165,7 @@ describe('one Janus', () => {
     const alice = await participant(a);
     const joined = await alice.request({ request: 'join', ptype: 'publisher', room: room.roomId, token: room.tokens.alice, display: 'alice' });
     expect(joined).toMatchObject({ videoroom: 'joined', room: room.roomId });
-    expect(await sfu.health()).toEqual([{ instance: 'a', healthy: true, rooms: 1, roomIds: [room.roomId], participants: 1 }]);
+    expect(await sfu.health()).toEqual([{ instance: 'a', healthy: true, rooms: [{ roomId: room.roomId, owner: callId }], participants: 1 }]);
   });
 
   it('destroys the room, kicking its participants; destroying again is fine', async () => {
@@ -177,7 +177,7 @@ describe('one Janus', () => {
     const kicked = await bob.nextEvent((e) => e.plugindata?.data?.videoroom === 'destroyed');
     expect(kicked.plugindata?.data).toMatchObject({ videoroom: 'destroyed', room: room.roomId });
     expect(await exists(a, room.roomId)).toBe(false);
-    expect(await sfu.health()).toEqual([{ instance: 'a', healthy: true, rooms: 0, roomIds: [], participants: 0 }]);
+    expect(await sfu.health()).toEqual([{ instance: 'a', healthy: true, rooms: [], participants: 0 }]);
 
     await expect(sfu.destroyRoom(room)).resolves.toBeUndefined();
     const late = await participant(a);
@@ -196,8 +196,8 @@ describe('a pool of two', () => {
 
   it('places each call on the instance with the fewest participants, then the fewest rooms', async () => {
     expect(await sfu.health()).toEqual([
-      { instance: 'a', healthy: true, rooms: 0, roomIds: [], participants: 0 },
-      { instance: 'b', healthy: true, rooms: 0, roomIds: [], participants: 0 },
+      { instance: 'a', healthy: true, rooms: [], participants: 0 },
+      { instance: 'b', healthy: true, rooms: [], participants: 0 },
     ]);
     const call1 = await sfu.createRoom(randomUUID(), ['u1', 'u2']);
     expect(call1.instance).toBe('a'); // a tie goes to the first in the pool
@@ -218,9 +218,9 @@ describe('a pool of two', () => {
     const call4 = await sfu.createRoom(randomUUID(), ['u7', 'u8']);
     expect(call4.instance).toBe('a');
     const sorted = (ids: number[]) => [...ids].sort((x, y) => x - y);
-    expect((await sfu.health()).map((h) => ({ ...h, roomIds: sorted(h.roomIds) }))).toEqual([
-      { instance: 'a', healthy: true, rooms: 2, roomIds: sorted([call1.roomId, call4.roomId]), participants: 1 },
-      { instance: 'b', healthy: true, rooms: 2, roomIds: sorted([call2.roomId, call3.roomId]), participants: 1 },
+    expect((await sfu.health()).map((h) => ({ ...h, rooms: sorted(h.rooms.map((r) => r.roomId)) }))).toEqual([
+      { instance: 'a', healthy: true, rooms: sorted([call1.roomId, call4.roomId]), participants: 1 },
+      { instance: 'b', healthy: true, rooms: sorted([call2.roomId, call3.roomId]), participants: 1 },
     ]);
     // A retried createRoom finds the room where it is, whatever the loads are now.
     expect(await sfu.createRoom(call2Id, ['u3', 'u4'])).toEqual(call2);
@@ -246,7 +246,7 @@ describe('a pool of two', () => {
     expect(onB.instance).toBe('b'); // a has more participants/rooms now
     await b.kill();
     const health = await sfu.health();
-    expect(health[1]).toMatchObject({ instance: 'b', healthy: false, rooms: 0, participants: 0 });
+    expect(health[1]).toMatchObject({ instance: 'b', healthy: false, rooms: [], participants: 0 });
     expect(health[1]?.error).toMatch(/ECONNREFUSED/);
     expect((await sfu.createRoom(randomUUID(), ['z1', 'z2'])).instance).toBe('a');
     await expect(sfu.destroyRoom(onB)).rejects.toBeInstanceOf(JanusUnreachableError);
@@ -257,7 +257,7 @@ describe('a pool of two', () => {
 
   it('recovers when the instance comes back (its old Janus session is gone)', async () => {
     b = await janus(netns as TestNetns, { httpPort: 8089, wsPort: 8189, rtpPorts: '20500-20999', adminKey: b.adminKey });
-    expect((await sfu.health())[1]).toEqual({ instance: 'b', healthy: true, rooms: 0, roomIds: [], participants: 0 });
+    expect((await sfu.health())[1]).toEqual({ instance: 'b', healthy: true, rooms: [], participants: 0 });
     expect((await sfu.createRoom(randomUUID(), ['r1', 'r2'])).instance).toBe('b');
   });
 });

@@ -24,7 +24,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CallEndReason, CallMedia, CallView } from '../../../../shared/calls.js';
-import type { SfuController } from '../../../../shared/sfu.js';
+import type { SfuController, SfuInstanceHealth } from '../../../../shared/sfu.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/jobs.js';
@@ -273,14 +273,14 @@ export class CallsService {
     const checkedAt = new Date();
     await this.endStuck(checkedAt);
     const health = new Map((await this.d.sfu.health()).map((h) => [h.instance, h]));
-    const orphans = await this.destroyOrphanRooms([...health.values()].filter((h) => h.healthy && h.rooms > 0).map((h) => h.instance));
+    const orphans = await this.destroyOrphanRooms([...health.values()]);
     const seen: string[] = [];
     const lost: { id: string; at: Date; why: string }[] = [];
     for (const c of calls) {
       const h = health.get(c.sfu_instance!);
       const lastSeen = c.media_ok_at ?? c.answered_at!;
       if (h?.healthy) {
-        if (h.roomIds.includes(Number(c.sfu_room))) seen.push(c.id);
+        if (h.rooms.some((r) => r.roomId === Number(c.sfu_room))) seen.push(c.id);
         else lost.push({ id: c.id, at: lastSeen, why: 'room gone from its Janus' });
       } else if (checkedAt.getTime() - lastSeen.getTime() >= this.d.options.mediaLostSeconds * 1000) {
         lost.push({ id: c.id, at: lastSeen, why: h ? `Janus unreachable: ${h.error ?? 'unhealthy'}` : 'Janus no longer in SFU_JANUS_INSTANCES' });
@@ -341,24 +341,16 @@ export class CallsService {
    * retries ran out): destroyed. Rooms of calls or sessions still open, and
    * rooms Pairly cannot place (no such call or session), are left alone.
    */
-  private async destroyOrphanRooms(instances: string[]): Promise<number> {
-    let destroyed = 0;
-    for (const instance of instances) {
-      const listed: { roomId: number; owner: string | null }[] = await this.d.sfu!.listRooms(instance).catch((err: unknown) => {
-        this.d.logger.warn({ err, instance }, 'media sweep: could not list rooms');
-        return [];
-      });
-      const owned = listed.flatMap((r) => (r.owner === null ? [] : [{ roomId: r.roomId, owner: r.owner }]));
-      if (owned.length === 0) continue;
-      const ended = await this.d.store.endedOwners(owned.map((r) => r.owner));
-      for (const r of owned) {
-        if (!ended.has(r.owner)) continue;
-        this.d.logger.warn({ instance, roomId: r.roomId, owner: r.owner }, 'media sweep: destroying a room whose call or session has ended');
-        await this.d.rooms.destroy({ instance, roomId: r.roomId }, { owner: r.owner, orphan: true });
-        destroyed++;
-      }
+  private async destroyOrphanRooms(health: SfuInstanceHealth[]): Promise<number> {
+    const owned = health.flatMap((h) => h.rooms.flatMap((r) => (r.owner === null ? [] : [{ instance: h.instance, roomId: r.roomId, owner: r.owner }])));
+    if (owned.length === 0) return 0;
+    const ended = await this.d.store.endedOwners(owned.map((r) => r.owner));
+    const orphans = owned.filter((r) => ended.has(r.owner));
+    for (const r of orphans) {
+      this.d.logger.warn({ instance: r.instance, roomId: r.roomId, owner: r.owner }, 'media sweep: destroying a room whose call or session has ended');
+      await this.d.rooms.destroy({ instance: r.instance, roomId: r.roomId }, { owner: r.owner, orphan: true });
     }
-    return destroyed;
+    return orphans.length;
   }
 
   /** For the admins' live view. */
