@@ -205,24 +205,24 @@ export class CallsService {
    * sweep interval) until the sweep either sees the room or ends the call.
    */
   async tick(callId: string, minute: number): Promise<void> {
-    const media = await this.mediaAtTick(callId, minute);
+    const current = await this.d.store.get(callId);
+    // Ended, or this minute was already through its tick (a repeated or rescued job): nothing to do.
+    const done = (c: CallRow | undefined) => !c || c.state !== 'active' || c.minutes_billed >= minute || c.ticked_minute >= minute;
+    if (done(current)) return;
+    const media = await this.roomAtTick(current!, minute);
     if (media === 'defer') {
       await this.d.jobs.enqueue('calls.tick', { callId, minute }, { jobId: `call:${callId}:tick:${minute}:after:${Date.now()}`, delayMs: this.d.options.mediaSweepSeconds * 1000 });
       return;
     }
     if (media === 'gone') {
-      const c = await this.d.store.get(callId);
-      if (c?.state === 'active') {
-        this.d.logger.warn({ callId, instance: c.sfu_instance, minute }, 'call room gone from its Janus at a minute tick: ending the call');
-        await this.endCall(callId, 'media_failure', null, c.media_ok_at ?? c.answered_at ?? new Date());
-      }
+      this.d.logger.warn({ callId, instance: current!.sfu_instance, minute }, 'call room gone from its Janus at a minute tick: ending the call');
+      await this.endCall(callId, 'media_failure', null, current!.media_ok_at ?? current!.answered_at!);
       return;
     }
     const after: AfterCommit = { wallets: [] };
     await this.d.db.transaction(async (tx) => {
       const c = await this.d.store.lock(tx, callId);
-      // Ended, or this minute was already through its tick (a repeated or rescued job): nothing to do.
-      if (!c || c.state !== 'active' || c.minutes_billed >= minute || c.ticked_minute >= minute) return;
+      if (done(c) || !c) return;
       const gone = await this.participantGone(c);
       if (gone) {
         after.ended = { call: await this.endLocked(tx, c, 'server_lost', null, gone, after), reason: 'server_lost' };
@@ -238,23 +238,20 @@ export class CallsService {
           return;
         }
       }
-      await this.d.store.ticked(tx, callId, minute);
+      await this.d.store.ticked(tx, callId, minute, media.seenAt);
       after.nextTick = { callId, minute: minute + 1, at: c.answered_at!.getTime() + (minute + 1) * this.d.options.minuteSeconds * 1000 };
     });
     await this.afterCommit(after);
   }
 
-  /** Before billing minute n: is the call's room still there? 'ok' also when there is nothing to check. */
-  private async mediaAtTick(callId: string, minute: number): Promise<'ok' | 'gone' | 'defer'> {
-    const c = await this.d.store.get(callId);
-    if (!c || c.state !== 'active' || c.minutes_billed >= minute || !this.d.sfu || c.sfu_instance === null || c.sfu_room === null) return 'ok';
+  /** Before billing minute n: is the call's room still on its Janus? (`seenAt` null: nothing to check.) */
+  private async roomAtTick(c: CallRow, minute: number): Promise<{ seenAt: Date | null } | 'gone' | 'defer'> {
+    if (!this.d.sfu || c.sfu_instance === null || c.sfu_room === null) return { seenAt: null };
     const room = { instance: c.sfu_instance, roomId: Number(c.sfu_room) };
     try {
-      if (!(await this.d.sfu.roomExists(room))) return 'gone';
-      await this.d.store.mediaSeen([callId], new Date());
-      return 'ok';
+      return (await this.d.sfu.roomExists(room)) ? { seenAt: new Date() } : 'gone';
     } catch (err) {
-      this.d.logger.warn({ err, callId, minute, instance: room.instance }, 'Janus did not answer at a minute tick: deferring the tick');
+      this.d.logger.warn({ err, callId: c.id, minute, instance: room.instance }, 'Janus did not answer at a minute tick: deferring the tick');
       return 'defer';
     }
   }

@@ -135,8 +135,12 @@ export class CallsStore {
     return rows;
   }
 
-  async ticked(q: Queryable, id: string, minute: number): Promise<void> {
-    await q.query(`UPDATE calls SET ticked_minute = greatest(ticked_minute, $2) WHERE id = $1`, [id, minute]);
+  /** Minute `minute` is through its tick; its room was seen at `seenAt` (null: not checked). */
+  async ticked(q: Queryable, id: string, minute: number, seenAt: Date | null): Promise<void> {
+    await q.query(
+      `UPDATE calls SET ticked_minute = greatest(ticked_minute, $2), media_ok_at = greatest(media_ok_at, $3) WHERE id = $1`,
+      [id, minute, seenAt],
+    );
   }
 
   /** The sweep saw these calls' rooms on a healthy Janus at `at`. */
