@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { expectedPrice } from './prices.js';
 
-export const callInvite = z.strictObject({ toUserId: z.uuid(), video: z.boolean() });
+/** `expectedPrice`: the per-minute price the client showed (absent: free); the call is billed at it throughout. */
+export const callInvite = z.strictObject({ toUserId: z.uuid(), video: z.boolean(), expectedPrice });
 export const callRef = z.strictObject({ callId: z.uuid() });
 
 export const CALL_END_REASONS = ['hangup', 'declined', 'cancelled', 'no_answer', 'insufficient_credits', 'media_failure', 'server_lost'] as const;

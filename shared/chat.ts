@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expectedPrice } from './prices.js';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
@@ -8,6 +9,8 @@ export const chatSend = z
     toUserId: z.uuid().optional(),
     clientId: z.uuid(),
     body: z.string().min(1).max(MAX_MESSAGE_LENGTH).refine((s) => s.trim().length > 0, 'must not be blank'),
+    /** The message price the client showed (absent: free); any other price is refused with PRICE_CHANGED. */
+    expectedPrice,
   })
   .refine((v) => (v.conversationId === undefined) !== (v.toUserId === undefined), 'give exactly one of conversationId or toUserId');
 

@@ -29,6 +29,8 @@ export const ERROR_STATUS = {
   HOLD_NOT_FOUND: 404,
   EMAIL_TAKEN: 409,
   IDEMPOTENCY_CONFLICT: 409,
+  /** The price of a paid action is not the one its client stated (`expectedPrice`); details: `{ price }`, the current one. */
+  PRICE_CHANGED: 409,
   HOLD_NOT_PENDING: 409,
   CONVERSATION_CLOSED: 409,
   BUSY: 409,
@@ -50,7 +52,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
-  /** Field-level problems for VALIDATION_FAILED; seconds to wait for RATE_LIMITED. */
+  /** Field-level problems for VALIDATION_FAILED; `{ price }` (the current price) for PRICE_CHANGED. */
   details?: unknown;
   retryAfterSeconds?: number;
 }

@@ -17,7 +17,8 @@ export interface JobPayloads {
       | 'admin.created'
       | 'admin.adjustment'
       | 'admin.dead_letter_retry'
-      | 'payments.checkout';
+      | 'payments.checkout'
+      | 'users.price_changed';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;

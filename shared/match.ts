@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { CallMedia } from './calls.js';
+import type { Prices } from './prices.js';
 import { GENDERS } from './profiles.js';
 
 export const MATCH_MODES = ['text', 'video'] as const;
@@ -12,21 +14,28 @@ export const matchNext = z.strictObject({});
 export const matchLeave = z.strictObject({});
 export const matchReportBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
 
-export interface MatchPeer {
+/**
+ * The stranger, with what this user would pay them outside the session (a
+ * direct message, a call minute: 0 unless a fan meets a creator).
+ */
+export interface MatchPeer extends Prices {
   userId: string;
   displayName: string;
   age: number;
   gender: (typeof GENDERS)[number] | null;
+  /** The interests they joined this session with, then their profile's. */
   interests: string[];
 }
 
 export interface MatchFound {
   sessionId: string;
   mode: MatchMode;
-  /** Video sessions: this user's credentials for the session's SFU room. */
-  media?: { clientUrl: string; roomId: number; token: string };
+  /** Video sessions: this user's credentials for the session's SFU room, and TURN relays, as for a call. */
+  media?: CallMedia;
   /** Session messages go through chat:send with this conversation (closed when the session ends). */
   conversationId: string;
+  /** Messages in a random-match session are never charged, whoever the peer is: send them without expectedPrice. */
+  messagesFree: true;
   peer: MatchPeer;
   commonInterests: string[];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Prices } from './prices.js';
 
 export const GENDERS = ['woman', 'man', 'nonbinary', 'other'] as const;
 export const IMPORTANCE = [0, 1, 10, 50, 250] as const;
@@ -35,8 +36,12 @@ export const discoverQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 
-/** What anyone may see of a user. No email, no birthdate, no location. */
-export interface PublicProfile {
+/**
+ * What anyone may see of a user. No email, no birthdate, no location. The
+ * prices are what the viewer would pay this user (0 unless a fan views a
+ * creator; in the owner's own view, what fans pay them).
+ */
+export interface PublicProfile extends Prices {
   userId: string;
   displayName: string;
   role: string;

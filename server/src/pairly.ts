@@ -90,7 +90,7 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
     realtime,
     refreshTtlDays: config.refreshTokenTtlDays,
   });
-  const usersService = new UsersService(users, realtime);
+  const usersService = new UsersService(users, realtime, audit);
   const social = createSocial({ config, db, redis, logger, metrics, limiter, realtime, domain, auth, presenceStore, sfu });
   await auth.seedRevocations();
 

@@ -65,6 +65,7 @@ export function createSocial(d: {
     pairIntervalMs: config.match.pairIntervalMs,
     sfu: d.sfu,
     rooms: d.domain.sfuRooms,
+    iceServers: (userId) => d.domain.calls.iceServers(userId),
   });
   const presence = new PresenceService({
     store: presenceStore,

@@ -68,7 +68,7 @@ describe('a node lost mid-call', () => {
     const caller = await connect(a.url, fan.accessToken);
     const callee = await connect(b.url, creator.accessToken);
     const ack = (s: typeof caller, ev: string, p: unknown) => (s as any).timeout(8000).emitWithAck(ev, p) as Promise<any>;
-    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true, expectedPrice: 10 });
     const accepted = await ack(callee, 'call:accept', { callId: call.id });
     expect(accepted.ok).toBe(true);
     const answeredAt = Date.parse(accepted.call.answeredAt);

@@ -173,7 +173,7 @@ describe('metering', () => {
     const { creator, fan } = await creatorAndFan(10, 100);
     const caller = await device(fan.accessToken);
     const callee = await device(creator.accessToken);
-    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true, expectedPrice: 10 });
     const accepted = await ack(callee, 'call:accept', { callId: call.id });
     expect(accepted.ok).toBe(true);
     const answeredAt = Date.parse(accepted.call.answeredAt);
@@ -197,7 +197,7 @@ describe('metering', () => {
     const { creator, fan } = await creatorAndFan(10, 25);
     const caller = await device(fan.accessToken);
     const callee = await device(creator.accessToken);
-    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true, expectedPrice: 10 });
     const accepted = await ack(callee, 'call:accept', { callId: call.id });
     const ended = await nextEvent<any>(caller, 'call:ended', 20_000);
     expect(ended).toMatchObject({ reason: 'insufficient_credits', call: { minutesBilled: 2, creditsBilled: 20 } });
@@ -205,10 +205,48 @@ describe('metering', () => {
     await waitFor(async () => !(await roomExists(accepted.media.roomId)), 5000, 'the room to be destroyed');
   });
 
+  it('bills every minute at the price agreed at the invite, whatever the creator sets during the call', async () => {
+    const { creator, fan } = await creatorAndFan(10, 100);
+    const caller = await device(fan.accessToken);
+    const callee = await device(creator.accessToken);
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true, expectedPrice: 10 });
+    // Raised while it rings, and again once it runs: neither reaches this call.
+    await http(url, 'PATCH', '/api/me', { token: creator.accessToken, body: { callPricePerMinute: 40 } });
+    const accepted = await ack(callee, 'call:accept', { callId: call.id });
+    expect(accepted.call.pricePerMinute).toBe(10);
+    expect((await balance(fan.accessToken)).held).toBe(10);
+    await http(url, 'PATCH', '/api/me', { token: creator.accessToken, body: { callPricePerMinute: 90 } });
+    await waitFor(async () => (await node.pairly.domain.calls.history(fan.user.id, null, 1))[0]!.minutesBilled >= 2, 10_000, 'two minutes to be billed');
+    const ended = nextEvent<any>(callee, 'call:ended');
+    await ack(caller, 'call:hangup', { callId: call.id });
+    const { call: done } = await ended;
+    expect(done.pricePerMinute).toBe(10);
+    expect(done.creditsBilled).toBe(done.minutesBilled * 10);
+    expect(await balance(fan.accessToken)).toMatchObject({ available: 100 - done.creditsBilled, held: 0 });
+  });
+
+  it('refuses an invite at a price other than the one the client showed, and stores no call', async () => {
+    const { creator, fan } = await creatorAndFan(10, 100);
+    const caller = await device(fan.accessToken);
+    const callee = await device(creator.accessToken);
+    let rang = false;
+    callee.on('call:ringing', () => (rang = true));
+    await http(url, 'PATCH', '/api/me', { token: creator.accessToken, body: { callPricePerMinute: 25 } });
+    const stale = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true, expectedPrice: 10 });
+    expect(stale).toMatchObject({ ok: false, error: { code: 'PRICE_CHANGED', details: { price: 25 } } });
+    // Absent means the client showed a free call.
+    expect((await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true })).error).toMatchObject({ code: 'PRICE_CHANGED', details: { price: 25 } });
+    expect(await pgQuery(backing.databaseUrl, 'SELECT 1 FROM calls WHERE caller_id = $1', [fan.user.id])).toEqual([]);
+    expect(rang).toBe(false);
+    const agreed = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true, expectedPrice: 25 });
+    expect(agreed.call).toMatchObject({ state: 'ringing', pricePerMinute: 25 });
+    await ack(caller, 'call:cancel', { callId: agreed.call.id });
+  });
+
   it('refuses a call the fan cannot pay a minute of', async () => {
     const { creator, fan } = await creatorAndFan(10, 5);
     const caller = await device(fan.accessToken);
-    expect((await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true })).error.code).toBe('INSUFFICIENT_CREDITS');
+    expect((await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true, expectedPrice: 10 })).error.code).toBe('INSUFFICIENT_CREDITS');
   });
 });
 
@@ -217,7 +255,7 @@ describe('lost minute ticks', () => {
     const { creator, fan } = await creatorAndFan(10, 1000);
     const caller = await device(fan.accessToken);
     const callee = await device(creator.accessToken);
-    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true, expectedPrice: 10 });
     expect((await ack(callee, 'call:accept', { callId: call.id })).ok).toBe(true);
     const billed = async () => (await node.pairly.domain.calls.history(fan.user.id, null, 1))[0]!.minutesBilled;
     await waitFor(async () => (await billed()) === 1, 10_000, 'minute 1 to be billed');
@@ -249,7 +287,7 @@ describe('media failures', () => {
     const { creator, fan } = await creatorAndFan(price, credits);
     const caller = await device(fan.accessToken);
     const callee = await device(creator.accessToken);
-    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true });
+    const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true, expectedPrice: price });
     const accepted = await ack(callee, 'call:accept', { callId: call.id });
     expect(accepted.ok).toBe(true);
     return { creator, fan, caller, callee, callId: call.id as string, roomId: accepted.media.roomId as number, answeredAt: Date.parse(accepted.call.answeredAt) };

@@ -299,4 +299,21 @@ describe('me', () => {
     a.close();
     b.close();
   });
+
+  it('audits every price change with its old and new values, and nothing else', async () => {
+    const c = await newUser(url, { role: 'creator' });
+    const patch = (body: object) => http(url, 'PATCH', '/api/me', { token: c.accessToken, body });
+    expect((await patch({ messagePrice: 1 })).status).toBe(200);
+    expect((await patch({ displayName: 'Same prices', messagePrice: 1 })).status).toBe(200); // no price changed: no entry
+    expect((await patch({ messagePrice: 4000, callPricePerMinute: 25 })).status).toBe(200);
+    const entries = await waitFor(async () => {
+      const r = await pgQuery<{ meta: any; ip: string | null }>(backing.databaseUrl, `SELECT meta, ip FROM audit_log WHERE actor_id = $1 AND action = 'users.price_changed' ORDER BY created_at, id`, [c.user.id]);
+      return r.length >= 2 ? r : undefined;
+    });
+    expect(entries.map((e) => e.meta)).toEqual([
+      { messagePrice: { old: 0, new: 1 } },
+      { messagePrice: { old: 1, new: 4000 }, callPricePerMinute: { old: 0, new: 25 } },
+    ]);
+    expect(entries[0]!.ip).toBeTruthy();
+  });
 });

@@ -72,6 +72,39 @@ describe('sending', () => {
     expect(await pgQuery(backing.databaseUrl, 'SELECT 1 FROM messages WHERE client_id = $1', [clientId])).toHaveLength(1);
   });
 
+  it('the same send issued several times at once stores one message and answers every copy with it', async () => {
+    // Several rounds: each is a fresh conversation where nothing of the clientId is stored yet.
+    for (let round = 0; round < 4; round++) {
+      const { a, b } = await two();
+      const [s1, s2, s3] = [await open(a.accessToken), await open(a.accessToken), await open(a.accessToken)];
+      const conv = (await send(s1, { toUserId: b.user.id, body: 'opening' })).message.conversationId;
+      const clientId = randomUUID();
+      const results = await Promise.all([s1, s2, s3].map((s) => ack(s, 'chat:send', { conversationId: conv, clientId, body: 'at once' })));
+      const ids = new Set(results.map((r) => r.message?.id));
+      expect(results.map((r) => r.error?.code ?? 'ok')).toEqual(['ok', 'ok', 'ok']);
+      expect(ids.size).toBe(1);
+      expect(results.filter((r) => !r.replayed)).toHaveLength(1);
+      expect(await pgQuery(backing.databaseUrl, 'SELECT 1 FROM messages WHERE client_id = $1', [clientId])).toHaveLength(1);
+    }
+  });
+
+  it('one clientId sent at once into two conversations stores one message; the other gets IDEMPOTENCY_CONFLICT', async () => {
+    for (let round = 0; round < 4; round++) {
+      const a = await newUser(url);
+      const [b, c] = [await newUser(url), await newUser(url)];
+      const [s1, s2] = [await open(a.accessToken), await open(a.accessToken)];
+      const toB = (await send(s1, { toUserId: b.user.id, body: 'opening b' })).message.conversationId;
+      const toC = (await send(s1, { toUserId: c.user.id, body: 'opening c' })).message.conversationId;
+      const clientId = randomUUID();
+      const results = await Promise.all([
+        ack(s1, 'chat:send', { conversationId: toB, clientId, body: 'same id' }),
+        ack(s2, 'chat:send', { conversationId: toC, clientId, body: 'same id' }),
+      ]);
+      expect(results.map((r) => r.error?.code ?? 'ok').sort()).toEqual(['IDEMPOTENCY_CONFLICT', 'ok']);
+      expect(await pgQuery(backing.databaseUrl, 'SELECT 1 FROM messages WHERE client_id = $1', [clientId])).toHaveLength(1);
+    }
+  });
+
   it('refuses bad input: both/neither target, blank or huge body, non-uuid clientId, self, unknown user', async () => {
     const { a, b } = await two();
     const s = await open(a.accessToken);
@@ -107,14 +140,14 @@ describe('priced messages', () => {
     const f = await open(fan.accessToken);
     const c = await open(creator.accessToken);
     const walletPush = nextEvent<any>(f, 'wallet:updated');
-    const r = await send(f, { toUserId: creator.user.id, body: 'paid hello' });
+    const r = await send(f, { toUserId: creator.user.id, body: 'paid hello', expectedPrice: 10 });
     expect(r.message.price).toBe(10);
     expect(await walletPush).toMatchObject({ available: 15 });
     expect((await node.pairly.domain.ledger.account(`earnings:${creator.user.id}`))?.posted).toBe(8);
     const reply = await send(c, { conversationId: r.message.conversationId, body: 'free reply' });
     expect(reply.message.price).toBe(0);
-    await send(f, { conversationId: r.message.conversationId, body: 'second' });
-    const broke = await send(f, { conversationId: r.message.conversationId, body: 'third' });
+    await send(f, { conversationId: r.message.conversationId, body: 'second', expectedPrice: 10 });
+    const broke = await send(f, { conversationId: r.message.conversationId, body: 'third', expectedPrice: 10 });
     expect(broke.error.code).toBe('INSUFFICIENT_CREDITS');
     const stored = await pgQuery(backing.databaseUrl, 'SELECT body FROM messages WHERE conversation_id = $1 ORDER BY seq', [r.message.conversationId]);
     expect(stored.map((m: any) => m.body)).toEqual(['paid hello', 'free reply', 'second']);
@@ -126,8 +159,55 @@ describe('priced messages', () => {
     await fund(node.pairly, fan.user.id, 10);
     const f = await open(fan.accessToken);
     const clientId = randomUUID();
-    await Promise.all(Array.from({ length: 4 }, () => ack(f, 'chat:send', { toUserId: creator.user.id, clientId, body: 'hi' })));
+    await Promise.all(Array.from({ length: 4 }, () => ack(f, 'chat:send', { toUserId: creator.user.id, clientId, body: 'hi', expectedPrice: 3 })));
     expect((await node.pairly.domain.ledger.balance(fan.user.id)).available).toBe(7);
+  });
+
+  it('a fan who sends at the price shown while the creator raises it is charged nothing: PRICE_CHANGED carries the current price', async () => {
+    const { a: fan, b: creator } = await two({ creatorPrice: 1 });
+    await fund(node.pairly, fan.user.id, 5000);
+    const f = await open(fan.accessToken);
+    const first = await send(f, { toUserId: creator.user.id, body: 'hi', expectedPrice: 1 });
+    expect(first.message.price).toBe(1);
+    // The creator raises the price just before the fan's next send, which still carries the old one.
+    await http(url, 'PATCH', '/api/me', { token: creator.accessToken, body: { messagePrice: 4000 } });
+    const clientId = randomUUID();
+    const refused = await ack(f, 'chat:send', { conversationId: first.message.conversationId, clientId, body: 'again', expectedPrice: 1 });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'PRICE_CHANGED', details: { price: 4000 } } });
+    expect((await node.pairly.domain.ledger.balance(fan.user.id)).available).toBe(4999);
+    expect(await pgQuery(backing.databaseUrl, 'SELECT 1 FROM messages WHERE client_id = $1', [clientId])).toEqual([]);
+    // Shown the new price, the fan agrees: charged exactly once, a retry charges nothing more.
+    const agreed = await ack(f, 'chat:send', { conversationId: first.message.conversationId, clientId, body: 'again', expectedPrice: 4000 });
+    expect(agreed).toMatchObject({ ok: true, replayed: false, message: { price: 4000 } });
+    expect(await ack(f, 'chat:send', { conversationId: first.message.conversationId, clientId, body: 'again', expectedPrice: 4000 })).toMatchObject({ ok: true, replayed: true });
+    expect((await node.pairly.domain.ledger.balance(fan.user.id)).available).toBe(999);
+    const legs = await pgQuery<{ n: number }>(backing.databaseUrl, `SELECT count(*)::int AS n FROM ledger_transfers WHERE idempotency_key LIKE $1`, [`msg:${agreed.message.id}:%`]);
+    expect(legs[0]!.n).toBe(2); // the creator's share and the fee, once
+  });
+
+  it('no expectedPrice means the client showed "free": a priced send without it, or with any other price, is refused', async () => {
+    const { a: fan, b: creator } = await two({ creatorPrice: 10 });
+    await fund(node.pairly, fan.user.id, 100);
+    const f = await open(fan.accessToken);
+    expect((await send(f, { toUserId: creator.user.id, body: 'free?' })).error).toMatchObject({ code: 'PRICE_CHANGED', details: { price: 10 } });
+    expect((await send(f, { toUserId: creator.user.id, body: 'less?', expectedPrice: 9 })).error).toMatchObject({ code: 'PRICE_CHANGED', details: { price: 10 } });
+    // A creator's reply is free: stating a price for it is refused too (the client showed the wrong thing).
+    const c = await open(creator.accessToken);
+    expect((await send(c, { toUserId: fan.user.id, body: 'reply', expectedPrice: 10 })).error).toMatchObject({ code: 'PRICE_CHANGED', details: { price: 0 } });
+    expect((await send(f, { toUserId: creator.user.id, body: 'x', expectedPrice: -1 })).error.code).toBe('VALIDATION_FAILED');
+    expect((await node.pairly.domain.ledger.balance(fan.user.id)).available).toBe(100);
+  });
+
+  it('the conversation list shows what a message costs here and the peer\'s prices', async () => {
+    const { a: fan, b: creator } = await two({ creatorPrice: 6 });
+    await http(url, 'PATCH', '/api/me', { token: creator.accessToken, body: { callPricePerMinute: 30 } });
+    await fund(node.pairly, fan.user.id, 6);
+    const f = await open(fan.accessToken);
+    const conv = (await send(f, { toUserId: creator.user.id, body: 'hi', expectedPrice: 6 })).message.conversationId;
+    const entry = async (token: string) => (await http(url, 'GET', '/api/conversations', { token })).body.conversations.find((c: any) => c.id === conv);
+    expect(await entry(fan.accessToken)).toMatchObject({ messagePrice: 6, peer: { id: creator.user.id, messagePrice: 6, callPricePerMinute: 30 } });
+    // The creator pays nothing to reply or call the fan.
+    expect(await entry(creator.accessToken)).toMatchObject({ messagePrice: 0, peer: { id: fan.user.id, messagePrice: 0, callPricePerMinute: 0 } });
   });
 
   it('only creators may set a price', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
+import { fund } from '../support/ledger.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { pgQuery } from '../support/services.js';
 
@@ -230,5 +231,50 @@ describe('random text matches', () => {
     const outsider = await newUser(url);
     expect((await http(url, 'POST', `/api/match/sessions/${f.sessionId}/report`, { token: outsider.accessToken, body: { reason: 'x' } })).status).toBe(404);
     await ack(x.s, 'match:leave');
+  });
+});
+
+describe('what match:found tells each side', () => {
+  it('the peer\'s interests: the ones they joined with, then their profile\'s', async () => {
+    const tag = `i${randomUUID().slice(0, 6)}`;
+    const a = await stranger(); // nothing in the profile: interests only at join
+    const b = await stranger(['chess', tag]);
+    const foundA = nextEvent<any>(a.s, 'match:found', 10_000);
+    const foundB = nextEvent<any>(b.s, 'match:found', 10_000);
+    await ack(a.s, 'match:join', { mode: 'text', interests: [tag, 'jazz'] });
+    await ack(b.s, 'match:join', { mode: 'text', interests: [tag] });
+    const [fa, fb] = await Promise.all([foundA, foundB]);
+    expect(fa.peer.interests).toEqual([tag, 'chess']);
+    expect(fb.peer.interests).toEqual([tag, 'jazz']);
+    await ack(a.s, 'match:leave');
+    await ack(b.s, 'match:leave');
+  });
+
+  it('a fan meeting a creator sees the creator\'s prices and that the session is free; nothing is charged for its messages', async () => {
+    const tag = `p${randomUUID().slice(0, 6)}`;
+    const creator = await newUser(url, { role: 'creator' });
+    await http(url, 'PATCH', '/api/me', { token: creator.accessToken, body: { messagePrice: 7, callPricePerMinute: 20 } });
+    const cs = await connect(url, creator.accessToken);
+    sockets.push(cs);
+    const fan = await stranger();
+    await fund(node.pairly, fan.u.user.id, 50);
+    const foundFan = nextEvent<any>(fan.s, 'match:found', 10_000);
+    const foundCreator = nextEvent<any>(cs, 'match:found', 10_000);
+    await ack(fan.s, 'match:join', { mode: 'text', interests: [tag] });
+    await ack(cs, 'match:join', { mode: 'text', interests: [tag] });
+    const [ff, fc] = await Promise.all([foundFan, foundCreator]);
+    expect(ff).toMatchObject({ messagesFree: true, peer: { userId: creator.user.id, messagePrice: 7, callPricePerMinute: 20 } });
+    expect(fc).toMatchObject({ messagesFree: true, peer: { userId: fan.u.user.id, messagePrice: 0, callPricePerMinute: 0 } });
+
+    const hi = await ack(fan.s, 'chat:send', { conversationId: ff.conversationId, clientId: randomUUID(), body: 'hi' });
+    expect(hi).toMatchObject({ ok: true, message: { price: 0 } });
+    // The creator's price is not this conversation's: stating it is refused, and the answer says it is free.
+    const stated = await ack(fan.s, 'chat:send', { conversationId: ff.conversationId, clientId: randomUUID(), body: 'hi?', expectedPrice: 7 });
+    expect(stated.error).toMatchObject({ code: 'PRICE_CHANGED', details: { price: 0 } });
+    expect((await node.pairly.domain.ledger.balance(fan.u.user.id)).available).toBe(50);
+    const listed = (await http(url, 'GET', '/api/conversations', { token: fan.u.accessToken })).body.conversations.find((c: any) => c.id === ff.conversationId);
+    expect(listed).toMatchObject({ kind: 'match', messagePrice: 0, peer: { messagePrice: 7, callPricePerMinute: 20 } });
+    await ack(fan.s, 'match:leave');
+    await ack(cs, 'match:leave');
   });
 });

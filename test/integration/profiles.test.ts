@@ -17,9 +17,9 @@ afterAll(async () => {
   await backing?.cleanup();
 });
 
-type Setup = { gender?: string; seeks?: string[]; ageMin?: number; ageMax?: number; maxKm?: number | null; at?: [number, number] | null; interests?: string[]; birthdate?: string };
+type Setup = { role?: 'fan' | 'creator'; gender?: string; seeks?: string[]; ageMin?: number; ageMax?: number; maxKm?: number | null; at?: [number, number] | null; interests?: string[]; birthdate?: string };
 async function person(s: Setup = {}) {
-  const u = await newUser(url, s.birthdate ? { birthdate: s.birthdate } : {});
+  const u = await newUser(url, { ...(s.birthdate ? { birthdate: s.birthdate } : {}), ...(s.role ? { role: s.role } : {}) });
   await http(url, 'PUT', '/api/profile', {
     token: u.accessToken,
     body: { gender: s.gender ?? 'woman', interests: s.interests ?? [], bio: 'hello', location: s.at === null ? null : { lat: (s.at ?? [48.8566, 2.3522])[0], lng: (s.at ?? [48.8566, 2.3522])[1] } },
@@ -73,6 +73,28 @@ describe('profiles', () => {
     expect((await answer(a.accessToken, 1, 7, [0], 10)).status).toBe(400);
     expect((await answer(a.accessToken, 999, 0, [0], 10)).status).toBe(404);
     expect((await answer(a.accessToken, 1, 0, [0], 5)).status).toBe(400);
+  });
+});
+
+describe('prices where a fan decides', () => {
+  it('a creator\'s prices show on their public profile and in discover, as what the viewer would pay', async () => {
+    const at: [number, number] = [-33.8688, 151.2093];
+    const creator = await person({ role: 'creator', gender: 'woman', at });
+    await http(url, 'PATCH', '/api/me', { token: creator.accessToken, body: { messagePrice: 12, callPricePerMinute: 30 } });
+    const fan = await person({ gender: 'man', at });
+    const otherCreator = await person({ role: 'creator', gender: 'man', at });
+    const profile = async (token: string) => (await http(url, 'GET', `/api/users/${creator.user.id}/profile`, { token })).body.profile;
+    expect(await profile(fan.accessToken)).toMatchObject({ userId: creator.user.id, messagePrice: 12, callPricePerMinute: 30 });
+    // Creators pay creators nothing; the owner's own view shows what fans pay them.
+    expect(await profile(otherCreator.accessToken)).toMatchObject({ messagePrice: 0, callPricePerMinute: 0 });
+    expect((await http(url, 'GET', '/api/profile', { token: creator.accessToken })).body.profile).toMatchObject({ messagePrice: 12, callPricePerMinute: 30 });
+    // And a fan costs nothing to reach.
+    expect((await http(url, 'GET', `/api/users/${fan.user.id}/profile`, { token: creator.accessToken })).body.profile).toMatchObject({ messagePrice: 0, callPricePerMinute: 0 });
+
+    const found = (await discoverPages(fan.accessToken)).find((c) => c.userId === creator.user.id);
+    expect(found).toMatchObject({ messagePrice: 12, callPricePerMinute: 30 });
+    const seenByCreator = (await discoverPages(otherCreator.accessToken)).find((c) => c.userId === creator.user.id);
+    expect(seenByCreator).toMatchObject({ messagePrice: 0, callPricePerMinute: 0 });
   });
 });
 

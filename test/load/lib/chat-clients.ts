@@ -250,7 +250,10 @@ export class ChatClients {
     this.c.sent++;
     this.c.outstandingAcks++;
     t.t0 = performance.now();
-    socket.timeout(this.o.timeoutMs).emit('chat:send', { conversationId: this.plan.conversations[i >> 1]!, clientId, body }, (err, res) => {
+    // The price the client shows its user: a fan writing to a priced creator states it, or the send is refused.
+    const priced = this.plan.price > 0 && this.plan.users[i]!.role === 'fan' && this.plan.users[i ^ 1]!.role === 'creator';
+    const payload = { conversationId: this.plan.conversations[i >> 1]!, clientId, body, ...(priced ? { expectedPrice: this.plan.price } : {}) };
+    socket.timeout(this.o.timeoutMs).emit('chat:send', payload, (err, res) => {
       this.c.outstandingAcks--;
       if (err) return this.fail(t, socket.connected ? 'TIMEOUT' : 'DISCONNECTED');
       if (!res.ok) return this.fail(t, res.error.code);

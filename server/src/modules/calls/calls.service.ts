@@ -37,6 +37,7 @@ import type { UsersStore } from '../users/users.store.js';
 import { toCallView, type CallRow, type CallsStore } from './calls.store.js';
 import type { SfuRooms } from './sfu-rooms.js';
 import { turnCredentials } from './turn.js';
+import { assertPriceShown, priceFor } from '../../prices.js';
 
 export interface CallsOptions {
   minuteSeconds: number;
@@ -79,14 +80,20 @@ export class CallsService {
     return this.d.sfu;
   }
 
-  async invite(callerId: string, calleeId: string, video: boolean): Promise<{ call: CallView }> {
+  /**
+   * `expectedPrice`: the per-minute price the caller's client showed (absent: free). The call row keeps
+   * the price agreed here and every minute is billed at it, whatever the creator sets later.
+   */
+  async invite(callerId: string, calleeId: string, video: boolean, expectedPrice?: number): Promise<{ call: CallView }> {
     void this.sfu; // refuse at once when calls are not set up here
     if (callerId === calleeId) throw new AppError('VALIDATION_FAILED', 'you cannot call yourself');
     const [caller, callee] = await Promise.all([this.d.users.findById(callerId), this.d.users.findById(calleeId)]);
     if (!caller || !callee || callee.status !== 'active') throw new AppError('NOT_FOUND', 'no such user');
     if (await this.d.safety.blockedEitherWay(callerId, calleeId)) throw new AppError('BLOCKED', 'you cannot call this user');
-    // Creators set a per-minute price for fans; creators and admins call free.
-    const price = caller.role === 'fan' && callee.role === 'creator' ? callee.call_price_per_minute : 0;
+    // Creators set a per-minute price for fans; creators and admins call free. Read just now, and stored
+    // (as agreed) by the insert below: a price set after this read applies to later calls only.
+    const price = priceFor(caller.role, callee.role, callee.call_price_per_minute);
+    assertPriceShown(expectedPrice, price);
     if (price > 0 && (await this.d.ledger.balance(callerId)).available < price) {
       throw new AppError('INSUFFICIENT_CREDITS', `a call costs ${price} credits a minute`);
     }

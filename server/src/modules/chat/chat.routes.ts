@@ -5,7 +5,8 @@ import { principalOf, requireAuth } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { PresenceService } from '../presence/presence.service.js';
-import { toMessageView } from './chat.store.js';
+import { pricesFor } from '../../prices.js';
+import { toMessageView, type ConversationListRow } from './chat.store.js';
 import type { ChatService } from './chat.service.js';
 
 const listQuery = z.strictObject({
@@ -19,17 +20,22 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
 
   r.get('/conversations', authed, async (req, res) => {
     const q = parse(listQuery, req.query);
-    const me = principalOf(res).userId;
+    const { userId: me, role } = principalOf(res);
     const rows = await chat.list(me, q.before ? new Date(q.before) : null, q.limit);
     const statuses = await presence.statuses(rows.map((c) => c.peer_id));
+    // What this user pays the peer; a message in a random-match conversation is free whoever the peer is.
+    const prices = (c: ConversationListRow) => pricesFor(role, { role: c.peer_role, message_price: c.peer_message_price, call_price_per_minute: c.peer_call_price });
     res.json({
       conversations: rows.map((c) => ({
         id: c.id,
         kind: c.kind,
+        /** The price of a message here: what to send as expectedPrice. */
+        messagePrice: c.kind === 'match' ? 0 : prices(c).messagePrice,
         peer: {
           id: c.peer_id,
           displayName: c.peer_name,
           role: c.peer_role,
+          ...prices(c),
           presence: statuses.get(c.peer_id)?.status ?? 'offline',
           lastSeen: statuses.get(c.peer_id)?.lastSeen ?? c.peer_last_seen?.toISOString() ?? null,
         },

@@ -8,7 +8,15 @@ import type { Realtime } from '../../realtime/realtime.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
-import { toMessageView, type ChatStore, type ConversationListRow, type MessageRow } from './chat.store.js';
+import { assertPriceShown, priceFor } from '../../prices.js';
+import { isClientIdTaken, toMessageView, type ChatStore, type ConversationListRow, type MessageRow } from './chat.store.js';
+
+export interface SendInput {
+  clientId: string;
+  body: string;
+  /** The price the client showed; absent: it showed "free". */
+  expectedPrice?: number;
+}
 
 export interface Sender {
   userId: string;
@@ -20,7 +28,8 @@ export interface Sender {
  * One-to-one messages. A send is one transaction: the conversation row is
  * locked (ordering sends), a retry with the same clientId returns the stored
  * message, a priced message is charged by a ledger transfer keyed by the
- * message, and the ack and pushes go out only after the commit.
+ * message (only at the price the client showed), and the ack and pushes go
+ * out only after the commit.
  */
 export class ChatService {
   constructor(
@@ -48,7 +57,7 @@ export class ChatService {
     throw new AppError('INTERNAL', 'could not open the conversation');
   }
 
-  async send(sender: Sender, input: { conversationId?: string; toUserId?: string; clientId: string; body: string }): Promise<{ message: MessageView; replayed: boolean }> {
+  async send(sender: Sender, input: SendInput & { conversationId?: string; toUserId?: string }): Promise<{ message: MessageView; replayed: boolean }> {
     const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!));
     // Both limits at once (one Redis round trip of latency in cluster mode); membership is checked in the transaction.
     await Promise.all([
@@ -60,8 +69,29 @@ export class ChatService {
       }),
     ]);
 
+    // A twin of this send (a retry racing the original, from any node) may commit first: the second
+    // attempt then sees it and replays it, or refuses a different message under the same clientId.
+    let result: { row: MessageRow; replayed: boolean; peerId: string };
+    try {
+      result = await this.sendIn(sender, conversationId, input);
+    } catch (err) {
+      if (!isClientIdTaken(err)) throw err;
+      result = await this.sendIn(sender, conversationId, input);
+    }
+
+    const message = toMessageView(result.row);
+    if (!result.replayed) {
+      this.d.realtime.toUsers([result.peerId, sender.userId], 'chat:message', message, { exceptSocketId: sender.socketId });
+      if (result.row.price > 0) this.d.ledger.notify([sender.userId]);
+      this.d.onMessage?.();
+    }
+    return { message, replayed: result.replayed };
+  }
+
+  /** One attempt at a send, in one transaction under the conversation's lock. */
+  private sendIn(sender: Sender, conversationId: string, input: SendInput): Promise<{ row: MessageRow; replayed: boolean; peerId: string }> {
     const id = randomUUID();
-    const result = await this.d.db.transaction(async (tx) => {
+    return this.d.db.transaction(async (tx) => {
       // One round trip under the conversation's lock decides the send (a retry, closed, blocked, the price).
       const state = await this.d.store.lockForSend(tx, { conversationId, senderId: sender.userId, clientId: input.clientId });
       if (!state) throw new AppError('NOT_FOUND', 'no such conversation');
@@ -71,27 +101,21 @@ export class ChatService {
         if (existing.conversation_id !== conversationId || existing.body !== input.body) {
           throw new AppError('IDEMPOTENCY_CONFLICT', 'this clientId was used for a different message');
         }
+        // A retry gets the original back as it was charged, whatever the price is now.
         return { row: existing, replayed: true, peerId };
       }
       // A random-match session's conversation closes when the session ends.
       if (state.closed_at) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
       if (state.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
-      // Creators set a price for messages fans send them; creators reply free, and admins never pay.
-      const price = sender.role === 'fan' && state.peer_role === 'creator' ? state.peer_price : 0;
+      // Messages between strangers of a random match are never priced, whoever they are.
+      const price = state.kind === 'match' ? 0 : priceFor(sender.role, state.peer_role, state.peer_price);
+      assertPriceShown(input.expectedPrice, price);
       const row = await this.d.store.insertMessage(tx, { id, conversationId, senderId: sender.userId, clientId: input.clientId, body: input.body, price });
       if (price > 0) {
         await this.d.ledger.spend({ key: `msg:${id}`, fromUserId: sender.userId, toUserId: peerId, amount: price, kind: 'message', metadata: { messageId: id, conversationId } }, tx);
       }
       return { row, replayed: false, peerId };
     });
-
-    const message = toMessageView(result.row);
-    if (!result.replayed) {
-      this.d.realtime.toUsers([result.peerId, sender.userId], 'chat:message', message, { exceptSocketId: sender.socketId });
-      if (result.row.price > 0) this.d.ledger.notify([sender.userId]);
-      this.d.onMessage?.();
-    }
-    return { message, replayed: result.replayed };
   }
 
   async delivered(userId: string, conversationId: string, upToSeq: number): Promise<{ upToSeq: number }> {

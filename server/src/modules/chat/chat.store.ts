@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/database.js';
+import { pgError, type Queryable } from '../../db/database.js';
 import type { MessageView } from '../../../../shared/chat.js';
 
 export interface ConversationRow {
@@ -34,12 +34,30 @@ export function toMessageView(m: MessageRow): MessageView {
   };
 }
 
+export interface SendState {
+  peer_id: string;
+  kind: 'direct' | 'match';
+  closed_at: Date | null;
+  existing_id: string | null;
+  blocked: boolean;
+  peer_role: string;
+  peer_price: number;
+}
+
+/** The insert lost to a concurrent send with the same clientId (committed first): the send is retried, and replays or conflicts. */
+export function isClientIdTaken(err: unknown): boolean {
+  const e = pgError(err);
+  return e?.code === '23505' && e.constraint === 'messages_sender_id_client_id_key';
+}
+
 export interface ConversationListRow {
   id: string;
   kind: string;
   peer_id: string;
   peer_name: string;
   peer_role: string;
+  peer_message_price: number;
+  peer_call_price: number;
   peer_last_seen: Date | null;
   last_seq: number;
   last_message_at: Date | null;
@@ -78,13 +96,16 @@ export class ChatStore {
    * row lock: undefined unless the sender is a member; else the peer, an
    * earlier message of this sender with this clientId (a retry), a block
    * either way, and the peer's role and message price.
+   * The retry lookup reads the snapshot taken before the lock was granted: a
+   * twin of this send that committed while we waited is not seen here, and
+   * its unique clientId makes our insert fail (isClientIdTaken).
    */
   async lockForSend(
     q: Queryable,
     s: { conversationId: string; senderId: string; clientId: string },
-  ): Promise<{ peer_id: string; closed_at: Date | null; existing_id: string | null; blocked: boolean; peer_role: string; peer_price: number } | undefined> {
-    const { rows } = await q.query<{ peer_id: string; closed_at: Date | null; existing_id: string | null; blocked: boolean; peer_role: string; peer_price: number }>(
-      `SELECT me.peer_id, c.closed_at,
+  ): Promise<SendState | undefined> {
+    const { rows } = await q.query<SendState>(
+      `SELECT me.peer_id, c.kind, c.closed_at,
               (SELECT m.id FROM messages m WHERE m.sender_id = $2 AND m.client_id = $3) AS existing_id,
               EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = me.peer_id)
                                               OR (b.blocker_id = me.peer_id AND b.blocked_id = $2)) AS blocked,
@@ -150,7 +171,8 @@ export class ChatStore {
 
   async list(userId: string, before: Date | null, limit: number): Promise<ConversationListRow[]> {
     const { rows } = await this.db.query<ConversationListRow>(
-      `SELECT c.id, c.kind, me.peer_id, u.display_name AS peer_name, u.role AS peer_role, u.last_seen_at AS peer_last_seen,
+      `SELECT c.id, c.kind, me.peer_id, u.display_name AS peer_name, u.role AS peer_role,
+              u.message_price AS peer_message_price, u.call_price_per_minute AS peer_call_price, u.last_seen_at AS peer_last_seen,
               c.last_seq, c.last_message_at, me.read_seq, me.delivered_seq,
               peer.read_seq AS peer_read_seq, peer.delivered_seq AS peer_delivered_seq,
               (SELECT count(*)::int FROM messages x WHERE x.conversation_id = c.id AND x.seq > me.read_seq AND x.sender_id <> $1) AS unread,

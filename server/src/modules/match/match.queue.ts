@@ -21,6 +21,9 @@ export interface Pairing {
   peerId: string;
   sessionId: string;
   commonInterests: string[];
+  /** The interests each side joined with. */
+  userInterests: string[];
+  peerInterests: string[];
 }
 
 export interface QueueOptions {
@@ -88,8 +91,9 @@ export function createRedisMatchQueue(redis: Redis, prefix: string, nodeId: stri
     async pair(mode, now, sessionIds) {
       const flat = await r.matchPair(key.wait(mode), prefix, now, opts.fallbackMs, opts.scan, ...sessionIds);
       const out: Pairing[] = [];
-      for (let i = 0; i < flat.length; i += 4) {
-        out.push({ userId: flat[i]!, peerId: flat[i + 1]!, sessionId: flat[i + 2]!, commonInterests: flat[i + 3] ? flat[i + 3]!.split(',') : [] });
+      const list = (s: string | undefined) => (s ? s.split(',') : []);
+      for (let i = 0; i < flat.length; i += 6) {
+        out.push({ userId: flat[i]!, peerId: flat[i + 1]!, sessionId: flat[i + 2]!, commonInterests: list(flat[i + 3]), userInterests: list(flat[i + 4]), peerInterests: list(flat[i + 5]) });
       }
       return out;
     },
@@ -173,7 +177,7 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
         waiting[mode].delete(best.userId);
         Object.assign(a, { session: sessionId, peer: best.userId });
         Object.assign(best, { session: sessionId, peer: a.userId });
-        out.push({ userId: a.userId, peerId: best.userId, sessionId, commonInterests: best === fallbackPick && !bestCommon.length ? [] : bestCommon });
+        out.push({ userId: a.userId, peerId: best.userId, sessionId, commonInterests: best === fallbackPick && !bestCommon.length ? [] : bestCommon, userInterests: a.interests, peerInterests: best.interests });
       }
       return out;
     },

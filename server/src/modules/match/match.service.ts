@@ -10,15 +10,29 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { MATCH_MODES, type MatchEndReason, type MatchMode } from '../../../../shared/match.js';
+import type { CallMedia } from '../../../../shared/calls.js';
+import { MATCH_MODES, type MatchEndReason, type MatchMode, type MatchPeer } from '../../../../shared/match.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { rateLimited } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { MatchQueue } from './match.queue.js';
-import type { MatchStore } from './match.store.js';
+import type { MatchStore, PeerRow } from './match.store.js';
+import { pricesFor } from '../../prices.js';
 import type { SfuController } from '../../../../shared/sfu.js';
 import type { SfuRooms } from '../calls/sfu-rooms.js';
+
+/** The peer as one user sees them: the interests they joined with first, then their profile's; prices from the viewer's side. */
+function peerView(viewerRole: string, peer: PeerRow, joinedWith: string[]): MatchPeer {
+  return {
+    userId: peer.id,
+    displayName: peer.display_name,
+    age: peer.age,
+    gender: peer.gender,
+    interests: [...new Set([...joinedWith, ...peer.interests])],
+    ...pricesFor(viewerRole, peer),
+  };
+}
 
 export class MatchService {
   private timer: NodeJS.Timeout | undefined;
@@ -37,6 +51,8 @@ export class MatchService {
       sfu?: SfuController;
       /** Destroys rooms, retrying through a job when their Janus does not answer. */
       rooms?: Pick<SfuRooms, 'destroy'>;
+      /** TURN relays with fresh credentials for a user (video sessions get them as calls do). */
+      iceServers?: (userId: string) => CallMedia['iceServers'];
     },
   ) {}
 
@@ -144,10 +160,12 @@ export class MatchService {
             await this.d.rooms?.destroy(room, { sessionId: p.sessionId });
             return;
           }
-          const media = (u: string) => (room ? { media: { clientUrl: room.clientUrl, roomId: room.roomId, token: room.tokens[u]! } } : {});
-          const base = { sessionId: p.sessionId, mode, conversationId, commonInterests: p.commonInterests };
-          this.d.realtime.toUser(p.userId, 'match:found', { ...base, ...media(p.userId), peer: peers.get(p.peerId)! });
-          this.d.realtime.toUser(p.peerId, 'match:found', { ...base, ...media(p.peerId), peer: peers.get(p.userId)! });
+          const media = (u: string) => (room ? { media: { clientUrl: room.clientUrl, roomId: room.roomId, token: room.tokens[u]!, iceServers: this.d.iceServers?.(u) ?? [] } } : {});
+          const base = { sessionId: p.sessionId, mode, conversationId, messagesFree: true as const, commonInterests: p.commonInterests };
+          const a = peers.get(p.userId)!;
+          const b = peers.get(p.peerId)!;
+          this.d.realtime.toUser(p.userId, 'match:found', { ...base, ...media(p.userId), peer: peerView(a.role, b, p.peerInterests) });
+          this.d.realtime.toUser(p.peerId, 'match:found', { ...base, ...media(p.peerId), peer: peerView(b.role, a, p.userInterests) });
         } catch (err) {
           // Without its session row the pairing cannot be used: put both back in the queue.
           this.d.logger.error({ err, session: p.sessionId }, 'could not record a match session');

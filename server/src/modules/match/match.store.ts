@@ -1,6 +1,17 @@
 import type { Queryable } from '../../db/database.js';
 import type { MatchPeer } from '../../../../shared/match.js';
 
+export interface PeerRow {
+  id: string;
+  display_name: string;
+  age: number;
+  gender: MatchPeer['gender'];
+  interests: string[];
+  role: string;
+  message_price: number;
+  call_price_per_minute: number;
+}
+
 export interface MatchProfile {
   gender: string | null;
   age: number;
@@ -26,14 +37,15 @@ export class MatchStore {
     return rows[0];
   }
 
-  async peers(userIds: string[]): Promise<Map<string, MatchPeer>> {
-    const { rows } = await this.db.query<{ id: string; display_name: string; age: number; gender: MatchPeer['gender']; interests: string[] }>(
+  /** What match:found shows of each user (the prices are the ones they set; who pays is decided per viewer). */
+  async peers(userIds: string[]): Promise<Map<string, PeerRow>> {
+    const { rows } = await this.db.query<PeerRow>(
       `SELECT u.id, u.display_name, date_part('year', age(current_date, u.birthdate))::int AS age, p.gender,
-              coalesce(p.interests, '{}') AS interests
+              coalesce(p.interests, '{}') AS interests, u.role, u.message_price, u.call_price_per_minute
        FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = ANY($1::uuid[])`,
       [userIds],
     );
-    return new Map(rows.map((r) => [r.id, { userId: r.id, displayName: r.display_name, age: r.age, gender: r.gender, interests: r.interests }]));
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   /** The session and its (match-kind) conversation, in one statement. */

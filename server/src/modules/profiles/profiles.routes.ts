@@ -14,7 +14,7 @@ export function profilesRoutes(auth: AuthService, profiles: ProfilesService): Ro
   r.get('/profile', authed, async (_req, res) => void res.json({ profile: await profiles.mine(me(res)) }));
   r.put('/profile', authed, async (req, res) => void res.json({ profile: await profiles.update(me(res), parse(profileBody, req.body)) }));
   r.put('/profile/preferences', authed, async (req, res) => void res.json({ profile: await profiles.setPreferences(me(res), parse(preferencesBody, req.body)) }));
-  r.get('/users/:id/profile', authed, async (req, res) => void res.json({ profile: await profiles.publicProfile(me(res), parse(z.uuid(), req.params.id)) }));
+  r.get('/users/:id/profile', authed, async (req, res) => void res.json({ profile: await profiles.publicProfile(principalOf(res), parse(z.uuid(), req.params.id)) }));
   r.get('/questions', authed, async (_req, res) => void res.json({ questions: await profiles.questions(me(res)) }));
   r.put('/questions/:id/answer', authed, async (req, res) => {
     await profiles.answer(me(res), parse(z.coerce.number().int().positive(), req.params.id), parse(answerBody, req.body));
@@ -22,7 +22,7 @@ export function profilesRoutes(auth: AuthService, profiles: ProfilesService): Ro
   });
   r.get('/discover', authed, async (req, res) => {
     const q = parse(discoverQuery, req.query);
-    res.json(await profiles.discover(me(res), q.cursor, q.limit));
+    res.json(await profiles.discover(principalOf(res), q.cursor, q.limit));
   });
   r.post('/discover/:id/like', authed, async (req, res) => void res.json(await profiles.swipe(me(res), parse(z.uuid(), req.params.id), 'like')));
   r.post('/discover/:id/pass', authed, async (req, res) => void res.json(await profiles.swipe(me(res), parse(z.uuid(), req.params.id), 'pass')));

@@ -4,10 +4,12 @@ import { AppError } from '../../errors.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { ChatStore } from '../chat/chat.store.js';
 import type { SafetyStore } from '../safety/safety.store.js';
+import { pricesFor } from '../../prices.js';
 import { coarse, matchPercent } from './compatibility.js';
 import type { DiscoverRow, ProfileRow, ProfilesStore } from './profiles.store.js';
 
-export function toPublicProfile(p: ProfileRow | DiscoverRow): PublicProfile {
+/** `viewerRole`: who looks (the prices are what they would pay this user). */
+export function toPublicProfile(p: ProfileRow | DiscoverRow, viewerRole: string): PublicProfile {
   return {
     userId: p.user_id,
     displayName: p.display_name,
@@ -17,6 +19,7 @@ export function toPublicProfile(p: ProfileRow | DiscoverRow): PublicProfile {
     bio: p.bio,
     interests: p.interests,
     languages: p.languages,
+    ...pricesFor(viewerRole, p),
   };
 }
 
@@ -47,7 +50,8 @@ export class ProfilesService {
     const p = await this.d.store.get(userId);
     if (!p) throw new AppError('NOT_FOUND', 'no such user');
     return {
-      ...toPublicProfile(p),
+      // The owner sees what fans pay them.
+      ...toPublicProfile(p, 'fan'),
       location: p.lat === null || p.lng === null ? null : { lat: p.lat, lng: p.lng },
       preferences: { seeksGenders: p.seeks_genders, ageMin: p.age_min, ageMax: p.age_max, maxDistanceKm: p.max_distance_km },
     };
@@ -79,11 +83,12 @@ export class ProfilesService {
   }
 
   /** Another user's public profile; a block either way makes them invisible. */
-  async publicProfile(viewerId: string, userId: string): Promise<PublicProfile & { matchPercent: number | null; commonQuestions: number }> {
+  async publicProfile(viewer: { userId: string; role: string }, userId: string): Promise<PublicProfile & { matchPercent: number | null; commonQuestions: number }> {
+    const viewerId = viewer.userId;
     const p = await this.d.store.get(userId);
     if (!p || (viewerId !== userId && (await this.d.safety.blockedEitherWay(viewerId, userId)))) throw new AppError('NOT_FOUND', 'no such user');
     const c = await this.compatibility(viewerId, userId);
-    return { ...toPublicProfile(p), matchPercent: c.percent, commonQuestions: c.common };
+    return { ...toPublicProfile(p, viewer.role), matchPercent: c.percent, commonQuestions: c.common };
   }
 
   async compatibility(a: string, b: string) {
@@ -102,14 +107,15 @@ export class ProfilesService {
     await this.d.store.answer(userId, { questionId, answer: a.answer, accepted: [...new Set(a.accepted)].sort(), importance: a.importance });
   }
 
-  async discover(userId: string, cursor: string | undefined, limit: number) {
+  async discover(viewer: { userId: string; role: string }, cursor: string | undefined, limit: number) {
+    const userId = viewer.userId;
     const c = cursor ? decode(cursor) : undefined;
     if (!c) await this.d.store.touch(userId);
     const asOf = c ? new Date(c.asOf) : new Date();
     const rows = await this.d.store.discover(userId, asOf, c ? { score: c.score, id: c.id } : null, limit);
     const last = rows.at(-1);
     return {
-      candidates: rows.map((r) => ({ ...toPublicProfile(r), matchPercent: r.match, commonQuestions: r.common, distanceKm: r.km, score: r.score / 1_000_000 })),
+      candidates: rows.map((r) => ({ ...toPublicProfile(r, viewer.role), matchPercent: r.match, commonQuestions: r.common, distanceKm: r.km, score: r.score / 1_000_000 })),
       nextCursor: rows.length === limit && last ? encode({ asOf: asOf.toISOString(), score: Number(last.score), id: last.user_id }) : null,
     };
   }

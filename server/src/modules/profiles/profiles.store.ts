@@ -5,6 +5,8 @@ export interface ProfileRow {
   user_id: string;
   display_name: string;
   role: string;
+  message_price: number;
+  call_price_per_minute: number;
   age: number;
   bio: string;
   gender: string | null;
@@ -22,6 +24,8 @@ export interface DiscoverRow {
   user_id: string;
   display_name: string;
   role: string;
+  message_price: number;
+  call_price_per_minute: number;
   age: number;
   gender: string | null;
   bio: string;
@@ -33,7 +37,7 @@ export interface DiscoverRow {
   score: number;
 }
 
-const PROFILE = `u.id AS user_id, u.display_name, u.role, date_part('year', age(current_date, u.birthdate))::int AS age,
+const PROFILE = `u.id AS user_id, u.display_name, u.role, u.message_price, u.call_price_per_minute, date_part('year', age(current_date, u.birthdate))::int AS age,
   coalesce(p.bio, '') AS bio, p.gender, coalesce(p.interests, '{}') AS interests, coalesce(p.languages, '{}') AS languages,
   p.lat, p.lng, coalesce(p.seeks_genders, '{}') AS seeks_genders, coalesce(p.age_min, 18) AS age_min,
   coalesce(p.age_max, 99) AS age_max, p.max_distance_km`;
@@ -115,7 +119,7 @@ export class ProfilesStore {
                 date_part('year', age($2::timestamptz::date, u.birthdate))::int AS age
          FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1
        ), pool AS (
-         SELECT p.user_id, u.display_name, u.role, p.gender, p.bio, p.interests, p.languages,
+         SELECT p.user_id, u.display_name, u.role, u.message_price, u.call_price_per_minute, p.gender, p.bio, p.interests, p.languages,
                 date_part('year', age($2::timestamptz::date, u.birthdate))::int AS age,
                 greatest(p.last_active_at, coalesce(u.last_seen_at, p.last_active_at)) AS active_at,
                 CASE WHEN me.lat IS NOT NULL AND p.lat IS NOT NULL
@@ -162,7 +166,7 @@ export class ProfilesStore {
                 ))::bigint AS score
          FROM scored
        )
-       SELECT user_id, display_name, role, age, gender, bio, interests, languages,
+       SELECT user_id, display_name, role, message_price, call_price_per_minute, age, gender, bio, interests, languages,
               CASE WHEN km IS NULL THEN NULL ELSE round(km)::int END AS km,
               CASE WHEN m IS NULL THEN NULL ELSE round(100 * m)::int END AS match, common, score
        FROM ranked

@@ -12,7 +12,7 @@ export function meRoutes(auth: AuthService, users: UsersService): Router {
     res.json({ user: await users.me(principalOf(res).userId) });
   });
   r.patch('/', authed, async (req, res) => {
-    res.json({ user: await users.updateMe(principalOf(res).userId, parse(updateMeBody, req.body)) });
+    res.json({ user: await users.updateMe(principalOf(res).userId, parse(updateMeBody, req.body), req.ip ?? null) });
   });
   return r;
 }

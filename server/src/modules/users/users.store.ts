@@ -60,11 +60,17 @@ export class UsersStore {
     return rows[0];
   }
 
-  async update(id: string, patch: { displayName?: string; messagePrice?: number; callPricePerMinute?: number }): Promise<UserRow | undefined> {
-    const { rows } = await this.db.query<UserRow>(
+  /** Updates the account; with the prices it had just before (read under the row's lock, so concurrent changes each see their own). */
+  async update(
+    id: string,
+    patch: { displayName?: string; messagePrice?: number; callPricePerMinute?: number },
+  ): Promise<(UserRow & { old_message_price: number; old_call_price_per_minute: number }) | undefined> {
+    const { rows } = await this.db.query<UserRow & { old_message_price: number; old_call_price_per_minute: number }>(
       `UPDATE users SET display_name = coalesce($2, display_name), message_price = coalesce($3, message_price),
          call_price_per_minute = coalesce($4, call_price_per_minute), updated_at = now()
-       WHERE id = $1 RETURNING ${COLUMNS}`,
+       FROM (SELECT id AS old_id, message_price AS old_message_price, call_price_per_minute AS old_call_price_per_minute
+             FROM users WHERE id = $1 FOR UPDATE) old
+       WHERE id = old.old_id RETURNING ${COLUMNS}, old.old_message_price, old.old_call_price_per_minute`,
       [id, patch.displayName ?? null, patch.messagePrice ?? null, patch.callPricePerMinute ?? null],
     );
     return rows[0];

@@ -3,7 +3,7 @@
 -- ARGV: 1 prefix, 2 now ms, 3 fall-back ms, 4 how many to scan, 5.. fresh session ids (one per pair at most)
 -- Rules: both sides' gender and age preferences, no block either way, no cooldown either way;
 -- a shared interest first; after the fall-back wait (either side), or when neither has interests, anyone.
--- Returns a flat list: user, peer, session, common interests (comma list), ...
+-- Returns a flat list: user, peer, session, common interests, user's interests, peer's interests (comma lists), ...
 local prefix, now, fallback, scan = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 -- The longest-waiting half and the newest half: waiters nobody can pair at the front
 -- (impossible preferences) must not stop everyone behind them from being looked at.
@@ -91,6 +91,8 @@ for i = 1, #users do
       out[#out + 1] = best.id
       out[#out + 1] = session
       out[#out + 1] = joinedCommon
+      out[#out + 1] = a.interests or ''
+      out[#out + 1] = best.interests or ''
     end
   end
 end
