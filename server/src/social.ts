@@ -91,6 +91,7 @@ export function createSocial(d: {
   const profiles = new ProfilesService({ db: d.db, store: new ProfilesStore(d.db), chat: chatStore, safety, realtime: d.realtime });
   const admin = new AdminPresence({ nodeId: config.nodeId, store: presenceStore, presence, counters, users: d.domain.users, match, calls: d.domain.calls });
   let detachAdmin: (() => void) | undefined;
+  let typingTracked = () => 0;
 
   return {
     chat,
@@ -98,6 +99,8 @@ export function createSocial(d: {
     profiles,
     match,
     admin,
+    /** Typing indicators this node tracks (sockets × conversations); tests check none leak. */
+    typingTracked: () => typingTracked(),
     mount(api: Router) {
       api.use(chatRoutes(d.auth, chat, presence));
       api.use(safetyRoutes(d.auth, safety));
@@ -108,6 +111,7 @@ export function createSocial(d: {
     },
     events(router: EventRouter) {
       const typing = chatEvents(router, { chat, presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs });
+      typingTracked = typing.typingTracked;
       const queue = matchEvents(router, match);
       callsEvents(router, d.domain.calls);
       return [

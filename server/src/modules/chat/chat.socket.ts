@@ -36,6 +36,11 @@ class Typing {
     return { throttled: false };
   }
 
+  /** Entries held, for tests that check nothing is left behind. */
+  size(): number {
+    return new Set([...this.lastSent.keys(), ...this.expiry.keys(), ...this.peers.keys()]).size;
+  }
+
   /** The socket is gone: every indicator it started ends now. */
   dropSocket(socket: PairlySocket): void {
     for (const key of [...this.expiry.keys()]) if (key.startsWith(`${socket.id}:`)) this.stop(key, socket.data.userId);
@@ -58,7 +63,7 @@ class Typing {
 export function chatEvents(
   router: EventRouter,
   d: { chat: ChatService; presence: PresenceService; realtime: Realtime; typingTtlMs: number },
-): { disconnected(socket: PairlySocket): void } {
+): { disconnected(socket: PairlySocket): void; typingTracked(): number } {
   const typing = new Typing(d.realtime, d.typingTtlMs);
   // Membership checks for typing are cached per socket: typing is frequent, membership does not change.
   const members = new WeakMap<PairlySocket, Map<string, string>>();
@@ -82,5 +87,5 @@ export function chatEvents(
     .on('chat:sync', (socket, p) => d.chat.sync(socket.data.userId, p.since, p.limit))
     .on('presence:set', async (socket, p) => ({ status: await d.presence.set(socket.data.userId, socket.id, p.status) }));
 
-  return { disconnected: (socket) => typing.dropSocket(socket) };
+  return { disconnected: (socket) => typing.dropSocket(socket), typingTracked: () => typing.size() };
 }
