@@ -21,7 +21,8 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
     const q = parse(listQuery, req.query);
     const me = principalOf(res).userId;
     const rows = await chat.list(me, q.before ? new Date(q.before) : null, q.limit);
-    const statuses = await presence.statuses(rows.map((c) => c.peer_id));
+    // Presence only of peers this user is engaged with (the same rule as presence:update); null for the rest.
+    const seen = await presence.visibleTo(me, rows.map((c) => c.peer_id));
     res.json({
       conversations: rows.map((c) => ({
         id: c.id,
@@ -30,8 +31,8 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
           id: c.peer_id,
           displayName: c.peer_name,
           role: c.peer_role,
-          presence: statuses.get(c.peer_id)?.status ?? 'offline',
-          lastSeen: statuses.get(c.peer_id)?.lastSeen ?? c.peer_last_seen?.toISOString() ?? null,
+          presence: seen.get(c.peer_id)?.status ?? null,
+          lastSeen: seen.has(c.peer_id) ? (seen.get(c.peer_id)!.lastSeen ?? c.peer_last_seen?.toISOString() ?? null) : null,
         },
         lastSeq: c.last_seq,
         lastMessage: c.last_message ? toMessageView({ ...c.last_message, created_at: new Date(c.last_message.created_at) }) : null,
@@ -46,7 +47,8 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
 
   r.post('/conversations', authed, async (req, res) => {
     const { userId } = parse(z.strictObject({ userId: z.uuid() }), req.body);
-    res.status(201).json({ conversationId: await chat.openConversation(principalOf(res).userId, userId) });
+    const c = await chat.openConversation(principalOf(res).userId, userId);
+    res.status(c.created ? 201 : 200).json({ conversationId: c.id });
   });
 
   r.get('/conversations/:id/messages', authed, async (req, res) => {

@@ -36,20 +36,20 @@ export class ChatService {
     },
   ) {}
 
-  async openConversation(userId: string, otherId: string): Promise<string> {
+  async openConversation(userId: string, otherId: string): Promise<{ id: string; created: boolean }> {
     if (userId === otherId) throw new AppError('VALIDATION_FAILED', 'you cannot message yourself');
     const other = await this.d.users.findById(otherId);
     if (!other || other.status !== 'active') throw new AppError('NOT_FOUND', 'no such user');
     if (await this.d.safety.blockedEitherWay(userId, otherId)) throw new AppError('BLOCKED', 'you cannot message this user');
     for (let attempt = 0; attempt < 3; attempt++) {
-      const id = await this.d.store.directConversation(userId, otherId);
-      if (id) return id;
+      const c = await this.d.store.directConversation(userId, otherId);
+      if (c) return c;
     }
     throw new AppError('INTERNAL', 'could not open the conversation');
   }
 
   async send(sender: Sender, input: { conversationId?: string; toUserId?: string; clientId: string; body: string }): Promise<{ message: MessageView; replayed: boolean }> {
-    const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!));
+    const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!)).id;
     // Both limits at once (one Redis round trip of latency in cluster mode); membership is checked in the transaction.
     await Promise.all([
       this.d.limits.perUser.consume(sender.userId).catch((err) => {

@@ -122,7 +122,7 @@ export class ProfilesService {
     const result = await this.d.db.transaction(async (tx) => {
       const { mutual } = await this.d.store.swipe(tx, userId, targetId, kind);
       if (!mutual) return { matched: false, conversationId: null, fresh: false };
-      const conversationId = await this.d.chat.directConversation(userId, targetId, tx);
+      const conversationId = (await this.d.chat.directConversation(userId, targetId, tx))?.id;
       if (!conversationId) throw new AppError('INTERNAL', 'could not open the conversation');
       const fresh = await this.d.store.recordMatch(tx, userId, targetId, conversationId);
       return { matched: true, conversationId, fresh };
