@@ -110,7 +110,7 @@ export function createSocial(d: {
       api.use('/admin', adminPresenceRoutes(d.auth, admin));
     },
     events(router: EventRouter) {
-      const typing = chatEvents(router, { chat, presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs });
+      const typing = chatEvents(router, { chat, presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs, logger });
       typingTracked = typing.typingTracked;
       const queue = matchEvents(router, match);
       callsEvents(router, d.domain.calls);

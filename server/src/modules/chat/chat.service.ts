@@ -130,8 +130,13 @@ export class ChatService {
     return (await this.d.store.history(conversationId, range, limit)).map(toMessageView);
   }
 
-  async isMember(userId: string, conversationId: string): Promise<string | undefined> {
-    return (await this.d.store.member(conversationId, userId))?.peer_id;
+  /** The peer a typing indicator may reach now: a member's peer, unless the conversation has ended or a block stands either way. */
+  async typingPeer(userId: string, conversationId: string): Promise<string> {
+    const s = await this.d.store.signalState(conversationId, userId);
+    if (!s) throw new AppError('NOT_FOUND', 'no such conversation');
+    if (s.closed) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
+    if (s.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
+    return s.peer_id;
   }
 
   async report(reporterId: string, messageId: string, reason: string): Promise<{ id: number; created: boolean }> {

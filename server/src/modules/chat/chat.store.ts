@@ -112,6 +112,18 @@ export class ChatStore {
     return rows[0];
   }
 
+  /** A member's peer, whether the conversation has ended, and a block either way: what a typing indicator needs. */
+  async signalState(conversationId: string, userId: string): Promise<{ peer_id: string; closed: boolean; blocked: boolean } | undefined> {
+    const { rows } = await this.db.query<{ peer_id: string; closed: boolean; blocked: boolean }>(
+      `SELECT me.peer_id, c.closed_at IS NOT NULL AS closed,
+              EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = me.peer_id)
+                                              OR (b.blocker_id = me.peer_id AND b.blocked_id = $2)) AS blocked
+       FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id
+       WHERE me.conversation_id = $1 AND me.user_id = $2`,
+      [conversationId, userId],
+    );
+    return rows[0];
+  }
 
   /** Takes the next sequence number and stores the message; the sender has read everything up to it. */
   async insertMessage(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientId: string; body: string; price: number }): Promise<MessageRow> {
