@@ -35,6 +35,18 @@ export const discoverQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 
+/**
+ * Discover shows how far someone is only as a band between two of these
+ * edges (km): under 5, 5–10, 10–25, 25–50, 50–100, 100 and more.
+ */
+export const DISTANCE_BAND_EDGES_KM = [5, 10, 25, 50, 100] as const;
+
+/** A distance band; `maxKm` null for the last, open-ended one. */
+export interface DistanceBand {
+  minKm: number;
+  maxKm: number | null;
+}
+
 /** What anyone may see of a user. No email, no birthdate, no location. */
 export interface PublicProfile {
   userId: string;

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Router } from 'express';
 import { adminEventSchemas, type AdminEventResults } from '../../shared/admin.js';
@@ -39,6 +40,7 @@ import { ProfilesStore } from './modules/profiles/profiles.store.js';
  */
 export function createSocial(d: {
   config: Config;
+  jwtSecret: string;
   db: Database;
   redis?: Redis;
   logger: Logger;
@@ -88,7 +90,15 @@ export function createSocial(d: {
     },
     onMessage: () => counters.incr('messages'),
   });
-  const profiles = new ProfilesService({ db: d.db, store: new ProfilesStore(d.db), chat: chatStore, safety, realtime: d.realtime });
+  const profiles = new ProfilesService({
+    db: d.db,
+    // Derived like the other keys from the JWT secret, so every node places everyone alike.
+    store: new ProfilesStore(d.db, createHmac('sha256', d.jwtSecret).update('pairly-location-fuzz').digest()),
+    chat: chatStore,
+    safety,
+    realtime: d.realtime,
+    locationChanges: d.limiter({ keyPrefix: 'location', points: config.profiles.locationChangesPerDay, durationSeconds: 86_400 }),
+  });
   const admin = new AdminPresence({ nodeId: config.nodeId, store: presenceStore, presence, counters, users: d.domain.users, match, calls: d.domain.calls });
   let detachAdmin: (() => void) | undefined;
   let typingTracked = () => 0;
