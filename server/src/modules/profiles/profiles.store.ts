@@ -211,7 +211,8 @@ export class ProfilesStore {
          SELECT scored.*,
                 round(1000000 * (
                   0.55 * coalesce(m, 0.5)
-                  + 0.20 * CASE WHEN band IS NULL THEN 0.5 ELSE 1 / (1 + coalesce(($8::float8[])[band], 0) / 50) END
+                  -- the band's lower edge (band is referenced once: each reference would compute the fuzz again)
+                  + 0.20 * coalesce(1 / (1 + (array_prepend(0::float8, $8::float8[]))[band + 1] / 50), 0.5)
                   + 0.15 * exp(-greatest(0, extract(epoch FROM ($2::timestamptz - active_at))) / 604800.0)
                   + 0.10 * shared
                 ))::bigint AS score
