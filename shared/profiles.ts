@@ -37,6 +37,18 @@ export const discoverQuery = z.strictObject({
 });
 
 /**
+ * Discover shows how far someone is only as a band between two of these
+ * edges (km): under 5, 5–10, 10–25, 25–50, 50–100, 100 and more.
+ */
+export const DISTANCE_BAND_EDGES_KM = [5, 10, 25, 50, 100] as const;
+
+/** A distance band; `maxKm` null for the last, open-ended one. */
+export interface DistanceBand {
+  minKm: number;
+  maxKm: number | null;
+}
+
+/**
  * What anyone may see of a user. No email, no birthdate, no location. The
  * prices are what the viewer would pay this user (0 unless a fan views a
  * creator; in the owner's own view, what fans pay them).

@@ -80,6 +80,8 @@ const envSchema = z
     /** Random match: two people who just parted are not paired again for this long. */
     MATCH_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(60),
     MATCH_SKIPS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    /** Moves of one's own location (to another ~1 km cell) per user per 24 hours: each is a distance probe. */
+    LOCATION_CHANGES_PER_DAY: z.coerce.number().int().min(1).max(10_000).default(20),
     /** How often each node runs a pairing pass. */
     MATCH_PAIR_INTERVAL_MS: z.coerce.number().int().min(20).default(300),
     /** Length of a billed call minute, in seconds (60; tests shorten it). */
@@ -145,6 +147,7 @@ export interface Config {
   ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
   chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number };
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
+  profiles: { locationChangesPerDay: number };
   calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; mediaSweepSeconds: number; mediaLostSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
   sfu: { instances: { id: string; apiUrl: string; clientUrl: string; adminSecret: string }[]; secret?: string; timeoutMs: number };
   payments: {
@@ -242,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       skipsPerMinute: e.MATCH_SKIPS_PER_MINUTE,
       pairIntervalMs: e.MATCH_PAIR_INTERVAL_MS,
     },
+    profiles: { locationChangesPerDay: e.LOCATION_CHANGES_PER_DAY },
     payments: {
       packs,
       stripe:

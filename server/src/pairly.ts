@@ -91,7 +91,7 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
     refreshTtlDays: config.refreshTokenTtlDays,
   });
   const usersService = new UsersService(users, realtime, audit);
-  const social = createSocial({ config, db, redis, logger, metrics, limiter, realtime, domain, auth, presenceStore, sfu });
+  const social = createSocial({ config, jwtSecret, db, redis, logger, metrics, limiter, realtime, domain, auth, presenceStore, sfu });
   await auth.seedRevocations();
 
   let shuttingDown = false;

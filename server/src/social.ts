@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Router } from 'express';
 import { adminEventSchemas, type AdminEventResults } from '../../shared/admin.js';
@@ -39,6 +40,7 @@ import { ProfilesStore } from './modules/profiles/profiles.store.js';
  */
 export function createSocial(d: {
   config: Config;
+  jwtSecret: string;
   db: Database;
   redis?: Redis;
   logger: Logger;
@@ -89,9 +91,18 @@ export function createSocial(d: {
     },
     onMessage: () => counters.incr('messages'),
   });
-  const profiles = new ProfilesService({ db: d.db, store: new ProfilesStore(d.db), chat: chatStore, safety, realtime: d.realtime });
+  const profiles = new ProfilesService({
+    db: d.db,
+    // Derived like the other keys from the JWT secret, so every node places everyone alike.
+    store: new ProfilesStore(d.db, createHmac('sha256', d.jwtSecret).update('pairly-location-fuzz').digest()),
+    chat: chatStore,
+    safety,
+    realtime: d.realtime,
+    locationChanges: d.limiter({ keyPrefix: 'location', points: config.profiles.locationChangesPerDay, durationSeconds: 86_400 }),
+  });
   const admin = new AdminPresence({ nodeId: config.nodeId, store: presenceStore, presence, counters, users: d.domain.users, match, calls: d.domain.calls });
   let detachAdmin: (() => void) | undefined;
+  let typingTracked = () => 0;
 
   return {
     chat,
@@ -99,6 +110,8 @@ export function createSocial(d: {
     profiles,
     match,
     admin,
+    /** Typing indicators this node tracks (sockets × conversations); tests check none leak. */
+    typingTracked: () => typingTracked(),
     mount(api: Router) {
       api.use(chatRoutes(d.auth, chat, presence));
       api.use(safetyRoutes(d.auth, safety));
@@ -108,7 +121,8 @@ export function createSocial(d: {
       api.use('/admin', adminPresenceRoutes(d.auth, admin));
     },
     events(router: EventRouter) {
-      const typing = chatEvents(router, { chat, presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs });
+      const typing = chatEvents(router, { chat, presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs, logger });
+      typingTracked = typing.typingTracked;
       const queue = matchEvents(router, match);
       callsEvents(router, d.domain.calls);
       return [

@@ -228,8 +228,9 @@ describe('receipts, unread counts and typing', () => {
     await send(sa, { conversationId: conv, body: 'two' });
     await send(sa, { conversationId: conv, body: 'three' });
     const list = async (token: string) => (await http(url, 'GET', '/api/conversations', { token })).body.conversations.find((c: any) => c.id === conv);
-    expect(await list(b.accessToken)).toMatchObject({ unread: 3, lastSeq: 3, lastMessage: { body: 'three' }, peer: { id: a.user.id, presence: 'online' } });
-    expect((await list(a.accessToken)).unread).toBe(0);
+    // b has not written in it: a's presence is not shared with b; a, who wrote, sees b's.
+    expect(await list(b.accessToken)).toMatchObject({ unread: 3, lastSeq: 3, lastMessage: { body: 'three' }, peer: { id: a.user.id, presence: null } });
+    expect(await list(a.accessToken)).toMatchObject({ unread: 0, peer: { id: b.user.id, presence: 'online' } });
 
     const deliveredPush = nextEvent<any>(sa, 'chat:delivered');
     expect(await ack(sb, 'chat:delivered', { conversationId: conv, upToSeq: 3 })).toMatchObject({ ok: true, upToSeq: 3 });

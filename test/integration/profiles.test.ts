@@ -117,7 +117,7 @@ describe('discover', () => {
     expect(ids).toContain(fits.user.id);
     for (const u of [wrongGender, doesNotSeekMe, tooYoung, tooFar, wantsCloser, blocked, passed]) expect(ids).not.toContain(u.user.id);
     const first = (await http(url, 'GET', '/api/discover?limit=50', { token: me.accessToken })).body.candidates.find((c: any) => c.userId === fits.user.id);
-    expect(first).toMatchObject({ distanceKm: 0, commonQuestions: 0, matchPercent: null });
+    expect(first).toMatchObject({ distanceBand: { minKm: 0, maxKm: 5 }, commonQuestions: 0, matchPercent: null });
   });
 
   it('pages with a stable cursor: every candidate once, in score order', async () => {

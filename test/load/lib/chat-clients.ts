@@ -49,7 +49,7 @@ export async function preparePairly(
     pool(clients / 2, o.concurrency, async (p) => {
       const [a, b] = [users[2 * p]!, users[2 * p + 1]!];
       const res = await http<{ conversationId: string }>(a.url, 'POST', '/api/conversations', { token: a.token, body: { userId: b.id } });
-      if (res.status !== 201) throw new Error(`POST /api/conversations: ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 201 && res.status !== 200) throw new Error(`POST /api/conversations: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.conversationId;
     }),
   );

@@ -22,7 +22,8 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
     const q = parse(listQuery, req.query);
     const { userId: me, role } = principalOf(res);
     const rows = await chat.list(me, q.before ? new Date(q.before) : null, q.limit);
-    const statuses = await presence.statuses(rows.map((c) => c.peer_id));
+    // Presence only of peers this user is engaged with (the same rule as presence:update); null for the rest.
+    const seen = await presence.visibleTo(me, rows.map((c) => c.peer_id));
     // What this user pays the peer; a message in a random-match conversation is free whoever the peer is.
     const prices = (c: ConversationListRow) => pricesFor(role, { role: c.peer_role, message_price: c.peer_message_price, call_price_per_minute: c.peer_call_price });
     res.json({
@@ -36,8 +37,8 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
           displayName: c.peer_name,
           role: c.peer_role,
           ...prices(c),
-          presence: statuses.get(c.peer_id)?.status ?? 'offline',
-          lastSeen: statuses.get(c.peer_id)?.lastSeen ?? c.peer_last_seen?.toISOString() ?? null,
+          presence: seen.get(c.peer_id)?.status ?? null,
+          lastSeen: seen.has(c.peer_id) ? (seen.get(c.peer_id)!.lastSeen ?? c.peer_last_seen?.toISOString() ?? null) : null,
         },
         lastSeq: c.last_seq,
         lastMessage: c.last_message ? toMessageView({ ...c.last_message, created_at: new Date(c.last_message.created_at) }) : null,
@@ -52,7 +53,8 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
 
   r.post('/conversations', authed, async (req, res) => {
     const { userId } = parse(z.strictObject({ userId: z.uuid() }), req.body);
-    res.status(201).json({ conversationId: await chat.openConversation(principalOf(res).userId, userId) });
+    const c = await chat.openConversation(principalOf(res).userId, userId);
+    res.status(c.created ? 201 : 200).json({ conversationId: c.id });
   });
 
   r.get('/conversations/:id/messages', authed, async (req, res) => {

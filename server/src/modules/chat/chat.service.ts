@@ -45,20 +45,20 @@ export class ChatService {
     },
   ) {}
 
-  async openConversation(userId: string, otherId: string): Promise<string> {
+  async openConversation(userId: string, otherId: string): Promise<{ id: string; created: boolean }> {
     if (userId === otherId) throw new AppError('VALIDATION_FAILED', 'you cannot message yourself');
     const other = await this.d.users.findById(otherId);
     if (!other || other.status !== 'active') throw new AppError('NOT_FOUND', 'no such user');
     if (await this.d.safety.blockedEitherWay(userId, otherId)) throw new AppError('BLOCKED', 'you cannot message this user');
     for (let attempt = 0; attempt < 3; attempt++) {
-      const id = await this.d.store.directConversation(userId, otherId);
-      if (id) return id;
+      const c = await this.d.store.directConversation(userId, otherId);
+      if (c) return c;
     }
     throw new AppError('INTERNAL', 'could not open the conversation');
   }
 
   async send(sender: Sender, input: SendInput & { conversationId?: string; toUserId?: string }): Promise<{ message: MessageView; replayed: boolean }> {
-    const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!));
+    const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!)).id;
     // Both limits at once (one Redis round trip of latency in cluster mode); membership is checked in the transaction.
     await Promise.all([
       this.d.limits.perUser.consume(sender.userId).catch((err) => {
@@ -154,8 +154,13 @@ export class ChatService {
     return (await this.d.store.history(conversationId, range, limit)).map(toMessageView);
   }
 
-  async isMember(userId: string, conversationId: string): Promise<string | undefined> {
-    return (await this.d.store.member(conversationId, userId))?.peer_id;
+  /** The peer a typing indicator may reach now: a member's peer, unless the conversation has ended or a block stands either way. */
+  async typingPeer(userId: string, conversationId: string): Promise<string> {
+    const s = await this.d.store.signalState(conversationId, userId);
+    if (!s) throw new AppError('NOT_FOUND', 'no such conversation');
+    if (s.closed) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
+    if (s.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
+    return s.peer_id;
   }
 
   async report(reporterId: string, messageId: string, reason: string): Promise<{ id: number; created: boolean }> {

@@ -3,51 +3,78 @@ import type { Realtime } from '../../realtime/realtime.js';
 import type { PresenceService } from '../presence/presence.service.js';
 import type { ChatService } from './chat.service.js';
 import { AppError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
 
 /**
  * Typing indicators: never stored, pushed volatile to the peer, at most one
  * a second per socket and conversation, and ended by the server after the
  * TTL (or when the socket goes) if the client does not renew or stop them.
+ * An entry lives only while its indicator is on. Every indicator is checked
+ * before it goes out (see ChatService.typingPeer): none crosses a block or
+ * reaches the peer of a conversation that has ended, not even the "stopped"
+ * the server sends on expiry.
  */
 class Typing {
-  private readonly lastSent = new Map<string, number>();
-  private readonly expiry = new Map<string, NodeJS.Timeout>();
-  private readonly peers = new Map<string, string>();
+  /** socket id → conversation id → the indicator that socket has on there. */
+  private readonly active = new Map<string, Map<string, { lastSentAt: number; expiry: NodeJS.Timeout }>>();
 
   constructor(
     private readonly realtime: Realtime,
     private readonly ttlMs: number,
+    /** The peer an indicator may reach now; throws when it may not. */
+    private readonly peerOf: (userId: string, conversationId: string) => Promise<string>,
+    private readonly logger: Logger,
   ) {}
 
   update(socket: PairlySocket, conversationId: string, peerId: string, typing: boolean): { throttled: boolean } {
-    const key = `${socket.id}:${conversationId}`;
-    this.peers.set(key, peerId);
-    clearTimeout(this.expiry.get(key));
-    this.expiry.delete(key);
-    const now = Date.now();
-    if (typing) {
-      this.expiry.set(key, setTimeout(() => this.stop(key, socket.data.userId), this.ttlMs));
-      if (now - (this.lastSent.get(key) ?? 0) < 1000) return { throttled: true };
-      this.lastSent.set(key, now);
-    } else {
-      this.lastSent.delete(key);
+    const userId = socket.data.userId;
+    const mine = this.active.get(socket.id);
+    const entry = mine?.get(conversationId);
+    if (entry) clearTimeout(entry.expiry);
+    if (!typing) {
+      this.forget(socket.id, conversationId);
+      this.push(peerId, conversationId, userId, false);
+      return { throttled: false };
     }
-    this.push(peerId, conversationId, socket.data.userId, typing);
-    return { throttled: false };
+    const now = Date.now();
+    const expiry = setTimeout(() => this.stop(socket.id, userId, conversationId), this.ttlMs);
+    const throttled = entry !== undefined && now - entry.lastSentAt < 1000;
+    const m = mine ?? new Map();
+    m.set(conversationId, { lastSentAt: throttled ? entry.lastSentAt : now, expiry });
+    this.active.set(socket.id, m);
+    if (!throttled) this.push(peerId, conversationId, userId, true);
+    return { throttled };
+  }
+
+  /** Drops an indicator without telling anyone (it may no longer reach its peer). */
+  forget(socketId: string, conversationId: string): void {
+    const mine = this.active.get(socketId);
+    clearTimeout(mine?.get(conversationId)?.expiry);
+    mine?.delete(conversationId);
+    if (mine?.size === 0) this.active.delete(socketId);
+  }
+
+  /** Indicators on (sockets × conversations), for tests that check nothing is left behind. */
+  size(): number {
+    let n = 0;
+    for (const m of this.active.values()) n += m.size;
+    return n;
   }
 
   /** The socket is gone: every indicator it started ends now. */
   dropSocket(socket: PairlySocket): void {
-    for (const key of [...this.expiry.keys()]) if (key.startsWith(`${socket.id}:`)) this.stop(key, socket.data.userId);
+    for (const conversationId of [...(this.active.get(socket.id)?.keys() ?? [])]) this.stop(socket.id, socket.data.userId, conversationId);
   }
 
-  private stop(key: string, userId: string): void {
-    clearTimeout(this.expiry.get(key));
-    this.expiry.delete(key);
-    this.lastSent.delete(key);
-    const peerId = this.peers.get(key);
-    this.peers.delete(key);
-    if (peerId) this.push(peerId, key.slice(key.indexOf(':') + 1), userId, false);
+  private stop(socketId: string, userId: string, conversationId: string): void {
+    this.forget(socketId, conversationId);
+    // Checked again: a block or the session's end since the indicator started means the peer hears nothing more.
+    this.peerOf(userId, conversationId).then(
+      (peerId) => this.push(peerId, conversationId, userId, false),
+      (err) => {
+        if (!(err instanceof AppError)) this.logger.warn({ err }, 'typing stop check failed');
+      },
+    );
   }
 
   private push(peerId: string, conversationId: string, userId: string, typing: boolean): void {
@@ -57,30 +84,33 @@ class Typing {
 
 export function chatEvents(
   router: EventRouter,
-  d: { chat: ChatService; presence: PresenceService; realtime: Realtime; typingTtlMs: number },
-): { disconnected(socket: PairlySocket): void } {
-  const typing = new Typing(d.realtime, d.typingTtlMs);
-  // Membership checks for typing are cached per socket: typing is frequent, membership does not change.
-  const members = new WeakMap<PairlySocket, Map<string, string>>();
-  const peerOf = async (socket: PairlySocket, conversationId: string) => {
-    const cache = members.get(socket) ?? new Map<string, string>();
-    members.set(socket, cache);
-    let peer = cache.get(conversationId);
-    if (!peer) {
-      peer = await d.chat.isMember(socket.data.userId, conversationId);
-      if (!peer) throw new AppError('NOT_FOUND', 'no such conversation');
-      cache.set(conversationId, peer);
-    }
-    return peer;
+  d: { chat: ChatService; presence: PresenceService; realtime: Realtime; typingTtlMs: number; logger: Logger },
+): { disconnected(socket: PairlySocket): void; typingTracked(): number } {
+  const typing = new Typing(d.realtime, d.typingTtlMs, (userId, conversationId) => d.chat.typingPeer(userId, conversationId), d.logger);
+  // Checked on every event rather than cached per socket: blocks and session ends happen while sockets stay.
+  // One socket's events run in the order sent, so a quick start-stop is not reordered by the checks.
+  const pending = new WeakMap<PairlySocket, Promise<unknown>>();
+  const typingEvent = (socket: PairlySocket, p: { conversationId: string; typing: boolean }) => {
+    const run = (pending.get(socket) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        const peerId = await d.chat.typingPeer(socket.data.userId, p.conversationId).catch((err: unknown) => {
+          typing.forget(socket.id, p.conversationId);
+          throw err;
+        });
+        return typing.update(socket, p.conversationId, peerId, p.typing);
+      });
+    pending.set(socket, run);
+    return run;
   };
 
   router
     .on('chat:send', (socket, p) => d.chat.send({ userId: socket.data.userId, role: socket.data.role, socketId: socket.id }, p))
     .on('chat:delivered', (socket, p) => d.chat.delivered(socket.data.userId, p.conversationId, p.upToSeq))
     .on('chat:read', (socket, p) => d.chat.read(socket.data.userId, p.conversationId, p.upToSeq, socket.id))
-    .on('chat:typing', async (socket, p) => typing.update(socket, p.conversationId, await peerOf(socket, p.conversationId), p.typing))
+    .on('chat:typing', typingEvent)
     .on('chat:sync', (socket, p) => d.chat.sync(socket.data.userId, p.since, p.limit))
     .on('presence:set', async (socket, p) => ({ status: await d.presence.set(socket.data.userId, socket.id, p.status) }));
 
-  return { disconnected: (socket) => typing.dropSocket(socket) };
+  return { disconnected: (socket) => typing.dropSocket(socket), typingTracked: () => typing.size() };
 }

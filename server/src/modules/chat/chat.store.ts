@@ -72,10 +72,10 @@ export interface ConversationListRow {
 export class ChatStore {
   constructor(private readonly db: Queryable) {}
 
-  /** The direct conversation of a pair, created with both members on first use. */
-  async directConversation(a: string, b: string, q: Queryable = this.db): Promise<string | undefined> {
+  /** The direct conversation of a pair, created with both members on first use; `created` says which. */
+  async directConversation(a: string, b: string, q: Queryable = this.db): Promise<{ id: string; created: boolean } | undefined> {
     const [low, high] = a < b ? [a, b] : [b, a];
-    const { rows } = await q.query<{ id: string }>(
+    const { rows } = await q.query<{ id: string; created: boolean }>(
       `WITH ins AS (
          INSERT INTO conversations (user_low, user_high) VALUES ($1, $2)
          ON CONFLICT (user_low, user_high) WHERE kind = 'direct' DO NOTHING RETURNING id
@@ -83,12 +83,12 @@ export class ChatStore {
          INSERT INTO conversation_members (conversation_id, user_id, peer_id)
          SELECT id, $1, $2 FROM ins UNION ALL SELECT id, $2, $1 FROM ins
        )
-       SELECT id FROM ins
+       SELECT id, true AS created FROM ins
        UNION ALL
-       SELECT id FROM conversations WHERE user_low = $1 AND user_high = $2 AND kind = 'direct'`,
+       SELECT id, false FROM conversations WHERE user_low = $1 AND user_high = $2 AND kind = 'direct'`,
       [low, high],
     );
-    return rows[0]?.id;
+    return rows[0];
   }
 
   /**
@@ -133,6 +133,18 @@ export class ChatStore {
     return rows[0];
   }
 
+  /** A member's peer, whether the conversation has ended, and a block either way: what a typing indicator needs. */
+  async signalState(conversationId: string, userId: string): Promise<{ peer_id: string; closed: boolean; blocked: boolean } | undefined> {
+    const { rows } = await this.db.query<{ peer_id: string; closed: boolean; blocked: boolean }>(
+      `SELECT me.peer_id, c.closed_at IS NOT NULL AS closed,
+              EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = me.peer_id)
+                                              OR (b.blocker_id = me.peer_id AND b.blocked_id = $2)) AS blocked
+       FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id
+       WHERE me.conversation_id = $1 AND me.user_id = $2`,
+      [conversationId, userId],
+    );
+    return rows[0];
+  }
 
   /** Takes the next sequence number and stores the message; the sender has read everything up to it. */
   async insertMessage(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientId: string; body: string; price: number }): Promise<MessageRow> {
@@ -216,15 +228,35 @@ export class ChatStore {
     return rows;
   }
 
-  /** Who should hear of these users' presence: their conversation peers, unless a block stands between them. */
-  async presenceAudience(userIds: string[]): Promise<{ subject: string; recipient: string }[]> {
+  /**
+   * Who may see these users' presence: the one definition of "engaged", used
+   * by the presence pushes and by the conversation list alike. A viewer sees a
+   * peer's presence through a conversation that is still open and in which the
+   * viewer has written at least once, that a mutual like opened, or that is a
+   * random-match session in progress; never across a block, either way. Opening
+   * a conversation alone (POST /api/conversations) shares nothing, and an ended
+   * session shares nothing afterwards. `viewerId` narrows it to one viewer.
+   * One row per pair, however many conversations they share.
+   */
+  async presenceAudience(subjectIds: string[], viewerId?: string): Promise<{ subject: string; recipient: string }[]> {
     const { rows } = await this.db.query<{ subject: string; recipient: string }>(
-      `SELECT m.peer_id AS subject, m.user_id AS recipient
-       FROM conversation_members m
-       WHERE m.peer_id = ANY($1::uuid[])
-         AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = m.user_id AND b.blocked_id = m.peer_id)
-                                                 OR (b.blocker_id = m.peer_id AND b.blocked_id = m.user_id))`,
-      [userIds],
+      `WITH engaged AS (
+         SELECT m.peer_id AS subject, m.user_id AS viewer
+         FROM conversation_members m
+         JOIN conversations c ON c.id = m.conversation_id
+         WHERE m.peer_id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR m.user_id = $2)
+           AND c.closed_at IS NULL
+           AND (c.kind = 'match'
+                OR EXISTS (SELECT 1 FROM matches x WHERE x.conversation_id = c.id)
+                OR EXISTS (SELECT 1 FROM messages x WHERE x.conversation_id = c.id AND x.sender_id = m.user_id))
+         -- Subscriptions (not built yet) join here: UNION ALL the (creator, subscriber) pairs of active
+         -- subscriptions, so a subscriber sees the creator's presence without a conversation.
+       )
+       SELECT DISTINCT e.subject, e.viewer AS recipient
+       FROM engaged e
+       WHERE NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = e.viewer AND b.blocked_id = e.subject)
+                                                 OR (b.blocker_id = e.subject AND b.blocked_id = e.viewer))`,
+      [subjectIds, viewerId ?? null],
     );
     return rows;
   }

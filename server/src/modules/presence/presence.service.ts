@@ -3,8 +3,8 @@
  *
  *   socket connects on node N ──► store.connect (Lua: user's sockets hash, N's socket set)
  *        │                              └─ status changed? ──► pending[user] = status
- *   every second (each node)  ──► flush: audience = conversation peers (no blocks)
- *        │                              └─ one presence:update {updates[]} per recipient
+ *   every second (each node)  ──► flush: audience = engaged peers (ChatStore.presenceAudience; no blocks)
+ *        │                              └─ one presence:update {updates[]} per recipient, each user once
  *   every HEARTBEAT/3 s       ──► SET alive:N EX ttl; nodes whose alive key lapsed are reaped
  *                                  (Lua removes their sockets; their users go offline)
  *
@@ -75,6 +75,13 @@ export class PresenceService {
     return c.after;
   }
 
+  /** What one viewer may see: the statuses of those of `userIds` it is engaged with (the audience rule of the pushes). */
+  async visibleTo(viewerId: string, userIds: string[]): Promise<Map<string, PresenceView>> {
+    if (userIds.length === 0) return new Map();
+    const audience = await this.d.chat.presenceAudience([...new Set(userIds)], viewerId);
+    return this.statuses(audience.map((a) => a.subject));
+  }
+
   async statuses(userIds: string[]): Promise<Map<string, PresenceView>> {
     const raw = await this.d.store.statuses(userIds);
     return new Map(
@@ -106,14 +113,15 @@ export class PresenceService {
     this.pending = new Map();
     const subjects = [...batch.keys()];
     const views = await this.statuses(subjects);
-    const byRecipient = new Map<string, PresenceView[]>();
+    // Keyed by subject: a recipient hears of each user once per batch, in the state read at flush time.
+    const byRecipient = new Map<string, Map<string, PresenceView>>();
     for (const { subject, recipient } of await this.d.chat.presenceAudience(subjects)) {
       const view = views.get(subject);
       if (!view) continue;
-      const list = byRecipient.get(recipient) ?? [];
-      list.push(view);
-      byRecipient.set(recipient, list);
+      const forRecipient = byRecipient.get(recipient) ?? new Map<string, PresenceView>();
+      forRecipient.set(subject, view);
+      byRecipient.set(recipient, forRecipient);
     }
-    for (const [recipient, updates] of byRecipient) this.d.realtime.toUsers([recipient], 'presence:update', { updates });
+    for (const [recipient, updates] of byRecipient) this.d.realtime.toUsers([recipient], 'presence:update', { updates: [...updates.values()] });
   }
 }

@@ -1,6 +1,8 @@
-import type { PublicProfile } from '../../../../shared/profiles.js';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { DISTANCE_BAND_EDGES_KM, type DistanceBand, type PublicProfile } from '../../../../shared/profiles.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
+import { rateLimited } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { ChatStore } from '../chat/chat.store.js';
 import type { SafetyStore } from '../safety/safety.store.js';
@@ -29,6 +31,10 @@ interface Cursor {
   id: string;
 }
 
+function bandOf(i: number): DistanceBand {
+  return { minKm: i === 0 ? 0 : DISTANCE_BAND_EDGES_KM[i - 1]!, maxKm: DISTANCE_BAND_EDGES_KM[i] ?? null };
+}
+
 const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 function decode(s: string): Cursor {
   try {
@@ -42,7 +48,15 @@ function decode(s: string): Cursor {
 
 export class ProfilesService {
   constructor(
-    private readonly d: { db: Database; store: ProfilesStore; chat: ChatStore; safety: SafetyStore; realtime: Realtime },
+    private readonly d: {
+      db: Database;
+      store: ProfilesStore;
+      chat: ChatStore;
+      safety: SafetyStore;
+      realtime: Realtime;
+      /** Location changes per user (LOCATION_CHANGES_PER_DAY): moving around is how distances are triangulated. */
+      locationChanges: RateLimiterAbstract;
+    },
   ) {}
 
   /** The owner's view: everything, with the stored (already coarse) location. */
@@ -58,6 +72,15 @@ export class ProfilesService {
   }
 
   async update(userId: string, b: { bio?: string; gender?: string | null; interests?: string[]; languages?: string[]; location?: { lat: number; lng: number } | null }) {
+    if (b.location) {
+      // Only a move to another stored cell counts; sending the same place again (as apps do on start) is free.
+      const current = await this.d.store.get(userId);
+      if (current?.lat !== coarse(b.location.lat) || current?.lng !== coarse(b.location.lng)) {
+        await this.d.locationChanges.consume(userId).catch((err) => {
+          throw rateLimited(err, 'you have changed your location too often; try again later');
+        });
+      }
+    }
     await this.d.store.upsert(userId, {
       ...(b.bio !== undefined ? { bio: b.bio } : {}),
       ...(b.gender !== undefined ? { gender: b.gender } : {}),
@@ -115,7 +138,13 @@ export class ProfilesService {
     const rows = await this.d.store.discover(userId, asOf, c ? { score: c.score, id: c.id } : null, limit);
     const last = rows.at(-1);
     return {
-      candidates: rows.map((r) => ({ ...toPublicProfile(r, viewer.role), matchPercent: r.match, commonQuestions: r.common, distanceKm: r.km, score: r.score / 1_000_000 })),
+      candidates: rows.map((r) => ({
+        ...toPublicProfile(r, viewer.role),
+        matchPercent: r.match,
+        commonQuestions: r.common,
+        distanceBand: r.band === null ? null : bandOf(r.band),
+        score: r.score / 1_000_000,
+      })),
       nextCursor: rows.length === limit && last ? encode({ asOf: asOf.toISOString(), score: Number(last.score), id: last.user_id }) : null,
     };
   }
@@ -128,7 +157,7 @@ export class ProfilesService {
     const result = await this.d.db.transaction(async (tx) => {
       const { mutual } = await this.d.store.swipe(tx, userId, targetId, kind);
       if (!mutual) return { matched: false, conversationId: null, fresh: false };
-      const conversationId = await this.d.chat.directConversation(userId, targetId, tx);
+      const conversationId = (await this.d.chat.directConversation(userId, targetId, tx))?.id;
       if (!conversationId) throw new AppError('INTERNAL', 'could not open the conversation');
       const fresh = await this.d.store.recordMatch(tx, userId, targetId, conversationId);
       return { matched: true, conversationId, fresh };

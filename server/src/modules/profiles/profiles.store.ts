@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { DISTANCE_BAND_EDGES_KM } from '../../../../shared/profiles.js';
 import type { Queryable } from '../../db/database.js';
 import type { Answer } from './compatibility.js';
 
@@ -31,7 +33,8 @@ export interface DiscoverRow {
   bio: string;
   interests: string[];
   languages: string[];
-  km: number | null;
+  /** Index into DISTANCE_BAND_EDGES_KM's bands (0: under the first edge); null without both locations. */
+  band: number | null;
   match: number | null;
   common: number;
   score: number;
@@ -42,8 +45,61 @@ const PROFILE = `u.id AS user_id, u.display_name, u.role, u.message_price, u.cal
   p.lat, p.lng, coalesce(p.seeks_genders, '{}') AS seeks_genders, coalesce(p.age_min, 18) AS age_min,
   coalesce(p.age_max, 99) AS age_max, p.max_distance_km`;
 
+/*
+ * Where discover places a candidate for one viewer: the stored point moved 2–3 km in a direction fixed
+ * for the candidate at that location (the same for every viewer, so accounts pooling their views still
+ * land 2–3 km off), plus up to 0.5 km fixed for the viewer–candidate pair. Both come from HMAC-SHA256
+ * under a server key, so asking again returns the same answer (nothing to average) and they change only
+ * when the candidate moves. Every distance discover uses (the band shown, the ranking, both sides'
+ * distance limits) is measured to that point, so no probing recovers more than it: at least 1.5 km off.
+ * HMAC is computed with the built-in sha256 from the key's inner and outer pads ($6, $7): no extension.
+ */
+/** Fuzz moves anyone under 3.5 km (3 + 0.5); 4 leaves room for the flat-earth step near the poles. */
+const FUZZ_BOUND_KM = 4;
+const hmac = (msg: string) => `sha256($7::bytea || sha256($6::bytea || convert_to(${msg}, 'UTF8')))`;
+/** Bytes i and i+1 of a digest as a number in [0, 1). */
+const unit = (h: string, i: number) => `((get_byte(${h}, ${i}) * 256 + get_byte(${h}, ${i + 1})) / 65536.0)::float8`;
+type Point = { id: string; lat: string; lng: string };
+/**
+ * The fuzzed distance (km) from viewer `v` to candidate `c`, given as SQL expressions; NULL without both
+ * locations. A scalar subquery, so it is computed only where it is needed (a distance limit before the
+ * pool's LIMIT, the band after it); OFFSET 0 keeps the planner from copying each digest into every use.
+ */
+const fuzzedKm = (v: Point, c: Point) => `(
+  SELECT earth_distance(ll_to_earth(${v.lat}, ${v.lng}),
+           ll_to_earth(${c.lat} + o.north / 111.32, ${c.lng} + o.east / (111.32 * greatest(cos(radians(${c.lat})), 0.01)))) / 1000
+  FROM (SELECT k.rt * cos(k.at) + k.rv * cos(k.av) AS north, k.rt * sin(k.at) + k.rv * sin(k.av) AS east
+        FROM (SELECT 2 + ${unit('h.t', 0)} AS rt, 2 * pi() * ${unit('h.t', 2)} AS at,
+                     0.5 * sqrt(${unit('h.v', 0)}) AS rv, 2 * pi() * ${unit('h.v', 2)} AS av
+              FROM (SELECT ${hmac(`'t:' || ${c.id} || ':' || ${c.lat} || ':' || ${c.lng}`)} AS t,
+                           ${hmac(`'p:' || ${v.id} || ':' || ${c.id} || ':' || ${c.lat} || ':' || ${c.lng}`)} AS v
+                    OFFSET 0) h
+              OFFSET 0) k) o
+  WHERE ${v.lat} IS NOT NULL AND ${c.lat} IS NOT NULL)`;
+const POOL_KM = fuzzedKm({ id: 'me.id', lat: 'me.lat', lng: 'me.lng' }, { id: 'p.user_id', lat: 'p.lat', lng: 'p.lng' });
+const TRUE_KM = `(earth_distance(ll_to_earth(me.lat, me.lng), ll_to_earth(p.lat, p.lng)) / 1000)`;
+/** The fuzzed distance is within `max` km. Decided by the true distance (cheaper) unless it is within the fuzz of the edge. */
+const fuzzedWithin = (max: string) =>
+  `CASE WHEN ${TRUE_KM} <= ${max} - ${FUZZ_BOUND_KM} THEN true WHEN ${TRUE_KM} > ${max} + ${FUZZ_BOUND_KM} THEN false ELSE ${POOL_KM} <= ${max} END`;
+const SCORED_KM = fuzzedKm({ id: 'mm.me_id', lat: 'mm.me_lat', lng: 'mm.me_lng' }, { id: 'pool.user_id', lat: 'pool.lat', lng: 'pool.lng' });
+
+/** HMAC's padded keys (RFC 2104), so that SQL can compute it with sha256 alone. */
+function hmacPads(key: Buffer): { inner: Buffer; outer: Buffer } {
+  const k = Buffer.alloc(64);
+  (key.length > 64 ? createHash('sha256').update(key).digest() : key).copy(k);
+  return { inner: Buffer.from(k.map((b) => b ^ 0x36)), outer: Buffer.from(k.map((b) => b ^ 0x5c)) };
+}
+
 export class ProfilesStore {
-  constructor(private readonly db: Queryable) {}
+  private readonly pads: { inner: Buffer; outer: Buffer };
+
+  /** `locationKey`: the server secret behind discover's distance fuzz; the same on every node. */
+  constructor(
+    private readonly db: Queryable,
+    locationKey: Buffer,
+  ) {
+    this.pads = hmacPads(locationKey);
+  }
 
   async get(userId: string): Promise<ProfileRow | undefined> {
     const { rows } = await this.db.query<ProfileRow>(
@@ -106,10 +162,11 @@ export class ProfilesStore {
 
   /**
    * Candidates who fit both sides' preferences, scored and ranked (see the
-   * README's Discover section for the weights). Distance uses the GiST index
-   * on ll_to_earth through earth_box. The pool is capped at the 1000 most
-   * recently active fits before scoring. `asOf` fixes the clock for recency
-   * so a cursor's pages stay stable.
+   * README's Discover section for the weights). Distances are to the fuzzed
+   * point (fuzzedKm) and leave as a band; earth_box, widened by the most the
+   * fuzz moves anyone, rules out the far candidates before any fuzz is computed.
+   * The pool is capped at the 1000 most recently active fits before scoring.
+   * `asOf` fixes the clock for recency so a cursor's pages stay stable.
    */
   async discover(userId: string, asOf: Date, after: { score: number; id: string } | null, limit: number): Promise<DiscoverRow[]> {
     const { rows } = await this.db.query<DiscoverRow>(
@@ -121,9 +178,7 @@ export class ProfilesStore {
        ), pool AS (
          SELECT p.user_id, u.display_name, u.role, u.message_price, u.call_price_per_minute, p.gender, p.bio, p.interests, p.languages,
                 date_part('year', age($2::timestamptz::date, u.birthdate))::int AS age,
-                greatest(p.last_active_at, coalesce(u.last_seen_at, p.last_active_at)) AS active_at,
-                CASE WHEN me.lat IS NOT NULL AND p.lat IS NOT NULL
-                     THEN earth_distance(ll_to_earth(me.lat, me.lng), ll_to_earth(p.lat, p.lng)) / 1000 END AS km
+                greatest(p.last_active_at, coalesce(u.last_seen_at, p.last_active_at)) AS active_at, p.lat, p.lng
          FROM me, profiles p JOIN users u ON u.id = p.user_id
          WHERE p.user_id <> me.id AND u.status = 'active'
            AND (cardinality(me.seeks) = 0 OR p.gender = ANY (me.seeks))
@@ -131,10 +186,9 @@ export class ProfilesStore {
            AND date_part('year', age($2::timestamptz::date, u.birthdate)) BETWEEN me.age_min AND me.age_max
            AND me.age BETWEEN p.age_min AND p.age_max
            AND (me.max_distance_km IS NULL OR (me.lat IS NOT NULL AND p.lat IS NOT NULL
-                AND earth_box(ll_to_earth(me.lat, me.lng), me.max_distance_km * 1000.0) @> ll_to_earth(p.lat, p.lng)
-                AND earth_distance(ll_to_earth(me.lat, me.lng), ll_to_earth(p.lat, p.lng)) <= me.max_distance_km * 1000.0))
-           AND (p.max_distance_km IS NULL OR (me.lat IS NOT NULL AND p.lat IS NOT NULL
-                AND earth_distance(ll_to_earth(me.lat, me.lng), ll_to_earth(p.lat, p.lng)) <= p.max_distance_km * 1000.0))
+                AND earth_box(ll_to_earth(me.lat, me.lng), (me.max_distance_km + ${FUZZ_BOUND_KM}) * 1000.0) @> ll_to_earth(p.lat, p.lng)
+                AND ${fuzzedWithin('me.max_distance_km')}))
+           AND (p.max_distance_km IS NULL OR (me.lat IS NOT NULL AND p.lat IS NOT NULL AND ${fuzzedWithin('p.max_distance_km')}))
            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = me.id AND b.blocked_id = p.user_id)
                                                     OR (b.blocker_id = p.user_id AND b.blocked_id = me.id))
            AND NOT EXISTS (SELECT 1 FROM swipes s WHERE s.user_id = me.id AND s.target_id = p.user_id)
@@ -150,30 +204,31 @@ export class ProfilesStore {
          GROUP BY t.user_id
        ), scored AS (
          -- shared = Jaccard index of the two interest lists
-         SELECT pool.*, coalesce(c.common, 0) AS common,
+         SELECT pool.*, width_bucket(${SCORED_KM}, $8::float8[]) AS band, coalesce(c.common, 0) AS common,
                 CASE WHEN c.s_me IS NULL OR c.s_them IS NULL THEN NULL ELSE sqrt(c.s_me * c.s_them) END AS m,
                 (SELECT count(*) FROM unnest(pool.interests) i WHERE i = ANY (mm.mi))::float8
                   / greatest(1, cardinality(pool.interests) + cardinality(mm.mi)
                      - (SELECT count(*) FROM unnest(pool.interests) i WHERE i = ANY (mm.mi))) AS shared
-         FROM pool CROSS JOIN (SELECT interests AS mi FROM me) mm LEFT JOIN compat c ON c.user_id = pool.user_id
+         FROM pool CROSS JOIN (SELECT id AS me_id, lat AS me_lat, lng AS me_lng, interests AS mi FROM me) mm
+         LEFT JOIN compat c ON c.user_id = pool.user_id
        ), ranked AS (
          SELECT scored.*,
                 round(1000000 * (
                   0.55 * coalesce(m, 0.5)
-                  + 0.20 * CASE WHEN km IS NULL THEN 0.5 ELSE 1 / (1 + km / 50) END
+                  -- the band's lower edge (band is referenced once: each reference would compute the fuzz again)
+                  + 0.20 * coalesce(1 / (1 + (array_prepend(0::float8, $8::float8[]))[band + 1] / 50), 0.5)
                   + 0.15 * exp(-greatest(0, extract(epoch FROM ($2::timestamptz - active_at))) / 604800.0)
                   + 0.10 * shared
                 ))::bigint AS score
          FROM scored
        )
-       SELECT user_id, display_name, role, message_price, call_price_per_minute, age, gender, bio, interests, languages,
-              CASE WHEN km IS NULL THEN NULL ELSE round(km)::int END AS km,
+       SELECT user_id, display_name, role, message_price, call_price_per_minute, age, gender, bio, interests, languages, band,
               CASE WHEN m IS NULL THEN NULL ELSE round(100 * m)::int END AS match, common, score
        FROM ranked
        WHERE $3::bigint IS NULL OR score < $3 OR (score = $3 AND user_id < $4::uuid)
        ORDER BY score DESC, user_id DESC
        LIMIT $5`,
-      [userId, asOf, after?.score ?? null, after?.id ?? null, limit],
+      [userId, asOf, after?.score ?? null, after?.id ?? null, limit, this.pads.inner, this.pads.outer, DISTANCE_BAND_EDGES_KM],
     );
     return rows;
   }
