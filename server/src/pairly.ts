@@ -82,6 +82,7 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
     tokens: new AccessTokens(jwtSecret, config.accessTokenTtlSeconds),
     passwords: createPasswordHasher(config.argon2MemoryKib),
     revocations: redis ? createRedisRevocations(redis, config.redisPrefix) : createMemoryRevocations(),
+    signupsByIp: limiter({ keyPrefix: 'signup-ip', points: config.signup.maxPerIp, durationSeconds: config.signup.windowSeconds }),
     loginFailures: {
       byEmail: limiter({ keyPrefix: 'login-email', points: config.login.maxFailuresPerEmail, durationSeconds: config.login.windowSeconds }),
       byIp: limiter({ keyPrefix: 'login-ip', points: config.login.maxFailuresPerIp, durationSeconds: config.login.windowSeconds }),
@@ -102,7 +103,12 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
     config,
     logger,
     metrics,
+    apiLimiter: limiter({ keyPrefix: 'http-ip', points: config.httpRateLimit.maxPerIp, durationSeconds: config.httpRateLimit.windowSeconds }),
     mount: (root, api) => {
+      // Outside the per-address limit: probes and scrapers poll from one address by design, and a
+      // throttled webhook is a failed delivery that the provider retries with backoff and finally
+      // gives up on (Stripe disables the endpoint), losing payment events. Webhooks are cheap to
+      // refuse anyway: the signature is checked before any work.
       root.use(healthRoutes({ nodeId: config.nodeId, metrics, checks, isShuttingDown: () => shuttingDown }));
       root.use('/api/payments/webhooks', webhookRoutes(payments));
       api.use('/auth', authRoutes(auth));

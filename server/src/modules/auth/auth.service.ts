@@ -22,6 +22,8 @@ export interface AuthServiceDeps {
   tokens: AccessTokens;
   passwords: PasswordHasher;
   revocations: SessionRevocations;
+  /** Sign-ups per client address, taken before any other check so that a flood never reaches argon2. */
+  signupsByIp: RateLimiterAbstract;
   /** Login attempts, per email and per IP: a point is taken before the password is judged, given back when it is right. */
   loginFailures: { byEmail: RateLimiterAbstract; byIp: RateLimiterAbstract };
   audit: AuditService;
@@ -50,6 +52,10 @@ export class AuthService {
   }
 
   async signup(body: SignupBody, client: ClientInfo): Promise<AuthResult> {
+    // First, before the cheap checks too: a refused address learns nothing (not even EMAIL_TAKEN).
+    await this.d.signupsByIp.consume(client.ip ?? 'unknown').catch((err: unknown) => {
+      throw rateLimited(err, 'too many sign-ups from this address; try again later');
+    });
     const age = ageOn(body.birthdate, this.now());
     if (age < 0 || age > 120) throw new AppError('VALIDATION_FAILED', 'birthdate is not plausible');
     if (age < MINIMUM_AGE) throw new AppError('AGE_RESTRICTED', `Pairly is for people aged ${MINIMUM_AGE} and over`);
