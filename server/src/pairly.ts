@@ -76,12 +76,19 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
   const sfu = opts.sfu ?? openSfu(config, jwtSecret, logger);
   const domain = createDomain({ config, jwtSecret, db, logger, jobs: jobs.queue, realtime, presence: presenceStore, sfu });
   const { users, audit, ledger, payments } = domain;
+  const authStore = new AuthStore(db);
+  const revocationOptions = {
+    ttlSeconds: config.accessTokenTtlSeconds,
+    revokedSessions: () => authStore.sessionsRevokedSince(config.accessTokenTtlSeconds),
+  };
   const auth = new AuthService({
     users,
-    store: new AuthStore(db),
+    store: authStore,
     tokens: new AccessTokens(jwtSecret, config.accessTokenTtlSeconds),
     passwords: createPasswordHasher(config.argon2MemoryKib),
-    revocations: redis ? createRedisRevocations(redis, config.redisPrefix) : createMemoryRevocations(),
+    revocations: redis
+      ? createRedisRevocations(redis, config.redisPrefix, { ...revocationOptions, onError: (err) => logger.error({ err }, 'revocations reload failed') })
+      : createMemoryRevocations(revocationOptions),
     signupsByIp: limiter({ keyPrefix: 'signup-ip', points: config.signup.maxPerIp, durationSeconds: config.signup.windowSeconds }),
     loginFailures: {
       byEmail: limiter({ keyPrefix: 'login-email', points: config.login.maxFailuresPerEmail, durationSeconds: config.login.windowSeconds }),

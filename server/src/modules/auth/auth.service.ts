@@ -166,17 +166,15 @@ export class AuthService {
     return principal;
   }
 
-  /** Re-seeds the revocation cache from PostgreSQL (after a Redis flush or an embedded restart). */
-  async seedRevocations(): Promise<number> {
-    const ids = await this.d.store.sessionsRevokedSince(this.d.tokens.ttlSeconds);
-    await Promise.all(ids.map((id) => this.d.revocations.revoke(id, this.d.tokens.ttlSeconds)));
-    return ids.length;
+  /** Loads the revocation cache from PostgreSQL (at start-up; the Redis driver also reloads by itself after a loss). */
+  seedRevocations(): Promise<number> {
+    return this.d.revocations.seed();
   }
 
   private async revokeSession(sessionId: string, reason: 'logout' | 'token_reused' | 'admin'): Promise<void> {
     await this.d.store.revokeSession(sessionId, reason);
     // Cache and sockets are updated even if the row was already revoked: they may have been missed.
-    await this.d.revocations.revoke(sessionId, this.d.tokens.ttlSeconds);
+    await this.d.revocations.revoke(sessionId);
     this.d.realtime.endSession(sessionId, reason);
   }
 
