@@ -23,6 +23,8 @@ import { UsersService } from './modules/users/users.service.js';
 import { walletRoutes } from './modules/ledger/ledger.routes.js';
 import { paymentsRoutes, webhookRoutes } from './modules/payments/payments.routes.js';
 import { adminMoneyRoutes } from './modules/admin/admin.routes.js';
+import { adminControlRoutes } from './modules/admin/admin.control.routes.js';
+import { createAdmin } from './modules/admin/admin.create.js';
 import { createDomain, type Domain } from './domain.js';
 import { createSocial } from './social.js';
 import type { SfuController } from '../../shared/sfu.js';
@@ -46,7 +48,15 @@ export interface Pairly {
 }
 
 /** The composition root: config → clients → stores → services → http + io. */
-export async function createPairly(config: Config, opts: { logger?: Logger; sfu?: SfuController } = {}): Promise<Pairly> {
+export async function createPairly(
+  config: Config,
+  opts: {
+    logger?: Logger;
+    sfu?: SfuController;
+    /** Embedded mode with the data dir locked: the CLI's control call is authorised by this secret (control.ts). */
+    control?: { secret: string };
+  } = {},
+): Promise<Pairly> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
 
@@ -118,6 +128,10 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
       // refuse anyway: the signature is checked before any work.
       root.use(healthRoutes({ nodeId: config.nodeId, metrics, checks, isShuttingDown: () => shuttingDown }));
       root.use('/api/payments/webhooks', webhookRoutes(payments));
+      if (opts.control) {
+        const adminDeps = { users, audit: domain.auditStore, passwords: createPasswordHasher(config.argon2MemoryKib) };
+        root.use(adminControlRoutes({ secret: opts.control.secret, createAdmin: (input) => createAdmin(adminDeps, input, 'control') }));
+      }
       api.use('/auth', authRoutes(auth));
       api.use('/me', meRoutes(auth, usersService));
       api.use('/wallet', walletRoutes(auth, ledger));
