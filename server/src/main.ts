@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const unlockDataDir = lockedDataDir ? lockDataDir(config.dataDir, 'pairly server') : () => undefined;
   // While this process holds the data dir, `npm run admin:create` comes through it (control.ts).
   const control = lockedDataDir ? { secret: newControlSecret() } : undefined;
-  let removeControl = () => undefined as void;
+  let removeControl: () => void = () => undefined;
   const unlock = () => {
     removeControl();
     unlockDataDir();

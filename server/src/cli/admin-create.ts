@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   assertStrongPassword(input.password, input.email);
 
   const config = loadConfig();
-  let unlock = () => undefined as void;
+  let unlock: () => void = () => undefined;
   if (!config.databaseUrl) {
     try {
       unlock = lockDataDir(config.dataDir, 'admin:create');
