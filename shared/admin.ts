@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { email, password } from './auth.js';
 
 /** Events of the admin-only `/admin` namespace. */
 export const adminEventSchemas = {
@@ -27,3 +28,11 @@ export interface CallCounts {
   ringing: number;
   perSfuInstance: Record<string, number>;
 }
+
+/** Making (or promoting) an admin: the CLI's input, and the body of the embedded server's control call. */
+export const adminCreateBody = z.strictObject({
+  email,
+  password,
+  displayName: z.string().trim().min(1).max(50).default('Admin'),
+});
+export type AdminCreateBody = z.infer<typeof adminCreateBody>;

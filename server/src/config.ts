@@ -52,6 +52,12 @@ const envSchema = z
     LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** Sign-ups one client address may make per window; checked before anything else (argon2 included). */
+    SIGNUP_MAX_PER_IP: z.coerce.number().int().min(1).default(20),
+    SIGNUP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+    /** REST requests under /api one client address may make per window (webhooks, health and metrics exempt). */
+    HTTP_MAX_REQUESTS_PER_IP: z.coerce.number().int().min(1).default(600),
+    HTTP_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
     /** Run job handlers in this process. Always on without Redis; with Redis the `workers/` process runs them. */
     RUN_WORKERS: bool.optional(),
     /** Attempts of every background job, and the first retry delay (doubling each time). */
@@ -140,6 +146,8 @@ export interface Config {
   socketMaxPayload: number;
   socketEventsPerSecond: number;
   login: { maxFailuresPerEmail: number; maxFailuresPerIp: number; windowSeconds: number };
+  signup: { maxPerIp: number; windowSeconds: number };
+  httpRateLimit: { maxPerIp: number; windowSeconds: number };
   runWorkers: boolean;
   jobRetry: { attempts: number; backoffMs: number };
   shutdownGraceSeconds: number;
@@ -219,6 +227,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
     },
+    signup: { maxPerIp: e.SIGNUP_MAX_PER_IP, windowSeconds: e.SIGNUP_WINDOW_SECONDS },
+    httpRateLimit: { maxPerIp: e.HTTP_MAX_REQUESTS_PER_IP, windowSeconds: e.HTTP_RATE_WINDOW_SECONDS },
     // Without Redis there is no BullMQ, so the handlers must run here.
     runWorkers: e.REDIS_URL ? (e.RUN_WORKERS ?? false) : true,
     jobRetry: { attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },

@@ -1,6 +1,18 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The data dir is held by another live process (a running server, or another CLI). */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+    readonly what: string,
+  ) {
+    super(`${dataDir} is in use by process ${pid} (${what}); stop it first`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
 /**
  * PGlite is one process's database: a second process opening the same
  * directory would corrupt it. The embedded server and the CLI take this lock.
@@ -16,7 +28,7 @@ export function lockDataDir(dataDir: string, what: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const [pid, ...rest] = readFileSync(file, 'utf8').trim().split(' ');
       if (isAlive(Number(pid))) {
-        throw new Error(`${dataDir} is in use by process ${pid} (${rest.join(' ')}); stop it first`);
+        throw new DataDirInUseError(dataDir, Number(pid), rest.join(' '));
       }
       rmSync(file, { force: true }); // stale lock from a crashed process
     }

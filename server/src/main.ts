@@ -1,12 +1,21 @@
 import { ConfigError, loadConfig } from './config.js';
+import { controlUrl, newControlSecret, writeControlInfo } from './control.js';
 import { lockDataDir } from './lockfile.js';
 import { createPairly } from './pairly.js';
 
 /** Process entry: `npm start` (embedded by default) or one node of a cluster. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir, 'pairly server');
-  const pairly = await createPairly(config).catch((err) => {
+  const lockedDataDir = !config.databaseUrl;
+  const unlockDataDir = lockedDataDir ? lockDataDir(config.dataDir, 'pairly server') : () => undefined;
+  // While this process holds the data dir, `npm run admin:create` comes through it (control.ts).
+  const control = lockedDataDir ? { secret: newControlSecret() } : undefined;
+  let removeControl: () => void = () => undefined;
+  const unlock = () => {
+    removeControl();
+    unlockDataDir();
+  };
+  const pairly = await createPairly(config, { control }).catch((err) => {
     unlock();
     throw err;
   });
@@ -32,7 +41,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (err) => pairly.logger.error({ err }, 'unhandled rejection'));
 
-  await pairly.listen();
+  const port = await pairly.listen();
+  if (control) removeControl = writeControlInfo(config.dataDir, { pid: process.pid, url: controlUrl(config.host, port), secret: control.secret });
 }
 
 main().catch((err) => {

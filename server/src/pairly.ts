@@ -23,6 +23,8 @@ import { UsersService } from './modules/users/users.service.js';
 import { walletRoutes } from './modules/ledger/ledger.routes.js';
 import { paymentsRoutes, webhookRoutes } from './modules/payments/payments.routes.js';
 import { adminMoneyRoutes } from './modules/admin/admin.routes.js';
+import { adminControlRoutes } from './modules/admin/admin.control.routes.js';
+import { createAdmin } from './modules/admin/admin.create.js';
 import { createDomain, type Domain } from './domain.js';
 import { createSocial } from './social.js';
 import type { SfuController } from '../../shared/sfu.js';
@@ -46,7 +48,15 @@ export interface Pairly {
 }
 
 /** The composition root: config → clients → stores → services → http + io. */
-export async function createPairly(config: Config, opts: { logger?: Logger; sfu?: SfuController } = {}): Promise<Pairly> {
+export async function createPairly(
+  config: Config,
+  opts: {
+    logger?: Logger;
+    sfu?: SfuController;
+    /** Embedded mode with the data dir locked: the CLI's control call is authorised by this secret (control.ts). */
+    control?: { secret: string };
+  } = {},
+): Promise<Pairly> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
 
@@ -76,12 +86,20 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
   const sfu = opts.sfu ?? openSfu(config, jwtSecret, logger);
   const domain = createDomain({ config, jwtSecret, db, logger, jobs: jobs.queue, realtime, presence: presenceStore, sfu });
   const { users, audit, ledger, payments } = domain;
+  const authStore = new AuthStore(db);
+  const revocationOptions = {
+    ttlSeconds: config.accessTokenTtlSeconds,
+    revokedSessions: () => authStore.sessionsRevokedSince(config.accessTokenTtlSeconds),
+  };
   const auth = new AuthService({
     users,
-    store: new AuthStore(db),
+    store: authStore,
     tokens: new AccessTokens(jwtSecret, config.accessTokenTtlSeconds),
     passwords: createPasswordHasher(config.argon2MemoryKib),
-    revocations: redis ? createRedisRevocations(redis, config.redisPrefix) : createMemoryRevocations(),
+    revocations: redis
+      ? createRedisRevocations(redis, config.redisPrefix, { ...revocationOptions, onError: (err) => logger.error({ err }, 'revocations reload failed') })
+      : createMemoryRevocations(revocationOptions),
+    signupsByIp: limiter({ keyPrefix: 'signup-ip', points: config.signup.maxPerIp, durationSeconds: config.signup.windowSeconds }),
     loginFailures: {
       byEmail: limiter({ keyPrefix: 'login-email', points: config.login.maxFailuresPerEmail, durationSeconds: config.login.windowSeconds }),
       byIp: limiter({ keyPrefix: 'login-ip', points: config.login.maxFailuresPerIp, durationSeconds: config.login.windowSeconds }),
@@ -102,9 +120,18 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
     config,
     logger,
     metrics,
+    apiLimiter: limiter({ keyPrefix: 'http-ip', points: config.httpRateLimit.maxPerIp, durationSeconds: config.httpRateLimit.windowSeconds }),
     mount: (root, api) => {
+      // Outside the per-address limit: probes and scrapers poll from one address by design, and a
+      // throttled webhook is a failed delivery that the provider retries with backoff and finally
+      // gives up on (Stripe disables the endpoint), losing payment events. Webhooks are cheap to
+      // refuse anyway: the signature is checked before any work.
       root.use(healthRoutes({ nodeId: config.nodeId, metrics, checks, isShuttingDown: () => shuttingDown }));
       root.use('/api/payments/webhooks', webhookRoutes(payments));
+      if (opts.control) {
+        const adminDeps = { users, audit: domain.auditStore, passwords: createPasswordHasher(config.argon2MemoryKib) };
+        root.use(adminControlRoutes({ secret: opts.control.secret, createAdmin: (input) => createAdmin(adminDeps, input, 'control') }));
+      }
       api.use('/auth', authRoutes(auth));
       api.use('/me', meRoutes(auth, usersService));
       api.use('/wallet', walletRoutes(auth, ledger));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -128,7 +128,8 @@ async function runClient(index: number): Promise<ClientRun> {
   const address = `127.0.0.${index + 2}`;
   const agent = new Agent({ localAddress: address });
   agents.push(agent);
-  const user = await newUser(url);
+  // Made on a node directly: signing up 8 to 32 users at once through nginx is what its auth zone refuses.
+  const user = await newUser(nodes[0]!.url);
   const socket = await connect(url, user.accessToken, {
     transports: ['polling', 'websocket'],
     upgrade: true,
@@ -268,6 +269,29 @@ describe('nginx/nginx.conf in front of two nodes', () => {
     expect(big.status).toBe(413);
   });
 
+  it('limits a burst from one address with 429, RATE_LIMITED and Retry-After, and never throttles webhooks', async () => {
+    // 60 refreshes at once from one address: the auth zone lets a burst of 20 through, then refuses.
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, () => requestFrom('127.0.0.200', 'POST', '/api/auth/refresh', JSON.stringify({ refreshToken: 'x'.repeat(43) }))),
+    );
+    const refused = burst.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) {
+      expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+      expect(r.headers['retry-after']).toBe('1');
+    }
+    // Everything nginx let through was answered by a node (an unknown refresh token).
+    for (const r of burst.filter((x) => x.status !== 429)) expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'INVALID_TOKEN' } });
+    expect(nginxLog('error_log')).toMatch(/limiting requests, excess: .* zone "pairly_auth", client: 127\.0\.0\.200/);
+
+    // 150 webhook deliveries at once from one address: more than any zone's burst, none refused by nginx.
+    const hooks = await Promise.all(
+      Array.from({ length: 150 }, () => requestFrom('127.0.0.201', 'POST', '/api/payments/webhooks/stripe', '{"id":"evt_x"}')),
+    );
+    expect(hooks.filter((r) => r.status === 429)).toEqual([]);
+    for (const r of hooks) expect(JSON.parse(r.body).error.code).toMatch(/^(NOT_FOUND|INVALID_SIGNATURE)$/);
+  });
+
   it('proxies /janus-ws to Janus\'s WebSocket API with the janus-protocol subprotocol', async () => {
     const port = Number(new URL(url).port);
     const transaction = randomBytes(6).toString('hex');
@@ -281,6 +305,24 @@ describe('nginx/nginx.conf in front of two nodes', () => {
     expect((await http(url, 'GET', '/janus/info')).status).toBe(404);
   });
 });
+
+/** One request to nginx from a chosen loopback source address (nginx's zones key on it). */
+function requestFrom(localAddress: string, method: string, path: string, body: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const port = Number(new URL(url).port);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path, localAddress, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /**
  * One text message over a WebSocket and its first reply, framed by hand

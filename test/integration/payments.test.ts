@@ -137,6 +137,30 @@ describe('Stripe webhooks', () => {
     expect(await wallet(u.accessToken)).toMatchObject({ available: 0 });
   });
 
+  it('refuses a signature dated in the future beyond a small tolerance, and stores nothing', async () => {
+    const u = await newUser(url);
+    const c = await checkout(u.accessToken, { packId: 'starter', provider: 'stripe' });
+    const d = stripe.succeed(c.body.payment.providerRef);
+    const future = await deliver('stripe', { payload: d.payload, headers: { ...d.headers, 'stripe-signature': stripe.signPayload(d.payload, Math.floor(Date.now() / 1000) + 3600) } });
+    expect(future.status).toBe(400);
+    expect(future.body.error.code).toBe('INVALID_SIGNATURE');
+    expect(await pgQuery(backing.databaseUrl, `SELECT 1 FROM payment_events WHERE event_id = $1`, [d.event.id])).toEqual([]);
+    // A few seconds of clock skew is not refused.
+    const skewed = await deliver('stripe', { payload: d.payload, headers: { ...d.headers, 'stripe-signature': stripe.signPayload(d.payload, Math.floor(Date.now() / 1000) + 5) } });
+    expect(skewed.status).toBe(200);
+    await settled(c.body.payment.id, 'succeeded');
+  });
+
+  it('answers 400, not 5xx, to a signed event whose id is longer than the event id column', async () => {
+    const u = await newUser(url);
+    const c = await checkout(u.accessToken, { packId: 'starter', provider: 'stripe' });
+    const d = stripe.succeed(c.body.payment.providerRef);
+    const payload = JSON.stringify({ ...JSON.parse(d.payload), id: `evt_${'x'.repeat(300)}` });
+    const res = await deliver('stripe', { payload, headers: { ...d.headers, 'stripe-signature': stripe.signPayload(payload) } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
   it('handles a refund that arrives before the capture: credited once, reversed once', async () => {
     const u = await newUser(url);
     const c = await checkout(u.accessToken, { packId: 'starter', provider: 'stripe' });
@@ -210,6 +234,34 @@ describe('Razorpay webhooks', () => {
     await deliver('razorpay', rzp.refund(paymentId, 19_950));
     await settled(c.body.payment.id, 'partially_refunded');
     expect(await wallet(u.accessToken)).toMatchObject({ available: 50 });
+  });
+  it('stores one signed body once, whatever event id header it is replayed under', async () => {
+    const u = await newUser(url);
+    const c = await checkout(u.accessToken, { packId: 'starter', provider: 'razorpay' });
+    const captured = rzp.capture(c.body.client.orderId);
+    const replays = await Promise.all(
+      ['evt_a', 'evt_b', 'evt_c', 'evt_d', 'evt_e', captured.eventId].map((id) =>
+        deliver('razorpay', { payload: captured.payload, headers: { ...captured.headers, 'x-razorpay-event-id': id } }),
+      ),
+    );
+    for (const r of replays) expect(r.status).toBe(200);
+    expect(replays.filter((r) => r.body.duplicate === false)).toHaveLength(1);
+    await settled(c.body.payment.id, 'succeeded');
+    const paymentId = captured.event.payload.payment.entity.id;
+    const stored = await pgQuery(backing.databaseUrl, `SELECT 1 FROM payment_events WHERE provider = 'razorpay' AND payload #>> '{payload,payment,entity,id}' = $1`, [paymentId]);
+    expect(stored).toHaveLength(1);
+    expect(await wallet(u.accessToken)).toMatchObject({ available: 100 });
+  });
+
+  it('answers 400, not 5xx, to a signed delivery whose event id header is longer than any real one', async () => {
+    const u = await newUser(url);
+    const c = await checkout(u.accessToken, { packId: 'starter', provider: 'razorpay' });
+    const captured = rzp.capture(c.body.client.orderId);
+    const res = await deliver('razorpay', { payload: captured.payload, headers: { ...captured.headers, 'x-razorpay-event-id': 'e'.repeat(300) } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    const paymentId = captured.event.payload.payment.entity.id;
+    expect(await pgQuery(backing.databaseUrl, `SELECT 1 FROM payment_events WHERE payload #>> '{payload,payment,entity,id}' = $1`, [paymentId])).toEqual([]);
   });
 });
 

@@ -33,7 +33,8 @@ scenarios: ${scenarioNames().join(', ')}
 ${LOOP_USAGE}
 The nodes limit each socket to SOCKET_EVENTS_PER_SECOND (default 20): start them
 with a higher value (SOCKET_EVENTS_PER_SECOND=10000 npm run cluster -- --nodes 3)
-or pace the clients with --rate.`;
+or pace the clients with --rate. Every client is signed up from this machine's
+address: raise SIGNUP_MAX_PER_IP and HTTP_MAX_REQUESTS_PER_IP on the nodes too.`;
 
 const { values, positionals } = parseCli(USAGE, {
   args: process.argv.slice(2),

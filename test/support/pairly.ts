@@ -11,6 +11,18 @@ import { createRedisPrefix, createTestDatabase, TEST_REDIS_URL } from './service
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
+/**
+ * The suite signs up hundreds of users and sends thousands of requests from
+ * 127.0.0.1, which the production per-address limits would refuse. Every
+ * test server gets these unless its env says otherwise; the tests of the
+ * limits themselves (test/integration/rate-limits.test.ts) pass '' to run
+ * with the defaults.
+ */
+export const TEST_RATE_LIMITS: Record<string, string> = {
+  SIGNUP_MAX_PER_IP: '1000000',
+  HTTP_MAX_REQUESTS_PER_IP: '100000000',
+};
+
 export interface Backing {
   env: Record<string, string>;
   databaseUrl: string;
@@ -49,7 +61,7 @@ export interface InProcessNode {
 
 /** Pairly in this test process: fast to start, and the test can reach its internals. */
 export async function startInProcess(env: Record<string, string>, logger?: Logger): Promise<InProcessNode> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...TEST_RATE_LIMITS, ...env });
   const pairly = await createPairly(config, {
     logger: logger ?? createLogger({ level: env.LOG_LEVEL ?? 'silent', nodeId: config.nodeId }),
   });
@@ -86,7 +98,7 @@ export async function startNodeProcess(
   let out = '';
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${port}`, ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${port}`, ...TEST_RATE_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += d));

@@ -1,18 +1,27 @@
 import { parseArgs } from 'node:util';
-import { email as emailSchema, password as passwordSchema } from '../../../shared/auth.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { adminCreateBody, type AdminCreateBody } from '../../../shared/admin.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { readControlInfo } from '../control.js';
 import { openDatabase } from '../infra.js';
-import { lockDataDir } from '../lockfile.js';
+import { DataDirInUseError, lockDataDir } from '../lockfile.js';
 import { createLogger } from '../logger.js';
 import { assertStrongPassword, createPasswordHasher } from '../modules/auth/passwords.js';
 import { UsersStore } from '../modules/users/users.store.js';
 import { AppError } from '../errors.js';
 import { AuditStore } from '../modules/audit/audit.store.js';
+import { createAdmin } from '../modules/admin/admin.create.js';
+
+type Created = { id: string; email: string; role: string };
+
+/** A failure the operator can act on: printed as one line, no stack. */
+class CliError extends Error {}
 
 /**
  * The only way to make an admin: `npm run admin:create -- --email a@b.c`
  * with the password from --password or the PAIRLY_ADMIN_PASSWORD variable
  * (so it need not sit in shell history). An existing account is promoted.
+ * In embedded mode, while a server holds the data dir, the server does it
+ * (called on loopback with the secret it keeps in the data dir).
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,39 +36,67 @@ async function main(): Promise<void> {
     console.error('usage: npm run admin:create -- --email <email> [--password <pw> | PAIRLY_ADMIN_PASSWORD=<pw>] [--name <displayName>]');
     process.exit(2);
   }
-  const email = emailSchema.parse(values.email);
-  passwordSchema.parse(password);
-  assertStrongPassword(password, email);
+  const parsed = adminCreateBody.safeParse({ email: values.email, password, displayName: values.name });
+  if (!parsed.success) throw new CliError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const input = parsed.data;
+  assertStrongPassword(input.password, input.email);
 
   const config = loadConfig();
-  const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir, 'admin:create');
-  const logger = createLogger({ level: 'warn', nodeId: 'cli' });
-  const db = await openDatabase(config, logger);
+  let unlock: () => void = () => undefined;
+  if (!config.databaseUrl) {
+    try {
+      unlock = lockDataDir(config.dataDir, 'admin:create');
+    } catch (err) {
+      if (!(err instanceof DataDirInUseError)) throw err;
+      print(await throughRunningServer(err, input));
+      return;
+    }
+  }
   try {
-    const hasher = createPasswordHasher(config.argon2MemoryKib);
-    const row = await new UsersStore(db).upsertAdmin({
-      email,
-      passwordHash: await hasher.hash(password),
-      displayName: values.name!,
-      birthdate: '1970-01-01',
-    });
-    await new AuditStore(db).insert({
-      key: `admin_created:${row.id}:${Date.now()}`,
-      actorId: row.id,
-      action: 'admin.created',
-      ip: null,
-      at: new Date().toISOString(),
-      meta: { via: 'cli' },
-    });
-    console.log(JSON.stringify({ id: row.id, email: row.email, role: row.role }));
+    print(await directly(config, input));
   } finally {
-    await db.close();
     unlock();
   }
 }
 
+async function directly(config: Config, input: AdminCreateBody): Promise<Created> {
+  const db = await openDatabase(config, createLogger({ level: 'warn', nodeId: 'cli' }));
+  try {
+    return await createAdmin({ users: new UsersStore(db), audit: new AuditStore(db), passwords: createPasswordHasher(config.argon2MemoryKib) }, input, 'cli');
+  } finally {
+    await db.close();
+  }
+}
+
+async function throughRunningServer(inUse: DataDirInUseError, input: AdminCreateBody): Promise<Created> {
+  const control = readControlInfo(inUse.dataDir);
+  if (!control || control.pid !== inUse.pid) {
+    throw new CliError(`${inUse.message.replace(/; stop it first$/, '')}, which takes no admin:create requests; stop it and run this again`);
+  }
+  let res: Response;
+  try {
+    res = await fetch(`${control.url}/_control/admin-users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${control.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify(input),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    throw new CliError(`the server holding ${inUse.dataDir} (process ${control.pid}) did not answer at ${control.url}: ${(err as Error).message}`);
+  }
+  const body = (await res.json().catch(() => undefined)) as (Created & { error?: { message?: string } }) | undefined;
+  if (!res.ok || !body) throw new CliError(`the running server refused: ${body?.error?.message ?? `HTTP ${res.status}`}`);
+  return { id: body.id, email: body.email, role: body.role };
+}
+
+function print(created: Created): void {
+  console.log(JSON.stringify(created));
+}
+
 main().catch((err) => {
-  if (err instanceof ConfigError || err instanceof AppError) console.error(err.message);
-  else console.error(err);
+  if (err instanceof ConfigError) console.error(err.message);
+  else if (err instanceof CliError || err instanceof AppError || err instanceof DataDirInUseError) console.error(`admin:create: ${err.message}`);
+  // Anything else is unexpected: still one line for the operator; the stack only when asked for.
+  else console.error(`admin:create: ${err instanceof Error ? err.message : String(err)}${process.env.DEBUG ? `\n${(err as Error).stack}` : ''}`);
   process.exit(1);
 });

@@ -6,19 +6,27 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { errorHandler, notFound, requireJsonBody } from './errors.js';
+import { limitByAddress } from './rate-limit.middleware.js';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 /**
  * The Express app: security headers, CORS allow-list, request ids and logs,
- * latency metrics, JSON bodies with a size limit, the routers, then 404 and
- * the one error body. Routers are mounted by the composition root.
+ * latency metrics, a per-address limit on /api, JSON bodies with a size
+ * limit, the routers, then 404 and the one error body. Routers are mounted by the composition root.
  */
 export function createHttpApp(opts: {
   config: Config;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * Per-address limit on every route under /api. Routes the composition
+   * root mounts on `app` itself (health, metrics, provider webhooks) are
+   * outside it, by design.
+   */
+  apiLimiter?: RateLimiterAbstract;
   mount: (app: Express, api: Router) => void;
 }): Express {
   const { config, logger, metrics } = opts;
@@ -57,6 +65,7 @@ export function createHttpApp(opts: {
   });
 
   const api = express.Router();
+  if (opts.apiLimiter) api.use(limitByAddress(opts.apiLimiter));
   api.use(requireJsonBody);
   api.use(express.json({ limit: config.httpBodyLimit, strict: true }));
   opts.mount(app, api);

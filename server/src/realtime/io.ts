@@ -108,9 +108,12 @@ export function realtimeOf(getIo: () => PairlyServer): Realtime {
       (op.emit as (ev: string, ...a: unknown[]) => boolean)(event, payload);
     },
     endSession(sessionId, reason) {
-      const io = getIo();
-      io.to(rooms.session(sessionId)).emit('auth:revoked', { reason });
-      io.in(rooms.session(sessionId)).disconnectSockets(true);
+      // Every namespace (the main one and /admin), each through its own adapter, so on every node:
+      // a revoked session keeps no socket anywhere. Every node creates the same namespaces at start.
+      for (const nsp of getIo()._nsps.values()) {
+        nsp.to(rooms.session(sessionId)).emit('auth:revoked', { reason });
+        nsp.in(rooms.session(sessionId)).disconnectSockets(true);
+      }
     },
   };
 }

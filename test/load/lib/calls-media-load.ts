@@ -25,7 +25,7 @@ ${MEDIA_USAGE}
                          SFU_JANUS_INSTANCES value the nodes run with in this command's environment too
 Start the pieces first, e.g.:
   node --import tsx test/load/janus.ts          # prints SFU_JANUS_INSTANCES='...'
-  SFU_JANUS_INSTANCES='...' SOCKET_EVENTS_PER_SECOND=10000 npm run cluster -- --nodes 2
+  SFU_JANUS_INSTANCES='...' SOCKET_EVENTS_PER_SECOND=10000 SIGNUP_MAX_PER_IP=1000000 HTTP_MAX_REQUESTS_PER_IP=1000000 npm run cluster -- --nodes 2
 Needs root (ip netns exec) and @roamhq/wrtc (a devDependency).`;
 
 function namespaces(): string[] {

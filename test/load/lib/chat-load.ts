@@ -42,7 +42,7 @@ export const USAGE = `usage: npm run load -- chat --url URL [--url URL ...] [fla
 Pairly's default limits are 30 messages per 10 s per user (CHAT_MESSAGES_PER_10S), 10 per 5 s per
 conversation (CHAT_FLOOD_PER_5S) and 20 events/s per socket (SOCKET_EVENTS_PER_SECOND, receipts
 included). Above about 2 messages/s per sender, start the nodes with higher limits, e.g.
-CHAT_MESSAGES_PER_10S=1000000 CHAT_FLOOD_PER_5S=1000000 SOCKET_EVENTS_PER_SECOND=10000 npm run cluster -- --nodes 2`;
+CHAT_MESSAGES_PER_10S=1000000 CHAT_FLOOD_PER_5S=1000000 SOCKET_EVENTS_PER_SECOND=10000 SIGNUP_MAX_PER_IP=1000000 HTTP_MAX_REQUESTS_PER_IP=1000000 npm run cluster -- --nodes 2`;
 
 const FAN_CREDITS = 1_000_000;
 

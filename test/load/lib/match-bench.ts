@@ -56,7 +56,7 @@ const LOAD_USAGE = `usage: npm run load -- match --url URL [--url URL ...] [flag
                          a node's pool of the default DATABASE_POOL_SIZE=10, see match-crowd.ts)
 Nodes with the default limits throttle this loop (RATE_LIMITED): start them with e.g.
   MATCH_SKIPS_PER_MINUTE=1000000 MATCH_COOLDOWN_SECONDS=1 CHAT_MESSAGES_PER_10S=1000000 \\
-  CHAT_FLOOD_PER_5S=1000000 SOCKET_EVENTS_PER_SECOND=10000`;
+  CHAT_FLOOD_PER_5S=1000000 SOCKET_EVENTS_PER_SECOND=10000 SIGNUP_MAX_PER_IP=1000000 HTTP_MAX_REQUESTS_PER_IP=1000000`;
 
 /** What the bench's nodes run with; everything else is Pairly's default. */
 function benchEnv(pairIntervalMs: number, cooldownS: number): Record<string, string> {

@@ -1,5 +1,6 @@
 import type { Namespace } from 'socket.io';
 import type { AdminEventResults, AdminSnapshot, adminEventSchemas, CallCounts } from '../../../../shared/admin.js';
+import { rooms } from '../../../../shared/events.js';
 import type { EventRouter, PairlySocket } from '../../realtime/event-router.js';
 import { socketAuth } from '../../realtime/io.js';
 import { armTokenExpiry } from '../../realtime/token-expiry.js';
@@ -59,8 +60,8 @@ export function attachAdminNamespace(
   nsp.use(socketAuth(d.auth, 'admin'));
   d.router.on('admin:online', async (_socket, p) => ({ users: await d.admin.search(p.q, p.limit) }));
   nsp.on('connection', (socket) => {
-    // Logout of this session closes its admin sockets too.
-    void socket.join(`session:${socket.data.sessionId}`);
+    // Revoking this session (logout, refresh-token reuse) closes its admin sockets too, on every node (realtime.endSession).
+    void socket.join(rooms.session(socket.data.sessionId));
     // Lives as long as its access token, like every socket (admins reconnect with a fresh one).
     armTokenExpiry(socket as PairlySocket);
     d.router.attach(socket as PairlySocket);

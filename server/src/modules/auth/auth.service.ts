@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuthResult, LoginBody, SignupBody } from '../../../../shared/auth.js';
 import { AppError } from '../../errors.js';
-import { retryAfterSeconds } from '../../ratelimit.js';
+import { rateLimited } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { toPublicUser, type UserRow, type UsersStore } from '../users/users.store.js';
@@ -22,7 +22,9 @@ export interface AuthServiceDeps {
   tokens: AccessTokens;
   passwords: PasswordHasher;
   revocations: SessionRevocations;
-  /** Consecutive login failures, per email and per IP. */
+  /** Sign-ups per client address, taken before any other check so that a flood never reaches argon2. */
+  signupsByIp: RateLimiterAbstract;
+  /** Login attempts, per email and per IP: a point is taken before the password is judged, given back when it is right. */
   loginFailures: { byEmail: RateLimiterAbstract; byIp: RateLimiterAbstract };
   audit: AuditService;
   realtime: Realtime;
@@ -50,6 +52,10 @@ export class AuthService {
   }
 
   async signup(body: SignupBody, client: ClientInfo): Promise<AuthResult> {
+    // First, before the cheap checks too: a refused address learns nothing (not even EMAIL_TAKEN).
+    await this.d.signupsByIp.consume(client.ip ?? 'unknown').catch((err: unknown) => {
+      throw rateLimited(err, 'too many sign-ups from this address; try again later');
+    });
     const age = ageOn(body.birthdate, this.now());
     if (age < 0 || age > 120) throw new AppError('VALIDATION_FAILED', 'birthdate is not plausible');
     if (age < MINIMUM_AGE) throw new AppError('AGE_RESTRICTED', `Pairly is for people aged ${MINIMUM_AGE} and over`);
@@ -70,25 +76,14 @@ export class AuthService {
   }
 
   async login(body: LoginBody, client: ClientInfo): Promise<AuthResult> {
-    const { byEmail, byIp } = this.d.loginFailures;
     const ipKey = client.ip ?? 'unknown';
-    const [emailState, ipState] = await Promise.all([byEmail.get(body.email), byIp.get(ipKey)]);
-    for (const [state, limiter] of [
-      [emailState, byEmail],
-      [ipState, byIp],
-    ] as const) {
-      if (state && state.consumedPoints >= limiter.points) {
-        throw new AppError('RATE_LIMITED', 'too many failed logins; try again later', {
-          retryAfterSeconds: retryAfterSeconds(state),
-        });
-      }
-    }
+    const taken = await this.takeLoginAttempt(body.email, ipKey);
 
     const row = await this.d.users.findByEmail(body.email);
     // Verify against a dummy hash for unknown emails so timing does not reveal which emails exist.
     const ok = await this.d.passwords.verify(row?.password_hash ?? (await this.getDummyHash()), body.password);
     if (!row || !ok) {
-      await Promise.all([byEmail.penalty(body.email), byIp.penalty(ipKey)]);
+      // The points taken above stay taken: this attempt was a failure.
       this.d.audit.record({
         key: `login_failed:${randomBytes(12).toString('hex')}`,
         actorId: row?.id ?? null,
@@ -97,9 +92,10 @@ export class AuthService {
       });
       throw new AppError('INVALID_CREDENTIALS', 'email or password is wrong');
     }
+    // The right password is no failure: give the IP its point back and clear the email's run of failures.
+    await taken.giveBack();
     if (row.status === 'suspended') throw new AppError('ACCOUNT_SUSPENDED', 'this account is suspended');
 
-    await byEmail.delete(body.email);
     const { result, sessionId } = await this.openSession(row, client);
     this.d.audit.record({
       key: `login:${sessionId}`,
@@ -108,6 +104,30 @@ export class AuthService {
       ip: client.ip,
     });
     return result;
+  }
+
+  /**
+   * Takes one point per email and per IP before the password is judged, so
+   * that parallel attempts cannot all pass a check made before any of them
+   * is counted: the (N+1)th concurrent attempt is refused, whatever the
+   * others' outcome. A refused attempt gives back what it did take.
+   */
+  private async takeLoginAttempt(email: string, ipKey: string): Promise<{ giveBack(): Promise<void> }> {
+    const { byEmail, byIp } = this.d.loginFailures;
+    const [emailRes, ipRes] = await Promise.allSettled([byEmail.consume(email), byIp.consume(ipKey)]);
+    const refused = [emailRes, ipRes].find((r) => r.status === 'rejected');
+    if (refused) {
+      await Promise.all([
+        emailRes.status === 'fulfilled' ? byEmail.reward(email, 1) : undefined,
+        ipRes.status === 'fulfilled' ? byIp.reward(ipKey, 1) : undefined,
+      ]);
+      throw rateLimited(refused.reason, 'too many failed logins; try again later');
+    }
+    return {
+      giveBack: async () => {
+        await Promise.all([byEmail.delete(email), byIp.reward(ipKey, 1)]);
+      },
+    };
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResult> {
@@ -146,17 +166,15 @@ export class AuthService {
     return principal;
   }
 
-  /** Re-seeds the revocation cache from PostgreSQL (after a Redis flush or an embedded restart). */
-  async seedRevocations(): Promise<number> {
-    const ids = await this.d.store.sessionsRevokedSince(this.d.tokens.ttlSeconds);
-    await Promise.all(ids.map((id) => this.d.revocations.revoke(id, this.d.tokens.ttlSeconds)));
-    return ids.length;
+  /** Loads the revocation cache from PostgreSQL (at start-up; the Redis driver also reloads by itself after a loss). */
+  seedRevocations(): Promise<number> {
+    return this.d.revocations.seed();
   }
 
   private async revokeSession(sessionId: string, reason: 'logout' | 'token_reused' | 'admin'): Promise<void> {
     await this.d.store.revokeSession(sessionId, reason);
     // Cache and sockets are updated even if the row was already revoked: they may have been missed.
-    await this.d.revocations.revoke(sessionId, this.d.tokens.ttlSeconds);
+    await this.d.revocations.revoke(sessionId);
     this.d.realtime.endSession(sessionId, reason);
   }
 

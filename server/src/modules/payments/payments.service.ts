@@ -101,6 +101,8 @@ export class PaymentsService {
     const provider = this.d.providers.get(name);
     if (!provider) throw new AppError('NOT_FOUND', `no webhook endpoint for ${name}`);
     const event = provider.verifyWebhook(raw, headers);
+    // payment_events.event_id holds 200 characters: a longer id, even a signed one, is a 400, never a 500.
+    if (event.id.length > 200) throw new AppError('VALIDATION_FAILED', 'the event id is longer than 200 characters');
     const stored = await this.d.store.storeEvent({ provider: name, id: event.id, type: event.type, payload: event.payload });
     if (stored.status === 'pending') await this.enqueue(name, event.id);
     return { received: true, duplicate: !stored.inserted };

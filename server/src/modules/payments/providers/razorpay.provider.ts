@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import Razorpay from 'razorpay';
 import { AppError } from '../../../errors.js';
 import { header, type PaymentProvider, type PaymentSignal, type ProviderEvent, type ProviderRecord } from './provider.js';
@@ -24,6 +25,8 @@ interface RzpWebhook {
   event: string;
   payload: { payment?: { entity: RzpPayment }; refund?: { entity: { payment_id: string } } };
 }
+
+const EVENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 const notesPaymentId = (notes: RzpPayment['notes']) => (notes && !Array.isArray(notes) ? notes.paymentId : undefined);
 
@@ -52,6 +55,9 @@ export function createRazorpayProvider(opts: { keyId: string; keySecret: string;
       const signature = header(headers, 'x-razorpay-signature');
       const eventId = header(headers, 'x-razorpay-event-id');
       if (!signature || !eventId) throw new AppError('INVALID_SIGNATURE', 'missing X-Razorpay-Signature or X-Razorpay-Event-Id');
+      // Razorpay's ids are short ([A-Za-z0-9]{14}); anything else is not a delivery of theirs, and a
+      // 400 (never a 5xx, which providers retry for days) says so.
+      if (!EVENT_ID.test(eventId)) throw new AppError('VALIDATION_FAILED', 'X-Razorpay-Event-Id is not a Razorpay event id');
       let ok = false;
       try {
         ok = Razorpay.validateWebhookSignature(raw.toString('utf8'), signature, opts.webhookSecret);
@@ -65,7 +71,10 @@ export function createRazorpayProvider(opts: { keyId: string; keySecret: string;
       } catch {
         throw new AppError('INVALID_JSON', 'webhook body is not JSON');
       }
-      return { id: eventId, type: body.event, payload: body };
+      // Stored under what the signature covers: the event id header is not signed, so keying on it
+      // would store one signed body replayed under new ids again and again. Razorpay's own retries
+      // resend the same body, so they still land on the same key.
+      return { id: `sha256:${createHash('sha256').update(raw).digest('hex')}`, type: body.event, payload: body };
     },
     interpret(e: ProviderEvent): PaymentSignal {
       const body = e.payload as RzpWebhook;

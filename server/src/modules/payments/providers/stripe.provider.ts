@@ -4,6 +4,12 @@ import { header, type PaymentProvider, type PaymentSignal, type ProviderEvent, t
 
 /** Stripe's tolerance for webhook timestamps: older deliveries are refused as replays. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
+/**
+ * The SDK refuses only timestamps too far in the past, so a signature dated
+ * ahead would stay replayable for that much longer. Ahead can only be clock
+ * skew, which is seconds on synchronised hosts.
+ */
+const FUTURE_TOLERANCE_SECONDS = 60;
 
 export function createStripeProvider(opts: { secretKey: string; webhookSecret: string; apiBase?: string }): PaymentProvider {
   const base = opts.apiBase ? new URL(opts.apiBase) : undefined;
@@ -40,6 +46,11 @@ export function createStripeProvider(opts: { secretKey: string; webhookSecret: s
         event = stripe.webhooks.constructEvent(raw, signature, opts.webhookSecret, SIGNATURE_TOLERANCE_SECONDS);
       } catch {
         throw new AppError('INVALID_SIGNATURE', 'Stripe signature verification failed');
+      }
+      // The SDK has verified the signature over `t`, so the timestamp is Stripe's.
+      const t = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1]);
+      if (!(t <= Date.now() / 1000 + FUTURE_TOLERANCE_SECONDS)) {
+        throw new AppError('INVALID_SIGNATURE', 'Stripe signature is dated in the future');
       }
       return { id: event.id, type: event.type, payload: event };
     },
