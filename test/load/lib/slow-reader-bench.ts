@@ -9,7 +9,7 @@ import { numberFlag, parseCli, usageError } from './args.js';
 import { waitQuiet } from './ledger-match-machine.js';
 import { ProgressPrinter } from './progress.js';
 import { pool } from './sessions.js';
-import { openSlowReader, type SlowReader } from './slow-reader-client.js';
+import { openSlowReader, type SlowReader } from '../../support/slow-reader.js';
 
 /**
  * `npm run bench -- slow-reader`: what one ordinary user costs a node when
