@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +24,7 @@ const USAGE = `usage: npm run bench -- slow-reader [flags]
   --mode cluster|embedded  cluster: local PostgreSQL + Redis, own database and prefix (default);
                            embedded: PGlite in a temp dir (inside the node process, so in its RSS)
   --sockets N              never-reading sockets of the one user (default 6)
+  --reading                the sockets are socket.io-client sockets that do read their replies (the control)
   --duration S             seconds the readers run (default 25)
   --rate R                 chat:sync {limit:500} per second per socket (default 20, the default per-socket limit)
   --messages M             messages the user has (default 500), each --body characters long (default 3500)
@@ -67,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       'stop-at-mb': { type: 'string', default: '3000' },
       'server-root': { type: 'string' },
       'no-wait': { type: 'boolean', default: false },
+      reading: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -94,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
 
   try {
     if (!values['no-wait']) await waitQuiet((m) => printer.log(m), 1.2, 120);
+    const load1 = loadavg()[0]!;
     let env: Record<string, string> = { ...SETUP_ENV };
     if (mode === 'cluster') {
       const backing = await createBacking();
@@ -108,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     cleanups.push(() => node.kill('SIGKILL'));
     const pid = node.child.pid!;
     printer.log(
-      `slow-reader: one ${mode} node (pid ${pid}, ${serverRoot}), ${sockets} never-reading sockets × ${rate} chat:sync/s for ${durationS}s; ` +
+      `slow-reader: one ${mode} node (pid ${pid}, ${serverRoot}), ${sockets} ${values.reading ? 'reading' : 'never-reading'} sockets × ${rate} chat:sync/s for ${durationS}s; ` +
         `node ${process.version}, ${cpus().length} cores`,
     );
 
@@ -150,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
 
     await sleep(2000);
     const rssBefore = rssMb(pid);
-    const r = await runReaders({ node, token: victim.accessToken, sockets, durationS, rate, stopAtMb, printer });
+    const r = await runReaders({ node, token: victim.accessToken, sockets, durationS, rate, stopAtMb, printer, reading: values.reading });
     const rssEnd = r.exitedAt === undefined ? rssMb(pid) : undefined;
     const hwm = (procStatusKb(pid, 'VmHWM') ?? 0) / 1024;
     await sleep(3000);
@@ -167,8 +170,10 @@ export async function main(argv: string[]): Promise<number> {
     const rows: [string, string][] = [
       ['node', `${mode}${values['server-root'] ? ` (${serverRoot})` : ''}`],
       ['one chat:sync {limit:500} reply', `${page.messages?.length ?? 0} messages, ${(pageBytes / 1024).toFixed(0)} KB, hasMore ${page.hasMore}`],
-      ['readers × rate × seconds', `${sockets} × ${rate}/s × ${durationS} s`],
+      ['load average (1 min) at the start', load1.toFixed(1)],
+      [`${values.reading ? 'reading' : 'never-reading'} sockets × rate × seconds`, `${sockets} × ${rate}/s × ${durationS} s`],
       ['chat:sync sent', String(r.sent)],
+      ...(values.reading ? [['chat:sync answered ok / refused', `${r.answered} / ${[...r.ackErrors].map(([c, n]) => `${c} ×${n}`).join(', ') || '0'}`] as [string, string]] : []),
       ['connections opened (incl. reconnects)', String(r.opened)],
       ['disconnects seen by the readers', String(r.disconnects)],
       ['connects refused', r.refused.size ? [...r.refused].map(([c, n]) => `${c} ×${n}`).join(', ') : '0'],
@@ -195,6 +200,9 @@ const ack = (s: ClientSocket, event: string, payload: unknown) =>
 
 interface ReadersResult {
   sent: number;
+  /** Reading sockets only: positive acks, and refusals by code. */
+  answered: number;
+  ackErrors: Map<string, number>;
   opened: number;
   disconnects: number;
   refused: Map<string, number>;
@@ -214,9 +222,10 @@ async function runReaders(o: {
   rate: number;
   stopAtMb: number;
   printer: ProgressPrinter;
+  reading: boolean;
 }): Promise<ReadersResult> {
   const pid = o.node.child.pid!;
-  const res: ReadersResult = { sent: 0, opened: 0, disconnects: 0, refused: new Map(), peakMb: rssMb(pid) };
+  const res: ReadersResult = { sent: 0, answered: 0, ackErrors: new Map(), opened: 0, disconnects: 0, refused: new Map(), peakMb: rssMb(pid) };
   const start = performance.now();
   const elapsed = () => (performance.now() - start) / 1000;
   let running = true;
@@ -225,6 +234,32 @@ async function runReaders(o: {
     res.exitReason = signal ? `signal ${signal}` : `exit code ${code}`;
     running = false;
   });
+
+  /** A socket that reads: paced requests, each ack awaited and counted. */
+  const readingLoop = async () => {
+    while (running) {
+      let socket: ClientSocket;
+      try {
+        socket = await connect(o.node.url, o.token);
+      } catch (err) {
+        const code = (err as { data?: { code?: string } }).data?.code ?? 'CONNECT_FAILED';
+        res.refused.set(code, (res.refused.get(code) ?? 0) + 1);
+        await sleep(1000);
+        continue;
+      }
+      res.opened++;
+      while (running && socket.connected) {
+        const due = sleep(1000 / o.rate);
+        res.sent++;
+        const r = await ack(socket, 'chat:sync', { limit: 500 }).catch(() => ({ ok: false, error: { code: 'TIMEOUT' } }));
+        if (r.ok) res.answered++;
+        else res.ackErrors.set(r.error.code, (res.ackErrors.get(r.error.code) ?? 0) + 1);
+        await due;
+      }
+      if (running) res.disconnects++;
+      socket.close();
+    }
+  };
 
   const loop = async () => {
     while (running) {
@@ -277,7 +312,7 @@ async function runReaders(o: {
         `syncs sent ${res.sent}  connections ${res.opened}  disconnects ${res.disconnects}`,
     );
   }, 1000);
-  const loops = Array.from({ length: o.sockets }, loop);
+  const loops = Array.from({ length: o.sockets }, o.reading ? readingLoop : loop);
   await Promise.race([sleep(o.durationS * 1000), new Promise<void>((r) => o.node.child.once('exit', () => r()))]);
   running = false;
   await Promise.all(loops);
