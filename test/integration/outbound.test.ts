@@ -106,6 +106,28 @@ describe('unsent bytes per socket', () => {
     expect(metrics).toMatch(/pairly_sockets_cut_off_total\{[^}]*reason="outbound_buffer"[^}]*\} [1-9]/);
   });
 
+  it('a polling client that stops polling is cut off too: the engine\'s write buffer counts', async () => {
+    const reader = await userWithLongMessages();
+    const base = `${a.url}/socket.io/?EIO=4&transport=polling`;
+    const openPacket = await (await fetch(base)).text();
+    const sid = (JSON.parse(openPacket.slice(1)) as { sid: string }).sid;
+    const post = (body: string) => fetch(`${base}&sid=${sid}`, { method: 'POST', body });
+    expect((await post(`40${JSON.stringify({ token: reader.accessToken })}`)).status).toBe(200);
+    expect(await (await fetch(`${base}&sid=${sid}`)).text()).toMatch(/^40/);
+    await waitFor(() => serverSockets(a, reader.user.id).length === 1, 5000, 'the namespace connection');
+    // From here on the client never polls: every reply waits in the engine's write buffer.
+    const syncs = Array.from({ length: 5 }, (_, i) => `42${i}${JSON.stringify(['chat:sync', { limit: 500 }])}`).join('\x1e');
+    for (let n = 0; n < 40 && serverSockets(a, reader.user.id).length > 0; n++) {
+      const res = await post(syncs);
+      if (res.status !== 200) break;
+      await sleep(50);
+    }
+    await waitFor(() => serverSockets(a, reader.user.id).length === 0, 10_000, 'the polling client to be disconnected');
+    expect(logLines.find((l) => l.msg === 'slow reader disconnected' && l.userId === reader.user.id)).toMatchObject({ transport: 'polling' });
+    // The session is gone, not only the namespace connection.
+    expect((await post('2')).status).toBe(400);
+  });
+
   it('a client that reads keeps its connection, however many pages it asks for', async () => {
     const reader = await userWithLongMessages();
     const s = await open(a.url, reader.accessToken);

@@ -10,7 +10,7 @@ export interface EngineConnection {
   readyState: string;
   transport: { name: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
   on(event: 'packetCreate', fn: (packet: { data?: unknown }) => void): unknown;
-  on(event: 'flush' | 'close', fn: () => void): unknown;
+  on(event: 'flush', fn: () => void): unknown;
   close(discard?: boolean): unknown;
 }
 
@@ -46,11 +46,6 @@ export class OutboundGuard {
     this.users.set(conn, userId);
   }
 
-  /** Bytes queued for the connection and not yet handed to the kernel. */
-  static unsentBytes(conn: EngineConnection, queued: number): number {
-    return queued + (conn.transport.socket?.bufferedAmount ?? 0);
-  }
-
   private watch(conn: EngineConnection): void {
     // Bytes of the packets in the engine's write buffer: a flush hands them to the transport, where bufferedAmount counts them.
     let queued = 0;
@@ -61,7 +56,7 @@ export class OutboundGuard {
     conn.on('packetCreate', (packet) => {
       if (cut) return;
       queued += sizeOf(packet.data);
-      const unsent = OutboundGuard.unsentBytes(conn, queued);
+      const unsent = queued + (conn.transport.socket?.bufferedAmount ?? 0);
       if (unsent <= this.o.maxBytes) return;
       cut = true;
       this.cutOff(conn, unsent);
