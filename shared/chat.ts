@@ -21,11 +21,15 @@ export const chatPointer = z.strictObject({
 
 export const chatTyping = z.strictObject({ conversationId: z.uuid(), typing: z.boolean() });
 
-export const chatSync = z.strictObject({
-  /** ISO time of the newest message the client has; omitted: the last 24 hours. */
-  since: z.iso.datetime().optional(),
-  limit: z.number().int().min(1).max(500).default(200),
-});
+export const chatSync = z
+  .strictObject({
+    /** ISO time of the newest message the client has; omitted: the last 24 hours. */
+    since: z.iso.datetime().optional(),
+    /** The `next` of the previous page, to continue a sync that said hasMore. */
+    cursor: z.string().min(1).max(200).optional(),
+    limit: z.number().int().min(1).max(500).default(200),
+  })
+  .refine((v) => v.since === undefined || v.cursor === undefined, 'give since or cursor, not both');
 
 export const presenceSet = z.strictObject({ status: z.enum(['online', 'away']) });
 

@@ -40,6 +40,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** Handshake refused: the user already has SOCKETS_PER_USER_MAX sockets open (over all nodes). */
+  TOO_MANY_SOCKETS: 429,
   INTERNAL: 500,
   PROVIDER_ERROR: 502,
   NOT_READY: 503,

@@ -49,6 +49,16 @@ const envSchema = z
     SOCKET_MAX_PAYLOAD: z.coerce.number().int().min(1024).max(10_000_000).default(64_000),
     /** Events one socket may send per second before RATE_LIMITED (burst allowance = 2x). */
     SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
+    /** Events one user may send per second over all their sockets and nodes (burst 2x). Default: 2 x SOCKET_EVENTS_PER_SECOND. */
+    SOCKET_EVENTS_PER_USER_PER_SECOND: z.coerce.number().int().min(1).max(100_000).optional(),
+    /** Sockets one user may have open at once over all nodes; one more is refused with TOO_MANY_SOCKETS. */
+    SOCKETS_PER_USER_MAX: z.coerce.number().int().min(1).max(10_000).default(10),
+    /** Bytes a socket may have queued and not yet taken by the network; past this it is disconnected. */
+    SOCKET_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16_384).max(1_000_000_000).default(4 * 1024 * 1024),
+    /** /readyz fails once RSS passes this many MB (0: no RSS check). */
+    MEMORY_READY_MAX_RSS_MB: z.coerce.number().int().min(0).default(0),
+    /** /readyz fails once the V8 heap in use passes this fraction of its limit. */
+    MEMORY_READY_MAX_HEAP_FRACTION: z.coerce.number().gt(0).max(1).default(0.85),
     LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
@@ -81,6 +91,8 @@ const envSchema = z
     CHAT_MESSAGES_PER_10S: z.coerce.number().int().min(1).default(30),
     /** Messages one user may send into one conversation per 5 seconds (flood protection). */
     CHAT_FLOOD_PER_5S: z.coerce.number().int().min(1).default(10),
+    /** A chat:sync or history page stops adding messages at about this many bytes of JSON (and says hasMore). */
+    CHAT_PAGE_MAX_BYTES: z.coerce.number().int().min(16_384).max(10_000_000).default(256 * 1024),
     /** Random match: how long someone with interests waits for a shared one before anyone will do. */
     MATCH_FALLBACK_MS: z.coerce.number().int().min(0).default(5000),
     /** Random match: two people who just parted are not paired again for this long. */
@@ -145,6 +157,10 @@ export interface Config {
   httpBodyLimit: number;
   socketMaxPayload: number;
   socketEventsPerSecond: number;
+  socketEventsPerUserPerSecond: number;
+  socketsPerUserMax: number;
+  socketMaxBufferedBytes: number;
+  memoryReady: { maxRssMb: number; maxHeapFraction: number };
   login: { maxFailuresPerEmail: number; maxFailuresPerIp: number; windowSeconds: number };
   signup: { maxPerIp: number; windowSeconds: number };
   httpRateLimit: { maxPerIp: number; windowSeconds: number };
@@ -153,7 +169,7 @@ export interface Config {
   shutdownGraceSeconds: number;
   argon2MemoryKib: number;
   ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
-  chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number };
+  chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number; pageMaxBytes: number };
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
   profiles: { locationChangesPerDay: number };
   calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; mediaSweepSeconds: number; mediaLostSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
@@ -222,6 +238,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpBodyLimit: e.HTTP_BODY_LIMIT,
     socketMaxPayload: e.SOCKET_MAX_PAYLOAD,
     socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
+    socketEventsPerUserPerSecond: e.SOCKET_EVENTS_PER_USER_PER_SECOND ?? 2 * e.SOCKET_EVENTS_PER_SECOND,
+    socketsPerUserMax: e.SOCKETS_PER_USER_MAX,
+    socketMaxBufferedBytes: e.SOCKET_MAX_BUFFERED_BYTES,
+    memoryReady: { maxRssMb: e.MEMORY_READY_MAX_RSS_MB, maxHeapFraction: e.MEMORY_READY_MAX_HEAP_FRACTION },
     login: {
       maxFailuresPerEmail: e.LOGIN_MAX_FAILURES_PER_EMAIL,
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
@@ -239,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       typingTtlMs: e.TYPING_TTL_MS,
       messagesPer10s: e.CHAT_MESSAGES_PER_10S,
       floodPer5s: e.CHAT_FLOOD_PER_5S,
+      pageMaxBytes: e.CHAT_PAGE_MAX_BYTES,
     },
     calls: {
       minuteSeconds: e.CALL_MINUTE_SECONDS,

@@ -6,6 +6,7 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   socketEvents: Counter<'event' | 'outcome'>;
   connectedSockets: Gauge;
+  socketsCutOff: Counter<'reason'>;
 }
 
 export function createMetrics(nodeId: string): Metrics {
@@ -31,6 +32,12 @@ export function createMetrics(nodeId: string): Metrics {
     connectedSockets: new Gauge({
       name: 'pairly_connected_sockets',
       help: 'Socket.IO connections open on this node',
+      registers: [registry],
+    }),
+    socketsCutOff: new Counter({
+      name: 'pairly_sockets_cut_off_total',
+      help: 'Connections this node closed to protect itself, by reason',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

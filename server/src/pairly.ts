@@ -11,6 +11,9 @@ import { createMetrics } from './metrics.js';
 import { limiterFactory, localLimiter } from './ratelimit.js';
 import { EventRouter } from './realtime/event-router.js';
 import { createIo, realtimeOf, type PairlyServer } from './realtime/io.js';
+import { OutboundGuard } from './realtime/outbound-guard.js';
+import { createMemorySocketQuota, createRedisSocketQuota } from './realtime/socket-quota.js';
+import { memoryCheck } from './http/memory-check.js';
 import { embeddedJwtSecret } from './secrets.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
@@ -74,6 +77,11 @@ export async function createPairly(
       points: config.socketEventsPerSecond * 2,
       durationSeconds: 2,
     }),
+    userLimiter: limiter({
+      keyPrefix: 'user-events',
+      points: config.socketEventsPerUserPerSecond * 2,
+      durationSeconds: 2,
+    }),
     logger,
     metrics,
   });
@@ -115,6 +123,7 @@ export async function createPairly(
   let shuttingDown = false;
   const checks: ReadinessCheck[] = [{ name: 'database', check: async () => void (await db.query('SELECT 1')) }];
   if (redis) checks.push({ name: 'redis', check: async () => void (await redis.ping()) });
+  checks.push(memoryCheck(config.memoryReady));
 
   const app = createHttpApp({
     config,
@@ -147,7 +156,27 @@ export async function createPairly(
 
   systemEvents(router, config.nodeId, auth);
   const lifecycle = social.events(router);
-  io = createIo({ httpServer, config, logger, metrics, auth, router, redis: redisPubSub, lifecycle });
+  const quotaOptions = { max: config.socketsPerUserMax, ttlMs: config.chat.presenceTtlSeconds * 1000 };
+  io = createIo({
+    httpServer,
+    config,
+    logger,
+    metrics,
+    auth,
+    router,
+    redis: redisPubSub,
+    lifecycle,
+    outbound: new OutboundGuard({
+      maxBytes: config.socketMaxBufferedBytes,
+      logger,
+      onCutOff: () => metrics.socketsCutOff.inc({ reason: 'outbound_buffer' }),
+    }),
+    // Places lapse on the presence TTL: a dead node's sockets stop counting when they go offline.
+    quota: {
+      ...quotaOptions,
+      store: redis ? createRedisSocketQuota(redis, config.redisPrefix, quotaOptions) : createMemorySocketQuota(quotaOptions),
+    },
+  });
   await social.start(io);
   await jobs.startWorkers(domain);
 

@@ -89,6 +89,7 @@ export function createSocial(d: {
       perUser: d.limiter({ keyPrefix: 'chat-user', points: config.chat.messagesPer10s, durationSeconds: 10 }),
       perConversation: d.limiter({ keyPrefix: 'chat-conv', points: config.chat.floodPer5s, durationSeconds: 5 }),
     },
+    pageMaxBytes: config.chat.pageMaxBytes,
     onMessage: () => counters.incr('messages'),
   });
   const profiles = new ProfilesService({

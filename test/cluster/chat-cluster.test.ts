@@ -98,12 +98,12 @@ describe('chat across nodes', () => {
     }
 
     // Catch up on whatever the pushes missed while the recipient was reconnecting.
-    let since: string | undefined = startedAt;
+    let request: object = { since: startedAt, limit: 500 };
     for (;;) {
-      const page = await ack(recipientSocket, 'chat:sync', { since, limit: 500 });
+      const page = await ack(recipientSocket, 'chat:sync', request);
       for (const m of page.messages) received.set(m.id, m.body);
       if (!page.hasMore) break;
-      since = page.next;
+      request = { cursor: page.next, limit: 500 };
     }
 
     expect(acked.size).toBe(60);

@@ -17,7 +17,7 @@ describe('embedded mode', () => {
   it('starts with PGlite on disk, signs up, logs in and connects a socket', async () => {
     const node = await startNodeProcess(env);
     try {
-      expect((await http(node.url, 'GET', '/readyz')).body.checks).toEqual({ database: 'ok' });
+      expect((await http(node.url, 'GET', '/readyz')).body.checks).toEqual({ database: 'ok', memory: 'ok' });
       const u = await newUser(node.url);
       email = u.user.email;
       password = u.password;

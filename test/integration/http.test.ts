@@ -95,7 +95,7 @@ describe('HTTP surface', () => {
     expect((await http(url, 'GET', '/healthz')).body).toMatchObject({ status: 'ok' });
     const ready = await http(url, 'GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ database: 'ok', redis: 'ok' });
+    expect(ready.body.checks).toEqual({ database: 'ok', redis: 'ok', memory: 'ok' });
 
     const u = await newUser(url);
     const s = await connect(url, u.accessToken);

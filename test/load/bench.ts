@@ -28,9 +28,16 @@ if (process.argv[2] === 'calls' && process.argv.includes('--media')) {
   process.exit(await main(process.argv.slice(3)));
 }
 
+// A node's memory while slow readers never read their replies: one node process, raw sockets, RSS from /proc.
+if (process.argv[2] === 'slow-reader') {
+  const { main } = await import('./lib/slow-reader-bench.js');
+  process.exit(await main(process.argv.slice(3)));
+}
+
 const USAGE = `usage: npm run bench -- <scenario> [flags]
 scenarios: ${scenarioNames().join(', ')}
   (calls with real media, WebRTC peers and Janus: npm run bench -- calls --media --help)
+  (a node's memory under never-reading sockets: npm run bench -- slow-reader --help)
   --mode embedded|cluster  embedded: PGlite in a temp dir, in-memory adapter (default);
                            cluster: local PostgreSQL + Redis (own database and prefix, removed at the end)
   --baseline bare|none     also measure the scenario's plain socket.io baseline (default bare)

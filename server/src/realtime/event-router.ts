@@ -29,7 +29,7 @@ export type EventHandler<S extends Schemas, R, E extends keyof S & keyof R & str
 const MAX_REJECTIONS_PER_MINUTE = 200;
 
 /**
- * The one path every client event goes through: per-socket rate limit, zod
+ * The one path every client event goes through: per-socket and per-user rate limits, zod
  * validation against the schema in shared/, the service call, the ack.
  * Unknown events are answered with UNKNOWN_EVENT; an event sent without an
  * ack callback that fails gets a `system:error` push. Nothing is dropped
@@ -44,6 +44,8 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
     private readonly schemas: S,
     private readonly deps: {
       limiter: RateLimiterAbstract;
+      /** Keyed by user: shared by all of a user's sockets (and, Redis-backed, all nodes). */
+      userLimiter?: RateLimiterAbstract;
       logger: Logger;
       metrics: Metrics;
     },
@@ -103,9 +105,14 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
     const label = handler ? event : 'unknown';
     let response: AckResponse<object>;
     try {
-      await this.deps.limiter.consume(socket.id).catch((err) => {
-        throw rateLimited(err, 'too many events; slow down');
-      });
+      await Promise.all([
+        this.deps.limiter.consume(socket.id).catch((err) => {
+          throw rateLimited(err, 'too many events; slow down');
+        }),
+        this.deps.userLimiter?.consume(socket.data.userId).catch((err) => {
+          throw rateLimited(err, 'too many events from this account; slow down');
+        }),
+      ]);
       if (!handler) throw new AppError('UNKNOWN_EVENT', `unknown event "${event.slice(0, 64)}"`);
       const input = parse(this.schemas[event]!, payload);
       response = { ok: true, ...(await handler(socket, input)) };

@@ -15,7 +15,9 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 import type { EventRouter, PairlySocket } from './event-router.js';
+import type { OutboundGuard } from './outbound-guard.js';
 import type { Realtime } from './realtime.js';
+import { enforceSocketQuota, type SocketQuota } from './socket-quota.js';
 import { armTokenExpiry } from './token-expiry.js';
 
 export type PairlyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -34,6 +36,10 @@ export function createIo(opts: {
   auth: AuthService;
   router: EventRouter;
   redis?: { pub: Redis; sub: Redis };
+  /** Caps each connection's unsent bytes. */
+  outbound?: OutboundGuard;
+  /** Caps each user's open sockets over all nodes. */
+  quota?: { store: SocketQuota; max: number; ttlMs: number };
   /** Told of every connection and disconnection on this node (presence, typing). */
   lifecycle?: { connected(socket: PairlySocket): void; disconnected(socket: PairlySocket): void }[];
 }): PairlyServer {
@@ -51,8 +57,14 @@ export function createIo(opts: {
   });
 
   io.use(socketAuth(opts.auth));
+  if (opts.quota) {
+    const stop = enforceSocketQuota(io.of('/'), opts.quota.store, { ...opts.quota, logger });
+    opts.httpServer.once('close', stop);
+  }
+  opts.outbound?.install(io.engine);
 
   io.on('connection', (socket: PairlySocket) => {
+    opts.outbound?.identify(socket.conn, socket.data.userId);
     metrics.connectedSockets.inc();
     void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId)]);
     armTokenExpiry(socket);

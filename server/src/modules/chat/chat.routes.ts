@@ -60,8 +60,7 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
   r.get('/conversations/:id/messages', authed, async (req, res) => {
     const id = parse(z.uuid(), req.params.id);
     const q = parse(historyQuery, req.query);
-    const messages = await chat.history(principalOf(res).userId, id, { before: q.before, after: q.after }, q.limit);
-    res.json({ messages });
+    res.json(await chat.history(principalOf(res).userId, id, { before: q.before, after: q.after }, q.limit));
   });
 
   r.post('/messages/:id/report', authed, async (req, res) => {

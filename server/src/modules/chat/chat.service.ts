@@ -9,6 +9,7 @@ import type { LedgerService } from '../ledger/ledger.service.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
 import { assertPriceShown, priceFor } from '../../prices.js';
+import { decodeSyncCursor, encodeSyncCursor, fitPage } from './chat.pages.js';
 import { isClientIdTaken, toMessageView, type ChatStore, type ConversationListRow, type MessageRow } from './chat.store.js';
 
 export interface SendInput {
@@ -41,6 +42,8 @@ export class ChatService {
       ledger: LedgerService;
       realtime: Realtime;
       limits: { perUser: RateLimiterAbstract; perConversation: RateLimiterAbstract };
+      /** A sync or history page stops at about this many bytes of JSON. */
+      pageMaxBytes: number;
       onMessage?: () => void;
     },
   ) {}
@@ -133,15 +136,24 @@ export class ChatService {
     return { upToSeq: r.read_seq, unread: r.unread };
   }
 
-  /** Sync after a reconnect. A look-back of 30 s covers transactions that committed after a later one began; clients dedupe by id. */
-  async sync(userId: string, since: string | undefined, limit: number): Promise<{ messages: MessageView[]; hasMore: boolean; next: string | null }> {
-    const from = since ? new Date(new Date(since).getTime() - 30_000) : new Date(Date.now() - 86_400_000);
-    const rows = await this.d.store.since(userId, from, limit + 1);
-    const page = rows.slice(0, limit);
+  /**
+   * Sync after a reconnect: from `since` (the newest createdAt the client
+   * holds) with a look-back of 30 s, which covers transactions that committed
+   * after a later one began (clients dedupe by id); then page by page with
+   * `cursor: next`, strictly after the last message sent, so every page moves
+   * on however many messages share a moment. Pages are bounded in bytes too.
+   */
+  async sync(userId: string, input: { since?: string; cursor?: string }, limit: number): Promise<{ messages: MessageView[]; hasMore: boolean; next: string | null }> {
+    const from = input.cursor
+      ? { after: decodeSyncCursor(input.cursor) }
+      : { at: input.since ? new Date(new Date(input.since).getTime() - 30_000) : new Date(Date.now() - 86_400_000) };
+    const rows = await this.d.store.since(userId, from, limit + 1, this.d.pageMaxBytes);
+    const page = fitPage(rows.map(toMessageView), limit, this.d.pageMaxBytes);
+    const last = rows[page.length - 1];
     return {
-      messages: page.map(toMessageView),
-      hasMore: rows.length > limit,
-      next: page.length ? page.at(-1)!.created_at.toISOString() : (since ?? null),
+      messages: page,
+      hasMore: rows.length > page.length,
+      next: last ? encodeSyncCursor({ at: last.at_key, conversationId: last.conversation_id, seq: last.seq }) : (input.cursor ?? null),
     };
   }
 
@@ -149,9 +161,22 @@ export class ChatService {
     return this.d.store.list(userId, before, limit);
   }
 
-  async history(userId: string, conversationId: string, range: { before?: number; after?: number }, limit: number): Promise<MessageView[]> {
+  /** A page of one conversation, oldest first; `next` is the query for the page beyond it, in the same direction. */
+  async history(
+    userId: string,
+    conversationId: string,
+    range: { before?: number; after?: number },
+    limit: number,
+  ): Promise<{ messages: MessageView[]; hasMore: boolean; next: { before: number } | { after: number } | null }> {
     if (!(await this.d.store.member(conversationId, userId))) throw new AppError('NOT_FOUND', 'no such conversation');
-    return (await this.d.store.history(conversationId, range, limit)).map(toMessageView);
+    const rows = await this.d.store.history(conversationId, range, limit + 1, this.d.pageMaxBytes);
+    // Rows come nearest the anchor first, so the cut keeps the messages next to it.
+    const page = fitPage(rows.map(toMessageView), limit, this.d.pageMaxBytes);
+    const hasMore = rows.length > page.length;
+    const forward = range.after !== undefined;
+    if (!forward) page.reverse();
+    const next = !hasMore ? null : forward ? { after: page.at(-1)!.seq } : { before: page[0]!.seq };
+    return { messages: page, hasMore, next };
   }
 
   /** The peer a typing indicator may reach now: a member's peer, unless the conversation has ended or a block stands either way. */

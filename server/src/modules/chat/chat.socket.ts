@@ -109,7 +109,7 @@ export function chatEvents(
     .on('chat:delivered', (socket, p) => d.chat.delivered(socket.data.userId, p.conversationId, p.upToSeq))
     .on('chat:read', (socket, p) => d.chat.read(socket.data.userId, p.conversationId, p.upToSeq, socket.id))
     .on('chat:typing', typingEvent)
-    .on('chat:sync', (socket, p) => d.chat.sync(socket.data.userId, p.since, p.limit))
+    .on('chat:sync', (socket, p) => d.chat.sync(socket.data.userId, p, p.limit))
     .on('presence:set', async (socket, p) => ({ status: await d.presence.set(socket.data.userId, socket.id, p.status) }));
 
   return { disconnected: (socket) => typing.dropSocket(socket), typingTracked: () => typing.size() };

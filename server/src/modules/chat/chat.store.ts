@@ -201,29 +201,43 @@ export class ChatStore {
     return rows;
   }
 
-  async history(conversationId: string, range: { before?: number; after?: number }, limit: number): Promise<MessageRow[]> {
-    if (range.after !== undefined) {
-      const { rows } = await this.db.query<MessageRow>(
-        `SELECT * FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
-        [conversationId, range.after, limit],
-      );
-      return rows;
-    }
+  /**
+   * One history page of a conversation, nearest the anchor first: ascending
+   * from `after`, else descending from `before` (or from the newest). See
+   * pageWindow for how the byte budget is applied.
+   */
+  async history(conversationId: string, range: { before?: number; after?: number }, limit: number, maxBytes: number): Promise<MessageRow[]> {
+    const forward = range.after !== undefined;
+    const dir = forward ? 'ASC' : 'DESC';
     const { rows } = await this.db.query<MessageRow>(
-      `SELECT * FROM (SELECT * FROM messages WHERE conversation_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3) x ORDER BY seq ASC`,
-      [conversationId, range.before ?? null, limit],
+      pageWindow(
+        `SELECT * FROM messages WHERE conversation_id = $1 AND ${forward ? 'seq > $2' : '($2::bigint IS NULL OR seq < $2)'} ORDER BY seq ${dir} LIMIT $3`,
+        `seq ${dir}`,
+        '$4',
+      ),
+      [conversationId, forward ? range.after : (range.before ?? null), limit, maxBytes],
     );
     return rows;
   }
 
-  /** Messages in the user's conversations created at or after `since`, oldest first. */
-  async since(userId: string, since: Date, limit: number): Promise<MessageRow[]> {
-    const { rows } = await this.db.query<MessageRow>(
-      `SELECT m.* FROM conversation_members me
-       JOIN messages m ON m.conversation_id = me.conversation_id
-       WHERE me.user_id = $1 AND m.created_at >= $2
-       ORDER BY m.created_at, m.seq LIMIT $3`,
-      [userId, since, limit],
+  /**
+   * One sync page: the user's messages created at or after `from.at`, or
+   * strictly after the key `from.after`, oldest first; `at_key` is each
+   * row's created_at with microseconds, for the next cursor.
+   */
+  async since(userId: string, from: { at: Date } | { after: { at: string; conversationId: string; seq: number } }, limit: number, maxBytes: number): Promise<(MessageRow & { at_key: string })[]> {
+    const after = 'after' in from;
+    const { rows } = await this.db.query<MessageRow & { at_key: string }>(
+      pageWindow(
+        `SELECT m.*, to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_key
+         FROM conversation_members me
+         JOIN messages m ON m.conversation_id = me.conversation_id
+         WHERE me.user_id = $1 AND ${after ? '(m.created_at, m.conversation_id, m.seq) > ($3::timestamptz, $4::uuid, $5::bigint)' : 'm.created_at >= $3'}
+         ORDER BY m.created_at, m.conversation_id, m.seq LIMIT $2`,
+        'created_at, conversation_id, seq',
+        after ? '$6' : '$4',
+      ),
+      after ? [userId, limit, from.after.at, from.after.conversationId, from.after.seq, maxBytes] : [userId, limit, from.at, maxBytes],
     );
     return rows;
   }
@@ -274,4 +288,22 @@ export class ChatStore {
   async setLastSeen(userId: string, at: Date): Promise<void> {
     await this.db.query(`UPDATE users SET last_seen_at = $2 WHERE id = $1`, [userId, at]);
   }
+}
+
+/**
+ * Wraps a page query (ordered, limited) so that rows well past a byte budget
+ * never leave the database: a row is kept while the bodies before it in the
+ * page's order fit in the budget, and the first two rows always. Bodies are a
+ * lower bound of a message's JSON size, so every row the service's exact cut
+ * (fitPage) keeps is here, and so is the first row it drops, which tells it
+ * there is more.
+ */
+function pageWindow(page: string, order: string, maxBytesParam: string): string {
+  return `SELECT * FROM (
+            SELECT p.*, sum(octet_length(p.body)) OVER w - octet_length(p.body) AS bytes_before, row_number() OVER w AS n
+            FROM (${page}) p
+            WINDOW w AS (ORDER BY ${order} ROWS UNBOUNDED PRECEDING)
+          ) x
+          WHERE x.bytes_before <= ${maxBytesParam} OR x.n <= 2
+          ORDER BY ${order}`;
 }
