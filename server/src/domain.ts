@@ -12,7 +12,7 @@ import { LedgerStore } from './modules/ledger/ledger.store.js';
 import { UsersStore } from './modules/users/users.store.js';
 import { createHmac } from 'node:crypto';
 import type { ProviderName } from '../../shared/payments.js';
-import { paymentsJobs } from './modules/payments/payments.jobs.js';
+import { paymentsDeadLetterHooks, paymentsJobs } from './modules/payments/payments.jobs.js';
 import { PaymentsService } from './modules/payments/payments.service.js';
 import { PaymentsStore } from './modules/payments/payments.store.js';
 import type { PaymentProvider } from './modules/payments/providers/provider.js';
@@ -27,6 +27,8 @@ import { CallsStore } from './modules/calls/calls.store.js';
 import { SfuRooms } from './modules/calls/sfu-rooms.js';
 import type { PresenceStore } from './modules/presence/presence.store.js';
 import { SafetyStore } from './modules/safety/safety.store.js';
+import { DeadLettersService } from './modules/dead-letters/dead-letters.service.js';
+import { DeadLettersStore } from './modules/dead-letters/dead-letters.store.js';
 
 /**
  * The stores and services that both a server node and the workers process
@@ -46,6 +48,8 @@ export interface Domain {
   calls: CallsService;
   sfuRooms: SfuRooms;
   safety: SafetyStore;
+  /** Where every job that fails for good lands, whichever driver ran it. */
+  deadLetters: DeadLettersService;
 }
 
 /** The payment providers this deployment has keys for; the sandbox only where enabled. */
@@ -77,6 +81,7 @@ export function createDomain(d: {
   const users = new UsersStore(d.db);
   const safety = new SafetyStore(d.db);
   const sfuRooms = new SfuRooms({ sfu: d.sfu, jobs: d.jobs, logger: d.logger });
+  const payments = new PaymentsService({ db: d.db, store: paymentsStore, ledger, providers, packs: d.config.payments.packs, jobs: d.jobs, logger: d.logger });
   return {
     users,
     safety,
@@ -102,7 +107,8 @@ export function createDomain(d: {
     paymentsStore,
     providers,
     reconciliationStore: new ReconciliationStore(d.db),
-    payments: new PaymentsService({ db: d.db, store: paymentsStore, ledger, providers, packs: d.config.payments.packs, jobs: d.jobs, logger: d.logger }),
+    payments,
+    deadLetters: new DeadLettersService({ store: new DeadLettersStore(d.db), jobs: d.jobs, logger: d.logger, hooks: { ...paymentsDeadLetterHooks(payments) } }),
   };
 }
 
@@ -121,5 +127,6 @@ export async function scheduleRecurringJobs(jobs: JobQueue, config: Config): Pro
   await jobs.schedule('ledger.expire-holds', {}, config.ledger.holdSweepSeconds * 1000);
   await jobs.schedule('ledger.verify', {}, config.ledger.verifySeconds * 1000);
   await jobs.schedule('payments.reconcile', {}, config.payments.reconcileSeconds * 1000);
+  await jobs.schedule('payments.requeue-stale', {}, config.payments.requeueSeconds * 1000);
   if (config.sfu.instances.length > 0) await jobs.schedule('calls.media-sweep', {}, config.calls.mediaSweepSeconds * 1000);
 }

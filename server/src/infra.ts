@@ -53,19 +53,32 @@ export function openJobs(opts: { config: Config; logger: Logger; redis?: Redis }
     return {
       queue,
       async startWorkers(domain) {
-        queue.attach(createJobHandlers(domain, logger));
+        queue.attach(createJobHandlers(domain, logger), (f) => domain.deadLetters.record(f));
         await scheduleRecurringJobs(queue, config);
       },
       close: () => queue.close(),
     };
   }
-  const queue = createBullQueue({ connection: redis, prefix: config.redisPrefix, logger, retry: config.jobRetry });
+  const queue = createBullQueue({
+    connection: redis,
+    prefix: config.redisPrefix,
+    logger,
+    retry: config.jobRetry,
+    scheduleCheckMs: config.jobWorkers.scheduleCheckSeconds * 1000,
+  });
   let workers: { close(): Promise<void> } | undefined;
   return {
     queue,
     async startWorkers(domain) {
       if (!config.runWorkers) return;
-      workers = startBullWorkers({ connection: redis, prefix: config.redisPrefix, handlers: createJobHandlers(domain, logger), logger });
+      workers = startBullWorkers({
+        connection: redis,
+        prefix: config.redisPrefix,
+        handlers: createJobHandlers(domain, logger),
+        logger,
+        onDead: (f) => domain.deadLetters.record(f),
+        stall: config.jobWorkers,
+      });
       await scheduleRecurringJobs(queue, config);
     },
     async close() {

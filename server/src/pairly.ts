@@ -23,6 +23,7 @@ import { UsersService } from './modules/users/users.service.js';
 import { walletRoutes } from './modules/ledger/ledger.routes.js';
 import { paymentsRoutes, webhookRoutes } from './modules/payments/payments.routes.js';
 import { adminMoneyRoutes } from './modules/admin/admin.routes.js';
+import { deadLetterRoutes } from './modules/dead-letters/dead-letters.routes.js';
 import { createDomain, type Domain } from './domain.js';
 import { createSocial } from './social.js';
 import type { SfuController } from '../../shared/sfu.js';
@@ -110,9 +111,19 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
       api.use('/wallet', walletRoutes(auth, ledger));
       api.use('/payments', paymentsRoutes(auth, payments));
       social.mount(api);
+      api.use('/admin/jobs', deadLetterRoutes({ auth, deadLetters: domain.deadLetters, audit }));
       api.use(
         '/admin',
-        adminMoneyRoutes({ auth, ledger, ledgerStore: domain.ledgerStore, payments, reconciliation: domain.reconciliationStore, audit, jobs: jobs.queue }),
+        adminMoneyRoutes({
+          auth,
+          ledger,
+          ledgerStore: domain.ledgerStore,
+          payments,
+          reconciliation: domain.reconciliationStore,
+          audit,
+          jobs: jobs.queue,
+          deadLetters: domain.deadLetters,
+        }),
       );
     },
   });

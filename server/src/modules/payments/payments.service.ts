@@ -202,6 +202,11 @@ export class PaymentsService {
     await this.enqueue(provider, eventId, `:retry:${Date.now()}`);
   }
 
+  /** The dead-letter hook: a job that failed for good without its handler's say (it stalled too often). */
+  async eventJobDied(provider: ProviderName, eventId: string, error: string): Promise<void> {
+    await this.d.store.markDead(provider, eventId, error);
+  }
+
   /** Re-queues events whose job was lost (stored, never processed). */
   async requeueStale(olderThanSeconds = 60): Promise<number> {
     const stale = await this.d.store.stalePending(olderThanSeconds, 500);
