@@ -16,9 +16,10 @@ import { paymentsDeadLetterHooks, paymentsJobs } from './modules/payments/paymen
 import { PaymentsService } from './modules/payments/payments.service.js';
 import { PaymentsStore } from './modules/payments/payments.store.js';
 import type { PaymentProvider } from './modules/payments/providers/provider.js';
-import { createRazorpayProvider } from './modules/payments/providers/razorpay.provider.js';
+import { createRazorpayProvider, razorpayOutage } from './modules/payments/providers/razorpay.provider.js';
 import { createSandboxProvider } from './modules/payments/providers/sandbox.provider.js';
-import { createStripeProvider } from './modules/payments/providers/stripe.provider.js';
+import { createStripeProvider, stripeOutage } from './modules/payments/providers/stripe.provider.js';
+import { createBreaker } from './breaker.js';
 import { ReconciliationStore } from './modules/payments/reconciliation.store.js';
 import type { SfuController } from '../../shared/sfu.js';
 import { callsJobs } from './modules/calls/calls.jobs.js';
@@ -53,11 +54,14 @@ export interface Domain {
 }
 
 /** The payment providers this deployment has keys for; the sandbox only where enabled. */
-export function createProviders(config: Config, jwtSecret: string): Map<ProviderName, PaymentProvider> {
+export function createProviders(config: Config, jwtSecret: string, logger?: Logger): Map<ProviderName, PaymentProvider> {
   const providers = new Map<ProviderName, PaymentProvider>();
-  const { stripe, razorpay, sandbox } = config.payments;
-  if (stripe) providers.set('stripe', createStripeProvider(stripe));
-  if (razorpay) providers.set('razorpay', createRazorpayProvider(razorpay));
+  const { stripe, razorpay, sandbox, breaker: b } = config.payments;
+  // One breaker per provider and process: each node learns of an outage from its own calls.
+  const breaker = (name: string, isFailure: (err: unknown) => boolean) =>
+    createBreaker({ name: `payments:${name}`, code: 'PROVIDER_UNAVAILABLE', failures: b.failures, halfOpenMs: b.halfOpenMs, timeoutMs: b.timeoutMs, isFailure, logger });
+  if (stripe) providers.set('stripe', createStripeProvider({ ...stripe, timeoutMs: b.timeoutMs, breaker: breaker('stripe', stripeOutage) }));
+  if (razorpay) providers.set('razorpay', createRazorpayProvider({ ...razorpay, timeoutMs: b.timeoutMs, breaker: breaker('razorpay', razorpayOutage) }));
   // Derived from the JWT secret so every node of a deployment signs and verifies alike, with nothing more to configure.
   if (sandbox) providers.set('sandbox', createSandboxProvider({ secret: createHmac('sha256', jwtSecret).update('pairly-sandbox-webhooks').digest('hex') }));
   return providers;
@@ -77,7 +81,7 @@ export function createDomain(d: {
   const ledgerStore = new LedgerStore(d.db);
   const paymentsStore = new PaymentsStore(d.db);
   const ledger = new LedgerService({ db: d.db, store: ledgerStore, realtime: d.realtime, logger: d.logger, options: d.config.ledger });
-  const providers = createProviders(d.config, d.jwtSecret);
+  const providers = createProviders(d.config, d.jwtSecret, d.logger);
   const users = new UsersStore(d.db);
   const safety = new SafetyStore(d.db);
   const sfuRooms = new SfuRooms({ sfu: d.sfu, jobs: d.jobs, logger: d.logger });

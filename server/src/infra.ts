@@ -116,6 +116,7 @@ export function openSfu(config: Config, jwtSecret: string, logger: Logger): SfuC
     // Every node derives the same room ids, secrets and tokens: from SFU_SECRET, or from the shared JWT secret.
     secret: config.sfu.secret ?? createHmac('sha256', jwtSecret).update('pairly-sfu').digest('hex'),
     timeoutMs: config.sfu.timeoutMs,
+    circuit: config.sfu.breaker,
     logger,
   });
 }

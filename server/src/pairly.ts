@@ -30,6 +30,7 @@ import type { SfuController } from '../../shared/sfu.js';
 import { createMemoryPresence, createRedisPresence } from './modules/presence/presence.store.js';
 import { systemEvents } from './modules/system/system.socket.js';
 import { clientEventSchemas } from '../../shared/events.js';
+import type { CircuitState } from '../../shared/health.js';
 
 export interface Pairly {
   readonly config: Config;
@@ -55,7 +56,7 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
   const redis = openRedis(config, logger, 'cmd');
   const redisPubSub = redis && { pub: openRedis(config, logger, 'pub')!, sub: openRedis(config, logger, 'sub')! };
   const jobs = openJobs({ config, logger, redis });
-  const metrics = createMetrics(config.nodeId);
+  const metrics = createMetrics(config.nodeId, { breakers: () => breakerStates() });
   const limiter = limiterFactory(redis, config.redisPrefix);
 
   const httpServer = createServer();
@@ -77,6 +78,10 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
   const sfu = opts.sfu ?? openSfu(config, jwtSecret, logger);
   const domain = createDomain({ config, jwtSecret, db, logger, jobs: jobs.queue, realtime, presence: presenceStore, sfu });
   const { users, audit, ledger, payments } = domain;
+  const breakerStates = (): Record<string, CircuitState> => ({
+    ...Object.fromEntries([...domain.providers.values()].flatMap((p) => (p.breaker ? [[p.breaker.name, p.breaker.state()]] : []))),
+    ...Object.fromEntries(Object.entries(sfu?.circuits() ?? {}).map(([id, state]) => [`sfu:${id}`, state])),
+  });
   const auth = new AuthService({
     users,
     store: new AuthStore(db),
@@ -104,7 +109,7 @@ export async function createPairly(config: Config, opts: { logger?: Logger; sfu?
     logger,
     metrics,
     mount: (root, api) => {
-      root.use(healthRoutes({ nodeId: config.nodeId, metrics, checks, isShuttingDown: () => shuttingDown }));
+      root.use(healthRoutes({ nodeId: config.nodeId, metrics, checks, isShuttingDown: () => shuttingDown, breakers: breakerStates }));
       root.use('/api/payments/webhooks', webhookRoutes(payments));
       api.use('/auth', authRoutes(auth));
       api.use('/me', meRoutes(auth, usersService));
