@@ -130,7 +130,7 @@ const envSchema = z
     PROVIDER_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
     /** How long an open provider breaker fails calls at once before letting one trial call through. */
     PROVIDER_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
-    /** Consecutive unanswered requests that open one Janus instance's breaker (the pool then skips it). */
+    /** Consecutive Janus requests unanswered within SFU_TIMEOUT_MS that open its instance's breaker (the pool then skips it). */
     SFU_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(3),
     /** How long an open Janus breaker skips its instance before one trial; keep it well under CALL_MEDIA_LOST_SECONDS. */
     SFU_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),

@@ -1,10 +1,10 @@
-import { BrokenCircuitError, CircuitState as Cockatiel, ConsecutiveBreaker, circuitBreaker, handleType } from 'cockatiel';
+import { BrokenCircuitError, CircuitState as Cockatiel, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import type { CircuitState } from '../../shared/health.js';
 import { JanusUnreachableError } from './errors.js';
 import type { SfuLogger } from './options.js';
 
 export interface CircuitOptions {
-  /** Consecutive unanswered requests that open the circuit. Default 3. */
+  /** Consecutive requests that got no answer in time that open the circuit. Default 3. */
   failures?: number;
   /** How long an open circuit refuses requests before one trial. Default 5000 ms. */
   halfOpenMs?: number;
@@ -13,12 +13,14 @@ export interface CircuitOptions {
 export const DEFAULT_CIRCUIT = { failures: 3, halfOpenMs: 5000 };
 
 /**
- * One Janus instance's circuit breaker (cockatiel). Only JanusUnreachableError
- * counts (no answer, HTTP failure, a reply that is not Janus'); a Janus error
- * reply means the instance is up. Open, a request fails at once with
- * JanusUnreachableError, so the controller treats the instance as it treats a
- * dead one (skipped for placement, unhealthy in health(), ticks deferred)
- * without waiting out SFU_TIMEOUT_MS on every call.
+ * One Janus instance's circuit breaker (cockatiel). Only requests that got no
+ * answer in time count: a hung Janus costs SFU_TIMEOUT_MS per request, which
+ * is what the breaker saves. A refused connection fails at once anyway and a
+ * Janus error reply means the instance is up, so neither counts (and a Janus
+ * that restarts is used again at once, not after the half-open delay).
+ * Open, a request fails at once with JanusUnreachableError, so the controller
+ * treats the instance as it treats a dead one (skipped for placement,
+ * unhealthy in health(), ticks deferred).
  */
 export class JanusCircuit {
   private readonly breaker;
@@ -29,8 +31,8 @@ export class JanusCircuit {
     logger?: SfuLogger,
   ) {
     const { failures, halfOpenMs } = { ...DEFAULT_CIRCUIT, ...opts };
-    this.breaker = circuitBreaker(handleType(JanusUnreachableError), { halfOpenAfter: halfOpenMs, breaker: new ConsecutiveBreaker(failures) });
-    this.breaker.onBreak(() => logger?.warn({ instance }, `sfu: circuit open after ${failures} unanswered requests; the instance is skipped`));
+    this.breaker = circuitBreaker(handleWhen((err) => err instanceof JanusUnreachableError && err.timedOut), { halfOpenAfter: halfOpenMs, breaker: new ConsecutiveBreaker(failures) });
+    this.breaker.onBreak(() => logger?.warn({ instance }, `sfu: circuit open after ${failures} requests went unanswered; the instance is skipped`));
     this.breaker.onReset(() => logger?.warn({ instance }, 'sfu: circuit closed, the instance answers again'));
   }
 

@@ -120,7 +120,7 @@ export class JanusHttp {
         // idled it out) fails at once; every request the controller sends is
         // idempotent, so one retry on a fresh connection is safe.
         if (attempt === 0 && isStaleConnection(err)) continue;
-        throw new JanusUnreachableError(instance, describeFetchError(err, timeoutMs), { cause: err });
+        throw new JanusUnreachableError(instance, describeFetchError(err, timeoutMs), { cause: err, timedOut: isTimeout(err) });
       }
     }
     if (status !== 200) throw new JanusUnreachableError(instance, `HTTP ${status}`);
@@ -156,8 +156,12 @@ function isStaleConnection(err: unknown): boolean {
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+}
+
 function describeFetchError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+  if (isTimeout(err)) {
     return `no answer within ${timeoutMs} ms`;
   }
   const cause = causeOf(err);
