@@ -43,8 +43,8 @@ afterAll(async () => {
   await backing?.cleanup();
 });
 
-const checkout = (token: string, provider: string) =>
-  http(node.url, 'POST', '/api/payments/checkout', { token, body: { packId: 'starter', provider }, headers: { 'idempotency-key': randomUUID() } });
+const checkout = (token: string, provider: string, key = randomUUID()) =>
+  http(node.url, 'POST', '/api/payments/checkout', { token, body: { packId: 'starter', provider }, headers: { 'idempotency-key': key } });
 const readyz = async () => (await http(node.url, 'GET', '/readyz')).body;
 const metricState = async (breaker: string) => {
   const text = (await http<string>(node.url, 'GET', '/metrics')).body;
@@ -60,7 +60,9 @@ describe.each([
 
   it('opens on a provider that hangs, fails calls at once while open, and closes when it answers again', async () => {
     const u = await newUser(node.url);
-    expect((await checkout(u.accessToken, provider)).status).toBe(201);
+    const key = randomUUID();
+    const opened = await checkout(u.accessToken, provider, key);
+    expect(opened.status).toBe(201);
     expect((await readyz()).breakers[breaker]).toBe('closed');
     expect(await metricState(breaker)).toBe('closed');
 
@@ -80,6 +82,10 @@ describe.each([
     const fast = await checkout(u.accessToken, provider);
     expect(fast.body.error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', message: expect.stringMatching(/unavailable/) });
     expect(fast.body.error.retryAfterSeconds).toBeGreaterThan(0);
+    // A checkout already opened is still answered from its row: its replay needs no provider.
+    const replay = await checkout(u.accessToken, provider, key);
+    expect(replay.status).toBe(201);
+    expect(replay.body.payment.id).toBe(opened.body.payment.id);
 
     standin().hang(false);
     // After the half-open delay the next call is the trial; its success closes the breaker.

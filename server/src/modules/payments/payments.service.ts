@@ -62,8 +62,13 @@ export class PaymentsService {
     const currency = body.currency ?? (body.provider === 'razorpay' ? 'inr' : 'usd');
     const amountMinor = pack.prices[currency];
     if (!amountMinor) throw new AppError('VALIDATION_FAILED', `pack "${pack.id}" has no price in ${currency}`);
-    // Before the payment row: a provider known to be down costs the user no row in state 'error'.
-    provider.breaker?.assertAvailable();
+    // Before the payment row: a provider known to be down costs the user no row in state 'error'
+    // (a replay of a checkout already opened is still answered from its row).
+    try {
+      provider.breaker?.assertAvailable();
+    } catch (err) {
+      if (!(await this.d.store.byUserKey(userId, key))) throw err;
+    }
 
     const inserted = await this.d.store.insert({ userId, provider: body.provider, key, packId: pack.id, credits: pack.credits, amountMinor, currency });
     if (!inserted) return this.replayCheckout(userId, key, { ...body, currency });
