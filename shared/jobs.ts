@@ -27,6 +27,8 @@ export interface JobPayloads {
   'ledger.expire-holds': Record<string, never>;
   /** Processes one stored provider webhook event (job id `pay:<provider>:<eventId>`). */
   'payments.process-event': { provider: 'stripe' | 'razorpay' | 'sandbox'; eventId: string };
+  /** Enqueues again stored provider events still pending after a minute: their job was lost (scheduled). */
+  'payments.requeue-stale': Record<string, never>;
   /** Compares payments, the providers' records and the ledger (scheduled, or run by an admin). */
   'payments.reconcile': { sinceHours?: number };
   /** Ends a call still ringing after CALL_RING_SECONDS (job id `call:<id>:ring`). */
@@ -49,8 +51,13 @@ export const JOB_NAMES = [
   'ledger.verify',
   'payments.process-event',
   'payments.reconcile',
+  'payments.requeue-stale',
   'calls.ring-timeout',
   'calls.tick',
   'calls.media-sweep',
   'sfu.destroy-room',
 ] as const satisfies readonly JobName[];
+
+export function isJobName(value: string): value is JobName {
+  return (JOB_NAMES as readonly string[]).includes(value);
+}

@@ -1,3 +1,5 @@
+import type { CircuitState } from './health.js';
+
 /**
  * The controller-to-SFU contract. Server nodes and workers hold an
  * SfuController (sfu/src) that drives a pool of Janus WebRTC servers
@@ -60,5 +62,7 @@ export interface SfuController {
   roomExists(room: Pick<SfuRoom, 'instance' | 'roomId'>): Promise<boolean>;
   /** Health and load of every instance in the pool. */
   health(): Promise<SfuInstanceHealth[]>;
+  /** Each instance's circuit breaker, without asking Janus: open means recent requests went unanswered and it is skipped. */
+  circuits(): Record<string, CircuitState>;
   close(): Promise<void>;
 }

@@ -73,6 +73,14 @@ const envSchema = z
     /** Attempts of every background job, and the first retry delay (doubling each time). */
     JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
     JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
+    /** A running job's lock (renewed at half of it); a worker that dies leaves it to lapse. BullMQ's own default is 30 s. */
+    JOB_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+    /** How often each worker looks for jobs whose lock lapsed (their worker died) and runs them again. BullMQ's default is 30 s. */
+    JOB_STALLED_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+    /** Times one job may be recovered from a dead worker; one stall more and it is dead-lettered. */
+    JOB_MAX_STALLED_COUNT: z.coerce.number().int().min(0).max(100).default(1),
+    /** How often a process running workers checks that its recurring schedules are still in Redis (besides after every reconnect). */
+    JOB_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** Seconds a SIGTERM waits for in-flight work before closing anyway. */
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(120).default(10),
     ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).default(19_456),
@@ -134,6 +142,18 @@ const envSchema = z
     /** The local sandbox provider (checkouts completed by a local call). Default: on in embedded mode only. */
     PAYMENTS_SANDBOX: bool.optional(),
     RECONCILE_SECONDS: z.coerce.number().int().min(10).default(3600),
+    /** How often stored webhook events still pending after a minute (their job lost) are enqueued again. */
+    PAYMENTS_REQUEUE_SECONDS: z.coerce.number().int().min(1).default(60),
+    /** A call to Stripe or Razorpay that takes longer fails as PROVIDER_UNAVAILABLE (and counts against its breaker). */
+    PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+    /** Consecutive failures (timeouts, connection errors, 5xx, 429) that open a provider's circuit breaker. */
+    PROVIDER_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+    /** How long an open provider breaker fails calls at once before letting one trial call through. */
+    PROVIDER_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    /** Consecutive Janus requests unanswered within SFU_TIMEOUT_MS that open its instance's breaker (the pool then skips it). */
+    SFU_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(3),
+    /** How long an open Janus breaker skips its instance before one trial; keep it well under CALL_MEDIA_LOST_SECONDS. */
+    SFU_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
   });
 
 export interface Config {
@@ -166,6 +186,7 @@ export interface Config {
   httpRateLimit: { maxPerIp: number; windowSeconds: number };
   runWorkers: boolean;
   jobRetry: { attempts: number; backoffMs: number };
+  jobWorkers: { lockMs: number; stalledIntervalMs: number; maxStalledCount: number; scheduleCheckSeconds: number };
   shutdownGraceSeconds: number;
   argon2MemoryKib: number;
   ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
@@ -173,13 +194,21 @@ export interface Config {
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
   profiles: { locationChangesPerDay: number };
   calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; mediaSweepSeconds: number; mediaLostSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
-  sfu: { instances: { id: string; apiUrl: string; clientUrl: string; adminSecret: string }[]; secret?: string; timeoutMs: number };
+  sfu: {
+    instances: { id: string; apiUrl: string; clientUrl: string; adminSecret: string }[];
+    secret?: string;
+    timeoutMs: number;
+    breaker: { failures: number; halfOpenMs: number };
+  };
   payments: {
     packs: CreditPack[];
     stripe?: { secretKey: string; webhookSecret: string; apiBase?: string };
     razorpay?: { keyId: string; keySecret: string; webhookSecret: string; apiBase?: string };
     sandbox: boolean;
     reconcileSeconds: number;
+    requeueSeconds: number;
+    /** Around every call to a provider's API. */
+    breaker: { timeoutMs: number; failures: number; halfOpenMs: number };
   };
 }
 
@@ -252,6 +281,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Without Redis there is no BullMQ, so the handlers must run here.
     runWorkers: e.REDIS_URL ? (e.RUN_WORKERS ?? false) : true,
     jobRetry: { attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },
+    jobWorkers: {
+      lockMs: e.JOB_LOCK_MS,
+      stalledIntervalMs: e.JOB_STALLED_INTERVAL_MS,
+      maxStalledCount: e.JOB_MAX_STALLED_COUNT,
+      scheduleCheckSeconds: e.JOB_SCHEDULE_CHECK_SECONDS,
+    },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     argon2MemoryKib: e.ARGON2_MEMORY_KIB,
     chat: {
@@ -269,7 +304,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mediaLostSeconds: e.CALL_MEDIA_LOST_SECONDS,
       turn: e.TURN_URLS?.length && e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS } : undefined,
     },
-    sfu: { instances: sfuInstances, secret: e.SFU_SECRET, timeoutMs: e.SFU_TIMEOUT_MS },
+    sfu: {
+      instances: sfuInstances,
+      secret: e.SFU_SECRET,
+      timeoutMs: e.SFU_TIMEOUT_MS,
+      breaker: { failures: e.SFU_BREAKER_FAILURES, halfOpenMs: e.SFU_BREAKER_HALF_OPEN_MS },
+    },
     match: {
       fallbackMs: e.MATCH_FALLBACK_MS,
       cooldownMs: e.MATCH_COOLDOWN_SECONDS * 1000,
@@ -289,6 +329,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           : undefined,
       sandbox: e.PAYMENTS_SANDBOX ?? !e.DATABASE_URL,
       reconcileSeconds: e.RECONCILE_SECONDS,
+      requeueSeconds: e.PAYMENTS_REQUEUE_SECONDS,
+      breaker: { timeoutMs: e.PROVIDER_TIMEOUT_MS, failures: e.PROVIDER_BREAKER_FAILURES, halfOpenMs: e.PROVIDER_BREAKER_HALF_OPEN_MS },
     },
     ledger: {
       feeBps: e.PLATFORM_FEE_BPS,

@@ -12,13 +12,14 @@ import { LedgerStore } from './modules/ledger/ledger.store.js';
 import { UsersStore } from './modules/users/users.store.js';
 import { createHmac } from 'node:crypto';
 import type { ProviderName } from '../../shared/payments.js';
-import { paymentsJobs } from './modules/payments/payments.jobs.js';
+import { paymentsDeadLetterHooks, paymentsJobs } from './modules/payments/payments.jobs.js';
 import { PaymentsService } from './modules/payments/payments.service.js';
 import { PaymentsStore } from './modules/payments/payments.store.js';
 import type { PaymentProvider } from './modules/payments/providers/provider.js';
-import { createRazorpayProvider } from './modules/payments/providers/razorpay.provider.js';
+import { createRazorpayProvider, razorpayOutage } from './modules/payments/providers/razorpay.provider.js';
 import { createSandboxProvider } from './modules/payments/providers/sandbox.provider.js';
-import { createStripeProvider } from './modules/payments/providers/stripe.provider.js';
+import { createStripeProvider, stripeOutage } from './modules/payments/providers/stripe.provider.js';
+import { createBreaker } from './breaker.js';
 import { ReconciliationStore } from './modules/payments/reconciliation.store.js';
 import type { SfuController } from '../../shared/sfu.js';
 import { callsJobs } from './modules/calls/calls.jobs.js';
@@ -27,6 +28,8 @@ import { CallsStore } from './modules/calls/calls.store.js';
 import { SfuRooms } from './modules/calls/sfu-rooms.js';
 import type { PresenceStore } from './modules/presence/presence.store.js';
 import { SafetyStore } from './modules/safety/safety.store.js';
+import { DeadLettersService } from './modules/dead-letters/dead-letters.service.js';
+import { DeadLettersStore } from './modules/dead-letters/dead-letters.store.js';
 
 /**
  * The stores and services that both a server node and the workers process
@@ -46,14 +49,19 @@ export interface Domain {
   calls: CallsService;
   sfuRooms: SfuRooms;
   safety: SafetyStore;
+  /** Where every job that fails for good lands, whichever driver ran it. */
+  deadLetters: DeadLettersService;
 }
 
 /** The payment providers this deployment has keys for; the sandbox only where enabled. */
-export function createProviders(config: Config, jwtSecret: string): Map<ProviderName, PaymentProvider> {
+export function createProviders(config: Config, jwtSecret: string, logger?: Logger): Map<ProviderName, PaymentProvider> {
   const providers = new Map<ProviderName, PaymentProvider>();
-  const { stripe, razorpay, sandbox } = config.payments;
-  if (stripe) providers.set('stripe', createStripeProvider(stripe));
-  if (razorpay) providers.set('razorpay', createRazorpayProvider(razorpay));
+  const { stripe, razorpay, sandbox, breaker: b } = config.payments;
+  // One breaker per provider and process: each node learns of an outage from its own calls.
+  const breaker = (name: string, isFailure: (err: unknown) => boolean) =>
+    createBreaker({ name: `payments:${name}`, code: 'PROVIDER_UNAVAILABLE', failures: b.failures, halfOpenMs: b.halfOpenMs, timeoutMs: b.timeoutMs, isFailure, logger });
+  if (stripe) providers.set('stripe', createStripeProvider({ ...stripe, timeoutMs: b.timeoutMs, breaker: breaker('stripe', stripeOutage) }));
+  if (razorpay) providers.set('razorpay', createRazorpayProvider({ ...razorpay, timeoutMs: b.timeoutMs, breaker: breaker('razorpay', razorpayOutage) }));
   // Derived from the JWT secret so every node of a deployment signs and verifies alike, with nothing more to configure.
   if (sandbox) providers.set('sandbox', createSandboxProvider({ secret: createHmac('sha256', jwtSecret).update('pairly-sandbox-webhooks').digest('hex') }));
   return providers;
@@ -73,10 +81,11 @@ export function createDomain(d: {
   const ledgerStore = new LedgerStore(d.db);
   const paymentsStore = new PaymentsStore(d.db);
   const ledger = new LedgerService({ db: d.db, store: ledgerStore, realtime: d.realtime, logger: d.logger, options: d.config.ledger });
-  const providers = createProviders(d.config, d.jwtSecret);
+  const providers = createProviders(d.config, d.jwtSecret, d.logger);
   const users = new UsersStore(d.db);
   const safety = new SafetyStore(d.db);
   const sfuRooms = new SfuRooms({ sfu: d.sfu, jobs: d.jobs, logger: d.logger });
+  const payments = new PaymentsService({ db: d.db, store: paymentsStore, ledger, providers, packs: d.config.payments.packs, jobs: d.jobs, logger: d.logger });
   return {
     users,
     safety,
@@ -102,7 +111,8 @@ export function createDomain(d: {
     paymentsStore,
     providers,
     reconciliationStore: new ReconciliationStore(d.db),
-    payments: new PaymentsService({ db: d.db, store: paymentsStore, ledger, providers, packs: d.config.payments.packs, jobs: d.jobs, logger: d.logger }),
+    payments,
+    deadLetters: new DeadLettersService({ store: new DeadLettersStore(d.db), jobs: d.jobs, logger: d.logger, hooks: { ...paymentsDeadLetterHooks(payments) } }),
   };
 }
 
@@ -121,5 +131,6 @@ export async function scheduleRecurringJobs(jobs: JobQueue, config: Config): Pro
   await jobs.schedule('ledger.expire-holds', {}, config.ledger.holdSweepSeconds * 1000);
   await jobs.schedule('ledger.verify', {}, config.ledger.verifySeconds * 1000);
   await jobs.schedule('payments.reconcile', {}, config.payments.reconcileSeconds * 1000);
+  await jobs.schedule('payments.requeue-stale', {}, config.payments.requeueSeconds * 1000);
   if (config.sfu.instances.length > 0) await jobs.schedule('calls.media-sweep', {}, config.calls.mediaSweepSeconds * 1000);
 }

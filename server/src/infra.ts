@@ -53,19 +53,32 @@ export function openJobs(opts: { config: Config; logger: Logger; redis?: Redis }
     return {
       queue,
       async startWorkers(domain) {
-        queue.attach(createJobHandlers(domain, logger));
+        queue.attach(createJobHandlers(domain, logger), (f) => domain.deadLetters.record(f));
         await scheduleRecurringJobs(queue, config);
       },
       close: () => queue.close(),
     };
   }
-  const queue = createBullQueue({ connection: redis, prefix: config.redisPrefix, logger, retry: config.jobRetry });
+  const queue = createBullQueue({
+    connection: redis,
+    prefix: config.redisPrefix,
+    logger,
+    retry: config.jobRetry,
+    scheduleCheckMs: config.jobWorkers.scheduleCheckSeconds * 1000,
+  });
   let workers: { close(): Promise<void> } | undefined;
   return {
     queue,
     async startWorkers(domain) {
       if (!config.runWorkers) return;
-      workers = startBullWorkers({ connection: redis, prefix: config.redisPrefix, handlers: createJobHandlers(domain, logger), logger });
+      workers = startBullWorkers({
+        connection: redis,
+        prefix: config.redisPrefix,
+        handlers: createJobHandlers(domain, logger),
+        logger,
+        onDead: (f) => domain.deadLetters.record(f),
+        stall: config.jobWorkers,
+      });
       await scheduleRecurringJobs(queue, config);
     },
     async close() {
@@ -103,6 +116,7 @@ export function openSfu(config: Config, jwtSecret: string, logger: Logger): SfuC
     // Every node derives the same room ids, secrets and tokens: from SFU_SECRET, or from the shared JWT secret.
     secret: config.sfu.secret ?? createHmac('sha256', jwtSecret).update('pairly-sfu').digest('hex'),
     timeoutMs: config.sfu.timeoutMs,
+    circuit: config.sfu.breaker,
     logger,
   });
 }

@@ -1,4 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CircuitState } from '../../shared/health.js';
+
+const CIRCUIT_STATES: CircuitState[] = ['closed', 'half-open', 'open'];
 
 /** One registry per Pairly instance (tests run several in one process). */
 export interface Metrics {
@@ -9,11 +12,23 @@ export interface Metrics {
   socketsCutOff: Counter<'reason'>;
 }
 
-export function createMetrics(nodeId: string): Metrics {
+/** `breakers` is read at each scrape (the breakers are built after the metrics). */
+export function createMetrics(nodeId: string, opts: { breakers?: () => Record<string, CircuitState> } = {}): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ node: nodeId });
   // Includes nodejs_eventloop_lag_seconds and its percentiles.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  new Gauge({
+    name: 'pairly_circuit_breaker_state',
+    help: 'Circuit breakers in front of outside services (payments:<provider>, sfu:<instance>): 1 for the state each is in, 0 for the others',
+    labelNames: ['breaker', 'state'],
+    registers: [registry],
+    collect() {
+      for (const [breaker, current] of Object.entries(opts.breakers?.() ?? {})) {
+        for (const state of CIRCUIT_STATES) this.set({ breaker, state }, state === current ? 1 : 0);
+      }
+    },
+  });
   return {
     registry,
     httpDuration: new Histogram({

@@ -28,12 +28,14 @@ import { paymentsRoutes, webhookRoutes } from './modules/payments/payments.route
 import { adminMoneyRoutes } from './modules/admin/admin.routes.js';
 import { adminControlRoutes } from './modules/admin/admin.control.routes.js';
 import { createAdmin } from './modules/admin/admin.create.js';
+import { deadLetterRoutes } from './modules/dead-letters/dead-letters.routes.js';
 import { createDomain, type Domain } from './domain.js';
 import { createSocial } from './social.js';
 import type { SfuController } from '../../shared/sfu.js';
 import { createMemoryPresence, createRedisPresence } from './modules/presence/presence.store.js';
 import { systemEvents } from './modules/system/system.socket.js';
 import { clientEventSchemas } from '../../shared/events.js';
+import type { CircuitState } from '../../shared/health.js';
 
 export interface Pairly {
   readonly config: Config;
@@ -67,7 +69,7 @@ export async function createPairly(
   const redis = openRedis(config, logger, 'cmd');
   const redisPubSub = redis && { pub: openRedis(config, logger, 'pub')!, sub: openRedis(config, logger, 'sub')! };
   const jobs = openJobs({ config, logger, redis });
-  const metrics = createMetrics(config.nodeId);
+  const metrics = createMetrics(config.nodeId, { breakers: () => breakerStates() });
   const limiter = limiterFactory(redis, config.redisPrefix);
 
   const httpServer = createServer();
@@ -99,6 +101,10 @@ export async function createPairly(
     ttlSeconds: config.accessTokenTtlSeconds,
     revokedSessions: () => authStore.sessionsRevokedSince(config.accessTokenTtlSeconds),
   };
+  const breakerStates = (): Record<string, CircuitState> => ({
+    ...Object.fromEntries([...domain.providers.values()].flatMap((p) => (p.breaker ? [[p.breaker.name, p.breaker.state()]] : []))),
+    ...Object.fromEntries(Object.entries(sfu?.circuits() ?? {}).map(([id, state]) => [`sfu:${id}`, state])),
+  });
   const auth = new AuthService({
     users,
     store: authStore,
@@ -135,7 +141,7 @@ export async function createPairly(
       // throttled webhook is a failed delivery that the provider retries with backoff and finally
       // gives up on (Stripe disables the endpoint), losing payment events. Webhooks are cheap to
       // refuse anyway: the signature is checked before any work.
-      root.use(healthRoutes({ nodeId: config.nodeId, metrics, checks, isShuttingDown: () => shuttingDown }));
+      root.use(healthRoutes({ nodeId: config.nodeId, metrics, checks, isShuttingDown: () => shuttingDown, breakers: breakerStates }));
       root.use('/api/payments/webhooks', webhookRoutes(payments));
       if (opts.control) {
         const adminDeps = { users, audit: domain.auditStore, passwords: createPasswordHasher(config.argon2MemoryKib) };
@@ -146,9 +152,19 @@ export async function createPairly(
       api.use('/wallet', walletRoutes(auth, ledger));
       api.use('/payments', paymentsRoutes(auth, payments));
       social.mount(api);
+      api.use('/admin/jobs', deadLetterRoutes({ auth, deadLetters: domain.deadLetters, audit }));
       api.use(
         '/admin',
-        adminMoneyRoutes({ auth, ledger, ledgerStore: domain.ledgerStore, payments, reconciliation: domain.reconciliationStore, audit, jobs: jobs.queue }),
+        adminMoneyRoutes({
+          auth,
+          ledger,
+          ledgerStore: domain.ledgerStore,
+          payments,
+          reconciliation: domain.reconciliationStore,
+          audit,
+          jobs: jobs.queue,
+          deadLetters: domain.deadLetters,
+        }),
       );
     },
   });

@@ -8,6 +8,7 @@ import {
   VIDEOROOM_NO_SUCH_ROOM,
   VIDEOROOM_ROOM_EXISTS,
 } from './errors.js';
+import { JanusCircuit } from './circuit.js';
 import { JanusHttp } from './janus-http.js';
 import { DEFAULT_TIMEOUT_MS, validateOptions, type JanusInstanceConfig, type SfuControllerOptions } from './options.js';
 
@@ -45,7 +46,8 @@ export function createSfuController(options: SfuControllerOptions): SfuControlle
   const { secret, logger } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const instances = [...options.instances];
-  const clients = new Map(instances.map((i) => [i.id, new JanusHttp({ instance: i.id, apiUrl: i.apiUrl, timeoutMs })]));
+  const circuits = new Map(instances.map((i) => [i.id, new JanusCircuit(i.id, options.circuit, logger)]));
+  const clients = new Map(instances.map((i) => [i.id, new JanusHttp({ instance: i.id, apiUrl: i.apiUrl, timeoutMs, circuit: circuits.get(i.id) })]));
   // Concurrent createRoom calls for one call in this process share one placement.
   const creating = new Map<string, Promise<SfuRoom>>();
   let closed = false;
@@ -177,6 +179,10 @@ export function createSfuController(options: SfuControllerOptions): SfuControlle
           ? { instance: p.instance.id, healthy: true, rooms: p.rooms.map((r) => ({ roomId: r.room, owner: ownerOf(r.description) })), participants: p.participants }
           : { instance: p.instance.id, healthy: false, rooms: [], participants: 0, error: p.error },
       );
+    },
+
+    circuits() {
+      return Object.fromEntries([...circuits].map(([id, c]) => [id, c.state()]));
     },
 
     async close() {

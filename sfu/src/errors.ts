@@ -1,12 +1,15 @@
 /** Janus could not be reached: connection refused, timed out, or an HTTP-level failure. */
 export class JanusUnreachableError extends Error {
   override readonly name = 'JanusUnreachableError';
+  /** No answer within the timeout (a hung Janus), as opposed to a refused or failed request. */
+  readonly timedOut: boolean;
   constructor(
     readonly instance: string,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { timedOut?: boolean },
   ) {
     super(`janus ${instance}: ${message}`, options);
+    this.timedOut = options?.timedOut ?? false;
   }
 }
 

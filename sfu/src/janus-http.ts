@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { JanusCircuit } from './circuit.js';
 import { JanusError, JanusUnreachableError, JANUS_NO_SUCH_HANDLE, JANUS_NO_SUCH_SESSION } from './errors.js';
 
 interface JanusReply {
@@ -20,6 +21,8 @@ export interface JanusHttpOptions {
   apiUrl: string;
   /** Every HTTP request (connect, send, read the reply) is aborted after this. */
   timeoutMs: number;
+  /** Around every VideoRoom request (with the session set-up it may need). */
+  circuit?: JanusCircuit;
 }
 
 /**
@@ -42,7 +45,11 @@ export class JanusHttp {
   constructor(private readonly opts: JanusHttpOptions) {}
 
   /** A synchronous VideoRoom request; resolves with the plugin's data, rejects on its `error_code`. */
-  async videoroom(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  videoroom(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.opts.circuit ? this.opts.circuit.run(() => this.request(body)) : this.request(body);
+  }
+
+  private async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     for (let attempt = 0; ; attempt++) {
       const pending = this.attach();
       const { sessionId, handleId } = await pending;
@@ -113,7 +120,7 @@ export class JanusHttp {
         // idled it out) fails at once; every request the controller sends is
         // idempotent, so one retry on a fresh connection is safe.
         if (attempt === 0 && isStaleConnection(err)) continue;
-        throw new JanusUnreachableError(instance, describeFetchError(err, timeoutMs), { cause: err });
+        throw new JanusUnreachableError(instance, describeFetchError(err, timeoutMs), { cause: err, timedOut: isTimeout(err) });
       }
     }
     if (status !== 200) throw new JanusUnreachableError(instance, `HTTP ${status}`);
@@ -149,8 +156,12 @@ function isStaleConnection(err: unknown): boolean {
   return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
+function isTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+}
+
 function describeFetchError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+  if (isTimeout(err)) {
     return `no answer within ${timeoutMs} ms`;
   }
   const cause = causeOf(err);

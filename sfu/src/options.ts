@@ -1,3 +1,4 @@
+import type { CircuitOptions } from './circuit.js';
 /** One Janus server of the pool. */
 export interface JanusInstanceConfig {
   /** Stable id, stored with every call's room (SfuRoom.instance): keep it when the URLs change. */
@@ -31,6 +32,8 @@ export interface SfuControllerOptions {
   secret: string;
   /** Limit for each HTTP request to Janus, connecting included. Default 2000 ms. */
   timeoutMs?: number;
+  /** Each instance's circuit breaker (see circuit.ts). */
+  circuit?: CircuitOptions;
   /** Default: silent. */
   logger?: SfuLogger;
 }

@@ -9,7 +9,7 @@ import { createPgDatabase } from '../../server/src/db/pg.js';
 import { createPgliteDatabase } from '../../server/src/db/pglite.js';
 import { createBullQueue, startBullWorkers } from '../../server/src/jobs/bullmq.js';
 import { createInlineQueue } from '../../server/src/jobs/inline.js';
-import type { JobHandlers, JobQueue } from '../../server/src/jobs/jobs.js';
+import type { DeadLetterSink, JobFailure, JobHandlers, JobQueue } from '../../server/src/jobs/jobs.js';
 import { createLogger } from '../../server/src/logger.js';
 import { createRedisPrefix, createTestDatabase, TEST_REDIS_URL } from '../support/services.js';
 import { tempDir } from '../support/pairly.js';
@@ -107,6 +107,7 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
     'ledger.verify': unexpected,
     'payments.process-event': unexpected,
     'payments.reconcile': unexpected,
+    'payments.requeue-stale': unexpected,
     'calls.ring-timeout': unexpected,
     'calls.media-sweep': unexpected,
     'sfu.destroy-room': unexpected,
@@ -121,15 +122,29 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
 
 const entry = (key: string): JobPayloads['audit.record'] => ({ key, actorId: null, action: 'auth.login', ip: null, at: new Date().toISOString() });
 
-const queues: [string, (handlers: JobHandlers) => Promise<JobQueue>][] = [
-  ['inline', async (handlers) => createInlineQueue({ handlers, logger, retry: { attempts: 5, backoffMs: 200 } })],
+const queues: [string, (handlers: JobHandlers, onDead: DeadLetterSink) => Promise<JobQueue>][] = [
+  [
+    'inline',
+    async (handlers, onDead) => {
+      const queue = createInlineQueue({ logger, retry: { attempts: 5, backoffMs: 200 } });
+      queue.attach(handlers, onDead);
+      return queue;
+    },
+  ],
   [
     'bullmq',
-    async (handlers) => {
+    async (handlers, onDead) => {
       const prefix = createRedisPrefix();
       const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
       const queue = createBullQueue({ connection: redis, prefix: prefix.prefix, logger, retry: { attempts: 5, backoffMs: 200 } });
-      const workers = startBullWorkers({ connection: redis, prefix: prefix.prefix, handlers, logger });
+      const workers = startBullWorkers({
+        connection: redis,
+        prefix: prefix.prefix,
+        handlers,
+        logger,
+        onDead,
+        stall: { lockMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1 },
+      });
       cleanups.push(async () => {
         await workers.close();
         await queue.close();
@@ -143,14 +158,17 @@ const queues: [string, (handlers: JobHandlers) => Promise<JobQueue>][] = [
 
 describe.each(queues)('JobQueue driver: %s', (_name, open) => {
   const calls: Calls = [];
+  const dead: JobFailure[] = [];
   let queue: JobQueue;
 
   it('runs an enqueued job once per job id', async () => {
     queue = await open(
       recordingHandlers(calls, (key, attempt) => {
         if (key.startsWith('flaky') && attempt < 3) throw new Error('transient');
+        if (key.startsWith('doomed')) throw new Error(`still broken (attempt ${attempt})`);
         if (key.startsWith('fatal')) throw new UnrecoverableError('permanent');
       }),
+      async (f) => void dead.push(f),
     );
     await queue.enqueue('audit.record', entry('once'), { jobId: 'audit:once' });
     await queue.enqueue('audit.record', entry('once'), { jobId: 'audit:once' });
@@ -171,6 +189,16 @@ describe.each(queues)('JobQueue driver: %s', (_name, open) => {
     await waitFor(() => calls.some((c) => c.key === 'fatal'));
     await new Promise((r) => setTimeout(r, 1500));
     expect(calls.filter((c) => c.key === 'fatal')).toHaveLength(1);
+  });
+
+  it('hands every job that fails for good to the dead-letter sink, once, and no other', async () => {
+    await queue.enqueue('audit.record', entry('doomed'), { jobId: 'audit:doomed' });
+    const doomed = await waitFor(() => dead.find((f) => f.jobId === 'audit:doomed'), 15_000, 'the doomed job dead-lettered');
+    expect(doomed).toMatchObject({ name: 'audit.record', attempts: 5, stalled: false, error: 'still broken (attempt 5)', payload: { key: 'doomed' } });
+    expect(await waitFor(() => dead.find((f) => f.jobId === 'audit:fatal'))).toMatchObject({ attempts: 1, error: 'permanent' });
+    await new Promise((r) => setTimeout(r, 300));
+    // The flaky job recovered: it is not dead. Nothing is recorded twice.
+    expect(dead.map((f) => f.jobId).sort()).toEqual(['audit:doomed', 'audit:fatal']);
   });
 
   it('honours a delay', async () => {

@@ -1,32 +1,38 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-
-export interface PrivateRedis {
-  url: string;
-  port: number;
-  /** SIGKILL (no save: it was started without persistence) and wait for the exit. */
-  kill(): Promise<void>;
-  /** A new, empty redis-server on the same port, as after a crash and restart. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
+import { freePort } from './pairly.js';
 
 /**
- * A redis-server of the test's own on `port`, without persistence, for
- * tests that restart Redis: the shared one at 127.0.0.1:6379 is never
- * restarted (other test files use it).
+ * A redis-server of the test's own (no persistence), for tests that kill or
+ * flush Redis: the shared one at 127.0.0.1:6379 serves every other test file
+ * and is never restarted. kill() is SIGKILL; start() brings up an empty Redis
+ * on the same port, as a Redis without persistence comes back after a crash.
  */
-export async function startPrivateRedis(port: number): Promise<PrivateRedis> {
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  start(): Promise<void>;
+  /** SIGKILL (no save: it was started without persistence) and wait for the exit. */
+  kill(): Promise<void>;
+  /** kill() then start(): a new, empty redis-server on the same port. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  /** A short-lived client for the test's own reads. */
+  client(): Redis;
+}
+
+export async function startPrivateRedis(port = freePort()): Promise<PrivateRedis> {
   let child: ChildProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;
   const start = async () => {
     let out = '';
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
+    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    c.stdout!.on('data', (d) => (out += d));
+    c.stderr!.on('data', (d) => (out += d));
+    child = c;
     const deadline = Date.now() + 10_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`redis-server on ${port} exited (${child.exitCode}):\n${out}`);
+      if (c.exitCode !== null) throw new Error(`redis-server on ${port} exited (${c.exitCode}):\n${out}`);
       const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => undefined);
       try {
@@ -50,13 +56,15 @@ export async function startPrivateRedis(port: number): Promise<PrivateRedis> {
   };
   await start();
   return {
-    url,
     port,
+    url,
+    start,
     kill,
     async restart() {
       await kill();
       await start();
     },
     stop: kill,
+    client: () => new Redis(url, { maxRetriesPerRequest: 1 }),
   };
 }

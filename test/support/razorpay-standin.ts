@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenLocal, readBody } from './standin-http.js';
+import { createHang, listenLocal, readBody } from './standin-http.js';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
@@ -161,6 +161,10 @@ export interface RazorpayStandin {
   payment(id: string): StandinRazorpayPayment | undefined;
   requests(): readonly RazorpayRecordedRequest[];
   failNextRequests(count?: number, fault?: RazorpayStandinFault): void;
+  /** While on (the default), API requests are held with no answer; off, the held ones are answered late. */
+  hang(on?: boolean): void;
+  /** API requests held by hang() right now. */
+  heldRequests(): number;
 
   /** Hex HMAC-SHA256 of `body` with the webhook secret (the x-razorpay-signature value). */
   signPayload(body: string): string;
@@ -256,6 +260,7 @@ export async function startRazorpayStandin(opts: RazorpayStandinOptions): Promis
   let seq = 0;
   const log: RazorpayRecordedRequest[] = [];
   const faults: RazorpayStandinFault[] = [];
+  const hang = createHang();
   const expectedAuth = Buffer.from(`Basic ${Buffer.from(`${opts.keyId}:${opts.keySecret}`).toString('base64')}`);
 
   const clone = <T>(v: T): T => structuredClone(v);
@@ -362,6 +367,7 @@ export async function startRazorpayStandin(opts: RazorpayStandinOptions): Promis
       res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
       res.end(JSON.stringify(payload));
     };
+    await hang.wait();
     const auth = Buffer.from(req.headers.authorization ?? '');
     if (auth.length !== expectedAuth.length || !timingSafeEqual(auth, expectedAuth)) {
       return send(401, {
@@ -475,6 +481,7 @@ export async function startRazorpayStandin(opts: RazorpayStandinOptions): Promis
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        hang.set(false);
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
@@ -565,6 +572,8 @@ export async function startRazorpayStandin(opts: RazorpayStandinOptions): Promis
     failNextRequests(count = 1, fault = 'server-error') {
       for (let i = 0; i < count; i++) faults.push(fault);
     },
+    hang: (on = true) => hang.set(on),
+    heldRequests: () => hang.held(),
     signPayload,
   };
 }

@@ -34,3 +34,35 @@ export async function listenLocal(
   });
   return { server, port: (server.address() as AddressInfo).port };
 }
+
+/**
+ * A provider that hangs: while on, API requests are accepted and held with
+ * no answer (as a provider whose backend stalls); switched off, the held ones
+ * carry on and are answered late, by which time their callers may have gone.
+ */
+export function createHang(): { set(on: boolean): void; held(): number; wait(): Promise<void> } {
+  let gate: { promise: Promise<void>; release(): void } | undefined;
+  let held = 0;
+  return {
+    set(on) {
+      if (on && !gate) {
+        let release = () => {};
+        const promise = new Promise<void>((r) => (release = r));
+        gate = { promise, release };
+      } else if (!on && gate) {
+        gate.release();
+        gate = undefined;
+      }
+    },
+    held: () => held,
+    async wait() {
+      if (!gate) return;
+      held++;
+      try {
+        await gate.promise;
+      } finally {
+        held--;
+      }
+    },
+  };
+}

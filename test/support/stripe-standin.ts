@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenLocal, readBody } from './standin-http.js';
+import { createHang, listenLocal, readBody } from './standin-http.js';
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 
@@ -169,6 +169,10 @@ export interface StripeStandin {
   requests(): readonly StripeRecordedRequest[];
   /** The next `count` API requests (default 1) meet `fault`. */
   failNextRequests(count?: number, fault?: StripeStandinFault): void;
+  /** While on (the default), API requests are held with no answer; off, the held ones are answered late. */
+  hang(on?: boolean): void;
+  /** API requests held by hang() right now. */
+  heldRequests(): number;
 
   /** A `stripe-signature` header for `payload`; `timestamp` (unix seconds, > 0) defaults to now. */
   signPayload(payload: string, timestamp?: number): string;
@@ -304,6 +308,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
   const idempotent = new Map<string, StoredIdempotentResult>();
   const log: StripeRecordedRequest[] = [];
   const faults: StripeStandinFault[] = [];
+  const hang = createHang();
 
   const clone = <T>(v: T): T => structuredClone(v);
 
@@ -469,6 +474,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
       send(e.status, JSON.stringify({ error: { ...e.body, request_log_url: null } }, null, 2));
     };
 
+    await hang.wait();
     // Authentication first, as Stripe does.
     const auth = req.headers.authorization;
     if (!auth) {
@@ -605,6 +611,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        hang.set(false);
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
@@ -711,6 +718,8 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
     failNextRequests(count = 1, fault = 'server-error') {
       for (let i = 0; i < count; i++) faults.push(fault);
     },
+    hang: (on = true) => hang.set(on),
+    heldRequests: () => hang.held(),
     signPayload,
   };
 }

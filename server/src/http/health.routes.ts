@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { CircuitState, ReadyzBody } from '../../../shared/health.js';
 import type { Metrics } from '../metrics.js';
 
 export interface ReadinessCheck {
@@ -6,12 +7,17 @@ export interface ReadinessCheck {
   check: () => Promise<void>;
 }
 
-/** Liveness, readiness (every dependency answers) and Prometheus metrics. */
+/**
+ * Liveness, readiness (every dependency answers) and Prometheus metrics.
+ * Circuit breakers are reported with readiness but do not decide it (see
+ * shared/health.ts for why).
+ */
 export function healthRoutes(opts: {
   nodeId: string;
   metrics: Metrics;
   checks: ReadinessCheck[];
   isShuttingDown: () => boolean;
+  breakers?: () => Record<string, CircuitState>;
 }): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
@@ -30,11 +36,13 @@ export function healthRoutes(opts: {
       }),
     );
     const ready = !opts.isShuttingDown() && Object.values(results).every((v) => v === 'ok');
-    res.status(ready ? 200 : 503).json({
+    const body: ReadyzBody = {
       status: ready ? 'ready' : opts.isShuttingDown() ? 'shutting_down' : 'not_ready',
       node: opts.nodeId,
       checks: results,
-    });
+      breakers: opts.breakers?.() ?? {},
+    };
+    res.status(ready ? 200 : 503).json(body);
   });
   r.get('/metrics', async (_req, res) => {
     res.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());

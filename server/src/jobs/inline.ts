@@ -1,7 +1,8 @@
 import { UnrecoverableError } from 'bullmq';
+import { randomUUID } from 'node:crypto';
 import type { JobName, JobPayloads } from '../../../shared/jobs.js';
 import type { Logger } from '../logger.js';
-import { DEFAULT_RETRY, type EnqueueOptions, type JobContext, type JobHandlers, type JobQueue, type RetryPolicy } from './jobs.js';
+import { DEFAULT_RETRY, type DeadLetterSink, type EnqueueOptions, type JobContext, type JobHandlers, type JobQueue, type RetryPolicy } from './jobs.js';
 
 /**
  * The embedded-mode job runner: the same handlers BullMQ runs, in this
@@ -9,11 +10,15 @@ import { DEFAULT_RETRY, type EnqueueOptions, type JobContext, type JobHandlers, 
  * Jobs not yet run when the process stops are lost, which is why the cluster
  * uses BullMQ; handlers are written to be safe either way.
  */
-export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers; retry?: RetryPolicy }): JobQueue & { attach(h: JobHandlers): void } {
+export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers; retry?: RetryPolicy }): JobQueue & {
+  /** Handlers, and where jobs that fail for good go. */
+  attach(h: JobHandlers, onDead?: DeadLetterSink): void;
+} {
   const { logger } = opts;
   const retry = opts.retry ?? DEFAULT_RETRY;
   // Handlers are attached after the services they call are built (the services enqueue into this queue).
   let handlers: JobHandlers | undefined = opts.handlers;
+  let onDead: DeadLetterSink | undefined;
   const seen = new Map<string, number>(); // jobId -> enqueued at, kept for an hour
   const pending = new Set<Promise<void>>();
   const timers = new Set<NodeJS.Timeout>();
@@ -21,7 +26,7 @@ export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers
   const stats = { waiting: 0, active: 0, completed: 0, failed: 0 };
   let closed = false;
 
-  const run = async (name: JobName, payload: unknown, jobId: string | undefined) => {
+  const run = async (name: JobName, payload: unknown, jobId: string | undefined, enqueuedAt: Date) => {
     stats.waiting--;
     stats.active++;
     try {
@@ -32,10 +37,16 @@ export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers
           stats.completed++;
           return;
         } catch (err) {
-          const final = attempt >= retry.attempts || err instanceof UnrecoverableError || closed;
+          const exhausted = attempt >= retry.attempts || err instanceof UnrecoverableError;
+          const final = exhausted || closed;
           logger.warn({ err, job: name, jobId, attempt, final }, 'job failed');
           if (final) {
             stats.failed++;
+            // A job only cut short by closing is not dead: it was never given its attempts.
+            if (exhausted) {
+              const failure = { name, jobId: jobId ?? randomUUID(), payload, error: err instanceof Error ? err.message : String(err), attempts: attempt, stalled: false, enqueuedAt };
+              await onDead?.(failure).catch((e) => logger.error({ err: e, job: name, jobId }, 'could not dead-letter a failed job'));
+            }
             return;
           }
           await new Promise((r) => setTimeout(r, retry.backoffMs * 2 ** (attempt - 1)));
@@ -46,15 +57,16 @@ export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers
     }
   };
 
-  const start = (name: JobName, payload: unknown, jobId?: string) => {
-    const p = run(name, payload, jobId).finally(() => pending.delete(p));
+  const start = (name: JobName, payload: unknown, jobId: string | undefined, enqueuedAt: Date) => {
+    const p = run(name, payload, jobId, enqueuedAt).finally(() => pending.delete(p));
     pending.add(p);
   };
 
   return {
     driver: 'inline',
-    attach(h) {
+    attach(h, sink) {
       handlers = h;
+      onDead = sink;
     },
     async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], o: EnqueueOptions = {}) {
       if (closed) throw new Error('job queue is closed');
@@ -67,10 +79,11 @@ export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers
         }
       }
       stats.waiting++;
+      const enqueuedAt = new Date();
       // Never run in the caller's tick: the caller's transaction has committed, its response comes first.
       const timer = setTimeout(() => {
         timers.delete(timer);
-        start(name, structuredClone(payload), o.jobId);
+        start(name, structuredClone(payload), o.jobId, enqueuedAt);
       }, o.delayMs ?? 0);
       timers.add(timer);
     },

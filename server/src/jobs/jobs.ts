@@ -38,3 +38,59 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, backoffMs: 1000 };
+
+/**
+ * A job that will not run again by itself: its attempts are used up, it
+ * threw an UnrecoverableError, or its worker died under it more often than
+ * JOB_MAX_STALLED_COUNT allows. Every driver hands each one to a
+ * DeadLetterSink (the dead-letters module), whatever the job.
+ */
+export interface JobFailure {
+  name: JobName;
+  /** The job's id in its queue (ours when it was enqueued with one). */
+  jobId: string;
+  payload: unknown;
+  error: string;
+  attempts: number;
+  /** Failed because it stalled too often, not because its handler threw. */
+  stalled: boolean;
+  enqueuedAt: Date;
+}
+
+export type DeadLetterSink = (failure: JobFailure) => Promise<void>;
+
+/** How BullMQ workers notice a worker that died mid-job (see README: JOB_LOCK_MS and the two after it). */
+export interface StallPolicy {
+  /** A job's lock lasts this long and is renewed at half of it while its handler runs. */
+  lockMs: number;
+  /** How often each worker looks for active jobs whose lock has lapsed. */
+  stalledIntervalMs: number;
+  /** Recoveries allowed per job; one more stall dead-letters it. */
+  maxStalledCount: number;
+}
+
+/*
+ * Delayed work and what repairs it when it is lost: BullMQ's keys vanish
+ * with a Redis that restarts without persistence (or is flushed, or fails
+ * over to an empty replica), and the inline driver's timers die with the
+ * process. Recurring schedules are re-asserted on every reconnect and every
+ * JOB_SCHEDULE_CHECK_SECONDS (bullmq.ts); a re-created schedule runs at once,
+ * so the sweeps below start repairing straight away.
+ *
+ * | job (delay)                                   | if lost, repaired by                                                       |
+ * |-----------------------------------------------|----------------------------------------------------------------------------|
+ * | ledger.expire-holds, ledger.verify,           | the schedule itself: re-asserted (upsertJobScheduler) on reconnect and     |
+ * | payments.reconcile, payments.requeue-stale,   | every JOB_SCHEDULE_CHECK_SECONDS; a hold whose sweep was missed is voided  |
+ * | calls.media-sweep (every N s)                 | by the next one (holds carry their own expiry)                             |
+ * | calls.ring-timeout (CALL_RING_SECONDS)        | calls.media-sweep: a call ringing past its time ends as no_answer          |
+ * | calls.tick n (end of minute n; also its       | calls.media-sweep: a tick overdue by 2 sweep intervals is enqueued again   |
+ * | deferred `:after:` and `:rescue` copies)      | (ticks are idempotent per minute)                                          |
+ * | sfu.destroy-room (retry backoff)              | calls.media-sweep: rooms whose call or session has ended are destroyed     |
+ * | payments.process-event (queued, or in retry   | payments.requeue-stale (every PAYMENTS_REQUEUE_SECONDS): stored events     |
+ * | backoff)                                      | still pending after a minute are enqueued again; processing is exactly-once|
+ * | payments.reconcile run by an admin            | nothing: the admin runs it again (the hourly schedule also covers it)      |
+ * | audit.record (queued, or in retry backoff)    | nothing: entries queued when Redis lost its data are lost (known gap)      |
+ *
+ * Calls exist only where an SFU is configured, which is also where
+ * calls.media-sweep is scheduled, so every call job has its repair.
+ */

@@ -13,6 +13,7 @@ import type { PaymentsService } from '../payments/payments.service.js';
 import { idempotencyKeyOf } from '../payments/payments.routes.js';
 import type { ReconciliationStore } from '../payments/reconciliation.store.js';
 import type { JobQueue } from '../../jobs/jobs.js';
+import type { DeadLettersService } from '../dead-letters/dead-letters.service.js';
 
 const transfersQuery = z.strictObject({
   account: z.string().max(100).optional(),
@@ -39,6 +40,7 @@ export function adminMoneyRoutes(d: {
   reconciliation: ReconciliationStore;
   audit: AuditService;
   jobs: JobQueue;
+  deadLetters: DeadLettersService;
 }): Router {
   const r = Router();
   r.use(requireAuth(d.auth), requireRole('admin'));
@@ -89,6 +91,8 @@ export function adminMoneyRoutes(d: {
     const provider = parse(z.enum(PROVIDERS), req.params.provider);
     const eventId = parse(z.string().min(1).max(200), req.params.eventId);
     await d.payments.retryDeadLetter(provider, eventId);
+    // The same failure in the all-jobs view (/api/admin/jobs/dead-letters) is dealt with too.
+    await d.deadLetters.retriedElsewhere('payments.process-event', { provider, eventId }, principalOf(res).userId);
     d.audit.record({
       key: `dead_letter_retry:${provider}:${eventId}:${Date.now()}`,
       actorId: principalOf(res).userId,

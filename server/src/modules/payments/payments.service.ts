@@ -62,6 +62,13 @@ export class PaymentsService {
     const currency = body.currency ?? (body.provider === 'razorpay' ? 'inr' : 'usd');
     const amountMinor = pack.prices[currency];
     if (!amountMinor) throw new AppError('VALIDATION_FAILED', `pack "${pack.id}" has no price in ${currency}`);
+    // Before the payment row: a provider known to be down costs the user no row in state 'error'
+    // (a replay of a checkout already opened is still answered from its row).
+    try {
+      provider.breaker?.assertAvailable();
+    } catch (err) {
+      if (!(await this.d.store.byUserKey(userId, key))) throw err;
+    }
 
     const inserted = await this.d.store.insert({ userId, provider: body.provider, key, packId: pack.id, credits: pack.credits, amountMinor, currency });
     if (!inserted) return this.replayCheckout(userId, key, { ...body, currency });
@@ -202,6 +209,11 @@ export class PaymentsService {
     if (!(await this.d.store.revive(provider, eventId))) throw new AppError('NOT_FOUND', 'no such dead-lettered event');
     // A fresh job id: the dead job's id is still known to the queue.
     await this.enqueue(provider, eventId, `:retry:${Date.now()}`);
+  }
+
+  /** The dead-letter hook: a job that failed for good without its handler's say (it stalled too often). */
+  async eventJobDied(provider: ProviderName, eventId: string, error: string): Promise<void> {
+    await this.d.store.markDead(provider, eventId, error);
   }
 
   /** Re-queues events whose job was lost (stored, never processed). */

@@ -141,6 +141,14 @@ export class PaymentsStore {
     );
   }
 
+  /** Dead-letters an event whose job died without its handler deciding (it stalled too often). */
+  async markDead(provider: string, eventId: string, error: string): Promise<void> {
+    await this.db.query(
+      `UPDATE payment_events SET status = 'dead', last_error = $3 WHERE provider = $1 AND event_id = $2 AND status = 'pending'`,
+      [provider, eventId, error.slice(0, 1000)],
+    );
+  }
+
   async deadEvents(limit: number): Promise<PaymentEventRow[]> {
     const { rows } = await this.db.query<PaymentEventRow>(`SELECT * FROM payment_events WHERE status = 'dead' ORDER BY received_at DESC LIMIT $1`, [limit]);
     return rows;

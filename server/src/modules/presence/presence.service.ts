@@ -52,7 +52,7 @@ export class PresenceService {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    await this.record(await this.d.store.reap(this.d.nodeId));
+    await this.record(await this.d.store.reap(this.d.nodeId, Date.now()));
     await this.flush();
   }
 
@@ -93,16 +93,17 @@ export class PresenceService {
     const dead = await this.d.store.heartbeat(this.d.ttlSeconds);
     for (const node of dead) {
       const changed = await this.d.store.reap(node);
-      if (changed.length) this.d.logger.warn({ node, users: changed.length }, 'reaped the sockets of a node that stopped');
+      // `deadNode`, not `node`: every line already carries this node's id as `node`.
+      if (changed.length) this.d.logger.warn({ deadNode: node, users: changed.length }, 'reaped the sockets of a node that stopped');
       await this.record(changed);
       await this.d.onNodeReaped?.(node);
     }
   }
 
-  private async record(changes: { userId: string; status: PresenceStatus }[]): Promise<void> {
+  private async record(changes: { userId: string; status: PresenceStatus; lastSeen?: number }[]): Promise<void> {
     for (const c of changes) {
       this.pending.set(c.userId, c.status);
-      if (c.status === 'offline') await this.d.chat.setLastSeen(c.userId, new Date());
+      if (c.status === 'offline') await this.d.chat.setLastSeen(c.userId, new Date(c.lastSeen ?? Date.now()));
     }
   }
 

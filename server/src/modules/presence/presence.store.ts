@@ -20,8 +20,12 @@ export interface PresenceStore {
   statuses(userIds: string[]): Promise<Map<string, { status: PresenceStatus; lastSeen: number | null }>>;
   /** Marks this node alive for ttlSeconds; returns nodes whose heartbeat has lapsed. */
   heartbeat(ttlSeconds: number): Promise<string[]>;
-  /** Removes a node's sockets; returns users whose status changed. */
-  reap(nodeId: string): Promise<{ userId: string; status: PresenceStatus }[]>;
+  /**
+   * Removes a node's sockets; returns users whose status changed, with the
+   * lastSeen (ms) recorded for those now offline: `seenAt` when given (a
+   * graceful stop), else the node's last heartbeat (a crash).
+   */
+  reap(nodeId: string, seenAt?: number): Promise<{ userId: string; status: PresenceStatus; lastSeen?: number }[]>;
   onlineCount(): Promise<number>;
   onlineUsers(limit: number): Promise<string[]>;
   socketsPerNode(): Promise<Record<string, number>>;
@@ -72,7 +76,7 @@ type Scripted = Redis & {
   presenceConnect(k1: string, k2: string, k3: string, u: string, s: string, n: string, st: string): Promise<[string, string]>;
   presenceDisconnect(k1: string, k2: string, k3: string, k4: string, u: string, s: string, now: number): Promise<[string, string]>;
   presenceState(k1: string, s: string, n: string, st: string): Promise<[string, string]>;
-  presenceReap(k1: string, k2: string, k3: string, k4: string, prefix: string, node: string, now: number): Promise<string[]>;
+  presenceReap(k1: string, k2: string, k3: string, k4: string, k5: string, prefix: string, node: string, seenAt: string): Promise<string[]>;
 };
 
 export function createRedisPresence(redis: Redis, prefix: string, nodeId: string): PresenceStore {
@@ -80,7 +84,7 @@ export function createRedisPresence(redis: Redis, prefix: string, nodeId: string
     redis.defineCommand('presenceConnect', { numberOfKeys: 3, lua: script('presence-connect-3') });
     redis.defineCommand('presenceDisconnect', { numberOfKeys: 4, lua: script('presence-disconnect-4') });
     redis.defineCommand('presenceState', { numberOfKeys: 1, lua: script('presence-state-1') });
-    redis.defineCommand('presenceReap', { numberOfKeys: 4, lua: script('presence-reap-4') });
+    redis.defineCommand('presenceReap', { numberOfKeys: 5, lua: script('presence-reap-5') });
   }
   const r = redis as unknown as Scripted;
   const k = {
@@ -90,6 +94,7 @@ export function createRedisPresence(redis: Redis, prefix: string, nodeId: string
     online: `${prefix}presence:online`,
     lastSeen: `${prefix}presence:lastseen`,
     nodes: `${prefix}presence:nodes`,
+    beats: `${prefix}presence:beats`,
   };
   const asChange = ([before, after]: [string, string]): Change => ({ before: before as PresenceStatus, after: after as PresenceStatus });
   return {
@@ -111,17 +116,19 @@ export function createRedisPresence(redis: Redis, prefix: string, nodeId: string
       );
     },
     async heartbeat(ttl) {
-      await r.multi().set(k.alive(nodeId), '1', 'EX', ttl).sadd(k.nodes, nodeId).exec();
+      await r.multi().set(k.alive(nodeId), '1', 'EX', ttl).hset(k.beats, nodeId, Date.now()).sadd(k.nodes, nodeId).exec();
       const nodes = await r.smembers(k.nodes);
       const others = nodes.filter((n) => n !== nodeId);
       if (others.length === 0) return [];
       const alive = await r.mget(...others.map(k.alive));
       return others.filter((_, i) => alive[i] === null);
     },
-    async reap(n) {
-      const flat = await r.presenceReap(k.node(n), k.online, k.lastSeen, k.nodes, `${prefix}presence:sockets:`, n, Date.now());
-      const out: { userId: string; status: PresenceStatus }[] = [];
-      for (let i = 0; i < flat.length; i += 2) out.push({ userId: flat[i]!, status: flat[i + 1] as PresenceStatus });
+    async reap(n, seenAt) {
+      const flat = await r.presenceReap(k.node(n), k.online, k.lastSeen, k.nodes, k.beats, `${prefix}presence:sockets:`, n, seenAt === undefined ? '' : String(seenAt));
+      const out: { userId: string; status: PresenceStatus; lastSeen?: number }[] = [];
+      for (let i = 0; i < flat.length; i += 3) {
+        out.push({ userId: flat[i]!, status: flat[i + 1] as PresenceStatus, ...(flat[i + 2] ? { lastSeen: Number(flat[i + 2]) } : {}) });
+      }
       return out;
     },
     onlineCount: () => r.scard(k.online),

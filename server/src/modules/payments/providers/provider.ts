@@ -1,4 +1,5 @@
 import type { ProviderName } from '../../../../../shared/payments.js';
+import type { Breaker } from '../../../breaker.js';
 
 /** A verified webhook event, as stored in payment_events. */
 export interface ProviderEvent {
@@ -40,6 +41,8 @@ export interface CheckoutRequest {
  */
 export interface PaymentProvider {
   readonly name: ProviderName;
+  /** In front of the provider's API (not the sandbox, which is local): open, its calls fail at once with PROVIDER_UNAVAILABLE. */
+  readonly breaker?: Breaker;
   /** Opens the provider's checkout object; idempotent on paymentId. */
   createCheckout(req: CheckoutRequest): Promise<{ ref: string; client: Record<string, unknown> }>;
   /** Verifies the signature over the raw body; throws INVALID_SIGNATURE. */

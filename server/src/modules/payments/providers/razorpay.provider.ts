@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import Razorpay from 'razorpay';
+import type { Breaker } from '../../../breaker.js';
 import { AppError } from '../../../errors.js';
 import { header, type PaymentProvider, type PaymentSignal, type ProviderEvent, type ProviderRecord } from './provider.js';
 
@@ -30,23 +31,47 @@ const EVENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 const notesPaymentId = (notes: RzpPayment['notes']) => (notes && !Array.isArray(notes) ? notes.paymentId : undefined);
 
-export function createRazorpayProvider(opts: { keyId: string; keySecret: string; webhookSecret: string; apiBase?: string }): PaymentProvider {
+/**
+ * What counts against the breaker. The SDK rejects with `{ statusCode, error }`
+ * when Razorpay answered, and with a TypeError (no response to read) when it did not.
+ */
+export function razorpayOutage(err: unknown): boolean {
+  const status = (err as { statusCode?: unknown })?.statusCode;
+  return typeof status !== 'number' || status >= 500 || status === 429;
+}
+
+export function createRazorpayProvider(opts: {
+  keyId: string;
+  keySecret: string;
+  webhookSecret: string;
+  apiBase?: string;
+  timeoutMs?: number;
+  breaker?: Breaker;
+}): PaymentProvider {
   const rzp = new Razorpay({ key_id: opts.keyId, key_secret: opts.keySecret });
+  const defaults = (rzp.api as unknown as { rq: { defaults: { baseURL?: string; timeout?: number } } }).rq.defaults;
   // The SDK hard-codes its host in an axios instance; the base URL is overridden only to reach a stand-in.
-  if (opts.apiBase) (rzp.api as unknown as { rq: { defaults: { baseURL?: string } } }).rq.defaults.baseURL = opts.apiBase;
+  if (opts.apiBase) defaults.baseURL = opts.apiBase;
+  // Axios waits forever by default: a request Razorpay never answers would hold its socket after the breaker gave up on it.
+  if (opts.timeoutMs) defaults.timeout = opts.timeoutMs;
+  const guard = <T>(fn: () => Promise<T>): Promise<T> => (opts.breaker ? opts.breaker.run(fn) : fn());
 
   return {
     name: 'razorpay',
+    breaker: opts.breaker,
     async createCheckout(req) {
       try {
-        const order = (await rzp.orders.create({
-          amount: req.amountMinor,
-          currency: req.currency.toUpperCase(),
-          receipt: req.paymentId.slice(0, 40),
-          notes: { paymentId: req.paymentId, userId: req.userId, packId: req.packId },
-        })) as unknown as RzpOrder;
+        const order = (await guard(() =>
+          rzp.orders.create({
+            amount: req.amountMinor,
+            currency: req.currency.toUpperCase(),
+            receipt: req.paymentId.slice(0, 40),
+            notes: { paymentId: req.paymentId, userId: req.userId, packId: req.packId },
+          }),
+        )) as unknown as RzpOrder;
         return { ref: order.id, client: { orderId: order.id, keyId: opts.keyId, amount: order.amount, currency: order.currency } };
       } catch (err) {
+        if (err instanceof AppError) throw err;
         // The SDK rejects with plain objects ({ statusCode, error }), not Errors.
         throw new AppError('PROVIDER_ERROR', `Razorpay refused the order: ${JSON.stringify((err as { error?: unknown })?.error ?? 'unknown')}`);
       }
@@ -97,29 +122,33 @@ export function createRazorpayProvider(opts: { keyId: string; keySecret: string;
           return { kind: 'ignored' };
       }
     },
-    async listSince(since) {
-      const out: ProviderRecord[] = [];
-      const from = Math.floor(since.getTime() / 1000);
-      for (let skip = 0; ; skip += 100) {
-        const page = (await rzp.orders.all({ from, count: 100, skip })) as unknown as { items: RzpOrder[] };
-        for (const o of page.items) {
-          let refundedMinor = 0;
-          if (o.status === 'paid') {
-            const payments = (await rzp.orders.fetchPayments(o.id)) as unknown as { items: RzpPayment[] };
-            refundedMinor = payments.items.reduce((sum, p) => sum + (p.amount_refunded ?? 0), 0);
-          }
-          out.push({
-            ref: o.id,
-            paymentId: notesPaymentId(o.notes),
-            status: o.status === 'paid' ? 'succeeded' : 'pending',
-            amountMinor: o.amount,
-            currency: o.currency.toLowerCase(),
-            refundedMinor,
-          });
-        }
-        if (page.items.length < 100) break;
-      }
-      return out;
+    listSince(since) {
+      return guard(() => listOrders(since));
     },
   };
+
+  async function listOrders(since: Date): Promise<ProviderRecord[]> {
+    const out: ProviderRecord[] = [];
+    const from = Math.floor(since.getTime() / 1000);
+    for (let skip = 0; ; skip += 100) {
+      const page = (await rzp.orders.all({ from, count: 100, skip })) as unknown as { items: RzpOrder[] };
+      for (const o of page.items) {
+        let refundedMinor = 0;
+        if (o.status === 'paid') {
+          const payments = (await rzp.orders.fetchPayments(o.id)) as unknown as { items: RzpPayment[] };
+          refundedMinor = payments.items.reduce((sum, p) => sum + (p.amount_refunded ?? 0), 0);
+        }
+        out.push({
+          ref: o.id,
+          paymentId: notesPaymentId(o.notes),
+          status: o.status === 'paid' ? 'succeeded' : 'pending',
+          amountMinor: o.amount,
+          currency: o.currency.toLowerCase(),
+          refundedMinor,
+        });
+      }
+      if (page.items.length < 100) break;
+    }
+    return out;
+  }
 }

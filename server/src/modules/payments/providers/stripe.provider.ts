@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import type { Breaker } from '../../../breaker.js';
 import { AppError } from '../../../errors.js';
 import { header, type PaymentProvider, type PaymentSignal, type ProviderEvent, type ProviderRecord } from './provider.js';
 
@@ -10,12 +11,23 @@ const SIGNATURE_TOLERANCE_SECONDS = 300;
  * skew, which is seconds on synchronised hosts.
  */
 const FUTURE_TOLERANCE_SECONDS = 60;
+/** The SDK's own retries of a failed request (same idempotency key). */
+const MAX_RETRIES = 2;
 
-export function createStripeProvider(opts: { secretKey: string; webhookSecret: string; apiBase?: string }): PaymentProvider {
+/** What counts against the breaker: Stripe not answering, or answering that it is failing (a 4xx means it is up). */
+export function stripeOutage(err: unknown): boolean {
+  const e = err as { type?: unknown; statusCode?: unknown };
+  if (e?.type === 'StripeConnectionError' || e?.type === 'StripeAPIError' || e?.type === 'StripeRateLimitError') return true;
+  return typeof e?.statusCode === 'number' && e.statusCode >= 500;
+}
+
+export function createStripeProvider(opts: { secretKey: string; webhookSecret: string; apiBase?: string; timeoutMs?: number; breaker?: Breaker }): PaymentProvider {
   const base = opts.apiBase ? new URL(opts.apiBase) : undefined;
+  const guard = <T>(fn: () => Promise<T>): Promise<T> => (opts.breaker ? opts.breaker.run(fn) : fn());
   const stripe = new Stripe(opts.secretKey, {
-    maxNetworkRetries: 2,
-    timeout: 15_000,
+    maxNetworkRetries: MAX_RETRIES,
+    // Each attempt gets its share of the call's budget, so retries do not go on after the caller gave up.
+    timeout: Math.max(100, Math.floor((opts.timeoutMs ?? 45_000) / (MAX_RETRIES + 1))),
     ...(base
       ? { host: base.hostname, port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)), protocol: base.protocol.replace(':', '') as 'http' | 'https' }
       : {}),
@@ -25,8 +37,9 @@ export function createStripeProvider(opts: { secretKey: string; webhookSecret: s
 
   return {
     name: 'stripe',
+    breaker: opts.breaker,
     async createCheckout(req) {
-      const pi = await stripe.paymentIntents.create(
+      const pi = await guard(() => stripe.paymentIntents.create(
         {
           amount: req.amountMinor,
           currency: req.currency,
@@ -35,7 +48,7 @@ export function createStripeProvider(opts: { secretKey: string; webhookSecret: s
         },
         // Our key, not the SDK's per-call one, so a retry after a crash finds the same PaymentIntent.
         { idempotencyKey: `pairly-checkout-${req.paymentId}` },
-      );
+      ));
       return { ref: pi.id, client: { clientSecret: pi.client_secret, paymentIntentId: pi.id } };
     },
     verifyWebhook(raw, headers) {
@@ -79,18 +92,20 @@ export function createStripeProvider(opts: { secretKey: string; webhookSecret: s
           return { kind: 'ignored' };
       }
     },
-    async listSince(since) {
-      const out: ProviderRecord[] = [];
-      for await (const pi of stripe.paymentIntents.list({ created: { gte: Math.floor(since.getTime() / 1000) }, limit: 100 })) {
-        out.push({
-          ref: pi.id,
-          paymentId: paymentIdOf(pi),
-          status: pi.status === 'succeeded' ? 'succeeded' : pi.status === 'canceled' ? 'failed' : 'pending',
-          amountMinor: pi.amount,
-          currency: pi.currency,
-        });
-      }
-      return out;
+    listSince(since) {
+      return guard(async () => {
+        const out: ProviderRecord[] = [];
+        for await (const pi of stripe.paymentIntents.list({ created: { gte: Math.floor(since.getTime() / 1000) }, limit: 100 })) {
+          out.push({
+            ref: pi.id,
+            paymentId: paymentIdOf(pi),
+            status: pi.status === 'succeeded' ? 'succeeded' : pi.status === 'canceled' ? 'failed' : 'pending',
+            amountMinor: pi.amount,
+            currency: pi.currency,
+          });
+        }
+        return out;
+      });
     },
   };
 }

@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { principalOf, requireAuth, requireRole } from '../../http/auth.middleware.js';
+import { parse } from '../../validate.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AuthService } from '../auth/auth.service.js';
+import type { DeadLettersService } from './dead-letters.service.js';
+
+const listQuery = z.strictObject({
+  status: z.enum(['open', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** Admin-only: every job that failed for good, and retrying one. Mounted at /api/admin/jobs. */
+export function deadLetterRoutes(d: { auth: AuthService; deadLetters: DeadLettersService; audit: AuditService }): Router {
+  const r = Router();
+  r.use(requireAuth(d.auth), requireRole('admin'));
+
+  r.get('/dead-letters', async (req, res) => {
+    const q = parse(listQuery, req.query);
+    res.json({ deadLetters: await d.deadLetters.list({ open: q.status === 'open', limit: q.limit }) });
+  });
+
+  r.post('/dead-letters/:id/retry', async (req, res) => {
+    const id = parse(z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER), req.params.id);
+    const admin = principalOf(res);
+    const result = await d.deadLetters.retry(id, admin.userId);
+    if (result.queued) {
+      d.audit.record({
+        key: `dead_letter_retry:job:${id}`,
+        actorId: admin.userId,
+        action: 'admin.dead_letter_retry',
+        ip: req.ip ?? null,
+        meta: { deadLetterId: id, job: result.deadLetter.job, jobId: result.deadLetter.jobId },
+      });
+    }
+    res.status(result.queued ? 202 : 200).json(result);
+  });
+
+  return r;
+}

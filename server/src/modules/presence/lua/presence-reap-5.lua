@@ -1,0 +1,37 @@
+-- Removes every socket a dead node left behind.
+-- KEYS[1] node:<node>, KEYS[2] online, KEYS[3] lastseen (hash user -> ms), KEYS[4] nodes (set of node ids),
+-- KEYS[5] beats (hash node -> ms of its last heartbeat)
+-- ARGV[1] key prefix of sockets:<user> hashes, ARGV[2] node id, ARGV[3] when its users were last seen (ms),
+-- or '' for the node's last heartbeat (a crashed node: the last moment it proved its sockets alive)
+-- Returns a flat list user, status, lastSeen ('' unless offline), ... of users whose status changed.
+-- (Builds user keys from the prefix: fine on one Redis, which is what Pairly runs; a Redis
+-- Cluster would need the user hashes and the node set in one hash slot.)
+local at = ARGV[3]
+if at == '' then at = redis.call('HGET', KEYS[5], ARGV[2]) or tostring(redis.call('TIME')[1] * 1000) end
+local out = {}
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local sep = string.find(member, '|', 1, true)
+  local user = string.sub(member, 1, sep - 1)
+  local sock = string.sub(member, sep + 1)
+  local key = ARGV[1] .. user
+  local before = status(key)
+  redis.call('HDEL', key, sock)
+  local after = status(key)
+  local seen = ''
+  if after == 'offline' then
+    redis.call('SREM', KEYS[2], user)
+    -- A disconnect seen elsewhere after the node's last heartbeat is the later sighting.
+    local prev = redis.call('HGET', KEYS[3], user)
+    seen = (prev and tonumber(prev) > tonumber(at)) and prev or at
+    redis.call('HSET', KEYS[3], user, seen)
+  end
+  if after ~= before then
+    table.insert(out, user)
+    table.insert(out, after)
+    table.insert(out, seen)
+  end
+end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[4], ARGV[2])
+redis.call('HDEL', KEYS[5], ARGV[2])
+return out
