@@ -50,3 +50,30 @@ export function rateLimited(err: unknown, message = 'too many requests'): AppErr
   }
   throw err;
 }
+
+/** Points one attempt took from several limiters, to give back when the attempt turns out not to count. */
+export interface Charge {
+  refund(): Promise<void>;
+}
+
+/**
+ * Takes a point from each limiter at once (one round trip of latency). If any
+ * refuses, the points the others gave are returned and the refusal is thrown
+ * as RATE_LIMITED with that limiter's message.
+ */
+export async function consumeAll(items: { limiter: RateLimiterAbstract; key: string; message: string }[]): Promise<Charge> {
+  const results = await Promise.allSettled(items.map((i) => i.limiter.consume(i.key)));
+  const taken = items.filter((_, n) => results[n]!.status === 'fulfilled');
+  const charge: Charge = {
+    async refund() {
+      // A refund that cannot be made only leaves a counter one point high until its window ends.
+      await Promise.all(taken.map((i) => i.limiter.reward(i.key).catch(() => undefined)));
+    },
+  };
+  const refused = results.findIndex((r) => r.status === 'rejected');
+  if (refused >= 0) {
+    await charge.refund();
+    throw rateLimited((results[refused] as PromiseRejectedResult).reason, items[refused]!.message);
+  }
+  return charge;
+}
