@@ -12,6 +12,14 @@ export interface LimiterOptions {
 /**
  * Rate limiters come from one place: Redis-backed when the deployment has
  * Redis (counters shared by every node), memory-backed otherwise.
+ *
+ * When Redis cannot be reached, a Redis-backed limiter fails open to a memory
+ * limiter of this node (rate-limiter-flexible's insurance limiter), with the
+ * same limits, until Redis answers again. Limits protect against abuse and
+ * floods, not money or data: refusing every message, login and skip because
+ * their counters are unreachable would turn a Redis outage into a full one,
+ * while a per-node limit still bounds each user (to at most N times the limit
+ * over N nodes, for the outage's length).
  */
 export type LimiterFactory = (opts: LimiterOptions) => RateLimiterAbstract;
 
@@ -24,7 +32,14 @@ export function limiterFactory(redis: Redis | undefined, prefix: string): Limite
       blockDuration: o.blockSeconds ?? 0,
     };
     return redis
-      ? new RateLimiterRedis({ ...common, storeClient: redis, useRedisPackage: false })
+      ? new RateLimiterRedis({
+          ...common,
+          storeClient: redis,
+          useRedisPackage: false,
+          // A disconnected client goes straight to the insurance limiter instead of trying Redis first.
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: new RateLimiterMemory(common),
+        })
       : new RateLimiterMemory(common);
   };
 }
