@@ -42,6 +42,7 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   PROVIDER_ERROR: 502,
+  /** PostgreSQL or Redis cannot be reached: retry after `retryAfterSeconds` (HTTP: the Retry-After header). */
   NOT_READY: 503,
   SHUTTING_DOWN: 503,
   SFU_UNAVAILABLE: 503,
