@@ -44,6 +44,7 @@ export const ERROR_STATUS = {
   TOO_MANY_SOCKETS: 429,
   INTERNAL: 500,
   PROVIDER_ERROR: 502,
+  /** PostgreSQL or Redis cannot be reached: retry after `retryAfterSeconds` (HTTP: the Retry-After header). */
   NOT_READY: 503,
   SHUTTING_DOWN: 503,
   SFU_UNAVAILABLE: 503,

@@ -27,10 +27,14 @@ const envSchema = z
     /** PostgreSQL URL. Unset: embedded PGlite under PAIRLY_DATA_DIR. */
     DATABASE_URL: z.url().optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** How long a query waits for a pool connection (a new one included) before failing NOT_READY. */
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
     /** Redis URL. Unset: in-memory adapter, limiter, revocation and job runner. */
     REDIS_URL: z.url().optional(),
     /** Prefix of every Redis key and channel, so several deployments (or test files) share one Redis. */
     REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_.:-]{1,40}$/).default('pairly:'),
+    /** A Redis command on a request path not answered within this many ms fails NOT_READY (a Redis that hangs). */
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
     PAIRLY_DATA_DIR: z.string().default('./data'),
     /** HS256 secret (at least 32 characters). Embedded mode generates one in PAIRLY_DATA_DIR. */
     JWT_SECRET: z.string().min(32).optional(),
@@ -162,8 +166,10 @@ export interface Config {
   host: string;
   databaseUrl?: string;
   databasePoolSize: number;
+  databaseConnectTimeoutMs: number;
   redisUrl?: string;
   redisPrefix: string;
+  redisCommandTimeoutMs: number;
   dataDir: string;
   /** Undefined only in embedded mode before the data dir supplies one. */
   jwtSecret?: string;
@@ -253,8 +259,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     dataDir: resolve(e.PAIRLY_DATA_DIR),
     jwtSecret: e.JWT_SECRET,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,

@@ -1,4 +1,8 @@
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../../shared/errors.js';
+import { isUnavailable } from './dependency-state.js';
+
+/** What NOT_READY tells clients to wait before retrying: about the time a restarted Redis or PostgreSQL needs. */
+export const NOT_READY_RETRY_AFTER_SECONDS = 3;
 
 /** A failure with a stable code from shared/errors.ts; safe to show the client. */
 export class AppError extends Error {
@@ -20,9 +24,16 @@ export class AppError extends Error {
   }
 }
 
-/** Anything thrown becomes an AppError; unknown failures are INTERNAL and never leak their text. */
+/**
+ * Anything thrown becomes an AppError: a dependency that cannot be reached is
+ * NOT_READY (retry later; the outage is logged once, by its DependencyState);
+ * other unknown failures are INTERNAL and never leak their text.
+ */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (isUnavailable(err)) {
+    return new AppError('NOT_READY', 'a service this request needs is unavailable; retry shortly', { retryAfterSeconds: NOT_READY_RETRY_AFTER_SECONDS });
+  }
   return new AppError('INTERNAL', 'internal error');
 }
 

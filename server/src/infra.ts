@@ -12,7 +12,8 @@ import { createBullQueue, startBullWorkers } from './jobs/bullmq.js';
 import { createInlineQueue } from './jobs/inline.js';
 import type { JobQueue } from './jobs/jobs.js';
 import type { Logger } from './logger.js';
-import { createRedis } from './redis.js';
+import { closeRedis, createRedis, type RedisClientOptions } from './redis.js';
+import type { DependencyState } from './dependency-state.js';
 import type { PairlyServer } from './realtime/io.js';
 import { createHmac } from 'node:crypto';
 import { createSfuController } from '../../sfu/src/index.js';
@@ -22,9 +23,9 @@ import type { SfuController } from '../../shared/sfu.js';
  * The edges that differ between embedded and cluster mode, chosen here and
  * nowhere else: the database driver, Redis, the job driver.
  */
-export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+export async function openDatabase(config: Config, logger: Logger, state?: DependencyState): Promise<Database> {
   const db = config.databaseUrl
-    ? createPgDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, logger })
+    ? createPgDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, connectTimeoutMs: config.databaseConnectTimeoutMs, logger, state })
     : await createPgliteDatabase({ dir: join(config.dataDir, 'pglite') });
   try {
     await migrate(db, logger);
@@ -35,8 +36,11 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   return db;
 }
 
-export function openRedis(config: Config, logger: Logger, name: string): Redis | undefined {
-  return config.redisUrl ? createRedis(config.redisUrl, logger, `${config.nodeId}:${name}`) : undefined;
+/** A client of the deployment's Redis; `failFast` ones also get the command timeout. */
+export function openRedis(config: Config, logger: Logger, name: string, opts: Omit<RedisClientOptions, 'commandTimeoutMs'> = {}): Redis | undefined {
+  if (!config.redisUrl) return undefined;
+  const commandTimeoutMs = opts.mode === 'failFast' ? config.redisCommandTimeoutMs : undefined;
+  return createRedis(config.redisUrl, logger, `${config.nodeId}:${name}`, { ...opts, commandTimeoutMs });
 }
 
 export interface Jobs {
@@ -94,7 +98,7 @@ export function openJobs(opts: { config: Config; logger: Logger; redis?: Redis }
  */
 export function openEmitter(config: Config, logger: Logger): { io: PairlyServer; close(): Promise<void> } {
   const pub = openRedis(config, logger, 'emitter-pub')!;
-  const sub = openRedis(config, logger, 'emitter-sub')!;
+  const sub = openRedis(config, logger, 'emitter-sub', { mode: 'untilBack' })!;
   const io: PairlyServer = new Server({
     adapter: createShardedAdapter(pub, sub, { channelPrefix: `${config.redisPrefix}sio` }),
   });
@@ -102,8 +106,8 @@ export function openEmitter(config: Config, logger: Logger): { io: PairlyServer;
     io,
     async close() {
       await io.close();
-      await sub.ping().catch(() => undefined);
-      await Promise.all([pub.quit().catch(() => pub.disconnect()), sub.quit().catch(() => sub.disconnect())]);
+      if (sub.status === 'ready') await sub.ping().catch(() => undefined);
+      await Promise.all([closeRedis(pub), closeRedis(sub)]);
     },
   };
 }

@@ -6,6 +6,8 @@ import type { Database } from './db/database.js';
 import { createHttpApp } from './http/app.js';
 import { healthRoutes, type ReadinessCheck } from './http/health.routes.js';
 import { openDatabase, openJobs, openRedis, openSfu, type Jobs } from './infra.js';
+import { DependencyState } from './dependency-state.js';
+import { closeRedis, whenReady } from './redis.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { limiterFactory, localLimiter } from './ratelimit.js';
@@ -65,9 +67,17 @@ export async function createPairly(
   const logger = opts.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
 
-  const db = await openDatabase(config, logger);
-  const redis = openRedis(config, logger, 'cmd');
-  const redisPubSub = redis && { pub: openRedis(config, logger, 'pub')!, sub: openRedis(config, logger, 'sub')! };
+  // Each outage of a dependency is logged once when it starts and once when it ends.
+  const dependencies = { database: new DependencyState('database', logger), redis: new DependencyState('redis', logger) };
+  const db = await openDatabase(config, logger, dependencies.database);
+  const redisOpts = { state: dependencies.redis };
+  const redis = openRedis(config, logger, 'cmd', { ...redisOpts, mode: 'failFast' });
+  const redisPubSub = redis && {
+    pub: openRedis(config, logger, 'pub', { ...redisOpts, mode: 'failFast' })!,
+    sub: openRedis(config, logger, 'sub', { ...redisOpts, mode: 'untilBack' })!,
+  };
+  // Fail-fast clients refuse commands until connected: start-up waits for them (and fails if Redis is absent).
+  if (redis && redisPubSub) await Promise.all([whenReady(redis), whenReady(redisPubSub.pub)]);
   const jobs = openJobs({ config, logger, redis });
   const metrics = createMetrics(config.nodeId, { breakers: () => breakerStates() });
   const limiter = limiterFactory(redis, config.redisPrefix);
@@ -194,6 +204,11 @@ export async function createPairly(
     },
   });
   await social.start(io);
+  // Presence writes made while Redis was away were skipped, and a restarted Redis has none: put this node's sockets back.
+  const localSockets = () => [...io!.of('/').sockets.values()].map((s) => ({ userId: s.data.userId, socketId: s.id }));
+  dependencies.redis.onBack(() => void social.presence.resync(localSockets).catch((err) => logger.warn({ err }, 'presence resync failed')));
+  // A Redis that restarted empty has forgotten which sessions were revoked: PostgreSQL has not.
+  dependencies.redis.onBack(() => void auth.seedRevocations().catch((err) => logger.warn({ err }, 'revocation re-seed failed')));
   await jobs.startWorkers(domain);
 
   const graceMs = config.shutdownGraceSeconds * 1000;
@@ -229,18 +244,14 @@ export async function createPairly(
       await io!.close();
       // The sharded adapter's close() does not return ioredis' SUNSUBSCRIBE promises; a PING queued
       // behind them resolves once they are answered, so quitting afterwards rejects nothing.
-      await redisPubSub?.sub.ping().catch(() => undefined);
+      if (redisPubSub?.sub.status === 'ready') await redisPubSub.sub.ping().catch(() => undefined);
       // This node's sockets are gone: tell their peers now rather than after the presence TTL.
       await social.stop().catch((err) => logger.warn({ err }, 'presence stop failed'));
       const force = setTimeout(() => httpServer.closeAllConnections(), graceMs);
       await httpClosed;
       clearTimeout(force);
       await jobs.close();
-      await Promise.all(
-        [redis, redisPubSub?.pub, redisPubSub?.sub].map((c: Redis | undefined) =>
-          c?.quit().catch(() => c.disconnect()),
-        ),
-      );
+      await Promise.all([redis, redisPubSub?.pub, redisPubSub?.sub].map((c: Redis | undefined) => c && closeRedis(c)));
       await sfu?.close();
       await db.close();
       logger.info('shut down');

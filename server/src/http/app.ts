@@ -48,6 +48,9 @@ export function createHttpApp(opts: {
       },
       // Health probes and metrics scrapes would drown the log.
       autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+      // pino-http gives every 5xx line a made-up "failed with status code" error with a stack; the error
+      // handler already logs real failures (INTERNAL) with their cause, and NOT_READY is not one.
+      customErrorObject: (_req, _res, err, val) => (err.message.startsWith('failed with status code') ? { ...val, err: undefined } : val),
       serializers: {
         req: (req) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0], ip: req.remoteAddress }),
         res: (res) => ({ statusCode: res.statusCode }),

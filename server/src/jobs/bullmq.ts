@@ -133,7 +133,8 @@ export function startBullWorkers(opts: {
   const connections: Redis[] = [];
   const workers = JOB_NAMES.map((name) => {
     const handler = opts.handlers[name] as (p: unknown, c: JobContext) => Promise<void>;
-    const connection = opts.connection.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+    // Blocking commands wait for Redis to come back: no command timeout, no fail-fast, whatever the original does.
+    const connection = opts.connection.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false, enableOfflineQueue: true, commandTimeout: undefined });
     connection.on('error', (err) => logger.error({ err, queue: name }, 'bullmq worker redis error'));
     connections.push(connection);
     const worker = new Worker(name, (job) => handler(job.data, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 }), {

@@ -119,7 +119,8 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
     } catch (err) {
       const appErr = toAppError(err);
       if (appErr.code === 'INTERNAL') this.deps.logger.error({ err, event: label }, 'event handler failed');
-      else onRejected();
+      // A client retrying through an outage is not abusive: only its own mistakes count.
+      else if (appErr.code !== 'NOT_READY') onRejected();
       response = { ok: false, error: appErr.toBody() };
     }
     this.deps.metrics.socketEvents.inc({ event: label, outcome: response.ok ? 'ok' : response.error.code });

@@ -98,7 +98,7 @@ export function socketAuth(auth: Pick<AuthService, 'authenticate'>, role?: Socke
       next();
     } catch (err) {
       const e = toAppError(err);
-      next(Object.assign(new Error(e.message), { data: { code: e.code } }));
+      next(Object.assign(new Error(e.message), { data: { code: e.code, retryAfterSeconds: e.extra.retryAfterSeconds } }));
     }
   };
 }

@@ -3,7 +3,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { MessageView } from '../../../../shared/chat.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import { rateLimited } from '../../ratelimit.js';
+import { consumeAll } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import type { SafetyStore } from '../safety/safety.store.js';
@@ -62,25 +62,26 @@ export class ChatService {
 
   async send(sender: Sender, input: SendInput & { conversationId?: string; toUserId?: string }): Promise<{ message: MessageView; replayed: boolean }> {
     const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!)).id;
-    // Both limits at once (one Redis round trip of latency in cluster mode); membership is checked in the transaction.
-    await Promise.all([
-      this.d.limits.perUser.consume(sender.userId).catch((err) => {
-        throw rateLimited(err, 'you are sending messages too fast');
-      }),
-      this.d.limits.perConversation.consume(`${sender.userId}:${conversationId}`).catch((err) => {
-        throw rateLimited(err, 'too many messages in this conversation; slow down');
-      }),
-    ]);
+    // The limits count messages, not attempts. A retry of a stored message (a lost ack, replayed after an
+    // outage) is answered from one indexed read before any limit is charged.
+    const stored = await this.d.store.messageByClientId(sender.userId, input.clientId);
+    if (stored) return { message: toMessageView(replayOf(stored, conversationId, input.body)), replayed: true };
 
-    // A twin of this send (a retry racing the original, from any node) may commit first: the second
-    // attempt then sees it and replays it, or refuses a different message under the same clientId.
+    // Membership is checked in the transaction.
+    const charge = await consumeAll([
+      { limiter: this.d.limits.perUser, key: sender.userId, message: 'you are sending messages too fast' },
+      { limiter: this.d.limits.perConversation, key: `${sender.userId}:${conversationId}`, message: 'too many messages in this conversation; slow down' },
+    ]);
     let result: { row: MessageRow; replayed: boolean; peerId: string };
     try {
-      result = await this.sendIn(sender, conversationId, input);
+      result = await this.sendOnce(sender, conversationId, input);
     } catch (err) {
-      if (!isClientIdTaken(err)) throw err;
-      result = await this.sendIn(sender, conversationId, input);
+      // Nothing was stored (database down, PRICE_CHANGED, INSUFFICIENT_CREDITS...): the attempt costs nothing.
+      await charge.refund();
+      throw err;
     }
+    // A twin of this send committed first and this attempt replayed it: one message, one charge.
+    if (result.replayed) await charge.refund();
 
     const message = toMessageView(result.row);
     if (!result.replayed) {
@@ -89,6 +90,19 @@ export class ChatService {
       this.d.onMessage?.();
     }
     return { message, replayed: result.replayed };
+  }
+
+  /**
+   * A twin of this send (a retry racing the original, from any node) may commit first: the second
+   * attempt then sees it and replays it, or refuses a different message under the same clientId.
+   */
+  private async sendOnce(sender: Sender, conversationId: string, input: SendInput): Promise<{ row: MessageRow; replayed: boolean; peerId: string }> {
+    try {
+      return await this.sendIn(sender, conversationId, input);
+    } catch (err) {
+      if (!isClientIdTaken(err)) throw err;
+      return this.sendIn(sender, conversationId, input);
+    }
   }
 
   /** One attempt at a send, in one transaction under the conversation's lock. */
@@ -101,11 +115,7 @@ export class ChatService {
       const peerId = state.peer_id;
       if (state.existing_id) {
         const existing = (await this.d.store.messageById(tx, state.existing_id))!;
-        if (existing.conversation_id !== conversationId || existing.body !== input.body) {
-          throw new AppError('IDEMPOTENCY_CONFLICT', 'this clientId was used for a different message');
-        }
-        // A retry gets the original back as it was charged, whatever the price is now.
-        return { row: existing, replayed: true, peerId };
+        return { row: replayOf(existing, conversationId, input.body), replayed: true, peerId };
       }
       // A random-match session's conversation closes when the session ends.
       if (state.closed_at) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
@@ -194,4 +204,12 @@ export class ChatService {
     if (m.sender_id === reporterId) throw new AppError('VALIDATION_FAILED', 'you cannot report your own message');
     return this.d.safety.report({ messageId, reporterId, reason, body: m.body, senderId: m.sender_id });
   }
+}
+
+/** A retry gets the original back as it was stored and charged, whatever the price is now; a different message under its clientId is refused. */
+function replayOf(existing: MessageRow, conversationId: string, body: string): MessageRow {
+  if (existing.conversation_id !== conversationId || existing.body !== body) {
+    throw new AppError('IDEMPOTENCY_CONFLICT', 'this clientId was used for a different message');
+  }
+  return existing;
 }

@@ -125,6 +125,12 @@ export class ChatStore {
     return rows[0];
   }
 
+  /** The sender's message with this clientId, if one is stored (the unique index on sender_id, client_id). */
+  async messageByClientId(senderId: string, clientId: string): Promise<MessageRow | undefined> {
+    const { rows } = await this.db.query<MessageRow>(`SELECT * FROM messages WHERE sender_id = $1 AND client_id = $2`, [senderId, clientId]);
+    return rows[0];
+  }
+
   async member(conversationId: string, userId: string): Promise<{ peer_id: string } | undefined> {
     const { rows } = await this.db.query<{ peer_id: string }>(
       `SELECT peer_id FROM conversation_members WHERE conversation_id = $1 AND user_id = $2`,

@@ -82,6 +82,20 @@ export class PresenceService {
     return this.statuses(audience.map((a) => a.subject));
   }
 
+  /**
+   * After Redis was unreachable (presence writes were skipped) or came back
+   * empty: this node's entries become the sockets it really has. Statuses go
+   * out with the next flush, so peers see no offline blip in between.
+   */
+  async resync(localSockets: () => { userId: string; socketId: string }[]): Promise<void> {
+    const removed = await this.d.store.reap(this.d.nodeId);
+    const sockets = localSockets();
+    await Promise.all(sockets.map((s) => this.d.store.connect(s.userId, s.socketId, 'online')));
+    const present = new Set(sockets.map((s) => s.userId));
+    await this.record(removed.filter((r) => !present.has(r.userId)));
+    for (const userId of present) this.pending.set(userId, 'online');
+  }
+
   async statuses(userIds: string[]): Promise<Map<string, PresenceView>> {
     const raw = await this.d.store.statuses(userIds);
     return new Map(
