@@ -79,7 +79,10 @@ describe('when Redis goes away', () => {
     const gone = await newUser(url);
     expect((await http(url, 'POST', '/api/auth/logout', { token: gone.accessToken })).status).toBe(204);
     const conversationId = (await send(sa, { toUserId: b.user.id, body: 'before' })).message.conversationId;
-    await send(sc, { toUserId: a.user.id, body: 'hello a' });
+    // Presence is shared only with peers who wrote: b answers a, and a answers c.
+    expect(await send(sb, { conversationId, body: 'reply' })).toMatchObject({ ok: true });
+    const withC = (await send(sc, { toUserId: a.user.id, body: 'hello a' })).message.conversationId;
+    expect(await send(sa, { conversationId: withC, body: 'hello c' })).toMatchObject({ ok: true });
 
     await redis.stop();
 

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { freePort } from './pairly.js';
@@ -10,56 +9,7 @@ import { freePort } from './pairly.js';
  * refuses and cuts connections for the one node pointed at it.
  */
 
-export interface PrivateRedis {
-  url: string;
-  port: number;
-  /** Kills the server (SIGKILL: nothing is saved) and waits for it to exit. */
-  stop(): Promise<void>;
-  /** Starts it again on the same port, empty, and waits until it answers. */
-  start(): Promise<void>;
-}
-
-/** redis-server on a free port, no persistence. */
-export async function startPrivateRedis(port = freePort()): Promise<PrivateRedis> {
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (!(await answersPing(port))) {
-      if (child.exitCode !== null) throw new Error(`redis-server on ${port} exited (${child.exitCode})`);
-      if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not start`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  await start();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    start,
-    async stop() {
-      const c = child;
-      if (!c || c.exitCode !== null || c.signalCode !== null) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = tcpConnect(port, '127.0.0.1');
-    let got = '';
-    s.setTimeout(1000, () => s.destroy());
-    s.on('connect', () => s.write('PING\r\n'));
-    s.on('data', (d) => {
-      got += d;
-      if (got.includes('\r\n')) s.end();
-    });
-    s.on('close', () => resolve(got.startsWith('+PONG')));
-    s.on('error', () => undefined);
-  });
-}
+export { startPrivateRedis, type PrivateRedis } from './private-redis.js';
 
 export interface TcpProxy {
   port: number;
