@@ -1,4 +1,5 @@
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../../shared/errors.js';
+import { pgError } from './db/database.js';
 
 /** A failure with a stable code from shared/errors.ts; safe to show the client. */
 export class AppError extends Error {
@@ -20,11 +21,25 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * PostgreSQL refused a value (SQLSTATE class 22, data exception: 22021 a NUL
+ * byte, 22P02 a malformed uuid or number, 22003 out of range, 22008/22007 a
+ * bad date). Validation should have refused it first; when it did not, the
+ * value still came from the client, so it is not our failure.
+ */
+export function isDataException(err: unknown): boolean {
+  return pgError(err)?.code?.startsWith('22') ?? false;
+}
+
 /** Anything thrown becomes an AppError; unknown failures are INTERNAL and never leak their text. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (isDataException(err)) return new AppError('VALIDATION_FAILED', 'a value in the request is not acceptable');
   return new AppError('INTERNAL', 'internal error');
 }
+
+/** Logged (as a warning) when the data-exception safety net caught what validation should have refused. */
+export const DATA_EXCEPTION_LOG = 'database refused a value that validation let through';
 
 export function validationError(issues: { path: PropertyKey[]; message: string }[]): AppError {
   return new AppError('VALIDATION_FAILED', 'request is not valid', {
