@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './input.js';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
@@ -7,7 +8,7 @@ export const chatSend = z
     conversationId: z.uuid().optional(),
     toUserId: z.uuid().optional(),
     clientId: z.uuid(),
-    body: z.string().min(1).max(MAX_MESSAGE_LENGTH).refine((s) => s.trim().length > 0, 'must not be blank'),
+    body: text().min(1).max(MAX_MESSAGE_LENGTH).refine((s) => s.trim().length > 0, 'must not be blank'),
   })
   .refine((v) => (v.conversationId === undefined) !== (v.toUserId === undefined), 'give exactly one of conversationId or toUserId');
 
@@ -24,9 +25,12 @@ export const chatSync = z.strictObject({
   limit: z.number().int().min(1).max(500).default(200),
 });
 
+/** POST /api/conversations: opens (or returns) the direct conversation with a user. */
+export const openConversationBody = z.strictObject({ userId: z.uuid() });
+
 export const presenceSet = z.strictObject({ status: z.enum(['online', 'away']) });
 
-export const reportBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
+export const reportBody = z.strictObject({ reason: text().trim().min(1).max(1000) });
 
 export const historyQuery = z.strictObject({
   before: z.coerce.number().int().positive().optional(),
