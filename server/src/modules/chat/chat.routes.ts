@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { historyQuery, reportBody } from '../../../../shared/chat.js';
+import { historyQuery, openConversationBody, reportBody } from '../../../../shared/chat.js';
 import { principalOf, requireAuth } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { AuthService } from '../auth/auth.service.js';
@@ -8,7 +8,7 @@ import type { PresenceService } from '../presence/presence.service.js';
 import { toMessageView } from './chat.store.js';
 import type { ChatService } from './chat.service.js';
 
-const listQuery = z.strictObject({
+export const conversationsQuery = z.strictObject({
   before: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(30),
 });
@@ -18,7 +18,7 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
   const authed = requireAuth(auth);
 
   r.get('/conversations', authed, async (req, res) => {
-    const q = parse(listQuery, req.query);
+    const q = parse(conversationsQuery, req.query);
     const me = principalOf(res).userId;
     const rows = await chat.list(me, q.before ? new Date(q.before) : null, q.limit);
     const statuses = await presence.statuses(rows.map((c) => c.peer_id));
@@ -45,7 +45,7 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
   });
 
   r.post('/conversations', authed, async (req, res) => {
-    const { userId } = parse(z.strictObject({ userId: z.uuid() }), req.body);
+    const { userId } = parse(openConversationBody, req.body);
     res.status(201).json({ conversationId: await chat.openConversation(principalOf(res).userId, userId) });
   });
 
