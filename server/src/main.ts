@@ -6,10 +6,16 @@ import { createPairly } from './pairly.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir, 'pairly server');
+  // Listening for signals before start-up (migrations can take seconds): a stop that comes meanwhile
+  // waits for it and then shuts down gracefully, instead of killing the process half-started.
+  let signalled: string | undefined;
+  const early = (signal: string) => void (signalled ??= signal);
+  process.on('SIGTERM', early).on('SIGINT', early);
   const pairly = await createPairly(config).catch((err) => {
     unlock();
     throw err;
   });
+  process.off('SIGTERM', early).off('SIGINT', early);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -31,6 +37,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (err) => pairly.logger.error({ err }, 'unhandled rejection'));
+  if (signalled) return stop(signalled);
 
   await pairly.listen();
 }
