@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import type { Express } from 'express';
-import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { adminEventSchemas } from '../../shared/admin.js';
@@ -21,9 +21,11 @@ import { conversationsQuery } from '../../server/src/modules/chat/chat.routes.js
 import { pageQuery } from '../../server/src/modules/ledger/ledger.routes.js';
 import { paymentsListQuery } from '../../server/src/modules/payments/payments.routes.js';
 import { bodyTransport, inputArbitrary, type BodyTransport, type Pools } from '../support/arbitraries.js';
+import { documentedRows, mountedRoutes, normalizePath } from '../support/routes.js';
+import { encodeBody, queryString, segment, sendableHeader, stringify } from '../support/wire.js';
 import { connect, http, newUser, STRONG_PASSWORD, type ClientSocket } from '../support/client.js';
 import { newAdmin } from '../support/ledger.js';
-import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
+import { createBacking, ROOT, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 
 /**
  * Property-based sweep of every input the server takes: each mounted REST
@@ -102,29 +104,6 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/admin/reconciliation': { as: 'admin' },
   'POST /api/admin/reconciliation/run': { as: 'admin' },
 };
-
-interface RouterLayer {
-  rawPath?: unknown;
-  route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: RouterLayer[] };
-}
-
-/** `METHOD /full/path` of every route the app has mounted, found by walking Express's router. */
-function mountedRoutes(app: Express): string[] {
-  const found: string[] = [];
-  const walk = (stack: RouterLayer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const path = layer.route.path === '/' && prefix ? prefix : prefix + layer.route.path;
-        for (const m of Object.keys(layer.route.methods)) found.push(`${m.toUpperCase()} ${path}`);
-      } else if (layer.handle?.stack) {
-        walk(layer.handle.stack, prefix + (typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''));
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: RouterLayer[] } }).router.stack, '');
-  return found;
-}
 
 let backing: Backing;
 let node: InProcessNode;
@@ -213,63 +192,6 @@ async function check<T>(arb: fc.Arbitrary<T>, predicate: (v: T) => Promise<void>
   }
 }
 
-const stringify = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
-
-/** A path segment: percent-encoded, or (now and then) raw bytes a careful client would never send. */
-function segment(v: unknown, raw: string | null): string {
-  if (raw !== null) return raw;
-  try {
-    return encodeURIComponent(stringify(v));
-  } catch {
-    return '%ED%A0%80'; // a lone surrogate has no UTF-8: send the bytes of one
-  }
-}
-
-function queryString(q: unknown): string {
-  if (q === undefined) return '';
-  const p = new URLSearchParams();
-  if (q === null || typeof q !== 'object' || Array.isArray(q)) {
-    p.append(stringify(q), '1');
-  } else {
-    for (const [k, v] of Object.entries(q)) {
-      for (const one of Array.isArray(v) ? v : [v]) p.append(k, stringify(one));
-    }
-  }
-  try {
-    return `?${p.toString()}`;
-  } catch {
-    return '?q=%ED%A0%80';
-  }
-}
-
-function encodeBody(body: unknown, transport: BodyTransport): { headers: Record<string, string>; bytes?: Buffer } {
-  const json = JSON.stringify(body);
-  const asJson = { 'content-type': 'application/json' };
-  switch (transport) {
-    case 'json':
-      return json === undefined ? { headers: {} } : { headers: asJson, bytes: Buffer.from(json) };
-    case 'gzip-json':
-      return { headers: { ...asJson, 'content-encoding': 'gzip' }, bytes: gzipSync(json ?? '') };
-    case 'gzip-garbage':
-      return { headers: { ...asJson, 'content-encoding': 'gzip' }, bytes: Buffer.from('not gzip at all {}') };
-    case 'br-garbage':
-      return { headers: { ...asJson, 'content-encoding': 'br' }, bytes: Buffer.concat([brotliCompressSync('{"a":1}').subarray(0, 3), Buffer.from('garbage')]) };
-    case 'deflate-garbage':
-      return { headers: { ...asJson, 'content-encoding': 'deflate' }, bytes: Buffer.from([0x78, 0x9c, 0xff, 0xff, 0x00]) };
-    case 'unknown-encoding':
-      return { headers: { ...asJson, 'content-encoding': 'zstd' }, bytes: Buffer.from('{}') };
-    case 'broken-json':
-      return { headers: asJson, bytes: Buffer.from('{"a":') };
-    case 'text-plain':
-      return { headers: { 'content-type': 'text/plain' }, bytes: Buffer.from('hello') };
-    case 'oversized':
-      return { headers: asJson, bytes: Buffer.from(JSON.stringify({ x: 'x'.repeat(300_000) })) };
-  }
-}
-
-/** Header values fetch refuses to send (NUL, CR, LF, beyond Latin-1) are left out: no server could see them. */
-const sendableHeader = (v: string) => /^[\t\x20-\x7e\x80-\xff]*$/.test(v);
-
 async function authHeader(caller: Caller): Promise<Record<string, string>> {
   switch (caller) {
     case 'none':
@@ -341,6 +263,18 @@ describe('the route table', () => {
     const mounted = mountedRoutes(node.pairly.app).sort();
     expect(mounted.filter((r) => !(r in ROUTES)), 'mounted but missing from ROUTES: add them with their schemas').toEqual([]);
     expect(Object.keys(ROUTES).filter((r) => !mounted.includes(r)), 'in ROUTES but not mounted').toEqual([]);
+  });
+
+  it('is what README.md documents: each route in exactly one row, and no row for a route that is not there', () => {
+    const mounted = mountedRoutes(node.pairly.app);
+    const rows = documentedRows(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    const rowsOf = (route: string) => {
+      const [method, path] = route.split(' ') as [string, string];
+      return rows.filter((r) => r.methods.includes(method) && r.paths.includes(normalizePath(path)));
+    };
+    expect(mounted.filter((r) => rowsOf(r).length !== 1).map((r) => `${r}: ${rowsOf(r).length} rows`)).toEqual([]);
+    const paths = new Set(mounted.map((r) => normalizePath(r.split(' ')[1]!)));
+    expect(rows.flatMap((r) => r.paths.filter((p) => !paths.has(p)).map((p) => `${p} in ${r.line.slice(0, 80)}`))).toEqual([]);
   });
 });
 
