@@ -20,7 +20,7 @@ import { callsQuery } from '../../server/src/modules/calls/calls.routes.js';
 import { conversationsQuery } from '../../server/src/modules/chat/chat.routes.js';
 import { pageQuery } from '../../server/src/modules/ledger/ledger.routes.js';
 import { paymentsListQuery } from '../../server/src/modules/payments/payments.routes.js';
-import { bodyTransport, inputArbitrary, type BodyTransport, type Pools } from '../support/arbitraries.js';
+import { bodyTransport, HOSTILE_VALUES, inputArbitrary, type BodyTransport, type Pools } from '../support/arbitraries.js';
 import { documentedRows, mountedRoutes, normalizePath } from '../support/routes.js';
 import { encodeBody, queryString, segment, sendableHeader, stringify } from '../support/wire.js';
 import { connect, http, newUser, STRONG_PASSWORD, type ClientSocket } from '../support/client.js';
@@ -328,6 +328,20 @@ describe('every socket event, with generated and hostile payloads', () => {
       await check(fc.record({ payload: inputArbitrary(schema, pools), shape: shapes }), async (r) => emitChecked(await socketOf('admin', '/admin'), event, r.payload, r.shape));
     }, 120_000);
   }
+  it('the handshake refuses any bad token, never with INTERNAL', async () => {
+    const token = fc.oneof(fc.constantFrom(...HOSTILE_VALUES), fc.string({ maxLength: 600, unit: 'binary' }), fc.jsonValue());
+    await check(fc.record({ token, nsp: fc.constantFrom('', '/admin') }), async (r) => {
+      const refused = await connect(`${url}${r.nsp}`, undefined, { auth: { token: r.token } }).then(
+        (s) => {
+          s.close();
+          return undefined;
+        },
+        (err: { data?: { code?: string } }) => err,
+      );
+      if (refused?.data?.code === 'INTERNAL') throw new Error(`token ${JSON.stringify(r.token)?.slice(0, 200)} → INTERNAL`);
+    });
+  }, 120_000);
+
   it('unknown events are answered, never INTERNAL', async () => {
     await check(fc.record({ event: fc.string({ maxLength: 80, unit: 'binary' }), payload: fc.jsonValue() }), async (r) => emitChecked(await socketOf('fan'), r.event, r.payload, 'payload'));
   }, 120_000);
