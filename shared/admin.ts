@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { email, password } from './auth.js';
+import { text } from './input.js';
 
 /** Events of the admin-only `/admin` namespace. */
 export const adminEventSchemas = {
-  'admin:online': z.strictObject({ q: z.string().trim().max(100).default(''), limit: z.number().int().min(1).max(200).default(50) }),
+  'admin:online': z.strictObject({ q: text().trim().max(100).default(''), limit: z.number().int().min(1).max(200).default(50) }),
 } as const;
 
 export interface AdminEventResults {

@@ -1,24 +1,24 @@
 import { z } from 'zod';
+import { text } from './input.js';
 
 export const ROLES = ['fan', 'creator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const email = z
-  .string()
+export const email = text()
   .trim()
   .max(254)
   .pipe(z.email())
   .transform((value) => value.toLowerCase());
 
 /** Strength rules live in the auth service (WEAK_PASSWORD); this bounds size only. */
-export const password = z.string().min(1).max(256);
+export const password = text().min(1).max(256);
 
 export const birthdate = z.iso.date();
 
 export const signupBody = z.strictObject({
   email,
   password,
-  displayName: z.string().trim().min(1).max(50),
+  displayName: text().trim().min(1).max(50),
   birthdate,
   role: z.enum(['fan', 'creator']),
 });
@@ -27,11 +27,11 @@ export type SignupBody = z.infer<typeof signupBody>;
 export const loginBody = z.strictObject({ email, password });
 export type LoginBody = z.infer<typeof loginBody>;
 
-export const refreshBody = z.strictObject({ refreshToken: z.string().min(16).max(512) });
+export const refreshBody = z.strictObject({ refreshToken: text().min(16).max(512) });
 
 export const updateMeBody = z
   .strictObject({
-    displayName: z.string().trim().min(1).max(50).optional(),
+    displayName: text().trim().min(1).max(50).optional(),
     /** Creators only: credits a fan pays per message sent to them (0 = free). */
     messagePrice: z.number().int().min(0).max(100_000).optional(),
     /** Creators only: credits a fan pays per minute of a call with them (0 = free). */

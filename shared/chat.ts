@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { expectedPrice } from './prices.js';
+import { text } from './input.js';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 
@@ -8,7 +9,7 @@ export const chatSend = z
     conversationId: z.uuid().optional(),
     toUserId: z.uuid().optional(),
     clientId: z.uuid(),
-    body: z.string().min(1).max(MAX_MESSAGE_LENGTH).refine((s) => s.trim().length > 0, 'must not be blank'),
+    body: text().min(1).max(MAX_MESSAGE_LENGTH).refine((s) => s.trim().length > 0, 'must not be blank'),
     /** The message price the client showed (absent: free); any other price is refused with PRICE_CHANGED. */
     expectedPrice,
   })
@@ -31,9 +32,12 @@ export const chatSync = z
   })
   .refine((v) => v.since === undefined || v.cursor === undefined, 'give since or cursor, not both');
 
+/** POST /api/conversations: opens (or returns) the direct conversation with a user. */
+export const openConversationBody = z.strictObject({ userId: z.uuid() });
+
 export const presenceSet = z.strictObject({ status: z.enum(['online', 'away']) });
 
-export const reportBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
+export const reportBody = z.strictObject({ reason: text().trim().min(1).max(1000) });
 
 export const historyQuery = z.strictObject({
   before: z.coerce.number().int().positive().optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './input.js';
 import type { ErrorBody } from './errors.js';
 import type { PublicUser } from './auth.js';
 import { chatPointer, chatSend, chatSync, chatTyping, presenceSet, type MessageView, type PresenceView } from './chat.js';
@@ -14,7 +15,7 @@ import { callInvite, callRef, type CallEndReason, type CallMedia, type CallView 
 export const clientEventSchemas = {
   'system:ping': z.strictObject({ sentAt: z.number().int().nonnegative().optional() }),
   /** A fresher access token of the same session (from POST /api/auth/refresh) keeps the socket open past the old one's expiry. */
-  'auth:refresh': z.strictObject({ accessToken: z.string().min(1).max(4096) }),
+  'auth:refresh': z.strictObject({ accessToken: text().min(1).max(4096) }),
   'chat:send': chatSend,
   'chat:delivered': chatPointer,
   'chat:read': chatPointer,

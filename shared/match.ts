@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CallMedia } from './calls.js';
 import type { Prices } from './prices.js';
+import { text } from './input.js';
 import { GENDERS } from './profiles.js';
 
 export const MATCH_MODES = ['text', 'video'] as const;
@@ -8,11 +9,11 @@ export type MatchMode = (typeof MATCH_MODES)[number];
 
 export const matchJoin = z.strictObject({
   mode: z.enum(MATCH_MODES),
-  interests: z.array(z.string().trim().toLowerCase().regex(/^[\p{L}\p{N} _-]{1,30}$/u)).max(10).optional(),
+  interests: z.array(text().trim().toLowerCase().regex(/^[\p{L}\p{N} _-]{1,30}$/u)).max(10).optional(),
 });
 export const matchNext = z.strictObject({});
 export const matchLeave = z.strictObject({});
-export const matchReportBody = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
+export const matchReportBody = z.strictObject({ reason: text().trim().min(1).max(1000) });
 
 /**
  * The stranger, with what this user would pay them outside the session (a

@@ -1,24 +1,25 @@
 import { z } from 'zod';
+import { text } from './input.js';
 
 export const PROVIDERS = ['stripe', 'razorpay', 'sandbox'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /** A credit pack: credits for a price per currency, in minor units (cents, paise). */
 export const creditPack = z.strictObject({
-  id: z.string().regex(/^[a-z0-9_-]{1,40}$/),
+  id: text().regex(/^[a-z0-9_-]{1,40}$/),
   credits: z.number().int().positive(),
-  prices: z.record(z.string().regex(/^[a-z]{3}$/), z.number().int().positive()),
+  prices: z.record(text().regex(/^[a-z]{3}$/), z.number().int().positive()),
 });
 export type CreditPack = z.infer<typeof creditPack>;
 
 export const checkoutBody = z.strictObject({
-  packId: z.string().min(1).max(40),
+  packId: text().min(1).max(40),
   provider: z.enum(PROVIDERS),
-  currency: z.string().regex(/^[a-z]{3}$/).optional(),
+  currency: text().regex(/^[a-z]{3}$/).optional(),
 });
 
 /** Header every checkout must carry, so a retried request never opens a second payment. */
-export const idempotencyKeyHeader = z.string().trim().min(8).max(200).regex(/^[\x21-\x7e]+$/);
+export const idempotencyKeyHeader = text().trim().min(8).max(200).regex(/^[\x21-\x7e]+$/);
 
 export const sandboxActionBody = z.strictObject({
   action: z.enum(['succeed', 'fail', 'refund', 'dispute']),
@@ -30,7 +31,7 @@ export const adjustmentBody = z.strictObject({
   userId: z.uuid(),
   /** Credits: positive into the wallet, negative out of it. */
   amount: z.number().int().refine((n) => n !== 0, 'must not be 0').refine((n) => Math.abs(n) <= 10_000_000, 'too large'),
-  reason: z.string().trim().min(5).max(500),
+  reason: text().trim().min(5).max(500),
 });
 
 export interface PaymentView {

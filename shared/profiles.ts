@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import type { Prices } from './prices.js';
+import { text } from './input.js';
 
 export const GENDERS = ['woman', 'man', 'nonbinary', 'other'] as const;
 export const IMPORTANCE = [0, 1, 10, 50, 250] as const;
 
-const tag = z.string().trim().toLowerCase().regex(/^[\p{L}\p{N} _-]{1,30}$/u, 'letters, digits, spaces, - and _ only');
+const tag = text().trim().toLowerCase().regex(/^[\p{L}\p{N} _-]{1,30}$/u, 'letters, digits, spaces, - and _ only');
 
 export const profileBody = z
   .strictObject({
-    bio: z.string().max(2000).optional(),
+    bio: text().max(2000).optional(),
     gender: z.enum(GENDERS).nullable().optional(),
     interests: z.array(tag).max(20).optional(),
-    languages: z.array(z.string().regex(/^[a-z]{2}$/)).max(10).optional(),
+    languages: z.array(text().regex(/^[a-z]{2}$/)).max(10).optional(),
     /** Exact coordinates are accepted and rounded to about 1 km before they are stored; never shown to others. */
     location: z.strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }).nullable().optional(),
   });
@@ -32,7 +33,7 @@ export const answerBody = z.strictObject({
 });
 
 export const discoverQuery = z.strictObject({
-  cursor: z.string().max(200).optional(),
+  cursor: text().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
 

@@ -105,7 +105,9 @@ export function openEmitter(config: Config, logger: Logger): { io: PairlyServer;
   return {
     io,
     async close() {
-      await io.close();
+      // Not io.close(): it also closes the engine, which a server never attached to HTTP does not have
+      // (a TypeError that left Redis and the database open). The adapters are all this server holds.
+      await Promise.allSettled([...io._nsps.values()].map((nsp) => nsp.adapter.close()));
       if (sub.status === 'ready') await sub.ping().catch(() => undefined);
       await Promise.all([closeRedis(pub), closeRedis(sub)]);
     },

@@ -15,10 +15,16 @@ async function main(): Promise<void> {
     removeControl();
     unlockDataDir();
   };
+  // Listening for signals before start-up (migrations can take seconds): a stop that comes meanwhile
+  // waits for it and then shuts down gracefully, instead of killing the process half-started.
+  let signalled: string | undefined;
+  const early = (signal: string) => void (signalled ??= signal);
+  process.on('SIGTERM', early).on('SIGINT', early);
   const pairly = await createPairly(config, { control }).catch((err) => {
     unlock();
     throw err;
   });
+  process.off('SIGTERM', early).off('SIGINT', early);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -40,6 +46,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (err) => pairly.logger.error({ err }, 'unhandled rejection'));
+  if (signalled) return stop(signalled);
 
   const port = await pairly.listen();
   if (control) removeControl = writeControlInfo(config.dataDir, { pid: process.pid, url: controlUrl(config.host, port), secret: control.secret });

@@ -1,6 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
+import type { Express } from 'express';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { createHttpApp } from './http/app.js';
@@ -45,6 +46,8 @@ export interface Pairly {
   readonly db: Database;
   readonly io: PairlyServer;
   readonly httpServer: HttpServer;
+  /** The Express app (tests list its routes). */
+  readonly app: Express;
   readonly jobs: Jobs;
   readonly auth: AuthService;
   readonly domain: Domain;
@@ -218,6 +221,7 @@ export async function createPairly(
     db,
     io,
     httpServer,
+    app,
     jobs,
     auth,
     domain,

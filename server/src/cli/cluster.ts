@@ -29,6 +29,8 @@ type Setting = { value: string; from: string };
 type Child = { name: string; isNode: boolean; proc: ChildProcess; done: boolean; closed: Promise<void> };
 
 const children: Child[] = [];
+/** Children that died on their own, or did not stop cleanly when told to: any makes the exit code non-zero. */
+const failures: string[] = [];
 let stopping = false;
 const log = (msg: string) => process.stdout.write(`[cluster] ${msg}\n`);
 const redact = (url: string) => url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
@@ -133,9 +135,19 @@ function start(name: string, entry: string, env: Record<string, string>, isNode:
     proc.once('close', (code, signal) => {
       child.done = true;
       resolve();
-      if (stopping) return;
-      log(`${name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`})`);
-      if (children.every((c) => !c.isNode || c.done)) {
+      const how = signal ? `signal ${signal}` : `code ${code}`;
+      if (stopping) {
+        if (code === 0) return;
+        failures.push(`${name} (${how})`);
+        return log(`${name} did not stop cleanly (${how})`);
+      }
+      failures.push(`${name} (${how})`);
+      log(`${name} exited unexpectedly (${how})`);
+      // One node lost leaves a working cluster (node loss can be tried by hand); no nodes, or no workers, does not.
+      if (!isNode) {
+        log('the workers process is gone; stopping');
+        void shutdown(1);
+      } else if (children.every((c) => !c.isNode || c.done)) {
         log('every server node has died; stopping');
         void shutdown(1);
       }
@@ -146,11 +158,20 @@ function start(name: string, entry: string, env: Record<string, string>, isNode:
   return child;
 }
 
-async function shutdown(code: number): Promise<never> {
+let exitCode = 0;
+/** Stops every child, then exits; a second call (a signal during a stop) only raises the exit code. */
+async function shutdown(code: number): Promise<void> {
+  exitCode = Math.max(exitCode, code);
+  if (stopping) return;
   stopping = true;
   for (const c of children) if (!c.done) c.proc.kill('SIGTERM');
   await Promise.all(children.map((c) => c.closed));
-  process.exit(code);
+  if (failures.length > 0) {
+    log(`stopped with failures: ${failures.join(', ')}`);
+    process.exit(exitCode || 1);
+  }
+  log('stopped');
+  process.exit(exitCode);
 }
 
 async function waitHealthy(child: Child, url: string): Promise<void> {

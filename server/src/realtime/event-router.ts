@@ -10,7 +10,7 @@ import {
   type SocketData,
 } from '../../../shared/events.js';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { AppError, toAppError } from '../errors.js';
+import { AppError, DATA_EXCEPTION_LOG, isDataException, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { rateLimited } from '../ratelimit.js';
@@ -121,6 +121,7 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
       if (appErr.code === 'INTERNAL') this.deps.logger.error({ err, event: label }, 'event handler failed');
       // A client retrying through an outage is not abusive: only its own mistakes count.
       else if (appErr.code !== 'NOT_READY') onRejected();
+      if (isDataException(err)) this.deps.logger.warn({ err, event: label }, DATA_EXCEPTION_LOG);
       response = { ok: false, error: appErr.toBody() };
     }
     this.deps.metrics.socketEvents.inc({ event: label, outcome: response.ok ? 'ok' : response.error.code });

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { text } from '../../../../shared/input.js';
 import { adjustmentBody, PROVIDERS } from '../../../../shared/payments.js';
 import { principalOf, requireAuth, requireRole } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
@@ -15,21 +16,24 @@ import type { ReconciliationStore } from '../payments/reconciliation.store.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { DeadLettersService } from '../dead-letters/dead-letters.service.js';
 
-const transfersQuery = z.strictObject({
-  account: z.string().max(100).optional(),
+export const transfersQuery = z.strictObject({
+  account: text().max(100).optional(),
   userId: z.uuid().optional(),
-  kind: z.string().max(50).optional(),
-  key: z.string().max(200).optional(),
+  kind: text().max(50).optional(),
+  key: text().max(200).optional(),
   cursor: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-const paymentsQuery = z.strictObject({
-  status: z.string().max(30).optional(),
+export const paymentsQuery = z.strictObject({
+  status: text().max(30).optional(),
   provider: z.enum(PROVIDERS).optional(),
   before: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+/** A provider's webhook event id, as a path segment. */
+export const deadLetterEventId = text().min(1).max(200);
 
 /** Admin-only money views and actions. Every action is audited; an adjustment needs a reason. */
 export function adminMoneyRoutes(d: {
@@ -89,7 +93,7 @@ export function adminMoneyRoutes(d: {
 
   r.post('/payments/dead-letters/:provider/:eventId/retry', async (req, res) => {
     const provider = parse(z.enum(PROVIDERS), req.params.provider);
-    const eventId = parse(z.string().min(1).max(200), req.params.eventId);
+    const eventId = parse(deadLetterEventId, req.params.eventId);
     await d.payments.retryDeadLetter(provider, eventId);
     // The same failure in the all-jobs view (/api/admin/jobs/dead-letters) is dealt with too.
     await d.deadLetters.retriedElsewhere('payments.process-event', { provider, eventId }, principalOf(res).userId);

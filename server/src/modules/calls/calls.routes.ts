@@ -5,13 +5,13 @@ import { parse } from '../../validate.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { CallsService } from './calls.service.js';
 
-const query = z.strictObject({ before: z.iso.datetime().optional(), limit: z.coerce.number().int().min(1).max(100).default(30) });
+export const callsQuery = z.strictObject({ before: z.iso.datetime().optional(), limit: z.coerce.number().int().min(1).max(100).default(30) });
 
 /** GET /api/calls: the caller's and the callee's history, each with their own receipt. */
 export function callsRoutes(auth: AuthService, calls: CallsService): Router {
   const r = Router();
   r.get('/calls', requireAuth(auth), async (req, res) => {
-    const q = parse(query, req.query);
+    const q = parse(callsQuery, req.query);
     res.json({ calls: await calls.history(principalOf(res).userId, q.before ? new Date(q.before) : null, q.limit) });
   });
   r.get('/calls/ice-servers', requireAuth(auth), (_req, res) => {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { historyQuery, reportBody } from '../../../../shared/chat.js';
+import { historyQuery, openConversationBody, reportBody } from '../../../../shared/chat.js';
 import { principalOf, requireAuth } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { AuthService } from '../auth/auth.service.js';
@@ -9,7 +9,7 @@ import { pricesFor } from '../../prices.js';
 import { toMessageView, type ConversationListRow } from './chat.store.js';
 import type { ChatService } from './chat.service.js';
 
-const listQuery = z.strictObject({
+export const conversationsQuery = z.strictObject({
   before: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(30),
 });
@@ -19,7 +19,7 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
   const authed = requireAuth(auth);
 
   r.get('/conversations', authed, async (req, res) => {
-    const q = parse(listQuery, req.query);
+    const q = parse(conversationsQuery, req.query);
     const { userId: me, role } = principalOf(res);
     const rows = await chat.list(me, q.before ? new Date(q.before) : null, q.limit);
     // Presence only of peers this user is engaged with (the same rule as presence:update); null for the rest.
@@ -52,7 +52,7 @@ export function chatRoutes(auth: AuthService, chat: ChatService, presence: Prese
   });
 
   r.post('/conversations', authed, async (req, res) => {
-    const { userId } = parse(z.strictObject({ userId: z.uuid() }), req.body);
+    const { userId } = parse(openConversationBody, req.body);
     const c = await chat.openConversation(principalOf(res).userId, userId);
     res.status(c.created ? 201 : 200).json({ conversationId: c.id });
   });

@@ -22,6 +22,10 @@ export function toLedgerError(err: unknown): unknown {
   if (e.code === '23514' && e.constraint === 'ledger_available_nonnegative') {
     return new AppError('INSUFFICIENT_CREDITS', 'not enough credits');
   }
+  // A wallet (or earnings, debt) account is made on first use for its user: there is no such user.
+  if (e.code === '23503' && e.constraint === 'ledger_accounts_user_id_fkey') {
+    return new AppError('NOT_FOUND', 'no such user');
+  }
   if (e.code === 'P0001' && RAISED.has(e.message) && isErrorCode(e.message)) {
     return new AppError(e.message, ledgerMessage(e.message));
   }

@@ -7,7 +7,7 @@ import { parse } from '../../validate.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { PaymentsService } from './payments.service.js';
 
-const listQuery = z.strictObject({
+export const paymentsListQuery = z.strictObject({
   before: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -30,7 +30,7 @@ export function paymentsRoutes(auth: AuthService, payments: PaymentsService): Ro
     res.status(201).json(await payments.checkout(principalOf(res).userId, parse(checkoutBody, req.body), key));
   });
   r.get('/', authed, async (req, res) => {
-    const q = parse(listQuery, req.query);
+    const q = parse(paymentsListQuery, req.query);
     res.json({ payments: await payments.listForUser(principalOf(res).userId, q.before ? new Date(q.before) : undefined, q.limit) });
   });
   r.post('/sandbox/:paymentId', authed, async (req, res) => {

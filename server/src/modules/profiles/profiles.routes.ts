@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { int4Id } from '../../../../shared/input.js';
 import { answerBody, discoverQuery, preferencesBody, profileBody } from '../../../../shared/profiles.js';
 import { principalOf, requireAuth } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
@@ -17,7 +18,7 @@ export function profilesRoutes(auth: AuthService, profiles: ProfilesService): Ro
   r.get('/users/:id/profile', authed, async (req, res) => void res.json({ profile: await profiles.publicProfile(principalOf(res), parse(z.uuid(), req.params.id)) }));
   r.get('/questions', authed, async (_req, res) => void res.json({ questions: await profiles.questions(me(res)) }));
   r.put('/questions/:id/answer', authed, async (req, res) => {
-    await profiles.answer(me(res), parse(z.coerce.number().int().positive(), req.params.id), parse(answerBody, req.body));
+    await profiles.answer(me(res), parse(int4Id, req.params.id), parse(answerBody, req.body));
     res.status(204).end();
   });
   r.get('/discover', authed, async (req, res) => {

@@ -1,4 +1,5 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { z } from 'zod';
 import { DISTANCE_BAND_EDGES_KM, type DistanceBand, type PublicProfile } from '../../../../shared/profiles.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
@@ -25,11 +26,9 @@ export function toPublicProfile(p: ProfileRow | DiscoverRow, viewerRole: string)
   };
 }
 
-interface Cursor {
-  asOf: string;
-  score: number;
-  id: string;
-}
+/** What a discover page's nextCursor carries; the client hands it back opaque, so it is checked like any input. */
+const cursorSchema = z.strictObject({ asOf: z.iso.datetime(), score: z.number().int(), id: z.uuid() });
+type Cursor = z.infer<typeof cursorSchema>;
 
 function bandOf(i: number): DistanceBand {
   return { minKm: i === 0 ? 0 : DISTANCE_BAND_EDGES_KM[i - 1]!, maxKm: DISTANCE_BAND_EDGES_KM[i] ?? null };
@@ -37,13 +36,15 @@ function bandOf(i: number): DistanceBand {
 
 const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 function decode(s: string): Cursor {
+  let json: unknown;
   try {
-    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.asOf === 'string' && Number.isSafeInteger(c.score) && /^[0-9a-f-]{36}$/.test(c.id) && !Number.isNaN(Date.parse(c.asOf))) return c;
+    json = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
   } catch {
-    /* fall through */
+    /* refused below */
   }
-  throw new AppError('VALIDATION_FAILED', 'cursor is not valid');
+  const c = cursorSchema.safeParse(json);
+  if (!c.success) throw new AppError('VALIDATION_FAILED', 'cursor is not valid');
+  return c.data;
 }
 
 export class ProfilesService {

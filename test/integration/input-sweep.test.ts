@@ -1,0 +1,358 @@
+import fc from 'fast-check';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { adminEventSchemas } from '../../shared/admin.js';
+import { loginBody, refreshBody, signupBody, updateMeBody } from '../../shared/auth.js';
+import { historyQuery, openConversationBody, reportBody } from '../../shared/chat.js';
+import { clientEventSchemas } from '../../shared/events.js';
+import { int4Id } from '../../shared/input.js';
+import { matchReportBody } from '../../shared/match.js';
+import { adjustmentBody, checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxActionBody } from '../../shared/payments.js';
+import { answerBody, discoverQuery, preferencesBody, profileBody } from '../../shared/profiles.js';
+import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
+import { createLogger } from '../../server/src/logger.js';
+import { adminPresenceQuery } from '../../server/src/modules/admin/admin.presence.routes.js';
+import { deadLetterEventId, paymentsQuery, transfersQuery } from '../../server/src/modules/admin/admin.routes.js';
+import { callsQuery } from '../../server/src/modules/calls/calls.routes.js';
+import { conversationsQuery } from '../../server/src/modules/chat/chat.routes.js';
+import { pageQuery } from '../../server/src/modules/ledger/ledger.routes.js';
+import { paymentsListQuery } from '../../server/src/modules/payments/payments.routes.js';
+import { bodyTransport, HOSTILE_VALUES, inputArbitrary, type BodyTransport, type Pools } from '../support/arbitraries.js';
+import { documentedRows, mountedRoutes, normalizePath } from '../support/routes.js';
+import { encodeBody, queryString, segment, sendableHeader, stringify } from '../support/wire.js';
+import { connect, http, newUser, STRONG_PASSWORD, type ClientSocket } from '../support/client.js';
+import { newAdmin } from '../support/ledger.js';
+import { createBacking, ROOT, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
+
+/**
+ * Property-based sweep of every input the server takes: each mounted REST
+ * route and each client socket event gets requests generated from its zod
+ * schema (mostly valid, with NUL bytes, huge numbers, absurd dates, wrong
+ * types, deep nesting, huge strings and broken body encodings mixed in),
+ * from a fan, a creator, an admin and strangers, against one real server on
+ * PostgreSQL and Redis. Nothing may ever answer 5xx or INTERNAL, nothing may
+ * be logged as an error, and the server must be healthy afterwards.
+ *
+ * PROPERTY_RUNS (default 50) sets runs per route and per event;
+ * PROPERTY_SEED replays a failing run (the seed is printed on failure).
+ */
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 50);
+const SEED = process.env.PROPERTY_SEED !== undefined ? Number(process.env.PROPERTY_SEED) : randomBytes(4).readInt32LE();
+
+type Caller = 'fan' | 'creator' | 'admin' | 'none' | 'bogus' | 'fresh';
+
+interface RouteSpec {
+  params?: Record<string, z.ZodType>;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  headers?: Record<string, z.ZodType>;
+  /** Who calls: anyone (default), mostly an admin, nobody, or a session of its own (logout revokes it). */
+  as?: 'anyone' | 'admin' | 'none' | 'fresh';
+}
+
+const uuid = z.uuid();
+const provider = z.enum(PROVIDERS);
+const idempotency = { 'idempotency-key': idempotencyKeyHeader };
+
+/** Every mounted route with the schemas of what it reads. A route mounted but missing here fails the first test. */
+const ROUTES: Record<string, RouteSpec> = {
+  'GET /healthz': { as: 'none' },
+  'GET /readyz': { as: 'none' },
+  'GET /metrics': { as: 'none' },
+  'POST /api/payments/webhooks/:provider': { params: { provider }, body: z.unknown(), as: 'none' },
+  'POST /api/auth/signup': { body: signupBody, as: 'none' },
+  'POST /api/auth/login': { body: loginBody, as: 'none' },
+  'POST /api/auth/refresh': { body: refreshBody, as: 'none' },
+  'POST /api/auth/logout': { as: 'fresh' },
+  'GET /api/me': {},
+  'PATCH /api/me': { body: updateMeBody },
+  'GET /api/wallet': {},
+  'GET /api/wallet/transactions': { query: pageQuery },
+  'GET /api/payments/packs': {},
+  'POST /api/payments/checkout': { body: checkoutBody, headers: idempotency },
+  'GET /api/payments': { query: paymentsListQuery },
+  'POST /api/payments/sandbox/:paymentId': { params: { paymentId: uuid }, body: sandboxActionBody },
+  'GET /api/conversations': { query: conversationsQuery },
+  'POST /api/conversations': { body: openConversationBody },
+  'GET /api/conversations/:id/messages': { params: { id: uuid }, query: historyQuery },
+  'POST /api/messages/:id/report': { params: { id: uuid }, body: reportBody },
+  'GET /api/blocks': {},
+  'PUT /api/blocks/:userId': { params: { userId: uuid } },
+  'DELETE /api/blocks/:userId': { params: { userId: uuid } },
+  'GET /api/profile': {},
+  'PUT /api/profile': { body: profileBody },
+  'PUT /api/profile/preferences': { body: preferencesBody },
+  'GET /api/users/:id/profile': { params: { id: uuid } },
+  'GET /api/questions': {},
+  'PUT /api/questions/:id/answer': { params: { id: int4Id }, body: answerBody },
+  'GET /api/discover': { query: discoverQuery },
+  'POST /api/discover/:id/like': { params: { id: uuid } },
+  'POST /api/discover/:id/pass': { params: { id: uuid } },
+  'POST /api/match/sessions/:id/report': { params: { id: uuid }, body: matchReportBody },
+  'GET /api/calls': { query: callsQuery },
+  'GET /api/calls/ice-servers': {},
+  'GET /api/admin/presence': { query: adminPresenceQuery, as: 'admin' },
+  'GET /api/admin/ledger/transfers': { query: transfersQuery, as: 'admin' },
+  'POST /api/admin/ledger/adjustments': { body: adjustmentBody, headers: idempotency, as: 'admin' },
+  'GET /api/admin/ledger/verify': { as: 'admin' },
+  'GET /api/admin/payments': { query: paymentsQuery, as: 'admin' },
+  'GET /api/admin/payments/dead-letters': { as: 'admin' },
+  'POST /api/admin/payments/dead-letters/:provider/:eventId/retry': { params: { provider, eventId: deadLetterEventId }, as: 'admin' },
+  'GET /api/admin/reconciliation': { as: 'admin' },
+  'POST /api/admin/reconciliation/run': { as: 'admin' },
+};
+
+let backing: Backing;
+let node: InProcessNode;
+let url: string;
+/** Error logs, and warnings that the data-exception safety net caught what validation should have refused. */
+const problems: string[] = [];
+const tokens: Record<'fan' | 'creator' | 'admin', string> = { fan: '', creator: '', admin: '' };
+const ids = { fan: '', creator: '', admin: '' };
+let fanEmail = '';
+const pools: Pools = {
+  uuids: [],
+  int4Ids: [],
+  strings: [],
+  named: { packId: ['starter', 'whale'], currency: ['usd', 'inr'], amount: [5, -3, 250], answer: [0, 1], accepted: [[0], [0, 1]], reason: ['spam and abuse'] },
+};
+const sockets = new Map<string, ClientSocket>();
+
+beforeAll(async () => {
+  backing = await createBacking();
+  const logger = createLogger(
+    { level: 'warn', nodeId: 'sweep' },
+    {
+      write(line: string) {
+        const l = JSON.parse(line) as { level: number; msg?: string; err?: { message?: string }; req?: { method?: string; url?: string }; event?: string };
+        if (l.level >= 50 || l.msg === DATA_EXCEPTION_LOG) {
+          problems.push(`${l.msg}: ${l.err?.message ?? ''} (${l.req ? `${l.req.method} ${l.req.url}` : `event ${l.event ?? '?'}`})`);
+        }
+      },
+    },
+  );
+  node = await startInProcess(
+    {
+      ...backing.env,
+      PAYMENTS_SANDBOX: 'true',
+      // Limits would turn most requests into RATE_LIMITED before they reach the code under test.
+      SOCKET_EVENTS_PER_SECOND: '10000',
+      LOGIN_MAX_FAILURES_PER_EMAIL: '1000000',
+      LOGIN_MAX_FAILURES_PER_IP: '1000000',
+      CHAT_MESSAGES_PER_10S: '1000000',
+      CHAT_FLOOD_PER_5S: '1000000',
+    },
+    logger,
+  );
+  url = node.url;
+  const fan = await newUser(url);
+  const creator = await newUser(url, { role: 'creator' });
+  const admin = await newAdmin(node.pairly, url);
+  Object.assign(tokens, { fan: fan.accessToken, creator: creator.accessToken, admin: admin.token });
+  Object.assign(ids, { fan: fan.user.id, creator: creator.user.id, admin: admin.userId });
+  fanEmail = fan.user.email;
+
+  // Real rows for generated ids to hit: users, a conversation with a message, a payment, the questions.
+  const conv = await http(url, 'POST', '/api/conversations', { token: tokens.fan, body: { userId: ids.creator } });
+  const s = await connect(url, tokens.fan);
+  const sent = (await s.emitWithAck('chat:send', { conversationId: conv.body.conversationId, clientId: crypto.randomUUID(), body: 'hello' })) as { ok: boolean; message?: { id: string } };
+  s.close();
+  const pay = await http(url, 'POST', '/api/payments/checkout', { token: tokens.fan, headers: { 'idempotency-key': 'sweep-checkout-1' }, body: { packId: 'starter', provider: 'sandbox' } });
+  const questions = await http<{ questions: { id: number }[] }>(url, 'GET', '/api/questions', { token: tokens.fan });
+  // Refresh tokens of sessions of their own: a reuse revokes only them.
+  const extra = await http(url, 'POST', '/api/auth/login', { body: { email: fan.user.email, password: fan.password } });
+  pools.uuids.push(ids.fan, ids.creator, ids.admin, conv.body.conversationId, sent.message?.id ?? crypto.randomUUID(), pay.body.payment?.id ?? crypto.randomUUID());
+  pools.int4Ids.push(...questions.body.questions.map((q) => q.id).slice(0, 5));
+  pools.strings.push('starter', 'usd', extra.body.refreshToken, tokens.fan, fan.user.email);
+  expect(conv.status).toBe(201);
+  expect(sent.ok).toBe(true);
+  expect(pay.status).toBe(201);
+}, 60_000);
+
+/** PROPERTY_STATS=1 prints how often each route answered each status: a sweep that only ever gets 401 proves little. */
+const stats = new Map<string, number>();
+
+afterAll(async () => {
+  if (process.env.PROPERTY_STATS) console.log([...stats].map(([k, n]) => `${k}: ${n}`).join('\n'));
+  for (const s of sockets.values()) s.close();
+  await node?.stop();
+  await backing?.cleanup();
+});
+
+/** Runs a property with the shared seed; a failure says how to replay it. */
+async function check<T>(arb: fc.Arbitrary<T>, predicate: (v: T) => Promise<void>): Promise<void> {
+  try {
+    await fc.assert(fc.asyncProperty(arb, predicate), { numRuns: RUNS, seed: SEED });
+  } catch (err) {
+    (err as Error).message += `\nReplay: PROPERTY_SEED=${SEED} npx vitest run --config test/vitest.config.ts test/integration/input-sweep.test.ts`;
+    throw err;
+  }
+}
+
+async function authHeader(caller: Caller): Promise<Record<string, string>> {
+  switch (caller) {
+    case 'none':
+      return {};
+    case 'bogus':
+      return { authorization: 'Bearer not.a.token' };
+    case 'fresh': {
+      const res = await http(url, 'POST', '/api/auth/login', { body: { email: fanEmail, password: STRONG_PASSWORD } });
+      return { authorization: `Bearer ${res.body.accessToken}` };
+    }
+    default:
+      return { authorization: `Bearer ${tokens[caller]}` };
+  }
+}
+
+function callers(spec: RouteSpec): fc.Arbitrary<Caller> {
+  switch (spec.as) {
+    case 'none':
+      return fc.constantFrom<Caller>('none', 'bogus', 'fan');
+    case 'admin':
+      return fc.constantFrom<Caller>('admin', 'admin', 'admin', 'admin', 'admin', 'fan', 'none');
+    case 'fresh':
+      return fc.constantFrom<Caller>('fresh', 'fresh', 'none', 'bogus');
+    default:
+      return fc.constantFrom<Caller>('fan', 'fan', 'creator', 'creator', 'admin', 'admin', 'none', 'bogus');
+  }
+}
+
+const rawSegment = fc.oneof({ arbitrary: fc.constant(null), weight: 12 }, { arbitrary: fc.constantFrom('%', '%zz', '%E0%A4%A', '%00', '%C0%80', '..', '%2F'), weight: 1 });
+
+function requestArbitrary(key: string, spec: RouteSpec) {
+  const [method] = key.split(' ') as [string, string];
+  const params = Object.fromEntries(Object.entries(spec.params ?? {}).map(([k, s]) => [k, fc.tuple(inputArbitrary(s, pools), rawSegment)]));
+  const headers = Object.fromEntries(Object.entries(spec.headers ?? {}).map(([k, s]) => [k, fc.option(inputArbitrary(s, pools), { freq: 8 })]));
+  return fc.record({
+    caller: callers(spec),
+    params: fc.record(params),
+    query: spec.query ? inputArbitrary(spec.query, pools) : fc.constant(undefined),
+    body: method === 'GET' ? fc.constant(undefined) : spec.body ? inputArbitrary(spec.body, pools) : fc.option(fc.jsonValue(), { freq: 4 }),
+    headers: fc.record(headers),
+    transport: method === 'GET' ? fc.constant<BodyTransport>('json') : bodyTransport,
+  });
+}
+
+async function sendRequest(key: string, r: ReturnType<typeof requestArbitrary> extends fc.Arbitrary<infer T> ? T : never): Promise<string> {
+  const [method, pattern] = key.split(' ') as [string, string];
+  const path = pattern.replace(/:(\w+)/g, (_m, name: string) => {
+    const [value, raw] = r.params[name] as [unknown, string | null];
+    return segment(value, raw);
+  });
+  const body = r.body === undefined && r.transport === 'json' ? { headers: {} } : encodeBody(r.body, r.transport);
+  const headers: Record<string, string> = { ...(await authHeader(r.caller)), ...body.headers };
+  for (const [k, v] of Object.entries(r.headers)) {
+    if (v !== null && sendableHeader(stringify(v))) headers[k] = stringify(v);
+  }
+  const target = `${url}${path}${queryString(r.query)}`;
+  const logged = problems.length;
+  const res = await fetch(target, { method, headers, body: body.bytes });
+  const text = await res.text();
+  const summary = `${method} ${target.slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`;
+  if (process.env.PROPERTY_STATS) stats.set(`${key} ${res.status}`, (stats.get(`${key} ${res.status}`) ?? 0) + 1);
+  if (res.status >= 500 || /"code":"INTERNAL"/.test(text)) throw new Error(summary);
+  if (problems.length > logged) throw new Error(`${summary}\nlogged: ${problems.slice(logged).join('\n')}`);
+  return summary;
+}
+
+describe('the route table', () => {
+  it('lists exactly the routes the server mounts', () => {
+    const mounted = mountedRoutes(node.pairly.app).sort();
+    expect(mounted.filter((r) => !(r in ROUTES)), 'mounted but missing from ROUTES: add them with their schemas').toEqual([]);
+    expect(Object.keys(ROUTES).filter((r) => !mounted.includes(r)), 'in ROUTES but not mounted').toEqual([]);
+  });
+
+  it('is what README.md documents: each route in exactly one row, and no row for a route that is not there', () => {
+    const mounted = mountedRoutes(node.pairly.app);
+    const rows = documentedRows(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    const rowsOf = (route: string) => {
+      const [method, path] = route.split(' ') as [string, string];
+      return rows.filter((r) => r.methods.includes(method) && r.paths.includes(normalizePath(path)));
+    };
+    expect(mounted.filter((r) => rowsOf(r).length !== 1).map((r) => `${r}: ${rowsOf(r).length} rows`)).toEqual([]);
+    const paths = new Set(mounted.map((r) => normalizePath(r.split(' ')[1]!)));
+    expect(rows.flatMap((r) => r.paths.filter((p) => !paths.has(p)).map((p) => `${p} in ${r.line.slice(0, 80)}`))).toEqual([]);
+  });
+});
+
+describe('every REST route, with generated and hostile input', () => {
+  for (const [key, spec] of Object.entries(ROUTES)) {
+    it(`${key} never answers 5xx or INTERNAL`, async () => {
+      await check(requestArbitrary(key, spec), async (r) => void (await sendRequest(key, r)));
+    }, 120_000);
+  }
+});
+
+/** A connected socket for the role (and namespace), reconnected when the server cut it off (flooding, revocation). */
+async function socketOf(role: 'fan' | 'creator' | 'admin', nsp = ''): Promise<ClientSocket> {
+  const key = `${role}${nsp}`;
+  const existing = sockets.get(key);
+  if (existing?.connected) return existing;
+  existing?.close();
+  const s = await connect(`${url}${nsp}`, tokens[role]);
+  sockets.set(key, s);
+  return s;
+}
+
+type Shape = 'payload' | 'no-payload' | 'extra-args';
+
+async function emitChecked(socket: ClientSocket, event: string, payload: unknown, shape: Shape): Promise<void> {
+  const args = shape === 'no-payload' ? [] : shape === 'extra-args' ? [payload, 'extra', 42] : [payload];
+  let ack: { ok: boolean; error?: { code: string } };
+  const logged = problems.length;
+  try {
+    ack = await (socket.timeout(10_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<typeof ack> }).emitWithAck(event, ...args);
+  } catch (err) {
+    // The server may cut off a socket it judged abusive; anything else without an ack is a dropped event.
+    if (!socket.connected) return;
+    throw new Error(`${event} got no ack: ${(err as Error).message}`);
+  }
+  const what = `${event} ${JSON.stringify(payload)?.slice(0, 300)} → ${JSON.stringify(ack).slice(0, 300)}`;
+  if (!ack.ok && ack.error?.code === 'INTERNAL') throw new Error(what);
+  if (problems.length > logged) throw new Error(`${what}\nlogged: ${problems.slice(logged).join('\n')}`);
+}
+
+describe('every socket event, with generated and hostile payloads', () => {
+  const shapes = fc.oneof({ arbitrary: fc.constant<Shape>('payload'), weight: 8 }, { arbitrary: fc.constantFrom<Shape>('no-payload', 'extra-args'), weight: 1 });
+  for (const [event, schema] of Object.entries(clientEventSchemas)) {
+    it(`${event} is never answered INTERNAL`, async () => {
+      const arb = fc.record({ role: fc.constantFrom('fan', 'creator', 'admin') as fc.Arbitrary<'fan' | 'creator' | 'admin'>, payload: inputArbitrary(schema, pools), shape: shapes });
+      await check(arb, async (r) => emitChecked(await socketOf(r.role), event, r.payload, r.shape));
+    }, 120_000);
+  }
+  for (const [event, schema] of Object.entries(adminEventSchemas)) {
+    it(`/admin ${event} is never answered INTERNAL`, async () => {
+      await check(fc.record({ payload: inputArbitrary(schema, pools), shape: shapes }), async (r) => emitChecked(await socketOf('admin', '/admin'), event, r.payload, r.shape));
+    }, 120_000);
+  }
+  it('the handshake refuses any bad token, never with INTERNAL', async () => {
+    const token = fc.oneof(fc.constantFrom(...HOSTILE_VALUES), fc.string({ maxLength: 600, unit: 'binary' }), fc.jsonValue());
+    await check(fc.record({ token, nsp: fc.constantFrom('', '/admin') }), async (r) => {
+      const refused = await connect(`${url}${r.nsp}`, undefined, { auth: { token: r.token } }).then(
+        (s) => {
+          s.close();
+          return undefined;
+        },
+        (err: { data?: { code?: string } }) => err,
+      );
+      if (refused?.data?.code === 'INTERNAL') throw new Error(`token ${JSON.stringify(r.token)?.slice(0, 200)} → INTERNAL`);
+    });
+  }, 120_000);
+
+  it('unknown events are answered, never INTERNAL', async () => {
+    await check(fc.record({ event: fc.string({ maxLength: 80, unit: 'binary' }), payload: fc.jsonValue() }), async (r) => emitChecked(await socketOf('fan'), r.event, r.payload, 'payload'));
+  }, 120_000);
+});
+
+describe('after the sweep', () => {
+  it('the server is healthy and logged no errors', async () => {
+    expect((await http(url, 'GET', '/readyz')).status).toBe(200);
+    expect((await http(url, 'GET', '/api/me', { token: tokens.creator })).status).toBe(200);
+    const ping = (await (await socketOf('fan')).emitWithAck('system:ping', {})) as { ok: boolean };
+    expect(ping.ok).toBe(true);
+    expect(problems).toEqual([]);
+  });
+});
