@@ -18,6 +18,7 @@ import { adminPresenceQuery } from '../../server/src/modules/admin/admin.presenc
 import { deadLetterEventId, paymentsQuery, transfersQuery } from '../../server/src/modules/admin/admin.routes.js';
 import { callsQuery } from '../../server/src/modules/calls/calls.routes.js';
 import { conversationsQuery } from '../../server/src/modules/chat/chat.routes.js';
+import { deadLetterId, deadLetterListQuery } from '../../server/src/modules/dead-letters/dead-letters.routes.js';
 import { pageQuery } from '../../server/src/modules/ledger/ledger.routes.js';
 import { paymentsListQuery } from '../../server/src/modules/payments/payments.routes.js';
 import { bodyTransport, HOSTILE_VALUES, inputArbitrary, type BodyTransport, type Pools } from '../support/arbitraries.js';
@@ -101,6 +102,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/admin/payments': { query: paymentsQuery, as: 'admin' },
   'GET /api/admin/payments/dead-letters': { as: 'admin' },
   'POST /api/admin/payments/dead-letters/:provider/:eventId/retry': { params: { provider, eventId: deadLetterEventId }, as: 'admin' },
+  'GET /api/admin/jobs/dead-letters': { query: deadLetterListQuery, as: 'admin' },
+  'POST /api/admin/jobs/dead-letters/:id/retry': { params: { id: deadLetterId }, as: 'admin' },
   'GET /api/admin/reconciliation': { as: 'admin' },
   'POST /api/admin/reconciliation/run': { as: 'admin' },
 };

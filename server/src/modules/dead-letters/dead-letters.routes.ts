@@ -6,10 +6,13 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { DeadLettersService } from './dead-letters.service.js';
 
-const listQuery = z.strictObject({
+export const deadLetterListQuery = z.strictObject({
   status: z.enum(['open', 'all']).default('open'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+/** A dead letter's id in a path: digits only, within PostgreSQL's bigint and JavaScript's safe integers. */
+export const deadLetterId = z.string().regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer').transform(Number).pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
 
 /** Admin-only: every job that failed for good, and retrying one. Mounted at /api/admin/jobs. */
 export function deadLetterRoutes(d: { auth: AuthService; deadLetters: DeadLettersService; audit: AuditService }): Router {
@@ -17,12 +20,12 @@ export function deadLetterRoutes(d: { auth: AuthService; deadLetters: DeadLetter
   r.use(requireAuth(d.auth), requireRole('admin'));
 
   r.get('/dead-letters', async (req, res) => {
-    const q = parse(listQuery, req.query);
+    const q = parse(deadLetterListQuery, req.query);
     res.json({ deadLetters: await d.deadLetters.list({ open: q.status === 'open', limit: q.limit }) });
   });
 
   r.post('/dead-letters/:id/retry', async (req, res) => {
-    const id = parse(z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER), req.params.id);
+    const id = parse(deadLetterId, req.params.id);
     const admin = principalOf(res);
     const result = await d.deadLetters.retry(id, admin.userId);
     if (result.queued) {
