@@ -88,7 +88,9 @@ export function openEmitter(config: Config, logger: Logger): { io: PairlyServer;
   return {
     io,
     async close() {
-      await io.close();
+      // Not io.close(): it ends by closing the Engine.IO server, which an io never attached to
+      // HTTP lacks, and throws (the workers then exited 1 on SIGTERM). The adapters are what it holds.
+      await Promise.allSettled([...io._nsps.values()].map((nsp) => nsp.adapter.close()));
       await sub.ping().catch(() => undefined);
       await Promise.all([pub.quit().catch(() => pub.disconnect()), sub.quit().catch(() => sub.disconnect())]);
     },
