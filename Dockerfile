@@ -1,19 +1,29 @@
 # One image for every Pairly process: the server nodes (the default command)
-# and the workers (docker-compose.yml overrides the command). TypeScript runs
-# through tsx, a runtime dependency, so there is no build step.
-FROM node:20-bookworm-slim
+# and the workers (docker-compose.yml overrides the command). Two stages: the
+# build stage has the dev dependencies and compiles the TypeScript to dist/;
+# the image that runs has only the production dependencies and dist/, so
+# neither tsx nor typescript is in it, and no process compiles at start-up.
 
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# The build context holds only package*.json, tsconfig*.json, scripts/ and
+# the sources of server/, workers/, sfu/ and shared/ (.dockerignore is an
+# allow-list), so this copies exactly those.
+COPY . .
+# Compiles to dist/ and copies the run-time assets beside the compiled code
+# (server/migrations/*.sql, the Redis Lua scripts): see scripts/build.mjs.
+RUN npm run build
+
+FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 
-# Dependencies first, so a source change does not reinstall them. --omit=dev
-# keeps tsx (a runtime dependency) and drops typescript, vitest and @types.
+# Dependencies first, so a source change does not reinstall them.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-
-# The build context holds only tsconfig.json, server/, workers/, sfu/ and
-# shared/ (.dockerignore is an allow-list), so this copies exactly those.
-COPY . .
+COPY --from=build /app/dist ./dist
 
 # Embedded mode (no DATABASE_URL) keeps PGlite and its JWT secret in ./data;
 # cluster mode never writes to disk. Everything else stays root-owned, read-only.
@@ -21,4 +31,6 @@ RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "server/src/main.ts"]
+# node itself, not npm start: signals reach the server directly (npm would sit
+# between), and --enable-source-maps makes stack traces name the .ts lines.
+CMD ["node", "--enable-source-maps", "dist/server/src/main.js"]

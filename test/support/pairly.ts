@@ -87,17 +87,19 @@ export function freePort(): number {
 
 /**
  * A real server process (`node --import tsx server/src/main.ts`: one PID),
- * waited on until /healthz answers.
+ * waited on until /healthz answers. A `.js` entry (a build) runs on plain
+ * node, from `cwd` (default the repository).
  */
 export async function startNodeProcess(
   env: Record<string, string>,
-  opts: { entry?: string; port?: number; waitForHealth?: boolean } = {},
+  opts: { entry?: string; port?: number; waitForHealth?: boolean; cwd?: string } = {},
 ): Promise<NodeProcess> {
   const port = opts.port ?? freePort();
   const entry = opts.entry ?? 'server/src/main.ts';
   let out = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: ROOT,
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, entry], {
+    cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${port}`, ...TEST_RATE_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
