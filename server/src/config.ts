@@ -49,6 +49,9 @@ const envSchema = z
     SOCKET_MAX_PAYLOAD: z.coerce.number().int().min(1024).max(10_000_000).default(64_000),
     /** Events one socket may send per second before RATE_LIMITED (burst allowance = 2x). */
     SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
+    /** Engine.IO heartbeat: a ping every interval; a client that does not answer within the timeout is dropped (and a client that hears none within both drops the server). */
+    SOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(1000).max(300_000).default(10_000),
+    SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(5000),
     LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
@@ -73,8 +76,10 @@ const envSchema = z
     /** How often expired holds are voided and the ledger verified, in seconds. */
     HOLD_SWEEP_SECONDS: z.coerce.number().int().min(1).default(30),
     LEDGER_VERIFY_SECONDS: z.coerce.number().int().min(10).default(3600),
-    /** A user's sockets on a node that stops heartbeating go offline after this many seconds. */
-    PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
+    /** A user's sockets on a node that stops heartbeating go offline after this many seconds (plus at most one heartbeat interval). */
+    PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
+    /** How often each node renews its heartbeat and looks for peers whose heartbeat lapsed. Default: a third of PRESENCE_TTL_SECONDS. */
+    PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
     /** A typing indicator ends by itself after this long unless renewed. */
     TYPING_TTL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
     /** Messages one user may send per 10 seconds, over all conversations and nodes. */
@@ -145,6 +150,7 @@ export interface Config {
   httpBodyLimit: number;
   socketMaxPayload: number;
   socketEventsPerSecond: number;
+  socketPing: { intervalMs: number; timeoutMs: number };
   login: { maxFailuresPerEmail: number; maxFailuresPerIp: number; windowSeconds: number };
   signup: { maxPerIp: number; windowSeconds: number };
   httpRateLimit: { maxPerIp: number; windowSeconds: number };
@@ -153,10 +159,10 @@ export interface Config {
   shutdownGraceSeconds: number;
   argon2MemoryKib: number;
   ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
-  chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number };
+  chat: { presenceTtlSeconds: number; presenceHeartbeatMs: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number };
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
   profiles: { locationChangesPerDay: number };
-  calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; mediaSweepSeconds: number; mediaLostSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
+  calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; mediaSweepSeconds: number; mediaLostSeconds: number; presenceSettleSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
   sfu: { instances: { id: string; apiUrl: string; clientUrl: string; adminSecret: string }[]; secret?: string; timeoutMs: number };
   payments: {
     packs: CreditPack[];
@@ -191,6 +197,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const packs = parsePacks(cleaned.CREDIT_PACKS, problems);
   const sfuInstances = parseSfu(cleaned.SFU_JANUS_INSTANCES, problems);
+  if (parsed.success && parsed.data.PRESENCE_HEARTBEAT_MS !== undefined && parsed.data.PRESENCE_HEARTBEAT_MS >= parsed.data.PRESENCE_TTL_SECONDS * 1000) {
+    problems.push('PRESENCE_HEARTBEAT_MS: must be shorter than PRESENCE_TTL_SECONDS, or live nodes lapse between their own heartbeats');
+  }
   if (Boolean(cleaned.TURN_URLS) !== Boolean(cleaned.TURN_SECRET)) problems.push('TURN: set both TURN_URLS and TURN_SECRET, or neither');
   for (const [name, keys] of [
     ['Stripe', ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']],
@@ -222,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpBodyLimit: e.HTTP_BODY_LIMIT,
     socketMaxPayload: e.SOCKET_MAX_PAYLOAD,
     socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
+    socketPing: { intervalMs: e.SOCKET_PING_INTERVAL_MS, timeoutMs: e.SOCKET_PING_TIMEOUT_MS },
     login: {
       maxFailuresPerEmail: e.LOGIN_MAX_FAILURES_PER_EMAIL,
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
@@ -236,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     argon2MemoryKib: e.ARGON2_MEMORY_KIB,
     chat: {
       presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+      presenceHeartbeatMs: e.PRESENCE_HEARTBEAT_MS ?? Math.round((e.PRESENCE_TTL_SECONDS * 1000) / 3),
       typingTtlMs: e.TYPING_TTL_MS,
       messagesPer10s: e.CHAT_MESSAGES_PER_10S,
       floodPer5s: e.CHAT_FLOOD_PER_5S,
@@ -246,6 +257,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       graceSeconds: e.CALL_GRACE_SECONDS,
       mediaSweepSeconds: e.CALL_MEDIA_SWEEP_SECONDS,
       mediaLostSeconds: e.CALL_MEDIA_LOST_SECONDS,
+      // After Redis lost presence, every live node has re-registered its sockets within one heartbeat:
+      // until then (a TTL, to spare), an offline participant may only be one not registered yet.
+      presenceSettleSeconds: e.PRESENCE_TTL_SECONDS,
       turn: e.TURN_URLS?.length && e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS } : undefined,
     },
     sfu: { instances: sfuInstances, secret: e.SFU_SECRET, timeoutMs: e.SFU_TIMEOUT_MS },

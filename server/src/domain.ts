@@ -66,7 +66,7 @@ export function createDomain(d: {
   logger: Logger;
   jobs: JobQueue;
   realtime: Realtime;
-  presence: Pick<PresenceStore, 'statuses'>;
+  presence: Pick<PresenceStore, 'statuses' | 'rebuiltAt'>;
   sfu: SfuController | undefined;
 }): Domain {
   const auditStore = new AuditStore(d.db);
