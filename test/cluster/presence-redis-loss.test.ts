@@ -99,7 +99,7 @@ describe.each(losses)('presence after %s', (_name, lose) => {
     pair.sp.close();
     await waitFor(async () => (await presenceOf(b.url, pair.p.accessToken, pair.u.user.id)) === 'offline', 15_000, 'u offline after closing');
     await waitFor(async () => (await onlineCount(a.url)) === 0, 15_000, 'nobody online after closing');
-  });
+  }, 90_000);
 });
 
 describe('call metering across a presence loss', () => {
@@ -147,5 +147,5 @@ describe('call metering across a presence loss', () => {
     }
     await a.pairly.domain.calls.tick(call.id, 2);
     expect(await callRow(call.id)).toMatchObject({ state: 'ended', end_reason: 'server_lost', minutes_billed: 1 });
-  });
+  }, 90_000);
 });
