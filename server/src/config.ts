@@ -47,11 +47,11 @@ const envSchema = z
     HTTP_BODY_LIMIT: z.coerce.number().int().min(1024).max(10_000_000).default(100_000),
     /** Largest Socket.IO message accepted, in bytes. */
     SOCKET_MAX_PAYLOAD: z.coerce.number().int().min(1024).max(10_000_000).default(64_000),
-    /** Events one socket may send per second before RATE_LIMITED (burst allowance = 2x). */
-    SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
     /** Engine.IO heartbeat: a ping every interval; a client that does not answer within the timeout is dropped (and a client that hears none within both drops the server). */
     SOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(1000).max(300_000).default(10_000),
     SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(5000),
+    /** Events one socket may send per second before RATE_LIMITED (burst allowance = 2x). */
+    SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
     LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
@@ -148,9 +148,9 @@ export interface Config {
   publicUrl: string;
   trustProxy: string;
   httpBodyLimit: number;
+  socketPing: { intervalMs: number; timeoutMs: number };
   socketMaxPayload: number;
   socketEventsPerSecond: number;
-  socketPing: { intervalMs: number; timeoutMs: number };
   login: { maxFailuresPerEmail: number; maxFailuresPerIp: number; windowSeconds: number };
   signup: { maxPerIp: number; windowSeconds: number };
   httpRateLimit: { maxPerIp: number; windowSeconds: number };
@@ -158,8 +158,10 @@ export interface Config {
   jobRetry: { attempts: number; backoffMs: number };
   shutdownGraceSeconds: number;
   argon2MemoryKib: number;
+  /** How often each node renews its presence heartbeat (chat.presenceTtlSeconds is the heartbeat's TTL). */
+  presenceHeartbeatMs: number;
   ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
-  chat: { presenceTtlSeconds: number; presenceHeartbeatMs: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number };
+  chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number };
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
   profiles: { locationChangesPerDay: number };
   calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; mediaSweepSeconds: number; mediaLostSeconds: number; presenceSettleSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
@@ -229,9 +231,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     trustProxy: e.TRUST_PROXY,
     httpBodyLimit: e.HTTP_BODY_LIMIT,
+    socketPing: { intervalMs: e.SOCKET_PING_INTERVAL_MS, timeoutMs: e.SOCKET_PING_TIMEOUT_MS },
     socketMaxPayload: e.SOCKET_MAX_PAYLOAD,
     socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
-    socketPing: { intervalMs: e.SOCKET_PING_INTERVAL_MS, timeoutMs: e.SOCKET_PING_TIMEOUT_MS },
     login: {
       maxFailuresPerEmail: e.LOGIN_MAX_FAILURES_PER_EMAIL,
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
@@ -244,9 +246,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobRetry: { attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     argon2MemoryKib: e.ARGON2_MEMORY_KIB,
+    presenceHeartbeatMs: e.PRESENCE_HEARTBEAT_MS ?? Math.round((e.PRESENCE_TTL_SECONDS * 1000) / 3),
     chat: {
       presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
-      presenceHeartbeatMs: e.PRESENCE_HEARTBEAT_MS ?? Math.round((e.PRESENCE_TTL_SECONDS * 1000) / 3),
       typingTtlMs: e.TYPING_TTL_MS,
       messagesPer10s: e.CHAT_MESSAGES_PER_10S,
       floodPer5s: e.CHAT_FLOOD_PER_5S,
