@@ -164,7 +164,7 @@ export interface Config {
   chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number };
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
   profiles: { locationChangesPerDay: number };
-  calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; mediaSweepSeconds: number; mediaLostSeconds: number; presenceSettleSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
+  calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; mediaSweepSeconds: number; mediaLostSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
   sfu: { instances: { id: string; apiUrl: string; clientUrl: string; adminSecret: string }[]; secret?: string; timeoutMs: number };
   payments: {
     packs: CreditPack[];
@@ -259,9 +259,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       graceSeconds: e.CALL_GRACE_SECONDS,
       mediaSweepSeconds: e.CALL_MEDIA_SWEEP_SECONDS,
       mediaLostSeconds: e.CALL_MEDIA_LOST_SECONDS,
-      // After Redis lost presence, every live node has re-registered its sockets within one heartbeat:
-      // until then (a TTL, to spare), an offline participant may only be one not registered yet.
-      presenceSettleSeconds: e.PRESENCE_TTL_SECONDS,
       turn: e.TURN_URLS?.length && e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS } : undefined,
     },
     sfu: { instances: sfuInstances, secret: e.SFU_SECRET, timeoutMs: e.SFU_TIMEOUT_MS },

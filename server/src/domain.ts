@@ -93,7 +93,9 @@ export function createDomain(d: {
       sfu: d.sfu,
       rooms: sfuRooms,
       logger: d.logger,
-      options: d.config.calls,
+      // After Redis lost presence every live node has written its sockets back within one heartbeat:
+      // until then (a TTL, to spare) an offline participant may only be one not written back yet.
+      options: { ...d.config.calls, presenceSettleSeconds: d.config.chat.presenceTtlSeconds },
     }),
     audit: new AuditService(d.jobs, d.logger),
     auditStore,

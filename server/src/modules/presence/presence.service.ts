@@ -67,9 +67,9 @@ export class PresenceService {
 
   /** Graceful stop: this node's sockets are gone, say so now rather than after the TTL. */
   async stop(): Promise<void> {
+    this.offReconnect?.();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    this.offReconnect?.();
     await this.record(await this.d.store.reap(this.d.nodeId));
     await this.flush();
   }
@@ -119,26 +119,11 @@ export class PresenceService {
       // Every survivor sees the lapse; one reaps and reports it, even for a node that had no sockets.
       if (!(await this.d.store.claimReap(node, this.d.ttlSeconds))) continue;
       const changed = await this.d.store.reap(node);
+      // `deadNode`, not `node`: every line already carries this node's id as `node`.
       this.d.logger.warn({ deadNode: node, users: changed.length }, 'reaped the sockets of a node that stopped');
       await this.record(changed);
       await this.d.onNodeReaped?.(node);
     }
-  }
-
-  /**
-   * Writes every live local socket back. Idempotent, so a heartbeat and a
-   * reconnect doing it at once do no harm. A socket that disconnects while
-   * the writes are in flight may be written back after its removal: it is
-   * removed again.
-   */
-  private async reregister(): Promise<void> {
-    const sockets = [...this.local.values()].map((s) => ({ ...s }));
-    if (sockets.length === 0) return;
-    const changes = await this.d.store.reregister(sockets);
-    changes.forEach((c, i) => c.before !== c.after && this.pending.set(sockets[i]!.userId, c.after));
-    for (const s of sockets) if (!this.local.has(s.socketId)) await this.d.store.disconnect(s.userId, s.socketId);
-    const users = new Set(sockets.map((s) => s.userId)).size;
-    this.d.logger.warn({ sockets: sockets.length, users }, "presence: this node's heartbeat key was gone; its live sockets are written back");
   }
 
   private async record(changes: { userId: string; status: PresenceStatus }[]): Promise<void> {
@@ -165,5 +150,21 @@ export class PresenceService {
       byRecipient.set(recipient, forRecipient);
     }
     for (const [recipient, updates] of byRecipient) this.d.realtime.toUsers([recipient], 'presence:update', { updates: [...updates.values()] });
+  }
+
+  /**
+   * Writes every live local socket back. Idempotent, so a heartbeat and a
+   * reconnect doing it at once do no harm. A socket that disconnects while
+   * the writes are in flight may be written back after its removal: it is
+   * removed again.
+   */
+  private async reregister(): Promise<void> {
+    const sockets = [...this.local.values()].map((s) => ({ ...s }));
+    if (sockets.length === 0) return;
+    const changes = await this.d.store.reregister(sockets);
+    changes.forEach((c, i) => c.before !== c.after && this.pending.set(sockets[i]!.userId, c.after));
+    for (const s of sockets) if (!this.local.has(s.socketId)) await this.d.store.disconnect(s.userId, s.socketId);
+    const users = new Set(sockets.map((s) => s.userId)).size;
+    this.d.logger.warn({ sockets: sockets.length, users }, "presence: this node's heartbeat key was gone; its live sockets are written back");
   }
 }

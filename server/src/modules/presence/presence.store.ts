@@ -34,6 +34,11 @@ export interface PresenceStore {
    * its sockets may be missing.
    */
   heartbeat(ttlSeconds: number): Promise<{ dead: string[]; lost: boolean }>;
+  /** Removes a node's sockets; returns users whose status changed. */
+  reap(nodeId: string): Promise<{ userId: string; status: PresenceStatus }[]>;
+  onlineCount(): Promise<number>;
+  onlineUsers(limit: number): Promise<string[]>;
+  socketsPerNode(): Promise<Record<string, number>>;
   /** Writes this node's live sockets (again), in one round trip; returns each one's change. */
   reregister(sockets: LocalSocket[]): Promise<Change[]>;
   /**
@@ -47,11 +52,6 @@ export interface PresenceStore {
   claimReap(nodeId: string, ttlSeconds: number): Promise<boolean>;
   /** Called on every (re)connection to the backing store; returns the unsubscribe. */
   onReconnect(listener: () => void): () => void;
-  /** Removes a node's sockets; returns users whose status changed. */
-  reap(nodeId: string): Promise<{ userId: string; status: PresenceStatus }[]>;
-  onlineCount(): Promise<number>;
-  onlineUsers(limit: number): Promise<string[]>;
-  socketsPerNode(): Promise<Record<string, number>>;
 }
 
 function statusOf(states: Iterable<string>): PresenceStatus {
@@ -120,11 +120,11 @@ export function createRedisPresence(redis: Redis, prefix: string, nodeId: string
     sockets: (u: string) => `${prefix}presence:sockets:${u}`,
     node: (n: string) => `${prefix}presence:node:${n}`,
     alive: (n: string) => `${prefix}presence:alive:${n}`,
+    reaping: (n: string) => `${prefix}presence:reaping:${n}`,
+    rebuilt: `${prefix}presence:rebuilt`,
     online: `${prefix}presence:online`,
     lastSeen: `${prefix}presence:lastseen`,
     nodes: `${prefix}presence:nodes`,
-    rebuilt: `${prefix}presence:rebuilt`,
-    reaping: (n: string) => `${prefix}presence:reaping:${n}`,
   };
   const asChange = ([before, after]: [string, string]): Change => ({ before: before as PresenceStatus, after: after as PresenceStatus });
   return {
