@@ -59,6 +59,12 @@ async function presenceOf(token: string, peerId: string): Promise<string | null 
   const res = await http(b.url, 'GET', '/api/conversations?limit=100', { token });
   return res.body.conversations.find((x: any) => x.peer.id === peerId)?.peer.presence;
 }
+/** What an Engine.IO handshake tells every client (the defaults: SOCKET_PING_INTERVAL_MS, SOCKET_PING_TIMEOUT_MS). */
+async function pingSettings(url: string): Promise<{ pingInterval: number; pingTimeout: number }> {
+  const open = await (await fetch(`${url}/socket.io/?EIO=4&transport=polling`)).text();
+  const { pingInterval, pingTimeout } = JSON.parse(open.slice(1)); // "0" (open) + JSON
+  return { pingInterval, pingTimeout };
+}
 const snapshot = async () => (await http(b.url, 'GET', '/api/admin/presence', { token: admin.token })).body.snapshot;
 
 /** u on the node to be paused, p on healthy B; each wrote to the other, so each sees the other's presence. */
@@ -77,6 +83,7 @@ describe('a paused node', () => {
     const paused = await pausable();
     const nodeId = `node-${paused.port}`;
     const { u, p, su, sp } = await pairAcross(paused);
+    expect(await pingSettings(paused.url)).toEqual({ pingInterval: 10_000, pingTimeout: 5000 });
     expect((await ack(su, 'match:join', { mode: 'text' })).ok).toBe(true);
     await waitFor(async () => (await snapshot()).matchQueue.text === 1, 10_000, 'u queued');
     const disconnected = new Promise<string>((resolve) => su.once('disconnect', (reason) => resolve(reason)));
@@ -118,6 +125,7 @@ describe('a paused node', () => {
     // A ping window far longer than the pause: the clients stay connected through it.
     const paused = await pausable({ SOCKET_PING_INTERVAL_MS: '60000', SOCKET_PING_TIMEOUT_MS: '60000' });
     const { u, p, su, sp } = await pairAcross(paused);
+    expect(await pingSettings(paused.url)).toEqual({ pingInterval: 60_000, pingTimeout: 60_000 });
     let dropped = false;
     su.on('disconnect', () => (dropped = true));
 
