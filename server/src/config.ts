@@ -51,6 +51,9 @@ const envSchema = z
     HTTP_BODY_LIMIT: z.coerce.number().int().min(1024).max(10_000_000).default(100_000),
     /** Largest Socket.IO message accepted, in bytes. */
     SOCKET_MAX_PAYLOAD: z.coerce.number().int().min(1024).max(10_000_000).default(64_000),
+    /** Engine.IO heartbeat: a ping every interval; a client that does not answer within the timeout is dropped (and a client that hears none within both drops the server). */
+    SOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(1000).max(300_000).default(10_000),
+    SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(5000),
     /** Events one socket may send per second before RATE_LIMITED (burst allowance = 2x). */
     SOCKET_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
     /** Events one user may send per second over all their sockets and nodes (burst 2x). Default: 2 x SOCKET_EVENTS_PER_SECOND. */
@@ -95,8 +98,10 @@ const envSchema = z
     /** How often expired holds are voided and the ledger verified, in seconds. */
     HOLD_SWEEP_SECONDS: z.coerce.number().int().min(1).default(30),
     LEDGER_VERIFY_SECONDS: z.coerce.number().int().min(10).default(3600),
-    /** A user's sockets on a node that stops heartbeating go offline after this many seconds. */
-    PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
+    /** A user's sockets on a node that stops heartbeating go offline after this many seconds (plus at most one heartbeat interval). */
+    PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
+    /** How often each node renews its heartbeat and looks for peers whose heartbeat lapsed. Default: a third of PRESENCE_TTL_SECONDS. */
+    PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
     /** A typing indicator ends by itself after this long unless renewed. */
     TYPING_TTL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
     /** Messages one user may send per 10 seconds, over all conversations and nodes. */
@@ -181,6 +186,7 @@ export interface Config {
   publicUrl: string;
   trustProxy: string;
   httpBodyLimit: number;
+  socketPing: { intervalMs: number; timeoutMs: number };
   socketMaxPayload: number;
   socketEventsPerSecond: number;
   socketEventsPerUserPerSecond: number;
@@ -195,6 +201,8 @@ export interface Config {
   jobWorkers: { lockMs: number; stalledIntervalMs: number; maxStalledCount: number; scheduleCheckSeconds: number };
   shutdownGraceSeconds: number;
   argon2MemoryKib: number;
+  /** How often each node renews its presence heartbeat (chat.presenceTtlSeconds is the heartbeat's TTL). */
+  presenceHeartbeatMs: number;
   ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
   chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number; pageMaxBytes: number };
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
@@ -242,6 +250,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const packs = parsePacks(cleaned.CREDIT_PACKS, problems);
   const sfuInstances = parseSfu(cleaned.SFU_JANUS_INSTANCES, problems);
+  if (parsed.success && parsed.data.PRESENCE_HEARTBEAT_MS !== undefined && parsed.data.PRESENCE_HEARTBEAT_MS >= parsed.data.PRESENCE_TTL_SECONDS * 1000) {
+    problems.push('PRESENCE_HEARTBEAT_MS: must be shorter than PRESENCE_TTL_SECONDS, or live nodes lapse between their own heartbeats');
+  }
   if (Boolean(cleaned.TURN_URLS) !== Boolean(cleaned.TURN_SECRET)) problems.push('TURN: set both TURN_URLS and TURN_SECRET, or neither');
   for (const [name, keys] of [
     ['Stripe', ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']],
@@ -273,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     trustProxy: e.TRUST_PROXY,
     httpBodyLimit: e.HTTP_BODY_LIMIT,
+    socketPing: { intervalMs: e.SOCKET_PING_INTERVAL_MS, timeoutMs: e.SOCKET_PING_TIMEOUT_MS },
     socketMaxPayload: e.SOCKET_MAX_PAYLOAD,
     socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
     socketEventsPerUserPerSecond: e.SOCKET_EVENTS_PER_USER_PER_SECOND ?? 2 * e.SOCKET_EVENTS_PER_SECOND,
@@ -297,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     argon2MemoryKib: e.ARGON2_MEMORY_KIB,
+    presenceHeartbeatMs: e.PRESENCE_HEARTBEAT_MS ?? Math.round((e.PRESENCE_TTL_SECONDS * 1000) / 3),
     chat: {
       presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
       typingTtlMs: e.TYPING_TTL_MS,

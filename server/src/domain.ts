@@ -74,7 +74,7 @@ export function createDomain(d: {
   logger: Logger;
   jobs: JobQueue;
   realtime: Realtime;
-  presence: Pick<PresenceStore, 'statuses'>;
+  presence: Pick<PresenceStore, 'statuses' | 'rebuiltAt'>;
   sfu: SfuController | undefined;
 }): Domain {
   const auditStore = new AuditStore(d.db);
@@ -102,7 +102,9 @@ export function createDomain(d: {
       sfu: d.sfu,
       rooms: sfuRooms,
       logger: d.logger,
-      options: d.config.calls,
+      // After Redis lost presence every live node has written its sockets back within one heartbeat:
+      // until then (a TTL, to spare) an offline participant may only be one not written back yet.
+      options: { ...d.config.calls, presenceSettleSeconds: d.config.chat.presenceTtlSeconds },
     }),
     audit: new AuditService(d.jobs, d.logger),
     auditStore,

@@ -208,8 +208,7 @@ export async function createPairly(
   });
   await social.start(io);
   // Presence writes made while Redis was away were skipped, and a restarted Redis has none: put this node's sockets back.
-  const localSockets = () => [...io!.of('/').sockets.values()].map((s) => ({ userId: s.data.userId, socketId: s.id }));
-  dependencies.redis.onBack(() => void social.presence.resync(localSockets).catch((err) => logger.warn({ err }, 'presence resync failed')));
+  dependencies.redis.onBack(() => void social.presence.rebuild('reconnected').catch((err) => logger.warn({ err }, 'presence rebuild failed')));
   // A Redis that restarted empty has forgotten which sessions were revoked: PostgreSQL has not.
   dependencies.redis.onBack(() => void auth.seedRevocations().catch((err) => logger.warn({ err }, 'revocation re-seed failed')));
   await jobs.startWorkers(domain);

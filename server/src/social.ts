@@ -76,6 +76,7 @@ export function createSocial(d: {
     logger,
     nodeId: config.nodeId,
     ttlSeconds: config.chat.presenceTtlSeconds,
+    heartbeatMs: config.presenceHeartbeatMs,
     onNodeReaped: (node) => match.purgeNode(node),
   });
   const chat = new ChatService({

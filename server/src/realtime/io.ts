@@ -48,8 +48,11 @@ export function createIo(opts: {
     path: '/socket.io',
     maxHttpBufferSize: config.socketMaxPayload,
     cors: { origin: config.corsOrigins, credentials: true },
-    pingInterval: 20_000,
-    pingTimeout: 20_000,
+    // A paused, partitioned or dead node is noticed by its clients once no ping came for interval + timeout
+    // (15 s by default, was 40 s): they stop sending into a dead socket and reconnect to a healthy node,
+    // where chat:sync brings what they missed. The server side drops a silent client as fast.
+    pingInterval: config.socketPing.intervalMs,
+    pingTimeout: config.socketPing.timeoutMs,
     connectTimeout: 10_000,
     adapter: opts.redis
       ? createShardedAdapter(opts.redis.pub, opts.redis.sub, { channelPrefix: `${config.redisPrefix}sio` })

@@ -10,6 +10,7 @@
  *        the room still on its Janus? ──► post minute n (creator/platform split) ──► hold minute n+1 ──► next tick
  *        (room gone: media_failure; Janus not answering: the tick waits, the media sweep decides)
  *        no credits for n+1, or a participant gone ──► end
+ *        (not while presence is being rebuilt after Redis lost it: offline may only mean "not re-registered yet")
  *   end (hang-up, decline, cancel, timeout, credits, media, server lost):
  *        the minute in progress is billed if it ran CALL_GRACE_SECONDS or more, else released;
  *        the room is destroyed (its media really stops; retried by a job while its Janus
@@ -45,6 +46,8 @@ export interface CallsOptions {
   graceSeconds: number;
   mediaSweepSeconds: number;
   mediaLostSeconds: number;
+  /** How long after presence was rebuilt from nothing (Redis lost it) an offline participant is not yet taken for gone. */
+  presenceSettleSeconds: number;
   turn?: { urls: string[]; secret: string; ttlSeconds: number };
 }
 
@@ -67,7 +70,7 @@ export class CallsService {
       ledger: LedgerService;
       realtime: Realtime;
       jobs: JobQueue;
-      presence: Pick<PresenceStore, 'statuses'>;
+      presence: Pick<PresenceStore, 'statuses' | 'rebuiltAt'>;
       sfu: SfuController | undefined;
       rooms: SfuRooms;
       logger: Logger;
@@ -436,14 +439,22 @@ export class CallsService {
     }
   }
 
-  /** A participant with no socket left anywhere (their node died and they did not come back): when they were last seen. */
+  /**
+   * A participant with no socket left anywhere (their node died and they did
+   * not come back): when they were last seen. Presence that Redis lost and
+   * the nodes are still writing back says nothing yet: no one is gone until
+   * it has settled. One never seen since it was rebuilt was gone by then.
+   */
   private async participantGone(c: CallRow): Promise<Date | undefined> {
     const s = await this.d.presence.statuses([c.caller_id, c.callee_id]);
-    const seen = [c.caller_id, c.callee_id]
-      .map((id) => s.get(id))
-      .filter((p) => p && p.status === 'offline')
-      .map((p) => (p!.lastSeen ? new Date(p!.lastSeen) : new Date()));
-    if (seen.length === 0) return undefined;
+    const offline = [c.caller_id, c.callee_id].map((id) => s.get(id)).filter((p) => p && p.status === 'offline');
+    if (offline.length === 0) return undefined;
+    const rebuiltAt = await this.d.presence.rebuiltAt();
+    if (rebuiltAt === null || Date.now() - rebuiltAt < this.d.options.presenceSettleSeconds * 1000) {
+      this.d.logger.warn({ callId: c.id, rebuiltAt }, 'call participant reads offline while presence is being rebuilt: not taken for gone');
+      return undefined;
+    }
+    const seen = offline.map((p) => new Date(p!.lastSeen ?? rebuiltAt));
     const at = new Date(Math.min(...seen.map((d) => d.getTime())));
     return c.answered_at && at < c.answered_at ? c.answered_at : at;
   }

@@ -5,21 +5,31 @@
  *        │                              └─ status changed? ──► pending[user] = status
  *   every second (each node)  ──► flush: audience = engaged peers (ChatStore.presenceAudience; no blocks)
  *        │                              └─ one presence:update {updates[]} per recipient, each user once
- *   every HEARTBEAT/3 s       ──► SET alive:N EX ttl; nodes whose alive key lapsed are reaped
- *                                  (Lua removes their sockets; their users go offline)
+ *   every PRESENCE_HEARTBEAT_MS ──► SET alive:N EX ttl GET
+ *        │                              ├─ was gone (Redis lost its data, or N stalled and was reaped)?
+ *        │                              │     ──► write every live local socket back, one pipeline
+ *        │                              └─ nodes whose alive key lapsed: one survivor claims each,
+ *        │                                    reaps it (Lua removes its sockets; its users go offline),
+ *        │                                    purges its match-queue entries, logs it once
+ *   Redis client 'ready' (reconnected) ──► heartbeat now (a restarted Redis is empty: write back at once),
+ *                                          and no reaping for a TTL (peers are reconnecting too)
  *
- * A node that crashes stops renewing alive:N, so its users go offline within
- * about PRESENCE_TTL_SECONDS on the surviving nodes.
+ * A node that crashes or is paused stops renewing alive:N, so its users go
+ * offline within PRESENCE_TTL_SECONDS plus one heartbeat on the surviving nodes.
  */
 import type { PresenceStatus, PresenceView } from '../../../../shared/chat.js';
 import type { Logger } from '../../logger.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { ChatStore } from '../chat/chat.store.js';
-import type { PresenceStore } from './presence.store.js';
+import type { LocalSocket, PresenceStore } from './presence.store.js';
 
 export class PresenceService {
   private pending = new Map<string, PresenceStatus>();
   private timers: NodeJS.Timeout[] = [];
+  /** This node's live sockets by id: what it writes back when the store lost them. */
+  private local = new Map<string, LocalSocket>();
+  private reapAfter = 0;
+  private offReconnect?: () => void;
 
   constructor(
     private readonly d: {
@@ -29,6 +39,8 @@ export class PresenceService {
       logger: Logger;
       nodeId: string;
       ttlSeconds: number;
+      /** Default: a third of the TTL. */
+      heartbeatMs?: number;
       flushMs?: number;
       /** Other per-node state to clean up when a node is found dead (the match queue). */
       onNodeReaped?: (nodeId: string) => Promise<void>;
@@ -44,12 +56,18 @@ export class PresenceService {
       t.unref();
       this.timers.push(t);
     };
-    every(Math.max(500, (this.d.ttlSeconds * 1000) / 3), () => this.beat(), 'heartbeat');
+    every(this.d.heartbeatMs ?? (this.d.ttlSeconds * 1000) / 3, () => this.beat(), 'heartbeat');
     every(this.d.flushMs ?? 1000, () => this.flush(), 'flush');
+    this.offReconnect = this.d.store.onReconnect(() => {
+      // Other nodes' heartbeats may have lapsed only because Redis was away from all of us: give them a TTL to renew.
+      this.reapAfter = Date.now() + this.d.ttlSeconds * 1000;
+      void this.beat().catch((err) => this.d.logger.error({ err }, 'presence heartbeat after reconnect failed'));
+    });
   }
 
   /** Graceful stop: this node's sockets are gone, say so now rather than after the TTL. */
   async stop(): Promise<void> {
+    this.offReconnect?.();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.record(await this.d.store.reap(this.d.nodeId, Date.now()));
@@ -57,11 +75,13 @@ export class PresenceService {
   }
 
   async connected(userId: string, socketId: string): Promise<void> {
+    this.local.set(socketId, { userId, socketId, state: 'online' });
     const c = await this.d.store.connect(userId, socketId, 'online');
     if (c.before !== c.after) this.pending.set(userId, c.after);
   }
 
   async disconnected(userId: string, socketId: string): Promise<void> {
+    this.local.delete(socketId);
     const c = await this.d.store.disconnect(userId, socketId);
     if (c.before !== c.after) {
       this.pending.set(userId, c.after);
@@ -70,6 +90,8 @@ export class PresenceService {
   }
 
   async set(userId: string, socketId: string, state: 'online' | 'away'): Promise<PresenceStatus> {
+    const mine = this.local.get(socketId);
+    if (mine) mine.state = state;
     const c = await this.d.store.setState(userId, socketId, state);
     if (c.before !== c.after) this.pending.set(userId, c.after);
     return c.after;
@@ -82,20 +104,6 @@ export class PresenceService {
     return this.statuses(audience.map((a) => a.subject));
   }
 
-  /**
-   * After Redis was unreachable (presence writes were skipped) or came back
-   * empty: this node's entries become the sockets it really has. Statuses go
-   * out with the next flush, so peers see no offline blip in between.
-   */
-  async resync(localSockets: () => { userId: string; socketId: string }[]): Promise<void> {
-    const removed = await this.d.store.reap(this.d.nodeId);
-    const sockets = localSockets();
-    await Promise.all(sockets.map((s) => this.d.store.connect(s.userId, s.socketId, 'online')));
-    const present = new Set(sockets.map((s) => s.userId));
-    await this.record(removed.filter((r) => !present.has(r.userId)));
-    for (const userId of present) this.pending.set(userId, 'online');
-  }
-
   async statuses(userIds: string[]): Promise<Map<string, PresenceView>> {
     const raw = await this.d.store.statuses(userIds);
     return new Map(
@@ -104,11 +112,15 @@ export class PresenceService {
   }
 
   private async beat(): Promise<void> {
-    const dead = await this.d.store.heartbeat(this.d.ttlSeconds);
+    const { dead, lost } = await this.d.store.heartbeat(this.d.ttlSeconds);
+    if (lost) await this.rebuild('heartbeat_lost');
+    if (Date.now() < this.reapAfter) return;
     for (const node of dead) {
+      // Every survivor sees the lapse; one reaps and reports it, even for a node that had no sockets.
+      if (!(await this.d.store.claimReap(node, this.d.ttlSeconds))) continue;
       const changed = await this.d.store.reap(node);
       // `deadNode`, not `node`: every line already carries this node's id as `node`.
-      if (changed.length) this.d.logger.warn({ deadNode: node, users: changed.length }, 'reaped the sockets of a node that stopped');
+      this.d.logger.warn({ deadNode: node, users: changed.length }, 'reaped the sockets of a node that stopped');
       await this.record(changed);
       await this.d.onNodeReaped?.(node);
     }
@@ -138,5 +150,27 @@ export class PresenceService {
       byRecipient.set(recipient, forRecipient);
     }
     for (const [recipient, updates] of byRecipient) this.d.realtime.toUsers([recipient], 'presence:update', { updates: [...updates.values()] });
+  }
+
+  /**
+   * Makes this node's entries in the store the sockets it really has: after
+   * Redis was unreachable (presence writes were skipped, so disconnects may
+   * be missing) or lost its data (restart, FLUSHALL, or this node stalled and
+   * was reaped). Its old entries are reaped, every live local socket is
+   * written back in one pipeline, and peers hear of the result with the next
+   * flush. Idempotent, so a heartbeat and a reconnect doing it at once do no
+   * harm; a socket that disconnects while the writes are in flight is
+   * removed again.
+   */
+  async rebuild(reason: 'reconnected' | 'heartbeat_lost'): Promise<void> {
+    const removed = await this.d.store.reap(this.d.nodeId);
+    const sockets = [...this.local.values()].map((s) => ({ ...s }));
+    const changes = sockets.length ? await this.d.store.reregister(sockets) : [];
+    for (const s of sockets) if (!this.local.has(s.socketId)) await this.d.store.disconnect(s.userId, s.socketId);
+    const present = new Set(sockets.map((s) => s.userId));
+    await this.record(removed.filter((r) => !present.has(r.userId)));
+    // The reap took every user of this node offline for a moment; each one written back is news to peers again.
+    changes.forEach((c, i) => this.pending.set(sockets[i]!.userId, c.after));
+    this.d.logger.warn({ reason, sockets: sockets.length, users: present.size, removed: removed.length }, "presence: this node's sockets were written back");
   }
 }

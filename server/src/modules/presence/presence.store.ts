@@ -7,19 +7,33 @@ export interface Change {
   after: PresenceStatus;
 }
 
+/** One of this node's live sockets, as presence should record it. */
+export interface LocalSocket {
+  userId: string;
+  socketId: string;
+  state: 'online' | 'away';
+}
+
 /**
  * Who is connected, over all devices and nodes. Drivers: memory (one
  * process) and Redis (a cluster; each multi-key change is one Lua script).
  * A node that dies leaves its sockets behind; live nodes reap them once the
- * dead node's heartbeat key has expired.
+ * dead node's heartbeat key has expired. Redis can also lose it all (a
+ * restart without persistence, FLUSHALL): a node whose own heartbeat key is
+ * gone writes its live sockets back (`reregister`).
  */
 export interface PresenceStore {
   connect(userId: string, socketId: string, state: 'online' | 'away'): Promise<Change>;
   disconnect(userId: string, socketId: string): Promise<Change>;
   setState(userId: string, socketId: string, state: 'online' | 'away'): Promise<Change>;
   statuses(userIds: string[]): Promise<Map<string, { status: PresenceStatus; lastSeen: number | null }>>;
-  /** Marks this node alive for ttlSeconds; returns nodes whose heartbeat has lapsed. */
-  heartbeat(ttlSeconds: number): Promise<string[]>;
+  /**
+   * Marks this node alive for ttlSeconds; returns nodes whose heartbeat has
+   * lapsed, and `lost`: this node's own heartbeat key was gone (Redis lost
+   * its data, or this node stalled past the TTL and may have been reaped), so
+   * its sockets may be missing.
+   */
+  heartbeat(ttlSeconds: number): Promise<{ dead: string[]; lost: boolean }>;
   /**
    * Removes a node's sockets; returns users whose status changed, with the
    * lastSeen (ms) recorded for those now offline: `seenAt` when given (a
@@ -29,6 +43,19 @@ export interface PresenceStore {
   onlineCount(): Promise<number>;
   onlineUsers(limit: number): Promise<string[]>;
   socketsPerNode(): Promise<Record<string, number>>;
+  /** Writes this node's live sockets (again), in one round trip; returns each one's change. */
+  reregister(sockets: LocalSocket[]): Promise<Change[]>;
+  /**
+   * When presence was last started from nothing (ms): the first heartbeat
+   * after Redis lost its data. null: not since the last loss. Until every
+   * live node has heartbeaten once after it, "offline" may mean "not
+   * re-registered yet".
+   */
+  rebuiltAt(): Promise<number | null>;
+  /** True for exactly one caller per lapse of a node (for ttlSeconds): that caller reaps and reports it. */
+  claimReap(nodeId: string, ttlSeconds: number): Promise<boolean>;
+  /** Called on every (re)connection to the backing store; returns the unsubscribe. */
+  onReconnect(listener: () => void): () => void;
 }
 
 function statusOf(states: Iterable<string>): PresenceStatus {
@@ -43,6 +70,8 @@ function statusOf(states: Iterable<string>): PresenceStatus {
 export function createMemoryPresence(nodeId: string): PresenceStore {
   const sockets = new Map<string, Map<string, 'online' | 'away'>>();
   const lastSeen = new Map<string, number>();
+  // Process memory: presence starts from nothing with the process, and is never lost while it runs.
+  const createdAt = Date.now();
   const change = (userId: string, fn: (m: Map<string, 'online' | 'away'>) => void): Change => {
     const m = sockets.get(userId) ?? new Map();
     const before = statusOf(m.values());
@@ -61,7 +90,11 @@ export function createMemoryPresence(nodeId: string): PresenceStore {
     async statuses(ids) {
       return new Map(ids.map((id) => [id, { status: statusOf(sockets.get(id)?.values() ?? []), lastSeen: lastSeen.get(id) ?? null }]));
     },
-    heartbeat: async () => [],
+    heartbeat: async () => ({ dead: [], lost: false }),
+    reregister: async (list) => list.map((x) => change(x.userId, (m) => m.set(x.socketId, x.state))),
+    rebuiltAt: async () => createdAt,
+    claimReap: async () => true,
+    onReconnect: () => () => undefined,
     reap: async () => [],
     onlineCount: async () => sockets.size,
     onlineUsers: async (limit) => [...sockets.keys()].slice(0, limit),
@@ -91,6 +124,8 @@ export function createRedisPresence(redis: Redis, prefix: string, nodeId: string
     sockets: (u: string) => `${prefix}presence:sockets:${u}`,
     node: (n: string) => `${prefix}presence:node:${n}`,
     alive: (n: string) => `${prefix}presence:alive:${n}`,
+    reaping: (n: string) => `${prefix}presence:reaping:${n}`,
+    rebuilt: `${prefix}presence:rebuilt`,
     online: `${prefix}presence:online`,
     lastSeen: `${prefix}presence:lastseen`,
     nodes: `${prefix}presence:nodes`,
@@ -116,12 +151,35 @@ export function createRedisPresence(redis: Redis, prefix: string, nodeId: string
       );
     },
     async heartbeat(ttl) {
-      await r.multi().set(k.alive(nodeId), '1', 'EX', ttl).hset(k.beats, nodeId, Date.now()).sadd(k.nodes, nodeId).exec();
+      // GET: the previous value, null when the key was gone. `rebuilt` is kept from the first heartbeat after a loss.
+      const res = await r.multi().set(k.alive(nodeId), '1', 'EX', ttl, 'GET').hset(k.beats, nodeId, Date.now()).sadd(k.nodes, nodeId).set(k.rebuilt, Date.now(), 'NX').exec();
+      const lost = res?.[0]?.[1] === null;
       const nodes = await r.smembers(k.nodes);
       const others = nodes.filter((n) => n !== nodeId);
-      if (others.length === 0) return [];
+      if (others.length === 0) return { dead: [], lost };
       const alive = await r.mget(...others.map(k.alive));
-      return others.filter((_, i) => alive[i] === null);
+      return { dead: others.filter((_, i) => alive[i] === null), lost };
+    },
+    async reregister(list) {
+      if (list.length === 0) return [];
+      const pipe = r.pipeline() as unknown as Pick<Scripted, 'presenceConnect'> & { exec(): Promise<[Error | null, unknown][] | null> };
+      for (const x of list) pipe.presenceConnect(k.sockets(x.userId), k.node(nodeId), k.online, x.userId, x.socketId, nodeId, x.state);
+      const res = (await pipe.exec()) ?? [];
+      return res.map(([err, v]) => {
+        if (err) throw err;
+        return asChange(v as [string, string]);
+      });
+    },
+    async rebuiltAt() {
+      const v = await r.get(k.rebuilt);
+      return v === null ? null : Number(v);
+    },
+    async claimReap(n, ttl) {
+      return (await r.set(k.reaping(n), nodeId, 'EX', ttl, 'NX')) === 'OK';
+    },
+    onReconnect(listener) {
+      redis.on('ready', listener);
+      return () => void redis.off('ready', listener);
     },
     async reap(n, seenAt) {
       const flat = await r.presenceReap(k.node(n), k.online, k.lastSeen, k.nodes, k.beats, `${prefix}presence:sockets:`, n, seenAt === undefined ? '' : String(seenAt));
