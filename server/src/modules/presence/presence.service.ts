@@ -50,7 +50,8 @@ export class PresenceService {
   async start(): Promise<void> {
     // A restart under the same node id: whatever the previous run left behind is stale.
     await this.record(await this.d.store.reap(this.d.nodeId));
-    await this.beat();
+    // Its heartbeat key is gone on a first beat by design: nothing to rebuild, that reap just did it.
+    await this.beat({ starting: true });
     const every = (ms: number, fn: () => Promise<void>, what: string) => {
       const t = setInterval(() => void fn().catch((err) => this.d.logger.error({ err }, `presence ${what} failed`)), ms);
       t.unref();
@@ -70,7 +71,7 @@ export class PresenceService {
     this.offReconnect?.();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    await this.record(await this.d.store.reap(this.d.nodeId, Date.now()));
+    await this.record(await this.d.store.reap(this.d.nodeId, { seenAt: Date.now() }));
     await this.flush();
   }
 
@@ -111,9 +112,9 @@ export class PresenceService {
     );
   }
 
-  private async beat(): Promise<void> {
+  private async beat({ starting = false } = {}): Promise<void> {
     const { dead, lost } = await this.d.store.heartbeat(this.d.ttlSeconds);
-    if (lost) await this.rebuild('heartbeat_lost');
+    if (lost && !starting) await this.rebuild('heartbeat_lost');
     if (Date.now() < this.reapAfter) return;
     for (const node of dead) {
       // Every survivor sees the lapse; one reaps and reports it, even for a node that had no sockets.
@@ -163,7 +164,7 @@ export class PresenceService {
    * removed again.
    */
   async rebuild(reason: 'reconnected' | 'heartbeat_lost'): Promise<void> {
-    const removed = await this.d.store.reap(this.d.nodeId);
+    const removed = await this.d.store.reap(this.d.nodeId, { stillRunning: true });
     const sockets = [...this.local.values()].map((s) => ({ ...s }));
     const changes = sockets.length ? await this.d.store.reregister(sockets) : [];
     for (const s of sockets) if (!this.local.has(s.socketId)) await this.d.store.disconnect(s.userId, s.socketId);
@@ -171,6 +172,6 @@ export class PresenceService {
     await this.record(removed.filter((r) => !present.has(r.userId)));
     // The reap took every user of this node offline for a moment; each one written back is news to peers again.
     changes.forEach((c, i) => this.pending.set(sockets[i]!.userId, c.after));
-    this.d.logger.warn({ reason, sockets: sockets.length, users: present.size, removed: removed.length }, "presence: this node's sockets were written back");
+    this.d.logger.warn({ reason, sockets: sockets.length, users: present.size, removed: removed.length }, "presence: this node's entries were rebuilt; its live sockets are written back");
   }
 }

@@ -37,9 +37,13 @@ export interface PresenceStore {
   /**
    * Removes a node's sockets; returns users whose status changed, with the
    * lastSeen (ms) recorded for those now offline: `seenAt` when given (a
-   * graceful stop), else the node's last heartbeat (a crash).
+   * graceful stop), else the node's last heartbeat (a crash). The node leaves
+   * the set of nodes peers watch, unless `stillRunning` (it is rebuilding its
+   * own entries: were it dropped from the set, peers would not notice it stop
+   * before its next heartbeat, and the sockets it writes back would never be
+   * reaped).
    */
-  reap(nodeId: string, seenAt?: number): Promise<{ userId: string; status: PresenceStatus; lastSeen?: number }[]>;
+  reap(nodeId: string, opts?: { seenAt?: number; stillRunning?: boolean }): Promise<{ userId: string; status: PresenceStatus; lastSeen?: number }[]>;
   onlineCount(): Promise<number>;
   onlineUsers(limit: number): Promise<string[]>;
   socketsPerNode(): Promise<Record<string, number>>;
@@ -109,7 +113,7 @@ type Scripted = Redis & {
   presenceConnect(k1: string, k2: string, k3: string, u: string, s: string, n: string, st: string): Promise<[string, string]>;
   presenceDisconnect(k1: string, k2: string, k3: string, k4: string, u: string, s: string, now: number): Promise<[string, string]>;
   presenceState(k1: string, s: string, n: string, st: string): Promise<[string, string]>;
-  presenceReap(k1: string, k2: string, k3: string, k4: string, k5: string, prefix: string, node: string, seenAt: string): Promise<string[]>;
+  presenceReap(k1: string, k2: string, k3: string, k4: string, k5: string, prefix: string, node: string, seenAt: string, keep: string): Promise<string[]>;
 };
 
 export function createRedisPresence(redis: Redis, prefix: string, nodeId: string): PresenceStore {
@@ -181,8 +185,9 @@ export function createRedisPresence(redis: Redis, prefix: string, nodeId: string
       redis.on('ready', listener);
       return () => void redis.off('ready', listener);
     },
-    async reap(n, seenAt) {
-      const flat = await r.presenceReap(k.node(n), k.online, k.lastSeen, k.nodes, k.beats, `${prefix}presence:sockets:`, n, seenAt === undefined ? '' : String(seenAt));
+    async reap(n, { seenAt, stillRunning } = {}) {
+      const at = seenAt === undefined ? '' : String(seenAt);
+      const flat = await r.presenceReap(k.node(n), k.online, k.lastSeen, k.nodes, k.beats, `${prefix}presence:sockets:`, n, at, stillRunning ? '1' : '');
       const out: { userId: string; status: PresenceStatus; lastSeen?: number }[] = [];
       for (let i = 0; i < flat.length; i += 3) {
         out.push({ userId: flat[i]!, status: flat[i + 1] as PresenceStatus, ...(flat[i + 2] ? { lastSeen: Number(flat[i + 2]) } : {}) });

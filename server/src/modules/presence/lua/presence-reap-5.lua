@@ -2,7 +2,9 @@
 -- KEYS[1] node:<node>, KEYS[2] online, KEYS[3] lastseen (hash user -> ms), KEYS[4] nodes (set of node ids),
 -- KEYS[5] beats (hash node -> ms of its last heartbeat)
 -- ARGV[1] key prefix of sockets:<user> hashes, ARGV[2] node id, ARGV[3] when its users were last seen (ms),
--- or '' for the node's last heartbeat (a crashed node: the last moment it proved its sockets alive)
+-- or '' for the node's last heartbeat (a crashed node: the last moment it proved its sockets alive),
+-- ARGV[4] '1' when a running node reaps its own stale entries (a rebuild): it stays in the node set with
+-- its heartbeat time, so peers still see it lapse if it stops before its next heartbeat
 -- Returns a flat list user, status, lastSeen ('' unless offline), ... of users whose status changed.
 -- (Builds user keys from the prefix: fine on one Redis, which is what Pairly runs; a Redis
 -- Cluster would need the user hashes and the node set in one hash slot.)
@@ -32,6 +34,8 @@ for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   end
 end
 redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[4], ARGV[2])
-redis.call('HDEL', KEYS[5], ARGV[2])
+if ARGV[4] ~= '1' then
+  redis.call('SREM', KEYS[4], ARGV[2])
+  redis.call('HDEL', KEYS[5], ARGV[2])
+end
 return out
