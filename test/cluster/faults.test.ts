@@ -45,6 +45,7 @@ interface Ack {
   senderId: string;
   at: number;
   node: number;
+  replayed: boolean;
 }
 const clients: Client[] = [];
 const acks: Ack[] = [];
@@ -127,21 +128,25 @@ async function open(c: Client): Promise<void> {
 }
 
 /** One attempt: the ack, or a rejection when it does not come or the socket drops first. */
-function attempt(s: ClientSocket, payload: object): Promise<any> {
+function attempt(s: ClientSocket, payload: object, timeoutMs = 5000): Promise<any> {
   return new Promise((resolve, reject) => {
     const dropped = () => reject(new Error('disconnected'));
     s.once('disconnect', dropped);
     (s as any)
-      .timeout(5000)
+      .timeout(timeoutMs)
       .emitWithAck('chat:send', payload)
       .then(resolve, reject)
       .finally(() => s.off('disconnect', dropped));
   });
 }
 
-/** The client's retry rule: the same clientId until acked, after the server's Retry-After when it gave one. */
-async function sendUntilAcked(c: Client, payload: { conversationId: string; clientId: string; body: string }): Promise<void> {
-  for (;;) {
+/**
+ * The client's retry rule: the same clientId until acked, after the server's Retry-After when it gave one.
+ * `loseFirstAck`: the first attempt gives up on its ack at once (an ack lost on the way back), so the
+ * message is stored and the retry must be answered with it, not stored again.
+ */
+async function sendUntilAcked(c: Client, payload: { conversationId: string; clientId: string; body: string }, loseFirstAck = false): Promise<void> {
+  for (let tries = 0; ; tries++) {
     const s = c.socket;
     if (!s?.connected) {
       await sleep(50);
@@ -150,13 +155,13 @@ async function sendUntilAcked(c: Client, payload: { conversationId: string; clie
     const node = c.node;
     let r: any;
     try {
-      r = await attempt(s, payload);
+      r = await attempt(s, payload, loseFirstAck && tries === 0 ? 1 : 5000);
     } catch {
       await sleep(250);
       continue;
     }
     if (r.ok) {
-      acks.push({ clientId: payload.clientId, id: r.message.id, senderId: c.userId, at: Date.now(), node });
+      acks.push({ clientId: payload.clientId, id: r.message.id, senderId: c.userId, at: Date.now(), node, replayed: r.replayed });
       return;
     }
     errors.push({ code: r.error.code, at: Date.now(), via: 'send' });
@@ -166,7 +171,7 @@ async function sendUntilAcked(c: Client, payload: { conversationId: string; clie
 
 async function chatLoop(c: Client, conversationId: string): Promise<void> {
   for (let n = 0; !stopping; n++) {
-    await sendUntilAcked(c, { conversationId, clientId: randomUUID(), body: `message ${n}` });
+    await sendUntilAcked(c, { conversationId, clientId: randomUUID(), body: `message ${n}` }, n % 5 === 2);
     await sleep(PACE_MS);
   }
 }
@@ -324,6 +329,6 @@ describe('faults under a chat load', () => {
 
     const tally = new Map<string, number>();
     for (const e of errors) tally.set(`${e.via}:${e.code}`, (tally.get(`${e.via}:${e.code}`) ?? 0) + 1);
-    console.log(`[measure] ${acks.length} messages acked by ${PAIRS} senders; errors seen: ${[...tally].map(([k, n]) => `${k}=${n}`).join(', ') || 'none'}`);
+    console.log(`[measure] ${acks.length} messages acked by ${PAIRS} senders (${acks.filter((x) => x.replayed).length} acks replayed a stored message); errors seen: ${[...tally].map(([k, n]) => `${k}=${n}`).join(', ') || 'none'}`);
   }, 150_000);
 });
