@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
-import { machineBusyPct, machineCpu, type MachineCpu } from './probe.js';
+import { machineBusyPct, machineCpu, procStat, type MachineCpu } from './probe.js';
 
 /**
  * Machine accounting shared by the ledger and match benches: whole-machine
@@ -14,8 +13,6 @@ import { machineBusyPct, machineCpu, type MachineCpu } from './probe.js';
  */
 
 export const CORES = cpus().length;
-/** USER_HZ: /proc/<pid>/stat counts CPU in these ticks (100 on every Linux this runs on). */
-const CLK_TCK = 100;
 
 export const load1 = (): number => loadavg()[0] ?? 0;
 
@@ -24,7 +21,7 @@ export const load1 = (): number => loadavg()[0] ?? 0;
  * `threshold`, so that measurements start on a quiet machine. Returns the
  * load average it started with.
  */
-export async function waitQuiet(log: (m: string) => void, threshold = 1.2, maxWaitS = 300): Promise<number> {
+export async function waitForLowLoad(log: (m: string) => void, threshold = 1.2, maxWaitS = 300): Promise<number> {
   const deadline = Date.now() + maxWaitS * 1000;
   let told = false;
   while (load1() >= threshold && Date.now() < deadline) {
@@ -36,18 +33,6 @@ export async function waitQuiet(log: (m: string) => void, threshold = 1.2, maxWa
   return load1();
 }
 
-/** CPU ticks (user + system) a process has used so far; undefined once it is gone. */
-function procTicks(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may contain spaces: fields are counted after its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return undefined;
-  }
-}
-
 /** PIDs of the PostgreSQL backends connected to `database` (other databases' backends are someone else's). */
 async function backendPids(admin: pg.Client, database: string): Promise<number[]> {
   const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
@@ -57,7 +42,7 @@ async function backendPids(admin: pg.Client, database: string): Promise<number[]
 export interface CpuSnapshot {
   atMs: number;
   machine: MachineCpu | undefined;
-  /** Ticks of each backend of the database. */
+  /** CPU µs so far of each backend of the database. */
   pg: Map<number, number>;
   /** Seconds of CPU the Redis server used so far (INFO cpu), when watched. */
   redisS?: number;
@@ -81,10 +66,10 @@ export class CpuWatch {
 
   async snapshot(): Promise<CpuSnapshot> {
     const pids = await backendPids(this.o.admin, this.o.pgDatabase).catch(() => [] as number[]);
-    const pgTicks = new Map<number, number>();
+    const pgUs = new Map<number, number>();
     for (const pid of pids) {
-      const t = procTicks(pid);
-      if (t !== undefined) pgTicks.set(pid, t);
+      const t = procStat(pid)?.cpuUs;
+      if (t !== undefined) pgUs.set(pid, t);
     }
     let redisS: number | undefined;
     if (this.o.redis) {
@@ -94,15 +79,15 @@ export class CpuWatch {
       if (user !== undefined && sys !== undefined) redisS = Number(user) + Number(sys);
     }
     const cpu = process.cpuUsage();
-    return { atMs: performance.now(), machine: machineCpu(), pg: pgTicks, ...(redisS !== undefined ? { redisS } : {}), selfUs: cpu.user + cpu.system };
+    return { atMs: performance.now(), machine: machineCpu(), pg: pgUs, ...(redisS !== undefined ? { redisS } : {}), selfUs: cpu.user + cpu.system };
   }
 
   static window(a: CpuSnapshot, b: CpuSnapshot): CpuWindow {
     const ms = Math.max(1, b.atMs - a.atMs);
-    let ticks = 0;
+    let us = 0;
     // A backend that appeared during the window counts whole (it was born in it, near enough).
-    for (const [pid, t1] of b.pg) ticks += t1 - (a.pg.get(pid) ?? 0);
-    const pgPct = ((ticks * (1000 / CLK_TCK)) / ms) * 100;
+    for (const [pid, t1] of b.pg) us += t1 - (a.pg.get(pid) ?? 0);
+    const pgPct = (us / 1000 / ms) * 100;
     const redisPct = a.redisS !== undefined && b.redisS !== undefined ? (((b.redisS - a.redisS) * 1000) / ms) * 100 : undefined;
     return {
       selfPct: ((b.selfUs - a.selfUs) / 1000 / ms) * 100,
@@ -119,8 +104,6 @@ export function otherPct(machinePct: number | undefined, known: Array<number | u
   return Math.max(0, machinePct * CORES - known.reduce<number>((s, v) => s + (v ?? 0), 0));
 }
 
-export const pct = (v: number | undefined): string => (v === undefined ? '—' : `${v.toFixed(0)}%`);
-export const fmtMs = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 export function median(values: number[]): number | undefined {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -131,21 +114,3 @@ export function median(values: number[]): number | undefined {
 
 /** Rounds whose other CPU stayed at or below this (% of one core) count as clean, as in the ping bench. */
 export const CLEAN_OTHER_PCT = 25;
-
-/** True when this module's process was started as `entry` (bench.ts or load.ts) by npm run. */
-export function startedAs(entry: string): boolean {
-  const main = process.argv[1] ?? '';
-  return main.replace(/\\/g, '/').endsWith(`test/load/${entry}`);
-}
-
-/**
- * bench.ts and load.ts install a SIGINT handler that exits at once; a bench
- * that took over the process must first remove its own database and Redis keys.
- */
-export function takeOverSigint(onInterrupt: () => Promise<void>): void {
-  process.removeAllListeners('SIGINT');
-  process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted: cleaning up\n');
-    void onInterrupt().finally(() => process.exit(130));
-  });
-}

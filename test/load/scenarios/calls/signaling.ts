@@ -1,7 +1,7 @@
-import { LatencyRecorder } from '../lib/recorder.js';
-import { LoadError, type Scenario } from '../lib/scenario.js';
-import { clientTargets, closeAll, connectAll, timed } from '../lib/sessions.js';
-import type { ClientSocket } from '../../support/client.js';
+import { LatencyRecorder } from '../../lib/recorder.js';
+import { LoadError, type RequestLoop } from '../../lib/scenario.js';
+import { clientTargets, closeAll, connectAll, timed } from '../../lib/sessions.js';
+import { callSignals, userIdOf } from './signals.js';
 
 /**
  * Call signaling through the SFU: each "client" is a caller/callee pair (two
@@ -13,45 +13,17 @@ import type { ClientSocket } from '../../support/client.js';
  * and printed at the end. Needs servers with SFU_JANUS_INSTANCES set. No
  * media flows: this measures signaling and room set-up, not Janus's media path.
  */
-export const scenario: Scenario = {
-  name: 'calls',
-  description: 'call:invite → accept (SFU room) → accepted → hangup per request; --clients = concurrent call pairs',
-
+export const signalingLoop: RequestLoop = {
   async open(opts) {
     if (!opts.auth) throw new Error('the calls scenario has no bare baseline: it needs Pairly and an SFU');
     const setupMs: Record<string, number> = {};
     // Caller 2i on urls[2i % n], callee 2i+1 on the next URL: pairs cross nodes in a cluster.
     const targets = await timed(setupMs, 'signup', () => clientTargets(opts.urls, opts.clients * 2, { auth: true, concurrency: opts.setupConcurrency }));
     const sockets = await timed(setupMs, 'connect', () => connectAll(targets, opts.setupConcurrency));
-    const userIds = targets.map((t) => JSON.parse(Buffer.from(t.token!.split('.')[1]!, 'base64url').toString()).sub as string);
+    const userIds = targets.map((t) => userIdOf(t.token!));
     opts.log(`${opts.clients} call pairs (${sockets.length} sockets) ready in ${(setupMs.signup ?? 0) + (setupMs.connect ?? 0)} ms`);
     const setup = new LatencyRecorder();
-
-    const once = <T>(s: ClientSocket, event: string, match: (p: any) => boolean): Promise<T> =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          s.off(event as any, handler);
-          reject(new LoadError('TIMEOUT', `no ${event} within ${opts.timeoutMs} ms`));
-        }, opts.timeoutMs);
-        const handler = (p: any) => {
-          if (!match(p)) return;
-          clearTimeout(timer);
-          s.off(event as any, handler);
-          resolve(p as T);
-        };
-        s.on(event as any, handler);
-      });
-    const ack = async (s: ClientSocket, event: string, payload: unknown) => {
-      if (!s.connected) throw new LoadError('DISCONNECTED', 'socket is not connected', true);
-      let res: any;
-      try {
-        res = await (s as any).timeout(opts.timeoutMs).emitWithAck(event, payload);
-      } catch {
-        throw new LoadError('TIMEOUT', `no ack for ${event} within ${opts.timeoutMs} ms`);
-      }
-      if (!res.ok) throw new LoadError(res.error.code, `${event}: ${res.error.message}`);
-      return res;
-    };
+    const { once, ack } = callSignals(opts.timeoutMs, (code, message, fatal) => new LoadError(code, message, fatal));
 
     return {
       clients: opts.clients,

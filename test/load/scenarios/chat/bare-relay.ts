@@ -4,21 +4,21 @@ import { parseArgs } from 'node:util';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import { installChatRelay } from './chat-relay.js';
-import type { FromBare, ToBare } from './ipc.js';
-import { localProbe } from './probe.js';
+import { serveParent, type FromBare } from '../../lib/ipc.js';
+import { localProbe } from '../../lib/probe.js';
+import { installChatRelay } from './relay.js';
 
 /**
- * One node of the chat baseline (see chat-relay.ts) in its own process:
- * `node --import tsx test/load/lib/chat-bare-relay.ts [--redis-url U --prefix P]`,
- * started by chat-bench.ts with an IPC channel. With --redis-url, nodes are
+ * One node of the chat baseline (see relay.ts) in its own process:
+ * `node --import tsx test/load/scenarios/chat/bare-relay.ts [--redis-url U --prefix P]`,
+ * started by the chat bench (children.ts) with an IPC channel. With --redis-url, nodes are
  * joined by the same sharded Redis adapter Pairly uses (SPUBLISH/SSUBSCRIBE,
  * channel prefix `<prefix>sio`), so the two-node baseline pays the same
  * adapter cost per push and nothing else. Listens on 127.0.0.1 only.
  */
 
 if (!process.send) {
-  console.error('chat-bare-relay.ts is started by test/load/lib/chat-bench.ts with an IPC channel');
+  console.error('bare-relay.ts is started by test/load/scenarios/chat/bench.ts with an IPC channel');
   process.exit(2);
 }
 const send = (m: FromBare) => process.send!(m);
@@ -55,13 +55,7 @@ async function main(): Promise<void> {
       void Promise.all([redis?.pub.quit(), redis?.sub.quit()].map((p) => p?.catch(() => undefined))).finally(() => process.exit(0));
     });
   };
-  process.on('disconnect', stop);
-  process.on('message', (m: ToBare) => {
-    if (m.type === 'probe') send({ type: 'probe', sample: probe.sample() });
-    else if (m.type === 'reset-peak') probe.resetPeak();
-    else stop();
-  });
-  send({ type: 'listening', port: (http.address() as AddressInfo).port });
+  serveParent((http.address() as AddressInfo).port, probe, stop);
 }
 
 main().catch((err: unknown) => {

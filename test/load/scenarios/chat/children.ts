@@ -1,11 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
-import { reap, spawnTs } from './children.js';
-import type { ChatProgressPrinter } from './chat-report.js';
-import type { FromChatDriver, ToChatDriver } from './chat-protocol.js';
-import type { FromBare, ToBare } from './ipc.js';
-import { PidSampler } from './chat-probe.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { reap, spawnTs, startBaseline } from '../../lib/children.js';
+import type { ProgressPrinter } from '../../lib/progress.js';
+import { PidSampler } from './probe.js';
+import type { FromChatDriver, ToChatDriver } from './protocol.js';
+import { chatProgressLine } from './report.js';
 
-/** The child processes of chat-bench: the driver (the clients) and the bare relay nodes. */
+/** The child processes of the chat bench: the driver (the clients) and the bare relay nodes. */
 
 export interface RelayNode {
   url: string;
@@ -13,39 +13,22 @@ export interface RelayNode {
   stop(): Promise<void>;
 }
 
-/** One bare relay node (chat-bare-relay.ts); with `redis`, joined to the others by the sharded Redis adapter. */
+/** One bare relay node (bare-relay.ts); with `redis`, joined to the others by the sharded Redis adapter. */
 export async function startRelay(redis?: { url: string; prefix: string }): Promise<RelayNode> {
-  const child = spawnTs('chat-bare-relay.ts', redis ? ['--redis-url', redis.url, '--prefix', redis.prefix] : []);
-  const probes: Array<(heap: number) => void> = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('bare relay did not start within 30 s')), 30_000);
-    child.once('exit', (code) => reject(new Error(`bare relay exited (${code})`)));
-    child.on('message', (m: FromBare) => {
-      if (m.type === 'listening') {
-        clearTimeout(timer);
-        resolve(m.port);
-      } else if (m.type === 'probe') probes.shift()?.(m.sample.heapUsedBytes);
-      else if (m.type === 'failed') reject(new Error(`bare relay failed: ${m.message}`));
-    });
-  }).catch(async (err) => {
-    child.kill('SIGKILL');
-    throw err;
-  });
+  const relay = await startBaseline(
+    new URL('./bare-relay.ts', import.meta.url),
+    redis ? ['--redis-url', redis.url, '--prefix', redis.prefix] : [],
+    'bare relay',
+  );
   const heap = () =>
-    new Promise<number | undefined>((resolve) => {
-      if (!child.connected) return resolve(undefined);
-      probes.push(resolve);
-      child.send({ type: 'probe' } satisfies ToBare);
-      setTimeout(() => resolve(undefined), 3000).unref();
-    });
-  const sampler = new PidSampler(child.pid!, heap);
+    Promise.race([relay.sample().then((s) => s.heapUsedBytes, () => undefined), sleep(3000, undefined, { ref: false })]);
+  const sampler = new PidSampler(relay.pid, heap);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: relay.url,
     sampler,
     async stop() {
       sampler.stop();
-      if (child.connected) child.send({ type: 'stop' } satisfies ToBare);
-      await reap(child, 5000);
+      await relay.stop();
     },
   };
 }
@@ -56,13 +39,13 @@ export async function startRelay(redis?: { url: string; prefix: string }): Promi
  * with `wait(type)`, each with a deadline.
  */
 export class ChatDriver {
-  private readonly child = spawnTs('chat-driver.ts');
+  private readonly child = spawnTs(new URL('./driver.ts', import.meta.url));
   private readonly queue: FromChatDriver[] = [];
   private waiter: { resolve(m: FromChatDriver): void; reject(err: Error): void } | undefined;
   private failure: Error | undefined;
 
   constructor(
-    private readonly printer: ChatProgressPrinter,
+    private readonly printer: ProgressPrinter,
     private readonly fund: (userIds: string[]) => Promise<void>,
   ) {
     this.child.on('message', (m: FromChatDriver) => {
@@ -70,7 +53,7 @@ export class ChatDriver {
         case 'log':
           return printer.log(m.message);
         case 'progress':
-          return printer.chat(m.snapshot);
+          return printer.status(chatProgressLine(m.snapshot));
         case 'fund':
           return void this.fund(m.userIds).then(
             () => this.send({ type: 'funded' }),

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MessageView } from '../../../shared/chat.js';
-import { connect, http, newUser, type ClientSocket } from '../../support/client.js';
-import type { ChatPlan, ChatProgress, ChatRoundResult, LoopSettings, PlanUser } from './chat-protocol.js';
-import { LatencyRecorder } from './recorder.js';
-import { LoadError } from './scenario.js';
-import { closeAll, pool, timed } from './sessions.js';
+import type { MessageView } from '../../../../shared/chat.js';
+import { connect, http, newUser, type ClientSocket } from '../../../support/client.js';
+import { LatencyRecorder } from '../../lib/recorder.js';
+import { closeAll, pool, timed } from '../../lib/sessions.js';
+import type { ChatPlan, ChatProgress, ChatRoundResult, LoopSettings, PlanUser } from './protocol.js';
 
 /**
  * The chat client side: set-up (users, conversations, prices, sockets) and
@@ -110,8 +109,6 @@ interface Tracked {
   /** 0 waiting, 1 positive ack, 2 failed (error ack, timeout, disconnect). */
   ack: 0 | 1 | 2;
   delivered: boolean;
-  /** The single-request API (`sendOne`) waits on this. */
-  waiter?: { resolve(): void; reject(err: Error): void; timer: NodeJS.Timeout };
 }
 
 export interface RunHooks {
@@ -194,11 +191,6 @@ export class ChatClients {
     this.c.errors++;
     if (!this.errorCodes.has(code)) this.onNewErrorCode?.(code);
     count(this.errorCodes, code);
-    if (t.waiter) {
-      clearTimeout(t.waiter.timer);
-      t.waiter.reject(new LoadError(code, `chat:send failed: ${code}`, code === 'DISCONNECTED'));
-      t.waiter = undefined;
-    }
   }
 
   private onMessage(socket: ClientSocket, r: number, m: MessageView): void {
@@ -219,11 +211,6 @@ export class ChatClients {
     const ms = now - t.t0;
     if (t.measured) this.latency.record(ms);
     this.interval.record(ms);
-    if (t.waiter && t.ack !== 2) {
-      clearTimeout(t.waiter.timer);
-      t.waiter.resolve();
-      t.waiter = undefined;
-    }
     if (this.o.receipts) {
       this.c.receiptsSent++;
       this.c.outstandingReceipts++;
@@ -264,23 +251,6 @@ export class ChatClients {
       if (t.measured) this.ackLatency.record(performance.now() - t.t0);
     });
     return t;
-  }
-
-  /**
-   * One message from client i, resolved when its recipient has it (the
-   * generic runner's request: latency is then sender → recipient).
-   */
-  sendOne(i: number): Promise<void> {
-    if (!this.sockets[i]?.connected) return Promise.reject(new LoadError('DISCONNECTED', 'socket is not connected', true));
-    this.phase = 'measure';
-    return new Promise((resolve, reject) => {
-      const t = this.send(i, true);
-      const timer = setTimeout(() => {
-        t.waiter = undefined;
-        reject(t.ack === 1 ? new LoadError('LOST', `acked but not delivered within ${this.o.timeoutMs} ms`) : new LoadError('TIMEOUT', `no ack within ${this.o.timeoutMs} ms`));
-      }, this.o.timeoutMs + 50);
-      t.waiter = { resolve, reject, timer };
-    });
   }
 
   private reset(): void {

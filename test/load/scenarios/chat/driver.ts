@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { barePlan, ChatClients, connectPlan, preparePairly } from './chat-clients.js';
-import type { ChatPlan, FromChatDriver, ToChatDriver } from './chat-protocol.js';
-import { timed } from './sessions.js';
+import { timed } from '../../lib/sessions.js';
+import { barePlan, ChatClients, connectPlan, preparePairly } from './clients.js';
+import type { ChatPlan, FromChatDriver, ToChatDriver } from './protocol.js';
 
 /**
- * The chat load generator as a child of chat-bench.ts (`node --import tsx
- * test/load/lib/chat-driver.ts`, IPC channel), so that the clients never
+ * The chat load generator as a child of the chat bench (bench.ts; `node
+ * --import tsx test/load/scenarios/chat/driver.ts`, IPC channel), so that the clients never
  * share an event loop with a server they measure. It prepares the Pairly
  * users once (sign-ups, conversations, prices; funding is asked of the
  * parent, which holds Pairly's ledger), then runs one round per `round`
@@ -14,7 +14,7 @@ import { timed } from './sessions.js';
  */
 
 if (!process.send) {
-  console.error('chat-driver.ts is started by test/load/lib/chat-bench.ts with an IPC channel');
+  console.error('driver.ts is started by test/load/scenarios/chat/bench.ts with an IPC channel');
   process.exit(2);
 }
 

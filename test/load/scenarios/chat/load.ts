@@ -1,44 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
-import { http } from '../../support/client.js';
-import { assertLoopback, numberFlag, parseCli, usageError } from './args.js';
-import { ChatClients, connectPlan, preparePairly } from './chat-clients.js';
-import { servicesCpuUs, servicesPct } from './chat-probe.js';
-import { chatLoopFlags } from './chat-protocol.js';
-import { accountingLines, ChatProgressPrinter, cpuNote, deliveryTable, failed, resourceTable, setupLine, type ChatRow, type ServerUse } from './chat-report.js';
-import { machineBusyPct, machineCpu, scrapeProbe, type ProcessSample } from './probe.js';
-import { pool } from './sessions.js';
+import { http } from '../../../support/client.js';
+import { nodeUrls, parseCli, usageError } from '../../lib/args.js';
+import { Cleanups } from '../../lib/cleanups.js';
+import { machineBusyPct, machineCpu, scrapeProbe, type ProcessSample } from '../../lib/probe.js';
+import { ProgressPrinter } from '../../lib/progress.js';
+import { pool } from '../../lib/sessions.js';
+import { nodeTable } from '../../lib/summary.js';
+import { ChatClients, connectPlan, preparePairly } from './clients.js';
+import { servicesCpuUs, servicesPct } from './probe.js';
+import { chatLoopFlags, chatLoopOptions, chatLoopUsage, type ChatDefaults } from './protocol.js';
+import { accountingLines, chatProgressLine, cpuNote, deliveryTable, failed, resourceTable, setupLine, type ChatRow, type ServerUse } from './report.js';
 
 /**
- * `node --import tsx test/load/lib/chat-load.ts --url U [--url U ...] [flags]`
- * (`npm run load -- chat ...`; load.ts hands this script the command line): the chat client loop against Pairly nodes that are already
- * running, embedded or a cluster. Clients are paired across the URLs (client
+ * `npm run load -- chat --url U [--url U ...] [flags]`: the chat client loop
+ * against Pairly nodes that are already running, embedded or a cluster. Clients are paired across the URLs (client
  * i on urls[i % n] talks to client i^1, so with two or more URLs every
  * conversation spans two nodes); each user signs up on the node it talks to.
  * Node CPU and memory come from each node's /metrics. Exit code 1 when a
  * message failed or was lost.
  */
 
-export const USAGE = `usage: npm run load -- chat --url URL [--url URL ...] [flags]
+const DEFAULTS: ChatDefaults = { clients: '200', rate: '100', settle: '2' };
+
+const USAGE = `usage: npm run load -- chat --url URL [--url URL ...] [flags]
   --url URL              a running Pairly node (127.0.0.0/8 only); repeat for several nodes
-  --clients N            connected clients, an even number: client i talks to client i^1 (default 200)
-  --rate R               messages per second in total over all senders (default 100)
-  --senders N            clients that send, 0 = all (default 0)
-  --duration S           measured seconds (default 10)
-  --warmup S             sending but not measured first (default 2)
-  --settle S             idle seconds after connecting, before sending (default 2)
-  --grace MS             after the window, wait up to this long for deliveries still on their way (default 3000)
-  --timeout MS           ack timeout per message (default 5000)
-  --max-inflight N       unanswered sends at most; a send due beyond that is skipped and counted (default: 2 × rate, ≥ 200)
-  --body N               characters per message body (default 64)
-  --no-receipts          recipients do not answer with chat:delivered
-  --role fan|creator     who the (unpriced) users are (default fan)
-  --priced               every pair is a fan and a creator charging 1 credit per message; fans are funded by an
-                         admin adjustment: give --admin-email and PAIRLY_ADMIN_PASSWORD (npm run admin:create)
-  --admin-email E        the admin used by --priced
-  --setup-concurrency N  sign-ups, conversations and connects at once (default 32)
+${chatLoopUsage(DEFAULTS)}
+  --admin-email E        with --priced: the admin whose adjustments fund the fans (a ledger transfer each);
+                         its password in PAIRLY_ADMIN_PASSWORD (npm run admin:create makes one)
 Pairly's default limits are 30 messages per 10 s per user (CHAT_MESSAGES_PER_10S), 10 per 5 s per
 conversation (CHAT_FLOOD_PER_5S) and 20 events/s per socket (SOCKET_EVENTS_PER_SECOND, receipts
 included). Above about 2 messages/s per sender, start the nodes with higher limits, e.g.
@@ -46,53 +36,32 @@ CHAT_MESSAGES_PER_10S=1000000 CHAT_FLOOD_PER_5S=1000000 SOCKET_EVENTS_PER_SECOND
 
 const FAN_CREDITS = 1_000_000;
 
-export async function main(argv: string[]): Promise<number> {
+export async function loadChat(argv: string[]): Promise<number> {
   const { values } = parseCli(USAGE, {
     args: argv,
     options: {
       url: { type: 'string', multiple: true },
-      clients: { type: 'string', default: '200' },
-      rate: { type: 'string', default: '100' },
-      senders: { type: 'string', default: '0' },
-      duration: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '2' },
-      settle: { type: 'string', default: '2' },
-      grace: { type: 'string', default: '3000' },
-      timeout: { type: 'string', default: '5000' },
-      'max-inflight': { type: 'string', default: '0' },
-      body: { type: 'string', default: '64' },
-      'no-receipts': { type: 'boolean', default: false },
-      priced: { type: 'boolean', default: false },
-      role: { type: 'string', default: 'fan' },
+      ...chatLoopOptions(DEFAULTS),
       'admin-email': { type: 'string' },
-      'setup-concurrency': { type: 'string', default: '32' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
     strict: true,
   });
-  if (!values.url?.length) usageError('give at least one --url', USAGE);
-  const urls = values.url.map((u) => assertLoopback(u, USAGE));
-  const { clients, rate, concurrency, settleS, loop } = chatLoopFlags(values, USAGE);
-  const role = values.role;
-  if (role !== 'fan' && role !== 'creator') usageError('--role must be fan or creator', USAGE);
-  if (values.priced && role !== 'fan') usageError('--priced makes its own fan/creator pairs: leave out --role', USAGE);
+  const { clients, rate, concurrency, settleS, loop, role, priced } = chatLoopFlags(values, USAGE);
   const adminPassword = process.env.PAIRLY_ADMIN_PASSWORD;
-  if (values.priced && (!values['admin-email'] || !adminPassword)) {
+  if (priced && (!values['admin-email'] || !adminPassword)) {
     usageError('--priced funds the fans through an admin: give --admin-email and set PAIRLY_ADMIN_PASSWORD', USAGE);
   }
 
-  const printer = new ChatProgressPrinter();
-  for (const url of urls) {
-    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false);
-    if (!ok) usageError(`${url}/healthz does not answer: is the node running?`, USAGE);
-  }
+  const urls = await nodeUrls(values.url, USAGE);
+
+  const printer = new ProgressPrinter();
   const senders = loop.senders || clients;
   const perSender = rate / senders;
   const header =
     `load chat: ${clients} clients (${clients / 2} conversations) over ${urls.length} node(s), ${rate} msg/s in total from ${senders} senders ` +
     `(${perSender.toFixed(2)} msg/s each), ${loop.warmupS}s warm-up + ${loop.durationS}s, receipts ${loop.receipts ? 'on' : 'off'}` +
-    `, ${values.priced ? 'priced (fan → creator 1 credit, creator → fan free)' : `users: ${role}s`}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+    `, ${priced ? 'priced (fan → creator 1 credit, creator → fan free)' : `users: ${role}s`}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
   printer.log(header);
   if (perSender > 2) {
     printer.log(
@@ -103,15 +72,13 @@ export async function main(argv: string[]): Promise<number> {
 
   let chat: ChatClients | undefined;
   let stopRequested = false;
-  process.once('SIGINT', () => {
-    stopRequested = true;
-    printer.log('interrupted: closing sockets');
-    void (chat?.close() ?? Promise.resolve()).finally(() => process.exit(130));
-  });
+  const cleanups = new Cleanups((m) => printer.log(m));
+  cleanups.add(() => chat?.close());
+  cleanups.onSigint('interrupted: closing sockets', () => (stopRequested = true));
 
   const setupMs: Record<string, number> = {};
   try {
-    const { plan, setupMs: s } = await preparePairly(urls, clients, { price: values.priced ? 1 : 0, role }, {
+    const { plan, setupMs: s } = await preparePairly(urls, clients, { price: priced ? 1 : 0, role }, {
       concurrency,
       log: (m) => printer.log(`[chat] ${m}`),
       fund: (ids) => adminFund(urls[0]!, values['admin-email']!, adminPassword!, ids, concurrency),
@@ -137,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
   let rateLimitedWarned = false;
   const result = await chat.run(loop, {
     label: `chat ×${urls.length}`,
-    onProgress: (s) => printer.chat(s),
+    onProgress: (s) => printer.status(chatProgressLine(s)),
     onMeasureStart: () => {
       load1 = loadavg()[0];
       start = { nodes: sampleAll(), machine: machineCpu(), services: servicesCpuUs() };
@@ -182,16 +149,7 @@ export async function main(argv: string[]): Promise<number> {
   };
 
   const lines = ['', header, '', deliveryTable([row]), '', resourceTable([row])];
-  if (urls.length > 1) {
-    lines.push('', '| node | RSS MB before → after | heap MB before → after | CPU |', '| --- | ---: | ---: | ---: |');
-    for (const { url, use: u } of perNode) {
-      lines.push(
-        u
-          ? `| ${url} | ${u.rssBeforeMb.toFixed(0)} → ${u.rssAfterMb.toFixed(0)} | ${u.heapBeforeMb!.toFixed(0)} → ${u.heapAfterMb!.toFixed(0)} | ${u.cpuPct?.toFixed(0) ?? '—'}% |`
-          : `| ${url} | — | — | — |`,
-      );
-    }
-  }
+  if (urls.length > 1) lines.push('', nodeTable(perNode.map(({ url, use }) => ({ url, usage: use }))));
   lines.push('', ...accountingLines([row]), '', cpuNote('load'), setupLine(target, setupMs));
   if (result.errorCodes.RATE_LIMITED || result.receiptErrorCodes.RATE_LIMITED) {
     lines.push(`WARNING: RATE_LIMITED answers: ${rateLimitedAdvice(perSender, loop.receipts)}`);
@@ -241,8 +199,4 @@ async function adminFund(url: string, email: string, password: string, userIds: 
     });
     if (res.status !== 201 && res.status !== 200) throw new Error(`admin adjustment: ${res.status} ${JSON.stringify(res.body)}`);
   });
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exit(await main(process.argv.slice(2)));
 }

@@ -1,35 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import pg from 'pg';
-import { PG_BASE_URL } from '../../support/services.js';
-import type { ServerUse } from './chat-report.js';
+import { PG_BASE_URL } from '../../../support/services.js';
+import { procStat } from '../../lib/probe.js';
+import type { ServerUse } from './report.js';
 
 /**
  * CPU and memory of processes read from /proc (Linux): the server processes
  * of a target by pid, and PostgreSQL and Redis by name, so that the chat
  * bench can show where a message's CPU goes (Node, the database, Redis).
  */
-
-const TICK_US = 10_000; // CLK_TCK = 100 on Linux x86-64
-const PAGE = 4096;
-
-interface ProcStat {
-  comm: string;
-  cpuUs: number;
-  rssBytes: number;
-}
-
-function procStat(pid: number | string): ProcStat | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = text.lastIndexOf(')');
-    const comm = text.slice(text.indexOf('(') + 1, close);
-    // Fields after "(comm) ": state is field 3, so utime (14) is [11], stime (15) [12], rss (24) [21].
-    const f = text.slice(close + 2).split(' ');
-    return { comm, cpuUs: (Number(f[11]) + Number(f[12])) * TICK_US, rssBytes: Number(f[21]) * PAGE };
-  } catch {
-    return undefined;
-  }
-}
 
 export interface ServicesSample {
   /** pid → CPU µs so far, of every postgres and every redis-server process. */

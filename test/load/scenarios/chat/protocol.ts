@@ -1,10 +1,10 @@
-import { numberFlag, usageError } from './args.js';
-import type { LatencySummary } from './recorder.js';
+import { choiceFlag, numberFlag, usageError } from '../../lib/args.js';
+import type { LatencySummary } from '../../lib/recorder.js';
 
 /**
  * Types shared by the chat load scripts: the plan of users and
  * conversations, the settings of one measured round, its result, and the
- * IPC messages between chat-bench.ts and its driver child (chat-driver.ts).
+ * IPC messages between the chat bench (bench.ts) and its driver child (driver.ts).
  */
 
 /** One client: a Pairly user (with a token) or, against the bare relay, just an id. */
@@ -113,7 +113,7 @@ export interface ChatRoundResult {
   clientRssMb: number;
 }
 
-/** Parent (chat-bench) → driver. */
+/** Parent (bench.ts) → driver. */
 export type ToChatDriver =
   | {
       type: 'prepare';
@@ -152,12 +152,59 @@ export type FromChatDriver =
   | { type: 'round-closed' }
   | { type: 'failed'; message: string };
 
-/** The client-loop flags chat-bench and chat-load share, checked against their ranges. */
+/** Defaults that differ between the chat bench and load (sizes, the pause after connecting). */
+export interface ChatDefaults {
+  clients: string;
+  rate: string;
+  settle: string;
+}
+
+/** The client-loop flags the chat bench and load share (parseArgs options). */
+export function chatLoopOptions(d: ChatDefaults) {
+  return {
+    clients: { type: 'string', default: d.clients },
+    rate: { type: 'string', default: d.rate },
+    senders: { type: 'string', default: '0' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    settle: { type: 'string', default: d.settle },
+    grace: { type: 'string', default: '3000' },
+    timeout: { type: 'string', default: '5000' },
+    'max-inflight': { type: 'string', default: '0' },
+    body: { type: 'string', default: '64' },
+    'no-receipts': { type: 'boolean', default: false },
+    role: { type: 'string', default: 'fan' },
+    priced: { type: 'boolean', default: false },
+    'setup-concurrency': { type: 'string', default: '32' },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const;
+}
+
+/** Their lines of --help. */
+export const chatLoopUsage = (d: ChatDefaults): string => `  --clients N            connected clients, an even number: client i talks to client i^1 (default ${d.clients})
+  --rate R               messages per second in total over all senders (default ${d.rate})
+  --senders N            clients that send, 0 = all (default 0)
+  --duration S           measured seconds (default 10)
+  --warmup S             sending but not measured first (default 2)
+  --settle S             idle seconds after connecting, before sending (default ${d.settle})
+  --grace MS             after the window, wait up to this long for deliveries still on their way (default 3000)
+  --timeout MS           ack timeout per message (default 5000)
+  --max-inflight N       unanswered sends at most; a send due beyond that is skipped and counted (default: 2 × rate, ≥ 200)
+  --body N               characters per message body (default 64)
+  --no-receipts          recipients do not answer with chat:delivered
+  --role fan|creator     who the (unpriced) users are (default fan)
+  --priced               every pair is a fan and a creator charging 1 credit per message; fans are funded
+  --setup-concurrency N  sign-ups, conversations and connects at once (default 32)`;
+
+/** The client-loop flags the chat bench and load share, checked against their ranges. */
 export function chatLoopFlags(
   values: Record<string, string | boolean | string[] | undefined>,
   usage: string,
-): { clients: number; rate: number; concurrency: number; settleS: number; loop: LoopSettings } {
+): { clients: number; rate: number; concurrency: number; settleS: number; loop: LoopSettings; role: PlanUser['role']; priced: boolean } {
   const str = (k: string) => values[k] as string;
+  const role = choiceFlag('role', str('role'), ['fan', 'creator'], usage);
+  const priced = values.priced === true;
+  if (priced && role !== 'fan') usageError('--priced makes its own fan/creator pairs: leave out --role', usage);
   const clients = numberFlag('clients', str('clients'), 2, 20_000, usage);
   if (clients % 2) usageError('--clients must be even: clients talk in pairs', usage);
   const rate = numberFlag('rate', str('rate'), 1, 100_000, usage);
@@ -165,6 +212,8 @@ export function chatLoopFlags(
   return {
     clients,
     rate,
+    role,
+    priced,
     concurrency: numberFlag('setup-concurrency', str('setup-concurrency'), 1, 256, usage),
     settleS: numberFlag('settle', str('settle'), 0, 120, usage, false),
     loop: {

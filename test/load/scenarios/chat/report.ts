@@ -1,22 +1,19 @@
 import { cpus } from 'node:os';
-import type { ChatProgress, ChatRoundResult } from './chat-protocol.js';
-import { ProgressPrinter } from './progress.js';
-import { CLEAN_OTHER_CPU_PCT, medianPerMetric } from './summary.js';
+import { CLEAN_OTHER_CPU_PCT, fmtMs, mdRow, medianPerMetric, pct } from '../../lib/summary.js';
+import type { ChatProgress, ChatRoundResult } from './protocol.js';
 
-export { setupLine } from './summary.js';
+export { setupLine } from '../../lib/summary.js';
 
 /** The chat scripts' live line and final tables (markdown, pasted as is into BENCHMARKS.md). */
 
 const CORES = cpus().length;
 
-/** The live line on stderr (ProgressPrinter's), with the chat counters. */
-export class ChatProgressPrinter extends ProgressPrinter {
-  chat(s: ChatProgress): void {
-    this.status(
-      `[${s.label}${s.phase === 'measure' ? '' : ` ${s.phase}`}] ${s.elapsedS.toFixed(1)}s  sent ${s.sent}  acked ${s.acked}` +
-        `  delivered ${s.delivered}  ${Math.round(s.rate)}/s  p99 ${s.p99Ms.toFixed(1)} ms  errors ${s.errors}  in transit ${s.outstanding}`,
-    );
-  }
+/** The live line (ProgressPrinter.status) with the chat counters. */
+export function chatProgressLine(s: ChatProgress): string {
+  return (
+    `[${s.label}${s.phase === 'measure' ? '' : ` ${s.phase}`}] ${s.elapsedS.toFixed(1)}s  sent ${s.sent}  acked ${s.acked}` +
+    `  delivered ${s.delivered}  ${Math.round(s.rate)}/s  p99 ${s.p99Ms.toFixed(1)} ms  errors ${s.errors}  in transit ${s.outstanding}`
+  );
 }
 
 export interface ServerUse {
@@ -42,10 +39,9 @@ export interface ChatRow {
   load1?: number;
 }
 
-const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-const pct = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(0)}%`);
 const num = (v: number | undefined, d = 0) => (v === undefined ? '—' : v.toFixed(d));
-const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+const ms = fmtMs;
+const row = mdRow;
 
 /** CPU the rest of the machine used in the window (% of one core): busy minus server, client, PostgreSQL, Redis. */
 export function otherPct(r: ChatRow): number | undefined {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { MatchFound } from '../../../shared/match.js';
-import { connect, newUser, type ClientSocket } from '../../support/client.js';
-import { LatencyRecorder, type LatencySummary } from './recorder.js';
-import { pool } from './sessions.js';
+import type { MatchFound } from '../../../../shared/match.js';
+import { connect, newUser, type ClientSocket } from '../../../support/client.js';
+import { LatencyRecorder, type LatencySummary } from '../../lib/recorder.js';
+import { pool } from '../../lib/sessions.js';
 
 /**
  * Random-match users cycling through the real socket protocol:

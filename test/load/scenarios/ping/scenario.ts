@@ -1,6 +1,6 @@
 import type { Server } from 'socket.io';
-import { LoadError, type Scenario } from '../lib/scenario.js';
-import { clientTargets, closeAll, connectAll, timed } from '../lib/sessions.js';
+import { LoadError, loopScenario, type RequestLoop } from '../../lib/scenario.js';
+import { clientTargets, closeAll, connectAll, timed } from '../../lib/sessions.js';
 
 /**
  * `system:ping` with an ack: the whole per-event path of Pairly (per-socket
@@ -8,10 +8,7 @@ import { clientTargets, closeAll, connectAll, timed } from '../lib/sessions.js';
  * so what is measured is the path itself. Authentication happens once, at the
  * handshake, and is in the set-up, not in the loop.
  */
-export const scenario: Scenario = {
-  name: 'ping',
-  description: 'system:ping with ack per request (the Socket.IO event path)',
-
+const loop: RequestLoop = {
   async open(opts) {
     const setupMs: Record<string, number> = {};
     const makeTargets = () => clientTargets(opts.urls, opts.clients, { auth: opts.auth, concurrency: opts.setupConcurrency });
@@ -51,3 +48,9 @@ export const scenario: Scenario = {
     });
   },
 };
+
+export const scenario = loopScenario({
+  name: 'ping',
+  description: 'system:ping with ack per request (the Socket.IO event path), beside a bare socket.io baseline',
+  loop,
+});

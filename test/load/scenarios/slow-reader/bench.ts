@@ -3,13 +3,15 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
-import { connect, newUser, type ClientSocket } from '../../support/client.js';
-import { createBacking, startNodeProcess, tempDir, ROOT, type NodeProcess } from '../../support/pairly.js';
-import { numberFlag, parseCli, usageError } from './args.js';
-import { waitQuiet } from './ledger-match-machine.js';
-import { ProgressPrinter } from './progress.js';
-import { pool } from './sessions.js';
-import { openSlowReader, type SlowReader } from '../../support/slow-reader.js';
+import { connect, newUser, type ClientSocket } from '../../../support/client.js';
+import { startNodeProcess, ROOT, type NodeProcess } from '../../../support/pairly.js';
+import { openSlowReader, type SlowReader } from '../../../support/slow-reader.js';
+import { choiceFlag, numberFlag, parseCli } from '../../lib/args.js';
+import { Cleanups } from '../../lib/cleanups.js';
+import { waitForLowLoad } from '../../lib/machine.js';
+import { ProgressPrinter } from '../../lib/progress.js';
+import { BENCH_SERVER_ENV, benchData } from '../../lib/server-env.js';
+import { pool } from '../../lib/sessions.js';
 
 /**
  * `npm run bench -- slow-reader`: what one ordinary user costs a node when
@@ -27,20 +29,23 @@ const USAGE = `usage: npm run bench -- slow-reader [flags]
   --reading                the sockets are socket.io-client sockets that do read their replies (the control)
   --duration S             seconds the readers run (default 25)
   --rate R                 chat:sync {limit:500} per second per socket (default 20, the default per-socket limit)
-  --messages M             messages the user has (default 500), each --body characters long (default 3500)
+  --messages M             messages the user has (default 500)
+  --body N                 characters per message (default 3500)
   --stop-at-mb MB          the bench kills the node if its RSS passes this (default 3000: the machine is shared)
   --server-root DIR        run server/src/main.ts of another checkout (a before/after comparison)
   --no-wait                do not wait for a load average below 1.2 before starting`;
 
-/** Only what set-up needs: the chat send limits would make creating 500 messages take minutes. */
+/**
+ * Only what set-up needs (the senders sign up from 127.0.0.1; the chat send limits would make creating
+ * 500 messages take minutes); the limits under test (per socket, per user, outbound bytes) are the defaults.
+ */
 const SETUP_ENV = {
-  ARGON2_MEMORY_KIB: '1024',
+  ...BENCH_SERVER_ENV,
   CHAT_MESSAGES_PER_10S: '1000000',
   CHAT_FLOOD_PER_5S: '1000000',
   LOG_LEVEL: 'warn',
 };
 
-const MB = 1024 * 1024;
 
 function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   try {
@@ -53,10 +58,10 @@ function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined
 
 const rssMb = (pid: number) => (procStatusKb(pid, 'VmRSS') ?? 0) / 1024;
 
-export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCli(USAGE, {
+export async function benchSlowReader(argv: string[]): Promise<number> {
+  const { values } = parseCli(USAGE, {
     args: argv,
-    allowPositionals: true,
+    allowPositionals: false,
     strict: true,
     options: {
       mode: { type: 'string', default: 'cluster' },
@@ -72,9 +77,7 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (positionals.length) usageError(`unexpected argument(s): ${positionals.join(' ')}`, USAGE);
-  const mode = values.mode;
-  if (mode !== 'cluster' && mode !== 'embedded') usageError('--mode must be cluster or embedded', USAGE);
+  const mode = choiceFlag('mode', values.mode, ['cluster', 'embedded'], USAGE);
   const sockets = numberFlag('sockets', values.sockets, 1, 100, USAGE);
   const durationS = numberFlag('duration', values.duration, 1, 300, USAGE, false);
   const rate = numberFlag('rate', values.rate, 0.1, 1000, USAGE, false);
@@ -84,31 +87,16 @@ export async function main(argv: string[]): Promise<number> {
   const serverRoot = resolve(values['server-root'] ?? ROOT);
 
   const printer = new ProgressPrinter();
-  const cleanups: Array<() => Promise<unknown>> = [];
-  const cleanup = async () => {
-    for (const c of cleanups.splice(0).reverse()) await c().catch((err) => printer.log(`cleanup failed: ${err}`));
-  };
-  process.removeAllListeners('SIGINT');
-  process.once('SIGINT', () => {
-    printer.log('interrupted: cleaning up');
-    void cleanup().finally(() => process.exit(130));
-  });
+  const cleanups = new Cleanups((m) => printer.log(m));
+  cleanups.onSigint();
 
   try {
-    if (!values['no-wait']) await waitQuiet((m) => printer.log(m), 1.2, 120);
+    if (!values['no-wait']) await waitForLowLoad((m) => printer.log(m), 1.2, 120);
     const load1 = loadavg()[0]!;
-    let env: Record<string, string> = { ...SETUP_ENV };
-    if (mode === 'cluster') {
-      const backing = await createBacking();
-      cleanups.push(() => backing.cleanup());
-      env = { ...backing.env, ...SETUP_ENV };
-    } else {
-      const dir = tempDir('pairly-slow-reader');
-      cleanups.push(async () => dir.remove());
-      env.PAIRLY_DATA_DIR = dir.path;
-    }
+    const data = await benchData(mode, cleanups, 'pairly-slow-reader');
+    const env = { ...data.env, ...SETUP_ENV };
     const node = await startNodeProcess(env, { entry: resolve(serverRoot, 'server/src/main.ts') });
-    cleanups.push(() => node.kill('SIGKILL'));
+    cleanups.add(() => node.kill('SIGKILL'));
     const pid = node.child.pid!;
     printer.log(
       `slow-reader: one ${mode} node (pid ${pid}, ${serverRoot}), ${sockets} ${values.reading ? 'reading' : 'never-reading'} sockets × ${rate} chat:sync/s for ${durationS}s; ` +
@@ -186,11 +174,11 @@ export async function main(argv: string[]): Promise<number> {
     ];
     console.log(['', '| slow-reader | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n'));
     if (r.exitedAt !== undefined && r.killedAtMb === undefined) console.log(`\nlast node output:\n${node.output().slice(-1500)}`);
-    await cleanup();
+    await cleanups.run();
     return 0;
   } catch (err) {
     printer.log(`slow-reader failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    await cleanup();
+    await cleanups.run();
     return 1;
   }
 }

@@ -1,18 +1,20 @@
-import { pathToFileURL } from 'node:url';
-import { assertJanusInstalled, startJanus } from '../../support/janus.js';
-import { assertNetnsSupport, createNetns } from '../../support/netns.js';
-import { createBacking, freePort, startNodeProcess, type NodeProcess } from '../../support/pairly.js';
-import { numberFlag, parseCli, usageError } from './args.js';
-import { MEDIA_USAGE, header, mediaFlags, mediaOptions, runSteps, selfCpu } from './calls-media-cli.js';
-import { openBareDriver, openPairlyDriver, type CallDriver } from './calls-media-drivers.js';
-import { GENERATOR, JANUS, NODES, PEERS } from './calls-media-report.js';
-import { janusPids, pidCpu } from './calls-media.js';
-import { MediaPeersProcess } from './media-peers-client.js';
-import { ProgressPrinter } from './progress.js';
+import { assertJanusInstalled } from '../../../../support/janus.js';
+import { assertNetnsSupport } from '../../../../support/netns.js';
+import { createBacking, freePort, startNodeProcess, type NodeProcess } from '../../../../support/pairly.js';
+import { choiceFlag, envFlag, numberFlag, parseCli } from '../../../lib/args.js';
+import { Cleanups } from '../../../lib/cleanups.js';
+import { ProgressPrinter } from '../../../lib/progress.js';
+import { BENCH_SERVER_ENV } from '../../../lib/server-env.js';
+import { startBenchJanus } from '../janus.js';
+import { MEDIA_USAGE, header, mediaFlags, mediaOptions, runSteps, selfCpu } from './cli.js';
+import { openBareDriver, openPairlyDriver, type CallDriver } from './drivers.js';
+import { MediaPeersProcess } from './peers-client.js';
+import { GENERATOR, JANUS, NODES, PEERS } from './report.js';
+import { janusPids, pidCpu } from './step.js';
 
 /**
- * `npm run bench -- calls --media [flags]` (bench.ts hands this script the
- * command line): starts everything itself and measures calls with real media.
+ * `npm run bench -- calls --media [flags]`: starts everything itself and
+ * measures calls with real media.
  *
  *   root namespace                                  namespace pairly-<pid>-<hex> (test/support/netns.ts)
  *   this process: Socket.IO clients (callers, callees)
@@ -27,7 +29,7 @@ import { ProgressPrinter } from './progress.js';
  * credentials Pairly hands out), with the same media-peer process.
  */
 
-export const USAGE = `usage: npm run bench -- calls --media [flags]
+const USAGE = `usage: npm run bench -- calls --media [flags]
 ${MEDIA_USAGE}
   --nodes N              Pairly node processes (cluster mode: local PostgreSQL + Redis, own database and prefix; default 2)
   --baseline bare|none   also run the bare Janus baseline before each Pairly step (default bare)
@@ -35,12 +37,12 @@ ${MEDIA_USAGE}
 Needs root (a network namespace), Debian's janus, and @roamhq/wrtc (a devDependency).`;
 
 const NODE_ENV = {
-  ARGON2_MEMORY_KIB: '1024',
+  ...BENCH_SERVER_ENV,
   SOCKET_EVENTS_PER_SECOND: '10000',
   LOG_LEVEL: 'silent',
 };
 
-export async function main(argv: string[]): Promise<number> {
+export async function benchMedia(argv: string[]): Promise<number> {
   const { values } = parseCli(USAGE, {
     args: argv,
     options: {
@@ -54,13 +56,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   const f = mediaFlags(values, USAGE);
   const nodeCount = numberFlag('nodes', values.nodes, 1, 4, USAGE);
-  if (values.baseline !== 'bare' && values.baseline !== 'none') usageError('--baseline must be bare or none', USAGE);
-  const extraEnv: Record<string, string> = {};
-  for (const kv of values.env ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq < 1) usageError(`--env wants KEY=VALUE, got "${kv}"`, USAGE);
-    extraEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
+  const baseline = choiceFlag('baseline', values.baseline, ['bare', 'none'], USAGE);
+  const extraEnv = envFlag(values.env, USAGE);
   try {
     assertNetnsSupport();
     assertJanusInstalled();
@@ -70,53 +67,42 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const printer = new ProgressPrinter();
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const cleanup = async () => {
-    for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((err) => printer.log(`cleanup failed: ${err}`));
-  };
+  const cleanups = new Cleanups((m) => printer.log(m));
   let interrupted = false;
-  process.once('SIGINT', () => {
-    interrupted = true;
-    printer.log('interrupted: cleaning up');
-    void cleanup().finally(() => process.exit(130));
-  });
+  cleanups.onSigint(undefined, () => (interrupted = true));
 
-  printer.log(header('bench', f, [...(values.baseline === 'bare' ? ['bare Janus'] : []), `Pairly (${nodeCount} node(s))`]));
+  printer.log(header('bench', f, [...(baseline === 'bare' ? ['bare Janus'] : []), `Pairly (${nodeCount} node(s))`]));
   try {
-    const netns = createNetns();
-    cleanups.push(() => netns.remove());
-    const janus = await startJanus(netns);
-    cleanups.push(() => janus.stop());
-    printer.log(`Janus ${janus.apiUrl} (pid ${janus.child.pid}) in namespace ${netns.name}`);
+    const { netns, janus, instances, stop } = await startBenchJanus((m) => printer.log(m));
+    cleanups.add(stop);
 
     const backing = await createBacking();
-    cleanups.push(() => backing.cleanup());
-    const instances = [{ id: 'janus-bench', apiUrl: janus.apiUrl, clientUrl: janus.wsUrl, adminSecret: janus.adminKey }];
+    cleanups.add(() => backing.cleanup());
     const nodes: NodeProcess[] = [];
     for (let i = 0; i < nodeCount; i++) {
       const node = await startNodeProcess(
-        { ...backing.env, ...NODE_ENV, SFU_JANUS_INSTANCES: JSON.stringify(instances), ...(i === 0 ? { RUN_WORKERS: 'true' } : {}), ...extraEnv },
+        { ...backing.env, ...NODE_ENV, SFU_JANUS_INSTANCES: instances, ...(i === 0 ? { RUN_WORKERS: 'true' } : {}), ...extraEnv },
         { port: freePort() },
       );
-      cleanups.push(async () => void (await node.stop()));
+      cleanups.add(async () => void (await node.stop()));
       nodes.push(node);
     }
     printer.log(`Pairly nodes ${nodes.map((n) => n.url).join(', ')} (database ${new URL(backing.databaseUrl).pathname.slice(1)})`);
 
     const peers = await MediaPeersProcess.start(netns.spawn, f.peers);
-    cleanups.push(() => peers.stop());
+    cleanups.add(() => peers.stop());
     printer.log(`media peers: pid ${peers.pid} in the namespace, @roamhq/wrtc ${peers.wrtcVersion}`);
 
     const maxCalls = Math.max(...f.steps);
     const drivers: CallDriver[] = [];
-    if (values.baseline === 'bare') drivers.push(openBareDriver(janus));
+    if (baseline === 'bare') drivers.push(openBareDriver(janus));
     const pairly = await openPairlyDriver(
       nodes.map((n) => n.url),
       maxCalls,
       { timeoutMs: f.step.timeoutMs, setupConcurrency: f.setupConcurrency, log: (m) => printer.log(m) },
     );
     drivers.push(pairly);
-    cleanups.push(() => Promise.all(drivers.map((d) => d.close())).then(() => undefined));
+    cleanups.add(() => Promise.all(drivers.map((d) => d.close())).then(() => undefined));
 
     const cpu = [
       pidCpu(JANUS, () => janusPids(netns.name)),
@@ -125,13 +111,11 @@ export async function main(argv: string[]): Promise<number> {
       selfCpu(GENERATOR),
     ];
     const { failed } = await runSteps(drivers, peers, f, cpu, printer, () => interrupted);
-    await cleanup();
+    await cleanups.run();
     return interrupted ? 130 : failed ? 1 : 0;
   } catch (err) {
     printer.log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    await cleanup();
+    await cleanups.run();
     return 1;
   }
 }
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exit(await main(process.argv.slice(2)));

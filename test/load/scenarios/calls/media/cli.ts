@@ -1,13 +1,13 @@
-import { loadavg, cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { numberFlag, usageError } from './args.js';
-import { machineBusyPct, machineCpu } from './probe.js';
-import type { CallDriver } from './calls-media-drivers.js';
-import { runStep, type CpuSource, type StepResult, type StepSettings } from './calls-media.js';
-import { errorLines, latencyTable, mediaTable, notes } from './calls-media-report.js';
-import type { MediaPeersProcess } from './media-peers-client.js';
-import type { PeerSettings } from './media-protocol.js';
-import type { ProgressPrinter } from './progress.js';
+import { listFlag, numberFlag, usageError } from '../../../lib/args.js';
+import { waitForQuiet } from '../../../lib/probe.js';
+import type { ProgressPrinter } from '../../../lib/progress.js';
+import type { CallDriver } from './drivers.js';
+import type { MediaPeersProcess } from './peers-client.js';
+import type { PeerSettings } from './protocol.js';
+import { errorLines, latencyTable, mediaTable, notes } from './report.js';
+import { runStep, type CpuSource, type StepResult, type StepSettings } from './step.js';
 
 /** Flags shared by `npm run load -- calls --media` and `npm run bench -- calls --media`. */
 export const mediaOptions = {
@@ -56,7 +56,7 @@ export interface MediaFlags {
 
 export function mediaFlags(v: Record<string, string | boolean | undefined | string[]>, usage: string): MediaFlags {
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
-  const steps = String(str('calls')).split(',').map((c) => numberFlag('calls', c.trim(), 1, 200, usage));
+  const steps = listFlag('calls', str('calls'), 1, 200, usage);
   const video = /^(\d+)x(\d+)@(\d+)$/.exec(String(str('video')));
   if (!video) usageError(`--video must look like 640x480@15, got "${str('video')}"`, usage);
   const [width, height, fps] = [Number(video[1]), Number(video[2]), Number(video[3])];
@@ -106,17 +106,15 @@ export const selfCpu = (name: string): CpuSource => ({
  */
 async function waitQuiet(f: MediaFlags, printer: ProgressPrinter, interrupted: () => boolean): Promise<string> {
   if (f.quietPct <= 0) return '';
-  const deadline = Date.now() + f.quietWaitS * 1000;
-  let said = false;
-  for (;;) {
-    const a = machineCpu();
-    await sleep(2000);
-    const busy = (machineBusyPct(a, machineCpu()) ?? 0) * cpus().length;
-    if (busy <= f.quietPct || interrupted()) return `machine ${busy.toFixed(0)}% busy before the step`;
-    if (Date.now() > deadline) return `machine still ${busy.toFixed(0)}% busy after waiting ${f.quietWaitS}s for quiet: this step shares the machine`;
-    if (!said) printer.log(`waiting for the machine to be quiet (≤ ${f.quietPct}% of a core; now ${busy.toFixed(0)}%) ...`);
-    said = true;
-  }
+  const w = await waitForQuiet({
+    pct: f.quietPct,
+    maxS: f.quietWaitS,
+    stop: interrupted,
+    onBusy: (busy) => printer.log(`waiting for the machine to be quiet (≤ ${f.quietPct}% of a core; now ${busy.toFixed(0)}%) ...`),
+  });
+  return w.timedOut
+    ? `machine still ${w.busyPct.toFixed(0)}% busy after waiting ${f.quietWaitS}s for quiet: this step shares the machine`
+    : `machine ${w.busyPct.toFixed(0)}% busy before the step`;
 }
 
 /**

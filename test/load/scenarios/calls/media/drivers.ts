@@ -1,9 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { CallMedia } from '../../../shared/calls.js';
-import type { ClientSocket } from '../../support/client.js';
-import { JanusParticipant } from '../../support/janus.js';
-import { wallNow, type MediaPeersProcess } from './media-peers-client.js';
-import { clientTargets, closeAll, connectAll, timed } from './sessions.js';
+import type { CallMedia } from '../../../../../shared/calls.js';
+import { JanusParticipant } from '../../../../support/janus.js';
+import { clientTargets, closeAll, connectAll, timed } from '../../../lib/sessions.js';
+import { callSignals, userIdOf } from '../signals.js';
+import { wallNow, type MediaPeersProcess } from './peers-client.js';
 
 /**
  * How one call gets its media credentials, Pairly's way or the bare way;
@@ -44,8 +44,6 @@ export interface CallDriver {
   close(): Promise<void>;
 }
 
-const userIdOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).sub as string;
-
 /**
  * Pairly: `slots` caller/callee pairs of fresh users; caller 2i on
  * urls[2i % n], callee 2i+1 on the next URL, so a call spans two nodes when
@@ -62,31 +60,7 @@ export async function openPairlyDriver(
   const userIds = targets.map((t) => userIdOf(t.token!));
   opts.log(`${slots} caller/callee pairs signed up and connected over ${urls.length} node(s) in ${(setupMs.signup ?? 0) + (setupMs.connect ?? 0)} ms`);
 
-  const once = <T>(s: ClientSocket, event: string, match: (p: any) => boolean): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const handler = (p: any) => {
-        if (!match(p)) return;
-        clearTimeout(timer);
-        s.off(event as any, handler);
-        resolve(p as T);
-      };
-      const timer = setTimeout(() => {
-        s.off(event as any, handler);
-        reject(new CallError('TIMEOUT', `no ${event} within ${opts.timeoutMs} ms`));
-      }, opts.timeoutMs);
-      s.on(event as any, handler);
-    });
-  const ack = async (s: ClientSocket, event: string, payload: unknown): Promise<any> => {
-    if (!s.connected) throw new CallError('DISCONNECTED', 'socket is not connected');
-    let res: any;
-    try {
-      res = await (s as any).timeout(opts.timeoutMs).emitWithAck(event, payload);
-    } catch {
-      throw new CallError('TIMEOUT', `no ack for ${event} within ${opts.timeoutMs} ms`);
-    }
-    if (!res.ok) throw new CallError(res.error.code, `${event}: ${res.error.message}`);
-    return res;
-  };
+  const { once, ack } = callSignals(opts.timeoutMs, (code, message) => new CallError(code, message));
 
   return {
     name: 'pairly',

@@ -1,23 +1,23 @@
 import { spawnSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
-import { assertLoopback, parseCli, usageError } from './args.js';
-import { MEDIA_USAGE, header, mediaFlags, mediaOptions, runSteps, selfCpu } from './calls-media-cli.js';
-import { openBareDriver, openPairlyDriver, type CallDriver } from './calls-media-drivers.js';
-import { GENERATOR, JANUS, NODES, PEERS } from './calls-media-report.js';
-import { janusPids, metricsCpu, pidCpu } from './calls-media.js';
-import { MediaPeersProcess, spawnInNetns } from './media-peers-client.js';
-import { ProgressPrinter } from './progress.js';
+import { choiceFlag, nodeUrls, parseCli, usageError } from '../../../lib/args.js';
+import { Cleanups } from '../../../lib/cleanups.js';
+import { ProgressPrinter } from '../../../lib/progress.js';
+import { MEDIA_USAGE, header, mediaFlags, mediaOptions, runSteps, selfCpu } from './cli.js';
+import { openBareDriver, openPairlyDriver, type CallDriver } from './drivers.js';
+import { MediaPeersProcess, spawnInNetns } from './peers-client.js';
+import { GENERATOR, JANUS, NODES, PEERS } from './report.js';
+import { janusPids, metricsCpu, pidCpu } from './step.js';
 
 /**
- * `npm run load -- calls --media --url U [--url U] [flags]` (load.ts hands
- * this script the command line): calls with media against Pairly nodes that
+ * `npm run load -- calls --media --url U [--url U] [flags]`: calls with
+ * media against Pairly nodes that
  * are already running with SFU_JANUS_INSTANCES from `node --import tsx
  * test/load/janus.ts`. The media peers run inside that script's network
  * namespace (--netns, or the only pairly-* namespace there is); Janus's CPU
  * is read from /proc for its pid in the namespace, the nodes' from /metrics.
  */
 
-export const USAGE = `usage: npm run load -- calls --media --url URL [--url URL ...] [flags]
+const USAGE = `usage: npm run load -- calls --media --url URL [--url URL ...] [flags]
   --url URL              a running Pairly node (127.0.0.0/8 only); repeat for several nodes
   --netns NAME           the namespace test/load/janus.ts printed (default: the only pairly-* namespace)
 ${MEDIA_USAGE}
@@ -33,7 +33,7 @@ function namespaces(): string[] {
   return (r.stdout ?? '').split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function loadMedia(argv: string[]): Promise<number> {
   const { values } = parseCli(USAGE, {
     args: argv,
     options: {
@@ -46,17 +46,15 @@ export async function main(argv: string[]): Promise<number> {
     strict: true,
   });
   const f = mediaFlags(values, USAGE);
-  if (!values.url?.length) usageError('give at least one --url', USAGE);
-  const urls = values.url.map((u) => assertLoopback(u, USAGE));
   if (process.getuid?.() !== 0) usageError('--media runs the media peers with `ip netns exec`: run as root', USAGE);
   const candidates = namespaces().filter((n) => n.startsWith('pairly-'));
   const netns = values.netns ?? (candidates.length === 1 ? candidates[0]! : undefined);
   if (!netns) usageError(`give --netns (pairly-* namespaces here: ${candidates.join(', ') || 'none: start test/load/janus.ts'})`, USAGE);
   if (!namespaces().includes(netns)) usageError(`no network namespace "${netns}"`, USAGE);
   if (janusPids(netns).length === 0) usageError(`no janus process in namespace ${netns}`, USAGE);
-  if (values.baseline !== 'bare' && values.baseline !== 'none') usageError('--baseline must be bare or none', USAGE);
+  const baseline = choiceFlag('baseline', values.baseline, ['bare', 'none'], USAGE);
   let bareJanus: { apiUrl: string; wsUrl: string; adminKey: string } | undefined;
-  if (values.baseline === 'bare') {
+  if (baseline === 'bare') {
     try {
       const [first] = JSON.parse(process.env.SFU_JANUS_INSTANCES ?? '') as Array<{ apiUrl: string; clientUrl: string; adminSecret: string }>;
       bareJanus = { apiUrl: first!.apiUrl, wsUrl: first!.clientUrl, adminKey: first!.adminSecret };
@@ -64,24 +62,16 @@ export async function main(argv: string[]): Promise<number> {
       usageError('--baseline bare needs SFU_JANUS_INSTANCES (as test/load/janus.ts printed it) in the environment', USAGE);
     }
   }
-  for (const url of urls) {
-    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false);
-    if (!ok) usageError(`${url}/healthz does not answer: is the node running?`, USAGE);
-  }
+  const urls = await nodeUrls(values.url, USAGE);
 
   const printer = new ProgressPrinter();
   const drivers: CallDriver[] = [];
   let peers: MediaPeersProcess | undefined;
   let interrupted = false;
-  const cleanup = async () => {
-    await Promise.all(drivers.map((d) => d.close().catch(() => undefined)));
-    await peers?.stop();
-  };
-  process.once('SIGINT', () => {
-    interrupted = true;
-    printer.log('interrupted: closing calls');
-    void cleanup().finally(() => process.exit(130));
-  });
+  const cleanups = new Cleanups((m) => printer.log(m));
+  cleanups.add(() => peers?.stop());
+  cleanups.add(() => Promise.all(drivers.map((d) => d.close().catch(() => undefined))));
+  cleanups.onSigint('interrupted: closing calls', () => (interrupted = true));
 
   printer.log(header('load', f, [...(bareJanus ? ['bare Janus'] : []), `${urls.length} Pairly node(s)`]));
   try {
@@ -93,13 +83,11 @@ export async function main(argv: string[]): Promise<number> {
     );
     const cpu = [pidCpu(JANUS, () => janusPids(netns)), pidCpu(PEERS, () => [peers!.pid]), metricsCpu(NODES, urls), selfCpu(GENERATOR)];
     const { failed } = await runSteps(drivers, peers, f, cpu, printer, () => interrupted);
-    await cleanup();
+    await cleanups.run();
     return interrupted ? 130 : failed ? 1 : 0;
   } catch (err) {
     printer.log(`load failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    await cleanup();
+    await cleanups.run();
     return 1;
   }
 }
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exit(await main(process.argv.slice(2)));

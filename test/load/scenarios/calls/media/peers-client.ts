@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { CallMedia } from '../../../shared/calls.js';
-import type { FromPeers, PeerSettings, ReceivedStats, ToPeers } from './media-protocol.js';
+import type { CallMedia } from '../../../../../shared/calls.js';
+import type { FromPeers, PeerSettings, ReceivedStats, ToPeers } from './protocol.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../../..', import.meta.url));
+const PEERS = fileURLToPath(new URL('./peers.ts', import.meta.url));
 
 /** Runs a command inside a network namespace (TestNetns.spawn, or `ip netns exec` by name). */
 export type SpawnIn = (command: string, args: string[], options: SpawnOptions) => ChildProcess;
@@ -80,7 +81,7 @@ export interface PeersStats {
 }
 
 /**
- * The load generator's handle on the media-peer process (media-peers.ts)
+ * The load generator's handle on the media-peer process (peers.ts)
  * running inside the Janus namespace: one JSON line per command, promises
  * per participant for joined / first frame / left.
  */
@@ -115,7 +116,7 @@ export class MediaPeersProcess {
 
   /** Starts the process in the namespace and waits for `ready` (wrtc loaded). */
   static async start(spawnIn: SpawnIn, settings: PeerSettings, timeoutMs = 20_000): Promise<MediaPeersProcess> {
-    const args = ['--import', 'tsx', 'test/load/lib/media-peers.ts', '--width', String(settings.width), '--height', String(settings.height), '--fps', String(settings.fps)];
+    const args = ['--import', 'tsx', PEERS, '--width', String(settings.width), '--height', String(settings.height), '--fps', String(settings.fps)];
     if (settings.audio) args.push('--audio');
     const child = spawnIn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     const handlers: Array<(m: FromPeers) => void> = [];

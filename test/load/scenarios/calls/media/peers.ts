@@ -1,16 +1,16 @@
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import type { CallMedia } from '../../../shared/calls.js';
+import type { CallMedia } from '../../../../../shared/calls.js';
 import { JanusSession, type JanusHandle, type JanusMessage } from './janus-ws.js';
-import type { FromPeers, PeerSettings, ReceivedStats, ToPeers } from './media-protocol.js';
-import { MediaClock, type AudioSource, type I420Frame, type MediaStreamTrack, type PeerConnection, type VideoSink, type VideoSource, type Wrtc } from './media-wrtc.js';
+import type { FromPeers, PeerSettings, ReceivedStats, ToPeers } from './protocol.js';
+import { MediaClock, type AudioSource, type I420Frame, type MediaStreamTrack, type PeerConnection, type VideoSink, type VideoSource, type Wrtc } from './wrtc.js';
 
 /**
  * The media-peer process: `ip netns exec <ns> node --import tsx
- * test/load/lib/media-peers.ts --width 640 --height 480 --fps 15 [--audio]`,
+ * test/load/scenarios/calls/media/peers.ts --width 640 --height 480 --fps 15 [--audio]`,
  * inside the Janus network namespace (Janus never uses loopback for media),
- * driven by the load generator over JSON lines (media-protocol.ts).
+ * driven by the load generator over JSON lines (protocol.ts).
  *
  *   load generator ──stdin {join, leave, stats}──►  this process (@roamhq/wrtc)
  *                  ◄─stdout {joined, first-frame, left, ...}─┘

@@ -1,8 +1,8 @@
-import type { CallMedia } from '../../../shared/calls.js';
+import type { CallMedia } from '../../../../../shared/calls.js';
 
 /**
  * JSON lines between the load generator (root namespace) and the media-peer
- * process (media-peers.ts, inside the Janus network namespace): commands on
+ * process (peers.ts, inside the Janus network namespace): commands on
  * the child's stdin, events on its stdout. Times (`atMs`) are wall-clock
  * milliseconds with sub-millisecond precision (`performance.timeOrigin +
  * performance.now()`), so the two processes can subtract each other's.

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
-import type { StepResult } from './calls-media.js';
-import type { LatencySummary } from './recorder.js';
+import type { StepResult } from './step.js';
+import type { LatencySummary } from '../../../lib/recorder.js';
+import { mdRow, pct } from '../../../lib/summary.js';
 
 /** The Markdown tables `npm run load|bench -- calls --media` end with. */
 
@@ -10,9 +11,8 @@ export const PEERS = 'peers';
 export const NODES = 'pairly';
 export const GENERATOR = 'load gen';
 
-const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+const row = mdRow;
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const pct = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(0)}%`);
 const three = (l: LatencySummary) => (l.count === 0 ? '—' : `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)}`);
 
 export function latencyTable(rows: StepResult[]): string {

@@ -1,16 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallDriver } from './calls-media-drivers.js';
-import { MediaPeerError, wallNow, type MediaPeersProcess, type PeersStats } from './media-peers-client.js';
-import type { ReceivedStats } from './media-protocol.js';
-import { machineBusyPct, machineCpu, scrapeProbe } from './probe.js';
-import type { ProgressPrinter } from './progress.js';
-import { LatencyRecorder, type LatencySummary } from './recorder.js';
+import { machineBusyPct, machineCpu, procStat, scrapeProbe } from '../../../lib/probe.js';
+import type { ProgressPrinter } from '../../../lib/progress.js';
+import { LatencyRecorder, type LatencySummary } from '../../../lib/recorder.js';
+import type { CallDriver } from './drivers.js';
+import { MediaPeerError, wallNow, type MediaPeersProcess, type PeersStats } from './peers-client.js';
+import type { ReceivedStats } from './protocol.js';
 
 /**
  * One measured run of N concurrent calls with media (Pairly's signaling or
- * the bare baseline, see calls-media-drivers.ts):
+ * the bare baseline, see drivers.ts):
  *
  *   slot i (0 ≤ i < N), started i·ramp/N s in:
  *     set up a call ─► both peers join ─► first decoded frame at the callee (and at the caller)
@@ -41,25 +41,13 @@ export interface CpuSource {
   sample(): Promise<{ cpuUs: number; atMs: number } | undefined>;
 }
 
-const TICK_US = 10_000; // CLK_TCK = 100 on Linux x86-64
-
-function procCpuUs(pid: number): number | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_US; // utime + stime (all threads)
-  } catch {
-    return undefined;
-  }
-}
-
 /** Processes by pid (Janus inside the namespace shares the pid namespace: /proc shows it). */
 export function pidCpu(name: string, pids: () => number[]): CpuSource {
   return {
     name,
     async sample() {
       const list = pids();
-      const values = list.map(procCpuUs);
+      const values = list.map((pid) => procStat(pid)?.cpuUs);
       if (list.length === 0 || values.some((v) => v === undefined)) return undefined;
       return { cpuUs: values.reduce((a, b) => a! + b!, 0)!, atMs: performance.now() };
     },

@@ -1,8 +1,8 @@
-import type { CallMedia } from '../../../shared/calls.js';
-import type { PeerSettings } from './media-protocol.js';
+import type { CallMedia } from '../../../../../shared/calls.js';
+import type { PeerSettings } from './protocol.js';
 
 /**
- * What media-peers.ts uses of @roamhq/wrtc, typed here (its own types need
+ * What peers.ts uses of @roamhq/wrtc, typed here (its own types need
  * the DOM lib), and the synthetic media its publishers send.
  */
 

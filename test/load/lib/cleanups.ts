@@ -1,0 +1,47 @@
+/**
+ * What a script must undo (servers, databases, Redis prefixes, child
+ * processes), undone last-in first-out at the end or on Ctrl-C. A step that
+ * fails is logged and the next one still runs; with `stepTimeoutMs`, a step
+ * that hangs (a node stuck in shutdown) is left behind after that long.
+ */
+export class Cleanups {
+  private readonly steps: Array<() => unknown> = [];
+
+  constructor(
+    private readonly log: (message: string) => void,
+    private readonly stepTimeoutMs?: number,
+  ) {}
+
+  add(step: () => unknown): void {
+    this.steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const done = Promise.resolve()
+        .then(step)
+        .catch((err: unknown) => this.log(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`));
+      const deadline =
+        this.stepTimeoutMs === undefined
+          ? done
+          : new Promise<void>((resolve) => {
+              timer = setTimeout(() => {
+                this.log(`cleanup step did not finish within ${Math.round(this.stepTimeoutMs! / 1000)} s; moving on`);
+                resolve();
+              }, this.stepTimeoutMs);
+            });
+      await Promise.race([done, deadline]);
+      clearTimeout(timer);
+    }
+  }
+
+  /** Ctrl-C: `onInterrupt` (the script stops starting new work), the message, every step, exit 130. */
+  onSigint(message = 'interrupted: cleaning up', onInterrupt?: () => void): void {
+    process.once('SIGINT', () => {
+      onInterrupt?.();
+      this.log(message);
+      void this.run().finally(() => process.exit(130));
+    });
+  }
+}
