@@ -199,7 +199,7 @@ export async function benchMatch(argv: string[]): Promise<number> {
     );
     log(
       `nodes run with SOCKET_EVENTS_PER_SECOND=10000 MATCH_SKIPS_PER_MINUTE=1000000 CHAT_MESSAGES_PER_10S=1000000 CHAT_FLOOD_PER_5S=1000000 ` +
-        `MATCH_COOLDOWN_SECONDS=${f.cooldownS} MATCH_PAIR_INTERVAL_MS=${f.pairIntervalMs} (MATCH_FALLBACK_MS default 5000), ARGON2_MEMORY_KIB=1024, ACCESS_TOKEN_TTL_SECONDS=3600; ` +
+        `MATCH_COOLDOWN_SECONDS=${f.cooldownS} MATCH_PAIR_INTERVAL_MS=${f.pairIntervalMs} (MATCH_FALLBACK_MS default 5000), ARGON2_MEMORY_KIB=1024, SIGNUP_MAX_PER_IP and HTTP_MAX_REQUESTS_PER_IP raised, ACCESS_TOKEN_TTL_SECONDS=3600; ` +
         `clients keep at most ${f.chatInflight || 'unlimited'} chat:send in flight per node`,
     );
     await ensureNodes(Math.max(...f.nodes));

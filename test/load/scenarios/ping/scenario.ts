@@ -51,6 +51,6 @@ const loop: RequestLoop = {
 
 export const scenario = loopScenario({
   name: 'ping',
-  description: 'system:ping with ack per request (the Socket.IO event path), beside a bare socket.io baseline',
+  description: 'system:ping with ack per request: the Socket.IO event path (bench: beside a bare socket.io server)',
   loop,
 });
