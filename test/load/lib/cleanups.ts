@@ -6,6 +6,7 @@
  */
 export class Cleanups {
   private readonly steps: Array<() => unknown> = [];
+  private running: Promise<void> | undefined;
 
   constructor(
     private readonly log: (message: string) => void,
@@ -16,7 +17,17 @@ export class Cleanups {
     this.steps.push(step);
   }
 
-  async run(): Promise<void> {
+  /**
+   * Runs every step added so far. A call while a run is under way waits for
+   * that run: after Ctrl-C, the script's own path (which fails as its
+   * children go) must not return, and exit, before the clean-up is done.
+   */
+  run(): Promise<void> {
+    this.running ??= this.runSteps().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async runSteps(): Promise<void> {
     for (const step of this.steps.splice(0).reverse()) {
       let timer: NodeJS.Timeout | undefined;
       const done = Promise.resolve()

@@ -113,7 +113,8 @@ export async function benchLedger(argv: string[]): Promise<number> {
   const printer = new ProgressPrinter();
   const log = (m: string) => printer.log(m);
   const cleanups = new Cleanups(log);
-  cleanups.onSigint();
+  const interrupted = new AbortController();
+  cleanups.onSigint(undefined, () => interrupted.abort());
   const startLoad = f.wait ? await waitForLowLoad(log) : load1();
 
   const logger = createLogger({ level: 'silent', nodeId: 'ledger-bench' });
@@ -250,6 +251,7 @@ export async function benchLedger(argv: string[]): Promise<number> {
           watch,
           admin,
           dbName: dbInfo.name,
+          signal: interrupted.signal,
         });
         rows.push({ ...row, round, variant: v.name, unitsPerOp: v.unitsPerOp, unitsPerS: row.opsPerS * v.unitsPerOp, retries });
         // Let the fire-and-forget balance queries of the last operations drain before the next variant.

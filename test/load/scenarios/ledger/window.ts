@@ -22,6 +22,8 @@ export async function measureWindow(o: {
   watch: CpuWatch;
   admin: pg.Client;
   dbName: string;
+  /** Ctrl-C: the workers stop at once (the clean-up closes their pool; they must not spin on its errors). */
+  signal: AbortSignal;
 }): Promise<Omit<Row, 'round' | 'variant' | 'unitsPerOp' | 'retries'>> {
   const rec = new LatencyRecorder();
   const tick = new LatencyRecorder(1 << 12);
@@ -34,7 +36,7 @@ export async function measureWindow(o: {
   let errors = 0;
 
   const worker = async (w: number) => {
-    while (!stopping) {
+    while (!stopping && !o.signal.aborted) {
       const inWindow = measuring;
       started++;
       const t0 = performance.now();
