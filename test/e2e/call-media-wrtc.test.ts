@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { CallMedia } from '../../shared/calls.js';
-import { MediaPeersProcess } from '../load/lib/media-peers-client.js';
+import { MediaPeersProcess } from '../load/scenarios/calls/media/peers-client.js';
 import { connect, newUser, nextEvent, type ClientSocket } from '../support/client.js';
 import { assertJanusInstalled, startJanus, type JanusProcess } from '../support/janus.js';
 import { assertNetnsSupport, createNetns, type TestNetns } from '../support/netns.js';
@@ -8,7 +8,7 @@ import { createBacking, startInProcess, type Backing, type InProcessNode } from 
 
 /**
  * A Pairly call carries media both ways, with the node-side WebRTC peers the
- * calls load script uses (@roamhq/wrtc, test/load/lib/media-peers.ts):
+ * calls load script uses (@roamhq/wrtc, test/load/scenarios/calls/media/peers.ts):
  *
  *   test process: Pairly node (root namespace) + two Socket.IO clients
  *      call:invite → call:ringing → call:accept (ack: callee's media) → call:accepted (caller's media)

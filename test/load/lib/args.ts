@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-/** Flags every load-driving script shares (bench and load), with their defaults. */
+/** The request/ack loop's flags (loop-bench.ts and loop-load.ts), with their defaults. */
 export const loopOptions = {
   clients: { type: 'string', short: 'c', default: '200' },
   duration: { type: 'string', short: 'd', default: '10' },
@@ -31,8 +31,15 @@ export interface LoopFlags {
   setupConcurrency: number;
 }
 
-/** parseArgs with strict flags and positionals; a bad flag prints the usage and exits 2, --help exits 0. */
+/**
+ * The one flag parser of the load scripts: node:util parseArgs, strict. A bad
+ * flag prints the usage and exits 2, --help prints it and exits 0. Every
+ * option must be named in the usage (`--name`): a flag --help does not list
+ * is a bug in the script, reported before anything runs.
+ */
 export function parseCli<const T extends ParseArgsConfig>(usage: string, config: T): ReturnType<typeof parseArgs<T>> {
+  const unlisted = Object.keys(config.options ?? {}).filter((k) => k !== 'help' && !new RegExp(`--${k}(?![\\w-])`).test(usage));
+  if (unlisted.length) throw new Error(`the usage text does not name ${unlisted.map((k) => `--${k}`).join(', ')}`);
   let parsed: ReturnType<typeof parseArgs<T>>;
   try {
     parsed = parseArgs(config);
@@ -58,6 +65,28 @@ export function numberFlag(name: string, raw: string | undefined, min: number, m
     usageError(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got "${raw}"`, usage);
   }
   return n;
+}
+
+/** A comma-separated list of numbers, e.g. `--calls 1,2,4`. */
+export function listFlag(name: string, raw: string | undefined, min: number, max: number, usage: string): number[] {
+  return String(raw).split(',').map((x) => numberFlag(name, x.trim(), min, max, usage));
+}
+
+/** Repeated `--env KEY=VALUE`: extra settings for the Pairly nodes a bench starts. */
+export function envFlag(raw: string[] | undefined, usage: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of raw ?? []) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(kv);
+    if (!m) usageError(`--env takes KEY=VALUE, got "${kv}"`, usage);
+    env[m[1]!] = m[2]!;
+  }
+  return env;
+}
+
+/** One of `choices`, e.g. `--mode embedded|cluster`. */
+export function choiceFlag<const C extends string>(name: string, raw: string | undefined, choices: readonly C[], usage: string): C {
+  if (!choices.includes(raw as C)) usageError(`--${name} must be ${choices.join(' or ')}, got "${raw}"`, usage);
+  return raw as C;
 }
 
 export function loopFlags(v: Partial<Record<keyof typeof loopOptions, string | boolean>>, usage: string): LoopFlags {
@@ -86,4 +115,15 @@ export function assertLoopback(url: string, usage: string): string {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') usageError(`unsupported protocol in ${url}`, usage);
   return u.origin;
+}
+
+/** `--url` given at least once, each on this machine and answering /healthz; the origins. */
+export async function nodeUrls(raw: string[] | undefined, usage: string): Promise<string[]> {
+  if (!raw?.length) usageError('give at least one --url', usage);
+  const urls = raw.map((u) => assertLoopback(u, usage));
+  for (const url of urls) {
+    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(3000) }).then((r) => r.ok, () => false);
+    if (!ok) usageError(`${url}/healthz does not answer: is the node running?`, usage);
+  }
+  return urls;
 }

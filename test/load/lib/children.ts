@@ -6,11 +6,10 @@ import type { ProgressPrinter } from './progress.js';
 import type { RunResult } from './runner.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const LIB = fileURLToPath(new URL('.', import.meta.url));
 
 /** `node --import tsx <file>` with an IPC channel: one PID, killed by the caller. */
-export function spawnTs(file: string, args: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', `${LIB}${file}`, ...args], {
+export function spawnTs(file: URL, args: string[] = []): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', fileURLToPath(file), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env },
@@ -47,7 +46,7 @@ export interface DriverOutcome {
  * stuck child cannot keep bench running.
  */
 export async function driveInChild(request: DriverRequest, hooks: DriverHooks, setupBudgetMs = 180_000): Promise<DriverOutcome> {
-  const child = spawnTs('driver.ts');
+  const child = spawnTs(new URL('./driver.ts', import.meta.url));
   const send = (m: ToDriver) => child.send(m);
   const deadlineMs = setupBudgetMs + (request.warmupS + request.durationS) * 1000 + request.timeoutMs + 30_000;
   let setupMs: Record<string, number> = {};
@@ -105,25 +104,35 @@ export async function driveInChild(request: DriverRequest, hooks: DriverHooks, s
 
 export interface BareServer {
   url: string;
+  pid: number;
+  /** The child's own memory and CPU (it samples itself); rejects once it is gone. */
   sample(): Promise<ProcessSample>;
   resetPeak(): void;
   stop(): Promise<void>;
 }
 
-/** The plain socket.io baseline in its own process (see bare-server.ts). */
-export async function startBare(scenario: string): Promise<BareServer> {
-  const child = spawnTs('bare-server.ts', [scenario]);
+/** The plain socket.io baseline of a request/ack scenario in its own process (see bare-server.ts). */
+export function startBare(scenario: string): Promise<BareServer> {
+  return startBaseline(new URL('./bare-server.ts', import.meta.url), [scenario], 'bare server');
+}
+
+/**
+ * A baseline server child (`file` answers over IPC, see ipc.ts serveParent):
+ * resolves once it listens; `what` names it in errors.
+ */
+export async function startBaseline(file: URL, args: string[], what: string): Promise<BareServer> {
+  const child = spawnTs(file, args);
   const send = (m: ToBare) => child.send(m);
   const waiting: Array<(s: ProcessSample) => void> = [];
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('bare server did not start within 30 s')), 30_000);
-    child.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within 30 s`)), 30_000);
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code})`)));
     child.on('message', (m: FromBare) => {
       if (m.type === 'listening') {
         clearTimeout(timer);
         resolve(m.port);
       } else if (m.type === 'probe') waiting.shift()?.(m.sample);
-      else if (m.type === 'failed') reject(new Error(`bare server failed: ${m.message}`));
+      else if (m.type === 'failed') reject(new Error(`${what} failed: ${m.message}`));
     });
   }).catch(async (err) => {
     child.kill('SIGKILL');
@@ -131,9 +140,10 @@ export async function startBare(scenario: string): Promise<BareServer> {
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     sample: () =>
       new Promise((resolve, reject) => {
-        if (!child.connected) return reject(new Error('bare server is gone'));
+        if (!child.connected) return reject(new Error(`${what} is gone`));
         waiting.push(resolve);
         send({ type: 'probe' });
       }),

@@ -1,6 +1,6 @@
 import type { FromDriver, ToDriver } from './ipc.js';
 import { runLoop } from './runner.js';
-import { loadScenario, type ScenarioRun } from './scenario.js';
+import { loadLoop, type LoopRun } from './scenario.js';
 
 /**
  * The load generator as a child process of bench (`node --import tsx
@@ -10,7 +10,7 @@ import { loadScenario, type ScenarioRun } from './scenario.js';
  */
 
 if (!process.send) {
-  console.error('driver.ts is started by test/load/bench.ts with an IPC channel');
+  console.error('driver.ts is started by test/load/lib/loop-bench.ts with an IPC channel');
   process.exit(2);
 }
 
@@ -38,10 +38,10 @@ function receive<T extends ToDriver['type']>(type: T): Promise<Extract<ToDriver,
 
 async function main(): Promise<void> {
   const { request: r } = await receive('run');
-  const scenario = await loadScenario(r.scenario);
-  let run: ScenarioRun | undefined;
+  const loop = await loadLoop(r.scenario);
+  let run: LoopRun | undefined;
   try {
-    run = await scenario.open({
+    run = await loop.open({
       urls: r.urls,
       clients: r.clients,
       auth: r.auth,

@@ -38,3 +38,19 @@ export type FromBare =
   | { type: 'listening'; port: number }
   | { type: 'probe'; sample: ProcessSample }
   | { type: 'failed'; message: string };
+
+/**
+ * The child side of a baseline server (bare-server.ts, chat's bare-relay.ts),
+ * once it listens: answers the parent's probes, stops on `stop` or when the
+ * parent goes away, and tells the parent its port.
+ */
+export function serveParent(port: number, probe: { sample(): ProcessSample; resetPeak(): void }, stop: () => void): void {
+  const send = (m: FromBare) => process.send!(m);
+  process.on('disconnect', stop);
+  process.on('message', (m: ToBare) => {
+    if (m.type === 'probe') send({ type: 'probe', sample: probe.sample() });
+    else if (m.type === 'reset-peak') probe.resetPeak();
+    else stop();
+  });
+  send({ type: 'listening', port });
+}

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Memory and CPU of a server process at one instant. */
 export interface ProcessSample {
@@ -125,4 +127,57 @@ export function machineCpu(): MachineCpu | undefined {
 export function machineBusyPct(a: MachineCpu | undefined, b: MachineCpu | undefined): number | undefined {
   if (!a || !b || b.total <= a.total) return undefined;
   return ((b.busy - a.busy) / (b.total - a.total)) * 100;
+}
+
+/** CPU µs per clock tick: /proc counts CPU in USER_HZ ticks (100 on every Linux this runs on). */
+const TICK_US = 10_000;
+const PAGE = 4096;
+
+export interface ProcStat {
+  comm: string;
+  /** User + system CPU so far (all threads), µs. */
+  cpuUs: number;
+  rssBytes: number;
+}
+
+/** /proc/<pid>/stat (Linux); undefined once the process is gone. */
+export function procStat(pid: number | string): ProcStat | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may contain spaces and parentheses: fields are counted after its last ')'.
+    const close = text.lastIndexOf(')');
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    // After "(comm) " the state is field 3, so utime (14) is [11], stime (15) [12], rss (24) [21].
+    const f = text.slice(close + 2).split(' ');
+    return { comm, cpuUs: (Number(f[11]) + Number(f[12])) * TICK_US, rssBytes: Number(f[21]) * PAGE };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface QuietWait {
+  /** Whole machine busy over the last 2 s, % of one core. */
+  busyPct: number;
+  /** Some check found the machine busier than asked. */
+  waited: boolean;
+  /** Gave up after `maxS`: the run shares the machine. */
+  timedOut: boolean;
+}
+
+/**
+ * The machine is shared: waits until all of it (other people's tests,
+ * PostgreSQL, Redis, this run's idle processes) is busy at most `pct` % of
+ * one core over 2 s, or `maxS` have passed, or `stop()` says so. `onBusy`
+ * hears about the first busy check.
+ */
+export async function waitForQuiet(o: { pct: number; maxS: number; onBusy(busyPct: number): void; stop?(): boolean }): Promise<QuietWait> {
+  const deadline = performance.now() + o.maxS * 1000;
+  for (let waited = false; ; waited = true) {
+    const a = machineCpu();
+    await sleep(2000);
+    const busyPct = (machineBusyPct(a, machineCpu()) ?? 0) * cpus().length;
+    if (busyPct <= o.pct || o.stop?.()) return { busyPct, waited, timedOut: false };
+    if (performance.now() > deadline) return { busyPct, waited, timedOut: true };
+    if (!waited) o.onBusy(busyPct);
+  }
 }

@@ -32,7 +32,7 @@ export class ProgressPrinter {
     this.status(line);
   }
 
-  /** A free-form live line, for scripts whose progress is not requests and acks (calls with media). */
+  /** A free-form live line, for scripts whose progress is not the request loop's (chat, match, calls with media, slow-reader). */
   status(line: string): void {
     if (this.tty) {
       this.stream.write(`\r${line}\x1b[K`);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProgressSnapshot } from './progress.js';
 import { LatencyRecorder, type LatencySummary } from './recorder.js';
-import { LoadError, type ScenarioRun } from './scenario.js';
+import { LoadError, type LoopRun } from './scenario.js';
 
 export interface RunOptions {
   label: string;
@@ -41,7 +41,7 @@ export interface RunResult {
  * timed; latency is taken for every request started in the measured window,
  * throughput from acks that arrived inside it.
  */
-export async function runLoop(run: ScenarioRun, o: RunOptions): Promise<RunResult> {
+export async function runLoop(run: LoopRun, o: RunOptions): Promise<RunResult> {
   const all = new LatencyRecorder();
   const window = new LatencyRecorder(1 << 12);
   const errorCodes = new Map<string, number>();

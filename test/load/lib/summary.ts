@@ -25,9 +25,11 @@ export function otherCpuPct(r: SummaryRow): number | undefined {
   return Math.max(0, r.machinePct * CORES - (r.server?.cpuPct ?? 0) - r.run.clientCpuPct);
 }
 
-const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+/** Cell formats the load scripts' tables share: milliseconds with 3 significant digits, MB, % of a core, a markdown row. */
+export const fmtMs = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const mb = (v: number) => v.toFixed(0);
-const pct = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(0)}%`);
+export const pct = (v: number | undefined): string => (v === undefined ? '—' : `${v.toFixed(0)}%`);
+export const mdRow = (cells: Array<string | number>): string => `| ${cells.join(' | ')} |`;
 
 /** The markdown table every script ends with (pasted as is into BENCHMARKS.md). */
 export function summaryTable(rows: SummaryRow[]): string {
@@ -43,10 +45,10 @@ export function summaryTable(rows: SummaryRow[]): string {
     String(run.inflight),
     run.durationS.toFixed(1),
     run.throughput.toFixed(0),
-    ms(run.latency.p50),
-    ms(run.latency.p95),
-    ms(run.latency.p99),
-    ms(run.latency.max),
+    fmtMs(run.latency.p50),
+    fmtMs(run.latency.p95),
+    fmtMs(run.latency.p99),
+    fmtMs(run.latency.max),
     String(run.errors),
     server
       ? `${mb(server.rssBeforeMb)} → ${mb(server.rssAfterMb)}${server.rssPeakMb !== undefined ? ` (${mb(server.rssPeakMb)})` : ''}`
@@ -57,7 +59,7 @@ export function summaryTable(rows: SummaryRow[]): string {
     pct(run.clientCpuPct),
     pct(otherCpuPct(r)),
   ]);
-  return [row(head), row(head.map((h, i) => (i < 2 ? '---' : '---:'))), ...lines.map(row)].join('\n');
+  return [mdRow(head), mdRow(head.map((h, i) => (i < 2 ? '---' : '---:'))), ...lines.map(mdRow)].join('\n');
 }
 
 /** Server CPU time per acknowledged request: % of a core × 10,000 µs/s ÷ acks/s. Less sensitive to other load than throughput. */
@@ -68,10 +70,6 @@ export function serverUsPerAck(cpuPct: number | undefined, throughput: number): 
 function perAck(cpuPct: number | undefined, throughput: number): string {
   const v = serverUsPerAck(cpuPct, throughput);
   return v === undefined ? '—' : v.toFixed(0);
-}
-
-function row(cells: string[]): string {
-  return `| ${cells.join(' | ')} |`;
 }
 
 type Ratios = Record<'throughput' | 'p50' | 'p95' | 'p99' | 'server CPU per ack', number | undefined>;
@@ -151,4 +149,19 @@ export function setupLine(target: string, setupMs: Record<string, number>): stri
   return `${target} set-up: ${Object.entries(setupMs)
     .map(([k, v]) => `${k} ${v} ms`)
     .join(', ')}`;
+}
+
+/** Per node, against several running nodes: memory before → after the load and CPU over the window (from /metrics). */
+export function nodeTable(
+  nodes: Array<{ url: string; usage: { rssBeforeMb: number; rssAfterMb: number; heapBeforeMb?: number; heapAfterMb?: number; cpuPct?: number } | undefined }>,
+): string {
+  const lines = ['| node | RSS MB before → after | heap MB before → after | CPU |', '| --- | ---: | ---: | ---: |'];
+  for (const { url, usage: u } of nodes) {
+    lines.push(
+      u
+        ? `| ${url} | ${mb(u.rssBeforeMb)} → ${mb(u.rssAfterMb)} | ${mb(u.heapBeforeMb ?? 0)} → ${mb(u.heapAfterMb ?? 0)} | ${u.cpuPct?.toFixed(0) ?? '—'}% |`
+        : `| ${url} | — | — | — |`,
+    );
+  }
+  return lines.join('\n');
 }

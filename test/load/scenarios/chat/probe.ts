@@ -1,0 +1,137 @@
+import { readdirSync } from 'node:fs';
+import pg from 'pg';
+import { PG_BASE_URL } from '../../../support/services.js';
+import { procStat } from '../../lib/probe.js';
+import type { ServerUse } from './report.js';
+
+/**
+ * CPU and memory of processes read from /proc (Linux): the server processes
+ * of a target by pid, and PostgreSQL and Redis by name, so that the chat
+ * bench can show where a message's CPU goes (Node, the database, Redis).
+ */
+
+export interface ServicesSample {
+  /** pid → CPU µs so far, of every postgres and every redis-server process. */
+  pg: Map<number, number>;
+  redis: Map<number, number>;
+  atMs: number;
+}
+
+/** CPU used so far by each postgres and redis-server process on the machine. */
+export function servicesCpuUs(): ServicesSample {
+  const pg = new Map<number, number>();
+  const redis = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (d.charCodeAt(0) < 48 || d.charCodeAt(0) > 57) continue;
+    const s = procStat(d);
+    if (s?.comm === 'postgres') pg.set(Number(d), s.cpuUs);
+    else if (s?.comm === 'redis-server') redis.set(Number(d), s.cpuUs);
+  }
+  return { pg, redis, atMs: performance.now() };
+}
+
+/**
+ * % of one core between two samples. A process that started in between counts
+ * whole (a new backend); one that exited in between is missed (its last ticks
+ * are unknown), so short-lived connections are undercounted, never negative.
+ */
+export function servicesPct(a: ServicesSample, b: ServicesSample, pgPids?: Set<number>): { pgPct: number; redisPct: number } {
+  const ms = b.atMs - a.atMs;
+  const delta = (x: Map<number, number>, y: Map<number, number>, only?: Set<number>) => {
+    let us = 0;
+    for (const [pid, cpu] of y) if (!only || only.has(pid)) us += Math.max(0, cpu - (x.get(pid) ?? 0));
+    return us;
+  };
+  if (pgPids) return { pgPct: delta(a.pg, b.pg, pgPids) / 10 / ms, redisPct: delta(a.redis, b.redis) / 10 / ms };
+  return { pgPct: delta(a.pg, b.pg) / 10 / ms, redisPct: delta(a.redis, b.redis) / 10 / ms };
+}
+
+export interface NodeSample {
+  cpuUs: number;
+  rssBytes: number;
+  heapBytes?: number;
+  atMs: number;
+}
+
+/** One server process: CPU and RSS from /proc, heap from `heap()` when it can tell, peak RSS polled every 250 ms. */
+export class PidSampler {
+  private peak = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly pid: number,
+    private readonly heap: () => Promise<number | undefined> = async () => undefined,
+  ) {
+    this.resetPeak();
+    this.timer = setInterval(() => {
+      this.peak = Math.max(this.peak, procStat(this.pid)?.rssBytes ?? 0);
+    }, 250);
+    this.timer.unref();
+  }
+
+  /** CPU and RSS at once; then, with `withHeap`, the heap (which may take a round trip). */
+  async sample(withHeap = true): Promise<NodeSample> {
+    const atMs = performance.now();
+    const s = procStat(this.pid);
+    if (!s) throw new Error(`process ${this.pid} is gone`);
+    this.peak = Math.max(this.peak, s.rssBytes);
+    const heapBytes = withHeap ? await this.heap().catch(() => undefined) : undefined;
+    return { cpuUs: s.cpuUs, rssBytes: s.rssBytes, atMs, ...(heapBytes !== undefined ? { heapBytes } : {}) };
+  }
+
+  get peakRssBytes(): number {
+    return this.peak;
+  }
+
+  resetPeak(): void {
+    this.peak = procStat(this.pid)?.rssBytes ?? 0;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+const MB = 1024 * 1024;
+
+/** Usage of a target (one or more processes, summed): memory before load → after, CPU over [start, end]. */
+export function targetUse(nodes: Array<{ before: NodeSample; start: NodeSample; end: NodeSample; after: NodeSample; peakBytes: number }>): ServerUse {
+  const sum = (f: (n: (typeof nodes)[number]) => number) => nodes.reduce((a, n) => a + f(n), 0);
+  const heapKnown = nodes.every((n) => n.before.heapBytes !== undefined && n.after.heapBytes !== undefined);
+  return {
+    cpuPct: sum((n) => (n.end.cpuUs - n.start.cpuUs) / 10 / (n.end.atMs - n.start.atMs)),
+    rssBeforeMb: sum((n) => n.before.rssBytes) / MB,
+    rssAfterMb: sum((n) => n.after.rssBytes) / MB,
+    rssPeakMb: sum((n) => Math.max(n.peakBytes, n.after.rssBytes)) / MB,
+    ...(heapKnown ? { heapBeforeMb: sum((n) => n.before.heapBytes!) / MB, heapAfterMb: sum((n) => n.after.heapBytes!) / MB } : {}),
+  };
+}
+
+/** nodejs_heap_size_used_bytes from a Pairly node's /metrics. */
+export async function scrapeHeap(url: string): Promise<number | undefined> {
+  const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3000) });
+  if (!res.ok) return undefined;
+  const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.eE+-]+)/m.exec(await res.text());
+  return m?.[1] !== undefined ? Number(m[1]) : undefined;
+}
+
+/**
+ * The PostgreSQL processes that work for `database`: its client backends and
+ * the server's own processes (WAL writer, checkpointer, ...; they serve every
+ * database). Other databases' backends are left to "other CPU", so someone
+ * else's tests do not count as this target's cost. Without `database`, only
+ * the server's own processes.
+ */
+export async function pgPidsFor(database: string | undefined): Promise<Set<number>> {
+  const c = new pg.Client({ connectionString: `${PG_BASE_URL}/postgres` });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE backend_type <> 'client backend' OR datname = $1`,
+      [database ?? null],
+    );
+    return new Set(rows.map((r) => r.pid));
+  } finally {
+    await c.end();
+  }
+}
