@@ -23,9 +23,13 @@ import { createBreaker } from './breaker.js';
 import { ReconciliationStore } from './modules/payments/reconciliation.store.js';
 import type { SfuController } from '../../shared/sfu.js';
 import { callsJobs } from './modules/calls/calls.jobs.js';
-import { CallsService } from './modules/calls/calls.service.js';
-import { CallsStore } from './modules/calls/calls.store.js';
-import { SfuRooms } from './modules/calls/sfu-rooms.js';
+import type { CallsMetering } from './modules/calls/calls.metering.js';
+import { createCalls } from './modules/calls/calls.module.js';
+import type { CallsService } from './modules/calls/calls.service.js';
+import { mediaJobs } from './modules/media/media.jobs.js';
+import { MediaSweep } from './modules/media/media.sweep.js';
+import { SfuRooms } from './modules/media/sfu-rooms.js';
+import { MatchStore } from './modules/match/match.store.js';
 import type { PresenceStore } from './modules/presence/presence.store.js';
 import { SafetyStore } from './modules/safety/safety.store.js';
 import { DeadLettersService } from './modules/dead-letters/dead-letters.service.js';
@@ -47,7 +51,9 @@ export interface Domain {
   providers: Map<ProviderName, PaymentProvider>;
   reconciliationStore: ReconciliationStore;
   calls: CallsService;
+  callsMetering: CallsMetering;
   sfuRooms: SfuRooms;
+  mediaSweep: MediaSweep;
   safety: SafetyStore;
   /** Where every job that fails for good lands, whichever driver ran it. */
   deadLetters: DeadLettersService;
@@ -85,27 +91,38 @@ export function createDomain(d: {
   const users = new UsersStore(d.db);
   const safety = new SafetyStore(d.db);
   const sfuRooms = new SfuRooms({ sfu: d.sfu, jobs: d.jobs, logger: d.logger });
+  const calls = createCalls({
+    db: d.db,
+    users,
+    safety,
+    ledger,
+    realtime: d.realtime,
+    jobs: d.jobs,
+    presence: d.presence,
+    sfu: d.sfu,
+    rooms: sfuRooms,
+    logger: d.logger,
+    // After Redis lost presence every live node has written its sockets back within one heartbeat:
+    // until then (a TTL, to spare) an offline participant may only be one not written back yet.
+    options: { ...d.config.calls, presenceSettleSeconds: d.config.chat.presenceTtlSeconds },
+  });
+  const matchSessions = new MatchStore(d.db);
+  const mediaSweep = new MediaSweep({
+    sfu: d.sfu,
+    rooms: sfuRooms,
+    sessions: calls.roomSessions,
+    endedOwners: [calls.endedCalls, (ids) => matchSessions.endedSessions(ids)],
+    logger: d.logger,
+    options: d.config.calls,
+  });
   const payments = new PaymentsService({ db: d.db, store: paymentsStore, ledger, providers, packs: d.config.payments.packs, jobs: d.jobs, logger: d.logger });
   return {
     users,
     safety,
     sfuRooms,
-    calls: new CallsService({
-      db: d.db,
-      store: new CallsStore(d.db),
-      users,
-      safety,
-      ledger,
-      realtime: d.realtime,
-      jobs: d.jobs,
-      presence: d.presence,
-      sfu: d.sfu,
-      rooms: sfuRooms,
-      logger: d.logger,
-      // After Redis lost presence every live node has written its sockets back within one heartbeat:
-      // until then (a TTL, to spare) an offline participant may only be one not written back yet.
-      options: { ...d.config.calls, presenceSettleSeconds: d.config.chat.presenceTtlSeconds },
-    }),
+    calls: calls.service,
+    callsMetering: calls.metering,
+    mediaSweep,
     audit: new AuditService(d.jobs, d.logger),
     auditStore,
     ledgerStore,
@@ -124,7 +141,8 @@ export function createJobHandlers(domain: Domain, logger: Logger): JobHandlers {
     ...auditJobs(domain.auditStore),
     ...ledgerJobs(domain.ledger, domain.ledgerStore, logger),
     ...paymentsJobs({ ...domain, logger }),
-    ...callsJobs(domain.calls, domain.sfuRooms),
+    ...callsJobs(domain.calls, domain.callsMetering),
+    ...mediaJobs(domain.mediaSweep, domain.sfuRooms),
   };
 }
 

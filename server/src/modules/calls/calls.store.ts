@@ -149,16 +149,9 @@ export class CallsStore {
     await this.db.query(`UPDATE calls SET media_ok_at = $2 WHERE id = ANY ($1::uuid[]) AND state = 'active'`, [ids, at]);
   }
 
-  /** Of these ids, the calls and match sessions that have ended: their SFU rooms should be gone. */
-  async endedOwners(ids: string[]): Promise<Set<string>> {
-    const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
-    if (uuids.length === 0) return new Set();
-    const { rows } = await this.db.query<{ id: string }>(
-      `SELECT id FROM calls WHERE id = ANY ($1::uuid[]) AND state = 'ended'
-       UNION ALL
-       SELECT id FROM match_sessions WHERE id = ANY ($1::uuid[]) AND ended_at IS NOT NULL`,
-      [uuids],
-    );
+  /** Of these ids (UUIDs), the calls that have ended: their SFU rooms should be gone. */
+  async endedCalls(ids: string[]): Promise<Set<string>> {
+    const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM calls WHERE id = ANY ($1::uuid[]) AND state = 'ended'`, [ids]);
     return new Set(rows.map((r) => r.id));
   }
 

@@ -87,6 +87,12 @@ export class MatchStore {
     return rows[0];
   }
 
+  /** Of these ids (UUIDs), the sessions that have ended: their SFU rooms should be gone. */
+  async endedSessions(ids: string[]): Promise<Set<string>> {
+    const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM match_sessions WHERE id = ANY ($1::uuid[]) AND ended_at IS NOT NULL`, [ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   async session(id: string): Promise<{ id: string; user_a: string; user_b: string; conversation_id: string; ended_at: Date | null } | undefined> {
     const { rows } = await this.db.query<{ id: string; user_a: string; user_b: string; conversation_id: string; ended_at: Date | null }>(
       `SELECT id, user_a, user_b, conversation_id, ended_at FROM match_sessions WHERE id = $1`,

@@ -1,0 +1,69 @@
+import type { SfuController } from '../../../../shared/sfu.js';
+import type { Database } from '../../db/database.js';
+import type { JobQueue } from '../../jobs/jobs.js';
+import type { Logger } from '../../logger.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { LedgerService } from '../ledger/ledger.service.js';
+import type { RoomSessions } from '../media/media.sweep.js';
+import type { SfuRooms } from '../media/sfu-rooms.js';
+import type { PresenceStore } from '../presence/presence.store.js';
+import type { SafetyStore } from '../safety/safety.store.js';
+import type { UsersStore } from '../users/users.store.js';
+import { callRoomSessions } from './calls.media.js';
+import { CallsMetering, type CallEnding } from './calls.metering.js';
+import { CallsService, type CallsOptions } from './calls.service.js';
+import { CallsStore } from './calls.store.js';
+
+export interface Calls {
+  service: CallsService;
+  metering: CallsMetering;
+  /** For the media sweep: active calls' rooms, and what to do with what it finds. */
+  roomSessions: RoomSessions;
+  /** For the media sweep: which of these ids are calls that have ended. */
+  endedCalls: (ids: string[]) => Promise<Set<string>>;
+}
+
+/**
+ * The call lifecycle and its metering need each other (accepting holds the
+ * first minute, ending settles the minute in progress; a tick ends a call it
+ * cannot bill): the two are tied here, each seeing a narrow side of the other.
+ */
+export function createCalls(d: {
+  db: Database;
+  users: UsersStore;
+  safety: SafetyStore;
+  ledger: LedgerService;
+  realtime: Realtime;
+  jobs: JobQueue;
+  presence: Pick<PresenceStore, 'statuses' | 'rebuiltAt'>;
+  sfu: SfuController | undefined;
+  rooms: Pick<SfuRooms, 'destroy'>;
+  logger: Logger;
+  options: CallsOptions;
+}): Calls {
+  const store = new CallsStore(d.db);
+  // Bound late: the service is built on the metering it is handed here.
+  const ending: CallEnding = {
+    endCall: (...a) => service.endCall(...a),
+    endLocked: (...a) => service.endLocked(...a),
+    afterCommit: (a) => service.afterCommit(a),
+  };
+  const metering = new CallsMetering({
+    db: d.db,
+    store,
+    ledger: d.ledger,
+    jobs: d.jobs,
+    presence: d.presence,
+    sfu: d.sfu,
+    logger: d.logger,
+    options: d.options,
+    ending,
+  });
+  const service: CallsService = new CallsService({ ...d, store, metering });
+  return {
+    service,
+    metering,
+    roomSessions: callRoomSessions({ store, calls: service, metering, logger: d.logger }),
+    endedCalls: (ids) => store.endedCalls(ids),
+  };
+}
