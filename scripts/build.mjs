@@ -3,10 +3,11 @@
  * `npm run build [-- --out-dir DIR]`: compiles server, workers, sfu and shared
  * (tsconfig.build.json) to DIR (default dist/), then copies beside the
  * compiled code the files that code reads at run time relative to
- * import.meta.url: the SQL migrations and every non-TypeScript file in the
- * compiled folders (the Redis Lua scripts). dist/ mirrors the repository's
- * layout, so `new URL('./lua/x.lua', import.meta.url)` and the migrations'
- * `../../migrations/` resolve the same from a .js file as from its .ts source.
+ * import.meta.url: the SQL migrations, the repeatable SQL (server/sql) and
+ * every non-TypeScript file in the compiled folders (the Redis Lua scripts).
+ * dist/ mirrors the repository's layout, so `new URL('./lua/x.lua',
+ * import.meta.url)`, the migrations' `../../migrations/` and `../../sql/`
+ * resolve the same from a .js file as from its .ts source.
  *
  * DIR is emptied first: a migration or script deleted from the source must not
  * live on in an old build (a stale migration would be applied in production).
@@ -22,7 +23,7 @@ import ts from 'typescript';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONFIG = join(ROOT, 'tsconfig.build.json');
 /** Asset folders outside the compiled ones, copied whole. */
-const ASSET_DIRS = ['server/migrations'];
+const ASSET_DIRS = ['server/migrations', 'server/sql'];
 
 const { values } = parseArgs({ options: { 'out-dir': { type: 'string', default: 'dist' } } });
 const out = resolve(ROOT, values['out-dir']);

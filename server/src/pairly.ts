@@ -37,6 +37,7 @@ import { createSocial } from './social.js';
 import type { SfuController } from '../../shared/sfu.js';
 import { createMemoryPresence, createRedisPresence } from './modules/presence/presence.store.js';
 import { systemEvents } from './modules/system/system.socket.js';
+import { ReconciliationService } from './modules/payments/reconciliation.service.js';
 import { clientEventSchemas } from '../../shared/events.js';
 import type { CircuitState } from '../../shared/health.js';
 
@@ -171,9 +172,8 @@ export async function createPairly(
         adminMoneyRoutes({
           auth,
           ledger,
-          ledgerStore: domain.ledgerStore,
           payments,
-          reconciliation: domain.reconciliationStore,
+          reconciliation: new ReconciliationService(domain.reconciliationStore),
           audit,
           jobs: jobs.queue,
           deadLetters: domain.deadLetters,

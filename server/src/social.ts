@@ -58,27 +58,6 @@ export function createSocial(d: {
   const safety = d.domain.safety;
   const presenceStore = d.presenceStore;
   const queueOptions = { fallbackMs: config.match.fallbackMs, cooldownMs: config.match.cooldownMs, scan: 500 };
-  const match = new MatchService({
-    queue: redis ? createRedisMatchQueue(redis, config.redisPrefix, config.nodeId, queueOptions) : createMemoryMatchQueue(queueOptions),
-    store: new MatchStore(d.db),
-    realtime: d.realtime,
-    logger,
-    skipLimiter: d.limiter({ keyPrefix: 'match-skip', points: config.match.skipsPerMinute, durationSeconds: 60 }),
-    pairIntervalMs: config.match.pairIntervalMs,
-    sfu: d.sfu,
-    rooms: d.domain.sfuRooms,
-    iceServers: (userId) => d.domain.calls.iceServers(userId),
-  });
-  const presence = new PresenceService({
-    store: presenceStore,
-    chat: chatStore,
-    realtime: d.realtime,
-    logger,
-    nodeId: config.nodeId,
-    ttlSeconds: config.chat.presenceTtlSeconds,
-    heartbeatMs: config.presenceHeartbeatMs,
-    onNodeReaped: (node) => match.purgeNode(node),
-  });
   const chat = new ChatService({
     db: d.db,
     store: chatStore,
@@ -93,11 +72,35 @@ export function createSocial(d: {
     pageMaxBytes: config.chat.pageMaxBytes,
     onMessage: () => counters.incr('messages'),
   });
+  const match = new MatchService({
+    db: d.db,
+    chat,
+    queue: redis ? createRedisMatchQueue(redis, config.redisPrefix, config.nodeId, queueOptions) : createMemoryMatchQueue(queueOptions),
+    store: new MatchStore(d.db),
+    realtime: d.realtime,
+    logger,
+    skipLimiter: d.limiter({ keyPrefix: 'match-skip', points: config.match.skipsPerMinute, durationSeconds: 60 }),
+    pairIntervalMs: config.match.pairIntervalMs,
+    sfu: d.sfu,
+    rooms: d.domain.sfuRooms,
+    iceServers: (userId) => d.domain.calls.iceServers(userId),
+  });
+  const presence = new PresenceService({
+    store: presenceStore,
+    audience: (subjects, viewer) => chat.presenceAudience(subjects, viewer),
+    setLastSeen: (userId, at) => d.domain.users.setLastSeen(userId, at),
+    realtime: d.realtime,
+    logger,
+    nodeId: config.nodeId,
+    ttlSeconds: config.chat.presenceTtlSeconds,
+    heartbeatMs: config.presenceHeartbeatMs,
+    onNodeReaped: (node) => match.purgeNode(node),
+  });
   const profiles = new ProfilesService({
     db: d.db,
     // Derived like the other keys from the JWT secret, so every node places everyone alike.
     store: new ProfilesStore(d.db, createHmac('sha256', d.jwtSecret).update('pairly-location-fuzz').digest()),
-    chat: chatStore,
+    chat,
     safety,
     realtime: d.realtime,
     locationChanges: d.limiter({ keyPrefix: 'location', points: config.profiles.locationChangesPerDay, durationSeconds: 86_400 }),

@@ -47,6 +47,8 @@ describe('the production build', () => {
       expect(existsSync(join(app.path, 'node_modules', dev)), dev).toBe(false);
     }
     expect(filesIn(join(app.path, 'dist/server/migrations'))).toEqual(filesIn(join(ROOT, 'server/migrations')));
+    expect(filesIn(join(app.path, 'dist/server/sql'))).toEqual(filesIn(join(ROOT, 'server/sql')));
+    expect(filesIn(join(ROOT, 'server/sql'))).toContain('ledger/ledger_apply.sql');
     const lua = (dir: string) => filesIn(dir).filter((f) => f.endsWith('.lua'));
     expect(lua(join(app.path, 'dist/server/src'))).toEqual(lua(join(ROOT, 'server/src')));
     expect(lua(join(ROOT, 'server/src')).length).toBeGreaterThan(0);

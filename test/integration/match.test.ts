@@ -46,9 +46,9 @@ describe('random text matches', () => {
     const match = node.pairly.social.match as any;
     const store = match.d.store;
     const endSession = store.endSession.bind(store);
-    store.endSession = async (id: string, reason: string, by: string | null) => {
+    store.endSession = async (tx: unknown, id: string, reason: string, by: string | null) => {
       if (id === first.sessionId) await new Promise((r) => setTimeout(r, 1000));
-      return endSession(id, reason, by);
+      return endSession(tx, id, reason, by);
     };
     try {
       const again = nextEvent<any>(a.s, 'match:found', 10_000);
@@ -79,12 +79,12 @@ describe('random text matches', () => {
     const createSession = store.createSession.bind(store);
     let raced: string | undefined;
     // The leave lands between the Redis pairing and the insert of the session row.
-    store.createSession = async (s: { id: string; a: string; b: string }) => {
+    store.createSession = async (tx: unknown, s: { id: string; a: string; b: string }) => {
       if (!raced && [s.a, s.b].includes(b.u.user.id)) {
         raced = s.id;
         await ack(b.s, 'match:leave');
       }
-      return createSession(s);
+      return createSession(tx, s);
     };
     try {
       const foundA = nextEvent<any>(a.s, 'match:found', 10_000);

@@ -7,12 +7,10 @@ import { parse } from '../../validate.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
-import type { LedgerStore } from '../ledger/ledger.store.js';
-import { verifyLedger } from '../ledger/ledger.verify.js';
 import { toAdminTransferView } from '../ledger/ledger.view.js';
 import type { PaymentsService } from '../payments/payments.service.js';
 import { idempotencyKeyOf } from '../payments/payments.routes.js';
-import type { ReconciliationStore } from '../payments/reconciliation.store.js';
+import type { ReconciliationService } from '../payments/reconciliation.service.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { DeadLettersService } from '../dead-letters/dead-letters.service.js';
 
@@ -39,9 +37,8 @@ export const deadLetterEventId = text().min(1).max(200);
 export function adminMoneyRoutes(d: {
   auth: AuthService;
   ledger: LedgerService;
-  ledgerStore: LedgerStore;
   payments: PaymentsService;
-  reconciliation: ReconciliationStore;
+  reconciliation: ReconciliationService;
   audit: AuditService;
   jobs: JobQueue;
   deadLetters: DeadLettersService;
@@ -51,8 +48,9 @@ export function adminMoneyRoutes(d: {
 
   r.get('/ledger/transfers', async (req, res) => {
     const q = parse(transfersQuery, req.query);
-    const rows = await d.ledgerStore.searchTransfers({
-      accountCode: q.account ?? (q.userId ? `wallet:${q.userId}` : undefined),
+    const rows = await d.ledger.searchTransfers({
+      account: q.account,
+      userId: q.userId,
       kind: q.kind,
       keyPrefix: q.key,
       beforeId: q.cursor ?? null,
@@ -79,7 +77,7 @@ export function adminMoneyRoutes(d: {
   });
 
   r.get('/ledger/verify', async (_req, res) => {
-    res.json(await verifyLedger(d.ledgerStore));
+    res.json(await d.ledger.verify());
   });
 
   r.get('/payments', async (req, res) => {

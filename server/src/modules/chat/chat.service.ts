@@ -60,6 +60,35 @@ export class ChatService {
     throw new AppError('INTERNAL', 'could not open the conversation');
   }
 
+  /**
+   * The pair's direct conversation inside the caller's transaction (a mutual
+   * like opens it with the match it records); no block or account check: the
+   * caller has decided the pair may talk.
+   */
+  async openDirectIn(tx: Queryable, a: string, b: string): Promise<{ id: string; created: boolean } | undefined> {
+    return this.d.store.directConversation(a, b, tx);
+  }
+
+  /** A random-match session's own conversation, inside the caller's transaction that records the session. */
+  async openMatchIn(tx: Queryable, a: string, b: string): Promise<string> {
+    return this.d.store.matchConversation(tx, a, b);
+  }
+
+  /** Ends a conversation (its random-match session ended), inside the caller's transaction. */
+  async closeIn(tx: Queryable, conversationId: string): Promise<void> {
+    await this.d.store.close(tx, conversationId);
+  }
+
+  /** Every message of the conversation, for a report that keeps them. */
+  async transcript(conversationId: string, q: Queryable = this.d.db): Promise<unknown[]> {
+    return this.d.store.transcript(q, conversationId);
+  }
+
+  /** Who may see these users' presence (see ChatStore.presenceAudience): what presence pushes to. */
+  presenceAudience(subjectIds: string[], viewerId?: string): Promise<{ subject: string; recipient: string }[]> {
+    return this.d.store.presenceAudience(subjectIds, viewerId);
+  }
+
   async send(sender: Sender, input: SendInput & { conversationId?: string; toUserId?: string }): Promise<{ message: MessageView; replayed: boolean }> {
     const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!)).id;
     // The limits count messages, not attempts. A retry of a stored message (a lost ack, replayed after an

@@ -91,6 +91,37 @@ export class ChatStore {
     return rows[0];
   }
 
+  /** A random-match session's conversation, with both members: a new one per session, never reused. */
+  async matchConversation(q: Queryable, a: string, b: string): Promise<string> {
+    const [low, high] = a < b ? [a, b] : [b, a];
+    const { rows } = await q.query<{ id: string }>(
+      `WITH c AS (
+         INSERT INTO conversations (user_low, user_high, kind) VALUES ($1, $2, 'match') RETURNING id
+       ), m AS (
+         INSERT INTO conversation_members (conversation_id, user_id, peer_id)
+         SELECT id, $1, $2 FROM c UNION ALL SELECT id, $2, $1 FROM c
+       )
+       SELECT id FROM c`,
+      [low, high],
+    );
+    return rows[0]!.id;
+  }
+
+  /** No more messages: the conversation is over (a random-match session ended). */
+  async close(q: Queryable, id: string): Promise<void> {
+    await q.query(`UPDATE conversations SET closed_at = now() WHERE id = $1`, [id]);
+  }
+
+  /** Every message of a conversation, oldest first, as a report keeps them. */
+  async transcript(q: Queryable, conversationId: string): Promise<unknown[]> {
+    const { rows } = await q.query<{ transcript: unknown[] }>(
+      `SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'seq', seq, 'senderId', sender_id, 'body', body, 'createdAt', created_at) ORDER BY seq), '[]'::jsonb) AS transcript
+       FROM messages WHERE conversation_id = $1`,
+      [conversationId],
+    );
+    return rows[0]!.transcript;
+  }
+
   /**
    * Everything a send decides on, in one round trip under the conversation's
    * row lock: undefined unless the sender is a member; else the peer, an
@@ -107,8 +138,7 @@ export class ChatStore {
     const { rows } = await q.query<SendState>(
       `SELECT me.peer_id, c.kind, c.closed_at,
               (SELECT m.id FROM messages m WHERE m.sender_id = $2 AND m.client_id = $3) AS existing_id,
-              EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = me.peer_id)
-                                              OR (b.blocker_id = me.peer_id AND b.blocked_id = $2)) AS blocked,
+              blocked_either_way($2, me.peer_id) AS blocked,
               u.role AS peer_role, u.message_price AS peer_price
        FROM conversations c
        JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = $2
@@ -143,8 +173,7 @@ export class ChatStore {
   async signalState(conversationId: string, userId: string): Promise<{ peer_id: string; closed: boolean; blocked: boolean } | undefined> {
     const { rows } = await this.db.query<{ peer_id: string; closed: boolean; blocked: boolean }>(
       `SELECT me.peer_id, c.closed_at IS NOT NULL AS closed,
-              EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $2 AND b.blocked_id = me.peer_id)
-                                              OR (b.blocker_id = me.peer_id AND b.blocked_id = $2)) AS blocked
+              blocked_either_way($2, me.peer_id) AS blocked
        FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id
        WHERE me.conversation_id = $1 AND me.user_id = $2`,
       [conversationId, userId],
@@ -274,8 +303,7 @@ export class ChatStore {
        )
        SELECT DISTINCT e.subject, e.viewer AS recipient
        FROM engaged e
-       WHERE NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = e.viewer AND b.blocked_id = e.subject)
-                                                 OR (b.blocker_id = e.subject AND b.blocked_id = e.viewer))`,
+       WHERE NOT blocked_either_way(e.viewer, e.subject)`,
       [subjectIds, viewerId ?? null],
     );
     return rows;
@@ -289,10 +317,6 @@ export class ChatStore {
       [messageId, reporterId],
     );
     return rows[0];
-  }
-
-  async setLastSeen(userId: string, at: Date): Promise<void> {
-    await this.db.query(`UPDATE users SET last_seen_at = $2 WHERE id = $1`, [userId, at]);
   }
 }
 

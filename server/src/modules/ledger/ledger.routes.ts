@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { principalOf, requireAuth } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { AuthService } from '../auth/auth.service.js';
+import { accounts } from './accounts.js';
 import type { LedgerService } from './ledger.service.js';
 import { toTransferView } from './ledger.view.js';
 
@@ -22,7 +23,7 @@ export function walletRoutes(auth: AuthService, ledger: LedgerService): Router {
     const userId = principalOf(res).userId;
     const rows = await ledger.transactions(userId, cursor ?? null, limit);
     res.json({
-      transactions: rows.map((t) => toTransferView(t, `wallet:${userId}`)),
+      transactions: rows.map((t) => toTransferView(t, accounts.wallet(userId))),
       nextCursor: rows.length === limit ? rows.at(-1)!.id : null,
     });
   });

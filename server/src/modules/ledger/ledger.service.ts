@@ -6,6 +6,7 @@ import type { Realtime } from '../../realtime/realtime.js';
 import { accounts, shardOf, split } from './accounts.js';
 import { isRetryable, toLedgerError } from './ledger.errors.js';
 import type { AccountRow, ApplyResult, Leg, LedgerStore, TransferRow } from './ledger.store.js';
+import { verifyLedger, type VerifyReport } from './ledger.verify.js';
 
 export interface LedgerOptions {
   /** Platform fee on spends, in basis points (2000 = 20%). */
@@ -197,6 +198,22 @@ export class LedgerService {
 
   async transactions(userId: string, beforeId: number | null, limit: number): Promise<TransferRow[]> {
     return this.d.store.transfersOf(accounts.wallet(userId), beforeId, limit);
+  }
+
+  /** Transfers touching an account (by code, or a user's wallet), of a kind, with a key prefix: newest first, before a cursor. */
+  async searchTransfers(f: { account?: string; userId?: string; kind?: string; keyPrefix?: string; beforeId: number | null; limit: number }): Promise<TransferRow[]> {
+    return this.d.store.searchTransfers({
+      accountCode: f.account ?? (f.userId ? accounts.wallet(f.userId) : undefined),
+      kind: f.kind,
+      keyPrefix: f.keyPrefix,
+      beforeId: f.beforeId,
+      limit: f.limit,
+    });
+  }
+
+  /** Checks every chain link and balance (see verifyLedger). */
+  verify(): Promise<VerifyReport> {
+    return verifyLedger(this.d.store);
   }
 
   async account(code: string): Promise<AccountRow | undefined> {

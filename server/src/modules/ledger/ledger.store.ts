@@ -37,7 +37,7 @@ export interface TransferRow {
 const TRANSFER_COLUMNS = `t.id, t.idempotency_key, d.code AS debit, c.code AS credit, t.amount, t.kind, t.state,
   t.pending_id, t.expires_at, t.metadata, t.created_at`;
 
-/** SQL of the ledger. The money path itself is one call of ledger_apply (server/migrations/0002_ledger.sql). */
+/** SQL of the ledger. The money path itself is one call of ledger_apply (server/sql/ledger/ledger_apply.sql). */
 export class LedgerStore {
   constructor(private readonly db: Queryable) {}
 

@@ -16,6 +16,8 @@ import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { rateLimited } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
+import type { Database } from '../../db/database.js';
+import type { ChatService } from '../chat/chat.service.js';
 import type { MatchQueue } from './match.queue.js';
 import type { MatchStore, PeerRow } from './match.store.js';
 import { pricesFor } from '../../prices.js';
@@ -40,8 +42,11 @@ export class MatchService {
 
   constructor(
     private readonly d: {
+      db: Database;
       queue: MatchQueue;
       store: MatchStore;
+      /** Chat owns conversations: each session's is opened and closed through it, in the session's transaction. */
+      chat: Pick<ChatService, 'openMatchIn' | 'closeIn' | 'transcript'>;
       realtime: Realtime;
       logger: Logger;
       skipLimiter: RateLimiterAbstract;
@@ -122,7 +127,8 @@ export class MatchService {
   async report(userId: string, sessionId: string, reason: string): Promise<{ id: number; created: boolean }> {
     const s = await this.d.store.session(sessionId);
     if (!s || (s.user_a !== userId && s.user_b !== userId)) throw new AppError('NOT_FOUND', 'no such session');
-    return this.d.store.report({ sessionId, reporterId: userId, reportedId: s.user_a === userId ? s.user_b : s.user_a, conversationId: s.conversation_id, reason });
+    const transcript = await this.d.chat.transcript(s.conversation_id);
+    return this.d.store.report({ sessionId, reporterId: userId, reportedId: s.user_a === userId ? s.user_b : s.user_a, reason, transcript });
   }
 
   sizes() {
@@ -145,13 +151,17 @@ export class MatchService {
     await Promise.all(
       pairs.map(async (p) => {
         try {
-          const conversationId = await this.d.store.createSession({ id: p.sessionId, mode, a: p.userId, b: p.peerId, common: p.commonInterests });
+          const conversationId = await this.d.db.transaction(async (tx) => {
+            const id = await this.d.chat.openMatchIn(tx, p.userId, p.peerId);
+            await this.d.store.createSession(tx, { id: p.sessionId, mode, a: p.userId, b: p.peerId, common: p.commonInterests, conversationId: id });
+            return id;
+          });
           // One of them may have skipped, left or disconnected since the pairing: that ended the session in
           // the queue, maybe before this row existed. The row is ended here, nobody is told of the session
           // (clients ignore a match:ended for a session they never saw), and whoever is still waiting goes
           // back to their place in the queue. A leave after this check finds the row and ends it itself.
           if (!(await this.d.queue.inSession(p.sessionId, [p.userId, p.peerId]))) {
-            await this.d.store.endSession(p.sessionId, 'leave', null);
+            await this.endSession(p.sessionId, 'leave', null);
             for (const u of [p.userId, p.peerId]) await this.d.queue.requeueIfIdle(u);
             return; // the next pass pairs them
           }
@@ -178,11 +188,20 @@ export class MatchService {
 
   private async closeSession(sessionId: string | null, peerId: string | null, by: string, reason: MatchEndReason): Promise<void> {
     if (!sessionId) return;
-    const ended = await this.d.store.endSession(sessionId, reason, by);
+    const ended = await this.endSession(sessionId, reason, by);
     if (ended?.sfu_instance && ended.sfu_room !== null) {
       // The room goes with the session: the strangers' media really stops.
       await this.d.rooms?.destroy({ instance: ended.sfu_instance, roomId: Number(ended.sfu_room) }, { sessionId });
     }
     if (peerId) this.d.realtime.toUser(peerId, 'match:ended', { sessionId, reason });
+  }
+
+  /** Ends the session and closes its conversation, in one transaction; undefined when it had already ended. */
+  private endSession(sessionId: string, reason: MatchEndReason, by: string | null) {
+    return this.d.db.transaction(async (tx) => {
+      const ended = await this.d.store.endSession(tx, sessionId, reason, by);
+      if (ended) await this.d.chat.closeIn(tx, ended.conversation_id);
+      return ended;
+    });
   }
 }

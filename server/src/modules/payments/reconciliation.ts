@@ -1,5 +1,6 @@
 import type { ProviderName } from '../../../../shared/payments.js';
 import type { Logger } from '../../logger.js';
+import { accounts } from '../ledger/accounts.js';
 import type { LedgerStore } from '../ledger/ledger.store.js';
 import type { PaymentRow, PaymentsStore } from './payments.store.js';
 import type { PaymentProvider, ProviderRecord } from './providers/provider.js';
@@ -71,7 +72,7 @@ export async function reconcile(d: {
     const transfers = await d.ledger.transfersByKeys(credited.map((p) => `${name}:${p.provider_ref}`));
     for (const p of credited) {
       const t = transfers.get(`${name}:${p.provider_ref}`);
-      if (!t || t.amount !== p.credits || t.credit !== `wallet:${p.user_id}`) {
+      if (!t || t.amount !== p.credits || t.credit !== accounts.wallet(p.user_id)) {
         add('ledger_mismatch', p, p.provider_ref, { expectedCredits: p.credits, transfer: t ? { amount: t.amount, credit: t.credit } : null });
       }
     }

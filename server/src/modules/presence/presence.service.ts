@@ -3,7 +3,7 @@
  *
  *   socket connects on node N ──► store.connect (Lua: user's sockets hash, N's socket set)
  *        │                              └─ status changed? ──► pending[user] = status
- *   every second (each node)  ──► flush: audience = engaged peers (ChatStore.presenceAudience; no blocks)
+ *   every second (each node)  ──► flush: audience = engaged peers (chat's presence audience; no blocks)
  *        │                              └─ one presence:update {updates[]} per recipient, each user once
  *   every PRESENCE_HEARTBEAT_MS ──► SET alive:N EX ttl GET
  *        │                              ├─ was gone (Redis lost its data, or N stalled and was reaped)?
@@ -20,8 +20,14 @@
 import type { PresenceStatus, PresenceView } from '../../../../shared/chat.js';
 import type { Logger } from '../../logger.js';
 import type { Realtime } from '../../realtime/realtime.js';
-import type { ChatStore } from '../chat/chat.store.js';
 import type { LocalSocket, PresenceStore } from './presence.store.js';
+
+/**
+ * Who may see these users' presence, one row per (subject, recipient) pair;
+ * `viewer` narrows it to one recipient. Chat defines "engaged": presence only
+ * pushes to whoever it is given.
+ */
+export type PresenceAudience = (subjects: string[], viewer?: string) => Promise<{ subject: string; recipient: string }[]>;
 
 export class PresenceService {
   private pending = new Map<string, PresenceStatus>();
@@ -34,7 +40,9 @@ export class PresenceService {
   constructor(
     private readonly d: {
       store: PresenceStore;
-      chat: ChatStore;
+      audience: PresenceAudience;
+      /** Records when a user was last online (shown as "last seen" once they are offline). */
+      setLastSeen: (userId: string, at: Date) => Promise<void>;
       realtime: Realtime;
       logger: Logger;
       nodeId: string;
@@ -86,7 +94,7 @@ export class PresenceService {
     const c = await this.d.store.disconnect(userId, socketId);
     if (c.before !== c.after) {
       this.pending.set(userId, c.after);
-      if (c.after === 'offline') await this.d.chat.setLastSeen(userId, new Date());
+      if (c.after === 'offline') await this.d.setLastSeen(userId, new Date());
     }
   }
 
@@ -101,7 +109,7 @@ export class PresenceService {
   /** What one viewer may see: the statuses of those of `userIds` it is engaged with (the audience rule of the pushes). */
   async visibleTo(viewerId: string, userIds: string[]): Promise<Map<string, PresenceView>> {
     if (userIds.length === 0) return new Map();
-    const audience = await this.d.chat.presenceAudience([...new Set(userIds)], viewerId);
+    const audience = await this.d.audience([...new Set(userIds)], viewerId);
     return this.statuses(audience.map((a) => a.subject));
   }
 
@@ -130,7 +138,7 @@ export class PresenceService {
   private async record(changes: { userId: string; status: PresenceStatus; lastSeen?: number }[]): Promise<void> {
     for (const c of changes) {
       this.pending.set(c.userId, c.status);
-      if (c.status === 'offline') await this.d.chat.setLastSeen(c.userId, new Date(c.lastSeen ?? Date.now()));
+      if (c.status === 'offline') await this.d.setLastSeen(c.userId, new Date(c.lastSeen ?? Date.now()));
     }
   }
 
@@ -143,7 +151,7 @@ export class PresenceService {
     const views = await this.statuses(subjects);
     // Keyed by subject: a recipient hears of each user once per batch, in the state read at flush time.
     const byRecipient = new Map<string, Map<string, PresenceView>>();
-    for (const { subject, recipient } of await this.d.chat.presenceAudience(subjects)) {
+    for (const { subject, recipient } of await this.d.audience(subjects)) {
       const view = views.get(subject);
       if (!view) continue;
       const forRecipient = byRecipient.get(recipient) ?? new Map<string, PresenceView>();

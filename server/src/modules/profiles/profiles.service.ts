@@ -5,7 +5,7 @@ import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { rateLimited } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
-import type { ChatStore } from '../chat/chat.store.js';
+import type { ChatService } from '../chat/chat.service.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import { pricesFor } from '../../prices.js';
 import { coarse, matchPercent } from './compatibility.js';
@@ -52,7 +52,8 @@ export class ProfilesService {
     private readonly d: {
       db: Database;
       store: ProfilesStore;
-      chat: ChatStore;
+      /** Chat owns conversations: a mutual like opens one through it, in the like's transaction. */
+      chat: Pick<ChatService, 'openDirectIn'>;
       safety: SafetyStore;
       realtime: Realtime;
       /** Location changes per user (LOCATION_CHANGES_PER_DAY): moving around is how distances are triangulated. */
@@ -158,7 +159,7 @@ export class ProfilesService {
     const result = await this.d.db.transaction(async (tx) => {
       const { mutual } = await this.d.store.swipe(tx, userId, targetId, kind);
       if (!mutual) return { matched: false, conversationId: null, fresh: false };
-      const conversationId = (await this.d.chat.directConversation(userId, targetId, tx))?.id;
+      const conversationId = (await this.d.chat.openDirectIn(tx, userId, targetId))?.id;
       if (!conversationId) throw new AppError('INTERNAL', 'could not open the conversation');
       const fresh = await this.d.store.recordMatch(tx, userId, targetId, conversationId);
       return { matched: true, conversationId, fresh };

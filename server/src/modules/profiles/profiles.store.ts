@@ -189,8 +189,7 @@ export class ProfilesStore {
                 AND earth_box(ll_to_earth(me.lat, me.lng), (me.max_distance_km + ${FUZZ_BOUND_KM}) * 1000.0) @> ll_to_earth(p.lat, p.lng)
                 AND ${fuzzedWithin('me.max_distance_km')}))
            AND (p.max_distance_km IS NULL OR (me.lat IS NOT NULL AND p.lat IS NOT NULL AND ${fuzzedWithin('p.max_distance_km')}))
-           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = me.id AND b.blocked_id = p.user_id)
-                                                    OR (b.blocker_id = p.user_id AND b.blocked_id = me.id))
+           AND NOT blocked_either_way(me.id, p.user_id)
            AND NOT EXISTS (SELECT 1 FROM swipes s WHERE s.user_id = me.id AND s.target_id = p.user_id)
          ORDER BY p.last_active_at DESC, p.user_id
          LIMIT 1000

@@ -19,12 +19,10 @@ export class SafetyStore {
     return res.rowCount > 0;
   }
 
+  /** The same predicate other modules' queries call (server/sql/safety/blocked_either_way.sql). */
   async blockedEitherWay(a: string, b: string, q: Queryable = this.db): Promise<boolean> {
-    const { rows } = await q.query(
-      `SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1) LIMIT 1`,
-      [a, b],
-    );
-    return rows.length > 0;
+    const { rows } = await q.query<{ blocked: boolean }>(`SELECT blocked_either_way($1, $2) AS blocked`, [a, b]);
+    return rows[0]!.blocked;
   }
 
   async blockedBy(blockerId: string): Promise<{ blocked_id: string; created_at: Date }[]> {

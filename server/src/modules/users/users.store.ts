@@ -76,6 +76,11 @@ export class UsersStore {
     return rows[0];
   }
 
+  /** When the user was last online: presence records it as they go offline. */
+  async setLastSeen(id: string, at: Date): Promise<void> {
+    await this.db.query(`UPDATE users SET last_seen_at = $2 WHERE id = $1`, [id, at]);
+  }
+
   /** Public fields of several users (names for lists). */
   async summaries(ids: string[]): Promise<{ id: string; display_name: string; role: string }[]> {
     const { rows } = await this.db.query<{ id: string; display_name: string; role: string }>(

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS_DIR, REPEATABLE_SQL_DIR } from '../../server/src/db/migrate.js';
+import { ROOT } from '../support/pairly.js';
+
+/**
+ * Each table has one owner: a module's SQL names only its own tables, and
+ * other modules go through the owner's service (or a SQL function the owner
+ * publishes in server/sql/<owner>/, like safety's blocked_either_way).
+ *
+ * The check reads every .ts file of server/src/modules/<module>/ and every
+ * repeatable SQL file of server/sql/<module>/, takes the table after each
+ * uppercase FROM / JOIN / INSERT INTO / UPDATE / DELETE FROM (SQL keywords are
+ * uppercase here; prose in comments says "from" in lower case), keeps the names
+ * the migrations create (CTE names and functions drop out), and compares each
+ * with OWNERS.
+ */
+const OWNERS: Record<string, string[]> = {
+  auth: ['sessions', 'refresh_tokens'],
+  users: ['users'],
+  audit: ['audit_log'],
+  ledger: ['ledger_accounts', 'ledger_chains', 'ledger_transfers'],
+  payments: ['payments', 'payment_events', 'reconciliation_runs', 'reconciliation_discrepancies'],
+  chat: ['conversations', 'conversation_members', 'messages'],
+  safety: ['blocks', 'message_reports'],
+  profiles: ['profiles', 'questions', 'answers', 'swipes', 'matches'],
+  match: ['match_sessions', 'match_reports'],
+  calls: ['calls', 'call_participants'],
+  'dead-letters': ['job_dead_letters'],
+};
+
+/**
+ * Reads across an owner's line that remain, each with why; never a write. A
+ * new cross-module read fails this test: add it here only with a reason, and
+ * prefer the owner's service.
+ */
+const KNOWN_READS: Record<string, { table: string; why: string }[]> = {
+  chat: [
+    { table: 'users', why: "conversation lists and sends join the peer's name, role and prices in the same statement" },
+    { table: 'matches', why: 'the presence audience counts a conversation a mutual like opened as engaged' },
+  ],
+  match: [{ table: 'users', why: 'pairing reads age and prices with the profile' }, { table: 'profiles', why: 'pairing reads gender, seeks and age range' }],
+  profiles: [{ table: 'users', why: 'discovery filters and ranks on birthdate, status and last seen in one statement' }],
+  safety: [{ table: 'users', why: 'a block of a user that does not exist is refused in the same statement' }],
+  calls: [
+    { table: 'users', why: "call history joins the peer's name (calls is being split in another change; left alone here)" },
+    { table: 'match_sessions', why: "the orphan-room sweep asks which sessions ended (moves with the media module's split)" },
+  ],
+};
+
+const MODULES_DIR = join(ROOT, 'server/src/modules');
+const REFERENCE = /\b(DELETE\s+FROM|INSERT\s+INTO|UPDATE|FROM|JOIN)\s+([a-z_][a-z0-9_]*)/g;
+
+function tablesOfMigrations(): Set<string> {
+  const names = new Set<string>();
+  for (const f of readdirSync(MIGRATIONS_DIR)) {
+    for (const m of readFileSync(join(MIGRATIONS_DIR, f), 'utf8').matchAll(/CREATE TABLE (?:IF NOT EXISTS )?([a-z_][a-z0-9_]*)/g)) names.add(m[1]!);
+  }
+  return names;
+}
+
+interface Reference {
+  module: string;
+  file: string;
+  table: string;
+  write: boolean;
+}
+
+function references(tables: Set<string>): Reference[] {
+  const out: Reference[] = [];
+  const scan = (module: string, file: string, text: string) => {
+    for (const m of text.matchAll(REFERENCE)) {
+      if (tables.has(m[2]!)) out.push({ module, file, table: m[2]!, write: !/^(FROM|JOIN)$/.test(m[1]!) });
+    }
+  };
+  for (const module of readdirSync(MODULES_DIR)) {
+    for (const f of readdirSync(join(MODULES_DIR, module), { recursive: true }) as string[]) {
+      if (f.endsWith('.ts')) scan(module, `server/src/modules/${module}/${f}`, readFileSync(join(MODULES_DIR, module, f), 'utf8'));
+    }
+  }
+  for (const module of readdirSync(REPEATABLE_SQL_DIR)) {
+    for (const f of readdirSync(join(REPEATABLE_SQL_DIR, module))) scan(module, `server/sql/${module}/${f}`, readFileSync(join(REPEATABLE_SQL_DIR, module, f), 'utf8'));
+  }
+  return out;
+}
+
+describe('table owners', () => {
+  const tables = tablesOfMigrations();
+  const ownerOf = new Map(Object.entries(OWNERS).flatMap(([module, ts]) => ts.map((t) => [t, module] as const)));
+
+  it('gives every table the migrations create exactly one owner', () => {
+    expect([...tables].filter((t) => !ownerOf.has(t)).sort()).toEqual([]);
+    expect([...ownerOf.keys()].filter((t) => !tables.has(t)).sort()).toEqual([]);
+  });
+
+  it('finds the SQL it checks (the scan is not silently empty)', () => {
+    const refs = references(tables);
+    expect(refs.some((r) => r.module === 'ledger' && r.table === 'ledger_transfers')).toBe(true);
+    expect(refs.some((r) => r.module === 'safety' && r.table === 'blocks' && r.file.startsWith('server/sql/'))).toBe(true);
+  });
+
+  it("no module writes another module's tables", () => {
+    const foreign = references(tables).filter((r) => r.write && ownerOf.get(r.table) !== r.module);
+    expect(foreign.map((r) => `${r.file}: writes ${r.table} (owner: ${ownerOf.get(r.table)})`)).toEqual([]);
+  });
+
+  it("no module reads another module's tables beyond the listed ones", () => {
+    const foreign = references(tables).filter(
+      (r) => !r.write && ownerOf.get(r.table) !== r.module && !KNOWN_READS[r.module]?.some((k) => k.table === r.table),
+    );
+    expect([...new Set(foreign.map((r) => `${r.file}: reads ${r.table} (owner: ${ownerOf.get(r.table)})`))]).toEqual([]);
+  });
+
+  it('lists no cross-module read that no longer happens', () => {
+    const refs = references(tables);
+    const stale = Object.entries(KNOWN_READS).flatMap(([module, ks]) =>
+      ks.filter((k) => !refs.some((r) => r.module === module && r.table === k.table)).map((k) => `${module} → ${k.table}`),
+    );
+    expect(stale).toEqual([]);
+  });
+});
