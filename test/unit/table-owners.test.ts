@@ -44,8 +44,7 @@ const KNOWN_READS: Record<string, { table: string; why: string }[]> = {
   profiles: [{ table: 'users', why: 'discovery filters and ranks on birthdate, status and last seen in one statement' }],
   safety: [{ table: 'users', why: 'a block of a user that does not exist is refused in the same statement' }],
   calls: [
-    { table: 'users', why: "call history joins the peer's name (calls is being split in another change; left alone here)" },
-    { table: 'match_sessions', why: "the orphan-room sweep asks which sessions ended (moves with the media module's split)" },
+    { table: 'users', why: "call history joins the peer's name and prices in one statement" },
   ],
 };
 
