@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
-import type { JobHandlers, JobQueue } from './jobs/jobs.js';
+import type { JobHandlers, JobQueue, JobSchedule } from './jobs/jobs.js';
 import type { Logger } from './logger.js';
 import type { Realtime } from './realtime/realtime.js';
 import { auditJobs } from './modules/audit/audit.jobs.js';
@@ -128,11 +128,13 @@ export function createJobHandlers(domain: Domain, logger: Logger): JobHandlers {
   };
 }
 
-/** Recurring jobs. Idempotent: every process that runs workers may call it. */
-export async function scheduleRecurringJobs(jobs: JobQueue, config: Config): Promise<void> {
-  await jobs.schedule('ledger.expire-holds', {}, config.ledger.holdSweepSeconds * 1000);
-  await jobs.schedule('ledger.verify', {}, config.ledger.verifySeconds * 1000);
-  await jobs.schedule('payments.reconcile', {}, config.payments.reconcileSeconds * 1000);
-  await jobs.schedule('payments.requeue-stale', {}, config.payments.requeueSeconds * 1000);
-  if (config.sfu.instances.length > 0) await jobs.schedule('calls.media-sweep', {}, config.calls.mediaSweepSeconds * 1000);
+/** Recurring jobs. Idempotent: every process that runs workers may schedule them. */
+export function recurringJobs(config: Config): JobSchedule[] {
+  return [
+    { name: 'ledger.expire-holds', payload: {}, everyMs: config.ledger.holdSweepSeconds * 1000 },
+    { name: 'ledger.verify', payload: {}, everyMs: config.ledger.verifySeconds * 1000 },
+    { name: 'payments.reconcile', payload: {}, everyMs: config.payments.reconcileSeconds * 1000 },
+    { name: 'payments.requeue-stale', payload: {}, everyMs: config.payments.requeueSeconds * 1000 },
+    ...(config.sfu.instances.length > 0 ? [{ name: 'calls.media-sweep' as const, payload: {}, everyMs: config.calls.mediaSweepSeconds * 1000 }] : []),
+  ];
 }

@@ -1,28 +1,23 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import type { Express } from 'express';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { createHttpApp } from './http/app.js';
 import { healthRoutes, type ReadinessCheck } from './http/health.routes.js';
-import { openDatabase, openJobs, openRedis, openSfu, type Jobs } from './infra.js';
-import { DependencyState } from './dependency-state.js';
-import { closeRedis, whenReady } from './redis.js';
+import { openDrivers, openSfu, type Jobs } from './drivers.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { limiterFactory, localLimiter } from './ratelimit.js';
+import { localLimiter } from './ratelimit.js';
 import { EventRouter } from './realtime/event-router.js';
 import { createIo, realtimeOf, type PairlyServer } from './realtime/io.js';
 import { OutboundGuard } from './realtime/outbound-guard.js';
-import { createMemorySocketQuota, createRedisSocketQuota } from './realtime/socket-quota.js';
 import { memoryCheck } from './http/memory-check.js';
 import { embeddedJwtSecret } from './secrets.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { AuthStore } from './modules/auth/auth.store.js';
 import { createPasswordHasher } from './modules/auth/passwords.js';
-import { createMemoryRevocations, createRedisRevocations } from './modules/auth/revocations.js';
 import { AccessTokens } from './modules/auth/tokens.js';
 import { meRoutes } from './modules/users/users.routes.js';
 import { UsersService } from './modules/users/users.service.js';
@@ -32,10 +27,9 @@ import { adminMoneyRoutes } from './modules/admin/admin.routes.js';
 import { adminControlRoutes } from './modules/admin/admin.control.routes.js';
 import { createAdmin } from './modules/admin/admin.create.js';
 import { deadLetterRoutes } from './modules/dead-letters/dead-letters.routes.js';
-import { createDomain, type Domain } from './domain.js';
+import { createDomain, createJobHandlers, recurringJobs, type Domain } from './domain.js';
 import { createSocial } from './social.js';
 import type { SfuController } from '../../shared/sfu.js';
-import { createMemoryPresence, createRedisPresence } from './modules/presence/presence.store.js';
 import { systemEvents } from './modules/system/system.socket.js';
 import { clientEventSchemas } from '../../shared/events.js';
 import type { CircuitState } from '../../shared/health.js';
@@ -70,20 +64,9 @@ export async function createPairly(
   const logger = opts.logger ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
 
-  // Each outage of a dependency is logged once when it starts and once when it ends.
-  const dependencies = { database: new DependencyState('database', logger), redis: new DependencyState('redis', logger) };
-  const db = await openDatabase(config, logger, dependencies.database);
-  const redisOpts = { state: dependencies.redis };
-  const redis = openRedis(config, logger, 'cmd', { ...redisOpts, mode: 'failFast' });
-  const redisPubSub = redis && {
-    pub: openRedis(config, logger, 'pub', { ...redisOpts, mode: 'failFast' })!,
-    sub: openRedis(config, logger, 'sub', { ...redisOpts, mode: 'untilBack' })!,
-  };
-  // Fail-fast clients refuse commands until connected: start-up waits for them (and fails if Redis is absent).
-  if (redis && redisPubSub) await Promise.all([whenReady(redis), whenReady(redisPubSub.pub)]);
-  const jobs = openJobs({ config, logger, redis });
+  const drivers = await openDrivers(config, logger, { role: 'node' });
+  const { db, redis, jobs, limiter, dependencies } = drivers;
   const metrics = createMetrics(config.nodeId, { breakers: () => breakerStates() });
-  const limiter = limiterFactory(redis, config.redisPrefix);
 
   const httpServer = createServer();
   const router = new EventRouter(clientEventSchemas, {
@@ -105,7 +88,7 @@ export async function createPairly(
   let io: PairlyServer | undefined;
   const realtime = realtimeOf(() => io!);
 
-  const presenceStore = redis ? createRedisPresence(redis, config.redisPrefix, config.nodeId) : createMemoryPresence(config.nodeId);
+  const presenceStore = drivers.presence;
   const sfu = opts.sfu ?? openSfu(config, jwtSecret, logger);
   const domain = createDomain({ config, jwtSecret, db, logger, jobs: jobs.queue, realtime, presence: presenceStore, sfu });
   const { users, audit, ledger, payments } = domain;
@@ -123,9 +106,7 @@ export async function createPairly(
     store: authStore,
     tokens: new AccessTokens(jwtSecret, config.accessTokenTtlSeconds),
     passwords: createPasswordHasher(config.argon2MemoryKib),
-    revocations: redis
-      ? createRedisRevocations(redis, config.redisPrefix, { ...revocationOptions, onError: (err) => logger.error({ err }, 'revocations reload failed') })
-      : createMemoryRevocations(revocationOptions),
+    revocations: drivers.revocations(revocationOptions),
     signupsByIp: limiter({ keyPrefix: 'signup-ip', points: config.signup.maxPerIp, durationSeconds: config.signup.windowSeconds }),
     loginFailures: {
       byEmail: limiter({ keyPrefix: 'login-email', points: config.login.maxFailuresPerEmail, durationSeconds: config.login.windowSeconds }),
@@ -136,7 +117,7 @@ export async function createPairly(
     refreshTtlDays: config.refreshTokenTtlDays,
   });
   const usersService = new UsersService(users, realtime, audit);
-  const social = createSocial({ config, jwtSecret, db, redis, logger, metrics, limiter, realtime, domain, auth, presenceStore, sfu });
+  const social = createSocial({ config, jwtSecret, db, logger, metrics, limiter, realtime, domain, auth, presenceStore, counters: drivers.counters, matchQueue: drivers.matchQueue, sfu });
   await auth.seedRevocations();
 
   let shuttingDown = false;
@@ -185,7 +166,6 @@ export async function createPairly(
 
   systemEvents(router, config.nodeId, auth);
   const lifecycle = social.events(router);
-  const quotaOptions = { max: config.socketsPerUserMax, ttlMs: config.chat.presenceTtlSeconds * 1000 };
   io = createIo({
     httpServer,
     config,
@@ -193,25 +173,21 @@ export async function createPairly(
     metrics,
     auth,
     router,
-    redis: redisPubSub,
+    adapter: drivers.ioAdapter,
     lifecycle,
     outbound: new OutboundGuard({
       maxBytes: config.socketMaxBufferedBytes,
       logger,
       onCutOff: () => metrics.socketsCutOff.inc({ reason: 'outbound_buffer' }),
     }),
-    // Places lapse on the presence TTL: a dead node's sockets stop counting when they go offline.
-    quota: {
-      ...quotaOptions,
-      store: redis ? createRedisSocketQuota(redis, config.redisPrefix, quotaOptions) : createMemorySocketQuota(quotaOptions),
-    },
+    quota: { store: drivers.socketQuota, max: config.socketsPerUserMax, ttlMs: config.chat.presenceTtlSeconds * 1000 },
   });
   await social.start(io);
   // Presence writes made while Redis was away were skipped, and a restarted Redis has none: put this node's sockets back.
   dependencies.redis.onBack(() => void social.presence.rebuild('reconnected').catch((err) => logger.warn({ err }, 'presence rebuild failed')));
   // A Redis that restarted empty has forgotten which sessions were revoked: PostgreSQL has not.
   dependencies.redis.onBack(() => void auth.seedRevocations().catch((err) => logger.warn({ err }, 'revocation re-seed failed')));
-  await jobs.startWorkers(domain);
+  await jobs.startWorkers({ handlers: createJobHandlers(domain, logger), onDead: (f) => domain.deadLetters.record(f), schedules: recurringJobs(config) });
 
   const graceMs = config.shutdownGraceSeconds * 1000;
   return {
@@ -245,18 +221,14 @@ export async function createPairly(
       await router.drain(graceMs);
       // Closing the engine (not disconnecting the sockets) makes clients see "transport close" and reconnect.
       await io!.close();
-      // The sharded adapter's close() does not return ioredis' SUNSUBSCRIBE promises; a PING queued
-      // behind them resolves once they are answered, so quitting afterwards rejects nothing.
-      if (redisPubSub?.sub.status === 'ready') await redisPubSub.sub.ping().catch(() => undefined);
       // This node's sockets are gone: tell their peers now rather than after the presence TTL.
       await social.stop().catch((err) => logger.warn({ err }, 'presence stop failed'));
       const force = setTimeout(() => httpServer.closeAllConnections(), graceMs);
       await httpClosed;
       clearTimeout(force);
       await jobs.close();
-      await Promise.all([redis, redisPubSub?.pub, redisPubSub?.sub].map((c: Redis | undefined) => c && closeRedis(c)));
       await sfu?.close();
-      await db.close();
+      await drivers.close();
       logger.info('shut down');
     },
   };

@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Router } from 'express';
 import { adminEventSchemas, type AdminEventResults } from '../../shared/admin.js';
 import type { Config } from './config.js';
-import { createMemoryCounters, createRedisCounters } from './counters.js';
+import type { Counters } from './counters.js';
 import type { Database } from './db/database.js';
 import type { Domain } from './domain.js';
 import type { Logger } from './logger.js';
@@ -23,7 +22,7 @@ import { PresenceService } from './modules/presence/presence.service.js';
 import type { PresenceStore } from './modules/presence/presence.store.js';
 import type { SfuController } from '../../shared/sfu.js';
 import { safetyRoutes } from './modules/safety/safety.routes.js';
-import { createMemoryMatchQueue, createRedisMatchQueue } from './modules/match/match.queue.js';
+import type { MatchQueue } from './modules/match/match.queue.js';
 import { matchRoutes } from './modules/match/match.routes.js';
 import { MatchService } from './modules/match/match.service.js';
 import { matchEvents } from './modules/match/match.socket.js';
@@ -42,7 +41,6 @@ export function createSocial(d: {
   config: Config;
   jwtSecret: string;
   db: Database;
-  redis?: Redis;
   logger: Logger;
   metrics: Metrics;
   limiter: LimiterFactory;
@@ -50,16 +48,16 @@ export function createSocial(d: {
   domain: Domain;
   auth: AuthService;
   presenceStore: PresenceStore;
+  counters: Counters;
+  matchQueue: MatchQueue;
   sfu: SfuController | undefined;
 }) {
-  const { config, redis, logger } = d;
-  const counters = redis ? createRedisCounters(redis, config.redisPrefix, (err) => logger.debug({ err }, 'counter failed')) : createMemoryCounters();
+  const { config, logger, counters } = d;
   const chatStore = new ChatStore(d.db);
   const safety = d.domain.safety;
   const presenceStore = d.presenceStore;
-  const queueOptions = { fallbackMs: config.match.fallbackMs, cooldownMs: config.match.cooldownMs, scan: 500 };
   const match = new MatchService({
-    queue: redis ? createRedisMatchQueue(redis, config.redisPrefix, config.nodeId, queueOptions) : createMemoryMatchQueue(queueOptions),
+    queue: d.matchQueue,
     store: new MatchStore(d.db),
     realtime: d.realtime,
     logger,

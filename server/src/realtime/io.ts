@@ -1,7 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
-import { createShardedAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
+import { Server, type ServerOptions } from 'socket.io';
 import {
   rooms,
   type ClientToServerEvents,
@@ -23,8 +21,8 @@ import { armTokenExpiry } from './token-expiry.js';
 export type PairlyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /**
- * Socket.IO on the HTTP server. With Redis, the sharded adapter (Redis 7
- * SPUBLISH/SSUBSCRIBE) joins the nodes; the caller owns the two clients.
+ * Socket.IO on the HTTP server. In a cluster, the sharded adapter (Redis 7
+ * SPUBLISH/SSUBSCRIBE, built by drivers.ts) joins the nodes.
  * The handshake authenticates `auth.token`; each socket joins its user's and
  * its session's rooms.
  */
@@ -35,7 +33,8 @@ export function createIo(opts: {
   metrics: Metrics;
   auth: AuthService;
   router: EventRouter;
-  redis?: { pub: Redis; sub: Redis };
+  /** The cluster's adapter (drivers.ts); the in-memory default without one. */
+  adapter?: ServerOptions['adapter'];
   /** Caps each connection's unsent bytes. */
   outbound?: OutboundGuard;
   /** Caps each user's open sockets over all nodes. */
@@ -54,9 +53,7 @@ export function createIo(opts: {
     pingInterval: config.socketPing.intervalMs,
     pingTimeout: config.socketPing.timeoutMs,
     connectTimeout: 10_000,
-    adapter: opts.redis
-      ? createShardedAdapter(opts.redis.pub, opts.redis.sub, { channelPrefix: `${config.redisPrefix}sio` })
-      : undefined,
+    adapter: opts.adapter,
   });
 
   io.use(socketAuth(opts.auth));
