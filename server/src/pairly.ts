@@ -13,24 +13,10 @@ import { EventRouter } from './realtime/event-router.js';
 import { createIo, realtimeOf, type PairlyServer } from './realtime/io.js';
 import { OutboundGuard } from './realtime/outbound-guard.js';
 import { memoryCheck } from './http/memory-check.js';
+import { createGuards } from './http/auth.middleware.js';
+import { createModules, jobHandlersOf, schedulesOf, type Modules } from './modules.js';
 import { embeddedJwtSecret } from './secrets.js';
-import { authRoutes } from './modules/auth/auth.routes.js';
-import { AuthService } from './modules/auth/auth.service.js';
-import { AuthStore } from './modules/auth/auth.store.js';
-import { createPasswordHasher } from './modules/auth/passwords.js';
-import { AccessTokens } from './modules/auth/tokens.js';
-import { meRoutes } from './modules/users/users.routes.js';
-import { UsersService } from './modules/users/users.service.js';
-import { walletRoutes } from './modules/ledger/ledger.routes.js';
-import { paymentsRoutes, webhookRoutes } from './modules/payments/payments.routes.js';
-import { adminMoneyRoutes } from './modules/admin/admin.routes.js';
-import { adminControlRoutes } from './modules/admin/admin.control.routes.js';
-import { createAdmin } from './modules/admin/admin.create.js';
-import { deadLetterRoutes } from './modules/dead-letters/dead-letters.routes.js';
-import { createDomain, createJobHandlers, recurringJobs, type Domain } from './domain.js';
-import { createSocial } from './social.js';
 import type { SfuController } from '../../shared/sfu.js';
-import { systemEvents } from './modules/system/system.socket.js';
 import { clientEventSchemas } from '../../shared/events.js';
 import type { CircuitState } from '../../shared/health.js';
 
@@ -43,9 +29,8 @@ export interface Pairly {
   /** The Express app (tests list its routes). */
   readonly app: Express;
   readonly jobs: Jobs;
-  readonly auth: AuthService;
-  readonly domain: Domain;
-  readonly social: ReturnType<typeof createSocial>;
+  /** The modules' services (tests reach into them); `services.list` is what was mounted. */
+  readonly services: Modules;
   listen(): Promise<number>;
   /** Graceful stop: refuse new work, tell clients to reconnect elsewhere, finish in-flight work, close pools. */
   shutdown(): Promise<void>;
@@ -88,37 +73,14 @@ export async function createPairly(
   let io: PairlyServer | undefined;
   const realtime = realtimeOf(() => io!);
 
-  const presenceStore = drivers.presence;
   const sfu = opts.sfu ?? openSfu(config, jwtSecret, logger);
-  const domain = createDomain({ config, jwtSecret, db, logger, jobs: jobs.queue, realtime, presence: presenceStore, sfu });
-  const { users, audit, ledger, payments } = domain;
-  const authStore = new AuthStore(db);
-  const revocationOptions = {
-    ttlSeconds: config.accessTokenTtlSeconds,
-    revokedSessions: () => authStore.sessionsRevokedSince(config.accessTokenTtlSeconds),
-  };
+  const services = createModules({ config, jwtSecret, logger, drivers, realtime, sfu, control: opts.control });
+  const modules = services.list;
   const breakerStates = (): Record<string, CircuitState> => ({
-    ...Object.fromEntries([...domain.providers.values()].flatMap((p) => (p.breaker ? [[p.breaker.name, p.breaker.state()]] : []))),
+    ...Object.fromEntries([...services.providers.values()].flatMap((p) => (p.breaker ? [[p.breaker.name, p.breaker.state()]] : []))),
     ...Object.fromEntries(Object.entries(sfu?.circuits() ?? {}).map(([id, state]) => [`sfu:${id}`, state])),
   });
-  const auth = new AuthService({
-    users,
-    store: authStore,
-    tokens: new AccessTokens(jwtSecret, config.accessTokenTtlSeconds),
-    passwords: createPasswordHasher(config.argon2MemoryKib),
-    revocations: drivers.revocations(revocationOptions),
-    signupsByIp: limiter({ keyPrefix: 'signup-ip', points: config.signup.maxPerIp, durationSeconds: config.signup.windowSeconds }),
-    loginFailures: {
-      byEmail: limiter({ keyPrefix: 'login-email', points: config.login.maxFailuresPerEmail, durationSeconds: config.login.windowSeconds }),
-      byIp: limiter({ keyPrefix: 'login-ip', points: config.login.maxFailuresPerIp, durationSeconds: config.login.windowSeconds }),
-    },
-    audit,
-    realtime,
-    refreshTtlDays: config.refreshTokenTtlDays,
-  });
-  const usersService = new UsersService(users, realtime, audit);
-  const social = createSocial({ config, jwtSecret, db, logger, metrics, limiter, realtime, domain, auth, presenceStore, counters: drivers.counters, matchQueue: drivers.matchQueue, sfu });
-  await auth.seedRevocations();
+  const guards = createGuards(services.auth);
 
   let shuttingDown = false;
   const checks: ReadinessCheck[] = [{ name: 'database', check: async () => void (await db.query('SELECT 1')) }];
@@ -136,42 +98,19 @@ export async function createPairly(
       // gives up on (Stripe disables the endpoint), losing payment events. Webhooks are cheap to
       // refuse anyway: the signature is checked before any work.
       root.use(healthRoutes({ nodeId: config.nodeId, metrics, checks, isShuttingDown: () => shuttingDown, breakers: breakerStates }));
-      root.use('/api/payments/webhooks', webhookRoutes(payments));
-      if (opts.control) {
-        const adminDeps = { users, audit: domain.auditStore, passwords: createPasswordHasher(config.argon2MemoryKib) };
-        root.use(adminControlRoutes({ secret: opts.control.secret, createAdmin: (input) => createAdmin(adminDeps, input, 'control') }));
-      }
-      api.use('/auth', authRoutes(auth));
-      api.use('/me', meRoutes(auth, usersService));
-      api.use('/wallet', walletRoutes(auth, ledger));
-      api.use('/payments', paymentsRoutes(auth, payments));
-      social.mount(api);
-      api.use('/admin/jobs', deadLetterRoutes({ auth, deadLetters: domain.deadLetters, audit }));
-      api.use(
-        '/admin',
-        adminMoneyRoutes({
-          auth,
-          ledger,
-          ledgerStore: domain.ledgerStore,
-          payments,
-          reconciliation: domain.reconciliationStore,
-          audit,
-          jobs: jobs.queue,
-          deadLetters: domain.deadLetters,
-        }),
-      );
+      for (const m of modules) if (m.publicRoutes) root.use(m.publicRoutes);
+      for (const m of modules) if (m.routes) api.use(m.routes(guards));
     },
   });
   httpServer.on('request', app);
 
-  systemEvents(router, config.nodeId, auth);
-  const lifecycle = social.events(router);
+  const lifecycle = modules.flatMap((m) => m.events?.(router) ?? []);
   io = createIo({
     httpServer,
     config,
     logger,
     metrics,
-    auth,
+    auth: services.auth,
     router,
     adapter: drivers.ioAdapter,
     lifecycle,
@@ -182,12 +121,12 @@ export async function createPairly(
     }),
     quota: { store: drivers.socketQuota, max: config.socketsPerUserMax, ttlMs: config.chat.presenceTtlSeconds * 1000 },
   });
-  await social.start(io);
+  for (const m of modules) await m.start?.({ io, metrics });
   // Presence writes made while Redis was away were skipped, and a restarted Redis has none: put this node's sockets back.
-  dependencies.redis.onBack(() => void social.presence.rebuild('reconnected').catch((err) => logger.warn({ err }, 'presence rebuild failed')));
+  dependencies.redis.onBack(() => void services.presence.rebuild('reconnected').catch((err) => logger.warn({ err }, 'presence rebuild failed')));
   // A Redis that restarted empty has forgotten which sessions were revoked: PostgreSQL has not.
-  dependencies.redis.onBack(() => void auth.seedRevocations().catch((err) => logger.warn({ err }, 'revocation re-seed failed')));
-  await jobs.startWorkers({ handlers: createJobHandlers(domain, logger), onDead: (f) => domain.deadLetters.record(f), schedules: recurringJobs(config) });
+  dependencies.redis.onBack(() => void services.auth.seedRevocations().catch((err) => logger.warn({ err }, 'revocation re-seed failed')));
+  await jobs.startWorkers({ handlers: jobHandlersOf(modules), onDead: (f) => services.deadLetters.record(f), schedules: schedulesOf(modules) });
 
   const graceMs = config.shutdownGraceSeconds * 1000;
   return {
@@ -198,9 +137,7 @@ export async function createPairly(
     httpServer,
     app,
     jobs,
-    auth,
-    domain,
-    social,
+    services,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -221,8 +158,8 @@ export async function createPairly(
       await router.drain(graceMs);
       // Closing the engine (not disconnecting the sockets) makes clients see "transport close" and reconnect.
       await io!.close();
-      // This node's sockets are gone: tell their peers now rather than after the presence TTL.
-      await social.stop().catch((err) => logger.warn({ err }, 'presence stop failed'));
+      // This node's sockets are gone: tell their peers now rather than after the presence TTL (the presence module's stop).
+      for (const m of [...modules].reverse()) await Promise.resolve(m.stop?.()).catch((err) => logger.warn({ err, module: m.name }, 'module stop failed'));
       const force = setTimeout(() => httpServer.closeAllConnections(), graceMs);
       await httpClosed;
       clearTimeout(force);

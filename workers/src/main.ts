@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../../server/src/config.js';
 import { Server } from 'socket.io';
-import { createDomain, createJobHandlers, recurringJobs } from '../../server/src/domain.js';
+import { createModules, jobHandlersOf, schedulesOf } from '../../server/src/modules.js';
 import { openDrivers, openSfu, type Drivers } from '../../server/src/drivers.js';
 import { createLogger } from '../../server/src/logger.js';
 import { realtimeOf, type PairlyServer } from '../../server/src/realtime/io.js';
@@ -50,19 +50,18 @@ async function main(): Promise<void> {
   const emitter = openEmitter(drivers);
   opened.push({ what: 'emitter', close: () => emitter.close() });
   opened.push({ what: 'jobs', close: () => drivers.jobs.close() }); // waits for active jobs
-  const domain = createDomain({
+  // The same list a server node mounts; only its jobs and schedules run here (no routes, events or start).
+  // Presence is read-only here: call ticks ask whether the participants are still connected somewhere.
+  const modules = createModules({
     config,
     jwtSecret: config.jwtSecret!,
-    db: drivers.db,
     logger,
-    jobs: drivers.jobs.queue,
+    drivers,
     realtime: realtimeOf(() => emitter.io),
-    // Read-only here: call ticks ask whether the participants are still connected somewhere.
-    presence: drivers.presence,
     // Ticks that end a call for lack of credits destroy its room.
     sfu: openSfu(config, config.jwtSecret!, logger),
   });
-  await drivers.jobs.startWorkers({ handlers: createJobHandlers(domain, logger), onDead: (f) => domain.deadLetters.record(f), schedules: recurringJobs(config) });
+  await drivers.jobs.startWorkers({ handlers: jobHandlersOf(modules.list), onDead: (f) => modules.deadLetters.record(f), schedules: schedulesOf(modules.list) });
   logger.info('workers running');
 }
 

@@ -1,0 +1,42 @@
+import type { Config } from '../../config.js';
+import type { Database } from '../../db/database.js';
+import type { Logger } from '../../logger.js';
+import type { ModuleWithServices } from '../../module.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import { ChatStore } from '../chat/chat.store.js';
+import { PresenceService } from './presence.service.js';
+import type { PresenceStore } from './presence.store.js';
+
+export function presenceModule(d: {
+  config: Config;
+  db: Database;
+  /** The deployment's presence driver (drivers.ts). */
+  store: PresenceStore;
+  realtime: Realtime;
+  logger: Logger;
+  /** Other per-node state to clean up when a node is found dead (the match queue). */
+  onNodeReaped: (nodeId: string) => Promise<void>;
+}) {
+  const { config, logger } = d;
+  const service = new PresenceService({
+    store: d.store,
+    // Who may see whom and last-seen live in chat's tables (a stateless store over the same database).
+    chat: new ChatStore(d.db),
+    realtime: d.realtime,
+    logger,
+    nodeId: config.nodeId,
+    ttlSeconds: config.chat.presenceTtlSeconds,
+    heartbeatMs: config.presenceHeartbeatMs,
+    onNodeReaped: d.onNodeReaped,
+  });
+  return {
+    name: 'presence',
+    service,
+    events: () => ({
+      connected: (s) => void service.connected(s.data.userId, s.id).catch((err) => logger.warn({ err }, 'presence connect failed')),
+      disconnected: (s) => void service.disconnected(s.data.userId, s.id).catch((err) => logger.warn({ err }, 'presence disconnect failed')),
+    }),
+    start: () => service.start(),
+    stop: () => service.stop(),
+  } satisfies ModuleWithServices;
+}
