@@ -34,6 +34,8 @@ const envSchema = z
     /** Prefix of every Redis key and channel, so several deployments (or test files) share one Redis. */
     REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_.:-]{1,40}$/).default('pairly:'),
     /** A Redis command on a request path not answered within this many ms fails NOT_READY (a Redis that hangs). */
+    /** DATABASE_URL without REDIS_URL is refused (each node would keep its own limits, presence and jobs) unless this says one node is meant. */
+    ALLOW_SINGLE_NODE_POSTGRES: bool.default(false),
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
     PAIRLY_DATA_DIR: z.string().default('./data'),
     /** HS256 secret (at least 32 characters). Embedded mode generates one in PAIRLY_DATA_DIR. */
@@ -247,6 +249,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Checked by hand so it is reported together with the schema's problems, not after they are fixed.
   if (cleaned.DATABASE_URL && !cleaned.JWT_SECRET) {
     problems.push('JWT_SECRET: required when DATABASE_URL is set (cluster mode): every node must share it');
+  }
+  // Several nodes on one PostgreSQL without Redis would each keep their own rate limits, presence, revocations and
+  // job runner, silently: one node on PostgreSQL is allowed only when said so.
+  if (cleaned.DATABASE_URL && !cleaned.REDIS_URL && !(parsed.success && parsed.data.ALLOW_SINGLE_NODE_POSTGRES)) {
+    problems.push(
+      'REDIS_URL: required with DATABASE_URL (nodes sharing a PostgreSQL share limits, presence and jobs through Redis); ' +
+        'set ALLOW_SINGLE_NODE_POSTGRES=1 to run ONE node on PostgreSQL with in-memory limits, presence and jobs',
+    );
   }
   const packs = parsePacks(cleaned.CREDIT_PACKS, problems);
   const sfuInstances = parseSfu(cleaned.SFU_JANUS_INSTANCES, problems);

@@ -184,7 +184,7 @@ describe('metering', () => {
     await ack(caller, 'call:hangup', { callId: call.id });
     expect((await ended).call).toMatchObject({ minutesBilled: 3, creditsBilled: 30, endReason: 'hangup' });
     expect(await balance(fan.accessToken)).toMatchObject({ available: 70, held: 0 });
-    expect((await node.pairly.domain.ledger.account(`earnings:${creator.user.id}`))?.posted).toBe(24);
+    expect((await node.pairly.services.ledger.account(`earnings:${creator.user.id}`))?.posted).toBe(24);
     const fanView = (await http(url, 'GET', '/api/calls', { token: fan.accessToken })).body.calls[0];
     const creatorView = (await http(url, 'GET', '/api/calls', { token: creator.accessToken })).body.calls[0];
     expect(fanView).toMatchObject({ id: call.id, role: 'caller', receipt: { paid: 30 }, minutesBilled: 3 });
@@ -216,7 +216,7 @@ describe('metering', () => {
     expect(accepted.call.pricePerMinute).toBe(10);
     expect((await balance(fan.accessToken)).held).toBe(10);
     await http(url, 'PATCH', '/api/me', { token: creator.accessToken, body: { callPricePerMinute: 90 } });
-    await waitFor(async () => (await node.pairly.domain.calls.history(fan.user.id, null, 1))[0]!.minutesBilled >= 2, 10_000, 'two minutes to be billed');
+    await waitFor(async () => (await node.pairly.services.calls.history(fan.user.id, null, 1))[0]!.minutesBilled >= 2, 10_000, 'two minutes to be billed');
     const ended = nextEvent<any>(callee, 'call:ended');
     await ack(caller, 'call:hangup', { callId: call.id });
     const { call: done } = await ended;
@@ -257,7 +257,7 @@ describe('lost minute ticks', () => {
     const callee = await device(creator.accessToken);
     const { call } = await ack(caller, 'call:invite', { toUserId: creator.user.id, video: true, expectedPrice: 10 });
     expect((await ack(callee, 'call:accept', { callId: call.id })).ok).toBe(true);
-    const billed = async () => (await node.pairly.domain.calls.history(fan.user.id, null, 1))[0]!.minutesBilled;
+    const billed = async () => (await node.pairly.services.calls.history(fan.user.id, null, 1))[0]!.minutesBilled;
     await waitFor(async () => (await billed()) === 1, 10_000, 'minute 1 to be billed');
     // Lose minute 2's delayed job, as an embedded restart or a Redis without persistence would.
     expect(await removeJob('calls.tick', `call:${call.id}:tick:2`)).toBe(1);
@@ -307,7 +307,7 @@ describe('media failures', () => {
   it('a Janus that restarts mid-call (losing its rooms) ends the call as a media failure, billed only while the room was there', async () => {
     const c = await activeCall(10, 1000);
     // Into the second minute: minute 1 is billed while the room is there.
-    await waitFor(async () => (await node.pairly.domain.calls.history(c.fan.user.id, null, 1))[0]?.minutesBilled === 1, 10_000, 'minute 1 to be billed');
+    await waitFor(async () => (await node.pairly.services.calls.history(c.fan.user.id, null, 1))[0]?.minutesBilled === 1, 10_000, 'minute 1 to be billed');
     const ended = nextEvent<any>(c.caller, 'call:ended', 20_000);
     const lostAt = Date.now();
     const old = janus;
@@ -320,7 +320,7 @@ describe('media failures', () => {
 
   it('a Janus that drops off the network ends its calls after CALL_MEDIA_LOST_SECONDS, dated when the room was last seen', async () => {
     const c = await activeCall(10, 1000);
-    await waitFor(async () => (await node.pairly.domain.calls.history(c.fan.user.id, null, 1))[0]?.minutesBilled === 1, 10_000, 'minute 1 to be billed');
+    await waitFor(async () => (await node.pairly.services.calls.history(c.fan.user.id, null, 1))[0]?.minutesBilled === 1, 10_000, 'minute 1 to be billed');
     const ended = nextEvent<any>(c.callee, 'call:ended', 20_000);
     const lostAt = Date.now();
     netns.setLink(false);
@@ -344,7 +344,7 @@ describe('media failures', () => {
     await ended;
     await waitFor(async () => !(await roomExists(c.roomId)), 5000, 'the room to be destroyed at hang-up');
     // As a create that timed out after reaching Janus would leave it: the ended call's room is back.
-    const sfu = (node.pairly.domain.calls as any).d.sfu;
+    const sfu = (node.pairly.services.calls as any).d.sfu;
     const leftover = await sfu.createRoom(c.callId, [c.fan.user.id, c.creator.user.id]);
     expect(leftover.roomId).toBe(c.roomId);
     const stranger = await sfu.createRoom(randomUUID(), ['x', 'y']); // no call or session of that id

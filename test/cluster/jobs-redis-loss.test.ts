@@ -44,8 +44,8 @@ async function holdExpires(n: InProcessNode): Promise<void> {
   const u = await newUser(n.url);
   await fund(n.pairly, u.user.id, 5);
   const key = `test-hold:${randomUUID()}`;
-  await n.pairly.domain.ledger.hold({ key, userId: u.user.id, amount: 2, ttlSeconds: 1, kind: 'call_hold' });
-  await waitFor(async () => !(await n.pairly.domain.ledger.holdPending(key)), 20_000, 'the expired hold voided by the schedule');
+  await n.pairly.services.ledger.hold({ key, userId: u.user.id, amount: 2, ttlSeconds: 1, kind: 'call_hold' });
+  await waitFor(async () => !(await n.pairly.services.ledger.holdPending(key)), 20_000, 'the expired hold voided by the schedule');
 }
 
 describe('Redis loses its data', () => {
@@ -67,10 +67,10 @@ describe('Redis loses its data', () => {
     });
     expect(c.status).toBe(201);
     const p = c.body.payment;
-    const sandbox = node.pairly.domain.providers.get('sandbox') as SandboxProvider;
+    const sandbox = node.pairly.services.providers.get('sandbox') as SandboxProvider;
     const { body, signature } = sandbox.makeEvent('payment.succeeded', { ref: p.providerRef, paymentId: p.id, amountMinor: p.amountMinor, currency: p.currency });
     const event = sandbox.verifyWebhook(Buffer.from(body), { 'x-sandbox-signature': signature });
-    await node.pairly.domain.paymentsStore.storeEvent({ provider: 'sandbox', id: event.id, type: event.type, payload: event.payload });
+    await node.pairly.services.paymentsStore.storeEvent({ provider: 'sandbox', id: event.id, type: event.type, payload: event.payload });
     await pgQuery(backing.databaseUrl, `UPDATE payment_events SET received_at = now() - interval '2 minutes' WHERE event_id = $1`, [event.id]);
     await waitFor(async () => (await pgQuery<any>(backing.databaseUrl, 'SELECT status FROM payments WHERE id = $1', [p.id]))[0]?.status === 'succeeded', 20_000, 'the lost event processed');
     expect((await http(node.url, 'GET', '/api/wallet', { token: u.accessToken })).body.wallet.available).toBe(100);

@@ -38,7 +38,7 @@ describe('npm run ledger:verify', () => {
     const fan = await newUser(node.url);
     const creator = await newUser(node.url, { role: 'creator' });
     await fund(node.pairly, fan.user.id, 50);
-    const spend = await node.pairly.domain.ledger.spend({ key: `tip:${randomUUID()}`, fromUserId: fan.user.id, toUserId: creator.user.id, amount: 10, kind: 'tip' });
+    const spend = await node.pairly.services.ledger.spend({ key: `tip:${randomUUID()}`, fromUserId: fan.user.id, toUserId: creator.user.id, amount: 10, kind: 'tip' });
 
     const clean = await runVerify();
     expect(clean.code).toBe(0);

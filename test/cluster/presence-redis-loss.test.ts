@@ -119,7 +119,7 @@ describe('call metering across a presence loss', () => {
     expect(await store.create({ id, callerId: fan.user.id, calleeId: creator.user.id, video: true, price: 10 })).toBeDefined();
     await a.pairly.db.transaction((tx) => store.setState(tx, id, 'active'));
     // The hold call:accept places for minute 1 (same key as CallsMetering's).
-    await a.pairly.domain.ledger.hold({ key: `call:${id}:min:1:hold`, userId: fan.user.id, amount: 10, ttlSeconds: 600, kind: 'call_hold', metadata: { callId: id, minute: 1 } });
+    await a.pairly.services.ledger.hold({ key: `call:${id}:min:1:hold`, userId: fan.user.id, amount: 10, ttlSeconds: 600, kind: 'call_hold', metadata: { callId: id, minute: 1 } });
     return { id, fan };
   }
   const callRow = (id: string) => new CallsStore(a.pairly.db).get(id);
@@ -129,7 +129,7 @@ describe('call metering across a presence loss', () => {
     await lose();
     await waitFor(async () => (await http(a.url, 'GET', '/readyz')).status === 200, 20_000, 'node A back on Redis');
 
-    await a.pairly.domain.callsMetering.tick(call.id, 1);
+    await a.pairly.services.callsMetering.tick(call.id, 1);
     expect(await callRow(call.id)).toMatchObject({ state: 'active', minutes_billed: 1, credits_billed: 10 });
     const wallet = (await http(a.url, 'GET', '/api/wallet', { token: call.fan.accessToken })).body.wallet;
     expect(wallet).toMatchObject({ available: 80, held: 10 });
@@ -145,7 +145,7 @@ describe('call metering across a presence loss', () => {
     } finally {
       reader.disconnect();
     }
-    await a.pairly.domain.callsMetering.tick(call.id, 2);
+    await a.pairly.services.callsMetering.tick(call.id, 2);
     expect(await callRow(call.id)).toMatchObject({ state: 'ended', end_reason: 'server_lost', minutes_billed: 1 });
   }, 90_000);
 });

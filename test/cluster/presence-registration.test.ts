@@ -47,7 +47,7 @@ describe("a node's registration for its peers", () => {
   it('survives a rebuild of its entries, with its live sockets counted under it', async () => {
     const u = await newUser(node.url);
     const s = await connect(node.url, u.accessToken);
-    await node.pairly.social.presence.rebuild('reconnected');
+    await node.pairly.services.presence.rebuild('reconnected');
     expect(await nodes()).toContain('registered');
     expect(await redis.hexists(`${backing.redisPrefix}presence:beats`, 'registered')).toBe(1);
     expect(await redis.scard(`${backing.redisPrefix}presence:node:registered`)).toBe(1);

@@ -143,7 +143,7 @@ describe('priced messages', () => {
     const r = await send(f, { toUserId: creator.user.id, body: 'paid hello', expectedPrice: 10 });
     expect(r.message.price).toBe(10);
     expect(await walletPush).toMatchObject({ available: 15 });
-    expect((await node.pairly.domain.ledger.account(`earnings:${creator.user.id}`))?.posted).toBe(8);
+    expect((await node.pairly.services.ledger.account(`earnings:${creator.user.id}`))?.posted).toBe(8);
     const reply = await send(c, { conversationId: r.message.conversationId, body: 'free reply' });
     expect(reply.message.price).toBe(0);
     await send(f, { conversationId: r.message.conversationId, body: 'second', expectedPrice: 10 });
@@ -151,7 +151,7 @@ describe('priced messages', () => {
     expect(broke.error.code).toBe('INSUFFICIENT_CREDITS');
     const stored = await pgQuery(backing.databaseUrl, 'SELECT body FROM messages WHERE conversation_id = $1 ORDER BY seq', [r.message.conversationId]);
     expect(stored.map((m: any) => m.body)).toEqual(['paid hello', 'free reply', 'second']);
-    expect((await node.pairly.domain.ledger.balance(fan.user.id)).available).toBe(5);
+    expect((await node.pairly.services.ledger.balance(fan.user.id)).available).toBe(5);
   });
 
   it('a retried priced message charges once', async () => {
@@ -160,7 +160,7 @@ describe('priced messages', () => {
     const f = await open(fan.accessToken);
     const clientId = randomUUID();
     await Promise.all(Array.from({ length: 4 }, () => ack(f, 'chat:send', { toUserId: creator.user.id, clientId, body: 'hi', expectedPrice: 3 })));
-    expect((await node.pairly.domain.ledger.balance(fan.user.id)).available).toBe(7);
+    expect((await node.pairly.services.ledger.balance(fan.user.id)).available).toBe(7);
   });
 
   it('a fan who sends at the price shown while the creator raises it is charged nothing: PRICE_CHANGED carries the current price', async () => {
@@ -174,13 +174,13 @@ describe('priced messages', () => {
     const clientId = randomUUID();
     const refused = await ack(f, 'chat:send', { conversationId: first.message.conversationId, clientId, body: 'again', expectedPrice: 1 });
     expect(refused).toMatchObject({ ok: false, error: { code: 'PRICE_CHANGED', details: { price: 4000 } } });
-    expect((await node.pairly.domain.ledger.balance(fan.user.id)).available).toBe(4999);
+    expect((await node.pairly.services.ledger.balance(fan.user.id)).available).toBe(4999);
     expect(await pgQuery(backing.databaseUrl, 'SELECT 1 FROM messages WHERE client_id = $1', [clientId])).toEqual([]);
     // Shown the new price, the fan agrees: charged exactly once, a retry charges nothing more.
     const agreed = await ack(f, 'chat:send', { conversationId: first.message.conversationId, clientId, body: 'again', expectedPrice: 4000 });
     expect(agreed).toMatchObject({ ok: true, replayed: false, message: { price: 4000 } });
     expect(await ack(f, 'chat:send', { conversationId: first.message.conversationId, clientId, body: 'again', expectedPrice: 4000 })).toMatchObject({ ok: true, replayed: true });
-    expect((await node.pairly.domain.ledger.balance(fan.user.id)).available).toBe(999);
+    expect((await node.pairly.services.ledger.balance(fan.user.id)).available).toBe(999);
     const legs = await pgQuery<{ n: number }>(backing.databaseUrl, `SELECT count(*)::int AS n FROM ledger_transfers WHERE idempotency_key LIKE $1`, [`msg:${agreed.message.id}:%`]);
     expect(legs[0]!.n).toBe(2); // the creator's share and the fee, once
   });
@@ -195,7 +195,7 @@ describe('priced messages', () => {
     const c = await open(creator.accessToken);
     expect((await send(c, { toUserId: fan.user.id, body: 'reply', expectedPrice: 10 })).error).toMatchObject({ code: 'PRICE_CHANGED', details: { price: 0 } });
     expect((await send(f, { toUserId: creator.user.id, body: 'x', expectedPrice: -1 })).error.code).toBe('VALIDATION_FAILED');
-    expect((await node.pairly.domain.ledger.balance(fan.user.id)).available).toBe(100);
+    expect((await node.pairly.services.ledger.balance(fan.user.id)).available).toBe(100);
   });
 
   it('the conversation list shows what a message costs here and the peer\'s prices', async () => {

@@ -15,7 +15,7 @@ beforeAll(async () => {
   backing = await createBacking();
   // A pool as big as the concurrency test needs, so the database, not the pool, decides the outcome.
   node = await startInProcess({ ...backing.env, DATABASE_POOL_SIZE: '40', PLATFORM_FEE_BPS: '2000' });
-  ledger = node.pairly.domain.ledger;
+  ledger = node.pairly.services.ledger;
 });
 afterAll(async () => {
   await node?.stop();
@@ -135,7 +135,7 @@ describe('holds', () => {
     const { available, held } = await ledger.balance(fan);
     expect(held).toBe(0);
     expect([0, 50]).toContain(available);
-    expect((await verifyLedger(node.pairly.domain.ledgerStore)).balanceMismatches).toEqual([]);
+    expect((await verifyLedger(node.pairly.services.ledgerStore)).balanceMismatches).toEqual([]);
   });
 
   it('voids an expired hold in the sweep, and refuses to post it', async () => {
@@ -169,14 +169,14 @@ describe('integrity', () => {
   });
 
   it('verifies clean, and reports a transfer edited behind the ledger\'s back by id', async () => {
-    expect(await verifyLedger(node.pairly.domain.ledgerStore)).toMatchObject({ ok: true, totalPosted: 0 });
+    expect(await verifyLedger(node.pairly.services.ledgerStore)).toMatchObject({ ok: true, totalPosted: 0 });
     const { fan, creator } = await pair();
     await fund(node.pairly, fan, 10);
     const r = await ledger.spend({ key: `tip:${randomUUID()}`, fromUserId: fan, toUserId: creator, amount: 10, kind: 'tip' });
     const victim = r.transfers[0]!.id;
     // A superuser bypassing triggers (replication role) edits the amount.
     await pgQuery(backing.databaseUrl, `SET session_replication_role = replica; UPDATE ledger_transfers SET amount = 1000 WHERE id = ${victim}`);
-    const report = await verifyLedger(node.pairly.domain.ledgerStore);
+    const report = await verifyLedger(node.pairly.services.ledgerStore);
     expect(report.ok).toBe(false);
     expect(report.brokenTransfers.map((b) => b.id)).toContain(victim);
     expect(report.balanceMismatches.map((m) => m.code)).toEqual(expect.arrayContaining([`wallet:${fan}`, `earnings:${creator}`]));

@@ -27,7 +27,7 @@ describe.each([
   let node: InProcessNode;
   beforeAll(async () => {
     const env: Record<string, string> = { ...backing.env, LOGIN_MAX_FAILURES_PER_EMAIL: String(FAILURES_PER_EMAIL), LOGIN_MAX_FAILURES_PER_IP: '1000' };
-    if (!withRedis) env.REDIS_URL = '';
+    if (!withRedis) Object.assign(env, { REDIS_URL: '', ALLOW_SINGLE_NODE_POSTGRES: '1' });
     node = await startInProcess(env);
   });
   afterAll(async () => {

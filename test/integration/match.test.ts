@@ -43,7 +43,7 @@ describe('random text matches', () => {
 
     // While the skip writes the old session's end, give any pairing pass a second to take a:
     // before the fix a was back in the queue already and met c here.
-    const match = node.pairly.social.match as any;
+    const match = node.pairly.services.match as any;
     const store = match.d.store;
     const endSession = store.endSession.bind(store);
     store.endSession = async (tx: unknown, id: string, reason: string, by: string | null) => {
@@ -74,7 +74,7 @@ describe('random text matches', () => {
   it('a pairing whose user left before its session row was written is ended, and nobody hears of it', async () => {
     const a = await stranger(['race-test']);
     const b = await stranger(['race-test']);
-    const match = node.pairly.social.match as any;
+    const match = node.pairly.services.match as any;
     const store = match.d.store;
     const createSession = store.createSession.bind(store);
     let raced: string | undefined;
@@ -175,10 +175,10 @@ describe('random text matches', () => {
     const w = await stranger();
     await http(url, 'PUT', '/api/profile/preferences', { token: w.u.accessToken, body: { ageMin: 119, ageMax: 120 } });
     await ack(w.s, 'match:join', { mode: 'text' });
-    const before = (await node.pairly.social.match.sizes()).text;
+    const before = (await node.pairly.services.match.sizes()).text;
     expect(before).toBeGreaterThanOrEqual(1);
     w.s.close();
-    await waitFor(async () => (await node.pairly.social.match.sizes()).text === before - 1, 5000, 'the waiter to leave the queue');
+    await waitFor(async () => (await node.pairly.services.match.sizes()).text === before - 1, 5000, 'the waiter to leave the queue');
     // Video needs an SFU; none is configured in this test.
     const v = await stranger();
     expect((await ack(v.s, 'match:join', { mode: 'video' })).error.code).toBe('SFU_UNAVAILABLE');
@@ -271,7 +271,7 @@ describe('what match:found tells each side', () => {
     // The creator's price is not this conversation's: stating it is refused, and the answer says it is free.
     const stated = await ack(fan.s, 'chat:send', { conversationId: ff.conversationId, clientId: randomUUID(), body: 'hi?', expectedPrice: 7 });
     expect(stated.error).toMatchObject({ code: 'PRICE_CHANGED', details: { price: 0 } });
-    expect((await node.pairly.domain.ledger.balance(fan.u.user.id)).available).toBe(50);
+    expect((await node.pairly.services.ledger.balance(fan.u.user.id)).available).toBe(50);
     const listed = (await http(url, 'GET', '/api/conversations', { token: fan.u.accessToken })).body.conversations.find((c: any) => c.id === ff.conversationId);
     expect(listed).toMatchObject({ kind: 'match', messagePrice: 0, peer: { messagePrice: 7, callPricePerMinute: 20 } });
     await ack(fan.s, 'match:leave');

@@ -186,7 +186,7 @@ describe('Stripe webhooks', () => {
     const c = await checkout(fan.accessToken, { packId: 'starter', provider: 'stripe' });
     await deliver('stripe', stripe.succeed(c.body.payment.providerRef));
     await settled(c.body.payment.id, 'succeeded');
-    await node.pairly.domain.ledger.spend({ key: `tip:${randomUUID()}`, fromUserId: fan.user.id, toUserId: creator.user.id, amount: 70, kind: 'tip' });
+    await node.pairly.services.ledger.spend({ key: `tip:${randomUUID()}`, fromUserId: fan.user.id, toUserId: creator.user.id, amount: 70, kind: 'tip' });
     await deliver('stripe', stripe.refund(c.body.payment.providerRef));
     await settled(c.body.payment.id, 'refunded');
     expect(await wallet(fan.accessToken)).toMatchObject({ available: 0, debt: 70, flagged: 'refund_debt' });
@@ -195,7 +195,7 @@ describe('Stripe webhooks', () => {
     await deliver('stripe', stripe.succeed(again.body.payment.providerRef));
     await settled(again.body.payment.id, 'succeeded');
     expect(await wallet(fan.accessToken)).toMatchObject({ available: 30, debt: 0 });
-    expect((await verifyLedger(node.pairly.domain.ledgerStore)).ok).toBe(true);
+    expect((await verifyLedger(node.pairly.services.ledgerStore)).ok).toBe(true);
   });
 
   it('a chargeback reverses the credits; a partial refund reverses in proportion', async () => {
@@ -350,7 +350,7 @@ describe('dead letters, reconciliation and admin', () => {
 
   it('the money adds up after everything above', async () => {
     await fund(node.pairly, (await newUser(url)).user.id, 1);
-    const report = await verifyLedger(node.pairly.domain.ledgerStore);
+    const report = await verifyLedger(node.pairly.services.ledgerStore);
     expect(report).toMatchObject({ ok: true, totalPosted: 0, brokenTransfers: [], balanceMismatches: [] });
   });
 });

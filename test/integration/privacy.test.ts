@@ -225,7 +225,7 @@ describe('typing', () => {
       t.close();
     }
     // Indicators still on (earlier tests') end after TYPING_TTL_MS; nothing else may remain.
-    await waitFor(() => node.pairly.social.typingTracked() === 0, 10_000, 'an empty typing tracker');
+    await waitFor(() => node.pairly.services.typingTracked() === 0, 10_000, 'an empty typing tracker');
   });
 });
 

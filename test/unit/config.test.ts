@@ -28,6 +28,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...env, JWT_SECRET: 'x'.repeat(32), RUN_WORKERS: 'true' }).runWorkers).toBe(true);
   });
 
+  it('refuses DATABASE_URL without REDIS_URL unless one node is meant', () => {
+    const env = { DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig(env)).toThrow(/REDIS_URL: required with DATABASE_URL.*ALLOW_SINGLE_NODE_POSTGRES=1/);
+    expect(() => loadConfig({ ...env, REDIS_URL: '' })).toThrow(ConfigError);
+    const c = loadConfig({ ...env, ALLOW_SINGLE_NODE_POSTGRES: '1' });
+    expect(c.mode).toBe('embedded');
+    expect(c.databaseUrl).toBe('postgres://db/x');
+    expect(c.redisUrl).toBeUndefined();
+  });
+
   it('lists every problem at once', () => {
     try {
       loadConfig({ PORT: '99999', LOG_LEVEL: 'loud', JWT_SECRET: 'short', REDIS_PREFIX: 'has space' });

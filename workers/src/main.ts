@@ -1,9 +1,9 @@
 import { ConfigError, loadConfig } from '../../server/src/config.js';
-import { createDomain } from '../../server/src/domain.js';
-import { openDatabase, openEmitter, openJobs, openRedis, openSfu } from '../../server/src/infra.js';
+import { Server } from 'socket.io';
+import { createModules, jobHandlersOf, schedulesOf } from '../../server/src/modules.js';
+import { openDrivers, openSfu, type Drivers } from '../../server/src/drivers.js';
 import { createLogger } from '../../server/src/logger.js';
-import { realtimeOf } from '../../server/src/realtime/io.js';
-import { createRedisPresence } from '../../server/src/modules/presence/presence.store.js';
+import { realtimeOf, type PairlyServer } from '../../server/src/realtime/io.js';
 
 /**
  * The cluster's job process: BullMQ workers running the same handlers the
@@ -41,32 +41,45 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
 
-  // A stop while the database opens (migrations) waits for it, then closes it.
-  const opening = openDatabase(config, logger);
-  opened.push({ what: 'database', close: async () => (await opening).close() });
-  const db = await opening;
+  // A stop while the drivers open (migrations) waits for them, then closes them.
+  const opening = openDrivers(config, logger, { role: 'workers' });
+  opened.push({ what: 'drivers', close: async () => (await opening).close() });
+  const drivers = await opening;
   if (stopping) return;
-  const redis = openRedis(config, logger, 'workers')!;
-  opened.push({ what: 'redis', close: () => redis.quit().catch(() => redis.disconnect()) });
   // Pushes from jobs (a wallet credited by a webhook) reach users through the cluster's adapter.
-  const emitter = openEmitter(config, logger);
+  const emitter = openEmitter(drivers);
   opened.push({ what: 'emitter', close: () => emitter.close() });
-  const jobs = openJobs({ config: { ...config, runWorkers: true }, logger, redis });
-  opened.push({ what: 'jobs', close: () => jobs.close() }); // waits for active jobs
-  const domain = createDomain({
+  opened.push({ what: 'jobs', close: () => drivers.jobs.close() }); // waits for active jobs
+  // The same list a server node mounts; only its jobs and schedules run here (no routes, events or start).
+  // Presence is read-only here: call ticks ask whether the participants are still connected somewhere.
+  const modules = createModules({
     config,
     jwtSecret: config.jwtSecret!,
-    db,
     logger,
-    jobs: jobs.queue,
+    drivers,
     realtime: realtimeOf(() => emitter.io),
-    // Read-only here: call ticks ask whether the participants are still connected somewhere.
-    presence: createRedisPresence(redis, config.redisPrefix, `${config.nodeId}-workers`),
     // Ticks that end a call for lack of credits destroy its room.
     sfu: openSfu(config, config.jwtSecret!, logger),
   });
-  await jobs.startWorkers(domain);
+  await drivers.jobs.startWorkers({ handlers: jobHandlersOf(modules.list), onDead: (f) => modules.deadLetters.record(f), schedules: schedulesOf(modules.list) });
   logger.info('workers running');
+}
+
+/**
+ * A Socket.IO server with no HTTP listener: it joins the cluster through the
+ * sharded adapter so that jobs can push to users' rooms.
+ */
+function openEmitter(drivers: Drivers): { io: PairlyServer; close(): Promise<void> } {
+  const io: PairlyServer = new Server({ adapter: drivers.ioAdapter });
+  return {
+    io,
+    async close() {
+      // Not io.close(): it also closes the engine, which a server never attached to HTTP does not have
+      // (a TypeError that left Redis and the database open). The adapters are all this server holds;
+      // their Redis clients are the drivers', closed after this.
+      await Promise.allSettled([...io._nsps.values()].map((nsp) => nsp.adapter.close()));
+    },
+  };
 }
 
 main().catch((err) => {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { adminCreateBody, type AdminCreateBody } from '../../../shared/admin.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { readControlInfo } from '../control.js';
-import { openDatabase } from '../infra.js';
+import { openDatabase } from '../drivers.js';
 import { DataDirInUseError, lockDataDir } from '../lockfile.js';
 import { createLogger } from '../logger.js';
 import { assertStrongPassword, createPasswordHasher } from '../modules/auth/passwords.js';
@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   const input = parsed.data;
   assertStrongPassword(input.password, input.email);
 
-  const config = loadConfig();
+  // One short-lived process touching only the database: the several-nodes-without-Redis refusal is not about it.
+  const config = loadConfig({ ...process.env, ALLOW_SINGLE_NODE_POSTGRES: 'true' });
   let unlock: () => void = () => undefined;
   if (!config.databaseUrl) {
     try {

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../config.js';
-import { openDatabase } from '../infra.js';
+import { openDatabase } from '../drivers.js';
 import { lockDataDir } from '../lockfile.js';
 import { createLogger } from '../logger.js';
 import { LedgerStore } from '../modules/ledger/ledger.store.js';
@@ -11,7 +11,8 @@ import { verifyLedger } from '../modules/ledger/ledger.verify.js';
  * ledger does not verify. In embedded mode, stop the server first.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // One short-lived process touching only the database: the several-nodes-without-Redis refusal is not about it.
+  const config = loadConfig({ ...process.env, ALLOW_SINGLE_NODE_POSTGRES: 'true' });
   const unlock = config.databaseUrl ? () => undefined : lockDataDir(config.dataDir, 'ledger:verify');
   const db = await openDatabase(config, createLogger({ level: 'warn', nodeId: 'cli' }));
   try {

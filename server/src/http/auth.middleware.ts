@@ -1,7 +1,6 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../errors.js';
-import type { AuthService, ClientInfo } from '../modules/auth/auth.service.js';
-import type { Principal } from '../modules/auth/tokens.js';
+import type { Authenticator, ClientInfo, Principal } from '../principal.js';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -9,22 +8,31 @@ declare module 'express-serve-static-core' {
   }
 }
 
-export function requireAuth(auth: AuthService): RequestHandler {
-  return async (req, res, next) => {
+/** The ready-made route guards the composition root builds once from the auth service and hands to every module's routes. */
+export interface Guards {
+  /** A valid, unrevoked `Authorization: Bearer <accessToken>`; sets the principal. */
+  authed: RequestHandler;
+  /** Authenticated, and of one of these roles (FORBIDDEN otherwise). */
+  requireRole(...roles: Principal['role'][]): RequestHandler;
+}
+
+export function createGuards(auth: Authenticator): Guards {
+  const authenticate = async (req: Request, res: Response) => {
     const header = req.headers.authorization;
     const match = header ? /^Bearer (\S+)$/i.exec(header) : null;
     if (!match) throw new AppError('UNAUTHENTICATED', 'Authorization: Bearer <accessToken> is required');
     res.locals.principal = await auth.authenticate(match[1]);
-    next();
   };
-}
-
-export function requireRole(...roles: Principal['role'][]): RequestHandler {
-  return (_req, res, next) => {
-    if (!res.locals.principal || !roles.includes(res.locals.principal.role)) {
-      throw new AppError('FORBIDDEN', 'you may not do this');
-    }
-    next();
+  return {
+    authed: async (req, res, next) => {
+      await authenticate(req, res);
+      next();
+    },
+    requireRole: (...roles) => async (req, res, next) => {
+      await authenticate(req, res);
+      if (!roles.includes(res.locals.principal!.role)) throw new AppError('FORBIDDEN', 'you may not do this');
+      next();
+    },
   };
 }
 

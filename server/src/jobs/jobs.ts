@@ -10,6 +10,9 @@ export interface JobContext {
 export type JobHandler<N extends JobName> = (payload: JobPayloads[N], ctx: JobContext) => Promise<void>;
 export type JobHandlers = { [N in JobName]: JobHandler<N> };
 
+/** A recurring job: what JobQueue.schedule runs every `everyMs`. */
+export type JobSchedule = { [N in JobName]: { name: N; payload: JobPayloads[N]; everyMs: number } }[JobName];
+
 export interface EnqueueOptions {
   /** Deterministic id: enqueuing the same id twice runs the job once. */
   jobId?: string;

@@ -1,7 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
-import { createShardedAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
+import { Server, type ServerOptions } from 'socket.io';
 import {
   rooms,
   type ClientToServerEvents,
@@ -13,7 +11,7 @@ import type { Config } from '../config.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { AuthService } from '../modules/auth/auth.service.js';
+import type { Authenticator } from '../principal.js';
 import type { EventRouter, PairlySocket } from './event-router.js';
 import type { OutboundGuard } from './outbound-guard.js';
 import type { Realtime } from './realtime.js';
@@ -22,9 +20,15 @@ import { armTokenExpiry } from './token-expiry.js';
 
 export type PairlyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
+/** What a module wants to hear of this node's sockets (presence, typing, the match queue). */
+export interface SocketLifecycle {
+  connected?(socket: PairlySocket): void;
+  disconnected?(socket: PairlySocket): void;
+}
+
 /**
- * Socket.IO on the HTTP server. With Redis, the sharded adapter (Redis 7
- * SPUBLISH/SSUBSCRIBE) joins the nodes; the caller owns the two clients.
+ * Socket.IO on the HTTP server. In a cluster, the sharded adapter (Redis 7
+ * SPUBLISH/SSUBSCRIBE, built by drivers.ts) joins the nodes.
  * The handshake authenticates `auth.token`; each socket joins its user's and
  * its session's rooms.
  */
@@ -33,15 +37,16 @@ export function createIo(opts: {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  auth: AuthService;
+  auth: Authenticator;
   router: EventRouter;
-  redis?: { pub: Redis; sub: Redis };
+  /** The cluster's adapter (drivers.ts); the in-memory default without one. */
+  adapter?: ServerOptions['adapter'];
   /** Caps each connection's unsent bytes. */
   outbound?: OutboundGuard;
   /** Caps each user's open sockets over all nodes. */
   quota?: { store: SocketQuota; max: number; ttlMs: number };
   /** Told of every connection and disconnection on this node (presence, typing). */
-  lifecycle?: { connected(socket: PairlySocket): void; disconnected(socket: PairlySocket): void }[];
+  lifecycle?: SocketLifecycle[];
 }): PairlyServer {
   const { config, logger, metrics } = opts;
   const io: PairlyServer = new Server(opts.httpServer, {
@@ -54,9 +59,7 @@ export function createIo(opts: {
     pingInterval: config.socketPing.intervalMs,
     pingTimeout: config.socketPing.timeoutMs,
     connectTimeout: 10_000,
-    adapter: opts.redis
-      ? createShardedAdapter(opts.redis.pub, opts.redis.sub, { channelPrefix: `${config.redisPrefix}sio` })
-      : undefined,
+    adapter: opts.adapter,
   });
 
   io.use(socketAuth(opts.auth));
@@ -72,10 +75,10 @@ export function createIo(opts: {
     void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId)]);
     armTokenExpiry(socket);
     opts.router.attach(socket);
-    for (const l of opts.lifecycle ?? []) l.connected(socket);
+    for (const l of opts.lifecycle ?? []) l.connected?.(socket);
     socket.on('disconnect', () => {
       metrics.connectedSockets.dec();
-      for (const l of opts.lifecycle ?? []) l.disconnected(socket);
+      for (const l of opts.lifecycle ?? []) l.disconnected?.(socket);
     });
     socket.on('error', (err) => logger.debug({ err, socket: socket.id }, 'socket error'));
   });
@@ -92,7 +95,7 @@ export function createIo(opts: {
  * carries who it is and when its token expires. Refusals are `connect_error`
  * with `data.code`.
  */
-export function socketAuth(auth: Pick<AuthService, 'authenticate'>, role?: SocketData['role']) {
+export function socketAuth(auth: Authenticator, role?: SocketData['role']) {
   return async (socket: { handshake: { auth?: Record<string, unknown> }; data: Partial<SocketData> }, next: (err?: Error) => void) => {
     try {
       const p = await auth.authenticate(socket.handshake.auth?.token);

@@ -6,7 +6,7 @@ import { socketAuth } from '../../realtime/io.js';
 import { armTokenExpiry } from '../../realtime/token-expiry.js';
 import type { Counters } from '../../counters.js';
 import type { Logger } from '../../logger.js';
-import type { AuthService } from '../auth/auth.service.js';
+import type { Authenticator } from '../../principal.js';
 import type { PresenceService } from '../presence/presence.service.js';
 import type { PresenceStore } from '../presence/presence.store.js';
 import type { UsersStore } from '../users/users.store.js';
@@ -55,7 +55,7 @@ export class AdminPresence {
  */
 export function attachAdminNamespace(
   nsp: Namespace,
-  d: { auth: AuthService; admin: AdminPresence; router: EventRouter<typeof adminEventSchemas, AdminEventResults>; logger: Logger },
+  d: { auth: Authenticator; admin: AdminPresence; router: EventRouter<typeof adminEventSchemas, AdminEventResults>; logger: Logger },
 ): () => void {
   nsp.use(socketAuth(d.auth, 'admin'));
   d.router.on('admin:online', async (_socket, p) => ({ users: await d.admin.search(p.q, p.limit) }));

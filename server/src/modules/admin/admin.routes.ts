@@ -2,10 +2,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { text } from '../../../../shared/input.js';
 import { adjustmentBody, PROVIDERS } from '../../../../shared/payments.js';
-import { principalOf, requireAuth, requireRole } from '../../http/auth.middleware.js';
+import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { AuthService } from '../auth/auth.service.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import { toAdminTransferView } from '../ledger/ledger.view.js';
 import type { PaymentsService } from '../payments/payments.service.js';
@@ -35,7 +34,7 @@ export const deadLetterEventId = text().min(1).max(200);
 
 /** Admin-only money views and actions. Every action is audited; an adjustment needs a reason. */
 export function adminMoneyRoutes(d: {
-  auth: AuthService;
+  guards: Guards;
   ledger: LedgerService;
   payments: PaymentsService;
   reconciliation: ReconciliationService;
@@ -44,7 +43,7 @@ export function adminMoneyRoutes(d: {
   deadLetters: DeadLettersService;
 }): Router {
   const r = Router();
-  r.use(requireAuth(d.auth), requireRole('admin'));
+  r.use(d.guards.requireRole('admin'));
 
   r.get('/ledger/transfers', async (req, res) => {
     const q = parse(transfersQuery, req.query);

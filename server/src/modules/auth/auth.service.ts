@@ -11,10 +11,8 @@ import { assertStrongPassword, type PasswordHasher } from './passwords.js';
 import type { SessionRevocations } from './revocations.js';
 import { hashRefreshToken, newRefreshToken, type AccessTokens, type Principal } from './tokens.js';
 
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
-}
+import type { ClientInfo } from '../../principal.js';
+export type { ClientInfo };
 
 export interface AuthServiceDeps {
   users: UsersStore;

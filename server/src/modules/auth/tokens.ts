@@ -3,19 +3,14 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../../../../shared/auth.js';
 import { ROLES } from '../../../../shared/auth.js';
 import { AppError } from '../../errors.js';
+import type { Principal } from '../../principal.js';
 
 export const JWT_ISSUER = 'pairly';
 export const JWT_AUDIENCE = 'pairly-api';
 /** The only algorithm accepted: "none" and algorithm confusion (RS256 with the secret as a key) are refused. */
 const ALGORITHM = 'HS256';
 
-export interface Principal {
-  userId: string;
-  sessionId: string;
-  role: Role;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-}
+export type { Principal } from '../../principal.js';
 
 export class AccessTokens {
   constructor(

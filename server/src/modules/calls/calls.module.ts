@@ -1,7 +1,9 @@
 import type { SfuController } from '../../../../shared/sfu.js';
+import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
+import type { ModuleWithServices } from '../../module.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import type { RoomSessions } from '../media/media.sweep.js';
@@ -9,9 +11,12 @@ import type { SfuRooms } from '../media/sfu-rooms.js';
 import type { PresenceStore } from '../presence/presence.store.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
+import { callsJobs } from './calls.jobs.js';
 import { callRoomSessions } from './calls.media.js';
 import { CallsMetering, type CallEnding } from './calls.metering.js';
+import { callsRoutes } from './calls.routes.js';
 import { CallsService, type CallsOptions } from './calls.service.js';
+import { callsEvents } from './calls.socket.js';
 import { CallsStore } from './calls.store.js';
 
 export interface Calls {
@@ -66,4 +71,22 @@ export function createCalls(d: {
     roomSessions: callRoomSessions({ store, calls: service, metering, logger: d.logger }),
     endedCalls: (ids) => store.endedCalls(ids),
   };
+}
+
+/** The calls module: its lifecycle and metering, and what the media sweep needs of it. */
+export function callsModule(d: Omit<Parameters<typeof createCalls>[0], 'options'> & { config: Config }) {
+  const { config } = d;
+  const calls = createCalls({
+    ...d,
+    // After Redis lost presence every live node has written its sockets back within one heartbeat:
+    // until then (a TTL, to spare) an offline participant may only be one not written back yet.
+    options: { ...config.calls, presenceSettleSeconds: config.chat.presenceTtlSeconds },
+  });
+  return {
+    name: 'calls',
+    ...calls,
+    routes: (guards) => callsRoutes(guards, calls.service),
+    events: (router) => callsEvents(router, calls.service),
+    jobs: callsJobs(calls.service, calls.metering),
+  } satisfies ModuleWithServices;
 }

@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { historyQuery, openConversationBody, reportBody } from '../../../../shared/chat.js';
-import { principalOf, requireAuth } from '../../http/auth.middleware.js';
+import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
-import type { AuthService } from '../auth/auth.service.js';
 import type { PresenceService } from '../presence/presence.service.js';
 import { pricesFor } from '../../prices.js';
 import { toMessageView, type ConversationListRow } from './chat.store.js';
@@ -14,9 +13,9 @@ export const conversationsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(30),
 });
 
-export function chatRoutes(auth: AuthService, chat: ChatService, presence: PresenceService): Router {
+export function chatRoutes(guards: Guards, chat: ChatService, presence: PresenceService): Router {
   const r = Router();
-  const authed = requireAuth(auth);
+  const { authed } = guards;
 
   r.get('/conversations', authed, async (req, res) => {
     const q = parse(conversationsQuery, req.query);

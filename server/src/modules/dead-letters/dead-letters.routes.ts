@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { principalOf, requireAuth, requireRole } from '../../http/auth.middleware.js';
+import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { AuthService } from '../auth/auth.service.js';
 import type { DeadLettersService } from './dead-letters.service.js';
 
 export const deadLetterListQuery = z.strictObject({
@@ -15,9 +14,9 @@ export const deadLetterListQuery = z.strictObject({
 export const deadLetterId = z.string().regex(/^[1-9][0-9]{0,15}$/, 'must be a positive integer').transform(Number).pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
 
 /** Admin-only: every job that failed for good, and retrying one. Mounted at /api/admin/jobs. */
-export function deadLetterRoutes(d: { auth: AuthService; deadLetters: DeadLettersService; audit: AuditService }): Router {
+export function deadLetterRoutes(d: { guards: Guards; deadLetters: DeadLettersService; audit: AuditService }): Router {
   const r = Router();
-  r.use(requireAuth(d.auth), requireRole('admin'));
+  r.use(d.guards.requireRole('admin'));
 
   r.get('/dead-letters', async (req, res) => {
     const q = parse(deadLetterListQuery, req.query);

@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { principalOf, requireAuth } from '../../http/auth.middleware.js';
+import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
-import type { AuthService } from '../auth/auth.service.js';
 import { accounts } from './accounts.js';
 import type { LedgerService } from './ledger.service.js';
 import { toTransferView } from './ledger.view.js';
@@ -12,9 +11,9 @@ export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
-export function walletRoutes(auth: AuthService, ledger: LedgerService): Router {
+export function walletRoutes(guards: Guards, ledger: LedgerService): Router {
   const r = Router();
-  const authed = requireAuth(auth);
+  const { authed } = guards;
   r.get('/', authed, async (_req, res) => {
     res.json({ wallet: await ledger.balance(principalOf(res).userId) });
   });

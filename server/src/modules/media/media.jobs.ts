@@ -7,7 +7,7 @@ import type { SfuRooms } from './sfu-rooms.js';
  * module existed: schedules and queued jobs under that name still run.
  */
 export function mediaJobs(
-  sweep: MediaSweep,
+  sweep: Pick<MediaSweep, 'run'>,
   rooms: SfuRooms,
 ): {
   'calls.media-sweep': JobHandler<'calls.media-sweep'>;

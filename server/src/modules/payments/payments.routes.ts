@@ -2,9 +2,8 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxActionBody } from '../../../../shared/payments.js';
 import { AppError } from '../../errors.js';
-import { principalOf, requireAuth } from '../../http/auth.middleware.js';
+import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
-import type { AuthService } from '../auth/auth.service.js';
 import type { PaymentsService } from './payments.service.js';
 
 export const paymentsListQuery = z.strictObject({
@@ -19,9 +18,9 @@ export function idempotencyKeyOf(header: string | undefined): string {
   return res.data;
 }
 
-export function paymentsRoutes(auth: AuthService, payments: PaymentsService): Router {
+export function paymentsRoutes(guards: Guards, payments: PaymentsService): Router {
   const r = Router();
-  const authed = requireAuth(auth);
+  const { authed } = guards;
   r.get('/packs', (_req, res) => {
     res.json(payments.catalogue());
   });

@@ -2,14 +2,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { int4Id } from '../../../../shared/input.js';
 import { answerBody, discoverQuery, preferencesBody, profileBody } from '../../../../shared/profiles.js';
-import { principalOf, requireAuth } from '../../http/auth.middleware.js';
+import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
-import type { AuthService } from '../auth/auth.service.js';
 import type { ProfilesService } from './profiles.service.js';
 
-export function profilesRoutes(auth: AuthService, profiles: ProfilesService): Router {
+export function profilesRoutes(guards: Guards, profiles: ProfilesService): Router {
   const r = Router();
-  const authed = requireAuth(auth);
+  const { authed } = guards;
   const me = (res: Parameters<typeof principalOf>[0]) => principalOf(res).userId;
 
   r.get('/profile', authed, async (_req, res) => void res.json({ profile: await profiles.mine(me(res)) }));

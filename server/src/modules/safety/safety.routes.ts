@@ -1,15 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { principalOf, requireAuth } from '../../http/auth.middleware.js';
+import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
-import type { AuthService } from '../auth/auth.service.js';
 import type { SafetyStore } from './safety.store.js';
 
 /** Blocks: no messages, no presence and no matching, either way. */
-export function safetyRoutes(auth: AuthService, safety: SafetyStore): Router {
+export function safetyRoutes(guards: Guards, safety: SafetyStore): Router {
   const r = Router();
-  const authed = requireAuth(auth);
+  const { authed } = guards;
   r.get('/blocks', authed, async (_req, res) => {
     const rows = await safety.blockedBy(principalOf(res).userId);
     res.json({ blocks: rows.map((b) => ({ userId: b.blocked_id, createdAt: b.created_at.toISOString() })) });

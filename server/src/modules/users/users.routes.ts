@@ -1,13 +1,12 @@
 import { Router } from 'express';
 import { updateMeBody } from '../../../../shared/auth.js';
-import { principalOf, requireAuth } from '../../http/auth.middleware.js';
+import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
-import type { AuthService } from '../auth/auth.service.js';
 import type { UsersService } from './users.service.js';
 
-export function meRoutes(auth: AuthService, users: UsersService): Router {
+export function meRoutes(guards: Guards, users: UsersService): Router {
   const r = Router();
-  const authed = requireAuth(auth);
+  const { authed } = guards;
   r.get('/', authed, async (_req, res) => {
     res.json({ user: await users.me(principalOf(res).userId) });
   });

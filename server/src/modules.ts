@@ -1,0 +1,141 @@
+import { JOB_NAMES } from '../../shared/jobs.js';
+import type { SfuController } from '../../shared/sfu.js';
+import type { Config } from './config.js';
+import type { Drivers } from './drivers.js';
+import type { JobHandlers, JobSchedule } from './jobs/jobs.js';
+import type { Logger } from './logger.js';
+import type { Module } from './module.js';
+import type { Realtime } from './realtime/realtime.js';
+import { adminModule } from './modules/admin/admin.module.js';
+import { auditModule } from './modules/audit/audit.module.js';
+import { authModule } from './modules/auth/auth.module.js';
+import { callsModule } from './modules/calls/calls.module.js';
+import { chatModule } from './modules/chat/chat.module.js';
+import { deadLettersModule } from './modules/dead-letters/dead-letters.module.js';
+import { ledgerModule } from './modules/ledger/ledger.module.js';
+import { mediaModule } from './modules/media/media.module.js';
+import { ReconciliationService } from './modules/payments/reconciliation.service.js';
+import { matchModule } from './modules/match/match.module.js';
+import { paymentsModule } from './modules/payments/payments.module.js';
+import { presenceModule } from './modules/presence/presence.module.js';
+import { profilesModule } from './modules/profiles/profiles.module.js';
+import { safetyModule } from './modules/safety/safety.module.js';
+import { systemModule } from './modules/system/system.module.js';
+import { usersModule } from './modules/users/users.module.js';
+
+/**
+ * Every module, built in dependency order, each given only the services it
+ * uses. A server node (pairly.ts) mounts the whole list; the workers process
+ * builds the same list and runs only its jobs and schedules.
+ */
+export function createModules(d: {
+  config: Config;
+  jwtSecret: string;
+  logger: Logger;
+  drivers: Drivers;
+  realtime: Realtime;
+  sfu: SfuController | undefined;
+  control?: { secret: string };
+}) {
+  const { config, jwtSecret, logger, drivers, realtime, sfu } = d;
+  const { db, limiter, counters } = drivers;
+  const jobs = drivers.jobs.queue;
+
+  const audit = auditModule({ db, jobs, logger });
+  const users = usersModule({ db, realtime, audit: audit.service });
+  const auth = authModule({ config, jwtSecret, db, users: users.store, audit: audit.service, realtime, limiter, revocations: drivers.revocations });
+  const ledger = ledgerModule({ config, db, realtime, logger });
+  const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger });
+  const safety = safetyModule({ db });
+  // Calls and match sessions hold SFU rooms; the media sweep is told of them once they exist.
+  const media = mediaModule({
+    config,
+    sfu,
+    jobs,
+    logger,
+    owners: () => ({ sessions: calls.roomSessions, endedOwners: [calls.endedCalls, match.endedSessions] }),
+  });
+  const calls = callsModule({ config, db, users: users.store, safety: safety.store, ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: media.rooms, logger });
+  // Presence and chat need each other (chat's routes show presence; presence's audience is chat's rule): bound late.
+  const presence = presenceModule({
+    config,
+    db,
+    store: drivers.presence,
+    realtime,
+    logger,
+    onNodeReaped: (node) => match.service.purgeNode(node),
+    audience: (subjects, viewer) => chat.service.presenceAudience(subjects, viewer),
+    setLastSeen: (userId, at) => users.store.setLastSeen(userId, at),
+  });
+  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, presence: presence.service, realtime, limiter, counters, logger });
+  const match = matchModule({
+    config,
+    db,
+    queue: drivers.matchQueue,
+    realtime,
+    logger,
+    limiter,
+    sfu,
+    rooms: media.rooms,
+    iceServers: (userId) => calls.service.iceServers(userId),
+    chat: chat.service,
+  });
+  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, safety: safety.store, realtime, limiter });
+  const deadLetters = deadLettersModule({ db, jobs, logger, audit: audit.service, hooks: { ...payments.deadLetterHooks } });
+  const admin = adminModule({
+    config,
+    logger,
+    auth: auth.service,
+    users: users.store,
+    audit: audit.service,
+    auditStore: audit.store,
+    presenceStore: drivers.presence,
+    presence: presence.service,
+    counters,
+    match: match.service,
+    calls: calls.service,
+    ledger: ledger.service,
+    payments: payments.service,
+    reconciliation: new ReconciliationService(payments.reconciliationStore),
+    jobs,
+    deadLetters: deadLetters.service,
+    control: d.control,
+  });
+  const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
+
+  // Mounted, registered and started in this order (stopped in reverse).
+  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, media, calls, deadLetters, admin, audit];
+  return {
+    list,
+    /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
+    auth: auth.service,
+    users: users.store,
+    ledger: ledger.service,
+    ledgerStore: ledger.store,
+    payments: payments.service,
+    paymentsStore: payments.store,
+    providers: payments.providers,
+    calls: calls.service,
+    callsMetering: calls.metering,
+    chat: chat.service,
+    typingTracked: chat.typingTracked,
+    presence: presence.service,
+    match: match.service,
+    profiles: profiles.service,
+    deadLetters: deadLetters.service,
+  };
+}
+
+export type Modules = ReturnType<typeof createModules>;
+
+/** Every module's job handlers in one map (the same under BullMQ and inline); a job nobody handles is a start-up error. */
+export function jobHandlersOf(modules: Module[]): JobHandlers {
+  const handlers = Object.assign({}, ...modules.map((m) => m.jobs ?? {})) as Partial<JobHandlers>;
+  const missing = JOB_NAMES.filter((name) => !handlers[name]);
+  if (missing.length) throw new Error(`no module handles the jobs ${missing.join(', ')}`);
+  return handlers as JobHandlers;
+}
+
+export function schedulesOf(modules: Module[]): JobSchedule[] {
+  return modules.flatMap((m) => m.schedules ?? []);
+}

@@ -1,0 +1,60 @@
+import type { Config } from '../../config.js';
+import type { Counters } from '../../counters.js';
+import type { Database } from '../../db/database.js';
+import type { Logger } from '../../logger.js';
+import type { ModuleWithServices } from '../../module.js';
+import type { LimiterFactory } from '../../ratelimit.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { LedgerService } from '../ledger/ledger.service.js';
+import type { PresenceService } from '../presence/presence.service.js';
+import type { SafetyStore } from '../safety/safety.store.js';
+import type { UsersStore } from '../users/users.store.js';
+import { chatRoutes } from './chat.routes.js';
+import { ChatService } from './chat.service.js';
+import { chatEvents } from './chat.socket.js';
+import { ChatStore } from './chat.store.js';
+
+export function chatModule(d: {
+  config: Config;
+  db: Database;
+  safety: SafetyStore;
+  users: UsersStore;
+  ledger: LedgerService;
+  presence: PresenceService;
+  realtime: Realtime;
+  limiter: LimiterFactory;
+  /** Messages per second, for the admins' live view. */
+  counters: Counters;
+  logger: Logger;
+}) {
+  const { config, limiter } = d;
+  const store = new ChatStore(d.db);
+  const service = new ChatService({
+    db: d.db,
+    store,
+    safety: d.safety,
+    users: d.users,
+    ledger: d.ledger,
+    realtime: d.realtime,
+    limits: {
+      perUser: limiter({ keyPrefix: 'chat-user', points: config.chat.messagesPer10s, durationSeconds: 10 }),
+      perConversation: limiter({ keyPrefix: 'chat-conv', points: config.chat.floodPer5s, durationSeconds: 5 }),
+    },
+    pageMaxBytes: config.chat.pageMaxBytes,
+    onMessage: () => d.counters.incr('messages'),
+  });
+  let typingTracked = () => 0;
+  return {
+    name: 'chat',
+    service,
+    store,
+    /** Typing indicators this node tracks (sockets × conversations); tests check none leak. */
+    typingTracked: () => typingTracked(),
+    routes: (guards) => chatRoutes(guards, service, d.presence),
+    events: (router) => {
+      const typing = chatEvents(router, { chat: service, presence: d.presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs, logger: d.logger });
+      typingTracked = typing.typingTracked;
+      return { disconnected: typing.disconnected };
+    },
+  } satisfies ModuleWithServices;
+}

@@ -1,0 +1,24 @@
+import { createHmac } from 'node:crypto';
+import type { Config } from '../../config.js';
+import type { Database } from '../../db/database.js';
+import type { ModuleWithServices } from '../../module.js';
+import type { LimiterFactory } from '../../ratelimit.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { ChatService } from '../chat/chat.service.js';
+import type { SafetyStore } from '../safety/safety.store.js';
+import { profilesRoutes } from './profiles.routes.js';
+import { ProfilesService } from './profiles.service.js';
+import { ProfilesStore } from './profiles.store.js';
+
+export function profilesModule(d: { config: Config; jwtSecret: string; db: Database; chat: Pick<ChatService, 'openDirectIn'>; safety: SafetyStore; realtime: Realtime; limiter: LimiterFactory }) {
+  const service = new ProfilesService({
+    db: d.db,
+    // Derived like the other keys from the JWT secret, so every node places everyone alike.
+    store: new ProfilesStore(d.db, createHmac('sha256', d.jwtSecret).update('pairly-location-fuzz').digest()),
+    chat: d.chat,
+    safety: d.safety,
+    realtime: d.realtime,
+    locationChanges: d.limiter({ keyPrefix: 'location', points: d.config.profiles.locationChangesPerDay, durationSeconds: 86_400 }),
+  });
+  return { name: 'profiles', service, routes: (guards) => profilesRoutes(guards, service) } satisfies ModuleWithServices;
+}

@@ -1,0 +1,9 @@
+import type { Database } from '../../db/database.js';
+import type { ModuleWithServices } from '../../module.js';
+import { safetyRoutes } from './safety.routes.js';
+import { SafetyStore } from './safety.store.js';
+
+export function safetyModule(d: { db: Database }) {
+  const store = new SafetyStore(d.db);
+  return { name: 'safety', store, routes: (guards) => safetyRoutes(guards, store) } satisfies ModuleWithServices;
+}
