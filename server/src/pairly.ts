@@ -9,6 +9,7 @@ import { openDrivers, openSfu, type Jobs } from './drivers.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { localLimiter } from './ratelimit.js';
+import { BatchedLimiter } from './realtime/batched-limiter.js';
 import { EventRouter } from './realtime/event-router.js';
 import { createIo, realtimeOf, type PairlyServer } from './realtime/io.js';
 import { OutboundGuard } from './realtime/outbound-guard.js';
@@ -60,11 +61,9 @@ export async function createPairly(
       points: config.socketEventsPerSecond * 2,
       durationSeconds: 2,
     }),
-    userLimiter: limiter({
-      keyPrefix: 'user-events',
-      points: config.socketEventsPerUserPerSecond * 2,
-      durationSeconds: 2,
-    }),
+    userLimiter: redis
+      ? new BatchedLimiter({ redis, prefix: `${config.redisPrefix}rl:user-events:`, points: config.socketEventsPerUserPerSecond * 2, durationSeconds: 2, logger })
+      : localLimiter({ keyPrefix: 'user-events', points: config.socketEventsPerUserPerSecond * 2, durationSeconds: 2 }),
     logger,
     metrics,
   });

@@ -45,7 +45,8 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
     private readonly deps: {
       limiter: RateLimiterAbstract;
       /** Keyed by user: shared by all of a user's sockets (and, Redis-backed, all nodes). */
-      userLimiter?: RateLimiterAbstract;
+      /** Shared by all of a user's sockets on all nodes (BatchedLimiter in cluster mode). */
+      userLimiter?: Pick<RateLimiterAbstract, 'consume'> | { consume(key: string): Promise<unknown> };
       logger: Logger;
       metrics: Metrics;
     },

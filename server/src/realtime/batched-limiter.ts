@@ -1,0 +1,97 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import type { Logger } from '../logger.js';
+
+/**
+ * A fixed-window limit shared by every node without a Redis round trip per
+ * event (a Redis-backed limiter per event cost a cluster node about 40 µs of
+ * CPU per acknowledged event plus Redis' own; BENCHMARKS.md, "ping").
+ *
+ *   first event of a key in a window ──► INCRBY 1 in Redis (exact; learns the others' count)
+ *   later events                      ──► counted here against the last known total
+ *   every syncMs                      ──► INCRBY what was counted here, in one pipeline; learn the total
+ *   an event refused here             ──► flush this key first, so other nodes see the limit reached now
+ *
+ * Between two syncs each node may admit what the last known total left, so a
+ * user spread over N nodes can exceed the limit by at most N × (points) in
+ * one sync interval, and never for longer. Redis unreachable: counting goes
+ * on per node (the fail-open decision of every limiter, README "When a
+ * dependency is down").
+ */
+export class BatchedLimiter {
+  private readonly state = new Map<string, { window: number; total: number; unsynced: number }>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly d: {
+      redis: Redis;
+      /** Redis key prefix, e.g. `<REDIS_PREFIX>rl:user-events:`. */
+      prefix: string;
+      points: number;
+      durationSeconds: number;
+      syncMs?: number;
+      logger: Logger;
+    },
+  ) {
+    this.timer = setInterval(() => void this.sync().catch((err) => d.logger.debug({ err }, 'batched limiter sync failed')), d.syncMs ?? 100);
+    this.timer.unref();
+  }
+
+  async consume(key: string): Promise<void> {
+    const durationMs = this.d.durationSeconds * 1000;
+    const window = Math.floor(Date.now() / durationMs);
+    let s = this.state.get(key);
+    if (!s || s.window !== window) {
+      s = { window, total: 0, unsynced: 0 };
+      this.state.set(key, s);
+      try {
+        s.total = await this.add(key, window, 1);
+      } catch {
+        s.unsynced += 1; // Redis away: count here, sync later
+        s.total = 0;
+      }
+      if (s.total + s.unsynced > this.d.points) throw this.refusal(window, durationMs);
+      return;
+    }
+    if (s.total + s.unsynced >= this.d.points) {
+      if (s.unsynced > 0) await this.flush(key, s).catch(() => undefined);
+      throw this.refusal(window, durationMs);
+    }
+    s.unsynced += 1;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private refusal(window: number, durationMs: number): RateLimiterRes {
+    return new RateLimiterRes(0, (window + 1) * durationMs - Date.now(), this.d.points + 1, false);
+  }
+
+  private async add(key: string, window: number, n: number): Promise<number> {
+    const k = `${this.d.prefix}${key}:${window}`;
+    const res = await this.d.redis.multi().incrby(k, n).pexpire(k, this.d.durationSeconds * 2000).exec();
+    return Number(res?.[0]?.[1] ?? 0);
+  }
+
+  private async flush(key: string, s: { window: number; total: number; unsynced: number }): Promise<void> {
+    const n = s.unsynced;
+    s.unsynced = 0;
+    try {
+      s.total = await this.add(key, s.window, n);
+    } catch (err) {
+      s.unsynced += n;
+      throw err;
+    }
+  }
+
+  private async sync(): Promise<void> {
+    const window = Math.floor(Date.now() / (this.d.durationSeconds * 1000));
+    const due: Promise<void>[] = [];
+    for (const [key, s] of this.state) {
+      if (s.window < window) this.state.delete(key); // a window that has passed: nothing left to count
+      else if (s.unsynced > 0) due.push(this.flush(key, s));
+    }
+    await Promise.all(due);
+  }
+}
