@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { Guards } from './http/auth.middleware.js';
+import type { RouteDoc } from './http/route-docs.js';
 import type { JobHandlers, JobSchedule } from './jobs/jobs.js';
 import type { Metrics } from './metrics.js';
 import type { EventRouter } from './realtime/event-router.js';
@@ -18,6 +19,8 @@ export interface Module {
   routes?(guards: Guards): Router;
   /** Mounted on the app itself: outside /api's per-address limit and JSON parser (provider webhooks, the control API). */
   publicRoutes?: Router;
+  /** Its routes (both kinds) as published in /api/openapi.json, with full paths; a mounted route missing here fails test/integration/openapi.test.ts. */
+  docs?: RouteDoc[];
   /** Registers its socket events on the node's event router. */
   events?(router: EventRouter): SocketLifecycle | void;
   jobs?: Partial<JobHandlers>;

@@ -4,6 +4,7 @@ import { sameSecret } from '../../control.js';
 import { AppError } from '../../errors.js';
 import { parse } from '../../validate.js';
 import type { createAdmin } from './admin.create.js';
+import type { RouteDoc } from '../../http/route-docs.js';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
@@ -36,3 +37,7 @@ export function adminControlRoutes(d: { secret: string; createAdmin: (input: Par
   );
   return r;
 }
+
+export const adminControlRouteDocs: RouteDoc[] = [
+  { method: 'post', path: '/_control/admin-users', summary: 'Embedded mode, from this machine only: create an admin (npm run admin:create).', auth: 'control', body: adminCreateBody, response: { status: 201, description: 'the admin user' } },
+];

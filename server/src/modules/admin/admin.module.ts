@@ -1,3 +1,4 @@
+import { mountedAt } from '../../http/route-docs.js';
 import { Router } from 'express';
 import { adminEventSchemas, type AdminEventResults } from '../../../../shared/admin.js';
 import type { Config } from '../../config.js';
@@ -21,11 +22,11 @@ import type { ReconciliationService } from '../payments/reconciliation.service.j
 import type { PresenceService } from '../presence/presence.service.js';
 import type { PresenceStore } from '../presence/presence.store.js';
 import type { UsersStore } from '../users/users.store.js';
-import { adminControlRoutes } from './admin.control.routes.js';
+import { adminControlRouteDocs, adminControlRoutes } from './admin.control.routes.js';
 import { createAdmin } from './admin.create.js';
 import { AdminPresence, attachAdminNamespace } from './admin.presence.js';
-import { adminPresenceRoutes } from './admin.presence.routes.js';
-import { adminMoneyRoutes } from './admin.routes.js';
+import { adminPresenceRouteDocs, adminPresenceRoutes } from './admin.presence.routes.js';
+import { adminMoneyRouteDocs, adminMoneyRoutes } from './admin.routes.js';
 
 /** What admins watch (presence, live over /admin) and act on (money, reconciliation); the embedded control API. */
 export function adminModule(d: {
@@ -70,6 +71,10 @@ export function adminModule(d: {
             deadLetters: d.deadLetters,
           }),
         ),
+    docs: [
+      ...mountedAt('/api/admin', [...adminPresenceRouteDocs, ...adminMoneyRouteDocs], 'admin'),
+      ...(control ? mountedAt('', adminControlRouteDocs, 'admin') : []),
+    ],
     publicRoutes: control
       ? adminControlRoutes({
           secret: control.secret,

@@ -4,6 +4,7 @@ import { text } from '../../../../shared/input.js';
 import type { Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { AdminPresence } from './admin.presence.js';
+import type { RouteDoc } from '../../http/route-docs.js';
 
 export const adminPresenceQuery = z.strictObject({ q: text().trim().max(100).default(''), limit: z.coerce.number().int().min(1).max(200).default(50) });
 
@@ -17,3 +18,8 @@ export function adminPresenceRoutes(guards: Guards, admin: AdminPresence): Route
   });
   return r;
 }
+
+/** Mounted at /api/admin. */
+export const adminPresenceRouteDocs: RouteDoc[] = [
+  { method: 'get', path: '/presence', summary: 'The live snapshot and the online users.', auth: 'admin', query: adminPresenceQuery, response: { status: 200, description: '{ snapshot, users }' } },
+];

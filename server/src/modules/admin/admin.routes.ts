@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { text } from '../../../../shared/input.js';
-import { adjustmentBody, PROVIDERS } from '../../../../shared/payments.js';
+import { adjustmentBody, idempotencyKeyHeader, PROVIDERS } from '../../../../shared/payments.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -12,6 +12,7 @@ import { idempotencyKeyOf } from '../payments/payments.routes.js';
 import type { ReconciliationService } from '../payments/reconciliation.service.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { DeadLettersService } from '../dead-letters/dead-letters.service.js';
+import type { RouteDoc } from '../../http/route-docs.js';
 
 export const transfersQuery = z.strictObject({
   account: text().max(100).optional(),
@@ -116,3 +117,15 @@ export function adminMoneyRoutes(d: {
 
   return r;
 }
+
+/** Mounted at /api/admin. */
+export const adminMoneyRouteDocs: RouteDoc[] = [
+  { method: 'get', path: '/ledger/transfers', summary: 'Search ledger transfers.', auth: 'admin', query: transfersQuery, response: { status: 200, description: '{ transfers, nextCursor }' } },
+  { method: 'post', path: '/ledger/adjustments', summary: "Adjust a user's wallet, with a reason (audited).", auth: 'admin', body: adjustmentBody, headers: { 'idempotency-key': idempotencyKeyHeader }, response: { status: 201, description: '{ replayed, transfers, wallet } (200 on a replay)' } },
+  { method: 'get', path: '/ledger/verify', summary: 'Check the ledger invariants.', auth: 'admin', response: { status: 200, description: 'the verification report' } },
+  { method: 'get', path: '/payments', summary: 'Search payments.', auth: 'admin', query: paymentsQuery, response: { status: 200, description: '{ payments }' } },
+  { method: 'get', path: '/payments/dead-letters', summary: 'Webhook events that failed for good.', auth: 'admin', response: { status: 200, description: '{ events }' } },
+  { method: 'post', path: '/payments/dead-letters/:provider/:eventId/retry', summary: 'Process a dead webhook event again (audited).', auth: 'admin', params: { provider: z.enum(PROVIDERS), eventId: deadLetterEventId }, response: { status: 202, description: '{ queued }' } },
+  { method: 'get', path: '/reconciliation', summary: 'The latest reconciliation report.', auth: 'admin', response: { status: 200, description: '{ report }' } },
+  { method: 'post', path: '/reconciliation/run', summary: 'Queue a reconciliation now.', auth: 'admin', response: { status: 202, description: '{ queued }' } },
+];

@@ -1,3 +1,4 @@
+import { mountedAt } from '../../http/route-docs.js';
 import { Router } from 'express';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
@@ -6,7 +7,7 @@ import type { LimiterFactory } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { UsersStore } from '../users/users.store.js';
-import { authRoutes } from './auth.routes.js';
+import { authRoutes, authRouteDocs } from './auth.routes.js';
 import { AuthService } from './auth.service.js';
 import { AuthStore } from './auth.store.js';
 import { createPasswordHasher } from './passwords.js';
@@ -48,6 +49,7 @@ export function authModule(d: {
     name: 'auth',
     service,
     routes: (guards) => Router().use('/auth', authRoutes(service, guards)),
+    docs: mountedAt('/api/auth', authRouteDocs, 'auth'),
     start: async () => void (await service.seedRevocations()),
   } satisfies ModuleWithServices;
 }

@@ -1,3 +1,4 @@
+import { mountedAt } from '../../http/route-docs.js';
 import type { SfuController } from '../../../../shared/sfu.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
@@ -14,7 +15,7 @@ import type { UsersStore } from '../users/users.store.js';
 import { callsJobs } from './calls.jobs.js';
 import { callRoomSessions } from './calls.media.js';
 import { CallsMetering, type CallEnding } from './calls.metering.js';
-import { callsRoutes } from './calls.routes.js';
+import { callsRoutes, callsRouteDocs } from './calls.routes.js';
 import { CallsService, type CallsOptions } from './calls.service.js';
 import { callsEvents } from './calls.socket.js';
 import { CallsStore } from './calls.store.js';
@@ -86,6 +87,7 @@ export function callsModule(d: Omit<Parameters<typeof createCalls>[0], 'options'
     name: 'calls',
     ...calls,
     routes: (guards) => callsRoutes(guards, calls.service),
+    docs: mountedAt('/api', callsRouteDocs, 'calls'),
     events: (router) => callsEvents(router, calls.service),
     jobs: callsJobs(calls.service, calls.metering),
   } satisfies ModuleWithServices;

@@ -1,3 +1,4 @@
+import { mountedAt } from '../../http/route-docs.js';
 import type { Config } from '../../config.js';
 import type { Counters } from '../../counters.js';
 import type { Database } from '../../db/database.js';
@@ -9,7 +10,7 @@ import type { LedgerService } from '../ledger/ledger.service.js';
 import type { PresenceService } from '../presence/presence.service.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
-import { chatRoutes } from './chat.routes.js';
+import { chatRoutes, chatRouteDocs } from './chat.routes.js';
 import { ChatService } from './chat.service.js';
 import { chatEvents } from './chat.socket.js';
 import { ChatStore } from './chat.store.js';
@@ -51,6 +52,7 @@ export function chatModule(d: {
     /** Typing indicators this node tracks (sockets × conversations); tests check none leak. */
     typingTracked: () => typingTracked(),
     routes: (guards) => chatRoutes(guards, service, d.presence),
+    docs: mountedAt('/api', chatRouteDocs, 'chat'),
     events: (router) => {
       const typing = chatEvents(router, { chat: service, presence: d.presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs, logger: d.logger });
       typingTracked = typing.typingTracked;

@@ -7,6 +7,7 @@ import type { PresenceService } from '../presence/presence.service.js';
 import { pricesFor } from '../../prices.js';
 import { toMessageView, type ConversationListRow } from './chat.store.js';
 import type { ChatService } from './chat.service.js';
+import type { RouteDoc } from '../../http/route-docs.js';
 
 export const conversationsQuery = z.strictObject({
   before: z.iso.datetime().optional(),
@@ -71,3 +72,10 @@ export function chatRoutes(guards: Guards, chat: ChatService, presence: Presence
 
   return r;
 }
+
+export const chatRouteDocs: RouteDoc[] = [
+  { method: 'get', path: '/conversations', summary: "The caller's conversations with peer, prices, presence and unread counts.", auth: 'user', query: conversationsQuery, response: { status: 200, description: '{ conversations, nextCursor }' } },
+  { method: 'post', path: '/conversations', summary: 'Open (or find) the conversation with a user.', auth: 'user', body: openConversationBody, response: { status: 201, description: '{ conversationId } (200 when it already existed)' } },
+  { method: 'get', path: '/conversations/:id/messages', summary: "A conversation's messages by sequence number.", auth: 'user', params: { id: z.uuid() }, query: historyQuery, response: { status: 200, description: 'messages and paging' } },
+  { method: 'post', path: '/messages/:id/report', summary: 'Report a message.', auth: 'user', params: { id: z.uuid() }, body: reportBody, response: { status: 201, description: '{ report } (200 when already reported)' } },
+];

@@ -1,10 +1,11 @@
+import { mountedAt } from '../../http/route-docs.js';
 import { Router } from 'express';
 import type { Database } from '../../db/database.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
 import type { ModuleWithServices } from '../../module.js';
 import type { AuditService } from '../audit/audit.service.js';
-import { deadLetterRoutes } from './dead-letters.routes.js';
+import { deadLetterRoutes, deadLetterRouteDocs } from './dead-letters.routes.js';
 import { DeadLettersService, type DeadLetterHooks } from './dead-letters.service.js';
 import { DeadLettersStore } from './dead-letters.store.js';
 
@@ -15,5 +16,6 @@ export function deadLettersModule(d: { db: Database; jobs: JobQueue; logger: Log
     name: 'dead-letters',
     service,
     routes: (guards) => Router().use('/admin/jobs', deadLetterRoutes({ guards, deadLetters: service, audit: d.audit })),
+    docs: mountedAt('/api/admin/jobs', deadLetterRouteDocs, 'admin'),
   } satisfies ModuleWithServices;
 }

@@ -4,6 +4,7 @@ import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { DeadLettersService } from './dead-letters.service.js';
+import type { RouteDoc } from '../../http/route-docs.js';
 
 export const deadLetterListQuery = z.strictObject({
   status: z.enum(['open', 'all']).default('open'),
@@ -41,3 +42,9 @@ export function deadLetterRoutes(d: { guards: Guards; deadLetters: DeadLettersSe
 
   return r;
 }
+
+/** Mounted at /api/admin/jobs. */
+export const deadLetterRouteDocs: RouteDoc[] = [
+  { method: 'get', path: '/dead-letters', summary: 'Jobs that failed for good.', auth: 'admin', query: deadLetterListQuery, response: { status: 200, description: '{ deadLetters }' } },
+  { method: 'post', path: '/dead-letters/:id/retry', summary: 'Queue a dead job again (audited).', auth: 'admin', params: { id: deadLetterId }, response: { status: 202, description: 'queued (200 when it was already dealt with)' } },
+];

@@ -1,3 +1,4 @@
+import { mountedAt } from '../../http/route-docs.js';
 import { Router } from 'express';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
@@ -5,7 +6,7 @@ import type { Logger } from '../../logger.js';
 import type { ModuleWithServices } from '../../module.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import { ledgerJobs } from './ledger.jobs.js';
-import { walletRoutes } from './ledger.routes.js';
+import { walletRoutes, walletRouteDocs } from './ledger.routes.js';
 import { LedgerService } from './ledger.service.js';
 import { LedgerStore } from './ledger.store.js';
 
@@ -17,6 +18,7 @@ export function ledgerModule(d: { config: Config; db: Database; realtime: Realti
     service,
     store,
     routes: (guards) => Router().use('/wallet', walletRoutes(guards, service)),
+    docs: mountedAt('/api/wallet', walletRouteDocs, 'wallet'),
     jobs: ledgerJobs(service, store, d.logger),
     schedules: [
       { name: 'ledger.expire-holds', payload: {}, everyMs: d.config.ledger.holdSweepSeconds * 1000 },

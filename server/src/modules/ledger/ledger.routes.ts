@@ -5,6 +5,7 @@ import { parse } from '../../validate.js';
 import { accounts } from './accounts.js';
 import type { LedgerService } from './ledger.service.js';
 import { toTransferView } from './ledger.view.js';
+import type { RouteDoc } from '../../http/route-docs.js';
 
 export const pageQuery = z.strictObject({
   cursor: z.coerce.number().int().positive().optional(),
@@ -28,3 +29,9 @@ export function walletRoutes(guards: Guards, ledger: LedgerService): Router {
   });
   return r;
 }
+
+/** Mounted at /api/wallet. */
+export const walletRouteDocs: RouteDoc[] = [
+  { method: 'get', path: '/', summary: "The caller's wallet balance (available, held, debt).", auth: 'user', response: { status: 200, description: '{ wallet }' } },
+  { method: 'get', path: '/transactions', summary: "The caller's wallet transfers, newest first.", auth: 'user', query: pageQuery, response: { status: 200, description: '{ transactions, nextCursor }' } },
+];

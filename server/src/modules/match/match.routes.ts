@@ -4,6 +4,7 @@ import { matchReportBody } from '../../../../shared/match.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { MatchService } from './match.service.js';
+import type { RouteDoc } from '../../http/route-docs.js';
 
 export function matchRoutes(guards: Guards, match: MatchService): Router {
   const r = Router();
@@ -15,3 +16,7 @@ export function matchRoutes(guards: Guards, match: MatchService): Router {
   });
   return r;
 }
+
+export const matchRouteDocs: RouteDoc[] = [
+  { method: 'post', path: '/match/sessions/:id/report', summary: 'Report the peer of a random-match session.', auth: 'user', params: { id: z.uuid() }, body: matchReportBody, response: { status: 201, description: '{ report } (200 when already reported)' } },
+];

@@ -1,3 +1,4 @@
+import { mountedAt } from '../../http/route-docs.js';
 import { createHmac } from 'node:crypto';
 import { Router } from 'express';
 import type { ProviderName } from '../../../../shared/payments.js';
@@ -10,7 +11,7 @@ import type { ModuleWithServices } from '../../module.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import type { LedgerStore } from '../ledger/ledger.store.js';
 import { paymentsDeadLetterHooks, paymentsJobs } from './payments.jobs.js';
-import { paymentsRoutes, webhookRoutes } from './payments.routes.js';
+import { paymentsRoutes, webhookRoutes, paymentsRouteDocs, webhookRouteDocs } from './payments.routes.js';
 import { PaymentsService } from './payments.service.js';
 import { PaymentsStore } from './payments.store.js';
 import type { PaymentProvider } from './providers/provider.js';
@@ -34,6 +35,7 @@ export function paymentsModule(d: { config: Config; jwtSecret: string; db: Datab
     deadLetterHooks: paymentsDeadLetterHooks(service),
     routes: (guards) => Router().use('/payments', paymentsRoutes(guards, service)),
     publicRoutes: Router().use('/api/payments/webhooks', webhookRoutes(service)),
+    docs: [...mountedAt('/api/payments', paymentsRouteDocs, 'payments'), ...mountedAt('/api/payments/webhooks', webhookRouteDocs, 'payments')],
     jobs: paymentsJobs({ payments: service, providers, paymentsStore: store, ledgerStore: d.ledgerStore, reconciliationStore, logger }),
     schedules: [
       { name: 'payments.reconcile', payload: {}, everyMs: config.payments.reconcileSeconds * 1000 },

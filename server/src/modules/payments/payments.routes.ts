@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { PaymentsService } from './payments.service.js';
+import type { RouteDoc } from '../../http/route-docs.js';
 
 export const paymentsListQuery = z.strictObject({
   before: z.iso.datetime().optional(),
@@ -53,3 +54,18 @@ export function webhookRoutes(payments: PaymentsService): Router {
   });
   return r;
 }
+
+const idempotency = { 'idempotency-key': idempotencyKeyHeader };
+
+/** Mounted at /api/payments. */
+export const paymentsRouteDocs: RouteDoc[] = [
+  { method: 'get', path: '/packs', summary: 'The credit packs on sale and the providers that take payment.', auth: 'none', response: { status: 200, description: 'the catalogue' } },
+  { method: 'post', path: '/checkout', summary: 'Start buying a pack; the Idempotency-Key makes a retry return the same payment.', auth: 'user', body: checkoutBody, headers: idempotency, response: { status: 201, description: 'the payment and what to do next' } },
+  { method: 'get', path: '/', summary: "The caller's payments, newest first.", auth: 'user', query: paymentsListQuery, response: { status: 200, description: '{ payments }' } },
+  { method: 'post', path: '/sandbox/:paymentId', summary: 'Sandbox provider only: settle, fail or refund a payment.', auth: 'user', params: { paymentId: z.uuid() }, body: sandboxActionBody, response: { status: 200, description: 'the payment' } },
+];
+
+/** Mounted at /api/payments/webhooks, before the JSON parser: the body is the provider's raw signed bytes. */
+export const webhookRouteDocs: RouteDoc[] = [
+  { method: 'post', path: '/:provider', summary: "A payment provider's signed webhook event.", auth: 'none', params: { provider: z.enum(PROVIDERS) }, response: { status: 200, description: 'stored' } },
+];

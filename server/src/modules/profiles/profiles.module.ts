@@ -1,3 +1,4 @@
+import { mountedAt } from '../../http/route-docs.js';
 import { createHmac } from 'node:crypto';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
@@ -6,7 +7,7 @@ import type { LimiterFactory } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { ChatService } from '../chat/chat.service.js';
 import type { SafetyStore } from '../safety/safety.store.js';
-import { profilesRoutes } from './profiles.routes.js';
+import { profilesRoutes, profilesRouteDocs } from './profiles.routes.js';
 import { ProfilesService } from './profiles.service.js';
 import { ProfilesStore } from './profiles.store.js';
 
@@ -20,5 +21,5 @@ export function profilesModule(d: { config: Config; jwtSecret: string; db: Datab
     realtime: d.realtime,
     locationChanges: d.limiter({ keyPrefix: 'location', points: d.config.profiles.locationChangesPerDay, durationSeconds: 86_400 }),
   });
-  return { name: 'profiles', service, routes: (guards) => profilesRoutes(guards, service) } satisfies ModuleWithServices;
+  return { name: 'profiles', service, routes: (guards) => profilesRoutes(guards, service), docs: mountedAt('/api', profilesRouteDocs, 'profiles') } satisfies ModuleWithServices;
 }

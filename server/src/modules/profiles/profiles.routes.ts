@@ -5,6 +5,7 @@ import { answerBody, discoverQuery, preferencesBody, profileBody } from '../../.
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { ProfilesService } from './profiles.service.js';
+import type { RouteDoc } from '../../http/route-docs.js';
 
 export function profilesRoutes(guards: Guards, profiles: ProfilesService): Router {
   const r = Router();
@@ -28,3 +29,15 @@ export function profilesRoutes(guards: Guards, profiles: ProfilesService): Route
   r.post('/discover/:id/pass', authed, async (req, res) => void res.json(await profiles.swipe(me(res), parse(z.uuid(), req.params.id), 'pass')));
   return r;
 }
+
+export const profilesRouteDocs: RouteDoc[] = [
+  { method: 'get', path: '/profile', summary: "The caller's profile.", auth: 'user', response: { status: 200, description: '{ profile }' } },
+  { method: 'put', path: '/profile', summary: "Replace the caller's profile.", auth: 'user', body: profileBody, response: { status: 200, description: '{ profile }' } },
+  { method: 'put', path: '/profile/preferences', summary: 'Who the caller wants to be shown.', auth: 'user', body: preferencesBody, response: { status: 200, description: '{ profile }' } },
+  { method: 'get', path: '/users/:id/profile', summary: "Another user's public profile.", auth: 'user', params: { id: z.uuid() }, response: { status: 200, description: '{ profile }' } },
+  { method: 'get', path: '/questions', summary: 'The compatibility questions and the caller\'s answers.', auth: 'user', response: { status: 200, description: '{ questions }' } },
+  { method: 'put', path: '/questions/:id/answer', summary: 'Answer a question.', auth: 'user', params: { id: int4Id }, body: answerBody, response: { status: 204, description: 'answered' } },
+  { method: 'get', path: '/discover', summary: 'Profiles to swipe, best match first.', auth: 'user', query: discoverQuery, response: { status: 200, description: 'profiles and cursor' } },
+  { method: 'post', path: '/discover/:id/like', summary: 'Like a profile; a mutual like opens a conversation.', auth: 'user', params: { id: z.uuid() }, response: { status: 200, description: 'whether it matched' } },
+  { method: 'post', path: '/discover/:id/pass', summary: 'Pass on a profile.', auth: 'user', params: { id: z.uuid() }, response: { status: 200, description: 'recorded' } },
+];

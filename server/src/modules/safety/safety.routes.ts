@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { SafetyStore } from './safety.store.js';
+import type { RouteDoc } from '../../http/route-docs.js';
 
 /** Blocks: no messages, no presence and no matching, either way. */
 export function safetyRoutes(guards: Guards, safety: SafetyStore): Router {
@@ -27,3 +28,9 @@ export function safetyRoutes(guards: Guards, safety: SafetyStore): Router {
   });
   return r;
 }
+
+export const safetyRouteDocs: RouteDoc[] = [
+  { method: 'get', path: '/blocks', summary: 'The users the caller blocked.', auth: 'user', response: { status: 200, description: '{ blocks }' } },
+  { method: 'put', path: '/blocks/:userId', summary: 'Block a user.', auth: 'user', params: { userId: z.uuid() }, response: { status: 204, description: 'blocked' } },
+  { method: 'delete', path: '/blocks/:userId', summary: 'Unblock a user.', auth: 'user', params: { userId: z.uuid() }, response: { status: 204, description: 'unblocked' } },
+];

@@ -3,6 +3,7 @@ import { updateMeBody } from '../../../../shared/auth.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { UsersService } from './users.service.js';
+import type { RouteDoc } from '../../http/route-docs.js';
 
 export function meRoutes(guards: Guards, users: UsersService): Router {
   const r = Router();
@@ -15,3 +16,9 @@ export function meRoutes(guards: Guards, users: UsersService): Router {
   });
   return r;
 }
+
+/** Mounted at /api/me. */
+export const meRouteDocs: RouteDoc[] = [
+  { method: 'get', path: '/', summary: "The caller's own user.", auth: 'user', response: { status: 200, description: '{ user }' } },
+  { method: 'patch', path: '/', summary: "Update the caller's own user (display name, prices).", auth: 'user', body: updateMeBody, response: { status: 200, description: '{ user }' } },
+];
