@@ -4,7 +4,9 @@ import type { Express } from 'express';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { createHttpApp } from './http/app.js';
-import { healthRoutes, type ReadinessCheck } from './http/health.routes.js';
+import { healthRouteDocs, healthRoutes, type ReadinessCheck } from './http/health.routes.js';
+import { contractRouteDocs, contractRoutes } from './http/contract.routes.js';
+import { mountedAt } from './http/route-docs.js';
 import { openDrivers, openSfu, type Jobs } from './drivers.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -99,6 +101,9 @@ export async function createPairly(
       root.use(healthRoutes({ nodeId: config.nodeId, metrics, checks, isShuttingDown: () => shuttingDown, breakers: breakerStates }));
       for (const m of modules) if (m.publicRoutes) root.use(m.publicRoutes);
       for (const m of modules) if (m.routes) api.use(m.routes(guards));
+      // The published contract, from every module's route table (test/integration/openapi.test.ts holds it to what is mounted).
+      const docs = [...healthRouteDocs, ...modules.flatMap((m) => m.docs ?? []), ...mountedAt('/api', contractRouteDocs, 'contract')];
+      api.use(contractRoutes(docs));
     },
   });
   httpServer.on('request', app);

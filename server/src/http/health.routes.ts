@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { CircuitState, ReadyzBody } from '../../../shared/health.js';
 import type { Metrics } from '../metrics.js';
+import type { RouteDoc } from './route-docs.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -61,3 +62,9 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     clearTimeout(timer);
   }
 }
+
+export const healthRouteDocs: RouteDoc[] = [
+  { method: 'get', path: '/healthz', summary: 'Liveness: the process answers.', auth: 'none', response: { status: 200, description: '{ status, node }' }, tag: 'operations' },
+  { method: 'get', path: '/readyz', summary: 'Readiness: every dependency answers (503 otherwise); circuit breakers reported.', auth: 'none', response: { status: 200, description: 'per-check results' }, tag: 'operations' },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics (text exposition format).', auth: 'none', response: { status: 200, description: 'text/plain metrics' }, tag: 'operations' },
+];

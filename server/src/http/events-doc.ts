@@ -1,0 +1,50 @@
+import { clientEventSchemas, type ServerToClientEvents } from '../../../shared/events.js';
+import { jsonSchema } from './openapi.js';
+
+/**
+ * Server pushes have TypeScript payload types, not zod schemas: each is
+ * described here in words (the compiler holds this list to
+ * ServerToClientEvents, so a new push cannot go undocumented).
+ */
+const serverEvents: Record<keyof ServerToClientEvents, string> = {
+  'me:updated': "{ user }: the user's own profile changed (any device, any node).",
+  'chat:message': 'MessageView: a new message, to every device of the recipient and the sender\'s other devices.',
+  'chat:delivered': '{ conversationId, userId, upToSeq }: the peer confirmed receipt up to a sequence number.',
+  'chat:read': '{ conversationId, userId, upToSeq }: the peer read up to a sequence number.',
+  'chat:typing': '{ conversationId, userId, typing, expiresInMs }: volatile; ends by itself unless renewed.',
+  'presence:update': '{ updates: PresenceView[] }: presence of people the user has a conversation with, batched.',
+  'match:found': 'MatchFound: a random match, the peer\'s public summary and the session\'s conversation.',
+  'match:ended': '{ sessionId, reason }: the peer skipped, left or disconnected.',
+  'call:ringing': '{ call, from: { userId, displayName } }: an incoming call, on every device of the callee.',
+  'call:accepted': "{ call, media }: the callee accepted; the caller's media credentials.",
+  'call:elsewhere': '{ callId }: answered or taken over on another of this user\'s devices.',
+  'call:ended': '{ call, reason }: the call ended.',
+  'match:mutual': '{ userId, conversationId }: a like became mutual.',
+  'wallet:updated': '{ available, held, debt }: the wallet changed; sent after the commit.',
+  'auth:expired': '{ expiredAt }: the access token expired; the socket closes right after.',
+  'auth:revoked': '{ reason }: the session was logged out or revoked; the socket closes right after.',
+  'system:shutdown': '{ nodeId, reconnect: true }: this node is going away; reconnect.',
+  'system:error': '{ event, error }: an event sent without an ack callback failed.',
+};
+
+/** An AsyncAPI 3.0-shaped reference of the Socket.IO contract: client events with their payload schemas, server pushes by name. */
+export function eventsDocument(info: { version: string }) {
+  const message = (name: string, description: string, payload?: unknown) => ({ name, title: name, summary: description, ...(payload ? { payload } : {}) });
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Pairly socket events',
+      version: info.version,
+      description:
+        'Socket.IO on the node\'s origin, token in the handshake auth ({ token }). Every client event is acknowledged with { ok: true, ...result } or { ok: false, error: { code, message } }.',
+    },
+    channels: {
+      clientEvents: { address: 'client → server', messages: Object.fromEntries(Object.entries(clientEventSchemas).map(([name, schema]) => [name, message(name, 'acknowledged with { ok, ... }', jsonSchema(schema))])) },
+      serverEvents: { address: 'server → client', messages: Object.fromEntries(Object.entries(serverEvents).map(([name, text]) => [name, message(name, text)])) },
+    },
+    operations: {
+      send: { action: 'receive', channel: { $ref: '#/channels/clientEvents' } },
+      push: { action: 'send', channel: { $ref: '#/channels/serverEvents' } },
+    },
+  };
+}
