@@ -18,8 +18,10 @@ export const checkoutBody = z.strictObject({
   currency: text().regex(/^[a-z]{3}$/).optional(),
 });
 
-/** Header every checkout must carry, so a retried request never opens a second payment. */
-export const idempotencyKeyHeader = text().trim().min(8).max(200).regex(/^[\x21-\x7e]+$/);
+/**
+ * Header every checkout and adjustment must carry, so a retry never opens a second payment. 8–128 printable ASCII characters: room for the prefixes composed ledger keys add (an adjustment is `adj:<admin id>:<key>`, within the ledger's 200).
+ */
+export const idempotencyKeyHeader = text().trim().min(8).max(128).regex(/^[\x21-\x7e]+$/);
 
 export const sandboxActionBody = z.strictObject({
   action: z.enum(['succeed', 'fail', 'refund', 'dispute']),

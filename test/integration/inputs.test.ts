@@ -97,6 +97,19 @@ describe('NUL bytes and unpaired surrogates in text are refused by validation', 
   });
 });
 
+describe('idempotency keys', () => {
+  // Found by the sweep: an adjustment's ledger key is `adj:<admin id>:<header>`, and a 200-character header
+  // made it longer than the ledger's 200 (a CHECK violation answered 500). The header is now at most 128.
+  it('an over-long Idempotency-Key is refused before any ledger work, and the longest accepted one fits', async () => {
+    const send = (key: string) =>
+      http(url, 'POST', '/api/admin/ledger/adjustments', { token: admin.token, headers: { 'idempotency-key': key }, body: { userId: fan.user.id, amount: 1, reason: 'key length' } });
+    const tooLong = await send('k'.repeat(129));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.code).not.toBe('INTERNAL');
+    expect((await send('k'.repeat(128))).status).toBe(201);
+  });
+});
+
 describe('integer path parameters stay within int4', () => {
   const answer = { answer: 0, accepted: [0], importance: 1 };
 
