@@ -38,10 +38,19 @@ import { createBacking, ROOT, startInProcess, type Backing, type InProcessNode }
  * be logged as an error, and the server must be healthy afterwards.
  *
  * PROPERTY_RUNS (default 50) sets runs per route and per event;
- * PROPERTY_SEED replays a failing run (the seed is printed on failure).
+ * PROPERTY_SEED replays a failing run (the seed is printed on failure); with CI set the seed is fixed
+ * unless PROPERTY_SEED=random.
  */
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 50);
-const SEED = process.env.PROPERTY_SEED !== undefined ? Number(process.env.PROPERTY_SEED) : randomBytes(4).readInt32LE();
+// CI runs one fixed seed, so a submission's result is reproducible; every local run explores a new one (and a
+// seed that finds a failure becomes a regression test of its own, as inputs.test.ts's idempotency-key case did).
+const CI_SEED = 20261201;
+const SEED =
+  process.env.PROPERTY_SEED !== undefined && process.env.PROPERTY_SEED !== 'random'
+    ? Number(process.env.PROPERTY_SEED)
+    : process.env.CI && process.env.PROPERTY_SEED !== 'random'
+      ? CI_SEED
+      : randomBytes(4).readInt32LE();
 
 type Caller = 'fan' | 'creator' | 'admin' | 'none' | 'bogus' | 'fresh';
 
