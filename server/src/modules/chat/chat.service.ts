@@ -3,7 +3,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { MessageView } from '../../../../shared/chat.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import { consumeAll } from '../../ratelimit.js';
+import { consumeAll, type Charge } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import type { SafetyStore } from '../safety/safety.store.js';
@@ -91,16 +91,21 @@ export class ChatService {
 
   async send(sender: Sender, input: SendInput & { conversationId?: string; toUserId?: string }): Promise<{ message: MessageView; replayed: boolean }> {
     const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!)).id;
-    // The limits count messages, not attempts. A retry of a stored message (a lost ack, replayed after an
-    // outage) is answered from one indexed read before any limit is charged.
-    const stored = await this.d.store.messageByClientId(sender.userId, input.clientId);
-    if (stored) return { message: toMessageView(replayOf(stored, conversationId, input.body)), replayed: true };
-
-    // Membership is checked in the transaction.
-    const charge = await consumeAll([
-      { limiter: this.d.limits.perUser, key: sender.userId, message: 'you are sending messages too fast' },
-      { limiter: this.d.limits.perConversation, key: `${sender.userId}:${conversationId}`, message: 'too many messages in this conversation; slow down' },
-    ]);
+    // The limits count messages, not attempts. A send's transaction already recognises a retry of a stored
+    // message and gives its points back; only when the limit refuses do we look the clientId up, so a
+    // retry after an outage is answered, never RATE_LIMITED, without a read on every send.
+    let charge: Charge;
+    try {
+      // Membership is checked in the transaction.
+      charge = await consumeAll([
+        { limiter: this.d.limits.perUser, key: sender.userId, message: 'you are sending messages too fast' },
+        { limiter: this.d.limits.perConversation, key: `${sender.userId}:${conversationId}`, message: 'too many messages in this conversation; slow down' },
+      ]);
+    } catch (err) {
+      const stored = err instanceof AppError && err.code === 'RATE_LIMITED' && (await this.d.store.messageByClientId(sender.userId, input.clientId));
+      if (stored) return { message: toMessageView(replayOf(stored, conversationId, input.body)), replayed: true };
+      throw err;
+    }
     let result: { row: MessageRow; replayed: boolean; peerId: string };
     try {
       result = await this.sendOnce(sender, conversationId, input);
