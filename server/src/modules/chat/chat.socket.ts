@@ -16,7 +16,7 @@ import type { Logger } from '../../logger.js';
  */
 class Typing {
   /** socket id → conversation id → the indicator that socket has on there. */
-  private readonly active = new Map<string, Map<string, { lastSentAt: number; expiry: NodeJS.Timeout }>>();
+  private readonly active = new Map<string, Map<string, { lastSentAt: number; expiry: NodeJS.Timeout; peerId: string }>>();
 
   constructor(
     private readonly realtime: Realtime,
@@ -40,10 +40,19 @@ class Typing {
     const expiry = setTimeout(() => this.stop(socket.id, userId, conversationId), this.ttlMs);
     const throttled = entry !== undefined && now - entry.lastSentAt < 1000;
     const m = mine ?? new Map();
-    m.set(conversationId, { lastSentAt: throttled ? entry.lastSentAt : now, expiry });
+    m.set(conversationId, { lastSentAt: throttled ? entry.lastSentAt : now, expiry, peerId });
     this.active.set(socket.id, m);
     if (!throttled) this.push(peerId, conversationId, userId, true);
     return { throttled };
+  }
+
+  /**
+   * The peer of an indicator this socket renewed less than a second ago: a renewal now is throttled (it
+   * pushes nothing, only extends the indicator), so it needs no fresh block check; the stop re-checks.
+   */
+  throttledPeer(socketId: string, conversationId: string): string | undefined {
+    const entry = this.active.get(socketId)?.get(conversationId);
+    return entry && Date.now() - entry.lastSentAt < 1000 ? entry.peerId : undefined;
   }
 
   /** Drops an indicator without telling anyone (it may no longer reach its peer). */
@@ -94,6 +103,8 @@ export function chatEvents(
     const run = (pending.get(socket) ?? Promise.resolve())
       .catch(() => undefined)
       .then(async () => {
+        const renewed = p.typing ? typing.throttledPeer(socket.id, p.conversationId) : undefined;
+        if (renewed) return typing.update(socket, p.conversationId, renewed, true);
         const peerId = await d.chat.typingPeer(socket.data.userId, p.conversationId).catch((err: unknown) => {
           typing.forget(socket.id, p.conversationId);
           throw err;
