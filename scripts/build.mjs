@@ -4,7 +4,8 @@
  * (tsconfig.build.json) to DIR (default dist/), then copies beside the
  * compiled code the files that code reads at run time relative to
  * import.meta.url: the SQL migrations, the repeatable SQL (server/sql) and
- * every non-TypeScript file in the compiled folders (the Redis Lua scripts).
+ * every non-TypeScript file in the compiled folders (the Redis Lua scripts),
+ * and builds the web app into DIR/web/dist.
  * dist/ mirrors the repository's layout, so `new URL('./lua/x.lua',
  * import.meta.url)`, the migrations' `../../migrations/` and `../../sql/`
  * resolve the same from a .js file as from its .ts source.
@@ -58,4 +59,7 @@ for (const dir of sourceDirs) {
     copied++;
   }
 }
-console.log(`build: compiled to ${out}, ${copied} run-time asset(s) copied`);
+// The web app, where the compiled config looks for it (WEB_DIR's default: web/dist beside the code).
+const web = spawnSync(process.execPath, [join(ROOT, 'scripts/build-web.mjs'), '--out-dir', join(out, 'web/dist')], { cwd: ROOT, stdio: 'inherit' });
+if (web.status !== 0) process.exit(web.status ?? 1);
+console.log(`build: compiled to ${out}, ${copied} run-time asset(s) copied, web app in ${join(out, 'web/dist')}`);

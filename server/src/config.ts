@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { creditPack, type CreditPack } from '../../shared/payments.js';
 
 /**
@@ -18,6 +19,9 @@ const csv = z.string().transform((v) =>
     .map((s) => s.trim())
     .filter(Boolean),
 );
+
+/** web/dist beside the code: the repository's in development, dist/web/dist in a build (scripts/build.mjs copies it). */
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 const envSchema = z
   .object({
@@ -38,6 +42,8 @@ const envSchema = z
     ALLOW_SINGLE_NODE_POSTGRES: bool.default(false),
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
     PAIRLY_DATA_DIR: z.string().default('./data'),
+    /** The built web app (npm run build:web) served at /; empty: serve none (nginx serves it in the production shape). */
+    WEB_DIR: z.string().optional(),
     /** HS256 secret (at least 32 characters). Embedded mode generates one in PAIRLY_DATA_DIR. */
     JWT_SECRET: z.string().min(32).optional(),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(900),
@@ -178,6 +184,8 @@ export interface Config {
   redisPrefix: string;
   redisCommandTimeoutMs: number;
   dataDir: string;
+  /** The built web app's folder, served at / when it holds an index.html; null: none. */
+  webDir: string | null;
   /** Undefined only in embedded mode before the data dir supplies one. */
   jwtSecret?: string;
   accessTokenTtlSeconds: number;
@@ -285,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisPrefix: e.REDIS_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     dataDir: resolve(e.PAIRLY_DATA_DIR),
+    webDir: e.WEB_DIR === undefined ? DEFAULT_WEB_DIR : e.WEB_DIR === '' ? null : resolve(e.WEB_DIR),
     jwtSecret: e.JWT_SECRET,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,

@@ -28,6 +28,8 @@ export function createHttpApp(opts: {
    */
   apiLimiter?: RateLimiterAbstract;
   mount: (app: Express, api: Router) => void;
+  /** The web app (http/web-app.ts), after the API so API requests never touch the file system. */
+  web?: Router | null;
 }): Express {
   const { config, logger, metrics } = opts;
   const app = express();
@@ -73,6 +75,7 @@ export function createHttpApp(opts: {
   api.use(express.json({ limit: config.httpBodyLimit, strict: true }));
   opts.mount(app, api);
   app.use('/api', api);
+  if (opts.web) app.use(opts.web);
 
   app.use(notFound);
   app.use(errorHandler);

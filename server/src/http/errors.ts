@@ -38,6 +38,7 @@ function fromExpress(err: ExpressError): AppError | undefined {
   if (err instanceof URIError) return new AppError('VALIDATION_FAILED', 'the URL has a malformed percent-encoding');
   const status = err.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 404) return new AppError('NOT_FOUND', 'not found');
     return new AppError(status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'VALIDATION_FAILED', 'request is not valid');
   }
   return undefined;

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { checkPage, launchBrowser, openPage, PHONE, signUpApi, startWebNode, type WebNode } from '../support/web.js';
+
+/**
+ * The front door in a real browser: the landing page, sign-up with every
+ * refusal shown in words (AGE_RESTRICTED, WEAK_PASSWORD, EMAIL_TAKEN), log out,
+ * a login refused and then rate limited with the wait, and a login that
+ * lands in the app. The server's limit is lowered so the 429 comes quickly.
+ */
+
+let web: WebNode;
+let browser: Browser;
+
+beforeAll(async () => {
+  web = await startWebNode({ LOGIN_MAX_FAILURES_PER_EMAIL: '3' });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+});
+
+it('serves the app at / and deep links, and keeps API 404s JSON', async () => {
+  const page = await fetch(`${web.url}/chats/some-conversation`, { headers: { accept: 'text/html' } });
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  expect(await page.text()).toContain('<div id="root">');
+  const api = await fetch(`${web.url}/api/nope`, { headers: { accept: 'text/html' } });
+  expect(api.status).toBe(404);
+  expect(((await api.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  const asset = await fetch(`${web.url}/assets/missing.js`);
+  expect(asset.status).toBe(404);
+});
+
+it('signs up with clear refusals, logs out, and logs in (429 says how long to wait)', async () => {
+  const taken = await signUpApi(web.url, { displayName: 'Taken' });
+  const { page, problems } = await openPage(browser, web.url, { viewport: PHONE, allowStatus: [400, 401, 403, 409, 429] });
+  await expect(page.getByRole('heading', { level: 1 })).toBeDefined();
+  await page.getByRole('heading', { name: /Meet people who fit/ }).waitFor();
+  await checkPage(page, 'landing');
+
+  await page.getByRole('link', { name: 'Join Pairly' }).first().click();
+  await page.getByRole('heading', { name: 'Join Pairly' }).waitFor();
+  await checkPage(page, 'signup');
+
+  // The shared zod schema refuses a malformed email before anything is sent.
+  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.locator('.field-error').first().waitFor();
+
+  const email = `ada-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('short1');
+  await page.getByLabel('Display name').fill('Ada');
+  await page.getByLabel('Date of birth').fill('2015-01-01');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('alert').filter({ hasText: '18 or older' }).waitFor();
+
+  await page.getByLabel('Date of birth').fill('1990-02-03');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('alert').filter({ hasText: 'stronger password' }).waitFor();
+
+  await page.getByLabel('Email').fill(taken.user.email);
+  await page.getByLabel('Password').fill('a much better 7 password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
+
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(/\/onboarding$/);
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: /Meet people who fit/ }).waitFor();
+  expect(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('pairly.session'))).toBeNull();
+
+  await page.goto(`${web.url}/login`);
+  await checkPage(page, 'login');
+  await page.getByLabel('Email').fill(email);
+  for (let i = 0; i < 3; i++) {
+    await page.getByLabel('Password').fill(`wrong password ${i}`);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
+    await page.getByRole('button', { name: 'Log in' }).and(page.locator(':not([disabled])')).waitFor();
+  }
+  await page.getByLabel('Password').fill('a much better 7 password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  const limited = page.getByRole('alert').filter({ hasText: /Too many attempts\. Try again in \d+ (second|minute)s?\./ });
+  await limited.waitFor();
+
+  // A different account from the same browser is not held back by that email's limit.
+  await page.getByLabel('Email').fill(taken.user.email);
+  await page.getByLabel('Password').fill('correct horse 9 battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/discover$/);
+  expect(problems).toEqual([]);
+}, 90_000);

@@ -1,0 +1,167 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import type { AuthResult } from '../../shared/auth.js';
+import { assertChromiumInstalled, loadPlaywright } from './chromium.js';
+import { createBacking, startInProcess, type Backing, type InProcessNode } from './pairly.js';
+import { WEB_ROOT, WEB_TEST_DIR } from './web-build.js';
+
+/**
+ * Browser journeys through the web app: a real Pairly node (PostgreSQL,
+ * Redis) serving the app built by the global set-up, driven by
+ * playwright-core in Debian's Chromium. Every page opened here fails its test
+ * on a console error or an uncaught exception, and can be checked with axe
+ * and photographed at phone and desktop widths.
+ */
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 860 };
+
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+];
+
+export interface WebNode {
+  backing: Backing;
+  node: InProcessNode;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A Pairly node serving the web app (cluster-mode backing: its own database and Redis prefix). */
+export async function startWebNode(env: Record<string, string> = {}): Promise<WebNode> {
+  const backing = await createBacking();
+  const node = await startInProcess({ ...backing.env, WEB_DIR: WEB_TEST_DIR, PAYMENTS_SANDBOX: 'true', ...env });
+  return {
+    backing,
+    node,
+    url: node.url,
+    async stop() {
+      await node.stop();
+      await backing.cleanup();
+    },
+  };
+}
+
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  assertChromiumInstalled();
+  const { chromium } = await loadPlaywright();
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: [...FLAGS, ...extraArgs], timeout: 30_000 });
+}
+
+export interface WatchedPage {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors and uncaught exceptions seen so far (a journey ends by expecting this to be empty). */
+  problems: string[];
+}
+
+/**
+ * A page in a fresh context (its own storage: one person). Console errors are
+ * collected; requests the server refused on purpose (4xx the journey
+ * provokes) show up in Chromium's console as "Failed to load resource", which
+ * `allowStatus` lets through for the listed statuses.
+ */
+export async function openPage(browser: Browser, url: string, opts: { viewport?: { width: number; height: number }; allowStatus?: number[] } = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, permissions: ['camera', 'microphone'] });
+  const page = await context.newPage();
+  // A step that cannot happen fails on its own line rather than as the test's timeout.
+  page.setDefaultTimeout(10_000);
+  const problems: string[] = [];
+  const allowed = new Set(opts.allowStatus ?? []);
+  page.on('console', (msg: ConsoleMessage) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    const status = /status of (\d{3})/.exec(text)?.[1];
+    if (status && allowed.has(Number(status))) return;
+    problems.push(`console: ${text}`);
+  });
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  await page.goto(url);
+  return { page, context, problems };
+}
+
+/** Signs a person up through the API (fast set-up for journeys that are not about sign-up). */
+export async function signUpApi(url: string, who: { email?: string; displayName: string; role?: 'fan' | 'creator'; birthdate?: string }): Promise<AuthResult> {
+  const email = who.email ?? `${who.displayName.toLowerCase().replace(/\W+/g, '')}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const res = await fetch(`${url}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'correct horse 9 battery', displayName: who.displayName, birthdate: who.birthdate ?? '1995-05-05', role: who.role ?? 'fan' }),
+  });
+  if (res.status !== 201) throw new Error(`signup ${res.status}: ${await res.text()}`);
+  return (await res.json()) as AuthResult;
+}
+
+/**
+ * Signs the page in as the app does after a login (web/src/lib/token-refresher.ts keeps the session in
+ * localStorage), then opens `path`. Once, not on every navigation: a later logout stays a logout.
+ */
+export async function signIn(page: Page, baseUrl: string, auth: AuthResult, path = '/'): Promise<void> {
+  if (!page.url().startsWith(baseUrl)) await page.goto(`${baseUrl}/favicon.svg`);
+  const session = { user: auth.user, accessToken: auth.accessToken, refreshToken: auth.refreshToken, accessExpiresAt: Date.now() + auth.expiresIn * 1000 };
+  // Runs in the page (the test's tsconfig has no DOM types, hence the cast).
+  await page.evaluate((s) => {
+    (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('pairly.session', s);
+  }, JSON.stringify(session));
+  await page.goto(`${baseUrl}${path}`);
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations on the page as it is now (WCAG 2.1 A/AA rules). */
+export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  // Evaluated over the DevTools protocol, which the app's CSP (script-src 'self') rightly does not let a script tag do.
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    const g = globalThis as unknown as {
+      document: unknown;
+      axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> };
+    };
+    const r = await g.axe.run(g.document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** The folder screenshots go to (printed once per file so a reader can find them). */
+export const SCREENSHOT_DIR = join(WEB_ROOT, '.tmp/screenshots');
+let announced = false;
+
+/** Saves the page at phone and desktop widths as <dir>/<name>-phone.png and -desktop.png, restoring the viewport. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  if (!announced) {
+    announced = true;
+    console.log(`screenshots: ${SCREENSHOT_DIR}`);
+  }
+  const before = page.viewportSize() ?? DESKTOP;
+  for (const [label, size] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(before);
+}
+
+/** axe check + screenshots of one page state, failing with the violations listed. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await screenshots(page, name);
+  const violations = await seriousA11yViolations(page);
+  if (violations.length) throw new Error(`${name}: axe found serious/critical violations:\n${JSON.stringify(violations, null, 2)}`);
+}

@@ -1,0 +1,113 @@
+import { lazy, Suspense, useEffect, useRef, type ReactNode } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
+import { SessionProvider, useSession } from './lib/session.js';
+import { SocketProvider } from './lib/socket.js';
+import { ApiError } from './lib/api.js';
+import { Layout } from './components/layout.js';
+import { Loading } from './components/ui.js';
+import { Landing } from './pages/landing.js';
+import { Login, Signup } from './pages/auth.js';
+
+// Pages past the front door load on demand, keeping the first load small.
+const Onboarding = lazy(() => import('./pages/onboarding.js'));
+const Discover = lazy(() => import('./pages/discover.js'));
+const PublicProfile = lazy(() => import('./pages/public-profile.js'));
+const Conversations = lazy(() => import('./pages/conversations.js'));
+const Thread = lazy(() => import('./pages/thread.js'));
+const RandomMatch = lazy(() => import('./pages/random.js'));
+const Wallet = lazy(() => import('./pages/wallet.js'));
+const Settings = lazy(() => import('./pages/settings.js'));
+const Admin = lazy(() => import('./pages/admin/admin.js'));
+const CallLayer = lazy(() => import('./components/call-layer.js'));
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 10_000,
+      // A refusal will not change by asking again; a network failure or 5xx may.
+      retry: (count, err) => count < 2 && !(err instanceof ApiError && err.status >= 400 && err.status < 500),
+      refetchOnWindowFocus: true,
+    },
+  },
+});
+
+function RequireAuth({ children, admin = false }: { children: ReactNode; admin?: boolean }) {
+  const { user } = useSession();
+  const location = useLocation();
+  if (!user) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (admin && user.role !== 'admin') return <Navigate to="/" replace />;
+  return <>{children}</>;
+}
+
+function Home() {
+  const { user } = useSession();
+  if (!user) return <Landing />;
+  return <Navigate to={user.role === 'admin' ? '/admin' : '/discover'} replace />;
+}
+
+/** Another person's data must never show: the cache is emptied whenever the signed-in user changes. */
+function ForgetOnUserChange() {
+  const { user } = useSession();
+  const qc = useQueryClient();
+  const last = useRef(user?.id);
+  useEffect(() => {
+    if (last.current !== user?.id) qc.clear();
+    last.current = user?.id;
+  }, [user?.id, qc]);
+  return null;
+}
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <SessionProvider>
+        <ForgetOnUserChange />
+        <SocketProvider>
+          <BrowserRouter>
+            <Layout>
+              <Suspense fallback={<Loading />}>
+                <Routes>
+                  <Route path="/" element={<Home />} />
+                  <Route path="/signup" element={<Signup />} />
+                  <Route path="/login" element={<Login />} />
+                  <Route path="/onboarding" element={<RequireAuth><Onboarding /></RequireAuth>} />
+                  <Route path="/discover" element={<RequireAuth><Discover /></RequireAuth>} />
+                  <Route path="/u/:userId" element={<RequireAuth><PublicProfile /></RequireAuth>} />
+                  <Route path="/chats" element={<RequireAuth><Conversations /></RequireAuth>} />
+                  <Route path="/chats/:conversationId" element={<RequireAuth><Thread /></RequireAuth>} />
+                  <Route path="/random" element={<RequireAuth><RandomMatch /></RequireAuth>} />
+                  <Route path="/wallet" element={<RequireAuth><Wallet /></RequireAuth>} />
+                  <Route path="/settings" element={<RequireAuth><Settings /></RequireAuth>} />
+                  <Route path="/admin/*" element={<RequireAuth admin><Admin /></RequireAuth>} />
+                  <Route path="*" element={<NotFound />} />
+                </Routes>
+              </Suspense>
+              <Suspense fallback={null}>
+                <SignedInOnly>
+                  <CallLayer />
+                </SignedInOnly>
+              </Suspense>
+            </Layout>
+          </BrowserRouter>
+        </SocketProvider>
+      </SessionProvider>
+    </QueryClientProvider>
+  );
+}
+
+function SignedInOnly({ children }: { children: ReactNode }) {
+  const { user } = useSession();
+  return user && user.role !== 'admin' ? <>{children}</> : null;
+}
+
+function NotFound() {
+  return (
+    <section className="page narrow">
+      <h1 className="page-title">Page not found</h1>
+      <p>
+        <a href="/">Back to Pairly</a>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,75 @@
+import type { ReactNode } from 'react';
+import { NavLink } from 'react-router';
+import { useSession } from '../lib/session.js';
+import { useSocket } from '../lib/socket.js';
+import { useWallet } from '../lib/queries.js';
+import { errorText } from '../lib/error-text.js';
+
+function ConnectionBanner() {
+  const { user } = useSession();
+  const { state, refusal } = useSocket();
+  if (!user || state === 'connected' || state === 'connecting') return null;
+  return (
+    <div className="banner" role="status" aria-live="polite">
+      {state === 'refused' && refusal ? errorText(refusal) : 'Reconnecting… messages you send will go out when the connection is back.'}
+    </div>
+  );
+}
+
+function Balance() {
+  const wallet = useWallet();
+  if (!wallet.data) return null;
+  return (
+    <NavLink to="/wallet" className="nav-balance" aria-label={`Wallet: ${wallet.data.available} credits`}>
+      <span aria-hidden="true">◈</span> <span data-testid="nav-balance">{wallet.data.available.toLocaleString()}</span>
+    </NavLink>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { user, logout } = useSession();
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <NavLink to="/" className="brand" aria-label="Pairly home">
+          <span className="brand-mark" aria-hidden="true" />
+          Pairly
+        </NavLink>
+        {user ? (
+          <nav aria-label="Main" className="nav">
+            {user.role === 'admin' ? (
+              <NavLink to="/admin">Admin</NavLink>
+            ) : (
+              <>
+                <NavLink to="/discover">Discover</NavLink>
+                <NavLink to="/chats">Chats</NavLink>
+                <NavLink to="/random">Random</NavLink>
+                <NavLink to="/settings">Settings</NavLink>
+                <Balance />
+              </>
+            )}
+            <button
+              type="button"
+              className="btn btn-link"
+              onClick={() => void logout()}
+            >
+              Log out
+            </button>
+          </nav>
+        ) : (
+          <nav aria-label="Main" className="nav">
+            <NavLink to="/login">Log in</NavLink>
+            <NavLink to="/signup" className="btn btn-primary">
+              Join Pairly
+            </NavLink>
+          </nav>
+        )}
+      </header>
+      <ConnectionBanner />
+      <main id="main">{children}</main>
+    </>
+  );
+}

@@ -1,0 +1,56 @@
+import type { ErrorCode } from '../../../shared/errors.js';
+import { ApiError } from './api.js';
+
+/** What a person reads for each error code: plain words and what to do next. */
+const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
+  NETWORK: 'Pairly cannot be reached. Check your connection and try again.',
+  VALIDATION_FAILED: 'Some of what you entered is not valid. Check the highlighted fields.',
+  WEAK_PASSWORD: 'That password is too easy to guess. Use at least 10 characters, mixing words, numbers or symbols.',
+  INVALID_CREDENTIALS: 'That email and password do not match an account.',
+  AGE_RESTRICTED: 'You must be 18 or older to use Pairly.',
+  EMAIL_TAKEN: 'An account with this email already exists. Log in instead?',
+  UNAUTHENTICATED: 'Please log in again.',
+  TOKEN_EXPIRED: 'Your session expired. Please log in again.',
+  TOKEN_REUSED: 'For your safety this session was ended. Please log in again.',
+  SESSION_REVOKED: 'This session was logged out. Please log in again.',
+  ACCOUNT_SUSPENDED: 'This account is suspended.',
+  FORBIDDEN: 'You are not allowed to do that.',
+  BLOCKED: 'You cannot reach this person.',
+  NOT_FOUND: 'That could not be found. It may have been removed.',
+  INSUFFICIENT_CREDITS: 'You do not have enough credits for this.',
+  PRICE_CHANGED: 'The price changed. Check the new price and try again.',
+  CONVERSATION_CLOSED: 'This conversation has ended.',
+  BUSY: 'They are busy right now.',
+  CALL_NOT_RINGING: 'This call is no longer ringing.',
+  CALL_NOT_ACTIVE: 'This call has ended.',
+  PAYLOAD_TOO_LARGE: 'That is too large to send.',
+  TOO_MANY_SOCKETS: 'Pairly is open on too many devices or tabs. Close one and try again.',
+  NOT_READY: 'Pairly is having a moment. Try again shortly.',
+  SHUTTING_DOWN: 'Pairly is restarting. Try again in a moment.',
+  SFU_UNAVAILABLE: 'Video is unavailable right now. Try again shortly.',
+  PROVIDER_UNAVAILABLE: 'That payment method is not available.',
+  PROVIDER_ERROR: 'The payment provider did not answer. Nothing was charged; try again.',
+  IDEMPOTENCY_CONFLICT: 'That request was already made with different details.',
+  INTERNAL: 'Something went wrong on our side. Try again.',
+};
+
+export function waitText(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/** The sentence to show for any error (an ApiError, a socket ack error, or anything thrown). */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError || isCoded(err)) {
+    const code = err.code as ErrorCode | 'NETWORK';
+    const retry = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (code === 'RATE_LIMITED') return retry ? `Too many attempts. Try again in ${waitText(Math.ceil(retry))}.` : 'Too many attempts. Wait a moment and try again.';
+    return TEXT[code] ?? (err as { message?: string }).message ?? 'Something went wrong.';
+  }
+  return 'Something went wrong. Try again.';
+}
+
+function isCoded(err: unknown): err is { code: string; message?: string } {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string';
+}

@@ -1,0 +1,149 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { loginBody, signupBody, type AuthResult } from '../../../shared/auth.js';
+import { api, ApiError } from '../lib/api.js';
+import { errorText } from '../lib/error-text.js';
+import { fieldErrorsOf, fieldErrorsOfApi, type FieldErrors } from '../lib/form.js';
+import { useSession } from '../lib/session.js';
+import { Field, PageTitle } from '../components/ui.js';
+
+/** Only same-site paths are followed after login (never an absolute URL from the query string). */
+function safeNext(next: string | null): string | null {
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : null;
+}
+
+function FormError({ error }: { error: unknown }) {
+  if (!error) return null;
+  const text = error instanceof ApiError && error.code === 'WEAK_PASSWORD' ? `Choose a stronger password: it ${error.message.replace(/^password /, '')}.` : errorText(error);
+  return (
+    <p className="form-error" role="alert">
+      {text}
+      {error instanceof ApiError && error.code === 'EMAIL_TAKEN' && (
+        <>
+          {' '}
+          <Link to="/login">Log in</Link>
+        </>
+      )}
+    </p>
+  );
+}
+
+export function Signup() {
+  const { signedIn } = useSession();
+  const navigate = useNavigate();
+  const [form, setForm] = useState({ email: '', password: '', displayName: '', birthdate: '', role: 'fan' as 'fan' | 'creator' });
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    const checked = fieldErrorsOf(signupBody, form);
+    setErrors(checked.errors);
+    if (!checked.data) return;
+    setBusy(true);
+    try {
+      const result = await api<AuthResult>('/api/auth/signup', { body: form });
+      signedIn(result);
+      navigate('/onboarding');
+    } catch (err) {
+      setErrors(fieldErrorsOfApi(err));
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="page narrow">
+      <PageTitle>Join Pairly</PageTitle>
+      <form onSubmit={submit} noValidate className="card form">
+        <Field label="Email" type="email" autoComplete="email" value={form.email} onChange={set('email')} error={errors.email} required />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          value={form.password}
+          onChange={set('password')}
+          error={errors.password}
+          hint="At least 10 characters, with letters and a digit or symbol."
+          required
+        />
+        <Field label="Display name" autoComplete="nickname" value={form.displayName} onChange={set('displayName')} error={errors.displayName} required />
+        <Field label="Date of birth" type="date" value={form.birthdate} onChange={set('birthdate')} error={errors.birthdate} hint="You must be 18 or older." required />
+        <fieldset className="field">
+          <legend>I am joining as</legend>
+          <label className="radio">
+            <input type="radio" name="role" value="fan" checked={form.role === 'fan'} onChange={set('role')} /> A member
+          </label>
+          <label className="radio">
+            <input type="radio" name="role" value="creator" checked={form.role === 'creator'} onChange={set('role')} /> A creator (set prices for messages and calls)
+          </label>
+        </fieldset>
+        <FormError error={error} />
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Creating your account…' : 'Create account'}
+        </button>
+        <p>
+          Already have an account? <Link to="/login">Log in</Link>
+        </p>
+      </form>
+    </section>
+  );
+}
+
+export function Login() {
+  const { signedIn } = useSession();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [form, setForm] = useState({ email: '', password: '' });
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    const checked = fieldErrorsOf(loginBody, form);
+    setErrors(checked.errors);
+    if (!checked.data) return;
+    setBusy(true);
+    try {
+      const result = await api<AuthResult>('/api/auth/login', { body: form });
+      signedIn(result);
+      navigate(safeNext(params.get('next')) ?? (result.user.role === 'admin' ? '/admin' : '/discover'));
+    } catch (err) {
+      setErrors(fieldErrorsOfApi(err));
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="page narrow">
+      <PageTitle>Log in</PageTitle>
+      <form onSubmit={submit} noValidate className="card form">
+        <Field label="Email" type="email" autoComplete="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} error={errors.email} required />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          value={form.password}
+          onChange={(e) => setForm({ ...form, password: e.target.value })}
+          error={errors.password}
+          required
+        />
+        <FormError error={error} />
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
+        <p>
+          New here? <Link to="/signup">Create an account</Link>
+        </p>
+      </form>
+    </section>
+  );
+}
