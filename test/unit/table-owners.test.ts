@@ -12,11 +12,12 @@ import { ROOT } from '../support/pairly.js';
  * another module's table fails here, however good the reason; publish a view.
  *
  * The check reads every .ts file of server/src/modules/<module>/ and every
- * repeatable SQL file of server/sql/<module>/, takes the table after each
- * uppercase FROM / JOIN / INSERT INTO / UPDATE / DELETE FROM (SQL keywords are
- * uppercase here; prose in comments says "from" in lower case), keeps the names
- * the migrations create (CTE names, views and functions drop out), and compares
- * each with OWNERS. A published view or function is held to the same rule: its
+ * repeatable SQL file of server/sql/<module>/, takes the names after each
+ * uppercase FROM / JOIN / USING / INSERT INTO / UPDATE / DELETE FROM, every
+ * item of a comma list included (`FROM me, profiles p`); SQL keywords are
+ * uppercase here, and prose in comments says "from" in lower case. It keeps
+ * the names the migrations create (CTE names, views and functions drop out),
+ * and compares each with OWNERS. A published view or function is held to the same rule: its
  * file in server/sql/<owner>/ may name only that owner's tables.
  */
 const OWNERS: Record<string, string[]> = {
@@ -34,7 +35,17 @@ const OWNERS: Record<string, string[]> = {
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');
-const REFERENCE = /\b(DELETE\s+FROM|INSERT\s+INTO|UPDATE|FROM|JOIN)\s+([a-z_][a-z0-9_]*)/g;
+const NAME = '[a-z_][a-z0-9_]*';
+/** A name and its alias, if any: aliases are lower case and keywords upper case, so `WHERE`, `ON` or `SET` ends the item. */
+const ITEM = `${NAME}(?:\\s+(?:AS\\s+)?${NAME})?`;
+const REFERENCE = new RegExp(`\\b(DELETE\\s+FROM|INSERT\\s+INTO|UPDATE|FROM|JOIN|USING)\\s+(${ITEM}(?:\\s*,\\s*${ITEM})*)`, 'g');
+
+/** The names SQL text reads from or writes to, in order; only the first after DELETE FROM / INSERT INTO / UPDATE is written. */
+function namesIn(sql: string): { name: string; write: boolean }[] {
+  return [...sql.matchAll(REFERENCE)].flatMap((m) =>
+    m[2]!.split(',').map((item, i) => ({ name: item.trim().split(/\s+/)[0]!, write: i === 0 && !/^(FROM|JOIN|USING)$/.test(m[1]!) })),
+  );
+}
 
 function tablesOfMigrations(): Set<string> {
   const names = new Set<string>();
@@ -54,9 +65,7 @@ interface Reference {
 function references(tables: Set<string>): Reference[] {
   const out: Reference[] = [];
   const scan = (module: string, file: string, text: string) => {
-    for (const m of text.matchAll(REFERENCE)) {
-      if (tables.has(m[2]!)) out.push({ module, file, table: m[2]!, write: !/^(FROM|JOIN)$/.test(m[1]!) });
-    }
+    for (const n of namesIn(text)) if (tables.has(n.name)) out.push({ module, file, table: n.name, write: n.write });
   };
   for (const module of readdirSync(MODULES_DIR)) {
     for (const f of readdirSync(join(MODULES_DIR, module), { recursive: true }) as string[]) {
@@ -64,7 +73,10 @@ function references(tables: Set<string>): Reference[] {
     }
   }
   for (const module of readdirSync(REPEATABLE_SQL_DIR)) {
-    for (const f of readdirSync(join(REPEATABLE_SQL_DIR, module))) scan(module, `server/sql/${module}/${f}`, readFileSync(join(REPEATABLE_SQL_DIR, module, f), 'utf8'));
+    // Recursive, as migrate() reads the folder.
+    for (const f of readdirSync(join(REPEATABLE_SQL_DIR, module), { recursive: true }) as string[]) {
+      if (f.endsWith('.sql')) scan(module, `server/sql/${module}/${f}`, readFileSync(join(REPEATABLE_SQL_DIR, module, f), 'utf8'));
+    }
   }
   return out;
 }
@@ -82,6 +94,33 @@ describe('table owners', () => {
     const refs = references(tables);
     expect(refs.some((r) => r.module === 'ledger' && r.table === 'ledger_transfers')).toBe(true);
     expect(refs.some((r) => r.module === 'safety' && r.table === 'blocks' && r.file.startsWith('server/sql/'))).toBe(true);
+    expect(refs.some((r) => r.module === 'users' && r.table === 'users' && r.file === 'server/sql/users/user_cards.sql')).toBe(true);
+  });
+
+  it('reads every item of a FROM list, past aliases, and tells writes from reads', () => {
+    expect(namesIn('FROM me, profiles p JOIN user_cards u ON u.id = p.user_id WHERE x')).toEqual([
+      { name: 'me', write: false },
+      { name: 'profiles', write: false },
+      { name: 'user_cards', write: false },
+    ]);
+    expect(namesIn('UPDATE conversation_members m SET a = 1 FROM conversations AS c, messages x WHERE c.id = m.id')).toEqual([
+      { name: 'conversation_members', write: true },
+      { name: 'conversations', write: false },
+      { name: 'messages', write: false },
+    ]);
+    expect(namesIn('DELETE FROM blocks b USING users u WHERE b.blocked_id = u.id')).toEqual([
+      { name: 'blocks', write: true },
+      { name: 'users', write: false },
+    ]);
+    expect(namesIn('INSERT INTO swipes (user_id, target_id) SELECT a, b FROM unnest($1) a JOIN x USING (id)')).toEqual([
+      { name: 'swipes', write: true },
+      { name: 'unnest', write: false },
+      { name: 'x', write: false },
+    ]);
+  });
+
+  it('publishes repeatable SQL only from folders named after a module in OWNERS', () => {
+    expect(readdirSync(REPEATABLE_SQL_DIR).filter((d) => !(d in OWNERS))).toEqual([]);
   });
 
   it("no module writes another module's tables", () => {
