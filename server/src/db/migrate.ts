@@ -26,10 +26,9 @@ const MIGRATION_LOCK_KEY = 7_412_001;
  * migration needs while it runs (a trigger's) is created in its first version
  * by that migration itself (as 0002 does for ledger_refuse_change), which the
  * repeatable file then replaces. Migrations never change a function's body or
- * a view's query. A view pins the columns it reads: a migration that drops,
- * renames or retypes one runs `DROP VIEW IF EXISTS` on the view first, and its
- * file, applied after every migration, creates it again in the same
- * transaction.
+ * a view's query. A view pins the columns it reads: a migration that drops
+ * or retypes one runs `DROP VIEW IF EXISTS` on the view first, and its file,
+ * applied after every migration, creates it again in the same transaction.
  */
 export async function migrate(db: Database, logger: Logger, dir = MIGRATIONS_DIR, sqlDir = REPEATABLE_SQL_DIR): Promise<string[]> {
   const files = (await readdir(dir)).filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f)).sort();
