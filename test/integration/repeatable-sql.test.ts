@@ -14,6 +14,9 @@ import { tempDir } from '../support/pairly.js';
  * migrations and again whenever a file's checksum changes. The ledger's money
  * core must come out the same on a fresh database and on one that ran the
  * migrations up to 0011 (ledger_apply wrapped around ledger_apply_unserialised).
+ * The views owners publish to other modules (users' user_cards, …) are
+ * repeatable files too; a migration that changes a column one reads drops the
+ * view first, and the file creates it again.
  */
 const logger = createLogger({ level: 'silent', nodeId: 'repeatable-sql' });
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -105,5 +108,24 @@ describe.each(databases)('Repeatable SQL on %s', (_name, open) => {
     await migrate(db, logger, MIGRATIONS_DIR, sql);
     expect(await appliedAt()).toBeGreaterThan(before);
     expect((await source(db, 'blocked_either_way'))[0]).toContain('-- changed');
+  }, 90_000);
+
+  it('creates the published views, and a migration may retype a column one reads once it drops the view', async () => {
+    const db = await open();
+    const migrations = join(dirs.path, `migrations-views-${_name}`);
+    cpSync(MIGRATIONS_DIR, migrations, { recursive: true });
+    await migrate(db, logger, migrations);
+    const views = await db.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.views WHERE table_schema = 'public'`);
+    expect(views.rows.map((r) => r.name)).toEqual(expect.arrayContaining(['user_cards', 'pairing_profiles', 'mutual_like_conversations']));
+    const displayNameType = async () =>
+      (await db.query<{ type: string }>(`SELECT data_type AS type FROM information_schema.columns WHERE table_name = 'user_cards' AND column_name = 'display_name'`)).rows[0]?.type;
+    expect(await displayNameType()).toBe('text');
+
+    const retype = join(migrations, '9999_retype_display_name.sql');
+    writeFileSync(retype, `ALTER TABLE users ALTER COLUMN display_name TYPE varchar(50);`);
+    await expect(migrate(db, logger, migrations)).rejects.toThrow(/used by a view/);
+    writeFileSync(retype, `DROP VIEW IF EXISTS user_cards;\nALTER TABLE users ALTER COLUMN display_name TYPE varchar(50);`);
+    expect(await migrate(db, logger, migrations)).toEqual(['9999_retype_display_name.sql']);
+    expect(await displayNameType()).toBe('character varying');
   }, 90_000);
 });

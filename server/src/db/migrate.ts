@@ -6,7 +6,7 @@ import type { Database, Queryable } from './database.js';
 import type { Logger } from '../logger.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
-/** Repeatable SQL: one file per function (or small family), `<module>/<name>.sql`. */
+/** Repeatable SQL: one file per function or view (or small family), `<module>/<name>.sql`. */
 export const REPEATABLE_SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 
 /** Any constant shared by every node; pg_advisory_xact_lock serialises concurrent starts. */
@@ -18,14 +18,17 @@ const MIGRATION_LOCK_KEY = 7_412_001;
  * starting together apply each change exactly once; the lock is released at
  * commit. Returns the names of the migrations applied.
  *
- * Repeatable files hold the current text of the database's functions
- * (`CREATE OR REPLACE FUNCTION`), so a function's definition is one file,
+ * Repeatable files hold the current text of the database's functions and
+ * views (`CREATE OR REPLACE FUNCTION` / `VIEW`), so a definition is one file,
  * not the sum of the migrations that touched it. They run after every
- * migration: a SQL-language function is checked against the tables when it is
- * created, so the tables must exist first; and a function a migration needs
- * while it runs (a trigger's) is created in its first version by that
- * migration itself (as 0002 does for ledger_refuse_change), which the
- * repeatable file then replaces. Migrations never change a function's body.
+ * migration: a SQL-language function or a view is checked against the tables
+ * when it is created, so the tables must exist first; and a function a
+ * migration needs while it runs (a trigger's) is created in its first version
+ * by that migration itself (as 0002 does for ledger_refuse_change), which the
+ * repeatable file then replaces. Migrations never change a function's body or
+ * a view's query. A view pins the columns it reads: a migration that drops
+ * or retypes one runs `DROP VIEW IF EXISTS` on the view first, and its file,
+ * applied after every migration, creates it again in the same transaction.
  */
 export async function migrate(db: Database, logger: Logger, dir = MIGRATIONS_DIR, sqlDir = REPEATABLE_SQL_DIR): Promise<string[]> {
   const files = (await readdir(dir)).filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f)).sort();

@@ -158,7 +158,7 @@ export class CallsStore {
   async history(userId: string, before: Date | null, limit: number): Promise<(CallRow & { peer_name: string })[]> {
     const { rows } = await this.db.query<CallRow & { peer_name: string }>(
       `SELECT c.*, u.display_name AS peer_name FROM calls c
-       JOIN users u ON u.id = CASE WHEN c.caller_id = $1 THEN c.callee_id ELSE c.caller_id END
+       JOIN user_cards u ON u.id = CASE WHEN c.caller_id = $1 THEN c.callee_id ELSE c.caller_id END
        WHERE (c.caller_id = $1 OR c.callee_id = $1) AND ($2::timestamptz IS NULL OR c.created_at < $2)
        ORDER BY c.created_at DESC LIMIT $3`,
       [userId, before, limit],

@@ -142,7 +142,7 @@ export class ChatStore {
               u.role AS peer_role, u.message_price AS peer_price
        FROM conversations c
        JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = $2
-       JOIN users u ON u.id = me.peer_id
+       JOIN user_cards u ON u.id = me.peer_id
        WHERE c.id = $1
        FOR UPDATE OF c`,
       [s.conversationId, s.senderId, s.clientId],
@@ -227,7 +227,7 @@ export class ChatStore {
        FROM conversation_members me
        JOIN conversations c ON c.id = me.conversation_id
        JOIN conversation_members peer ON peer.conversation_id = c.id AND peer.user_id = me.peer_id
-       JOIN users u ON u.id = me.peer_id
+       JOIN user_cards u ON u.id = me.peer_id
        WHERE me.user_id = $1 AND ($2::timestamptz IS NULL OR coalesce(c.last_message_at, c.created_at) < $2)
        ORDER BY coalesce(c.last_message_at, c.created_at) DESC
        LIMIT $3`,
@@ -296,7 +296,7 @@ export class ChatStore {
          WHERE m.peer_id = ANY($1::uuid[]) AND ($2::uuid IS NULL OR m.user_id = $2)
            AND c.closed_at IS NULL
            AND (c.kind = 'match'
-                OR EXISTS (SELECT 1 FROM matches x WHERE x.conversation_id = c.id)
+                OR EXISTS (SELECT 1 FROM mutual_like_conversations x WHERE x.conversation_id = c.id)
                 OR EXISTS (SELECT 1 FROM messages x WHERE x.conversation_id = c.id AND x.sender_id = m.user_id))
          -- Subscriptions (not built yet) join here: UNION ALL the (creator, subscriber) pairs of active
          -- subscriptions, so a subscriber sees the creator's presence without a conversation.

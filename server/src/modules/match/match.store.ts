@@ -30,7 +30,7 @@ export class MatchStore {
       `SELECT p.gender, date_part('year', age(current_date, u.birthdate))::int AS age,
               coalesce(p.seeks_genders, '{}') AS seeks, coalesce(p.age_min, 18) AS age_min, coalesce(p.age_max, 99) AS age_max,
               ARRAY(SELECT id::text FROM blocked_peers(u.id) AS id LIMIT 1000) AS blocked
-       FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1 AND u.status = 'active'`,
+       FROM user_cards u LEFT JOIN pairing_profiles p ON p.user_id = u.id WHERE u.id = $1 AND u.status = 'active'`,
       [userId],
     );
     return rows[0];
@@ -41,7 +41,7 @@ export class MatchStore {
     const { rows } = await this.db.query<PeerRow>(
       `SELECT u.id, u.display_name, date_part('year', age(current_date, u.birthdate))::int AS age, p.gender,
               coalesce(p.interests, '{}') AS interests, u.role, u.message_price, u.call_price_per_minute
-       FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = ANY($1::uuid[])`,
+       FROM user_cards u LEFT JOIN pairing_profiles p ON p.user_id = u.id WHERE u.id = ANY($1::uuid[])`,
       [userIds],
     );
     return new Map(rows.map((r) => [r.id, r]));

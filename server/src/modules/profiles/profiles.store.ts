@@ -103,7 +103,7 @@ export class ProfilesStore {
 
   async get(userId: string): Promise<ProfileRow | undefined> {
     const { rows } = await this.db.query<ProfileRow>(
-      `SELECT ${PROFILE} FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1 AND u.status = 'active'`,
+      `SELECT ${PROFILE} FROM user_cards u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1 AND u.status = 'active'`,
       [userId],
     );
     return rows[0];
@@ -174,12 +174,12 @@ export class ProfilesStore {
          SELECT u.id, p.gender, coalesce(p.seeks_genders, '{}') AS seeks, coalesce(p.age_min, 18) AS age_min,
                 coalesce(p.age_max, 99) AS age_max, p.max_distance_km, p.lat, p.lng, coalesce(p.interests, '{}') AS interests,
                 date_part('year', age($2::timestamptz::date, u.birthdate))::int AS age
-         FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1
+         FROM user_cards u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1
        ), pool AS (
          SELECT p.user_id, u.display_name, u.role, u.message_price, u.call_price_per_minute, p.gender, p.bio, p.interests, p.languages,
                 date_part('year', age($2::timestamptz::date, u.birthdate))::int AS age,
                 greatest(p.last_active_at, coalesce(u.last_seen_at, p.last_active_at)) AS active_at, p.lat, p.lng
-         FROM me, profiles p JOIN users u ON u.id = p.user_id
+         FROM me, profiles p JOIN user_cards u ON u.id = p.user_id
          WHERE p.user_id <> me.id AND u.status = 'active'
            AND (cardinality(me.seeks) = 0 OR p.gender = ANY (me.seeks))
            AND (cardinality(p.seeks_genders) = 0 OR me.gender = ANY (p.seeks_genders))

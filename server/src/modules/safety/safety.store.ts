@@ -6,7 +6,7 @@ export class SafetyStore {
   /** False when there is no such user to block. Blocking twice is one block. */
   async block(blockerId: string, blockedId: string): Promise<boolean> {
     const { rows } = await this.db.query(
-      `WITH target AS (SELECT id FROM users WHERE id = $2),
+      `WITH target AS (SELECT id FROM user_cards WHERE id = $2),
        ins AS (INSERT INTO blocks (blocker_id, blocked_id) SELECT $1, id FROM target ON CONFLICT DO NOTHING)
        SELECT 1 FROM target`,
       [blockerId, blockedId],
