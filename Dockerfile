@@ -8,15 +8,22 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-# The build context holds only package*.json, tsconfig*.json, scripts/ and
-# the sources of server/, workers/, sfu/ and shared/ (.dockerignore is an
-# allow-list), so this copies exactly those.
+# The build context holds only package*.json, tsconfig*.json, scripts/,
+# nginx/ and the sources of server/, workers/, sfu/, shared/ and web/
+# (.dockerignore is an allow-list), so this copies exactly those.
 COPY . .
-# Compiles to dist/ and copies the run-time assets beside the compiled code
-# (server/migrations/*.sql, the Redis Lua scripts): see scripts/build.mjs.
+# Compiles to dist/, copies the run-time assets beside the compiled code
+# (server/migrations/*.sql, the Redis Lua scripts) and builds the web app
+# into dist/web/dist: see scripts/build.mjs.
 RUN npm run build
 
-FROM node:20-bookworm-slim
+# The edge: nginx with the committed config and the built web app
+# (docker-compose.yml builds this stage for its nginx service).
+FROM nginx:stable-bookworm AS web
+COPY nginx/nginx.conf /etc/nginx/nginx.conf
+COPY --from=build /app/dist/web/dist /usr/share/pairly/web
+
+FROM node:20-bookworm-slim AS app
 ENV NODE_ENV=production
 WORKDIR /app
 

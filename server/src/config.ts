@@ -42,7 +42,7 @@ const envSchema = z
     ALLOW_SINGLE_NODE_POSTGRES: bool.default(false),
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
     PAIRLY_DATA_DIR: z.string().default('./data'),
-    /** The built web app (npm run build:web) served at /; empty: serve none (nginx serves it in the production shape). */
+    /** The built web app (npm run build:web) served at /; `off`: serve none (nginx serves it in the production shape). */
     WEB_DIR: z.string().optional(),
     /** HS256 secret (at least 32 characters). Embedded mode generates one in PAIRLY_DATA_DIR. */
     JWT_SECRET: z.string().min(32).optional(),
@@ -293,7 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisPrefix: e.REDIS_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     dataDir: resolve(e.PAIRLY_DATA_DIR),
-    webDir: e.WEB_DIR === undefined ? DEFAULT_WEB_DIR : e.WEB_DIR === '' ? null : resolve(e.WEB_DIR),
+    webDir: e.WEB_DIR === undefined ? DEFAULT_WEB_DIR : e.WEB_DIR === 'off' ? null : resolve(e.WEB_DIR),
     jwtSecret: e.JWT_SECRET,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,

@@ -18,6 +18,7 @@ import {
 } from '../support/pairly.js';
 import { assertJanusInstalled, startJanus, type JanusProcess } from '../support/janus.js';
 import { assertNetnsSupport, createNetns, type TestNetns } from '../support/netns.js';
+import { WEB_TEST_DIR } from '../support/web-build.js';
 
 /**
  * The committed nginx/nginx.conf, run by Debian's nginx in front of two real
@@ -77,6 +78,7 @@ function testConfig(source: string, opts: { upstreamPorts: number[]; listenPort:
     return rewritten;
   }, 1);
   rewrite('`upstream janus_ws { ... }` block', /(upstream janus_ws \{[^}]*?server\s+)\S+?(\s[^;]*)?;/, (_m, head = '', params = '') => `${head}${opts.janusWs}${params};`, 1);
+  rewrite('web app `root`', /^(\s*)root\s+[^;]+;/m, (_m, indent = '') => `${indent}root ${WEB_TEST_DIR};`, 1);
   rewrite('`listen` directive', /^(\s*)listen\s+[^;]+;/m, (_m, indent = '') => `${indent}listen 127.0.0.1:${opts.listenPort};`, 1);
   rewrite('log directive', /\b(access_log|error_log)\s+(?!off\b)[^\s;]+/g, (_m, d = '') => `${d} ${opts.dir}/${d}.log`);
   const main = [
@@ -262,11 +264,32 @@ describe('nginx/nginx.conf in front of two nodes', () => {
     const unknown = await http(url, 'GET', '/admin.php');
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect((await fetch(`${url}/assets/missing.js`)).status).toBe(404);
     const big = await http(url, 'POST', '/api/auth/login', {
       raw: JSON.stringify({ email: 'a@example.test', password: 'x'.repeat(1_100_000) }),
       headers: { 'content-type': 'application/json' },
     });
     expect(big.status).toBe(413);
+  });
+
+  it('serves the web app: its pages for client routes with the CSP, hashed assets cached for good', async () => {
+    for (const path of ['/', '/chats/some-id', '/u/x/y']) {
+      const res = await fetch(`${url}${path}`, { headers: { accept: 'text/html' } });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
+      expect(res.headers.get('cache-control'), path).toBe('no-cache');
+      expect(res.headers.get('content-security-policy'), path).toContain("script-src 'self'");
+      expect(await res.text(), path).toContain('<div id="root">');
+    }
+    const index = readFileSync(join(WEB_TEST_DIR, 'index.html'), 'utf8');
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(index)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${url}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    // The API keeps its own answers under the app's catch-all.
+    expect((await http(url, 'GET', '/api/nope')).body).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
   it('limits a burst from one address with 429, RATE_LIMITED and Retry-After, and never throttles webhooks', async () => {

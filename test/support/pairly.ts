@@ -23,6 +23,13 @@ export const TEST_RATE_LIMITS: Record<string, string> = {
   HTTP_MAX_REQUESTS_PER_IP: '100000000',
 };
 
+/**
+ * Test servers serve no web app unless a test asks (test/support/web.ts passes
+ * the build the global set-up made): whether a developer's web/dist exists
+ * must not change what a test sees.
+ */
+const NO_WEB_APP = { WEB_DIR: 'off' };
+
 export interface Backing {
   env: Record<string, string>;
   databaseUrl: string;
@@ -61,7 +68,7 @@ export interface InProcessNode {
 
 /** Pairly in this test process: fast to start, and the test can reach its internals. */
 export async function startInProcess(env: Record<string, string>, logger?: Logger): Promise<InProcessNode> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...TEST_RATE_LIMITS, ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...NO_WEB_APP, ...TEST_RATE_LIMITS, ...env });
   const pairly = await createPairly(config, {
     logger: logger ?? createLogger({ level: env.LOG_LEVEL ?? 'silent', nodeId: config.nodeId }),
   });
@@ -100,7 +107,7 @@ export async function startNodeProcess(
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const child = spawn(process.execPath, [...loader, entry], {
     cwd: opts.cwd ?? ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${port}`, ...TEST_RATE_LIMITS, ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${port}`, ...NO_WEB_APP, ...TEST_RATE_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += d));

@@ -41,7 +41,7 @@ function safeOrigin(url: string): string | null {
  * Serves the built web app (web/dist): hashed assets cached for a year,
  * index.html never cached, and index.html for every other GET that asks for
  * a page, so the client router owns its paths (a reload of /chats/… works).
- * Returns null when the folder has no index.html (not built, or WEB_DIR='').
+ * Returns null when the folder has no index.html (not built) or is null (WEB_DIR=off).
  */
 export function webAppRoutes(dir: string | null, janusClientUrls: string[]): Router | null {
   if (!dir || !existsSync(join(dir, 'index.html'))) return null;
