@@ -230,3 +230,32 @@ it('onboards through the pages, matches two people live, and shows a profile wit
   expect(a.problems).toEqual([]);
   expect(b.problems).toEqual([]);
 }, 150_000);
+
+it('pages through more people than one page holds, showing each once, passing with the keyboard', async () => {
+  const dee = await signUpApi(web.url, { displayName: 'Dee' });
+  // 13 people with no preferences: more than discover's first page (10) holds.
+  const names = Array.from({ length: 13 }, (_, i) => `Pager ${String.fromCharCode(65 + i)}`);
+  for (const displayName of names) {
+    const u = await signUpApi(web.url, { displayName });
+    expect((await call(u, 'PUT', '/api/profile', { bio: `I am ${displayName}.` })).status).toBe(200);
+  }
+  const d = await openPage(browser, web.url);
+  await signIn(d.page, web.url, dee, '/discover');
+  const empty = d.page.getByRole('heading', { name: 'No one new right now' });
+  const seen: string[] = [];
+  for (let i = 0; i <= names.length + 5; i++) {
+    await d.page.getByRole('article').or(empty).first().waitFor();
+    if (await empty.isVisible()) break;
+    const heading = (await d.page.getByRole('article').getByRole('heading', { level: 2 }).textContent()) ?? '';
+    const name = heading.replace(/, \d+$/, '');
+    seen.push(name);
+    await d.page.keyboard.press('ArrowLeft');
+    await d.page.getByRole('article', { name: new RegExp(`^${name},`) }).waitFor({ state: 'detached' });
+  }
+  expect(seen.filter((n) => n.startsWith('Pager ')).sort()).toEqual(names);
+  expect(new Set(seen).size).toBe(seen.length);
+  // Every pass was recorded: the server has no one left to show Dee either.
+  const left = await call<{ candidates: unknown[] }>(dee, 'GET', '/api/discover');
+  expect(left.body.candidates).toEqual([]);
+  expect(d.problems).toEqual([]);
+}, 90_000);
