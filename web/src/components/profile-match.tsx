@@ -1,0 +1,108 @@
+import { useCallback, useId, useRef, useState } from 'react';
+import { useNavigate } from 'react-router';
+import { useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { api } from '../lib/api.js';
+import { keys } from '../lib/queries.js';
+import { useSession } from '../lib/session.js';
+import { useSocketEvent } from '../lib/socket.js';
+import { profileKeys, type DiscoverPage, type UserProfile } from '../lib/profile-format.js';
+import { ProfileAvatar } from './profile-avatar.js';
+import { ProfileDialog } from './profile-dialog.js';
+import { ProfileIcon } from './profile-icons.js';
+
+export interface MutualMatch {
+  userId: string;
+  conversationId: string;
+  displayName?: string;
+}
+
+/** The other person's name from what the page already loaded (discover's cards, their profile). */
+function knownName(qc: QueryClient, userId: string): string | undefined {
+  const profile = qc.getQueryData<UserProfile>(profileKeys.user(userId));
+  if (profile) return profile.displayName;
+  for (const [, data] of qc.getQueriesData<InfiniteData<DiscoverPage>>({ queryKey: profileKeys.discover })) {
+    for (const page of data?.pages ?? []) {
+      const c = page.candidates.find((x) => x.userId === userId);
+      if (c) return c.displayName;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The mutual-match moment: shown when a like answers `matched: true` (call
+ * `show`) or when `match:mutual` arrives because the other person liked back.
+ * The one who likes second gets both; a conversation is celebrated once.
+ */
+export function useMutualMatch() {
+  const qc = useQueryClient();
+  const [match, setMatch] = useState<MutualMatch | null>(null);
+  const celebrated = useRef(new Set<string>());
+
+  const show = useCallback((m: MutualMatch) => {
+    if (celebrated.current.has(m.conversationId)) {
+      // Already shown (the like's answer and the push both arrived): only fill in the name.
+      setMatch((cur) => (cur && cur.conversationId === m.conversationId && !cur.displayName ? { ...cur, displayName: m.displayName } : cur));
+      return;
+    }
+    celebrated.current.add(m.conversationId);
+    setMatch(m);
+  }, []);
+
+  useSocketEvent('match:mutual', (p) => {
+    void qc.invalidateQueries({ queryKey: keys.conversations });
+    const name = knownName(qc, p.userId);
+    show({ ...p, displayName: name });
+    if (name) return;
+    qc.fetchQuery({ queryKey: profileKeys.user(p.userId), queryFn: async () => (await api<{ profile: UserProfile }>(`/api/users/${p.userId}/profile`)).profile }).then(
+      (profile) => show({ ...p, displayName: profile.displayName }),
+      () => undefined,
+    );
+  });
+
+  return { match, show, close: useCallback(() => setMatch(null), []) };
+}
+
+export function MatchDialog({ match, onClose }: { match: MutualMatch | null; onClose: () => void }) {
+  const navigate = useNavigate();
+  const { user } = useSession();
+  const titleId = useId();
+  const textId = useId();
+  return (
+    <ProfileDialog open={match !== null} onClose={onClose} labelledBy={titleId} describedBy={textId} className="match-dialog">
+      {match && (
+        <>
+          <div className="match-pair" aria-hidden="true">
+            {user && <ProfileAvatar name={user.displayName} seed={user.id} size="lg" className="match-me" />}
+            <span className="match-heart">
+              <ProfileIcon name="heart" filled size={22} />
+            </span>
+            <ProfileAvatar name={match.displayName ?? '?'} seed={match.userId} size="lg" className="match-them" />
+          </div>
+          <h2 id={titleId} className="match-title">
+            It’s a match!
+          </h2>
+          <p id={textId} className="match-text">
+            {match.displayName ? `You and ${match.displayName} like each other.` : 'You like each other.'} Say hello while it’s fresh.
+          </p>
+          <div className="match-actions">
+            <button
+              type="button"
+              className="btn btn-primary btn-large"
+              data-autofocus
+              onClick={() => {
+                onClose();
+                navigate(`/chats/${match.conversationId}`);
+              }}
+            >
+              Send a message
+            </button>
+            <button type="button" className="btn btn-secondary" onClick={onClose}>
+              Keep discovering
+            </button>
+          </div>
+        </>
+      )}
+    </ProfileDialog>
+  );
+}
