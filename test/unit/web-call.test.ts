@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CallMedia, CallView } from '../../shared/calls.js';
-import { callReducer, endText, formatDuration, mediaErrorText, minutesStarted, runningCostText, type CallPhase } from '../../web/src/lib/call-state.js';
-import type { CallIntent } from '../../web/src/lib/call-intent.js';
+import { callReducer, endText, formatDuration, mediaErrorText, minutesStarted, runningCostText, type CallIntent, type CallPhase } from '../../web/src/lib/call-state.js';
 
 /** The call layer's state machine and words (web/src/lib/call-state.ts), without a browser. */
 

@@ -5,7 +5,18 @@
  * what it costs so far).
  */
 import type { CallEndReason, CallMedia, CallView } from '../../../shared/calls.js';
-import type { CallIntent } from './call-intent.js';
+
+/**
+ * A call a page asked for: lib/call-intent.ts's CallIntent (that file uses
+ * `window`, so it is not imported here, where node runs the unit tests).
+ */
+export interface CallIntent {
+  toUserId: string;
+  displayName: string;
+  video: boolean;
+  /** The per-minute price the page showed (0: free); sent as expectedPrice. */
+  pricePerMinute: number;
+}
 
 export type RoomStatus = 'connecting' | 'waiting' | 'connected' | 'failed' | 'closed';
 
