@@ -44,6 +44,7 @@ beforeAll(async () => {
   web = await startWebNode({
     HOST: netns.hostIp,
     RUN_WORKERS: 'true',
+    MATCH_PAIR_INTERVAL_MS: '100',
     SFU_TIMEOUT_MS: '3000',
     SFU_JANUS_INSTANCES: JSON.stringify([{ id: 'janus-1', apiUrl: janus.apiUrl, clientUrl: janus.wsUrl, adminSecret: janus.adminKey }]),
   });
@@ -87,6 +88,15 @@ function remoteVideo(page: Page): Promise<RemoteVideo | null> {
   });
 }
 
+/** Asks the call layer for a call as a profile's call button does (it loads lazily: ask until the confirmation shows). */
+async function requestCall(page: Page, detail: { toUserId: string; displayName: string; video: boolean; pricePerMinute: number }): Promise<void> {
+  const confirm = page.getByRole('dialog', { name: `${detail.video ? 'Video call' : 'Call'} ${detail.displayName}?` });
+  await waitFor(async () => {
+    await page.evaluate((d) => (globalThis as unknown as { dispatchEvent(e: unknown): void }).dispatchEvent(new (globalThis as any).CustomEvent('pairly:call', { detail: d })), detail);
+    return (await confirm.isVisible()) || undefined;
+  }, 15_000, 'the call confirmation');
+}
+
 /** Waits until the page shows decoded remote video, then until more frames have been decoded since. */
 async function expectRemoteFramesRising(page: Page, who: string): Promise<void> {
   const first = await waitFor(async () => {
@@ -109,15 +119,9 @@ it('a fan video-calls a creator at the price shown: ring, accept, video both way
   await a.page.getByTestId('nav-balance').filter({ hasText: '100' }).waitFor();
   await b.page.getByRole('heading', { name: 'Random chat' }).waitFor();
 
-  // Finn asks for the call at the price a profile shows (the call layer loads lazily: ask until it answers).
+  // Finn asks for the call at the price a profile shows.
+  await requestCall(a.page, { toUserId: cleo.user.id, displayName: 'Cleo', video: true, pricePerMinute: 10 });
   const confirm = a.page.getByRole('dialog', { name: 'Video call Cleo?' });
-  await waitFor(async () => {
-    await a.page.evaluate(
-      (detail) => (globalThis as unknown as { dispatchEvent(e: unknown): void }).dispatchEvent(new (globalThis as any).CustomEvent('pairly:call', { detail })),
-      { toUserId: cleo.user.id, displayName: 'Cleo', video: true, pricePerMinute: 10 },
-    );
-    return (await confirm.isVisible()) || undefined;
-  }, 15_000, 'the call confirmation');
   await confirm.getByText('This call costs 10 credits per minute.').waitFor();
   await confirm.getByText('You have 100 credits.', { exact: false }).waitFor();
   await checkPage(a.page, 'call-confirm');
@@ -158,7 +162,43 @@ it('a fan video-calls a creator at the price shown: ring, accept, video both way
   await a.page.getByTestId('nav-balance').filter({ hasText: '90' }).waitFor();
   await endedA.getByRole('button', { name: 'Close' }).click();
   await endedA.waitFor({ state: 'detached' });
+  await endedB.getByRole('button', { name: 'Close' }).click();
+
+  // Cleo raises her price; Finn's page still shows the old one: the server refuses it (PRICE_CHANGED) and he is asked again at the new price.
+  expect((await http(appUrl, 'PATCH', '/api/me', { token: cleo.accessToken, body: { callPricePerMinute: 15 } })).status).toBe(200);
+  await requestCall(a.page, { toUserId: cleo.user.id, displayName: 'Cleo', video: true, pricePerMinute: 10 });
+  await confirm.getByRole('button', { name: 'Call for 10 credits/min' }).click();
+  await confirm.getByRole('alert').filter({ hasText: 'The price changed: calling Cleo now costs 15 credits per minute.' }).waitFor();
+  await confirm.getByText('This call costs 15 credits per minute.').waitFor();
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await confirm.waitFor({ state: 'detached' });
+  // Nothing rang.
+  expect(await b.page.getByRole('dialog').count()).toBe(0);
 
   expect(a.problems).toEqual([]);
   expect(b.problems).toEqual([]);
 }, 180_000);
+
+it('a video random match shows each stranger the other\'s camera, through the same Janus', async () => {
+  const [ivy, max] = [await signUpApi(appUrl, { displayName: 'Ivy' }), await signUpApi(appUrl, { displayName: 'Max' })];
+  const a = await openPage(chromium.browser, appUrl);
+  const b = await openPage(chromium.browser, appUrl);
+  for (const [p, who] of [[a, ivy], [b, max]] as const) {
+    await signIn(p.page, appUrl, who, '/random');
+    await p.page.getByRole('radio', { name: /Video/ }).check();
+    await p.page.getByRole('button', { name: 'Start video chat' }).click();
+  }
+  await a.page.getByRole('heading', { name: /^Max, \d+$/ }).waitFor();
+  await b.page.getByRole('heading', { name: /^Ivy, \d+$/ }).waitFor();
+  await Promise.all([expectRemoteFramesRising(a.page, 'Ivy'), expectRemoteFramesRising(b.page, 'Max')]);
+  await checkPage(a.page, 'random-video');
+
+  // Ivy leaves: Max is told, and his video goes with the session.
+  await a.page.getByRole('button', { name: 'Leave' }).click();
+  await a.page.getByRole('button', { name: 'Start video chat' }).waitFor();
+  await b.page.getByRole('alert').filter({ hasText: 'They left the chat.' }).waitFor();
+  expect(await b.page.getByTestId('remote-video').count()).toBe(0);
+
+  expect(a.problems).toEqual([]);
+  expect(b.problems).toEqual([]);
+}, 120_000);
