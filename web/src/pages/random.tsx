@@ -101,7 +101,9 @@ export default function Random() {
   useEffect(
     () => () => {
       const k = current.current.kind;
-      if (k === 'joining' || k === 'waiting' || k === 'matched' || k === 'elsewhere') emit(socket, 'match:leave', {}).catch(() => undefined);
+      // After the stranger ended it this person is still known to the queue (not waiting): leave clears that too.
+      // A session on another device is that device's to end.
+      if (k !== 'setup' && k !== 'elsewhere') emit(socket, 'match:leave', {}).catch(() => undefined);
     },
     [socket],
   );
