@@ -53,15 +53,17 @@ export interface NetnsBrowser {
  * over a pipe; the executable here is a two-line script that enters the
  * namespace and execs Chromium, so the pipe and the process tree are
  * Chromium's own. Playwright gives every launch a fresh user data dir.
+ * `extraArgs` are added to the flags (e.g. to treat an app served over the
+ * veth as a secure origin, so getUserMedia works there).
  */
-export async function launchChromium(netns: TestNetns): Promise<NetnsBrowser> {
+export async function launchChromium(netns: TestNetns, extraArgs: string[] = []): Promise<NetnsBrowser> {
   const { chromium } = await loadPlaywright();
   const dir = mkdtempSync(join(tmpdir(), 'pairly-chromium-'));
   const launcher = join(dir, 'chromium-in-netns');
   writeFileSync(launcher, `#!/bin/sh\nexec ip netns exec ${netns.name} ${CHROMIUM} "$@"\n`);
   chmodSync(launcher, 0o755);
   try {
-    const browser = await chromium.launch({ executablePath: launcher, headless: true, args: FLAGS, timeout: 30_000 });
+    const browser = await chromium.launch({ executablePath: launcher, headless: true, args: [...FLAGS, ...extraArgs], timeout: 30_000 });
     return {
       browser,
       async close() {
