@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendSnapshot, chartGeometry, GAP_MS, niceMax, samples, seriesSummary, WINDOW_MS, type SeriesPoint } from '../../web/src/lib/admin-series.js';
-import { discrepancyText, parseAmount, signedCredits, verifyVerdict } from '../../web/src/lib/admin-format.js';
+import { discrepancyText, parseAmount, plural, signedCredits, verifyVerdict } from '../../web/src/lib/admin-format.js';
 import { refusalAction } from '../../web/src/lib/admin-live.js';
 import { queryString } from '../../web/src/lib/admin-api.js';
 import type { LedgerVerifyReport } from '../../shared/admin.js';
@@ -92,7 +92,8 @@ describe('the ledger verdict in words', () => {
   it('says OK when everything checks out', () => {
     const v = verifyVerdict(clean);
     expect(v.ok).toBe(true);
-    expect(v.headline).toMatch(/^Ledger OK/);
+    expect(v.headline).toBe('Ledger OK');
+    expect(v.detail).toMatch(/add up to 0/);
     expect(v.problems).toEqual([]);
   });
 
@@ -106,7 +107,8 @@ describe('the ledger verdict in words', () => {
       totalPosted: 10,
     });
     expect(v.ok).toBe(false);
-    expect(v.headline).toBe('Ledger check failed: 4 problems found.');
+    expect(v.headline).toBe('Ledger check failed');
+    expect(v.detail).toBe('4 problems found:');
     expect(v.problems).toEqual([
       'Chain 2: head hash does not match the last transfer.',
       'Transfer #41 (chain 3, position 7): hash mismatch.',
@@ -131,6 +133,8 @@ describe('admin words and inputs', () => {
     expect(['', '1.5', 'ten', '1e3', '12345678901'].map(parseAmount)).toEqual([null, null, null, null, null]);
     expect(signedCredits(25)).toBe('+25 credits');
     expect(signedCredits(-1)).toBe('−1 credit');
+    expect(plural(1, 'payment')).toBe('1 payment');
+    expect(plural(2, 'discrepancy', 'discrepancies')).toBe('2 discrepancies');
   });
 
   it('acts on each handshake refusal of the /admin namespace by its code', () => {

@@ -4,7 +4,10 @@ import type { LedgerVerifyReport, ReconciliationDiscrepancy } from '../../../sha
 
 export interface VerifyVerdict {
   ok: boolean;
+  /** A few words: "Ledger OK", "Ledger check failed". */
   headline: string;
+  /** The sentence after it. */
+  detail: string;
   /** One sentence per problem found (empty when ok). */
   problems: string[];
 }
@@ -21,10 +24,10 @@ export function verifyVerdict(r: LedgerVerifyReport): VerifyVerdict {
   }
   if (r.totalPosted !== 0) problems.push(`All balances add up to ${r.totalPosted.toLocaleString()} instead of 0: credits were created or destroyed outside a transfer.`);
   if (r.ok && problems.length === 0) {
-    return { ok: true, headline: 'Ledger OK: every hash chain links up, every balance matches its transfers, and all balances add up to 0.', problems };
+    return { ok: true, headline: 'Ledger OK', detail: 'Every hash chain links up, every balance matches its transfers, and all balances add up to 0.', problems };
   }
   const n = problems.length;
-  return { ok: false, headline: `Ledger check failed: ${n} problem${n === 1 ? '' : 's'} found.`, problems };
+  return { ok: false, headline: 'Ledger check failed', detail: `${n} problem${n === 1 ? '' : 's'} found:`, problems };
 }
 
 const DISCREPANCY_TEXT: Record<string, string> = {
@@ -79,6 +82,11 @@ export function money(amountMinor: number, currency: string): string {
 /** Records as sorted "key value" rows (sockets per node, queue per mode), the biggest first. */
 export function entriesByValue(r: Record<string, number>): [string, number][] {
   return Object.entries(r).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+/** "1 payment", "3 payments". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
 
 export function sum(r: Record<string, number>): number {

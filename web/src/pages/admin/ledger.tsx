@@ -37,8 +37,11 @@ function Verify() {
         {verify.error && <ErrorNote error={verify.error} retry={() => verify.mutate()} />}
         {verdict && !verify.isPending && (
           <div className={`verdict ${verdict.ok ? 'verdict-ok' : 'verdict-bad'}`} data-testid="verify-verdict">
-            <p className="verdict-headline">
-              <span aria-hidden="true">{verdict.ok ? '✓' : '✕'}</span> {verdict.headline}
+            <p>
+              <strong className="verdict-headline">
+                <span aria-hidden="true">{verdict.ok ? '✓' : '✕'}</span> {verdict.headline}.
+              </strong>{' '}
+              {verdict.detail}
             </p>
             {verdict.problems.length > 0 && (
               <ul>
@@ -192,7 +195,7 @@ function Transfers() {
         }}
       >
         <Field label="User id" value={draft.userId ?? ''} onChange={(e) => setDraft({ ...draft, userId: e.target.value })} autoComplete="off" spellCheck={false} />
-        <Field label="Kind" hint="e.g. purchase, message, call" value={draft.kind ?? ''} onChange={(e) => setDraft({ ...draft, kind: e.target.value })} autoComplete="off" />
+        <Field label="Kind" placeholder="purchase, message, call…" value={draft.kind ?? ''} onChange={(e) => setDraft({ ...draft, kind: e.target.value })} autoComplete="off" />
         <Field label="Key starts with" value={draft.key ?? ''} onChange={(e) => setDraft({ ...draft, key: e.target.value })} autoComplete="off" spellCheck={false} />
         <div className="filter-actions">
           <button type="submit" className="btn btn-secondary">

@@ -4,7 +4,7 @@ import { PAYMENT_STATUSES, type ReconciliationReport } from '../../../../shared/
 import { PROVIDERS } from '../../../../shared/payments.js';
 import { Empty, ErrorNote, Loading, PageTitle } from '../../components/ui.js';
 import { adminKeys, latestReconciliation, listPayments, runReconciliation, type PaymentFilters } from '../../lib/admin-api.js';
-import { ago, dateTime, detailsText, discrepancyText, money } from '../../lib/admin-format.js';
+import { ago, dateTime, detailsText, discrepancyText, money, plural } from '../../lib/admin-format.js';
 import { errorText } from '../../lib/error-text.js';
 
 export function Payments() {
@@ -96,7 +96,7 @@ function ReportView({ report }: { report: ReconciliationReport }) {
         Run #{report.id} finished {dateTime(finished)} ({ago(finished)}){sinceHours !== null && `, covering the last ${sinceHours} hours`}.
       </p>
       <p className={`verdict ${n ? 'verdict-bad' : 'verdict-ok'}`}>
-        <span aria-hidden="true">{n ? '✕' : '✓'}</span> {n ? `${n} discrepanc${n === 1 ? 'y' : 'ies'} found.` : 'No discrepancies: payments, providers and the ledger agree.'}
+        <span aria-hidden="true">{n ? '✕' : '✓'}</span> {n ? `${plural(n, 'discrepancy', 'discrepancies')} found.` : 'No discrepancies: payments, providers and the ledger agree.'}
       </p>
       {providers.length > 0 && (
         <dl className="breakdown inline">
@@ -104,7 +104,7 @@ function ReportView({ report }: { report: ReconciliationReport }) {
             <div key={name}>
               <dt>{name}</dt>
               <dd>
-                {s.payments} payments, {s.providerRecords} provider records
+                {plural(s.payments, 'payment')}, {plural(s.providerRecords, 'provider record')}
               </dd>
             </div>
           ))}
@@ -220,8 +220,8 @@ function PaymentList() {
                     </td>
                     <td data-label="Credits" className="num">
                       {p.credits.toLocaleString()}
-                      {p.credited ? '' : ' (not credited)'}
-                      {p.reversedCredits > 0 && `, ${p.reversedCredits.toLocaleString()} reversed`}
+                      {p.status === 'succeeded' && !p.credited && <span className="row-note warn">not credited yet</span>}
+                      {p.reversedCredits > 0 && <span className="row-note">{p.reversedCredits.toLocaleString()} reversed</span>}
                     </td>
                     <td data-label="User">
                       <code className="id">{p.userId}</code>
