@@ -33,7 +33,8 @@ afterAll(async () => {
 
 it("an admin watches a login arrive live, finds the person, verifies the ledger, reconciles and retries dead letters", async () => {
   const admin = await newAdminViaCli(web.backing.env, web.url);
-  const { page, problems } = await openPage(browser, `${web.url}/login`);
+  // 402: the adjustment refused for want of credits, on purpose.
+  const { page, problems } = await openPage(browser, `${web.url}/login`, { allowStatus: [402] });
 
   // Signed in through the form: an admin lands on /admin.
   await page.getByLabel('Email').fill(admin.email);
@@ -76,8 +77,15 @@ it("an admin watches a login arrive live, finds the person, verifies the ledger,
   await page.getByRole('button', { name: 'Review adjustment' }).click();
   await page.getByText('Enter the user’s id').waitFor();
   await page.getByLabel('User id').first().fill(person.user.id);
+  await page.getByLabel('Amount (credits)').fill('-100');
   await page.getByRole('button', { name: 'Review adjustment' }).click();
-  await page.getByText(/Add \+25 credits to the wallet of/).waitFor();
+  await page.getByText(/Take 100 credits from the wallet of/).waitFor();
+  await page.getByRole('button', { name: 'Confirm adjustment' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Their wallet holds fewer credits than that.' }).waitFor();
+  await page.getByRole('button', { name: 'Back' }).click();
+  await page.getByLabel('Amount (credits)').fill('25');
+  await page.getByRole('button', { name: 'Review adjustment' }).click();
+  await page.getByText(/Add 25 credits to the wallet of/).waitFor();
   await page.getByRole('button', { name: 'Confirm adjustment' }).click();
   await page.getByRole('status').filter({ hasText: 'Done: +25 credits. Their wallet now has 25 credits available.' }).waitFor();
   await page.getByRole('row').filter({ hasText: 'adjustment' }).filter({ hasText: `wallet:${person.user.id}` }).waitFor();

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { appendSnapshot, chartGeometry, GAP_MS, niceMax, samples, seriesSummary, WINDOW_MS, type SeriesPoint } from '../../web/src/lib/admin-series.js';
 import { discrepancyText, parseAmount, plural, signedCredits, verifyVerdict } from '../../web/src/lib/admin-format.js';
 import { refusalAction } from '../../web/src/lib/admin-live.js';
-import { queryString } from '../../web/src/lib/admin-api.js';
+import { adjustmentErrorText, intentFor, queryString } from '../../web/src/lib/admin-api.js';
+import { ApiError } from '../../web/src/lib/api.js';
 import type { LedgerVerifyReport } from '../../shared/admin.js';
 
 /** The admin pages' client logic: the live series behind the chart, and the words for reports. */
@@ -144,6 +145,23 @@ describe('admin words and inputs', () => {
     expect(refusalAction('FORBIDDEN')).toBe('refuse');
     expect(refusalAction('NOT_READY')).toBe('retry');
     expect(refusalAction(undefined)).toBe('retry');
+  });
+
+  it('keeps one Idempotency-Key per adjustment intent: the same one reviewed again reuses it, a changed one gets a new key', () => {
+    let n = 0;
+    const key = () => `key-${++n}`;
+    const body = { userId: 'u1', amount: 25, reason: 'goodwill' };
+    const first = intentFor(null, body, key);
+    expect(first.key).toBe('key-1');
+    expect(intentFor(first, { ...body }, key).key).toBe('key-1');
+    expect(intentFor(first, { ...body, amount: -25 }, key).key).toBe('key-2');
+    expect(intentFor(first, { ...body, reason: 'goodwill!' }, key).key).toBe('key-3');
+    expect(intentFor(first, { ...body, userId: 'u2' }, key).key).toBe('key-4');
+  });
+
+  it("words an adjustment's refusals for the admin, not the wallet's owner", () => {
+    expect(adjustmentErrorText(new ApiError('INSUFFICIENT_CREDITS', 'x', 402))).toMatch(/^Their wallet holds fewer credits/);
+    expect(adjustmentErrorText(new ApiError('FORBIDDEN', 'x', 403))).toBe('You are not allowed to do that.');
   });
 
   it('builds query strings of the set filters only', () => {

@@ -10,6 +10,7 @@ import type {
 import type { WalletBalance } from '../../../shared/events.js';
 import type { ProviderName } from '../../../shared/payments.js';
 import { api, ApiError } from './api.js';
+import { errorText } from './error-text.js';
 
 /** The admin REST routes (README route table), typed by the shared contracts. */
 
@@ -48,7 +49,37 @@ export interface AdjustmentResult {
   wallet: WalletBalance;
 }
 
-export const adjust = (body: { userId: string; amount: number; reason: string }, idempotencyKey: string) =>
+export interface AdjustmentBody {
+  userId: string;
+  amount: number;
+  reason: string;
+}
+
+/** One adjustment the admin means to make, with its Idempotency-Key. */
+export interface AdjustmentIntent {
+  body: AdjustmentBody;
+  key: string;
+}
+
+/**
+ * The intent to send: the same adjustment reviewed again (after a failure, or
+ * Back and Review with nothing changed) keeps its key, so it cannot land
+ * twice; a changed one is a new intent with a new key.
+ */
+export function intentFor(prev: AdjustmentIntent | null, body: AdjustmentBody, newKey: () => string): AdjustmentIntent {
+  const same = prev && prev.body.userId === body.userId && prev.body.amount === body.amount && prev.body.reason === body.reason;
+  return same ? prev : { body, key: newKey() };
+}
+
+/** An adjustment's refusals in an admin's words (errorText speaks to the wallet's owner). */
+export function adjustmentErrorText(err: unknown): string {
+  const code = err instanceof ApiError ? err.code : undefined;
+  if (code === 'INSUFFICIENT_CREDITS') return 'Their wallet holds fewer credits than that. Take away less, or check the amount.';
+  if (code === 'IDEMPOTENCY_CONFLICT') return 'This request was already used for a different adjustment. Go back and review it again.';
+  return errorText(err);
+}
+
+export const adjust = (body: AdjustmentBody, idempotencyKey: string) =>
   api<AdjustmentResult>('/api/admin/ledger/adjustments', { method: 'POST', body, idempotencyKey });
 
 export interface PaymentFilters {

@@ -2,8 +2,19 @@ import { useState, type FormEvent } from 'react';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { adjustmentBody } from '../../../../shared/payments.js';
 import { Empty, ErrorNote, Field, Loading, PageTitle } from '../../components/ui.js';
-import { adjust, adminKeys, listTransfers, verifyLedger, type AdjustmentResult, type TransferFilters } from '../../lib/admin-api.js';
-import { dateTime, parseAmount, signedCredits, verifyVerdict } from '../../lib/admin-format.js';
+import {
+  adjust,
+  adjustmentErrorText,
+  adminKeys,
+  intentFor,
+  listTransfers,
+  verifyLedger,
+  type AdjustmentBody,
+  type AdjustmentIntent,
+  type AdjustmentResult,
+  type TransferFilters,
+} from '../../lib/admin-api.js';
+import { dateTime, parseAmount, plural, signedCredits, verifyVerdict } from '../../lib/admin-format.js';
 import { newIdempotencyKey } from '../../lib/api.js';
 import { errorText } from '../../lib/error-text.js';
 import { fieldErrorsOf, fieldErrorsOfApi, type FieldErrors } from '../../lib/form.js';
@@ -58,14 +69,6 @@ function Verify() {
   );
 }
 
-interface Intent {
-  body: { userId: string; amount: number; reason: string };
-  /** One key per intent: a retry of the same adjustment reuses it, so it cannot land twice. */
-  key: string;
-}
-
-const sameBody = (a: Intent['body'], b: Intent['body']) => a.userId === b.userId && a.amount === b.amount && a.reason === b.reason;
-
 /** POST /api/admin/ledger/adjustments: fill in, confirm, done. */
 function Adjustment() {
   const qc = useQueryClient();
@@ -73,12 +76,12 @@ function Adjustment() {
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [intent, setIntent] = useState<Intent | null>(null);
+  const [intent, setIntent] = useState<AdjustmentIntent | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const [done, setDone] = useState<{ body: Intent['body']; result: AdjustmentResult } | null>(null);
+  const [done, setDone] = useState<{ body: AdjustmentBody; result: AdjustmentResult } | null>(null);
 
   const send = useMutation({
-    mutationFn: (i: Intent) => adjust(i.body, i.key),
+    mutationFn: (i: AdjustmentIntent) => adjust(i.body, i.key),
     onSuccess: (result, i) => {
       setDone({ body: i.body, result });
       setIntent(null);
@@ -110,8 +113,7 @@ function Adjustment() {
     if (found.reason) found.reason = 'Give a reason of 5 to 500 characters.';
     setErrors(found);
     if (!data || n === null) return;
-    // The same adjustment asked for again keeps its key; a different one gets a new key.
-    setIntent((prev) => (prev && sameBody(prev.body, data) ? prev : { body: data, key: newIdempotencyKey() }));
+    setIntent((prev) => intentFor(prev, data, newIdempotencyKey));
     setConfirming(true);
   };
 
@@ -121,14 +123,18 @@ function Adjustment() {
       {confirming && intent ? (
         <div className="confirm" role="group" aria-labelledby="confirm-title">
           <p id="confirm-title" className="confirm-title">
-            {intent.body.amount > 0 ? 'Add' : 'Take'} <strong>{signedCredits(intent.body.amount)}</strong> {intent.body.amount > 0 ? 'to' : 'from'} the wallet of{' '}
+            {intent.body.amount > 0 ? 'Add' : 'Take'} <strong>{plural(Math.abs(intent.body.amount), 'credit')}</strong> {intent.body.amount > 0 ? 'to' : 'from'} the wallet of{' '}
             <code className="id">{intent.body.userId}</code>?
           </p>
           <p>
             Reason: <q>{intent.body.reason}</q>
           </p>
           <p className="hint">This is recorded in the ledger and the audit log under your name.</p>
-          {send.error && Object.keys(fieldErrorsOfApi(send.error)).length === 0 && <ErrorNote error={send.error} />}
+          {send.error && Object.keys(fieldErrorsOfApi(send.error)).length === 0 && (
+            <p className="form-error" role="alert">
+              {adjustmentErrorText(send.error)}
+            </p>
+          )}
           <div className="actions">
             <button type="button" className="btn btn-primary" onClick={() => send.mutate(intent)} disabled={send.isPending}>
               {send.isPending ? 'Adjusting…' : send.error ? 'Try again' : 'Confirm adjustment'}
