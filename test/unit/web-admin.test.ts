@@ -33,10 +33,10 @@ describe('the live series', () => {
     expect(s.at(-1)!.t - s[0]!.t).toBe(WINDOW_MS);
   });
 
-  it('rounds the axis up to a nice number, never below the floor', () => {
-    expect([0, 1, 3, 7, 11, 21, 26, 180, 2600].map((v) => niceMax(v))).toEqual([1, 1, 5, 10, 20, 25, 50, 200, 5000]);
-    expect(niceMax(0, 5)).toBe(5);
-    expect(niceMax(0.3)).toBe(1);
+  it('rounds the axis up to a nice even number (whole halves), never below the floor', () => {
+    expect([0, 1, 2, 3, 7, 9, 10, 11, 21, 26, 61, 180, 2600].map((v) => niceMax(v))).toEqual([2, 2, 2, 4, 8, 10, 10, 20, 40, 40, 80, 200, 4000]);
+    expect(niceMax(0, 5)).toBe(6);
+    expect(niceMax(0.3)).toBe(2);
   });
 
   it('places the newest point at the right edge and breaks the line across a gap in the pushes', () => {
@@ -62,7 +62,7 @@ describe('the live series', () => {
 
   it('draws nothing for an empty series', () => {
     const g = chartGeometry([], (p) => p.online, { width: 100, height: 50, pad: { left: 0, right: 0, top: 0, bottom: 0 } });
-    expect(g).toMatchObject({ line: '', area: '', last: null, yMax: 1 });
+    expect(g).toMatchObject({ line: '', area: '', last: null, yMax: 2 });
   });
 
   it('sums the chart up in one sentence for screen readers', () => {

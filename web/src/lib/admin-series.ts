@@ -35,11 +35,15 @@ export function appendSnapshot(series: readonly SeriesPoint[], s: Pick<AdminSnap
   return first > 0 ? next.slice(first) : next;
 }
 
-/** The smallest "nice" axis maximum (1, 2, 2.5 or 5 times a power of ten) at or above v; at least `floor`. */
-export function niceMax(v: number, floor = 1): number {
+/**
+ * The smallest "nice" axis maximum at or above v (1, 2, 4, 6 or 8 times a
+ * power of ten), at least `floor`. From the default floor of 2 up it is even,
+ * so the middle grid line is a whole number too (these are counts).
+ */
+export function niceMax(v: number, floor = 2): number {
   const target = Math.max(v, floor);
   const mag = 10 ** Math.floor(Math.log10(target));
-  for (const step of [1, 2, 2.5, 5, 10]) {
+  for (const step of [1, 2, 4, 6, 8, 10]) {
     if (step * mag >= target) return step * mag;
   }
   return 10 * mag;
@@ -69,7 +73,7 @@ export interface ChartGeometry {
 const round = (n: number) => Math.round(n * 10) / 10;
 
 /** Where each point of one value of the series goes in a box whose right edge is the newest point. */
-export function chartGeometry(series: readonly SeriesPoint[], value: (p: SeriesPoint) => number, box: ChartBox, windowMs = WINDOW_MS, floor = 1): ChartGeometry {
+export function chartGeometry(series: readonly SeriesPoint[], value: (p: SeriesPoint) => number, box: ChartBox, windowMs = WINDOW_MS, floor = 2): ChartGeometry {
   const { width, height, pad } = box;
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;
