@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { ReconciliationReport } from '../../../../shared/admin.js';
 import { text } from '../../../../shared/input.js';
 import { adjustmentBody, idempotencyKeyHeader, PROVIDERS } from '../../../../shared/payments.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
@@ -107,7 +108,10 @@ export function adminMoneyRoutes(d: {
 
   r.get('/reconciliation', async (_req, res) => {
     const latest = await d.reconciliation.latest();
-    res.json({ report: latest ?? null });
+    const report: ReconciliationReport | null = latest
+      ? { ...latest, started_at: latest.started_at.toISOString(), finished_at: latest.finished_at?.toISOString() ?? null }
+      : null;
+    res.json({ report });
   });
 
   r.post('/reconciliation/run', async (_req, res) => {

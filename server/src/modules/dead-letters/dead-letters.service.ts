@@ -1,3 +1,4 @@
+import type { JobDeadLetterView } from '../../../../shared/admin.js';
 import { isJobName, type JobName, type JobPayloads } from '../../../../shared/jobs.js';
 import { AppError } from '../../errors.js';
 import type { JobFailure, JobQueue } from '../../jobs/jobs.js';
@@ -17,19 +18,8 @@ export type DeadLetterHooks = {
   };
 };
 
-export interface DeadLetterView {
-  id: number;
-  job: string;
-  jobId: string;
-  payload: unknown;
-  error: string;
-  attempts: number;
-  stalled: boolean;
-  enqueuedAt: string;
-  failedAt: string;
-  retriedAt: string | null;
-  retriedBy: string | null;
-}
+/** A contract with the admin pages (shared/admin.ts). */
+export type DeadLetterView = JobDeadLetterView;
 
 const toView = (r: DeadLetterRow): DeadLetterView => ({
   id: r.id,

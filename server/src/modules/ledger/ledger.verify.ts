@@ -1,16 +1,8 @@
+import type { LedgerVerifyReport } from '../../../../shared/admin.js';
 import type { LedgerStore } from './ledger.store.js';
 
-export interface VerifyReport {
-  ok: boolean;
-  checkedAt: string;
-  /** Transfers whose stored hash or chain link is wrong: edited, inserted or removed behind the ledger's back. */
-  brokenTransfers: { id: number; shard: number; seq: number; problem: string }[];
-  brokenChains: { shard: number; problem: string }[];
-  /** Accounts whose stored balances differ from the sum of their transfers. */
-  balanceMismatches: { id: number; code: string; posted: number; expectedPosted: number; pendingDebits: number; expectedPendingDebits: number }[];
-  /** Sum of all posted balances; anything but 0 means credits were created or destroyed. */
-  totalPosted: number;
-}
+/** The report's shape is a contract with the admin pages (shared/admin.ts). */
+export type VerifyReport = LedgerVerifyReport;
 
 export async function verifyLedger(store: LedgerStore): Promise<VerifyReport> {
   const [brokenTransfers, brokenChains, mismatches, totalPosted] = await Promise.all([

@@ -1,3 +1,4 @@
+import type { AdminTransferView } from '../../../../shared/admin.js';
 import type { TransferRow } from './ledger.store.js';
 
 /** A transfer as its owner sees it: signed from the point of view of one account. */
@@ -18,7 +19,7 @@ export function toTransferView(t: TransferRow, ownAccount: string) {
 }
 
 /** A transfer as an admin sees it: both accounts. */
-export function toAdminTransferView(t: TransferRow) {
+export function toAdminTransferView(t: TransferRow): AdminTransferView {
   return {
     id: t.id,
     key: t.idempotency_key,

@@ -1,4 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
+import type { AdminPaymentView, PaymentDeadLetterView } from '../../../../shared/admin.js';
 import type { CheckoutResult, CreditPack, PaymentView, ProviderName } from '../../../../shared/payments.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
@@ -190,11 +191,11 @@ export class PaymentsService {
     return (await this.d.store.list({ userId, before, limit })).map(toPaymentView);
   }
 
-  async adminList(f: { status?: string; provider?: string; before?: Date; limit: number }) {
+  async adminList(f: { status?: string; provider?: string; before?: Date; limit: number }): Promise<AdminPaymentView[]> {
     return (await this.d.store.list(f)).map((p) => ({ ...toPaymentView(p), userId: p.user_id, credited: p.credited, reversedCredits: p.reversed_credits, error: p.error }));
   }
 
-  async deadLetters(limit: number) {
+  async deadLetters(limit: number): Promise<PaymentDeadLetterView[]> {
     return (await this.d.store.deadEvents(limit)).map((e) => ({
       provider: e.provider,
       eventId: e.event_id,

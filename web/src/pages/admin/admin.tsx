@@ -1,9 +1,44 @@
-import { PageTitle } from '../../components/ui.js';
+import { NavLink, Navigate, Route, Routes } from 'react-router';
+import { AdminLiveProvider, LiveStatus } from './live.js';
+import { Dashboard } from './dashboard.js';
+import { OnlineUsers } from './online.js';
+import { Ledger } from './ledger.js';
+import { Payments } from './payments.js';
+import { DeadLetters } from './dead-letters.js';
+import './admin.css';
 
+const TABS = [
+  { to: '/admin', label: 'Dashboard', end: true },
+  { to: '/admin/online', label: 'Online users' },
+  { to: '/admin/ledger', label: 'Ledger' },
+  { to: '/admin/payments', label: 'Payments' },
+  { to: '/admin/dead-letters', label: 'Dead letters' },
+];
+
+/** The /admin/* area: one live /admin socket for every tab, and a sub-nav. */
 export default function Admin() {
   return (
-    <section className="page">
-      <PageTitle>Admin</PageTitle>
-    </section>
+    <AdminLiveProvider>
+      <div className="admin">
+        <div className="admin-bar">
+          <nav aria-label="Admin" className="admin-nav">
+            {TABS.map((t) => (
+              <NavLink key={t.to} to={t.to} end={t.end}>
+                {t.label}
+              </NavLink>
+            ))}
+          </nav>
+          <LiveStatus />
+        </div>
+        <Routes>
+          <Route index element={<Dashboard />} />
+          <Route path="online" element={<OnlineUsers />} />
+          <Route path="ledger" element={<Ledger />} />
+          <Route path="payments" element={<Payments />} />
+          <Route path="dead-letters" element={<DeadLetters />} />
+          <Route path="*" element={<Navigate to="/admin" replace />} />
+        </Routes>
+      </div>
+    </AdminLiveProvider>
   );
 }
