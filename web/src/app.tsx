@@ -5,6 +5,7 @@ import { SessionProvider, useSession } from './lib/session.js';
 import { SocketProvider } from './lib/socket.js';
 import { ApiError } from './lib/api.js';
 import { Layout } from './components/layout.js';
+import { MatchMomentProvider } from './components/profile-match.js';
 import { Loading } from './components/ui.js';
 import { Landing } from './pages/landing.js';
 import { Login, Signup } from './pages/auth.js';
@@ -66,23 +67,25 @@ export function App() {
         <SocketProvider>
           <BrowserRouter>
             <Layout>
-              <Suspense fallback={<Loading />}>
-                <Routes>
-                  <Route path="/" element={<Home />} />
-                  <Route path="/signup" element={<Signup />} />
-                  <Route path="/login" element={<Login />} />
-                  <Route path="/onboarding" element={<RequireAuth><Onboarding /></RequireAuth>} />
-                  <Route path="/discover" element={<RequireAuth><Discover /></RequireAuth>} />
-                  <Route path="/u/:userId" element={<RequireAuth><PublicProfile /></RequireAuth>} />
-                  <Route path="/chats" element={<RequireAuth><Conversations /></RequireAuth>} />
-                  <Route path="/chats/:conversationId" element={<RequireAuth><Thread /></RequireAuth>} />
-                  <Route path="/random" element={<RequireAuth><RandomMatch /></RequireAuth>} />
-                  <Route path="/wallet" element={<RequireAuth><Wallet /></RequireAuth>} />
-                  <Route path="/settings" element={<RequireAuth><Settings /></RequireAuth>} />
-                  <Route path="/admin/*" element={<RequireAuth admin><Admin /></RequireAuth>} />
-                  <Route path="*" element={<NotFound />} />
-                </Routes>
-              </Suspense>
+              <MatchMomentProvider>
+                <Suspense fallback={<Loading />}>
+                  <Routes>
+                    <Route path="/" element={<Home />} />
+                    <Route path="/signup" element={<Signup />} />
+                    <Route path="/login" element={<Login />} />
+                    <Route path="/onboarding" element={<RequireAuth><Onboarding /></RequireAuth>} />
+                    <Route path="/discover" element={<RequireAuth><Discover /></RequireAuth>} />
+                    <Route path="/u/:userId" element={<RequireAuth><PublicProfile /></RequireAuth>} />
+                    <Route path="/chats" element={<RequireAuth><Conversations /></RequireAuth>} />
+                    <Route path="/chats/:conversationId" element={<RequireAuth><Thread /></RequireAuth>} />
+                    <Route path="/random" element={<RequireAuth><RandomMatch /></RequireAuth>} />
+                    <Route path="/wallet" element={<RequireAuth><Wallet /></RequireAuth>} />
+                    <Route path="/settings" element={<RequireAuth><Settings /></RequireAuth>} />
+                    <Route path="/admin/*" element={<RequireAuth admin><Admin /></RequireAuth>} />
+                    <Route path="*" element={<NotFound />} />
+                  </Routes>
+                </Suspense>
+              </MatchMomentProvider>
               <Suspense fallback={null}>
                 <SignedInOnly>
                   <CallLayer />

@@ -1,4 +1,4 @@
-import { useCallback, useId, useRef, useState } from 'react';
+import { createContext, useCallback, useContext, useId, useRef, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router';
 import { useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { api } from '../lib/api.js';
@@ -105,4 +105,25 @@ export function MatchDialog({ match, onClose }: { match: MutualMatch | null; onC
       )}
     </ProfileDialog>
   );
+}
+
+const MatchMoment = createContext<(m: MutualMatch) => void>(() => undefined);
+
+/**
+ * One match moment for the whole app: a `match:mutual` push shows the dialog
+ * on whatever page the person is on (mounted once in app.tsx); discover shows
+ * it for its own likes with `useShowMatch()`.
+ */
+export function MatchMomentProvider({ children }: { children: ReactNode }) {
+  const { match, show, close } = useMutualMatch();
+  return (
+    <MatchMoment.Provider value={show}>
+      {children}
+      <MatchDialog match={match} onClose={close} />
+    </MatchMoment.Provider>
+  );
+}
+
+export function useShowMatch(): (m: MutualMatch) => void {
+  return useContext(MatchMoment);
 }

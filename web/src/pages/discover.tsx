@@ -19,7 +19,7 @@ import {
 import { ErrorNote, Loading, PageTitle } from '../components/ui.js';
 import { ProfileChips } from '../components/profile-avatar.js';
 import { ProfileIcon } from '../components/profile-icons.js';
-import { MatchDialog, useMutualMatch } from '../components/profile-match.js';
+import { useShowMatch } from '../components/profile-match.js';
 import './discover.css';
 
 const PAGE_SIZE = 10;
@@ -41,7 +41,7 @@ export default function Discover() {
   const location = useLocation();
   const notice = (location.state as { notice?: string } | null)?.notice;
   const [announcement, setAnnouncement] = useState('');
-  const { match, show, close } = useMutualMatch();
+  const show = useShowMatch();
 
   const feed = useInfiniteQuery({
     queryKey: profileKeys.discover,
@@ -139,7 +139,6 @@ export default function Discover() {
       <p className="visually-hidden" role="status" aria-live="polite">
         {announcement}
       </p>
-      <MatchDialog match={match} onClose={close} />
     </section>
   );
 }

@@ -11,7 +11,6 @@ import { ErrorNote, Loading } from '../components/ui.js';
 import { ProfileAvatar, ProfileChips } from '../components/profile-avatar.js';
 import { ProfileDialog } from '../components/profile-dialog.js';
 import { ProfileIcon } from '../components/profile-icons.js';
-import { MatchDialog, useMutualMatch } from '../components/profile-match.js';
 import './public-profile.css';
 
 const GENDER_WORDS: Record<string, string> = { woman: 'Woman', man: 'Man', nonbinary: 'Non-binary', other: 'Other' };
@@ -19,7 +18,6 @@ const GENDER_WORDS: Record<string, string> = { woman: 'Woman', man: 'Man', nonbi
 export default function PublicProfile() {
   const { userId = '' } = useParams();
   const { user } = useSession();
-  const { match, close } = useMutualMatch();
   const profile = useQuery({
     queryKey: profileKeys.user(userId),
     queryFn: async () => (await api<{ profile: UserProfile }>(`/api/users/${encodeURIComponent(userId)}/profile`)).profile,
@@ -45,7 +43,6 @@ export default function PublicProfile() {
   return (
     <section className="page public-profile">
       {body}
-      <MatchDialog match={match} onClose={close} />
     </section>
   );
 }
