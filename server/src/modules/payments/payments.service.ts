@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import type { CheckoutResult, CreditPack, PaymentView, ProviderName } from '../../../../shared/payments.js';
+import type { CheckoutResult, CreditPack, PaymentsCatalogue, PaymentView, ProviderName } from '../../../../shared/payments.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { JobContext, JobQueue } from '../../jobs/jobs.js';
@@ -45,7 +45,7 @@ export class PaymentsService {
     },
   ) {}
 
-  catalogue(): { packs: CreditPack[]; providers: ProviderName[] } {
+  catalogue(): PaymentsCatalogue {
     return { packs: this.d.packs, providers: [...this.d.providers.keys()] };
   }
 
