@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WalletTransaction } from '../../shared/payments.js';
+import type { CreditPack, WalletTransaction } from '../../shared/payments.js';
 import {
   checkoutStoreKey,
   confirmPollDelay,
@@ -39,7 +39,7 @@ describe('money', () => {
   });
 
   it('lists the currencies packs are sold in and picks the one the server would', () => {
-    const packs = [
+    const packs: CreditPack[] = [
       { id: 'a', credits: 100, prices: { usd: 499, inr: 39_900 } },
       { id: 'b', credits: 500, prices: { eur: 1999, usd: 1999 } },
     ];
