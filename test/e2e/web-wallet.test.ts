@@ -152,7 +152,8 @@ it('a creator sets prices, renames, unblocks someone and logs out another device
   // Prices: a bad value is explained before anything is sent; then saved and confirmed by the server.
   await page.getByLabel('Price per message (credits)').fill('-3');
   await page.getByRole('button', { name: 'Save prices' }).click();
-  await page.locator('.field-error').first().waitFor();
+  await page.locator('.field-error').filter({ hasText: 'Enter a whole number of credits from 0 to 100,000.' }).waitFor();
+  expect((await http<{ user: PublicUser }>(web.url, 'GET', '/api/me', { token: creator.accessToken })).body.user.messagePrice).toBe(0);
   await page.getByLabel('Price per message (credits)').fill('25');
   await page.getByLabel('Price per call minute (credits)').fill('40');
   await page.getByRole('button', { name: 'Save prices' }).click();

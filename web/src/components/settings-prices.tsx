@@ -35,7 +35,8 @@ export function SettingsPrices() {
     setError(null);
     setSaved(false);
     const checked = fieldErrorsOf(updateMeBody, values);
-    setErrors(Object.fromEntries(Object.entries(checked.errors).map(([k, v]) => [k, Number.isNaN(values[k as keyof typeof values]) ? 'Enter a whole number of credits (0 or more).' : v])));
+    // The schema's own words ("Too small: expected number to be >=0") say less than this.
+    setErrors(Object.fromEntries(Object.keys(checked.errors).map((k) => [k, 'Enter a whole number of credits from 0 to 100,000.'])));
     if (!checked.data) return;
     setBusy(true);
     try {

@@ -1,6 +1,6 @@
 import { useCallback, useRef } from 'react';
 import type { PaymentView } from '../../../shared/payments.js';
-import { PageTitle } from '../components/ui.js';
+import { Empty, PageTitle } from '../components/ui.js';
 import { WalletBalance } from '../components/wallet-balance.js';
 import { useCheckout, WalletCheckout } from '../components/wallet-checkout.js';
 import { WalletPayments, WalletTransactions } from '../components/wallet-history.js';
@@ -16,6 +16,19 @@ import './wallet.css';
  * of payments and of the wallet's movements.
  */
 export default function Wallet() {
+  const { user } = useSession();
+  if (user?.role === 'admin') {
+    return (
+      <section className="page wallet">
+        <PageTitle>Wallet</PageTitle>
+        <Empty title="Admin accounts have no wallet." />
+      </section>
+    );
+  }
+  return <FanWallet />;
+}
+
+function FanWallet() {
   const { user } = useSession();
   const checkout = useCheckout(user!.id);
   const tracked = useRef(checkout.tracked);
