@@ -57,3 +57,15 @@ export interface AuthResult {
   /** Seconds until the access token expires. */
   expiresIn: number;
 }
+
+/** One of the caller's own live sessions (a logged-in device), as GET /api/auth/sessions lists them. */
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  /** Updated at each token refresh, so about every 15 minutes while the device is in use. */
+  lastUsedAt: string;
+  /** The browser or client that logged in, as it described itself; null when it sent nothing. */
+  userAgent: string | null;
+  /** The session of the token that asked. */
+  current: boolean;
+}

@@ -39,6 +39,13 @@ export const presenceSet = z.strictObject({ status: z.enum(['online', 'away']) }
 
 export const reportBody = z.strictObject({ reason: text().trim().min(1).max(1000) });
 
+/** One entry of GET /api/blocks: someone the caller blocked. */
+export interface BlockView {
+  userId: string;
+  displayName: string;
+  createdAt: string;
+}
+
 export const historyQuery = z.strictObject({
   before: z.coerce.number().int().positive().optional(),
   after: z.coerce.number().int().nonnegative().optional(),

@@ -14,6 +14,7 @@ export interface JobPayloads {
       | 'auth.login_failed'
       | 'auth.logout'
       | 'auth.token_reused'
+      | 'auth.session_revoked'
       | 'admin.created'
       | 'admin.adjustment'
       | 'admin.dead_letter_retry'

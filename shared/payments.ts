@@ -53,3 +53,29 @@ export interface CheckoutResult {
   /** What the client needs to pay: Stripe `clientSecret`, Razorpay `orderId` + `keyId`, sandbox `completeUrl`. */
   client: Record<string, unknown>;
 }
+
+/** GET /api/payments/packs: the packs on sale and the providers that take payment here. */
+export interface PaymentsCatalogue {
+  packs: CreditPack[];
+  providers: ProviderName[];
+}
+
+/**
+ * One transfer touching the caller's wallet (GET /api/wallet/transactions),
+ * signed from the wallet's side: `amount` is negative when credits left it.
+ * `key` is the ledger's idempotency key, derived from the cause
+ * (`msg:<id>:creator`, `call:<id>:min:<n>:hold`, `<provider>:<ref>`).
+ */
+export interface WalletTransaction {
+  id: number;
+  kind: string;
+  /** `pending`: a hold (credits reserved); `voided`: a hold released, nothing charged. */
+  state: 'pending' | 'posted' | 'voided';
+  amount: number;
+  direction: 'in' | 'out';
+  counterparty: string;
+  key: string;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  expiresAt: string | null;
+}

@@ -106,7 +106,7 @@ export async function createPairly(
       const docs = [...healthRouteDocs, ...modules.flatMap((m) => m.docs ?? []), ...mountedAt('/api', contractRouteDocs, 'contract')];
       api.use(contractRoutes(docs));
     },
-    web: webAppRoutes(config.webDir, config.sfu.instances.map((i) => i.clientUrl)),
+    web: webAppRoutes(config.webDir, config.sfu.instances.map((i) => i.clientUrl), { razorpay: config.payments.razorpay !== undefined }),
   });
   httpServer.on('request', app);
 

@@ -301,7 +301,7 @@ describe('safety', () => {
     expect((await send(sa, { conversationId: conv, body: 'after' })).error.code).toBe('BLOCKED');
     const sb = await open(b.accessToken);
     expect((await send(sb, { conversationId: conv, body: 'from the blocker' })).error.code).toBe('BLOCKED');
-    expect((await http(url, 'GET', '/api/blocks', { token: b.accessToken })).body.blocks.map((x: any) => x.userId)).toEqual([a.user.id]);
+    expect((await http(url, 'GET', '/api/blocks', { token: b.accessToken })).body.blocks).toEqual([{ userId: a.user.id, displayName: a.user.displayName, createdAt: expect.any(String) }]);
     expect((await http(url, 'PUT', `/api/blocks/${randomUUID()}`, { token: b.accessToken })).status).toBe(404);
     expect((await http(url, 'DELETE', `/api/blocks/${a.user.id}`, { token: b.accessToken })).status).toBe(204);
     expect((await send(sa, { conversationId: conv, body: 'again' })).ok).toBe(true);

@@ -80,6 +80,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/auth/login': { body: loginBody, as: 'none' },
   'POST /api/auth/refresh': { body: refreshBody, as: 'none' },
   'POST /api/auth/logout': { as: 'fresh' },
+  'GET /api/auth/sessions': {},
+  'DELETE /api/auth/sessions/:id': { params: { id: uuid }, as: 'fresh' },
   'GET /api/me': {},
   'PATCH /api/me': { body: updateMeBody },
   'GET /api/wallet': {},

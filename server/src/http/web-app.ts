@@ -6,20 +6,41 @@ import { join } from 'node:path';
 const NOT_THE_APP = /^\/(api|assets|socket\.io|healthz|readyz|metrics)(\/|$)/;
 
 /**
+ * Razorpay Checkout's origins, as Razorpay lists them for CSP: checkout.js and
+ * the scripts it loads, the payment frame, its telemetry and images. Allowed
+ * only when Razorpay is configured: the wallet loads checkout.js only then.
+ */
+const RAZORPAY = {
+  script: ['https://checkout.razorpay.com', 'https://cdn.razorpay.com'],
+  frame: ['https://api.razorpay.com'],
+  connect: ['https://lumberjack.razorpay.com', 'https://lumberjack-metrics.razorpay.com'],
+  img: ['https://cdn.razorpay.com'],
+};
+
+export interface WebAppCspOptions {
+  /** Razorpay is a configured payment provider (its Checkout runs in the page). */
+  razorpay?: boolean;
+}
+
+/**
  * The web app's content security policy: scripts and styles only from this
  * origin (React sets style attributes, hence 'unsafe-inline' for those),
  * media from blob: (camera previews), and connections to this origin plus the
- * Janus WebSocket addresses calls are given (clientUrl of each instance).
+ * Janus WebSocket addresses calls are given (clientUrl of each instance);
+ * with Razorpay configured, its Checkout's origins too.
  */
-export function webAppCsp(janusClientUrls: string[]): string {
+export function webAppCsp(janusClientUrls: string[], opts: WebAppCspOptions = {}): string {
   const janus = [...new Set(janusClientUrls.map((u) => safeOrigin(u)).filter((o): o is string => o !== null))];
+  const rzp = opts.razorpay ? RAZORPAY : { script: [], frame: [], connect: [], img: [] };
+  const list = (...items: string[]) => items.join(' ');
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    list("script-src 'self'", ...rzp.script),
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
+    list("img-src 'self' data: blob:", ...rzp.img),
     "media-src 'self' blob:",
-    `connect-src 'self' ${janus.join(' ')}`.trim(),
+    list("connect-src 'self'", ...janus, ...rzp.connect),
+    ...(rzp.frame.length ? [list('frame-src', ...rzp.frame)] : []),
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
@@ -43,9 +64,9 @@ function safeOrigin(url: string): string | null {
  * a page, so the client router owns its paths (a reload of /chats/… works).
  * Returns null when the folder has no index.html (not built) or is null (WEB_DIR=off).
  */
-export function webAppRoutes(dir: string | null, janusClientUrls: string[]): Router | null {
+export function webAppRoutes(dir: string | null, janusClientUrls: string[], cspOptions: WebAppCspOptions = {}): Router | null {
   if (!dir || !existsSync(join(dir, 'index.html'))) return null;
-  const csp = webAppCsp(janusClientUrls);
+  const csp = webAppCsp(janusClientUrls, cspOptions);
   const router = express.Router();
   router.use(
     '/assets',

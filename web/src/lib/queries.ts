@@ -12,7 +12,8 @@ export const keys = {
   profile: ['profile'] as const,
 };
 
-export type Wallet = WalletBalance & { flagged?: boolean };
+/** GET /api/wallet adds `flagged`: why the wallet is under review (e.g. `chargeback_debt`), or null; pushes leave it out. */
+export type Wallet = WalletBalance & { flagged?: string | null };
 
 /** The wallet balance, kept live by `wallet:updated` (sent after each commit). */
 export function useWallet() {

@@ -1,9 +1,26 @@
 import { PageTitle } from '../components/ui.js';
+import { SettingsBlocks } from '../components/settings-blocks.js';
+import { SettingsPrices } from '../components/settings-prices.js';
+import { SettingsProfile } from '../components/settings-profile.js';
+import { SettingsSessions } from '../components/settings-sessions.js';
+import { useSession } from '../lib/session.js';
+import { useSocketEvent } from '../lib/socket.js';
+import './settings.css';
 
+/** Settings: the name, a creator's prices, blocked people and where the account is logged in. */
 export default function Settings() {
+  const { userChanged } = useSession();
+  // A change saved on another device arrives here too (PATCH /api/me pushes me:updated to every device).
+  useSocketEvent('me:updated', ({ user }) => userChanged(user));
   return (
-    <section className="page">
+    <section className="page settings">
       <PageTitle>Settings</PageTitle>
+      <div className="settings-grid">
+        <SettingsProfile />
+        <SettingsPrices />
+        <SettingsBlocks />
+        <SettingsSessions />
+      </div>
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { AuthResult, LoginBody, SignupBody } from '../../../../shared/auth.js';
+import type { AuthResult, LoginBody, SessionView, SignupBody } from '../../../../shared/auth.js';
 import { AppError } from '../../errors.js';
 import { rateLimited } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
@@ -31,6 +31,8 @@ export interface AuthServiceDeps {
 }
 
 export const MINIMUM_AGE = 18;
+/** Sessions listed at most: enough for every device a person uses; a script logging in in a loop does not make the page huge. */
+const MAX_LISTED_SESSIONS = 50;
 
 export function ageOn(birthdate: string, today: Date): number {
   const [y, m, d] = birthdate.split('-').map(Number) as [number, number, number];
@@ -152,6 +154,35 @@ export class AuthService {
       actorId: principal.userId,
       action: 'auth.logout',
       ip: client.ip,
+    });
+  }
+
+  /** The caller's own live sessions (devices logged in), the caller's marked `current`. */
+  async sessions(principal: Principal): Promise<SessionView[]> {
+    const rows = await this.d.store.liveSessionsOf(principal.userId, MAX_LISTED_SESSIONS);
+    return rows.map((s) => ({
+      id: s.id,
+      createdAt: s.created_at.toISOString(),
+      lastUsedAt: s.last_used_at.toISOString(),
+      userAgent: s.user_agent,
+      current: s.id === principal.sessionId,
+    }));
+  }
+
+  /**
+   * Logs out one of the caller's own sessions (another device, or this one),
+   * through the same path as logout: tokens refused everywhere, sockets closed.
+   * Another user's session is NOT_FOUND, as is one that never existed.
+   */
+  async revokeOwnSession(principal: Principal, sessionId: string, client: ClientInfo): Promise<void> {
+    if ((await this.d.store.sessionOwner(sessionId)) !== principal.userId) throw new AppError('NOT_FOUND', 'no such session');
+    await this.revokeSession(sessionId, 'logout');
+    this.d.audit.record({
+      key: `session_revoked:${sessionId}`,
+      actorId: principal.userId,
+      action: 'auth.session_revoked',
+      ip: client.ip,
+      meta: { sessionId, own: sessionId === principal.sessionId },
     });
   }
 

@@ -7,6 +7,13 @@ export interface RefreshTokenState {
   revoked: boolean;
 }
 
+export interface SessionRow {
+  id: string;
+  created_at: Date;
+  last_used_at: Date;
+  user_agent: string | null;
+}
+
 /** Sessions and their refresh-token rotation families. */
 export class AuthStore {
   constructor(private readonly db: Queryable) {}
@@ -79,6 +86,29 @@ export class AuthStore {
       [sessionId, reason],
     );
     return rows[0];
+  }
+
+  /**
+   * A user's live sessions, most recently used first: not revoked, and still
+   * holding an unspent, unexpired refresh token (a session whose tokens all
+   * lapsed can never be used again, so it is not shown as logged in).
+   */
+  async liveSessionsOf(userId: string, limit: number): Promise<SessionRow[]> {
+    const { rows } = await this.db.query<SessionRow>(
+      `SELECT s.id, s.created_at, s.last_used_at, s.user_agent
+       FROM sessions s
+       WHERE s.user_id = $1 AND s.revoked_at IS NULL
+         AND EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.session_id = s.id AND r.used_at IS NULL AND r.expires_at > now())
+       ORDER BY s.last_used_at DESC, s.created_at DESC
+       LIMIT $2`,
+      [userId, limit],
+    );
+    return rows;
+  }
+
+  async sessionOwner(sessionId: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ user_id: string }>(`SELECT user_id FROM sessions WHERE id = $1`, [sessionId]);
+    return rows[0]?.user_id;
   }
 
   async sessionsRevokedSince(seconds: number): Promise<string[]> {

@@ -1,8 +1,9 @@
 import type { AdminTransferView } from '../../../../shared/admin.js';
+import type { WalletTransaction } from '../../../../shared/payments.js';
 import type { TransferRow } from './ledger.store.js';
 
 /** A transfer as its owner sees it: signed from the point of view of one account. */
-export function toTransferView(t: TransferRow, ownAccount: string) {
+export function toTransferView(t: TransferRow, ownAccount: string): WalletTransaction {
   const direction = t.credit === ownAccount ? 'in' : 'out';
   return {
     id: t.id,

@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import type { AdminPaymentView, PaymentDeadLetterView } from '../../../../shared/admin.js';
-import type { CheckoutResult, CreditPack, PaymentView, ProviderName } from '../../../../shared/payments.js';
+import type { CheckoutResult, CreditPack, PaymentsCatalogue, PaymentView, ProviderName } from '../../../../shared/payments.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { JobContext, JobQueue } from '../../jobs/jobs.js';
@@ -46,7 +46,7 @@ export class PaymentsService {
     },
   ) {}
 
-  catalogue(): { packs: CreditPack[]; providers: ProviderName[] } {
+  catalogue(): PaymentsCatalogue {
     return { packs: this.d.packs, providers: [...this.d.providers.keys()] };
   }
 

@@ -12,7 +12,7 @@ export function safetyRoutes(guards: Guards, safety: SafetyStore): Router {
   const { authed } = guards;
   r.get('/blocks', authed, async (_req, res) => {
     const rows = await safety.blockedBy(principalOf(res).userId);
-    res.json({ blocks: rows.map((b) => ({ userId: b.blocked_id, createdAt: b.created_at.toISOString() })) });
+    res.json({ blocks: rows.map((b) => ({ userId: b.blocked_id, displayName: b.display_name, createdAt: b.created_at.toISOString() })) });
   });
   r.put('/blocks/:userId', authed, async (req, res) => {
     const other = parse(z.uuid(), req.params.userId);
@@ -30,7 +30,7 @@ export function safetyRoutes(guards: Guards, safety: SafetyStore): Router {
 }
 
 export const safetyRouteDocs: RouteDoc[] = [
-  { method: 'get', path: '/blocks', summary: 'The users the caller blocked.', auth: 'user', response: { status: 200, description: '{ blocks }' } },
+  { method: 'get', path: '/blocks', summary: 'The users the caller blocked, newest first, with their display names.', auth: 'user', response: { status: 200, description: '{ blocks }' } },
   { method: 'put', path: '/blocks/:userId', summary: 'Block a user.', auth: 'user', params: { userId: z.uuid() }, response: { status: 204, description: 'blocked' } },
   { method: 'delete', path: '/blocks/:userId', summary: 'Unblock a user.', auth: 'user', params: { userId: z.uuid() }, response: { status: 204, description: 'unblocked' } },
 ];

@@ -25,9 +25,12 @@ export class SafetyStore {
     return rows[0]!.blocked;
   }
 
-  async blockedBy(blockerId: string): Promise<{ blocked_id: string; created_at: Date }[]> {
-    const { rows } = await this.db.query<{ blocked_id: string; created_at: Date }>(
-      `SELECT blocked_id, created_at FROM blocks WHERE blocker_id = $1 ORDER BY created_at DESC`,
+  /** With each blocked user's display name (users' published user_cards), so a block list can say who it is. */
+  async blockedBy(blockerId: string): Promise<{ blocked_id: string; display_name: string; created_at: Date }[]> {
+    const { rows } = await this.db.query<{ blocked_id: string; display_name: string; created_at: Date }>(
+      `SELECT b.blocked_id, u.display_name, b.created_at
+       FROM blocks b JOIN user_cards u ON u.id = b.blocked_id
+       WHERE b.blocker_id = $1 ORDER BY b.created_at DESC`,
       [blockerId],
     );
     return rows;
