@@ -37,10 +37,10 @@ export interface WebNode {
   stop(): Promise<void>;
 }
 
-/** A Pairly node serving the web app (cluster-mode backing: its own database and Redis prefix). */
+/** A whole Pairly node serving the web app: cluster-mode backing (its own database and Redis prefix), with its job workers (payments settle, calls are billed) and the sandbox payment provider. */
 export async function startWebNode(env: Record<string, string> = {}): Promise<WebNode> {
   const backing = await createBacking();
-  const node = await startInProcess({ ...backing.env, WEB_DIR: WEB_TEST_DIR, PAYMENTS_SANDBOX: 'true', ...env });
+  const node = await startInProcess({ ...backing.env, WEB_DIR: WEB_TEST_DIR, PAYMENTS_SANDBOX: 'true', RUN_WORKERS: 'true', ...env });
   return {
     backing,
     node,
