@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { AuthResult } from '../../shared/auth.js';
+import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
+
+/**
+ * Chats in a real browser, two (or three) people each in their own context:
+ * a mutual like opens the conversation; typing, messages and read ticks go
+ * across live both ways; a reload shows the history; a message is reported
+ * and the peer blocked. A fan pays a creator's message price, shown before
+ * sending, agrees to a changed price, and a fan without credits is sent to
+ * the wallet.
+ */
+
+let web: WebNode;
+let browser: Browser;
+
+beforeAll(async () => {
+  // Workers in this process: the sandbox purchase is processed as a job.
+  web = await startWebNode({ RUN_WORKERS: 'true' });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+});
+
+async function call<T = unknown>(who: AuthResult, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(`${web.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${who.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+const wallet = async (who: AuthResult) => (await call<{ wallet: { available: number } }>(who, 'GET', '/api/wallet')).wallet.available;
+
+/** The message's row in the thread's log. */
+const bubble = (page: Page, text: string) => page.getByRole('log').getByRole('listitem').filter({ hasText: text });
+
+it('two people who like each other chat live: typing, messages, read ticks, history, report and block', async () => {
+  const ada = await signUpApi(web.url, { displayName: 'Ada' });
+  const ben = await signUpApi(web.url, { displayName: 'Ben' });
+  // Liking needs a profile on the other side.
+  await call(ada, 'PUT', '/api/profile', { bio: 'Climbing and old maps.', interests: ['climbing'] });
+  await call(ben, 'PUT', '/api/profile', { bio: 'Bread, bikes, board games.', interests: ['bikes'] });
+
+  const a = await openPage(browser, web.url, { viewport: PHONE });
+  await signIn(a.page, web.url, ada, '/chats');
+  await a.page.getByText('No conversations yet').waitFor();
+  await checkPage(a.page, 'chats-empty');
+
+  await call(ada, 'POST', `/api/discover/${ben.user.id}/like`);
+  const match = await call<{ matched: boolean; conversationId: string }>(ben, 'POST', `/api/discover/${ada.user.id}/like`);
+  expect(match.matched).toBe(true);
+  // The mutual match reaches Ada's open list by itself.
+  const benRow = a.page.getByRole('link', { name: /Ben/ });
+  await benRow.waitFor();
+
+  const b = await openPage(browser, web.url);
+  await signIn(b.page, web.url, ben, '/chats');
+  const adaRow = b.page.getByRole('link', { name: /Ada/ });
+  await adaRow.getByText('Online').waitFor();
+
+  await benRow.click();
+  await a.page.waitForURL(new RegExp(`/chats/${match.conversationId}$`));
+  await a.page.getByRole('heading', { name: 'Ben', level: 1 }).waitFor();
+  await a.page.getByText('This is the start of your conversation with Ben').waitFor();
+  const aBox = a.page.getByLabel('Message to Ben');
+  await aBox.fill('Hello Ben');
+  await adaRow.getByText('typing…').waitFor();
+
+  await aBox.press('Enter');
+  await expect(aBox).toBeDefined();
+  expect(await aBox.inputValue()).toBe('');
+  await bubble(a.page, 'Hello Ben').getByText('Sent', { exact: true }).or(bubble(a.page, 'Hello Ben').getByText('Delivered', { exact: true })).waitFor();
+  // Ben's list shows it live, unread, and the Chats link counts it.
+  await adaRow.getByText('Hello Ben').waitFor();
+  await adaRow.getByText('1 unread').waitFor();
+  await b.page.getByRole('link', { name: /^Chats\s*1 unread$/ }).waitFor();
+  await bubble(a.page, 'Hello Ben').getByText('Delivered', { exact: true }).waitFor();
+  await checkPage(b.page, 'chats-list');
+
+  await adaRow.click();
+  await bubble(b.page, 'Hello Ben').waitFor();
+  // Ben has it on screen: Ada sees it read, and Ben's unread count is gone.
+  await bubble(a.page, 'Hello Ben').getByText('Read', { exact: true }).waitFor();
+  await b.page.getByRole('link', { name: 'Chats', exact: true }).waitFor();
+
+  const bBox = b.page.getByLabel('Message to Ada');
+  await bBox.fill('Hi Ada!');
+  await a.page.getByText('Ben is typing…').waitFor();
+  // Shift+Enter is a new line, Enter sends.
+  await bBox.press('Shift+Enter');
+  await bBox.pressSequentially('How are you?');
+  await bBox.press('Enter');
+  await bubble(a.page, 'How are you?').waitFor();
+  expect(await bubble(a.page, 'How are you?').locator('p').innerText()).toBe('Hi Ada!\nHow are you?');
+  await a.page.getByText('Ben is typing…').waitFor({ state: 'detached' });
+  await bubble(b.page, 'How are you?').getByText('Read', { exact: true }).waitFor();
+  await checkPage(b.page, 'chat-thread');
+
+  // A reload shows the history, in order.
+  await a.page.reload();
+  await bubble(a.page, 'How are you?').waitFor();
+  const texts = await a.page.getByRole('log').getByRole('listitem').filter({ has: a.page.locator('p') }).allInnerTexts();
+  expect(texts.findIndex((t) => t.includes('Hello Ben'))).toBeLessThan(texts.findIndex((t) => t.includes('How are you?')));
+  await checkPage(a.page, 'chat-thread-history');
+
+  // Reporting Ben's message asks for a reason.
+  await bubble(a.page, 'How are you?').getByRole('button', { name: /Report message/ }).click();
+  const report = a.page.getByRole('dialog', { name: 'Report this message' });
+  await report.getByRole('button', { name: 'Send report' }).click();
+  await report.getByText('Tell us what is wrong').waitFor();
+  await checkPage(a.page, 'chat-report-dialog');
+  await report.getByLabel('What is wrong with it?').fill('Testing the report flow');
+  await report.getByRole('button', { name: 'Send report' }).click();
+  await a.page.getByText('Our moderators will look at this message').waitFor();
+
+  // Blocking asks first; then neither can write to the other.
+  await a.page.getByRole('button', { name: 'Block' }).click();
+  const confirm = a.page.getByRole('dialog', { name: 'Block Ben?' });
+  await confirm.getByRole('button', { name: 'Block Ben' }).click();
+  await a.page.getByText('You blocked Ben.').first().waitFor();
+  await expect(a.page.getByLabel('Message to Ben').count()).resolves.toBe(0);
+  await bBox.fill('Still there?');
+  await bBox.press('Enter');
+  await b.page.getByText('You cannot message Ada.').waitFor();
+
+  expect(a.problems).toEqual([]);
+  expect(b.problems).toEqual([]);
+  await a.context.close();
+  await b.context.close();
+}, 120_000);
+
+it('a fan sees a creator’s message price before sending, pays it, agrees to a new price; without credits the wallet is offered', async () => {
+  const cleo = await signUpApi(web.url, { displayName: 'Cleo', role: 'creator' });
+  await call(cleo, 'PATCH', '/api/me', { messagePrice: 5 });
+  const finn = await signUpApi(web.url, { displayName: 'Finn' });
+  const zoe = await signUpApi(web.url, { displayName: 'Zoe' });
+
+  // Finn buys the starter pack through the sandbox provider.
+  const checkout = await call<{ payment: { id: string } }>(finn, 'POST', '/api/payments/checkout', { packId: 'starter', provider: 'sandbox' }, { 'idempotency-key': crypto.randomUUID() });
+  await call(finn, 'POST', `/api/payments/sandbox/${checkout.payment.id}`, { action: 'succeed' });
+  for (let i = 0; i < 100 && (await wallet(finn)) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect(await wallet(finn)).toBe(100);
+
+  const { conversationId } = await call<{ conversationId: string }>(finn, 'POST', '/api/conversations', { userId: cleo.user.id });
+  const f = await openPage(browser, web.url);
+  await signIn(f.page, web.url, finn, `/chats/${conversationId}`);
+  const send = f.page.getByRole('button', { name: 'Send · 5 credits' });
+  await send.waitFor();
+  await f.page.getByText('Each message to Cleo costs 5 credits').waitFor();
+  await f.page.getByText('You have 100 credits.').waitFor();
+  await f.page.getByRole('link', { name: /Cleo.*5 credits \/ message/ }).waitFor();
+  await checkPage(f.page, 'chat-thread-priced');
+
+  const c = await openPage(browser, web.url, { viewport: PHONE });
+  await signIn(c.page, web.url, cleo, '/chats');
+
+  await f.page.getByLabel('Message to Cleo').fill('Big fan of your work');
+  await send.click();
+  await bubble(f.page, 'Big fan of your work').getByText('Sent', { exact: true }).or(bubble(f.page, 'Big fan of your work').getByText('Delivered', { exact: true })).waitFor();
+  await bubble(f.page, 'Big fan of your work').getByText('5 credits').waitFor();
+  await f.page.getByTestId('nav-balance').filter({ hasText: /^95$/ }).waitFor();
+  // The creator sees it arrive, with what it paid.
+  await c.page.getByRole('link', { name: /Finn/ }).getByText('Big fan of your work').click();
+  await bubble(c.page, 'Big fan of your work').getByText('5 credits').waitFor();
+
+  // The price changes under Finn's open thread: the send is refused, the new price shown, and sent once agreed.
+  await call(cleo, 'PATCH', '/api/me', { messagePrice: 7 });
+  await f.page.getByLabel('Message to Cleo').fill('Would you do a video call?');
+  await f.page.getByLabel('Message to Cleo').press('Enter');
+  const changed = bubble(f.page, 'Would you do a video call?').getByRole('alert');
+  await changed.getByText('a message now costs 7 credits').waitFor();
+  await f.page.getByRole('button', { name: 'Send · 7 credits' }).first().waitFor();
+  await checkPage(f.page, 'chat-price-changed');
+  await changed.getByRole('button', { name: 'Send · 7 credits' }).click();
+  await bubble(f.page, 'Would you do a video call?').getByText('7 credits').waitFor();
+  await changed.waitFor({ state: 'detached' });
+  await f.page.getByTestId('nav-balance').filter({ hasText: /^88$/ }).waitFor();
+  expect(await wallet(finn)).toBe(88);
+
+  // Zoe has no credits: the server refuses, nothing is charged, and the way to buy credits is right there.
+  const z = await call<{ conversationId: string }>(zoe, 'POST', '/api/conversations', { userId: cleo.user.id });
+  const zp = await openPage(browser, web.url, { viewport: PHONE });
+  await signIn(zp.page, web.url, zoe, `/chats/${z.conversationId}`);
+  await zp.page.getByText('You have 0 credits.').waitFor();
+  await zp.page.getByLabel('Message to Cleo').fill('Hi Cleo');
+  await zp.page.getByRole('button', { name: 'Send · 7 credits' }).click();
+  const refusal = bubble(zp.page, 'Hi Cleo').getByRole('alert');
+  await refusal.getByText('You do not have enough credits').waitFor();
+  await checkPage(zp.page, 'chat-insufficient-credits');
+  await refusal.getByRole('link', { name: 'Buy credits' }).click();
+  await zp.page.waitForURL(/\/wallet$/);
+  expect(await wallet(zoe)).toBe(0);
+
+  expect(f.problems).toEqual([]);
+  expect(c.problems).toEqual([]);
+  expect(zp.problems).toEqual([]);
+  await Promise.all([f.context.close(), c.context.close(), zp.context.close()]);
+}, 120_000);
