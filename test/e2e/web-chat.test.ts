@@ -2,6 +2,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { AuthResult } from '../../shared/auth.js';
 import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
+import { connect } from '../support/client.js';
+import { pgQuery } from '../support/services.js';
 
 /**
  * Chats in a real browser, two (or three) people each in their own context:
@@ -16,8 +18,8 @@ let web: WebNode;
 let browser: Browser;
 
 beforeAll(async () => {
-  // Workers in this process: the sandbox purchase is processed as a job.
-  web = await startWebNode({ RUN_WORKERS: 'true' });
+  // Workers in this process: the sandbox purchase is processed as a job. Chat limits raised for the long conversation (36 sends at once).
+  web = await startWebNode({ RUN_WORKERS: 'true', CHAT_MESSAGES_PER_10S: '1000', CHAT_FLOOD_PER_5S: '1000' });
   browser = await launchBrowser();
 });
 
@@ -39,7 +41,7 @@ async function call<T = unknown>(who: AuthResult, method: string, path: string, 
 const wallet = async (who: AuthResult) => (await call<{ wallet: { available: number } }>(who, 'GET', '/api/wallet')).wallet.available;
 
 /** The message's row in the thread's log. */
-const bubble = (page: Page, text: string) => page.getByRole('log').getByRole('listitem').filter({ hasText: text });
+const bubble = (page: Page, text: string | RegExp) => page.getByRole('log').getByRole('listitem').filter({ hasText: text });
 
 it('two people who like each other chat live: typing, messages, read ticks, history, report and block', async () => {
   const ada = await signUpApi(web.url, { displayName: 'Ada' });
@@ -203,3 +205,37 @@ it('a fan sees a creator’s message price before sending, pays it, agrees to a 
   expect(zp.problems).toEqual([]);
   await Promise.all([f.context.close(), c.context.close(), zp.context.close()]);
 }, 120_000);
+
+it('a long conversation from days ago opens at the newest messages and pages upward to the first', async () => {
+  const dee = await signUpApi(web.url, { displayName: 'Dee' });
+  const eli = await signUpApi(web.url, { displayName: 'Eli' });
+  const { conversationId } = await call<{ conversationId: string }>(dee, 'POST', '/api/conversations', { userId: eli.user.id });
+  const socket = await connect(web.url, dee.accessToken);
+  try {
+    for (let i = 1; i <= 36; i++) {
+      const ack = await socket.timeout(5000).emitWithAck('chat:send', { conversationId, clientId: crypto.randomUUID(), body: `Note number ${i}` });
+      if (!ack.ok) throw new Error(`send ${i}: ${JSON.stringify(ack)}`);
+    }
+  } finally {
+    socket.close();
+  }
+  // Written two days ago: older than what chat:sync brings on connect, so only history paging shows them.
+  await pgQuery(web.backing.databaseUrl, `UPDATE messages SET created_at = created_at - interval '2 days' WHERE conversation_id = $1`, [conversationId]);
+  const e = await openPage(browser, web.url, { viewport: PHONE });
+  await signIn(e.page, web.url, eli, `/chats/${conversationId}`);
+  await bubble(e.page, 'Note number 36').waitFor();
+  const first = bubble(e.page, /Note number 1(?!\d)/);
+  expect(await first.count()).toBe(0);
+  const older = e.page.getByRole('button', { name: 'Load older messages' });
+  await older.waitFor();
+  // Scrolling to the top loads the older page (the button does the same for keyboards).
+  await e.page.getByRole('log').evaluate((el) => (el as unknown as { parentElement: { scrollTop: number } }).parentElement.scrollTop = 0);
+  await first.waitFor();
+  await e.page.getByText('This is the beginning of your conversation with Dee.').waitFor();
+  const seqs = await e.page.getByRole('log').getByRole('listitem').filter({ hasText: /Note number \d+/ }).allInnerTexts();
+  const numbers = seqs.map((t) => Number(/Note number (\d+)/.exec(t)![1]));
+  expect(numbers).toEqual(Array.from({ length: 36 }, (_, i) => i + 1));
+  await checkPage(e.page, 'chat-thread-paged');
+  expect(e.problems).toEqual([]);
+  await e.context.close();
+}, 60_000);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { MessageView } from '../../shared/chat.js';
 import { deliveryOf, MessageStore } from '../../web/src/lib/message-store.js';
+import { TypingState } from '../../web/src/lib/chat-typing.js';
+import { agoText, creditsText, initials, presenceText } from '../../web/src/lib/chat-format.js';
 
 /**
  * The web client's message store: history pages, chat:sync pages, live
@@ -201,5 +203,65 @@ describe('MessageStore merging, any order', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('TypingState', () => {
+  it('ends an indicator after expiresInMs unless renewed, and at once when told', async () => {
+    let now = 1_000;
+    const t = new TypingState(() => now);
+    let changes = 0;
+    t.subscribe(() => changes++);
+    t.set(C1, A, true, 5_000);
+    expect(t.typing(C1)).toEqual([A]);
+    expect(t.typing(C1, A)).toEqual([]);
+    now += 4_000;
+    t.set(C1, A, true, 5_000);
+    now += 4_000;
+    expect(t.typing(C1)).toEqual([A]);
+    now += 2_000;
+    expect(t.typing(C1)).toEqual([]);
+    t.set(C2, B, true, 5_000);
+    t.set(C2, B, false, 0);
+    expect(t.typing(C2)).toEqual([]);
+    expect(changes).toBe(3);
+    t.clear();
+  });
+
+  it('wakes its listeners when an indicator lapses', async () => {
+    const t = new TypingState();
+    const lapsed = new Promise<void>((resolve) => t.subscribe(() => t.typing(C1).length === 0 && resolve()));
+    t.set(C1, A, true, 30);
+    await lapsed;
+    expect(t.typing(C1)).toEqual([]);
+  });
+});
+
+describe('chat words', () => {
+  const now = Date.UTC(2026, 4, 10, 12, 0, 0);
+  const ago = (ms: number) => new Date(now - ms).toISOString();
+  it('says how long ago someone was seen', () => {
+    expect(agoText(ago(20_000), now)).toBe('just now');
+    expect(agoText(ago(5 * 60_000), now)).toBe('5 min ago');
+    expect(agoText(ago(3 * 3_600_000 + 60_000), now)).toBe('3 h ago');
+    expect(agoText(ago(30 * 3_600_000), now)).toBe('yesterday');
+    expect(agoText(ago(4 * 86_400_000), now)).toBe('4 days ago');
+    expect(agoText(ago(40 * 86_400_000), now)).toMatch(/^on /);
+    // A clock a little behind the server's never says "in the future".
+    expect(agoText(new Date(now + 5_000).toISOString(), now)).toBe('just now');
+  });
+  it('shows presence only when it is shared', () => {
+    expect(presenceText('online', null, now)).toBe('Online');
+    expect(presenceText('away', ago(1000), now)).toBe('Away');
+    expect(presenceText('offline', ago(5 * 60_000), now)).toBe('Last seen 5 min ago');
+    expect(presenceText('offline', null, now)).toBe('Offline');
+    expect(presenceText(null, null, now)).toBeNull();
+  });
+  it('writes credits with their unit and initials for avatars', () => {
+    expect(creditsText(1)).toBe('1 credit');
+    expect(creditsText(1500)).toMatch(/^1.500 credits$/);
+    expect(initials('Ada Lovelace King')).toBe('AK');
+    expect(initials('  zoë ')).toBe('Z');
+    expect(initials('')).toBe('?');
   });
 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { MessageView } from '../../../shared/chat.js';
 import type { PriceChanged } from '../../../shared/prices.js';
@@ -73,9 +73,18 @@ export function useConversations() {
 export function useConversation(id: string): { conversation: ConversationItem | undefined; isLoading: boolean; error: unknown; refetch: () => void } {
   const list = useConversations();
   const inList = list.data?.conversations.find((c) => c.id === id);
+  // A list fetched before this thread opened may predate the conversation (a match a moment ago): ask again once.
+  const opened = useRef({ id, at: Date.now(), asked: false });
+  if (opened.current.id !== id) opened.current = { id, at: Date.now(), asked: false };
+  const stale = list.isSuccess && !inList && list.dataUpdatedAt < opened.current.at;
+  useEffect(() => {
+    if (!stale || list.isFetching || opened.current.asked) return;
+    opened.current.asked = true;
+    void list.refetch();
+  }, [stale, list]);
   const further = useQuery({
     queryKey: [...keys.conversations, 'find', id],
-    enabled: list.isSuccess && !inList && list.data.nextCursor !== null,
+    enabled: list.isSuccess && !inList && !stale && list.data.nextCursor !== null,
     queryFn: async () => {
       let before = list.data?.nextCursor ?? null;
       for (let i = 0; i < 20 && before; i++) {
@@ -88,6 +97,7 @@ export function useConversation(id: string): { conversation: ConversationItem | 
     },
   });
   if (inList) return { conversation: inList, isLoading: false, error: null, refetch: () => void list.refetch() };
+  if (stale || list.isFetching) return { conversation: undefined, isLoading: true, error: null, refetch: () => void list.refetch() };
   if (list.isSuccess && list.data.nextCursor === null) {
     return { conversation: undefined, isLoading: false, error: new ApiError('NOT_FOUND', 'no such conversation', 404), refetch: () => void list.refetch() };
   }
