@@ -239,3 +239,63 @@ it('a long conversation from days ago opens at the newest messages and pages upw
   expect(e.problems).toEqual([]);
   await e.context.close();
 }, 60_000);
+
+it('after a dropped connection the thread catches up by chat:sync and sends what was written offline', async () => {
+  const gus = await signUpApi(web.url, { displayName: 'Gus' });
+  const hal = await signUpApi(web.url, { displayName: 'Hal' });
+  const { conversationId } = await call<{ conversationId: string }>(hal, 'POST', '/api/conversations', { userId: gus.user.id });
+  const halSocket = await connect(web.url, hal.accessToken);
+  const send = async (body: string) => {
+    const ack = await halSocket.timeout(5000).emitWithAck('chat:send', { conversationId, clientId: crypto.randomUUID(), body });
+    if (!ack.ok) throw new Error(`send: ${JSON.stringify(ack)}`);
+  };
+  const heard: string[] = [];
+  halSocket.on('chat:message', (m) => heard.push(m.body));
+  try {
+    await send('Before the tunnel');
+    const g = await openPage(browser, web.url, { viewport: PHONE });
+    // Gus's network: the page's WebSocket goes through here, and can be cut and refused while "offline".
+    let online = true;
+    let refused = 0;
+    const servers: { close(): Promise<void> }[] = [];
+    await g.context.routeWebSocket(/\/socket\.io\//, (ws) => {
+      if (!online) {
+        // Refused: nothing the page says reaches the server, and the connection closes at once.
+        refused++;
+        ws.onMessage(() => undefined);
+        return void ws.connectToServer().close();
+      }
+      servers.push(ws.connectToServer());
+    });
+    await signIn(g.page, web.url, gus, `/chats/${conversationId}`);
+    await bubble(g.page, 'Before the tunnel').waitFor();
+
+    online = false;
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+    await g.page.getByText(/Reconnecting/).waitFor();
+    await g.page.getByLabel('Message to Hal').fill('Written in the tunnel');
+    await g.page.getByLabel('Message to Hal').press('Enter');
+    await bubble(g.page, 'Written in the tunnel').getByText('goes out by itself when the connection is back').waitFor();
+    await send('Sent while you were away');
+    await send('And one more');
+    await checkPage(g.page, 'chat-offline');
+    // The app keeps trying while offline; come back only after it was refused at least once.
+    for (let i = 0; i < 100 && refused === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(refused).toBeGreaterThan(0);
+
+    online = true;
+    // Nothing reloads the history: the reconnect's chat:sync brings what was missed, in order, and the waiting send goes out once.
+    await bubble(g.page, 'And one more').waitFor({ timeout: 30_000 });
+    await bubble(g.page, 'Written in the tunnel').getByText(/^(Sent|Delivered|Read)$/).waitFor();
+    const order = await g.page.getByRole('log').getByRole('listitem').filter({ has: g.page.locator('p') }).allInnerTexts();
+    const at = (s: string) => order.findIndex((t) => t.includes(s));
+    expect(at('Before the tunnel')).toBeLessThan(at('Sent while you were away'));
+    expect(at('Sent while you were away')).toBeLessThan(at('And one more'));
+    for (let i = 0; i < 50 && !heard.includes('Written in the tunnel'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(heard.filter((b) => b === 'Written in the tunnel')).toHaveLength(1);
+    expect(g.problems).toEqual([]);
+    await g.context.close();
+  } finally {
+    halSocket.close();
+  }
+}, 90_000);

@@ -116,18 +116,32 @@ export function MessageLog(p: LogProps) {
               </Fragment>
             );
           })}
-          {outgoing.map((o) => (
-            <li key={o.clientId} className={`chat-msg mine ${o.status}`}>
-              <div className="chat-bubble">
-                <p className="chat-text">{o.body}</p>
-                <span className="chat-meta">
-                  {o.expectedPrice > 0 && <span className="chat-paid">{creditsText(o.expectedPrice)}</span>}
-                  <Ticks d={o.status} />
-                </span>
-              </div>
-              {o.status === 'failed' && <SendProblem o={o} onRetry={p.onRetry} onDiscard={p.onDiscard} />}
-            </li>
-          ))}
+          {outgoing.map((o) => {
+            // A send lost to the connection waits for it (and goes out by itself); anything else needs the person.
+            const waiting = o.status === 'failed' && o.error?.code === 'NETWORK';
+            const state = waiting ? 'pending' : o.status;
+            return (
+              <li key={o.clientId} className={`chat-msg mine ${state}`}>
+                <div className="chat-bubble">
+                  <p className="chat-text">{o.body}</p>
+                  <span className="chat-meta">
+                    {o.expectedPrice > 0 && <span className="chat-paid">{creditsText(o.expectedPrice)}</span>}
+                    <Ticks d={state} />
+                  </span>
+                </div>
+                {waiting ? (
+                  <p className="chat-waiting">
+                    Not sent yet: it goes out by itself when the connection is back.{' '}
+                    <button type="button" className="btn btn-link" onClick={() => p.onRetry(o)}>
+                      Retry now
+                    </button>
+                  </p>
+                ) : (
+                  o.status === 'failed' && <SendProblem o={o} onRetry={p.onRetry} onDiscard={p.onDiscard} />
+                )}
+              </li>
+            );
+          })}
         </ol>
       </div>
       {p.typing && (
@@ -211,10 +225,9 @@ function SendProblem({ o, onRetry, onDiscard }: { o: OutgoingMessage; onRetry: L
       </div>
     );
   }
-  const network = code === 'NETWORK';
   return (
     <div className="chat-problem" role="alert">
-      <p>{network ? 'Not sent yet: it goes out by itself when the connection is back.' : (o.error?.message ?? 'Not sent.')}</p>
+      <p>Not sent. {o.error?.message}</p>
       <div className="chat-problem-actions">
         <button type="button" className="btn btn-secondary" onClick={() => onRetry(o)}>
           Retry
