@@ -18,8 +18,8 @@ let web: WebNode;
 let browser: Browser;
 
 beforeAll(async () => {
-  // Workers in this process: the sandbox purchase is processed as a job. Chat limits raised for the long conversation (36 sends at once).
-  web = await startWebNode({ RUN_WORKERS: 'true', CHAT_MESSAGES_PER_10S: '1000', CHAT_FLOOD_PER_5S: '1000' });
+  // Workers in this process: the sandbox purchase is processed as a job. Chat limits raised for the long conversation (36 sends at once); random matches pair at once.
+  web = await startWebNode({ RUN_WORKERS: 'true', CHAT_MESSAGES_PER_10S: '1000', CHAT_FLOOD_PER_5S: '1000', MATCH_FALLBACK_MS: '300', MATCH_PAIR_INTERVAL_MS: '50' });
   browser = await launchBrowser();
 });
 
@@ -299,3 +299,33 @@ it('after a dropped connection the thread catches up by chat:sync and sends what
     halSocket.close();
   }
 }, 90_000);
+
+it('a random-match conversation that ended says so when someone writes in it', async () => {
+  const ivy = await signUpApi(web.url, { displayName: 'Ivy' });
+  const jon = await signUpApi(web.url, { displayName: 'Jon' });
+  const [si, sj] = await Promise.all([connect(web.url, ivy.accessToken), connect(web.url, jon.accessToken)]);
+  try {
+    const found = new Promise<{ conversationId: string }>((resolve) => si.once('match:found', resolve));
+    for (const s of [si, sj]) {
+      const ack = await s.timeout(5000).emitWithAck('match:join', { mode: 'text', interests: ['lighthouses'] });
+      if (!ack.ok) throw new Error(`match:join: ${JSON.stringify(ack)}`);
+    }
+    const { conversationId } = await found;
+    const i = await openPage(browser, web.url, { viewport: PHONE });
+    await signIn(i.page, web.url, ivy, `/chats/${conversationId}`);
+    await i.page.getByRole('heading', { name: 'Jon', level: 1 }).waitFor();
+    // Jon leaves: the session and its conversation end.
+    const left = await sj.timeout(5000).emitWithAck('match:leave', {});
+    expect(left.ok).toBe(true);
+    // Starting to write is enough: the typing signal is refused with CONVERSATION_CLOSED.
+    await i.page.getByLabel('Message to Jon').fill('Are you still there?');
+    await i.page.getByText('This conversation has ended.').first().waitFor();
+    await expect(i.page.getByLabel('Message to Jon').count()).resolves.toBe(0);
+    await checkPage(i.page, 'chat-ended');
+    expect(i.problems).toEqual([]);
+    await i.context.close();
+  } finally {
+    si.close();
+    sj.close();
+  }
+}, 60_000);

@@ -131,7 +131,7 @@ function ThreadReady({ c }: { c: ConversationItem }) {
   }, [markRead]);
 
   const ctx = { store, socket, qc, me };
-  const status = presenceText(peer.presence, peer.lastSeen, now) ?? (c.kind === 'match' ? 'Random match' : null);
+  const status = closed ? 'Conversation ended' : (presenceText(peer.presence, peer.lastSeen, now) ?? (c.kind === 'match' ? 'Random match' : null));
   const nothingYet = snap.messages.length === 0 && snap.outgoing.length === 0;
 
   return (
@@ -192,7 +192,9 @@ function ThreadReady({ c }: { c: ConversationItem }) {
               <div className="chat-hello">
                 <ChatAvatar id={peer.id} name={peer.displayName} size="lg" />
                 <p className="state-title">This is the start of your conversation with {peer.displayName}</p>
-                <p>{c.kind === 'match' ? 'Say hello: you were matched at random, so ask what brought them here.' : 'Say hello: a question about something in their profile is a good start.'}</p>
+                {!cannotSend && (
+                  <p>{c.kind === 'match' ? 'Say hello: you were matched at random, so ask what brought them here.' : 'Say hello: a question about something in their profile is a good start.'}</p>
+                )}
               </div>
             )
           ) : latest.isError ? (
