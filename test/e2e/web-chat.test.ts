@@ -329,3 +329,37 @@ it('a random-match conversation that ended says so when someone writes in it', a
     sj.close();
   }
 }, 60_000);
+
+it('the list shows the newest 50 conversations and the older ones on request', async () => {
+  const kim = await signUpApi(web.url, { displayName: 'Kim' });
+  const others = [];
+  for (let i = 0; i < 51; i += 17) others.push(...(await Promise.all(Array.from({ length: Math.min(17, 51 - i) }, (_, j) => signUpApi(web.url, { displayName: `Peer ${i + j + 1}` })))));
+  // Written to oldest first: Peer 1's is the oldest conversation. (The list pages by last message: conversations need one.)
+  const socket = await connect(web.url, kim.accessToken);
+  try {
+    for (const o of others) {
+      const { conversationId } = await call<{ conversationId: string }>(kim, 'POST', '/api/conversations', { userId: o.user.id });
+      const clientId = crypto.randomUUID();
+      for (;;) {
+        const ack = await socket.timeout(5000).emitWithAck('chat:send', { conversationId, clientId, body: `Hi ${o.user.displayName}` });
+        if (ack.ok) break;
+        if (ack.error.code !== 'RATE_LIMITED') throw new Error(`send: ${JSON.stringify(ack)}`);
+        await new Promise((r) => setTimeout(r, (ack.error.retryAfterSeconds ?? 1) * 1000));
+      }
+    }
+  } finally {
+    socket.close();
+  }
+  const k = await openPage(browser, web.url);
+  await signIn(k.page, web.url, kim, '/chats');
+  const rows = k.page.getByRole('list').first().getByRole('link');
+  await k.page.getByRole('link', { name: /Peer 51\b/ }).waitFor();
+  expect(await rows.count()).toBe(50);
+  expect(await k.page.getByRole('link', { name: /Peer 1\b/ }).count()).toBe(0);
+  await k.page.getByRole('button', { name: 'Show older conversations' }).click();
+  await k.page.getByRole('link', { name: /Peer 1\b/ }).waitFor();
+  expect(await rows.count()).toBe(51);
+  await expect(k.page.getByRole('button', { name: 'Show older conversations' }).count()).resolves.toBe(0);
+  expect(k.problems).toEqual([]);
+  await k.context.close();
+}, 60_000);

@@ -105,7 +105,7 @@ export function Composer({
           className="chat-input"
           rows={1}
           value={body}
-          placeholder={`Message ${peerName}…`}
+          placeholder="Write a message…"
           aria-describedby={price > 0 ? noteId : undefined}
           aria-invalid={tooLong ? true : undefined}
           onChange={(e) => {

@@ -1,11 +1,14 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { api } from '../lib/api.js';
+import { keys } from '../lib/queries.js';
 import { Link } from 'react-router';
 import { ErrorNote, Loading } from './ui.js';
 import { ChatAvatar } from './chat-avatar.js';
 import { BubblesIcon } from './chat-icons.js';
 import { useChatState, useConversations, useNow, useTyping } from '../lib/chat-live.js';
 import { creditsText, listTime, presenceText } from '../lib/chat-format.js';
-import type { ConversationItem } from '../lib/chat-types.js';
+import type { ConversationItem, ConversationPage } from '../lib/chat-types.js';
 
 /** The conversation list: newest first, unread counts, presence, the last message, prices; live through the query cache. */
 export function ConversationList({ activeId, heading = 'h1' }: { activeId?: string; heading?: 'h1' | 'h2' }) {
@@ -35,13 +38,47 @@ export function ConversationList({ activeId, heading = 'h1' }: { activeId?: stri
           </Link>
         </div>
       ) : (
-        <ul className="chat-rows">
-          {list.data.conversations.map((c) => (
-            <ConversationRow key={c.id} c={c} active={c.id === activeId} />
-          ))}
-        </ul>
+        <div className="chat-rows-scroll">
+          <ul className="chat-rows">
+            {list.data.conversations.map((c) => (
+              <ConversationRow key={c.id} c={c} active={c.id === activeId} />
+            ))}
+          </ul>
+          {list.data.nextCursor && <MoreConversations cursor={list.data.nextCursor} />}
+        </div>
       )}
     </section>
+  );
+}
+
+/** The next page of older conversations, appended to the cached list (a refetch starts from the first page again). */
+function MoreConversations({ cursor }: { cursor: string }) {
+  const qc = useQueryClient();
+  const [state, setState] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
+  const more = () => {
+    setState({ loading: true, error: null });
+    api<ConversationPage>(`/api/conversations?limit=50&before=${encodeURIComponent(cursor)}`).then(
+      (page) => {
+        qc.setQueryData<ConversationPage>(keys.conversations, (old) => {
+          if (!old) return old;
+          const have = new Set(old.conversations.map((c) => c.id));
+          return { conversations: [...old.conversations, ...page.conversations.filter((c) => !have.has(c.id))], nextCursor: page.nextCursor };
+        });
+        setState({ loading: false, error: null });
+      },
+      (error: unknown) => setState({ loading: false, error }),
+    );
+  };
+  return (
+    <div className="chat-more">
+      {state.error ? (
+        <ErrorNote error={state.error} retry={more} />
+      ) : (
+        <button type="button" className="btn btn-link" onClick={more} disabled={state.loading}>
+          {state.loading ? 'Loading…' : 'Show older conversations'}
+        </button>
+      )}
+    </div>
   );
 }
 
