@@ -219,8 +219,16 @@ function deliveredReceipts(socket: PairlySocket | null, qc: QueryClient, message
     const readSeq = list?.find((c) => c.id === m.conversationId)?.readSeq ?? 0;
     if (m.seq > readSeq && m.seq > (upTo.get(m.conversationId) ?? 0)) upTo.set(m.conversationId, m.seq);
   }
-  for (const [conversationId, upToSeq] of upTo) emit(socket, 'chat:delivered', { conversationId, upToSeq }).catch(() => undefined);
+  // A burst of messages makes one receipt per conversation (socket events are rate limited per second).
+  for (const [conversationId, upToSeq] of upTo) receipts.set(conversationId, Math.max(upToSeq, receipts.get(conversationId) ?? 0));
+  receiptTimer ??= setTimeout(() => {
+    receiptTimer = undefined;
+    for (const [conversationId, upToSeq] of receipts) emit(socket, 'chat:delivered', { conversationId, upToSeq }).catch(() => undefined);
+    receipts.clear();
+  }, 50);
 }
+const receipts = new Map<string, number>();
+let receiptTimer: ReturnType<typeof setTimeout> | undefined;
 
 /**
  * Keeps the chat live while someone is signed in: mount exactly once
