@@ -4,6 +4,7 @@ import { useSession } from '../lib/session.js';
 import { useSocket } from '../lib/socket.js';
 import { useWallet } from '../lib/queries.js';
 import { errorText } from '../lib/error-text.js';
+import { ChatsBadge } from './chat-badge.js';
 
 function ConnectionBanner() {
   const { user } = useSession();
@@ -45,7 +46,10 @@ export function Layout({ children }: { children: ReactNode }) {
             ) : (
               <>
                 <NavLink to="/discover">Discover</NavLink>
-                <NavLink to="/chats">Chats</NavLink>
+                <NavLink to="/chats">
+                  Chats
+                  <ChatsBadge />
+                </NavLink>
                 <NavLink to="/random">Random</NavLink>
                 <NavLink to="/settings">Settings</NavLink>
                 <Balance />

@@ -1,0 +1,130 @@
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { Link } from 'react-router';
+import { MAX_MESSAGE_LENGTH } from '../../../shared/chat.js';
+import { emit, useSocket } from '../lib/socket.js';
+import { useWallet } from '../lib/queries.js';
+import { ApiError } from '../lib/api.js';
+import { creditsText } from '../lib/chat-format.js';
+
+/** How often a "still typing" renewal goes out while the person keeps typing (the server's indicator lasts longer). */
+const TYPING_RENEW_MS = 3_000;
+/** A pause this long ends the indicator. */
+const TYPING_IDLE_MS = 4_000;
+
+/**
+ * The message box. Enter sends, Shift+Enter makes a new line. A priced
+ * conversation says what a message costs before anything is sent, and the
+ * button carries the price. Typing is announced to the peer, throttled.
+ */
+export function Composer({
+  conversationId,
+  peerName,
+  price,
+  onSend,
+  onRefused,
+}: {
+  conversationId: string;
+  peerName: string;
+  price: number;
+  onSend: (body: string) => void;
+  /** The server refused a typing signal (the conversation ended, a block). */
+  onRefused: (err: ApiError) => void;
+}) {
+  const { socket } = useSocket();
+  const wallet = useWallet();
+  const [body, setBody] = useState('');
+  const inputId = useId();
+  const noteId = useId();
+  const typing = useRef({ on: false, sentAt: 0, idle: undefined as ReturnType<typeof setTimeout> | undefined });
+  const refused = useRef(onRefused);
+  refused.current = onRefused;
+
+  const signal = (on: boolean) => {
+    const t = typing.current;
+    clearTimeout(t.idle);
+    if (on) {
+      t.idle = setTimeout(() => signal(false), TYPING_IDLE_MS);
+      if (t.on && Date.now() - t.sentAt < TYPING_RENEW_MS) return;
+      t.sentAt = Date.now();
+    } else if (!t.on) {
+      return;
+    }
+    t.on = on;
+    emit(socket, 'chat:typing', { conversationId, typing: on }).catch((err: unknown) => {
+      if (err instanceof ApiError && (err.code === 'CONVERSATION_CLOSED' || err.code === 'BLOCKED')) refused.current(err);
+    });
+  };
+  const signalRef = useRef(signal);
+  signalRef.current = signal;
+  // Leaving the thread ends the indicator.
+  useEffect(() => () => signalRef.current(false), []);
+
+  const trimmed = body.trim();
+  const tooLong = body.length > MAX_MESSAGE_LENGTH;
+  const submit = (e?: FormEvent) => {
+    e?.preventDefault();
+    if (!trimmed || tooLong) return;
+    onSend(body);
+    setBody('');
+    signal(false);
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      submit();
+    }
+  };
+
+  const available = wallet.data?.available;
+  const short = price > 0 && available !== undefined && available < price;
+  return (
+    <form className="chat-composer" onSubmit={submit}>
+      {price > 0 && (
+        <p className={`chat-price-note${short ? ' short' : ''}`} id={noteId}>
+          <span className="chat-price-chip">{creditsText(price)}</span> Each message to {peerName} costs {creditsText(price)}, paid when it is sent.
+          {available !== undefined && (
+            <>
+              {' '}
+              You have {creditsText(available)}.
+              {short && (
+                <>
+                  {' '}
+                  <Link to="/wallet">Buy credits</Link>
+                </>
+              )}
+            </>
+          )}
+        </p>
+      )}
+      <div className="chat-composer-row">
+        <label htmlFor={inputId} className="visually-hidden">
+          Message to {peerName}
+        </label>
+        <textarea
+          id={inputId}
+          className="chat-input"
+          rows={1}
+          value={body}
+          placeholder="Write a message…"
+          aria-describedby={price > 0 ? noteId : undefined}
+          aria-invalid={tooLong ? true : undefined}
+          onChange={(e) => {
+            setBody(e.target.value);
+            signal(e.target.value.trim().length > 0);
+          }}
+          onKeyDown={onKeyDown}
+          onBlur={() => signal(false)}
+          enterKeyHint="send"
+        />
+        <button type="submit" className="btn btn-primary chat-send" disabled={!trimmed || tooLong}>
+          {price > 0 ? `Send · ${creditsText(price)}` : 'Send'}
+        </button>
+      </div>
+      {tooLong && (
+        <p className="field-error" role="alert">
+          That is {body.length - MAX_MESSAGE_LENGTH} characters too long.
+        </p>
+      )}
+    </form>
+  );
+}
