@@ -153,3 +153,31 @@ describe('history pages', () => {
     expect(page.next).toBeNull();
   });
 });
+
+describe('conversation list pages', () => {
+  it('pass conversations that have no messages yet, each once, newest activity first', async () => {
+    const me = await newUser(url);
+    const peers = await Promise.all(Array.from({ length: 4 }, () => newUser(url)));
+    const opened: string[] = [];
+    for (const p of peers) {
+      const r = await http(url, 'POST', '/api/conversations', { token: me.accessToken, body: { userId: p.user.id } });
+      expect(r.status).toBe(201);
+      opened.push(r.body.conversationId);
+    }
+    // One with a message, so both kinds share the order (a message is newer activity than every opening).
+    const s = await open(me.accessToken);
+    const sent = await ack(s, 'chat:send', { conversationId: opened[1], clientId: randomUUID(), body: 'hello' });
+    expect(sent.ok).toBe(true);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 10; i++) {
+      const page: any = await http(url, 'GET', `/api/conversations?limit=1${cursor ? `&before=${encodeURIComponent(cursor)}` : ''}`, { token: me.accessToken });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.conversations.map((c: { id: string }) => c.id));
+      cursor = page.body.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual([opened[1], opened[3], opened[2], opened[0]]);
+  });
+});

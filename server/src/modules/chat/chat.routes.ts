@@ -21,7 +21,7 @@ export function chatRoutes(guards: Guards, chat: ChatService, presence: Presence
   r.get('/conversations', authed, async (req, res) => {
     const q = parse(conversationsQuery, req.query);
     const { userId: me, role } = principalOf(res);
-    const rows = await chat.list(me, q.before ? new Date(q.before) : null, q.limit);
+    const rows = await chat.list(me, q.before ?? null, q.limit);
     // Presence only of peers this user is engaged with (the same rule as presence:update); null for the rest.
     const seen = await presence.visibleTo(me, rows.map((c) => c.peer_id));
     // What this user pays the peer; a message in a random-match conversation is free whoever the peer is.
@@ -47,7 +47,8 @@ export function chatRoutes(guards: Guards, chat: ChatService, presence: Presence
         peerReadSeq: c.peer_read_seq,
         peerDeliveredSeq: c.peer_delivered_seq,
       })),
-      nextCursor: rows.length === q.limit ? (rows.at(-1)!.last_message_at?.toISOString() ?? null) : null,
+      // A conversation without messages sorts (and pages) by when it was opened.
+      nextCursor: rows.length === q.limit ? rows.at(-1)!.sort_at : null,
     });
   });
 

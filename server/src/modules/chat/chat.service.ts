@@ -201,7 +201,7 @@ export class ChatService {
     };
   }
 
-  async list(userId: string, before: Date | null, limit: number): Promise<ConversationListRow[]> {
+  async list(userId: string, before: string | null, limit: number): Promise<ConversationListRow[]> {
     return this.d.store.list(userId, before, limit);
   }
 

@@ -61,6 +61,8 @@ export interface ConversationListRow {
   peer_last_seen: Date | null;
   last_seq: number;
   last_message_at: Date | null;
+  /** coalesce(last_message_at, created_at) as ISO text with microseconds: the list's order and its cursor. */
+  sort_at: string;
   read_seq: number;
   delivered_seq: number;
   peer_read_seq: number;
@@ -216,11 +218,17 @@ export class ChatStore {
     return rows[0];
   }
 
-  async list(userId: string, before: Date | null, limit: number): Promise<ConversationListRow[]> {
+  /**
+   * A page of the user's conversations, latest activity first (the last message, or the creation of one
+   * without messages). `before` is the previous page's last `sort_at`, kept at PostgreSQL's microsecond
+   * precision as text: a JavaScript Date would round it to milliseconds and skip rows inside that millisecond.
+   */
+  async list(userId: string, before: string | null, limit: number): Promise<ConversationListRow[]> {
     const { rows } = await this.db.query<ConversationListRow>(
       `SELECT c.id, c.kind, me.peer_id, u.display_name AS peer_name, u.role AS peer_role,
               u.message_price AS peer_message_price, u.call_price_per_minute AS peer_call_price, u.last_seen_at AS peer_last_seen,
               c.last_seq, c.last_message_at, me.read_seq, me.delivered_seq,
+              to_char(coalesce(c.last_message_at, c.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at,
               peer.read_seq AS peer_read_seq, peer.delivered_seq AS peer_delivered_seq,
               (SELECT count(*)::int FROM messages x WHERE x.conversation_id = c.id AND x.seq > me.read_seq AND x.sender_id <> $1) AS unread,
               (SELECT to_jsonb(x) FROM messages x WHERE x.conversation_id = c.id AND x.seq = c.last_seq) AS last_message
