@@ -1,7 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHang, listenLocal, readBody } from './standin-http.js';
-import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
+import {
+  canonical,
+  invalid,
+  newId,
+  notFound,
+  nowSeconds,
+  paginate,
+  parseInteger,
+  parseMetadata,
+  parseStripeForm,
+  randomToken,
+  StripeHttpError,
+  type FormObject,
+  type FormValue,
+} from './stripe-standin-form.js';
+
+export { parseStripeForm };
 
 /**
  * A LOCAL STAND-IN for the Stripe API: a plain node:http server on 127.0.0.1
@@ -180,89 +196,6 @@ export interface StripeStandin {
 
 // ---------------------------------------------------------------------------
 
-type FormValue = string | FormObject;
-interface FormObject {
-  [key: string]: FormValue;
-}
-
-class StripeHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: { type: string; message: string; code?: string; param?: string },
-  ) {
-    super(body.message);
-  }
-}
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-function randomToken(length: number): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (const b of bytes) out += ALPHABET[b % ALPHABET.length];
-  return out;
-}
-const newId = (prefix: string): string => `${prefix}_${randomToken(24)}`;
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-/** `a[b][c]=v` pairs (Stripe's form encoding) back into nested objects. */
-export function parseStripeForm(text: string): FormObject {
-  const root: FormObject = {};
-  for (const [key, value] of new URLSearchParams(text)) {
-    const m = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
-    const segments = m ? [m[1]!, ...[...(m[2] ?? '').matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1] ?? '')] : [key];
-    let node = root;
-    for (let i = 0; i < segments.length - 1; i++) {
-      const seg = segments[i]!;
-      const next = node[seg];
-      if (typeof next === 'object') node = next;
-      else {
-        const child: FormObject = {};
-        node[seg] = child;
-        node = child;
-      }
-    }
-    node[segments[segments.length - 1]!] = value;
-  }
-  return root;
-}
-
-function canonical(value: FormValue): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k]!)}`).join(',')}}`;
-}
-
-function invalid(message: string, param?: string, code = 'parameter_invalid'): StripeHttpError {
-  return new StripeHttpError(400, { type: 'invalid_request_error', message, code, ...(param ? { param } : {}) });
-}
-
-function parseInteger(value: FormValue | undefined, param: string, required: boolean): number | undefined {
-  if (value === undefined) {
-    if (required) throw invalid(`Missing required param: ${param}.`, param, 'parameter_missing');
-    return undefined;
-  }
-  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) {
-    throw invalid(`Invalid integer: ${typeof value === 'string' ? value : 'object'}`, param, 'parameter_invalid_integer');
-  }
-  return Number(value);
-}
-
-function parseMetadata(value: FormValue | undefined): Record<string, string> {
-  if (value === undefined || value === '') return {};
-  if (typeof value === 'string') throw invalid('Invalid object', 'metadata');
-  const out: Record<string, string> = {};
-  const keys = Object.keys(value);
-  if (keys.length > 50) throw invalid('You can specify up to 50 keys in metadata.', 'metadata');
-  for (const k of keys) {
-    const v = value[k]!;
-    if (typeof v !== 'string') throw invalid(`Invalid value for metadata[${k}]: nested objects are not allowed`, `metadata[${k}]`);
-    if (k.length > 40) throw invalid('Metadata keys can be up to 40 characters long.', `metadata[${k}]`);
-    if (v.length > 500) throw invalid('Metadata values can be up to 500 characters long.', `metadata[${k}]`);
-    if (v !== '') out[k] = v;
-  }
-  return out;
-}
-
 const CREATE_PARAMS = new Set([
   'amount',
   'currency',
@@ -316,14 +249,6 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
     const pi = intents.get(id);
     if (!pi) throw new Error(`stripe stand-in: no PaymentIntent ${id}`);
     return pi;
-  }
-  function notFound(id: string): StripeHttpError {
-    return new StripeHttpError(404, {
-      type: 'invalid_request_error',
-      code: 'resource_missing',
-      param: 'intent',
-      message: `No such payment_intent: '${id}'`,
-    });
   }
 
   // ---- API ----------------------------------------------------------------
@@ -381,53 +306,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
   }
 
   function listIntents(query: FormObject): Answer {
-    const limit = parseInteger(query.limit, 'limit', false) ?? 10;
-    if (limit < 1 || limit > 100) throw invalid('This value must be between 1 and 100.', 'limit');
-    let all = newestFirst();
-    const created = query.created;
-    if (created !== undefined) {
-      if (typeof created === 'string') {
-        const exact = parseInteger(created, 'created', true)!;
-        all = all.filter((pi) => pi.created === exact);
-      } else {
-        for (const op of Object.keys(created)) {
-          const bound = parseInteger(created[op], `created[${op}]`, true)!;
-          const test: Record<string, (c: number) => boolean> = {
-            gt: (c) => c > bound,
-            gte: (c) => c >= bound,
-            lt: (c) => c < bound,
-            lte: (c) => c <= bound,
-          };
-          const f = test[op];
-          if (!f) throw invalid(`Received unknown parameter: created[${op}]`, `created[${op}]`, 'parameter_unknown');
-          all = all.filter((pi) => f(pi.created));
-        }
-      }
-    }
-    const cursorIndex = (param: 'starting_after' | 'ending_before'): number | undefined => {
-      const v = query[param];
-      if (v === undefined) return undefined;
-      if (typeof v !== 'string') throw invalid(`Invalid ${param}`, param);
-      const i = all.findIndex((pi) => pi.id === v);
-      if (i < 0) throw invalid(`No such payment_intent: '${v}'`, param, 'resource_missing');
-      return i;
-    };
-    const after = cursorIndex('starting_after');
-    const before = cursorIndex('ending_before');
-    let page: StandinPaymentIntent[];
-    let hasMore: boolean;
-    if (after !== undefined) {
-      page = all.slice(after + 1, after + 1 + limit);
-      hasMore = after + 1 + limit < all.length;
-    } else if (before !== undefined) {
-      const start = Math.max(0, before - limit);
-      page = all.slice(start, before);
-      hasMore = start > 0;
-    } else {
-      page = all.slice(0, limit);
-      hasMore = limit < all.length;
-    }
-    return { status: 200, body: { object: 'list', data: page, has_more: hasMore, url: '/v1/payment_intents' } };
+    return { status: 200, body: paginate(newestFirst(), query, '/v1/payment_intents', 'payment_intent') };
   }
 
   function route(method: string, path: string, params: FormObject): Answer {
@@ -439,7 +318,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
     if (m && method === 'GET') {
       const id = decodeURIComponent(m[1]!);
       const pi = intents.get(id);
-      if (!pi) throw notFound(id);
+      if (!pi) throw notFound('payment_intent', 'intent', id);
       return { status: 200, body: pi };
     }
     throw new StripeHttpError(404, {
