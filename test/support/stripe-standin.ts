@@ -17,7 +17,10 @@ import {
   type FormValue,
 } from './stripe-standin-form.js';
 
+import { createCheckoutSessions, type CheckoutSessionControls } from './stripe-standin-checkout.js';
+
 export { parseStripeForm };
+export type { StandinCheckoutSession, StripeWebhookResult } from './stripe-standin-checkout.js';
 
 /**
  * A LOCAL STAND-IN for the Stripe API: a plain node:http server on 127.0.0.1
@@ -32,7 +35,8 @@ export { parseStripeForm };
  * (`Stripe.webhooks.generateTestHeaderString`), ready to POST to Pairly.
  *
  * Endpoints: POST /v1/payment_intents, GET /v1/payment_intents/:id,
- * GET /v1/payment_intents (limit, starting_after, ending_before, created[...]).
+ * GET /v1/payment_intents (limit, starting_after, ending_before, created[...]);
+ * Stripe Checkout's sessions and hosted payment page (stripe-standin-checkout.ts).
  */
 
 export interface StripeStandinOptions {
@@ -157,7 +161,7 @@ export interface StripeRecordedRequest {
   replayed: boolean;
 }
 
-export interface StripeStandin {
+export interface StripeStandin extends CheckoutSessionControls {
   url: string;
   port: number;
   close(): Promise<void>;
@@ -242,8 +246,17 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
   const log: StripeRecordedRequest[] = [];
   const faults: StripeStandinFault[] = [];
   const hang = createHang();
+  let baseUrl = '';
 
   const clone = <T>(v: T): T => structuredClone(v);
+  const checkout = createCheckoutSessions({
+    base: () => baseUrl,
+    openIntent: (f) => storeIntent(f),
+    captureIntent: (pi) => captureIntent(pi),
+    declineIntent: (pi) => declineIntent(pi),
+    intent: (id) => mustIntent(id),
+    deliver: (type, object) => deliver(type, object),
+  });
 
   function mustIntent(id: string): StandinPaymentIntent {
     const pi = intents.get(id);
@@ -275,19 +288,31 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
       automatic = { enabled: apm.enabled === 'true' };
     }
     const str = (v: FormValue | undefined): string | null => (typeof v === 'string' && v !== '' ? v : null);
+    const pi = storeIntent({ amount, currency, metadata, description: str(params.description), receipt_email: str(params.receipt_email), automatic_payment_methods: automatic });
+    return { status: 200, body: pi };
+  }
+
+  function storeIntent(f: {
+    amount: number;
+    currency: string;
+    metadata: Record<string, string>;
+    description: string | null;
+    receipt_email: string | null;
+    automatic_payment_methods?: { enabled: boolean } | null;
+  }): StandinPaymentIntent {
     const id = newId('pi');
     const pi: StandinPaymentIntent = {
       id,
       object: 'payment_intent',
-      amount,
+      amount: f.amount,
       amount_received: 0,
-      currency: currency.toLowerCase(),
+      currency: f.currency.toLowerCase(),
       status: 'requires_payment_method',
       client_secret: `${id}_secret_${randomToken(25)}`,
-      metadata,
-      description: str(params.description),
-      receipt_email: str(params.receipt_email),
-      automatic_payment_methods: automatic,
+      metadata: f.metadata,
+      description: f.description,
+      receipt_email: f.receipt_email,
+      automatic_payment_methods: f.automatic_payment_methods ?? null,
       capture_method: 'automatic',
       created: nowSeconds(),
       latest_charge: null,
@@ -296,7 +321,43 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
     };
     intents.set(id, pi);
     sequence.set(id, seq++);
-    return { status: 200, body: pi };
+    return pi;
+  }
+
+  /** The PaymentIntent succeeds: a charge (carrying its metadata) is created. */
+  function captureIntent(pi: StandinPaymentIntent): void {
+    const charge: StandinCharge = {
+      id: newId('ch'),
+      object: 'charge',
+      amount: pi.amount,
+      amount_captured: pi.amount,
+      amount_refunded: 0,
+      currency: pi.currency,
+      payment_intent: pi.id,
+      paid: true,
+      captured: true,
+      status: 'succeeded',
+      refunded: false,
+      disputed: false,
+      metadata: { ...pi.metadata },
+      created: nowSeconds(),
+      livemode: false,
+    };
+    charges.set(charge.id, charge);
+    pi.status = 'succeeded';
+    pi.amount_received = pi.amount;
+    pi.latest_charge = charge.id;
+    pi.last_payment_error = null;
+  }
+
+  function declineIntent(pi: StandinPaymentIntent): void {
+    pi.status = 'requires_payment_method';
+    pi.last_payment_error = {
+      type: 'card_error',
+      code: 'card_declined',
+      decline_code: 'generic_decline',
+      message: 'Your card was declined.',
+    };
   }
 
   function newestFirst(): StandinPaymentIntent[] {
@@ -310,6 +371,8 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
   }
 
   function route(method: string, path: string, params: FormObject): Answer {
+    const sessionAnswer = checkout.route(method, path, params);
+    if (sessionAnswer) return sessionAnswer;
     if (path === '/v1/payment_intents') {
       if (method === 'POST') return createIntent(params);
       if (method === 'GET') return listIntents(params);
@@ -353,6 +416,8 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
       send(e.status, JSON.stringify({ error: { ...e.body, request_log_url: null } }, null, 2));
     };
 
+    // The hosted payment page is the customer's, in a browser: no API key, no injected faults.
+    if (checkout.hostedPage(req, res, path, body)) return;
     await hang.wait();
     // Authentication first, as Stripe does.
     const auth = req.headers.authorization;
@@ -446,6 +511,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
   }
 
   const { server, port } = await listenLocal(handle, (message) => ({ error: { type: 'api_error', message } }));
+  baseUrl = `http://127.0.0.1:${port}`;
 
   // ---- webhooks -----------------------------------------------------------
 
@@ -486,7 +552,8 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
   }
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...checkout.controls,
+    url: baseUrl,
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -500,28 +567,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
       if (pi.status === 'succeeded' || pi.status === 'canceled') {
         throw new Error(`stripe stand-in: PaymentIntent ${id} is ${pi.status}; it cannot succeed`);
       }
-      const charge: StandinCharge = {
-        id: newId('ch'),
-        object: 'charge',
-        amount: pi.amount,
-        amount_captured: pi.amount,
-        amount_refunded: 0,
-        currency: pi.currency,
-        payment_intent: pi.id,
-        paid: true,
-        captured: true,
-        status: 'succeeded',
-        refunded: false,
-        disputed: false,
-        metadata: { ...pi.metadata },
-        created: nowSeconds(),
-        livemode: false,
-      };
-      charges.set(charge.id, charge);
-      pi.status = 'succeeded';
-      pi.amount_received = pi.amount;
-      pi.latest_charge = charge.id;
-      pi.last_payment_error = null;
+      captureIntent(pi);
       return deliver('payment_intent.succeeded', pi);
     },
 
@@ -530,13 +576,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
       if (pi.status === 'succeeded' || pi.status === 'canceled') {
         throw new Error(`stripe stand-in: PaymentIntent ${id} is ${pi.status}; it cannot fail`);
       }
-      pi.status = 'requires_payment_method';
-      pi.last_payment_error = {
-        type: 'card_error',
-        code: 'card_declined',
-        decline_code: 'generic_decline',
-        message: 'Your card was declined.',
-      };
+      declineIntent(pi);
       return deliver('payment_intent.payment_failed', pi);
     },
 
