@@ -12,7 +12,8 @@ import type { StandinPaymentIntent, StripeWebhookDelivery } from './stripe-stand
  *
  * The hosted page: a session's `url` is `<stand-in>/c/pay/<session id>`, a
  * plain HTML page (no authentication, as Stripe's) showing the line items
- * with a "Pay" button and a link back to `cancel_url`. Paying there does what
+ * with a "Pay" button (and one paying with a card that is declined, which
+ * leaves the session open) and a link back to `cancel_url`. Paying there does what
  * a card payment through Stripe Checkout does: the session completes, its
  * PaymentIntent is created (only now, as Stripe creates it lazily) with
  * `payment_intent_data.metadata` and succeeds with a charge, the browser is
@@ -81,6 +82,12 @@ export interface CheckoutSessionControls {
     id: string,
     opts?: { async?: boolean },
   ): { completed: StripeWebhookDelivery<StandinCheckoutSession>; succeeded?: StripeWebhookDelivery<StandinPaymentIntent> };
+  /**
+   * A card declined on the hosted page: the session's PaymentIntent is created
+   * if it was not yet and records the failed attempt; the session stays open
+   * for another card. `payment_intent.payment_failed`.
+   */
+  declineSession(id: string): StripeWebhookDelivery<StandinPaymentIntent>;
   /** An asynchronous payment's outcome: `checkout.session.async_payment_succeeded|failed` and `payment_intent.succeeded|payment_failed`. */
   settleSession(
     id: string,
@@ -317,11 +324,26 @@ export function createCheckoutSessions(deps: CheckoutDeps) {
 
   // ---- the customer's side ---------------------------------------------------
 
+  /** The session's PaymentIntent, created at the first attempt to pay (one per session, whatever the attempts). */
+  function intentOf(s: Stored): StandinPaymentIntent {
+    if (s.session.payment_intent) return deps.intent(s.session.payment_intent);
+    const pi = deps.openIntent({ amount: s.session.amount_total, currency: s.session.currency, ...s.piData });
+    s.session.payment_intent = pi.id;
+    return pi;
+  }
+
+  function declineSession(id: string) {
+    const s = must(id);
+    if (s.session.status !== 'open') throw new Error(`stripe stand-in: Checkout Session ${id} is ${s.session.status}; no card can be tried`);
+    const pi = intentOf(s);
+    deps.declineIntent(pi);
+    return deps.deliver('payment_intent.payment_failed', pi);
+  }
+
   function completeSession(id: string, opts: { async?: boolean } = {}) {
     const s = must(id);
     if (s.session.status !== 'open') throw new Error(`stripe stand-in: Checkout Session ${id} is ${s.session.status}; it cannot be paid`);
-    const pi = deps.openIntent({ amount: s.session.amount_total, currency: s.session.currency, ...s.piData });
-    s.session.payment_intent = pi.id;
+    const pi = intentOf(s);
     s.session.status = 'complete';
     s.session.url = null;
     s.session.customer_details = { email: s.session.customer_email ?? 'customer@example.test', name: 'Stand-in Customer' };
@@ -391,7 +413,7 @@ export function createCheckoutSessions(deps: CheckoutDeps) {
     );
   }
 
-  function page(res: ServerResponse, s: Stored): void {
+  function page(res: ServerResponse, s: Stored, note = ''): void {
     const { session } = s;
     const total = money(session.amount_total, session.currency);
     if (session.status === 'expired') return html(res, 200, 'Session expired', '<h1>This checkout session has expired.</h1>');
@@ -407,8 +429,10 @@ export function createCheckoutSessions(deps: CheckoutDeps) {
       res,
       200,
       `Pay ${total}`,
-      `<h1>Pay ${escapeHtml(total)}</h1><ul aria-label="Items">${items}</ul><p>Total: <strong>${escapeHtml(total)}</strong></p>` +
-        `<form method="post" action="/c/pay/${encodeURIComponent(session.id)}"><button type="submit" name="action" value="pay">Pay ${escapeHtml(total)}</button></form>${cancel}`,
+      `<h1>Pay ${escapeHtml(total)}</h1>${note ? `<p role="alert">${escapeHtml(note)}</p>` : ''}<ul aria-label="Items">${items}</ul>` +
+        `<p>Total: <strong>${escapeHtml(total)}</strong></p><form method="post" action="/c/pay/${encodeURIComponent(session.id)}">` +
+        `<button type="submit" name="action" value="pay">Pay ${escapeHtml(total)}</button> ` +
+        `<button type="submit" name="action" value="decline">Pay with a card that is declined</button></form>${cancel}`,
     );
   }
 
@@ -421,7 +445,13 @@ export function createCheckoutSessions(deps: CheckoutDeps) {
       html(res, 404, 'Not found', '<h1>Something went wrong</h1><p>The page you were looking for could not be found.</p>');
       return true;
     }
-    if (req.method === 'POST' && parseStripeForm(body).action === 'pay' && s.session.status === 'open') {
+    const action = req.method === 'POST' && s.session.status === 'open' ? parseStripeForm(body).action : undefined;
+    if (action === 'decline') {
+      emit([declineSession(s.session.id)]);
+      page(res, s, 'Your card was declined. Try another card.');
+      return true;
+    }
+    if (action === 'pay') {
       const { completed, succeeded } = completeSession(s.session.id);
       emit([completed, succeeded!]);
       if (s.session.success_url) {
@@ -436,6 +466,7 @@ export function createCheckoutSessions(deps: CheckoutDeps) {
 
   const controls: CheckoutSessionControls = {
     completeSession,
+    declineSession,
     settleSession,
     expireSession,
     checkoutSession: (id) => {
