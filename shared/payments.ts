@@ -12,10 +12,25 @@ export const creditPack = z.strictObject({
 });
 export type CreditPack = z.infer<typeof creditPack>;
 
+/**
+ * How the client takes the payment.
+ * - `embedded` (the default): inside the app, with the provider's own client
+ *   SDK: a Stripe PaymentIntent `clientSecret` (Stripe.js or Stripe's mobile
+ *   SDKs, with your publishable key), a Razorpay order for Razorpay Checkout,
+ *   the sandbox's `completeUrl`.
+ * - `hosted`: on the provider's hosted payment page. The answer's
+ *   `checkoutUrl` is where to send the browser; the page sends it back to
+ *   `<web app>/wallet?payment=<id>` (with `&checkout=cancelled` when the
+ *   person left without paying). Stripe only (Stripe Checkout).
+ */
+export const CHECKOUT_FLOWS = ['embedded', 'hosted'] as const;
+export type CheckoutFlow = (typeof CHECKOUT_FLOWS)[number];
+
 export const checkoutBody = z.strictObject({
   packId: text().min(1).max(40),
   provider: z.enum(PROVIDERS),
   currency: text().regex(/^[a-z]{3}$/).optional(),
+  flow: z.enum(CHECKOUT_FLOWS).optional(),
 });
 
 /**
@@ -48,10 +63,17 @@ export interface PaymentView {
   createdAt: string;
 }
 
+/** What the client needs to take the payment, by provider and flow. */
+export type CheckoutClient =
+  | { provider: 'stripe'; flow: 'embedded'; clientSecret: string; paymentIntentId: string }
+  /** Stripe Checkout: send the browser to `checkoutUrl` (until `expiresAt`, ISO 8601). */
+  | { provider: 'stripe'; flow: 'hosted'; checkoutUrl: string; sessionId: string; expiresAt: string }
+  | { provider: 'razorpay'; flow: 'embedded'; orderId: string; keyId: string; amount: number; currency: string }
+  | { provider: 'sandbox'; flow: 'embedded'; completeUrl: string; actions: string[] };
+
 export interface CheckoutResult {
   payment: PaymentView;
-  /** What the client needs to pay: Stripe `clientSecret`, Razorpay `orderId` + `keyId`, sandbox `completeUrl`. */
-  client: Record<string, unknown>;
+  client: CheckoutClient;
 }
 
 /** GET /api/payments/packs: the packs on sale and the providers that take payment here. */

@@ -53,6 +53,11 @@ const envSchema = z
     /** Origins allowed by CORS and by Socket.IO, comma separated. Default: PUBLIC_URL. */
     CORS_ORIGINS: csv.optional(),
     PUBLIC_URL: z.url().optional(),
+    /**
+     * Where the web app is served, for the pages a provider's hosted checkout returns to (Stripe Checkout → <this>/wallet).
+     * Unset: the origin the checkout request came from when it is this server's own or one of CORS_ORIGINS, else PUBLIC_URL.
+     */
+    PUBLIC_WEB_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** Express "trust proxy" setting: which proxies' X-Forwarded-For to believe. */
     TRUST_PROXY: z.string().default('loopback'),
     /** Largest JSON body accepted by REST, in bytes. */
@@ -194,6 +199,8 @@ export interface Config {
   logLevel: string;
   corsOrigins: string[];
   publicUrl: string;
+  /** PUBLIC_WEB_URL, when set. */
+  publicWebUrl?: string;
   trustProxy: string;
   httpBodyLimit: number;
   socketPing: { intervalMs: number; timeoutMs: number };
@@ -301,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS ?? [new URL(publicUrl).origin],
     publicUrl,
+    publicWebUrl: e.PUBLIC_WEB_URL,
     trustProxy: e.TRUST_PROXY,
     httpBodyLimit: e.HTTP_BODY_LIMIT,
     socketPing: { intervalMs: e.SOCKET_PING_INTERVAL_MS, timeoutMs: e.SOCKET_PING_TIMEOUT_MS },

@@ -4,6 +4,7 @@ import type { PublicUser, SessionView } from '../../shared/auth.js';
 import type { PaymentView } from '../../shared/payments.js';
 import { http } from '../support/client.js';
 import { startRazorpayStandin } from '../support/razorpay-standin.js';
+import { startStripeStandin } from '../support/stripe-standin.js';
 import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
 
 /**
@@ -15,7 +16,10 @@ import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, startWebN
  * failed and changes nothing. A creator sets prices and unblocks someone in
  * Settings, and logs out another device. With Razorpay configured, the
  * wallet hands the order to Razorpay Checkout (checkout.js, here a stand-in
- * served in its place) and credits arrive when the signed webhook does.
+ * served in its place) and credits arrive when the signed webhook does. With
+ * Stripe configured, the wallet sends the fan to Stripe Checkout's hosted
+ * page (the Stripe stand-in's, at its own origin) and back, and the webhooks
+ * Stripe sends credit the wallet live.
  */
 
 let web: WebNode;
@@ -32,7 +36,7 @@ afterAll(async () => {
   await web?.stop();
 });
 
-const payments = async (token: string) => (await http<{ payments: PaymentView[] }>(web.url, 'GET', '/api/payments', { token })).body.payments;
+const payments = async (token: string, base = web.url) => (await http<{ payments: PaymentView[] }>(base, 'GET', '/api/payments', { token })).body.payments;
 /** Proves no reload happened between two points: a mark left on the page's window survives only without one. */
 const mark = (page: Page) => page.evaluate(() => ((globalThis as unknown as { pairlyMark?: boolean }).pairlyMark = true));
 /** checkPage photographs the whole page; from the top, so the sticky header sits where it belongs. */
@@ -249,5 +253,67 @@ it('with Razorpay, hands the order to Razorpay Checkout and credits the wallet w
   } finally {
     await node.stop();
     await rzp.close();
+  }
+}, 120_000);
+
+it('with Stripe, sends the fan to Stripe Checkout’s page and back, and the balance updates live when Stripe’s webhooks arrive', async () => {
+  const STRIPE = { apiKey: 'sk_test_standin_web_wallet', webhookSecret: 'whsec_standin_web_wallet' };
+  const stripe = await startStripeStandin(STRIPE);
+  const node = await startWebNode({
+    RUN_WORKERS: 'true',
+    PAYMENTS_SANDBOX: 'false',
+    STRIPE_SECRET_KEY: STRIPE.apiKey,
+    STRIPE_WEBHOOK_SECRET: STRIPE.webhookSecret,
+    STRIPE_API_BASE: stripe.url,
+  });
+  try {
+    // Stripe's webhooks go to the node, held until the fan is back on the wallet, so the update is seen arriving.
+    stripe.webhookEndpoint(`${node.url}/api/payments/webhooks/stripe`);
+    stripe.holdWebhooks();
+    const fan = await signUpApi(node.url, { displayName: 'Stella' });
+    const { page, context, problems } = await openPage(browser, `${node.url}/favicon.svg`, { viewport: PHONE });
+    await signIn(page, node.url, fan, '/wallet');
+    await page.getByText('Card (Stripe)').waitFor();
+    await page.getByText('$4.99').waitFor();
+
+    // To Stripe's page (another origin); leaving it without paying comes back to the purchase, still open.
+    await page.getByRole('button', { name: 'Buy 100 credits' }).click();
+    await page.waitForURL(`${stripe.url}/c/pay/**`);
+    const [payment] = await payments(fan.accessToken, node.url);
+    expect(payment).toMatchObject({ provider: 'stripe', status: 'pending', amountMinor: 499, currency: 'usd' });
+    expect(page.url()).toBe(`${stripe.url}/c/pay/${payment!.providerRef}`);
+    await page.getByRole('heading', { name: 'Pay $4.99' }).waitFor();
+    await page.getByRole('link', { name: 'Back' }).click();
+    await page.waitForURL(`${node.url}/wallet`);
+    await page.getByRole('heading', { name: 'Pay with card (Stripe)' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'You left Stripe’s page without paying. Nothing was charged.' }).waitFor();
+    await check(page, 'wallet-stripe-left');
+
+    // Back to the same page (the same session, no second payment), and paying there.
+    await page.getByRole('link', { name: 'Continue to Stripe' }).click();
+    await page.waitForURL(`${stripe.url}/c/pay/${payment!.providerRef}`);
+    await page.getByRole('button', { name: 'Pay $4.99' }).click();
+    await page.waitForURL(`${node.url}/wallet`);
+    await page.getByText('Waiting for Stripe to confirm the payment').waitFor();
+    await page.getByTestId('wallet-available').filter({ hasText: /^0$/ }).waitFor();
+    expect((await payments(fan.accessToken, node.url)).map((p) => p.id)).toEqual([payment!.id]);
+    await check(page, 'wallet-stripe-returned');
+
+    await mark(page);
+    const sent = await stripe.releaseWebhooks();
+    expect(sent.map((r) => [r.type, r.status])).toEqual([
+      ['checkout.session.completed', 200],
+      ['payment_intent.succeeded', 200],
+    ]);
+    await page.getByRole('heading', { name: 'Payment received' }).waitFor();
+    await page.getByTestId('wallet-available').filter({ hasText: /^100$/ }).waitFor();
+    await page.getByTestId('nav-balance').filter({ hasText: /^100$/ }).waitFor();
+    await page.getByTestId('transactions').getByRole('listitem').filter({ hasText: 'Through Stripe' }).filter({ hasText: '+100' }).waitFor();
+    expect(await marked(page)).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  } finally {
+    await node.stop();
+    await stripe.close();
   }
 }, 120_000);

@@ -62,7 +62,7 @@ describe('checkout', () => {
     const a = await checkout(u.accessToken, { packId: 'starter', provider: 'stripe' }, key);
     expect(a.status).toBe(201);
     expect(a.body.payment).toMatchObject({ provider: 'stripe', packId: 'starter', credits: 100, amountMinor: 499, currency: 'usd', status: 'pending' });
-    expect(a.body.client.clientSecret).toMatch(/^pi_.*_secret_/);
+    expect(a.body.client).toMatchObject({ provider: 'stripe', flow: 'embedded', clientSecret: expect.stringMatching(/^pi_.*_secret_/), paymentIntentId: a.body.payment.providerRef });
     const b = await checkout(u.accessToken, { packId: 'starter', provider: 'stripe' }, key);
     expect(b.body.payment.id).toBe(a.body.payment.id);
     expect(stripe.paymentIntent(a.body.payment.providerRef)).toBeDefined();
@@ -94,7 +94,9 @@ describe('checkout', () => {
     const u = await newUser(url);
     const r = await checkout(u.accessToken, { packId: 'starter', provider: 'razorpay' });
     expect(r.status).toBe(201);
-    expect(r.body.client).toMatchObject({ keyId: RZP.keyId, amount: 39_900, currency: 'INR' });
+    expect(r.body.client).toMatchObject({ provider: 'razorpay', flow: 'embedded', keyId: RZP.keyId, amount: 39_900, currency: 'INR' });
+    // Razorpay Checkout runs in the page: there is no hosted flow to ask for.
+    expect((await checkout(u.accessToken, { packId: 'starter', provider: 'razorpay', flow: 'hosted' })).body.error.code).toBe('VALIDATION_FAILED');
     expect(rzp.order(r.body.client.orderId)).toMatchObject({ status: 'created', amount: 39_900 });
   });
 });

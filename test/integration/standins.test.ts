@@ -189,6 +189,82 @@ describe('Stripe stand-in through the stripe SDK', () => {
     expect(ids.size).toBe(5);
   });
 
+  it('Checkout Sessions: created with price_data, paid on the hosted page, listed, and the webhooks Stripe sends', async () => {
+    const params: Stripe.Checkout.SessionCreateParams = {
+      mode: 'payment',
+      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: 499, product_data: { name: '100 credits' } } }],
+      client_reference_id: 'p-77',
+      metadata: { paymentId: 'p-77' },
+      payment_intent_data: { metadata: { paymentId: 'p-77', flow: 'hosted' } },
+      success_url: 'http://127.0.0.1:9/wallet?payment=p-77',
+      cancel_url: 'http://127.0.0.1:9/wallet?payment=p-77&checkout=cancelled',
+    };
+    const cs = await stripe.checkout.sessions.create(params, { idempotencyKey: 'cs-key-1' });
+    expect(cs).toMatchObject({ object: 'checkout.session', mode: 'payment', status: 'open', payment_status: 'unpaid', amount_total: 499, currency: 'usd', payment_intent: null, client_reference_id: 'p-77' });
+    expect(cs.id).toMatch(/^cs_test_/);
+    expect(cs.url).toBe(`${standin.url}/c/pay/${cs.id}`);
+    expect(cs.expires_at - cs.created).toBe(24 * 3600);
+    expect((await stripe.checkout.sessions.create(params, { idempotencyKey: 'cs-key-1' })).id).toBe(cs.id);
+    expect((await stripe.checkout.sessions.retrieve(cs.id)).id).toBe(cs.id);
+    await expect(stripe.checkout.sessions.create({ ...params, mode: 'subscription' })).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    await expect(stripe.checkout.sessions.create({ ...params, line_items: [] })).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    await expect(stripe.checkout.sessions.create({ ...params, success_url: 'javascript:alert(1)' })).rejects.toMatchObject({ param: 'success_url' });
+
+    // The hosted page: no API key; "Pay" completes the session and sends the browser back.
+    const page = await fetch(cs.url!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Pay $4.99');
+    const received: { type: string; body: string; sig: string }[] = [];
+    const { createServer } = await import('node:http');
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        received.push({ type: JSON.parse(body).type, body, sig: String(req.headers['stripe-signature']) });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    standin.webhookEndpoint(`http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`);
+    standin.holdWebhooks();
+    const paid = await fetch(cs.url!, { method: 'POST', body: 'action=pay', headers: { 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toBe(params.success_url);
+    expect(received).toEqual([]);
+    const sent = await standin.releaseWebhooks();
+    hook.close();
+    expect(sent.map((r) => [r.type, r.status])).toEqual([
+      ['checkout.session.completed', 200],
+      ['payment_intent.succeeded', 200],
+    ]);
+    const events = received.map((r) => stripe.webhooks.constructEvent(r.body, r.sig, STRIPE_WHSEC, 300));
+    const done = await stripe.checkout.sessions.retrieve(cs.id);
+    expect(done).toMatchObject({ status: 'complete', payment_status: 'paid', url: null });
+    expect(events[0]!.data.object).toMatchObject({ id: cs.id, status: 'complete', payment_status: 'paid', payment_intent: done.payment_intent });
+    const pi = await stripe.paymentIntents.retrieve(done.payment_intent as string);
+    expect(pi).toMatchObject({ status: 'succeeded', amount: 499, metadata: { paymentId: 'p-77', flow: 'hosted' } });
+    expect(events[1]!.data.object).toMatchObject({ id: pi.id, status: 'succeeded' });
+    expect((await fetch(cs.url!)).status).toBe(200);
+
+    // Another session expires unpaid; an asynchronous one completes unpaid and fails later.
+    const late = await stripe.checkout.sessions.create(params);
+    const expired = standin.expireSession(late.id);
+    expect(stripe.webhooks.constructEvent(expired.payload, expired.headers['stripe-signature'], STRIPE_WHSEC, 300).type).toBe('checkout.session.expired');
+    expect(() => standin.completeSession(late.id)).toThrow();
+    const bank = await stripe.checkout.sessions.create(params);
+    const { completed, succeeded } = standin.completeSession(bank.id, { async: true });
+    expect(succeeded).toBeUndefined();
+    expect(completed.event.data.object).toMatchObject({ status: 'complete', payment_status: 'unpaid' });
+    const failed = standin.settleSession(bank.id, 'failed');
+    expect([failed.session.event.type, failed.paymentIntent.event.type]).toEqual(['checkout.session.async_payment_failed', 'payment_intent.payment_failed']);
+
+    // Listed newest first, by creation time and status.
+    const since = cs.created;
+    const listed = await stripe.checkout.sessions.list({ created: { gte: since }, limit: 2 }).autoPagingToArray({ limit: 100 });
+    expect(listed.map((x) => x.id)).toEqual([bank.id, late.id, cs.id]);
+    expect((await stripe.checkout.sessions.list({ status: 'expired' })).data.map((x) => x.id)).toEqual([late.id]);
+  });
+
   it('tampered, forged and stale deliveries fail verification', async () => {
     const pi = await stripe.paymentIntents.create({ amount: 1500, currency: 'usd' });
     const ok = standin.succeed(pi.id);

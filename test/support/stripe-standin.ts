@@ -1,7 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHang, listenLocal, readBody } from './standin-http.js';
-import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
+import {
+  canonical,
+  invalid,
+  newId,
+  notFound,
+  nowSeconds,
+  paginate,
+  parseInteger,
+  parseMetadata,
+  parseStripeForm,
+  randomToken,
+  StripeHttpError,
+  type FormObject,
+  type FormValue,
+} from './stripe-standin-form.js';
+
+import { createCheckoutSessions, type CheckoutSessionControls } from './stripe-standin-checkout.js';
+
+export { parseStripeForm };
+export type { StandinCheckoutSession, StripeWebhookResult } from './stripe-standin-checkout.js';
 
 /**
  * A LOCAL STAND-IN for the Stripe API: a plain node:http server on 127.0.0.1
@@ -16,7 +35,8 @@ import Stripe from 'stripe';
  * (`Stripe.webhooks.generateTestHeaderString`), ready to POST to Pairly.
  *
  * Endpoints: POST /v1/payment_intents, GET /v1/payment_intents/:id,
- * GET /v1/payment_intents (limit, starting_after, ending_before, created[...]).
+ * GET /v1/payment_intents (limit, starting_after, ending_before, created[...]);
+ * Stripe Checkout's sessions and hosted payment page (stripe-standin-checkout.ts).
  */
 
 export interface StripeStandinOptions {
@@ -141,7 +161,7 @@ export interface StripeRecordedRequest {
   replayed: boolean;
 }
 
-export interface StripeStandin {
+export interface StripeStandin extends CheckoutSessionControls {
   url: string;
   port: number;
   close(): Promise<void>;
@@ -179,89 +199,6 @@ export interface StripeStandin {
 }
 
 // ---------------------------------------------------------------------------
-
-type FormValue = string | FormObject;
-interface FormObject {
-  [key: string]: FormValue;
-}
-
-class StripeHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: { type: string; message: string; code?: string; param?: string },
-  ) {
-    super(body.message);
-  }
-}
-
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-function randomToken(length: number): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (const b of bytes) out += ALPHABET[b % ALPHABET.length];
-  return out;
-}
-const newId = (prefix: string): string => `${prefix}_${randomToken(24)}`;
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-/** `a[b][c]=v` pairs (Stripe's form encoding) back into nested objects. */
-export function parseStripeForm(text: string): FormObject {
-  const root: FormObject = {};
-  for (const [key, value] of new URLSearchParams(text)) {
-    const m = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
-    const segments = m ? [m[1]!, ...[...(m[2] ?? '').matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1] ?? '')] : [key];
-    let node = root;
-    for (let i = 0; i < segments.length - 1; i++) {
-      const seg = segments[i]!;
-      const next = node[seg];
-      if (typeof next === 'object') node = next;
-      else {
-        const child: FormObject = {};
-        node[seg] = child;
-        node = child;
-      }
-    }
-    node[segments[segments.length - 1]!] = value;
-  }
-  return root;
-}
-
-function canonical(value: FormValue): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k]!)}`).join(',')}}`;
-}
-
-function invalid(message: string, param?: string, code = 'parameter_invalid'): StripeHttpError {
-  return new StripeHttpError(400, { type: 'invalid_request_error', message, code, ...(param ? { param } : {}) });
-}
-
-function parseInteger(value: FormValue | undefined, param: string, required: boolean): number | undefined {
-  if (value === undefined) {
-    if (required) throw invalid(`Missing required param: ${param}.`, param, 'parameter_missing');
-    return undefined;
-  }
-  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) {
-    throw invalid(`Invalid integer: ${typeof value === 'string' ? value : 'object'}`, param, 'parameter_invalid_integer');
-  }
-  return Number(value);
-}
-
-function parseMetadata(value: FormValue | undefined): Record<string, string> {
-  if (value === undefined || value === '') return {};
-  if (typeof value === 'string') throw invalid('Invalid object', 'metadata');
-  const out: Record<string, string> = {};
-  const keys = Object.keys(value);
-  if (keys.length > 50) throw invalid('You can specify up to 50 keys in metadata.', 'metadata');
-  for (const k of keys) {
-    const v = value[k]!;
-    if (typeof v !== 'string') throw invalid(`Invalid value for metadata[${k}]: nested objects are not allowed`, `metadata[${k}]`);
-    if (k.length > 40) throw invalid('Metadata keys can be up to 40 characters long.', `metadata[${k}]`);
-    if (v.length > 500) throw invalid('Metadata values can be up to 500 characters long.', `metadata[${k}]`);
-    if (v !== '') out[k] = v;
-  }
-  return out;
-}
 
 const CREATE_PARAMS = new Set([
   'amount',
@@ -309,21 +246,22 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
   const log: StripeRecordedRequest[] = [];
   const faults: StripeStandinFault[] = [];
   const hang = createHang();
+  let baseUrl = '';
 
   const clone = <T>(v: T): T => structuredClone(v);
+  const checkout = createCheckoutSessions({
+    base: () => baseUrl,
+    openIntent: (f) => storeIntent(f),
+    captureIntent: (pi) => captureIntent(pi),
+    declineIntent: (pi) => declineIntent(pi),
+    intent: (id) => mustIntent(id),
+    deliver: (type, object) => deliver(type, object),
+  });
 
   function mustIntent(id: string): StandinPaymentIntent {
     const pi = intents.get(id);
     if (!pi) throw new Error(`stripe stand-in: no PaymentIntent ${id}`);
     return pi;
-  }
-  function notFound(id: string): StripeHttpError {
-    return new StripeHttpError(404, {
-      type: 'invalid_request_error',
-      code: 'resource_missing',
-      param: 'intent',
-      message: `No such payment_intent: '${id}'`,
-    });
   }
 
   // ---- API ----------------------------------------------------------------
@@ -350,19 +288,31 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
       automatic = { enabled: apm.enabled === 'true' };
     }
     const str = (v: FormValue | undefined): string | null => (typeof v === 'string' && v !== '' ? v : null);
+    const pi = storeIntent({ amount, currency, metadata, description: str(params.description), receipt_email: str(params.receipt_email), automatic_payment_methods: automatic });
+    return { status: 200, body: pi };
+  }
+
+  function storeIntent(f: {
+    amount: number;
+    currency: string;
+    metadata: Record<string, string>;
+    description: string | null;
+    receipt_email: string | null;
+    automatic_payment_methods?: { enabled: boolean } | null;
+  }): StandinPaymentIntent {
     const id = newId('pi');
     const pi: StandinPaymentIntent = {
       id,
       object: 'payment_intent',
-      amount,
+      amount: f.amount,
       amount_received: 0,
-      currency: currency.toLowerCase(),
+      currency: f.currency.toLowerCase(),
       status: 'requires_payment_method',
       client_secret: `${id}_secret_${randomToken(25)}`,
-      metadata,
-      description: str(params.description),
-      receipt_email: str(params.receipt_email),
-      automatic_payment_methods: automatic,
+      metadata: f.metadata,
+      description: f.description,
+      receipt_email: f.receipt_email,
+      automatic_payment_methods: f.automatic_payment_methods ?? null,
       capture_method: 'automatic',
       created: nowSeconds(),
       latest_charge: null,
@@ -371,7 +321,43 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
     };
     intents.set(id, pi);
     sequence.set(id, seq++);
-    return { status: 200, body: pi };
+    return pi;
+  }
+
+  /** The PaymentIntent succeeds: a charge (carrying its metadata) is created. */
+  function captureIntent(pi: StandinPaymentIntent): void {
+    const charge: StandinCharge = {
+      id: newId('ch'),
+      object: 'charge',
+      amount: pi.amount,
+      amount_captured: pi.amount,
+      amount_refunded: 0,
+      currency: pi.currency,
+      payment_intent: pi.id,
+      paid: true,
+      captured: true,
+      status: 'succeeded',
+      refunded: false,
+      disputed: false,
+      metadata: { ...pi.metadata },
+      created: nowSeconds(),
+      livemode: false,
+    };
+    charges.set(charge.id, charge);
+    pi.status = 'succeeded';
+    pi.amount_received = pi.amount;
+    pi.latest_charge = charge.id;
+    pi.last_payment_error = null;
+  }
+
+  function declineIntent(pi: StandinPaymentIntent): void {
+    pi.status = 'requires_payment_method';
+    pi.last_payment_error = {
+      type: 'card_error',
+      code: 'card_declined',
+      decline_code: 'generic_decline',
+      message: 'Your card was declined.',
+    };
   }
 
   function newestFirst(): StandinPaymentIntent[] {
@@ -381,56 +367,12 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
   }
 
   function listIntents(query: FormObject): Answer {
-    const limit = parseInteger(query.limit, 'limit', false) ?? 10;
-    if (limit < 1 || limit > 100) throw invalid('This value must be between 1 and 100.', 'limit');
-    let all = newestFirst();
-    const created = query.created;
-    if (created !== undefined) {
-      if (typeof created === 'string') {
-        const exact = parseInteger(created, 'created', true)!;
-        all = all.filter((pi) => pi.created === exact);
-      } else {
-        for (const op of Object.keys(created)) {
-          const bound = parseInteger(created[op], `created[${op}]`, true)!;
-          const test: Record<string, (c: number) => boolean> = {
-            gt: (c) => c > bound,
-            gte: (c) => c >= bound,
-            lt: (c) => c < bound,
-            lte: (c) => c <= bound,
-          };
-          const f = test[op];
-          if (!f) throw invalid(`Received unknown parameter: created[${op}]`, `created[${op}]`, 'parameter_unknown');
-          all = all.filter((pi) => f(pi.created));
-        }
-      }
-    }
-    const cursorIndex = (param: 'starting_after' | 'ending_before'): number | undefined => {
-      const v = query[param];
-      if (v === undefined) return undefined;
-      if (typeof v !== 'string') throw invalid(`Invalid ${param}`, param);
-      const i = all.findIndex((pi) => pi.id === v);
-      if (i < 0) throw invalid(`No such payment_intent: '${v}'`, param, 'resource_missing');
-      return i;
-    };
-    const after = cursorIndex('starting_after');
-    const before = cursorIndex('ending_before');
-    let page: StandinPaymentIntent[];
-    let hasMore: boolean;
-    if (after !== undefined) {
-      page = all.slice(after + 1, after + 1 + limit);
-      hasMore = after + 1 + limit < all.length;
-    } else if (before !== undefined) {
-      const start = Math.max(0, before - limit);
-      page = all.slice(start, before);
-      hasMore = start > 0;
-    } else {
-      page = all.slice(0, limit);
-      hasMore = limit < all.length;
-    }
-    return { status: 200, body: { object: 'list', data: page, has_more: hasMore, url: '/v1/payment_intents' } };
+    return { status: 200, body: paginate(newestFirst(), query, '/v1/payment_intents', 'payment_intent') };
   }
 
   function route(method: string, path: string, params: FormObject): Answer {
+    const sessionAnswer = checkout.route(method, path, params);
+    if (sessionAnswer) return sessionAnswer;
     if (path === '/v1/payment_intents') {
       if (method === 'POST') return createIntent(params);
       if (method === 'GET') return listIntents(params);
@@ -439,7 +381,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
     if (m && method === 'GET') {
       const id = decodeURIComponent(m[1]!);
       const pi = intents.get(id);
-      if (!pi) throw notFound(id);
+      if (!pi) throw notFound('payment_intent', 'intent', id);
       return { status: 200, body: pi };
     }
     throw new StripeHttpError(404, {
@@ -474,6 +416,8 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
       send(e.status, JSON.stringify({ error: { ...e.body, request_log_url: null } }, null, 2));
     };
 
+    // The hosted payment page is the customer's, in a browser: no API key, no injected faults.
+    if (checkout.hostedPage(req, res, path, body)) return;
     await hang.wait();
     // Authentication first, as Stripe does.
     const auth = req.headers.authorization;
@@ -567,6 +511,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
   }
 
   const { server, port } = await listenLocal(handle, (message) => ({ error: { type: 'api_error', message } }));
+  baseUrl = `http://127.0.0.1:${port}`;
 
   // ---- webhooks -----------------------------------------------------------
 
@@ -607,7 +552,8 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
   }
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...checkout.controls,
+    url: baseUrl,
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -621,28 +567,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
       if (pi.status === 'succeeded' || pi.status === 'canceled') {
         throw new Error(`stripe stand-in: PaymentIntent ${id} is ${pi.status}; it cannot succeed`);
       }
-      const charge: StandinCharge = {
-        id: newId('ch'),
-        object: 'charge',
-        amount: pi.amount,
-        amount_captured: pi.amount,
-        amount_refunded: 0,
-        currency: pi.currency,
-        payment_intent: pi.id,
-        paid: true,
-        captured: true,
-        status: 'succeeded',
-        refunded: false,
-        disputed: false,
-        metadata: { ...pi.metadata },
-        created: nowSeconds(),
-        livemode: false,
-      };
-      charges.set(charge.id, charge);
-      pi.status = 'succeeded';
-      pi.amount_received = pi.amount;
-      pi.latest_charge = charge.id;
-      pi.last_payment_error = null;
+      captureIntent(pi);
       return deliver('payment_intent.succeeded', pi);
     },
 
@@ -651,13 +576,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
       if (pi.status === 'succeeded' || pi.status === 'canceled') {
         throw new Error(`stripe stand-in: PaymentIntent ${id} is ${pi.status}; it cannot fail`);
       }
-      pi.status = 'requires_payment_method';
-      pi.last_payment_error = {
-        type: 'card_error',
-        code: 'card_declined',
-        decline_code: 'generic_decline',
-        message: 'Your card was declined.',
-      };
+      declineIntent(pi);
       return deliver('payment_intent.payment_failed', pi);
     },
 

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { CreditPack, WalletTransaction } from '../../shared/payments.js';
 import {
+  checkoutAfterReturn,
+  checkoutReturnOf,
   checkoutStoreKey,
   confirmPollDelay,
   currenciesOf,
   defaultCurrency,
   formatMoney,
+  hostedClientOf,
   keyAfterFailure,
   loadCheckout,
   payableProviders,
@@ -15,6 +18,7 @@ import {
   saveCheckout,
   signedCredits,
   walletEntries,
+  webFlow,
   type KeyValueStore,
   type TrackedCheckout,
 } from '../../web/src/components/wallet-model.js';
@@ -52,9 +56,13 @@ describe('money', () => {
 });
 
 describe('providers and payments', () => {
-  it('offers only providers this app can complete a payment through', () => {
-    expect(payableProviders(['stripe', 'razorpay', 'sandbox'])).toEqual(['sandbox', 'razorpay']);
-    expect(payableProviders(['stripe'])).toEqual([]);
+  it('offers the providers this app can complete a payment through, Stripe on its hosted page', () => {
+    expect(payableProviders(['razorpay', 'stripe', 'sandbox'])).toEqual(['sandbox', 'stripe', 'razorpay']);
+    expect(payableProviders(['stripe'])).toEqual(['stripe']);
+    expect(payableProviders([])).toEqual([]);
+    expect(webFlow('stripe')).toBe('hosted');
+    expect(webFlow('razorpay')).toBe('embedded');
+    expect(webFlow('sandbox')).toBe('embedded');
   });
 
   it('tells pending from settled payments, in words', () => {
@@ -206,5 +214,62 @@ describe('transfers folded into entries', () => {
       ['Adjustment by Pairly', 50],
     ]);
     expect(entries[3]!.detail).toBe('goodwill credit');
+  });
+});
+
+describe('Stripe Checkout (the hosted page)', () => {
+  const PAYMENT = '0b6f1c7e-4a0e-4c43-9e59-2f7a1d2c3b4a';
+  const payment = { id: PAYMENT, provider: 'stripe' as const, providerRef: 'cs_test_1', packId: 'starter', credits: 100, amountMinor: 499, currency: 'usd', status: 'pending', createdAt: '2026-01-01T00:00:00.000Z' };
+  const tracked: TrackedCheckout = {
+    key: 'key-12345678',
+    packId: 'starter',
+    provider: 'stripe',
+    currency: 'usd',
+    credits: 100,
+    amountMinor: 499,
+    phase: 'open',
+    since: 1,
+    payment,
+    client: { provider: 'stripe', flow: 'hosted', checkoutUrl: 'https://checkout.stripe.com/c/pay/cs_test_1', sessionId: 'cs_test_1', expiresAt: '2026-01-02T00:00:00.000Z' },
+  };
+
+  it('takes only an http(s) page from a hosted checkout answer', () => {
+    expect(hostedClientOf(tracked.client)).toEqual({ checkoutUrl: 'https://checkout.stripe.com/c/pay/cs_test_1', expiresAt: Date.parse('2026-01-02T00:00:00.000Z') });
+    expect(hostedClientOf({ flow: 'hosted', checkoutUrl: 'javascript:alert(1)' })).toBeNull();
+    expect(hostedClientOf({ flow: 'hosted', checkoutUrl: 'not a url' })).toBeNull();
+    expect(hostedClientOf({ flow: 'embedded', clientSecret: 'pi_1_secret_2' })).toBeNull();
+    expect(hostedClientOf({ flow: 'hosted', checkoutUrl: 'http://127.0.0.1:9/c/pay/cs_1' })).toEqual({ checkoutUrl: 'http://127.0.0.1:9/c/pay/cs_1' });
+    expect(hostedClientOf(undefined)).toBeNull();
+  });
+
+  it('reads the way back from the page: the payment, and whether the person left without paying', () => {
+    expect(checkoutReturnOf(new URLSearchParams(`payment=${PAYMENT}`))).toEqual({ paymentId: PAYMENT, cancelled: false });
+    expect(checkoutReturnOf(new URLSearchParams(`payment=${PAYMENT.toUpperCase()}&checkout=cancelled`))).toEqual({ paymentId: PAYMENT, cancelled: true });
+    expect(checkoutReturnOf(new URLSearchParams('payment=../../admin'))).toBeNull();
+    expect(checkoutReturnOf(new URLSearchParams(''))).toBeNull();
+  });
+
+  it('waits for the verdict on the tab’s own checkout after paying, and offers its page again after leaving', () => {
+    const newKey = () => 'fresh-key-0001';
+    expect(checkoutAfterReturn(tracked, { paymentId: PAYMENT, cancelled: false }, undefined, 50, newKey)).toEqual({ ...tracked, phase: 'confirming', since: 50 });
+    expect(checkoutAfterReturn(tracked, { paymentId: PAYMENT, cancelled: true }, undefined, 50, newKey)).toEqual({ ...tracked, phase: 'open', since: 50 });
+  });
+
+  it('shows a payment this tab did not start when the server lists it, and nothing otherwise', () => {
+    const newKey = () => 'fresh-key-0001';
+    const other = '9d2b6a55-5a2f-4b0b-8f54-7c1e2a3b4c5d';
+    expect(checkoutAfterReturn(null, { paymentId: PAYMENT, cancelled: false }, payment, 50, newKey)).toEqual({
+      key: 'fresh-key-0001',
+      packId: 'starter',
+      provider: 'stripe',
+      currency: 'usd',
+      credits: 100,
+      amountMinor: 499,
+      phase: 'confirming',
+      since: 50,
+      payment,
+    });
+    expect(checkoutAfterReturn(tracked, { paymentId: other, cancelled: false }, undefined, 50, newKey)).toBeNull();
+    expect(checkoutAfterReturn(null, { paymentId: other, cancelled: true }, undefined, 50, newKey)).toBeNull();
   });
 });

@@ -27,7 +27,11 @@ export interface WebAppCspOptions {
  * origin (React sets style attributes, hence 'unsafe-inline' for those),
  * media from blob: (camera previews), and connections to this origin plus the
  * Janus WebSocket addresses calls are given (clientUrl of each instance);
- * with Razorpay configured, its Checkout's origins too.
+ * with Razorpay configured, its Checkout's origins too. Stripe needs nothing:
+ * the wallet leaves for Stripe Checkout's page by top-level navigation
+ * (location.assign, a link), which no directive here governs (form-action
+ * covers form submissions, and navigate-to never shipped in browsers), and no
+ * script, frame or request of Stripe's runs in the page.
  */
 export function webAppCsp(janusClientUrls: string[], opts: WebAppCspOptions = {}): string {
   const janus = [...new Set(janusClientUrls.map((u) => safeOrigin(u)).filter((o): o is string => o !== null))];

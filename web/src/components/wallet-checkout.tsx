@@ -8,14 +8,19 @@ import type { PackChoice } from './wallet-packs.js';
 import { openRazorpay } from './wallet-razorpay.js';
 import { walletKeys } from './wallet-queries.js';
 import {
+  checkoutAfterReturn,
   checkoutErrorText,
   formatMoney,
+  hostedClientOf,
   keyAfterFailure,
   loadCheckout,
   paymentStatus,
+  PROVIDER_NAME,
   razorpayClientOf,
   razorpayOptions,
   saveCheckout,
+  webFlow,
+  type CheckoutReturn,
   type TrackedCheckout,
 } from './wallet-model.js';
 
@@ -34,7 +39,9 @@ const noStore = { getItem: () => null, setItem: () => undefined, removeItem: () 
  * The intent (pack, provider, currency) gets one Idempotency-Key, kept in
  * sessionStorage with the checkout: a retry after no answer, or a reload
  * while the request was out, sends the same key and finds the same payment
- * rather than opening a second one.
+ * rather than opening a second one. A Stripe payment leaves the app for
+ * Stripe Checkout's page; the tab's sessionStorage is still there when
+ * Stripe sends it back to /wallet?payment=<id> (see `returned`).
  */
 export function useCheckout(userId: string) {
   const store = storage() ?? noStore;
@@ -78,6 +85,13 @@ export function useCheckout(userId: string) {
     [update, user],
   );
 
+  /** To Stripe Checkout's page, by top-level navigation (no script of Stripe's runs here, so the CSP needs nothing for it). */
+  const leaveForHostedPage = useCallback((c: TrackedCheckout) => {
+    const hosted = hostedClientOf(c.client);
+    if (!hosted) return setError(new Error('This payment cannot be opened on Stripe’s page.'));
+    window.location.assign(hosted.checkoutUrl);
+  }, []);
+
   const open = useCallback(
     async (c: TrackedCheckout) => {
       setBusy(true);
@@ -85,13 +99,14 @@ export function useCheckout(userId: string) {
       setNote(null);
       try {
         const res = await api<CheckoutResult>('/api/payments/checkout', {
-          body: { packId: c.packId, provider: c.provider, currency: c.currency },
+          body: { packId: c.packId, provider: c.provider, currency: c.currency, flow: webFlow(c.provider) },
           idempotencyKey: c.key,
         });
         const next: TrackedCheckout = { ...c, phase: 'open', since: Date.now(), payment: res.payment, client: res.client };
         update(next);
         refreshPayments();
         if (next.provider === 'razorpay') void launchRazorpay(next);
+        if (webFlow(next.provider) === 'hosted') leaveForHostedPage(next);
       } catch (err) {
         setError(err);
         // Keep the key when the server may have opened the payment; a key it closed for good is replaced.
@@ -100,7 +115,7 @@ export function useCheckout(userId: string) {
         setBusy(false);
       }
     },
-    [update, launchRazorpay, refreshPayments],
+    [update, launchRazorpay, refreshPayments, leaveForHostedPage],
   );
 
   // A reload while the checkout request was out: ask again with the same key (the server answers the same payment).
@@ -175,7 +190,26 @@ export function useCheckout(userId: string) {
     if (ref.current) void launchRazorpay(ref.current);
   }, [launchRazorpay]);
 
-  return { tracked, error, note, busy, start, sandbox, retry, again, clear, reopenRazorpay };
+  /**
+   * Back from a hosted checkout page with the payment's id: wait for the
+   * provider's word on it, or, when the person left without paying, offer
+   * its page again. `found` is the payment as the server lists it, for a
+   * return to a tab that did not start it. False when there is nothing to show.
+   */
+  const returned = useCallback(
+    (ret: CheckoutReturn, found: PaymentView | undefined): boolean => {
+      const next = checkoutAfterReturn(ref.current, ret, found, Date.now(), newIdempotencyKey);
+      if (!next) return false;
+      setError(null);
+      setNote(ret.cancelled ? `You left ${PROVIDER_NAME[next.provider]}’s page without paying. Nothing was charged.` : null);
+      update(next);
+      refreshPayments();
+      return true;
+    },
+    [update, refreshPayments],
+  );
+
+  return { tracked, error, note, busy, start, sandbox, retry, again, clear, reopenRazorpay, returned };
 }
 
 export type Checkout = ReturnType<typeof useCheckout>;
@@ -183,13 +217,20 @@ export type Checkout = ReturnType<typeof useCheckout>;
 function checkoutError(err: unknown): string {
   if (err instanceof ApiError) return checkoutErrorText(err.code) ?? errorText(err);
   if (err instanceof Error && /Razorpay/.test(err.message)) return `${err.message}. Check your connection and try again.`;
+  if (err instanceof Error && /Stripe/.test(err.message)) return `${err.message} Start again, or pick another way to pay.`;
   return errorText(err);
 }
 
+const TITLE: Record<TrackedCheckout['provider'], string> = {
+  sandbox: 'Test payment — no real money',
+  stripe: 'Pay with card (Stripe)',
+  razorpay: 'Pay with Razorpay',
+};
+
 /**
  * The purchase in progress: the sandbox's "Test payment — no real money"
- * panel, or the hand-off to Razorpay; then the payment's status until it
- * settles, and what it did to the wallet.
+ * panel, the way to Stripe's page, or the hand-off to Razorpay; then the
+ * payment's status until it settles, and what it did to the wallet.
  */
 export function WalletCheckout({ checkout, payment }: { checkout: Checkout; payment: PaymentView | undefined }) {
   const { tracked, error, note, busy } = checkout;
@@ -211,7 +252,7 @@ export function WalletCheckout({ checkout, payment }: { checkout: Checkout; paym
   const price = formatMoney(tracked.amountMinor, tracked.currency);
   const what = `${tracked.credits.toLocaleString()} credits for ${price}`;
   const sandbox = tracked.provider === 'sandbox';
-  const title = settled ? (payment!.status === 'succeeded' ? 'Payment received' : `Payment ${status!.label.toLowerCase()}`) : sandbox ? 'Test payment — no real money' : 'Pay with Razorpay';
+  const title = settled ? (payment!.status === 'succeeded' ? 'Payment received' : `Payment ${status!.label.toLowerCase()}`) : TITLE[tracked.provider];
 
   return (
     <section className={`card wallet-checkout${sandbox ? ' wallet-checkout-sandbox' : ''} tone-${status?.tone ?? 'pending'}`} aria-labelledby="wallet-checkout-title" data-testid="checkout-panel">
@@ -268,7 +309,7 @@ export function WalletCheckout({ checkout, payment }: { checkout: Checkout; paym
       ) : phase === 'confirming' ? (
         <p className="checkout-status" role="status" tabIndex={-1} ref={statusRef}>
           <span className="spinner" aria-hidden="true" />
-          Waiting for {sandbox ? 'the test provider' : 'Razorpay'} to confirm the payment… Your balance updates by itself.
+          Waiting for {PROVIDER_NAME[tracked.provider]} to confirm the payment… Your balance updates by itself.
         </p>
       ) : sandbox ? (
         <>
@@ -293,6 +334,8 @@ export function WalletCheckout({ checkout, payment }: { checkout: Checkout; paym
             </button>
           </div>
         </>
+      ) : tracked.provider === 'stripe' ? (
+        <StripePage checkout={checkout} />
       ) : (
         <>
           <p>Razorpay’s window takes the payment (UPI, cards, netbanking). Your credits arrive once Razorpay confirms it to Pairly.</p>
@@ -322,5 +365,42 @@ export function WalletCheckout({ checkout, payment }: { checkout: Checkout; paym
         </p>
       )}
     </section>
+  );
+}
+
+/** Stripe Checkout: the way (back) to Stripe's page while it takes the payment, or a fresh start once it has expired. */
+function StripePage({ checkout }: { checkout: Checkout }) {
+  const { tracked, error, note, busy } = checkout;
+  const hosted = hostedClientOf(tracked?.client);
+  const expired = hosted?.expiresAt !== undefined && hosted.expiresAt <= Date.now();
+  return (
+    <>
+      <p>Stripe’s secure payment page takes your card. You come back here afterwards, and your credits arrive once Stripe confirms the payment to Pairly.</p>
+      {note && (
+        <p className="checkout-note" role="status">
+          {note}
+        </p>
+      )}
+      {(expired || !hosted) && <p className="checkout-note">Stripe’s page for this payment is closed. Nothing was charged; start again to pay.</p>}
+      {error != null && (
+        <div className="state-error checkout-error" role="alert">
+          <p>{checkoutError(error)}</p>
+        </div>
+      )}
+      <div className="checkout-actions">
+        {hosted && !expired ? (
+          <a className="btn btn-primary" href={hosted.checkoutUrl}>
+            Continue to Stripe
+          </a>
+        ) : (
+          <button type="button" className="btn btn-primary" onClick={checkout.again} disabled={busy}>
+            Start again
+          </button>
+        )}
+        <button type="button" className="btn btn-link" onClick={checkout.clear} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+    </>
   );
 }

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../../../shared/errors.js';
-import type { CreditPack, PaymentView, ProviderName, WalletTransaction } from '../../../shared/payments.js';
+import type { CheckoutFlow, CreditPack, PaymentView, ProviderName, WalletTransaction } from '../../../shared/payments.js';
 
 /**
  * The wallet's client logic, free of React and the DOM so it runs in unit
@@ -47,22 +47,33 @@ export function defaultCurrency(provider: ProviderName | undefined, available: s
 // ---------------------------------------------------------------- providers
 
 /**
- * Providers this app can complete a payment through. Stripe is left out on
- * purpose: its checkout answers a PaymentIntent `clientSecret`, which only
- * Stripe.js with the account's publishable key can confirm, and the server
- * does not publish one; a button that cannot finish a payment is worse than
- * none. Razorpay's answer (`orderId` + `keyId`) is all Razorpay Checkout needs.
+ * Providers this app can complete a payment through, in the order it offers
+ * them. Stripe through Stripe Checkout, its hosted page (the web app needs
+ * no Stripe.js and no publishable key); Razorpay through Razorpay Checkout,
+ * whose answer (`orderId` + `keyId`) is all it needs.
  */
-export const WEB_PROVIDERS: readonly ProviderName[] = ['sandbox', 'razorpay'];
+export const WEB_PROVIDERS: readonly ProviderName[] = ['sandbox', 'stripe', 'razorpay'];
 
 export function payableProviders(enabled: ProviderName[]): ProviderName[] {
   return WEB_PROVIDERS.filter((p) => enabled.includes(p));
+}
+
+/** The checkout flow this app asks for: Stripe's hosted page; the others take the payment in the page. */
+export function webFlow(provider: ProviderName): CheckoutFlow {
+  return provider === 'stripe' ? 'hosted' : 'embedded';
 }
 
 export const PROVIDER_LABEL: Record<ProviderName, string> = {
   sandbox: 'Test payment (no real money)',
   razorpay: 'Razorpay: UPI, cards, netbanking',
   stripe: 'Card (Stripe)',
+};
+
+/** Who confirms a payment, in a sentence ("Waiting for Stripe to confirm…"). */
+export const PROVIDER_NAME: Record<ProviderName, string> = {
+  sandbox: 'the test provider',
+  razorpay: 'Razorpay',
+  stripe: 'Stripe',
 };
 
 // ---------------------------------------------------------------- payments
@@ -236,6 +247,67 @@ export function razorpayOptions(c: RazorpayClient, who: { name: string; email: s
     description: `${credits.toLocaleString('en')} credits`,
     prefill: { name: who.name, email: who.email },
     theme: { color: '#c2185b' },
+  };
+}
+
+// ---------------------------------------------------------------- Stripe Checkout (hosted page)
+
+export interface HostedClient {
+  checkoutUrl: string;
+  /** Epoch ms after which the page no longer takes the payment; undefined if not said. */
+  expiresAt?: number;
+}
+
+/** The `client` of a hosted checkout (stripe.provider.ts), checked rather than trusted: only an http(s) page to go to. */
+export function hostedClientOf(client: Record<string, unknown> | undefined): HostedClient | null {
+  if (!client || client.flow !== 'hosted' || typeof client.checkoutUrl !== 'string') return null;
+  let url: URL;
+  try {
+    url = new URL(client.checkoutUrl);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+  const expiresAt = typeof client.expiresAt === 'string' ? Date.parse(client.expiresAt) : NaN;
+  return { checkoutUrl: url.href, ...(Number.isFinite(expiresAt) ? { expiresAt } : {}) };
+}
+
+/** Coming back from a hosted checkout page: `/wallet?payment=<id>`, with `&checkout=cancelled` when the person left without paying. */
+export interface CheckoutReturn {
+  paymentId: string;
+  cancelled: boolean;
+}
+
+const PAYMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function checkoutReturnOf(search: URLSearchParams): CheckoutReturn | null {
+  const paymentId = search.get('payment');
+  if (!paymentId || !PAYMENT_ID.test(paymentId)) return null;
+  return { paymentId: paymentId.toLowerCase(), cancelled: search.get('checkout') === 'cancelled' };
+}
+
+/**
+ * The checkout to show after coming back from a hosted page. The one this
+ * tab kept, when it is that payment: waiting for the provider's word, or
+ * open again when the person left without paying. Otherwise (another tab,
+ * storage lost) the payment as the server lists it, when found there; a
+ * new key goes with it, used only if the person starts again. Null: nothing
+ * to show (the payment is not this person's, or not listed).
+ */
+export function checkoutAfterReturn(tracked: TrackedCheckout | null, ret: CheckoutReturn, found: PaymentView | undefined, now: number, newKey: () => string): TrackedCheckout | null {
+  const phase: CheckoutPhase = ret.cancelled ? 'open' : 'confirming';
+  if (tracked?.payment?.id === ret.paymentId) return { ...tracked, phase, since: now };
+  if (!found) return null;
+  return {
+    key: newKey(),
+    packId: found.packId,
+    provider: found.provider,
+    currency: found.currency,
+    credits: found.credits,
+    amountMinor: found.amountMinor,
+    phase,
+    since: now,
+    payment: found,
   };
 }
 

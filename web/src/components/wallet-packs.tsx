@@ -38,9 +38,7 @@ export function WalletPacks({ onBuy }: { onBuy: (choice: PackChoice) => void }) 
   if (catalogue.isError) return <ErrorNote error={catalogue.error} retry={() => void catalogue.refetch()} />;
   if (providers.length === 0 || !chosenProvider || !chosenCurrency) {
     return (
-      <Empty title="Buying credits is not available here right now.">
-        {catalogue.data.providers.includes('stripe') && <p>Card payments through Stripe are not available in the web app yet.</p>}
-      </Empty>
+      <Empty title="Buying credits is not available here right now." />
     );
   }
   const best = bestValue(packs, chosenCurrency);
@@ -75,7 +73,6 @@ export function WalletPacks({ onBuy }: { onBuy: (choice: PackChoice) => void }) 
           </div>
         )}
       </div>
-      {catalogue.data.providers.includes('stripe') && <p className="hint">Card payments through Stripe are not available in the web app yet.</p>}
       <ul className="packs" aria-label="Credit packs">
         {packs.map((pack) => {
           const price = pack.prices[chosenCurrency];

@@ -1,10 +1,11 @@
-import { useCallback, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useSearchParams } from 'react-router';
 import type { PaymentView } from '../../../shared/payments.js';
 import { Empty, PageTitle } from '../components/ui.js';
 import { WalletBalance } from '../components/wallet-balance.js';
 import { useCheckout, WalletCheckout } from '../components/wallet-checkout.js';
 import { WalletPayments, WalletTransactions } from '../components/wallet-history.js';
-import { confirmPollDelay, paymentStatus } from '../components/wallet-model.js';
+import { checkoutReturnOf, confirmPollDelay, paymentStatus, type CheckoutReturn } from '../components/wallet-model.js';
 import { WalletPacks } from '../components/wallet-packs.js';
 import { usePayments } from '../components/wallet-queries.js';
 import { useSession } from '../lib/session.js';
@@ -13,7 +14,9 @@ import './wallet.css';
 /**
  * The wallet: the balance (live through `wallet:updated`), buying a credit
  * pack, the purchase in progress until its payment settles, and the history
- * of payments and of the wallet's movements.
+ * of payments and of the wallet's movements. Stripe Checkout's page sends
+ * the person back to /wallet?payment=<id>: that payment is then shown until
+ * it settles.
  */
 export default function Wallet() {
   const { user } = useSession();
@@ -43,6 +46,23 @@ function FanWallet() {
     return confirmPollDelay(Date.now() - c.since);
   }, []);
   const payments = usePayments(poll);
+
+  // Back from a hosted checkout page: show that payment (once it can be found), then drop the query so a reload does not replay it.
+  const [params, setParams] = useSearchParams();
+  const back = useMemo(() => checkoutReturnOf(params), [params]);
+  const { returned } = checkout;
+  const trackedId = checkout.tracked?.payment?.id;
+  const listed = useMemo(() => payments.data?.pages.flat(), [payments.data]);
+  const handled = useRef<CheckoutReturn | null>(null);
+  useEffect(() => {
+    if (!back || handled.current === back) return;
+    // The tab's own checkout is known at once; another's waits for the payments list (or its failure).
+    if (trackedId !== back.paymentId && !listed && !payments.isError) return;
+    handled.current = back;
+    returned(back, listed?.find((p) => p.id === back.paymentId));
+    setParams({}, { replace: true });
+  }, [back, trackedId, listed, payments.isError, returned, setParams]);
+
   const watched = checkout.tracked?.payment ? (payments.data?.pages.flat().find((p) => p.id === checkout.tracked!.payment!.id) ?? checkout.tracked.payment) : undefined;
 
   return (

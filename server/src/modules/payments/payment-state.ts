@@ -26,7 +26,9 @@ export interface Transition {
  * times, and the payment ends in the same state with the same ledger
  * movements. A refund seen before the capture is remembered and applied
  * when the capture arrives. Partial refunds reverse credits in proportion,
- * rounded down (the fan keeps the fraction).
+ * rounded down (the fan keeps the fraction). A provider that reports one
+ * payment twice (a Stripe Checkout Session completed, and its PaymentIntent
+ * succeeded) captures it twice: credited once all the same.
  */
 export function transition(p: PaymentState, s: PaymentSignal): Transition {
   const n: PaymentState = { ...p };
@@ -50,6 +52,7 @@ export function transition(p: PaymentState, s: PaymentSignal): Transition {
     case 'disputed':
       n.disputed = true;
       break;
+    case 'linked':
     case 'ignored':
       return { next: n, credit: false, reverse: 0 };
   }

@@ -25,7 +25,16 @@ export function paymentsModule(d: { config: Config; jwtSecret: string; db: Datab
   const store = new PaymentsStore(d.db);
   const reconciliationStore = new ReconciliationStore(d.db);
   const providers = createProviders(config, d.jwtSecret, logger);
-  const service = new PaymentsService({ db: d.db, store, ledger: d.ledger, providers, packs: config.payments.packs, jobs: d.jobs, logger });
+  const service = new PaymentsService({
+    db: d.db,
+    store,
+    ledger: d.ledger,
+    providers,
+    packs: config.payments.packs,
+    jobs: d.jobs,
+    logger,
+    web: { publicWebUrl: config.publicWebUrl, allowedOrigins: config.corsOrigins, publicUrl: config.publicUrl },
+  });
   return {
     name: 'payments',
     service,

@@ -27,7 +27,9 @@ export function paymentsRoutes(guards: Guards, payments: PaymentsService): Route
   });
   r.post('/checkout', authed, async (req, res) => {
     const key = idempotencyKeyOf(req.get('idempotency-key'));
-    res.status(201).json(await payments.checkout(principalOf(res).userId, parse(checkoutBody, req.body), key));
+    // Where a hosted checkout returns to may be where this request came from (return-url.ts).
+    const from = { origin: req.get('origin'), self: `${req.protocol}://${req.get('host') ?? ''}` };
+    res.status(201).json(await payments.checkout(principalOf(res).userId, parse(checkoutBody, req.body), key, from));
   });
   r.get('/', authed, async (req, res) => {
     const q = parse(paymentsListQuery, req.query);
@@ -60,7 +62,20 @@ const idempotency = { 'idempotency-key': idempotencyKeyHeader };
 /** Mounted at /api/payments. */
 export const paymentsRouteDocs: RouteDoc[] = [
   { method: 'get', path: '/packs', summary: 'The credit packs on sale and the providers that take payment.', auth: 'none', response: { status: 200, description: 'the catalogue' } },
-  { method: 'post', path: '/checkout', summary: 'Start buying a pack; the Idempotency-Key makes a retry return the same payment.', auth: 'user', body: checkoutBody, headers: idempotency, response: { status: 201, description: 'the payment and what to do next' } },
+  {
+    method: 'post',
+    path: '/checkout',
+    summary:
+      'Start buying a pack; the Idempotency-Key makes a retry return the same payment. `flow` "hosted" (Stripe only) answers a Stripe Checkout `checkoutUrl` to send the browser to, which returns to /wallet?payment=<id>; "embedded" (the default) what the provider\'s client SDK needs.',
+    auth: 'user',
+    body: checkoutBody,
+    headers: idempotency,
+    response: {
+      status: 201,
+      description:
+        '{ payment, client }: client by provider and flow — stripe embedded { clientSecret, paymentIntentId }, stripe hosted { checkoutUrl, sessionId, expiresAt }, razorpay { orderId, keyId, amount, currency }, sandbox { completeUrl, actions }; each with provider and flow',
+    },
+  },
   { method: 'get', path: '/', summary: "The caller's payments, newest first.", auth: 'user', query: paymentsListQuery, response: { status: 200, description: '{ payments }' } },
   { method: 'post', path: '/sandbox/:paymentId', summary: 'Sandbox provider only: settle, fail or refund a payment.', auth: 'user', params: { paymentId: z.uuid() }, body: sandboxActionBody, response: { status: 200, description: 'the payment' } },
 ];

@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import type { AdminPaymentView, PaymentDeadLetterView } from '../../../../shared/admin.js';
-import type { CheckoutResult, CreditPack, PaymentsCatalogue, PaymentView, ProviderName } from '../../../../shared/payments.js';
+import type { CheckoutClient, CheckoutFlow, CheckoutResult, CreditPack, PaymentsCatalogue, PaymentView, ProviderName } from '../../../../shared/payments.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { JobContext, JobQueue } from '../../jobs/jobs.js';
@@ -10,6 +10,7 @@ import { transition } from './payment-state.js';
 import type { PaymentRow, PaymentsStore } from './payments.store.js';
 import type { PaymentProvider } from './providers/provider.js';
 import type { createSandboxProvider } from './providers/sandbox.provider.js';
+import { walletReturnUrls, webAppBase, type RequestOrigin, type WebAppAddress } from './return-url.js';
 
 export type SandboxProvider = ReturnType<typeof createSandboxProvider>;
 
@@ -43,6 +44,8 @@ export class PaymentsService {
       packs: CreditPack[];
       jobs: JobQueue;
       logger: Logger;
+      /** Where hosted checkouts send the browser back to. */
+      web: WebAppAddress;
     },
   ) {}
 
@@ -56,13 +59,20 @@ export class PaymentsService {
     return p;
   }
 
-  async checkout(userId: string, body: { packId: string; provider: ProviderName; currency?: string }, key: string): Promise<CheckoutResult> {
+  async checkout(
+    userId: string,
+    body: { packId: string; provider: ProviderName; currency?: string; flow?: CheckoutFlow },
+    key: string,
+    from: RequestOrigin = {},
+  ): Promise<CheckoutResult> {
     const provider = this.provider(body.provider);
     const pack = this.d.packs.find((p) => p.id === body.packId);
     if (!pack) throw new AppError('NOT_FOUND', `no credit pack "${body.packId}"`);
     const currency = body.currency ?? (body.provider === 'razorpay' ? 'inr' : 'usd');
     const amountMinor = pack.prices[currency];
     if (!amountMinor) throw new AppError('VALIDATION_FAILED', `pack "${pack.id}" has no price in ${currency}`);
+    const flow = body.flow ?? provider.flows[0]!;
+    if (!provider.flows.includes(flow)) throw new AppError('VALIDATION_FAILED', `${body.provider} takes no ${flow} checkout here (it takes: ${provider.flows.join(', ')})`);
     // Before the payment row: a provider known to be down costs the user no row in state 'error'
     // (a replay of a checkout already opened is still answered from its row).
     try {
@@ -72,10 +82,19 @@ export class PaymentsService {
     }
 
     const inserted = await this.d.store.insert({ userId, provider: body.provider, key, packId: pack.id, credits: pack.credits, amountMinor, currency });
-    if (!inserted) return this.replayCheckout(userId, key, { ...body, currency });
+    if (!inserted) return this.replayCheckout(userId, key, { ...body, currency, flow });
 
     try {
-      const opened = await provider.createCheckout({ paymentId: inserted.id, userId, packId: pack.id, credits: pack.credits, amountMinor, currency });
+      const opened = await provider.createCheckout({
+        paymentId: inserted.id,
+        userId,
+        packId: pack.id,
+        credits: pack.credits,
+        amountMinor,
+        currency,
+        flow,
+        returnUrls: walletReturnUrls(webAppBase(this.d.web, from), inserted.id),
+      });
       const row = await this.d.store.opened(inserted.id, opened.ref, opened.client);
       return { payment: toPaymentView(row), client: opened.client };
     } catch (err) {
@@ -86,15 +105,19 @@ export class PaymentsService {
   }
 
   /** The same Idempotency-Key again: the same payment if the request is the same, a conflict otherwise. */
-  private async replayCheckout(userId: string, key: string, body: { packId: string; provider: ProviderName; currency: string }): Promise<CheckoutResult> {
+  private async replayCheckout(userId: string, key: string, body: { packId: string; provider: ProviderName; currency: string; flow: CheckoutFlow }): Promise<CheckoutResult> {
+    const conflict = () => new AppError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used for a different checkout');
     for (let waited = 0; ; waited += 100) {
       const p = await this.d.store.byUserKey(userId, key);
       if (!p) throw new AppError('INTERNAL', 'payment vanished');
-      if (p.pack_id !== body.packId || p.provider !== body.provider || p.currency !== body.currency) {
-        throw new AppError('IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used for a different checkout');
-      }
+      if (p.pack_id !== body.packId || p.provider !== body.provider || p.currency !== body.currency) throw conflict();
       if (p.status === 'error') throw new AppError('PROVIDER_ERROR', 'the payment provider could not open the checkout');
-      if (p.status !== 'creating' && p.client) return { payment: toPaymentView(p), client: p.client };
+      if (p.status !== 'creating' && p.client) {
+        // Clients stored before checkouts had flows were all embedded ones, and said neither provider nor flow.
+        const client = { provider: p.provider, flow: 'embedded', ...p.client } as CheckoutClient;
+        if (client.flow !== body.flow) throw conflict();
+        return { payment: toPaymentView(p), client };
+      }
       // A twin request is still talking to the provider: wait for it rather than open a second payment.
       if (waited >= 10_000) throw new AppError('PROVIDER_ERROR', 'the checkout is still being opened; retry shortly');
       await new Promise((r) => setTimeout(r, 100));
@@ -159,7 +182,7 @@ export class PaymentsService {
             tx,
           );
         }
-        await this.d.store.update(tx, payment.id, { ...t.next, providerRef: ref });
+        await this.d.store.update(tx, payment.id, { ...t.next, providerRef: ref, providerPaymentRef: signal.paymentRef });
         await this.d.store.markEvent(tx, provider, eventId, 'processed');
         return t.credit || t.reverse > 0 ? payment.user_id : undefined;
       });

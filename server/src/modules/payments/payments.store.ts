@@ -6,6 +6,8 @@ export interface PaymentRow {
   user_id: string;
   provider: ProviderName;
   provider_ref: string | null;
+  /** The provider's payment object where it differs from provider_ref's checkout object (a Stripe Checkout Session's PaymentIntent), once an event named it. */
+  provider_payment_ref: string | null;
   idempotency_key: string;
   pack_id: string;
   credits: number;
@@ -69,12 +71,12 @@ export class PaymentsStore {
     await this.db.query(`UPDATE payments SET status = 'error', error = $2, updated_at = now() WHERE id = $1 AND status = 'creating'`, [id, error.slice(0, 500)]);
   }
 
-  /** The payment an event is about, locked for the rest of the transaction. */
+  /** The payment an event is about (by the object it names, else by our id it carries), locked for the rest of the transaction. */
   async lockForEvent(q: Queryable, provider: ProviderName, ref: string, paymentId: string | undefined): Promise<PaymentRow | undefined> {
     const { rows } = await q.query<PaymentRow>(
       `SELECT * FROM payments
-       WHERE provider = $1 AND (provider_ref = $2 OR ($3::uuid IS NOT NULL AND id = $3::uuid))
-       ORDER BY (provider_ref = $2) DESC LIMIT 1 FOR UPDATE`,
+       WHERE provider = $1 AND (provider_ref = $2 OR provider_payment_ref = $2 OR ($3::uuid IS NOT NULL AND id = $3::uuid))
+       ORDER BY coalesce(provider_ref = $2 OR provider_payment_ref = $2, false) DESC LIMIT 1 FOR UPDATE`,
       [provider, ref, paymentId && /^[0-9a-f-]{36}$/i.test(paymentId) ? paymentId : null],
     );
     return rows[0];
@@ -83,13 +85,22 @@ export class PaymentsStore {
   async update(
     q: Queryable,
     id: string,
-    patch: { status: string; credited: boolean; refundedMinor: number; disputed: boolean; reversedCredits: number; providerRef: string; error: string | null },
+    patch: {
+      status: string;
+      credited: boolean;
+      refundedMinor: number;
+      disputed: boolean;
+      reversedCredits: number;
+      providerRef: string;
+      providerPaymentRef: string | undefined;
+      error: string | null;
+    },
   ): Promise<void> {
     await q.query(
       `UPDATE payments SET status = $2, credited = $3, refunded_minor = $4, disputed = $5, reversed_credits = $6,
-         provider_ref = coalesce(provider_ref, $7), error = $8, updated_at = now()
+         provider_ref = coalesce(provider_ref, $7), provider_payment_ref = coalesce(provider_payment_ref, $9), error = $8, updated_at = now()
        WHERE id = $1`,
-      [id, patch.status, patch.credited, patch.refundedMinor, patch.disputed, patch.reversedCredits, patch.providerRef, patch.error],
+      [id, patch.status, patch.credited, patch.refundedMinor, patch.disputed, patch.reversedCredits, patch.providerRef, patch.error, patch.providerPaymentRef ?? null],
     );
   }
 

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../../../../../shared/payments.js';
+import type { CheckoutClient, CheckoutFlow, ProviderName } from '../../../../../shared/payments.js';
 import type { Breaker } from '../../../breaker.js';
 
 /** A verified webhook event, as stored in payment_events. */
@@ -8,12 +8,27 @@ export interface ProviderEvent {
   payload: unknown;
 }
 
+/**
+ * Where an event points: `ref`, the provider object it is about (a checkout
+ * object or a payment object); `paymentId`, Pairly's payment id when the
+ * provider carried it back (metadata, notes); `paymentRef`, the provider's
+ * payment object when the event names it (a Stripe PaymentIntent), recorded
+ * so that later events naming only that object find the payment.
+ */
+interface SignalTarget {
+  ref: string;
+  paymentId?: string;
+  paymentRef?: string;
+}
+
 /** What an event means for a payment, whatever the provider. Refund totals are cumulative. */
 export type PaymentSignal =
-  | { kind: 'captured'; ref: string; paymentId?: string; amountMinor: number; currency: string }
-  | { kind: 'failed'; ref: string; paymentId?: string; reason?: string }
-  | { kind: 'refunded'; ref: string; paymentId?: string; refundedTotalMinor: number }
-  | { kind: 'disputed'; ref: string; paymentId?: string }
+  | (SignalTarget & { kind: 'captured'; amountMinor: number; currency: string })
+  | (SignalTarget & { kind: 'failed'; reason?: string })
+  | (SignalTarget & { kind: 'refunded'; refundedTotalMinor: number })
+  | (SignalTarget & { kind: 'disputed' })
+  /** Changes nothing but ties `paymentRef` to the payment (a step on the way, not a verdict). */
+  | (SignalTarget & { kind: 'linked'; paymentRef: string })
   | { kind: 'ignored' };
 
 /** A provider's own record of a checkout, for reconciliation. */
@@ -33,6 +48,10 @@ export interface CheckoutRequest {
   credits: number;
   amountMinor: number;
   currency: string;
+  /** One the provider lists in `flows`. */
+  flow: CheckoutFlow;
+  /** Where a hosted page sends the browser back to: after paying, and after leaving without paying. */
+  returnUrls: { success: string; cancel: string };
 }
 
 /**
@@ -43,8 +62,10 @@ export interface PaymentProvider {
   readonly name: ProviderName;
   /** In front of the provider's API (not the sandbox, which is local): open, its calls fail at once with PROVIDER_UNAVAILABLE. */
   readonly breaker?: Breaker;
+  /** The checkout flows it offers; the first is the default. */
+  readonly flows: readonly CheckoutFlow[];
   /** Opens the provider's checkout object; idempotent on paymentId. */
-  createCheckout(req: CheckoutRequest): Promise<{ ref: string; client: Record<string, unknown> }>;
+  createCheckout(req: CheckoutRequest): Promise<{ ref: string; client: CheckoutClient }>;
   /** Verifies the signature over the raw body; throws INVALID_SIGNATURE. */
   verifyWebhook(raw: Buffer, headers: Record<string, string | string[] | undefined>): ProviderEvent;
   interpret(event: ProviderEvent): PaymentSignal;

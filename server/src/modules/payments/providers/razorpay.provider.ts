@@ -59,6 +59,7 @@ export function createRazorpayProvider(opts: {
   return {
     name: 'razorpay',
     breaker: opts.breaker,
+    flows: ['embedded'],
     async createCheckout(req) {
       try {
         const order = (await guard(() =>
@@ -69,7 +70,7 @@ export function createRazorpayProvider(opts: {
             notes: { paymentId: req.paymentId, userId: req.userId, packId: req.packId },
           }),
         )) as unknown as RzpOrder;
-        return { ref: order.id, client: { orderId: order.id, keyId: opts.keyId, amount: order.amount, currency: order.currency } };
+        return { ref: order.id, client: { provider: 'razorpay', flow: 'embedded', orderId: order.id, keyId: opts.keyId, amount: order.amount, currency: order.currency } };
       } catch (err) {
         if (err instanceof AppError) throw err;
         // The SDK rejects with plain objects ({ statusCode, error }), not Errors.

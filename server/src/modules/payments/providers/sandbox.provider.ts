@@ -28,6 +28,7 @@ export function createSandboxProvider(opts: { secret: string }): PaymentProvider
 
   return {
     name: 'sandbox',
+    flows: ['embedded'],
     sign,
     makeEvent(type, data) {
       const event: SandboxEvent = { id: `sbx_evt_${randomUUID()}`, type, created: Math.floor(Date.now() / 1000), data };
@@ -45,7 +46,7 @@ export function createSandboxProvider(opts: { secret: string }): PaymentProvider
       if (!records.has(ref)) {
         records.set(ref, { ref, paymentId: req.paymentId, status: 'pending', amountMinor: req.amountMinor, currency: req.currency, refundedMinor: 0 });
       }
-      return { ref, client: { completeUrl: `/api/payments/sandbox/${req.paymentId}`, actions: ['succeed', 'fail', 'refund', 'dispute'] } };
+      return { ref, client: { provider: 'sandbox', flow: 'embedded', completeUrl: `/api/payments/sandbox/${req.paymentId}`, actions: ['succeed', 'fail', 'refund', 'dispute'] } };
     },
     verifyWebhook(raw, headers) {
       const sig = header(headers, 'x-sandbox-signature') ?? '';

@@ -1,7 +1,8 @@
 import Stripe from 'stripe';
 import type { Breaker } from '../../../breaker.js';
 import { AppError } from '../../../errors.js';
-import { header, type PaymentProvider, type PaymentSignal, type ProviderEvent, type ProviderRecord } from './provider.js';
+import type { CheckoutClient } from '../../../../../shared/payments.js';
+import { header, type CheckoutRequest, type PaymentProvider, type PaymentSignal, type ProviderEvent, type ProviderRecord } from './provider.js';
 
 /** Stripe's tolerance for webhook timestamps: older deliveries are refused as replays. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -13,6 +14,12 @@ const SIGNATURE_TOLERANCE_SECONDS = 300;
 const FUTURE_TOLERANCE_SECONDS = 60;
 /** The SDK's own retries of a failed request (same idempotency key). */
 const MAX_RETRIES = 2;
+const HOSTED = 'hosted' as const;
+
+const idOf = (v: string | { id: string } | null | undefined): string | undefined => (typeof v === 'string' ? v : v?.id);
+
+/** A Checkout Session's payment id: ours in client_reference_id, or in its metadata. */
+const sessionPaymentId = (s: Stripe.Checkout.Session): string | undefined => s.client_reference_id ?? s.metadata?.paymentId;
 
 /** What counts against the breaker: Stripe not answering, or answering that it is failing (a 4xx means it is up). */
 export function stripeOutage(err: unknown): boolean {
@@ -35,11 +42,40 @@ export function createStripeProvider(opts: { secretKey: string; webhookSecret: s
 
   const paymentIdOf = (o: { metadata?: Record<string, string> | null }) => o.metadata?.paymentId;
 
-  return {
-    name: 'stripe',
-    breaker: opts.breaker,
-    async createCheckout(req) {
-      const pi = await guard(() => stripe.paymentIntents.create(
+  /** The hosted flow: a Stripe Checkout Session, whose PaymentIntent Stripe creates when the customer pays. */
+  async function createSession(req: CheckoutRequest): Promise<{ ref: string; client: CheckoutClient }> {
+    const metadata = { paymentId: req.paymentId, userId: req.userId, packId: req.packId, credits: String(req.credits) };
+    const session = await guard(() =>
+      stripe.checkout.sessions.create(
+        {
+          mode: 'payment',
+          line_items: [
+            {
+              quantity: 1,
+              price_data: { currency: req.currency, unit_amount: req.amountMinor, product_data: { name: `${req.credits.toLocaleString('en')} Pairly credits` } },
+            },
+          ],
+          client_reference_id: req.paymentId,
+          metadata,
+          // On the PaymentIntent too, so its own events (and its charge's) name the payment; `flow` tells them apart.
+          payment_intent_data: { metadata: { ...metadata, flow: HOSTED } },
+          success_url: req.returnUrls.success,
+          cancel_url: req.returnUrls.cancel,
+        },
+        // Not the PaymentIntent's key: Stripe refuses one key for two endpoints.
+        { idempotencyKey: `pairly-checkout-session-${req.paymentId}` },
+      ),
+    );
+    if (!session.url) throw new AppError('PROVIDER_ERROR', 'Stripe opened a Checkout Session without a payment page URL');
+    return {
+      ref: session.id,
+      client: { provider: 'stripe', flow: 'hosted', checkoutUrl: session.url, sessionId: session.id, expiresAt: new Date(session.expires_at * 1000).toISOString() },
+    };
+  }
+
+  async function createIntent(req: CheckoutRequest): Promise<{ ref: string; client: CheckoutClient }> {
+    const pi = await guard(() =>
+      stripe.paymentIntents.create(
         {
           amount: req.amountMinor,
           currency: req.currency,
@@ -48,9 +84,17 @@ export function createStripeProvider(opts: { secretKey: string; webhookSecret: s
         },
         // Our key, not the SDK's per-call one, so a retry after a crash finds the same PaymentIntent.
         { idempotencyKey: `pairly-checkout-${req.paymentId}` },
-      ));
-      return { ref: pi.id, client: { clientSecret: pi.client_secret, paymentIntentId: pi.id } };
-    },
+      ),
+    );
+    if (!pi.client_secret) throw new AppError('PROVIDER_ERROR', 'Stripe opened a PaymentIntent without a client secret');
+    return { ref: pi.id, client: { provider: 'stripe', flow: 'embedded', clientSecret: pi.client_secret, paymentIntentId: pi.id } };
+  }
+
+  return {
+    name: 'stripe',
+    breaker: opts.breaker,
+    flows: ['embedded', HOSTED],
+    createCheckout: (req) => (req.flow === HOSTED ? createSession(req) : createIntent(req)),
     verifyWebhook(raw, headers) {
       const signature = header(headers, 'stripe-signature');
       if (!signature) throw new AppError('INVALID_SIGNATURE', 'missing Stripe-Signature header');
@@ -70,23 +114,39 @@ export function createStripeProvider(opts: { secretKey: string; webhookSecret: s
     interpret(e: ProviderEvent): PaymentSignal {
       const event = e.payload as Stripe.Event;
       switch (event.type) {
+        case 'checkout.session.completed':
+        case 'checkout.session.async_payment_succeeded': {
+          const cs = event.data.object;
+          const target = { ref: cs.id, paymentId: sessionPaymentId(cs), paymentRef: idOf(cs.payment_intent) };
+          if (cs.payment_status === 'paid') return { kind: 'captured', ...target, amountMinor: cs.amount_total ?? 0, currency: cs.currency ?? '' };
+          // Completed, with the money still on its way (a bank debit): async_payment_succeeded or _failed follows.
+          return target.paymentRef ? { kind: 'linked', ...target, paymentRef: target.paymentRef } : { kind: 'ignored' };
+        }
+        case 'checkout.session.async_payment_failed':
+        case 'checkout.session.expired': {
+          const cs = event.data.object;
+          return { kind: 'failed', ref: cs.id, paymentId: sessionPaymentId(cs), paymentRef: idOf(cs.payment_intent), reason: event.type === 'checkout.session.expired' ? 'expired' : 'async_payment_failed' };
+        }
         case 'payment_intent.succeeded': {
           const pi = event.data.object;
-          return { kind: 'captured', ref: pi.id, paymentId: paymentIdOf(pi), amountMinor: pi.amount_received || pi.amount, currency: pi.currency };
+          return { kind: 'captured', ref: pi.id, paymentId: paymentIdOf(pi), paymentRef: pi.id, amountMinor: pi.amount_received || pi.amount, currency: pi.currency };
         }
         case 'payment_intent.payment_failed': {
           const pi = event.data.object;
-          return { kind: 'failed', ref: pi.id, paymentId: paymentIdOf(pi), reason: pi.last_payment_error?.code };
+          // On Stripe's hosted page a declined card is one attempt: the person may try another card on the same
+          // page. Only the session's expiry or an asynchronous failure is the payment's verdict.
+          if (pi.metadata?.flow === HOSTED) return { kind: 'linked', ref: pi.id, paymentId: paymentIdOf(pi), paymentRef: pi.id };
+          return { kind: 'failed', ref: pi.id, paymentId: paymentIdOf(pi), paymentRef: pi.id, reason: pi.last_payment_error?.code };
         }
         case 'charge.refunded': {
           const ch = event.data.object;
-          const ref = typeof ch.payment_intent === 'string' ? ch.payment_intent : ch.payment_intent?.id;
-          return ref ? { kind: 'refunded', ref, paymentId: paymentIdOf(ch), refundedTotalMinor: ch.amount_refunded } : { kind: 'ignored' };
+          const ref = idOf(ch.payment_intent);
+          return ref ? { kind: 'refunded', ref, paymentId: paymentIdOf(ch), paymentRef: ref, refundedTotalMinor: ch.amount_refunded } : { kind: 'ignored' };
         }
         case 'charge.dispute.created': {
           const dp = event.data.object;
-          const ref = typeof dp.payment_intent === 'string' ? dp.payment_intent : dp.payment_intent?.id;
-          return ref ? { kind: 'disputed', ref } : { kind: 'ignored' };
+          const ref = idOf(dp.payment_intent);
+          return ref ? { kind: 'disputed', ref, paymentRef: ref } : { kind: 'ignored' };
         }
         default:
           return { kind: 'ignored' };
@@ -94,8 +154,21 @@ export function createStripeProvider(opts: { secretKey: string; webhookSecret: s
     },
     listSince(since) {
       return guard(async () => {
+        const created = { gte: Math.floor(since.getTime() / 1000) };
         const out: ProviderRecord[] = [];
-        for await (const pi of stripe.paymentIntents.list({ created: { gte: Math.floor(since.getTime() / 1000) }, limit: 100 })) {
+        // A hosted checkout is its session: open, paid, or expired (failed).
+        for await (const cs of stripe.checkout.sessions.list({ created, limit: 100 })) {
+          out.push({
+            ref: cs.id,
+            paymentId: sessionPaymentId(cs),
+            status: cs.payment_status === 'paid' ? 'succeeded' : cs.status === 'expired' ? 'failed' : 'pending',
+            amountMinor: cs.amount_total ?? 0,
+            currency: cs.currency ?? '',
+          });
+        }
+        for await (const pi of stripe.paymentIntents.list({ created, limit: 100 })) {
+          // A session's PaymentIntent is counted through its session (it may also be younger than `since` when its session is not).
+          if (pi.metadata?.flow === HOSTED) continue;
           out.push({
             ref: pi.id,
             paymentId: paymentIdOf(pi),
