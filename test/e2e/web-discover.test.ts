@@ -196,8 +196,15 @@ it('onboards through the pages, matches two people live, and shows a profile wit
     w.calls = [];
     w.addEventListener('pairly:call', (e) => w.calls.push(e.detail));
   });
-  await ap.getByRole('button', { name: /Video call 12 credits\/min/ }).click();
-  await ap.getByRole('button', { name: /Voice call 12 credits\/min/ }).click();
+  // The call layer then asks to confirm at that price (Ada has no credits: it says so); she cancels.
+  for (const [button, title] of [['Video call', 'Video call Cleo?'], ['Voice call', 'Call Cleo?']] as const) {
+    await ap.getByRole('button', { name: new RegExp(`${button} 12 credits/min`) }).click();
+    const dialog = ap.getByRole('dialog', { name: title });
+    await dialog.getByText('This call costs 12 credits per minute.').waitFor();
+    await dialog.getByText('That is not enough for one minute.').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  }
   expect(await ap.evaluate(() => (globalThis as unknown as { calls: unknown[] }).calls)).toEqual([
     { toUserId: cleo.user.id, displayName: 'Cleo', video: true, pricePerMinute: 12 },
     { toUserId: cleo.user.id, displayName: 'Cleo', video: false, pricePerMinute: 12 },

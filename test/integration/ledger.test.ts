@@ -13,8 +13,9 @@ let ledger: LedgerService;
 
 beforeAll(async () => {
   backing = await createBacking();
-  // A pool as big as the concurrency test needs, so the database, not the pool, decides the outcome.
-  node = await startInProcess({ ...backing.env, DATABASE_POOL_SIZE: '40', PLATFORM_FEE_BPS: '2000' });
+  // A pool as big as the concurrency test needs, so the database, not the pool, decides the outcome; and a
+  // wait for a pool client long enough that a loaded CI machine queues the 200 spends rather than failing them.
+  node = await startInProcess({ ...backing.env, DATABASE_POOL_SIZE: '40', PLATFORM_FEE_BPS: '2000', DATABASE_CONNECT_TIMEOUT_MS: '60000' });
   ledger = node.pairly.services.ledger;
 });
 afterAll(async () => {

@@ -204,7 +204,7 @@ describe('sockets per user', () => {
     // Nobody refreshes the dead node's places: they lapse and the user can connect again.
     const back = await waitFor(() => connect(a.url, v.accessToken).catch(() => undefined), 20_000, 'the dead node\'s places to lapse');
     sockets.push(back);
-  });
+  }, 60_000);
 });
 
 describe('/readyz', () => {
