@@ -116,6 +116,8 @@ export interface WalletBalance {
   held: number;
   /** Credits owed after a refund or chargeback of credits already spent; purchases settle it first. */
   debt: number;
+  /** Credits earned from others' paid messages and calls (after the platform fee): a creator's income, not spendable as credits. */
+  earnings: number;
 }
 
 export type InterServerEvents = Record<string, never>;

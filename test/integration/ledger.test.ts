@@ -26,7 +26,7 @@ afterAll(async () => {
 const pair = async () => {
   const fan = await newUser(node.url);
   const creator = await newUser(node.url, { role: 'creator' });
-  return { fan: fan.user.id, creator: creator.user.id, fanToken: fan.accessToken };
+  return { fan: fan.user.id, creator: creator.user.id, fanToken: fan.accessToken, creatorToken: creator.accessToken };
 };
 const balanceOf = (code: string) => ledger.account(code).then((a) => a?.posted ?? 0);
 const total = async () => (await pgQuery<{ t: string }>(backing.databaseUrl, 'SELECT coalesce(sum(posted),0)::text AS t FROM ledger_accounts'))[0]!.t;
@@ -185,12 +185,24 @@ describe('integrity', () => {
 });
 
 describe('wallet for users', () => {
+  it('tells the payee of a spend its earnings, live and in GET /api/wallet', async () => {
+    const { fan, creator, creatorToken } = await pair();
+    await fund(node.pairly, fan, 30);
+    const c = await connect(node.url, creatorToken);
+    const earned = nextEvent<any>(c, 'wallet:updated');
+    // 10 credits with the 20% fee: 8 earned.
+    await ledger.spend({ key: `m:${fan}:earn`, fromUserId: fan, toUserId: creator, amount: 10, kind: 'message' });
+    expect(await earned).toEqual({ available: 0, held: 0, debt: 0, earnings: 8 });
+    expect((await http(node.url, 'GET', '/api/wallet', { token: creatorToken })).body.wallet).toMatchObject({ available: 0, earnings: 8 });
+    c.close();
+  });
+
   it('shows the balance, pages transactions with a cursor, and pushes wallet:updated to every device', async () => {
     const { fan, creator, fanToken } = await pair();
     const a = await connect(node.url, fanToken);
     const pushed = nextEvent<any>(a, 'wallet:updated');
     await fund(node.pairly, fan, 30);
-    expect(await pushed).toEqual({ available: 30, held: 0, debt: 0 });
+    expect(await pushed).toEqual({ available: 30, held: 0, debt: 0, earnings: 0 });
     for (let i = 0; i < 5; i++) await ledger.spend({ key: `m:${fan}:${i}`, fromUserId: fan, toUserId: creator, amount: 2, kind: 'message' });
     const w = await http(node.url, 'GET', '/api/wallet', { token: fanToken });
     expect(w.body.wallet).toMatchObject({ available: 20, held: 0, debt: 0 });

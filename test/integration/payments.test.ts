@@ -112,7 +112,7 @@ describe('Stripe webhooks', () => {
     for (const r of responses) expect(r.status).toBe(200);
     expect(responses.filter((r) => r.body.duplicate === false)).toHaveLength(1);
     await settled(c.body.payment.id, 'succeeded');
-    expect(await pushed).toEqual({ available: 100, held: 0, debt: 0 });
+    expect(await pushed).toEqual({ available: 100, held: 0, debt: 0, earnings: 0 });
     // And again, later, one by one.
     for (let i = 0; i < 3; i++) expect((await deliver('stripe', delivery)).body.duplicate).toBe(true);
     await new Promise((r) => setTimeout(r, 300));

@@ -20,7 +20,7 @@ const serverEvents: Record<keyof ServerToClientEvents, string> = {
   'call:elsewhere': '{ callId }: answered or taken over on another of this user\'s devices.',
   'call:ended': '{ call, reason }: the call ended.',
   'match:mutual': '{ userId, conversationId }: a like became mutual.',
-  'wallet:updated': '{ available, held, debt }: the wallet changed; sent after the commit.',
+  'wallet:updated': '{ available, held, debt, earnings }: the wallet or the earnings changed (a purchase, a spend, a hold, a refund; to the payee of a paid message or call minute too); sent after the commit.',
   'auth:expired': '{ expiredAt }: the access token expired; the socket closes right after.',
   'auth:revoked': '{ reason }: the session was logged out or revoked; the socket closes right after.',
   'system:shutdown': '{ nodeId, reconnect: true }: this node is going away; reconnect.',

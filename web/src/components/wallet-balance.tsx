@@ -60,7 +60,17 @@ export function WalletBalance() {
               <strong>Under review.</strong> {flagText(wallet.data.flagged)} You can keep using Pairly; contact support if this looks wrong.
             </p>
           )}
-          {user?.role === 'creator' && <p className="hint">What fans pay you goes to your earnings, kept apart from this wallet.</p>}
+          {(user?.role === 'creator' || wallet.data.earnings > 0) && (
+            <div className="wallet-earnings">
+              <p className="balance-main">
+                <span className="balance-number" data-testid="wallet-earnings">
+                  {wallet.data.earnings.toLocaleString()}
+                </span>{' '}
+                <span className="balance-unit">credit{wallet.data.earnings === 1 ? '' : 's'} earned</span>
+              </p>
+              <p className="hint">What fans paid you for messages and call minutes, after Pairly&rsquo;s fee. Earnings are kept apart from this wallet and paid out to you; they update as fans pay.</p>
+            </div>
+          )}
         </>
       )}
     </section>

@@ -93,7 +93,8 @@ export class CallsMetering {
       if (c.price_per_minute > 0) {
         await this.postMinute(tx, c, minute);
         const billed = await this.d.store.billed(tx, callId, minute);
-        after.wallets.push(c.caller_id);
+        // The caller paid the minute and the callee earned it.
+        after.wallets.push(c.caller_id, c.callee_id);
         if (!(await this.attempt(tx, () => this.holdMinute(tx, c, minute + 1)))) {
           // No minute n+1 is held, so ending bills nothing more.
           after.ended = { call: await this.d.ending.endLocked(tx, billed, 'insufficient_credits', null, new Date(), after), reason: 'insufficient_credits' };

@@ -260,7 +260,7 @@ export class CallsService {
 
   /** Ends a call whose row `tx` holds locked (metering ends calls from inside its tick); `after` runs once committed. */
   async endLocked(tx: Queryable, c: CallRow, reason: CallEndReason, by: string | null, at: Date, after: AfterCommit): Promise<CallRow> {
-    if (await this.d.metering.settle(tx, c, at)) after.wallets.push(c.caller_id);
+    if (await this.d.metering.settle(tx, c, at)) after.wallets.push(c.caller_id, c.callee_id);
     return this.d.store.end(tx, c.id, reason, by, at);
   }
 

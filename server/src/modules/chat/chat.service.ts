@@ -120,7 +120,8 @@ export class ChatService {
     const message = toMessageView(result.row);
     if (!result.replayed) {
       this.d.realtime.toUsers([result.peerId, sender.userId], 'chat:message', message, { exceptSocketId: sender.socketId });
-      if (result.row.price > 0) this.d.ledger.notify([sender.userId]);
+      // The sender paid and the recipient earned: both see it live.
+      if (result.row.price > 0) this.d.ledger.notify([sender.userId, result.peerId]);
       this.d.onMessage?.();
     }
     return { message, replayed: result.replayed };

@@ -68,7 +68,8 @@ export class LedgerService {
       legs.push({ op: 'post', key: `${input.key}:fee`, debit: accounts.wallet(input.fromUserId), credit: accounts.revenue(shard), amount: fee, kind: `${input.kind}_fee`, metadata: meta });
     }
     const result = await this.run(shard, legs, q);
-    if (!q) this.notify([input.fromUserId]);
+    // The payer's wallet and the payee's earnings both changed.
+    if (!q) this.notify([input.fromUserId, input.toUserId]);
     return result;
   }
 
@@ -99,7 +100,7 @@ export class LedgerService {
     ];
     if (fee > 0) legs.push({ op: 'post', key: `${input.key}:fee`, debit: accounts.escrow(shard), credit: accounts.revenue(shard), amount: fee, kind: `${input.kind}_fee` });
     const result = await this.run(shard, legs, q);
-    if (!q) this.notify([input.userId]);
+    if (!q) this.notify([input.userId, input.toUserId]);
     return result;
   }
 
@@ -185,13 +186,15 @@ export class LedgerService {
   }
 
   async balance(userId: string): Promise<WalletBalance & { flagged: string | null }> {
-    const rows = await this.d.store.accountsByCodes([accounts.wallet(userId), accounts.debt(userId)]);
+    const rows = await this.d.store.accountsByCodes([accounts.wallet(userId), accounts.debt(userId), accounts.earnings(userId)]);
     const wallet = rows.find((r) => r.kind === 'wallet');
     const debt = rows.find((r) => r.kind === 'debt');
+    const earnings = rows.find((r) => r.kind === 'earnings');
     return {
       available: wallet ? wallet.posted - wallet.pending_debits : 0,
       held: wallet?.pending_debits ?? 0,
       debt: debt ? Math.max(0, -debt.posted) : 0,
+      earnings: earnings?.posted ?? 0,
       flagged: wallet?.flagged_reason ?? null,
     };
   }
