@@ -144,15 +144,24 @@ it('a fan sees a creator’s message price before sending, pays it, agrees to a 
   const finn = await signUpApi(web.url, { displayName: 'Finn' });
   const zoe = await signUpApi(web.url, { displayName: 'Zoe' });
 
-  // Finn buys the starter pack through the sandbox provider.
-  const checkout = await call<{ payment: { id: string } }>(finn, 'POST', '/api/payments/checkout', { packId: 'starter', provider: 'sandbox' }, { 'idempotency-key': crypto.randomUUID() });
-  await call(finn, 'POST', `/api/payments/sandbox/${checkout.payment.id}`, { action: 'succeed' });
-  for (let i = 0; i < 100 && (await wallet(finn)) === 0; i++) await new Promise((r) => setTimeout(r, 100));
-  expect(await wallet(finn)).toBe(100);
+  // Cleo keeps her wallet open: her earnings move as Finn pays (issue #10, journey 2: both balances live).
+  const cw = await openPage(browser, web.url);
+  await signIn(cw.page, web.url, cleo, '/wallet');
+  await cw.page.getByTestId('wallet-earnings').filter({ hasText: /^0$/ }).waitFor();
 
+  // Finn buys the starter pack in the wallet, through the sandbox provider's checkout.
   const { conversationId } = await call<{ conversationId: string }>(finn, 'POST', '/api/conversations', { userId: cleo.user.id });
   const f = await openPage(browser, web.url);
-  await signIn(f.page, web.url, finn, `/chats/${conversationId}`);
+  await signIn(f.page, web.url, finn, '/wallet');
+  await f.page.getByRole('button', { name: 'Buy 100 credits' }).click();
+  await f.page.getByRole('heading', { name: 'Test payment — no real money' }).waitFor();
+  await f.page.getByRole('button', { name: /^Pay / }).click();
+  await f.page.getByRole('heading', { name: 'Payment received' }).waitFor();
+  await f.page.getByTestId('nav-balance').filter({ hasText: /^100$/ }).waitFor();
+  expect(await wallet(finn)).toBe(100);
+
+  // The price is on the thread before anything is sent.
+  await f.page.goto(`${web.url}/chats/${conversationId}`);
   const send = f.page.getByRole('button', { name: 'Send · 5 credits' });
   await send.waitFor();
   await f.page.getByText('Each message to Cleo costs 5 credits').waitFor();
@@ -168,6 +177,8 @@ it('a fan sees a creator’s message price before sending, pays it, agrees to a 
   await bubble(f.page, 'Big fan of your work').getByText('Sent', { exact: true }).or(bubble(f.page, 'Big fan of your work').getByText('Delivered', { exact: true })).waitFor();
   await bubble(f.page, 'Big fan of your work').getByText('5 credits').waitFor();
   await f.page.getByTestId('nav-balance').filter({ hasText: /^95$/ }).waitFor();
+  // Cleo's earnings went up without a reload: 5 credits less the 20% platform fee.
+  await cw.page.getByTestId('wallet-earnings').filter({ hasText: /^4$/ }).waitFor();
   // The creator sees it arrive, with what it paid.
   await c.page.getByRole('link', { name: /Finn/ }).getByText('Big fan of your work').click();
   await bubble(c.page, 'Big fan of your work').getByText('5 credits').waitFor();
@@ -202,8 +213,9 @@ it('a fan sees a creator’s message price before sending, pays it, agrees to a 
 
   expect(f.problems).toEqual([]);
   expect(c.problems).toEqual([]);
+  expect(cw.problems).toEqual([]);
   expect(zp.problems).toEqual([]);
-  await Promise.all([f.context.close(), c.context.close(), zp.context.close()]);
+  await Promise.all([f.context.close(), c.context.close(), cw.context.close(), zp.context.close()]);
 }, 120_000);
 
 it('a long conversation from days ago opens at the newest messages and pages upward to the first', async () => {

@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { AuthResult } from '../../shared/auth.js';
-import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
+import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, signUpThroughForm, startWebNode, type WebNode } from '../support/web.js';
 
 /**
- * Onboarding, discover and the public profile in a real browser. Ada sets
- * herself up through the onboarding pages (her location from the browser's
- * geolocation); Bo does it through the API. Ada likes Bo with the keyboard,
- * Bo likes her back in another browser context: Bo sees the match from his
- * like's answer, Ada from the `match:mutual` push, and both land in the same
- * conversation. Then a creator's profile shows its prices before anything
+ * Onboarding, discover and the public profile in a real browser, and issue
+ * #10's first journey: Ada and Bo sign up through the form, each in a browser
+ * context of their own. Ada sets herself up through the onboarding pages (her
+ * location from the browser's geolocation); Bo does it through the API. Ada
+ * likes Bo with the keyboard, Bo likes her back: Bo sees the match from his
+ * like's answer, Ada from the `match:mutual` push, both land in the same
+ * conversation and chat (typing, messages, read ticks, live both ways). Then a creator's profile shows its prices before anything
  * is paid, a call button asks the call layer for a call at the shown price,
  * and a block (confirmed in a dialog) leaves the profile for good.
  */
@@ -43,17 +44,19 @@ const focusInDialog = (page: Page) =>
     return d.activeElement?.closest('dialog[open]') != null;
   });
 
-it('onboards through the pages, matches two people live, and shows a profile with its prices and a block', async () => {
-  const ada = await signUpApi(web.url, { displayName: 'Ada', birthdate: '1994-03-03' });
-  const bo = await signUpApi(web.url, { displayName: 'Bo Lindqvist', birthdate: '1992-07-07' });
+it('two people sign up in their own browsers, onboard, match live and chat; a creator\'s profile shows its prices; a block', async () => {
   const cleo = await signUpApi(web.url, { displayName: 'Cleo', role: 'creator' });
 
-  // --- Ada's onboarding, at phone width, her location from the browser (Berlin, Alexanderplatz).
+  // --- Ada signs up in her browser at phone width, and onboards with her location from the browser (Berlin, Alexanderplatz).
   const a = await openPage(browser, web.url, { viewport: PHONE, allowStatus: [404] });
   await a.context.grantPermissions(['geolocation'], { origin: web.url });
   await a.context.setGeolocation({ latitude: 52.52184, longitude: 13.41326 });
   const ap = a.page;
-  await signIn(ap, web.url, ada, '/onboarding');
+  const ada = await signUpThroughForm(ap, web.url, { displayName: 'Ada', birthdate: '1994-03-03' });
+  // Bo signs up in his own browser, at desktop width.
+  const b = await openPage(browser, web.url);
+  const bp = b.page;
+  const bo = await signUpThroughForm(bp, web.url, { displayName: 'Bo Lindqvist', birthdate: '1992-07-07' });
   await ap.getByRole('heading', { name: /Tell people about yourself/ }).waitFor();
   expect(await ap.getByRole('link', { name: /About you/ }).getAttribute('aria-current')).toBe('step');
   await checkPage(ap, 'onboarding-profile');
@@ -140,10 +143,8 @@ it('onboards through the pages, matches two people live, and shows a profile wit
   await ap.getByRole('heading', { name: 'No one new right now' }).waitFor();
   expect(await ap.getByRole('dialog').count()).toBe(0);
 
-  // --- Bo, in his own browser at desktop width, looks at Ada's profile, then likes her.
-  const b = await openPage(browser, web.url);
-  const bp = b.page;
-  await signIn(bp, web.url, bo, '/discover');
+  // --- Bo, in his browser, looks at Ada's profile, then likes her.
+  await bp.goto(`${web.url}/discover`);
   const adaCard = bp.getByRole('article', { name: /Ada/ });
   await adaCard.waitFor();
   await adaCard.getByRole('link', { name: 'View Ada’s profile' }).click();
@@ -182,6 +183,22 @@ it('onboards through the pages, matches two people live, and shows a profile wit
   const conversations = await call<{ conversations: { id: string }[] }>(ada, 'GET', '/api/conversations');
   expect(conversations.body.conversations.map((c) => c.id)).toEqual([new URL(ap.url()).pathname.split('/')[2]]);
   expect(new URL(bp.url()).pathname).toBe(new URL(ap.url()).pathname);
+
+  // They chat: typing, the message and its read tick, and the reply, each seen live by the other.
+  const say = (page: Page, to: string) => page.getByLabel(`Message to ${to}`);
+  const bubble = (page: Page, text: string) => page.getByRole('log').getByRole('listitem').filter({ hasText: text });
+  await say(ap, 'Bo Lindqvist').fill('Hej Bo! Jazz on vinyl?');
+  await bp.getByText('Ada is typing…').waitFor();
+  await say(ap, 'Bo Lindqvist').press('Enter');
+  await bubble(bp, 'Hej Bo! Jazz on vinyl?').waitFor();
+  // Bo has the thread open: Ada's message is read, and her tick says so.
+  await bubble(ap, 'Hej Bo! Jazz on vinyl?').getByText('Read', { exact: true }).waitFor();
+  await say(bp, 'Ada').fill('Always. Coltrane or Monk?');
+  await ap.getByText('Bo Lindqvist is typing…').waitFor();
+  await say(bp, 'Ada').press('Enter');
+  await bubble(ap, 'Always. Coltrane or Monk?').waitFor();
+  await bubble(bp, 'Always. Coltrane or Monk?').getByText('Read', { exact: true }).waitFor();
+  await checkPage(ap, 'chat-thread-after-match');
 
   // --- A creator's profile shows what Ada would pay before she pays anything.
   expect((await call(cleo, 'PATCH', '/api/me', { messagePrice: 5, callPricePerMinute: 12 })).status).toBe(200);

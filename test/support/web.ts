@@ -116,6 +116,27 @@ export async function signIn(page: Page, baseUrl: string, auth: AuthResult, path
   await page.goto(`${baseUrl}${path}`);
 }
 
+/** The session the app stored after a sign-up or login in this page (to call the API as that person). */
+export async function sessionOf(page: Page): Promise<AuthResult> {
+  const raw = await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('pairly.session'));
+  if (!raw) throw new Error('the page holds no session');
+  const s = JSON.parse(raw) as { user: AuthResult['user']; accessToken: string; refreshToken: string; accessExpiresAt: number };
+  return { user: s.user, accessToken: s.accessToken, refreshToken: s.refreshToken, expiresIn: Math.round((s.accessExpiresAt - Date.now()) / 1000) };
+}
+
+/** Signs up through the app's own form (the page lands on /onboarding) and returns the stored session. */
+export async function signUpThroughForm(page: Page, baseUrl: string, who: { displayName: string; birthdate: string; role?: 'fan' | 'creator' }): Promise<AuthResult> {
+  await page.goto(`${baseUrl}/signup`);
+  await page.getByLabel('Email').fill(`${who.displayName.toLowerCase().replace(/\W+/g, '')}-${crypto.randomUUID().slice(0, 8)}@example.com`);
+  await page.getByLabel('Password').fill('correct horse 9 battery');
+  await page.getByLabel('Display name').fill(who.displayName);
+  await page.getByLabel('Date of birth').fill(who.birthdate);
+  if (who.role === 'creator') await page.getByRole('radio', { name: /A creator/ }).check();
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(/\/onboarding/);
+  return sessionOf(page);
+}
+
 export interface AxeViolation {
   id: string;
   impact: string | null;
