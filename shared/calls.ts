@@ -25,6 +25,8 @@ export interface CallView {
   video: boolean;
   state: 'ringing' | 'connecting' | 'active' | 'ended';
   pricePerMinute: number;
+  /** The length of a billed minute (CALL_MINUTE_SECONDS; 60 in production): clients show the running cost with it. */
+  minuteSeconds: number;
   createdAt: string;
   answeredAt: string | null;
   endedAt: string | null;

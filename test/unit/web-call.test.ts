@@ -11,6 +11,7 @@ const call = (over: Partial<CallView> = {}): CallView => ({
   video: true,
   state: 'ringing',
   pricePerMinute: 12,
+  minuteSeconds: 60,
   createdAt: '2025-01-01T00:00:00.000Z',
   answeredAt: null,
   endedAt: null,
@@ -129,6 +130,8 @@ describe('timer and running cost', () => {
     expect(runningCostText(125_000, 1)).toBe('3 credits');
     expect(runningCostText(10_000, 1)).toBe('1 credit');
     expect(runningCostText(999_999, 0)).toBe('Free');
+    // A deployment with shorter minutes (CALL_MINUTE_SECONDS, the call's minuteSeconds) counts by them.
+    expect(runningCostText(25_000, 12, 10_000)).toBe('36 credits');
   });
 });
 

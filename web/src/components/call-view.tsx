@@ -83,7 +83,7 @@ export function ActiveCall({
           </div>
           <div>
             <dt>{role === 'caller' ? 'Cost so far' : 'Billed to caller'}</dt>
-            <dd data-testid="call-cost">{runningCostText(elapsed, price)}</dd>
+            <dd data-testid="call-cost">{runningCostText(elapsed, price, (call.minuteSeconds || 60) * 1000)}</dd>
           </div>
           {price > 0 && (
             <div>

@@ -175,18 +175,18 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-/** Pairly bills per started minute (the first is held as the call connects): 60-second minutes. */
+/** Pairly bills per started minute (the first is held as the call connects); a minute is the call's `minuteSeconds` (60 in production). */
 export const MINUTE_MS = 60_000;
 
 /** Minutes started so far (1 from the moment the call connects). */
-export function minutesStarted(elapsedMs: number): number {
-  return Math.floor(Math.max(0, elapsedMs) / MINUTE_MS) + 1;
+export function minutesStarted(elapsedMs: number, minuteMs = MINUTE_MS): number {
+  return Math.floor(Math.max(0, elapsedMs) / minuteMs) + 1;
 }
 
 /** The running cost shown in the call: minutes started × the agreed price; "Free" when the price is 0. */
-export function runningCostText(elapsedMs: number, pricePerMinute: number): string {
+export function runningCostText(elapsedMs: number, pricePerMinute: number, minuteMs = MINUTE_MS): string {
   if (pricePerMinute <= 0) return 'Free';
-  return credits(minutesStarted(elapsedMs) * pricePerMinute);
+  return credits(minutesStarted(elapsedMs, minuteMs) * pricePerMinute);
 }
 
 /** Plain words for a media failure (getUserMedia, Janus, ICE): what happened and what to do. */

@@ -99,7 +99,7 @@ export class CallsService {
       if ((err as { code?: string }).code !== '23505') throw err;
     }
     if (!row) throw new AppError('BUSY', 'one of you is already in a call');
-    const call = toCallView(row);
+    const call = toCallView(row, this.d.options.minuteSeconds);
     this.d.realtime.toUser(calleeId, 'call:ringing', { call, from: { userId: callerId, displayName: caller.display_name } });
     await this.d.jobs.enqueue('calls.ring-timeout', { callId: row.id }, { jobId: `call:${row.id}:ring`, delayMs: this.d.options.ringSeconds * 1000 });
     return { call };
@@ -148,7 +148,7 @@ export class CallsService {
       await dropRoom();
       throw new AppError('INSUFFICIENT_CREDITS', 'the caller cannot pay for the first minute');
     }
-    const view = toCallView(call);
+    const view = toCallView(call, this.d.options.minuteSeconds);
     const media = (participant: string): CallMedia => this.media(room, participant);
     this.d.realtime.toUser(call.caller_id, 'call:accepted', { call: view, media: media(call.caller_id) });
     this.d.realtime.toUsers([userId], 'call:elsewhere', { callId }, { exceptSocketId: socketId });
@@ -162,7 +162,7 @@ export class CallsService {
     if (c.state !== 'active' || c.sfu_instance === null || c.sfu_room === null) throw new AppError('CALL_NOT_ACTIVE', 'this call is not active');
     const room = await this.sfu.createRoom(callId, [c.caller_id, c.callee_id]); // idempotent: the same room and tokens
     this.d.realtime.toUsers([userId], 'call:elsewhere', { callId }, { exceptSocketId: socketId });
-    return { call: toCallView(c), media: this.media(room, userId) };
+    return { call: toCallView(c, this.d.options.minuteSeconds), media: this.media(room, userId) };
   }
 
   /** TURN servers with fresh credentials for one user (also for clients that set up media themselves). */
@@ -190,7 +190,7 @@ export class CallsService {
     const c = await this.d.store.get(callId);
     if (!c || (c.caller_id !== userId && c.callee_id !== userId)) throw new AppError('NOT_FOUND', 'no such call');
     if (c.state === 'ended' || !allowed(c)) throw new AppError('CALL_NOT_ACTIVE', `you cannot ${reason === 'hangup' ? 'hang up' : reason.replace(/d$/, '')} this call now`);
-    return { call: toCallView(await this.endCall(callId, reason, userId)) };
+    return { call: toCallView(await this.endCall(callId, reason, userId), this.d.options.minuteSeconds) };
   }
 
   /** Job: a call still ringing when its time is up was not answered. */
@@ -234,7 +234,7 @@ export class CallsService {
       const role = c.caller_id === userId ? 'caller' : 'callee';
       const gross = c.credits_billed;
       return {
-        ...toCallView(c),
+        ...toCallView(c, this.d.options.minuteSeconds),
         role,
         peer: { userId: role === 'caller' ? c.callee_id : c.caller_id, displayName: c.peer_name },
         // The receipt from this side: what the caller paid, what the creator earned after the platform fee.
@@ -273,7 +273,7 @@ export class CallsService {
       if (call.sfu_instance !== null && call.sfu_room !== null) {
         await this.d.rooms.destroy({ instance: call.sfu_instance, roomId: Number(call.sfu_room) }, { callId: call.id });
       }
-      this.d.realtime.toUsers([call.caller_id, call.callee_id], 'call:ended', { call: toCallView(call), reason });
+      this.d.realtime.toUsers([call.caller_id, call.callee_id], 'call:ended', { call: toCallView(call, this.d.options.minuteSeconds), reason });
     }
   }
 }

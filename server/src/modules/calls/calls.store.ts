@@ -20,7 +20,7 @@ export interface CallRow {
   ticked_minute: number;
 }
 
-export function toCallView(c: CallRow): CallView {
+export function toCallView(c: CallRow, minuteSeconds: number): CallView {
   return {
     id: c.id,
     callerId: c.caller_id,
@@ -28,6 +28,7 @@ export function toCallView(c: CallRow): CallView {
     video: c.video,
     state: c.state,
     pricePerMinute: c.price_per_minute,
+    minuteSeconds,
     createdAt: c.created_at.toISOString(),
     answeredAt: c.answered_at?.toISOString() ?? null,
     endedAt: c.ended_at?.toISOString() ?? null,
