@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import compression from 'compression';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -72,6 +73,8 @@ export function webAppRoutes(dir: string | null, janusClientUrls: string[], cspO
   if (!dir || !existsSync(join(dir, 'index.html'))) return null;
   const csp = webAppCsp(janusClientUrls, cspOptions);
   const router = express.Router();
+  // The app's files only (the API answers small JSON, and Socket.IO is not HTTP bodies): gzip as nginx does in the production shape.
+  router.use(compression());
   router.use(
     '/assets',
     express.static(join(dir, 'assets'), { index: false, immutable: true, maxAge: '365d' }),
