@@ -13,7 +13,7 @@ import { callsModule } from './modules/calls/calls.module.js';
 import { chatModule } from './modules/chat/chat.module.js';
 import { deadLettersModule } from './modules/dead-letters/dead-letters.module.js';
 import { ledgerModule } from './modules/ledger/ledger.module.js';
-import { mediaModule } from './modules/media/media.module.js';
+import { roomsModule } from './modules/rooms/rooms.module.js';
 import { ReconciliationService } from './modules/payments/reconciliation.service.js';
 import { matchModule } from './modules/match/match.module.js';
 import { paymentsModule } from './modules/payments/payments.module.js';
@@ -48,14 +48,14 @@ export function createModules(d: {
   const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger });
   const safety = safetyModule({ db });
   // Calls and match sessions hold SFU rooms; the media sweep is told of them once they exist.
-  const media = mediaModule({
+  const rooms = roomsModule({
     config,
     sfu,
     jobs,
     logger,
     owners: () => ({ sessions: calls.roomSessions, endedOwners: [calls.endedCalls, match.endedSessions] }),
   });
-  const calls = callsModule({ config, db, users: users.store, safety: safety.store, ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: media.rooms, logger });
+  const calls = callsModule({ config, db, users: users.store, safety: safety.store, ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: rooms.rooms, logger });
   // Presence and chat need each other (chat's routes show presence; presence's audience is chat's rule): bound late.
   const presence = presenceModule({
     config,
@@ -76,7 +76,7 @@ export function createModules(d: {
     logger,
     limiter,
     sfu,
-    rooms: media.rooms,
+    rooms: rooms.rooms,
     iceServers: (userId) => calls.service.iceServers(userId),
     chat: chat.service,
   });
@@ -104,7 +104,7 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, media, calls, deadLetters, admin, audit];
+  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, deadLetters, admin, audit];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */

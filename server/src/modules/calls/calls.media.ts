@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger.js';
-import type { RoomSessions } from '../media/media.sweep.js';
+import type { RoomSessions } from '../rooms/rooms.sweep.js';
 import type { CallsMetering } from './calls.metering.js';
 import type { CallsService } from './calls.service.js';
 import type { CallsStore } from './calls.store.js';

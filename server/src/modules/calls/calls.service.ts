@@ -1,6 +1,6 @@
 /*
  * A call's life (its minutes are metered by calls.metering.ts; its room's media
- * is watched by the media sweep, media/media.sweep.ts).
+ * is watched by the media sweep, rooms/rooms.sweep.ts).
  *
  *   call:invite ──► calls row 'ringing' (+ one-call-per-user rows) ──► call:ringing to the callee's devices
  *        └─ job calls.ring-timeout after CALL_RING_SECONDS ──► 'no_answer'
@@ -26,7 +26,7 @@ import type { JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
-import type { SfuRooms } from '../media/sfu-rooms.js';
+import type { SfuRooms } from '../rooms/sfu-rooms.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
 import type { CallsMetering } from './calls.metering.js';

@@ -8,7 +8,7 @@ import type { ModuleWithServices } from '../../module.js';
 import type { LimiterFactory } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { ChatService } from '../chat/chat.service.js';
-import type { SfuRooms } from '../media/sfu-rooms.js';
+import type { SfuRooms } from '../rooms/sfu-rooms.js';
 import type { MatchQueue } from './match.queue.js';
 import { matchRoutes, matchRouteDocs } from './match.routes.js';
 import { MatchService } from './match.service.js';

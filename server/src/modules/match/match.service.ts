@@ -22,7 +22,7 @@ import type { MatchQueue } from './match.queue.js';
 import type { MatchStore, PeerRow } from './match.store.js';
 import { pricesFor } from '../../prices.js';
 import type { SfuController } from '../../../../shared/sfu.js';
-import type { SfuRooms } from '../media/sfu-rooms.js';
+import type { SfuRooms } from '../rooms/sfu-rooms.js';
 
 /** The peer as one user sees them: the interests they joined with first, then their profile's; prices from the viewer's side. */
 function peerView(viewerRole: string, peer: PeerRow, joinedWith: string[]): MatchPeer {

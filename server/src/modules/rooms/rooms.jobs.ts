@@ -1,12 +1,12 @@
 import type { JobHandler } from '../../jobs/jobs.js';
-import type { MediaSweep } from './media.sweep.js';
+import type { MediaSweep } from './rooms.sweep.js';
 import type { SfuRooms } from './sfu-rooms.js';
 
 /**
  * The sweep keeps its job name `calls.media-sweep` from before the media
  * module existed: schedules and queued jobs under that name still run.
  */
-export function mediaJobs(
+export function roomsJobs(
   sweep: Pick<MediaSweep, 'run'>,
   rooms: SfuRooms,
 ): {

@@ -3,8 +3,8 @@ import type { Config } from '../../config.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
 import type { ModuleWithServices } from '../../module.js';
-import { mediaJobs } from './media.jobs.js';
-import { MediaSweep, type EndedOwners, type RoomSessions } from './media.sweep.js';
+import { roomsJobs } from './rooms.jobs.js';
+import { MediaSweep, type EndedOwners, type RoomSessions } from './rooms.sweep.js';
 import { SfuRooms } from './sfu-rooms.js';
 
 /**
@@ -12,7 +12,7 @@ import { SfuRooms } from './sfu-rooms.js';
  * (calls, video random matches). Those modules are built on this one's rooms,
  * so they are named to it late, by `owners`, read when the sweep first runs.
  */
-export function mediaModule(d: {
+export function roomsModule(d: {
   config: Config;
   sfu: SfuController | undefined;
   jobs: JobQueue;
@@ -23,9 +23,9 @@ export function mediaModule(d: {
   let sweep: MediaSweep | undefined;
   const sweeper = () => (sweep ??= new MediaSweep({ sfu: d.sfu, rooms, ...d.owners(), logger: d.logger, options: d.config.calls }));
   return {
-    name: 'media',
+    name: 'rooms',
     rooms,
-    jobs: mediaJobs({ run: () => sweeper().run() }, rooms),
+    jobs: roomsJobs({ run: () => sweeper().run() }, rooms),
     schedules:
       d.config.sfu.instances.length > 0 ? [{ name: 'calls.media-sweep' as const, payload: {}, everyMs: d.config.calls.mediaSweepSeconds * 1000 }] : [],
   } satisfies ModuleWithServices;
