@@ -96,7 +96,7 @@ describe('a cluster of two nodes', () => {
     });
     expect(c.status).toBe(201);
     expect((await http(b.url, 'POST', c.body.client.completeUrl, { token: u.accessToken, body: { action: 'succeed' } })).status).toBe(200);
-    expect(await pushed).toEqual({ available: 100, held: 0, debt: 0 });
+    expect(await pushed).toEqual({ available: 100, held: 0, debt: 0, earnings: 0 });
     expect((await http(a.url, 'GET', '/api/wallet', { token: u.accessToken })).body.wallet.available).toBe(100);
     onA.close();
   });

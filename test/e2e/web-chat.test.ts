@@ -58,9 +58,13 @@ it('two people who like each other chat live: typing, messages, read ticks, hist
   await call(ada, 'POST', `/api/discover/${ben.user.id}/like`);
   const match = await call<{ matched: boolean; conversationId: string }>(ben, 'POST', `/api/discover/${ada.user.id}/like`);
   expect(match.matched).toBe(true);
-  // The mutual match reaches Ada's open list by itself.
+  // The mutual match reaches Ada's open list by itself, and its moment shows on whatever page she is on.
   const benRow = a.page.getByRole('link', { name: /Ben/ });
   await benRow.waitFor();
+  const moment = a.page.getByRole('dialog', { name: 'It’s a match!' });
+  await moment.waitFor();
+  await moment.getByRole('button', { name: 'Keep discovering' }).click();
+  await moment.waitFor({ state: 'hidden' });
 
   const b = await openPage(browser, web.url);
   await signIn(b.page, web.url, ben, '/chats');

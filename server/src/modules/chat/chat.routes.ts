@@ -10,7 +10,8 @@ import type { ChatService } from './chat.service.js';
 import type { RouteDoc } from '../../http/route-docs.js';
 
 export const conversationsQuery = z.strictObject({
-  before: z.iso.datetime().optional(),
+  // Passed to PostgreSQL as text (microseconds kept), which has no year 0000 (ISO's 1 BC); a Date would have converted it.
+  before: z.iso.datetime({ offset: false }).refine((v) => !v.startsWith('0000'), 'year 0000 is not a date PostgreSQL takes').optional(),
   limit: z.coerce.number().int().min(1).max(100).default(30),
 });
 
