@@ -175,6 +175,8 @@ it('a fan sees a creator’s message price before sending, pays it, agrees to a 
 
   const c = await openPage(browser, web.url, { viewport: PHONE });
   await signIn(c.page, web.url, cleo, '/chats');
+  // Cleo's list is on screen (the conversation Finn opened, no message yet) before he sends: what follows arrives live.
+  await c.page.getByRole('link', { name: /Finn/ }).waitFor();
 
   await f.page.getByLabel('Message to Cleo').fill('Big fan of your work');
   await send.click();
