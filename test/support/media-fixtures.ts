@@ -31,7 +31,7 @@ export async function noisyJpeg(
   path: string,
   o: { width: number; height: number; orientation?: number; gps?: boolean; quality?: number },
 ): Promise<void> {
-  let img = sharp({ create: { width: o.width, height: o.height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({
+  let img = sharp({ create: { width: o.width, height: o.height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({
     quality: o.quality ?? 85,
   });
   if (o.orientation) img = img.withMetadata({ orientation: o.orientation });

@@ -40,7 +40,7 @@ async function rejection(path: string): Promise<MediaRejected> {
 
 beforeAll(async () => {
   t = tempDir();
-  const small = (ch: 3 | 4) => sharp({ create: { width: 120, height: 80, channels: ch, noise: { type: 'gaussian', mean: 120, sigma: 30 } } });
+  const small = (ch: 3 | 4) => sharp({ create: { width: 120, height: 80, channels: ch, background: '#777', noise: { type: 'gaussian', mean: 120, sigma: 30 } } });
   await noisyJpeg(f('photo.jpg'), { width: 320, height: 240, gps: true });
   await alphaPng(f('alpha.png'), 200, 100);
   await small(3).webp().toFile(f('pic.webp'));
