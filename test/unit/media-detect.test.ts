@@ -191,6 +191,22 @@ describe('polyglots', () => {
     expect(err.detail).toMatch(/video\/mp4/);
   });
 
+  it('refuses a trailer it cannot name when it is large (over 64 KiB), or holds a ZIP entry without the archive end record', async () => {
+    const { randomBytes } = await import('node:crypto');
+    await appendTo(f('photo.jpg'), f('big-trailer.jpg'), Buffer.concat([Buffer.from('XXXX'), randomBytes(70 * 1024)]));
+    expect((await rejection(f('big-trailer.jpg'))).detail).toMatch(/more than 65536 bytes/);
+    // A ZIP's first entry alone (no central directory): ZIP headers in the trailer.
+    const entry = jar.subarray(0, jar.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])));
+    await appendTo(f('photo.jpg'), f('zip-entry.jpg'), Buffer.concat([Buffer.from('junk'), entry]));
+    expect((await rejection(f('zip-entry.jpg'))).detail).toMatch(/ZIP headers/);
+  });
+
+  it("tolerates a small opaque vendor trailer (a Samsung-style SEFH/SEFT block): nothing known, no markup, under 64 KiB", async () => {
+    const block = Buffer.concat([Buffer.from('\x00\x00\x0a\x01Image_UTC_Data1700000000000', 'latin1'), Buffer.from('SEFH'), Buffer.alloc(24, 7), Buffer.from('SEFT')]);
+    await appendTo(f('photo.jpg'), f('vendor.jpg'), Buffer.concat([Buffer.from([0x12, 0x34]), block]));
+    expect(await detectType(f('vendor.jpg'))).toMatchObject({ mime: 'image/jpeg' });
+  });
+
   it('accepts what cameras legitimately append: zero padding, and further complete JPEGs (multi-picture previews)', async () => {
     await appendTo(f('photo.jpg'), f('padded.jpg'), Buffer.alloc(2048));
     const preview = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#345' } }).jpeg().toBuffer();

@@ -18,12 +18,14 @@ import { bufferReader, ebmlEnd, gifEnd, isoBoxes, jpegEnd, pngEnd, readerOf, rif
  * 2. The decoder we would use for T reads it as T: sharp's loader reports
  *    the same format (for videos: ffprobe, with T's demuxer forced, parses it).
  * 3. T's own structure, walked from its headers (structure.ts), ends inside
- *    the file. Bytes after that end may only be padding (0x00, 0xFF,
- *    whitespace), or, after a JPEG, more complete JPEG images (the
- *    multi-picture previews cameras append). Anything else after the end is
- *    refused, whatever it is: a ZIP, HTML, a PDF, or a video (so a "motion
- *    photo", a JPEG with an MP4 after it, is refused: the client must send
- *    the still).
+ *    the file. What follows that end may be padding (0x00, 0xFF,
+ *    whitespace), after a JPEG further complete JPEG images (the
+ *    multi-picture previews cameras append), and at most 64 KiB of opaque
+ *    bytes (vendor trailers such as Samsung's SEFH/SEFT block). It is refused
+ *    when file-type recognises anything in it (a ZIP, a PDF, a video: so a
+ *    "motion photo", a JPEG with an MP4 after it, is refused and the client
+ *    must send the still), when it holds markup, ZIP headers or a PDF
+ *    header, or when it is longer than 64 KiB.
  * 4. No ZIP end-of-central-directory record in the last 64 KiB (ZIP readers
  *    find an archive from the end, whatever precedes it: GIFAR, JAR, APK),
  *    no PDF trailer in the last 1 KiB, and no markup (HTML, script, SVG,
@@ -99,11 +101,13 @@ export interface InspectContext {
 const HEAD_BYTES = 4096;
 const ZIP_TAIL_BYTES = 65_535 + 22;
 const PDF_TAIL_BYTES = 1024;
-/** Past this, a trailer is refused without reading it (padding is never this long). */
-const MAX_TRAILER_READ = 1024 * 1024;
+/** Bytes after the end that are neither padding nor a known format pass up to this size (vendor trailers). */
+export const MAX_OPAQUE_TRAILER = 64 * 1024;
 
 const MARKUP = /<(?:script|html|body|iframe|svg|object|embed|\?php)[\s>/]|<!doctype\s+html|%PDF-/i;
 const ZIP_EOCD = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+/** Local file header, central directory entry, end of central directory. */
+const ZIP_HEADERS = [Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from([0x50, 0x4b, 0x01, 0x02]), ZIP_EOCD];
 
 /**
  * detectType(path): the type from the bytes, or null when the file is empty,
@@ -236,8 +240,7 @@ async function checkTrailer(s: Sniffed, read: ReadAt, end: number, size: number,
       // 0xFF is padding, except where it starts another JPEG (FF D8).
       while (i < size && isPadding(whole[i]!) && !(whole[i] === 0xff && whole[i + 1] === 0xd8)) i++;
     } else {
-      if (size - i > MAX_TRAILER_READ) break;
-      const rest = await read(i, size - i);
+      const rest = await read(i, Math.min(size - i, MAX_OPAQUE_TRAILER + 1));
       let k = 0;
       while (k < rest.length && isPadding(rest[k]!)) k++;
       i += k;
@@ -253,12 +256,20 @@ async function checkTrailer(s: Sniffed, read: ReadAt, end: number, size: number,
     }
     break;
   }
-  // What rides along, for the log: read where the trailer starts (a box size begins with zero bytes) and where its data does.
+  const refuse = (why: string): never => {
+    throw new MediaRejected('unsupported_type', `polyglot: ${size - end} bytes after the end of the ${s.mime} data at ${end}: ${why}`);
+  };
+  // Read where the trailer starts (a box size begins with zero bytes) and where its data does.
   const what = (await fileTypeFromBuffer(await read(end, Math.min(4100, size - end)))) ?? (await fileTypeFromBuffer(await read(i, Math.min(4100, size - i))));
-  throw new MediaRejected(
-    'unsupported_type',
-    `polyglot: ${size - end} bytes after the end of the ${s.mime} data at ${end}${what ? ` (${what.mime})` : ''}`,
-  );
+  if (what) refuse(what.mime);
+  if (size - i > MAX_OPAQUE_TRAILER) refuse(`more than ${MAX_OPAQUE_TRAILER} bytes`);
+  const rest = await read(i, size - i);
+  const text = rest.toString('latin1');
+  const markup = MARKUP.exec(text);
+  if (markup) refuse(`"${markup[0]}"`);
+  if (ZIP_HEADERS.some((h) => rest.includes(h))) refuse('ZIP headers');
+  if (text.includes('%PDF')) refuse('a PDF');
+  // Small, opaque and nothing known: a vendor block (Samsung's SEFH/SEFT trailer and the like). Tolerated.
 }
 
 /** Rule 2 for images, and the pixel limit from the header (before any pixel is decoded). */
