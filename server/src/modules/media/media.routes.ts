@@ -59,7 +59,11 @@ export function mediaFileRoutes(media: MediaService): Router {
   r.put('/uploads/:token', async (req, res) => {
     const token = parse(mediaToken, req.params.token);
     const length = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
-    const stored = await media.receiveUpload(token, req, Number.isSafeInteger(length) ? length : undefined);
+    const stored = await media.receiveUpload(token, req, Number.isSafeInteger(length) ? length : undefined).catch((err: unknown) => {
+      // Refused before the body ended: close the connection after the answer rather than read (and discard) the rest.
+      if (!req.complete) res.setHeader('Connection', 'close');
+      throw err;
+    });
     res.setHeader('ETag', stored.etag);
     res.json(stored);
   });
