@@ -101,7 +101,11 @@ export interface MediaView {
   width: number | null;
   height: number | null;
   durationMs: number | null;
-  /** By name (`w160`, `w640`, `w1280`, `preview` for images; `video`, `poster` for videos); null until readable. */
+  /**
+   * By name, null until readable. Images: `w160`, `w640`, `w1280` (WebP fitting a square of that size, never
+   * enlarged: a smaller image has fewer, the largest at its own size) and `preview` (blurred, at most 32 px,
+   * for locked content). Videos: `video` (H.264/AAC MP4, faststart), `poster` (WebP frame) and `preview`.
+   */
   variants: Record<string, MediaVariantView> | null;
   urlsExpireAt: string | null;
   createdAt: string;

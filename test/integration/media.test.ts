@@ -12,12 +12,15 @@ import {
   htmlBytes,
   jpegWithGps,
   jpegZipPolyglot,
+  audioOnlyMp4,
   noisePng,
+  pixelBombPng,
   processed,
   sendPart,
   sendUpload,
   smallMp4,
   truncatedJpeg,
+  truncatedMp4,
   uploadAndConfirm,
 } from '../support/media.js';
 import { createBacking, startInProcess, tempDir, TEST_JWT_SECRET, type Backing, type InProcessNode } from '../support/pairly.js';
@@ -133,7 +136,7 @@ for (const driver of ['local', 's3'] as const) {
       const media = await processed(url, owner.accessToken, id);
       expect(media).toMatchObject({ state: 'ready', mime: 'video/mp4', width: 320, height: 240 });
       expect(media.durationMs).toBeGreaterThan(500);
-      expect(Object.keys(media.variants!).sort()).toEqual(['poster', 'video']);
+      expect(Object.keys(media.variants!).sort()).toEqual(['poster', 'preview', 'video']);
       const video = await fetchVariant(media.variants!.video!.url);
       expect(video.status).toBe(200);
       expect(video.headers.get('content-type')).toBe('video/mp4');
@@ -238,17 +241,21 @@ for (const driver of ['local', 's3'] as const) {
       });
 
       it.each([
-        ['HTML declared as a JPEG', htmlBytes, ['unsupported_type']],
-        ['a JPEG with a ZIP archive appended (a polyglot)', jpegZipPolyglot, ['unsupported_type', 'corrupt']],
-        ['a truncated JPEG', truncatedJpeg, ['truncated', 'corrupt', 'unsupported_type']],
-      ])('%s: rejected by processing with its reason, every object removed', async (_what, make, reasons) => {
+        ['HTML declared as a JPEG', htmlBytes, 'profile_photo', 'image/jpeg', 'unsupported_type'],
+        ['a JPEG with a ZIP archive appended (a polyglot)', jpegZipPolyglot, 'profile_photo', 'image/jpeg', 'unsupported_type'],
+        ['a truncated JPEG', truncatedJpeg, 'profile_photo', 'image/jpeg', 'truncated'],
+        ['a PNG whose header claims 100000 × 100000 pixels', pixelBombPng, 'avatar', 'image/png', 'pixel_limit'],
+        ['a video behind an image type, for a kind that takes only images', smallMp4, 'avatar', 'image/jpeg', 'unsupported_type'],
+        ['an MP4 with no video stream', audioOnlyMp4, 'message_attachment', 'video/mp4', 'no_video_stream'],
+        ['a truncated MP4', truncatedMp4, 'post_media', 'video/mp4', 'truncated'],
+      ])('%s: rejected by processing with its reason, every object removed', async (_what, make, kind, contentType, reason) => {
         const u = await newUser(url);
         const bytes = await make();
-        const { id, confirmed } = await uploadAndConfirm(url, u.accessToken, 'profile_photo', 'image/jpeg', bytes);
+        const { id, confirmed } = await uploadAndConfirm(url, u.accessToken, kind, contentType, bytes);
         expect(confirmed.status).toBe(202);
         const media = await processed(url, u.accessToken, id);
         expect(media.state).toBe('rejected');
-        expect(reasons).toContain(media.rejectReason);
+        expect(media.rejectReason).toBe(reason);
         expect(media.variants).toBeNull();
         await waitFor(async () => (await storage().head(`${await prefixOf(id)}original`)) === null, 10_000, 'original removed');
         const other = await newUser(url);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import type { CreateUploadResult, MediaView, MultipartTarget, UploadTarget } from '../../shared/media.js';
 import { http, waitFor } from './client.js';
@@ -39,19 +40,44 @@ export async function truncatedJpeg(): Promise<Buffer> {
   return full.subarray(0, Math.floor(full.length / 2));
 }
 
-/** A short MP4 (H.264 test pattern and a tone) made by ffmpeg. */
-export async function smallMp4(seconds = 1): Promise<Buffer> {
+/** A small PNG whose header claims 100000 × 100000 pixels (a pixel bomb): the IHDR rewritten, its CRC recomputed. */
+export async function pixelBombPng(): Promise<Buffer> {
+  const png = Buffer.from(await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer());
+  // Signature (8), then IHDR: length (4), type (4), width (4), height (4), …, CRC over type and data.
+  png.writeUInt32BE(100_000, 16);
+  png.writeUInt32BE(100_000, 20);
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+  return png;
+}
+
+/** An MP4 container with a tone and no video at all. */
+export function audioOnlyMp4(): Promise<Buffer> {
+  return ffmpegOutput(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac', '-f', 'mp4']);
+}
+
+/** The first half of an MP4. */
+export async function truncatedMp4(): Promise<Buffer> {
+  const full = await smallMp4(1);
+  return full.subarray(0, Math.floor(full.length / 2));
+}
+
+async function ffmpegOutput(args: string[]): Promise<Buffer> {
   const dir = tempDir('media-fixture');
   try {
-    const out = join(dir.path, 'clip.mp4');
-    await promisify(execFile)('ffmpeg', [
-      '-v', 'error', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=15:duration=${seconds}`,
-      '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', out,
-    ]);
+    const out = join(dir.path, 'out.mp4');
+    await promisify(execFile)('ffmpeg', ['-v', 'error', ...args, out]);
     return await readFile(out);
   } finally {
     dir.remove();
   }
+}
+
+/** A short MP4 (H.264 test pattern and a tone) made by ffmpeg. */
+export function smallMp4(seconds = 1): Promise<Buffer> {
+  return ffmpegOutput([
+    '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=15:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
+  ]);
 }
 
 /** Sends the bytes as the target says: a PUT with its headers, or a form POST with its fields first and the file last. */

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { KIND_TYPES, type RejectReason } from '../../../../shared/media.js';
+import { KIND_TYPES, isVideoType, type MediaKind, type RejectReason } from '../../../../shared/media.js';
 import type { MediaConfig } from '../../config.js';
 import type { JobContext } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
@@ -11,9 +11,15 @@ import type { MediaService } from './media.service.js';
 import type { MediaRow, MediaStore, StoredVariant } from './media.store.js';
 import { originalKey, variantKey } from './media.views.js';
 import { moderate } from './moderation.js';
-import { detectType, MediaRejected, processImage, processVideo } from './processing/index.js';
+import { classify, MediaRejected, processImage, processVideo, type OutputFile } from './processing/index.js';
 
-const EXT: Record<string, string> = { 'image/webp': 'webp', 'image/jpeg': 'jpg', 'image/png': 'png', 'video/mp4': 'mp4' };
+const EXT: Record<string, string> = { 'image/webp': 'webp', 'video/mp4': 'mp4' };
+
+/** Videos only where the kind takes them (post media, message attachments); any image or video type processing accepts. */
+const takesVideo = (kind: MediaKind) => KIND_TYPES[kind].some(isVideoType);
+
+/** A variant's name in views: `w160`, `w640`, `w1280` for image sizes (processing names them by the number), else its own. */
+const variantName = (f: OutputFile) => (/^\d+$/.test(f.variant) ? `w${f.variant}` : f.variant);
 
 /** Why an item was refused, from a MediaRejected or from our own checks. */
 class Refused extends Error {
@@ -29,7 +35,7 @@ class Refused extends Error {
  * them), and the final state change is conditional, so two runs (a retry
  * racing a re-queue) end in one state.
  *
- *   original ──download──► temp dir ──detectType──► processImage | processVideo ──► variants uploaded
+ *   original ──download──► temp dir ──classify──► processImage | processVideo ──► variants uploaded
  *            ──► moderate() ──► ready | rejected(moderation) ──► media:updated to the owner
  *   refused by a check ──► rejected(reason), every object removed ──► media:updated
  */
@@ -84,26 +90,30 @@ export async function processMedia(
     // The object was re-sent after the confirm (its upload URL still lived): the declared size still binds it.
     if (size > row.declared_bytes) throw new Refused('too_large');
 
-    const type = await detectType(input);
-    if (!type || !KIND_TYPES[row.kind].includes(type.mime)) throw new Refused('unsupported_type');
+    // The type from the bytes (processing refuses polyglots, and says why: truncated, pixel_limit, …), never the declared one.
+    const largest = Math.max(limits.imageMaxBytes, limits.videoMaxBytes);
+    const type = await classify(input, { maxBytes: largest, maxPixels: limits.imageMaxPixels, maxVideoSeconds: limits.videoMaxSeconds, timeoutMs: processTimeoutSeconds * 1000 });
+    if (type.kind === 'video' && !takesVideo(row.kind)) throw new Refused('unsupported_type');
     const out = join(work, 'out');
     await mkdir(out);
+    const timeoutMs = processTimeoutSeconds * 1000;
     const result =
       type.kind === 'image'
-        ? await processImage(input, out, { maxPixels: limits.imageMaxPixels })
-        : await processVideo(input, out, { maxBytes: limits.videoMaxBytes, maxDurationSeconds: limits.videoMaxSeconds, timeoutMs: processTimeoutSeconds * 1000 });
+        ? await processImage(input, out, { maxBytes: limits.imageMaxBytes, maxPixels: limits.imageMaxPixels, timeoutMs })
+        : await processVideo(input, out, { maxBytes: limits.videoMaxBytes, maxPixels: limits.imageMaxPixels, maxVideoSeconds: limits.videoMaxSeconds, timeoutMs });
 
     const variants: Record<string, StoredVariant> = {};
     for (const f of result.files) {
-      const key = variantKey(row, f.name, EXT[f.mime] ?? 'bin');
+      const name = variantName(f);
+      const key = variantKey(row, name, EXT[f.mime] ?? 'bin');
       await storage.put(key, { file: f.path }, f.mime);
-      variants[f.name] = { key, mime: f.mime, width: f.width, height: f.height, bytes: f.bytes };
+      variants[name] = { key, mime: f.mime, width: f.width, height: f.height, bytes: f.bytes };
     }
     return {
       detectedMime: type.mime,
       width: result.width,
       height: result.height,
-      durationMs: 'durationMs' in result ? (result.durationMs as number) : null,
+      durationMs: result.kind === 'video' ? Math.round(result.durationS * 1000) : null,
       variants,
     };
   }
