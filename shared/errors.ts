@@ -37,6 +37,14 @@ export const ERROR_STATUS = {
   CALL_NOT_RINGING: 409,
   CALL_NOT_ACTIVE: 409,
   HOLD_EXPIRED: 409,
+  /** A media upload has not stored its bytes yet: nothing uploaded, zero bytes, or parts missing. */
+  UPLOAD_INCOMPLETE: 409,
+  /** The media is not in a state that allows this (details: `{ state }`). */
+  MEDIA_WRONG_STATE: 409,
+  /** The upload's time (MEDIA_UPLOAD_TTL_SECONDS) is over: start a new upload. */
+  UPLOAD_EXPIRED: 410,
+  /** A signed media URL or upload URL past its expiry: ask for a fresh one. */
+  LINK_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
@@ -48,6 +56,8 @@ export const ERROR_STATUS = {
   NOT_READY: 503,
   SHUTTING_DOWN: 503,
   SFU_UNAVAILABLE: 503,
+  /** This deployment stores no media (cluster mode without S3 configured). */
+  MEDIA_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -5,6 +5,7 @@ import type { PublicUser } from './auth.js';
 import { chatPointer, chatSend, chatSync, chatTyping, presenceSet, type MessageView, type PresenceView } from './chat.js';
 import { matchJoin, matchLeave, matchNext, type MatchEndReason, type MatchFound } from './match.js';
 import { callInvite, callRef, type CallEndReason, type CallMedia, type CallView } from './calls.js';
+import type { MediaView } from './media.js';
 
 /**
  * Socket.IO contract. Client events are `domain:verb`, each with a zod schema
@@ -99,6 +100,8 @@ export interface ServerToClientEvents {
   'match:mutual': (payload: { userId: string; conversationId: string }) => void;
   /** The user's wallet changed (a purchase, a spend, a hold, a refund); sent after the commit. */
   'wallet:updated': (payload: WalletBalance) => void;
+  /** One of the user's uploads changed state: processed (ready or rejected with its reason), moderated, or deleted. */
+  'media:updated': (payload: { media: MediaView }) => void;
   /** The socket's access token expired (no auth:refresh came in time); the socket is closed right after: reconnect with a fresh token. */
   'auth:expired': (payload: { expiredAt: string }) => void;
   /** This session was logged out or revoked; the socket is closed right after. */

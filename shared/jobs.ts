@@ -19,7 +19,8 @@ export interface JobPayloads {
       | 'admin.adjustment'
       | 'admin.dead_letter_retry'
       | 'payments.checkout'
-      | 'users.price_changed';
+      | 'users.price_changed'
+      | 'admin.media_moderation';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;
@@ -40,6 +41,10 @@ export interface JobPayloads {
   'calls.media-sweep': Record<string, never>;
   /** Retries destroying an SFU room its Janus did not answer for (job id `sfu:destroy:<instance>:<room>`). */
   'sfu.destroy-room': { instance: string; roomId: number };
+  /** Checks, processes and moderates one confirmed upload (job id `media:<id>`); skips it unless it is still pending. */
+  'media.process': { mediaId: string };
+  /** Removes expired unconfirmed uploads (and their multipart uploads), finishes interrupted deletions, re-queues lost processing (scheduled). */
+  'media.sweep': Record<string, never>;
   /** Walks the hash chains and re-adds every balance (scheduled); records the result. */
   'ledger.verify': Record<string, never>;
 }
@@ -57,6 +62,8 @@ export const JOB_NAMES = [
   'calls.tick',
   'calls.media-sweep',
   'sfu.destroy-room',
+  'media.process',
+  'media.sweep',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

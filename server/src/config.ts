@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { creditPack, type CreditPack } from '../../shared/payments.js';
 
@@ -176,6 +176,39 @@ const envSchema = z
     SFU_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1000).default(3),
     /** How long an open Janus breaker skips its instance before one trial; keep it well under CALL_MEDIA_LOST_SECONDS. */
     SFU_BREAKER_HALF_OPEN_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
+    /**
+     * Where uploaded media is stored: `local` (PAIRLY_DATA_DIR/media, served by this server through signed URLs) or `s3`.
+     * Unset: `s3` when MEDIA_S3_BUCKET is set, else `local` in embedded mode and media off in cluster mode
+     * (nodes do not share a data dir; set `local` only when PAIRLY_DATA_DIR is one volume every node and the workers mount).
+     */
+    MEDIA_STORAGE: z.enum(['local', 's3']).optional(),
+    MEDIA_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+    /** S3-compatible endpoint (MinIO, R2, a stand-in); unset: AWS S3 of MEDIA_S3_REGION. */
+    MEDIA_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    MEDIA_S3_REGION: z.string().regex(/^[a-z0-9-]{2,40}$/).default('us-east-1'),
+    /** Both or neither; neither: the AWS SDK's default credential chain (instance role, AWS_* variables). */
+    MEDIA_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    MEDIA_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    /** Path-style URLs (endpoint/bucket/key): MinIO and most stand-ins need it. */
+    MEDIA_S3_FORCE_PATH_STYLE: bool.default(false),
+    /** Lifetime of a signed read URL of a media variant. */
+    MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+    /** How long an upload may take from its request to its confirm; unconfirmed uploads are swept after it. */
+    MEDIA_UPLOAD_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
+    /** How often unconfirmed uploads, unfinished deletions and lost processing jobs are swept. */
+    MEDIA_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    /** Uploads one user may start per hour. */
+    MEDIA_UPLOADS_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(60),
+    MEDIA_IMAGE_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(20 * 1024 ** 2),
+    MEDIA_IMAGE_MAX_PIXELS: z.coerce.number().int().min(10_000).max(268_402_689).default(50_000_000),
+    MEDIA_VIDEO_MAX_BYTES: z.coerce.number().int().min(1024).max(5 * 1024 ** 3).default(512 * 1024 ** 2),
+    MEDIA_VIDEO_MAX_SECONDS: z.coerce.number().int().min(1).max(6 * 3600).default(300),
+    /** Uploads larger than this go in parts (multipart, resumable). */
+    MEDIA_MULTIPART_THRESHOLD_BYTES: z.coerce.number().int().min(5 * 1024 ** 2).max(5 * 1024 ** 3).default(64 * 1024 ** 2),
+    /** Size of each part but the last (S3's minimum is 5 MiB). */
+    MEDIA_MULTIPART_PART_BYTES: z.coerce.number().int().min(5 * 1024 ** 2).max(1024 ** 3).default(16 * 1024 ** 2),
+    /** A processing step (ffmpeg, ffprobe, sharp) running longer is killed and the job retried. */
+    MEDIA_PROCESS_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
   });
 
 export interface Config {
@@ -241,6 +274,30 @@ export interface Config {
     /** Around every call to a provider's API. */
     breaker: { timeoutMs: number; failures: number; halfOpenMs: number };
   };
+  media: MediaConfig;
+}
+
+export type MediaStorageConfig =
+  | { driver: 'local'; dir: string }
+  | {
+      driver: 's3';
+      bucket: string;
+      endpoint?: string;
+      region: string;
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+      forcePathStyle: boolean;
+    };
+
+export interface MediaConfig {
+  /** null: media is off (cluster mode without S3 or MEDIA_STORAGE=local): its routes answer MEDIA_UNAVAILABLE. */
+  storage: MediaStorageConfig | null;
+  urlTtlSeconds: number;
+  uploadTtlSeconds: number;
+  sweepSeconds: number;
+  uploadsPerHour: number;
+  limits: { imageMaxBytes: number; imageMaxPixels: number; videoMaxBytes: number; videoMaxSeconds: number };
+  multipart: { thresholdBytes: number; partBytes: number };
+  processTimeoutSeconds: number;
 }
 
 export const DEFAULT_CREDIT_PACKS: CreditPack[] = [
@@ -285,6 +342,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   ] as const) {
     const set = keys.filter((k) => cleaned[k]);
     if (set.length > 0 && set.length < keys.length) problems.push(`${name}: set all of ${keys.join(', ')} or none`);
+  }
+  if (Boolean(cleaned.MEDIA_S3_ACCESS_KEY_ID) !== Boolean(cleaned.MEDIA_S3_SECRET_ACCESS_KEY)) {
+    problems.push('MEDIA_S3: set both MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY, or neither (the SDK\'s default credentials)');
+  }
+  if (cleaned.MEDIA_STORAGE === 's3' && !cleaned.MEDIA_S3_BUCKET) problems.push('MEDIA_S3_BUCKET: required with MEDIA_STORAGE=s3');
+  if (parsed.success) {
+    const e = parsed.data;
+    // Every part URL is handed out with the upload: keep their number small.
+    if (Math.ceil(e.MEDIA_VIDEO_MAX_BYTES / e.MEDIA_MULTIPART_PART_BYTES) > 1000) {
+      problems.push('MEDIA_MULTIPART_PART_BYTES: a video of MEDIA_VIDEO_MAX_BYTES would need more than 1000 parts; raise the part size');
+    }
   }
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
@@ -380,6 +448,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requeueSeconds: e.PAYMENTS_REQUEUE_SECONDS,
       breaker: { timeoutMs: e.PROVIDER_TIMEOUT_MS, failures: e.PROVIDER_BREAKER_FAILURES, halfOpenMs: e.PROVIDER_BREAKER_HALF_OPEN_MS },
     },
+    media: {
+      storage: mediaStorage(e),
+      urlTtlSeconds: e.MEDIA_URL_TTL_SECONDS,
+      uploadTtlSeconds: e.MEDIA_UPLOAD_TTL_SECONDS,
+      sweepSeconds: e.MEDIA_SWEEP_SECONDS,
+      uploadsPerHour: e.MEDIA_UPLOADS_PER_HOUR,
+      limits: {
+        imageMaxBytes: e.MEDIA_IMAGE_MAX_BYTES,
+        imageMaxPixels: e.MEDIA_IMAGE_MAX_PIXELS,
+        videoMaxBytes: e.MEDIA_VIDEO_MAX_BYTES,
+        videoMaxSeconds: e.MEDIA_VIDEO_MAX_SECONDS,
+      },
+      multipart: { thresholdBytes: e.MEDIA_MULTIPART_THRESHOLD_BYTES, partBytes: e.MEDIA_MULTIPART_PART_BYTES },
+      processTimeoutSeconds: e.MEDIA_PROCESS_TIMEOUT_SECONDS,
+    },
     ledger: {
       feeBps: e.PLATFORM_FEE_BPS,
       shards: e.LEDGER_SHARDS,
@@ -387,6 +470,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       verifySeconds: e.LEDGER_VERIFY_SECONDS,
     },
   };
+}
+
+/**
+ * The media driver: S3 when asked for or when a bucket is set; the data dir in embedded mode; in cluster
+ * mode the data dir only when asked for (a volume shared by every node and the workers), else none.
+ */
+function mediaStorage(e: z.output<typeof envSchema>): MediaStorageConfig | null {
+  const driver = e.MEDIA_STORAGE ?? (e.MEDIA_S3_BUCKET ? 's3' : e.DATABASE_URL && e.REDIS_URL ? null : 'local');
+  if (driver === 'local') return { driver, dir: join(resolve(e.PAIRLY_DATA_DIR), 'media') };
+  if (driver === 's3' && e.MEDIA_S3_BUCKET) {
+    return {
+      driver,
+      bucket: e.MEDIA_S3_BUCKET,
+      endpoint: e.MEDIA_S3_ENDPOINT,
+      region: e.MEDIA_S3_REGION,
+      credentials:
+        e.MEDIA_S3_ACCESS_KEY_ID && e.MEDIA_S3_SECRET_ACCESS_KEY ? { accessKeyId: e.MEDIA_S3_ACCESS_KEY_ID, secretAccessKey: e.MEDIA_S3_SECRET_ACCESS_KEY } : undefined,
+      forcePathStyle: e.MEDIA_S3_FORCE_PATH_STYLE,
+    };
+  }
+  return null;
 }
 
 function parsePacks(raw: string | undefined, problems: string[]): CreditPack[] {

@@ -20,6 +20,10 @@ import { createMemoryRevocations, createRedisRevocations, type RevocationOptions
 import { createMemoryMatchQueue, createRedisMatchQueue, type MatchQueue } from './modules/match/match.queue.js';
 import { createMemoryPresence, createRedisPresence, type PresenceStore } from './modules/presence/presence.store.js';
 import { createSfuController } from '../../sfu/src/index.js';
+import { createTokenSigner } from './modules/media/signed-token.js';
+import type { MediaStorage } from './modules/media/storage.js';
+import { createLocalStorage } from './modules/media/storage.local.js';
+import { createS3Storage } from './modules/media/storage.s3.js';
 import type { SfuController } from '../../shared/sfu.js';
 
 /**
@@ -181,6 +185,18 @@ export function openSfu(config: Config, jwtSecret: string, logger: Logger): SfuC
     circuit: config.sfu.breaker,
     logger,
   });
+}
+
+/**
+ * Where media bytes go: the data dir (embedded mode, or a volume every node shares) or an S3 bucket;
+ * undefined when config.media.storage is null (media off: its routes answer MEDIA_UNAVAILABLE).
+ */
+export function openMediaStorage(config: Config, jwtSecret: string): MediaStorage | undefined {
+  const c = config.media.storage;
+  if (!c) return undefined;
+  if (c.driver === 's3') return createS3Storage(c);
+  // Every node derives the same key, so any node verifies the URLs another signed.
+  return createLocalStorage({ dir: c.dir, signer: createTokenSigner(createHmac('sha256', jwtSecret).update('pairly-media-urls').digest()) });
 }
 
 function once(f: () => Promise<void>): () => Promise<void> {

@@ -1,7 +1,7 @@
 import { JOB_NAMES } from '../../shared/jobs.js';
 import type { SfuController } from '../../shared/sfu.js';
 import type { Config } from './config.js';
-import type { Drivers } from './drivers.js';
+import { openMediaStorage, type Drivers } from './drivers.js';
 import type { JobHandlers, JobSchedule } from './jobs/jobs.js';
 import type { Logger } from './logger.js';
 import type { Module } from './module.js';
@@ -16,6 +16,7 @@ import { ledgerModule } from './modules/ledger/ledger.module.js';
 import { roomsModule } from './modules/rooms/rooms.module.js';
 import { ReconciliationService } from './modules/payments/reconciliation.service.js';
 import { matchModule } from './modules/match/match.module.js';
+import { mediaModule } from './modules/media/media.module.js';
 import { paymentsModule } from './modules/payments/payments.module.js';
 import { presenceModule } from './modules/presence/presence.module.js';
 import { profilesModule } from './modules/profiles/profiles.module.js';
@@ -81,6 +82,8 @@ export function createModules(d: {
     chat: chat.service,
   });
   const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, safety: safety.store, realtime, limiter });
+  // Read rules of attachments and posts come from the modules built on media (chat, creators): bound late when they exist.
+  const media = mediaModule({ config, db, storage: openMediaStorage(config, jwtSecret), jobs, realtime, limiter, audit: audit.service, logger });
   const deadLetters = deadLettersModule({ db, jobs, logger, audit: audit.service, hooks: { ...payments.deadLetterHooks } });
   const admin = adminModule({
     config,
@@ -104,7 +107,7 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, deadLetters, admin, audit];
+  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, deadLetters, admin, audit];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -122,6 +125,7 @@ export function createModules(d: {
     presence: presence.service,
     match: match.service,
     profiles: profiles.service,
+    media: media.service,
     deadLetters: deadLetters.service,
   };
 }

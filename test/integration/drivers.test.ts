@@ -113,6 +113,8 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
     'calls.media-sweep': unexpected,
     'sfu.destroy-room': unexpected,
     'calls.tick': unexpected,
+    'media.process': unexpected,
+    'media.sweep': unexpected,
     'audit.record': async (p) => {
       const attempt = calls.filter((c) => c.key === p.key).length + 1;
       calls.push({ key: p.key, attempt });

@@ -12,6 +12,7 @@ import { int4Id } from '../../shared/input.js';
 import { matchReportBody } from '../../shared/match.js';
 import { adjustmentBody, checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxActionBody } from '../../shared/payments.js';
 import { answerBody, discoverQuery, preferencesBody, profileBody } from '../../shared/profiles.js';
+import { confirmBody, createUploadBody, moderationBody, presignPartsBody } from '../../shared/media.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
 import { createLogger } from '../../server/src/logger.js';
 import { adminPresenceQuery } from '../../server/src/modules/admin/admin.presence.routes.js';
@@ -21,12 +22,13 @@ import { conversationsQuery } from '../../server/src/modules/chat/chat.routes.js
 import { deadLetterId, deadLetterListQuery } from '../../server/src/modules/dead-letters/dead-letters.routes.js';
 import { pageQuery } from '../../server/src/modules/ledger/ledger.routes.js';
 import { paymentsListQuery } from '../../server/src/modules/payments/payments.routes.js';
+import { mediaToken } from '../../server/src/modules/media/media.routes.js';
 import { bodyTransport, HOSTILE_VALUES, inputArbitrary, type BodyTransport, type Pools } from '../support/arbitraries.js';
 import { documentedRows, mountedRoutes, normalizePath } from '../support/routes.js';
 import { encodeBody, queryString, segment, sendableHeader, stringify } from '../support/wire.js';
 import { connect, http, newUser, STRONG_PASSWORD, type ClientSocket } from '../support/client.js';
 import { newAdmin } from '../support/ledger.js';
-import { createBacking, ROOT, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
+import { createBacking, ROOT, startInProcess, tempDir, type Backing, type InProcessNode } from '../support/pairly.js';
 
 /**
  * Property-based sweep of every input the server takes: each mounted REST
@@ -120,10 +122,20 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/admin/jobs/dead-letters/:id/retry': { params: { id: deadLetterId }, as: 'admin' },
   'GET /api/admin/reconciliation': { as: 'admin' },
   'POST /api/admin/reconciliation/run': { as: 'admin' },
+  'POST /api/media/uploads': { body: createUploadBody },
+  'POST /api/media/:id/parts': { params: { id: uuid }, body: presignPartsBody },
+  'POST /api/media/:id/confirm': { params: { id: uuid }, body: confirmBody },
+  'GET /api/media/:id': { params: { id: uuid } },
+  'DELETE /api/media/:id': { params: { id: uuid } },
+  'POST /api/admin/media/:id/moderation': { params: { id: uuid }, body: moderationBody, as: 'admin' },
+  'PUT /api/media/uploads/:token': { params: { token: mediaToken }, body: z.unknown(), as: 'none' },
+  'GET /api/media/files/:token': { params: { token: mediaToken }, as: 'none' },
 };
 
 let backing: Backing;
 let node: InProcessNode;
+/** Media in the data dir (the embedded driver), so its routes do their work rather than answer MEDIA_UNAVAILABLE. */
+const mediaDir = tempDir('sweep-media');
 let url: string;
 /** Error logs, and warnings that the data-exception safety net caught what validation should have refused. */
 const problems: string[] = [];
@@ -161,6 +173,9 @@ beforeAll(async () => {
       LOGIN_MAX_FAILURES_PER_IP: '1000000',
       CHAT_MESSAGES_PER_10S: '1000000',
       CHAT_FLOOD_PER_5S: '1000000',
+      MEDIA_STORAGE: 'local',
+      PAIRLY_DATA_DIR: mediaDir.path,
+      MEDIA_UPLOADS_PER_HOUR: '1000000',
     },
     logger,
   );
@@ -179,14 +194,20 @@ beforeAll(async () => {
   s.close();
   const pay = await http(url, 'POST', '/api/payments/checkout', { token: tokens.fan, headers: { 'idempotency-key': 'sweep-checkout-1' }, body: { packId: 'starter', provider: 'sandbox' } });
   const questions = await http<{ questions: { id: number }[] }>(url, 'GET', '/api/questions', { token: tokens.fan });
+  // Media items for generated ids to hit: a single upload and one in parts, both still uploading.
+  const upload = await http(url, 'POST', '/api/media/uploads', { token: tokens.fan, body: { kind: 'avatar', contentType: 'image/png', size: 1000 } });
+  const parts = await http(url, 'POST', '/api/media/uploads', { token: tokens.creator, body: { kind: 'post_media', contentType: 'video/mp4', size: 70 * 1024 * 1024 } });
   // Refresh tokens of sessions of their own: a reuse revokes only them.
   const extra = await http(url, 'POST', '/api/auth/login', { body: { email: fan.user.email, password: fan.password } });
   pools.uuids.push(ids.fan, ids.creator, ids.admin, conv.body.conversationId, sent.message?.id ?? crypto.randomUUID(), pay.body.payment?.id ?? crypto.randomUUID());
   pools.int4Ids.push(...questions.body.questions.map((q) => q.id).slice(0, 5));
   pools.strings.push('starter', 'usd', extra.body.refreshToken, tokens.fan, fan.user.email);
+  pools.uuids.push(upload.body.media.id, parts.body.media.id);
   expect(conv.status).toBe(201);
   expect(sent.ok).toBe(true);
   expect(pay.status).toBe(201);
+  expect(upload.status).toBe(201);
+  expect(parts.status).toBe(201);
 }, 60_000);
 
 /** PROPERTY_STATS=1 prints how often each route answered each status: a sweep that only ever gets 401 proves little. */
@@ -197,6 +218,7 @@ afterAll(async () => {
   for (const s of sockets.values()) s.close();
   await node?.stop();
   await backing?.cleanup();
+  mediaDir.remove();
 });
 
 /** Runs a property with the shared seed; a failure says how to replay it. */

@@ -55,4 +55,39 @@ describe('loadConfig', () => {
     expect(c.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
     expect(c.publicUrl).toBe('https://pairly.test');
   });
+
+  describe('media storage', () => {
+    const cluster = { DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r:6379', JWT_SECRET: 'x'.repeat(32) };
+    const s3 = { MEDIA_S3_BUCKET: 'pairly-media', MEDIA_S3_ENDPOINT: 'http://minio:9000', MEDIA_S3_ACCESS_KEY_ID: 'k', MEDIA_S3_SECRET_ACCESS_KEY: 's', MEDIA_S3_FORCE_PATH_STYLE: '1' };
+
+    it('is the data dir in embedded mode, with the documented limits', () => {
+      const c = loadConfig({ PAIRLY_DATA_DIR: '/srv/pairly' });
+      expect(c.media.storage).toEqual({ driver: 'local', dir: '/srv/pairly/media' });
+      expect(c.media).toMatchObject({ urlTtlSeconds: 300, uploadTtlSeconds: 3600, uploadsPerHour: 60, multipart: { thresholdBytes: 64 * 1024 ** 2, partBytes: 16 * 1024 ** 2 } });
+    });
+
+    it('is off in cluster mode unless S3 is configured or the data dir is said to be shared', () => {
+      expect(loadConfig(cluster).media.storage).toBeNull();
+      expect(loadConfig({ ...cluster, MEDIA_STORAGE: 'local' }).media.storage).toMatchObject({ driver: 'local' });
+      expect(loadConfig({ ...cluster, ...s3 }).media.storage).toEqual({
+        driver: 's3',
+        bucket: 'pairly-media',
+        endpoint: 'http://minio:9000',
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+        forcePathStyle: true,
+      });
+      // A bucket alone (AWS, the SDK's own credentials) is enough; MEDIA_STORAGE=local keeps the data dir even with one.
+      expect(loadConfig({ MEDIA_S3_BUCKET: 'pairly-media' }).media.storage).toMatchObject({ driver: 's3', credentials: undefined, forcePathStyle: false });
+      expect(loadConfig({ MEDIA_STORAGE: 'local', MEDIA_S3_BUCKET: 'pairly-media' }).media.storage).toMatchObject({ driver: 'local' });
+    });
+
+    it('refuses half an S3 configuration and parts too small for the largest video', () => {
+      expect(() => loadConfig({ MEDIA_STORAGE: 's3' })).toThrow(/MEDIA_S3_BUCKET: required/);
+      expect(() => loadConfig({ MEDIA_S3_BUCKET: 'b-1', MEDIA_S3_ACCESS_KEY_ID: 'k' })).toThrow(/MEDIA_S3_ACCESS_KEY_ID and MEDIA_S3_SECRET_ACCESS_KEY/);
+      expect(() => loadConfig({ MEDIA_S3_BUCKET: 'Not_A_Bucket' })).toThrow(/MEDIA_S3_BUCKET/);
+      expect(() => loadConfig({ MEDIA_MULTIPART_PART_BYTES: String(5 * 1024 ** 2), MEDIA_VIDEO_MAX_BYTES: String(5 * 1024 ** 3) })).toThrow(/more than 1000 parts/);
+      expect(() => loadConfig({ MEDIA_MULTIPART_PART_BYTES: String(1024 ** 2) })).toThrow(/MEDIA_MULTIPART_PART_BYTES/);
+    });
+  });
 });

@@ -32,6 +32,7 @@ const OWNERS: Record<string, string[]> = {
   match: ['match_sessions', 'match_reports'],
   calls: ['calls', 'call_participants'],
   'dead-letters': ['job_dead_letters'],
+  media: ['media'],
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');

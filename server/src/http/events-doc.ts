@@ -21,6 +21,7 @@ const serverEvents: Record<keyof ServerToClientEvents, string> = {
   'call:ended': '{ call, reason }: the call ended.',
   'match:mutual': '{ userId, conversationId }: a like became mutual.',
   'wallet:updated': '{ available, held, debt, earnings }: the wallet or the earnings changed (a purchase, a spend, a hold, a refund; to the payee of a paid message or call minute too); sent after the commit.',
+  'media:updated': "{ media }: one of the user's uploads was processed (state ready, or rejected with rejectReason), moderated or deleted; the owner's view with fresh signed URLs.",
   'auth:expired': '{ expiredAt }: the access token expired; the socket closes right after.',
   'auth:revoked': '{ reason }: the session was logged out or revoked; the socket closes right after.',
   'system:shutdown': '{ nodeId, reconnect: true }: this node is going away; reconnect.',

@@ -93,6 +93,10 @@ export interface StallPolicy {
  * | backoff)                                      | still pending after a minute are enqueued again; processing is exactly-once|
  * | payments.reconcile run by an admin            | nothing: the admin runs it again (the hourly schedule also covers it)      |
  * | audit.record (queued, or in retry backoff)    | nothing: entries queued when Redis lost its data are lost (known gap)      |
+ * | media.process (queued, or in retry backoff)   | media.sweep (every MEDIA_SWEEP_SECONDS): items still pending 3 processing  |
+ * |                                               | timeouts (at least 15 min) after their confirm are enqueued again; a      |
+ * |                                               | confirm repeated by the client enqueues it again at once (same job id)    |
+ * | media.sweep                                   | the schedule itself (set where media storage is configured)                |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.

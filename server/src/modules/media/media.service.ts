@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  isVideoType,
+  KIND_TYPES,
+  type CreateUploadBody,
+  type CreateUploadResult,
+  type MediaKind,
+  type MediaView,
+} from '../../../../shared/media.js';
+import type { MediaConfig } from '../../config.js';
+import { AppError } from '../../errors.js';
+import type { JobQueue } from '../../jobs/jobs.js';
+import type { Logger } from '../../logger.js';
+import { rateLimited } from '../../ratelimit.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { MediaRow, MediaStore } from './media.store.js';
+import { displayFilename, isPrivileged, mediaView, newPrefix, originalKey, prefixOf, type Viewer } from './media.views.js';
+import type { MediaStorage } from './storage.js';
+
+/** Whether a viewer may read a ready item of a kind whose rule belongs to another module (chat's members, a creator's buyers). */
+export type MediaAccessRule = (viewer: Viewer, media: MediaRow) => Promise<boolean>;
+/** Filled by the modules built on media (bound late in createModules); a kind without a rule is its owner's (and admins') only. */
+export type MediaAccessHooks = Partial<Record<'post_media' | 'message_attachment', MediaAccessRule>>;
+
+/**
+ * Uploads, their confirmation, reads and deletion. Every method that touches
+ * an item starts with its access check; an item the caller may not see is
+ * NOT_FOUND, whether or not it exists.
+ *
+ *   POST /uploads ──► uploading ──(bytes to storage)──► POST /:id/confirm ──► pending ──(media.process)──► ready | rejected
+ */
+export class MediaService {
+  constructor(
+    private readonly d: {
+      store: MediaStore;
+      /** Undefined: this deployment stores no media (every call is MEDIA_UNAVAILABLE). */
+      storage: MediaStorage | undefined;
+      jobs: JobQueue;
+      realtime: Realtime;
+      logger: Logger;
+      config: MediaConfig;
+      /** Uploads started per user (MEDIA_UPLOADS_PER_HOUR). */
+      uploads: RateLimiterAbstract;
+      audit: Pick<AuditService, 'record'>;
+      access: () => MediaAccessHooks;
+    },
+  ) {}
+
+  storage(): MediaStorage {
+    if (!this.d.storage) throw new AppError('MEDIA_UNAVAILABLE', 'this deployment stores no media (set MEDIA_S3_BUCKET, or MEDIA_STORAGE=local on a shared volume)');
+    return this.d.storage;
+  }
+
+  view(m: MediaRow, viewer: Viewer): Promise<MediaView> {
+    return mediaView(m, viewer, { storage: this.d.storage, urlTtlSeconds: this.d.config.urlTtlSeconds });
+  }
+
+  /** The owner's view, pushed to all their devices. */
+  async push(m: MediaRow): Promise<void> {
+    this.d.realtime.toUser(m.owner_id, 'media:updated', { media: await this.view(m, { userId: m.owner_id, role: 'fan' }) });
+  }
+
+  async createUpload(userId: string, b: CreateUploadBody): Promise<CreateUploadResult> {
+    const storage = this.storage();
+    const { limits, multipart, uploadTtlSeconds } = this.d.config;
+    const allowed = KIND_TYPES[b.kind];
+    if (!allowed.includes(b.contentType)) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', `a ${b.kind} may be ${allowed.join(', ')}`, { details: { allowed } });
+    }
+    const maxBytes = isVideoType(b.contentType) ? limits.videoMaxBytes : limits.imageMaxBytes;
+    if (b.size > maxBytes) throw new AppError('PAYLOAD_TOO_LARGE', `at most ${maxBytes} bytes for this type`, { details: { maxBytes } });
+    await this.d.uploads.consume(userId).catch((err: unknown) => {
+      throw rateLimited(err, 'too many uploads: wait a while');
+    });
+
+    const id = randomUUID();
+    const prefix = newPrefix();
+    const key = originalKey({ storage_prefix: prefix });
+    const expiresAt = new Date(Date.now() + uploadTtlSeconds * 1000);
+    const parts = b.size > multipart.thresholdBytes ? { uploadId: await storage.createMultipart(key, b.contentType), partBytes: multipart.partBytes } : null;
+    let row: MediaRow;
+    try {
+      row = await this.d.store.insert({
+        id,
+        ownerId: userId,
+        kind: b.kind,
+        declaredMime: b.contentType,
+        declaredBytes: b.size,
+        filename: displayFilename(b.filename),
+        storagePrefix: prefix,
+        multipart: parts,
+        uploadExpiresAt: expiresAt,
+      });
+    } catch (err) {
+      if (parts) await storage.abortMultipart(key, parts.uploadId).catch(() => undefined);
+      throw err;
+    }
+    const media = await this.view(row, { userId, role: 'fan' });
+    if (!parts) return { media, upload: await storage.uploadTarget(key, { contentType: b.contentType, maxBytes: b.size, expiresAt }) };
+    const partCount = Math.ceil(b.size / parts.partBytes);
+    return {
+      media,
+      multipart: {
+        partSize: parts.partBytes,
+        partCount,
+        parts: await this.partUrls(row, Array.from({ length: partCount }, (_, i) => i + 1)),
+        expiresAt: expiresAt.toISOString(),
+      },
+    };
+  }
+
+  /** Fresh URLs for parts of an open multipart upload (to resume it). */
+  async presignParts(userId: string, id: string, partNumbers: number[]) {
+    this.storage();
+    const m = await this.openUpload(userId, id);
+    if (!m.multipart_upload_id) throw new AppError('MEDIA_WRONG_STATE', 'this upload is not in parts (or its parts were already joined)', { details: { state: m.state } });
+    const count = Math.ceil(m.declared_bytes / m.multipart_part_bytes!);
+    const wanted = [...new Set(partNumbers)].sort((a, b) => a - b);
+    if (wanted[wanted.length - 1]! > count) throw new AppError('VALIDATION_FAILED', `this upload has ${count} parts`);
+    return { parts: await this.partUrls(m, wanted), expiresAt: m.upload_expires_at.toISOString() };
+  }
+
+  /**
+   * The client says its bytes are stored. The stored object's real size must
+   * be above zero and at most the declared size (S3-compatible stores that
+   * ignore POST policies included); then the item waits for processing.
+   * Confirming again returns the item as it is now (`replayed`).
+   */
+  async confirm(userId: string, id: string, parts: { partNumber: number; etag: string }[] | undefined): Promise<{ media: MediaView; replayed: boolean }> {
+    const storage = this.storage();
+    const viewer = { userId, role: 'fan' } as const;
+    const m = await this.owned(userId, id);
+    if (m.state !== 'uploading') {
+      // A retry after a lost answer: queue it again (the same job id runs once) in case the first enqueue was lost.
+      if (m.state === 'pending') await this.enqueueProcessing(m.id);
+      return { media: await this.view(m, viewer), replayed: true };
+    }
+    if (m.upload_expires_at.getTime() <= Date.now()) throw new AppError('UPLOAD_EXPIRED', 'the time for this upload is over: start a new one');
+    const key = originalKey(m);
+    if (m.multipart_upload_id) {
+      if (!parts) throw new AppError('VALIDATION_FAILED', 'parts: required to finish an upload in parts');
+      if (!parts.every((p, i) => p.partNumber === i + 1) || parts.length > Math.ceil(m.declared_bytes / m.multipart_part_bytes!)) {
+        throw new AppError('UPLOAD_INCOMPLETE', 'parts must be every part sent, numbered 1, 2, 3, … in order');
+      }
+      await storage.completeMultipart(key, m.multipart_upload_id, parts);
+      await this.d.store.multipartDone(m.id);
+    } else if (parts && m.multipart_part_bytes === null) {
+      throw new AppError('VALIDATION_FAILED', 'parts: only for an upload in parts');
+    }
+    const stored = await storage.head(key);
+    if (!stored) throw new AppError('UPLOAD_INCOMPLETE', 'nothing has been uploaded for this item yet');
+    if (stored.size === 0) {
+      await storage.deletePrefix(m.storage_prefix);
+      throw new AppError('UPLOAD_INCOMPLETE', 'the upload is empty: send the bytes again');
+    }
+    if (stored.size > m.declared_bytes) {
+      const rejected = await this.d.store.reject(m.id, 'too_large', 'uploading');
+      if (rejected) await this.purge(rejected);
+      throw new AppError('PAYLOAD_TOO_LARGE', `${stored.size} bytes were stored, more than the ${m.declared_bytes} declared: the upload is refused`);
+    }
+    const confirmed = await this.d.store.confirm(m.id, stored.size);
+    if (!confirmed) return { media: await this.view((await this.d.store.get(m.id))!, viewer), replayed: true };
+    await this.enqueueProcessing(m.id);
+    return { media: await this.view(confirmed, viewer), replayed: false };
+  }
+
+  async get(viewer: Viewer, id: string): Promise<MediaView> {
+    this.storage();
+    const m = await this.d.store.get(id);
+    if (!m || !(await this.canRead(viewer, m))) throw new AppError('NOT_FOUND', 'no such media');
+    return this.view(m, viewer);
+  }
+
+  /**
+   * Who may read an item (its signed URLs): its owner and admins always
+   * (deleted items nobody); other people only once it is ready, by kind:
+   * avatars, profile photos and covers any signed-in user; verification
+   * documents nobody else; post media and message attachments whoever the
+   * kind's rule (from the creators and chat modules) allows, else nobody.
+   */
+  async canRead(viewer: Viewer, m: MediaRow): Promise<boolean> {
+    if (m.state === 'deleted') return false;
+    if (isPrivileged(viewer, m)) return true;
+    if (m.state !== 'ready') return false;
+    switch (m.kind) {
+      case 'avatar':
+      case 'profile_photo':
+      case 'cover':
+        return true;
+      case 'verification_document':
+        return false;
+      case 'post_media':
+      case 'message_attachment':
+        return (await this.d.access()[m.kind]?.(viewer, m)) ?? false;
+    }
+  }
+
+  /** Ready items of these kinds owned by `ownerId`, for the modules that attach media to what they store. */
+  async requireOwnedReady(ownerId: string, id: string, kinds: MediaKind[]): Promise<MediaRow> {
+    const m = await this.d.store.get(id);
+    if (!m || m.owner_id !== ownerId || !kinds.includes(m.kind) || m.state === 'deleted') throw new AppError('NOT_FOUND', 'no such media');
+    if (m.state !== 'ready') throw new AppError('MEDIA_WRONG_STATE', 'this media is not ready', { details: { state: m.state } });
+    return m;
+  }
+
+  /** The owner deletes an item in any state: the row says deleted at once, and every object under its prefix goes. */
+  async delete(userId: string, id: string): Promise<void> {
+    this.storage();
+    await this.owned(userId, id);
+    const deleted = await this.d.store.markDeleted(id, userId);
+    if (!deleted) throw new AppError('NOT_FOUND', 'no such media');
+    await this.purge(deleted);
+    await this.push(deleted);
+  }
+
+  /** An admin's verdict, overriding moderate()'s: approve makes a refused item ready again (its files were kept), reject withdraws a ready one. */
+  async moderate(adminId: string, id: string, decision: 'approve' | 'reject', reason: string | undefined, ip: string | null): Promise<MediaView> {
+    this.storage();
+    const m = await this.d.store.override(id, decision === 'approve', reason ?? null, adminId);
+    if (!m) {
+      const current = await this.d.store.get(id);
+      if (!current) throw new AppError('NOT_FOUND', 'no such media');
+      throw new AppError('MEDIA_WRONG_STATE', 'only processed media (ready, or refused by moderation) can be moderated', { details: { state: current.state } });
+    }
+    this.d.audit.record({
+      key: `media_moderation:${id}:${randomUUID()}`,
+      actorId: adminId,
+      action: 'admin.media_moderation',
+      ip,
+      meta: { mediaId: id, ownerId: m.owner_id, decision, reason: reason ?? null },
+    });
+    await this.push(m);
+    return this.view(m, { userId: adminId, role: 'admin' });
+  }
+
+  /** The embedded driver's upload URL: only while the item is still uploading. */
+  async receiveUpload(token: string, body: Readable, declaredLength: number | undefined): Promise<{ etag: string; size: number }> {
+    const local = this.storage().local;
+    if (!local) throw new AppError('NOT_FOUND', 'uploads go to the object store in this deployment');
+    const grant = local.verifyUpload(token);
+    const prefix = prefixOf(grant.key);
+    const m = prefix ? await this.d.store.byPrefix(prefix) : undefined;
+    if (!m) throw new AppError('NOT_FOUND', 'this upload no longer exists');
+    if (m.state !== 'uploading') throw new AppError('MEDIA_WRONG_STATE', 'this upload is already confirmed', { details: { state: m.state } });
+    return local.receive(grant, body, declaredLength);
+  }
+
+  /** The embedded driver's read URL. The signature is the permission: it was only handed to someone canRead allowed. */
+  readFile(token: string): { path: string; contentType: string; maxAgeSeconds: number } {
+    const local = this.storage().local;
+    if (!local) throw new AppError('NOT_FOUND', 'media is served by the object store in this deployment');
+    return local.readFile(token);
+  }
+
+  enqueueProcessing(id: string, suffix = ''): Promise<void> {
+    return this.d.jobs.enqueue('media.process', { mediaId: id }, { jobId: `media:${id}${suffix}` });
+  }
+
+  /** Removes every object of an item (and its open multipart upload); a failure is left to the sweep. */
+  async purge(m: MediaRow): Promise<boolean> {
+    const storage = this.storage();
+    try {
+      if (m.multipart_upload_id) await storage.abortMultipart(originalKey(m), m.multipart_upload_id);
+      await storage.deletePrefix(m.storage_prefix);
+      await this.d.store.markPurged(m.id);
+      return true;
+    } catch (err) {
+      this.d.logger.warn({ err, mediaId: m.id }, 'media storage not removed yet (the sweep retries)');
+      return false;
+    }
+  }
+
+  private async owned(userId: string, id: string): Promise<MediaRow> {
+    const m = await this.d.store.get(id);
+    if (!m || m.owner_id !== userId || m.state === 'deleted') throw new AppError('NOT_FOUND', 'no such media');
+    return m;
+  }
+
+  private async openUpload(userId: string, id: string): Promise<MediaRow> {
+    const m = await this.owned(userId, id);
+    if (m.state !== 'uploading') throw new AppError('MEDIA_WRONG_STATE', 'this upload is already confirmed', { details: { state: m.state } });
+    if (m.upload_expires_at.getTime() <= Date.now()) throw new AppError('UPLOAD_EXPIRED', 'the time for this upload is over: start a new one');
+    return m;
+  }
+
+  private async partUrls(m: MediaRow, numbers: number[]) {
+    const storage = this.storage();
+    const partBytes = m.multipart_part_bytes!;
+    return Promise.all(
+      numbers.map(async (n) => ({
+        partNumber: n,
+        url: await storage.partUrl(originalKey(m), m.multipart_upload_id!, n, { maxBytes: partBytes, expiresAt: m.upload_expires_at }),
+      })),
+    );
+  }
+}
