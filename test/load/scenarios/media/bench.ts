@@ -23,7 +23,7 @@ import { machineBusyPct, machineCpu, procStat } from '../../lib/probe.js';
 import { ProgressPrinter } from '../../lib/progress.js';
 import { benchPhoto, benchVideo } from './fixtures.js';
 import type { FromImageWorker, ImageVariant, ImageWorkerResult } from './protocol.js';
-import { imageNotes, imageRatioLine, imageTable, videoNotes, videoRatioLines, videoTable, type ImageRow, type VideoRow } from './report.js';
+import { imageNotes, imageRatioLines, imageTable, videoNotes, videoRatioLines, videoTable, type ImageRow, type VideoRow } from './report.js';
 
 /**
  * `npm run bench -- media`: the processing functions of the media module on
@@ -50,7 +50,8 @@ const USAGE = `usage: npm run bench -- media [flags]
   --images N          12-MP JPEGs per image variant (default 20)
   --concurrency C     images in flight per variant (default ${CORES}, one per core)
   --video-seconds S   length of the 1080p test video (default 60)
-  --rounds R          video rounds, each plain ffmpeg and processVideo once, alternating which goes first (default 1)
+  --rounds R          rounds; each runs both image variants and both video variants once, alternating
+                      which goes first (default 2: one of each order)
   --no-images         skip the image part
   --no-video          skip the video part
   --cache-dir DIR     where the generated inputs are kept (default .tmp/bench-media)
@@ -66,7 +67,7 @@ export async function benchMedia(argv: string[]): Promise<number> {
       images: { type: 'string', default: '20' },
       concurrency: { type: 'string', default: String(CORES) },
       'video-seconds': { type: 'string', default: '60' },
-      rounds: { type: 'string', default: '1' },
+      rounds: { type: 'string', default: '2' },
       'no-images': { type: 'boolean', default: false },
       'no-video': { type: 'boolean', default: false },
       'cache-dir': { type: 'string', default: '.tmp/bench-media' },
@@ -101,12 +102,15 @@ export async function benchMedia(argv: string[]): Promise<number> {
     const out: string[] = [];
     if (photo) {
       const p = (await stat(photo)).size;
-      log(`images: ${photo} (4000×3000, ${(p / 1e6).toFixed(2)} MB), ${images} per variant, ${concurrency} in flight`);
+      log(`images: ${photo} (4000×3000, ${(p / 1e6).toFixed(2)} MB), ${images} per variant and round, ${concurrency} in flight, ${rounds} round(s)`);
       const rows: ImageRow[] = [];
-      for (const variant of ['bare sharp', 'processImage'] as const) {
-        rows.push(await imageVariant({ variant, images, concurrency, input: photo, out: join(work, 'images'), printer }));
+      for (let round = 1; round <= rounds; round++) {
+        const order = round % 2 === 1 ? (['bare sharp', 'processImage'] as const) : (['processImage', 'bare sharp'] as const);
+        for (const variant of order) {
+          rows.push({ ...(await imageVariant({ variant, images, concurrency, input: photo, out: join(work, 'images'), printer, round })), round });
+        }
       }
-      out.push('', imageTable(rows), '', imageRatioLine(rows), '', imageNotes(rows));
+      out.push('', imageTable(rows), '', ...imageRatioLines(rows), '', imageNotes(rows));
     }
     if (video) {
       const rows = await videoRounds({ input: video, rounds, work: join(work, 'video'), printer, cleanups });
@@ -149,7 +153,8 @@ async function imageVariant(o: {
   input: string;
   out: string;
   printer: ProgressPrinter;
-}): Promise<ImageRow> {
+  round: number;
+}): Promise<Omit<ImageRow, 'round'>> {
   const child = spawnTs(new URL('./image-worker.ts', import.meta.url), [
     '--variant', o.variant, '--images', String(o.images), '--concurrency', String(o.concurrency), '--input', o.input, '--out', o.out,
   ]);
@@ -165,7 +170,7 @@ async function imageVariant(o: {
         load = load1();
       } else if (m.type === 'progress') {
         const s = (performance.now() - t0) / 1000;
-        o.printer.status(`[images ${o.variant}] ${s.toFixed(1)}s  ${m.done}/${o.images} done  ${(m.done / s).toFixed(2)}/s  rss ${m.rssMb.toFixed(0)} MB`);
+        o.printer.status(`[images ${o.variant} #${o.round}] ${s.toFixed(1)}s  ${m.done}/${o.images} done  ${(m.done / s).toFixed(2)}/s  rss ${m.rssMb.toFixed(0)} MB`);
       } else {
         resolvePromise(m);
       }
@@ -223,8 +228,13 @@ async function videoRounds(o: { input: string; rounds: number; work: string; pri
       const label = `[video ${variant}${o.rounds > 1 ? ` #${round}` : ''}]`;
       const t0 = performance.now();
       let ticks = 0;
+      // The sampler's own CPU (synchronous /proc reads) is taken out of node CPU below.
+      let samplerMs = 0;
       const ticker = setInterval(() => {
+        const s0 = process.cpuUsage();
         sampleProcesses(dir, sampled);
+        const ds = process.cpuUsage(s0);
+        samplerMs += (ds.user + ds.system) / 1000;
         // Sampled 4× a second, shown once a second.
         if (ticks++ % 4 !== 3) return;
         const cpuS = [...sampled.cpuUs.values()].reduce((a, b) => a + b, 0) / 1e6;
@@ -259,7 +269,7 @@ async function videoRounds(o: { input: string; rounds: number; work: string; pri
         round,
         wallS,
         ffmpegCpuS: [...sampled.cpuUs.values()].reduce((a, b) => a + b, 0) / 1e6,
-        nodeCpuS: (c1.user + c1.system) / 1e6,
+        nodeCpuS: Math.max(0, (c1.user + c1.system) / 1e6 - samplerMs / 1000),
         ffmpegPeakRssMb: sampled.peakKb / 1024,
         output: made ? `${mv?.width}×${mv?.height} ${made.streams.map((s) => s.codec_name).join('+')}, ${Number(made.format.duration).toFixed(1)} s` : '—',
         outputMb: made ? (await stat(outPath)).size / 1e6 : 0,

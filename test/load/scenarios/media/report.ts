@@ -6,6 +6,7 @@ import type { ImageWorkerResult } from './protocol.js';
 /** The media bench's tables and notes (markdown, pasted as is into BENCHMARKS.md). */
 
 export interface ImageRow extends ImageWorkerResult {
+  round: number;
   /** Whole machine busy over the measured images, % of all cores. */
   machinePct: number | undefined;
   load1: number;
@@ -17,7 +18,7 @@ export interface VideoRow {
   wallS: number;
   /** CPU of the ffmpeg/ffprobe processes of the run, sampled every 250 ms (the last ~250 ms of each may be missed). */
   ffmpegCpuS: number;
-  /** This process (processVideo's own work: checks, sharp for the poster). */
+  /** This process less the bench's /proc sampling: processVideo's own work (checks, sharp for the poster), the printer. */
   nodeCpuS: number;
   ffmpegPeakRssMb: number;
   output: string;
@@ -37,7 +38,7 @@ const imageOther = (r: ImageRow) => otherPct(r.machinePct, [(r.cpuMs / r.wallMs)
 
 export function imageTable(rows: ImageRow[]): string {
   const head = [
-    'variant', 'images', 'in flight', 'wall s', 'images/s', 'CPU ms/image', 'images/s per core', 'p50 ms', 'p95 ms', 'max ms',
+    'variant', 'round', 'images', 'in flight', 'wall s', 'images/s', 'CPU ms/image', 'images/s per core', 'p50 ms', 'p95 ms', 'max ms',
     'RSS before MB', 'peak RSS MB', 'worker CPU', 'other CPU', 'load avg',
   ];
   const lines = [mdRow(head), mdRow(head.map((h, i) => (i === 0 ? '---' : '---:')))];
@@ -46,6 +47,7 @@ export function imageTable(rows: ImageRow[]): string {
     lines.push(
       mdRow([
         r.variant,
+        r.round,
         r.images,
         r.concurrency,
         (r.wallMs / 1000).toFixed(1),
@@ -66,14 +68,26 @@ export function imageTable(rows: ImageRow[]): string {
   return lines.join('\n');
 }
 
-export function imageRatioLine(rows: ImageRow[]): string {
-  const bare = rows.find((r) => r.variant === 'bare sharp');
-  const ours = rows.find((r) => r.variant === 'processImage');
-  if (!bare || !ours) return '';
-  return (
-    `processImage ÷ bare sharp: images/s ${(perS(ours) / perS(bare)).toFixed(2)}×, CPU per image ${(ours.cpuMs / ours.images / (bare.cpuMs / bare.images)).toFixed(2)}×, ` +
-    `peak RSS ${(ours.peakRssMb / bare.peakRssMb).toFixed(2)}× (${(ours.peakRssMb - ours.rssBeforeMb).toFixed(0)} vs ${(bare.peakRssMb - bare.rssBeforeMb).toFixed(0)} MB above the idle worker)`
-  );
+/** processImage ÷ bare sharp per round (the two ran back to back), and the median over rounds. */
+export function imageRatioLines(rows: ImageRow[]): string[] {
+  const pairs = rows
+    .filter((r) => r.variant === 'processImage')
+    .map((r) => [r, rows.find((b) => b.round === r.round && b.variant === 'bare sharp')] as const)
+    .filter((p): p is readonly [ImageRow, ImageRow] => p[1] !== undefined);
+  if (!pairs.length) return [];
+  const rate = median(pairs.map(([a, b]) => perS(a) / perS(b)));
+  const cpu = median(pairs.map(([a, b]) => a.cpuMs / a.images / (b.cpuMs / b.images)));
+  const rss = median(pairs.map(([a, b]) => a.peakRssMb / b.peakRssMb));
+  const above = (list: ImageRow[]) => median(list.map((r) => r.peakRssMb - r.rssBeforeMb)) ?? 0;
+  const ours = rows.filter((r) => r.variant === 'processImage');
+  const bare = rows.filter((r) => r.variant === 'bare sharp');
+  return [
+    `processImage ÷ bare sharp (median of ${pairs.length} round${pairs.length > 1 ? 's' : ''}): images/s ${rate?.toFixed(2)}×, CPU per image ${cpu?.toFixed(2)}×, ` +
+      `peak RSS ${rss?.toFixed(2)}× (${above(ours).toFixed(0)} vs ${above(bare).toFixed(0)} MB above the idle worker)`,
+    `processImage (median of ${ours.length}): ${median(ours.map(perS))?.toFixed(2)} images/s with ${ours[0]?.concurrency} in flight, ` +
+      `${median(ours.map(perCore))?.toFixed(2)} images/s per core (${median(ours.map((r) => r.cpuMs / r.images))?.toFixed(0)} ms of CPU per image), ` +
+      `peak RSS ${median(ours.map((r) => r.peakRssMb))?.toFixed(0)} MB`,
+  ];
 }
 
 export function imageNotes(rows: ImageRow[]): string {
@@ -120,9 +134,11 @@ export function videoRatioLines(rows: VideoRow[]): string[] {
   const wall = median(pairs.map(([a, b]) => a.wallS / b.wallS));
   const extra = median(pairs.map(([a, b]) => a.wallS - b.wallS));
   const cpu = median(pairs.map(([a, b]) => (a.ffmpegCpuS + a.nodeCpuS) / (b.ffmpegCpuS + b.nodeCpuS)));
+  const seconds = (x: number | undefined) => (x === undefined ? '?' : x >= 0 ? `${x.toFixed(1)} s more` : `${(-x).toFixed(1)} s less`);
   return [
-    `processVideo ÷ plain ffmpeg (median of ${pairs.length} round${pairs.length > 1 ? 's' : ''}): wall time ${wall?.toFixed(2)}× (${extra?.toFixed(1)} s more), ` +
+    `processVideo ÷ plain ffmpeg (median of ${pairs.length} round${pairs.length > 1 ? 's' : ''}): wall time ${wall?.toFixed(2)}× (${seconds(extra)}), ` +
       `CPU (ffmpeg + node) ${cpu?.toFixed(2)}×`,
+    ...pairs.map(([a, b]) => `- round ${a.round}: ${a.wallS.toFixed(1)} s vs ${b.wallS.toFixed(1)} s (${(a.wallS / b.wallS).toFixed(2)}×), ${a.variant === rows.find((r) => r.round === a.round)?.variant ? 'processVideo' : 'plain ffmpeg'} first`),
   ];
 }
 

@@ -136,9 +136,14 @@ export async function classify(path: string, opts: ProcessOptions = {}): Promise
   return { mime: i.mime, ext: i.ext, kind: i.kind, bytes: i.bytes };
 }
 
-/** Everything classify() checks, for processImage / processVideo (which then insist on their kind). */
-export async function inspect(path: string, ctx: InspectContext): Promise<Inspection> {
-  return inspectSniffed(path, await sniff(path), ctx);
+/**
+ * Everything classify() checks, for processImage / processVideo: a file of
+ * the other kind is refused (unsupported_type) before more than its head is read.
+ */
+export async function inspect(path: string, kind: MediaKind, ctx: InspectContext): Promise<Inspection> {
+  const sniffed = await sniff(path);
+  if (sniffed.kind !== kind) throw new MediaRejected('unsupported_type', `${sniffed.mime} is not ${kind === 'image' ? 'an image' : 'a video'}`);
+  return inspectSniffed(path, sniffed, ctx);
 }
 
 interface Sniffed extends DetectedType {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import sharp from 'sharp';
 import { inspect, sharpRejection, type DetectedType } from './detect.js';
-import { MediaRejected, MediaTimeout } from './errors.js';
+import { MediaTimeout } from './errors.js';
 import { OutputSet, type OutputFile } from './outputs.js';
 import { DEFAULT_IMAGE_LIMITS, Deadline, resolveLimits, type ProcessOptions } from './limits.js';
 import { abortReason } from './tools.js';
@@ -67,9 +67,8 @@ export async function processImage(inputPath: string, outDir: string, opts: Proc
     }
   };
 
-  const info = await inspect(inputPath, { limits, deadline, ...(signal ? { signal } : {}) });
-  if (info.kind !== 'image') throw new MediaRejected('unsupported_type', `${info.mime} is not an image`);
-  const largest = IMAGE_SIZES[IMAGE_SIZES.length - 1];
+  const info = await inspect(inputPath, 'image', { limits, deadline, ...(signal ? { signal } : {}) });
+  const largest = Math.max(...IMAGE_SIZES);
 
   // One decode: the oriented image at most `largest` px, as raw 8-bit sRGB pixels; every output is made from it.
   const base = await run(() =>

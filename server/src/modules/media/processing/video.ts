@@ -107,8 +107,8 @@ export async function processVideo(inputPath: string, outDir: string, opts: Proc
   const deadline = new Deadline(limits.timeoutMs);
   const ctx = { limits, deadline, ...(opts.signal ? { signal: opts.signal } : {}) };
 
-  const info = await inspect(inputPath, ctx);
-  if (info.kind !== 'video' || !info.probe) throw new MediaRejected('unsupported_type', `${info.mime} is not a video`);
+  const info = await inspect(inputPath, 'video', ctx);
+  if (!info.probe) throw new Error('inspect() gave a video without its probe');
   const plan = planTranscode(info.probe, limits);
 
   await mkdir(outDir, { recursive: true });
