@@ -13,7 +13,8 @@ import type { TestNetns } from './netns.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-const FLAGS = [
+/** Chromium's flags for every test browser: no sandbox (root), no network chatter, a fake camera and microphone. */
+export const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -63,7 +64,7 @@ export async function launchChromium(netns: TestNetns, extraArgs: string[] = [])
   writeFileSync(launcher, `#!/bin/sh\nexec ip netns exec ${netns.name} ${CHROMIUM} "$@"\n`);
   chmodSync(launcher, 0o755);
   try {
-    const browser = await chromium.launch({ executablePath: launcher, headless: true, args: [...FLAGS, ...extraArgs], timeout: 30_000 });
+    const browser = await chromium.launch({ executablePath: launcher, headless: true, args: [...CHROMIUM_FLAGS, ...extraArgs], timeout: 30_000 });
     return {
       browser,
       async close() {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import type { AuthResult } from '../../shared/auth.js';
-import { assertChromiumInstalled, loadPlaywright } from './chromium.js';
+import { assertChromiumInstalled, CHROMIUM_FLAGS, loadPlaywright } from './chromium.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from './pairly.js';
 import { WEB_ROOT, WEB_TEST_DIR } from './web-build.js';
 
@@ -18,17 +18,6 @@ import { WEB_ROOT, WEB_TEST_DIR } from './web-build.js';
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 860 };
 
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-];
 
 export interface WebNode {
   backing: Backing;
@@ -55,7 +44,7 @@ export async function startWebNode(env: Record<string, string> = {}): Promise<We
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   assertChromiumInstalled();
   const { chromium } = await loadPlaywright();
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: [...FLAGS, ...extraArgs], timeout: 30_000 });
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: [...CHROMIUM_FLAGS, ...extraArgs], timeout: 30_000 });
 }
 
 export interface WatchedPage {
