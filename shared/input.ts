@@ -27,3 +27,12 @@ export const int4Id = z
   .regex(/^[0-9]{1,10}$/, 'must be a positive integer')
   .transform(Number)
   .pipe(z.number().int().min(1).max(INT4_MAX));
+
+/**
+ * An ISO 8601 UTC timestamp (`...Z`, any fraction) that PostgreSQL's
+ * timestamptz takes as text: it has no year 0000 (ISO's 1 BC). For values
+ * passed on as text, which keeps microseconds a JavaScript Date would round.
+ */
+export function isoTimestamp() {
+  return z.iso.datetime().refine((v) => !v.startsWith('0000'), 'year 0000 is not a date PostgreSQL takes');
+}

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { historyQuery, openConversationBody, reportBody } from '../../../../shared/chat.js';
+import { isoTimestamp } from '../../../../shared/input.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { PresenceService } from '../presence/presence.service.js';
@@ -10,8 +11,8 @@ import type { ChatService } from './chat.service.js';
 import type { RouteDoc } from '../../http/route-docs.js';
 
 export const conversationsQuery = z.strictObject({
-  // Passed to PostgreSQL as text (microseconds kept), which has no year 0000 (ISO's 1 BC); a Date would have converted it.
-  before: z.iso.datetime({ offset: false }).refine((v) => !v.startsWith('0000'), 'year 0000 is not a date PostgreSQL takes').optional(),
+  // The previous page's nextCursor, passed to PostgreSQL as text (microseconds kept).
+  before: isoTimestamp().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(30),
 });
 

@@ -186,17 +186,30 @@ export class LedgerService {
   }
 
   async balance(userId: string): Promise<WalletBalance & { flagged: string | null }> {
-    const rows = await this.d.store.accountsByCodes([accounts.wallet(userId), accounts.debt(userId), accounts.earnings(userId)]);
-    const wallet = rows.find((r) => r.kind === 'wallet');
-    const debt = rows.find((r) => r.kind === 'debt');
-    const earnings = rows.find((r) => r.kind === 'earnings');
-    return {
-      available: wallet ? wallet.posted - wallet.pending_debits : 0,
-      held: wallet?.pending_debits ?? 0,
-      debt: debt ? Math.max(0, -debt.posted) : 0,
-      earnings: earnings?.posted ?? 0,
-      flagged: wallet?.flagged_reason ?? null,
-    };
+    return (await this.balances([userId])).get(userId)!;
+  }
+
+  /** Several users' balances in one read (a paid message changes the payer's wallet and the payee's earnings). */
+  private async balances(userIds: string[]): Promise<Map<string, WalletBalance & { flagged: string | null }>> {
+    const codes = userIds.flatMap((id) => [accounts.wallet(id), accounts.debt(id), accounts.earnings(id)]);
+    const rows = new Map((await this.d.store.accountsByCodes(codes)).map((r) => [r.code, r]));
+    return new Map(
+      userIds.map((id) => {
+        const wallet = rows.get(accounts.wallet(id));
+        const debt = rows.get(accounts.debt(id));
+        const earnings = rows.get(accounts.earnings(id));
+        return [
+          id,
+          {
+            available: wallet ? wallet.posted - wallet.pending_debits : 0,
+            held: wallet?.pending_debits ?? 0,
+            debt: debt ? Math.max(0, -debt.posted) : 0,
+            earnings: earnings?.posted ?? 0,
+            flagged: wallet?.flagged_reason ?? null,
+          },
+        ];
+      }),
+    );
   }
 
   async transactions(userId: string, beforeId: number | null, limit: number): Promise<TransferRow[]> {
@@ -241,11 +254,12 @@ export class LedgerService {
 
   /** Pushes fresh balances to every device of these users (after the commit that changed them). */
   notify(userIds: string[]): void {
-    for (const userId of new Set(userIds)) {
-      this.balance(userId)
-        .then(({ flagged: _f, ...b }) => this.d.realtime.toUser(userId, 'wallet:updated', b))
-        .catch((err) => this.d.logger.warn({ err, userId }, 'wallet push failed'));
-    }
+    const ids = [...new Set(userIds)];
+    this.balances(ids)
+      .then((all) => {
+        for (const [userId, { flagged: _f, ...b }] of all) this.d.realtime.toUser(userId, 'wallet:updated', b);
+      })
+      .catch((err) => this.d.logger.warn({ err, userIds: ids }, 'wallet push failed'));
   }
 
   /** Standalone operation: one statement, retried when a concurrent twin or a deadlock got in the way. */
