@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import type { z } from 'zod';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { loginBody, signupBody, type AuthResult } from '../../../shared/auth.js';
 import { api, ApiError } from '../lib/api.js';
@@ -28,26 +29,24 @@ function FormError({ error }: { error: unknown }) {
   );
 }
 
-export function Signup() {
-  const { signedIn } = useSession();
-  const navigate = useNavigate();
-  const [form, setForm] = useState({ email: '', password: '', displayName: '', birthdate: '', role: 'fan' as 'fan' | 'creator' });
+/**
+ * Sign-up and login share one submit: the shared schema checks the form
+ * before anything is sent, then the answer signs in or its refusal is shown
+ * (field problems beside their fields, the rest above the button).
+ */
+function useAuthForm<S extends z.ZodType>(schema: S, path: string, form: unknown, done: (result: AuthResult) => void) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
-
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    const checked = fieldErrorsOf(signupBody, form);
+    const checked = fieldErrorsOf(schema, form);
     setErrors(checked.errors);
     if (!checked.data) return;
     setBusy(true);
     try {
-      const result = await api<AuthResult>('/api/auth/signup', { body: form });
-      signedIn(result);
-      navigate('/onboarding');
+      done(await api<AuthResult>(path, { body: form }));
     } catch (err) {
       setErrors(fieldErrorsOfApi(err));
       setError(err);
@@ -55,6 +54,18 @@ export function Signup() {
       setBusy(false);
     }
   }
+  return { submit, errors, error, busy };
+}
+
+export function Signup() {
+  const { signedIn } = useSession();
+  const navigate = useNavigate();
+  const [form, setForm] = useState({ email: '', password: '', displayName: '', birthdate: '', role: 'fan' as 'fan' | 'creator' });
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const { submit, errors, error, busy } = useAuthForm(signupBody, '/api/auth/signup', form, (result) => {
+    signedIn(result);
+    navigate('/onboarding');
+  });
 
   return (
     <section className="page narrow">
@@ -99,28 +110,10 @@ export function Login() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [form, setForm] = useState({ email: '', password: '' });
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
-    const checked = fieldErrorsOf(loginBody, form);
-    setErrors(checked.errors);
-    if (!checked.data) return;
-    setBusy(true);
-    try {
-      const result = await api<AuthResult>('/api/auth/login', { body: form });
-      signedIn(result);
-      navigate(safeNext(params.get('next')) ?? (result.user.role === 'admin' ? '/admin' : '/discover'));
-    } catch (err) {
-      setErrors(fieldErrorsOfApi(err));
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { submit, errors, error, busy } = useAuthForm(loginBody, '/api/auth/login', form, (result) => {
+    signedIn(result);
+    navigate(safeNext(params.get('next')) ?? (result.user.role === 'admin' ? '/admin' : '/discover'));
+  });
 
   return (
     <section className="page narrow">
