@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CallMedia } from './calls.js';
+import type { MediaView } from './media.js';
 import type { Prices } from './prices.js';
 import { text } from './input.js';
 import { GENDERS } from './profiles.js';
@@ -26,6 +27,8 @@ export interface MatchPeer extends Prices {
   gender: (typeof GENDERS)[number] | null;
   /** The interests they joined this session with, then their profile's. */
   interests: string[];
+  /** Their avatar (or first ready photo); null if they have none. */
+  photo: MediaView | null;
 }
 
 export interface MatchFound {

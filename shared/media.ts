@@ -110,6 +110,11 @@ export interface MediaView {
   urlsExpireAt: string | null;
   createdAt: string;
   readyAt: string | null;
+  /**
+   * True when this viewer sees a pay-to-view item they have not paid for: `variants` then holds only `preview`
+   * (blurred). Unlock it where it was offered (a message's attachment, a post) at the price shown there.
+   */
+  locked?: true;
   /** The owner's and admins' view only. */
   rejectReason?: RejectReason | null;
   moderation?: { state: ModerationState; reason: string | null; byAdmin: boolean };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MediaView } from './media.js';
 import type { Prices } from './prices.js';
 import { text } from './input.js';
 
@@ -32,6 +33,26 @@ export const answerBody = z.strictObject({
   importance: z.union(IMPORTANCE.map((n) => z.literal(n)) as unknown as [z.ZodLiteral<0>, z.ZodLiteral<1>, z.ZodLiteral<10>, z.ZodLiteral<50>, z.ZodLiteral<250>]),
 });
 
+/** How many profile photos a user may show. */
+export const MAX_PROFILE_PHOTOS = 6;
+
+/**
+ * PUT /api/profile/photos: the caller's photos in order (the first is the primary one), and a creator's avatar
+ * and cover; each a media item of theirs of that kind (profile_photo, avatar, cover), uploaded and confirmed
+ * (still processing is fine: others see it once it is ready). A field left out is kept; null clears avatar or cover.
+ */
+export const profilePhotosBody = z
+  .strictObject({
+    photos: z
+      .array(z.uuid())
+      .max(MAX_PROFILE_PHOTOS)
+      .refine((ids) => new Set(ids).size === ids.length, 'each photo once')
+      .optional(),
+    avatar: z.uuid().nullable().optional(),
+    cover: z.uuid().nullable().optional(),
+  })
+  .refine((v) => v.photos !== undefined || v.avatar !== undefined || v.cover !== undefined, 'nothing to update');
+
 export const discoverQuery = z.strictObject({
   cursor: text().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(50).default(20),
@@ -63,4 +84,10 @@ export interface PublicProfile extends Prices {
   bio: string;
   interests: string[];
   languages: string[];
+  /** Ready photos in the owner's order (the owner's own view also lists those still processing or refused). */
+  photos: MediaView[];
+  /** What stands for the user in lists, chats and matches: the avatar they set, else their first ready photo. */
+  avatar: MediaView | null;
+  /** A creator's page banner, if set. */
+  cover: MediaView | null;
 }

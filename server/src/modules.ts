@@ -17,6 +17,7 @@ import { roomsModule } from './modules/rooms/rooms.module.js';
 import { ReconciliationService } from './modules/payments/reconciliation.service.js';
 import { matchModule } from './modules/match/match.module.js';
 import { mediaModule } from './modules/media/media.module.js';
+import { ANYONE } from './modules/media/media.views.js';
 import { paymentsModule } from './modules/payments/payments.module.js';
 import { presenceModule } from './modules/presence/presence.module.js';
 import { profilesModule } from './modules/profiles/profiles.module.js';
@@ -68,7 +69,21 @@ export function createModules(d: {
     audience: (subjects, viewer) => chat.service.presenceAudience(subjects, viewer),
     setLastSeen: (userId, at) => users.store.setLastSeen(userId, at),
   });
-  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, presence: presence.service, realtime, limiter, counters, logger });
+  // Read rules of attachments (chat's) and later of posts (creators') belong to the modules built on media: bound late.
+  const media = mediaModule({
+    config,
+    db,
+    storage: openMediaStorage(config, jwtSecret),
+    jobs,
+    realtime,
+    limiter,
+    audit: audit.service,
+    logger,
+    access: () => ({ message_attachment: (viewer, m) => chat.service.attachmentAccess(viewer, m.id) }),
+  });
+  // Pictures of people are profiles' (built on chat): bound late.
+  const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
+  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter, counters, logger, avatars });
   const match = matchModule({
     config,
     db,
@@ -80,10 +95,9 @@ export function createModules(d: {
     rooms: rooms.rooms,
     iceServers: (userId) => calls.service.iceServers(userId),
     chat: chat.service,
+    avatars,
   });
-  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, safety: safety.store, realtime, limiter });
-  // Read rules of attachments and posts come from the modules built on media (chat, creators): bound late when they exist.
-  const media = mediaModule({ config, db, storage: openMediaStorage(config, jwtSecret), jobs, realtime, limiter, audit: audit.service, logger });
+  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter });
   const deadLetters = deadLettersModule({ db, jobs, logger, audit: audit.service, hooks: { ...payments.deadLetterHooks } });
   const admin = adminModule({
     config,

@@ -16,6 +16,7 @@ import { EventRouter } from './realtime/event-router.js';
 import { createIo, realtimeOf, type PairlyServer } from './realtime/io.js';
 import { OutboundGuard } from './realtime/outbound-guard.js';
 import { memoryCheck } from './http/memory-check.js';
+import { s3Origins } from './modules/media/storage.s3.js';
 import { webAppRoutes } from './http/web-app.js';
 import { createGuards } from './http/auth.middleware.js';
 import { createModules, jobHandlersOf, schedulesOf, type Modules } from './modules.js';
@@ -106,7 +107,10 @@ export async function createPairly(
       const docs = [...healthRouteDocs, ...modules.flatMap((m) => m.docs ?? []), ...mountedAt('/api', contractRouteDocs, 'contract')];
       api.use(contractRoutes(docs));
     },
-    web: webAppRoutes(config.webDir, config.sfu.instances.map((i) => i.clientUrl), { razorpay: config.payments.razorpay !== undefined }),
+    web: webAppRoutes(config.webDir, config.sfu.instances.map((i) => i.clientUrl), {
+      razorpay: config.payments.razorpay !== undefined,
+      media: config.media.storage?.driver === 's3' ? s3Origins(config.media.storage) : [],
+    }),
   });
   httpServer.on('request', app);
 

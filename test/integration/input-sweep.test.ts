@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { adminEventSchemas } from '../../shared/admin.js';
 import { loginBody, refreshBody, signupBody, updateMeBody } from '../../shared/auth.js';
-import { historyQuery, openConversationBody, reportBody } from '../../shared/chat.js';
+import { historyQuery, openConversationBody, reportBody, unlockBody } from '../../shared/chat.js';
 import { clientEventSchemas } from '../../shared/events.js';
 import { int4Id } from '../../shared/input.js';
 import { matchReportBody } from '../../shared/match.js';
 import { adjustmentBody, checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxActionBody } from '../../shared/payments.js';
-import { answerBody, discoverQuery, preferencesBody, profileBody } from '../../shared/profiles.js';
+import { answerBody, discoverQuery, preferencesBody, profileBody, profilePhotosBody } from '../../shared/profiles.js';
 import { confirmBody, createUploadBody, moderationBody, presignPartsBody } from '../../shared/media.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
 import { createLogger } from '../../server/src/logger.js';
@@ -96,12 +96,14 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/conversations': { body: openConversationBody },
   'GET /api/conversations/:id/messages': { params: { id: uuid }, query: historyQuery },
   'POST /api/messages/:id/report': { params: { id: uuid }, body: reportBody },
+  'POST /api/messages/:id/unlock': { params: { id: uuid }, body: unlockBody },
   'GET /api/blocks': {},
   'PUT /api/blocks/:userId': { params: { userId: uuid } },
   'DELETE /api/blocks/:userId': { params: { userId: uuid } },
   'GET /api/profile': {},
   'PUT /api/profile': { body: profileBody },
   'PUT /api/profile/preferences': { body: preferencesBody },
+  'PUT /api/profile/photos': { body: profilePhotosBody },
   'GET /api/users/:id/profile': { params: { id: uuid } },
   'GET /api/questions': {},
   'PUT /api/questions/:id/answer': { params: { id: int4Id }, body: answerBody },

@@ -21,6 +21,9 @@ import {
 
 const candidate = (userId: string, displayName = userId): Candidate => ({
   userId,
+  photos: [],
+  avatar: null,
+  cover: null,
   displayName,
   role: 'fan',
   age: 30,

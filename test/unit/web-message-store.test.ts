@@ -26,6 +26,7 @@ function msg(conversationId: string, seq: number, senderId = seq % 2 ? A : B, cl
     clientId,
     body: `message ${seq}`,
     price: 0,
+    attachment: null,
     createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
   };
 }

@@ -21,6 +21,8 @@ const RAZORPAY = {
 export interface WebAppCspOptions {
   /** Razorpay is a configured payment provider (its Checkout runs in the page). */
   razorpay?: boolean;
+  /** Where media is uploaded to and read from when not this origin (the S3 bucket's origins). */
+  media?: string[];
 }
 
 /**
@@ -28,7 +30,8 @@ export interface WebAppCspOptions {
  * origin (React sets style attributes, hence 'unsafe-inline' for those),
  * media from blob: (camera previews), and connections to this origin plus the
  * Janus WebSocket addresses calls are given (clientUrl of each instance);
- * with Razorpay configured, its Checkout's origins too. Stripe needs nothing:
+ * photos and videos from this origin or the S3 bucket (uploads go straight to
+ * it: connect-src too); with Razorpay configured, its Checkout's origins too. Stripe needs nothing:
  * the wallet leaves for Stripe Checkout's page by top-level navigation
  * (location.assign, a link), which no directive here governs (form-action
  * covers form submissions, and navigate-to never shipped in browsers), and no
@@ -37,14 +40,15 @@ export interface WebAppCspOptions {
 export function webAppCsp(janusClientUrls: string[], opts: WebAppCspOptions = {}): string {
   const janus = [...new Set(janusClientUrls.map((u) => safeOrigin(u)).filter((o): o is string => o !== null))];
   const rzp = opts.razorpay ? RAZORPAY : { script: [], frame: [], connect: [], img: [] };
+  const media = [...new Set((opts.media ?? []).map((u) => safeOrigin(u)).filter((o): o is string => o !== null))];
   const list = (...items: string[]) => items.join(' ');
   return [
     "default-src 'self'",
     list("script-src 'self'", ...rzp.script),
     "style-src 'self' 'unsafe-inline'",
-    list("img-src 'self' data: blob:", ...rzp.img),
-    "media-src 'self' blob:",
-    list("connect-src 'self'", ...janus, ...rzp.connect),
+    list("img-src 'self' data: blob:", ...media, ...rzp.img),
+    list("media-src 'self' blob:", ...media),
+    list("connect-src 'self'", ...janus, ...media, ...rzp.connect),
     ...(rzp.frame.length ? [list('frame-src', ...rzp.frame)] : []),
     "font-src 'self'",
     "object-src 'none'",

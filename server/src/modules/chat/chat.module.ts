@@ -7,10 +7,11 @@ import type { ModuleWithServices } from '../../module.js';
 import type { LimiterFactory } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
+import type { MediaService } from '../media/media.service.js';
 import type { PresenceService } from '../presence/presence.service.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
-import { chatRoutes, chatRouteDocs } from './chat.routes.js';
+import { chatRoutes, chatRouteDocs, type Avatars } from './chat.routes.js';
 import { ChatService } from './chat.service.js';
 import { chatEvents } from './chat.socket.js';
 import { ChatStore } from './chat.store.js';
@@ -21,12 +22,15 @@ export function chatModule(d: {
   safety: SafetyStore;
   users: UsersStore;
   ledger: LedgerService;
+  media: Pick<MediaService, 'requireOwned' | 'get'>;
   presence: PresenceService;
   realtime: Realtime;
   limiter: LimiterFactory;
   /** Messages per second, for the admins' live view. */
   counters: Counters;
   logger: Logger;
+  /** Peers' avatars in the conversation list (profiles' rule; bound late, profiles are built on chat). */
+  avatars?: Avatars;
 }) {
   const { config, limiter } = d;
   const store = new ChatStore(d.db);
@@ -36,6 +40,7 @@ export function chatModule(d: {
     safety: d.safety,
     users: d.users,
     ledger: d.ledger,
+    media: d.media,
     realtime: d.realtime,
     limits: {
       perUser: limiter({ keyPrefix: 'chat-user', points: config.chat.messagesPer10s, durationSeconds: 10 }),
@@ -51,7 +56,7 @@ export function chatModule(d: {
     store,
     /** Typing indicators this node tracks (sockets × conversations); tests check none leak. */
     typingTracked: () => typingTracked(),
-    routes: (guards) => chatRoutes(guards, service, d.presence),
+    routes: (guards) => chatRoutes(guards, service, d.presence, d.avatars ?? (async () => new Map())),
     docs: mountedAt('/api', chatRouteDocs, 'chat'),
     events: (router) => {
       const typing = chatEvents(router, { chat: service, presence: d.presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs, logger: d.logger });

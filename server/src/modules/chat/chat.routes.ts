@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { historyQuery, openConversationBody, reportBody } from '../../../../shared/chat.js';
+import { historyQuery, openConversationBody, reportBody, unlockBody } from '../../../../shared/chat.js';
 import { isoTimestamp } from '../../../../shared/input.js';
+import type { MediaView } from '../../../../shared/media.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { PresenceService } from '../presence/presence.service.js';
@@ -16,7 +17,10 @@ export const conversationsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(30),
 });
 
-export function chatRoutes(guards: Guards, chat: ChatService, presence: PresenceService): Router {
+/** Users' avatars as anyone sees them (profiles' rule), for the conversation list. */
+export type Avatars = (userIds: string[]) => Promise<Map<string, MediaView | null>>;
+
+export function chatRoutes(guards: Guards, chat: ChatService, presence: PresenceService, avatars: Avatars): Router {
   const r = Router();
   const { authed } = guards;
 
@@ -25,7 +29,8 @@ export function chatRoutes(guards: Guards, chat: ChatService, presence: Presence
     const { userId: me, role } = principalOf(res);
     const rows = await chat.list(me, q.before ?? null, q.limit);
     // Presence only of peers this user is engaged with (the same rule as presence:update); null for the rest.
-    const seen = await presence.visibleTo(me, rows.map((c) => c.peer_id));
+    const peerIds = rows.map((c) => c.peer_id);
+    const [seen, photos] = await Promise.all([presence.visibleTo(me, peerIds), avatars(peerIds)]);
     // What this user pays the peer; a message in a random-match conversation is free whoever the peer is.
     const prices = (c: ConversationListRow) => pricesFor(role, { role: c.peer_role, message_price: c.peer_message_price, call_price_per_minute: c.peer_call_price });
     res.json({
@@ -38,6 +43,7 @@ export function chatRoutes(guards: Guards, chat: ChatService, presence: Presence
           id: c.peer_id,
           displayName: c.peer_name,
           role: c.peer_role,
+          photo: photos.get(c.peer_id) ?? null,
           ...prices(c),
           presence: seen.get(c.peer_id)?.status ?? null,
           lastSeen: seen.has(c.peer_id) ? (seen.get(c.peer_id)!.lastSeen ?? c.peer_last_seen?.toISOString() ?? null) : null,
@@ -66,6 +72,12 @@ export function chatRoutes(guards: Guards, chat: ChatService, presence: Presence
     res.json(await chat.history(principalOf(res).userId, id, { before: q.before, after: q.after }, q.limit));
   });
 
+  r.post('/messages/:id/unlock', authed, async (req, res) => {
+    const id = parse(z.uuid(), req.params.id);
+    const { expectedPrice } = parse(unlockBody, req.body);
+    res.json(await chat.unlock(principalOf(res), id, expectedPrice));
+  });
+
   r.post('/messages/:id/report', authed, async (req, res) => {
     const id = parse(z.uuid(), req.params.id);
     const { reason } = parse(reportBody, req.body);
@@ -80,5 +92,14 @@ export const chatRouteDocs: RouteDoc[] = [
   { method: 'get', path: '/conversations', summary: "The caller's conversations with peer, prices, presence and unread counts.", auth: 'user', query: conversationsQuery, response: { status: 200, description: '{ conversations, nextCursor }' } },
   { method: 'post', path: '/conversations', summary: 'Open (or find) the conversation with a user.', auth: 'user', body: openConversationBody, response: { status: 201, description: '{ conversationId } (200 when it already existed)' } },
   { method: 'get', path: '/conversations/:id/messages', summary: "A conversation's messages by sequence number.", auth: 'user', params: { id: z.uuid() }, query: historyQuery, response: { status: 200, description: 'messages and paging' } },
+  {
+    method: 'post',
+    path: '/messages/:id/unlock',
+    summary: "Pay to see a message's pay-to-view attachment, at the price shown (expectedPrice); once per viewer.",
+    auth: 'user',
+    params: { id: z.uuid() },
+    body: unlockBody,
+    response: { status: 200, description: '{ media, charged, replayed }' },
+  },
   { method: 'post', path: '/messages/:id/report', summary: 'Report a message.', auth: 'user', params: { id: z.uuid() }, body: reportBody, response: { status: 201, description: '{ report } (200 when already reported)' } },
 ];

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { MessageView } from '../../../../shared/chat.js';
+import type { MediaView } from '../../../../shared/media.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { consumeAll, type Charge } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
+import type { MediaAccess, MediaService } from '../media/media.service.js';
+import type { Viewer } from '../media/media.views.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
 import { assertPriceShown, priceFor } from '../../prices.js';
@@ -15,6 +18,8 @@ import { isClientIdTaken, toMessageView, type ChatStore, type ConversationListRo
 export interface SendInput {
   clientId: string;
   body: string;
+  /** A ready media item of the sender's (kind message_attachment); price > 0: pay-to-view, creators only. */
+  attachment?: { mediaId: string; price: number };
   /** The price the client showed; absent: it showed "free". */
   expectedPrice?: number;
 }
@@ -40,6 +45,8 @@ export class ChatService {
       safety: SafetyStore;
       users: UsersStore;
       ledger: LedgerService;
+      /** Attachments: the sender's ready item, and the unlocked view handed back. */
+      media: Pick<MediaService, 'requireOwned' | 'get'>;
       realtime: Realtime;
       limits: { perUser: RateLimiterAbstract; perConversation: RateLimiterAbstract };
       /** A sync or history page stops at about this many bytes of JSON. */
@@ -91,6 +98,11 @@ export class ChatService {
 
   async send(sender: Sender, input: SendInput & { conversationId?: string; toUserId?: string }): Promise<{ message: MessageView; replayed: boolean }> {
     const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!)).id;
+    if (input.attachment) {
+      if (input.attachment.price > 0 && sender.role !== 'creator') throw new AppError('FORBIDDEN', 'only creators can send pay-to-view attachments');
+      // Checked before the limits and the transaction; deleting it meanwhile leaves a message whose attachment is gone, as deleting it later would.
+      await this.d.media.requireOwned(sender.userId, input.attachment.mediaId, ['message_attachment']);
+    }
     // The limits count messages, not attempts. A send's transaction already recognises a retry of a stored
     // message and gives its points back; only when the limit refuses do we look the clientId up, so a
     // retry after an outage is answered, never RATE_LIMITED, without a read on every send.
@@ -103,7 +115,7 @@ export class ChatService {
       ]);
     } catch (err) {
       const stored = err instanceof AppError && err.code === 'RATE_LIMITED' && (await this.d.store.messageByClientId(sender.userId, input.clientId));
-      if (stored) return { message: toMessageView(replayOf(stored, conversationId, input.body)), replayed: true };
+      if (stored) return { message: toMessageView(replayOf(stored, conversationId, input)), replayed: true };
       throw err;
     }
     let result: { row: MessageRow; replayed: boolean; peerId: string };
@@ -150,20 +162,62 @@ export class ChatService {
       const peerId = state.peer_id;
       if (state.existing_id) {
         const existing = (await this.d.store.messageById(tx, state.existing_id))!;
-        return { row: replayOf(existing, conversationId, input.body), replayed: true, peerId };
+        return { row: replayOf(existing, conversationId, input), replayed: true, peerId };
       }
       // A random-match session's conversation closes when the session ends.
       if (state.closed_at) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
       if (state.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
       // Messages between strangers of a random match are never priced, whoever they are.
       const price = state.kind === 'match' ? 0 : priceFor(sender.role, state.peer_role, state.peer_price);
+      if (state.kind === 'match' && (input.attachment?.price ?? 0) > 0) throw new AppError('FORBIDDEN', 'nothing is sold in a random match');
       assertPriceShown(input.expectedPrice, price);
-      const row = await this.d.store.insertMessage(tx, { id, conversationId, senderId: sender.userId, clientId: input.clientId, body: input.body, price });
+      const row = await this.d.store.insertMessage(tx, {
+        id,
+        conversationId,
+        senderId: sender.userId,
+        clientId: input.clientId,
+        body: input.body,
+        price,
+        attachment: input.attachment ?? null,
+      });
       if (price > 0) {
         await this.d.ledger.spend({ key: `msg:${id}`, fromUserId: sender.userId, toUserId: peerId, amount: price, kind: 'message', metadata: { messageId: id, conversationId } }, tx);
       }
       return { row, replayed: false, peerId };
     });
+  }
+
+  /**
+   * Pay to see a message's pay-to-view attachment, at the price the client showed (the viewer's price: fans pay
+   * it, creators and admins see it free). Once per viewer and message: the ledger key `unlock:<message>:<viewer>`
+   * and the unlock row are written in one transaction, and a repeat (or a twin racing it) is a replay that
+   * charges nothing. Unlocking what is already free to the viewer charges nothing and needs no price.
+   */
+  async unlock(viewer: Viewer, messageId: string, expectedPrice: number | undefined): Promise<{ media: MediaView; charged: number; replayed: boolean }> {
+    const result = await this.d.db.transaction(async (tx) => {
+      const s = await this.d.store.unlockState(tx, messageId, viewer.userId);
+      if (!s) throw new AppError('NOT_FOUND', 'no such message');
+      if (!s.attachment_id) throw new AppError('NOT_FOUND', 'this message has no attachment');
+      if (s.unlocked_price !== null) return { mediaId: s.attachment_id, senderId: s.sender_id, charged: s.unlocked_price, replayed: true };
+      const price = s.sender_id === viewer.userId ? 0 : priceFor(viewer.role, s.sender_role, s.attachment_price);
+      assertPriceShown(expectedPrice, price);
+      if (price === 0) return { mediaId: s.attachment_id, senderId: s.sender_id, charged: 0, replayed: false };
+      if (!(await this.d.store.recordUnlock(tx, messageId, viewer.userId, price))) {
+        return { mediaId: s.attachment_id, senderId: s.sender_id, charged: price, replayed: true };
+      }
+      await this.d.ledger.spend(
+        { key: `unlock:${messageId}:${viewer.userId}`, fromUserId: viewer.userId, toUserId: s.sender_id, amount: price, kind: 'unlock', metadata: { messageId, mediaId: s.attachment_id } },
+        tx,
+      );
+      return { mediaId: s.attachment_id, senderId: s.sender_id, charged: price, replayed: false };
+    });
+    if (!result.replayed && result.charged > 0) this.d.ledger.notify([viewer.userId, result.senderId]);
+    return { media: await this.d.media.get(viewer, result.mediaId), charged: result.charged, replayed: result.replayed };
+  }
+
+  /** The media module's read rule for attachments (see ChatStore.attachmentAccess); fans pay pay-to-view prices, nobody else does. */
+  attachmentAccess(viewer: Viewer, mediaId: string): Promise<MediaAccess> {
+    return this.d.store.attachmentAccess(viewer.userId, mediaId, priceFor(viewer.role, 'creator', 1) > 0);
   }
 
   async delivered(userId: string, conversationId: string, upToSeq: number): Promise<{ upToSeq: number }> {
@@ -242,8 +296,9 @@ export class ChatService {
 }
 
 /** A retry gets the original back as it was stored and charged, whatever the price is now; a different message under its clientId is refused. */
-function replayOf(existing: MessageRow, conversationId: string, body: string): MessageRow {
-  if (existing.conversation_id !== conversationId || existing.body !== body) {
+function replayOf(existing: MessageRow, conversationId: string, input: SendInput): MessageRow {
+  const sameAttachment = existing.attachment_id === (input.attachment?.mediaId ?? null) && existing.attachment_price === (input.attachment?.price ?? 0);
+  if (existing.conversation_id !== conversationId || existing.body !== input.body || !sameAttachment) {
     throw new AppError('IDEMPOTENCY_CONFLICT', 'this clientId was used for a different message');
   }
   return existing;

@@ -18,6 +18,8 @@ export interface MessageRow {
   client_id: string;
   body: string;
   price: number;
+  attachment_id: string | null;
+  attachment_price: number;
   created_at: Date;
 }
 
@@ -30,8 +32,19 @@ export function toMessageView(m: MessageRow): MessageView {
     clientId: m.client_id,
     body: m.body,
     price: m.price,
+    attachment: m.attachment_id ? { mediaId: m.attachment_id, price: m.attachment_price } : null,
     createdAt: m.created_at.toISOString(),
   };
+}
+
+/** What unlocking a message's attachment decides on, read under the viewer's membership. */
+export interface UnlockState {
+  sender_id: string;
+  sender_role: string;
+  attachment_id: string | null;
+  attachment_price: number;
+  /** What the viewer paid, if they unlocked it before. */
+  unlocked_price: number | null;
 }
 
 export interface SendState {
@@ -117,7 +130,7 @@ export class ChatStore {
   /** Every message of a conversation, oldest first, as a report keeps them. */
   async transcript(q: Queryable, conversationId: string): Promise<unknown[]> {
     const { rows } = await q.query<{ transcript: unknown[] }>(
-      `SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'seq', seq, 'senderId', sender_id, 'body', body, 'createdAt', created_at) ORDER BY seq), '[]'::jsonb) AS transcript
+      `SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'seq', seq, 'senderId', sender_id, 'body', body, 'attachmentId', attachment_id, 'createdAt', created_at) ORDER BY seq), '[]'::jsonb) AS transcript
        FROM messages WHERE conversation_id = $1`,
       [conversationId],
     );
@@ -184,7 +197,10 @@ export class ChatStore {
   }
 
   /** Takes the next sequence number and stores the message; the sender has read everything up to it. */
-  async insertMessage(q: Queryable, m: { id: string; conversationId: string; senderId: string; clientId: string; body: string; price: number }): Promise<MessageRow> {
+  async insertMessage(
+    q: Queryable,
+    m: { id: string; conversationId: string; senderId: string; clientId: string; body: string; price: number; attachment: { mediaId: string; price: number } | null },
+  ): Promise<MessageRow> {
     const { rows } = await q.query<MessageRow>(
       `WITH s AS (
          UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now() WHERE id = $2 RETURNING last_seq
@@ -192,10 +208,10 @@ export class ChatStore {
          UPDATE conversation_members SET read_seq = (SELECT last_seq FROM s), delivered_seq = (SELECT last_seq FROM s)
          WHERE conversation_id = $2 AND user_id = $3
        )
-       INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body, price)
-       SELECT $1, $2, last_seq, $3, $4, $5, $6 FROM s
+       INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body, price, attachment_id, attachment_price)
+       SELECT $1, $2, last_seq, $3, $4, $5, $6, $7, $8 FROM s
        RETURNING *`,
-      [m.id, m.conversationId, m.senderId, m.clientId, m.body, m.price],
+      [m.id, m.conversationId, m.senderId, m.clientId, m.body, m.price, m.attachment?.mediaId ?? null, m.attachment?.price ?? 0],
     );
     return rows[0]!;
   }
@@ -315,6 +331,48 @@ export class ChatStore {
       [subjectIds, viewerId ?? null],
     );
     return rows;
+  }
+
+  /**
+   * A viewer's access to a media item as an attachment: none unless a message of a conversation they are in
+   * carries it; then all of it if any such message is free to them (no price, their own, or unlocked), else its
+   * preview. `paysFullPrice`: whether this viewer pays pay-to-view prices at all (fans do).
+   */
+  async attachmentAccess(viewerId: string, mediaId: string, paysFullPrice: boolean): Promise<'full' | 'preview' | 'none'> {
+    const { rows } = await this.db.query<{ seen: boolean; free: boolean }>(
+      `SELECT count(*) > 0 AS seen,
+              coalesce(bool_or(m.attachment_price = 0 OR NOT $3 OR m.sender_id = $1
+                               OR EXISTS (SELECT 1 FROM message_unlocks u WHERE u.message_id = m.id AND u.user_id = $1)), false) AS free
+       FROM messages m
+       JOIN conversation_members me ON me.conversation_id = m.conversation_id AND me.user_id = $1
+       WHERE m.attachment_id = $2`,
+      [viewerId, mediaId, paysFullPrice],
+    );
+    const r = rows[0]!;
+    return !r.seen ? 'none' : r.free ? 'full' : 'preview';
+  }
+
+  /** What an unlock needs to know, if the viewer is a member of the message's conversation. */
+  async unlockState(q: Queryable, messageId: string, viewerId: string): Promise<UnlockState | undefined> {
+    const { rows } = await q.query<UnlockState>(
+      `SELECT m.sender_id, u.role AS sender_role, m.attachment_id, m.attachment_price,
+              (SELECT x.price FROM message_unlocks x WHERE x.message_id = m.id AND x.user_id = $2) AS unlocked_price
+       FROM messages m
+       JOIN conversation_members me ON me.conversation_id = m.conversation_id AND me.user_id = $2
+       JOIN user_cards u ON u.id = m.sender_id
+       WHERE m.id = $1`,
+      [messageId, viewerId],
+    );
+    return rows[0];
+  }
+
+  /** Records an unlock; false when a twin of this unlock committed first (it is then a replay). */
+  async recordUnlock(q: Queryable, messageId: string, userId: string, price: number): Promise<boolean> {
+    const { rowCount } = await q.query(
+      `INSERT INTO message_unlocks (message_id, user_id, price) VALUES ($1, $2, $3) ON CONFLICT (message_id, user_id) DO NOTHING`,
+      [messageId, userId, price],
+    );
+    return rowCount > 0;
   }
 
   async messageForReport(messageId: string, reporterId: string): Promise<MessageRow | undefined> {

@@ -1,5 +1,6 @@
 import { mountedAt } from '../../http/route-docs.js';
 import type { CallMedia } from '../../../../shared/calls.js';
+import type { MediaView } from '../../../../shared/media.js';
 import type { SfuController } from '../../../../shared/sfu.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
@@ -28,6 +29,8 @@ export function matchModule(d: {
   iceServers: (userId: string) => CallMedia['iceServers'];
   /** Chat owns conversations: a session's is opened, closed and read through it. */
   chat: Pick<ChatService, 'openMatchIn' | 'closeIn' | 'transcript'>;
+  /** Users' avatars for the match card (profiles' rule; bound late, profiles are built after match). */
+  avatars?: (userIds: string[]) => Promise<Map<string, MediaView | null>>;
 }) {
   const { config } = d;
   const store = new MatchStore(d.db);
@@ -43,6 +46,7 @@ export function matchModule(d: {
     sfu: d.sfu,
     rooms: d.rooms,
     iceServers: d.iceServers,
+    avatars: d.avatars,
   });
   return {
     name: 'match',

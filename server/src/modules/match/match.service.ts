@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { CallMedia } from '../../../../shared/calls.js';
+import type { MediaView } from '../../../../shared/media.js';
 import { MATCH_MODES, type MatchEndReason, type MatchMode, type MatchPeer } from '../../../../shared/match.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -25,8 +26,9 @@ import type { SfuController } from '../../../../shared/sfu.js';
 import type { SfuRooms } from '../rooms/sfu-rooms.js';
 
 /** The peer as one user sees them: the interests they joined with first, then their profile's; prices from the viewer's side. */
-function peerView(viewerRole: string, peer: PeerRow, joinedWith: string[]): MatchPeer {
+function peerView(viewerRole: string, peer: PeerRow, joinedWith: string[], photo: MediaView | null): MatchPeer {
   return {
+    photo,
     userId: peer.id,
     displayName: peer.display_name,
     age: peer.age,
@@ -58,6 +60,8 @@ export class MatchService {
       rooms?: Pick<SfuRooms, 'destroy'>;
       /** TURN relays with fresh credentials for a user (video sessions get them as calls do). */
       iceServers?: (userId: string) => CallMedia['iceServers'];
+      /** Each user's avatar as anyone sees it (profiles' rule), for the match card. */
+      avatars?: (userIds: string[]) => Promise<Map<string, MediaView | null>>;
     },
   ) {}
 
@@ -147,7 +151,11 @@ export class MatchService {
     const ids = Array.from({ length: this.d.pairsPerPass ?? 50 }, () => randomUUID());
     const pairs = await this.d.queue.pair(mode, Date.now(), ids);
     if (pairs.length === 0) return;
-    const peers = await this.d.store.peers(pairs.flatMap((p) => [p.userId, p.peerId]));
+    const userIds = pairs.flatMap((p) => [p.userId, p.peerId]);
+    const peers = await this.d.store.peers(userIds);
+    // A match without pictures beats no match: a failed look-up only leaves them out.
+    const avatars = (await this.d.avatars?.(userIds).catch((err: unknown) => void this.d.logger.warn({ err }, 'match photos not available'))) ?? new Map<string, MediaView | null>();
+    const photo = (id: string) => avatars.get(id) ?? null;
     await Promise.all(
       pairs.map(async (p) => {
         try {
@@ -174,8 +182,8 @@ export class MatchService {
           const base = { sessionId: p.sessionId, mode, conversationId, messagesFree: true as const, commonInterests: p.commonInterests };
           const a = peers.get(p.userId)!;
           const b = peers.get(p.peerId)!;
-          this.d.realtime.toUser(p.userId, 'match:found', { ...base, ...media(p.userId), peer: peerView(a.role, b, p.peerInterests) });
-          this.d.realtime.toUser(p.peerId, 'match:found', { ...base, ...media(p.peerId), peer: peerView(b.role, a, p.userInterests) });
+          this.d.realtime.toUser(p.userId, 'match:found', { ...base, ...media(p.userId), peer: peerView(a.role, b, p.peerInterests, photo(p.peerId)) });
+          this.d.realtime.toUser(p.peerId, 'match:found', { ...base, ...media(p.peerId), peer: peerView(b.role, a, p.userInterests, photo(p.userId)) });
         } catch (err) {
           // Without its session row the pairing cannot be used: put both back in the queue.
           this.d.logger.error({ err, session: p.sessionId }, 'could not record a match session');

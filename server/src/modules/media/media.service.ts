@@ -7,6 +7,7 @@ import {
   type CreateUploadBody,
   type CreateUploadResult,
   type MediaKind,
+  type MediaState,
   type MediaView,
 } from '../../../../shared/media.js';
 import type { MediaConfig } from '../../config.js';
@@ -20,10 +21,18 @@ import type { MediaRow, MediaStore } from './media.store.js';
 import { displayFilename, isPrivileged, mediaView, newPrefix, originalKey, prefixOf, type Viewer } from './media.views.js';
 import type { MediaStorage } from './storage.js';
 
-/** Whether a viewer may read a ready item of a kind whose rule belongs to another module (chat's members, a creator's buyers). */
-export type MediaAccessRule = (viewer: Viewer, media: MediaRow) => Promise<boolean>;
+/**
+ * How much of an item a viewer may see: all of it, only its blurred preview (a pay-to-view item they have not
+ * paid for; they may know it exists and what it costs), or nothing (it does not exist for them).
+ */
+export type MediaAccess = 'full' | 'preview' | 'none';
+/** A viewer's access to a ready item of a kind whose rule belongs to another module (chat's members, a creator's buyers). */
+export type MediaAccessRule = (viewer: Viewer, media: MediaRow) => Promise<MediaAccess>;
 /** Filled by the modules built on media (bound late in createModules); a kind without a rule is its owner's (and admins') only. */
 export type MediaAccessHooks = Partial<Record<'post_media' | 'message_attachment', MediaAccessRule>>;
+
+/** Kinds anyone signed in may see once ready: what shows who a user is. */
+const PUBLIC_KINDS: ReadonlySet<MediaKind> = new Set(['avatar', 'profile_photo', 'cover']);
 
 /**
  * Uploads, their confirmation, reads and deletion. Every method that touches
@@ -54,8 +63,8 @@ export class MediaService {
     return this.d.storage;
   }
 
-  view(m: MediaRow, viewer: Viewer): Promise<MediaView> {
-    return mediaView(m, viewer, { storage: this.d.storage, urlTtlSeconds: this.d.config.urlTtlSeconds });
+  view(m: MediaRow, viewer: Viewer, locked = false): Promise<MediaView> {
+    return mediaView(m, viewer, { storage: this.d.storage, urlTtlSeconds: this.d.config.urlTtlSeconds, locked });
   }
 
   /** The owner's view, pushed to all their devices. */
@@ -170,39 +179,55 @@ export class MediaService {
   async get(viewer: Viewer, id: string): Promise<MediaView> {
     this.storage();
     const m = await this.d.store.get(id);
-    if (!m || !(await this.canRead(viewer, m))) throw new AppError('NOT_FOUND', 'no such media');
-    return this.view(m, viewer);
+    const access = m ? await this.access(viewer, m) : 'none';
+    if (!m || access === 'none') throw new AppError('NOT_FOUND', 'no such media');
+    return this.view(m, viewer, access === 'preview');
   }
 
   /**
-   * Who may read an item (its signed URLs): its owner and admins always
-   * (deleted items nobody); other people only once it is ready, by kind:
-   * avatars, profile photos and covers any signed-in user; verification
-   * documents nobody else; post media and message attachments whoever the
-   * kind's rule (from the creators and chat modules) allows, else nobody.
+   * The views of several public items (profile photos, avatars, covers) that
+   * this viewer may see in full, by id; the others (not ready, deleted,
+   * another kind) are left out. Missing storage: none.
    */
-  async canRead(viewer: Viewer, m: MediaRow): Promise<boolean> {
-    if (m.state === 'deleted') return false;
-    if (isPrivileged(viewer, m)) return true;
-    if (m.state !== 'ready') return false;
+  async publicViews(viewer: Viewer, ids: string[]): Promise<Map<string, MediaView>> {
+    if (!this.d.storage || ids.length === 0) return new Map();
+    const rows = await this.d.store.getMany([...new Set(ids)]);
+    const visible = rows.filter((m) => PUBLIC_KINDS.has(m.kind) && m.state !== 'deleted' && (m.state === 'ready' || isPrivileged(viewer, m)));
+    return new Map(await Promise.all(visible.map(async (m) => [m.id, await this.view(m, viewer)] as const)));
+  }
+
+  /**
+   * How much of an item a viewer may read (its signed URLs): its owner and
+   * admins all of it (deleted items nobody); other people only once it is
+   * ready, by kind: avatars, profile photos and covers any signed-in user;
+   * verification documents nobody else; post media and message attachments
+   * what the kind's rule (from the creators and chat modules) allows, else nothing.
+   */
+  async access(viewer: Viewer, m: MediaRow): Promise<MediaAccess> {
+    if (m.state === 'deleted') return 'none';
+    if (isPrivileged(viewer, m)) return 'full';
+    if (m.state !== 'ready') return 'none';
+    if (PUBLIC_KINDS.has(m.kind)) return 'full';
     switch (m.kind) {
-      case 'avatar':
-      case 'profile_photo':
-      case 'cover':
-        return true;
-      case 'verification_document':
-        return false;
       case 'post_media':
       case 'message_attachment':
-        return (await this.d.access()[m.kind]?.(viewer, m)) ?? false;
+        return (await this.d.access()[m.kind]?.(viewer, m)) ?? 'none';
+      default:
+        return 'none';
     }
   }
 
-  /** Ready items of these kinds owned by `ownerId`, for the modules that attach media to what they store. */
-  async requireOwnedReady(ownerId: string, id: string, kinds: MediaKind[]): Promise<MediaRow> {
+  /**
+   * An item of one of these kinds owned by `ownerId` in one of these states, for the modules that attach media to
+   * what they store (a message needs it ready; a profile photo may still be processing).
+   */
+  async requireOwned(ownerId: string, id: string, kinds: MediaKind[], states: MediaState[] = ['ready']): Promise<MediaRow> {
+    this.storage();
     const m = await this.d.store.get(id);
-    if (!m || m.owner_id !== ownerId || !kinds.includes(m.kind) || m.state === 'deleted') throw new AppError('NOT_FOUND', 'no such media');
-    if (m.state !== 'ready') throw new AppError('MEDIA_WRONG_STATE', 'this media is not ready', { details: { state: m.state } });
+    if (!m || m.owner_id !== ownerId || !kinds.includes(m.kind) || m.state === 'deleted') throw new AppError('NOT_FOUND', `no such media of yours (${kinds.join(' or ')})`, { details: { mediaId: id } });
+    if (!states.includes(m.state)) {
+      throw new AppError('MEDIA_WRONG_STATE', states.includes('pending') ? 'this media was not uploaded or was refused' : 'this media is not ready yet', { details: { mediaId: id, state: m.state } });
+    }
     return m;
   }
 

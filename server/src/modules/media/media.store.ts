@@ -82,6 +82,13 @@ export class MediaStore {
   }
 
   /** The row whose storage holds this key (the embedded driver's upload route checks the upload is still open). */
+  /** Several items at once (profile photos of a page of users); missing ids are left out. */
+  async getMany(ids: string[]): Promise<MediaRow[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<RawRow>(`SELECT * FROM media WHERE id = ANY($1::uuid[])`, [ids]);
+    return rows.map(toRow);
+  }
+
   async byPrefix(prefix: string): Promise<MediaRow | undefined> {
     const { rows } = await this.db.query<RawRow>(`SELECT * FROM media WHERE storage_prefix = $1`, [prefix]);
     return rows[0] && toRow(rows[0]);

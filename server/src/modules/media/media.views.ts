@@ -40,11 +40,18 @@ export function urlWindow(ttlSeconds: number, now = Date.now()): { signedAt: Dat
   return { signedAt: new Date(start), expiresAt: new Date(start + ttlSeconds * 1000) };
 }
 
+/** Nobody in particular: what any signed-in user sees of public items (for one batch shown to many people). */
+export const ANYONE: Viewer = { userId: '00000000-0000-0000-0000-000000000000', role: 'fan' };
+
 export const isPrivileged = (viewer: Viewer, m: Pick<MediaRow, 'owner_id'>) => viewer.role === 'admin' || viewer.userId === m.owner_id;
 
-/** What a viewer who may read the item sees: signed variant URLs when it is servable to them, details for its owner and admins. */
-export async function mediaView(m: MediaRow, viewer: Viewer, o: { storage: MediaStorage | undefined; urlTtlSeconds: number }): Promise<MediaView> {
+/**
+ * What a viewer who may read the item sees: signed variant URLs when it is servable to them, details for its
+ * owner and admins. `locked`: a pay-to-view item this viewer has not paid for, served as its blurred preview only.
+ */
+export async function mediaView(m: MediaRow, viewer: Viewer, o: { storage: MediaStorage | undefined; urlTtlSeconds: number; locked?: boolean }): Promise<MediaView> {
   const privileged = isPrivileged(viewer, m);
+  const locked = !privileged && o.locked === true;
   // A moderation refusal keeps its files for the admin who reviews it; nobody else is served them.
   const servable = m.state === 'ready' || (viewer.role === 'admin' && m.state === 'rejected' && m.reject_reason === 'moderation');
   let variants: Record<string, MediaVariantView> | null = null;
@@ -53,10 +60,12 @@ export async function mediaView(m: MediaRow, viewer: Viewer, o: { storage: Media
     const w = urlWindow(o.urlTtlSeconds);
     const storage = o.storage;
     const entries = await Promise.all(
-      Object.entries(m.variants).map(async ([name, v]) => {
-        const url = await storage.readUrl(v.key, { contentType: v.mime, expiresAt: w.expiresAt, signedAt: w.signedAt });
-        return [name, { url, mime: v.mime, width: v.width, height: v.height, bytes: v.bytes }] as const;
-      }),
+      Object.entries(m.variants)
+        .filter(([name]) => !locked || name === 'preview')
+        .map(async ([name, v]) => {
+          const url = await storage.readUrl(v.key, { contentType: v.mime, expiresAt: w.expiresAt, signedAt: w.signedAt });
+          return [name, { url, mime: v.mime, width: v.width, height: v.height, bytes: v.bytes }] as const;
+        }),
     );
     variants = Object.fromEntries(entries);
     urlsExpireAt = w.expiresAt.toISOString();
@@ -74,6 +83,7 @@ export async function mediaView(m: MediaRow, viewer: Viewer, o: { storage: Media
     urlsExpireAt,
     createdAt: m.created_at.toISOString(),
     readyAt: m.ready_at?.toISOString() ?? null,
+    ...(locked ? { locked: true as const } : {}),
   };
   if (!privileged) return view;
   return {

@@ -32,6 +32,17 @@ function missing(err: unknown): boolean {
 }
 
 /**
+ * The origins browsers reach the bucket at (presigned POSTs and GETs), for the web app's CSP: the endpoint's host
+ * with the bucket in front (virtual-hosted style, the SDK's default) or as it is (path style); AWS S3's regional
+ * hosts without an endpoint.
+ */
+export function s3Origins(c: S3Config): string[] {
+  if (!c.endpoint) return [`https://${c.bucket}.s3.${c.region}.amazonaws.com`, `https://s3.${c.region}.amazonaws.com`];
+  const u = new URL(c.endpoint);
+  return [c.forcePathStyle ? u.origin : `${u.protocol}//${c.bucket}.${u.host}`];
+}
+
+/**
  * Media in an S3-compatible bucket (AWS S3, MinIO, Cloudflare R2) through
  * the official SDK. Clients upload straight to the bucket: a presigned POST
  * whose policy bounds the size (content-length-range) and fixes the type,

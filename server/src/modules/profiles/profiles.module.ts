@@ -6,17 +6,19 @@ import type { ModuleWithServices } from '../../module.js';
 import type { LimiterFactory } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { ChatService } from '../chat/chat.service.js';
+import type { MediaService } from '../media/media.service.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import { profilesRoutes, profilesRouteDocs } from './profiles.routes.js';
 import { ProfilesService } from './profiles.service.js';
 import { ProfilesStore } from './profiles.store.js';
 
-export function profilesModule(d: { config: Config; jwtSecret: string; db: Database; chat: Pick<ChatService, 'openDirectIn'>; safety: SafetyStore; realtime: Realtime; limiter: LimiterFactory }) {
+export function profilesModule(d: { config: Config; jwtSecret: string; db: Database; chat: Pick<ChatService, 'openDirectIn'>; media: Pick<MediaService, 'requireOwned' | 'publicViews'>; safety: SafetyStore; realtime: Realtime; limiter: LimiterFactory }) {
   const service = new ProfilesService({
     db: d.db,
     // Derived like the other keys from the JWT secret, so every node places everyone alike.
     store: new ProfilesStore(d.db, createHmac('sha256', d.jwtSecret).update('pairly-location-fuzz').digest()),
     chat: d.chat,
+    media: d.media,
     safety: d.safety,
     realtime: d.realtime,
     locationChanges: d.limiter({ keyPrefix: 'location', points: d.config.profiles.locationChangesPerDay, durationSeconds: 86_400 }),

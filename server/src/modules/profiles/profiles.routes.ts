@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { int4Id } from '../../../../shared/input.js';
-import { answerBody, discoverQuery, preferencesBody, profileBody } from '../../../../shared/profiles.js';
+import { answerBody, discoverQuery, preferencesBody, profileBody, profilePhotosBody } from '../../../../shared/profiles.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { ProfilesService } from './profiles.service.js';
@@ -15,6 +15,7 @@ export function profilesRoutes(guards: Guards, profiles: ProfilesService): Route
   r.get('/profile', authed, async (_req, res) => void res.json({ profile: await profiles.mine(me(res)) }));
   r.put('/profile', authed, async (req, res) => void res.json({ profile: await profiles.update(me(res), parse(profileBody, req.body)) }));
   r.put('/profile/preferences', authed, async (req, res) => void res.json({ profile: await profiles.setPreferences(me(res), parse(preferencesBody, req.body)) }));
+  r.put('/profile/photos', authed, async (req, res) => void res.json({ profile: await profiles.setPhotos(me(res), parse(profilePhotosBody, req.body)) }));
   r.get('/users/:id/profile', authed, async (req, res) => void res.json({ profile: await profiles.publicProfile(principalOf(res), parse(z.uuid(), req.params.id)) }));
   r.get('/questions', authed, async (_req, res) => void res.json({ questions: await profiles.questions(me(res)) }));
   r.put('/questions/:id/answer', authed, async (req, res) => {
@@ -34,6 +35,14 @@ export const profilesRouteDocs: RouteDoc[] = [
   { method: 'get', path: '/profile', summary: "The caller's profile.", auth: 'user', response: { status: 200, description: '{ profile }' } },
   { method: 'put', path: '/profile', summary: "Replace the caller's profile.", auth: 'user', body: profileBody, response: { status: 200, description: '{ profile }' } },
   { method: 'put', path: '/profile/preferences', summary: 'Who the caller wants to be shown.', auth: 'user', body: preferencesBody, response: { status: 200, description: '{ profile }' } },
+  {
+    method: 'put',
+    path: '/profile/photos',
+    summary: "The caller's photos in order (the first primary; up to 6), avatar and cover: media items of theirs, uploaded.",
+    auth: 'user',
+    body: profilePhotosBody,
+    response: { status: 200, description: '{ profile }' },
+  },
   { method: 'get', path: '/users/:id/profile', summary: "Another user's public profile.", auth: 'user', params: { id: z.uuid() }, response: { status: 200, description: '{ profile }' } },
   { method: 'get', path: '/questions', summary: 'The compatibility questions and the caller\'s answers.', auth: 'user', response: { status: 200, description: '{ questions }' } },
   { method: 'put', path: '/questions/:id/answer', summary: 'Answer a question.', auth: 'user', params: { id: int4Id }, body: answerBody, response: { status: 204, description: 'answered' } },

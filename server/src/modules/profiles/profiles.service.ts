@@ -1,19 +1,31 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { z } from 'zod';
+import type { MediaView } from '../../../../shared/media.js';
 import { DISTANCE_BAND_EDGES_KM, type DistanceBand, type PublicProfile } from '../../../../shared/profiles.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { rateLimited } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { ChatService } from '../chat/chat.service.js';
+import type { MediaService } from '../media/media.service.js';
+import type { Viewer } from '../media/media.views.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import { pricesFor } from '../../prices.js';
 import { coarse, matchPercent } from './compatibility.js';
 import type { DiscoverRow, ProfileRow, ProfilesStore } from './profiles.store.js';
 
+/** The pictures of a user as one viewer sees them. */
+export interface Photos {
+  photos: MediaView[];
+  avatar: MediaView | null;
+  cover: MediaView | null;
+}
+const NO_PHOTOS: Photos = { photos: [], avatar: null, cover: null };
+
 /** `viewerRole`: who looks (the prices are what they would pay this user). */
-export function toPublicProfile(p: ProfileRow | DiscoverRow, viewerRole: string): PublicProfile {
+export function toPublicProfile(p: ProfileRow | DiscoverRow, viewerRole: string, photos: Photos = NO_PHOTOS): PublicProfile {
   return {
+    ...photos,
     userId: p.user_id,
     displayName: p.display_name,
     role: p.role,
@@ -54,6 +66,8 @@ export class ProfilesService {
       store: ProfilesStore;
       /** Chat owns conversations: a mutual like opens one through it, in the like's transaction. */
       chat: Pick<ChatService, 'openDirectIn'>;
+      /** Photos are media items: checked on the way in, signed views on the way out. */
+      media: Pick<MediaService, 'requireOwned' | 'publicViews'>;
       safety: SafetyStore;
       realtime: Realtime;
       /** Location changes per user (LOCATION_CHANGES_PER_DAY): moving around is how distances are triangulated. */
@@ -61,13 +75,59 @@ export class ProfilesService {
     },
   ) {}
 
+  /**
+   * Users' photos, avatar and cover as `viewer` sees them, by user: others see ready items only (the owner also
+   * those still processing or refused, to fix them). The avatar is the one set, else the first photo shown.
+   * One read of the references and one of the media rows, whatever the number of users.
+   */
+  async photosOf(viewer: Viewer, userIds: string[]): Promise<Map<string, Photos>> {
+    const refs = await this.d.store.photoRefs(userIds);
+    const views = await this.d.media.publicViews(viewer, [...refs.values()].flatMap((r) => [...r.photos, ...(r.avatar ? [r.avatar] : []), ...(r.cover ? [r.cover] : [])]));
+    const shown = (id: string | null) => (id ? views.get(id) : undefined);
+    const servable = (m: MediaView | undefined): m is MediaView => m?.state === 'ready';
+    return new Map(
+      [...refs].map(([userId, r]) => {
+        const photos = r.photos.map(shown).filter((m): m is MediaView => m !== undefined);
+        const avatar = [shown(r.avatar), ...photos].find(servable) ?? null;
+        return [userId, { photos, avatar, cover: shown(r.cover) ?? null }];
+      }),
+    );
+  }
+
+  /** What stands for each user (avatar, else first ready photo), for lists and match cards. */
+  async avatarsOf(viewer: Viewer, userIds: string[]): Promise<Map<string, MediaView | null>> {
+    const photos = await this.photosOf(viewer, userIds);
+    return new Map(userIds.map((id) => [id, photos.get(id)?.avatar ?? null]));
+  }
+
+  /**
+   * Sets the caller's photo list (ordered, the first primary), avatar and cover. Each item must be theirs, of the
+   * right kind, and uploaded (processing or ready): one being processed shows to others once it is ready.
+   */
+  async setPhotos(userId: string, b: { photos?: string[]; avatar?: string | null; cover?: string | null }) {
+    const check = (id: string, kind: 'profile_photo' | 'avatar' | 'cover') => this.d.media.requireOwned(userId, id, [kind], ['pending', 'ready']);
+    for (const id of b.photos ?? []) await check(id, 'profile_photo');
+    if (b.avatar) await check(b.avatar, 'avatar');
+    if (b.cover) await check(b.cover, 'cover');
+    await this.d.db.transaction(async (tx) => {
+      await this.d.store.upsert(
+        userId,
+        { ...(b.avatar !== undefined ? { avatar_media_id: b.avatar } : {}), ...(b.cover !== undefined ? { cover_media_id: b.cover } : {}) },
+        tx,
+      );
+      if (b.photos) await this.d.store.replacePhotos(tx, userId, b.photos);
+    });
+    return this.mine(userId);
+  }
+
   /** The owner's view: everything, with the stored (already coarse) location. */
   async mine(userId: string) {
     const p = await this.d.store.get(userId);
     if (!p) throw new AppError('NOT_FOUND', 'no such user');
+    const photos = (await this.photosOf({ userId, role: p.role as Viewer['role'] }, [userId])).get(userId);
     return {
       // The owner sees what fans pay them.
-      ...toPublicProfile(p, 'fan'),
+      ...toPublicProfile(p, 'fan', photos),
       location: p.lat === null || p.lng === null ? null : { lat: p.lat, lng: p.lng },
       preferences: { seeksGenders: p.seeks_genders, ageMin: p.age_min, ageMax: p.age_max, maxDistanceKm: p.max_distance_km },
     };
@@ -108,12 +168,12 @@ export class ProfilesService {
   }
 
   /** Another user's public profile; a block either way makes them invisible. */
-  async publicProfile(viewer: { userId: string; role: string }, userId: string): Promise<PublicProfile & { matchPercent: number | null; commonQuestions: number }> {
+  async publicProfile(viewer: Viewer, userId: string): Promise<PublicProfile & { matchPercent: number | null; commonQuestions: number }> {
     const viewerId = viewer.userId;
     const p = await this.d.store.get(userId);
     if (!p || (viewerId !== userId && (await this.d.safety.blockedEitherWay(viewerId, userId)))) throw new AppError('NOT_FOUND', 'no such user');
-    const c = await this.compatibility(viewerId, userId);
-    return { ...toPublicProfile(p, viewer.role), matchPercent: c.percent, commonQuestions: c.common };
+    const [c, photos] = await Promise.all([this.compatibility(viewerId, userId), this.photosOf(viewer, [userId])]);
+    return { ...toPublicProfile(p, viewer.role, photos.get(userId)), matchPercent: c.percent, commonQuestions: c.common };
   }
 
   async compatibility(a: string, b: string) {
@@ -132,16 +192,17 @@ export class ProfilesService {
     await this.d.store.answer(userId, { questionId, answer: a.answer, accepted: [...new Set(a.accepted)].sort(), importance: a.importance });
   }
 
-  async discover(viewer: { userId: string; role: string }, cursor: string | undefined, limit: number) {
+  async discover(viewer: Viewer, cursor: string | undefined, limit: number) {
     const userId = viewer.userId;
     const c = cursor ? decode(cursor) : undefined;
     if (!c) await this.d.store.touch(userId);
     const asOf = c ? new Date(c.asOf) : new Date();
     const rows = await this.d.store.discover(userId, asOf, c ? { score: c.score, id: c.id } : null, limit);
     const last = rows.at(-1);
+    const photos = await this.photosOf(viewer, rows.map((r) => r.user_id));
     return {
       candidates: rows.map((r) => ({
-        ...toPublicProfile(r, viewer.role),
+        ...toPublicProfile(r, viewer.role, photos.get(r.user_id)),
         matchPercent: r.match,
         commonQuestions: r.common,
         distanceBand: r.band === null ? null : bandOf(r.band),

@@ -22,6 +22,13 @@ export interface ProfileRow {
   max_distance_km: number | null;
 }
 
+/** The media ids a user shows (see ProfilesService.photosOf for what others see of them). */
+export interface PhotoRefs {
+  photos: string[];
+  avatar: string | null;
+  cover: string | null;
+}
+
 export interface DiscoverRow {
   user_id: string;
   display_name: string;
@@ -109,10 +116,34 @@ export class ProfilesStore {
     return rows[0];
   }
 
-  async upsert(userId: string, patch: Partial<{ bio: string; gender: string | null; interests: string[]; languages: string[]; lat: number | null; lng: number | null; seeks_genders: string[]; age_min: number; age_max: number; max_distance_km: number | null }>): Promise<void> {
+  /** The media ids each user shows: photos in order, the avatar and cover they set; a user without any is left out. */
+  async photoRefs(userIds: string[]): Promise<Map<string, PhotoRefs>> {
+    if (userIds.length === 0) return new Map();
+    const { rows } = await this.db.query<PhotoRefs & { user_id: string }>(
+      `SELECT p.user_id, p.avatar_media_id AS avatar, p.cover_media_id AS cover,
+              ARRAY(SELECT x.media_id FROM profile_photos x WHERE x.user_id = p.user_id ORDER BY x.position) AS photos
+       FROM profiles p
+       WHERE p.user_id = ANY($1::uuid[])`,
+      [userIds],
+    );
+    return new Map(rows.map(({ user_id, ...refs }) => [user_id, refs]));
+  }
+
+  /** Replaces the user's photo list (position = index), in the caller's transaction. */
+  async replacePhotos(q: Queryable, userId: string, mediaIds: string[]): Promise<void> {
+    // Two statements: a DELETE in a CTE and an INSERT of the same keys in one statement may collide.
+    await q.query(`DELETE FROM profile_photos WHERE user_id = $1`, [userId]);
+    await q.query(
+      `INSERT INTO profile_photos (user_id, position, media_id)
+       SELECT $1, (n - 1)::smallint, id FROM unnest($2::uuid[]) WITH ORDINALITY AS t(id, n)`,
+      [userId, mediaIds],
+    );
+  }
+
+  async upsert(userId: string, patch: Partial<{ bio: string; gender: string | null; interests: string[]; languages: string[]; lat: number | null; lng: number | null; seeks_genders: string[]; age_min: number; age_max: number; max_distance_km: number | null; avatar_media_id: string | null; cover_media_id: string | null }>, q: Queryable = this.db): Promise<void> {
     const cols = Object.keys(patch);
     const values = Object.values(patch);
-    await this.db.query(
+    await q.query(
       `INSERT INTO profiles (user_id${cols.map((c) => `, ${c}`).join('')}) VALUES ($1${cols.map((_, i) => `, $${i + 2}`).join('')})
        ON CONFLICT (user_id) DO UPDATE SET ${[...cols.map((c) => `${c} = EXCLUDED.${c}`), 'updated_at = now()', 'last_active_at = now()'].join(', ')}`,
       [userId, ...values],
