@@ -33,6 +33,7 @@ const OWNERS: Record<string, string[]> = {
   calls: ['calls', 'call_participants'],
   'dead-letters': ['job_dead_letters'],
   media: ['media'],
+  creators: ['creator_pages', 'creator_tiers', 'follows', 'trial_links', 'subscriptions', 'trial_claims', 'tips'],
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');
