@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { http, newUser } from '../support/client.js';
-import { runAdminCreate } from '../support/admin-cli.js';
+import { runAdminCreate, runLedgerVerify } from '../support/admin-cli.js';
 import { startNodeProcess, tempDir } from '../support/pairly.js';
 
 /**
@@ -69,6 +69,23 @@ describe('admin:create in embedded mode', { timeout: 120_000 }, () => {
     }
     // The secret goes with the server.
     expect(existsSync(join(dir.path, 'control.json'))).toBe(false);
+  });
+
+  it('ledger:verify runs in the running server too, and only with the secret', async () => {
+    const node = await startNodeProcess(env);
+    try {
+      const run = await runLedgerVerify(env);
+      noStack(run.stderr);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, totalPosted: 0 });
+      expect((await http(node.url, 'GET', '/_control/ledger-verify')).status).toBe(401);
+    } finally {
+      await node.stop();
+    }
+    // And with the server stopped it opens the data dir itself.
+    const offline = await runLedgerVerify(env);
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(JSON.parse(offline.stdout)).toMatchObject({ ok: true });
   });
 
   it('opens the data dir itself when no server runs', async () => {

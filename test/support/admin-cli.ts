@@ -9,8 +9,17 @@ export interface CliResult {
 
 /** `npm run admin:create` as an operator runs it (one node process, no npm in between). */
 export function runAdminCreate(env: Record<string, string>, args: string[]): Promise<CliResult> {
+  return runCli('server/src/cli/admin-create.ts', env, args);
+}
+
+/** `npm run ledger:verify` as an operator runs it. */
+export function runLedgerVerify(env: Record<string, string>): Promise<CliResult> {
+  return runCli('server/src/cli/ledger-verify.ts', env, []);
+}
+
+function runCli(script: string, env: Record<string, string>, args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/cli/admin-create.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...TEST_RATE_LIMITS, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { adminCreateBody, type AdminCreateBody } from '../../../shared/admin.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { readControlInfo } from '../control.js';
 import { openDatabase } from '../drivers.js';
 import { DataDirInUseError, lockDataDir } from '../lockfile.js';
 import { createLogger } from '../logger.js';
@@ -10,11 +9,9 @@ import { UsersStore } from '../modules/users/users.store.js';
 import { AppError } from '../errors.js';
 import { AuditStore } from '../modules/audit/audit.store.js';
 import { createAdmin } from '../modules/admin/admin.create.js';
+import { askRunningServer, CliError } from './control-client.js';
 
 type Created = { id: string; email: string; role: string };
-
-/** A failure the operator can act on: printed as one line, no stack. */
-class CliError extends Error {}
 
 /**
  * The only way to make an admin: `npm run admin:create -- --email a@b.c`
@@ -70,23 +67,7 @@ async function directly(config: Config, input: AdminCreateBody): Promise<Created
 }
 
 async function throughRunningServer(inUse: DataDirInUseError, input: AdminCreateBody): Promise<Created> {
-  const control = readControlInfo(inUse.dataDir);
-  if (!control || control.pid !== inUse.pid) {
-    throw new CliError(`${inUse.message.replace(/; stop it first$/, '')}, which takes no admin:create requests; stop it and run this again`);
-  }
-  let res: Response;
-  try {
-    res = await fetch(`${control.url}/_control/admin-users`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${control.secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify(input),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (err) {
-    throw new CliError(`the server holding ${inUse.dataDir} (process ${control.pid}) did not answer at ${control.url}: ${(err as Error).message}`);
-  }
-  const body = (await res.json().catch(() => undefined)) as (Created & { error?: { message?: string } }) | undefined;
-  if (!res.ok || !body) throw new CliError(`the running server refused: ${body?.error?.message ?? `HTTP ${res.status}`}`);
+  const body = await askRunningServer<Created>(inUse, 'admin:create', '/_control/admin-users', { method: 'POST', body: input });
   return { id: body.id, email: body.email, role: body.role };
 }
 

@@ -79,6 +79,7 @@ export function adminModule(d: {
       ? adminControlRoutes({
           secret: control.secret,
           createAdmin: (input) => createAdmin({ users: d.users, audit: d.auditStore, passwords: createPasswordHasher(config.argon2MemoryKib) }, input, 'control'),
+          verifyLedger: () => d.ledger.verify(),
         })
       : undefined,
     start({ io, metrics }) {
