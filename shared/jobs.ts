@@ -47,6 +47,8 @@ export interface JobPayloads {
   'media.sweep': Record<string, never>;
   /** Walks the hash chains and re-adds every balance (scheduled); records the result. */
   'ledger.verify': Record<string, never>;
+  /** Deletes dead letters retried more than DEAD_LETTER_RETENTION_DAYS ago (scheduled); open ones stay until handled. */
+  'dead-letters.prune': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -64,6 +66,7 @@ export const JOB_NAMES = [
   'sfu.destroy-room',
   'media.process',
   'media.sweep',
+  'dead-letters.prune',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

@@ -93,6 +93,8 @@ const envSchema = z
     /** Attempts of every background job, and the first retry delay (doubling each time). */
     JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
     JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
+    /** Dead letters retried longer ago than this are deleted (daily); open ones are kept until an admin handles them. */
+    DEAD_LETTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     /** A running job's lock (renewed at half of it); a worker that dies leaves it to lapse. BullMQ's own default is 30 s. */
     JOB_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
     /** How often each worker looks for jobs whose lock lapsed (their worker died) and runs them again. BullMQ's default is 30 s. */
@@ -248,6 +250,8 @@ export interface Config {
   httpRateLimit: { maxPerIp: number; windowSeconds: number };
   runWorkers: boolean;
   jobRetry: { attempts: number; backoffMs: number };
+  /** DEAD_LETTER_RETENTION_DAYS. */
+  deadLetterRetentionDays: number;
   jobWorkers: { lockMs: number; stalledIntervalMs: number; maxStalledCount: number; scheduleCheckSeconds: number };
   shutdownGraceSeconds: number;
   argon2MemoryKib: number;
@@ -396,6 +400,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Without Redis there is no BullMQ, so the handlers must run here.
     runWorkers: e.REDIS_URL ? (e.RUN_WORKERS ?? false) : true,
     jobRetry: { attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },
+    deadLetterRetentionDays: e.DEAD_LETTER_RETENTION_DAYS,
     jobWorkers: {
       lockMs: e.JOB_LOCK_MS,
       stalledIntervalMs: e.JOB_STALLED_INTERVAL_MS,

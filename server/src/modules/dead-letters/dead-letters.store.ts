@@ -43,6 +43,15 @@ export class DeadLettersStore {
     return rows[0];
   }
 
+  /** Deletes up to `limit` letters retried before `before`; how many went. */
+  async pruneRetried(before: Date, limit: number): Promise<number> {
+    const res = await this.db.query(
+      `DELETE FROM job_dead_letters WHERE id IN (SELECT id FROM job_dead_letters WHERE retried_at < $1 ORDER BY id LIMIT $2)`,
+      [before, limit],
+    );
+    return res.rowCount;
+  }
+
   /** Marks it retried; false when it already was. */
   async markRetried(id: number, by: string): Promise<boolean> {
     const res = await this.db.query(`UPDATE job_dead_letters SET retried_at = now(), retried_by = $2 WHERE id = $1 AND retried_at IS NULL`, [id, by]);
