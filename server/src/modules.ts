@@ -66,6 +66,7 @@ export function createModules(d: {
     realtime,
     logger,
     onNodeReaped: (node) => match.service.purgeNode(node),
+    onRebuilt: () => match.service.rejoinLocal(),
     audience: (subjects, viewer) => chat.service.presenceAudience(subjects, viewer),
     setLastSeen: (userId, at) => users.store.setLastSeen(userId, at),
   });

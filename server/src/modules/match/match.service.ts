@@ -41,6 +41,8 @@ function peerView(viewerRole: string, peer: PeerRow, joinedWith: string[], photo
 export class MatchService {
   private timer: NodeJS.Timeout | undefined;
   private pairing: Partial<Record<MatchMode, Promise<void>>> = {};
+  /** Who joined through this node's sockets and has not left: queued again if Redis loses the queue (rejoinLocal). */
+  private readonly local = new Map<string, { socketId: string; input: { mode: MatchMode; interests?: string[] } }>();
 
   constructor(
     private readonly d: {
@@ -95,8 +97,28 @@ export class MatchService {
       },
       Date.now(),
     );
+    this.local.set(userId, { socketId, input });
     if (result.state === 'queued') void this.pairNow(input.mode);
     return result;
+  }
+
+  /**
+   * After Redis lost its data (restarted empty, flushed; presence's rebuild
+   * tells us), the queue no longer knows who waits: everyone who joined
+   * through this node and has not left joins again. A join is idempotent: a
+   * user the queue still has stays where they are (or in their session).
+   */
+  async rejoinLocal(): Promise<void> {
+    let rejoined = 0;
+    for (const [userId, e] of [...this.local]) {
+      try {
+        const r = await this.join(userId, e.socketId, e.input);
+        if (r.state === 'queued') rejoined++;
+      } catch (err) {
+        this.d.logger.warn({ err, userId }, 'match: could not queue a user again');
+      }
+    }
+    if (this.local.size) this.d.logger.warn({ users: this.local.size, queued: rejoined }, 'match: the queue was rebuilt from this node\'s users');
   }
 
   /** Skip: ends the session (the peer is told), and requeues the user at the back. Rate limited. */
@@ -118,6 +140,7 @@ export class MatchService {
   }
 
   async leave(userId: string, reason: MatchEndReason = 'leave', onlySocket?: string): Promise<{ left: boolean }> {
+    if (!onlySocket || this.local.get(userId)?.socketId === onlySocket) this.local.delete(userId);
     const r = await this.d.queue.end(userId, Date.now(), 'leave', onlySocket);
     await this.closeSession(r.sessionId, r.peerId, userId, reason);
     return { left: r.ended };

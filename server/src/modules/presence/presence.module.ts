@@ -15,6 +15,8 @@ export function presenceModule(d: {
   logger: Logger;
   /** Other per-node state to clean up when a node is found dead (the match queue). */
   onNodeReaped: (nodeId: string) => Promise<void>;
+  /** Redis lost this node's entries and they were written back (the match queue is rebuilt then). */
+  onRebuilt?: () => Promise<void>;
   /** Who hears of whose presence: chat's rule (peers one wrote to, mutual likes, open match sessions; never across a block). */
   audience: PresenceAudience;
   /** Users own last-seen. */
@@ -31,6 +33,7 @@ export function presenceModule(d: {
     ttlSeconds: config.chat.presenceTtlSeconds,
     heartbeatMs: config.presenceHeartbeatMs,
     onNodeReaped: d.onNodeReaped,
+    onRebuilt: d.onRebuilt,
   });
   return {
     name: 'presence',

@@ -52,6 +52,8 @@ export class PresenceService {
       flushMs?: number;
       /** Other per-node state to clean up when a node is found dead (the match queue). */
       onNodeReaped?: (nodeId: string) => Promise<void>;
+      /** After this node's entries were written back (Redis lost them): other state kept in Redis is rebuilt too. */
+      onRebuilt?: () => Promise<void>;
     },
   ) {}
 
@@ -181,5 +183,6 @@ export class PresenceService {
     // The reap took every user of this node offline for a moment; each one written back is news to peers again.
     changes.forEach((c, i) => this.pending.set(sockets[i]!.userId, c.after));
     this.d.logger.warn({ reason, sockets: sockets.length, users: present.size, removed: removed.length }, "presence: this node's entries were rebuilt; its live sockets are written back");
+    await this.d.onRebuilt?.();
   }
 }
