@@ -45,6 +45,8 @@ export interface JobPayloads {
   'media.process': { mediaId: string };
   /** Removes expired unconfirmed uploads (and their multipart uploads), finishes interrupted deletions, re-queues lost processing (scheduled). */
   'media.sweep': Record<string, never>;
+  /** Renews subscriptions whose period has ended, retries those in grace, expires the rest (scheduled every CREATOR_RENEW_SECONDS). */
+  'creators.renew': Record<string, never>;
   /** Walks the hash chains and re-adds every balance (scheduled); records the result. */
   'ledger.verify': Record<string, never>;
 }
@@ -64,6 +66,7 @@ export const JOB_NAMES = [
   'sfu.destroy-room',
   'media.process',
   'media.sweep',
+  'creators.renew',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

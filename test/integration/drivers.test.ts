@@ -106,6 +106,7 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
   return {
     'ledger.expire-holds': unexpected,
     'ledger.verify': unexpected,
+    'creators.renew': unexpected,
     'payments.process-event': unexpected,
     'payments.reconcile': unexpected,
     'payments.requeue-stale': unexpected,
