@@ -32,6 +32,16 @@ export const ERROR_STATUS = {
   /** The price of a paid action is not the one its client stated (`expectedPrice`); details: `{ price }`, the current one. */
   PRICE_CHANGED: 409,
   HOLD_NOT_PENDING: 409,
+  /** Another creator's page has this handle. */
+  HANDLE_TAKEN: 409,
+  /** The fan already holds a subscription to this creator (details: `{ subscriptionId, tierId }`): change its tier instead. */
+  ALREADY_SUBSCRIBED: 409,
+  /** The creator already has CREATOR_MAX_TIERS tiers (archive one first). */
+  TIER_LIMIT_REACHED: 409,
+  /** This fan has claimed this free-trial link already. */
+  TRIAL_CLAIMED: 409,
+  /** The free-trial link is revoked, expired or fully claimed. */
+  TRIAL_UNAVAILABLE: 410,
   CONVERSATION_CLOSED: 409,
   BUSY: 409,
   CALL_NOT_RINGING: 409,

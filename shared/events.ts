@@ -6,6 +6,7 @@ import { chatPointer, chatSend, chatSync, chatTyping, presenceSet, type MessageV
 import { matchJoin, matchLeave, matchNext, type MatchEndReason, type MatchFound } from './match.js';
 import { callInvite, callRef, type CallEndReason, type CallMedia, type CallView } from './calls.js';
 import type { MediaView } from './media.js';
+import type { SubscriptionView, TipView } from './creators.js';
 
 /**
  * Socket.IO contract. Client events are `domain:verb`, each with a zod schema
@@ -102,6 +103,12 @@ export interface ServerToClientEvents {
   'wallet:updated': (payload: WalletBalance) => void;
   /** One of the user's uploads changed state: processed (ready or rejected with its reason), moderated, or deleted. */
   'media:updated': (payload: { media: MediaView }) => void;
+  /** A tier the user subscribes to will cost more: renewals on or after `effectiveAt` pay `price` (credits per 30 days). */
+  'subscription:price_changed': (payload: { creatorId: string; tierId: string; price: number; effectiveAt: string }) => void;
+  /** One of the user's subscriptions changed by itself: renewed, in grace (the renewal could not be paid), or expired. */
+  'subscription:updated': (payload: { subscription: SubscriptionView; reason: 'renewed' | 'grace' | 'expired' }) => void;
+  /** A creator received a tip, on every device. */
+  'tip:received': (payload: { tip: TipView }) => void;
   /** The socket's access token expired (no auth:refresh came in time); the socket is closed right after: reconnect with a fresh token. */
   'auth:expired': (payload: { expiredAt: string }) => void;
   /** This session was logged out or revoked; the socket is closed right after. */

@@ -45,6 +45,8 @@ export interface JobPayloads {
   'media.process': { mediaId: string };
   /** Removes expired unconfirmed uploads (and their multipart uploads), finishes interrupted deletions, re-queues lost processing (scheduled). */
   'media.sweep': Record<string, never>;
+  /** Renews subscriptions whose period has ended, retries those in grace, expires the rest (scheduled every CREATOR_RENEW_SECONDS). */
+  'creators.renew': Record<string, never>;
   /** Walks the hash chains and re-adds every balance (scheduled); records the result. */
   'ledger.verify': Record<string, never>;
   /** Deletes dead letters retried more than DEAD_LETTER_RETENTION_DAYS ago (scheduled); open ones stay until handled. */
@@ -67,6 +69,7 @@ export const JOB_NAMES = [
   'media.process',
   'media.sweep',
   'dead-letters.prune',
+  'creators.renew',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

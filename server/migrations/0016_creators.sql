@@ -52,7 +52,8 @@ CREATE TABLE follows (
   follower_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   creator_id  uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   created_at  timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (follower_id, creator_id)
+  PRIMARY KEY (follower_id, creator_id),
+  CHECK (follower_id <> creator_id)
 );
 CREATE INDEX follows_creator_idx ON follows (creator_id, created_at, follower_id);
 
@@ -69,6 +70,7 @@ CREATE TABLE trial_links (
   revoked_at  timestamptz,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX trial_links_creator_idx ON trial_links (creator_id, created_at DESC);
 
 -- One row per fan and creator, reused when they subscribe again. A period is paid up front (ledger key
 -- sub:<id>:<period>); `period` counts the periods paid or trialled. Status:
@@ -90,6 +92,8 @@ CREATE TABLE subscriptions (
   cancel_at_period_end boolean NOT NULL DEFAULT false,
   grace_until          timestamptz,
   trial_link_id        uuid REFERENCES trial_links (id),
+  -- A tier change the fan asked for: it takes effect at the next renewal (the current period stays as paid).
+  next_tier_id         uuid REFERENCES creator_tiers (id),
   started_at           timestamptz NOT NULL DEFAULT now(),
   updated_at           timestamptz NOT NULL DEFAULT now(),
   UNIQUE (fan_id, creator_id),
@@ -97,6 +101,7 @@ CREATE TABLE subscriptions (
   CHECK ((status = 'grace') = (grace_until IS NOT NULL))
 );
 CREATE INDEX subscriptions_creator_idx ON subscriptions (creator_id, status);
+CREATE INDEX subscriptions_tier_idx ON subscriptions (tier_id) WHERE status IN ('active', 'grace');
 -- The renewal job's look-up: what is due (or in grace) now.
 CREATE INDEX subscriptions_due_idx ON subscriptions (current_period_end) WHERE status IN ('active', 'grace');
 

@@ -211,6 +211,18 @@ const envSchema = z
     MEDIA_MULTIPART_PART_BYTES: z.coerce.number().int().min(5 * 1024 ** 2).max(1024 ** 3).default(16 * 1024 ** 2),
     /** A processing step (ffmpeg, ffprobe, sharp) running longer is killed and the job retried. */
     MEDIA_PROCESS_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
+    /** Subscription tiers a creator may have at once (archived ones aside). */
+    CREATOR_MAX_TIERS: z.coerce.number().int().min(1).max(10).default(5),
+    /** A tier's price increase reaches existing subscribers only at renewals at least this many days after it is announced. */
+    CREATOR_PRICE_NOTICE_DAYS: z.coerce.number().int().min(0).max(365).default(7),
+    /** A renewal that could not be paid keeps access and is retried for this many days, then the subscription expires. */
+    CREATOR_GRACE_DAYS: z.coerce.number().int().min(0).max(60).default(3),
+    /** How often the renewal job looks for subscriptions due, and how many it renews per batch. */
+    CREATOR_RENEW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    CREATOR_RENEW_BATCH: z.coerce.number().int().min(1).max(10_000).default(200),
+    /** Bounds of one tip, in credits. */
+    TIP_MIN: z.coerce.number().int().min(1).default(1),
+    TIP_MAX: z.coerce.number().int().min(1).default(10_000),
   });
 
 export interface Config {
@@ -279,6 +291,16 @@ export interface Config {
     breaker: { timeoutMs: number; failures: number; halfOpenMs: number };
   };
   media: MediaConfig;
+  creators: CreatorsConfig;
+}
+
+export interface CreatorsConfig {
+  maxTiers: number;
+  priceNoticeDays: number;
+  graceDays: number;
+  renewSeconds: number;
+  renewBatch: number;
+  tip: { min: number; max: number };
 }
 
 export type MediaStorageConfig =
@@ -339,6 +361,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success && parsed.data.PRESENCE_HEARTBEAT_MS !== undefined && parsed.data.PRESENCE_HEARTBEAT_MS >= parsed.data.PRESENCE_TTL_SECONDS * 1000) {
     problems.push('PRESENCE_HEARTBEAT_MS: must be shorter than PRESENCE_TTL_SECONDS, or live nodes lapse between their own heartbeats');
   }
+  if (parsed.success && parsed.data.TIP_MIN > parsed.data.TIP_MAX) problems.push('TIP_MIN: must not be above TIP_MAX');
   if (Boolean(cleaned.TURN_URLS) !== Boolean(cleaned.TURN_SECRET)) problems.push('TURN: set both TURN_URLS and TURN_SECRET, or neither');
   for (const [name, keys] of [
     ['Stripe', ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']],
@@ -467,6 +490,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       multipart: { thresholdBytes: e.MEDIA_MULTIPART_THRESHOLD_BYTES, partBytes: e.MEDIA_MULTIPART_PART_BYTES },
       processTimeoutSeconds: e.MEDIA_PROCESS_TIMEOUT_SECONDS,
+    },
+    creators: {
+      maxTiers: e.CREATOR_MAX_TIERS,
+      priceNoticeDays: e.CREATOR_PRICE_NOTICE_DAYS,
+      graceDays: e.CREATOR_GRACE_DAYS,
+      renewSeconds: e.CREATOR_RENEW_SECONDS,
+      renewBatch: e.CREATOR_RENEW_BATCH,
+      tip: { min: e.TIP_MIN, max: e.TIP_MAX },
     },
     ledger: {
       feeBps: e.PLATFORM_FEE_BPS,

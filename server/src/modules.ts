@@ -11,6 +11,7 @@ import { auditModule } from './modules/audit/audit.module.js';
 import { authModule } from './modules/auth/auth.module.js';
 import { callsModule } from './modules/calls/calls.module.js';
 import { chatModule } from './modules/chat/chat.module.js';
+import { creatorsModule } from './modules/creators/creators.module.js';
 import { deadLettersModule } from './modules/dead-letters/dead-letters.module.js';
 import { ledgerModule } from './modules/ledger/ledger.module.js';
 import { roomsModule } from './modules/rooms/rooms.module.js';
@@ -99,6 +100,7 @@ export function createModules(d: {
     avatars,
   });
   const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter });
+  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids) });
   const deadLetters = deadLettersModule({ db, jobs, logger, audit: audit.service, hooks: { ...payments.deadLetterHooks }, retentionDays: config.deadLetterRetentionDays });
   const admin = adminModule({
     config,
@@ -122,7 +124,7 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, deadLetters, admin, audit];
+  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, creators, deadLetters, admin, audit];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -142,6 +144,8 @@ export function createModules(d: {
     profiles: profiles.service,
     media: media.service,
     deadLetters: deadLetters.service,
+    creators: creators.service,
+    subscriptions: creators.subscriptions,
   };
 }
 

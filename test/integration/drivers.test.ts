@@ -107,6 +107,7 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
     'ledger.expire-holds': unexpected,
     'ledger.verify': unexpected,
     'dead-letters.prune': unexpected,
+    'creators.renew': unexpected,
     'payments.process-event': unexpected,
     'payments.reconcile': unexpected,
     'payments.requeue-stale': unexpected,

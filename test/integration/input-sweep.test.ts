@@ -13,6 +13,7 @@ import { matchReportBody } from '../../shared/match.js';
 import { adjustmentBody, checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxActionBody } from '../../shared/payments.js';
 import { answerBody, discoverQuery, preferencesBody, profileBody, profilePhotosBody } from '../../shared/profiles.js';
 import { confirmBody, createUploadBody, moderationBody, presignPartsBody } from '../../shared/media.js';
+import { changeTierBody, creatorsQuery, handle, listQuery, pageBody, resumeBody, subscribeBody, tierBody, tierUpdateBody, tipBody, trialBody, trialCode } from '../../shared/creators.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
 import { createLogger } from '../../server/src/logger.js';
 import { adminPresenceQuery } from '../../server/src/modules/admin/admin.presence.routes.js';
@@ -132,6 +133,27 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/admin/media/:id/moderation': { params: { id: uuid }, body: moderationBody, as: 'admin' },
   'PUT /api/media/uploads/:token': { params: { token: mediaToken }, body: z.unknown(), as: 'none' },
   'GET /api/media/files/:token': { params: { token: mediaToken }, as: 'none' },
+  'GET /api/creators': { query: creatorsQuery },
+  'GET /api/creators/:handle': { params: { handle } },
+  'POST /api/creators/:handle/follow': { params: { handle }, body: z.strictObject({}) },
+  'DELETE /api/creators/:handle/follow': { params: { handle } },
+  'POST /api/creators/:handle/subscribe': { params: { handle }, body: subscribeBody },
+  'GET /api/subscriptions': {},
+  'POST /api/subscriptions/:id/cancel': { params: { id: uuid }, body: z.strictObject({}) },
+  'POST /api/subscriptions/:id/resume': { params: { id: uuid }, body: resumeBody },
+  'POST /api/subscriptions/:id/tier': { params: { id: uuid }, body: changeTierBody },
+  'POST /api/trials/:code/claim': { params: { code: trialCode }, body: z.strictObject({}) },
+  'POST /api/tips': { body: tipBody },
+  'GET /api/creator/page': {},
+  'PUT /api/creator/page': { body: pageBody },
+  'POST /api/creator/tiers': { body: tierBody },
+  'PATCH /api/creator/tiers/:id': { params: { id: uuid }, body: tierUpdateBody },
+  'DELETE /api/creator/tiers/:id': { params: { id: uuid } },
+  'GET /api/creator/subscribers': { query: listQuery },
+  'GET /api/creator/tips': { query: listQuery },
+  'POST /api/creator/trials': { body: trialBody },
+  'GET /api/creator/trials': {},
+  'DELETE /api/creator/trials/:id': { params: { id: uuid } },
 };
 
 let backing: Backing;

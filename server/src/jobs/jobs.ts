@@ -97,6 +97,8 @@ export interface StallPolicy {
  * |                                               | timeouts (at least 15 min) after their confirm are enqueued again; a      |
  * |                                               | confirm repeated by the client enqueues it again at once (same job id)    |
  * | media.sweep                                   | the schedule itself (set where media storage is configured)                |
+ * | creators.renew (every CREATOR_RENEW_SECONDS)  | the schedule itself: what is due is found again in PostgreSQL each run     |
+ * |                                               | (renewals are idempotent per period, key sub:<id>:<period>)               |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.

@@ -167,6 +167,10 @@ export class ChatService {
       // A random-match session's conversation closes when the session ends.
       if (state.closed_at) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
       if (state.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
+      // A creator may take direct messages only from followers or subscribers; a random match's conversation is exempt.
+      if (state.kind === 'direct' && !state.policy_allows) {
+        throw new AppError('FORBIDDEN', `this creator takes messages only from ${state.peer_policy}`, { details: { reason: 'message_policy', policy: state.peer_policy } });
+      }
       // Messages between strangers of a random match are never priced, whoever they are.
       const price = state.kind === 'match' ? 0 : priceFor(sender.role, state.peer_role, state.peer_price);
       if (state.kind === 'match' && (input.attachment?.price ?? 0) > 0) throw new AppError('FORBIDDEN', 'nothing is sold in a random match');

@@ -55,6 +55,9 @@ export interface SendState {
   blocked: boolean;
   peer_role: string;
   peer_price: number;
+  peer_policy: 'everyone' | 'followers' | 'subscribers';
+  /** Whether the sender meets the peer's message policy (a creator's choice: everyone, followers or subscribers). */
+  policy_allows: boolean;
 }
 
 /** The insert lost to a concurrent send with the same clientId (committed first): the send is retried, and replays or conflicts. */
@@ -154,10 +157,18 @@ export class ChatStore {
       `SELECT me.peer_id, c.kind, c.closed_at,
               (SELECT m.id FROM messages m WHERE m.sender_id = $2 AND m.client_id = $3) AS existing_id,
               blocked_either_way($2, me.peer_id) AS blocked,
-              u.role AS peer_role, u.message_price AS peer_price
+              u.role AS peer_role, u.message_price AS peer_price,
+              -- The peer's message policy (creators' creator_policies; none: everyone) and whether the sender meets it.
+              coalesce(cp.message_policy, 'everyone') AS peer_policy,
+              CASE coalesce(cp.message_policy, 'everyone')
+                WHEN 'everyone' THEN true
+                WHEN 'followers' THEN EXISTS (SELECT 1 FROM creator_audience a WHERE a.creator_id = me.peer_id AND a.user_id = $2)
+                ELSE EXISTS (SELECT 1 FROM creator_audience a WHERE a.creator_id = me.peer_id AND a.user_id = $2 AND a.tier_rank IS NOT NULL)
+              END AS policy_allows
        FROM conversations c
        JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = $2
        JOIN user_cards u ON u.id = me.peer_id
+       LEFT JOIN creator_policies cp ON cp.user_id = me.peer_id
        WHERE c.id = $1
        FOR UPDATE OF c`,
       [s.conversationId, s.senderId, s.clientId],

@@ -82,6 +82,8 @@ export class MatchService {
     if (input.mode === 'video' && !this.d.sfu) throw new AppError('SFU_UNAVAILABLE', 'video matches need an SFU, which is not set up here');
     const p = await this.d.store.profile(userId);
     if (!p) throw new AppError('NOT_FOUND', 'no such user');
+    // Never queued, so never paired: the only way into a random match is this join.
+    if (!p.random_matches) throw new AppError('FORBIDDEN', 'your page is set to take no random matches', { details: { reason: 'random_matches_off' } });
     const result = await this.d.queue.join(
       {
         userId,

@@ -19,6 +19,8 @@ export interface MatchProfile {
   age_min: number;
   age_max: number;
   blocked: string[];
+  /** False for a creator who takes no random matches (creators' creator_policies). */
+  random_matches: boolean;
 }
 
 export class MatchStore {
@@ -29,8 +31,11 @@ export class MatchStore {
     const { rows } = await this.db.query<MatchProfile>(
       `SELECT p.gender, date_part('year', age(current_date, u.birthdate))::int AS age,
               coalesce(p.seeks_genders, '{}') AS seeks, coalesce(p.age_min, 18) AS age_min, coalesce(p.age_max, 99) AS age_max,
-              ARRAY(SELECT id::text FROM blocked_peers(u.id) AS id LIMIT 1000) AS blocked
-       FROM user_cards u LEFT JOIN pairing_profiles p ON p.user_id = u.id WHERE u.id = $1 AND u.status = 'active'`,
+              ARRAY(SELECT id::text FROM blocked_peers(u.id) AS id LIMIT 1000) AS blocked,
+              coalesce(cp.random_matches, true) AS random_matches
+       FROM user_cards u LEFT JOIN pairing_profiles p ON p.user_id = u.id
+       LEFT JOIN creator_policies cp ON cp.user_id = u.id
+       WHERE u.id = $1 AND u.status = 'active'`,
       [userId],
     );
     return rows[0];

@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { bundlePrice, PERIOD_DAYS, type SubscriptionView, type TipView, type subscribeBody, type tipBody } from '../../../../shared/creators.js';
+import type { CreatorsConfig } from '../../config.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { assertPriceShown, priceFor } from '../../prices.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { LedgerService } from '../ledger/ledger.service.js';
+import type { Viewer } from '../media/media.views.js';
+import type { CreatorsStore, SubscriptionDetail } from './creators.store.js';
+import { decodeCursor, discountOf, encodeCursor, renewalPriceOf, toSubscriptionView, toTipView } from './creators.views.js';
+
+const DAY_MS = 86_400_000;
+const periodsEnd = (start: Date, months: number) => new Date(start.getTime() + months * PERIOD_DAYS * DAY_MS);
+
+export type RenewOutcome = 'renewed' | 'grace' | 'expired' | 'skipped';
+
+/**
+ * Subscriptions (paid up front per period, ledger key `sub:<id>:<period>`), their renewals, free-trial
+ * claims and tips. Every change to a subscription runs under its row's lock (FOR UPDATE), so twins of a
+ * subscribe or a renewal charge once; the creator's subscriber count moves in the same transaction
+ * whenever a subscription starts or stops giving access.
+ */
+export class SubscriptionsService {
+  constructor(
+    private readonly d: {
+      db: Database;
+      store: CreatorsStore;
+      ledger: Pick<LedgerService, 'spend' | 'notify'>;
+      realtime: Realtime;
+      config: CreatorsConfig;
+      logger: Logger;
+      /** The creator's page by handle (NOT_FOUND when there is none). */
+      pageByHandle: (handle: string) => Promise<{ user_id: string }>;
+    },
+  ) {}
+
+  /**
+   * Subscribes at a tier for 1, 3, 6 or 12 periods, paid now at the price the fan was shown. A twin of the
+   * same subscribe (or a repeat while it is active at that tier) is a replay that charges nothing; an active
+   * subscription at another tier is ALREADY_SUBSCRIBED (change its tier instead). One in grace is paid again
+   * from now; an expired row is reused.
+   */
+  async subscribe(viewer: Viewer, handle: string, b: z.output<typeof subscribeBody>): Promise<{ subscription: SubscriptionView; charged: number; replayed: boolean; created: boolean }> {
+    const page = await this.d.pageByHandle(handle);
+    if (page.user_id === viewer.userId) throw new AppError('VALIDATION_FAILED', 'you cannot subscribe to yourself');
+    const r = await this.d.db.transaction(async (tx) => {
+      const tier = await this.d.store.tier(tx, b.tierId);
+      if (!tier || tier.creator_id !== page.user_id || tier.archived_at) throw new AppError('NOT_FOUND', 'no such tier');
+      const sub = await this.d.store.lockOrCreate(tx, { id: randomUUID(), fanId: viewer.userId, creatorId: page.user_id, tierId: tier.id });
+      if (sub.status === 'active') {
+        if (sub.tier_id === tier.id) return { id: sub.id, charged: 0, replayed: true, created: false };
+        throw new AppError('ALREADY_SUBSCRIBED', 'you are subscribed at another tier: change its tier instead', { details: { subscriptionId: sub.id, tierId: sub.tier_id } });
+      }
+      const price = priceFor(viewer.role, 'creator', bundlePrice(tier.price_now, b.months, discountOf(tier, b.months)));
+      assertPriceShown(b.expectedPrice, price);
+      const period = sub.period + 1;
+      const start = new Date();
+      await this.d.store.startPeriod(tx, sub.id, {
+        tierId: tier.id,
+        period,
+        months: b.months,
+        price,
+        start,
+        end: periodsEnd(start, b.months),
+        cancelAtPeriodEnd: false,
+        trialLinkId: null,
+        restart: sub.status === 'expired',
+      });
+      if (sub.status === 'expired') await this.d.store.addSubscribers(tx, page.user_id, 1);
+      await this.charge(tx, { subId: sub.id, period, fanId: viewer.userId, creatorId: page.user_id, amount: price, months: b.months, tierId: tier.id });
+      return { id: sub.id, charged: price, replayed: false, created: sub.status === 'expired' };
+    });
+    if (r.charged > 0) this.d.ledger.notify([viewer.userId, page.user_id]);
+    return { subscription: toSubscriptionView((await this.d.store.detail(r.id))!), charged: r.charged, replayed: r.replayed, created: r.created };
+  }
+
+  private async charge(tx: Queryable, c: { subId: string; period: number; fanId: string; creatorId: string; amount: number; months: number; tierId: string }): Promise<void> {
+    if (c.amount === 0) return;
+    await this.d.ledger.spend(
+      {
+        key: `sub:${c.subId}:${c.period}`,
+        fromUserId: c.fanId,
+        toUserId: c.creatorId,
+        amount: c.amount,
+        kind: 'subscription',
+        metadata: { subscriptionId: c.subId, period: c.period, months: c.months, tierId: c.tierId },
+      },
+      tx,
+    );
+  }
+
+  /** The fan's own subscription, locked, in the caller's transaction. */
+  private async lockOwn(tx: Queryable, fanId: string, id: string): Promise<SubscriptionDetail> {
+    const s = await this.d.store.lockById(tx, id);
+    if (!s || s.fan_id !== fanId) throw new AppError('NOT_FOUND', 'no such subscription');
+    return s;
+  }
+
+  /** No renewal: access to the period's end, then expired. In grace (nothing paid for now) it ends at once. */
+  async cancel(fanId: string, id: string): Promise<SubscriptionView> {
+    await this.d.db.transaction(async (tx) => {
+      const s = await this.lockOwn(tx, fanId, id);
+      if (s.status === 'active') await this.d.store.setCancel(tx, id, true);
+      if (s.status === 'grace') {
+        await this.d.store.expire(tx, id);
+        await this.d.store.addSubscribers(tx, s.creator_id, -1);
+      }
+    });
+    return toSubscriptionView((await this.d.store.detail(id))!);
+  }
+
+  /**
+   * Renews after all (undoes a cancel; a trial's opt-in to become paid at its end), at the renewal price
+   * the fan was shown (`renewalPrice` of the view).
+   */
+  async resume(fanId: string, id: string, expectedPrice: number | undefined): Promise<SubscriptionView> {
+    await this.d.db.transaction(async (tx) => {
+      const s = await this.lockOwn(tx, fanId, id);
+      if (s.status === 'expired') throw new AppError('NOT_FOUND', 'this subscription has ended: subscribe again');
+      await this.d.store.setCancel(tx, id, false);
+      assertPriceShown(expectedPrice, renewalPriceOf({ ...s, cancel_at_period_end: false })!);
+    });
+    return toSubscriptionView((await this.d.store.detail(id))!);
+  }
+
+  /**
+   * A tier change takes effect at the next renewal: the current period stays as paid (no proration), and
+   * the renewal is at the new tier's price, which the fan states now. Asking for the current tier withdraws
+   * a pending change.
+   */
+  async changeTier(fanId: string, id: string, tierId: string, expectedPrice: number | undefined): Promise<SubscriptionView> {
+    await this.d.db.transaction(async (tx) => {
+      const s = await this.lockOwn(tx, fanId, id);
+      if (s.status === 'expired') throw new AppError('NOT_FOUND', 'this subscription has ended: subscribe again');
+      const tier = await this.d.store.tier(tx, tierId);
+      if (!tier || tier.creator_id !== s.creator_id || (tier.archived_at && tier.id !== s.tier_id)) throw new AppError('NOT_FOUND', 'no such tier');
+      await this.d.store.setNextTier(tx, id, tier.id === s.tier_id ? null : tier.id);
+      const after = (await this.d.store.detail(id, tx))!;
+      assertPriceShown(expectedPrice, renewalPriceOf({ ...after, cancel_at_period_end: false })!);
+      if (after.cancel_at_period_end) await this.d.store.setCancel(tx, id, false);
+    });
+    return toSubscriptionView((await this.d.store.detail(id))!);
+  }
+
+  async mine(fanId: string): Promise<SubscriptionView[]> {
+    return (await this.d.store.ofFan(fanId)).map(toSubscriptionView);
+  }
+
+  async subscribers(creatorId: string, cursor: string | undefined, limit: number) {
+    const rows = await this.d.store.ofCreator(creatorId, cursor ? decodeCursor(cursor, 'time') : null, limit);
+    const last = rows.at(-1);
+    return {
+      subscribers: rows.map((r) => ({ fan: { id: r.fan_id, displayName: r.fan_name }, subscription: toSubscriptionView(r) })),
+      nextCursor: rows.length === limit && last ? encodeCursor([last.started_key, last.id]) : null,
+    };
+  }
+
+  /**
+   * The renewal job: announced prices due become the price; every active subscription past its period's end
+   * is renewed (or expired), batch after batch; then one batch of those in grace is retried. Each in its own
+   * transaction.
+   */
+  async renewDue(): Promise<Record<RenewOutcome, number>> {
+    const counts: Record<RenewOutcome, number> = { renewed: 0, grace: 0, expired: 0, skipped: 0 };
+    await this.d.store.foldDuePrices();
+    const { renewBatch } = this.d.config;
+    // Bounded: a run never loops for ever on rows another node keeps skipping.
+    for (let batch = 0; batch < 100; batch++) {
+      const ids = await this.d.store.due('active', renewBatch);
+      for (const id of ids) counts[await this.renewOne(id)]++;
+      if (ids.length < renewBatch) break;
+    }
+    for (const id of await this.d.store.due('grace', renewBatch)) counts[await this.renewOne(id)]++;
+    return counts;
+  }
+
+  /**
+   * One subscription whose period has ended, under its lock: cancelled or out of grace → expired; else the
+   * next period is charged (key `sub:<id>:<period+1>`, at the renewing tier's price at the period's end, so
+   * an announced rise applies only from its date). Not enough credits: grace for CREATOR_GRACE_DAYS (access
+   * continues, retried by each run), then expired. A twin that finds it renewed does nothing.
+   */
+  async renewOne(id: string): Promise<RenewOutcome> {
+    let outcome: RenewOutcome;
+    let charged = null as { fan: string; creator: string } | null;
+    try {
+      outcome = await this.d.db.transaction(async (tx) => {
+        const s = await this.d.store.lockById(tx, id);
+        if (!s || s.status === 'expired' || s.current_period_end.getTime() > Date.now()) return 'skipped';
+        if (s.cancel_at_period_end || (s.status === 'grace' && s.grace_until!.getTime() <= Date.now())) {
+          await this.d.store.expire(tx, id);
+          await this.d.store.addSubscribers(tx, s.creator_id, -1);
+          return 'expired';
+        }
+        const price = renewalPriceOf(s)!;
+        const period = s.period + 1;
+        // On time, the next period follows the last; paid late from grace, it starts now.
+        const start = s.status === 'active' ? s.current_period_end : new Date();
+        const tierId = s.next_tier_id ?? s.tier_id;
+        await this.d.store.startPeriod(tx, id, { tierId, period, months: s.months, price, start, end: periodsEnd(start, s.months), cancelAtPeriodEnd: false, trialLinkId: null, restart: false });
+        await this.charge(tx, { subId: id, period, fanId: s.fan_id, creatorId: s.creator_id, amount: price, months: s.months, tierId });
+        if (price > 0) charged = { fan: s.fan_id, creator: s.creator_id };
+        return 'renewed';
+      });
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'INSUFFICIENT_CREDITS')) throw err;
+      outcome = await this.unpaid(id);
+    }
+    if (charged) this.d.ledger.notify([charged.fan, charged.creator]);
+    if (outcome !== 'skipped') await this.tell(id, outcome);
+    return outcome;
+  }
+
+  /** The renewal could not be paid: grace (once), or expired when there is no grace period. */
+  private unpaid(id: string): Promise<RenewOutcome> {
+    return this.d.db.transaction(async (tx) => {
+      const s = await this.d.store.lockById(tx, id);
+      if (!s || s.status !== 'active' || s.current_period_end.getTime() > Date.now()) return 'skipped';
+      if (this.d.config.graceDays === 0) {
+        await this.d.store.expire(tx, id);
+        await this.d.store.addSubscribers(tx, s.creator_id, -1);
+        return 'expired';
+      }
+      await this.d.store.setGrace(tx, id, new Date(Date.now() + this.d.config.graceDays * DAY_MS));
+      return 'grace';
+    });
+  }
+
+  private async tell(id: string, reason: Exclude<RenewOutcome, 'skipped'>): Promise<void> {
+    const s = await this.d.store.detail(id);
+    if (s) this.d.realtime.toUser(s.fan_id, 'subscription:updated', { subscription: toSubscriptionView(s), reason });
+  }
+
+  /**
+   * Claims a free-trial link: a subscription at its tier for its days at no charge, once per fan and link.
+   * A trial does not renew unless the fan opts in (resume, at the renewal price shown); otherwise it expires
+   * at its end.
+   */
+  async claimTrial(viewer: Viewer, code: string): Promise<{ subscription: SubscriptionView }> {
+    const id = await this.d.db.transaction(async (tx) => {
+      const link = await this.d.store.lockTrialLink(tx, code);
+      if (!link) throw new AppError('NOT_FOUND', 'no such trial link');
+      if (link.creator_id === viewer.userId) throw new AppError('VALIDATION_FAILED', 'this is your own trial link');
+      const tier = await this.d.store.tier(tx, link.tier_id);
+      if (link.revoked_at || link.expires_at.getTime() <= Date.now() || link.claims >= link.max_claims || !tier || tier.archived_at) {
+        throw new AppError('TRIAL_UNAVAILABLE', 'this trial link is no longer available');
+      }
+      if (!(await this.d.store.claimTrial(tx, link.id, viewer.userId))) throw new AppError('TRIAL_CLAIMED', 'you have claimed this trial already');
+      const sub = await this.d.store.lockOrCreate(tx, { id: randomUUID(), fanId: viewer.userId, creatorId: link.creator_id, tierId: tier.id });
+      if (sub.status !== 'expired') throw new AppError('ALREADY_SUBSCRIBED', 'you are subscribed to this creator already', { details: { subscriptionId: sub.id, tierId: sub.tier_id } });
+      const start = new Date();
+      await this.d.store.startPeriod(tx, sub.id, {
+        tierId: tier.id,
+        period: sub.period + 1,
+        months: 1,
+        price: 0,
+        start,
+        end: new Date(start.getTime() + link.days * DAY_MS),
+        cancelAtPeriodEnd: true,
+        trialLinkId: link.id,
+        restart: true,
+      });
+      await this.d.store.addSubscribers(tx, link.creator_id, 1);
+      return sub.id;
+    });
+    return { subscription: toSubscriptionView((await this.d.store.detail(id))!) };
+  }
+
+  /**
+   * A tip to a creator (on their page, a post or a message), between TIP_MIN and TIP_MAX, once per
+   * (fan, clientId): a retry returns the stored tip and charges nothing; the same clientId for a different
+   * tip is IDEMPOTENCY_CONFLICT. Post and message targets are stored as given (their owners may check them
+   * later). The creator is told live on every device, and both wallets update.
+   */
+  async tip(viewer: Viewer, b: z.output<typeof tipBody>): Promise<{ tip: TipView; replayed: boolean }> {
+    const { min, max } = this.d.config.tip;
+    if (b.amount < min || b.amount > max) throw new AppError('VALIDATION_FAILED', `a tip is ${min} to ${max} credits`, { details: { min, max } });
+    if (b.creatorId === viewer.userId) throw new AppError('VALIDATION_FAILED', 'you cannot tip yourself');
+    if ((await this.d.store.roleOf(b.creatorId)) !== 'creator') throw new AppError('NOT_FOUND', 'no such creator');
+    const r = await this.d.db.transaction(async (tx) => {
+      const { row, created } = await this.d.store.insertTip(tx, {
+        id: randomUUID(),
+        fanId: viewer.userId,
+        creatorId: b.creatorId,
+        amount: b.amount,
+        target: b.target,
+        targetId: b.targetId ?? null,
+        note: b.note ?? null,
+        clientId: b.clientId,
+      });
+      if (!created) {
+        const same = row.creator_id === b.creatorId && row.amount === b.amount && row.target === b.target && row.target_id === (b.targetId ?? null) && row.note === (b.note ?? null);
+        if (!same) throw new AppError('IDEMPOTENCY_CONFLICT', 'this clientId was used for a different tip');
+        return { row, replayed: true };
+      }
+      await this.d.ledger.spend({ key: `tip:${row.id}`, fromUserId: viewer.userId, toUserId: b.creatorId, amount: b.amount, kind: 'tip', metadata: { tipId: row.id, target: b.target, targetId: b.targetId ?? null } }, tx);
+      return { row, replayed: false };
+    });
+    const tip = toTipView(r.row);
+    if (!r.replayed) {
+      this.d.ledger.notify([viewer.userId, b.creatorId]);
+      this.d.realtime.toUser(b.creatorId, 'tip:received', { tip });
+    }
+    return { tip, replayed: r.replayed };
+  }
+
+  async tips(creatorId: string, cursor: string | undefined, limit: number): Promise<{ tips: TipView[]; nextCursor: string | null }> {
+    const rows = await this.d.store.tipsOf(creatorId, cursor ? decodeCursor(cursor, 'time') : null, limit);
+    const last = rows.at(-1);
+    return { tips: rows.map(toTipView), nextCursor: rows.length === limit && last ? encodeCursor([last.created_key, last.id]) : null };
+  }
+}

@@ -1,0 +1,446 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, http, newUser, nextEvent, type ClientSocket } from '../support/client.js';
+import { fund } from '../support/ledger.js';
+import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
+import { pgQuery } from '../support/services.js';
+
+/**
+ * The creators module (issue #12, part 1) on real PostgreSQL and Redis: pages and handles, follows,
+ * subscriptions with bundles at the price shown, renewals across period boundaries (time is driven by
+ * moving current_period_end into the past in SQL, then running the renewal job's service by hand), grace,
+ * expiry, cancel, announced price changes, tier changes, trials, tips, the message policy in chat, the
+ * random-match opt-out, the listing; the ledger verifies at the end.
+ */
+let backing: Backing;
+let node: InProcessNode;
+let url: string;
+const sockets: ClientSocket[] = [];
+type User = Awaited<ReturnType<typeof newUser>>;
+
+beforeAll(async () => {
+  backing = await createBacking();
+  // The schedule stays out of the way (an hour); tests run the renewal by hand, twice at once where it matters.
+  node = await startInProcess({ ...backing.env, RUN_WORKERS: 'true', CREATOR_RENEW_SECONDS: '3600', CREATOR_GRACE_DAYS: '3', CREATOR_PRICE_NOTICE_DAYS: '7', TIP_MIN: '5', TIP_MAX: '500' });
+  url = node.url;
+}, 90_000);
+afterAll(async () => {
+  sockets.forEach((s) => s.close());
+  await node?.stop();
+  await backing?.cleanup();
+});
+
+const sql = <T = any>(text: string, params: unknown[] = []) => pgQuery<T>(backing.databaseUrl, text, params);
+const api = <T = any>(token: string, method: string, path: string, body?: unknown) => http<T>(url, method, path, { token, body });
+const open = async (token: string) => {
+  const s = await connect(url, token);
+  sockets.push(s);
+  return s;
+};
+const ack = (s: ClientSocket, event: string, payload?: unknown) => (s as any).timeout(10_000).emitWithAck(event, payload) as Promise<any>;
+const balance = async (userId: string) => (await node.pairly.services.ledger.balance(userId)).available;
+const earnings = async (userId: string) => (await node.pairly.services.ledger.account(`earnings:${userId}`))?.posted ?? 0;
+const subs = () => node.pairly.services.subscriptions;
+let handles = 0;
+const newHandle = () => `c${Date.now().toString(36)}_${++handles}`;
+
+/** A creator with a page and one tier (100 credits per 30 days, 10/20/30 % off for 3/6/12). */
+async function newCreator(page: object = {}, tier: object = {}): Promise<{ user: User; handle: string; tierId: string }> {
+  const user = await newUser(url, { role: 'creator' });
+  const handle = newHandle();
+  const put = await api(user.accessToken, 'PUT', '/api/creator/page', { handle, bio: 'hello', ...page });
+  expect(put.status).toBe(200);
+  const t = await api(user.accessToken, 'POST', '/api/creator/tiers', { name: 'Basic', price: 100, discounts: { 3: 10, 6: 20, 12: 30 }, ...tier });
+  expect(t.status).toBe(201);
+  return { user, handle, tierId: t.body.tier.id };
+}
+
+async function newFan(credits: number): Promise<User> {
+  const fan = await newUser(url);
+  if (credits > 0) await fund(node.pairly, fan.user.id, credits);
+  return fan;
+}
+
+const subscribe = (fan: User, handle: string, body: object) => api(fan.accessToken, 'POST', `/api/creators/${handle}/subscribe`, body);
+const pastDue = (subId: string) => sql(`UPDATE subscriptions SET current_period_end = now() - interval '1 minute', current_period_start = now() - interval '30 days' WHERE id = $1`, [subId]);
+const subRow = async (subId: string) => (await sql(`SELECT * FROM subscriptions WHERE id = $1`, [subId]))[0];
+const pageCounts = async (creatorId: string) => (await sql(`SELECT follower_count, subscriber_count FROM creator_pages WHERE user_id = $1`, [creatorId]))[0];
+
+describe('creator pages', () => {
+  it('are creators’ own, with unique handles (folded to lower case) and checked input', async () => {
+    const fan = await newFan(0);
+    expect((await api(fan.accessToken, 'PUT', '/api/creator/page', { handle: 'a_fan_page' })).body.error.code).toBe('FORBIDDEN');
+
+    const creator = await newUser(url, { role: 'creator' });
+    const handle = newHandle();
+    const bad = await api(creator.accessToken, 'PUT', '/api/creator/page', { handle: 'no spaces allowed' });
+    expect(bad.status).toBe(400);
+    expect((await api(creator.accessToken, 'PUT', '/api/creator/page', { handle, links: [{ label: 'x', url: 'http://insecure.example' }] })).status).toBe(400);
+    const made = await api(creator.accessToken, 'PUT', '/api/creator/page', { handle: handle.toUpperCase(), bio: 'Hi', tags: ['music', 'Art'], links: [{ label: 'site', url: 'https://example.com' }] });
+    expect(made.status).toBe(200);
+    expect(made.body.creator).toMatchObject({ handle, bio: 'Hi', tags: ['music', 'art'], followerCount: 0, subscriberCount: 0, messagePolicy: 'everyone', randomMatches: true });
+
+    const other = await newUser(url, { role: 'creator' });
+    const taken = await api(other.accessToken, 'PUT', '/api/creator/page', { handle });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.code).toBe('HANDLE_TAKEN');
+
+    const seen = await api(fan.accessToken, 'GET', `/api/creators/${handle}`);
+    expect(seen.status).toBe(200);
+    expect(seen.body.creator).toMatchObject({ handle, displayName: creator.user.displayName, links: [{ label: 'site', url: 'https://example.com' }], tiers: [], viewer: { follows: false, subscription: null } });
+    expect((await api(fan.accessToken, 'GET', '/api/creators/no_such_handle_here')).status).toBe(404);
+  });
+
+  it('has at most CREATOR_MAX_TIERS live tiers; archiving one makes room', async () => {
+    const { user } = await newCreator();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await api(user.accessToken, 'POST', '/api/creator/tiers', { name: `T${i}`, price: 10 + i })).body.tier.id);
+    const over = await api(user.accessToken, 'POST', '/api/creator/tiers', { name: 'one too many', price: 5 });
+    expect(over.body.error.code).toBe('TIER_LIMIT_REACHED');
+    expect((await api(user.accessToken, 'DELETE', `/api/creator/tiers/${ids[0]}`)).body.tier.archived).toBe(true);
+    expect((await api(user.accessToken, 'POST', '/api/creator/tiers', { name: 'room now', price: 5 })).status).toBe(201);
+  });
+});
+
+describe('follows', () => {
+  it('count once per fan and come off on unfollow', async () => {
+    const { user, handle } = await newCreator();
+    const fan = await newFan(0);
+    expect((await api(fan.accessToken, 'POST', `/api/creators/${handle}/follow`, {})).body).toEqual({ follows: true, followerCount: 1 });
+    expect((await api(fan.accessToken, 'POST', `/api/creators/${handle}/follow`, {})).body.followerCount).toBe(1);
+    expect((await api(fan.accessToken, 'GET', `/api/creators/${handle}`)).body.creator.viewer.follows).toBe(true);
+    expect((await api(fan.accessToken, 'DELETE', `/api/creators/${handle}/follow`)).body).toEqual({ follows: false, followerCount: 0 });
+    expect((await api(fan.accessToken, 'DELETE', `/api/creators/${handle}/follow`)).body.followerCount).toBe(0);
+    expect((await api(user.accessToken, 'POST', `/api/creators/${handle}/follow`, {})).status).toBe(400);
+  });
+});
+
+describe('subscriptions', () => {
+  it('charge a bundle up front at the price shown (80/20), and a repeat charges nothing', async () => {
+    const { user, handle, tierId } = await newCreator();
+    const fan = await newFan(1000);
+    const page = (await api(fan.accessToken, 'GET', `/api/creators/${handle}`)).body.creator;
+    expect(page.tiers[0].bundles).toEqual({ 1: 100, 3: 270, 6: 480, 12: 840 });
+
+    const wrong = await subscribe(fan, handle, { tierId, months: 3, expectedPrice: 300 });
+    expect(wrong.status).toBe(409);
+    expect(wrong.body.error).toMatchObject({ code: 'PRICE_CHANGED', details: { price: 270 } });
+    expect(await balance(fan.user.id)).toBe(1000);
+
+    const ok = await subscribe(fan, handle, { tierId, months: 3, expectedPrice: 270 });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ charged: 270, replayed: false, subscription: { status: 'active', period: 1, months: 3, periodPrice: 270, renewalPrice: 270, tier: { id: tierId } } });
+    const end = Date.parse(ok.body.subscription.currentPeriodEnd) - Date.parse(ok.body.subscription.currentPeriodStart);
+    expect(end).toBe(90 * 86_400_000);
+    expect(await balance(fan.user.id)).toBe(730);
+    expect(await earnings(user.user.id)).toBe(216);
+    expect((await pageCounts(user.user.id)).subscriber_count).toBe(1);
+
+    const again = await subscribe(fan, handle, { tierId, months: 3, expectedPrice: 270 });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ charged: 0, replayed: true });
+    expect(await balance(fan.user.id)).toBe(730);
+
+    const other = (await api(user.accessToken, 'POST', '/api/creator/tiers', { name: 'VIP', price: 300 })).body.tier.id;
+    const elsewhere = await subscribe(fan, handle, { tierId: other, expectedPrice: 300 });
+    expect(elsewhere.body.error).toMatchObject({ code: 'ALREADY_SUBSCRIBED', details: { subscriptionId: ok.body.subscription.id } });
+
+    const mine = await api(fan.accessToken, 'GET', '/api/subscriptions');
+    expect(mine.body.subscriptions.map((s: any) => s.id)).toEqual([ok.body.subscription.id]);
+    const theirs = await api(user.accessToken, 'GET', '/api/creator/subscribers');
+    expect(theirs.body.subscribers).toHaveLength(1);
+    expect(theirs.body.subscribers[0].fan.id).toBe(fan.user.id);
+  });
+
+  it('twin subscribes charge once', async () => {
+    const { user, handle, tierId } = await newCreator();
+    const fan = await newFan(500);
+    const results = await Promise.all([subscribe(fan, handle, { tierId, expectedPrice: 100 }), subscribe(fan, handle, { tierId, expectedPrice: 100 })]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 201]);
+    expect(results.map((r) => r.body.charged).sort()).toEqual([0, 100]);
+    expect(await balance(fan.user.id)).toBe(400);
+    expect((await pageCounts(user.user.id)).subscriber_count).toBe(1);
+    const n = await sql(`SELECT count(*)::int AS n FROM ledger_transfers WHERE idempotency_key LIKE $1`, [`sub:${results[0]!.body.subscription.id}:%:creator`]);
+    expect(n[0].n).toBe(1);
+  });
+
+  it('without enough credits: INSUFFICIENT_CREDITS, nothing stored', async () => {
+    const { user, handle, tierId } = await newCreator();
+    const fan = await newFan(50);
+    const r = await subscribe(fan, handle, { tierId, expectedPrice: 100 });
+    expect(r.status).toBe(402);
+    expect(r.body.error.code).toBe('INSUFFICIENT_CREDITS');
+    expect(await sql(`SELECT 1 FROM subscriptions WHERE fan_id = $1`, [fan.user.id])).toHaveLength(0);
+    expect((await pageCounts(user.user.id)).subscriber_count).toBe(0);
+  });
+});
+
+describe('renewals', () => {
+  it('charge the next period once when due, even run twice at once, and tell the fan', async () => {
+    const { user, handle, tierId } = await newCreator();
+    const fan = await newFan(250);
+    const sub = (await subscribe(fan, handle, { tierId, expectedPrice: 100 })).body.subscription;
+    const socket = await open(fan.accessToken);
+    // Not due yet: nothing happens.
+    expect(await subs().renewOne(sub.id)).toBe('skipped');
+
+    await pastDue(sub.id);
+    const pushed = nextEvent<any>(socket, 'subscription:updated');
+    const outcomes = await Promise.all([subs().renewOne(sub.id), subs().renewOne(sub.id)]);
+    expect(outcomes.sort()).toEqual(['renewed', 'skipped']);
+    expect((await pushed).reason).toBe('renewed');
+    const row = await subRow(sub.id);
+    expect(row).toMatchObject({ status: 'active', period: 2, period_price: 100 });
+    expect(row.current_period_end.getTime()).toBeGreaterThan(Date.now());
+    expect(await balance(fan.user.id)).toBe(50);
+    expect(await earnings(user.user.id)).toBe(160);
+    expect((await sql(`SELECT idempotency_key FROM ledger_transfers WHERE idempotency_key = $1`, [`sub:${sub.id}:2:creator`]))).toHaveLength(1);
+  });
+
+  it('go into grace without credits (access kept, fan told), are retried, and expire when grace is over', async () => {
+    const { user, handle, tierId } = await newCreator();
+    const fan = await newFan(100);
+    const sub = (await subscribe(fan, handle, { tierId, expectedPrice: 100 })).body.subscription;
+    const socket = await open(fan.accessToken);
+    await pastDue(sub.id);
+    const pushed = nextEvent<any>(socket, 'subscription:updated');
+    expect(await subs().renewOne(sub.id)).toBe('grace');
+    expect(await pushed).toMatchObject({ reason: 'grace', subscription: { status: 'grace' } });
+    expect((await subRow(sub.id)).grace_until.getTime()).toBeGreaterThan(Date.now() + 2 * 86_400_000);
+    // Still in the audience (access continues) and still counted.
+    expect(await sql(`SELECT * FROM creator_audience WHERE creator_id = $1 AND user_id = $2 AND tier_rank = 1`, [user.user.id, fan.user.id])).toHaveLength(1);
+    expect((await pageCounts(user.user.id)).subscriber_count).toBe(1);
+    // Retried by the job while in grace; paid once credits arrive.
+    await subs().renewDue();
+    expect((await subRow(sub.id)).status).toBe('grace');
+    await fund(node.pairly, fan.user.id, 100);
+    await subs().renewDue();
+    const paid = await subRow(sub.id);
+    expect(paid).toMatchObject({ status: 'active', period: 2, grace_until: null });
+    expect(await balance(fan.user.id)).toBe(0);
+
+    // The next renewal fails again; this time grace runs out.
+    await pastDue(sub.id);
+    expect(await subs().renewOne(sub.id)).toBe('grace');
+    await sql(`UPDATE subscriptions SET grace_until = now() - interval '1 second' WHERE id = $1`, [sub.id]);
+    expect(await subs().renewOne(sub.id)).toBe('expired');
+    expect((await subRow(sub.id)).status).toBe('expired');
+    expect((await pageCounts(user.user.id)).subscriber_count).toBe(0);
+    expect(await sql(`SELECT * FROM creator_audience WHERE creator_id = $1 AND user_id = $2`, [user.user.id, fan.user.id])).toHaveLength(0);
+  });
+
+  it('stop after a cancel (access to the period’s end); subscribing again reuses the row', async () => {
+    const { user, handle, tierId } = await newCreator();
+    const fan = await newFan(300);
+    const sub = (await subscribe(fan, handle, { tierId, expectedPrice: 100 })).body.subscription;
+    const cancelled = await api(fan.accessToken, 'POST', `/api/subscriptions/${sub.id}/cancel`, {});
+    expect(cancelled.body.subscription).toMatchObject({ status: 'active', cancelAtPeriodEnd: true, renewalPrice: null });
+    await pastDue(sub.id);
+    expect(await subs().renewOne(sub.id)).toBe('expired');
+    expect(await balance(fan.user.id)).toBe(200);
+    expect((await pageCounts(user.user.id)).subscriber_count).toBe(0);
+
+    const back = await subscribe(fan, handle, { tierId, expectedPrice: 100 });
+    expect(back.status).toBe(201);
+    expect(back.body.subscription).toMatchObject({ id: sub.id, status: 'active', period: 2, cancelAtPeriodEnd: false });
+    expect(await balance(fan.user.id)).toBe(100);
+    expect((await pageCounts(user.user.id)).subscriber_count).toBe(1);
+  });
+
+  it('pay an announced price rise only at renewals after the notice; new subscribers pay the current price', async () => {
+    const { user, handle, tierId } = await newCreator();
+    const fan = await newFan(1000);
+    const sub = (await subscribe(fan, handle, { tierId, expectedPrice: 100 })).body.subscription;
+    const socket = await open(fan.accessToken);
+    const told = nextEvent<any>(socket, 'subscription:price_changed');
+    const rise = await api(user.accessToken, 'PATCH', `/api/creator/tiers/${tierId}`, { price: 150 });
+    expect(rise.body.tier).toMatchObject({ price: 100, priceNext: 150 });
+    const notice = Date.parse(rise.body.tier.priceNextAt) - Date.now();
+    expect(notice).toBeGreaterThan(6.9 * 86_400_000);
+    expect(await told).toMatchObject({ tierId, price: 150, creatorId: user.user.id });
+
+    // A newcomer during the notice pays today's price.
+    const newcomer = await newFan(100);
+    expect((await subscribe(newcomer, handle, { tierId, expectedPrice: 100 })).status).toBe(201);
+
+    // A renewal before the date: the old price.
+    await pastDue(sub.id);
+    await subs().renewOne(sub.id);
+    expect(await subRow(sub.id)).toMatchObject({ period: 2, period_price: 100 });
+    expect(await balance(fan.user.id)).toBe(800);
+
+    // Once the date has passed: the new price, shown to the fan beforehand as renewalPrice.
+    await sql(`UPDATE creator_tiers SET price_next_at = now() - interval '1 second' WHERE id = $1`, [tierId]);
+    expect((await api(fan.accessToken, 'GET', '/api/subscriptions')).body.subscriptions[0].renewalPrice).toBe(150);
+    await pastDue(sub.id);
+    await subs().renewDue();
+    expect(await subRow(sub.id)).toMatchObject({ period: 3, period_price: 150 });
+    expect(await balance(fan.user.id)).toBe(650);
+    expect((await sql(`SELECT price, price_next FROM creator_tiers WHERE id = $1`, [tierId]))[0]).toEqual({ price: 150, price_next: null });
+
+    // A lower price applies at once.
+    expect((await api(user.accessToken, 'PATCH', `/api/creator/tiers/${tierId}`, { price: 90 })).body.tier).toMatchObject({ price: 90, priceNext: null });
+  });
+
+  it('move to another tier at the next renewal, at the price the fan stated', async () => {
+    const { user, handle, tierId } = await newCreator();
+    const vip = (await api(user.accessToken, 'POST', '/api/creator/tiers', { name: 'VIP', price: 200 })).body.tier.id;
+    const fan = await newFan(1000);
+    const sub = (await subscribe(fan, handle, { tierId, expectedPrice: 100 })).body.subscription;
+    const wrong = await api(fan.accessToken, 'POST', `/api/subscriptions/${sub.id}/tier`, { tierId: vip, expectedPrice: 100 });
+    expect(wrong.body.error).toMatchObject({ code: 'PRICE_CHANGED', details: { price: 200 } });
+    const changed = await api(fan.accessToken, 'POST', `/api/subscriptions/${sub.id}/tier`, { tierId: vip, expectedPrice: 200 });
+    expect(changed.body.subscription).toMatchObject({ tier: { id: tierId }, nextTier: { id: vip }, renewalPrice: 200 });
+    expect(await balance(fan.user.id)).toBe(900);
+    await pastDue(sub.id);
+    await subs().renewOne(sub.id);
+    expect(await subRow(sub.id)).toMatchObject({ tier_id: vip, next_tier_id: null, period: 2, period_price: 200 });
+    expect(await balance(fan.user.id)).toBe(700);
+  });
+});
+
+describe('free-trial links', () => {
+  it('give a tier free for their days, once per fan, up to their claims; no renewal unless the fan opts in', async () => {
+    const { user, handle, tierId } = await newCreator();
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const link = (await api(user.accessToken, 'POST', '/api/creator/trials', { tierId, days: 7, maxClaims: 2, expiresAt })).body.trial;
+    expect(link).toMatchObject({ tierId, days: 7, maxClaims: 2, claims: 0, revoked: false });
+    expect((await api(user.accessToken, 'GET', `/api/creators/${handle}`)).body.creator.hasFreeTrial).toBe(true);
+
+    const fan = await newFan(0);
+    const claimed = await api(fan.accessToken, 'POST', `/api/trials/${link.code}/claim`, {});
+    expect(claimed.status).toBe(201);
+    expect(claimed.body.subscription).toMatchObject({ status: 'active', trial: true, periodPrice: 0, cancelAtPeriodEnd: true, renewalPrice: null });
+    expect(Date.parse(claimed.body.subscription.currentPeriodEnd) - Date.parse(claimed.body.subscription.currentPeriodStart)).toBe(7 * 86_400_000);
+    expect((await api(fan.accessToken, 'POST', `/api/trials/${link.code}/claim`, {})).body.error.code).toBe('TRIAL_CLAIMED');
+    expect((await pageCounts(user.user.id)).subscriber_count).toBe(1);
+
+    // The second fan opts in to renew at the price shown, and pays it at the trial's end.
+    const keen = await newFan(100);
+    const second = (await api(keen.accessToken, 'POST', `/api/trials/${link.code}/claim`, {})).body.subscription;
+    expect((await api(keen.accessToken, 'POST', `/api/subscriptions/${second.id}/resume`, { expectedPrice: 1 })).body.error.code).toBe('PRICE_CHANGED');
+    expect((await api(keen.accessToken, 'POST', `/api/subscriptions/${second.id}/resume`, { expectedPrice: 100 })).body.subscription.renewalPrice).toBe(100);
+    // Full now.
+    expect((await api((await newFan(0)).accessToken, 'POST', `/api/trials/${link.code}/claim`, {})).body.error.code).toBe('TRIAL_UNAVAILABLE');
+
+    const first = claimed.body.subscription.id;
+    await pastDue(first);
+    await pastDue(second.id);
+    expect(await subs().renewOne(first)).toBe('expired');
+    expect(await subs().renewOne(second.id)).toBe('renewed');
+    expect(await balance(keen.user.id)).toBe(0);
+    expect((await pageCounts(user.user.id)).subscriber_count).toBe(1);
+
+    // Revoked links cannot be claimed.
+    const other = (await api(user.accessToken, 'POST', '/api/creator/trials', { tierId, days: 3, maxClaims: 10, expiresAt })).body.trial;
+    expect((await api(user.accessToken, 'DELETE', `/api/creator/trials/${other.id}`)).body.trial.revoked).toBe(true);
+    expect((await api((await newFan(0)).accessToken, 'POST', `/api/trials/${other.code}/claim`, {})).body.error.code).toBe('TRIAL_UNAVAILABLE');
+    expect((await api(user.accessToken, 'GET', '/api/creator/trials')).body.trials).toHaveLength(2);
+  });
+});
+
+describe('tips', () => {
+  it('move the amount once per clientId within the limits and reach the creator live', async () => {
+    const { user } = await newCreator();
+    const fan = await newFan(1000);
+    const creatorSocket = await open(user.accessToken);
+    const tip = (b: object) => api(fan.accessToken, 'POST', '/api/tips', { creatorId: user.user.id, clientId: randomUUID(), ...b });
+    expect((await tip({ amount: 4 })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { min: 5, max: 500 } });
+    expect((await tip({ amount: 501 })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await tip({ amount: 10, target: 'post' })).status).toBe(400);
+
+    const clientId = randomUUID();
+    const live = nextEvent<any>(creatorSocket, 'tip:received');
+    const first = await tip({ amount: 50, note: 'thanks!', clientId });
+    expect(first.status).toBe(201);
+    expect((await live).tip).toMatchObject({ id: first.body.tip.id, amount: 50, note: 'thanks!', fanId: fan.user.id, target: 'creator' });
+    const replay = await tip({ amount: 50, note: 'thanks!', clientId });
+    expect(replay.status).toBe(200);
+    expect(replay.body).toMatchObject({ replayed: true, tip: { id: first.body.tip.id } });
+    expect((await tip({ amount: 60, clientId })).body.error.code).toBe('IDEMPOTENCY_CONFLICT');
+    const onMessage = await tip({ amount: 20, target: 'message', targetId: randomUUID() });
+    expect(onMessage.body.tip.target).toBe('message');
+
+    expect(await balance(fan.user.id)).toBe(930);
+    expect(await earnings(user.user.id)).toBe(56);
+    const listed = await api(user.accessToken, 'GET', '/api/creator/tips?limit=1');
+    expect(listed.body.tips).toHaveLength(1);
+    const next = await api(user.accessToken, 'GET', `/api/creator/tips?limit=1&cursor=${listed.body.nextCursor}`);
+    expect(next.body.tips[0].id).not.toBe(listed.body.tips[0].id);
+    // Nobody tips a fan or themselves.
+    expect((await api(user.accessToken, 'POST', '/api/tips', { creatorId: fan.user.id, clientId: randomUUID(), amount: 10 })).status).toBe(404);
+  });
+});
+
+describe('creator controls', () => {
+  it("the message policy is enforced in chat's send (direct conversations)", async () => {
+    const { user, handle, tierId } = await newCreator({ messagePolicy: 'subscribers' });
+    const stranger = await newFan(0);
+    const follower = await newFan(0);
+    const subscriber = await newFan(500);
+    await api(follower.accessToken, 'POST', `/api/creators/${handle}/follow`, {});
+    await subscribe(subscriber, handle, { tierId, expectedPrice: 100 });
+    const send = async (fan: User) => ack(await open(fan.accessToken), 'chat:send', { toUserId: user.user.id, clientId: randomUUID(), body: 'hi' });
+
+    const refused = await send(stranger);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'message_policy', policy: 'subscribers' } } });
+    expect((await send(follower)).error.code).toBe('FORBIDDEN');
+    expect((await send(subscriber)).ok).toBe(true);
+
+    await api(user.accessToken, 'PUT', '/api/creator/page', { handle, messagePolicy: 'followers' });
+    expect((await send(follower)).ok).toBe(true);
+    expect((await send(stranger)).ok).toBe(false);
+    // The creator answers anyone.
+    expect((await ack(await open(user.accessToken), 'chat:send', { toUserId: stranger.user.id, clientId: randomUUID(), body: 'hello' })).ok).toBe(true);
+  });
+
+  it('a creator who takes no random matches cannot join the queue', async () => {
+    const { user, handle } = await newCreator({ randomMatches: false });
+    const socket = await open(user.accessToken);
+    expect(await ack(socket, 'match:join', { mode: 'text' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { reason: 'random_matches_off' } } });
+    await api(user.accessToken, 'PUT', '/api/creator/page', { handle, randomMatches: true });
+    expect((await ack(socket, 'match:join', { mode: 'text' })).ok).toBe(true);
+    await ack(socket, 'match:leave', {});
+  });
+});
+
+describe('the creators listing', () => {
+  it('filters by tag, price of the cheapest tier and free trial, sorts, and pages without gaps or repeats', async () => {
+    const tag = `t${Date.now().toString(36)}`;
+    const cheap = await newCreator({ tags: [tag, 'cheap'] }, { price: 20 });
+    const mid = await newCreator({ tags: [tag] }, { price: 60 });
+    const dear = await newCreator({ tags: [tag] }, { price: 300 });
+    const fans = await Promise.all([newFan(1000), newFan(1000)]);
+    for (const f of fans) await subscribe(f, mid.handle, { tierId: mid.tierId, expectedPrice: 60 });
+    await subscribe(fans[0]!, dear.handle, { tierId: dear.tierId, expectedPrice: 300 });
+    await api(fans[1]!.accessToken, 'POST', `/api/creators/${dear.handle}/follow`, {});
+    await api(cheap.user.accessToken, 'POST', '/api/creator/trials', { tierId: cheap.tierId, days: 3, maxClaims: 5, expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const viewer = fans[0]!.accessToken;
+    const list = async (q: string) => (await api(viewer, 'GET', `/api/creators?tags=${tag}&${q}`)).body;
+
+    expect((await list('sort=popular')).creators.map((c: any) => c.handle)).toEqual([mid.handle, dear.handle, cheap.handle]);
+    expect((await list('sort=new')).creators.map((c: any) => c.handle)).toEqual([dear.handle, mid.handle, cheap.handle]);
+    expect((await list('minPrice=50&maxPrice=100')).creators.map((c: any) => c.handle)).toEqual([mid.handle]);
+    expect((await list('freeTrial=true')).creators.map((c: any) => c.handle)).toEqual([cheap.handle]);
+    expect((await list('sort=popular')).creators[0]).toMatchObject({ subscriberCount: 2, lowestPrice: 60 });
+
+    for (const sort of ['popular', 'new']) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await list(`sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...page.creators.map((c: any) => c.handle));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen.sort()).toEqual([cheap.handle, mid.handle, dear.handle].sort());
+    }
+    expect((await api(viewer, 'GET', '/api/creators?cursor=bm90LWEtY3Vyc29y')).status).toBe(400);
+  });
+});
+
+describe('the ledger', () => {
+  it('verifies after everything above', async () => {
+    const report = await node.pairly.services.ledger.verify();
+    expect(report.ok).toBe(true);
+  });
+});
