@@ -47,6 +47,10 @@ export interface JobPayloads {
   'media.sweep': Record<string, never>;
   /** Walks the hash chains and re-adds every balance (scheduled); records the result. */
   'ledger.verify': Record<string, never>;
+  /** Writes a published post into its creator's audience's feeds, batch by batch (job id `post:<id>:fanout`, delayed to the publishing time). */
+  'posts.fan-out': { postId: string };
+  /** Re-queues fan-outs not finished five minutes after their post was due: their job was lost (scheduled). */
+  'posts.fanout-sweep': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -64,6 +68,8 @@ export const JOB_NAMES = [
   'sfu.destroy-room',
   'media.process',
   'media.sweep',
+  'posts.fan-out',
+  'posts.fanout-sweep',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

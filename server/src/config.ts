@@ -209,6 +209,14 @@ const envSchema = z
     MEDIA_MULTIPART_PART_BYTES: z.coerce.number().int().min(5 * 1024 ** 2).max(1024 ** 3).default(16 * 1024 ** 2),
     /** A processing step (ffmpeg, ffprobe, sharp) running longer is killed and the job retried. */
     MEDIA_PROCESS_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
+    /** Creators with an audience below this get their posts written into each follower's feed (fan-out on write); at or above it, merged into feeds on read. */
+    FEED_FANOUT_MAX: z.coerce.number().int().min(1).max(100_000_000).default(20_000),
+    /** Feed rows one fan-out transaction writes. */
+    FEED_FANOUT_BATCH: z.coerce.number().int().min(1).max(100_000).default(5000),
+    /** Latest posts a new follower's feed gets from the creator. */
+    FEED_BACKFILL_POSTS: z.coerce.number().int().min(0).max(100).default(10),
+    /** How often fan-outs whose job was lost are looked for. */
+    FEED_FANOUT_SWEEP_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
   });
 
 export interface Config {
@@ -275,6 +283,7 @@ export interface Config {
     breaker: { timeoutMs: number; failures: number; halfOpenMs: number };
   };
   media: MediaConfig;
+  feed: { fanoutMax: number; fanoutBatch: number; backfillPosts: number; sweepSeconds: number };
 }
 
 export type MediaStorageConfig =
@@ -463,6 +472,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       multipart: { thresholdBytes: e.MEDIA_MULTIPART_THRESHOLD_BYTES, partBytes: e.MEDIA_MULTIPART_PART_BYTES },
       processTimeoutSeconds: e.MEDIA_PROCESS_TIMEOUT_SECONDS,
     },
+    feed: { fanoutMax: e.FEED_FANOUT_MAX, fanoutBatch: e.FEED_FANOUT_BATCH, backfillPosts: e.FEED_BACKFILL_POSTS, sweepSeconds: e.FEED_FANOUT_SWEEP_SECONDS },
     ledger: {
       feeBps: e.PLATFORM_FEE_BPS,
       shards: e.LEDGER_SHARDS,

@@ -19,6 +19,7 @@ import { matchModule } from './modules/match/match.module.js';
 import { mediaModule } from './modules/media/media.module.js';
 import { ANYONE } from './modules/media/media.views.js';
 import { paymentsModule } from './modules/payments/payments.module.js';
+import { postsModule } from './modules/posts/posts.module.js';
 import { presenceModule } from './modules/presence/presence.module.js';
 import { profilesModule } from './modules/profiles/profiles.module.js';
 import { safetyModule } from './modules/safety/safety.module.js';
@@ -79,7 +80,10 @@ export function createModules(d: {
     limiter,
     audit: audit.service,
     logger,
-    access: () => ({ message_attachment: (viewer, m) => chat.service.attachmentAccess(viewer, m.id) }),
+    access: () => ({
+      message_attachment: (viewer, m) => chat.service.attachmentAccess(viewer, m.id),
+      post_media: (viewer, m) => posts.service.mediaAccess(viewer, m.id),
+    }),
   });
   // Pictures of people are profiles' (built on chat): bound late.
   const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
@@ -97,6 +101,7 @@ export function createModules(d: {
     chat: chat.service,
     avatars,
   });
+  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger });
   const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter });
   const deadLetters = deadLettersModule({ db, jobs, logger, audit: audit.service, hooks: { ...payments.deadLetterHooks } });
   const admin = adminModule({
@@ -121,7 +126,7 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, deadLetters, admin, audit];
+  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, deadLetters, admin, audit, posts];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -141,6 +146,8 @@ export function createModules(d: {
     profiles: profiles.service,
     media: media.service,
     deadLetters: deadLetters.service,
+    posts: posts.service,
+    feed: posts.feed,
   };
 }
 

@@ -97,6 +97,10 @@ export interface StallPolicy {
  * |                                               | timeouts (at least 15 min) after their confirm are enqueued again; a      |
  * |                                               | confirm repeated by the client enqueues it again at once (same job id)    |
  * | media.sweep                                   | the schedule itself (set where media storage is configured)                |
+ * | posts.fan-out (delayed to publishing time,    | posts.fanout-sweep (every FEED_FANOUT_SWEEP_SECONDS): posts published 5+  |
+ * | or in retry backoff)                          | minutes ago whose fan-out has not finished are enqueued again; a run      |
+ * |                                               | resumes after the last user written (posts.fanout_after)                  |
+ * | posts.fanout-sweep                            | the schedule itself                                                        |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.
