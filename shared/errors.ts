@@ -55,6 +55,12 @@ export const ERROR_STATUS = {
   UPLOAD_EXPIRED: 410,
   /** A signed media URL or upload URL past its expiry: ask for a fresh one. */
   LINK_EXPIRED: 410,
+  /** A creator already has POST_PINS_MAX pinned posts (details: `{ max }`): unpin one first. */
+  PIN_LIMIT: 409,
+  /** A pay-per-view post someone bought: its price and visibility can no longer change. */
+  PRICE_LOCKED: 409,
+  /** The post's creator turned comments off on it. */
+  COMMENTS_OFF: 403,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,

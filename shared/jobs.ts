@@ -51,6 +51,10 @@ export interface JobPayloads {
   'ledger.verify': Record<string, never>;
   /** Deletes dead letters retried more than DEAD_LETTER_RETENTION_DAYS ago (scheduled); open ones stay until handled. */
   'dead-letters.prune': Record<string, never>;
+  /** Writes a published post into its creator's audience's feeds, batch by batch (job id `post:<id>:fanout`, delayed to the publishing time). */
+  'posts.fan-out': { postId: string };
+  /** Re-queues fan-outs not finished five minutes after their post was due: their job was lost (scheduled). */
+  'posts.fanout-sweep': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -70,6 +74,8 @@ export const JOB_NAMES = [
   'media.sweep',
   'dead-letters.prune',
   'creators.renew',
+  'posts.fan-out',
+  'posts.fanout-sweep',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

@@ -223,6 +223,14 @@ const envSchema = z
     /** Bounds of one tip, in credits. */
     TIP_MIN: z.coerce.number().int().min(1).default(1),
     TIP_MAX: z.coerce.number().int().min(1).default(10_000),
+    /** Creators with an audience below this get their posts written into each follower's feed (fan-out on write); at or above it, merged into feeds on read. */
+    FEED_FANOUT_MAX: z.coerce.number().int().min(1).max(100_000_000).default(20_000),
+    /** Feed rows one fan-out transaction writes. */
+    FEED_FANOUT_BATCH: z.coerce.number().int().min(1).max(100_000).default(5000),
+    /** Latest posts a new follower's feed gets from the creator. */
+    FEED_BACKFILL_POSTS: z.coerce.number().int().min(0).max(100).default(10),
+    /** How often fan-outs whose job was lost are looked for. */
+    FEED_FANOUT_SWEEP_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
   });
 
 export interface Config {
@@ -291,6 +299,7 @@ export interface Config {
     breaker: { timeoutMs: number; failures: number; halfOpenMs: number };
   };
   media: MediaConfig;
+  feed: { fanoutMax: number; fanoutBatch: number; backfillPosts: number; sweepSeconds: number };
   creators: CreatorsConfig;
 }
 
@@ -499,6 +508,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       renewBatch: e.CREATOR_RENEW_BATCH,
       tip: { min: e.TIP_MIN, max: e.TIP_MAX },
     },
+    feed: { fanoutMax: e.FEED_FANOUT_MAX, fanoutBatch: e.FEED_FANOUT_BATCH, backfillPosts: e.FEED_BACKFILL_POSTS, sweepSeconds: e.FEED_FANOUT_SWEEP_SECONDS },
     ledger: {
       feeBps: e.PLATFORM_FEE_BPS,
       shards: e.LEDGER_SHARDS,

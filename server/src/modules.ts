@@ -20,6 +20,7 @@ import { matchModule } from './modules/match/match.module.js';
 import { mediaModule } from './modules/media/media.module.js';
 import { ANYONE } from './modules/media/media.views.js';
 import { paymentsModule } from './modules/payments/payments.module.js';
+import { postsModule } from './modules/posts/posts.module.js';
 import { presenceModule } from './modules/presence/presence.module.js';
 import { profilesModule } from './modules/profiles/profiles.module.js';
 import { safetyModule } from './modules/safety/safety.module.js';
@@ -81,7 +82,10 @@ export function createModules(d: {
     limiter,
     audit: audit.service,
     logger,
-    access: () => ({ message_attachment: (viewer, m) => chat.service.attachmentAccess(viewer, m.id) }),
+    access: () => ({
+      message_attachment: (viewer, m) => chat.service.attachmentAccess(viewer, m.id),
+      post_media: (viewer, m) => posts.service.mediaAccess(viewer, m.id),
+    }),
   });
   // Pictures of people are profiles' (built on chat): bound late.
   const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
@@ -99,8 +103,9 @@ export function createModules(d: {
     chat: chat.service,
     avatars,
   });
+  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger });
   const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter });
-  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids) });
+  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator) });
   const deadLetters = deadLettersModule({ db, jobs, logger, audit: audit.service, hooks: { ...payments.deadLetterHooks }, retentionDays: config.deadLetterRetentionDays });
   const admin = adminModule({
     config,
@@ -124,7 +129,7 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, creators, deadLetters, admin, audit];
+  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, creators, posts, deadLetters, admin, audit];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -146,6 +151,8 @@ export function createModules(d: {
     deadLetters: deadLetters.service,
     creators: creators.service,
     subscriptions: creators.subscriptions,
+    posts: posts.service,
+    feed: posts.feed,
   };
 }
 

@@ -14,6 +14,7 @@ import { adjustmentBody, checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxA
 import { answerBody, discoverQuery, preferencesBody, profileBody, profilePhotosBody } from '../../shared/profiles.js';
 import { confirmBody, createUploadBody, moderationBody, presignPartsBody } from '../../shared/media.js';
 import { changeTierBody, creatorsQuery, handle, listQuery, pageBody, resumeBody, subscribeBody, tierBody, tierUpdateBody, tipBody, trialBody, trialCode } from '../../shared/creators.js';
+import { commentBody, createPostBody, feedQuery, unlockPostBody, updatePostBody } from '../../shared/posts.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
 import { createLogger } from '../../server/src/logger.js';
 import { adminPresenceQuery } from '../../server/src/modules/admin/admin.presence.routes.js';
@@ -154,6 +155,23 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/creator/trials': { body: trialBody },
   'GET /api/creator/trials': {},
   'DELETE /api/creator/trials/:id': { params: { id: uuid } },
+  'POST /api/posts': { body: createPostBody },
+  'GET /api/posts/:id': { params: { id: uuid } },
+  'PATCH /api/posts/:id': { params: { id: uuid }, body: updatePostBody },
+  'DELETE /api/posts/:id': { params: { id: uuid } },
+  'PUT /api/posts/:id/pin': { params: { id: uuid } },
+  'DELETE /api/posts/:id/pin': { params: { id: uuid } },
+  'POST /api/posts/:id/unlock': { params: { id: uuid }, body: unlockPostBody },
+  'PUT /api/posts/:id/like': { params: { id: uuid } },
+  'DELETE /api/posts/:id/like': { params: { id: uuid } },
+  'PUT /api/posts/:id/bookmark': { params: { id: uuid } },
+  'DELETE /api/posts/:id/bookmark': { params: { id: uuid } },
+  'GET /api/posts/:id/comments': { params: { id: uuid }, query: feedQuery },
+  'POST /api/posts/:id/comments': { params: { id: uuid }, body: commentBody },
+  'DELETE /api/posts/:id/comments/:commentId': { params: { id: uuid, commentId: uuid } },
+  'GET /api/feed': { query: feedQuery },
+  'GET /api/bookmarks': { query: feedQuery },
+  'GET /api/creators/:id/posts': { params: { id: uuid }, query: feedQuery },
 };
 
 let backing: Backing;

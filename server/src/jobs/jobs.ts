@@ -99,6 +99,10 @@ export interface StallPolicy {
  * | media.sweep                                   | the schedule itself (set where media storage is configured)                |
  * | creators.renew (every CREATOR_RENEW_SECONDS)  | the schedule itself: what is due is found again in PostgreSQL each run     |
  * |                                               | (renewals are idempotent per period, key sub:<id>:<period>)               |
+ * | posts.fan-out (delayed to publishing time,    | posts.fanout-sweep (every FEED_FANOUT_SWEEP_SECONDS): posts published 5+  |
+ * | or in retry backoff)                          | minutes ago whose fan-out has not finished are enqueued again; a run      |
+ * |                                               | resumes after the last user written (posts.fanout_after)                  |
+ * | posts.fanout-sweep                            | the schedule itself                                                        |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.

@@ -16,10 +16,21 @@ import { SubscriptionsService } from './subscriptions.service.js';
  * (the creators.renew schedule), free-trial links and tips. Publishes creator_audience (posts, chat) and
  * creator_policies (chat's message policy, match's opt-out) in server/sql/creators/.
  */
-export function creatorsModule(d: { config: Config; db: Database; ledger: Pick<LedgerService, 'spend' | 'notify'>; realtime: Realtime; logger: Logger; photos: PhotosOf }) {
+export function creatorsModule(d: {
+  config: Config;
+  db: Database;
+  ledger: Pick<LedgerService, 'spend' | 'notify'>;
+  realtime: Realtime;
+  logger: Logger;
+  photos: PhotosOf;
+  /** A fan newly follows or subscribes (posts backfills their feed; bound late). Best effort: a failure is logged. */
+  joined?: (fanId: string, creatorId: string) => Promise<unknown>;
+}) {
   const config = d.config.creators;
   const store = new CreatorsStore(d.db);
-  const service = new CreatorsService({ db: d.db, store, realtime: d.realtime, config, photos: d.photos });
+  const joined = (fanId: string, creatorId: string) =>
+    void d.joined?.(fanId, creatorId).catch((err: unknown) => d.logger.warn({ err, fanId, creatorId }, 'feed backfill after a follow failed'));
+  const service = new CreatorsService({ db: d.db, store, realtime: d.realtime, config, photos: d.photos, joined });
   const subscriptions = new SubscriptionsService({
     db: d.db,
     store,
@@ -28,6 +39,7 @@ export function creatorsModule(d: { config: Config; db: Database; ledger: Pick<L
     config,
     logger: d.logger,
     pageByHandle: (handle) => service.pageByHandle(handle),
+    joined,
   });
   return {
     name: 'creators',

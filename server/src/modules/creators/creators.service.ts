@@ -25,6 +25,8 @@ export class CreatorsService {
       realtime: Realtime;
       config: CreatorsConfig;
       photos: PhotosOf;
+      /** A fan newly follows or subscribes (the feed's backfill); never throws. */
+      joined?: (fanId: string, creatorId: string) => void;
     },
   ) {}
 
@@ -125,7 +127,7 @@ export class CreatorsService {
   async follow(fanId: string, handle: string): Promise<{ follows: true; followerCount: number }> {
     const page = await this.pageByHandle(handle);
     if (page.user_id === fanId) throw new AppError('VALIDATION_FAILED', 'you cannot follow yourself');
-    await this.d.store.follow(this.d.db, fanId, page.user_id);
+    if (await this.d.store.follow(this.d.db, fanId, page.user_id)) this.d.joined?.(fanId, page.user_id);
     return { follows: true, followerCount: (await this.d.store.pageOf(page.user_id))!.follower_count };
   }
 

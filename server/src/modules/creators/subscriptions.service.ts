@@ -34,6 +34,8 @@ export class SubscriptionsService {
       logger: Logger;
       /** The creator's page by handle (NOT_FOUND when there is none). */
       pageByHandle: (handle: string) => Promise<{ user_id: string }>;
+      /** A fan newly subscribes (the feed's backfill); never throws. */
+      joined?: (fanId: string, creatorId: string) => void;
     },
   ) {}
 
@@ -74,6 +76,7 @@ export class SubscriptionsService {
       return { id: sub.id, charged: price, replayed: false, created: sub.status === 'expired' };
     });
     if (r.charged > 0) this.d.ledger.notify([viewer.userId, page.user_id]);
+    if (!r.replayed) this.d.joined?.(viewer.userId, page.user_id);
     return { subscription: toSubscriptionView((await this.d.store.detail(r.id))!), charged: r.charged, replayed: r.replayed, created: r.created };
   }
 
@@ -240,7 +243,7 @@ export class SubscriptionsService {
    * at its end.
    */
   async claimTrial(viewer: Viewer, code: string): Promise<{ subscription: SubscriptionView }> {
-    const id = await this.d.db.transaction(async (tx) => {
+    const claimed = await this.d.db.transaction(async (tx) => {
       const link = await this.d.store.lockTrialLink(tx, code);
       if (!link) throw new AppError('NOT_FOUND', 'no such trial link');
       if (link.creator_id === viewer.userId) throw new AppError('VALIDATION_FAILED', 'this is your own trial link');
@@ -264,9 +267,10 @@ export class SubscriptionsService {
         restart: true,
       });
       await this.d.store.addSubscribers(tx, link.creator_id, 1);
-      return sub.id;
+      return { id: sub.id, creatorId: link.creator_id };
     });
-    return { subscription: toSubscriptionView((await this.d.store.detail(id))!) };
+    this.d.joined?.(viewer.userId, claimed.creatorId);
+    return { subscription: toSubscriptionView((await this.d.store.detail(claimed.id))!) };
   }
 
   /**

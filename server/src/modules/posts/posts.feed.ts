@@ -1,0 +1,122 @@
+import type { PostView } from '../../../../shared/posts.js';
+import type { JobQueue } from '../../jobs/jobs.js';
+import type { Logger } from '../../logger.js';
+import type { MediaService } from '../media/media.service.js';
+import type { Viewer } from '../media/media.views.js';
+import { START, type PostsStore } from './posts.store.js';
+import { decodeCursor, encodeCursor, postViews } from './posts.views.js';
+
+export interface FeedConfig {
+  /** Creators with an audience below this get fan-out on write; at or above it, merge on read. */
+  fanoutMax: number;
+  /** Feed rows written per transaction. */
+  fanoutBatch: number;
+  /** Posts a new follower's feed gets from the creator's latest. */
+  backfillPosts: number;
+  /** How often the sweep looks for fan-outs whose job was lost. */
+  sweepSeconds: number;
+}
+
+/** setTimeout's ceiling (the inline driver's timers): a later post's job fires early, finds it not due, and the sweep takes it. */
+const MAX_DELAY_MS = 2_147_483_647;
+
+/**
+ * The feed. Fan-out on write: when a post is published, a job writes a feed_items row for each member of the
+ * creator's audience (creator_audience, paged by user_id in batches, each its own short transaction; the post
+ * remembers how far it got, so a retry resumes). A creator whose audience is FEED_FANOUT_MAX or more is
+ * recorded as big instead, and their posts are merged in on read (the reader's big creators' latest posts,
+ * each one index range). Every read joins the post again and re-checks access, so a delete or a visibility
+ * change shows at once, and an unfollowed creator's rows drop out.
+ */
+export class FeedService {
+  constructor(
+    private readonly d: {
+      store: PostsStore;
+      media: Pick<MediaService, 'get'>;
+      jobs: JobQueue;
+      logger: Logger;
+      config: FeedConfig;
+    },
+  ) {}
+
+  scheduleFanout(postId: string, at: Date): Promise<void> {
+    const delayMs = Math.min(MAX_DELAY_MS, Math.max(0, at.getTime() - Date.now()));
+    return this.d.jobs.enqueue('posts.fan-out', { postId }, { jobId: `post:${postId}:fanout`, delayMs });
+  }
+
+  /** The job: one post's fan-out, batch after batch from where it got to. Idempotent (rows are keyed). */
+  async fanout(postId: string): Promise<{ written: number; merged: boolean }> {
+    const post = await this.d.store.fanoutState(postId);
+    if (!post || post.done || !post.due) return { written: 0, merged: false };
+    if (post.deleted) {
+      await this.d.store.fanoutDone(postId);
+      return { written: 0, merged: false };
+    }
+    const { fanoutMax, fanoutBatch } = this.d.config;
+    if ((await this.d.store.isBig(post.creator_id)) || (await this.d.store.audienceUpTo(post.creator_id, fanoutMax)) >= fanoutMax) {
+      await this.d.store.markBig(post.creator_id, fanoutMax);
+      await this.d.store.fanoutDone(postId);
+      return { written: 0, merged: true };
+    }
+    let after = post.after;
+    let written = 0;
+    for (;;) {
+      const r = await this.d.store.fanoutBatch({ id: postId, creator_id: post.creator_id, published_at: post.published_at }, after, fanoutBatch);
+      written += r.n;
+      if (r.n < fanoutBatch) break;
+      after = r.last;
+    }
+    return { written, merged: false };
+  }
+
+  /** The schedule: published posts whose fan-out has not finished five minutes after they were due get their job again. */
+  async sweep(): Promise<number> {
+    const stalled = await this.d.store.stalledFanouts(300, 500);
+    const slot = Math.floor(Date.now() / (this.d.config.sweepSeconds * 1000));
+    // A job id of its own per sweep: the first job's id may still be held by its finished (or early) run.
+    await Promise.all(stalled.map((postId) => this.d.jobs.enqueue('posts.fan-out', { postId }, { jobId: `post:${postId}:fanout:sweep:${slot}` })));
+    if (stalled.length) this.d.logger.warn({ posts: stalled.length }, 'posts: fan-outs re-queued by the sweep');
+    return stalled.length;
+  }
+
+  /**
+   * A new follower (or subscriber) gets the creator's latest posts in their feed. For the creators module to
+   * call when someone follows; big creators need nothing (merged on read).
+   */
+  async backfill(userId: string, creatorId: string): Promise<number> {
+    if (await this.d.store.isBig(creatorId)) return 0;
+    return this.d.store.backfill(userId, creatorId, this.d.config.backfillPosts);
+  }
+
+  /**
+   * A page of the reader's feed, newest first; nextCursor continues strictly after this page's last candidate,
+   * so posts published while the reader pages appear above the first page, never twice and never skipping
+   * one. A page may hold fewer than `limit` posts (some rows no longer shown) and still have a next one.
+   */
+  async feed(viewer: Viewer, cursor: string | undefined, limit: number): Promise<{ posts: PostView[]; nextCursor: string | null }> {
+    const candidates = await this.d.store.feedPage(viewer.userId, cursor ? decodeCursor(cursor) : START, limit);
+    const shown = candidates.filter((c) => c.shown).map((c) => c.post_id);
+    const posts = await postViews(viewer, shown, await this.d.store.rows(viewer.userId, shown), this.d.media);
+    const last = candidates.at(-1);
+    return { posts, nextCursor: candidates.length === limit && last ? encodeCursor({ at: last.at, id: last.post_id }) : null };
+  }
+
+  /** One creator's posts: pinned first on page 1, then newest first (locked ones included, with their price). */
+  async creatorPosts(viewer: Viewer, creatorId: string, cursor: string | undefined, limit: number): Promise<{ posts: PostView[]; nextCursor: string | null }> {
+    const all = viewer.role === 'admin' || viewer.userId === creatorId;
+    const pinned = cursor ? [] : await this.d.store.pinned(creatorId, all);
+    const page = await this.d.store.creatorPage(creatorId, cursor ? decodeCursor(cursor) : START, limit, all);
+    const ids = [...pinned, ...page.map((p) => p.post_id)];
+    const posts = await postViews(viewer, ids, await this.d.store.rows(viewer.userId, ids), this.d.media);
+    const last = page.at(-1);
+    return { posts, nextCursor: page.length === limit && last ? encodeCursor({ at: last.at, id: last.post_id }) : null };
+  }
+
+  async bookmarks(viewer: Viewer, cursor: string | undefined, limit: number): Promise<{ posts: PostView[]; nextCursor: string | null }> {
+    const page = await this.d.store.bookmarks(viewer.userId, cursor ? decodeCursor(cursor) : START, limit);
+    const ids = page.map((b) => b.post_id);
+    const posts = await postViews(viewer, ids, await this.d.store.rows(viewer.userId, ids), this.d.media);
+    const last = page.at(-1);
+    return { posts, nextCursor: page.length === limit && last ? encodeCursor({ at: last.at, id: last.post_id }) : null };
+  }
+}
