@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
 import { createBacking, freePort, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
@@ -35,14 +34,7 @@ const open = async (token: string) => {
   return s;
 };
 
-async function flushAll(): Promise<void> {
-  const r = new Redis(redis.url);
-  try {
-    await r.flushall();
-  } finally {
-    r.disconnect();
-  }
-}
+const flushAll = () => redis.flushAll();
 
 describe.each([
   ['Redis killed and restarted empty', () => redis.restart()],

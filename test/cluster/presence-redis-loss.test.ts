@@ -69,14 +69,7 @@ async function bothOnline(pair: Awaited<ReturnType<typeof engagedPair>>): Promis
   return uSeenByP === 'online' && pSeenByU === 'online' && count === 2;
 }
 
-async function flushAll(): Promise<void> {
-  const r = new Redis(redis.url);
-  try {
-    await r.flushall();
-  } finally {
-    r.disconnect();
-  }
-}
+const flushAll = () => redis.flushAll();
 
 const losses: [string, () => Promise<void>][] = [
   ['Redis killed and restarted empty', () => redis.restart()],

@@ -19,6 +19,8 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** A short-lived client for the test's own reads. */
   client(): Redis;
+  /** FLUSHALL from a client of the test's own: every key gone, no connection of the nodes' dropped. */
+  flushAll(): Promise<void>;
 }
 
 export async function startPrivateRedis(port = freePort()): Promise<PrivateRedis> {
@@ -66,5 +68,13 @@ export async function startPrivateRedis(port = freePort()): Promise<PrivateRedis
     },
     stop: kill,
     client: () => new Redis(url, { maxRetriesPerRequest: 1 }),
+    async flushAll() {
+      const r = new Redis(url);
+      try {
+        await r.flushall();
+      } finally {
+        r.disconnect();
+      }
+    },
   };
 }
