@@ -42,8 +42,10 @@ type User = Awaited<ReturnType<typeof newUser>>;
 const sql = <T = any>(text: string, params: unknown[] = []) => node.pairly.db.query<T & Record<string, unknown>>(text, params).then((r) => r.rows as T[]);
 
 /**
- * Until the creators module lands, follows and subscriptions are rows written here (its tables), and the
- * follow's feed backfill is called by hand: the one place to switch to POST /api/creators/... later.
+ * Follows and subscriptions as rows written here (the creators module's tables; its API, prices and
+ * renewals are creators.test.ts's), so each test can set any tier rank in one step. Rows written behind
+ * the creators module's back skip its follow hook, so the feed backfill is called by hand; the hook
+ * itself is tested below ("a follow through the API backfills").
  */
 async function relate(fan: User, creator: User, how: 'follow' | { tier: number }): Promise<void> {
   if (how === 'follow') {
@@ -312,6 +314,29 @@ describe('likes, comments, bookmarks', () => {
 });
 
 describe('the feed', () => {
+  it('a follow through the API backfills the creator\'s latest posts; a block either way hides the creator\'s posts and media', async () => {
+    const creator = await newUser(url, { role: 'creator' });
+    const fan = await newUser(url);
+    const handle = `c_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    expect((await call(creator.accessToken, 'PUT', '/api/creator/page', { handle })).status).toBe(200);
+    const photo = await readyPhoto(creator.accessToken);
+    const older = await newPost(creator, { body: 'older', visibility: { kind: 'free' } });
+    const newer = await newPost(creator, { body: 'newer', mediaIds: [photo], visibility: { kind: 'free' } });
+    expect((await call(fan.accessToken, 'POST', `/api/creators/${handle}/follow`, {})).status).toBe(200);
+    await waitFor(async () => (await feedOf(fan.accessToken)).posts.length === 2, 15_000, 'the backfilled posts');
+    expect((await feedOf(fan.accessToken)).posts.map((p) => p.id)).toEqual([newer.id, older.id]);
+
+    // The creator blocks the fan: the posts and their media are gone for them, from every door.
+    expect((await call(creator.accessToken, 'PUT', `/api/blocks/${fan.user.id}`)).status).toBeLessThan(300);
+    expect((await getPost(fan.accessToken, newer.id)).status).toBe(404);
+    expect((await getMedia(fan.accessToken, photo)).status).toBe(404);
+    expect((await feedOf(fan.accessToken)).posts).toEqual([]);
+    expect((await call(fan.accessToken, 'GET', `/api/creators/${creator.user.id}/posts`)).body.posts).toEqual([]);
+    // Unblocked, they are back.
+    expect((await call(creator.accessToken, 'DELETE', `/api/blocks/${fan.user.id}`)).status).toBeLessThan(300);
+    expect((await getPost(fan.accessToken, newer.id)).status).toBe(200);
+  });
+
   it('pages stay stable while posts are published: no duplicates, no gaps; new posts show on a new first page', async () => {
     const creator = await newUser(url, { role: 'creator' });
     const other = await newUser(url, { role: 'creator' });

@@ -14,6 +14,8 @@ export interface AccessRow {
   /** The viewer in creator_audience: follows (or subscribes), and the subscribed tier's rank. */
   follows: boolean;
   tier_rank: number | null;
+  /** A block stands between the viewer and the creator, either way. */
+  blocked: boolean;
   /** What the viewer paid to unlock it, if they did. */
   paid: number | null;
 }
@@ -32,13 +34,14 @@ export function ppvPriceFor(viewer: Viewer, r: Pick<AccessRow, 'price' | 'subscr
 
 /**
  * The one read rule of posts. Its creator and admins see everything; a buyer keeps a post they paid for,
- * deleted or not; nobody else sees a deleted or not yet published post at all. A published post exists for
- * everyone signed in: in full when its visibility lets them, otherwise locked.
+ * deleted or not, and whatever blocks came later (access for good is what they paid for); nobody else sees
+ * a deleted or not yet published post, or any post across a block either way. A published post exists
+ * for everyone else signed in: in full when its visibility lets them, otherwise locked.
  */
 export function postAccess(viewer: Viewer, r: AccessRow): PostAccess {
   if (viewer.role === 'admin' || viewer.userId === r.creator_id) return 'full';
   if (r.paid !== null) return 'full';
-  if (r.deleted || !r.published) return 'none';
+  if (r.deleted || !r.published || r.blocked) return 'none';
   switch (r.visibility) {
     case 'free':
       return 'full';

@@ -62,7 +62,7 @@ const POST_COLUMNS = `
   p.id, p.creator_id, p.body, p.visibility, p.min_tier_rank, p.price, p.subscriber_price, p.comments_enabled,
   (p.pinned_at IS NOT NULL AND p.deleted_at IS NULL) AS pinned, p.published_at, p.published_at <= now() AS published,
   p.deleted_at IS NOT NULL AS deleted, p.created_at, p.updated_at,
-  coalesce(a.follows, false) AS follows, a.tier_rank,
+  coalesce(a.follows, false) AS follows, a.tier_rank, blocked_either_way($1, p.creator_id) AS blocked,
   (SELECT u.price FROM post_unlocks u WHERE u.post_id = p.id AND u.user_id = $1) AS paid,
   (SELECT count(*)::int FROM post_likes l WHERE l.post_id = p.id) AS likes,
   (SELECT count(*)::int FROM post_comments c WHERE c.post_id = p.id) AS comments,
