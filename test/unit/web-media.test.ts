@@ -13,6 +13,7 @@ import {
   rejectReasonText,
   usableForMs,
 } from '../../web/src/lib/media.js';
+import { makePrimary, move, photosBody, roomLeft, savableIds, savedOf, statusOf, type PhotoEntry } from '../../web/src/lib/photo-list.js';
 import { UploadTask, uploadErrorText, type MediaEvents, type Transport, type UploadDeps } from '../../web/src/lib/upload.js';
 
 /**
@@ -131,6 +132,40 @@ describe('a picked file, before anything is sent', () => {
     const tooLarge = new ApiError('PAYLOAD_TOO_LARGE', 'at most', 413, { maxBytes: 20 * 1024 ** 2 });
     expect(uploadErrorText(tooLarge, 25 * 1024 ** 2)).toBe('That file is too large (25 MB): it can be at most 20 MB.');
     expect(uploadErrorText(new ApiError('RATE_LIMITED', 'slow down', 429, undefined, 120))).toBe('Too many attempts. Try again in 2 minutes.');
+  });
+});
+
+describe('the profile-photo editor', () => {
+  const entry = (mediaId: string | null, status: PhotoEntry['status'] = 'ready'): PhotoEntry => ({ key: mediaId ?? 'new', mediaId, status });
+
+  it('moves a photo earlier, later and to the front, within the list', () => {
+    const list = ['a', 'b', 'c', 'd'];
+    expect(move(list, 2, -1)).toEqual(['a', 'c', 'b', 'd']);
+    expect(move(list, 2, 1)).toEqual(['a', 'b', 'd', 'c']);
+    expect(move(list, 0, -1)).toEqual(list);
+    expect(move(list, 3, 1)).toEqual(list);
+    expect(makePrimary(list, 3)).toEqual(['d', 'a', 'b', 'c']);
+    expect(makePrimary(list, 0)).toEqual(list);
+    expect(list).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('saves only what the server has and may show, in order, and only the fields that changed', () => {
+    const list = [entry('p2'), entry(null, 'uploading'), entry('p1', 'processing'), entry('bad', 'rejected'), entry('lost', 'failed')];
+    expect(savableIds(list)).toEqual(['p2', 'p1']);
+    expect(roomLeft(list)).toBe(1);
+    expect(roomLeft([...list, entry('x'), entry('y')])).toBe(0);
+    const saved = { photos: ['p1', 'p2'], avatar: null, cover: 'c1' };
+    expect(photosBody(saved, { ...saved })).toBeNull();
+    expect(photosBody(saved, { photos: ['p2', 'p1'], avatar: null, cover: 'c1' })).toEqual({ photos: ['p2', 'p1'] });
+    expect(photosBody(saved, { photos: ['p1', 'p2'], avatar: 'a1', cover: null })).toEqual({ avatar: 'a1', cover: null });
+  });
+
+  it('reads the saved set from the owner’s profile: an avatar only when one of kind avatar is set', () => {
+    const photo = view({ id: 'p1' });
+    expect(savedOf({ photos: [photo], avatar: photo, cover: null })).toEqual({ photos: ['p1'], avatar: null, cover: null });
+    const avatar = view({ id: 'a1', kind: 'avatar' });
+    expect(savedOf({ photos: [photo], avatar, cover: view({ id: 'c1', kind: 'cover' }) })).toEqual({ photos: ['p1'], avatar: 'a1', cover: 'c1' });
+    expect([statusOf({ state: 'pending' }), statusOf({ state: 'rejected' }), statusOf({ state: 'uploading' }), statusOf({ state: 'ready' })]).toEqual(['processing', 'rejected', 'uploading', 'ready']);
   });
 });
 
