@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MediaView } from '../../shared/media.js';
 import { ApiError } from '../../web/src/lib/api.js';
-import {
-  allowedTypesText,
-  bytesText,
-  checkFile,
-  fresherView,
-  imageSource,
-  linksExpired,
-  mediaShape,
-  percentText,
-  rejectReasonText,
-  usableForMs,
-} from '../../web/src/lib/media.js';
+import { fresherView, imageSource, linksExpired, mediaShape, usableForMs } from '../../web/src/lib/media.js';
+import { allowedTypesText, bytesText, checkFile, percentText, rejectReasonText } from '../../web/src/lib/media-files.js';
 import { makePrimary, move, photosBody, roomLeft, savableIds, savedOf, statusOf, type PhotoEntry } from '../../web/src/lib/photo-list.js';
 import { UploadTask, uploadErrorText, type MediaEvents, type Transport, type UploadDeps } from '../../web/src/lib/upload.js';
 

@@ -7,7 +7,7 @@ import { errorText } from '../lib/error-text.js';
 import { keys } from '../lib/queries.js';
 import { useSession } from '../lib/session.js';
 import { useSocket, useSocketEvent } from '../lib/socket.js';
-import { acceptOf, allowedTypesText, percentText, rejectReasonText } from '../lib/media.js';
+import { acceptOf, allowedTypesText, percentText, rejectReasonText } from '../lib/media-files.js';
 import { putView, useUploadState } from '../lib/media-view.js';
 import { makePrimary, move, photosBody, roomLeft, savableIds, savedOf, statusOf, type PhotoEntry, type SavedPhotos } from '../lib/photo-list.js';
 import { profileKeys, type OwnProfile } from '../lib/profile-format.js';

@@ -2,7 +2,7 @@ import type { CreateUploadResult, MediaKind, MediaView, MultipartTarget, UploadT
 import type { ErrorCode } from '../../../shared/errors.js';
 import { ApiError, toApiError, type RequestOptions } from './api.js';
 import { errorText } from './error-text.js';
-import { bytesText, checkFile, rejectReasonText } from './media.js';
+import { bytesText, checkFile, rejectReasonText } from './media-files.js';
 
 /**
  * One upload from the browser, start to finish:
