@@ -92,7 +92,7 @@ function ConversationRow({ c, active }: { c: ConversationItem; active: boolean }
   return (
     <li>
       <Link to={`/chats/${c.id}`} className={`chat-row${active ? ' active' : ''}${unread ? ' unread' : ''}`} aria-current={active ? 'page' : undefined}>
-        <ChatAvatar id={c.peer.id} name={c.peer.displayName} presence={c.peer.presence} />
+        <ChatAvatar id={c.peer.id} name={c.peer.displayName} photo={c.peer.photo} presence={c.peer.presence} />
         <span className="chat-row-main">
           <span className="chat-row-top">
             <span className="chat-row-name">{c.peer.displayName}</span>

@@ -138,7 +138,7 @@ function ThreadReady({ c }: { c: ConversationItem }) {
     <section className="chat-thread" aria-labelledby={`thread-${c.id}`}>
       <header className="chat-thread-head">
         <BackLink />
-        <ChatAvatar id={peer.id} name={peer.displayName} presence={peer.presence} size="lg" />
+        <ChatAvatar id={peer.id} name={peer.displayName} photo={peer.photo} presence={peer.presence} size="lg" />
         <div className="chat-thread-who">
           <h1 id={`thread-${c.id}`} className="chat-thread-name">
             {peer.displayName}
@@ -190,7 +190,7 @@ function ThreadReady({ c }: { c: ConversationItem }) {
               <ErrorNote error={latest.error} retry={() => void latest.refetch()} />
             ) : (
               <div className="chat-hello">
-                <ChatAvatar id={peer.id} name={peer.displayName} size="lg" />
+                <ChatAvatar id={peer.id} name={peer.displayName} photo={peer.photo} size="lg" />
                 <p className="state-title">This is the start of your conversation with {peer.displayName}</p>
                 {!cannotSend && (
                   <p>{c.kind === 'match' ? 'Say hello: you were matched at random, so ask what brought them here.' : 'Say hello: a question about something in their profile is a good start.'}</p>
