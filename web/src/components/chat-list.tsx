@@ -7,7 +7,7 @@ import { ErrorNote, Loading } from './ui.js';
 import { ChatAvatar } from './chat-avatar.js';
 import { BubblesIcon } from './chat-icons.js';
 import { useChatState, useConversations, useNow, useTyping } from '../lib/chat-live.js';
-import { creditsText, listTime, presenceText } from '../lib/chat-format.js';
+import { creditsText, listTime, messagePreview, presenceText } from '../lib/chat-format.js';
 import type { ConversationItem, ConversationPage } from '../lib/chat-types.js';
 
 /** The conversation list: newest first, unread counts, presence, the last message, prices; live through the query cache. */
@@ -109,7 +109,7 @@ function ConversationRow({ c, active }: { c: ConversationItem; active: boolean }
               ) : last ? (
                 <>
                   {last.senderId === me && <span className="chat-row-you">You: </span>}
-                  {last.body}
+                  {messagePreview(last)}
                 </>
               ) : (
                 <span className="chat-row-new">No messages yet: say hello</span>

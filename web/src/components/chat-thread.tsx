@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { MessageView } from '../../../shared/chat.js';
 import { api, ApiError } from '../lib/api.js';
 import { emit, useSocket } from '../lib/socket.js';
+import { useSession } from '../lib/session.js';
 import { requestCall } from '../lib/call-intent.js';
 import { noteRead, sendOutgoing, startSend, useChatState, useConversation, useNow, useThreadSnapshot, useTyping } from '../lib/chat-live.js';
 import { creditsText, presenceText } from '../lib/chat-format.js';
@@ -56,6 +57,7 @@ export function ThreadView({ conversationId }: { conversationId: string }) {
 
 function ThreadReady({ c }: { c: ConversationItem }) {
   const { store, me } = useChatState();
+  const { user } = useSession();
   const { socket, generation } = useSocket();
   const qc = useQueryClient();
   const snap = useThreadSnapshot(c.id);
@@ -221,9 +223,11 @@ function ThreadReady({ c }: { c: ConversationItem }) {
           conversationId={c.id}
           peerName={peer.displayName}
           price={c.messagePrice}
-          onSend={(body) => {
+          // Creators sell attachments in direct conversations; nothing is sold in a random match.
+          canSell={user?.role === 'creator' && c.kind === 'direct'}
+          onSend={(body, attachment) => {
             atBottom.current = true;
-            startSend(ctx, { conversationId: c.id, body, expectedPrice: c.messagePrice });
+            startSend(ctx, { conversationId: c.id, body, expectedPrice: c.messagePrice, attachment });
           }}
           onRefused={(err) => (err.code === 'CONVERSATION_CLOSED' ? setEnded(true) : undefined)}
         />

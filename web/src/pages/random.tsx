@@ -9,6 +9,7 @@ import { emit, useSocket, useSocketEvent } from '../lib/socket.js';
 import { PageTitle } from '../components/ui.js';
 import { useVideoRoom, VideoTile } from '../components/video-room.js';
 import { ProfileAvatar } from '../components/profile-avatar.js';
+import { Media } from '../components/media.js';
 import './random.css';
 
 const PREFS_KEY = 'pairly.random';
@@ -447,6 +448,7 @@ function SessionChat({ found, messages, closed }: { found: MatchFound; messages:
           return (
             <li key={m.id} className={`chat-msg${mine ? ' chat-mine' : ''}`}>
               <span className="visually-hidden">{mine ? 'You:' : `${found.peer.displayName}:`}</span> {m.body}
+              {m.attachment && <Media id={m.attachment.mediaId} alt={mine ? 'Your photo or video' : `Photo or video from ${found.peer.displayName}`} className="random-media" sizes="240px" />}
             </li>
           );
         })}
