@@ -235,10 +235,9 @@ export function PhotosEditor({ profile, headingId }: { profile: OwnProfile; head
         </div>
       )}
 
-      <p className="visually-hidden" role="status" aria-live="polite">
+      <p className="photos-notice" role="status" aria-live="polite">
         {notice}
       </p>
-      {notice && !error && <p className="photos-notice">{notice}</p>}
       {error !== null && (
         <p className="form-error" role="alert">
           {errorText(error)}
