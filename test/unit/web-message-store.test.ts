@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { MessageView } from '../../shared/chat.js';
 import { deliveryOf, MessageStore } from '../../web/src/lib/message-store.js';
 import { TypingState } from '../../web/src/lib/chat-typing.js';
-import { agoText, creditsText, initials, presenceText } from '../../web/src/lib/chat-format.js';
+import { agoText, creditsText, initials, messagePreview, presenceText } from '../../web/src/lib/chat-format.js';
 
 /**
  * The web client's message store: history pages, chat:sync pages, live
@@ -57,6 +57,17 @@ describe('MessageStore', () => {
       // A retry of a message already stored adds no second copy.
       expect(s.addOutgoing({ clientId: 'mine', conversationId: C1, senderId: B, body: 'hi', expectedPrice: 0, createdAt: new Date().toISOString() })).toBe(false);
     }
+  });
+
+  it('keeps a photo sent without a caption (empty body) until the stored message with its attachment replaces it', () => {
+    const s = new MessageStore();
+    const attachment = { mediaId: '30000000-0000-4000-8000-000000000001', price: 25 };
+    expect(s.addOutgoing({ clientId: 'pic', conversationId: C1, senderId: B, body: '', attachment, expectedPrice: 0, createdAt: new Date().toISOString() })).toBe(true);
+    expect(s.thread(C1).outgoing[0]).toMatchObject({ body: '', attachment, status: 'pending' });
+    expect(s.resendable().map((o) => o.attachment)).toEqual([attachment]);
+    s.ingest([{ ...msg(C1, 1, B, 'pic'), body: '', attachment }], 'ack');
+    expect(s.thread(C1).outgoing).toEqual([]);
+    expect(s.thread(C1).messages.map((m) => [m.body, m.attachment])).toEqual([['', attachment]]);
   });
 
   it("does not take another sender's message for our send with the same clientId", () => {
@@ -264,5 +275,12 @@ describe('chat words', () => {
     expect(initials('Ada Lovelace King')).toBe('AK');
     expect(initials('  zoë ')).toBe('Z');
     expect(initials('')).toBe('?');
+  });
+  it('previews a message in one line: its text, else what it carries', () => {
+    const attachment = { mediaId: 'm', price: 0 };
+    expect(messagePreview({ body: 'Look!', attachment })).toBe('Look!');
+    expect(messagePreview({ body: '', attachment })).toBe('Photo or video');
+    expect(messagePreview({ body: '  ', attachment: { mediaId: 'm', price: 30 } })).toBe('Pay-to-view photo or video · 30 credits');
+    expect(messagePreview({ body: 'text only', attachment: null })).toBe('text only');
   });
 });

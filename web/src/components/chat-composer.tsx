@@ -1,10 +1,11 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link } from 'react-router';
-import { MAX_MESSAGE_LENGTH } from '../../../shared/chat.js';
+import { MAX_MESSAGE_LENGTH, type MessageAttachment } from '../../../shared/chat.js';
 import { emit, useSocket } from '../lib/socket.js';
 import { useWallet } from '../lib/queries.js';
 import { ApiError } from '../lib/api.js';
 import { creditsText } from '../lib/chat-format.js';
+import { AttachButton, AttachmentTray, useAttachment } from './chat-attach.js';
 
 /** How often a "still typing" renewal goes out while the person keeps typing (the server's indicator lasts longer). */
 const TYPING_RENEW_MS = 3_000;
@@ -15,18 +16,24 @@ const TYPING_IDLE_MS = 4_000;
  * The message box. Enter sends, Shift+Enter makes a new line. A priced
  * conversation says what a message costs before anything is sent, and the
  * button carries the price. Typing is announced to the peer, throttled.
+ * A photo or video can go with the text (or alone): it uploads in the tray
+ * above the box, with progress and cancel, and the message goes once it is
+ * processed; a creator may ask a price to view it.
  */
 export function Composer({
   conversationId,
   peerName,
   price,
+  canSell,
   onSend,
   onRefused,
 }: {
   conversationId: string;
   peerName: string;
   price: number;
-  onSend: (body: string) => void;
+  /** A creator in a direct conversation: attachments may be pay-to-view. */
+  canSell: boolean;
+  onSend: (body: string, attachment?: MessageAttachment) => void;
   /** The server refused a typing signal (the conversation ended, a block). */
   onRefused: (err: ApiError) => void;
 }) {
@@ -59,12 +66,16 @@ export function Composer({
   // Leaving the thread ends the indicator.
   useEffect(() => () => signalRef.current(false), []);
 
+  const attach = useAttachment(canSell);
   const trimmed = body.trim();
   const tooLong = body.length > MAX_MESSAGE_LENGTH;
+  // With an attachment the text is its caption, and may be empty; one still uploading or processing cannot go yet.
+  const ready = attach.task === null || attach.ready;
+  const canSend = (trimmed.length > 0 || attach.ready) && ready && !tooLong && attach.priceError === null;
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
-    if (!trimmed || tooLong) return;
-    onSend(body);
+    if (!canSend) return;
+    onSend(trimmed ? body : '', attach.take() ?? undefined);
     setBody('');
     signal(false);
   };
@@ -96,7 +107,9 @@ export function Composer({
           )}
         </p>
       )}
+      <AttachmentTray attach={attach} peerName={peerName} />
       <div className="chat-composer-row">
+        <AttachButton attach={attach} />
         <label htmlFor={inputId} className="visually-hidden">
           Message to {peerName}
         </label>
@@ -105,7 +118,7 @@ export function Composer({
           className="chat-input"
           rows={1}
           value={body}
-          placeholder="Write a message…"
+          placeholder={attach.task ? 'Add a caption…' : 'Write a message…'}
           aria-describedby={price > 0 ? noteId : undefined}
           aria-invalid={tooLong ? true : undefined}
           onChange={(e) => {
@@ -116,7 +129,7 @@ export function Composer({
           onBlur={() => signal(false)}
           enterKeyHint="send"
         />
-        <button type="submit" className="btn btn-primary chat-send" disabled={!trimmed || tooLong}>
+        <button type="submit" className="btn btn-primary chat-send" disabled={!canSend}>
           {price > 0 ? `Send · ${creditsText(price)}` : 'Send'}
         </button>
       </div>

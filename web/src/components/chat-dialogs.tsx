@@ -4,9 +4,10 @@ import { reportBody } from '../../../shared/chat.js';
 import { api } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
 import { fieldErrorsOf } from '../lib/form.js';
+import { messagePreview } from '../lib/chat-format.js';
 
 /** A modal <dialog>: the browser keeps focus inside it and closes it on Escape. */
-function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: (titleId: string) => ReactNode }) {
+export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: (titleId: string) => ReactNode }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
@@ -96,7 +97,7 @@ export function ReportDialog({ message, onClose, onReported }: { message: Messag
     <Dialog title="Report this message" onClose={onClose}>
       {() => (
         <form className="form" onSubmit={(e) => void submit(e)} noValidate>
-          <blockquote className="chat-dialog-quote">{message.body}</blockquote>
+          <blockquote className="chat-dialog-quote">{messagePreview(message)}</blockquote>
           <div className="field">
             <label htmlFor={fieldId}>What is wrong with it?</label>
             <textarea

@@ -42,3 +42,11 @@ export function BubblesIcon({ size = 40 }: { size?: number }) {
     </svg>
   );
 }
+
+export function ClipIcon({ size = 20 }: { size?: number }) {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 24 24" width={size} height={size} {...base}>
+      <path d="M20 11.5l-8.2 8.2a5 5 0 0 1-7.1-7.1l8.5-8.5a3.4 3.4 0 0 1 4.8 4.8l-8.4 8.4a1.7 1.7 0 0 1-2.4-2.4l7.7-7.7" />
+    </svg>
+  );
+}

@@ -7,7 +7,7 @@ import { ErrorNote, Loading } from './ui.js';
 import { ChatAvatar } from './chat-avatar.js';
 import { BubblesIcon } from './chat-icons.js';
 import { useChatState, useConversations, useNow, useTyping } from '../lib/chat-live.js';
-import { creditsText, listTime, presenceText } from '../lib/chat-format.js';
+import { creditsText, listTime, messagePreview, presenceText } from '../lib/chat-format.js';
 import type { ConversationItem, ConversationPage } from '../lib/chat-types.js';
 
 /** The conversation list: newest first, unread counts, presence, the last message, prices; live through the query cache. */
@@ -92,7 +92,7 @@ function ConversationRow({ c, active }: { c: ConversationItem; active: boolean }
   return (
     <li>
       <Link to={`/chats/${c.id}`} className={`chat-row${active ? ' active' : ''}${unread ? ' unread' : ''}`} aria-current={active ? 'page' : undefined}>
-        <ChatAvatar id={c.peer.id} name={c.peer.displayName} presence={c.peer.presence} />
+        <ChatAvatar id={c.peer.id} name={c.peer.displayName} photo={c.peer.photo} presence={c.peer.presence} />
         <span className="chat-row-main">
           <span className="chat-row-top">
             <span className="chat-row-name">{c.peer.displayName}</span>
@@ -109,7 +109,7 @@ function ConversationRow({ c, active }: { c: ConversationItem; active: boolean }
               ) : last ? (
                 <>
                   {last.senderId === me && <span className="chat-row-you">You: </span>}
-                  {last.body}
+                  {messagePreview(last)}
                 </>
               ) : (
                 <span className="chat-row-new">No messages yet: say hello</span>

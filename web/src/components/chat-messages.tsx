@@ -3,9 +3,10 @@ import { Link } from 'react-router';
 import type { MessageView } from '../../../shared/chat.js';
 import type { PriceChanged } from '../../../shared/prices.js';
 import { deliveryOf, type Delivery, type OutgoingMessage, type ThreadSnapshot } from '../lib/message-store.js';
-import { creditsText, dayLabel, messageTime } from '../lib/chat-format.js';
+import { creditsText, dayLabel, messagePreview, messageTime } from '../lib/chat-format.js';
 import { ErrorNote } from './ui.js';
 import { FlagIcon } from './chat-icons.js';
+import { AttachmentView } from './chat-attachment.js';
 
 export interface LogProps {
   snap: ThreadSnapshot;
@@ -97,9 +98,10 @@ export function MessageLog(p: LogProps) {
                   </li>
                 )}
                 <li className={`chat-msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}`} data-seq={m.seq}>
-                  <div className="chat-bubble">
+                  <div className={`chat-bubble${m.attachment ? ' has-media' : ''}`}>
                     {!mine && <span className="visually-hidden">{p.peer.displayName}: </span>}
-                    <p className="chat-text">{m.body}</p>
+                    {m.attachment && <AttachmentView attachment={m.attachment} messageId={m.id} mine={mine} peerName={p.peer.displayName} />}
+                    {m.body && <p className="chat-text">{m.body}</p>}
                     <span className="chat-meta">
                       {m.price > 0 && <span className="chat-paid">{creditsText(m.price)}</span>}
                       <time dateTime={m.createdAt}>{messageTime(m.createdAt)}</time>
@@ -109,7 +111,7 @@ export function MessageLog(p: LogProps) {
                   {!mine && (
                     <button type="button" className="chat-report" onClick={() => p.onReport(m)} title="Report this message">
                       <FlagIcon />
-                      <span className="visually-hidden">Report message: {m.body.slice(0, 40)}</span>
+                      <span className="visually-hidden">Report message: {messagePreview(m).slice(0, 40)}</span>
                     </button>
                   )}
                 </li>
@@ -122,8 +124,9 @@ export function MessageLog(p: LogProps) {
             const state = waiting ? 'pending' : o.status;
             return (
               <li key={o.clientId} className={`chat-msg mine ${state}`}>
-                <div className="chat-bubble">
-                  <p className="chat-text">{o.body}</p>
+                <div className={`chat-bubble${o.attachment ? ' has-media' : ''}`}>
+                  {o.attachment && <AttachmentView attachment={o.attachment} messageId={null} mine peerName={p.peer.displayName} />}
+                  {o.body && <p className="chat-text">{o.body}</p>}
                   <span className="chat-meta">
                     {o.expectedPrice > 0 && <span className="chat-paid">{creditsText(o.expectedPrice)}</span>}
                     <Ticks d={state} />

@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { MessageView } from '../../../shared/chat.js';
 import { api, ApiError } from '../lib/api.js';
 import { emit, useSocket } from '../lib/socket.js';
+import { useSession } from '../lib/session.js';
 import { requestCall } from '../lib/call-intent.js';
 import { noteRead, sendOutgoing, startSend, useChatState, useConversation, useNow, useThreadSnapshot, useTyping } from '../lib/chat-live.js';
 import { creditsText, presenceText } from '../lib/chat-format.js';
@@ -56,6 +57,7 @@ export function ThreadView({ conversationId }: { conversationId: string }) {
 
 function ThreadReady({ c }: { c: ConversationItem }) {
   const { store, me } = useChatState();
+  const { user } = useSession();
   const { socket, generation } = useSocket();
   const qc = useQueryClient();
   const snap = useThreadSnapshot(c.id);
@@ -138,7 +140,7 @@ function ThreadReady({ c }: { c: ConversationItem }) {
     <section className="chat-thread" aria-labelledby={`thread-${c.id}`}>
       <header className="chat-thread-head">
         <BackLink />
-        <ChatAvatar id={peer.id} name={peer.displayName} presence={peer.presence} size="lg" />
+        <ChatAvatar id={peer.id} name={peer.displayName} photo={peer.photo} presence={peer.presence} size="lg" />
         <div className="chat-thread-who">
           <h1 id={`thread-${c.id}`} className="chat-thread-name">
             {peer.displayName}
@@ -190,7 +192,7 @@ function ThreadReady({ c }: { c: ConversationItem }) {
               <ErrorNote error={latest.error} retry={() => void latest.refetch()} />
             ) : (
               <div className="chat-hello">
-                <ChatAvatar id={peer.id} name={peer.displayName} size="lg" />
+                <ChatAvatar id={peer.id} name={peer.displayName} photo={peer.photo} size="lg" />
                 <p className="state-title">This is the start of your conversation with {peer.displayName}</p>
                 {!cannotSend && (
                   <p>{c.kind === 'match' ? 'Say hello: you were matched at random, so ask what brought them here.' : 'Say hello: a question about something in their profile is a good start.'}</p>
@@ -221,9 +223,11 @@ function ThreadReady({ c }: { c: ConversationItem }) {
           conversationId={c.id}
           peerName={peer.displayName}
           price={c.messagePrice}
-          onSend={(body) => {
+          // Creators sell attachments in direct conversations; nothing is sold in a random match.
+          canSell={user?.role === 'creator' && c.kind === 'direct'}
+          onSend={(body, attachment) => {
             atBottom.current = true;
-            startSend(ctx, { conversationId: c.id, body, expectedPrice: c.messagePrice });
+            startSend(ctx, { conversationId: c.id, body, expectedPrice: c.messagePrice, attachment });
           }}
           onRefused={(err) => (err.code === 'CONVERSATION_CLOSED' ? setEnded(true) : undefined)}
         />

@@ -1,11 +1,32 @@
+import type { MediaView } from '../../../shared/media.js';
 import { avatarGradient, initials } from '../lib/profile-format.js';
+import { AvatarPhoto } from './media.js';
 import '../pages/discover-profile.css';
 
-/** The placeholder picture until there are photos: initials on a gradient chosen from the user id. Decorative: the name is always written beside it. */
-export function ProfileAvatar({ name, seed, size = 'md', className = '' }: { name: string; seed: string; size?: 'sm' | 'md' | 'lg' | 'xl'; className?: string }) {
+const AVATAR_PX = { sm: 40, md: 64, lg: 96, xl: 132 } as const;
+
+/**
+ * The person's photo (their avatar, else their first photo) in a circle; until
+ * there is one, initials on a gradient chosen from the user id. Decorative:
+ * the name is always written beside it.
+ */
+export function ProfileAvatar({
+  name,
+  seed,
+  photo,
+  size = 'md',
+  className = '',
+}: {
+  name: string;
+  seed: string;
+  photo?: MediaView | null;
+  size?: keyof typeof AVATAR_PX;
+  className?: string;
+}) {
   return (
     <span className={`avatar avatar-${size} ${className}`.trim()} style={{ backgroundImage: avatarGradient(seed) }} aria-hidden="true">
       {initials(name)}
+      {photo && <AvatarPhoto media={photo} px={AVATAR_PX[size]} />}
     </span>
   );
 }

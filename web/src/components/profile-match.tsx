@@ -5,7 +5,8 @@ import { api } from '../lib/api.js';
 import { keys } from '../lib/queries.js';
 import { useSession } from '../lib/session.js';
 import { useSocketEvent } from '../lib/socket.js';
-import { profileKeys, type DiscoverPage, type UserProfile } from '../lib/profile-format.js';
+import { profileKeys, type DiscoverPage, type OwnProfile, type UserProfile } from '../lib/profile-format.js';
+import type { MediaView } from '../../../shared/media.js';
 import { ProfileAvatar } from './profile-avatar.js';
 import { ProfileDialog } from './profile-dialog.js';
 import { ProfileIcon } from './profile-icons.js';
@@ -14,16 +15,18 @@ export interface MutualMatch {
   userId: string;
   conversationId: string;
   displayName?: string;
+  /** Their picture (avatar, else first photo), when known. */
+  photo?: MediaView | null;
 }
 
-/** The other person's name from what the page already loaded (discover's cards, their profile). */
-function knownName(qc: QueryClient, userId: string): string | undefined {
+/** The other person's name and picture from what the page already loaded (discover's cards, their profile). */
+function knownPeer(qc: QueryClient, userId: string): { displayName: string; photo: MediaView | null } | undefined {
   const profile = qc.getQueryData<UserProfile>(profileKeys.user(userId));
-  if (profile) return profile.displayName;
+  if (profile) return { displayName: profile.displayName, photo: profile.avatar };
   for (const [, data] of qc.getQueriesData<InfiniteData<DiscoverPage>>({ queryKey: profileKeys.discover })) {
     for (const page of data?.pages ?? []) {
       const c = page.candidates.find((x) => x.userId === userId);
-      if (c) return c.displayName;
+      if (c) return { displayName: c.displayName, photo: c.avatar };
     }
   }
   return undefined;
@@ -41,8 +44,8 @@ export function useMutualMatch() {
 
   const show = useCallback((m: MutualMatch) => {
     if (celebrated.current.has(m.conversationId)) {
-      // Already shown (the like's answer and the push both arrived): only fill in the name.
-      setMatch((cur) => (cur && cur.conversationId === m.conversationId && !cur.displayName ? { ...cur, displayName: m.displayName } : cur));
+      // Already shown (the like's answer and the push both arrived): only fill in the name and picture.
+      setMatch((cur) => (cur && cur.conversationId === m.conversationId && !cur.displayName ? { ...cur, displayName: m.displayName, photo: m.photo } : cur));
       return;
     }
     celebrated.current.add(m.conversationId);
@@ -51,11 +54,11 @@ export function useMutualMatch() {
 
   useSocketEvent('match:mutual', (p) => {
     void qc.invalidateQueries({ queryKey: keys.conversations });
-    const name = knownName(qc, p.userId);
-    show({ ...p, displayName: name });
-    if (name) return;
+    const known = knownPeer(qc, p.userId);
+    show({ ...p, ...known });
+    if (known) return;
     qc.fetchQuery({ queryKey: profileKeys.user(p.userId), queryFn: async () => (await api<{ profile: UserProfile }>(`/api/users/${p.userId}/profile`)).profile }).then(
-      (profile) => show({ ...p, displayName: profile.displayName }),
+      (profile) => show({ ...p, displayName: profile.displayName, photo: profile.avatar }),
       () => undefined,
     );
   });
@@ -65,7 +68,10 @@ export function useMutualMatch() {
 
 export function MatchDialog({ match, onClose }: { match: MutualMatch | null; onClose: () => void }) {
   const navigate = useNavigate();
+  const qc = useQueryClient();
   const { user } = useSession();
+  // My own picture when my profile was loaded on this visit (settings, onboarding); else my initials.
+  const mine = qc.getQueryData<OwnProfile>(keys.profile)?.avatar ?? null;
   const titleId = useId();
   const textId = useId();
   return (
@@ -73,11 +79,11 @@ export function MatchDialog({ match, onClose }: { match: MutualMatch | null; onC
       {match && (
         <>
           <div className="match-pair" aria-hidden="true">
-            {user && <ProfileAvatar name={user.displayName} seed={user.id} size="lg" className="match-me" />}
+            {user && <ProfileAvatar name={user.displayName} seed={user.id} photo={mine} size="lg" className="match-me" />}
             <span className="match-heart">
               <ProfileIcon name="heart" filled size={22} />
             </span>
-            <ProfileAvatar name={match.displayName ?? '?'} seed={match.userId} size="lg" className="match-them" />
+            <ProfileAvatar name={match.displayName ?? '?'} seed={match.userId} photo={match.photo} size="lg" className="match-them" />
           </div>
           <h2 id={titleId} className="match-title">
             It’s a match!

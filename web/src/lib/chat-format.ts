@@ -1,4 +1,4 @@
-import type { PresenceStatus } from '../../../shared/chat.js';
+import type { MessageView, PresenceStatus } from '../../../shared/chat.js';
 
 /**
  * Words and times the chat shows. Pure functions of their inputs (the clock
@@ -65,6 +65,17 @@ export function avatarHue(id: string): number {
   let h = 0;
   for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) % 360;
   return h;
+}
+
+/**
+ * A message in one line (the conversation list's preview, a report's quote):
+ * its text, or for a photo or video without a caption what it is (the list
+ * does not know which of the two before the item is fetched).
+ */
+export function messagePreview(m: Pick<MessageView, 'body' | 'attachment'>): string {
+  if (m.body.trim()) return m.body;
+  if (!m.attachment) return '';
+  return m.attachment.price > 0 ? `Pay-to-view photo or video · ${creditsText(m.attachment.price)}` : 'Photo or video';
 }
 
 export function creditsText(n: number): string {

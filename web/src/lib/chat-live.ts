@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import type { MessageView } from '../../../shared/chat.js';
+import type { MessageAttachment, MessageView } from '../../../shared/chat.js';
 import type { PriceChanged } from '../../../shared/prices.js';
 import { api, ApiError } from './api.js';
 import { errorText } from './error-text.js';
@@ -162,9 +162,17 @@ export interface SendContext {
 }
 
 /** Shows the message at once and sends it with a fresh clientId at the price the composer showed. */
-export function startSend(ctx: SendContext, input: { conversationId: string; body: string; expectedPrice: number }): void {
+export function startSend(ctx: SendContext, input: { conversationId: string; body: string; expectedPrice: number; attachment?: MessageAttachment }): void {
   const clientId = crypto.randomUUID();
-  ctx.store.addOutgoing({ clientId, conversationId: input.conversationId, senderId: ctx.me, body: input.body, expectedPrice: input.expectedPrice, createdAt: new Date().toISOString() });
+  ctx.store.addOutgoing({
+    clientId,
+    conversationId: input.conversationId,
+    senderId: ctx.me,
+    body: input.body,
+    ...(input.attachment ? { attachment: input.attachment } : {}),
+    expectedPrice: input.expectedPrice,
+    createdAt: new Date().toISOString(),
+  });
   void sendOutgoing(ctx, input.conversationId, clientId);
 }
 
@@ -179,7 +187,7 @@ export async function sendOutgoing(ctx: SendContext, conversationId: string, cli
   const attempt = (attempts.get(clientId) ?? 0) + 1;
   attempts.set(clientId, attempt);
   try {
-    const r = await emit(ctx.socket, 'chat:send', { conversationId, clientId, body: o.body, expectedPrice: o.expectedPrice });
+    const r = await emit(ctx.socket, 'chat:send', { conversationId, clientId, body: o.body, ...(o.attachment ? { attachment: o.attachment } : {}), expectedPrice: o.expectedPrice });
     ctx.store.ingest([r.message], 'ack');
     noteMessage(ctx.qc, r.message, ctx.me);
     attempts.delete(clientId);

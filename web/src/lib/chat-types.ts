@@ -1,4 +1,5 @@
 import type { MessageView, PresenceStatus } from '../../../shared/chat.js';
+import type { MediaView } from '../../../shared/media.js';
 import type { Prices } from '../../../shared/prices.js';
 
 /**
@@ -19,6 +20,8 @@ export interface ConversationItem {
     /** Null unless the peer's presence is shared with me. */
     presence: PresenceStatus | null;
     lastSeen: string | null;
+    /** Their avatar (or first ready photo) with signed links; null: none, the initials stand for them. */
+    photo: MediaView | null;
   };
   lastSeq: number;
   lastMessage: MessageView | null;

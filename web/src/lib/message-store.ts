@@ -1,4 +1,4 @@
-import type { MessageView } from '../../../shared/chat.js';
+import type { MessageAttachment, MessageView } from '../../../shared/chat.js';
 
 /**
  * The messages this tab knows, per conversation, from every source that
@@ -21,7 +21,10 @@ export interface OutgoingMessage {
   clientId: string;
   conversationId: string;
   senderId: string;
+  /** May be empty when the message carries an attachment. */
   body: string;
+  /** A processed photo or video of the sender's, with its pay-to-view price (0: free). */
+  attachment?: MessageAttachment;
   /** The price the composer showed, sent as expectedPrice. */
   expectedPrice: number;
   /** Local time of the first attempt (for display only; the server's time replaces it). */

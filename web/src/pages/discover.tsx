@@ -18,6 +18,7 @@ import {
 } from '../lib/profile-format.js';
 import { ErrorNote, Loading, PageTitle } from '../components/ui.js';
 import { ProfileChips } from '../components/profile-avatar.js';
+import { Media } from '../components/media.js';
 import { ProfileIcon } from '../components/profile-icons.js';
 import { useShowMatch } from '../components/profile-match.js';
 import './discover.css';
@@ -69,7 +70,7 @@ export default function Discover() {
     onSuccess: (res, { candidate, kind }) => {
       drop(candidate.userId);
       setAnnouncement(kind === 'like' ? `You liked ${candidate.displayName}.` : `You passed on ${candidate.displayName}.`);
-      if (res.matched && res.conversationId) show({ userId: candidate.userId, conversationId: res.conversationId, displayName: candidate.displayName });
+      if (res.matched && res.conversationId) show({ userId: candidate.userId, conversationId: res.conversationId, displayName: candidate.displayName, photo: candidate.avatar });
     },
     onError: (err, { candidate }) => {
       // Gone or blocked since the page loaded: nothing to decide about any more.
@@ -147,12 +148,19 @@ function DiscoverCard({ candidate: c }: { candidate: Candidate }) {
   const nameId = useId();
   const distance = distanceText(c.distanceBand);
   const messagePrice = messagePriceText(c.messagePrice);
+  // The primary photo; the initials on the person's colours until there is one.
+  const primary = c.photos.find((p) => p.state === 'ready') ?? null;
   return (
     <article className="dcard" aria-labelledby={nameId}>
       <div className="dcard-photo" style={{ backgroundImage: avatarGradient(c.userId) }}>
-        <span className="dcard-initials" aria-hidden="true">
-          {initials(c.displayName)}
-        </span>
+        {primary ? (
+          <Media media={primary} alt={`${c.displayName}’s photo`} className="dcard-img" sizes="(max-width: 520px) 100vw, 480px" eager />
+        ) : (
+          <span className="dcard-initials" aria-hidden="true">
+            {initials(c.displayName)}
+          </span>
+        )}
+
         <span className={`dcard-match${c.matchPercent === null ? ' unknown' : ''}`}>{matchText(c.matchPercent, c.commonQuestions)}</span>
         {c.role === 'creator' && <span className="dcard-creator">Creator</span>}
         <div className="dcard-caption">
@@ -177,7 +185,7 @@ function DiscoverCard({ candidate: c }: { candidate: Candidate }) {
           </p>
         )}
         <Link to={`/u/${c.userId}`} className="dcard-more">
-          View {c.displayName}’s profile
+          View {c.displayName}’s profile{c.photos.length > 1 ? ` and ${c.photos.length} photos` : ''}
         </Link>
       </div>
     </article>

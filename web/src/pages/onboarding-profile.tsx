@@ -7,6 +7,7 @@ import { fieldErrorsOf, fieldErrorsOfApi, type FieldErrors } from '../lib/form.j
 import { keys } from '../lib/queries.js';
 import { addInterests, coarseCoordinate, coordinatesText, languageName, parseCoordinates, profileKeys, type OwnProfile } from '../lib/profile-format.js';
 import { ProfileIcon } from '../components/profile-icons.js';
+import { PhotosEditor } from '../components/photos-editor.js';
 import { StepActions } from './onboarding-parts.js';
 
 const GENDER_WORDS: Record<(typeof GENDERS)[number], string> = { woman: 'Woman', man: 'Man', nonbinary: 'Non-binary', other: 'Other' };
@@ -24,7 +25,7 @@ function geolocationProblem(err: GeolocationPositionError): string {
 
 export function ProfileStep({ profile, onDone }: { profile: OwnProfile; onDone: () => void }) {
   const qc = useQueryClient();
-  const ids = { bio: useId(), interests: useId(), coords: useId() };
+  const ids = { bio: useId(), interests: useId(), coords: useId(), photos: useId() };
   const [bio, setBio] = useState(profile.bio);
   const [gender, setGender] = useState(profile.gender ?? '');
   const [interests, setInterests] = useState(profile.interests);
@@ -111,154 +112,162 @@ export function ProfileStep({ profile, onDone }: { profile: OwnProfile; onDone: 
   const languageChoices = [...new Set([...COMMON_LANGUAGES, ...languages])];
 
   return (
-    <form className="card form onboarding-form" onSubmit={submit} noValidate>
-      <div className="field">
-        <label htmlFor={ids.bio}>About me</label>
-        <textarea
-          id={ids.bio}
-          rows={5}
-          value={bio}
-          maxLength={BIO_MAX}
-          placeholder="What you love, what you are looking for, what makes you laugh…"
-          onChange={(e) => setBio(e.target.value)}
-          aria-describedby={`${ids.bio}-count${errors.bio ? ` ${ids.bio}-err` : ''}`}
-          aria-invalid={errors.bio ? true : undefined}
-        />
-        <small id={`${ids.bio}-count`} className="hint counter">
-          {bio.length} / {BIO_MAX}
-        </small>
-        {errors.bio && (
-          <small id={`${ids.bio}-err`} className="field-error">
-            {errors.bio}
-          </small>
-        )}
-      </div>
-
-      <fieldset className="field">
-        <legend>I am</legend>
-        <div className="pills">
-          {GENDERS.map((g) => (
-            <label key={g} className="pill">
-              <input type="radio" name="gender" value={g} checked={gender === g} onChange={() => setGender(g)} />
-              <span>{GENDER_WORDS[g]}</span>
-            </label>
-          ))}
-          <label className="pill">
-            <input type="radio" name="gender" value="" checked={gender === ''} onChange={() => setGender('')} />
-            <span>Prefer not to say</span>
-          </label>
-        </div>
-        {errors.gender && <small className="field-error">{errors.gender}</small>}
-      </fieldset>
-
-      <div className="field">
-        <label htmlFor={ids.interests}>Interests</label>
-        {interests.length > 0 && (
-          <ul className="chips chips-editable" aria-label="Your interests">
-            {interests.map((t) => (
-              <li key={t} className="chip">
-                {t}
-                <button type="button" className="chip-remove" aria-label={`Remove ${t}`} onClick={() => setInterests(interests.filter((x) => x !== t))}>
-                  ×
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-        <div className="inline-input">
-          <input
-            id={ids.interests}
-            type="text"
-            value={draft}
-            placeholder="hiking, jazz, board games"
-            onChange={(e) => setDraft(e.target.value)}
-            onKeyDown={onInterestKey}
-            aria-describedby={`${ids.interests}-hint${errors.interests ? ` ${ids.interests}-err` : ''}`}
-            aria-invalid={errors.interests ? true : undefined}
+    <>
+      <section className="card onboarding-photos" aria-labelledby={ids.photos}>
+        <h2 id={ids.photos} className="onboarding-photos-title">
+          Your photos
+        </h2>
+        <PhotosEditor profile={profile} headingId={ids.photos} />
+      </section>
+      <form className="card form onboarding-form" onSubmit={submit} noValidate>
+        <div className="field">
+          <label htmlFor={ids.bio}>About me</label>
+          <textarea
+            id={ids.bio}
+            rows={5}
+            value={bio}
+            maxLength={BIO_MAX}
+            placeholder="What you love, what you are looking for, what makes you laugh…"
+            onChange={(e) => setBio(e.target.value)}
+            aria-describedby={`${ids.bio}-count${errors.bio ? ` ${ids.bio}-err` : ''}`}
+            aria-invalid={errors.bio ? true : undefined}
           />
-          <button type="button" className="btn btn-secondary" onClick={addDraft} disabled={!draft.trim()}>
-            Add
-          </button>
-        </div>
-        <small id={`${ids.interests}-hint`} className="hint">
-          Press Enter or type a comma after each one. Up to 20.
-        </small>
-        {errors.interests && (
-          <small id={`${ids.interests}-err`} className="field-error">
-            {errors.interests}
+          <small id={`${ids.bio}-count`} className="hint counter">
+            {bio.length} / {BIO_MAX}
           </small>
-        )}
-      </div>
-
-      <fieldset className="field">
-        <legend>Languages I speak</legend>
-        <div className="pills">
-          {languageChoices.map((code) => (
-            <label key={code} className="pill">
-              <input
-                type="checkbox"
-                checked={languages.includes(code)}
-                onChange={(e) => setLanguages(e.target.checked ? [...languages, code] : languages.filter((l) => l !== code))}
-              />
-              <span>{languageName(code)}</span>
-            </label>
-          ))}
-        </div>
-        {errors.languages && <small className="field-error">{errors.languages}</small>}
-      </fieldset>
-
-      <fieldset className="field location">
-        <legend>Location</legend>
-        <p className="hint location-why">
-          Used only to show how far away people are, as a band such as “5–10 km away”. It is stored rounded to about 1 km and nobody sees it.
-        </p>
-        {canLocate && (
-          <div className="location-auto">
-            <button type="button" className="btn btn-secondary" onClick={locateMe} disabled={locating.state === 'finding'}>
-              <ProfileIcon name="pin" /> {locating.state === 'finding' ? 'Finding you…' : 'Use my location'}
-            </button>
-            <span role="status" className={locating.state === 'failed' ? 'field-error' : 'hint'}>
-              {locating.state === 'found' && 'Found you. Save to keep it.'}
-              {locating.state === 'failed' && locating.message}
-            </span>
-          </div>
-        )}
-        <label htmlFor={ids.coords}>{canLocate ? 'Or enter coordinates' : 'Coordinates'}</label>
-        <div className="inline-input">
-          <input
-            id={ids.coords}
-            type="text"
-            inputMode="decimal"
-            value={coords}
-            placeholder="52.52, 13.40"
-            onChange={(e) => setCoords(e.target.value)}
-            aria-describedby={`${ids.coords}-hint${errors.location ? ` ${ids.coords}-err` : ''}`}
-            aria-invalid={errors.location ? true : undefined}
-          />
-          {coords && (
-            <button type="button" className="btn btn-link" onClick={() => setCoords('')}>
-              Clear
-            </button>
+          {errors.bio && (
+            <small id={`${ids.bio}-err`} className="field-error">
+              {errors.bio}
+            </small>
           )}
         </div>
-        <small id={`${ids.coords}-hint`} className="hint">
-          Latitude, longitude: copy them from any map app. Leave empty to not share a location.
-        </small>
-        {errors.location && (
-          <small id={`${ids.coords}-err`} className="field-error">
-            {errors.location}
-          </small>
-        )}
-      </fieldset>
 
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {error instanceof ApiError && error.code === 'RATE_LIMITED' && coords !== coordinatesText(profile.location)
-            ? `You have changed your location too often. Try again in ${waitText(Math.ceil(error.retryAfterSeconds ?? 3600))}.`
-            : errorText(error)}
-        </p>
-      )}
-      <StepActions skipTo="preferences" submitLabel="Save and continue" busy={busy} />
-    </form>
+        <fieldset className="field">
+          <legend>I am</legend>
+          <div className="pills">
+            {GENDERS.map((g) => (
+              <label key={g} className="pill">
+                <input type="radio" name="gender" value={g} checked={gender === g} onChange={() => setGender(g)} />
+                <span>{GENDER_WORDS[g]}</span>
+              </label>
+            ))}
+            <label className="pill">
+              <input type="radio" name="gender" value="" checked={gender === ''} onChange={() => setGender('')} />
+              <span>Prefer not to say</span>
+            </label>
+          </div>
+          {errors.gender && <small className="field-error">{errors.gender}</small>}
+        </fieldset>
+
+        <div className="field">
+          <label htmlFor={ids.interests}>Interests</label>
+          {interests.length > 0 && (
+            <ul className="chips chips-editable" aria-label="Your interests">
+              {interests.map((t) => (
+                <li key={t} className="chip">
+                  {t}
+                  <button type="button" className="chip-remove" aria-label={`Remove ${t}`} onClick={() => setInterests(interests.filter((x) => x !== t))}>
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <div className="inline-input">
+            <input
+              id={ids.interests}
+              type="text"
+              value={draft}
+              placeholder="hiking, jazz, board games"
+              onChange={(e) => setDraft(e.target.value)}
+              onKeyDown={onInterestKey}
+              aria-describedby={`${ids.interests}-hint${errors.interests ? ` ${ids.interests}-err` : ''}`}
+              aria-invalid={errors.interests ? true : undefined}
+            />
+            <button type="button" className="btn btn-secondary" onClick={addDraft} disabled={!draft.trim()}>
+              Add
+            </button>
+          </div>
+          <small id={`${ids.interests}-hint`} className="hint">
+            Press Enter or type a comma after each one. Up to 20.
+          </small>
+          {errors.interests && (
+            <small id={`${ids.interests}-err`} className="field-error">
+              {errors.interests}
+            </small>
+          )}
+        </div>
+
+        <fieldset className="field">
+          <legend>Languages I speak</legend>
+          <div className="pills">
+            {languageChoices.map((code) => (
+              <label key={code} className="pill">
+                <input
+                  type="checkbox"
+                  checked={languages.includes(code)}
+                  onChange={(e) => setLanguages(e.target.checked ? [...languages, code] : languages.filter((l) => l !== code))}
+                />
+                <span>{languageName(code)}</span>
+              </label>
+            ))}
+          </div>
+          {errors.languages && <small className="field-error">{errors.languages}</small>}
+        </fieldset>
+
+        <fieldset className="field location">
+          <legend>Location</legend>
+          <p className="hint location-why">
+            Used only to show how far away people are, as a band such as “5–10 km away”. It is stored rounded to about 1 km and nobody sees it.
+          </p>
+          {canLocate && (
+            <div className="location-auto">
+              <button type="button" className="btn btn-secondary" onClick={locateMe} disabled={locating.state === 'finding'}>
+                <ProfileIcon name="pin" /> {locating.state === 'finding' ? 'Finding you…' : 'Use my location'}
+              </button>
+              <span role="status" className={locating.state === 'failed' ? 'field-error' : 'hint'}>
+                {locating.state === 'found' && 'Found you. Save to keep it.'}
+                {locating.state === 'failed' && locating.message}
+              </span>
+            </div>
+          )}
+          <label htmlFor={ids.coords}>{canLocate ? 'Or enter coordinates' : 'Coordinates'}</label>
+          <div className="inline-input">
+            <input
+              id={ids.coords}
+              type="text"
+              inputMode="decimal"
+              value={coords}
+              placeholder="52.52, 13.40"
+              onChange={(e) => setCoords(e.target.value)}
+              aria-describedby={`${ids.coords}-hint${errors.location ? ` ${ids.coords}-err` : ''}`}
+              aria-invalid={errors.location ? true : undefined}
+            />
+            {coords && (
+              <button type="button" className="btn btn-link" onClick={() => setCoords('')}>
+                Clear
+              </button>
+            )}
+          </div>
+          <small id={`${ids.coords}-hint`} className="hint">
+            Latitude, longitude: copy them from any map app. Leave empty to not share a location.
+          </small>
+          {errors.location && (
+            <small id={`${ids.coords}-err`} className="field-error">
+              {errors.location}
+            </small>
+          )}
+        </fieldset>
+
+        {error !== null && (
+          <p className="form-error" role="alert">
+            {error instanceof ApiError && error.code === 'RATE_LIMITED' && coords !== coordinatesText(profile.location)
+              ? `You have changed your location too often. Try again in ${waitText(Math.ceil(error.retryAfterSeconds ?? 3600))}.`
+              : errorText(error)}
+          </p>
+        )}
+        <StepActions skipTo="preferences" submitLabel="Save and continue" busy={busy} />
+      </form>
+    </>
   );
 }

@@ -11,6 +11,7 @@ import { ErrorNote, Loading } from '../components/ui.js';
 import { ProfileAvatar, ProfileChips } from '../components/profile-avatar.js';
 import { ProfileDialog } from '../components/profile-dialog.js';
 import { ProfileIcon } from '../components/profile-icons.js';
+import { Media } from '../components/media.js';
 import './public-profile.css';
 
 const GENDER_WORDS: Record<string, string> = { woman: 'Woman', man: 'Man', nonbinary: 'Non-binary', other: 'Other' };
@@ -49,11 +50,16 @@ export default function PublicProfile() {
 
 function ProfileView({ profile: p, own }: { profile: UserProfile; own: boolean }) {
   const details = [p.age, p.gender ? GENDER_WORDS[p.gender] ?? p.gender : null].filter((x) => x !== null).join(' · ');
+  // The owner's own view also lists photos still processing or refused: this page shows what others see.
+  const photos = p.photos.filter((m) => m.state === 'ready');
+  const cover = p.cover?.state === 'ready' ? p.cover : null;
   return (
     <article className="pp">
       <header className="pp-head">
-        <div className="pp-cover" aria-hidden="true" />
-        <ProfileAvatar name={p.displayName} seed={p.userId} size="xl" className="pp-avatar" />
+        <div className={`pp-cover${cover ? ' has-photo' : ''}`} aria-hidden="true">
+          {cover && <Media media={cover} alt="" className="pp-cover-img" sizes="(max-width: 760px) 100vw, 720px" eager />}
+        </div>
+        <ProfileAvatar name={p.displayName} seed={p.userId} photo={p.avatar} size="xl" className="pp-avatar" />
         <h1 className="pp-name">{p.displayName}</h1>
         <p className="pp-details">
           {details}
@@ -83,6 +89,8 @@ function ProfileView({ profile: p, own }: { profile: UserProfile; own: boolean }
         <ProfileActions profile={p} />
       )}
 
+      {photos.length > 0 && <Gallery name={p.displayName} photos={photos} />}
+
       <div className="pp-sections">
         <section className="card pp-section" aria-labelledby="pp-about">
           <h2 id="pp-about">About</h2>
@@ -105,6 +113,30 @@ function ProfileView({ profile: p, own }: { profile: UserProfile; own: boolean }
         </p>
       )}
     </article>
+  );
+}
+
+/** Every photo in the owner's order, the primary one first and largest. */
+function Gallery({ name, photos }: { name: string; photos: UserProfile['photos'] }) {
+  return (
+    <section className="pp-gallery" aria-labelledby="pp-photos">
+      <h2 id="pp-photos" className="visually-hidden">
+        Photos of {name}
+      </h2>
+      <ul className={`pp-photos pp-photos-${Math.min(photos.length, 3)}`}>
+        {photos.map((m, i) => (
+          <li key={m.id} className={i === 0 ? 'pp-photo-primary' : undefined}>
+            <Media
+              media={m}
+              alt={photos.length > 1 ? `${name}, photo ${i + 1} of ${photos.length}` : `${name}’s photo`}
+              className="pp-photo"
+              sizes={i === 0 ? '(max-width: 760px) 100vw, 720px' : '(max-width: 760px) 50vw, 240px'}
+              eager={i === 0}
+            />
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 

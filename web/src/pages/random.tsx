@@ -8,6 +8,8 @@ import { useSession } from '../lib/session.js';
 import { emit, useSocket, useSocketEvent } from '../lib/socket.js';
 import { PageTitle } from '../components/ui.js';
 import { useVideoRoom, VideoTile } from '../components/video-room.js';
+import { ProfileAvatar } from '../components/profile-avatar.js';
+import { Media } from '../components/media.js';
 import './random.css';
 
 const PREFS_KEY = 'pairly.random';
@@ -278,9 +280,12 @@ function Session({
     <div className={`random-session${found.mode === 'video' ? ' random-video' : ''}`}>
       <div className="random-side">
         <article className="card peer-card" aria-labelledby="peer-name">
-          <h2 id="peer-name" className="peer-name">
-            {found.peer.displayName}, {found.peer.age}
-          </h2>
+          <div className="peer-who">
+            <ProfileAvatar name={found.peer.displayName} seed={found.peer.userId} photo={found.peer.photo} size="md" />
+            <h2 id="peer-name" className="peer-name">
+              {found.peer.displayName}, {found.peer.age}
+            </h2>
+          </div>
           {found.commonInterests.length > 0 ? (
             <>
               <p className="hint">You both like</p>
@@ -443,6 +448,7 @@ function SessionChat({ found, messages, closed }: { found: MatchFound; messages:
           return (
             <li key={m.id} className={`chat-msg${mine ? ' chat-mine' : ''}`}>
               <span className="visually-hidden">{mine ? 'You:' : `${found.peer.displayName}:`}</span> {m.body}
+              {m.attachment && <Media id={m.attachment.mediaId} alt={mine ? 'Your photo or video' : `Photo or video from ${found.peer.displayName}`} className="random-media" sizes="240px" />}
             </li>
           );
         })}

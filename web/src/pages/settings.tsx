@@ -1,5 +1,6 @@
 import { PageTitle } from '../components/ui.js';
 import { SettingsBlocks } from '../components/settings-blocks.js';
+import { SettingsPhotos } from '../components/settings-photos.js';
 import { SettingsPrices } from '../components/settings-prices.js';
 import { SettingsProfile } from '../components/settings-profile.js';
 import { SettingsSessions } from '../components/settings-sessions.js';
@@ -7,7 +8,7 @@ import { useSession } from '../lib/session.js';
 import { useSocketEvent } from '../lib/socket.js';
 import './settings.css';
 
-/** Settings: the name, a creator's prices, blocked people and where the account is logged in. */
+/** Settings: the name, photos, a creator's prices, blocked people and where the account is logged in. */
 export default function Settings() {
   const { userChanged } = useSession();
   // A change saved on another device arrives here too (PATCH /api/me pushes me:updated to every device).
@@ -16,6 +17,7 @@ export default function Settings() {
     <section className="page settings">
       <PageTitle>Settings</PageTitle>
       <div className="settings-grid">
+        <SettingsPhotos />
         <SettingsProfile />
         <SettingsPrices />
         <SettingsBlocks />
