@@ -12,6 +12,12 @@ const sortedOf = (rows: PipelineRound[], f: (r: PipelineRound) => number[]) => r
 const errorCount = (r: PipelineRound) => Object.values(r.errors).reduce((a, b) => a + b, 0);
 const perS = (items: number, wallMs: number) => (wallMs > 0 ? items / (wallMs / 1000) : 0);
 const known = (r: PipelineRound) => [r.cpu.bench, r.cpu.node, r.cpu.workers, r.cpu.pg, r.cpu.redis];
+/**
+ * CPU ms per item of the processes doing the work: bare, this process; Pairly, the node and the workers
+ * (PostgreSQL and Redis apart). Less sensitive to other load than the latencies.
+ */
+const workMsPerItem = (r: PipelineRound) =>
+  r.items > 0 ? (((r.variant === 'bare' ? r.cpu.bench : (r.cpu.node ?? 0) + (r.cpu.workers ?? 0)) / 100) * r.wallMs) / r.items : 0;
 
 export interface PipelineLabels {
   /** The Pairly variant's name in the table, e.g. "Pairly cluster (local storage)". */
@@ -22,7 +28,7 @@ export interface PipelineLabels {
 
 export function pipelineTable(rows: PipelineRound[], labels: PipelineLabels, inFlight: number): string {
   const head = [
-    'variant', 'round', 'items', 'in flight', 'wall s', 'items/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors',
+    'variant', 'round', 'items', 'in flight', 'wall s', 'items/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'CPU ms/item',
     'node CPU', 'workers CPU', 'PG + Redis CPU', 'bench CPU', 'other CPU', 'load avg',
   ];
   const lines = [mdRow(head), mdRow(head.map((_, i) => (i === 0 ? '---' : '---:')))];
@@ -33,7 +39,7 @@ export function pipelineTable(rows: PipelineRound[], labels: PipelineLabels, inF
       mdRow([
         name(r), r.round, r.items, inFlight, (r.wallMs / 1000).toFixed(1), perS(r.items, r.wallMs).toFixed(2),
         fmtMs(nearestRank(lat, 50)), fmtMs(nearestRank(lat, 95)), fmtMs(nearestRank(lat, 99)), fmtMs(lat.at(-1) ?? 0), errorCount(r),
-        pct(r.cpu.node), pct(r.cpu.workers), r.cpu.pg === undefined ? '—' : pct(r.cpu.pg + (r.cpu.redis ?? 0)), pct(r.cpu.bench),
+        workMsPerItem(r).toFixed(0), pct(r.cpu.node), pct(r.cpu.workers), r.cpu.pg === undefined ? '—' : pct(r.cpu.pg + (r.cpu.redis ?? 0)), pct(r.cpu.bench),
         pct(otherPct(r.machinePct, known(r))), r.load1.toFixed(2),
       ]),
     );
@@ -48,7 +54,7 @@ export function pipelineTable(rows: PipelineRound[], labels: PipelineLabels, inF
       mdRow([
         `**${name(list[0]!)}, all rounds**`, '—', items, inFlight, (wall / 1000).toFixed(1), perS(items, wall).toFixed(2),
         fmtMs(nearestRank(lat, 50)), fmtMs(nearestRank(lat, 95)), fmtMs(nearestRank(lat, 99)), fmtMs(lat.at(-1) ?? 0),
-        list.reduce((a, r) => a + errorCount(r), 0), '', '', '', '', '', '',
+        list.reduce((a, r) => a + errorCount(r), 0), median(list.map(workMsPerItem))?.toFixed(0) ?? '—', '', '', '', '', '', '',
       ]),
     );
   }
@@ -66,11 +72,13 @@ export function pipelineRatioLines(rows: PipelineRound[], labels: PipelineLabels
   const ratio = (q: number) => median(pairs.map(([a, b]) => p(a, q) / p(b, q)));
   const extra = (q: number) => median(pairs.map(([a, b]) => p(a, q) - p(b, q)));
   const rate = median(pairs.map(([a, b]) => perS(a.items, a.wallMs) / perS(b.items, b.wallMs)));
+  const cpu = median(pairs.map(([a, b]) => workMsPerItem(a) / workMsPerItem(b)));
   const kind = pairs[0]![0].kind;
   const ms = (x: number | undefined) => (x === undefined ? '?' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(0)} ms`);
   return [
     `${labels.pairly} ÷ ${labels.bare[kind]} (median of ${pairs.length} round${pairs.length > 1 ? 's' : ''}): ` +
-      `p50 ${ratio(50)?.toFixed(2)}× (${ms(extra(50))}), p95 ${ratio(95)?.toFixed(2)}× (${ms(extra(95))}), items/s ${rate?.toFixed(2)}×`,
+      `p50 ${ratio(50)?.toFixed(2)}× (${ms(extra(50))}), p95 ${ratio(95)?.toFixed(2)}× (${ms(extra(95))}), items/s ${rate?.toFixed(2)}×, ` +
+      `CPU per item ${cpu?.toFixed(2)}×`,
     ...pairs.map(
       ([a, b]) =>
         `- round ${a.round}: p50 ${fmtMs(p(a, 50))} vs ${fmtMs(p(b, 50))} ms, p95 ${fmtMs(p(a, 95))} vs ${fmtMs(p(b, 95))} ms, ` +
@@ -108,6 +116,7 @@ export function pipelineNotes(mode: 'embedded' | 'cluster'): string {
       : `(the in-process job runner of embedded mode), the download from storage, classify(), processImage/processVideo, the variants' upload,`,
     `moderate(), the database update and the push. Bare: the same file through processImage/processVideo in the bench process, the same`,
     `number at once, with the limits the job passes. wall s = first confirm (bare: first call) to last item done; items/s = items ÷ wall.`,
+    `CPU ms/item = CPU of the processes doing the work (bare: the bench process; Pairly: node + workers) over the round ÷ items ("all rounds": median).`,
     `CPU columns are % of one core (${CORES} cores = ${CORES * 100}%), over the round's wall window, each process with the ffmpeg children it`,
     `waited for; PG + Redis = the bench database's PostgreSQL backends and the whole Redis server; other = the rest of the machine.`,
   ].join('\n');
