@@ -6,7 +6,9 @@ import { connect as tcpConnect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AckResponse, ClientEventResults } from '../../shared/events.js';
+import { loadConfig } from '../../server/src/config.js';
 import { connect, http, newUser, waitFor, type ClientSocket } from '../support/client.js';
+import { createUpload, noisePng, processed, sendUpload } from '../support/media.js';
 import {
   createBacking,
   freePort,
@@ -38,6 +40,11 @@ import { WEB_TEST_DIR } from '../support/web-build.js';
  * The `janus_ws` upstream points at a real Janus in a test network namespace
  * (started by sfu/janus/janus-start.sh, as in the compose file), so
  * /janus-ws is tested through to Janus's WebSocket API.
+ *
+ * The nodes store media with the local driver in one shared data dir (as one
+ * volume would be), and node A runs the jobs, so an upload goes through
+ * nginx's upload location to either node and is processed and read back
+ * through its read location.
  */
 
 const NGINX = '/usr/sbin/nginx';
@@ -51,6 +58,7 @@ const MAX_CLIENTS = 32;
 let backing: Backing | undefined;
 const nodes: NodeProcess[] = [];
 let dir: { path: string; remove(): void } | undefined;
+let mediaDir: { path: string; remove(): void } | undefined;
 let nginx: ChildProcess | undefined;
 let nginxExited: Promise<unknown> | undefined;
 let url: string;
@@ -162,6 +170,26 @@ it('balances with `hash $remote_addr consistent`, not ip_hash', () => {
   expect(upstream).not.toMatch(/^\s*ip_hash/m);
 });
 
+/** The body of `location <path> { ... }` in nginx/nginx.conf (no nested blocks in these). */
+function locationBlock(path: string): string {
+  const conf = readFileSync(join(ROOT, 'nginx/nginx.conf'), 'utf8');
+  const block = new RegExp(`^\\s*location (?:\\^~ )?${path.replace(/[/.]/g, '\\$&')} \\{([^}]*)\\}`, 'm').exec(conf)?.[1];
+  if (block === undefined) throw new Error(`nginx/nginx.conf has no \`location ${path} { ... }\``);
+  return block;
+}
+
+it('lets local-driver uploads as large as the default video limit through, streamed, and nothing larger', () => {
+  const upload = locationBlock('/api/media/uploads/');
+  const size = /^\s*client_max_body_size\s+(\d+)([kmg]?);/im.exec(upload);
+  expect(size, 'client_max_body_size in the upload location').not.toBeNull();
+  const bytes = Number(size![1]) * 1024 ** ' kmg'.indexOf((size![2] || ' ').toLowerCase());
+  expect(bytes).toBe(loadConfig({}).media.limits.videoMaxBytes);
+  expect(upload).toMatch(/^\s*proxy_request_buffering off;/m);
+  expect(upload).toMatch(/^\s*limit_req zone=pairly_api burst=\d+ nodelay;/m);
+  // Reads take no body: the server-wide 1 MiB stays in force there.
+  expect(locationBlock('/api/media/files/')).not.toMatch(/client_max_body_size/);
+});
+
 describe('nginx/nginx.conf in front of two nodes', () => {
   beforeAll(async () => {
     if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: apt-get install -y nginx (.ci/run installs it)`);
@@ -170,7 +198,9 @@ describe('nginx/nginx.conf in front of two nodes', () => {
     netns = createNetns();
     janus = await startJanus(netns);
     backing = await createBacking();
-    nodes.push(...(await Promise.all([startNodeProcess(backing.env), startNodeProcess(backing.env)])));
+    mediaDir = tempDir('pairly-nginx-media');
+    const env = { ...backing.env, MEDIA_STORAGE: 'local', PAIRLY_DATA_DIR: mediaDir.path };
+    nodes.push(...(await Promise.all([startNodeProcess({ ...env, RUN_WORKERS: 'true' }), startNodeProcess(env)])));
     dir = tempDir('pairly-nginx');
     const port = freePort();
     const source = readFileSync(join(ROOT, 'nginx/nginx.conf'), 'utf8');
@@ -206,6 +236,7 @@ describe('nginx/nginx.conf in front of two nodes', () => {
     await janus?.stop();
     netns?.remove();
     dir?.remove();
+    mediaDir?.remove();
   }, 60_000);
 
   it('keeps every polling-then-websocket session on one node, and spreads addresses over both', async () => {
@@ -270,6 +301,55 @@ describe('nginx/nginx.conf in front of two nodes', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(big.status).toBe(413);
+  });
+
+  it('takes a local-driver upload over 1 MiB, and serves its variants with the node\'s caching headers', async () => {
+    const user = await newUser(nodes[0]!.url);
+    const png = await noisePng(800);
+    expect(png.length).toBeGreaterThan(1024 * 1024);
+    const created = await createUpload(url, user.accessToken, { kind: 'post_media', contentType: 'image/png', size: png.length });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.upload).toMatchObject({ method: 'PUT', url: expect.stringMatching(/^\/api\/media\/uploads\//) });
+    const sent = await sendUpload(url, created.body.upload, png);
+    expect(sent.status, await sent.clone().text()).toBe(200);
+    expect(await sent.json()).toMatchObject({ size: png.length });
+
+    const id: string = created.body.media.id;
+    const confirmed = await http(url, 'POST', `/api/media/${id}/confirm`, { token: user.accessToken, body: {} });
+    expect(confirmed.status).toBe(202);
+    expect(confirmed.body.media).toMatchObject({ state: 'pending', bytes: png.length });
+    const media = await processed(url, user.accessToken, id);
+    expect(media.state).toBe('ready');
+
+    const variant = media.variants!.w640!;
+    expect(variant.url).toMatch(/^\/api\/media\/files\//);
+    const res = await fetch(`${url}${variant.url}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/webp');
+    expect(res.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.from(await res.arrayBuffer()).length).toBe(variant.bytes);
+    // A range of it, as a video player asks: the node's 206 comes through.
+    const part = await fetch(`${url}${variant.url}`, { headers: { range: 'bytes=0-99' } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer()).length).toBe(100);
+
+    // The upload's own small burst, from one address: nginx refuses the excess with the nodes' error body.
+    const puts = await Promise.all(Array.from({ length: 40 }, () => requestFrom('127.0.0.202', 'PUT', '/api/media/uploads/not-a-token', 'x')));
+    const refused = puts.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    for (const r of puts.filter((x) => x.status !== 429)) expect(r.status).toBeLessThan(500);
+  }, 60_000);
+
+  it('hands signed media links to the nodes even when the signature looks like a file extension', async () => {
+    // A token is <payload>.<43 base64url characters>; about one signature in four has no - or _, and then
+    // the path ends like /x.AbC…: the file-extension rule (for /admin.php) must not answer it instead.
+    const token = `${'a'.repeat(16)}.${'b'.repeat(43)}`;
+    const read = await http(url, 'GET', `/api/media/files/${token}`);
+    expect(read.body, 'answered by a node, not by nginx').toMatchObject({ error: { code: 'INVALID_SIGNATURE' } });
+    const upload = await http(url, 'PUT', `/api/media/uploads/${token}`, { raw: 'x', headers: { 'content-type': 'image/png' } });
+    expect(upload.body, 'answered by a node, not by nginx').toMatchObject({ error: { code: 'INVALID_SIGNATURE' } });
   });
 
   it('serves the web app: its pages for client routes with the CSP, hashed assets cached for good', async () => {

@@ -56,7 +56,8 @@ const USAGE = `usage: npm run bench -- media [flags]
   --no-video          skip the video part
   --cache-dir DIR     where the generated inputs are kept (default .tmp/bench-media)
   --no-wait           do not wait for a load average below 1.2 before starting
-Inputs are generated once with ffmpeg's lavfi sources and sharp; outputs go to a temp dir removed at the end.`;
+Inputs are generated once with ffmpeg's lavfi sources and sharp; outputs go to a temp dir removed at the end.
+npm run bench -- media pipeline [flags]: confirm→ready through a real Pairly instead (--help lists its flags).`;
 
 export async function benchMedia(argv: string[]): Promise<number> {
   const { values: v } = parseCli(USAGE, {
