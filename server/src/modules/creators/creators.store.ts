@@ -326,6 +326,15 @@ export class CreatorsStore {
     return rows[0];
   }
 
+  /**
+   * The renewal's lock: like lockById, but a row another transaction holds is skipped (undefined), not waited
+   * for: that is another node's renewal of it, or a fan's change, and the next run comes back to it if still due.
+   */
+  async lockForRenewal(q: Queryable, id: string): Promise<SubscriptionDetail | undefined> {
+    const { rows } = await q.query<SubscriptionDetail>(`${SUB_DETAIL} WHERE s.id = $1 FOR UPDATE OF s SKIP LOCKED`, [id]);
+    return rows[0];
+  }
+
   async detail(id: string, q: Queryable = this.db): Promise<SubscriptionDetail | undefined> {
     const { rows } = await q.query<SubscriptionDetail>(`${SUB_DETAIL} WHERE s.id = $1`, [id]);
     return rows[0];

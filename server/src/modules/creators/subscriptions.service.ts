@@ -171,12 +171,15 @@ export class SubscriptionsService {
     await this.d.store.foldDuePrices();
     const { renewBatch } = this.d.config;
     // Bounded: a run never loops for ever on rows another node keeps skipping.
+    // Each renewal is its own short transaction under its row's lock, so a batch runs RENEW_PARALLEL at a
+    // time: one after another, a renewal spends most of its time waiting for PostgreSQL round trips.
+    const renewAll = (ids: string[]) => inParallel(ids, RENEW_PARALLEL, async (id) => void counts[await this.renewOne(id)]++);
     for (let batch = 0; batch < 100; batch++) {
       const ids = await this.d.store.due('active', renewBatch);
-      for (const id of ids) counts[await this.renewOne(id)]++;
+      await renewAll(ids);
       if (ids.length < renewBatch) break;
     }
-    for (const id of await this.d.store.due('grace', renewBatch)) counts[await this.renewOne(id)]++;
+    await renewAll(await this.d.store.due('grace', renewBatch));
     return counts;
   }
 
@@ -191,7 +194,8 @@ export class SubscriptionsService {
     let charged = null as { fan: string; creator: string } | null;
     try {
       outcome = await this.d.db.transaction(async (tx) => {
-        const s = await this.d.store.lockById(tx, id);
+        // Held by someone else (another node's run renewing it, a fan cancelling): skipped, not waited for.
+        const s = await this.d.store.lockForRenewal(tx, id);
         if (!s || s.status === 'expired' || s.current_period_end.getTime() > Date.now()) return 'skipped';
         if (s.cancel_at_period_end || (s.status === 'grace' && s.grace_until!.getTime() <= Date.now())) {
           await this.d.store.expire(tx, id);
@@ -316,4 +320,17 @@ export class SubscriptionsService {
     const last = rows.at(-1);
     return { tips: rows.map(toTipView), nextCursor: rows.length === limit && last ? encodeCursor([last.created_key, last.id]) : null };
   }
+}
+
+/** Renewals of one batch in flight at once (each holds a pooled connection while it runs). */
+const RENEW_PARALLEL = 8;
+
+/** Runs `work` over `items`, `width` at a time. */
+async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
