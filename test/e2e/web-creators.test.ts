@@ -91,6 +91,10 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   const own = c.page.getByTestId('post').filter({ hasText: 'Behind the scenes' });
   await own.getByText(/Subscribers of tier 1 and up/).waitFor();
   expect(await loadedWidth(own.getByRole('img', { name: 'Cleo’s post, photo 1 of 1' }))).toBeGreaterThan(32);
+  await own.getByRole('button', { name: 'Edit', exact: true }).click();
+  await own.getByLabel('Post text').fill('Behind the scenes, day 1');
+  await own.getByRole('button', { name: 'Save post' }).click();
+  await own.getByText('Behind the scenes, day 1').waitFor();
   await checkPage(c.page, 'studio-ready');
 
   // (b) A fan: the post is locked, only its blurred preview is on the page.
@@ -123,6 +127,11 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   await post.getByText('Behind the scenes').waitFor();
   expect(await loadedWidth(post.getByRole('img', { name: 'Cleo’s post, photo 1 of 1' }))).toBeGreaterThan(32);
   await f.page.getByTestId('nav-balance').filter({ hasText: /^150$/ }).waitFor();
+  await post.getByRole('button', { name: 'Comments · 0' }).click();
+  await post.getByLabel('Add a comment').fill('Lovely light');
+  await post.getByRole('button', { name: 'Post', exact: true }).click();
+  await post.getByRole('region', { name: 'Comments' }).getByText('Lovely light').waitFor();
+  await post.getByRole('button', { name: 'Comments · 1' }).waitFor();
   await checkPage(f.page, 'creator-subscribed');
 
   // The feed has it too (the follow filled it).

@@ -30,6 +30,7 @@ export function PostCard({ post, author, onSubscribe, onFollow }: { post: PostVi
   const mine = user?.id === post.creatorId;
   const [unlocking, setUnlocking] = useState(false);
   const [showComments, setShowComments] = useState(false);
+  const [editing, setEditing] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const titleId = useId();
 
@@ -130,6 +131,9 @@ export function PostCard({ post, author, onSubscribe, onFollow }: { post: PostVi
         </button>
         {mine && (
           <>
+            <button type="button" className="btn btn-link" onClick={() => setEditing((v) => !v)} aria-expanded={editing}>
+              Edit
+            </button>
             <button type="button" className="btn btn-link" onClick={() => void pin()}>
               {post.pinned ? 'Unpin' : 'Pin'}
             </button>
@@ -144,6 +148,7 @@ export function PostCard({ post, author, onSubscribe, onFollow }: { post: PostVi
           {errorText(error)}
         </p>
       )}
+      {editing && <EditPost post={post} onDone={() => setEditing(false)} />}
       {showComments && <Comments post={post} />}
       {unlocking && post.unlock?.kind === 'ppv' && (
         <PayDialog
@@ -163,6 +168,48 @@ export function PostCard({ post, author, onSubscribe, onFollow }: { post: PostVi
         </PayDialog>
       )}
     </article>
+  );
+}
+
+/** A creator's edit of their post: the text and comments on or off (PATCH /api/posts/:id; who may see it stays as composed). */
+function EditPost({ post, onDone }: { post: PostView; onDone: () => void }) {
+  const qc = useQueryClient();
+  const id = useId();
+  const [body, setBody] = useState(post.body ?? '');
+  const [comments, setComments] = useState(post.commentsEnabled);
+  const [error, setError] = useState<unknown>(null);
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const r = await api<{ post: PostView }>(`/api/posts/${post.id}`, { method: 'PATCH', body: { body, commentsEnabled: comments } });
+      replacePost(qc, r.post);
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form className="form" onSubmit={(e) => void save(e)} aria-label="Edit post">
+      <div className="field">
+        <label htmlFor={id}>Post text</label>
+        <textarea id={id} value={body} rows={3} onChange={(e) => setBody(e.target.value)} />
+      </div>
+      <label className="radio">
+        <input type="checkbox" checked={comments} onChange={(e) => setComments(e.target.checked)} /> Allow comments
+      </label>
+      {error !== null && (
+        <p className="form-error" role="alert">
+          {errorText(error)}
+        </p>
+      )}
+      <button type="submit" className="btn btn-primary">
+        Save post
+      </button>{' '}
+      <button type="button" className="btn btn-secondary" onClick={onDone}>
+        Cancel
+      </button>
+    </form>
   );
 }
 

@@ -12,7 +12,8 @@ export const creatorKeys = {
   posts: (creatorId: string) => ['posts', 'creator', creatorId] as const,
   feed: ['posts', 'feed'] as const,
   bookmarks: ['posts', 'bookmarks'] as const,
-  comments: (postId: string) => ['posts', 'comments', postId] as const,
+  // Not under 'posts': those keys hold post lists only (replacePost walks them).
+  comments: (postId: string) => ['post-comments', postId] as const,
   subscriptions: ['subscriptions'] as const,
   subscribers: ['creator', 'subscribers'] as const,
   tips: ['creator', 'tips'] as const,
@@ -52,20 +53,20 @@ type PostPages = { pages: { posts: PostView[]; nextCursor: string | null }[]; pa
 /** A post changed (liked, unlocked, edited): every cached list that holds it shows the new one. */
 export function replacePost(qc: QueryClient, post: PostView): void {
   qc.setQueriesData<PostPages>({ queryKey: ['posts'] }, (old) =>
-    old?.pages ? { ...old, pages: old.pages.map((p) => ({ ...p, posts: p.posts.map((x) => (x.id === post.id ? post : x)) })) } : old,
+    old?.pages?.every((p) => Array.isArray(p.posts)) ? { ...old, pages: old.pages.map((p) => ({ ...p, posts: p.posts.map((x) => (x.id === post.id ? post : x)) })) } : old,
   );
 }
 
 /** Patches one post's fields in every cached list (a like's count, a bookmark). */
 export function patchPost(qc: QueryClient, id: string, patch: Partial<PostView>): void {
   qc.setQueriesData<PostPages>({ queryKey: ['posts'] }, (old) =>
-    old?.pages ? { ...old, pages: old.pages.map((p) => ({ ...p, posts: p.posts.map((x) => (x.id === id ? { ...x, ...patch } : x)) })) } : old,
+    old?.pages?.every((p) => Array.isArray(p.posts)) ? { ...old, pages: old.pages.map((p) => ({ ...p, posts: p.posts.map((x) => (x.id === id ? { ...x, ...patch } : x)) })) } : old,
   );
 }
 
 export function removePost(qc: QueryClient, id: string): void {
   qc.setQueriesData<PostPages>({ queryKey: ['posts'] }, (old) =>
-    old?.pages ? { ...old, pages: old.pages.map((p) => ({ ...p, posts: p.posts.filter((x) => x.id !== id) })) } : old,
+    old?.pages?.every((p) => Array.isArray(p.posts)) ? { ...old, pages: old.pages.map((p) => ({ ...p, posts: p.posts.filter((x) => x.id !== id) })) } : old,
   );
 }
 

@@ -12,7 +12,7 @@ import './creators.css';
 function useNames(posts: PostView[]) {
   const ids = [...new Set(posts.map((p) => p.creatorId))];
   return useQuery({
-    queryKey: ['posts', 'authors', ids],
+    queryKey: ['post-authors', ids],
     queryFn: async () => {
       const entries = await Promise.all(
         ids.map(async (id) => [id, (await api<{ profile: PublicProfile }>(`/api/users/${id}/profile`).catch(() => null))?.profile.displayName ?? 'A creator'] as const),
