@@ -158,17 +158,17 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   await Promise.all([c.context.close(), f.context.close()]);
 }, 180_000);
 
-it('a fan unlocks a pay-per-view post at the price shown and sees it', async () => {
+it('a fan unlocks a pay-per-view post at the price shown: without credits the wallet is offered, a changed price is shown and asked again, then it opens', async () => {
   const dora = await signUpApi(web.url, { displayName: 'Dora', role: 'creator' });
   const gus = await signUpApi(web.url, { displayName: 'Gus' });
   const handle = `dora_${unique()}`;
   await call(dora, 'PUT', '/api/creator/page', { handle });
   const { id } = await uploadAndConfirm(web.url, dora.accessToken, 'post_media', 'image/png', await noisePng(400));
   expect(((await processed(web.url, dora.accessToken, id)) as MediaView).state).toBe('ready');
-  await call(dora, 'POST', '/api/posts', { body: 'The full shoot', mediaIds: [id], visibility: { kind: 'ppv', price: 40 } });
-  await fund(web.node.pairly, gus.user.id, 100);
+  const { post: made } = await call<{ post: { id: string } }>(dora, 'POST', '/api/posts', { body: 'The full shoot', mediaIds: [id], visibility: { kind: 'ppv', price: 40 } });
 
-  const g = await openPage(browser, web.url);
+  // Refusals the journey provokes: 402 (no credits yet) and 409 (the price changed).
+  const g = await openPage(browser, web.url, { allowStatus: [402, 409] });
   await signIn(g.page, web.url, gus, `/c/${handle}`);
   const post = g.page.getByTestId('post');
   await post.getByText('Unlock this post for 40 credits.').waitFor();
@@ -177,12 +177,25 @@ it('a fan unlocks a pay-per-view post at the price shown and sees it', async () 
   await post.getByRole('button', { name: 'Unlock for 40 credits' }).click();
   const dialog = g.page.getByRole('dialog', { name: 'Unlock this post?' });
   await dialog.getByText('Dora asks 40 credits for this post.', { exact: false }).waitFor();
+  await dialog.getByText('You have 0 credits.').waitFor();
   await dialog.getByRole('button', { name: 'Pay 40 credits' }).click();
+  await dialog.getByText('You do not have enough credits for this (40 credits). Nothing was charged.').waitFor();
+  await dialog.getByRole('link', { name: 'Buy credits' }).waitFor();
+
+  // Funded, but meanwhile the creator raised the price: the new one is shown and asked again.
+  await fund(web.node.pairly, gus.user.id, 100);
+  await dialog.getByText('You have 100 credits.').waitFor();
+  await call(dora, 'PATCH', `/api/posts/${made.id}`, { visibility: { kind: 'ppv', price: 45 } });
+  await dialog.getByRole('button', { name: 'Pay 40 credits' }).click();
+  await dialog.getByText('The price changed: it is now 45 credits. Pay the new price?').waitFor();
+  await checkPage(g.page, 'ppv-price-changed');
+  expect((await call<{ wallet: { available: number } }>(gus, 'GET', '/api/wallet')).wallet.available).toBe(100);
+  await dialog.getByRole('button', { name: 'Pay 45 credits' }).click();
   await dialog.waitFor({ state: 'detached' });
   await post.getByText('The full shoot').waitFor();
   expect(await loadedWidth(post.getByRole('img', { name: 'Dora’s post, photo 1 of 1' }))).toBeGreaterThan(32);
-  await post.getByText(/You paid 40 credits/).waitFor();
-  await g.page.getByTestId('nav-balance').filter({ hasText: /^60$/ }).waitFor();
+  await post.getByText(/You paid 45 credits/).waitFor();
+  await g.page.getByTestId('nav-balance').filter({ hasText: /^55$/ }).waitFor();
   await checkPage(g.page, 'ppv-unlocked');
 
   expect(g.problems).toEqual([]);
