@@ -9,12 +9,14 @@ import { tempDir } from '../support/pairly.js';
 
 /**
  * The creator economy in a real browser (issue #12), on a node with the
- * embedded storage driver and its job workers: a creator sets up a page and
- * a tier in the studio and posts a subscriber-only photo through the
- * composer; a fan sees it locked (only the blurred preview reaches the
- * page), subscribes at the price shown and sees it; the fan's tip appears
- * live in the creator's open studio; another fan unlocks a pay-per-view
- * post at the price shown.
+ * embedded storage driver and its job workers: a creator sets up a page, a
+ * tier and a trial link in the studio and posts a subscriber-only photo
+ * through the composer; a fan finds them in the listing, sees the post
+ * locked (only the blurred preview reaches the page), subscribes at the
+ * price shown and sees it; the fan's tip appears live in the creator's open
+ * studio; the trial link opens the post for nothing; another fan unlocks a
+ * pay-per-view post at the price shown, after a refusal for credits and a
+ * price change.
  */
 
 let web: WebNode;
@@ -60,7 +62,7 @@ async function loadedWidth(img: Locator): Promise<number> {
 
 const unique = () => crypto.randomUUID().replace(/-/g, '').slice(0, 8);
 
-it('a creator sets up a page, a tier and a subscriber-only photo in the studio; a fan sees it locked, subscribes at the price shown and sees it; their tip shows live in the studio', async () => {
+it('a creator sets up a page, a tier and a subscriber-only photo in the studio; a fan sees it locked, subscribes at the price shown and sees it; their tip shows live in the studio; a trial link opens it free', async () => {
   const cleo = await signUpApi(web.url, { displayName: 'Cleo', role: 'creator' });
   const finn = await signUpApi(web.url, { displayName: 'Finn' });
   const handle = `cleo_${unique()}`;
@@ -78,6 +80,10 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   await newTier.getByLabel('3 months').fill('10');
   await newTier.getByRole('button', { name: 'Add tier' }).click();
   await c.page.getByText('Fans (tier 1) · 50 credits a month').waitFor();
+  const newTrial = c.page.getByRole('form', { name: 'New trial link' });
+  await newTrial.getByLabel('Free days (1–90)').fill('3');
+  await newTrial.getByRole('button', { name: 'Create trial link' }).click();
+  const trialCode = (await c.page.locator('code').filter({ hasText: /^\/trial\// }).textContent())!.replace('/trial/', '');
 
   await c.page.getByLabel('Text', { exact: true }).fill('Behind the scenes');
   await choose(c.page, c.page.getByRole('button', { name: 'Add photos or videos' }), [{ name: 'set.jpg', mimeType: 'image/jpeg', buffer: await jpegWithGps(1200, 900) }]);
@@ -97,10 +103,14 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   await own.getByText('Behind the scenes, day 1').waitFor();
   await checkPage(c.page, 'studio-ready');
 
-  // (b) A fan: the post is locked, only its blurred preview is on the page.
+  // (b) A fan finds the creator in the listing; the post is locked, only its blurred preview is on the page.
   await fund(web.node.pairly, finn.user.id, 200);
   const f = await openPage(browser, web.url, { viewport: PHONE });
-  await signIn(f.page, web.url, finn, `/c/${handle}`);
+  await signIn(f.page, web.url, finn, '/creators');
+  const card = f.page.getByRole('link', { name: new RegExp(`Cleo @${handle}`) });
+  await card.getByText('From 50 credits a month · Free trial').waitFor();
+  await checkPage(f.page, 'creators-listing');
+  await card.click();
   await f.page.getByRole('heading', { name: 'Cleo', level: 1 }).waitFor();
   const post = f.page.getByTestId('post');
   await post.getByText('Subscribe (Fans) to see this post.').waitFor();
@@ -153,9 +163,23 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   await checkPage(c.page, 'studio-tip');
   expect((await call<{ wallet: { available: number } }>(finn, 'GET', '/api/wallet')).wallet.available).toBe(125);
 
+  // A third person claims the free trial from its link and sees the post without paying.
+  const hana = await signUpApi(web.url, { displayName: 'Hana' });
+  const h = await openPage(browser, web.url);
+  await signIn(h.page, web.url, hana, `/trial/${trialCode}`);
+  await h.page.getByText('Nothing is charged, now or later', { exact: false }).waitFor();
+  await h.page.getByRole('button', { name: 'Start my free trial' }).click();
+  await h.page.getByText(/^Your free trial of Cleo’s Fans runs until /).waitFor();
+  await checkPage(h.page, 'trial-claimed');
+  await h.page.getByRole('link', { name: 'Open Cleo’s page' }).click();
+  await h.page.getByTestId('subscription-state').filter({ hasText: /^Free trial of Fans, active until .*\. It will not renew\.$/ }).waitFor();
+  expect(await loadedWidth(h.page.getByTestId('post').getByRole('img', { name: 'Cleo’s post, photo 1 of 1' }))).toBeGreaterThan(32);
+  expect((await call<{ wallet: { available: number } }>(hana, 'GET', '/api/wallet')).wallet.available).toBe(0);
+
   expect(c.problems).toEqual([]);
   expect(f.problems).toEqual([]);
-  await Promise.all([c.context.close(), f.context.close()]);
+  expect(h.problems).toEqual([]);
+  await Promise.all([c.context.close(), f.context.close(), h.context.close()]);
 }, 180_000);
 
 it('a fan unlocks a pay-per-view post at the price shown: without credits the wallet is offered, a changed price is shown and asked again, then it opens', async () => {
