@@ -30,11 +30,11 @@ export default function Creators() {
           <input id={ids.tags} value={draft.tags} onChange={(e) => setDraft({ ...draft, tags: e.target.value })} placeholder="music, art" />
         </div>
         <div className="field">
-          <label htmlFor={ids.min}>Lowest price from</label>
+          <label htmlFor={ids.min}>Price from (credits a month)</label>
           <input id={ids.min} type="number" min={0} inputMode="numeric" value={draft.minPrice} onChange={(e) => setDraft({ ...draft, minPrice: e.target.value })} />
         </div>
         <div className="field">
-          <label htmlFor={ids.max}>up to (credits a month)</label>
+          <label htmlFor={ids.max}>Price up to (credits a month)</label>
           <input id={ids.max} type="number" min={0} inputMode="numeric" value={draft.maxPrice} onChange={(e) => setDraft({ ...draft, maxPrice: e.target.value })} />
         </div>
         <div className="field">
