@@ -21,6 +21,11 @@ const Wallet = lazy(() => import('./pages/wallet.js'));
 const Settings = lazy(() => import('./pages/settings.js'));
 const Admin = lazy(() => import('./pages/admin/admin.js'));
 const CallLayer = lazy(() => import('./components/call-layer.js'));
+const Creators = lazy(() => import('./pages/creators.js'));
+const CreatorPage = lazy(() => import('./pages/creator.js'));
+const Feed = lazy(() => import('./pages/feed.js'));
+const Studio = lazy(() => import('./pages/studio.js'));
+const TrialClaim = lazy(() => import('./pages/trial.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -81,6 +86,12 @@ export function App() {
                     <Route path="/random" element={<RequireAuth><RandomMatch /></RequireAuth>} />
                     <Route path="/wallet" element={<RequireAuth><Wallet /></RequireAuth>} />
                     <Route path="/settings" element={<RequireAuth><Settings /></RequireAuth>} />
+                    <Route path="/creators" element={<RequireAuth><Creators /></RequireAuth>} />
+                    <Route path="/c/:handle" element={<RequireAuth><CreatorPage /></RequireAuth>} />
+                    <Route path="/feed" element={<RequireAuth><Feed /></RequireAuth>} />
+                    <Route path="/bookmarks" element={<RequireAuth><Feed bookmarks /></RequireAuth>} />
+                    <Route path="/studio" element={<RequireAuth><Studio /></RequireAuth>} />
+                    <Route path="/trial/:code" element={<RequireAuth><TrialClaim /></RequireAuth>} />
                     <Route path="/admin/*" element={<RequireAuth admin><Admin /></RequireAuth>} />
                     <Route path="*" element={<NotFound />} />
                   </Routes>

@@ -1,10 +1,13 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { NavLink } from 'react-router';
 import { useSession } from '../lib/session.js';
 import { useSocket } from '../lib/socket.js';
 import { useWallet } from '../lib/queries.js';
 import { errorText } from '../lib/error-text.js';
 import { ChatsBadge } from './chat-badge.js';
+
+// Creator pushes (tips, subscription changes) as toasts on every page, loaded after the first paint.
+const CreatorLive = lazy(() => import('./creator-live.js'));
 
 function ConnectionBanner() {
   const { user } = useSession();
@@ -51,6 +54,9 @@ export function Layout({ children }: { children: ReactNode }) {
                   <ChatsBadge />
                 </NavLink>
                 <NavLink to="/random">Random</NavLink>
+                <NavLink to="/feed">Feed</NavLink>
+                <NavLink to="/creators">Creators</NavLink>
+                {user.role === 'creator' && <NavLink to="/studio">Studio</NavLink>}
                 <NavLink to="/settings">Settings</NavLink>
                 <Balance />
               </>
@@ -74,6 +80,11 @@ export function Layout({ children }: { children: ReactNode }) {
       </header>
       <ConnectionBanner />
       <main id="main">{children}</main>
+      {user && user.role !== 'admin' && (
+        <Suspense fallback={null}>
+          <CreatorLive />
+        </Suspense>
+      )}
     </>
   );
 }

@@ -38,6 +38,14 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   PROVIDER_UNAVAILABLE: 'That payment method is not available.',
   PROVIDER_ERROR: 'The payment provider did not answer. Nothing was charged; try again.',
   IDEMPOTENCY_CONFLICT: 'That request was already made with different details.',
+  HANDLE_TAKEN: 'That handle is taken. Choose another.',
+  ALREADY_SUBSCRIBED: 'You already subscribe to this creator.',
+  TIER_LIMIT_REACHED: 'You have as many tiers as allowed. Archive one first.',
+  TRIAL_CLAIMED: 'You already used this free trial.',
+  TRIAL_UNAVAILABLE: 'This free trial is no longer available.',
+  PIN_LIMIT: 'You can pin up to 3 posts. Unpin one first.',
+  PRICE_LOCKED: 'Someone bought this post, so who may see it can no longer change.',
+  COMMENTS_OFF: 'Comments are off for this post.',
   INTERNAL: 'Something went wrong on our side. Try again.',
 };
 

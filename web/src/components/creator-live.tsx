@@ -1,0 +1,56 @@
+import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useSession } from '../lib/session.js';
+import { useSocketEvent } from '../lib/socket.js';
+import { credits, dateText, subscriptionText } from '../lib/creators-format.js';
+import { creatorKeys } from '../lib/creators-queries.js';
+import './creator-live.css';
+
+interface Toast {
+  id: string;
+  text: string;
+}
+
+/**
+ * Live creator pushes on every page: a creator's `tip:received` (also put at
+ * the top of the studio's tips list), and a fan's `subscription:updated` and
+ * `subscription:price_changed`. Loaded lazily by the layout for signed-in
+ * people, so the first load does not carry it.
+ */
+export default function CreatorLive() {
+  const { user } = useSession();
+  const qc = useQueryClient();
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const push = (id: string, text: string) => setToasts((t) => [...t.filter((x) => x.id !== id), { id, text }].slice(-3));
+  const dismiss = (id: string) => setToasts((t) => t.filter((x) => x.id !== id));
+
+  useSocketEvent('tip:received', ({ tip }) => {
+    push(tip.id, `${tip.fanName} tipped you ${credits(tip.amount)}${tip.note ? `: “${tip.note}”` : '.'}`);
+    void qc.invalidateQueries({ queryKey: creatorKeys.tips });
+  });
+  useSocketEvent('subscription:updated', ({ subscription, reason }) => {
+    const who = subscription.creator.displayName;
+    push(`sub:${subscription.id}:${reason}`, reason === 'renewed' ? `Your subscription to ${who} renewed. ${subscriptionText(subscription)}` : `${who}: ${subscriptionText(subscription)}`);
+    void qc.invalidateQueries({ queryKey: creatorKeys.subscriptions });
+    void qc.invalidateQueries({ queryKey: ['creators', 'page'] });
+  });
+  useSocketEvent('subscription:price_changed', ({ tierId, price, effectiveAt }) => {
+    push(`price:${tierId}:${effectiveAt}`, `A creator you subscribe to raises their price to ${credits(price)} a month from ${dateText(effectiveAt)}. Your renewals before then keep the old price.`);
+    void qc.invalidateQueries({ queryKey: creatorKeys.subscriptions });
+  });
+
+  if (!user) return null;
+  // One live region that stays mounted, so each new toast is announced.
+  return (
+    <div className={toasts.length > 0 ? 'tip-toasts' : 'visually-hidden'} role="status" aria-live="polite">
+      {toasts.map((t) => (
+        <div key={t.id} className="tip-toast" data-testid="live-toast">
+          <span>{t.text}</span>
+          <button type="button" className="btn btn-link" onClick={() => dismiss(t.id)}>
+            Dismiss
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import type { SubscriptionView } from '../../../shared/creators.js';
+import { api, ApiError } from '../lib/api.js';
+import { errorText } from '../lib/error-text.js';
+import { dateText } from '../lib/creators-format.js';
+import { creatorKeys } from '../lib/creators-queries.js';
+import { PageTitle } from '../components/ui.js';
+import './creators.css';
+
+const REFUSED: Record<string, string> = {
+  TRIAL_CLAIMED: 'You already used this free trial.',
+  TRIAL_UNAVAILABLE: 'This free trial is no longer available: it was revoked, expired or is full.',
+  ALREADY_SUBSCRIBED: 'You already subscribe to this creator.',
+  NOT_FOUND: 'This trial link does not exist.',
+};
+
+/** /trial/:code: the conditions of a free trial, then POST /api/trials/:code/claim. */
+export default function TrialClaim() {
+  const { code = '' } = useParams();
+  const qc = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [sub, setSub] = useState<SubscriptionView | null>(null);
+
+  const claim = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api<{ subscription: SubscriptionView }>(`/api/trials/${encodeURIComponent(code)}/claim`, { body: {} });
+      setSub(r.subscription);
+      void qc.invalidateQueries({ queryKey: creatorKeys.subscriptions });
+      if (r.subscription.creator.handle) void qc.invalidateQueries({ queryKey: creatorKeys.page(r.subscription.creator.handle) });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="page narrow">
+      <PageTitle>Free trial</PageTitle>
+      {sub ? (
+        <div className="card" role="status">
+          <p>
+            Your free trial of {sub.creator.displayName}’s {sub.tier.name} runs until {dateText(sub.currentPeriodEnd)}. It costs nothing and does not renew unless you
+            choose to keep it on their page.
+          </p>
+          {sub.creator.handle && <Link to={`/c/${sub.creator.handle}`}>Open {sub.creator.displayName}’s page</Link>}
+        </div>
+      ) : (
+        <div className="card">
+          <p>
+            This link gives you a free subscription for a few days. Nothing is charged, now or later: when the trial ends it stops unless you decide to subscribe at
+            the price shown then.
+          </p>
+          {error !== null && (
+            <p className="form-error" role="alert">
+              {(error instanceof ApiError && REFUSED[error.code]) || errorText(error)}
+            </p>
+          )}
+          <button type="button" className="btn btn-primary" onClick={() => void claim()} disabled={busy}>
+            {busy ? 'Claiming…' : 'Start my free trial'}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
