@@ -76,10 +76,11 @@ export function PhotosEditor({ profile, headingId }: { profile: OwnProfile; head
     return () => open.forEach((t) => t.cancel());
   }, []);
 
-  // A photo processing when the page opened (or on another device) is decided while it is open.
+  // A photo processing when the page opened (or on another device) is decided while it is open; one deleted elsewhere goes.
   useSocketEvent('media:updated', ({ media }) => {
     putView(qc, media);
-    setEntries((list) => list.map((e) => (e.mediaId === media.id && !e.task ? fromView(media) : e)));
+    if (media.state === 'deleted') setEntries((list) => list.filter((e) => e.mediaId !== media.id));
+    else setEntries((list) => list.map((e) => (e.mediaId === media.id && !e.task ? fromView(media) : e)));
   });
 
   useEffect(() => {
