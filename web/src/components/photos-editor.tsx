@@ -107,7 +107,12 @@ export function PhotosEditor({ profile, headingId }: { profile: OwnProfile; head
     else setNotice(taken.length === 1 ? 'Uploading your photo.' : `Uploading ${taken.length} photos.`);
     const fresh = taken.map((file): Entry => {
       const key = crypto.randomUUID();
-      const task = upload(file, 'profile_photo', (_t, s) => setEntries((list) => list.map((e) => (e.key === key ? withUpload(e, s) : e))));
+      const task = upload(file, 'profile_photo', (_t, s) => {
+        setEntries((list) => list.map((e) => (e.key === key ? withUpload(e, s) : e)));
+        // Said as each upload ends (also to screen readers: the notice is a live region).
+        if (s.phase === 'ready') setNotice(`${file.name} is ready. Save to show it on your profile.`);
+        else if (s.phase === 'rejected' || s.phase === 'failed') setNotice(`${file.name} was not added: ${s.message}`);
+      });
       return { key, mediaId: null, status: 'uploading', view: null, task, problem: null };
     });
     setEntries((list) => [...list, ...fresh]);
