@@ -98,7 +98,14 @@ export function AttachButton({ attach }: { attach: Attachment }) {
           e.target.value = '';
         }}
       />
-      <button type="button" className="btn btn-secondary chat-attach-btn" onClick={() => input.current?.click()} disabled={attach.task !== null} title="Attach a photo or video">
+      {/* One attachment per message: another can be picked only in place of one that failed. */}
+      <button
+        type="button"
+        className="btn btn-secondary chat-attach-btn"
+        onClick={() => input.current?.click()}
+        disabled={attach.task !== null && attach.state?.phase !== 'failed' && attach.state?.phase !== 'rejected'}
+        title="Attach a photo or video"
+      >
         <ClipIcon />
         <span className="visually-hidden">Attach a photo or video</span>
       </button>

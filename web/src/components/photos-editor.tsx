@@ -14,6 +14,7 @@ import { profileKeys, type OwnProfile } from '../lib/profile-format.js';
 import type { UploadState, UploadTask } from '../lib/upload.js';
 import { startUpload } from '../lib/upload-browser.js';
 import { Media } from './media.js';
+import { SingleSlot, singleOf, type Single } from './photo-single.js';
 import './photos-editor.css';
 
 interface Entry extends PhotoEntry {
@@ -76,10 +77,11 @@ export function PhotosEditor({ profile, headingId }: { profile: OwnProfile; head
     return () => open.forEach((t) => t.cancel());
   }, []);
 
-  // A photo processing when the page opened (or on another device) is decided while it is open.
+  // A photo processing when the page opened (or on another device) is decided while it is open; one deleted elsewhere goes.
   useSocketEvent('media:updated', ({ media }) => {
     putView(qc, media);
-    setEntries((list) => list.map((e) => (e.mediaId === media.id && !e.task ? fromView(media) : e)));
+    if (media.state === 'deleted') setEntries((list) => list.filter((e) => e.mediaId !== media.id));
+    else setEntries((list) => list.map((e) => (e.mediaId === media.id && !e.task ? fromView(media) : e)));
   });
 
   useEffect(() => {
@@ -106,7 +108,12 @@ export function PhotosEditor({ profile, headingId }: { profile: OwnProfile; head
     else setNotice(taken.length === 1 ? 'Uploading your photo.' : `Uploading ${taken.length} photos.`);
     const fresh = taken.map((file): Entry => {
       const key = crypto.randomUUID();
-      const task = upload(file, 'profile_photo', (_t, s) => setEntries((list) => list.map((e) => (e.key === key ? withUpload(e, s) : e))));
+      const task = upload(file, 'profile_photo', (_t, s) => {
+        setEntries((list) => list.map((e) => (e.key === key ? withUpload(e, s) : e)));
+        // Said as each upload ends (also to screen readers: the notice is a live region).
+        if (s.phase === 'ready') setNotice(`${file.name} is ready. Save to show it on your profile.`);
+        else if (s.phase === 'rejected' || s.phase === 'failed') setNotice(`${file.name} was not added: ${s.message}`);
+      });
       return { key, mediaId: null, status: 'uploading', view: null, task, problem: null };
     });
     setEntries((list) => [...list, ...fresh]);
@@ -324,112 +331,5 @@ function PhotoItem({
         </div>
       </div>
     </li>
-  );
-}
-
-// --- A creator's avatar and cover ------------------------------------------------
-
-interface Single {
-  mediaId: string | null;
-  view: MediaView | null;
-  task: UploadTask | null;
-  uploading: boolean;
-  problem: string | null;
-}
-
-const singleOf = (view: MediaView | null): Single => ({ mediaId: view?.id ?? null, view, task: null, uploading: false, problem: null });
-
-function SingleSlot({
-  label,
-  hint,
-  kind,
-  value,
-  onChange,
-  upload,
-  round = false,
-}: {
-  label: string;
-  hint: string;
-  kind: 'avatar' | 'cover';
-  value: Single;
-  onChange: (fn: (s: Single) => Single) => void;
-  upload: (file: File, kind: MediaKind, onState: (task: UploadTask, s: UploadState) => void) => UploadTask;
-  round?: boolean;
-}) {
-  const input = useRef<HTMLInputElement>(null);
-  const headingId = useId();
-  const state = useUploadState(value.task);
-  const sending = state?.phase === 'sending' ? state : null;
-
-  const pick = (file: File) => {
-    const task = upload(file, kind, (t, s) =>
-      onChange((cur) => {
-        if (cur.task !== t) return cur;
-        if (s.phase === 'ready') return { ...cur, mediaId: s.media.id, view: s.media, uploading: false, problem: null };
-        if (s.phase === 'rejected' || s.phase === 'failed') return { ...cur, uploading: false, problem: s.message };
-        if (s.phase === 'cancelled') return { ...cur, uploading: false, task: null };
-        return cur;
-      }),
-    );
-    onChange((cur) => ({ ...cur, task, uploading: true, problem: null }));
-  };
-
-  return (
-    <section className={`photo-single${round ? ' round' : ''}`} aria-labelledby={headingId}>
-      <h3 id={headingId}>{label}</h3>
-      <p className="hint">{hint}</p>
-      <div className="photo-single-row">
-        <div className="photo-thumb">
-          {value.view && !value.uploading ? (
-            <Media media={value.view} alt={`Your ${label.toLowerCase()}`} sizes="120px" />
-          ) : (
-            <div className="media media-empty">{state?.phase === 'processing' ? 'Processing…' : value.uploading ? 'Uploading…' : 'None'}</div>
-          )}
-        </div>
-        <div className="photo-info">
-          {sending && (
-            <>
-              <progress className="photo-progress" max={sending.total} value={sending.loaded} aria-label={`Uploading your ${label.toLowerCase()}`} />
-              <p className="photo-status">Uploading… {percentText(sending.loaded, sending.total)}</p>
-            </>
-          )}
-          {state?.phase === 'processing' && (
-            <p className="photo-status" role="status">
-              Processing…
-            </p>
-          )}
-          {value.problem && <p className="photo-status photo-problem">Not used: {value.problem}</p>}
-          <input
-            ref={input}
-            type="file"
-            accept={acceptOf(kind)}
-            hidden
-            onChange={(ev) => {
-              const f = ev.target.files?.[0];
-              if (f) pick(f);
-              ev.target.value = '';
-            }}
-          />
-          <div className="photo-buttons">
-            {value.uploading ? (
-              <button type="button" className="btn btn-link photo-remove" onClick={() => value.task?.cancel()}>
-                Cancel<span className="visually-hidden"> the {label.toLowerCase()} upload</span>
-              </button>
-            ) : (
-              <>
-                <button type="button" className="btn btn-secondary" onClick={() => input.current?.click()}>
-                  {value.mediaId ? `Replace ${label.toLowerCase()}` : `Upload ${label.toLowerCase()}`}
-                </button>
-                {value.mediaId && (
-                  <button type="button" className="btn btn-link photo-remove" onClick={() => onChange(() => singleOf(null))}>
-                    Remove<span className="visually-hidden"> {label.toLowerCase()}</span>
-                  </button>
-                )}
-              </>
-            )}
-          </div>
-        </div>
-      </div>
-    </section>
   );
 }
