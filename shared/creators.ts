@@ -221,3 +221,17 @@ export interface TrialLinkView {
   revoked: boolean;
   createdAt: string;
 }
+
+/** GET /api/trials/:code: what a free-trial link gives, shown before it is claimed. */
+export interface TrialTermsView {
+  code: string;
+  /** Days free. */
+  days: number;
+  expiresAt: string;
+  /** Still claimable (not revoked, expired or full) and not claimed by the viewer yet. */
+  available: boolean;
+  claimedByYou: boolean;
+  creator: { userId: string; handle: string; displayName: string };
+  /** The tier it opens, and what 30 days of it cost this viewer afterwards if they choose to keep it. */
+  tier: { id: string; rank: number; name: string; pricePerPeriod: number };
+}

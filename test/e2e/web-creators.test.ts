@@ -167,7 +167,8 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   const hana = await signUpApi(web.url, { displayName: 'Hana' });
   const h = await openPage(browser, web.url);
   await signIn(h.page, web.url, hana, `/trial/${trialCode}`);
-  await h.page.getByText('Nothing is charged, now or later', { exact: false }).waitFor();
+  // The link's own terms before claiming: whose tier, how long, what keeping it would cost.
+  await h.page.getByText(/days? of Cleo’s Fans for free\. Nothing is charged, now or later: .* keep it at 50 credits per 30 days\./).waitFor();
   await h.page.getByRole('button', { name: 'Start my free trial' }).click();
   await h.page.getByText(/^Your free trial of Cleo’s Fans runs until /).waitFor();
   await checkPage(h.page, 'trial-claimed');

@@ -308,11 +308,16 @@ describe('free-trial links', () => {
     expect((await api(user.accessToken, 'GET', `/api/creators/${handle}`)).body.creator.hasFreeTrial).toBe(true);
 
     const fan = await newFan(0);
+    // Its terms, before claiming: who, which tier, how long, what keeping it would cost.
+    const terms = (await api(fan.accessToken, 'GET', `/api/trials/${link.code}`)).body.trial;
+    expect(terms).toMatchObject({ code: link.code, days: 7, available: true, claimedByYou: false, creator: { userId: user.user.id, handle }, tier: { id: tierId, pricePerPeriod: 100 } });
+    expect((await api(fan.accessToken, 'GET', '/api/trials/nosuchcode123')).status).toBe(404);
     const claimed = await api(fan.accessToken, 'POST', `/api/trials/${link.code}/claim`, {});
     expect(claimed.status).toBe(201);
     expect(claimed.body.subscription).toMatchObject({ status: 'active', trial: true, periodPrice: 0, cancelAtPeriodEnd: true, renewalPrice: null });
     expect(Date.parse(claimed.body.subscription.currentPeriodEnd) - Date.parse(claimed.body.subscription.currentPeriodStart)).toBe(7 * 86_400_000);
     expect((await api(fan.accessToken, 'POST', `/api/trials/${link.code}/claim`, {})).body.error.code).toBe('TRIAL_CLAIMED');
+    expect((await api(fan.accessToken, 'GET', `/api/trials/${link.code}`)).body.trial).toMatchObject({ available: false, claimedByYou: true });
     expect((await pageCounts(user.user.id)).subscriber_count).toBe(1);
 
     // The second fan opts in to renew at the price shown, and pays it at the trial's end.

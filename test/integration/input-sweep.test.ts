@@ -143,6 +143,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/subscriptions/:id/cancel': { params: { id: uuid }, body: z.strictObject({}) },
   'POST /api/subscriptions/:id/resume': { params: { id: uuid }, body: resumeBody },
   'POST /api/subscriptions/:id/tier': { params: { id: uuid }, body: changeTierBody },
+  'GET /api/trials/:code': { params: { code: trialCode } },
   'POST /api/trials/:code/claim': { params: { code: trialCode }, body: z.strictObject({}) },
   'POST /api/tips': { body: tipBody },
   'GET /api/creator/page': {},

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { useQueryClient } from '@tanstack/react-query';
-import type { SubscriptionView } from '../../../shared/creators.js';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { SubscriptionView, TrialTermsView } from '../../../shared/creators.js';
 import { api, ApiError } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
 import { dateText } from '../lib/creators-format.js';
@@ -23,6 +23,12 @@ export default function TrialClaim() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [sub, setSub] = useState<SubscriptionView | null>(null);
+  const terms = useQuery({
+    queryKey: ['trial', code],
+    queryFn: () => api<{ trial: TrialTermsView }>(`/api/trials/${encodeURIComponent(code)}`).then((r) => r.trial),
+    retry: false,
+  });
+  const t = terms.data;
 
   const claim = async () => {
     setBusy(true);
@@ -52,16 +58,33 @@ export default function TrialClaim() {
         </div>
       ) : (
         <div className="card">
-          <p>
-            This link gives you a free subscription for a few days. Nothing is charged, now or later: when the trial ends it stops unless you decide to subscribe at
-            the price shown then.
-          </p>
+          {t ? (
+            <p>
+              {t.days} {t.days === 1 ? 'day' : 'days'} of {t.creator.displayName}’s {t.tier.name} for free. Nothing is charged, now or later: when the trial ends it
+              stops, unless you choose to keep it at {t.tier.pricePerPeriod} credits per 30 days.
+            </p>
+          ) : (
+            <p>
+              This link gives you a free subscription for a few days. Nothing is charged, now or later: when the trial ends it stops unless you decide to subscribe at
+              the price shown then.
+            </p>
+          )}
+          {t && !t.available && (
+            <p className="form-error" role="alert">
+              {t.claimedByYou ? REFUSED.TRIAL_CLAIMED : REFUSED.TRIAL_UNAVAILABLE}
+            </p>
+          )}
+          {terms.error instanceof ApiError && terms.error.code === 'NOT_FOUND' && (
+            <p className="form-error" role="alert">
+              {REFUSED.NOT_FOUND}
+            </p>
+          )}
           {error !== null && (
             <p className="form-error" role="alert">
               {(error instanceof ApiError && REFUSED[error.code]) || errorText(error)}
             </p>
           )}
-          <button type="button" className="btn btn-primary" onClick={() => void claim()} disabled={busy}>
+          <button type="button" className="btn btn-primary" onClick={() => void claim()} disabled={busy || t?.available === false}>
             {busy ? 'Claiming…' : 'Start my free trial'}
           </button>
         </div>

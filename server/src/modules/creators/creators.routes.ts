@@ -66,6 +66,7 @@ export function creatorsRoutes(guards: Guards, creators: CreatorsService, subs: 
     const b = parse(changeTierBody, req.body);
     res.json({ subscription: await subs.changeTier(me(res).userId, parse(id, req.params.id), b.tierId, b.expectedPrice) });
   });
+  r.get('/trials/:code', authed, async (req, res) => void res.json({ trial: await subs.trialTerms(me(res), parse(trialCode, req.params.code)) }));
   r.post('/trials/:code/claim', authed, async (req, res) => {
     parse(empty, req.body ?? {});
     res.status(201).json(await subs.claimTrial(me(res), parse(trialCode, req.params.code)));
@@ -121,6 +122,7 @@ export const creatorsRouteDocs: RouteDoc[] = [
   { method: 'post', path: '/subscriptions/:id/cancel', summary: 'Stop renewing: access to the end of the period, then expired.', auth: 'user', params: { id }, body: empty, response: { status: 200, description: '{ subscription }' } },
   { method: 'post', path: '/subscriptions/:id/resume', summary: "Renew after all (undo a cancel, or a trial's opt-in), at the renewal price shown.", auth: 'user', params: { id }, body: resumeBody, response: { status: 200, description: '{ subscription }' } },
   { method: 'post', path: '/subscriptions/:id/tier', summary: "Change tier from the next renewal, at the new tier's renewal price shown.", auth: 'user', params: { id }, body: changeTierBody, response: { status: 200, description: '{ subscription }' } },
+  { method: 'get', path: '/trials/:code', summary: 'What a free-trial link gives (creator, tier, days, the price after), before claiming it.', auth: 'user', params: { code: trialCode }, response: { status: 200, description: '{ trial }' } },
   { method: 'post', path: '/trials/:code/claim', summary: "Claim a creator's free-trial link (once per fan).", auth: 'user', params: { code: trialCode }, body: empty, response: { status: 201, description: '{ subscription }' } },
   { method: 'post', path: '/tips', summary: 'Tip a creator (on their page, a post or a message); idempotent per clientId.', auth: 'user', body: tipBody, response: { status: 201, description: '{ tip, replayed } (200 for a replay)' } },
   { method: 'get', path: '/creator/page', summary: "The caller's own creator page.", auth: 'user', response: { status: 200, description: '{ creator }' } },

@@ -424,6 +424,15 @@ export class CreatorsStore {
     return rows[0];
   }
 
+  /** A trial link by its code, unlocked (for showing its terms), and whether this fan claimed it. */
+  async trialByCode(code: string, fanId: string): Promise<(TrialLinkRow & { claimed: boolean }) | undefined> {
+    const { rows } = await this.db.query<TrialLinkRow & { claimed: boolean }>(
+      `SELECT l.*, EXISTS (SELECT 1 FROM trial_claims c WHERE c.trial_link_id = l.id AND c.fan_id = $2) AS claimed FROM trial_links l WHERE l.code = $1`,
+      [code, fanId],
+    );
+    return rows[0];
+  }
+
   async lockTrialLink(q: Queryable, code: string): Promise<TrialLinkRow | undefined> {
     const { rows } = await q.query<TrialLinkRow>(`SELECT * FROM trial_links WHERE code = $1 FOR UPDATE`, [code]);
     return rows[0];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { bundlePrice, PERIOD_DAYS, type SubscriptionView, type TipView, type subscribeBody, type tipBody } from '../../../../shared/creators.js';
+import { bundlePrice, PERIOD_DAYS, type SubscriptionView, type TipView, type TrialTermsView, type subscribeBody, type tipBody } from '../../../../shared/creators.js';
 import type { CreatorsConfig } from '../../config.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
@@ -239,6 +239,24 @@ export class SubscriptionsService {
   private async tell(id: string, reason: Exclude<RenewOutcome, 'skipped'>): Promise<void> {
     const s = await this.d.store.detail(id);
     if (s) this.d.realtime.toUser(s.fan_id, 'subscription:updated', { subscription: toSubscriptionView(s), reason });
+  }
+
+  /** What a trial link gives, before claiming it: the creator, the tier, its days, what keeping it would cost. */
+  async trialTerms(viewer: Viewer, code: string): Promise<TrialTermsView> {
+    const link = await this.d.store.trialByCode(code, viewer.userId);
+    const tier = link && (await this.d.store.tier(this.d.db, link.tier_id));
+    const page = link && (await this.d.store.pageOf(link.creator_id));
+    if (!link || !tier || !page) throw new AppError('NOT_FOUND', 'no such trial link');
+    const open = !link.revoked_at && link.expires_at.getTime() > Date.now() && link.claims < link.max_claims && !tier.archived_at;
+    return {
+      code: link.code,
+      days: link.days,
+      expiresAt: link.expires_at.toISOString(),
+      available: open && !link.claimed && link.creator_id !== viewer.userId,
+      claimedByYou: link.claimed,
+      creator: { userId: page.user_id, handle: page.handle, displayName: page.display_name },
+      tier: { id: tier.id, rank: tier.rank, name: tier.name, pricePerPeriod: priceFor(viewer.role, 'creator', tier.price_now) },
+    };
   }
 
   /**
