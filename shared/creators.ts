@@ -175,6 +175,8 @@ export interface CreatorPageView extends CreatorCard {
   tiers: TierView[];
   /** The viewer's relation to the creator. */
   viewer: { follows: boolean; subscription: SubscriptionView | null };
+  /** What one tip may be, in credits (TIP_MIN..TIP_MAX). */
+  tipLimits: { min: number; max: number };
 }
 
 export interface SubscriptionView {

@@ -75,6 +75,8 @@ export const feedQuery = z.strictObject({
 export interface PostView {
   id: string;
   creatorId: string;
+  /** Who posted it: their page's handle (/c/<handle>; null without a page) and name. */
+  creator: { id: string; handle: string | null; displayName: string };
   /** Null when locked. */
   body: string | null;
   /** Full views, or only the blurred preview (MediaView.locked) when the post is locked. */

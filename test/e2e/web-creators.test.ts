@@ -148,6 +148,8 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   await f.page.getByRole('link', { name: 'Feed', exact: true }).click();
   await f.page.getByRole('heading', { name: 'Feed', level: 1 }).waitFor();
   expect(await loadedWidth(f.page.getByTestId('post').getByRole('img', { name: 'Cleo’s post, photo 1 of 1' }))).toBeGreaterThan(32);
+  // The post names its creator and links to their page.
+  expect(await f.page.getByTestId('post').getByRole('link', { name: 'Cleo', exact: true }).getAttribute('href')).toMatch(/^\/c\/[a-z0-9_]+$/);
   await checkPage(f.page, 'feed');
 
   // (d) A tip from the fan shows at once in the creator's open studio.

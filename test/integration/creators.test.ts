@@ -346,8 +346,10 @@ describe('free-trial links', () => {
 
 describe('tips', () => {
   it('move the amount once per clientId within the limits and reach the creator live', async () => {
-    const { user } = await newCreator();
+    const { user, handle } = await newCreator();
     const fan = await newFan(1000);
+    // The page says the limits before anyone tries.
+    expect((await api(fan.accessToken, 'GET', `/api/creators/${handle}`)).body.creator.tipLimits).toEqual({ min: 5, max: 500 });
     const creatorSocket = await open(user.accessToken);
     const tip = (b: object) => api(fan.accessToken, 'POST', '/api/tips', { creatorId: user.user.id, clientId: randomUUID(), ...b });
     expect((await tip({ amount: 4 })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { min: 5, max: 500 } });

@@ -325,6 +325,7 @@ describe('the feed', () => {
     expect((await call(fan.accessToken, 'POST', `/api/creators/${handle}/follow`, {})).status).toBe(200);
     await waitFor(async () => (await feedOf(fan.accessToken)).posts.length === 2, 15_000, 'the backfilled posts');
     expect((await feedOf(fan.accessToken)).posts.map((p) => p.id)).toEqual([newer.id, older.id]);
+    expect((await feedOf(fan.accessToken)).posts[0]!.creator).toEqual({ id: creator.user.id, handle, displayName: creator.user.displayName });
 
     // The creator blocks the fan: the posts and their media are gone for them, from every door.
     expect((await call(creator.accessToken, 'PUT', `/api/blocks/${fan.user.id}`)).status).toBeLessThan(300);

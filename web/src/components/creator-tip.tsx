@@ -8,16 +8,26 @@ import { keys } from '../lib/queries.js';
 import { Dialog } from './chat-dialogs.js';
 
 /**
- * A tip to a creator: the amount (the server's limits, learnt from its
- * refusal) and a note. One clientId per intent, so a retry after a lost
+ * A tip to a creator: the amount (within the limits the creator's page
+ * gives, or learnt from a refusal) and a note. One clientId per intent, so a retry after a lost
  * answer is the same tip, never a second one.
  */
-export function TipDialog({ creatorId, name, onClose }: { creatorId: string; name: string; onClose: () => void }) {
+export function TipDialog({
+  creatorId,
+  name,
+  limits: given,
+  onClose,
+}: {
+  creatorId: string;
+  name: string;
+  limits?: { min: number; max: number };
+  onClose: () => void;
+}) {
   const qc = useQueryClient();
   const [amount, setAmount] = useState('10');
   const [note, setNote] = useState('');
   const [clientId, setClientId] = useState(() => crypto.randomUUID());
-  const [limits, setLimits] = useState<{ min: number; max: number } | null>(null);
+  const [limits, setLimits] = useState<{ min: number; max: number } | null>(given ?? null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState<number | null>(null);

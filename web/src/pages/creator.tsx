@@ -164,7 +164,7 @@ function CreatorView({ creator: c }: { creator: CreatorPageView }) {
         />
       </section>
       {subscribing && <SubscribeDialog creator={c} initialTier={subscribing} onClose={() => setSubscribing(null)} />}
-      {tipping && <TipDialog creatorId={c.userId} name={c.displayName} onClose={() => setTipping(false)} />}
+      {tipping && <TipDialog creatorId={c.userId} name={c.displayName} limits={c.tipLimits} onClose={() => setTipping(false)} />}
     </section>
   );
 }

@@ -83,6 +83,7 @@ export class CreatorsService {
       randomMatches: p.random_matches,
       tiers: tiers.map((t) => toTierView(viewer.role, t)),
       viewer: { follows, subscription: sub ? toSubscriptionView(sub) : null },
+      tipLimits: { min: this.d.config.tip.min, max: this.d.config.tip.max },
     };
   }
 

@@ -15,6 +15,9 @@ export interface PostRow extends AccessRow {
   liked: boolean;
   bookmarked: boolean;
   media_ids: string[];
+  /** The creator's page handle (null without a page) and name, through creators' and users' published views. */
+  creator_handle: string | null;
+  creator_name: string;
 }
 
 /** A page's position: (published_at as UTC text with microseconds, id). */
@@ -68,7 +71,9 @@ const POST_COLUMNS = `
   (SELECT count(*)::int FROM post_comments c WHERE c.post_id = p.id) AS comments,
   EXISTS (SELECT 1 FROM post_likes l WHERE l.post_id = p.id AND l.user_id = $1) AS liked,
   EXISTS (SELECT 1 FROM post_bookmarks b WHERE b.post_id = p.id AND b.user_id = $1) AS bookmarked,
-  coalesce((SELECT array_agg(m.media_id ORDER BY m.position) FROM post_media m WHERE m.post_id = p.id), '{}') AS media_ids`;
+  coalesce((SELECT array_agg(m.media_id ORDER BY m.position) FROM post_media m WHERE m.post_id = p.id), '{}') AS media_ids,
+  (SELECT h.handle FROM creator_handles h WHERE h.user_id = p.creator_id) AS creator_handle,
+  (SELECT u.display_name FROM user_cards u WHERE u.id = p.creator_id) AS creator_name`;
 const AUDIENCE = `LEFT JOIN LATERAL (SELECT a.follows, a.tier_rank FROM creator_audience a WHERE a.creator_id = p.creator_id AND a.user_id = $1) a ON true`;
 
 export class PostsStore {

@@ -47,6 +47,7 @@ export async function postView(viewer: Viewer, r: PostRow, media: Pick<MediaServ
   return {
     id: r.id,
     creatorId: r.creator_id,
+    creator: { id: r.creator_id, handle: r.creator_handle, displayName: r.creator_name },
     body: locked ? null : r.body,
     media: items.filter((m): m is MediaView => m !== undefined),
     visibility: visibilityOf(r),
