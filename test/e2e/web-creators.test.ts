@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { AuthResult } from '../../shared/auth.js';
 import type { MediaView } from '../../shared/media.js';
-import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
+import { callAs, checkPage, chooseFiles, launchBrowser, loadedWidth, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
 import { jpegWithGps, noisePng, processed, uploadAndConfirm } from '../support/media.js';
 import { fund } from '../support/ledger.js';
 import { tempDir } from '../support/pairly.js';
@@ -34,31 +34,10 @@ afterAll(async () => {
   data.remove();
 });
 
-async function call<T = unknown>(who: AuthResult, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${web.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${who.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
+const call = <T = unknown>(who: AuthResult, method: string, path: string, body?: unknown) => callAs<T>(web.url, who, method, path, body);
 
-async function choose(page: Page, button: Locator, files: { name: string; mimeType: string; buffer: Buffer }[]): Promise<void> {
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
-  await chooser.setFiles(files);
-}
+const choose = chooseFiles;
 
-/** Waits until an <img> has really loaded (its bytes decoded), and returns its natural width. */
-async function loadedWidth(img: Locator): Promise<number> {
-  await img.waitFor();
-  const handle = await img.elementHandle();
-  await img.page().waitForFunction((el) => {
-    const i = el as unknown as { complete: boolean; naturalWidth: number };
-    return i.complete && i.naturalWidth > 0;
-  }, handle);
-  return img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
-}
 
 const unique = () => crypto.randomUUID().replace(/-/g, '').slice(0, 8);
 

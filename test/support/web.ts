@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser, BrowserContext, ConsoleMessage, Locator, Page } from 'playwright-core';
 import type { AuthResult } from '../../shared/auth.js';
 import { assertChromiumInstalled, CHROMIUM_FLAGS, loadPlaywright } from './chromium.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from './pairly.js';
@@ -174,4 +174,32 @@ export async function checkPage(page: Page, name: string): Promise<void> {
   await screenshots(page, name);
   const violations = await seriousA11yViolations(page);
   if (violations.length) throw new Error(`${name}: axe found serious/critical violations:\n${JSON.stringify(violations, null, 2)}`);
+}
+
+/** A REST call as `who` to the web node, outside the browser (set-up a journey does not click through); throws unless 2xx. */
+export async function callAs<T = unknown>(baseUrl: string, who: AuthResult, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${who.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+/** Picks files through the page's own button (the file chooser it opens), as a person does. */
+export async function chooseFiles(page: Page, button: Locator, files: { name: string; mimeType: string; buffer: Buffer }[]): Promise<void> {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
+  await chooser.setFiles(files);
+}
+
+/** Waits until an <img> has really loaded (its bytes decoded), and returns its natural width. */
+export async function loadedWidth(img: Locator): Promise<number> {
+  await img.waitFor();
+  const handle = await img.elementHandle();
+  await img.page().waitForFunction((el) => {
+    const i = el as unknown as { complete: boolean; naturalWidth: number };
+    return i.complete && i.naturalWidth > 0;
+  }, handle);
+  return img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
 }
