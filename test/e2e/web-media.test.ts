@@ -6,12 +6,14 @@ import { callAs, checkPage, chooseFiles, launchBrowser, loadedWidth, openPage, P
 import { jpegWithGps, noisePng } from '../support/media.js';
 import { fund } from '../support/ledger.js';
 import { tempDir } from '../support/pairly.js';
+import { connect } from '../support/client.js';
 
 /**
  * Photos and videos in a real browser (issue #11), on a node with the
  * embedded storage driver and its job workers (processing runs for real):
  * a photo uploaded in settings is processed, saved and reordered, and
- * another person sees it load on the profile; a photo sent in a chat shows
+ * another person sees it load on the profile, the discover card, the
+ * conversation list and a random-match card; a photo sent in a chat shows
  * its upload progress in the composer and loads on the other side; a
  * creator's pay-to-view photo reaches a fan locked, the fan without credits
  * is sent to the wallet, and once funded unlocks it at the price shown.
@@ -22,7 +24,8 @@ let browser: Browser;
 const data = tempDir('web-media');
 
 beforeAll(async () => {
-  web = await startWebNode({ MEDIA_STORAGE: 'local', PAIRLY_DATA_DIR: data.path, RUN_WORKERS: 'true', MEDIA_UPLOADS_PER_HOUR: '100' });
+  // Random matches pair at once, without waiting for a shared interest.
+  web = await startWebNode({ MEDIA_STORAGE: 'local', PAIRLY_DATA_DIR: data.path, RUN_WORKERS: 'true', MEDIA_UPLOADS_PER_HOUR: '100', MATCH_FALLBACK_MS: '0', MATCH_PAIR_INTERVAL_MS: '100' });
   browser = await launchBrowser();
 });
 
@@ -39,7 +42,7 @@ const choose = chooseFiles;
 
 const bubble = (page: Page, text: string | RegExp) => page.getByRole('log').getByRole('listitem').filter({ hasText: text });
 
-it('a photo uploaded in settings is processed and saved; another person sees it load on the profile, and a second one reordered first', async () => {
+it('a photo uploaded in settings is processed and saved; another person sees it wherever Ada appears, and a second one reordered first', async () => {
   const ada = await signUpApi(web.url, { displayName: 'Ada' });
   const ben = await signUpApi(web.url, { displayName: 'Ben' });
   const a = await openPage(browser, web.url);
@@ -90,6 +93,29 @@ it('a photo uploaded in settings is processed and saved; another person sees it 
   expect(await loadedWidth(b.page.getByRole('img', { name: 'Ada, photo 1 of 2' }))).toBeGreaterThan(0);
   expect(await loadedWidth(b.page.getByRole('img', { name: 'Ada, photo 2 of 2' }))).toBeGreaterThan(0);
   await checkPage(b.page, 'profile-gallery');
+
+  // Her primary photo is her discover card, and her picture stands for her in Ben's conversation list.
+  await b.page.goto(`${web.url}/discover`);
+  expect(await loadedWidth(b.page.getByRole('article', { name: /^Ada,/ }).getByRole('img', { name: 'Ada’s photo' }))).toBeGreaterThan(0);
+  await checkPage(b.page, 'discover-photo');
+  await call(ben, 'POST', '/api/conversations', { userId: ada.user.id });
+  await b.page.goto(`${web.url}/chats`);
+  expect(await loadedWidth(b.page.getByRole('link', { name: /Ada/ }).locator('.chat-avatar img'))).toBeGreaterThan(0);
+
+  // Matched at random with Ada (joining from a socket), Ben sees her picture on the match card.
+  await b.page.goto(`${web.url}/random`);
+  await b.page.getByRole('button', { name: 'Start text chat' }).click();
+  const socket = await connect(web.url, ada.accessToken);
+  try {
+    expect((await socket.timeout(5000).emitWithAck('match:join', { mode: 'text' })).ok).toBe(true);
+    await b.page.getByRole('heading', { name: /^Ada, \d+$/ }).waitFor();
+    expect(await loadedWidth(b.page.locator('.peer-card .avatar img'))).toBeGreaterThan(0);
+    await checkPage(b.page, 'random-match-photo');
+    expect((await socket.timeout(5000).emitWithAck('match:leave', {})).ok).toBe(true);
+    await b.page.getByText('They left the chat.').waitFor();
+  } finally {
+    socket.close();
+  }
 
   expect(a.problems).toEqual([]);
   expect(b.problems).toEqual([]);

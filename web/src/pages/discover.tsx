@@ -185,7 +185,7 @@ function DiscoverCard({ candidate: c }: { candidate: Candidate }) {
           </p>
         )}
         <Link to={`/u/${c.userId}`} className="dcard-more">
-          View {c.displayName}’s profile{c.photos.length > 1 ? ` and ${c.photos.length} photos` : ''}
+          View {c.displayName}’s profile{c.photos.length > 1 ? ` (${c.photos.length} photos)` : ''}
         </Link>
       </div>
     </article>
