@@ -201,7 +201,7 @@ it('a creator’s pay-to-view photo reaches a fan locked; without credits the wa
   const dialog = f.page.getByRole('dialog', { name: 'Unlock this photo?' });
   await dialog.getByText('Cleo asks 30 credits to see this photo.').waitFor();
   await dialog.getByText('You have 0 credits.').waitFor();
-  await dialog.getByRole('button', { name: 'Unlock · 30 credits' }).click();
+  await dialog.getByRole('button', { name: 'Unlock 30 credits' }).click();
   await dialog.getByText('You do not have enough credits for this (30 credits). Nothing was charged.').waitFor();
   await dialog.getByRole('link', { name: 'Buy credits' }).waitFor();
   await checkPage(f.page, 'chat-unlock-insufficient');
@@ -209,7 +209,7 @@ it('a creator’s pay-to-view photo reaches a fan locked; without credits the wa
   // Funded meanwhile (the wallet push updates the balance shown), Finn tries again at the same price.
   await fund(web.node.pairly, finn.user.id, 100);
   await dialog.getByText('You have 100 credits.').waitFor();
-  await dialog.getByRole('button', { name: 'Unlock · 30 credits' }).click();
+  await dialog.getByRole('button', { name: 'Unlock 30 credits' }).click();
   await dialog.waitFor({ state: 'detached' });
   expect(await loadedWidth(got.getByRole('img', { name: 'Photo from Cleo' }))).toBeGreaterThan(32);
   await f.page.getByTestId('nav-balance').filter({ hasText: /^70$/ }).waitFor();

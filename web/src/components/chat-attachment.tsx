@@ -1,16 +1,12 @@
 import { useState } from 'react';
-import { Link } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import type { MessageAttachment } from '../../../shared/chat.js';
 import type { MediaView } from '../../../shared/media.js';
-import type { PriceChanged } from '../../../shared/prices.js';
-import { api, ApiError } from '../lib/api.js';
-import { errorText } from '../lib/error-text.js';
+import { api } from '../lib/api.js';
 import { creditsText } from '../lib/chat-format.js';
-import { keys, useWallet } from '../lib/queries.js';
 import { putView, useMediaView } from '../lib/media-view.js';
 import { Media } from './media.js';
-import { Dialog } from './chat-dialogs.js';
+import { PayDialog } from './pay-dialog.js';
 
 /**
  * A message's photo or video, fetched by its media id (GET /api/media/:id).
@@ -47,71 +43,21 @@ export function AttachmentView({ attachment, messageId, mine, peerName }: { atta
 }
 
 /**
- * "Unlock this photo for 30 credits?" with the balance; POST
- * /api/messages/:id/unlock at the price shown. A different price
- * (PRICE_CHANGED) is shown and asked again; too few credits lead to the wallet.
+ * "Unlock this photo?" through the one consent step (PayDialog): the price and the balance; POST
+ * /api/messages/:id/unlock at the price shown; a changed price is shown and asked again, too few
+ * credits lead to the wallet.
  */
-function UnlockDialog({ messageId, price: shown, kind, peerName, onClose }: { messageId: string; price: number; kind: string; peerName: string; onClose: () => void }) {
+function UnlockDialog({ messageId, price, kind, peerName, onClose }: { messageId: string; price: number; kind: string; peerName: string; onClose: () => void }) {
   const qc = useQueryClient();
-  const wallet = useWallet();
-  const [price, setPrice] = useState(shown);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const available = wallet.data?.available;
-  const code = error instanceof ApiError ? error.code : null;
-
-  const unlock = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const res = await api<{ media: MediaView; charged: number; replayed: boolean }>(`/api/messages/${messageId}/unlock`, { body: { expectedPrice: price } });
-      putView(qc, res.media);
-      void qc.invalidateQueries({ queryKey: keys.wallet });
-      onClose();
-    } catch (err) {
-      const changed = err instanceof ApiError && err.code === 'PRICE_CHANGED' ? (err.details as PriceChanged | undefined)?.price : undefined;
-      if (typeof changed === 'number') setPrice(changed);
-      setError(err);
-      setBusy(false);
-    }
+  const pay = async (expectedPrice: number) => {
+    const res = await api<{ media: MediaView; charged: number; replayed: boolean }>(`/api/messages/${messageId}/unlock`, { body: { expectedPrice } });
+    putView(qc, res.media);
   };
-
   return (
-    <Dialog title={`Unlock this ${kind}?`} onClose={onClose}>
-      {() => (
-        <>
-          {code === 'PRICE_CHANGED' ? (
-            <p role="alert">
-              The price changed: this {kind} now costs {creditsText(price)}. Unlock it at the new price?
-            </p>
-          ) : (
-            <p>
-              {peerName} asks {creditsText(price)} to see this {kind}. You pay once and can see it again whenever you like.
-            </p>
-          )}
-          {available !== undefined && <p className="hint">You have {creditsText(available)}.</p>}
-          {code === 'INSUFFICIENT_CREDITS' ? (
-            <p className="form-error" role="alert">
-              You do not have enough credits for this ({creditsText(price)}). Nothing was charged. <Link to="/wallet">Buy credits</Link>
-            </p>
-          ) : (
-            error !== null &&
-            code !== 'PRICE_CHANGED' && (
-              <p className="form-error" role="alert">
-                {errorText(error)}
-              </p>
-            )
-          )}
-          <div className="chat-dialog-actions">
-            <button type="button" className="btn btn-secondary" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="button" className="btn btn-primary" onClick={() => void unlock()} disabled={busy} autoFocus>
-              {busy ? 'Unlocking…' : `Unlock · ${creditsText(price)}`}
-            </button>
-          </div>
-        </>
-      )}
-    </Dialog>
+    <PayDialog title={`Unlock this ${kind}?`} price={price} pay={pay} onClose={onClose} action="Unlock">
+      <p>
+        {peerName} asks {creditsText(price)} to see this {kind}. You pay once and can see it again whenever you like.
+      </p>
+    </PayDialog>
   );
 }

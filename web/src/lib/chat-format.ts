@@ -79,5 +79,5 @@ export function messagePreview(m: Pick<MessageView, 'body' | 'attachment'>): str
 }
 
 export function creditsText(n: number): string {
-  return `${n.toLocaleString()} credit${n === 1 ? '' : 's'}`;
+  return `${n.toLocaleString('en')} credit${n === 1 ? '' : 's'}`;
 }

@@ -1,3 +1,4 @@
+import { creditsText } from './chat-format.js';
 import { BUNDLE_MONTHS, PERIOD_DAYS, type BundleMonths, type SubscriptionView, type TierView } from '../../../shared/creators.js';
 import type { PostView, PostVisibility } from '../../../shared/posts.js';
 
@@ -8,9 +9,8 @@ import type { PostView, PostVisibility } from '../../../shared/posts.js';
  * computes what a person pays, only how it reads.
  */
 
-export function credits(n: number): string {
-  return `${n.toLocaleString('en')} credit${n === 1 ? '' : 's'}`;
-}
+/** "1 credit", "1,200 credits": chat's wording, one definition. */
+export const credits = creditsText;
 
 export function monthsText(months: number): string {
   return months === 1 ? '1 month' : `${months} months`;
