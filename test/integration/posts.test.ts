@@ -311,6 +311,26 @@ describe('likes, comments, bookmarks', () => {
     expect((await call(stranger.accessToken, 'DELETE', `/api/posts/${post.id}/bookmark`)).body).toEqual({ bookmarked: false });
     expect((await call(stranger.accessToken, 'GET', '/api/bookmarks')).body.posts).toEqual([]);
   });
+
+  it('counts likes and comments as they happen: at once from many people, and when an account goes', async () => {
+    const creator = await newUser(url, { role: 'creator' });
+    const fans = await Promise.all(Array.from({ length: 12 }, () => newUser(url)));
+    const post = await newPost(creator, { body: 'popular', visibility: { kind: 'free' } });
+    await Promise.all(fans.flatMap((f) => [call(f.accessToken, 'PUT', `/api/posts/${post.id}/like`), call(f.accessToken, 'PUT', `/api/posts/${post.id}/like`)]));
+    await Promise.all(fans.slice(0, 5).map((f) => call(f.accessToken, 'POST', `/api/posts/${post.id}/comments`, { body: 'me too' })));
+    await Promise.all(fans.slice(0, 3).map((f) => call(f.accessToken, 'DELETE', `/api/posts/${post.id}/like`)));
+    expect((await getPost(creator.accessToken, post.id)).body.post).toMatchObject({ likes: 9, comments: 5 });
+    // An account deleted takes its likes and comments with it (a cascade, not the API): the counts follow.
+    await sql('DELETE FROM users WHERE id = $1', [fans[4]!.user.id]);
+    expect((await getPost(creator.accessToken, post.id)).body.post).toMatchObject({ likes: 8, comments: 4 });
+    // The counts of every post in this database agree with the rows.
+    const wrong = await sql(
+      `SELECT p.id FROM posts p LEFT JOIN post_stats s ON s.post_id = p.id
+       WHERE coalesce(s.likes, 0) <> (SELECT count(*) FROM post_likes l WHERE l.post_id = p.id)
+          OR coalesce(s.comments, 0) <> (SELECT count(*) FROM post_comments c WHERE c.post_id = p.id)`,
+    );
+    expect(wrong).toEqual([]);
+  });
 });
 
 describe('the feed', () => {
