@@ -11,7 +11,7 @@ import type { MediaService } from './media.service.js';
 import type { MediaRow, MediaStore, StoredVariant } from './media.store.js';
 import { originalKey, variantKey } from './media.views.js';
 import { moderate } from './moderation.js';
-import { classify, MediaRejected, processImage, processVideo, type OutputFile } from './processing/index.js';
+import { MediaRejected, sniffType, processImage, processVideo, type OutputFile } from './processing/index.js';
 
 const EXT: Record<string, string> = { 'image/webp': 'webp', 'video/mp4': 'mp4' };
 
@@ -35,7 +35,7 @@ class Refused extends Error {
  * them), and the final state change is conditional, so two runs (a retry
  * racing a re-queue) end in one state.
  *
- *   original ──download──► temp dir ──classify──► processImage | processVideo ──► variants uploaded
+ *   original ──download──► temp dir ──sniffType──► processImage | processVideo ──► variants uploaded
  *            ──► moderate() ──► ready | rejected(moderation) ──► media:updated to the owner
  *   refused by a check ──► rejected(reason), every object removed ──► media:updated
  */
@@ -90,9 +90,9 @@ export async function processMedia(
     // The object was re-sent after the confirm (its upload URL still lived): the declared size still binds it.
     if (size > row.declared_bytes) throw new Refused('too_large');
 
-    // The type from the bytes (processing refuses polyglots, and says why: truncated, pixel_limit, …), never the declared one.
-    const largest = Math.max(limits.imageMaxBytes, limits.videoMaxBytes);
-    const type = await classify(input, { maxBytes: largest, maxPixels: limits.imageMaxPixels, maxVideoSeconds: limits.videoMaxSeconds, timeoutMs: processTimeoutSeconds * 1000 });
+    // The type from the bytes, never the declared one: the head chooses the pipeline, which inspects the whole
+    // file once (refusing polyglots, and saying why: truncated, pixel_limit, …) before it decodes anything.
+    const type = await sniffType(input);
     if (type.kind === 'video' && !takesVideo(row.kind)) throw new Refused('unsupported_type');
     const out = join(work, 'out');
     await mkdir(out);

@@ -146,6 +146,15 @@ export async function inspect(path: string, kind: MediaKind, ctx: InspectContext
   return inspectSniffed(path, sniffed, ctx);
 }
 
+/**
+ * The type from the file's head only (regular, not empty, an accepted type): enough to choose processImage or
+ * processVideo, which then inspect the whole file once. Throws MediaRejected (empty, unsupported_type).
+ */
+export async function sniffType(path: string): Promise<DetectedType & { bytes: number }> {
+  const { mime, ext, kind, bytes } = await sniff(path);
+  return { mime, ext, kind, bytes };
+}
+
 interface Sniffed extends DetectedType {
   bytes: number;
   accepted: Accepted;

@@ -4,7 +4,7 @@
  * they write. See detect.ts for the type and polyglot rule, image.ts and
  * video.ts for the outputs, limits.ts for the limits and their defaults.
  */
-export { detectType, classify, ACCEPTED, type DetectedType, type MediaKind } from './detect.js';
+export { detectType, classify, sniffType, ACCEPTED, type DetectedType, type MediaKind } from './detect.js';
 export { processImage, IMAGE_SIZES, PREVIEW_LONG_SIDE, type ImageResult } from './image.js';
 export { processVideo, VIDEO_ENCODING, videoEncodeArgs, outputSize, type VideoResult } from './video.js';
 export { MediaRejected, MediaTimeout, isMediaRejected, type MediaRejectReason } from './errors.js';
