@@ -197,6 +197,28 @@ export class MediaService {
   }
 
   /**
+   * The views of items of one kind whose read rule the caller has already applied for this viewer (a page of
+   * posts, each seen in full or locked, grants its items in full or as their blurred preview), read in one
+   * query rather than one `get` each. Items the rule cannot grant are left out: another kind, deleted, or not
+   * ready (for anyone but their owner and admins).
+   */
+  async grantedViews(viewer: Viewer, kind: 'post_media' | 'message_attachment', granted: { full: string[]; preview: string[] }): Promise<{ full: Map<string, MediaView>; preview: Map<string, MediaView> }> {
+    const ids = [...new Set([...granted.full, ...granted.preview])];
+    if (ids.length === 0) return { full: new Map(), preview: new Map() };
+    this.storage();
+    const rows = new Map((await this.d.store.getMany(ids)).map((m) => [m.id, m]));
+    const viewsOf = async (wanted: string[], locked: boolean) => {
+      const shown = [...new Set(wanted)].flatMap((id) => {
+        const m = rows.get(id);
+        return m && m.kind === kind && m.state !== 'deleted' && (m.state === 'ready' || isPrivileged(viewer, m)) ? [m] : [];
+      });
+      return new Map(await Promise.all(shown.map(async (m) => [m.id, await this.view(m, viewer, locked)] as const)));
+    };
+    const [full, preview] = await Promise.all([viewsOf(granted.full, false), viewsOf(granted.preview, true)]);
+    return { full, preview };
+  }
+
+  /**
    * How much of an item a viewer may read (its signed URLs): its owner and
    * admins all of it (deleted items nobody); other people only once it is
    * ready, by kind: avatars, profile photos and covers any signed-in user;

@@ -81,7 +81,6 @@ export class MediaStore {
     return rows[0] && toRow(rows[0]);
   }
 
-  /** The row whose storage holds this key (the embedded driver's upload route checks the upload is still open). */
   /** Several items at once (profile photos of a page of users); missing ids are left out. */
   async getMany(ids: string[]): Promise<MediaRow[]> {
     if (ids.length === 0) return [];
@@ -89,6 +88,7 @@ export class MediaStore {
     return rows.map(toRow);
   }
 
+  /** The row whose storage holds this key (the embedded driver's upload route checks the upload is still open). */
   async byPrefix(prefix: string): Promise<MediaRow | undefined> {
     const { rows } = await this.db.query<RawRow>(`SELECT * FROM media WHERE storage_prefix = $1`, [prefix]);
     return rows[0] && toRow(rows[0]);

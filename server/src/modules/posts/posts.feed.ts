@@ -32,7 +32,7 @@ export class FeedService {
   constructor(
     private readonly d: {
       store: PostsStore;
-      media: Pick<MediaService, 'get'>;
+      media: Pick<MediaService, 'grantedViews'>;
       jobs: JobQueue;
       logger: Logger;
       config: FeedConfig;

@@ -21,7 +21,7 @@ export function postsModule(d: {
   config: Config;
   db: Database;
   ledger: Pick<LedgerService, 'spend' | 'notify'>;
-  media: Pick<MediaService, 'requireOwned' | 'get'>;
+  media: Pick<MediaService, 'requireOwned' | 'grantedViews'>;
   jobs: JobQueue;
   logger: Logger;
 }) {

@@ -26,7 +26,7 @@ export class PostsService {
       db: Database;
       store: PostsStore;
       ledger: Pick<LedgerService, 'spend' | 'notify'>;
-      media: Pick<MediaService, 'requireOwned' | 'get'>;
+      media: Pick<MediaService, 'requireOwned' | 'grantedViews'>;
       /** Queues the post's fan-out for when it is published. */
       scheduleFanout: (postId: string, at: Date) => Promise<void>;
     },

@@ -3,7 +3,7 @@ import type { PostView, PostVisibility } from '../../../../shared/posts.js';
 import { AppError } from '../../errors.js';
 import type { MediaService } from '../media/media.service.js';
 import type { Viewer } from '../media/media.views.js';
-import { postAccess, ppvPriceFor, type PostAccess } from './posts.access.js';
+import { postAccess, ppvPriceFor } from './posts.access.js';
 import type { Position, PostRow } from './posts.store.js';
 
 export function visibilityOf(r: Pick<PostRow, 'visibility' | 'min_tier_rank' | 'price' | 'subscriber_price'>): PostVisibility {
@@ -27,29 +27,42 @@ export function columnsOf(v: PostVisibility): { kind: string; minTierRank: numbe
   };
 }
 
+export type PostMedia = Pick<MediaService, 'grantedViews'>;
+
 /**
- * A post as this viewer may see it, or undefined when it does not exist for them. Locked: no body, and the
- * media as the media module serves them to this viewer (its post_media rule answers 'preview' for a post seen
- * locked, so only the blurred variant is signed). Media gone since (deleted by its owner) is left out.
+ * Posts as this viewer may see them, in the order of `ids`; those that do not exist for the viewer are left
+ * out. Locked: no body, and each media item granted as its blurred preview only (what the media module's
+ * post_media rule would answer for a post seen locked). The media of the whole page are read in one query;
+ * items gone since (deleted by their owner) are left out.
  */
-export async function postView(viewer: Viewer, r: PostRow, media: Pick<MediaService, 'get'>): Promise<PostView | undefined> {
-  const access: PostAccess = postAccess(viewer, r);
-  if (access === 'none') return undefined;
-  const locked = access === 'locked';
-  const items = await Promise.all(
-    r.media_ids.map((id) =>
-      media.get(viewer, id).catch((err: unknown) => {
-        if (err instanceof AppError && err.code === 'NOT_FOUND') return undefined;
-        throw err;
-      }),
-    ),
-  );
+export async function postViews(viewer: Viewer, ids: string[], rows: PostRow[], media: PostMedia): Promise<PostView[]> {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const seen = ids.flatMap((id) => {
+    const r = byId.get(id);
+    const access = r ? postAccess(viewer, r) : 'none';
+    return r && access !== 'none' ? [{ r, locked: access === 'locked' }] : [];
+  });
+  const views = await media.grantedViews(viewer, 'post_media', {
+    full: seen.flatMap(({ r, locked }) => (locked ? [] : r.media_ids)),
+    preview: seen.flatMap(({ r, locked }) => (locked ? r.media_ids : [])),
+  });
+  return seen.map(({ r, locked }) => {
+    const items = locked ? views.preview : views.full;
+    return toPostView(viewer, r, locked, r.media_ids.flatMap((m) => items.get(m) ?? []));
+  });
+}
+
+export async function postView(viewer: Viewer, r: PostRow, media: PostMedia): Promise<PostView | undefined> {
+  return (await postViews(viewer, [r.id], [r], media))[0];
+}
+
+function toPostView(viewer: Viewer, r: PostRow, locked: boolean, media: MediaView[]): PostView {
   return {
     id: r.id,
     creatorId: r.creator_id,
     creator: { id: r.creator_id, handle: r.creator_handle, displayName: r.creator_name },
     body: locked ? null : r.body,
-    media: items.filter((m): m is MediaView => m !== undefined),
+    media,
     visibility: visibilityOf(r),
     locked,
     unlock: !locked
@@ -72,13 +85,6 @@ export async function postView(viewer: Viewer, r: PostRow, media: Pick<MediaServ
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
-}
-
-/** Views of posts in the order of `ids`; those that do not exist for the viewer are left out. */
-export async function postViews(viewer: Viewer, ids: string[], rows: PostRow[], media: Pick<MediaService, 'get'>): Promise<PostView[]> {
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const views = await Promise.all(ids.map((id) => (byId.has(id) ? postView(viewer, byId.get(id)!, media) : undefined)));
-  return views.filter((v): v is PostView => v !== undefined);
 }
 
 // Cursors: base64url of "<published_at as UTC text with microseconds>|<id>", opaque to clients.

@@ -109,7 +109,10 @@ export async function benchFeed(argv: string[]): Promise<number> {
     log(`set-up in ${Math.round(performance.now() - t0)} ms: reader follows ${f.creators} creators × ${f.posts} posts (fanned out) + ${f.big} big creators (merged on read); ${f.followers} followers of one creator`);
 
     const jobs = { driver: 'inline', enqueue: async () => undefined } as unknown as JobQueue;
-    const media = { get: async () => Promise.reject(new Error('bench posts carry no media')) };
+    const media = {
+      grantedViews: async (_v: unknown, _k: unknown, g: { full: string[]; preview: string[] }) =>
+        g.full.length + g.preview.length === 0 ? { full: new Map(), preview: new Map() } : Promise.reject(new Error('bench posts carry no media')),
+    };
     const feed = new FeedService({ store: new PostsStore(db), media, jobs, logger, config: { fanoutMax: f.followers + 1, fanoutBatch: f.batch, backfillPosts: 10, sweepSeconds: 60 } });
     const viewer = { userId: reader!, role: 'fan' as const };
 
