@@ -365,8 +365,11 @@ describe('tips', () => {
     expect(replay.status).toBe(200);
     expect(replay.body).toMatchObject({ replayed: true, tip: { id: first.body.tip.id } });
     expect((await tip({ amount: 60, clientId })).body.error.code).toBe('IDEMPOTENCY_CONFLICT');
-    const onMessage = await tip({ amount: 20, target: 'message', targetId: randomUUID() });
-    expect(onMessage.body.tip.target).toBe('message');
+    // A tip on a message: one the creator sent in a conversation of the fan's.
+    const fanSocket = await open(fan.accessToken);
+    const theirs = await ack(creatorSocket, 'chat:send', { toUserId: fan.user.id, clientId: randomUUID(), body: 'hello fan' });
+    const onMessage = await tip({ amount: 20, target: 'message', targetId: theirs.message.id });
+    expect(onMessage.body.tip).toMatchObject({ target: 'message', targetId: theirs.message.id });
 
     expect(await balance(fan.user.id)).toBe(930);
     expect(await earnings(user.user.id)).toBe(56);
@@ -376,6 +379,38 @@ describe('tips', () => {
     expect(next.body.tips[0].id).not.toBe(listed.body.tips[0].id);
     // Nobody tips a fan or themselves.
     expect((await api(user.accessToken, 'POST', '/api/tips', { creatorId: fan.user.id, clientId: randomUUID(), amount: 10 })).status).toBe(404);
+  });
+
+  it("name only the creator's own post or message, as the tipper can see it, and charge nothing otherwise", async () => {
+    const { user } = await newCreator();
+    const { user: other } = await newCreator();
+    const fan = await newFan(1000);
+    const outsider = await newFan(0);
+    const tip = (b: object) => api(fan.accessToken, 'POST', '/api/tips', { creatorId: user.user.id, clientId: randomUUID(), amount: 10, ...b });
+    const post = async (creator: User, visibility: object) => (await api(creator.accessToken, 'POST', '/api/posts', { body: 'p', visibility })).body.post.id as string;
+    const otherPost = await post(other, { kind: 'free' });
+    const ownLocked = await post(user, { kind: 'ppv', price: 50 });
+    const deleted = await post(user, { kind: 'free' });
+    expect((await api(user.accessToken, 'DELETE', `/api/posts/${deleted}`)).status).toBe(204);
+    // Another creator's message to the fan, and a message in a conversation the fan is not in.
+    const fanSocket = await open(fan.accessToken);
+    const fromOther = await ack(await open(other.accessToken), 'chat:send', { toUserId: fan.user.id, clientId: randomUUID(), body: 'hi' });
+    const elsewhere = await ack(await open(user.accessToken), 'chat:send', { toUserId: outsider.user.id, clientId: randomUUID(), body: 'hi' });
+    const ownFromFan = await ack(fanSocket, 'chat:send', { toUserId: user.user.id, clientId: randomUUID(), body: 'hi' });
+    for (const [target, targetId] of [
+      ['post', otherPost],
+      ['post', deleted],
+      ['post', randomUUID()],
+      ['message', fromOther.message.id],
+      ['message', elsewhere.message.id],
+      ['message', ownFromFan.message.id],
+      ['message', randomUUID()],
+    ] as const) {
+      expect((await tip({ target, targetId })).body.error, `${target} ${targetId}`).toMatchObject({ code: 'NOT_FOUND' });
+    }
+    // A locked post of theirs is fine: a tip needs no access to its content.
+    expect((await tip({ target: 'post', targetId: ownLocked })).body.tip).toMatchObject({ target: 'post', targetId: ownLocked });
+    expect(await balance(fan.user.id)).toBe(990);
   });
 });
 

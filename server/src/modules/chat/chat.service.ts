@@ -224,6 +224,11 @@ export class ChatService {
     return this.d.store.attachmentAccess(viewer.userId, mediaId, priceFor(viewer.role, 'creator', 1) > 0);
   }
 
+  /** The sender of a message the viewer can see (in one of their conversations); undefined otherwise. */
+  messageSender(viewerId: string, messageId: string): Promise<string | undefined> {
+    return this.d.store.senderFor(viewerId, messageId);
+  }
+
   async delivered(userId: string, conversationId: string, upToSeq: number): Promise<{ upToSeq: number }> {
     const r = await this.d.store.advance(conversationId, userId, upToSeq, false);
     if (!r) throw new AppError('NOT_FOUND', 'no such conversation');

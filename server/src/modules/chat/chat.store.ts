@@ -363,6 +363,17 @@ export class ChatStore {
     return !r.seen ? 'none' : r.free ? 'full' : 'preview';
   }
 
+  /** Who sent a message, if the viewer is a member of its conversation (a tip on a message goes to its sender). */
+  async senderFor(viewerId: string, messageId: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ sender_id: string }>(
+      `SELECT m.sender_id FROM messages m
+       JOIN conversation_members me ON me.conversation_id = m.conversation_id AND me.user_id = $2
+       WHERE m.id = $1`,
+      [messageId, viewerId],
+    );
+    return rows[0]?.sender_id;
+  }
+
   /** What an unlock needs to know, if the viewer is a member of the message's conversation. */
   async unlockState(q: Queryable, messageId: string, viewerId: string): Promise<UnlockState | undefined> {
     const { rows } = await q.query<UnlockState>(

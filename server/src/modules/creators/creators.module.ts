@@ -9,7 +9,7 @@ import { creatorsJobs } from './creators.jobs.js';
 import { creatorsRouteDocs, creatorsRoutes } from './creators.routes.js';
 import { CreatorsService, type PhotosOf } from './creators.service.js';
 import { CreatorsStore } from './creators.store.js';
-import { SubscriptionsService } from './subscriptions.service.js';
+import { SubscriptionsService, type TipTargets } from './subscriptions.service.js';
 
 /**
  * The creator economy's first half (issue #12): pages, tiers, follows, subscriptions and their renewals
@@ -25,6 +25,7 @@ export function creatorsModule(d: {
   photos: PhotosOf;
   /** A fan newly follows or subscribes (posts backfills their feed; bound late). Best effort: a failure is logged. */
   joined?: (fanId: string, creatorId: string) => Promise<unknown>;
+  tipTargets: TipTargets;
 }) {
   const config = d.config.creators;
   const store = new CreatorsStore(d.db);
@@ -40,6 +41,7 @@ export function creatorsModule(d: {
     logger: d.logger,
     pageByHandle: (handle) => service.pageByHandle(handle),
     joined,
+    tipTargets: d.tipTargets,
   });
   return {
     name: 'creators',

@@ -15,6 +15,8 @@ import { decodeCursor, discountOf, encodeCursor, renewalPriceOf, toSubscriptionV
 const DAY_MS = 86_400_000;
 const periodsEnd = (start: Date, months: number) => new Date(start.getTime() + months * PERIOD_DAYS * DAY_MS);
 
+export type TipTargets = Record<'post' | 'message', (viewer: Viewer, id: string) => Promise<string | undefined>>;
+
 export type RenewOutcome = 'renewed' | 'grace' | 'expired' | 'skipped';
 
 /**
@@ -36,6 +38,8 @@ export class SubscriptionsService {
       pageByHandle: (handle: string) => Promise<{ user_id: string }>;
       /** A fan newly subscribes (the feed's backfill); never throws. */
       joined?: (fanId: string, creatorId: string) => void;
+      /** Who a tip's post or message belongs to, as the tipper can see it (undefined: not theirs to see). */
+      tipTargets: TipTargets;
     },
   ) {}
 
@@ -298,14 +302,19 @@ export class SubscriptionsService {
   /**
    * A tip to a creator (on their page, a post or a message), between TIP_MIN and TIP_MAX, once per
    * (fan, clientId): a retry returns the stored tip and charges nothing; the same clientId for a different
-   * tip is IDEMPOTENCY_CONFLICT. Post and message targets are stored as given (their owners may check them
-   * later). The creator is told live on every device, and both wallets update.
+   * tip is IDEMPOTENCY_CONFLICT. A post must be the creator's and exist for the tipper (locked is fine); a
+   * message must be one the creator sent in a conversation of the tipper's: otherwise NOT_FOUND. The creator is
+   * told live on every device, and both wallets update.
    */
   async tip(viewer: Viewer, b: z.output<typeof tipBody>): Promise<{ tip: TipView; replayed: boolean }> {
     const { min, max } = this.d.config.tip;
     if (b.amount < min || b.amount > max) throw new AppError('VALIDATION_FAILED', `a tip is ${min} to ${max} credits`, { details: { min, max } });
     if (b.creatorId === viewer.userId) throw new AppError('VALIDATION_FAILED', 'you cannot tip yourself');
     if ((await this.d.store.roleOf(b.creatorId)) !== 'creator') throw new AppError('NOT_FOUND', 'no such creator');
+    if (b.target !== 'creator') {
+      const owner = await this.d.tipTargets[b.target](viewer, b.targetId!);
+      if (owner !== b.creatorId) throw new AppError('NOT_FOUND', `no such ${b.target} of this creator`);
+    }
     const r = await this.d.db.transaction(async (tx) => {
       const { row, created } = await this.d.store.insertTip(tx, {
         id: randomUUID(),

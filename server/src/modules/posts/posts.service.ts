@@ -143,6 +143,12 @@ export class PostsService {
     return row;
   }
 
+  /** The creator of a post that exists for the viewer (locked is fine: a tip needs no access); undefined otherwise. */
+  async creatorOf(viewer: Viewer, id: string): Promise<string | undefined> {
+    const [row] = await this.d.store.rows(viewer.userId, [id]);
+    return row && !row.deleted && postAccess(viewer, row) !== 'none' ? row.creator_id : undefined;
+  }
+
   async like(viewer: Viewer, id: string, on: boolean): Promise<{ liked: boolean; likes: number }> {
     await this.requireAccess(viewer, id, true);
     await this.d.store.setLike(id, viewer.userId, on);

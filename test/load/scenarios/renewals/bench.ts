@@ -81,6 +81,7 @@ export async function benchRenewals(argv: string[]): Promise<number> {
       config: creators,
       logger,
       pageByHandle: () => Promise.reject(new Error('not used by renewals')),
+      tipTargets: { post: () => Promise.reject(new Error('not used by renewals')), message: () => Promise.reject(new Error('not used by renewals')) },
     });
 
     const t0 = performance.now();
