@@ -242,12 +242,22 @@ export async function benchLedger(argv: string[]): Promise<number> {
       {
         name: `spendMany ${f.batch}, shared accounts`,
         unitsPerOp: 2 * f.batch,
-        // Random fans and creators on random shards, as the per-call batch below: one ledger_apply_batch call.
+        // Random fans and creators on random shards, as the per-call batch below; each spend its own outcome,
+        // through the group commit's lanes.
         op: async (tag) => {
           const base = `${tag}:${seq++}`;
           const out = await grouped16.spendMany(Array.from({ length: f.batch }, (_, k) => spendInput(`${base}:${k}`)));
           const refused = out.find((o) => !o.ok);
           if (refused && !refused.ok) throw refused.error;
+        },
+      },
+      {
+        name: `spendMany ${f.batch} atomic, shared accounts`,
+        unitsPerOp: 2 * f.batch,
+        // All or nothing: one ledger_apply_batch call over random fans, creators and shards.
+        op: async (tag) => {
+          const base = `${tag}:${seq++}`;
+          await grouped16.spendMany(Array.from({ length: f.batch }, (_, k) => spendInput(`${base}:${k}`)), { atomic: true });
         },
       },
       {
