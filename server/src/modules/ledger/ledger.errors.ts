@@ -3,7 +3,7 @@ import { pgError } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 
 /** Codes ledger_apply raises as its message, which clients may see. */
-const RAISED = new Set(['IDEMPOTENCY_CONFLICT', 'HOLD_NOT_FOUND', 'HOLD_NOT_PENDING', 'HOLD_EXPIRED', 'HOLD_AMOUNT_EXCEEDED']);
+const RAISED = new Set(['INSUFFICIENT_CREDITS', 'IDEMPOTENCY_CONFLICT', 'HOLD_NOT_FOUND', 'HOLD_NOT_PENDING', 'HOLD_EXPIRED', 'HOLD_AMOUNT_EXCEEDED']);
 
 /**
  * Whether a failed ledger operation may simply be run again: a concurrent
@@ -32,8 +32,19 @@ export function toLedgerError(err: unknown): unknown {
   return err;
 }
 
+/**
+ * The error of one operation a batch refused (ledger_apply_batch's {ok: false, code}): the same
+ * AppError the single path gives; codes clients never see (a malformed leg) stay plain errors, as there.
+ */
+export function batchRefusal(code: string, detail: string | null): Error {
+  if (RAISED.has(code) && isErrorCode(code)) return new AppError(code, ledgerMessage(code));
+  return new Error(detail ? `${code}: ${detail}` : code);
+}
+
 function ledgerMessage(code: string): string {
   switch (code) {
+    case 'INSUFFICIENT_CREDITS':
+      return 'not enough credits';
     case 'IDEMPOTENCY_CONFLICT':
       return 'this idempotency key was already used with different parameters';
     case 'HOLD_NOT_FOUND':

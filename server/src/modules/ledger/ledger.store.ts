@@ -34,6 +34,15 @@ export interface TransferRow {
   created_at: Date;
 }
 
+/** One operation of a batch: its legs on its chain shard (ledger_apply_batch.sql). */
+export interface BatchOp {
+  shard: number;
+  legs: Leg[];
+}
+
+/** One operation's outcome in a batch: applied or replayed, or refused with a code (nothing of it written). */
+export type BatchResult = ({ ok: true } & ApplyResult) | { ok: false; code: string; detail: string | null };
+
 const TRANSFER_COLUMNS = `t.id, t.idempotency_key, d.code AS debit, c.code AS credit, t.amount, t.kind, t.state,
   t.pending_id, t.expires_at, t.metadata, t.created_at`;
 
@@ -43,6 +52,16 @@ export class LedgerStore {
 
   async apply(shard: number, legs: Leg[], q: Queryable = this.db): Promise<ApplyResult> {
     const { rows } = await q.query<{ r: ApplyResult }>('SELECT ledger_apply($1, $2::jsonb) AS r', [shard, JSON.stringify(legs)]);
+    return rows[0]!.r;
+  }
+
+  /**
+   * Many operations in one statement (one transaction when `q` is the pool): every lock taken up front in a
+   * fixed order. `atomic`: the first refusal raises its code and nothing is written; otherwise each
+   * operation gets its own result.
+   */
+  async applyBatch(ops: BatchOp[], atomic: boolean, q: Queryable = this.db): Promise<BatchResult[]> {
+    const { rows } = await q.query<{ r: BatchResult[] }>('SELECT ledger_apply_batch($1::jsonb, $2) AS r', [JSON.stringify(ops), atomic]);
     return rows[0]!.r;
   }
 

@@ -6,7 +6,7 @@ import { migrate } from '../../../../server/src/db/migrate.js';
 import { createLogger } from '../../../../server/src/logger.js';
 import { shardOf } from '../../../../server/src/modules/ledger/accounts.js';
 import { isRetryable } from '../../../../server/src/modules/ledger/ledger.errors.js';
-import { LedgerService, type SpendInput } from '../../../../server/src/modules/ledger/ledger.service.js';
+import { LedgerService, type LedgerOptions, type SpendInput } from '../../../../server/src/modules/ledger/ledger.service.js';
 import { LedgerStore } from '../../../../server/src/modules/ledger/ledger.store.js';
 import { verifyLedger } from '../../../../server/src/modules/ledger/ledger.verify.js';
 import type { Realtime } from '../../../../server/src/realtime/realtime.js';
@@ -47,7 +47,11 @@ const USAGE = `usage: npm run bench -- ledger [flags]
   --rounds N                     rounds; each runs every variant once, in the same order (default 3)
   --pool P                       pg pool size (default 16)
   --fans F                       funded fans (default 2000); --creators K creators (default 500)
-  --batch N                      spends per transaction in the batched variant (default 10)
+  --batch N                      spends per transaction in the batched variants (default 10)
+  --lanes L                      group commit: batches in flight at once (default 2)
+  --max-ops M                    group commit: most operations per batch (default 256)
+  --window-ms W                  group commit: wait of an idle lane for company (default 0)
+  --only a,b                     run only the variants whose names contain one of these words
   --no-wait                      do not wait for a load average below 1.2 before starting
   --mode cluster                 the only mode: local PostgreSQL (there is no embedded variant)
 Only 127.0.0.1 PostgreSQL (TEST_PG_URL); the database is dropped at the end.`;
@@ -61,6 +65,10 @@ interface Flags {
   fans: number;
   creators: number;
   batch: number;
+  lanes: number;
+  maxOps: number;
+  windowMs: number;
+  only: string[];
   wait: boolean;
 }
 
@@ -79,6 +87,10 @@ function parseFlags(argv: string[]): Flags {
       fans: { type: 'string', default: '2000' },
       creators: { type: 'string', default: '500' },
       batch: { type: 'string', default: '10' },
+      lanes: { type: 'string', default: '2' },
+      'max-ops': { type: 'string', default: '256' },
+      'window-ms': { type: 'string', default: '0' },
+      only: { type: 'string', default: '' },
       'no-wait': { type: 'boolean', default: false },
       mode: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -94,6 +106,10 @@ function parseFlags(argv: string[]): Flags {
     fans: numberFlag('fans', v.fans, 1, 1_000_000, USAGE),
     creators: numberFlag('creators', v.creators, 1, 1_000_000, USAGE),
     batch: numberFlag('batch', v.batch, 2, 1000, USAGE),
+    lanes: numberFlag('lanes', v.lanes, 1, 64, USAGE),
+    maxOps: numberFlag('max-ops', v['max-ops'], 1, 10_000, USAGE),
+    windowMs: numberFlag('window-ms', v['window-ms'], 0, 100, USAGE, false),
+    only: v.only ? v.only.split(',').map((x) => x.trim()).filter(Boolean) : [],
     wait: !v['no-wait'],
   };
 }
@@ -136,9 +152,12 @@ export async function benchLedger(argv: string[]): Promise<number> {
     let pushes = 0;
     const realtime: Realtime = { toUser: () => void pushes++, toUsers: () => void pushes++, endSession: () => undefined };
     const store = new LedgerStore(db);
-    const ledgerOf = (shards: number) => new LedgerService({ db: dbRef, store, realtime, logger, options: { feeBps: 2000, shards } });
-    const ledger16 = ledgerOf(16);
-    const ledger1 = ledgerOf(1);
+    const group = { lanes: f.lanes, maxOps: f.maxOps, windowMs: f.windowMs };
+    const ledgerOf = (shards: number, batch: LedgerOptions['batch']) => new LedgerService({ db: dbRef, store, realtime, logger, options: { feeBps: 2000, shards, batch } });
+    // One ledger_apply call per operation (the path before the group commit) and the group commit.
+    const ledger16 = ledgerOf(16, false);
+    const grouped16 = ledgerOf(16, group);
+    const grouped1 = ledgerOf(1, group);
 
     // Users are plain rows (wallet accounts reference users); sign-up is not what is measured.
     const t0 = performance.now();
@@ -216,17 +235,39 @@ export async function benchLedger(argv: string[]): Promise<number> {
         unitsPerOp: 1,
         op: async (tag) => void (await dbRef.query('INSERT INTO bench_insert (k, amount) VALUES ($1, $2)', [`${tag}:${seq++}`, 10])),
       },
-      { name: 'spend, 16 shards', unitsPerOp: 2, op: async (tag) => void (await ledger16.spend(spendInput(`${tag}:${seq++}`))) },
-      { name: 'spend, 1 shard', unitsPerOp: 2, op: async (tag) => void (await ledger1.spend(spendInput(`${tag}:${seq++}`))) },
-      { name: 'spend, hot wallet', unitsPerOp: 2, op: async (tag) => void (await ledger16.spend(spendInput(`${tag}:${seq++}`, hotFan))) },
+      { name: 'spend, one call each', unitsPerOp: 2, op: async (tag) => void (await ledger16.spend(spendInput(`${tag}:${seq++}`))) },
+      { name: 'spend, group commit', unitsPerOp: 2, op: async (tag) => void (await grouped16.spend(spendInput(`${tag}:${seq++}`))) },
+      { name: 'spend, group commit, 1 shard', unitsPerOp: 2, op: async (tag) => void (await grouped1.spend(spendInput(`${tag}:${seq++}`))) },
+      { name: 'spend, group commit, hot wallet', unitsPerOp: 2, op: async (tag) => void (await grouped16.spend(spendInput(`${tag}:${seq++}`, hotFan))) },
       {
-        name: `batch ${f.batch}/tx, shared accounts`,
+        name: `spendMany ${f.batch}, shared accounts`,
+        unitsPerOp: 2 * f.batch,
+        // Random fans and creators on random shards, as the per-call batch below; each spend its own outcome,
+        // through the group commit's lanes.
+        op: async (tag) => {
+          const base = `${tag}:${seq++}`;
+          const out = await grouped16.spendMany(Array.from({ length: f.batch }, (_, k) => spendInput(`${base}:${k}`)));
+          const refused = out.find((o) => !o.ok);
+          if (refused && !refused.ok) throw refused.error;
+        },
+      },
+      {
+        name: `spendMany ${f.batch} atomic, shared accounts`,
+        unitsPerOp: 2 * f.batch,
+        // All or nothing: one ledger_apply_batch call over random fans, creators and shards.
+        op: async (tag) => {
+          const base = `${tag}:${seq++}`;
+          await grouped16.spendMany(Array.from({ length: f.batch }, (_, k) => spendInput(`${base}:${k}`)), { atomic: true });
+        },
+      },
+      {
+        name: `batch ${f.batch}/tx (one call per spend), shared accounts`,
         unitsPerOp: 2 * f.batch,
         // Random fans and creators, as the single spends: concurrent batches hold many of the same rows.
         op: (tag) => batch(tag, rand(16), () => fans[rand(fans.length)]!, () => creators[rand(creators.length)]!),
       },
       {
-        name: `batch ${f.batch}/tx, own accounts`,
+        name: `batch ${f.batch}/tx (one call per spend), own accounts`,
         unitsPerOp: 2 * f.batch,
         // Worker w only uses the fans and creators whose index is w modulo C, and chain shard w mod 16:
         // what batching buys when concurrent batches share no row (revenue shard aside, when C > 16).
@@ -237,10 +278,13 @@ export async function benchLedger(argv: string[]): Promise<number> {
 
     const watch = new CpuWatch({ admin, pgDatabase: dbInfo.name });
     const rows: Row[] = [];
+    const chosen = variants.filter((v) => v.unitsPerOp === 1 || f.only.length === 0 || f.only.some((w) => v.name.includes(w)));
     for (let round = 1; round <= f.rounds; round++) {
-      for (const v of variants) {
+      for (const v of chosen) {
         const label = `${v.name}${f.rounds > 1 ? ` #${round}` : ''}`;
         retries = 0;
+        const stats0 = { ...grouped16.batcher!.stats };
+        const stats1 = { ...grouped1.batcher!.stats };
         const row = await measureWindow({
           label,
           concurrency: f.concurrency,
@@ -253,7 +297,9 @@ export async function benchLedger(argv: string[]): Promise<number> {
           dbName: dbInfo.name,
           signal: interrupted.signal,
         });
-        rows.push({ ...row, round, variant: v.name, unitsPerOp: v.unitsPerOp, unitsPerS: row.opsPerS * v.unitsPerOp, retries });
+        const batches = grouped16.batcher!.stats.batches - stats0.batches + grouped1.batcher!.stats.batches - stats1.batches;
+        const batchedOps = grouped16.batcher!.stats.ops - stats0.ops + grouped1.batcher!.stats.ops - stats1.ops;
+        rows.push({ ...row, round, variant: v.name, unitsPerOp: v.unitsPerOp, unitsPerS: row.opsPerS * v.unitsPerOp, retries, opsPerBatch: batches ? batchedOps / batches : undefined });
         // Let the fire-and-forget balance queries of the last operations drain before the next variant.
         await sleep(500);
       }
@@ -268,7 +314,7 @@ export async function benchLedger(argv: string[]): Promise<number> {
     ).rows[0]!;
     const verifyMs = Math.round(performance.now() - t1);
 
-    console.log(['', resultTable(rows), '', ...ratioLines(rows, f.rounds), '', notes(f, pushes)].join('\n'));
+    console.log(['', resultTable(rows), '', ...ratioLines(rows, f.rounds), '', notes(f, pushes, grouped16.batcher!.stats.fallbacks + grouped1.batcher!.stats.fallbacks)].join('\n'));
     console.log(
       `\nledger verify after the load (verifyLedger, as npm run ledger:verify): ${report.ok ? 'OK' : 'FAILED'} — ` +
         `${counts.transfers} transfers, ${counts.accounts} accounts, total posted ${report.totalPosted}, ` +

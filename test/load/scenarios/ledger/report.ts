@@ -24,6 +24,8 @@ export interface Row {
   lockWaiting: number;
   active: number;
   load1: number;
+  /** Group-commit variants: mean operations per ledger_apply_batch call (warm-up included). */
+  opsPerBatch?: number;
 }
 
 const other = (r: Row) => otherPct(r.cpu.machinePct, [r.cpu.selfPct, r.cpu.pgPct]);
@@ -31,7 +33,7 @@ const other = (r: Row) => otherPct(r.cpu.machinePct, [r.cpu.selfPct, r.cpu.pgPct
 export function resultTable(rows: Row[]): string {
   const head = [
     'variant', 'workers', 'ops/s', 'transfers/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors',
-    'ops/s ÷ INSERT', 'rows/s ÷ INSERT', 'p99 ÷ INSERT', 'lock waiters (avg)', 'bench CPU', 'postgres CPU', 'pg µs/op', 'other CPU', 'load avg',
+    'ops/s ÷ INSERT', 'rows/s ÷ INSERT', 'p99 ÷ INSERT', 'lock waiters (avg)', 'bench CPU', 'postgres CPU', 'pg µs/op', 'other CPU', 'load avg', 'ops/batch',
   ];
   const lines = [`| ${head.join(' | ')} |`, `| --- | ${head.slice(1).map(() => '---:').join(' | ')} |`];
   for (const r of rows) {
@@ -43,7 +45,7 @@ export function resultTable(rows: Row[]): string {
         `${fmtMs(r.latency.p50)} | ${fmtMs(r.latency.p95)} | ${fmtMs(r.latency.p99)} | ${fmtMs(r.latency.max)} | ${r.errors}${r.retries ? ` (${r.retries} retried)` : ''} | ` +
         `${ratio(r.opsPerS, base?.opsPerS)} | ${ratio(r.unitsPerS, base?.unitsPerS)} | ${ratio(r.latency.p99, base?.latency.p99)} | ` +
         `${r.lockWaiting.toFixed(1)} of ${r.active.toFixed(1)} active | ${pct(r.cpu.selfPct)} | ${pct(r.cpu.pgPct)} | ` +
-        `${r.opsPerS > 0 ? ((r.cpu.pgPct * 10_000) / r.opsPerS).toFixed(0) : '—'} | ${pct(other(r))} | ${r.load1.toFixed(2)} |`,
+        `${r.opsPerS > 0 ? ((r.cpu.pgPct * 10_000) / r.opsPerS).toFixed(0) : '—'} | ${pct(other(r))} | ${r.load1.toFixed(2)} | ${r.opsPerBatch === undefined ? '—' : r.opsPerBatch.toFixed(1)} |`,
     );
   }
   return lines.join('\n');
@@ -73,15 +75,19 @@ export function ratioLines(rows: Row[], rounds: number): string[] {
             `ops/s ${ratio((r) => r.opsPerS)?.toFixed(2)}×, transfers/s ÷ rows/s ${ratio((r) => r.unitsPerS)?.toFixed(2)}×, p99 ${ratio((r) => r.latency.p99)?.toFixed(2)}×`,
     );
   }
-  const s16 = rows.filter((r) => r.variant === 'spend, 16 shards');
-  const s1 = rows.filter((r) => r.variant === 'spend, 1 shard');
+  const s16 = rows.filter((r) => r.variant === 'spend, group commit');
+  const s1 = rows.filter((r) => r.variant === 'spend, group commit, 1 shard');
   const hot = median(s16.map((r) => r.opsPerS / (s1.find((x) => x.round === r.round)?.opsPerS ?? NaN)));
   const hotP99 = median(s16.map((r) => (s1.find((x) => x.round === r.round)?.latency.p99 ?? NaN) / r.latency.p99));
   if (hot !== undefined) out.push(`- 16 shards vs 1 shard, same round (median of ${rounds}): ${hot.toFixed(2)}× the spends/s, 1 shard's p99 ${hotP99?.toFixed(2)}× as long`);
   return out;
 }
 
-export function notes(f: { concurrency: number; pool: number; durationS: number; batch: number }, pushes: number): string {
+export function notes(
+  f: { concurrency: number; pool: number; durationS: number; batch: number; lanes: number; maxOps: number; windowMs: number },
+  pushes: number,
+  fallbacks: number,
+): string {
   return [
     `Workers: ${f.concurrency}, each with one operation in flight; pg pool ${f.pool}. ops/s counts operations completed in the ${f.durationS}s window;`,
     `latency is per operation (for the batch: one transaction of ${f.batch} spends), from call to resolve, over every operation started in the window.`,
@@ -89,5 +95,6 @@ export function notes(f: { concurrency: number; pool: number; durationS: number;
     `CPU columns are % of one core (${CORES} cores = ${CORES * 100}%): bench = this process (workers and pg client), postgres = the backends`,
     `of the bench's database, other = everything else on the machine (other runs, PostgreSQL's WAL writer and checkpointer).`,
     `Lock waiters: backends of the bench's database waiting for a lock (pg_stat_activity, sampled every 200 ms). Pushes counted by the stub Realtime: ${pushes}.`,
+    `Group commit: ${f.lanes} lane(s), at most ${f.maxOps} operations a batch, window ${f.windowMs} ms; batches run again one by one after a whole-batch failure: ${fallbacks}.`,
   ].join('\n');
 }
