@@ -197,6 +197,32 @@ describe('renewals', () => {
     expect((await sql(`SELECT idempotency_key FROM ledger_transfers WHERE idempotency_key = $1`, [`sub:${sub.id}:2:creator`]))).toHaveLength(1);
   });
 
+  it('renew a batch in one run: each subscription with its own outcome, two runs at once charging once', async () => {
+    const { user, handle, tierId } = await newCreator();
+    const { user: other, handle: otherHandle, tierId: otherTier } = await newCreator();
+    // 8 who can pay (4 of each creator), 4 who cannot, 4 who cancelled.
+    const fans = await Promise.all(Array.from({ length: 16 }, (_, i) => newFan(i < 8 ? 200 : 100)));
+    const ids = await Promise.all(
+      fans.map(async (fan, i) => (await subscribe(fan, i % 2 ? otherHandle : handle, { tierId: i % 2 ? otherTier : tierId, expectedPrice: 100 })).body.subscription.id as string),
+    );
+    for (const id of ids.slice(12)) await sql(`UPDATE subscriptions SET cancel_at_period_end = true WHERE id = $1`, [id]);
+    await sql(`UPDATE subscriptions SET current_period_end = now() - interval '1 minute' WHERE id = ANY($1::uuid[])`, [ids]);
+    const before = (await pageCounts(user.user.id)).subscriber_count + (await pageCounts(other.user.id)).subscriber_count;
+
+    const runs = await Promise.all([subs().renewDue(), subs().renewDue()]);
+    const total = (k: 'renewed' | 'grace' | 'expired') => runs[0]![k] + runs[1]![k];
+    expect([total('renewed'), total('grace'), total('expired')]).toEqual([8, 4, 4]);
+    const rows = await sql(`SELECT id, status, period FROM subscriptions WHERE id = ANY($1::uuid[])`, [ids]);
+    const statusOf = new Map(rows.map((r: any) => [r.id, `${r.status}:${r.period}`]));
+    expect(ids.map((id) => statusOf.get(id))).toEqual([...Array(8).fill('active:2'), ...Array(4).fill('grace:1'), ...Array(4).fill('expired:1')]);
+    for (const fan of fans.slice(0, 8)) expect(await balance(fan.user.id)).toBe(0);
+    for (const fan of fans.slice(8, 12)) expect(await balance(fan.user.id)).toBe(0);
+    const keys = await sql(`SELECT idempotency_key FROM ledger_transfers WHERE idempotency_key LIKE 'sub:%:2:creator' AND idempotency_key = ANY($1::text[])`, [ids.map((id) => `sub:${id}:2:creator`)]);
+    expect(keys).toHaveLength(8);
+    // The cancelled ones came off their creators' counts; those in grace still count.
+    expect((await pageCounts(user.user.id)).subscriber_count + (await pageCounts(other.user.id)).subscriber_count).toBe(before - 4);
+  });
+
   it('go into grace without credits (access kept, fan told), are retried, and expire when grace is over', async () => {
     const { user, handle, tierId } = await newCreator();
     const fan = await newFan(100);

@@ -326,13 +326,47 @@ export class CreatorsStore {
     return rows[0];
   }
 
-  /**
-   * The renewal's lock: like lockById, but a row another transaction holds is skipped (undefined), not waited
-   * for: that is another node's renewal of it, or a fan's change, and the next run comes back to it if still due.
-   */
-  async lockForRenewal(q: Queryable, id: string): Promise<SubscriptionDetail | undefined> {
-    const { rows } = await q.query<SubscriptionDetail>(`${SUB_DETAIL} WHERE s.id = $1 FOR UPDATE OF s SKIP LOCKED`, [id]);
-    return rows[0];
+  /** A batch of renewals' rows, locked in id order; rows another transaction holds are skipped, not waited for. */
+  async lockManyForRenewal(q: Queryable, ids: string[]): Promise<SubscriptionDetail[]> {
+    const { rows } = await q.query<SubscriptionDetail>(`${SUB_DETAIL} WHERE s.id = ANY($1::uuid[]) ORDER BY s.id FOR UPDATE OF s SKIP LOCKED`, [ids]);
+    return rows;
+  }
+
+  async details(ids: string[]): Promise<SubscriptionDetail[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<SubscriptionDetail>(`${SUB_DETAIL} WHERE s.id = ANY($1::uuid[])`, [ids]);
+    return rows;
+  }
+
+  /** Renewed periods, in one statement: each row's next period at its tier and price, not cancelled, out of grace. */
+  async renewPeriods(q: Queryable, r: { id: string; tierId: string; period: number; price: number; start: Date; end: Date }[]): Promise<void> {
+    if (r.length === 0) return;
+    await q.query(
+      `UPDATE subscriptions s SET tier_id = x.tier_id, next_tier_id = NULL, status = 'active', period = x.period, period_price = x.price,
+              current_period_start = x.start_at, current_period_end = x.end_at, cancel_at_period_end = false, grace_until = NULL,
+              trial_link_id = NULL, updated_at = now()
+       FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::timestamptz[], $6::timestamptz[]) AS x(id, tier_id, period, price, start_at, end_at)
+       WHERE s.id = x.id`,
+      [r.map((x) => x.id), r.map((x) => x.tierId), r.map((x) => x.period), r.map((x) => x.price), r.map((x) => x.start), r.map((x) => x.end)],
+    );
+  }
+
+  async setGraceMany(q: Queryable, ids: string[], until: Date): Promise<void> {
+    if (ids.length) await q.query(`UPDATE subscriptions SET status = 'grace', grace_until = $2, updated_at = now() WHERE id = ANY($1::uuid[])`, [ids, until]);
+  }
+
+  /** Expires subscriptions and takes them off their creators' subscriber counts, in the caller's transaction. */
+  async expireMany(q: Queryable, subs: { id: string; creator_id: string }[]): Promise<void> {
+    if (subs.length === 0) return;
+    await q.query(`UPDATE subscriptions SET status = 'expired', grace_until = NULL, next_tier_id = NULL, updated_at = now() WHERE id = ANY($1::uuid[])`, [subs.map((x) => x.id)]);
+    const byCreator = new Map<string, number>();
+    for (const x of [...subs].sort((a, b) => (a.creator_id < b.creator_id ? -1 : 1))) byCreator.set(x.creator_id, (byCreator.get(x.creator_id) ?? 0) + 1);
+    // Pages locked in one order, so two batches (or a batch and a subscribe) never wait on each other in a circle.
+    await q.query(`SELECT 1 FROM creator_pages WHERE user_id = ANY($1::uuid[]) ORDER BY user_id FOR UPDATE`, [[...byCreator.keys()]]);
+    await q.query(
+      `UPDATE creator_pages p SET subscriber_count = p.subscriber_count - x.n FROM unnest($1::uuid[], $2::int[]) AS x(user_id, n) WHERE p.user_id = x.user_id`,
+      [[...byCreator.keys()], [...byCreator.values()]],
+    );
   }
 
   async detail(id: string, q: Queryable = this.db): Promise<SubscriptionDetail | undefined> {

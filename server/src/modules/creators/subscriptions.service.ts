@@ -30,7 +30,7 @@ export class SubscriptionsService {
     private readonly d: {
       db: Database;
       store: CreatorsStore;
-      ledger: Pick<LedgerService, 'spend' | 'notify'>;
+      ledger: Pick<LedgerService, 'spend' | 'spendMany' | 'notify'>;
       realtime: Realtime;
       config: CreatorsConfig;
       logger: Logger;
@@ -167,17 +167,16 @@ export class SubscriptionsService {
 
   /**
    * The renewal job: announced prices due become the price; every active subscription past its period's end
-   * is renewed (or expired), batch after batch; then one batch of those in grace is retried. Each in its own
-   * transaction.
+   * is renewed (or expired), batch after batch; then one batch of those in grace is retried.
    */
   async renewDue(): Promise<Record<RenewOutcome, number>> {
     const counts: Record<RenewOutcome, number> = { renewed: 0, grace: 0, expired: 0, skipped: 0 };
     await this.d.store.foldDuePrices();
     const { renewBatch } = this.d.config;
+    const renewAll = async (ids: string[]) => {
+      for (const outcome of (await this.renewMany(ids)).values()) counts[outcome]++;
+    };
     // Bounded: a run never loops for ever on rows another node keeps skipping.
-    // Each renewal is its own short transaction under its row's lock, so a batch runs RENEW_PARALLEL at a
-    // time: one after another, a renewal spends most of its time waiting for PostgreSQL round trips.
-    const renewAll = (ids: string[]) => inParallel(ids, RENEW_PARALLEL, async (id) => void counts[await this.renewOne(id)]++);
     for (let batch = 0; batch < 100; batch++) {
       const ids = await this.d.store.due('active', renewBatch);
       await renewAll(ids);
@@ -187,62 +186,84 @@ export class SubscriptionsService {
     return counts;
   }
 
-  /**
-   * One subscription whose period has ended, under its lock: cancelled or out of grace → expired; else the
-   * next period is charged (key `sub:<id>:<period+1>`, at the renewing tier's price at the period's end, so
-   * an announced rise applies only from its date). Not enough credits: grace for CREATOR_GRACE_DAYS (access
-   * continues, retried by each run), then expired. A twin that finds it renewed does nothing.
-   */
   async renewOne(id: string): Promise<RenewOutcome> {
-    let outcome: RenewOutcome;
-    let charged = null as { fan: string; creator: string } | null;
-    try {
-      outcome = await this.d.db.transaction(async (tx) => {
-        // Held by someone else (another node's run renewing it, a fan cancelling): skipped, not waited for.
-        const s = await this.d.store.lockForRenewal(tx, id);
-        if (!s || s.status === 'expired' || s.current_period_end.getTime() > Date.now()) return 'skipped';
-        if (s.cancel_at_period_end || (s.status === 'grace' && s.grace_until!.getTime() <= Date.now())) {
-          await this.d.store.expire(tx, id);
-          await this.d.store.addSubscribers(tx, s.creator_id, -1);
-          return 'expired';
-        }
-        const price = renewalPriceOf(s)!;
-        const period = s.period + 1;
-        // On time, the next period follows the last; paid late from grace, it starts now.
-        const start = s.status === 'active' ? s.current_period_end : new Date();
-        const tierId = s.next_tier_id ?? s.tier_id;
-        await this.d.store.startPeriod(tx, id, { tierId, period, months: s.months, price, start, end: periodsEnd(start, s.months), cancelAtPeriodEnd: false, trialLinkId: null, restart: false });
-        await this.charge(tx, { subId: id, period, fanId: s.fan_id, creatorId: s.creator_id, amount: price, months: s.months, tierId });
-        if (price > 0) charged = { fan: s.fan_id, creator: s.creator_id };
-        return 'renewed';
+    return (await this.renewMany([id])).get(id)!;
+  }
+
+  /**
+   * Subscriptions whose period has ended, in one transaction under their locks (rows another run or a fan
+   * holds are skipped, not waited for): cancelled or out of grace → expired; the rest are charged their next
+   * period in one ledger call (keys `sub:<id>:<period+1>`, each with its own outcome, at the renewing tier's
+   * price at the period's end, so an announced rise applies only from its date). Not enough credits: grace
+   * for CREATOR_GRACE_DAYS (access continues, retried by each run), then expired. A twin that finds one
+   * renewed does nothing. Each fan is told what happened.
+   */
+  async renewMany(ids: string[]): Promise<Map<string, RenewOutcome>> {
+    const r = await this.d.db.transaction(async (tx) => {
+      const outcomes = new Map<string, RenewOutcome>(ids.map((id) => [id, 'skipped']));
+      const now = Date.now();
+      const due = (await this.d.store.lockManyForRenewal(tx, ids)).filter((s) => s.status !== 'expired' && s.current_period_end.getTime() <= now);
+      const ending = due.filter((s) => s.cancel_at_period_end || (s.status === 'grace' && s.grace_until!.getTime() <= now));
+      // Expiries first: creator pages are then locked before wallets, in the order a subscribe takes them.
+      await this.d.store.expireMany(tx, ending);
+      for (const s of ending) outcomes.set(s.id, 'expired');
+
+      const plans = due
+        .filter((s) => !ending.includes(s))
+        .map((s) => {
+          // On time, the next period follows the last; paid late from grace, it starts now.
+          const start = s.status === 'active' ? s.current_period_end : new Date(now);
+          return { s, id: s.id, tierId: s.next_tier_id ?? s.tier_id, period: s.period + 1, price: renewalPriceOf(s)!, start, end: periodsEnd(start, s.months) };
+        });
+      const paid = plans.filter((p) => p.price > 0);
+      const results = await this.d.ledger.spendMany(
+        paid.map((p) => ({
+          key: `sub:${p.id}:${p.period}`,
+          fromUserId: p.s.fan_id,
+          toUserId: p.s.creator_id,
+          amount: p.price,
+          kind: 'subscription',
+          metadata: { subscriptionId: p.id, period: p.period, months: p.s.months, tierId: p.tierId },
+        })),
+        {},
+        tx,
+      );
+      // Refused charges: unpaid (not enough credits), or left as they are for the next run (anything else).
+      const unpaid = new Set<string>();
+      const refused = new Set<string>();
+      paid.forEach((p, i) => {
+        const o = results[i]!;
+        if (o.ok) return;
+        refused.add(p.id);
+        if (o.error instanceof AppError && o.error.code === 'INSUFFICIENT_CREDITS') unpaid.add(p.id);
+        else this.d.logger.warn({ err: o.error, subscriptionId: p.id }, 'renewal charge refused');
       });
-    } catch (err) {
-      if (!(err instanceof AppError && err.code === 'INSUFFICIENT_CREDITS')) throw err;
-      outcome = await this.unpaid(id);
-    }
-    if (charged) this.d.ledger.notify([charged.fan, charged.creator]);
-    if (outcome !== 'skipped') await this.tell(id, outcome);
-    return outcome;
-  }
+      const renewed = plans.filter((p) => !refused.has(p.id));
+      await this.d.store.renewPeriods(tx, renewed);
+      for (const p of renewed) outcomes.set(p.id, 'renewed');
 
-  /** The renewal could not be paid: grace (once), or expired when there is no grace period. */
-  private unpaid(id: string): Promise<RenewOutcome> {
-    return this.d.db.transaction(async (tx) => {
-      const s = await this.d.store.lockById(tx, id);
-      if (!s || s.status !== 'active' || s.current_period_end.getTime() > Date.now()) return 'skipped';
+      // Unpaid: an active one goes into grace (or ends, without a grace period); one already in grace stays.
+      const lapsing = plans.filter((p) => unpaid.has(p.id) && p.s.status === 'active').map((p) => p.s);
       if (this.d.config.graceDays === 0) {
-        await this.d.store.expire(tx, id);
-        await this.d.store.addSubscribers(tx, s.creator_id, -1);
-        return 'expired';
+        await this.d.store.expireMany(tx, lapsing);
+        for (const s of lapsing) outcomes.set(s.id, 'expired');
+      } else {
+        await this.d.store.setGraceMany(tx, lapsing.map((s) => s.id), new Date(now + this.d.config.graceDays * DAY_MS));
+        for (const s of lapsing) outcomes.set(s.id, 'grace');
       }
-      await this.d.store.setGrace(tx, id, new Date(Date.now() + this.d.config.graceDays * DAY_MS));
-      return 'grace';
+      const charged = paid.filter((p) => !refused.has(p.id)).flatMap((p) => [p.s.fan_id, p.s.creator_id]);
+      return { outcomes, charged };
     });
+    if (r.charged.length) this.d.ledger.notify(r.charged);
+    await this.tell([...r.outcomes].filter(([, o]) => o !== 'skipped'));
+    return r.outcomes;
   }
 
-  private async tell(id: string, reason: Exclude<RenewOutcome, 'skipped'>): Promise<void> {
-    const s = await this.d.store.detail(id);
-    if (s) this.d.realtime.toUser(s.fan_id, 'subscription:updated', { subscription: toSubscriptionView(s), reason });
+  private async tell(changed: [string, RenewOutcome][]): Promise<void> {
+    const reasons = new Map(changed);
+    for (const s of await this.d.store.details([...reasons.keys()])) {
+      this.d.realtime.toUser(s.fan_id, 'subscription:updated', { subscription: toSubscriptionView(s), reason: reasons.get(s.id) as Exclude<RenewOutcome, 'skipped'> });
+    }
   }
 
   /** What a trial link gives, before claiming it: the creator, the tier, its days, what keeping it would cost. */
@@ -347,17 +368,4 @@ export class SubscriptionsService {
     const last = rows.at(-1);
     return { tips: rows.map(toTipView), nextCursor: rows.length === limit && last ? encodeCursor([last.created_key, last.id]) : null };
   }
-}
-
-/** Renewals of one batch in flight at once (each holds a pooled connection while it runs). */
-const RENEW_PARALLEL = 8;
-
-/** Runs `work` over `items`, `width` at a time. */
-async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
 }
