@@ -7,6 +7,7 @@ import {
   priceChangeNote,
   publishAtOf,
   renewalNote,
+  subscriptionNotice,
   subscriptionText,
   tipAmountError,
   unlockText,
@@ -71,6 +72,13 @@ describe('subscription state', () => {
     expect(subscriptionText({ ...base, trial: true, renewalPrice: null })).toMatch(/^Free trial of Basic/);
     expect(subscriptionText({ ...base, status: 'grace', graceUntil: '2026-02-03T12:00:00Z' })).toContain('until Feb 3, 2026');
     expect(subscriptionText({ ...base, status: 'expired' })).toBe('Your subscription ended on Jan 31, 2026.');
+  });
+  it('tells the fan what the renewal job did: charged, unpaid with access until grace ends, ended', () => {
+    expect(subscriptionNotice({ ...base, tier: { id: 'v', rank: 2, name: 'VIP' }, periodPrice: 300 }, 'renewed')).toBe('Your subscription to Ada renewed: 300 credits paid for VIP until Jan 31, 2026.');
+    expect(subscriptionNotice({ ...base, status: 'grace', graceUntil: '2026-02-03T12:00:00Z' }, 'grace')).toBe(
+      'Your renewal of Ada could not be paid (100 credits). You keep access until Feb 3, 2026; add credits to keep it.',
+    );
+    expect(subscriptionNotice({ ...base, status: 'expired', renewalPrice: null }, 'expired')).toBe('Your subscription to Ada has ended.');
   });
 });
 

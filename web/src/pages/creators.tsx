@@ -61,7 +61,7 @@ export default function Creators() {
         </Empty>
       ) : (
         <>
-          <ul className="creator-grid">
+          <ul className="creator-grid" aria-label="Creators">
             {creators.map((c) => (
               <li key={c.userId}>
                 <CreatorCardView creator={c} />
