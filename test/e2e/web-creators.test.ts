@@ -203,6 +203,9 @@ it('a creator sets up a page, tiers and a subscriber-only photo in the studio; a
   await tip.getByLabel('Note (optional)').fill('Great work');
   await tip.getByRole('button', { name: 'Send 25 credits' }).click();
   await tip.getByText('You tipped Cleo 25 credits. Thank you!').waitFor();
+  // Closed with the keyboard, as a modal should be.
+  await f.page.keyboard.press('Escape');
+  await tip.waitFor({ state: 'detached' });
   await c.page.getByTestId('live-toast').filter({ hasText: 'Finn tipped you 25 credits: “Great work”' }).waitFor();
   await c.page.getByTestId('tips').getByText(/^Finn · 25 credits · “Great work”/).waitFor();
   await checkPage(c.page, 'studio-tip');
@@ -238,6 +241,9 @@ it('a creator sets up a page, tiers and a subscriber-only photo in the studio; a
   await toast.filter({ hasText: 'Your subscription to Cleo has ended.' }).waitFor();
   await state.filter({ hasText: /^Your subscription ended on / }).waitFor();
   await post.getByText('Subscribe (Fans or VIP) to see this post.').waitFor();
+  // The photo on screen went back to its blurred preview too (its cached unlocked view was not kept).
+  await post.getByText('Behind the scenes').waitFor({ state: 'detached' });
+  expect(await post.getByRole('img').count()).toBe(0);
   await head.getByRole('button', { name: 'Subscribe', exact: true }).waitFor();
   await checkPage(f.page, 'creator-expired');
 

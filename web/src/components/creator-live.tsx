@@ -34,6 +34,9 @@ export default function CreatorLive() {
     void qc.invalidateQueries({ queryKey: ['creators', 'page'] });
     // An ended subscription locks its posts again, and a renewal at another tier may open more: every post list reloads.
     void qc.invalidateQueries({ queryKey: ['posts'] });
+    // The media cache keeps an unlocked view over a later locked one (lib/media.ts fresherView: a stale page must not
+    // re-lock what was just bought), so an ended subscription asks the server again for the views on screen.
+    if (reason === 'expired') void qc.invalidateQueries({ queryKey: ['media'] });
   });
   useSocketEvent('subscription:price_changed', ({ tierId, price, effectiveAt }) => {
     push(`price:${tierId}:${effectiveAt}`, `A creator you subscribe to raises their price to ${credits(price)} a month from ${dateText(effectiveAt)}. Your renewals before then keep the old price.`);
