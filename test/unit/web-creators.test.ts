@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  audienceText,
   bundleLabel,
   bundleOptions,
   creatorsQueryString,
@@ -135,5 +136,12 @@ describe('forms', () => {
     expect(priceChangeNote(100, 100)).toBe('');
     expect(priceChangeNote(100, 80)).toMatch(/at once/);
     expect(priceChangeNote(100, 120)).toMatch(/announced.*until then new subscribers pay 100 credits/);
+  });
+});
+
+describe('audience', () => {
+  it('counts followers and subscribers in words, one or many', () => {
+    expect(audienceText({ followerCount: 1, subscriberCount: 0 })).toBe('1 follower · 0 subscribers');
+    expect(audienceText({ followerCount: 1200, subscriberCount: 1 })).toBe('1,200 followers · 1 subscriber');
   });
 });

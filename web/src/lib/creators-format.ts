@@ -89,6 +89,12 @@ export function subscriptionNotice(s: SubscriptionView, reason: 'renewed' | 'gra
   }
 }
 
+/** "1 follower · 12 subscribers": a creator's audience, counted in words. */
+export function audienceText(c: { followerCount: number; subscriberCount: number }): string {
+  const n = (count: number, one: string) => `${count.toLocaleString('en')} ${one}${count === 1 ? '' : 's'}`;
+  return `${n(c.followerCount, 'follower')} · ${n(c.subscriberCount, 'subscriber')}`;
+}
+
 /** Who may see a post, in words (for its creator). */
 export function visibilityText(v: PostVisibility): string {
   switch (v.kind) {

@@ -4,7 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import type { CreatorPageView } from '../../../shared/creators.js';
 import { api, ApiError } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
-import { bundleOptions, credits, dateText } from '../lib/creators-format.js';
+import { audienceText, bundleOptions, credits, dateText } from '../lib/creators-format.js';
 import { creatorKeys, useCreatorPage, usePosts } from '../lib/creators-queries.js';
 import { useSession } from '../lib/session.js';
 import { AvatarPhoto, Media } from '../components/media.js';
@@ -73,7 +73,7 @@ function CreatorView({ creator: c }: { creator: CreatorPageView }) {
           <PageTitle>{c.displayName}</PageTitle>
           <p className="hint">@{c.handle}</p>
           <p className="creator-counts">
-            {c.followerCount.toLocaleString('en')} followers · {c.subscriberCount.toLocaleString('en')} subscribers
+            {audienceText(c)}
           </p>
         </div>
         {!mine && (

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type { CreatorPageView, SubscriptionView, TipView } from '../../../shared/creators.js';
 import { api, ApiError } from '../lib/api.js';
-import { credits, dateText } from '../lib/creators-format.js';
+import { audienceText, credits, dateText } from '../lib/creators-format.js';
 import { creatorKeys, usePosts } from '../lib/creators-queries.js';
 import { useSession } from '../lib/session.js';
 import { PostList } from '../components/post-card.js';
@@ -41,7 +41,7 @@ export default function Studio() {
       <PageTitle>Studio</PageTitle>
       {page && (
         <p>
-          Your page: <Link to={`/c/${page.handle}`}>/c/{page.handle}</Link> · {page.followerCount} followers · {page.subscriberCount} subscribers
+          Your page: <Link to={`/c/${page.handle}`}>/c/{page.handle}</Link> · {audienceText(page)}
         </p>
       )}
       <StudioTips />
