@@ -3,7 +3,6 @@ import { Link, useParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import type { CreatorPageView } from '../../../shared/creators.js';
 import { api, ApiError } from '../lib/api.js';
-import { errorText } from '../lib/error-text.js';
 import { audienceText, bundleOptions, credits, dateText } from '../lib/creators-format.js';
 import { creatorKeys, useCreatorPage, usePosts } from '../lib/creators-queries.js';
 import { useSession } from '../lib/session.js';
@@ -11,7 +10,7 @@ import { AvatarPhoto, Media } from '../components/media.js';
 import { PostList } from '../components/post-card.js';
 import { SubscribeDialog, SubscriptionPanel } from '../components/creator-subscribe.js';
 import { TipDialog } from '../components/creator-tip.js';
-import { ErrorNote, Loading, PageTitle } from '../components/ui.js';
+import { ErrorNote, FormError, Loading, PageTitle } from '../components/ui.js';
 import './creators.css';
 
 /** /c/:handle: a creator's page, tiers, follow, subscribe, tip, and their posts (pinned first). */
@@ -97,11 +96,7 @@ function CreatorView({ creator: c }: { creator: CreatorPageView }) {
           </Link>
         )}
       </header>
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {errorText(error)}
-        </p>
-      )}
+      <FormError error={error} />
       {c.bio && <p className="creator-bio">{c.bio}</p>}
       {c.links.length > 0 && (
         <ul className="creator-links">

@@ -70,45 +70,25 @@ function StudioPosts({ page }: { page: CreatorPageView }) {
 
 type SubscriberRow = { fan: { id: string; displayName: string }; subscription: SubscriptionView };
 
+/** The creator's subscribers (newest first), with whose renewal is unpaid. */
+const SUBSCRIBERS = { title: 'Subscribers', queryKey: creatorKeys.subscribers, path: '/api/creator/subscribers', field: 'subscribers', empty: 'No subscribers yet.' };
+/** Tips received, newest first; a `tip:received` push (CreatorLive) refreshes it, so a new tip shows at once. */
+const TIPS = { title: 'Tips', queryKey: creatorKeys.tips, path: '/api/creator/tips', field: 'tips', empty: 'No tips yet.', testId: 'tips' };
+
 function StudioSubscribers() {
-  return (
-    <StudioRows<SubscriberRow>
-      title="Subscribers"
-      queryKey={creatorKeys.subscribers}
-      path="/api/creator/subscribers"
-      field="subscribers"
-      empty="No subscribers yet."
-      rowKey={(r) => r.subscription.id}
-      row={(r) => (
-        <>
-          {r.fan.displayName} · {r.subscription.tier.name} · until {dateText(r.subscription.currentPeriodEnd)}
-          {r.subscription.trial && ' · trial'}
-          {r.subscription.status === 'grace' && ' · renewal unpaid'}
-        </>
-      )}
-    />
+  const row = (r: SubscriberRow) => (
+    <>
+      {r.fan.displayName} · {r.subscription.tier.name} · until {dateText(r.subscription.currentPeriodEnd)}
+      {r.subscription.trial && ' · trial'}
+      {r.subscription.status === 'grace' && ' · renewal unpaid'}
+    </>
   );
+  return <StudioRows<SubscriberRow> {...SUBSCRIBERS} rowKey={(r) => r.subscription.id} row={row} />;
 }
 
-/** Tips received, newest first; a `tip:received` push (CreatorLive) refreshes it, so a new tip shows at once. */
 function StudioTips() {
-  return (
-    <StudioRows<TipView>
-      title="Tips"
-      queryKey={creatorKeys.tips}
-      path="/api/creator/tips"
-      field="tips"
-      empty="No tips yet."
-      testId="tips"
-      rowKey={(t) => t.id}
-      row={(t) => (
-        <>
-          {t.fanName} · {credits(t.amount)}
-          {t.note && ` · “${t.note}”`} · {dateText(t.createdAt)}
-        </>
-      )}
-    />
-  );
+  const row = (t: TipView) => `${t.fanName} · ${credits(t.amount)}${t.note ? ` · “${t.note}”` : ''} · ${dateText(t.createdAt)}`;
+  return <StudioRows<TipView> {...TIPS} rowKey={(t) => t.id} row={row} />;
 }
 
 /** A studio list paged by the server's cursor (`{ [field]: rows, nextCursor }`), with its loading, error and empty states and "Load more". */
