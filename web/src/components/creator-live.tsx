@@ -29,7 +29,8 @@ export default function CreatorLive() {
     void qc.invalidateQueries({ queryKey: creatorKeys.tips });
   });
   useSocketEvent('subscription:updated', ({ subscription, reason }) => {
-    push(`sub:${subscription.id}:${reason}`, subscriptionNotice(subscription, reason));
+    // One notice per subscription: the newest (grace after renewed, ended after grace) replaces the one before.
+    push(`sub:${subscription.id}`, subscriptionNotice(subscription, reason));
     void qc.invalidateQueries({ queryKey: creatorKeys.subscriptions });
     void qc.invalidateQueries({ queryKey: ['creators', 'page'] });
     // An ended subscription locks its posts again, and a renewal at another tier may open more: every post list reloads.
