@@ -236,6 +236,12 @@ it('a creator sets up a page, tiers and a subscriber-only photo in the studio; a
   await f.page.getByRole('region', { name: 'Your subscription' }).getByRole('link', { name: 'Buy credits' }).waitFor();
   await post.getByText('Behind the scenes, day 1').waitFor();
   await checkPage(f.page, 'creator-grace');
+  // The feed says it too, for a fan who missed the toast.
+  await f.page.getByRole('link', { name: 'Feed', exact: true }).click();
+  await f.page.getByRole('region', { name: 'Unpaid renewals' }).getByText(/^Your renewal of Cleo could not be paid \(100 credits\)/).waitFor();
+  await checkPage(f.page, 'feed-grace');
+  await f.page.goBack();
+  await f.page.getByRole('heading', { name: 'Cleo', level: 1 }).waitFor();
   await sql(`UPDATE subscriptions SET grace_until = now() - interval '1 second' WHERE id = $1`, [sub!.id]);
   await web.node.pairly.services.subscriptions.renewOne(sub!.id);
   await toast.filter({ hasText: 'Your subscription to Cleo has ended.' }).waitFor();
