@@ -6,6 +6,7 @@ import { callAs, checkPage, chooseFiles, launchBrowser, loadedWidth, openPage, P
 import { jpegWithGps, noisePng, processed, uploadAndConfirm } from '../support/media.js';
 import { fund } from '../support/ledger.js';
 import { tempDir } from '../support/pairly.js';
+import { pgQuery } from '../support/services.js';
 
 /**
  * The creator economy in a real browser (issue #12), on a node with the
@@ -16,7 +17,10 @@ import { tempDir } from '../support/pairly.js';
  * price shown and sees it; the fan's tip appears live in the creator's open
  * studio; the trial link opens the post for nothing; another fan unlocks a
  * pay-per-view post at the price shown, after a refusal for credits and a
- * price change.
+ * price change. Along the way the fan filters and sorts the listing,
+ * bookmarks the post from the feed and removes it from /bookmarks, moves to
+ * another tier from the next renewal (price and date shown before consent),
+ * and sees the renewal job's notices: renewed, unpaid (grace), ended.
  */
 
 let web: WebNode;
@@ -24,7 +28,8 @@ let browser: Browser;
 const data = tempDir('web-creators');
 
 beforeAll(async () => {
-  web = await startWebNode({ MEDIA_STORAGE: 'local', PAIRLY_DATA_DIR: data.path, RUN_WORKERS: 'true', MEDIA_UPLOADS_PER_HOUR: '100' });
+  // The renewal schedule stays out of the way (an hour): the journey runs renewals itself, when it wants them.
+  web = await startWebNode({ MEDIA_STORAGE: 'local', PAIRLY_DATA_DIR: data.path, RUN_WORKERS: 'true', MEDIA_UPLOADS_PER_HOUR: '100', CREATOR_RENEW_SECONDS: '3600', CREATOR_GRACE_DAYS: '3' });
   browser = await launchBrowser();
 });
 
@@ -37,20 +42,35 @@ afterAll(async () => {
 const call = <T = unknown>(who: AuthResult, method: string, path: string, body?: unknown) => callAs<T>(web.url, who, method, path, body);
 
 const choose = chooseFiles;
+const sql = (text: string, params: unknown[]) => pgQuery(web.backing.databaseUrl, text, params);
+/** Moves a subscription's period end into the past and runs the renewal job's step for it, as the schedule would. */
+const renewNow = async (subId: string) => {
+  await sql(`UPDATE subscriptions SET current_period_end = now() - interval '1 minute', current_period_start = now() - interval '30 days' WHERE id = $1`, [subId]);
+  await web.node.pairly.services.subscriptions.renewOne(subId);
+};
+/** The creators listing's cards in order, by display name. */
+const listed = async (page: Page) => (await page.getByRole('list', { name: 'Creators' }).locator('.creator-name').allTextContents());
 
 
 const unique = () => crypto.randomUUID().replace(/-/g, '').slice(0, 8);
 
-it('a creator sets up a page, a tier and a subscriber-only photo in the studio; a fan sees it locked, subscribes at the price shown and sees it; their tip shows live in the studio; a trial link opens it free', async () => {
+it('a creator sets up a page, tiers and a subscriber-only photo in the studio; a fan filters the listing, sees it locked, subscribes at the price shown, bookmarks it, tips, switches tier and is told of renewal, grace and expiry; a trial link opens it free', async () => {
   const cleo = await signUpApi(web.url, { displayName: 'Cleo', role: 'creator' });
   const finn = await signUpApi(web.url, { displayName: 'Finn' });
   const handle = `cleo_${unique()}`;
+  // Another creator for the listing's filters and sorts: older than Cleo, dearer, tagged music, no trial, one follower.
+  const omar = await signUpApi(web.url, { displayName: 'Omar', role: 'creator' });
+  const omarHandle = `omar_${unique()}`;
+  await call(omar, 'PUT', '/api/creator/page', { handle: omarHandle, tags: ['music'] });
+  await call(omar, 'POST', '/api/creator/tiers', { name: 'Backstage', price: 500 });
+  await call(finn, 'POST', `/api/creators/${omarHandle}/follow`);
 
   // (a) The studio: page, tier, then a post for subscribers with a photo uploaded through the composer.
   const c = await openPage(browser, web.url, { allowStatus: [404] });
   await signIn(c.page, web.url, cleo, '/studio');
   await c.page.getByLabel('Handle').fill(handle);
   await c.page.getByLabel('Bio').fill('Photos from the studio.');
+  await c.page.getByLabel('Tags').fill('photo, studio');
   await c.page.getByRole('button', { name: 'Create page' }).click();
   await c.page.getByRole('link', { name: `/c/${handle}` }).waitFor();
   const newTier = c.page.getByRole('form', { name: 'New tier' });
@@ -59,6 +79,10 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   await newTier.getByLabel('3 months').fill('10');
   await newTier.getByRole('button', { name: 'Add tier' }).click();
   await c.page.getByText('Fans (tier 1) · 50 credits a month').waitFor();
+  await newTier.getByLabel('Tier name').fill('VIP');
+  await newTier.getByLabel('Price per month (credits)').fill('100');
+  await newTier.getByRole('button', { name: 'Add tier' }).click();
+  await c.page.getByText('VIP (tier 2) · 100 credits a month').waitFor();
   const newTrial = c.page.getByRole('form', { name: 'New trial link' });
   await newTrial.getByLabel('Free days (1–90)').fill('3');
   await newTrial.getByRole('button', { name: 'Create trial link' }).click();
@@ -88,11 +112,36 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   await signIn(f.page, web.url, finn, '/creators');
   const card = f.page.getByRole('link', { name: new RegExp(`Cleo @${handle}`) });
   await card.getByText('From 50 credits a month · Free trial').waitFor();
+  // Popular first (Omar has a follower); then each filter, applied with the keyboard, narrows the list.
+  await expect.poll(() => listed(f.page)).toEqual(['Omar', 'Cleo']);
   await checkPage(f.page, 'creators-listing');
+  const filters = f.page.getByRole('form', { name: 'Filter creators' });
+  const apply = async (label: string, value: string) => {
+    await filters.getByLabel(label).fill(value);
+    await filters.getByLabel(label).press('Enter');
+  };
+  await apply('Tags', 'music');
+  await expect.poll(() => listed(f.page)).toEqual(['Omar']);
+  await apply('Tags', 'knitting');
+  await f.page.getByText('No creators match.').waitFor();
+  await apply('Tags', '');
+  await apply('Price up to (credits a month)', '100');
+  await expect.poll(() => listed(f.page)).toEqual(['Cleo']);
+  await apply('Price up to (credits a month)', '');
+  await apply('Price from (credits a month)', '100');
+  await expect.poll(() => listed(f.page)).toEqual(['Omar']);
+  await apply('Price from (credits a month)', '');
+  await filters.getByLabel('With a free trial').check();
+  await filters.getByRole('button', { name: 'Show creators' }).click();
+  await expect.poll(() => listed(f.page)).toEqual(['Cleo']);
+  await filters.getByLabel('With a free trial').uncheck();
+  await filters.getByLabel('Sort').selectOption('new');
+  await filters.getByRole('button', { name: 'Show creators' }).click();
+  await expect.poll(() => listed(f.page)).toEqual(['Cleo', 'Omar']);
   await card.click();
   await f.page.getByRole('heading', { name: 'Cleo', level: 1 }).waitFor();
   const post = f.page.getByTestId('post');
-  await post.getByText('Subscribe (Fans) to see this post.').waitFor();
+  await post.getByText('Subscribe (Fans or VIP) to see this post.').waitFor();
   expect(await post.getByText('Behind the scenes').count()).toBe(0);
   expect(await post.getByRole('img').count()).toBe(0);
   const imgs = post.locator('img');
@@ -131,18 +180,78 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   expect(await f.page.getByTestId('post').getByRole('link', { name: 'Cleo', exact: true }).getAttribute('href')).toMatch(/^\/c\/[a-z0-9_]+$/);
   await checkPage(f.page, 'feed');
 
+  // (c) Bookmarked from the feed, found on /bookmarks, removed there.
+  const inFeed = f.page.getByTestId('post').filter({ hasText: 'Behind the scenes' });
+  await inFeed.getByRole('button', { name: 'Bookmark', exact: true }).click();
+  await inFeed.getByRole('button', { name: 'Bookmarked' }).waitFor();
+  await f.page.getByRole('navigation', { name: 'Posts' }).getByRole('link', { name: 'Bookmarks' }).click();
+  await f.page.getByRole('heading', { name: 'Bookmarks', level: 1 }).waitFor();
+  const saved = f.page.getByTestId('post').filter({ hasText: 'Behind the scenes, day 1' });
+  await saved.waitFor();
+  await checkPage(f.page, 'bookmarks');
+  await saved.getByRole('button', { name: 'Bookmarked' }).click();
+  await f.page.getByText('You have not bookmarked any posts yet.').waitFor();
+  await f.page.getByRole('navigation', { name: 'Posts' }).getByRole('link', { name: 'Feed' }).click();
+  await f.page.getByTestId('post').getByRole('button', { name: 'Bookmark', exact: true }).waitFor();
+  await f.page.getByTestId('post').getByRole('link', { name: 'Cleo', exact: true }).click();
+  await f.page.getByRole('heading', { name: 'Cleo', level: 1 }).waitFor();
+
   // (d) A tip from the fan shows at once in the creator's open studio.
-  await f.page.goBack();
   await f.page.getByRole('button', { name: 'Tip', exact: true }).click();
   const tip = f.page.getByRole('dialog', { name: 'Tip Cleo' });
   await tip.getByLabel('Amount (credits)').fill('25');
   await tip.getByLabel('Note (optional)').fill('Great work');
   await tip.getByRole('button', { name: 'Send 25 credits' }).click();
   await tip.getByText('You tipped Cleo 25 credits. Thank you!').waitFor();
+  // Closed with the keyboard, as a modal should be.
+  await f.page.keyboard.press('Escape');
+  await tip.waitFor({ state: 'detached' });
   await c.page.getByTestId('live-toast').filter({ hasText: 'Finn tipped you 25 credits: “Great work”' }).waitFor();
   await c.page.getByTestId('tips').getByText(/^Finn · 25 credits · “Great work”/).waitFor();
   await checkPage(c.page, 'studio-tip');
   expect((await call<{ wallet: { available: number } }>(finn, 'GET', '/api/wallet')).wallet.available).toBe(125);
+
+  // (e) A move to VIP: its price and the renewal it starts from are shown before consenting; nothing is charged now.
+  await f.page.getByRole('button', { name: 'Switch to VIP at renewal' }).click();
+  const change = f.page.getByRole('dialog', { name: 'Switch to VIP?' });
+  await change.getByTestId('tier-change-terms').filter({ hasText: /^From the next renewal on .+, you pay 100 credits a month for VIP\.$/ }).waitFor();
+  await change.getByText('Nothing is charged now; until then you keep Fans.').waitFor();
+  await checkPage(f.page, 'creator-tier-change');
+  await change.getByRole('button', { name: 'Switch for 100 credits' }).click();
+  await change.waitFor({ state: 'detached' });
+  const state = f.page.getByTestId('subscription-state');
+  await state.filter({ hasText: /^Subscribed to Fans, active until .*; renews at VIP for 100 credits\.$/ }).waitFor();
+  expect((await call<{ wallet: { available: number } }>(finn, 'GET', '/api/wallet')).wallet.available).toBe(125);
+
+  // (f) The renewal job's notices reach the open page: renewed at VIP, then unpaid (grace, access kept), then ended (locked again).
+  const [sub] = (await call<{ subscriptions: { id: string }[] }>(finn, 'GET', '/api/subscriptions')).subscriptions;
+  const toast = f.page.getByTestId('live-toast');
+  await renewNow(sub!.id);
+  await toast.filter({ hasText: /^Your subscription to Cleo renewed: 100 credits paid for VIP until / }).waitFor();
+  await state.filter({ hasText: /^Subscribed to VIP, active until .*; renews for 100 credits\.$/ }).waitFor();
+  await f.page.getByTestId('nav-balance').filter({ hasText: /^25$/ }).waitFor();
+  await renewNow(sub!.id);
+  await toast.filter({ hasText: /^Your renewal of Cleo could not be paid \(100 credits\)\. You keep access until .+; add credits to keep it\./ }).waitFor();
+  await state.filter({ hasText: /^Your renewal could not be paid\. Access continues until / }).waitFor();
+  await f.page.getByRole('region', { name: 'Your subscription' }).getByRole('link', { name: 'Buy credits' }).waitFor();
+  await post.getByText('Behind the scenes, day 1').waitFor();
+  await checkPage(f.page, 'creator-grace');
+  // The feed says it too, for a fan who missed the toast.
+  await f.page.getByRole('link', { name: 'Feed', exact: true }).click();
+  await f.page.getByRole('region', { name: 'Unpaid renewals' }).getByText(/^Your renewal of Cleo could not be paid \(100 credits\)/).waitFor();
+  await checkPage(f.page, 'feed-grace');
+  await f.page.goBack();
+  await f.page.getByRole('heading', { name: 'Cleo', level: 1 }).waitFor();
+  await sql(`UPDATE subscriptions SET grace_until = now() - interval '1 second' WHERE id = $1`, [sub!.id]);
+  await web.node.pairly.services.subscriptions.renewOne(sub!.id);
+  await toast.filter({ hasText: 'Your subscription to Cleo has ended.' }).waitFor();
+  await state.filter({ hasText: /^Your subscription ended on / }).waitFor();
+  await post.getByText('Subscribe (Fans or VIP) to see this post.').waitFor();
+  // The photo on screen went back to its blurred preview too (its cached unlocked view was not kept).
+  await post.getByText('Behind the scenes').waitFor({ state: 'detached' });
+  expect(await post.getByRole('img').count()).toBe(0);
+  await head.getByRole('button', { name: 'Subscribe', exact: true }).waitFor();
+  await checkPage(f.page, 'creator-expired');
 
   // A third person claims the free trial from its link and sees the post without paying.
   const hana = await signUpApi(web.url, { displayName: 'Hana' });
@@ -162,7 +271,7 @@ it('a creator sets up a page, a tier and a subscriber-only photo in the studio; 
   expect(f.problems).toEqual([]);
   expect(h.problems).toEqual([]);
   await Promise.all([c.context.close(), f.context.close(), h.context.close()]);
-}, 180_000);
+}, 300_000);
 
 it('a fan unlocks a pay-per-view post at the price shown: without credits the wallet is offered, a changed price is shown and asked again, then it opens', async () => {
   const dora = await signUpApi(web.url, { displayName: 'Dora', role: 'creator' });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  audienceText,
   bundleLabel,
   bundleOptions,
   creatorsQueryString,
@@ -7,6 +8,7 @@ import {
   priceChangeNote,
   publishAtOf,
   renewalNote,
+  subscriptionNotice,
   subscriptionText,
   tipAmountError,
   unlockText,
@@ -72,6 +74,13 @@ describe('subscription state', () => {
     expect(subscriptionText({ ...base, status: 'grace', graceUntil: '2026-02-03T12:00:00Z' })).toContain('until Feb 3, 2026');
     expect(subscriptionText({ ...base, status: 'expired' })).toBe('Your subscription ended on Jan 31, 2026.');
   });
+  it('tells the fan what the renewal job did: charged, unpaid with access until grace ends, ended', () => {
+    expect(subscriptionNotice({ ...base, tier: { id: 'v', rank: 2, name: 'VIP' }, periodPrice: 300 }, 'renewed')).toBe('Your subscription to Ada renewed: 300 credits paid for VIP until Jan 31, 2026.');
+    expect(subscriptionNotice({ ...base, status: 'grace', graceUntil: '2026-02-03T12:00:00Z' }, 'grace')).toBe(
+      'Your renewal of Ada could not be paid (100 credits). You keep access until Feb 3, 2026; add credits to keep it.',
+    );
+    expect(subscriptionNotice({ ...base, status: 'expired', renewalPrice: null }, 'expired')).toBe('Your subscription to Ada has ended.');
+  });
 });
 
 describe('posts', () => {
@@ -127,5 +136,12 @@ describe('forms', () => {
     expect(priceChangeNote(100, 100)).toBe('');
     expect(priceChangeNote(100, 80)).toMatch(/at once/);
     expect(priceChangeNote(100, 120)).toMatch(/announced.*until then new subscribers pay 100 credits/);
+  });
+});
+
+describe('audience', () => {
+  it('counts followers and subscribers in words, one or many', () => {
+    expect(audienceText({ followerCount: 1, subscriberCount: 0 })).toBe('1 follower · 0 subscribers');
+    expect(audienceText({ followerCount: 1200, subscriberCount: 1 })).toBe('1,200 followers · 1 subscriber');
   });
 });

@@ -1,29 +1,11 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import type { MessageView } from '../../../shared/chat.js';
 import { reportBody } from '../../../shared/chat.js';
 import { api } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
 import { fieldErrorsOf } from '../lib/form.js';
 import { messagePreview } from '../lib/chat-format.js';
-
-/** A modal <dialog>: the browser keeps focus inside it and closes it on Escape. */
-export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: (titleId: string) => ReactNode }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) d.showModal();
-    return () => d?.close();
-  }, []);
-  return (
-    <dialog ref={ref} className="chat-dialog" aria-labelledby={titleId} onClose={onClose}>
-      <h2 id={titleId} className="chat-dialog-title">
-        {title}
-      </h2>
-      {children(titleId)}
-    </dialog>
-  );
-}
+import { Dialog } from './dialog.js';
 
 /** "Block Ada?" with what a block does; PUT /api/blocks/:userId on confirm. */
 export function BlockDialog({ peer, onClose, onBlocked }: { peer: { id: string; displayName: string }; onClose: () => void; onBlocked: () => void }) {
@@ -54,7 +36,7 @@ export function BlockDialog({ peer, onClose, onBlocked }: { peer: { id: string; 
               {errorText(error)}
             </p>
           )}
-          <div className="chat-dialog-actions">
+          <div className="dialog-actions">
             <button type="button" className="btn btn-secondary" onClick={onClose} autoFocus>
               Cancel
             </button>
@@ -118,7 +100,7 @@ export function ReportDialog({ message, onClose, onReported }: { message: Messag
             )}
           </div>
           <p className="hint">Our moderators see this message and your reason. {`They are not told who reported them.`}</p>
-          <div className="chat-dialog-actions">
+          <div className="dialog-actions">
             <button type="button" className="btn btn-secondary" onClick={onClose}>
               Cancel
             </button>

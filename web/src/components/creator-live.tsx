@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useSession } from '../lib/session.js';
 import { useSocketEvent } from '../lib/socket.js';
-import { credits, dateText, subscriptionText } from '../lib/creators-format.js';
+import { credits, dateText, subscriptionNotice } from '../lib/creators-format.js';
 import { creatorKeys } from '../lib/creators-queries.js';
 import './creator-live.css';
 
@@ -29,10 +29,15 @@ export default function CreatorLive() {
     void qc.invalidateQueries({ queryKey: creatorKeys.tips });
   });
   useSocketEvent('subscription:updated', ({ subscription, reason }) => {
-    const who = subscription.creator.displayName;
-    push(`sub:${subscription.id}:${reason}`, reason === 'renewed' ? `Your subscription to ${who} renewed. ${subscriptionText(subscription)}` : `${who}: ${subscriptionText(subscription)}`);
+    // One notice per subscription: the newest (grace after renewed, ended after grace) replaces the one before.
+    push(`sub:${subscription.id}`, subscriptionNotice(subscription, reason));
     void qc.invalidateQueries({ queryKey: creatorKeys.subscriptions });
     void qc.invalidateQueries({ queryKey: ['creators', 'page'] });
+    // An ended subscription locks its posts again, and a renewal at another tier may open more: every post list reloads.
+    void qc.invalidateQueries({ queryKey: ['posts'] });
+    // The media cache keeps an unlocked view over a later locked one (lib/media.ts fresherView: a stale page must not
+    // re-lock what was just bought), so an ended subscription asks the server again for the views on screen.
+    if (reason === 'expired') void qc.invalidateQueries({ queryKey: ['media'] });
   });
   useSocketEvent('subscription:price_changed', ({ tierId, price, effectiveAt }) => {
     push(`price:${tierId}:${effectiveAt}`, `A creator you subscribe to raises their price to ${credits(price)} a month from ${dateText(effectiveAt)}. Your renewals before then keep the old price.`);

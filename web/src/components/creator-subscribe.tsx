@@ -1,11 +1,12 @@
 import { useId, useState } from 'react';
+import { Link } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import type { CreatorPageView, SubscriptionView, TierView } from '../../../shared/creators.js';
 import { api, ApiError } from '../lib/api.js';
-import { errorText } from '../lib/error-text.js';
-import { bundleLabel, bundleOptions, credits, renewalNote, subscriptionText } from '../lib/creators-format.js';
+import { bundleLabel, bundleOptions, credits, dateText, monthsText, renewalNote, subscriptionText } from '../lib/creators-format.js';
 import { creatorKeys } from '../lib/creators-queries.js';
 import { PayDialog } from './pay-dialog.js';
+import { FormError } from './ui.js';
 
 /**
  * Subscribing: the tier and the bundle (1/3/6/12 months with the discount),
@@ -114,11 +115,12 @@ export function SubscriptionPanel({ creator, subscription: s }: { creator: Creat
           ))}
         </div>
       )}
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {errorText(error)}
+      {s.status === 'grace' && (
+        <p>
+          <Link to="/wallet">Buy credits</Link> and the renewal is retried.
         </p>
       )}
+      <FormError error={error} />
       {resuming && resumePrice !== null && (
         <PayDialog
           title="Renew your subscription?"
@@ -133,20 +135,32 @@ export function SubscriptionPanel({ creator, subscription: s }: { creator: Creat
           <p>Nothing is charged now: on {new Date(s.currentPeriodEnd).toLocaleDateString('en')} your subscription renews at this price.</p>
         </PayDialog>
       )}
-      {changing && (
-        <PayDialog
-          title={`Switch to ${changing.name}?`}
-          price={changing.bundles[`${s.months as 1 | 3 | 6 | 12}`] ?? changing.bundles['1']}
-          action="Renew for"
-          onClose={() => setChanging(null)}
-          pay={async (expectedPrice) => {
-            await api(`/api/subscriptions/${s.id}/tier`, { body: { tierId: changing.id, expectedPrice } });
-            refresh();
-          }}
-        >
-          <p>Your current period stays as it is. From your next renewal you are on {changing.name} at this price.</p>
-        </PayDialog>
-      )}
+      {changing && <TierChangeDialog subscription={s} tier={changing} onClose={() => setChanging(null)} onDone={refresh} />}
     </section>
+  );
+}
+
+/**
+ * Moving to another tier: nothing is charged now; the new tier's price for the same months is shown (and
+ * sent as expectedPrice), with the date from which it applies: the next renewal.
+ */
+function TierChangeDialog({ subscription: s, tier, onClose, onDone }: { subscription: SubscriptionView; tier: TierView; onClose: () => void; onDone: () => void }) {
+  const price = tier.bundles[`${s.months as 1 | 3 | 6 | 12}`] ?? tier.bundles['1'];
+  return (
+    <PayDialog
+      title={`Switch to ${tier.name}?`}
+      price={price}
+      action="Switch for"
+      onClose={onClose}
+      pay={async (expectedPrice) => {
+        await api(`/api/subscriptions/${s.id}/tier`, { body: { tierId: tier.id, expectedPrice } });
+        onDone();
+      }}
+    >
+      <p data-testid="tier-change-terms">
+        From the next renewal on {dateText(s.currentPeriodEnd)}, you pay <strong>{credits(price)}</strong> {s.months === 1 ? 'a month' : `per ${monthsText(s.months)}`} for {tier.name}.
+      </p>
+      <p className="hint">Nothing is charged now; until then you keep {s.tier.name}.</p>
+    </PayDialog>
   );
 }

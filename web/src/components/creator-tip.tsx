@@ -5,7 +5,7 @@ import { api, ApiError } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
 import { credits, tipAmountError } from '../lib/creators-format.js';
 import { keys } from '../lib/queries.js';
-import { Dialog } from './chat-dialogs.js';
+import { Dialog } from './dialog.js';
 
 /**
  * A tip to a creator: the amount (within the limits the creator's page
@@ -64,7 +64,7 @@ export function TipDialog({
             <p role="status">
               You tipped {name} {credits(sent)}. Thank you!
             </p>
-            <div className="chat-dialog-actions">
+            <div className="dialog-actions">
               <button type="button" className="btn btn-primary" onClick={onClose} autoFocus>
                 Done
               </button>
@@ -94,7 +94,7 @@ export function TipDialog({
                 )}
               </p>
             )}
-            <div className="chat-dialog-actions">
+            <div className="dialog-actions">
               <button type="button" className="btn btn-secondary" onClick={onClose}>
                 Cancel
               </button>

@@ -6,7 +6,7 @@ import { ApiError } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
 import { credits } from '../lib/creators-format.js';
 import { keys, useWallet } from '../lib/queries.js';
-import { Dialog } from './chat-dialogs.js';
+import { Dialog } from './dialog.js';
 
 /**
  * The one consent step before credits move (a subscription, a post unlock,
@@ -79,7 +79,7 @@ export function PayDialog({
               </p>
             )
           )}
-          <div className="chat-dialog-actions">
+          <div className="dialog-actions">
             <button type="button" className="btn btn-secondary" onClick={onClose}>
               Cancel
             </button>

@@ -3,13 +3,13 @@ import { Link } from 'react-router';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { COMMENT_BODY_MAX, type CommentView, type PostView } from '../../../shared/posts.js';
 import { api } from '../lib/api.js';
-import { errorText } from '../lib/error-text.js';
 import { dateText, unlockText, visibilityText } from '../lib/creators-format.js';
 import { creatorKeys, patchPost, removePost, replacePost } from '../lib/creators-queries.js';
 import { putView } from '../lib/media-view.js';
 import { useSession } from '../lib/session.js';
 import { Media } from './media.js';
 import { PayDialog } from './pay-dialog.js';
+import { ErrorNote, FormError } from './ui.js';
 
 /** Who wrote the post, as the list knows it (a creator page passes its own; the feed shows a link by id). */
 export interface PostAuthor {
@@ -143,11 +143,7 @@ export function PostCard({ post, author, onSubscribe, onFollow }: { post: PostVi
           </>
         )}
       </div>
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {errorText(error)}
-        </p>
-      )}
+      <FormError error={error} />
       {editing && <EditPost post={post} onDone={() => setEditing(false)} />}
       {showComments && <Comments post={post} />}
       {unlocking && post.unlock?.kind === 'ppv' && (
@@ -198,11 +194,7 @@ function EditPost({ post, onDone }: { post: PostView; onDone: () => void }) {
       <label className="radio">
         <input type="checkbox" checked={comments} onChange={(e) => setComments(e.target.checked)} /> Allow comments
       </label>
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {errorText(error)}
-        </p>
-      )}
+      <FormError error={error} />
       <button type="submit" className="btn btn-primary">
         Save post
       </button>{' '}
@@ -258,7 +250,11 @@ function Comments({ post }: { post: PostView }) {
   return (
     <section className="post-comments" aria-label="Comments">
       {list.isPending ? (
-        <p className="hint">Loading comments…</p>
+        <p className="hint" role="status">
+          Loading comments…
+        </p>
+      ) : list.isError && comments.length === 0 ? (
+        <ErrorNote error={list.error} retry={() => void list.refetch()} />
       ) : comments.length === 0 ? (
         <p className="hint">No comments yet.</p>
       ) : (
@@ -289,11 +285,7 @@ function Comments({ post }: { post: PostView }) {
           Post
         </button>
       </form>
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {errorText(error)}
-        </p>
-      )}
+      <FormError error={error} />
     </section>
   );
 }
@@ -314,15 +306,7 @@ export function PostList({
 }) {
   const posts = query.data?.pages.flatMap((p) => p.posts) ?? [];
   if (query.isPending) return <p className="state state-loading" role="status">Loading posts…</p>;
-  if (query.isError && posts.length === 0)
-    return (
-      <div className="state state-error" role="alert">
-        <p>{errorText(query.error)}</p>
-        <button type="button" className="btn btn-secondary" onClick={() => void query.refetch()}>
-          Try again
-        </button>
-      </div>
-    );
+  if (query.isError && posts.length === 0) return <ErrorNote error={query.error} retry={() => void query.refetch()} />;
   if (posts.length === 0) return <p className="state state-empty">{empty}</p>;
   return (
     <div className="post-list">

@@ -1,9 +1,8 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { POST_BODY_MAX, POST_MEDIA_MAX, type PostView, type PostVisibility } from '../../../shared/posts.js';
 import type { TierView } from '../../../shared/creators.js';
 import { api } from '../lib/api.js';
-import { errorText } from '../lib/error-text.js';
 import { publishAtOf, visibilityOf } from '../lib/creators-format.js';
 import { creatorKeys } from '../lib/creators-queries.js';
 import { acceptOf, percentText } from '../lib/media-files.js';
@@ -12,6 +11,8 @@ import { useSocket } from '../lib/socket.js';
 import type { UploadTask } from '../lib/upload.js';
 import { startUpload } from '../lib/upload-browser.js';
 import { Media } from './media.js';
+import { LabeledField, StudioCard, useAction } from './studio-form.js';
+import { FormError } from './ui.js';
 
 /**
  * The post composer: text, up to 10 photos or videos (each uploaded with
@@ -21,7 +22,6 @@ import { Media } from './media.js';
 export function StudioComposer({ creatorId, tiers }: { creatorId: string; tiers: TierView[] }) {
   const qc = useQueryClient();
   const { socket } = useSocket();
-  const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [body, setBody] = useState('');
   const [tasks, setTasks] = useState<UploadTask[]>([]);
@@ -31,10 +31,9 @@ export function StudioComposer({ creatorId, tiers }: { creatorId: string; tiers:
   const [subscriberPrice, setSubscriberPrice] = useState('');
   const [publishAt, setPublishAt] = useState('');
   const [comments, setComments] = useState(true);
-  const [error, setError] = useState<unknown>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [posted, setPosted] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   // Re-render when any upload moves (each row subscribes to its own task too).
   const [, setTick] = useState(0);
 
@@ -58,7 +57,6 @@ export function StudioComposer({ creatorId, tiers }: { creatorId: string; tiers:
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
     setPosted(false);
     const v = visibilityOf({ kind, minTierRank, price, subscriberPrice });
     if ('error' in v) return setProblem(v.error);
@@ -67,29 +65,21 @@ export function StudioComposer({ creatorId, tiers }: { creatorId: string; tiers:
     const mediaIds = tasks.map((t) => t.snapshot()).flatMap((s) => (s.phase === 'ready' ? [s.media.id] : []));
     if (!body.trim() && mediaIds.length === 0) return setProblem('Write something or add a photo or video.');
     setProblem(null);
-    setBusy(true);
-    try {
-      await api<{ post: PostView }>('/api/posts', { body: { body, mediaIds, visibility: v.visibility, commentsEnabled: comments, ...(when ? { publishAt: when } : {}) } });
-      setBody('');
-      setTasks([]);
-      setPublishAt('');
-      setPosted(true);
-      void qc.invalidateQueries({ queryKey: creatorKeys.posts(creatorId) });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    const ok = await action.run(() =>
+      api<{ post: PostView }>('/api/posts', { body: { body, mediaIds, visibility: v.visibility, commentsEnabled: comments, ...(when ? { publishAt: when } : {}) } }),
+    );
+    if (!ok) return;
+    setBody('');
+    setTasks([]);
+    setPublishAt('');
+    setPosted(true);
+    void qc.invalidateQueries({ queryKey: creatorKeys.posts(creatorId) });
   };
 
   return (
-    <section className="card" aria-labelledby={`${id}-t`}>
-      <h2 id={`${id}-t`}>New post</h2>
+    <StudioCard title="New post">
       <form className="form" onSubmit={(e) => void submit(e)}>
-        <div className="field">
-          <label htmlFor={`${id}-b`}>Text</label>
-          <textarea id={`${id}-b`} value={body} maxLength={POST_BODY_MAX} rows={3} onChange={(e) => setBody(e.target.value)} />
-        </div>
+        <LabeledField label="Text">{(c) => <textarea {...c} value={body} maxLength={POST_BODY_MAX} rows={3} onChange={(e) => setBody(e.target.value)} />}</LabeledField>
         <input ref={input} type="file" multiple accept={acceptOf('post_media')} hidden data-testid="post-media-input" onChange={(e) => (add(e.target.files), (e.target.value = ''))} />
         <button type="button" className="btn btn-secondary" onClick={() => input.current?.click()} disabled={tasks.length >= POST_MEDIA_MAX}>
           Add photos or videos
@@ -101,45 +91,40 @@ export function StudioComposer({ creatorId, tiers }: { creatorId: string; tiers:
             ))}
           </ul>
         )}
-        <div className="field">
-          <label htmlFor={`${id}-v`}>Who can see it</label>
-          <select id={`${id}-v`} value={kind} onChange={(e) => setKind(e.target.value as PostVisibility['kind'])}>
-            <option value="free">Everyone</option>
-            <option value="followers">Followers</option>
-            <option value="tier">Subscribers of a tier and up</option>
-            <option value="ppv">Pay-per-view</option>
-          </select>
-        </div>
-        {kind === 'tier' && (
-          <div className="field">
-            <label htmlFor={`${id}-r`}>Lowest tier</label>
-            <select id={`${id}-r`} value={minTierRank} onChange={(e) => setMinTierRank(e.target.value)}>
-              {tiers
-                .filter((t) => !t.archived)
-                .map((t) => (
-                  <option key={t.id} value={t.rank}>
-                    {t.name} (tier {t.rank}) and up
-                  </option>
-                ))}
+        <LabeledField label="Who can see it">
+          {(c) => (
+            <select {...c} value={kind} onChange={(e) => setKind(e.target.value as PostVisibility['kind'])}>
+              <option value="free">Everyone</option>
+              <option value="followers">Followers</option>
+              <option value="tier">Subscribers of a tier and up</option>
+              <option value="ppv">Pay-per-view</option>
             </select>
-          </div>
+          )}
+        </LabeledField>
+        {kind === 'tier' && (
+          <LabeledField label="Lowest tier">
+            {(c) => (
+              <select {...c} value={minTierRank} onChange={(e) => setMinTierRank(e.target.value)}>
+                {tiers
+                  .filter((t) => !t.archived)
+                  .map((t) => (
+                    <option key={t.id} value={t.rank}>
+                      {t.name} (tier {t.rank}) and up
+                    </option>
+                  ))}
+              </select>
+            )}
+          </LabeledField>
         )}
         {kind === 'ppv' && (
           <>
-            <div className="field">
-              <label htmlFor={`${id}-p`}>Price (credits)</label>
-              <input id={`${id}-p`} type="number" min={1} inputMode="numeric" value={price} onChange={(e) => setPrice(e.target.value)} />
-            </div>
-            <div className="field">
-              <label htmlFor={`${id}-sp`}>Price for subscribers (optional; 0 makes it free to them)</label>
-              <input id={`${id}-sp`} type="number" min={0} inputMode="numeric" value={subscriberPrice} onChange={(e) => setSubscriberPrice(e.target.value)} />
-            </div>
+            <LabeledField label="Price (credits)">{(c) => <input {...c} type="number" min={1} inputMode="numeric" value={price} onChange={(e) => setPrice(e.target.value)} />}</LabeledField>
+            <LabeledField label="Price for subscribers (optional; 0 makes it free to them)">
+              {(c) => <input {...c} type="number" min={0} inputMode="numeric" value={subscriberPrice} onChange={(e) => setSubscriberPrice(e.target.value)} />}
+            </LabeledField>
           </>
         )}
-        <div className="field">
-          <label htmlFor={`${id}-w`}>Publish at (optional)</label>
-          <input id={`${id}-w`} type="datetime-local" value={publishAt} onChange={(e) => setPublishAt(e.target.value)} />
-        </div>
+        <LabeledField label="Publish at (optional)">{(c) => <input {...c} type="datetime-local" value={publishAt} onChange={(e) => setPublishAt(e.target.value)} />}</LabeledField>
         <label className="radio">
           <input type="checkbox" checked={comments} onChange={(e) => setComments(e.target.checked)} /> Allow comments
         </label>
@@ -148,17 +133,13 @@ export function StudioComposer({ creatorId, tiers }: { creatorId: string; tiers:
             {problem}
           </p>
         )}
-        {error !== null && (
-          <p className="form-error" role="alert">
-            {errorText(error)}
-          </p>
-        )}
+        <FormError error={action.error} />
         {posted && <p role="status">Posted.</p>}
-        <button type="submit" className="btn btn-primary" disabled={busy || !ready}>
-          {!ready ? 'Waiting for uploads…' : busy ? 'Posting…' : publishAt ? 'Schedule post' : 'Post'}
+        <button type="submit" className="btn btn-primary" disabled={action.busy || !ready}>
+          {!ready ? 'Waiting for uploads…' : action.busy ? 'Posting…' : publishAt ? 'Schedule post' : 'Post'}
         </button>
       </form>
-    </section>
+    </StudioCard>
   );
 }
 

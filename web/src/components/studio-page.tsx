@@ -1,10 +1,11 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { MESSAGE_POLICIES, type CreatorPageView, type MessagePolicy } from '../../../shared/creators.js';
 import { api, ApiError } from '../lib/api.js';
-import { errorText } from '../lib/error-text.js';
 import { parseTags } from '../lib/creators-format.js';
 import { creatorKeys } from '../lib/creators-queries.js';
+import { LabeledField, StudioCard, useAction } from './studio-form.js';
+import { FormError } from './ui.js';
 
 const POLICY_TEXT: Record<MessagePolicy, string> = { everyone: 'Everyone', followers: 'Followers and subscribers', subscribers: 'Subscribers only' };
 
@@ -29,80 +30,56 @@ export function StudioPageEditor({ page }: { page: CreatorPageView | null }) {
   const [tags, setTags] = useState(page?.tags.join(', ') ?? '');
   const [policy, setPolicy] = useState<MessagePolicy>(page?.messagePolicy ?? 'everyone');
   const [random, setRandom] = useState(page?.randomMatches ?? true);
-  const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const id = useId();
+  const action = useAction();
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     setSaved(false);
-    try {
+    const ok = await action.run(async () => {
       const r = await api<{ creator: CreatorPageView }>('/api/creator/page', {
         method: 'PUT',
         body: { handle, bio, links: parseLinks(links), tags: parseTags(tags), messagePolicy: policy, randomMatches: random },
       });
       qc.setQueryData(creatorKeys.mine, r.creator);
       qc.setQueryData(creatorKeys.page(r.creator.handle), undefined);
-      setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
+    setSaved(ok);
   };
 
   return (
-    <section className="card" aria-labelledby={`${id}-t`}>
-      <h2 id={`${id}-t`}>Your page</h2>
+    <StudioCard title="Your page">
       <form className="form" onSubmit={(e) => void save(e)}>
-        <div className="field">
-          <label htmlFor={`${id}-h`}>Handle</label>
-          <input id={`${id}-h`} value={handle} onChange={(e) => setHandle(e.target.value)} required pattern="[A-Za-z0-9_]{3,30}" aria-describedby={`${id}-hh`} />
-          <small id={`${id}-hh`} className="hint">
-            3 to 30 letters, digits or _. Your page is at /c/{handle.toLowerCase() || 'handle'}.
-          </small>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-b`}>Bio</label>
-          <textarea id={`${id}-b`} value={bio} maxLength={2000} rows={3} onChange={(e) => setBio(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-l`}>Links</label>
-          <textarea id={`${id}-l`} value={links} rows={2} onChange={(e) => setLinks(e.target.value)} aria-describedby={`${id}-lh`} />
-          <small id={`${id}-lh`} className="hint">
-            One per line: a label, a space, then an https:// address.
-          </small>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-g`}>Tags</label>
-          <input id={`${id}-g`} value={tags} onChange={(e) => setTags(e.target.value)} placeholder="music, art" />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-p`}>Who may message you</label>
-          <select id={`${id}-p`} value={policy} onChange={(e) => setPolicy(e.target.value as MessagePolicy)}>
-            {MESSAGE_POLICIES.map((p) => (
-              <option key={p} value={p}>
-                {POLICY_TEXT[p]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <LabeledField label="Handle" hint={`3 to 30 letters, digits or _. Your page is at /c/${handle.toLowerCase() || 'handle'}.`}>
+          {(c) => <input {...c} value={handle} onChange={(e) => setHandle(e.target.value)} required pattern="[A-Za-z0-9_]{3,30}" />}
+        </LabeledField>
+        <LabeledField label="Bio">{(c) => <textarea {...c} value={bio} maxLength={2000} rows={3} onChange={(e) => setBio(e.target.value)} />}</LabeledField>
+        <LabeledField label="Links" hint="One per line: a label, a space, then an https:// address.">
+          {(c) => <textarea {...c} value={links} rows={2} onChange={(e) => setLinks(e.target.value)} />}
+        </LabeledField>
+        <LabeledField label="Tags" hint="Fans filter the creators listing by them.">
+          {(c) => <input {...c} value={tags} onChange={(e) => setTags(e.target.value)} placeholder="music, art" />}
+        </LabeledField>
+        <LabeledField label="Who may message you">
+          {(c) => (
+            <select {...c} value={policy} onChange={(e) => setPolicy(e.target.value as MessagePolicy)}>
+              {MESSAGE_POLICIES.map((p) => (
+                <option key={p} value={p}>
+                  {POLICY_TEXT[p]}
+                </option>
+              ))}
+            </select>
+          )}
+        </LabeledField>
         <label className="radio">
           <input type="checkbox" checked={random} onChange={(e) => setRandom(e.target.checked)} /> Take part in random matches
         </label>
-        {error !== null && (
-          <p className="form-error" role="alert">
-            {error instanceof ApiError && error.code === 'HANDLE_TAKEN' ? 'That handle is taken. Choose another.' : errorText(error)}
-          </p>
-        )}
+        <FormError error={action.error} text={(err) => (err instanceof ApiError && err.code === 'HANDLE_TAKEN' ? 'That handle is taken. Choose another.' : null)} />
         {saved && <p role="status">Page saved.</p>}
-        <button type="submit" className="btn btn-primary" disabled={busy}>
+        <button type="submit" className="btn btn-primary" disabled={action.busy}>
           {page ? 'Save page' : 'Create page'}
         </button>
       </form>
-    </section>
+    </StudioCard>
   );
 }

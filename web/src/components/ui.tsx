@@ -71,3 +71,13 @@ export function Credits({ amount }: { amount: number }) {
 export function PageTitle({ children }: { children: ReactNode }) {
   return <h1 className="page-title">{children}</h1>;
 }
+
+/** A failed action's error under its form (errorText, or the caller's sentence for a code it expects); nothing when there is none. */
+export function FormError({ error, text }: { error: unknown; text?: (error: unknown) => ReactNode | null }) {
+  if (error === null || error === undefined) return null;
+  return (
+    <p className="form-error" role="alert">
+      {text?.(error) ?? errorText(error)}
+    </p>
+  );
+}

@@ -73,6 +73,28 @@ export function subscriptionText(s: SubscriptionView): string {
   return `${kind}, active until ${end}; renews${next} for ${credits(s.renewalPrice)}.`;
 }
 
+/**
+ * What a fan is told when the renewal job touched their subscription (the `subscription:updated` push):
+ * charged, unpaid (grace: access continues until when, and what to do), or ended.
+ */
+export function subscriptionNotice(s: SubscriptionView, reason: 'renewed' | 'grace' | 'expired'): string {
+  const who = s.creator.displayName;
+  switch (reason) {
+    case 'renewed':
+      return `Your subscription to ${who} renewed: ${credits(s.periodPrice)} paid for ${s.tier.name} until ${dateText(s.currentPeriodEnd)}.`;
+    case 'grace':
+      return `Your renewal of ${who} could not be paid${s.renewalPrice !== null ? ` (${credits(s.renewalPrice)})` : ''}. You keep access until ${dateText(s.graceUntil ?? s.currentPeriodEnd)}; add credits to keep it.`;
+    case 'expired':
+      return `Your subscription to ${who} has ended.`;
+  }
+}
+
+/** "1 follower · 12 subscribers": a creator's audience, counted in words. */
+export function audienceText(c: { followerCount: number; subscriberCount: number }): string {
+  const n = (count: number, one: string) => `${count.toLocaleString('en')} ${one}${count === 1 ? '' : 's'}`;
+  return `${n(c.followerCount, 'follower')} · ${n(c.subscriberCount, 'subscriber')}`;
+}
+
 /** Who may see a post, in words (for its creator). */
 export function visibilityText(v: PostVisibility): string {
   switch (v.kind) {

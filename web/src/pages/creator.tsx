@@ -3,15 +3,14 @@ import { Link, useParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import type { CreatorPageView } from '../../../shared/creators.js';
 import { api, ApiError } from '../lib/api.js';
-import { errorText } from '../lib/error-text.js';
-import { bundleOptions, credits, dateText } from '../lib/creators-format.js';
+import { audienceText, bundleOptions, credits, dateText } from '../lib/creators-format.js';
 import { creatorKeys, useCreatorPage, usePosts } from '../lib/creators-queries.js';
 import { useSession } from '../lib/session.js';
 import { AvatarPhoto, Media } from '../components/media.js';
 import { PostList } from '../components/post-card.js';
 import { SubscribeDialog, SubscriptionPanel } from '../components/creator-subscribe.js';
 import { TipDialog } from '../components/creator-tip.js';
-import { ErrorNote, Loading, PageTitle } from '../components/ui.js';
+import { ErrorNote, FormError, Loading, PageTitle } from '../components/ui.js';
 import './creators.css';
 
 /** /c/:handle: a creator's page, tiers, follow, subscribe, tip, and their posts (pinned first). */
@@ -73,7 +72,7 @@ function CreatorView({ creator: c }: { creator: CreatorPageView }) {
           <PageTitle>{c.displayName}</PageTitle>
           <p className="hint">@{c.handle}</p>
           <p className="creator-counts">
-            {c.followerCount.toLocaleString('en')} followers · {c.subscriberCount.toLocaleString('en')} subscribers
+            {audienceText(c)}
           </p>
         </div>
         {!mine && (
@@ -97,11 +96,7 @@ function CreatorView({ creator: c }: { creator: CreatorPageView }) {
           </Link>
         )}
       </header>
-      {error !== null && (
-        <p className="form-error" role="alert">
-          {errorText(error)}
-        </p>
-      )}
+      <FormError error={error} />
       {c.bio && <p className="creator-bio">{c.bio}</p>}
       {c.links.length > 0 && (
         <ul className="creator-links">

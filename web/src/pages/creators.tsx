@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import type { CreatorCard } from '../../../shared/creators.js';
-import { credits, type CreatorFilters } from '../lib/creators-format.js';
+import { audienceText, credits, type CreatorFilters } from '../lib/creators-format.js';
 import { useCreators } from '../lib/creators-queries.js';
 import { AvatarPhoto } from '../components/media.js';
 import { Empty, ErrorNote, Loading, PageTitle } from '../components/ui.js';
@@ -61,7 +61,7 @@ export default function Creators() {
         </Empty>
       ) : (
         <>
-          <ul className="creator-grid">
+          <ul className="creator-grid" aria-label="Creators">
             {creators.map((c) => (
               <li key={c.userId}>
                 <CreatorCardView creator={c} />
@@ -90,7 +90,7 @@ function CreatorCardView({ creator: c }: { creator: CreatorCard }) {
         <span className="creator-name">{c.displayName}</span>
         <span className="hint">@{c.handle}</span>
         <span className="creator-counts">
-          {c.followerCount.toLocaleString('en')} followers · {c.subscriberCount.toLocaleString('en')} subscribers
+          {audienceText(c)}
         </span>
         <span className="creator-price">
           {c.lowestPrice === null ? 'No tiers yet' : `From ${credits(c.lowestPrice)} a month`}

@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import type { PostView } from '../../../shared/posts.js';
-import { creatorKeys, usePosts } from '../lib/creators-queries.js';
+import { subscriptionNotice } from '../lib/creators-format.js';
+import { creatorKeys, usePosts, useSubscriptions } from '../lib/creators-queries.js';
 import { PostList, type PostAuthor } from '../components/post-card.js';
 import { PageTitle } from '../components/ui.js';
 import './creators.css';
@@ -18,11 +19,39 @@ export default function Feed({ bookmarks = false }: { bookmarks?: boolean }) {
           <Link to="/creators">Find creators</Link>
         </nav>
       </div>
+      {!bookmarks && <UnpaidRenewals />}
       <PostList
         query={posts}
         authorOf={authorOf}
         empty={bookmarks ? 'You have not bookmarked any posts yet.' : 'Nothing here yet. Follow or subscribe to creators to see their posts.'}
       />
+    </section>
+  );
+}
+
+/**
+ * Subscriptions whose renewal could not be paid (grace): said where a fan looks every day, not only in a toast
+ * they may have missed while away, with the way out (credits) and the creator's page.
+ */
+function UnpaidRenewals() {
+  const subs = useSubscriptions();
+  const unpaid = (subs.data ?? []).filter((s) => s.status === 'grace');
+  if (unpaid.length === 0) return null;
+  return (
+    <section className="card feed-alerts" aria-label="Unpaid renewals">
+      <ul>
+        {unpaid.map((s) => (
+          <li key={s.id}>
+            {subscriptionNotice(s, 'grace')} <Link to="/wallet">Buy credits</Link>
+            {s.creator.handle && (
+              <>
+                {' · '}
+                <Link to={`/c/${s.creator.handle}`}>{s.creator.displayName}’s page</Link>
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

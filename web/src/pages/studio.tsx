@@ -1,13 +1,15 @@
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type { CreatorPageView, SubscriptionView, TipView } from '../../../shared/creators.js';
 import { api, ApiError } from '../lib/api.js';
-import { credits, dateText } from '../lib/creators-format.js';
+import { audienceText, credits, dateText } from '../lib/creators-format.js';
 import { creatorKeys, usePosts } from '../lib/creators-queries.js';
 import { useSession } from '../lib/session.js';
 import { PostList } from '../components/post-card.js';
 import { StudioComposer } from '../components/studio-composer.js';
 import { StudioPageEditor } from '../components/studio-page.js';
+import { StudioCard } from '../components/studio-form.js';
 import { StudioTiers, StudioTrials } from '../components/studio-tiers.js';
 import { ErrorNote, Loading, PageTitle } from '../components/ui.js';
 import './creators.css';
@@ -39,7 +41,7 @@ export default function Studio() {
       <PageTitle>Studio</PageTitle>
       {page && (
         <p>
-          Your page: <Link to={`/c/${page.handle}`}>/c/{page.handle}</Link> · {page.followerCount} followers · {page.subscriberCount} subscribers
+          Your page: <Link to={`/c/${page.handle}`}>/c/{page.handle}</Link> · {audienceText(page)}
         </p>
       )}
       <StudioTips />
@@ -60,82 +62,87 @@ export default function Studio() {
 function StudioPosts({ page }: { page: CreatorPageView }) {
   const posts = usePosts(creatorKeys.posts(page.userId), `/api/creators/${page.userId}/posts`);
   return (
-    <section className="card" aria-labelledby="studio-posts">
-      <h2 id="studio-posts">Your posts</h2>
+    <StudioCard title="Your posts">
       <PostList query={posts} empty="No posts yet." authorOf={() => ({ name: page.displayName, handle: page.handle, tiers: page.tiers })} />
-    </section>
+    </StudioCard>
   );
 }
+
+type SubscriberRow = { fan: { id: string; displayName: string }; subscription: SubscriptionView };
+
+/** The creator's subscribers (newest first), with whose renewal is unpaid. */
+const SUBSCRIBERS = { title: 'Subscribers', queryKey: creatorKeys.subscribers, path: '/api/creator/subscribers', field: 'subscribers', empty: 'No subscribers yet.' };
+/** Tips received, newest first; a `tip:received` push (CreatorLive) refreshes it, so a new tip shows at once. */
+const TIPS = { title: 'Tips', queryKey: creatorKeys.tips, path: '/api/creator/tips', field: 'tips', empty: 'No tips yet.', testId: 'tips' };
 
 function StudioSubscribers() {
-  const list = useInfiniteQuery({
-    queryKey: creatorKeys.subscribers,
-    queryFn: ({ pageParam }) =>
-      api<{ subscribers: { fan: { id: string; displayName: string }; subscription: SubscriptionView }[]; nextCursor: string | null }>(
-        `/api/creator/subscribers?limit=30${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`,
-      ),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-  const rows = list.data?.pages.flatMap((p) => p.subscribers) ?? [];
-  return (
-    <section className="card" aria-labelledby="studio-subs">
-      <h2 id="studio-subs">Subscribers</h2>
-      {list.isPending ? (
-        <p className="hint">Loading…</p>
-      ) : rows.length === 0 ? (
-        <p className="hint">No subscribers yet.</p>
-      ) : (
-        <ul className="rows">
-          {rows.map((r) => (
-            <li key={r.subscription.id}>
-              {r.fan.displayName} · {r.subscription.tier.name} · until {dateText(r.subscription.currentPeriodEnd)}
-              {r.subscription.trial && ' · trial'}
-              {r.subscription.status === 'grace' && ' · renewal unpaid'}
-            </li>
-          ))}
-        </ul>
-      )}
-      {list.hasNextPage && (
-        <button type="button" className="btn btn-secondary more" onClick={() => void list.fetchNextPage()}>
-          Load more
-        </button>
-      )}
-    </section>
+  const row = (r: SubscriberRow) => (
+    <>
+      {r.fan.displayName} · {r.subscription.tier.name} · until {dateText(r.subscription.currentPeriodEnd)}
+      {r.subscription.trial && ' · trial'}
+      {r.subscription.status === 'grace' && ' · renewal unpaid'}
+    </>
   );
+  return <StudioRows<SubscriberRow> {...SUBSCRIBERS} rowKey={(r) => r.subscription.id} row={row} />;
 }
 
-/** Tips received, newest first; a `tip:received` push (CreatorLive) refreshes it, so a new tip shows at once. */
 function StudioTips() {
+  const row = (t: TipView) => `${t.fanName} · ${credits(t.amount)}${t.note ? ` · “${t.note}”` : ''} · ${dateText(t.createdAt)}`;
+  return <StudioRows<TipView> {...TIPS} rowKey={(t) => t.id} row={row} />;
+}
+
+/** A studio list paged by the server's cursor (`{ [field]: rows, nextCursor }`), with its loading, error and empty states and "Load more". */
+function StudioRows<T>({
+  title,
+  queryKey,
+  path,
+  field,
+  empty,
+  testId,
+  rowKey,
+  row,
+}: {
+  title: string;
+  queryKey: readonly unknown[];
+  path: string;
+  field: string;
+  empty: string;
+  testId?: string;
+  rowKey: (row: T) => string;
+  row: (row: T) => ReactNode;
+}) {
   const list = useInfiniteQuery({
-    queryKey: creatorKeys.tips,
-    queryFn: ({ pageParam }) => api<{ tips: TipView[]; nextCursor: string | null }>(`/api/creator/tips?limit=30${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
+    queryKey,
+    queryFn: async ({ pageParam, signal }) => {
+      const r = await api<Record<string, unknown> & { nextCursor: string | null }>(`${path}?limit=30${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`, { signal });
+      return { rows: r[field] as T[], nextCursor: r.nextCursor };
+    },
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
-  const rows = list.data?.pages.flatMap((p) => p.tips) ?? [];
+  const rows = list.data?.pages.flatMap((p) => p.rows) ?? [];
   return (
-    <section className="card" aria-labelledby="studio-tips">
-      <h2 id="studio-tips">Tips</h2>
+    <StudioCard title={title}>
       {list.isPending ? (
-        <p className="hint">Loading…</p>
+        <p className="hint" role="status">
+          Loading…
+        </p>
+      ) : list.isError && rows.length === 0 ? (
+        <ErrorNote error={list.error} retry={() => void list.refetch()} />
       ) : rows.length === 0 ? (
-        <p className="hint">No tips yet.</p>
+        <p className="hint">{empty}</p>
       ) : (
-        <ul className="rows" data-testid="tips">
-          {rows.map((t) => (
-            <li key={t.id}>
-              {t.fanName} · {credits(t.amount)}
-              {t.note && ` · “${t.note}”`} · {dateText(t.createdAt)}
-            </li>
+        <ul className="rows" data-testid={testId}>
+          {rows.map((r) => (
+            <li key={rowKey(r)}>{row(r)}</li>
           ))}
         </ul>
       )}
       {list.hasNextPage && (
-        <button type="button" className="btn btn-secondary more" onClick={() => void list.fetchNextPage()}>
-          Load more
+        <button type="button" className="btn btn-secondary more" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+          {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
         </button>
       )}
-    </section>
+    </StudioCard>
   );
 }

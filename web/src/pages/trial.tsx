@@ -3,10 +3,9 @@ import { Link, useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { SubscriptionView, TrialTermsView } from '../../../shared/creators.js';
 import { api, ApiError } from '../lib/api.js';
-import { errorText } from '../lib/error-text.js';
-import { dateText } from '../lib/creators-format.js';
+import { credits, dateText } from '../lib/creators-format.js';
 import { creatorKeys } from '../lib/creators-queries.js';
-import { PageTitle } from '../components/ui.js';
+import { ErrorNote, FormError, Loading, PageTitle } from '../components/ui.js';
 import './creators.css';
 
 const REFUSED: Record<string, string> = {
@@ -28,7 +27,6 @@ export default function TrialClaim() {
     queryFn: () => api<{ trial: TrialTermsView }>(`/api/trials/${encodeURIComponent(code)}`).then((r) => r.trial),
     retry: false,
   });
-  const t = terms.data;
 
   const claim = async () => {
     setBusy(true);
@@ -45,6 +43,8 @@ export default function TrialClaim() {
     }
   };
 
+  const missing = terms.error instanceof ApiError && terms.error.code === 'NOT_FOUND';
+
   return (
     <section className="page narrow">
       <PageTitle>Free trial</PageTitle>
@@ -56,35 +56,27 @@ export default function TrialClaim() {
           </p>
           {sub.creator.handle && <Link to={`/c/${sub.creator.handle}`}>Open {sub.creator.displayName}’s page</Link>}
         </div>
+      ) : terms.isPending ? (
+        <Loading label="Loading the trial" />
+      ) : missing ? (
+        <p className="form-error" role="alert">
+          {REFUSED.NOT_FOUND} <Link to="/creators">Browse creators</Link>
+        </p>
+      ) : terms.isError ? (
+        <ErrorNote error={terms.error} retry={() => void terms.refetch()} />
       ) : (
         <div className="card">
-          {t ? (
-            <p>
-              {t.days} {t.days === 1 ? 'day' : 'days'} of {t.creator.displayName}’s {t.tier.name} for free. Nothing is charged, now or later: when the trial ends it
-              stops, unless you choose to keep it at {t.tier.pricePerPeriod} credits per 30 days.
-            </p>
-          ) : (
-            <p>
-              This link gives you a free subscription for a few days. Nothing is charged, now or later: when the trial ends it stops unless you decide to subscribe at
-              the price shown then.
-            </p>
-          )}
-          {t && !t.available && (
+          <p>
+            {terms.data.days} {terms.data.days === 1 ? 'day' : 'days'} of {terms.data.creator.displayName}’s {terms.data.tier.name} for free. Nothing is charged, now or
+            later: when the trial ends it stops, unless you choose to keep it at {credits(terms.data.tier.pricePerPeriod)} per 30 days.
+          </p>
+          {!terms.data.available && (
             <p className="form-error" role="alert">
-              {t.claimedByYou ? REFUSED.TRIAL_CLAIMED : REFUSED.TRIAL_UNAVAILABLE}
+              {terms.data.claimedByYou ? REFUSED.TRIAL_CLAIMED : REFUSED.TRIAL_UNAVAILABLE}
             </p>
           )}
-          {terms.error instanceof ApiError && terms.error.code === 'NOT_FOUND' && (
-            <p className="form-error" role="alert">
-              {REFUSED.NOT_FOUND}
-            </p>
-          )}
-          {error !== null && (
-            <p className="form-error" role="alert">
-              {(error instanceof ApiError && REFUSED[error.code]) || errorText(error)}
-            </p>
-          )}
-          <button type="button" className="btn btn-primary" onClick={() => void claim()} disabled={busy || t?.available === false}>
+          <FormError error={error} text={(err) => (err instanceof ApiError && REFUSED[err.code]) || null} />
+          <button type="button" className="btn btn-primary" onClick={() => void claim()} disabled={busy || !terms.data.available}>
             {busy ? 'Claiming…' : 'Start my free trial'}
           </button>
         </div>
