@@ -104,9 +104,9 @@ export interface ServerToClientEvents {
   /** One of the user's uploads changed state: processed (ready or rejected with its reason), moderated, or deleted. */
   'media:updated': (payload: { media: MediaView }) => void;
   /** A tier the user subscribes to will cost more: renewals on or after `effectiveAt` pay `price` (credits per 30 days). */
-  'subscription:price_changed': (payload: { creatorId: string; tierId: string; price: number; effectiveAt: string }) => void;
+  'subscription:price_changed': (payload: { creatorId: string; creator: { id: string; handle: string | null; displayName: string }; tierId: string; tierName: string; price: number; effectiveAt: string }) => void;
   /** One of the user's subscriptions changed by itself: renewed, in grace (the renewal could not be paid), or expired. */
-  'subscription:updated': (payload: { subscription: SubscriptionView; reason: 'renewed' | 'grace' | 'expired' }) => void;
+  'subscription:updated': (payload: { subscription: SubscriptionView; reason: 'renewed' | 'grace' | 'expired' | 'changed' }) => void;
   /** A creator received a tip, on every device. */
   'tip:received': (payload: { tip: TipView }) => void;
   /** The socket's access token expired (no auth:refresh came in time); the socket is closed right after: reconnect with a fresh token. */

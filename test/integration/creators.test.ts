@@ -283,7 +283,7 @@ describe('renewals', () => {
     expect(rise.body.tier).toMatchObject({ price: 100, priceNext: 150 });
     const notice = Date.parse(rise.body.tier.priceNextAt) - Date.now();
     expect(notice).toBeGreaterThan(6.9 * 86_400_000);
-    expect(await told).toMatchObject({ tierId, price: 150, creatorId: user.user.id });
+    expect(await told).toMatchObject({ tierId, tierName: 'Basic', price: 150, creatorId: user.user.id, creator: { id: user.user.id, handle } });
 
     // A newcomer during the notice pays today's price.
     const newcomer = await newFan(100);
@@ -313,10 +313,14 @@ describe('renewals', () => {
     const vip = (await api(user.accessToken, 'POST', '/api/creator/tiers', { name: 'VIP', price: 200 })).body.tier.id;
     const fan = await newFan(1000);
     const sub = (await subscribe(fan, handle, { tierId, expectedPrice: 100 })).body.subscription;
+    // The fan's other device hears of the change.
+    const otherDevice = await open(fan.accessToken);
+    const heard = nextEvent<any>(otherDevice, 'subscription:updated');
     const wrong = await api(fan.accessToken, 'POST', `/api/subscriptions/${sub.id}/tier`, { tierId: vip, expectedPrice: 100 });
     expect(wrong.body.error).toMatchObject({ code: 'PRICE_CHANGED', details: { price: 200 } });
     const changed = await api(fan.accessToken, 'POST', `/api/subscriptions/${sub.id}/tier`, { tierId: vip, expectedPrice: 200 });
     expect(changed.body.subscription).toMatchObject({ tier: { id: tierId }, nextTier: { id: vip }, renewalPrice: 200 });
+    expect(await heard).toMatchObject({ reason: 'changed', subscription: { id: sub.id, nextTier: { id: vip } } });
     expect(await balance(fan.user.id)).toBe(900);
     await pastDue(sub.id);
     await subs().renewOne(sub.id);

@@ -30,7 +30,8 @@ export default function CreatorLive() {
   });
   useSocketEvent('subscription:updated', ({ subscription, reason }) => {
     // One notice per subscription: the newest (grace after renewed, ended after grace) replaces the one before.
-    push(`sub:${subscription.id}`, subscriptionNotice(subscription, reason));
+    // The fan's own change (cancel, resume, tier) on another device needs no notice: the lists below refresh.
+    if (reason !== 'changed') push(`sub:${subscription.id}`, subscriptionNotice(subscription, reason));
     void qc.invalidateQueries({ queryKey: creatorKeys.subscriptions });
     void qc.invalidateQueries({ queryKey: ['creators', 'page'] });
     // An ended subscription locks its posts again, and a renewal at another tier may open more: every post list reloads.
@@ -39,8 +40,8 @@ export default function CreatorLive() {
     // re-lock what was just bought), so an ended subscription asks the server again for the views on screen.
     if (reason === 'expired') void qc.invalidateQueries({ queryKey: ['media'] });
   });
-  useSocketEvent('subscription:price_changed', ({ tierId, price, effectiveAt }) => {
-    push(`price:${tierId}:${effectiveAt}`, `A creator you subscribe to raises their price to ${credits(price)} a month from ${dateText(effectiveAt)}. Your renewals before then keep the old price.`);
+  useSocketEvent('subscription:price_changed', ({ creator, tierId, tierName, price, effectiveAt }) => {
+    push(`price:${tierId}:${effectiveAt}`, `${creator.displayName} raises ${tierName} to ${credits(price)} a month from ${dateText(effectiveAt)}. Your renewals before then keep the old price.`);
     void qc.invalidateQueries({ queryKey: creatorKeys.subscriptions });
   });
 

@@ -180,7 +180,7 @@ export class CreatorsService {
       let price = t.price_now;
       let priceNext: number | null = t.price_next_at && t.price_next_at.getTime() > Date.now() ? t.price_next : null;
       let priceNextAt: Date | null = priceNext === null ? null : t.price_next_at;
-      let announce: { price: number; at: Date } | null = null;
+      let announce: { price: number; at: Date; tierName: string } | null = null;
       if (b.price !== undefined && b.price !== (priceNext ?? price)) {
         if (b.price <= price) {
           // Cheaper (or back to the current price): at once, and any announced rise is withdrawn.
@@ -189,7 +189,7 @@ export class CreatorsService {
         } else {
           priceNext = b.price;
           priceNextAt = new Date(Date.now() + this.d.config.priceNoticeDays * 86_400_000);
-          announce = { price: b.price, at: priceNextAt };
+          announce = { price: b.price, at: priceNextAt, tierName: b.name ?? t.name };
         }
       }
       await this.d.store.updateTier(tx, tierId, { name: b.name ?? t.name, description: b.description ?? t.description, price, priceNext, priceNextAt, d3, d6, d12 });
@@ -197,8 +197,16 @@ export class CreatorsService {
     });
     if (announced) {
       const fans = await this.d.store.subscribersOfTier(tierId);
-      if (fans.length) {
-        this.d.realtime.toUsers(fans, 'subscription:price_changed', { creatorId: viewer.userId, tierId, price: announced.price, effectiveAt: announced.at.toISOString() });
+      const page = fans.length ? await this.d.store.pageOf(viewer.userId) : undefined;
+      if (page) {
+        this.d.realtime.toUsers(fans, 'subscription:price_changed', {
+          creatorId: viewer.userId,
+          creator: { id: viewer.userId, handle: page.handle, displayName: page.display_name },
+          tierId,
+          tierName: announced.tierName,
+          price: announced.price,
+          effectiveAt: announced.at.toISOString(),
+        });
       }
     }
     return toTierView(viewer.role, (await this.d.store.tier(this.d.db, tierId))!);

@@ -116,7 +116,7 @@ export class SubscriptionsService {
         await this.d.store.addSubscribers(tx, s.creator_id, -1);
       }
     });
-    return toSubscriptionView((await this.d.store.detail(id))!);
+    return this.changed(id);
   }
 
   /**
@@ -130,7 +130,7 @@ export class SubscriptionsService {
       await this.d.store.setCancel(tx, id, false);
       assertPriceShown(expectedPrice, renewalPriceOf({ ...s, cancel_at_period_end: false })!);
     });
-    return toSubscriptionView((await this.d.store.detail(id))!);
+    return this.changed(id);
   }
 
   /**
@@ -149,7 +149,14 @@ export class SubscriptionsService {
       assertPriceShown(expectedPrice, renewalPriceOf({ ...after, cancel_at_period_end: false })!);
       if (after.cancel_at_period_end) await this.d.store.setCancel(tx, id, false);
     });
-    return toSubscriptionView((await this.d.store.detail(id))!);
+    return this.changed(id);
+  }
+
+  /** The fan changed a subscription (cancel, resume, tier): its view, also pushed to their other devices. */
+  private async changed(id: string): Promise<SubscriptionView> {
+    const view = toSubscriptionView((await this.d.store.detail(id))!);
+    this.d.realtime.toUser(view.fanId, 'subscription:updated', { subscription: view, reason: 'changed' });
+    return view;
   }
 
   async mine(fanId: string): Promise<SubscriptionView[]> {
