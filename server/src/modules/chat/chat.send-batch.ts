@@ -39,6 +39,8 @@ class TwinCommitted extends Error {}
 
 export class SendBatch {
   private readonly batcher: Batcher<BatchSendInput, BatchSendResult>;
+  /** Per conversation, the last batch holding one of its messages that has not ended yet. */
+  private readonly tails = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly d: { db: Database; store: ChatBatchStore },
@@ -51,7 +53,24 @@ export class SendBatch {
     return this.batcher.submit(input);
   }
 
-  private async flush(items: BatchSendInput[]): Promise<Outcome<BatchSendResult>[]> {
+  /**
+   * Batches commit side by side, but a batch waits for the earlier batches that share one of its
+   * conversations: messages are numbered in the order this node received them (a client that sends
+   * m1 then m2 without waiting sees m1 first), and nothing else is held back.
+   */
+  private flush(items: BatchSendInput[]): Promise<Outcome<BatchSendResult>[]> {
+    const conversations = new Set(items.map((i) => i.conversationId));
+    const earlier = [...conversations].map((c) => this.tails.get(c)).filter((p) => p !== undefined);
+    const done = (earlier.length ? Promise.allSettled(earlier) : Promise.resolve()).then(() => this.store(items));
+    for (const c of conversations) this.tails.set(c, done);
+    const forget = () => {
+      for (const c of conversations) if (this.tails.get(c) === done) this.tails.delete(c);
+    };
+    done.then(forget, forget);
+    return done;
+  }
+
+  private async store(items: BatchSendInput[]): Promise<Outcome<BatchSendResult>[]> {
     // The same (sender, clientId) twice in one batch: stored once, the others replay the first.
     const firstOf = new Map<string, number>();
     const unique: number[] = [];
