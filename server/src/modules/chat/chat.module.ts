@@ -13,6 +13,7 @@ import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
 import { chatRoutes, chatRouteDocs, type Avatars } from './chat.routes.js';
 import { ChatService } from './chat.service.js';
+import { ChatBatchStore } from './chat.batch.store.js';
 import { chatEvents } from './chat.socket.js';
 import { ChatStore } from './chat.store.js';
 
@@ -48,6 +49,7 @@ export function chatModule(d: {
     },
     pageMaxBytes: config.chat.pageMaxBytes,
     onMessage: () => d.counters.incr('messages'),
+    batchStore: new ChatBatchStore(),
   });
   let typingTracked = () => 0;
   return {

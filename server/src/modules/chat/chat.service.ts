@@ -12,7 +12,11 @@ import type { Viewer } from '../media/media.views.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
 import { assertPriceShown, priceFor } from '../../prices.js';
+import type { BatcherOptions } from './chat.batcher.js';
+import type { ChatBatchStore } from './chat.batch.store.js';
 import { decodeSyncCursor, encodeSyncCursor, fitPage } from './chat.pages.js';
+import { ReceiptBatch, type Advanced } from './chat.receipts.js';
+import { decideSend, replayOf, SendBatch } from './chat.send-batch.js';
 import { isClientIdTaken, toMessageView, type ChatStore, type ConversationListRow, type MessageRow } from './chat.store.js';
 
 export interface SendInput {
@@ -31,13 +35,19 @@ export interface Sender {
 }
 
 /**
- * One-to-one messages. A send is one transaction: the conversation row is
- * locked (ordering sends), a retry with the same clientId returns the stored
- * message, a priced message is charged by a ledger transfer keyed by the
- * message (only at the price the client showed), and the ack and pushes go
- * out only after the commit.
+ * One-to-one messages. A free message joins the node's group commit
+ * (SendBatch: the sends of a short window in one transaction); a priced one
+ * (or a pay-to-view attachment) is one transaction of its own. Either way the
+ * conversation row is locked (ordering sends), a retry with the same clientId
+ * returns the stored message, a priced message is charged by a ledger
+ * transfer keyed by the message (only at the price the client showed), and
+ * the ack and pushes go out only after the commit. Receipts are coalesced
+ * the same way (ReceiptBatch).
  */
 export class ChatService {
+  private readonly batch: SendBatch;
+  private readonly receipts: ReceiptBatch;
+
   constructor(
     private readonly d: {
       db: Database;
@@ -52,8 +62,14 @@ export class ChatService {
       /** A sync or history page stops at about this many bytes of JSON. */
       pageMaxBytes: number;
       onMessage?: () => void;
+      batchStore: ChatBatchStore;
+      /** The group commit's window, batch size and concurrent flushes (sends and receipts alike). */
+      batching?: BatcherOptions;
     },
-  ) {}
+  ) {
+    this.batch = new SendBatch({ db: d.db, store: d.batchStore }, d.batching);
+    this.receipts = new ReceiptBatch({ db: d.db, store: d.batchStore, onAdvanced: (a) => this.pushReceipt(a) }, d.batching);
+  }
 
   async openConversation(userId: string, otherId: string): Promise<{ id: string; created: boolean }> {
     if (userId === otherId) throw new AppError('VALIDATION_FAILED', 'you cannot message yourself');
@@ -115,12 +131,12 @@ export class ChatService {
       ]);
     } catch (err) {
       const stored = err instanceof AppError && err.code === 'RATE_LIMITED' && (await this.d.store.messageByClientId(sender.userId, input.clientId));
-      if (stored) return { message: toMessageView(replayOf(stored, conversationId, input)), replayed: true };
+      if (stored) return { message: toMessageView(replayOf(stored, { ...input, conversationId })), replayed: true };
       throw err;
     }
     let result: { row: MessageRow; replayed: boolean; peerId: string };
     try {
-      result = await this.sendOnce(sender, conversationId, input);
+      result = await this.store(sender, conversationId, input);
     } catch (err) {
       // Nothing was stored (database down, PRICE_CHANGED, INSUFFICIENT_CREDITS...): the attempt costs nothing.
       await charge.refund();
@@ -137,6 +153,23 @@ export class ChatService {
       this.d.onMessage?.();
     }
     return { message, replayed: result.replayed };
+  }
+
+  /** A free message goes through the group commit; what it finds priced comes back to its own transaction. */
+  private async store(sender: Sender, conversationId: string, input: SendInput): Promise<{ row: MessageRow; replayed: boolean; peerId: string }> {
+    if ((input.attachment?.price ?? 0) === 0) {
+      const r = await this.batch.submit({
+        senderId: sender.userId,
+        senderRole: sender.role,
+        conversationId,
+        clientId: input.clientId,
+        body: input.body,
+        ...(input.attachment ? { attachment: input.attachment } : {}),
+        ...(input.expectedPrice !== undefined ? { expectedPrice: input.expectedPrice } : {}),
+      });
+      if (!r.priced) return r;
+    }
+    return this.sendOnce(sender, conversationId, input);
   }
 
   /**
@@ -162,18 +195,9 @@ export class ChatService {
       const peerId = state.peer_id;
       if (state.existing_id) {
         const existing = (await this.d.store.messageById(tx, state.existing_id))!;
-        return { row: replayOf(existing, conversationId, input), replayed: true, peerId };
+        return { row: replayOf(existing, { ...input, conversationId }), replayed: true, peerId };
       }
-      // A random-match session's conversation closes when the session ends.
-      if (state.closed_at) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
-      if (state.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
-      // A creator may take direct messages only from followers or subscribers; a random match's conversation is exempt.
-      if (state.kind === 'direct' && !state.policy_allows) {
-        throw new AppError('FORBIDDEN', `this creator takes messages only from ${state.peer_policy}`, { details: { reason: 'message_policy', policy: state.peer_policy } });
-      }
-      // Messages between strangers of a random match are never priced, whoever they are.
-      const price = state.kind === 'match' ? 0 : priceFor(sender.role, state.peer_role, state.peer_price);
-      if (state.kind === 'match' && (input.attachment?.price ?? 0) > 0) throw new AppError('FORBIDDEN', 'nothing is sold in a random match');
+      const price = decideSend(state, sender.role, input);
       assertPriceShown(input.expectedPrice, price);
       const row = await this.d.store.insertMessage(tx, {
         id,
@@ -229,19 +253,22 @@ export class ChatService {
     return this.d.store.senderFor(viewerId, messageId);
   }
 
+  /** Receipts are coalesced per member and window (ReceiptBatch); the peer hears of each window's pointers once. */
   async delivered(userId: string, conversationId: string, upToSeq: number): Promise<{ upToSeq: number }> {
-    const r = await this.d.store.advance(conversationId, userId, upToSeq, false);
-    if (!r) throw new AppError('NOT_FOUND', 'no such conversation');
-    this.d.realtime.toUsers([r.peer_id], 'chat:delivered', { conversationId, userId, upToSeq: r.delivered_seq });
+    const r = await this.receipts.submit({ userId, conversationId, upToSeq, read: false });
     return { upToSeq: r.delivered_seq };
   }
 
   async read(userId: string, conversationId: string, upToSeq: number, socketId?: string): Promise<{ upToSeq: number; unread: number }> {
-    const r = await this.d.store.advance(conversationId, userId, upToSeq, true);
-    if (!r) throw new AppError('NOT_FOUND', 'no such conversation');
+    const r = await this.receipts.submit({ userId, conversationId, upToSeq, read: true, ...(socketId ? { socketId } : {}) });
+    return { upToSeq: r.read_seq, unread: r.unread ?? 0 };
+  }
+
+  private pushReceipt({ row, delivered, read, readSocketId }: Advanced): void {
+    const { conversation_id: conversationId, user_id: userId } = row;
+    if (delivered) this.d.realtime.toUsers([row.peer_id], 'chat:delivered', { conversationId, userId, upToSeq: row.delivered_seq });
     // The reader's other devices clear their unread badge too.
-    this.d.realtime.toUsers([r.peer_id, userId], 'chat:read', { conversationId, userId, upToSeq: r.read_seq }, { exceptSocketId: socketId });
-    return { upToSeq: r.read_seq, unread: r.unread };
+    if (read) this.d.realtime.toUsers([row.peer_id, userId], 'chat:read', { conversationId, userId, upToSeq: row.read_seq }, readSocketId ? { exceptSocketId: readSocketId } : {});
   }
 
   /**
@@ -302,13 +329,4 @@ export class ChatService {
     if (m.sender_id === reporterId) throw new AppError('VALIDATION_FAILED', 'you cannot report your own message');
     return this.d.safety.report({ messageId, reporterId, reason, body: m.body, senderId: m.sender_id });
   }
-}
-
-/** A retry gets the original back as it was stored and charged, whatever the price is now; a different message under its clientId is refused. */
-function replayOf(existing: MessageRow, conversationId: string, input: SendInput): MessageRow {
-  const sameAttachment = existing.attachment_id === (input.attachment?.mediaId ?? null) && existing.attachment_price === (input.attachment?.price ?? 0);
-  if (existing.conversation_id !== conversationId || existing.body !== input.body || !sameAttachment) {
-    throw new AppError('IDEMPOTENCY_CONFLICT', 'this clientId was used for a different message');
-  }
-  return existing;
 }

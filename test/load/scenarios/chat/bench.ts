@@ -70,7 +70,7 @@ export async function benchChat(argv: string[]): Promise<number> {
   cleanups.onSigint(undefined, () => (interrupted = true));
 
   const header = [
-    `bench chat: ${clients} clients (${clients / 2} conversations), ${rate} msg/s in total from ${loop.senders || clients} senders, ` +
+    `bench chat: ${clients} clients (${clients / 2} conversations), ${loop.closed ? `closed loop (${loop.closed} in flight per sender)` : `${rate} msg/s in total`} from ${loop.senders || clients} senders, ` +
       `${loop.warmupS}s warm-up + ${loop.durationS}s, receipts ${loop.receipts ? 'on' : 'off'}, ${priced ? 'priced (fan → creator 1 credit, creator → fan free)' : `users: ${role}s`}, ` +
       `${nodes} node(s)${nodes === 1 ? `, ${mode} mode` : ''}, ${rounds} round(s)`,
     `node ${process.version}, ${cpus().length} cores, commit ${git(['rev-parse', '--short', 'HEAD'])}` +

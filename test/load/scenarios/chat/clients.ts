@@ -227,7 +227,7 @@ export class ChatClients {
   }
 
   /** Sends one message from client i to its peer. */
-  private send(i: number, measured: boolean): Tracked {
+  private send(i: number, measured: boolean, answered?: () => void): Tracked {
     const socket = this.sockets[i]!;
     const clientId = randomUUID();
     const n = ++this.bodySeq;
@@ -242,6 +242,7 @@ export class ChatClients {
     const payload = { conversationId: this.plan.conversations[i >> 1]!, clientId, body, ...(priced ? { expectedPrice: this.plan.price } : {}) };
     socket.timeout(this.o.timeoutMs).emit('chat:send', payload, (err, res) => {
       this.c.outstandingAcks--;
+      answered?.();
       if (err) return this.fail(t, socket.connected ? 'TIMEOUT' : 'DISCONNECTED');
       if (!res.ok) return this.fail(t, res.error.code);
       t.ack = 1;
@@ -322,10 +323,21 @@ export class ChatClients {
     try {
       let issued = 0;
       let next = 0;
+      // Closed loop: each sender's next send leaves from the previous one's ack, until the window ends.
+      const chain = (i: number) => {
+        if (performance.now() >= windowEnd) return;
+        this.send(i, this.phase === 'measure', () => chain(i));
+        if (this.phase === 'measure') this.c.sentInWindow++;
+      };
+      if (s.closed > 0) for (const i of order) for (let k = 0; k < s.closed; k++) chain(i);
       for (;;) {
         const now = performance.now();
         if (this.phase === 'warmup' && now >= warmEnd) beginWindow();
         if (now >= windowEnd) break;
+        if (s.closed > 0) {
+          await sleep(tickMs);
+          continue;
+        }
         const due = Math.floor(((now - start) * s.rate) / 1000) - issued;
         for (let k = 0; k < due; k++) {
           if (this.c.outstandingAcks >= s.maxInflight) {

@@ -44,6 +44,11 @@ export interface LoopSettings {
   receipts: boolean;
   /** Length of each message body in characters. */
   bodyBytes: number;
+  /**
+   * Closed loop: every sender keeps this many sends in flight and sends again as soon as an ack
+   * comes back (rate and maxInflight are then unused); 0 = the paced, open loop.
+   */
+  closed: number;
 }
 
 export interface ChatProgress {
@@ -171,6 +176,7 @@ export function chatLoopOptions(d: ChatDefaults) {
     grace: { type: 'string', default: '3000' },
     timeout: { type: 'string', default: '5000' },
     'max-inflight': { type: 'string', default: '0' },
+    closed: { type: 'string', default: '0' },
     body: { type: 'string', default: '64' },
     'no-receipts': { type: 'boolean', default: false },
     role: { type: 'string', default: 'fan' },
@@ -190,6 +196,8 @@ export const chatLoopUsage = (d: ChatDefaults): string => `  --clients N        
   --grace MS             after the window, wait up to this long for deliveries still on their way (default 3000)
   --timeout MS           ack timeout per message (default 5000)
   --max-inflight N       unanswered sends at most; a send due beyond that is skipped and counted (default: 2 × rate, ≥ 200)
+  --closed K             closed loop: every sender keeps K sends in flight, the next leaving when an ack returns
+                         (--rate is then ignored); 0 = paced (default 0)
   --body N               characters per message body (default 64)
   --no-receipts          recipients do not answer with chat:delivered
   --role fan|creator     who the (unpriced) users are (default fan)
@@ -226,6 +234,7 @@ export function chatLoopFlags(
       maxInflight: maxInflight || Math.max(200, 2 * rate),
       receipts: !values['no-receipts'],
       bodyBytes: numberFlag('body', str('body'), 1, 4000, usage),
+      closed: numberFlag('closed', str('closed'), 0, 100, usage, false),
     },
   };
 }

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Queryable } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import { assertPriceShown, priceFor } from '../../prices.js';
+import { Batcher, type BatcherOptions, type Outcome } from './chat.batcher.js';
+import type { BatchInsert, ChatBatchStore } from './chat.batch.store.js';
+import type { MessageRow, SendState } from './chat.store.js';
+
+/**
+ * Free messages by group commit. The sends a node receives within a short window are stored in one
+ * transaction of two statements: lock the batch's conversations and read what each send decides on
+ * (ChatBatchStore.lock), then one multi-row insert that numbers the messages in SQL
+ * (ChatBatchStore.insert). Every send is answered after that COMMIT with its own message or its own
+ * error: a send refused (not a member, closed, blocked, the creator's policy, PRICE_CHANGED) refuses
+ * only itself. A send that turns out to be priced is handed back (`priced`) to the per-message
+ * transaction, which charges it through the ledger.
+ *
+ * Retries: a clientId already stored replays its message (or IDEMPOTENCY_CONFLICT); the same clientId
+ * twice in one batch is stored once, the second answered as a replay of the first; a twin committed
+ * by another node between the lock's snapshot and the insert makes the batch roll back and run again,
+ * where the look-up sees it.
+ */
+
+export interface BatchSendInput {
+  senderId: string;
+  senderRole: string;
+  conversationId: string;
+  clientId: string;
+  body: string;
+  /** Free attachments only: priced ones take the per-message path. */
+  attachment?: { mediaId: string; price: number };
+  expectedPrice?: number;
+}
+
+export type BatchSendResult = { priced: true } | { priced: false; row: MessageRow; replayed: boolean; peerId: string };
+
+/** A twin committed between the lock and the insert: the batch runs again. */
+class TwinCommitted extends Error {}
+
+export class SendBatch {
+  private readonly batcher: Batcher<BatchSendInput, BatchSendResult>;
+  /** Per conversation, the last batch holding one of its messages that has not ended yet. */
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly d: { db: Database; store: ChatBatchStore },
+    o: BatcherOptions = {},
+  ) {
+    this.batcher = new Batcher((items) => this.flush(items), o);
+  }
+
+  submit(input: BatchSendInput): Promise<BatchSendResult> {
+    return this.batcher.submit(input);
+  }
+
+  /**
+   * Batches commit side by side, but a batch waits for the earlier batches that share one of its
+   * conversations: messages are numbered in the order this node received them (a client that sends
+   * m1 then m2 without waiting sees m1 first), and nothing else is held back.
+   */
+  private flush(items: BatchSendInput[]): Promise<Outcome<BatchSendResult>[]> {
+    const conversations = new Set(items.map((i) => i.conversationId));
+    const earlier = [...conversations].map((c) => this.tails.get(c)).filter((p) => p !== undefined);
+    const done = (earlier.length ? Promise.allSettled(earlier) : Promise.resolve()).then(() => this.store(items));
+    for (const c of conversations) this.tails.set(c, done);
+    const forget = () => {
+      for (const c of conversations) if (this.tails.get(c) === done) this.tails.delete(c);
+    };
+    done.then(forget, forget);
+    return done;
+  }
+
+  private async store(items: BatchSendInput[]): Promise<Outcome<BatchSendResult>[]> {
+    // The same (sender, clientId) twice in one batch: stored once, the others replay the first.
+    const firstOf = new Map<string, number>();
+    const unique: number[] = [];
+    const primary = items.map((it, n) => {
+      const key = `${it.senderId}:${it.clientId}`;
+      const first = firstOf.get(key);
+      if (first !== undefined) return first;
+      firstOf.set(key, n);
+      unique.push(n);
+      return n;
+    });
+    let outcomes: Outcome<BatchSendResult>[] | undefined;
+    for (let attempt = 1; !outcomes; attempt++) {
+      try {
+        outcomes = await this.d.db.transaction((tx) => this.once(tx, unique.map((n) => items[n]!)));
+      } catch (err) {
+        if (!(err instanceof TwinCommitted) || attempt >= 3) throw err;
+      }
+    }
+    const byIndex = new Map(unique.map((n, k) => [n, outcomes![k]!]));
+    return items.map((it, n) => {
+      const o = byIndex.get(primary[n]!)!;
+      if (primary[n] === n || !o.ok) return o;
+      const first = o.value;
+      if (first.priced) return o;
+      return settle((): BatchSendResult => ({ priced: false, row: replayOf(first.row, it), replayed: true, peerId: first.peerId }));
+    });
+  }
+
+  /** One attempt at the batch, in its transaction; items are unique by (sender, clientId). */
+  private async once(tx: Queryable, items: BatchSendInput[]): Promise<Outcome<BatchSendResult>[]> {
+    const states = new Map((await this.d.store.lock(tx, items)).map((s) => [s.ord - 1, s]));
+    const out: Outcome<BatchSendResult>[] = new Array(items.length);
+    const toStore: { n: number; insert: BatchInsert; peerId: string }[] = [];
+    items.forEach((it, n) => {
+      const state = states.get(n);
+      if (!state) return void (out[n] = { ok: false, error: new AppError('NOT_FOUND', 'no such conversation') });
+      const insert = { id: randomUUID(), conversationId: it.conversationId, senderId: it.senderId, clientId: it.clientId, body: it.body, price: 0, attachment: it.attachment ?? null };
+      // A retry (stored before this batch's snapshot) replays whatever the conversation's state is now.
+      if (state.existing_id) return void toStore.push({ n, insert, peerId: state.peer_id });
+      const decided = settle(() => decideSend(state, it.senderRole, it));
+      if (!decided.ok) return void (out[n] = decided);
+      if (decided.value > 0) return void (out[n] = { ok: true, value: { priced: true } });
+      toStore.push({ n, insert, peerId: state.peer_id });
+    });
+    if (toStore.length === 0) return out;
+    const rows = await this.d.store.insert(tx, toStore.map((s) => s.insert));
+    const inserted = new Map(rows.filter((r) => r.inserted).map((r) => [r.id, r]));
+    const existing = new Map(rows.filter((r) => !r.inserted).map((r) => [`${r.sender_id}:${r.client_id}`, r]));
+    for (const s of toStore) {
+      const mine = inserted.get(s.insert.id);
+      if (mine) {
+        out[s.n] = { ok: true, value: { priced: false, row: stripFlag(mine), replayed: false, peerId: s.peerId } };
+        continue;
+      }
+      const stored = existing.get(`${s.insert.senderId}:${s.insert.clientId}`);
+      if (!stored) throw new TwinCommitted('a clientId of this batch was taken while it ran');
+      out[s.n] = settle(() => ({ priced: false, row: replayOf(stripFlag(stored), items[s.n]!), replayed: true, peerId: s.peerId }));
+    }
+    return out;
+  }
+}
+
+/**
+ * The rules of a new message, on the state read under the conversation's lock; returns its price
+ * (0: free). Shared by the batch and the per-message transaction.
+ */
+export function decideSend(state: SendState, senderRole: string, input: { attachment?: { price: number }; expectedPrice?: number }): number {
+  // A random-match session's conversation closes when the session ends.
+  if (state.closed_at) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
+  if (state.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
+  // A creator may take direct messages only from followers or subscribers; a random match's conversation is exempt.
+  if (state.kind === 'direct' && !state.policy_allows) {
+    throw new AppError('FORBIDDEN', `this creator takes messages only from ${state.peer_policy}`, { details: { reason: 'message_policy', policy: state.peer_policy } });
+  }
+  // Messages between strangers of a random match are never priced, whoever they are.
+  const price = state.kind === 'match' ? 0 : priceFor(senderRole, state.peer_role, state.peer_price);
+  if (state.kind === 'match' && (input.attachment?.price ?? 0) > 0) throw new AppError('FORBIDDEN', 'nothing is sold in a random match');
+  // A priced message is checked against its shown price where it is charged (the per-message path).
+  if (price === 0) assertPriceShown(input.expectedPrice, price);
+  return price;
+}
+
+/** A retry gets the original back as it was stored and charged, whatever the price is now; a different message under its clientId is refused. */
+export function replayOf(existing: MessageRow, input: { conversationId: string; body: string; attachment?: { mediaId: string; price: number } }): MessageRow {
+  const sameAttachment = existing.attachment_id === (input.attachment?.mediaId ?? null) && existing.attachment_price === (input.attachment?.price ?? 0);
+  if (existing.conversation_id !== input.conversationId || existing.body !== input.body || !sameAttachment) {
+    throw new AppError('IDEMPOTENCY_CONFLICT', 'this clientId was used for a different message');
+  }
+  return existing;
+}
+
+function settle<T>(fn: () => T): Outcome<T> {
+  try {
+    return { ok: true, value: fn() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+function stripFlag(r: MessageRow & { inserted?: boolean }): MessageRow {
+  const { inserted: _, ...row } = r;
+  return row;
+}
