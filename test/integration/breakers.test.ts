@@ -69,6 +69,8 @@ describe.each([
     standin().hang(true);
     for (let i = 0; i < 2; i++) {
       const r = await checkout(u.accessToken, provider);
+      // The provider's outage, not the request's fault: 503, so clients and proxies retry rather than give up.
+      expect(r.status).toBe(503);
       expect(r.body.error.code).toBe('PROVIDER_UNAVAILABLE');
       expect(r.body.error.message).toMatch(/did not answer/);
     }
@@ -80,6 +82,8 @@ describe.each([
 
     // Open: refused without calling the provider, with a hint when to come back.
     const fast = await checkout(u.accessToken, provider);
+    expect(fast.status).toBe(503);
+    expect(Number(fast.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(fast.body.error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', message: expect.stringMatching(/unavailable/) });
     expect(fast.body.error.retryAfterSeconds).toBeGreaterThan(0);
     // A checkout already opened is still answered from its row: its replay needs no provider.
