@@ -2,7 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import jwt from 'jsonwebtoken';
 import { connect, http, newUser, nextEvent, STRONG_PASSWORD, waitFor } from '../support/client.js';
 import { createBacking, startInProcess, TEST_JWT_SECRET, type Backing, type InProcessNode } from '../support/pairly.js';
-import { pgQuery } from '../support/services.js';
+import { Redis } from 'ioredis';
+import { pgQuery, TEST_REDIS_URL } from '../support/services.js';
+
+/** Empties Redis of one prefix's keys (what a Redis restarted without its data looks like to that node). */
+async function deleteKeys(prefix: string): Promise<void> {
+  const r = new Redis(TEST_REDIS_URL);
+  try {
+    for (let cursor = '0'; ; ) {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await r.del(...keys);
+      if ((cursor = next) === '0') break;
+    }
+  } finally {
+    r.disconnect();
+  }
+}
 
 let backing: Backing;
 let node: InProcessNode;
@@ -10,7 +25,7 @@ let url: string;
 
 beforeAll(async () => {
   backing = await createBacking();
-  // Workers in this process so the audit job runs through real BullMQ.
+  // Workers in this process: jobs run through real BullMQ.
   node = await startInProcess({ ...backing.env, RUN_WORKERS: 'true', LOGIN_MAX_FAILURES_PER_EMAIL: '3', LOGIN_MAX_FAILURES_PER_IP: '8' });
   url = node.url;
 });
@@ -101,13 +116,29 @@ describe('signup', () => {
     }
   });
 
-  it('writes an audit-log entry through the job queue', async () => {
+  it('writes an audit-log entry', async () => {
     const u = await newUser(url);
     const rows = await waitFor(async () => {
       const r = await pgQuery<{ action: string }>(backing.databaseUrl, 'SELECT action FROM audit_log WHERE actor_id = $1', [u.user.id]);
       return r.length ? r : undefined;
     });
     expect(rows.map((r) => r.action)).toEqual(['auth.signup']);
+  });
+
+  it('writes audit entries straight to PostgreSQL: no job worker needed, nothing lost when Redis is emptied', async () => {
+    // A node that runs no jobs, on a Redis prefix no other node works on: an entry that waited in the job
+    // queue would never be written.
+    const prefix = `${backing.redisPrefix}lone:`;
+    const lone = await startInProcess({ ...backing.env, REDIS_PREFIX: prefix, RUN_WORKERS: 'false' });
+    try {
+      const users = await Promise.all(Array.from({ length: 5 }, () => newUser(lone.url)));
+      await deleteKeys(prefix);
+      for (const u of users) {
+        await waitFor(async () => (await pgQuery(backing.databaseUrl, `SELECT 1 FROM audit_log WHERE actor_id = $1 AND action = 'auth.signup'`, [u.user.id])).length > 0);
+      }
+    } finally {
+      await lone.stop();
+    }
   });
 });
 

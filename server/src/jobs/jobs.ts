@@ -92,7 +92,9 @@ export interface StallPolicy {
  * | payments.process-event (queued, or in retry   | payments.requeue-stale (every PAYMENTS_REQUEUE_SECONDS): stored events     |
  * | backoff)                                      | still pending after a minute are enqueued again; processing is exactly-once|
  * | payments.reconcile run by an admin            | nothing: the admin runs it again (the hourly schedule also covers it)      |
- * | audit.record (queued, or in retry backoff)    | nothing: entries queued when Redis lost its data are lost (known gap)      |
+ * | audit.record (queued, or in retry backoff)    | only a fallback now: entries are written to PostgreSQL directly (the audit |
+ * |                                               | service's group commit); the job holds those whose write failed, and is   |
+ * |                                               | lost with Redis only if PostgreSQL and Redis failed together              |
  * | media.process (queued, or in retry backoff)   | media.sweep (every MEDIA_SWEEP_SECONDS): items still pending 3 processing  |
  * |                                               | timeouts (at least 15 min) after their confirm are enqueued again; a      |
  * |                                               | confirm repeated by the client enqueues it again at once (same job id)    |

@@ -8,6 +8,6 @@ import { AuditStore } from './audit.store.js';
 
 export function auditModule(d: { db: Database; jobs: JobQueue; logger: Logger }) {
   const store = new AuditStore(d.db);
-  const service = new AuditService(d.jobs, d.logger);
+  const service = new AuditService({ store, jobs: d.jobs, logger: d.logger });
   return { name: 'audit', service, store, jobs: auditJobs(store) } satisfies ModuleWithServices;
 }

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import { Batcher, type BatcherOptions, type Outcome } from './chat.batcher.js';
+import { Batcher, type BatcherOptions, type Outcome } from '../../batcher.js';
 import type { BatchReceipt, ChatBatchStore, ReceiptRow } from './chat.batch.store.js';
 
 /**

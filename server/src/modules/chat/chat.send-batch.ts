@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { assertPriceShown, priceFor } from '../../prices.js';
-import { Batcher, type BatcherOptions, type Outcome } from './chat.batcher.js';
+import { Batcher, type BatcherOptions, type Outcome } from '../../batcher.js';
 import type { BatchInsert, ChatBatchStore } from './chat.batch.store.js';
 import type { MessageRow, SendState } from './chat.store.js';
 

@@ -12,7 +12,7 @@ import type { Viewer } from '../media/media.views.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
 import { assertPriceShown, priceFor } from '../../prices.js';
-import type { BatcherOptions } from './chat.batcher.js';
+import type { BatcherOptions } from '../../batcher.js';
 import type { ChatBatchStore } from './chat.batch.store.js';
 import { decodeSyncCursor, encodeSyncCursor, fitPage } from './chat.pages.js';
 import { ReceiptBatch, type Advanced } from './chat.receipts.js';
