@@ -5,6 +5,7 @@ import { startNodeProcess, type NodeProcess } from '../../../support/pairly.js';
 import { envFlag, numberFlag, parseCli } from '../../lib/args.js';
 import { Cleanups } from '../../lib/cleanups.js';
 import { CORES, load1, waitForLowLoad } from '../../lib/machine.js';
+import { waitForQuiet } from '../../lib/probe.js';
 import { ProgressPrinter } from '../../lib/progress.js';
 import { BENCH_SERVER_ENV, benchData, envLine } from '../../lib/server-env.js';
 import type { ChatProgress, LoopSettings } from '../chat/protocol.js';
@@ -37,6 +38,9 @@ const USAGE = `usage: npm run bench -- fanout-chat [flags]
   --window S         measured seconds of chat per phase (default 15)
   --warmup S         chat before the first round, not measured (default 15)
   --env KEY=VALUE    extra setting for the node and the workers (repeatable), e.g. --env FEED_FANOUT_BATCH=1000
+  --quiet PCT        before each round, with chat idle, wait until the whole machine is busy at most PCT % of one
+                     core over 2 s (default 50; 0 = do not wait)
+  --quiet-wait S     give up waiting for quiet after S seconds and run anyway (default 180)
   --no-wait          do not wait (up to 5 minutes) for a load average below 1.2 before the rounds
 The node and the workers get FEED_FANOUT_MAX=F+1 so that the creator's posts fan out on write.`;
 
@@ -53,6 +57,8 @@ export async function benchFanoutChat(argv: string[]): Promise<number> {
       window: { type: 'string', default: '15' },
       warmup: { type: 'string', default: '15' },
       env: { type: 'string', multiple: true },
+      quiet: { type: 'string', default: '50' },
+      'quiet-wait': { type: 'string', default: '180' },
       'no-wait': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -64,6 +70,8 @@ export async function benchFanoutChat(argv: string[]): Promise<number> {
   const windowS = numberFlag('window', v.window, 1, 600, USAGE);
   const warmupS = numberFlag('warmup', v.warmup, 0, 600, USAGE);
   const extraEnv = envFlag(v.env, USAGE);
+  const quietPct = numberFlag('quiet', v.quiet, 0, 200, USAGE, false);
+  const quietWaitS = numberFlag('quiet-wait', v['quiet-wait'], 0, 3600, USAGE, false);
   const loop = (durationS: number, warm: number): LoopSettings => ({
     rate,
     senders: 0,
@@ -133,6 +141,11 @@ export async function benchFanoutChat(argv: string[]): Promise<number> {
     if (!v['no-wait']) await waitForLowLoad(log);
 
     for (let r = 1; r <= rounds && !interrupted; r++) {
+      if (quietPct > 0) {
+        // The machine is shared: a round starts when the rest of it is calm, and its three phases follow at once.
+        const w = await waitForQuiet({ pct: quietPct, maxS: quietWaitS, onBusy: (b) => log(`round ${r}: machine busy (${b.toFixed(0)}% of a core with chat idle): waiting for ≤ ${quietPct}%`) });
+        if (w.timedOut) log(`round ${r}: machine still busy (${w.busyPct.toFixed(0)}% of a core) after ${quietWaitS} s: starting anyway`);
+      }
       for (const kind of ['alone', 'fan-out', 'alone again'] as PhaseKind[]) {
         assertAlive(procs);
         const label = `round ${r} ${kind}`;
