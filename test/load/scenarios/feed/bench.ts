@@ -110,7 +110,7 @@ export async function benchFeed(argv: string[]): Promise<number> {
 
     const jobs = { driver: 'inline', enqueue: async () => undefined } as unknown as JobQueue;
     const media = { get: async () => Promise.reject(new Error('bench posts carry no media')) };
-    const feed = new FeedService({ store: new PostsStore(db), media, jobs, logger, config: { fanoutMax: f.followers + 1, fanoutBatch: f.batch, backfillPosts: 10, sweepSeconds: 60 } });
+    const feed = new FeedService({ store: new PostsStore(db), media, jobs, logger, config: { fanoutMax: f.followers + 1, fanoutBatch: f.batch, fanoutDutyPercent: 100, backfillPosts: 10, sweepSeconds: 60 } });
     const viewer = { userId: reader!, role: 'fan' as const };
 
     /** W closed-loop readers until `stop`; page latencies in ms. */
