@@ -125,7 +125,7 @@ export async function benchFanoutChat(argv: string[]): Promise<number> {
     };
     const driver = new FanDriver(printer, onProgress);
     cleanups.add(() => driver.stop());
-    driver.send({ type: 'prepare', url: node.url, clients, concurrency: 32, loop: loop(windowS, 1) });
+    driver.send({ type: 'prepare', url: node.url, clients, concurrency: 8, loop: loop(windowS, 1) });
     await driver.wait('prepared', 10 * 60_000);
     const cpu = new CpuMeter({ node: node.child.pid!, workers: workers.child.pid!, clients: driver.pid, database: data.database! });
     const phaseBudgetMs = (windowS + 30) * 1000 + 60_000;

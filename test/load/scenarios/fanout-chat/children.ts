@@ -40,7 +40,8 @@ export class FanDriver {
   }
 
   send(m: ToFanDriver): void {
-    if (this.child.connected) this.child.send(m);
+    // With a callback a failed write (the child already gone) comes back here instead of as an 'error' event.
+    if (this.child.connected) this.child.send(m, (err) => err && this.abort(err));
   }
 
   async wait<T extends FromFanDriver['type']>(type: T, timeoutMs: number): Promise<Extract<FromFanDriver, { type: T }>> {
