@@ -227,6 +227,8 @@ const envSchema = z
     FEED_FANOUT_MAX: z.coerce.number().int().min(1).max(100_000_000).default(20_000),
     /** Feed rows one fan-out transaction writes. */
     FEED_FANOUT_BATCH: z.coerce.number().int().min(1).max(100_000).default(5000),
+    /** Share of a fan-out's time spent writing batches (%): after a batch that took t it rests t × (100 − d) / d, so other users' work gets the database in between. 100: no rest. */
+    FEED_FANOUT_DUTY_PERCENT: z.coerce.number().int().min(1).max(100).default(100),
     /** Latest posts a new follower's feed gets from the creator. */
     FEED_BACKFILL_POSTS: z.coerce.number().int().min(0).max(100).default(10),
     /** How often fan-outs whose job was lost are looked for. */
@@ -299,7 +301,7 @@ export interface Config {
     breaker: { timeoutMs: number; failures: number; halfOpenMs: number };
   };
   media: MediaConfig;
-  feed: { fanoutMax: number; fanoutBatch: number; backfillPosts: number; sweepSeconds: number };
+  feed: { fanoutMax: number; fanoutBatch: number; fanoutDutyPercent: number; backfillPosts: number; sweepSeconds: number };
   creators: CreatorsConfig;
 }
 
@@ -508,7 +510,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       renewBatch: e.CREATOR_RENEW_BATCH,
       tip: { min: e.TIP_MIN, max: e.TIP_MAX },
     },
-    feed: { fanoutMax: e.FEED_FANOUT_MAX, fanoutBatch: e.FEED_FANOUT_BATCH, backfillPosts: e.FEED_BACKFILL_POSTS, sweepSeconds: e.FEED_FANOUT_SWEEP_SECONDS },
+    feed: { fanoutMax: e.FEED_FANOUT_MAX, fanoutBatch: e.FEED_FANOUT_BATCH, fanoutDutyPercent: e.FEED_FANOUT_DUTY_PERCENT, backfillPosts: e.FEED_BACKFILL_POSTS, sweepSeconds: e.FEED_FANOUT_SWEEP_SECONDS },
     ledger: {
       feeBps: e.PLATFORM_FEE_BPS,
       shards: e.LEDGER_SHARDS,

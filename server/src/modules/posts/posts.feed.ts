@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PostView } from '../../../../shared/posts.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
@@ -11,10 +12,25 @@ export interface FeedConfig {
   fanoutMax: number;
   /** Feed rows written per transaction. */
   fanoutBatch: number;
+  /** Share (1–100 %) of a fan-out's wall time spent writing: after each batch it rests in proportion (fanoutPauseMs). */
+  fanoutDutyPercent: number;
   /** Posts a new follower's feed gets from the creator's latest. */
   backfillPosts: number;
   /** How often the sweep looks for fan-outs whose job was lost. */
   sweepSeconds: number;
+}
+
+/** The longest rest between two batches, whatever the last one cost. */
+const MAX_PAUSE_MS = 5_000;
+
+/**
+ * The rest after a fan-out batch that kept the database busy `busyMs`, so that writing takes `dutyPercent` of
+ * the fan-out's time. The rest scales with the batch's cost, so a slow or loaded database gets longer breaks
+ * without a per-machine setting; 100 means none.
+ */
+export function fanoutPauseMs(busyMs: number, dutyPercent: number): number {
+  if (dutyPercent >= 100 || !(busyMs > 0)) return 0;
+  return Math.min(MAX_PAUSE_MS, (busyMs * (100 - dutyPercent)) / Math.max(1, dutyPercent));
 }
 
 /** setTimeout's ceiling (the inline driver's timers): a later post's job fires early, finds it not due, and the sweep takes it. */
@@ -52,7 +68,7 @@ export class FeedService {
       await this.d.store.fanoutDone(postId);
       return { written: 0, merged: false };
     }
-    const { fanoutMax, fanoutBatch } = this.d.config;
+    const { fanoutMax, fanoutBatch, fanoutDutyPercent } = this.d.config;
     if ((await this.d.store.isBig(post.creator_id)) || (await this.d.store.audienceUpTo(post.creator_id, fanoutMax)) >= fanoutMax) {
       await this.d.store.markBig(post.creator_id, fanoutMax);
       await this.d.store.fanoutDone(postId);
@@ -61,10 +77,14 @@ export class FeedService {
     let after = post.after;
     let written = 0;
     for (;;) {
+      const t0 = performance.now();
       const r = await this.d.store.fanoutBatch({ id: postId, creator_id: post.creator_id, published_at: post.published_at }, after, fanoutBatch);
       written += r.n;
       if (r.n < fanoutBatch) break;
       after = r.last;
+      // Batches back to back hold a database core for the whole fan-out, and on a small machine other users'
+      // chat sends queue behind them (BENCHMARKS.md, "The fan-out beside chat"): rest between batches.
+      await sleep(fanoutPauseMs(performance.now() - t0, fanoutDutyPercent));
     }
     return { written, merged: false };
   }

@@ -113,7 +113,7 @@ export async function benchFeed(argv: string[]): Promise<number> {
       grantedViews: async (_v: unknown, _k: unknown, g: { full: string[]; preview: string[] }) =>
         g.full.length + g.preview.length === 0 ? { full: new Map(), preview: new Map() } : Promise.reject(new Error('bench posts carry no media')),
     };
-    const feed = new FeedService({ store: new PostsStore(db), media, jobs, logger, config: { fanoutMax: f.followers + 1, fanoutBatch: f.batch, backfillPosts: 10, sweepSeconds: 60 } });
+    const feed = new FeedService({ store: new PostsStore(db), media, jobs, logger, config: { fanoutMax: f.followers + 1, fanoutBatch: f.batch, fanoutDutyPercent: 100, backfillPosts: 10, sweepSeconds: 60 } });
     const viewer = { userId: reader!, role: 'fan' as const };
 
     /** W closed-loop readers until `stop`; page latencies in ms. */
