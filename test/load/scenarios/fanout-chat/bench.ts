@@ -82,6 +82,8 @@ export async function benchFanoutChat(argv: string[]): Promise<number> {
     maxInflight: Math.max(200, 2 * rate),
     receipts: true,
     bodyBytes: 64,
+    // Paced at `rate` (an open loop), as the chat bench's steady runs: not a closed loop.
+    closed: 0,
   });
 
   const printer = new ProgressPrinter();
