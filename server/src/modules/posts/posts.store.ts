@@ -303,7 +303,7 @@ export class PostsStore {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ n: number; last: string | null }>(
         `WITH page AS (
-           SELECT a.user_id FROM creator_audience a WHERE a.creator_id = $1 AND a.user_id > $2::uuid ORDER BY a.user_id LIMIT $3
+           SELECT a.user_id FROM creator_audience_after($1, $2::uuid, $3) a
          ), written AS (
            INSERT INTO feed_items (user_id, published_at, post_id) SELECT pg.user_id, $4, $5 FROM page pg ON CONFLICT DO NOTHING
          )
