@@ -55,7 +55,8 @@ export class PaymentsService {
 
   provider(name: ProviderName): PaymentProvider {
     const p = this.d.providers.get(name);
-    if (!p) throw new AppError('PROVIDER_UNAVAILABLE', `payments through ${name} are not configured here`);
+    // Not offered here (the catalogue lists what is): the request's fault, unlike a provider that is down.
+    if (!p) throw new AppError('PROVIDER_NOT_OFFERED', `payments through ${name} are not offered here`, { details: { providers: [...this.d.providers.keys()] } });
     return p;
   }
 
@@ -200,7 +201,7 @@ export class PaymentsService {
   /** Embedded-mode stand-in for the customer paying: a signed webhook through the same path as real providers. */
   async sandboxAction(userId: string, paymentId: string, action: 'succeed' | 'fail' | 'refund' | 'dispute', amountMinor?: number): Promise<{ received: true; duplicate: boolean }> {
     const sandbox = this.d.providers.get('sandbox') as SandboxProvider | undefined;
-    if (!sandbox) throw new AppError('PROVIDER_UNAVAILABLE', 'the sandbox provider is off');
+    if (!sandbox) throw new AppError('PROVIDER_NOT_OFFERED', 'the sandbox provider is off', { details: { providers: [...this.d.providers.keys()] } });
     const p = await this.d.store.byId(paymentId);
     if (!p || p.user_id !== userId || p.provider !== 'sandbox' || !p.provider_ref) throw new AppError('NOT_FOUND', 'no such sandbox payment');
     const data = { ref: p.provider_ref, paymentId: p.id, amountMinor: p.amount_minor, currency: p.currency };
