@@ -26,6 +26,7 @@ import { profilesModule } from './modules/profiles/profiles.module.js';
 import { safetyModule } from './modules/safety/safety.module.js';
 import { systemModule } from './modules/system/system.module.js';
 import { usersModule } from './modules/users/users.module.js';
+import { verificationModule } from './modules/verification/verification.module.js';
 
 /**
  * Every module, built in dependency order, each given only the services it
@@ -87,6 +88,7 @@ export function createModules(d: {
       post_media: (viewer, m) => posts.service.mediaAccess(viewer, m.id),
     }),
   });
+  const verification = verificationModule({ config, db, media: media.service, users: users.store, audit: audit.service, realtime });
   // Pictures of people are profiles' (built on chat): bound late.
   const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
   const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter, counters, logger, avatars });
@@ -131,7 +133,7 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, creators, posts, deadLetters, admin, audit];
+  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -151,6 +153,7 @@ export function createModules(d: {
     profiles: profiles.service,
     media: media.service,
     deadLetters: deadLetters.service,
+    verification: verification.service,
     creators: creators.service,
     subscriptions: creators.subscriptions,
     posts: posts.service,
