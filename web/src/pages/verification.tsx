@@ -163,7 +163,7 @@ function PhotoSlot({ label, hint, task, onTask }: { label: string; hint: string;
         <div className="verification-thumb">
           {state?.phase === 'ready' ? <Media media={state.media} alt={`Your ${label.toLowerCase()}`} sizes="160px" /> : <div className="media media-empty">None</div>}
         </div>
-        <div>
+        <div className="verification-photo-pick">
           <input
             id={inputId}
             type="file"
