@@ -180,6 +180,20 @@ describe('submitting and deciding', () => {
     expect((await submit(t, { ...body(c), id: theirs.id })).body.error.code).toBe('IDEMPOTENCY_CONFLICT');
   });
 
+  it('racing submissions: twins of one id store it once and both answer it; two ids at once store one', async () => {
+    const c = await creatorWithPhotos();
+    const b = body(c);
+    const twins = await Promise.all([submit(c.user.accessToken, b), submit(c.user.accessToken, b), submit(c.user.accessToken, b)]);
+    expect(twins.map((r) => r.status).sort()).toEqual([200, 200, 201]);
+    expect(twins.every((r) => r.body.verification.submission.id === b.id)).toBe(true);
+    expect((await reject(b.id, { reason: 'blurred photo' })).status).toBe(200);
+
+    const two = await Promise.all([submit(c.user.accessToken, body(c)), submit(c.user.accessToken, body(c))]);
+    expect(two.map((r) => r.body.error?.code ?? r.status).sort()).toEqual([201, 'VERIFICATION_PENDING']);
+    expect((await sql(`SELECT count(*)::int AS n FROM creator_verifications WHERE creator_id = $1 AND status = 'pending'`, [c.user.user.id]))[0].n).toBe(1);
+    expect((await sql(`SELECT count(*)::int AS n FROM audit_log WHERE actor_id = $1 AND action = 'verification.submitted'`, [c.user.user.id]))[0].n).toBe(2);
+  });
+
   it('a decision and its audit entry commit together: when the entry cannot be written, the submission stays pending', async () => {
     const c = await creatorWithPhotos();
     const b = body(c);

@@ -123,8 +123,12 @@ export class VerificationService {
         return fresh;
       });
     } catch (err) {
-      // Another submission became active between the check and the insert (two tabs).
-      if (isActiveTaken(err)) await this.refuseActive(viewer.userId);
+      if (isActiveTaken(err)) {
+        // A twin of this very request (same id) committed first: answer it; else another submission became active (two tabs).
+        const twin = await this.d.store.get(b.id);
+        if (twin) return this.replay(viewer, twin);
+        await this.refuseActive(viewer.userId);
+      }
       throw err;
     }
     if (!inserted) return this.replay(viewer, (await this.d.store.get(b.id))!);
