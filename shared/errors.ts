@@ -62,6 +62,14 @@ export const ERROR_STATUS = {
   PRICE_LOCKED: 409,
   /** The post's creator turned comments off on it. */
   COMMENTS_OFF: 403,
+  /** Only verified creators may do this (payouts; paid content when CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION is on): GET /api/verification. */
+  VERIFICATION_REQUIRED: 403,
+  /** The creator's verification is waiting for review: no second submission until it is decided. */
+  VERIFICATION_PENDING: 409,
+  /** The creator is verified already. */
+  ALREADY_VERIFIED: 409,
+  /** This verification was already decided the other way (details: `{ status }`). */
+  VERIFICATION_DECIDED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,

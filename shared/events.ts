@@ -7,6 +7,7 @@ import { matchJoin, matchLeave, matchNext, type MatchEndReason, type MatchFound 
 import { callInvite, callRef, type CallEndReason, type CallMedia, type CallView } from './calls.js';
 import type { MediaView } from './media.js';
 import type { SubscriptionView, TipView } from './creators.js';
+import type { VerificationState } from './verification.js';
 
 /**
  * Socket.IO contract. Client events are `domain:verb`, each with a zod schema
@@ -107,6 +108,8 @@ export interface ServerToClientEvents {
   'subscription:price_changed': (payload: { creatorId: string; creator: { id: string; handle: string | null; displayName: string }; tierId: string; tierName: string; price: number; effectiveAt: string }) => void;
   /** One of the user's subscriptions changed by itself: renewed, in grace (the renewal could not be paid), or expired. */
   'subscription:updated': (payload: { subscription: SubscriptionView; reason: 'renewed' | 'grace' | 'expired' | 'changed' }) => void;
+  /** The user's creator verification was submitted, approved or rejected (its reason in `submission.reason`). */
+  'verification:updated': (payload: { verification: VerificationState }) => void;
   /** A creator received a tip, on every device. */
   'tip:received': (payload: { tip: TipView }) => void;
   /** The socket's access token expired (no auth:refresh came in time); the socket is closed right after: reconnect with a fresh token. */

@@ -20,7 +20,10 @@ export interface JobPayloads {
       | 'admin.dead_letter_retry'
       | 'payments.checkout'
       | 'users.price_changed'
-      | 'admin.media_moderation';
+      | 'admin.media_moderation'
+      | 'verification.submitted'
+      | 'admin.verification_approved'
+      | 'admin.verification_rejected';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;

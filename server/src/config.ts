@@ -220,6 +220,8 @@ const envSchema = z
     /** How often the renewal job looks for subscriptions due, and how many it renews per batch. */
     CREATOR_RENEW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     CREATOR_RENEW_BATCH: z.coerce.number().int().min(1).max(10_000).default(200),
+    /** On: creators sell nothing (pay-per-view posts, priced tiers, pay-to-view attachments, message and call prices) until an admin has verified them (VERIFICATION_REQUIRED). */
+    CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION: bool.default(false),
     /** Bounds of one tip, in credits. */
     TIP_MIN: z.coerce.number().int().min(1).default(1),
     TIP_MAX: z.coerce.number().int().min(1).default(10_000),
@@ -303,6 +305,7 @@ export interface Config {
   media: MediaConfig;
   feed: { fanoutMax: number; fanoutBatch: number; fanoutDutyPercent: number; backfillPosts: number; sweepSeconds: number };
   creators: CreatorsConfig;
+  verification: { paidContentRequiresVerification: boolean };
 }
 
 export interface CreatorsConfig {
@@ -510,6 +513,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       renewBatch: e.CREATOR_RENEW_BATCH,
       tip: { min: e.TIP_MIN, max: e.TIP_MAX },
     },
+    verification: { paidContentRequiresVerification: e.CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION },
     feed: { fanoutMax: e.FEED_FANOUT_MAX, fanoutBatch: e.FEED_FANOUT_BATCH, fanoutDutyPercent: e.FEED_FANOUT_DUTY_PERCENT, backfillPosts: e.FEED_BACKFILL_POSTS, sweepSeconds: e.FEED_FANOUT_SWEEP_SECONDS },
     ledger: {
       feeBps: e.PLATFORM_FEE_BPS,

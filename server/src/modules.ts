@@ -26,6 +26,7 @@ import { profilesModule } from './modules/profiles/profiles.module.js';
 import { safetyModule } from './modules/safety/safety.module.js';
 import { systemModule } from './modules/system/system.module.js';
 import { usersModule } from './modules/users/users.module.js';
+import { verificationModule } from './modules/verification/verification.module.js';
 
 /**
  * Every module, built in dependency order, each given only the services it
@@ -46,7 +47,9 @@ export function createModules(d: {
   const jobs = drivers.jobs.queue;
 
   const audit = auditModule({ db, jobs, logger });
-  const users = usersModule({ db, realtime, audit: audit.service });
+  // Whether a creator may sell (CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION) is verification's rule, built on media: bound late.
+  const paidContent = (creatorId: string) => verification.service.requirePaidContentAllowed(creatorId);
+  const users = usersModule({ db, realtime, audit: audit.service, paidContent });
   const auth = authModule({ config, jwtSecret, db, users: users.store, audit: audit.service, realtime, limiter, revocations: drivers.revocations });
   const ledger = ledgerModule({ config, db, realtime, logger });
   const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger });
@@ -87,9 +90,10 @@ export function createModules(d: {
       post_media: (viewer, m) => posts.service.mediaAccess(viewer, m.id),
     }),
   });
+  const verification = verificationModule({ config, db, media: media.service, users: users.store, audit: audit.service, realtime });
   // Pictures of people are profiles' (built on chat): bound late.
   const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
-  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter, counters, logger, avatars });
+  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter, counters, logger, avatars, paidContent });
   const match = matchModule({
     config,
     db,
@@ -103,9 +107,9 @@ export function createModules(d: {
     chat: chat.service,
     avatars,
   });
-  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger });
+  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent });
   const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter });
-  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator),
+  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent,
     tipTargets: { post: (viewer, id) => posts.service.creatorOf(viewer, id), message: (viewer, id) => chat.service.messageSender(viewer.userId, id) },
   });
   const deadLetters = deadLettersModule({ db, jobs, logger, audit: audit.service, hooks: { ...payments.deadLetterHooks }, retentionDays: config.deadLetterRetentionDays });
@@ -131,7 +135,7 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, creators, posts, deadLetters, admin, audit];
+  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -151,6 +155,7 @@ export function createModules(d: {
     profiles: profiles.service,
     media: media.service,
     deadLetters: deadLetters.service,
+    verification: verification.service,
     creators: creators.service,
     subscriptions: creators.subscriptions,
     posts: posts.service,

@@ -15,6 +15,7 @@ import { answerBody, discoverQuery, preferencesBody, profileBody, profilePhotosB
 import { confirmBody, createUploadBody, moderationBody, presignPartsBody } from '../../shared/media.js';
 import { changeTierBody, creatorsQuery, handle, listQuery, pageBody, resumeBody, subscribeBody, tierBody, tierUpdateBody, tipBody, trialBody, trialCode } from '../../shared/creators.js';
 import { commentBody, createPostBody, feedQuery, unlockPostBody, updatePostBody } from '../../shared/posts.js';
+import { rejectVerificationBody, submitVerificationBody, verificationQueueQuery } from '../../shared/verification.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
 import { createLogger } from '../../server/src/logger.js';
 import { adminPresenceQuery } from '../../server/src/modules/admin/admin.presence.routes.js';
@@ -124,6 +125,11 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/admin/payments/dead-letters/:provider/:eventId/retry': { params: { provider, eventId: deadLetterEventId }, as: 'admin' },
   'GET /api/admin/jobs/dead-letters': { query: deadLetterListQuery, as: 'admin' },
   'POST /api/admin/jobs/dead-letters/:id/retry': { params: { id: deadLetterId }, as: 'admin' },
+  'GET /api/verification': {},
+  'POST /api/verification': { body: submitVerificationBody },
+  'GET /api/admin/verifications': { query: verificationQueueQuery, as: 'admin' },
+  'POST /api/admin/verifications/:id/approve': { params: { id: uuid }, as: 'admin' },
+  'POST /api/admin/verifications/:id/reject': { params: { id: uuid }, body: rejectVerificationBody, as: 'admin' },
   'GET /api/admin/reconciliation': { as: 'admin' },
   'POST /api/admin/reconciliation/run': { as: 'admin' },
   'POST /api/media/uploads': { body: createUploadBody },

@@ -28,6 +28,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...env, JWT_SECRET: 'x'.repeat(32), RUN_WORKERS: 'true' }).runWorkers).toBe(true);
   });
 
+  it('gates paid content on verification only when CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION says so', () => {
+    expect(loadConfig({}).verification.paidContentRequiresVerification).toBe(false);
+    expect(loadConfig({ CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION: 'true' }).verification.paidContentRequiresVerification).toBe(true);
+    expect(loadConfig({ CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION: '0' }).verification.paidContentRequiresVerification).toBe(false);
+    expect(() => loadConfig({ CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION: 'yes' })).toThrow(/CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION/);
+  });
+
   it('refuses DATABASE_URL without REDIS_URL unless one node is meant', () => {
     const env = { DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(32) };
     expect(() => loadConfig(env)).toThrow(/REDIS_URL: required with DATABASE_URL.*ALLOW_SINGLE_NODE_POSTGRES=1/);

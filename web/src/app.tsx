@@ -26,6 +26,7 @@ const CreatorPage = lazy(() => import('./pages/creator.js'));
 const Feed = lazy(() => import('./pages/feed.js'));
 const Studio = lazy(() => import('./pages/studio.js'));
 const TrialClaim = lazy(() => import('./pages/trial.js'));
+const Verification = lazy(() => import('./pages/verification.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -92,6 +93,7 @@ export function App() {
                     <Route path="/bookmarks" element={<RequireAuth><Feed bookmarks /></RequireAuth>} />
                     <Route path="/studio" element={<RequireAuth><Studio /></RequireAuth>} />
                     <Route path="/trial/:code" element={<RequireAuth><TrialClaim /></RequireAuth>} />
+                    <Route path="/verification" element={<RequireAuth><Verification /></RequireAuth>} />
                     <Route path="/admin/*" element={<RequireAuth admin><Admin /></RequireAuth>} />
                     <Route path="*" element={<NotFound />} />
                   </Routes>

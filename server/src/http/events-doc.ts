@@ -21,6 +21,7 @@ const serverEvents: Record<keyof ServerToClientEvents, string> = {
   'call:ended': '{ call, reason }: the call ended.',
   'match:mutual': '{ userId, conversationId }: a like became mutual.',
   'wallet:updated': '{ available, held, debt, earnings }: the wallet or the earnings changed (a purchase, a spend, a hold, a refund; to the payee of a paid message or call minute too); sent after the commit.',
+  'verification:updated': "{ verification: { verified, submission } }: the user's creator verification was submitted, approved or rejected (the reason in submission.reason).",
   'media:updated': "{ media }: one of the user's uploads was processed (state ready, or rejected with rejectReason), moderated or deleted; the owner's view with fresh signed URLs.",
   'subscription:price_changed': '{ creatorId, creator: { id, handle, displayName }, tierId, tierName, price, effectiveAt }: a subscribed tier will cost more; renewals on or after effectiveAt pay price.',
   'subscription:updated': "{ subscription, reason }: one of the fan's subscriptions renewed, went into grace (not enough credits) or expired; or the fan changed it (cancel, resume, tier change: reason changed, for their other devices).",

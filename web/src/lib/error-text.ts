@@ -47,6 +47,10 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   PIN_LIMIT: 'You can pin up to 3 posts. Unpin one first.',
   PRICE_LOCKED: 'Someone bought this post, so who may see it can no longer change.',
   COMMENTS_OFF: 'Comments are off for this post.',
+  VERIFICATION_REQUIRED: 'Verify your identity and age first (Studio → Verification) to sell paid content.',
+  VERIFICATION_PENDING: 'Your verification is waiting for review.',
+  ALREADY_VERIFIED: 'You are verified already.',
+  VERIFICATION_DECIDED: 'This verification was already decided.',
   INTERNAL: 'Something went wrong on our side. Try again.',
 };
 

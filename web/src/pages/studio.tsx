@@ -44,6 +44,9 @@ export default function Studio() {
           Your page: <Link to={`/c/${page.handle}`}>/c/{page.handle}</Link> · {audienceText(page)}
         </p>
       )}
+      <p>
+        <Link to="/verification">Verification</Link>: confirm your identity and age to be paid.
+      </p>
       <StudioTips />
       <StudioPageEditor key={page?.handle ?? 'new'} page={page} />
       {page && (

@@ -32,6 +32,8 @@ export function chatModule(d: {
   logger: Logger;
   /** Peers' avatars in the conversation list (profiles' rule; bound late, profiles are built on chat). */
   avatars?: Avatars;
+  /** Refuses a creator who may not sell yet (verification's; bound late). */
+  paidContent?: (creatorId: string) => Promise<void>;
 }) {
   const { config, limiter } = d;
   const store = new ChatStore(d.db);
@@ -50,6 +52,7 @@ export function chatModule(d: {
     pageMaxBytes: config.chat.pageMaxBytes,
     onMessage: () => d.counters.incr('messages'),
     batchStore: new ChatBatchStore(),
+    paidContent: d.paidContent,
   });
   let typingTracked = () => 0;
   return {

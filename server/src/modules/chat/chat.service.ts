@@ -65,6 +65,8 @@ export class ChatService {
       batchStore: ChatBatchStore;
       /** The group commit's window, batch size and concurrent flushes (sends and receipts alike). */
       batching?: BatcherOptions;
+      /** Refuses a creator who may not sell yet (verification's hook, bound late): VERIFICATION_REQUIRED. */
+      paidContent?: (creatorId: string) => Promise<void>;
     },
   ) {
     this.batch = new SendBatch({ db: d.db, store: d.batchStore }, d.batching);
@@ -116,6 +118,7 @@ export class ChatService {
     const conversationId = input.conversationId ?? (await this.openConversation(sender.userId, input.toUserId!)).id;
     if (input.attachment) {
       if (input.attachment.price > 0 && sender.role !== 'creator') throw new AppError('FORBIDDEN', 'only creators can send pay-to-view attachments');
+      if (input.attachment.price > 0) await this.d.paidContent?.(sender.userId);
       // Checked before the limits and the transaction; deleting it meanwhile leaves a message whose attachment is gone, as deleting it later would.
       await this.d.media.requireOwned(sender.userId, input.attachment.mediaId, ['message_attachment']);
     }

@@ -26,12 +26,14 @@ export function creatorsModule(d: {
   /** A fan newly follows or subscribes (posts backfills their feed; bound late). Best effort: a failure is logged. */
   joined?: (fanId: string, creatorId: string) => Promise<unknown>;
   tipTargets: TipTargets;
+  /** Refuses a creator who may not sell yet (verification's; bound late). */
+  paidContent?: (creatorId: string) => Promise<void>;
 }) {
   const config = d.config.creators;
   const store = new CreatorsStore(d.db);
   const joined = (fanId: string, creatorId: string) =>
     void d.joined?.(fanId, creatorId).catch((err: unknown) => d.logger.warn({ err, fanId, creatorId }, 'feed backfill after a follow failed'));
-  const service = new CreatorsService({ db: d.db, store, realtime: d.realtime, config, photos: d.photos, joined });
+  const service = new CreatorsService({ db: d.db, store, realtime: d.realtime, config, photos: d.photos, joined, paidContent: d.paidContent });
   const subscriptions = new SubscriptionsService({
     db: d.db,
     store,

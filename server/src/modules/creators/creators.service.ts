@@ -27,6 +27,8 @@ export class CreatorsService {
       photos: PhotosOf;
       /** A fan newly follows or subscribes (the feed's backfill); never throws. */
       joined?: (fanId: string, creatorId: string) => void;
+      /** Refuses a creator who may not sell yet (verification's hook, bound late): VERIFICATION_REQUIRED. */
+      paidContent?: (creatorId: string) => Promise<void>;
     },
   ) {}
 
@@ -139,6 +141,7 @@ export class CreatorsService {
   }
 
   async createTier(viewer: Viewer, b: z.output<typeof tierBody>): Promise<TierView> {
+    if (b.price > 0) await this.d.paidContent?.(viewer.userId);
     const id = randomUUID();
     await this.d.db.transaction(async (tx) => {
       if (!(await this.d.store.lockPage(tx, viewer.userId))) throw new AppError('NOT_FOUND', 'create your creator page first');
@@ -167,6 +170,7 @@ export class CreatorsService {
    * discount would raise renewals without notice, so it is refused (archive the tier and make a new one).
    */
   async updateTier(viewer: Viewer, tierId: string, b: z.output<typeof tierUpdateBody>): Promise<TierView> {
+    if ((b.price ?? 0) > 0) await this.d.paidContent?.(viewer.userId);
     const announced = await this.d.db.transaction(async (tx) => {
       await this.d.store.lockPage(tx, viewer.userId);
       const t = await this.d.store.tier(tx, tierId);

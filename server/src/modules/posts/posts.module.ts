@@ -24,10 +24,12 @@ export function postsModule(d: {
   media: Pick<MediaService, 'requireOwned' | 'grantedViews'>;
   jobs: JobQueue;
   logger: Logger;
+  /** Refuses a creator who may not sell yet (verification's; bound late). */
+  paidContent?: (creatorId: string) => Promise<void>;
 }) {
   const store = new PostsStore(d.db);
   const feed = new FeedService({ store, media: d.media, jobs: d.jobs, logger: d.logger, config: d.config.feed });
-  const service = new PostsService({ db: d.db, store, ledger: d.ledger, media: d.media, scheduleFanout: (id, at) => feed.scheduleFanout(id, at) });
+  const service = new PostsService({ db: d.db, store, ledger: d.ledger, media: d.media, scheduleFanout: (id, at) => feed.scheduleFanout(id, at), paidContent: d.paidContent });
   return {
     name: 'posts',
     service,

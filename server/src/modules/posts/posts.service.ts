@@ -29,6 +29,8 @@ export class PostsService {
       media: Pick<MediaService, 'requireOwned' | 'grantedViews'>;
       /** Queues the post's fan-out for when it is published. */
       scheduleFanout: (postId: string, at: Date) => Promise<void>;
+      /** Refuses a creator who may not sell yet (verification's hook, bound late): VERIFICATION_REQUIRED. */
+      paidContent?: (creatorId: string) => Promise<void>;
     },
   ) {}
 
@@ -39,6 +41,7 @@ export class PostsService {
     if (at.getTime() > now + SCHEDULE_MAX_MS) throw new AppError('VALIDATION_FAILED', 'publishAt: at most a year ahead');
     // A time already past publishes now: a scheduled post never lands behind posts its readers have paged past.
     const publishedAt = at.getTime() < now ? new Date(now) : at;
+    if (b.visibility.kind === 'ppv') await this.d.paidContent?.(creator.userId);
     for (const id of b.mediaIds) await this.d.media.requireOwned(creator.userId, id, ['post_media']);
     const id = randomUUID();
     const v = columnsOf(b.visibility);
@@ -74,6 +77,7 @@ export class PostsService {
    * unlock in flight, which holds it FOR SHARE.
    */
   async update(viewer: Viewer, id: string, b: UpdatePostBody): Promise<PostView> {
+    if (b.visibility?.kind === 'ppv') await this.d.paidContent?.(viewer.userId);
     await this.d.db.transaction(async (tx) => {
       const p = await this.d.store.lockOwn(tx, id, viewer.userId);
       if (!p || p.deleted) throw new AppError('NOT_FOUND', 'no such post of yours');

@@ -10,6 +10,8 @@ export class UsersService {
     private readonly users: UsersStore,
     private readonly realtime: Realtime,
     private readonly audit: Pick<AuditService, 'record'>,
+    /** Refuses a creator who may not sell yet (verification's hook, bound late): VERIFICATION_REQUIRED. */
+    private readonly paidContent?: (creatorId: string) => Promise<void>,
   ) {}
 
   async me(userId: string): Promise<PublicUser> {
@@ -26,6 +28,7 @@ export class UsersService {
     if (patch.messagePrice !== undefined || patch.callPricePerMinute !== undefined) {
       const me = await this.users.findById(userId);
       if (me?.role !== 'creator') throw new AppError('FORBIDDEN', 'only creators set prices');
+      if ((patch.messagePrice ?? 0) > 0 || (patch.callPricePerMinute ?? 0) > 0) await this.paidContent?.(userId);
     }
     const row = await this.users.update(userId, patch);
     if (!row) throw new AppError('NOT_FOUND', 'user not found');

@@ -5,6 +5,7 @@ import { OnlineUsers } from './online.js';
 import { Ledger } from './ledger.js';
 import { Payments } from './payments.js';
 import { DeadLetters } from './dead-letters.js';
+import { Verifications } from './verification.js';
 import './admin.css';
 
 const TABS = [
@@ -13,6 +14,7 @@ const TABS = [
   { to: '/admin/ledger', label: 'Ledger' },
   { to: '/admin/payments', label: 'Payments' },
   { to: '/admin/dead-letters', label: 'Dead letters' },
+  { to: '/admin/verification', label: 'Verification' },
 ];
 
 /** The /admin/* area: one live /admin socket for every tab, and a sub-nav. */
@@ -36,6 +38,7 @@ export default function Admin() {
           <Route path="ledger" element={<Ledger />} />
           <Route path="payments" element={<Payments />} />
           <Route path="dead-letters" element={<DeadLetters />} />
+          <Route path="verification" element={<Verifications />} />
           <Route path="*" element={<Navigate to="/admin" replace />} />
         </Routes>
       </div>
