@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import * as after from '../../../../server/src/modules/match/match.queue.js';
+import type { MatchQueue, QueueEntry, QueueOptions } from '../../../../server/src/modules/match/match.queue.js';
+import { createRedisPrefix, TEST_REDIS_URL } from '../../../support/services.js';
+import { numberFlag, listFlag, parseCli } from '../../lib/args.js';
+import { load1, waitForLowLoad } from '../../lib/machine.js';
+import { fmtMs, mdRow } from '../../lib/summary.js';
+import * as before from './baseline/match.queue.js';
+import { easy, mixedEntry, rng, unpairable } from './population.js';
+
+/**
+ * `npm run bench -- matcher`: the random-match queue alone (no sockets, no
+ * PostgreSQL), today's code ("before", kept in ./baseline) against the
+ * current one ("after"), each on the Redis driver (real Redis, Lua) and the
+ * memory driver (embedded mode), in the same run.
+ *
+ * 1. Throughput with W waiting users of mixed preferences and interests
+ *    (population.ts, the same seeded crowd for every variant): one pairing
+ *    pass at a time, back to back, as one node's MatchService runs them
+ *    (pairs-per-pass session ids each); every user paired is replaced at
+ *    once by a new one joining (join calls in flight beside the passes), so
+ *    about W wait all along. pairs/s over the measured window; time to pair
+ *    for those who joined in the window = from the join call to the end of
+ *    the pass that paired them; the share of them paired by the end.
+ * 2. Pass cost beside U waiters nobody can pair: after U such users joined
+ *    (and, for "after", were looked at once, as they would be on arrival),
+ *    two users who fit each other join and one pass is timed, N times.
+ */
+
+const USAGE = `usage: npm run bench -- matcher [flags]
+  --waiting W       waiting users of mixed preferences in the throughput runs (default 10000)
+  --duration S      measured seconds per throughput run (default 5)
+  --warmup S        unmeasured seconds first (default 1)
+  --per-pass P      session ids per pass, as MatchService's pairsPerPass (default 50)
+  --standing L      numbers of unpairable waiters for the pass-cost runs (default 0,1000,10000)
+  --reps N          timed passes per pass-cost run (default 30)
+  --drivers L       redis,memory (default both)
+  --rounds N        rounds; before and after alternate their order (default 1)
+  --no-wait         do not wait for a load average below 1.2 before starting
+Real Redis at TEST_REDIS_URL (127.0.0.1); keys under a fresh prefix, removed at the end.`;
+
+type Driver = 'redis' | 'memory';
+type Impl = 'before' | 'after';
+/** Production values: drivers.ts (scan 500) and config.ts's defaults. */
+const OPTS: QueueOptions = { fallbackMs: 5000, cooldownMs: 60_000, scan: 500 };
+
+interface Made {
+  q: MatchQueue;
+  close(): Promise<void>;
+  redisCpuS(): Promise<number | undefined>;
+}
+
+async function make(impl: Impl, driver: Driver): Promise<Made> {
+  const lib = impl === 'before' ? before : after;
+  if (driver === 'memory') return { q: lib.createMemoryMatchQueue(OPTS), close: async () => {}, redisCpuS: async () => undefined };
+  // One connection per queue: the scripts are defined on the connection, under the same names for both.
+  const redis = new Redis(TEST_REDIS_URL);
+  const p = createRedisPrefix();
+  return {
+    q: lib.createRedisMatchQueue(redis, p.prefix, 'bench', OPTS),
+    async close() {
+      await p.cleanup();
+      redis.disconnect();
+    },
+    async redisCpuS() {
+      const info = await redis.info('cpu');
+      return Number(/used_cpu_user:([0-9.]+)/.exec(info)?.[1]) + Number(/used_cpu_sys:([0-9.]+)/.exec(info)?.[1]);
+    },
+  };
+}
+
+const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
+const pctl = (v: number[], p: number) => {
+  if (!v.length) return NaN;
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const ms = (v: number) => (Number.isFinite(v) ? fmtMs(v) : '—');
+
+async function joinAll(q: MatchQueue, entries: QueueEntry[]) {
+  for (let i = 0; i < entries.length; i += 500) await Promise.all(entries.slice(i, i + 500).map((e) => q.join(e, Date.now())));
+}
+
+async function throughput(impl: Impl, driver: Driver, f: Flags, seed: number): Promise<string> {
+  const m = await make(impl, driver);
+  try {
+    const r = rng(seed);
+    await joinAll(m.q, Array.from({ length: f.waiting }, () => mixedEntry(r)));
+    const joinedAt = new Map<string, number>();
+    const inFlight = new Set<Promise<void>>();
+    const arrive = () => {
+      const e = mixedEntry(r);
+      const t = performance.now();
+      const p = m.q.join(e, Date.now()).then(() => void joinedAt.set(e.userId, t));
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    };
+    const start = performance.now();
+    const windowStart = start + f.warmupS * 1000;
+    const end = windowStart + f.durationS * 1000;
+    let pairs = 0;
+    let passes = 0;
+    let arrivals = 0;
+    const passMs: number[] = [];
+    const ttp: number[] = [];
+    let cpu0: [number | undefined, NodeJS.CpuUsage] | undefined;
+    while (performance.now() < end) {
+      const measuring = performance.now() >= windowStart;
+      if (measuring && !cpu0) cpu0 = [await m.redisCpuS(), process.cpuUsage()];
+      const ps = performance.now();
+      const out = await m.q.pair('text', Date.now(), ids(f.perPass));
+      const pe = performance.now();
+      if (measuring) {
+        passes++;
+        pairs += out.length;
+        passMs.push(pe - ps);
+      }
+      for (const p of out) {
+        for (const u of [p.userId, p.peerId]) {
+          const t = joinedAt.get(u);
+          joinedAt.delete(u);
+          if (t !== undefined && t >= windowStart) ttp.push(pe - t);
+          if (measuring) arrivals++;
+          arrive();
+        }
+      }
+      // Nobody to pair: as MatchService, the next pass comes with the next join (or its timer).
+      if (out.length === 0) await (inFlight.size ? Promise.race(inFlight) : sleep(1));
+    }
+    const windowS = (performance.now() - windowStart) / 1000;
+    const redis1 = await m.redisCpuS();
+    const self = process.cpuUsage(cpu0![1]);
+    await Promise.all(inFlight);
+    const joinedInWindow = ttp.length + [...joinedAt.values()].filter((t) => t >= windowStart).length;
+    const redisPct = cpu0![0] !== undefined && redis1 !== undefined ? `${(((redis1 - cpu0![0]) / windowS) * 100).toFixed(0)}%` : '—';
+    const sizes = await m.q.sizes();
+    return mdRow([
+      impl, driver, f.waiting, Math.round(pairs / windowS), Math.round(passes / windowS),
+      `${ms(pctl(passMs, 50))} / ${ms(pctl(passMs, 99))} / ${ms(Math.max(...passMs))}`,
+      `${ms(pctl(ttp, 50))} / ${ms(pctl(ttp, 95))} / ${ms(pctl(ttp, 99))}`,
+      joinedInWindow ? `${((ttp.length / joinedInWindow) * 100).toFixed(0)}%` : '—',
+      sizes.text, redisPct, `${(((self.user + self.system) / 1e6 / windowS) * 100).toFixed(0)}%`, load1().toFixed(2),
+    ]);
+  } finally {
+    await m.close();
+  }
+}
+
+async function passCost(impl: Impl, driver: Driver, standing: number, reps: number): Promise<string> {
+  const m = await make(impl, driver);
+  try {
+    await joinAll(m.q, Array.from({ length: standing }, unpairable));
+    for (let i = 0; i < Math.ceil(standing / OPTS.scan) + 2; i++) await m.q.pair('text', Date.now(), ids(50));
+    const times: number[] = [];
+    let paired = 0;
+    for (let i = 0; i < reps; i++) {
+      const [a, b] = [easy(), easy()];
+      await m.q.join(a, Date.now());
+      await m.q.join(b, Date.now());
+      const t = performance.now();
+      const out = await m.q.pair('text', Date.now(), ids(50));
+      times.push(performance.now() - t);
+      if (out.some((p) => [p.userId, p.peerId].sort().join() === [a.userId, b.userId].sort().join())) paired++;
+      else for (const u of [a, b]) await m.q.end(u.userId, Date.now(), 'leave');
+    }
+    return mdRow([impl, driver, standing, ms(pctl(times, 50)), ms(pctl(times, 95)), ms(Math.max(...times)), `${paired}/${reps}`, load1().toFixed(2)]);
+  } finally {
+    await m.close();
+  }
+}
+
+interface Flags {
+  waiting: number;
+  durationS: number;
+  warmupS: number;
+  perPass: number;
+  standing: number[];
+  reps: number;
+  drivers: Driver[];
+  rounds: number;
+  wait: boolean;
+}
+
+export async function benchMatcher(argv: string[]): Promise<number> {
+  const { values: v } = parseCli(USAGE, {
+    args: argv,
+    allowPositionals: false,
+    strict: true,
+    options: {
+      waiting: { type: 'string', default: '10000' },
+      duration: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      'per-pass': { type: 'string', default: '50' },
+      standing: { type: 'string', default: '0,1000,10000' },
+      reps: { type: 'string', default: '30' },
+      drivers: { type: 'string', default: 'redis,memory' },
+      rounds: { type: 'string', default: '1' },
+      'no-wait': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const f: Flags = {
+    waiting: numberFlag('waiting', v.waiting, 2, 100_000, USAGE),
+    durationS: numberFlag('duration', v.duration, 1, 600, USAGE),
+    warmupS: numberFlag('warmup', v.warmup, 0, 60, USAGE),
+    perPass: numberFlag('per-pass', v['per-pass'], 1, 1000, USAGE),
+    standing: listFlag('standing', v.standing, 0, 100_000, USAGE),
+    reps: numberFlag('reps', v.reps, 1, 10_000, USAGE),
+    drivers: String(v.drivers).split(',').filter((d): d is Driver => d === 'redis' || d === 'memory'),
+    rounds: numberFlag('rounds', v.rounds, 1, 20, USAGE),
+    wait: !v['no-wait'],
+  };
+  const log = (s: string) => console.error(`[matcher] ${s}`);
+  if (f.wait) await waitForLowLoad(log);
+  log(`load average at start ${load1().toFixed(2)}`);
+  const tp: string[] = [];
+  const pc: string[] = [];
+  for (let round = 0; round < f.rounds; round++) {
+    const order: Impl[] = round % 2 ? ['after', 'before'] : ['before', 'after'];
+    for (const driver of f.drivers) {
+      for (const impl of order) {
+        log(`round ${round + 1}: throughput ${impl} ${driver}`);
+        tp.push(await throughput(impl, driver, f, 1000 + round));
+        log(tp.at(-1)!);
+      }
+    }
+    for (const driver of f.drivers) {
+      for (const standing of f.standing) {
+        for (const impl of order) {
+          pc.push(await passCost(impl, driver, standing, f.reps));
+          log(pc.at(-1)!);
+        }
+      }
+    }
+  }
+  console.log(`\nThroughput with ${f.waiting} waiting (mixed preferences and interests), ${f.perPass} session ids per pass, ${f.durationS} s window:\n`);
+  console.log('| code | driver | waiting | pairs/s | passes/s | pass ms p50 / p99 / max | time to pair ms p50 / p95 / p99 | joined in window and paired | waiting at end | redis CPU | bench CPU | load avg |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of tp) console.log(row);
+  console.log(`\nOne pass pairing two newcomers beside unpairable waiters (${f.reps} passes each):\n`);
+  console.log('| code | driver | unpairable waiting | pass ms p50 | p95 | max | pairs made | load avg |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of pc) console.log(row);
+  return 0;
+}
