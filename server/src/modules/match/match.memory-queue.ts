@@ -42,6 +42,14 @@ class Sorted {
     if (this.list.length <= half || this.list.length <= n) return this.list.slice(0, n).map((m) => m.id);
     return [...this.list.slice(0, half), ...this.list.slice(this.list.length - Math.ceil(n / 2))].map((m) => m.id);
   }
+  /** The lowest score. */
+  first(): number | undefined {
+    return this.list[0]?.s;
+  }
+  /** The first n members scored at or under max. */
+  upTo(max: number, n: number): string[] {
+    return this.list.slice(0, Math.min(n, this.at('\uffff', max))).map((m) => m.id);
+  }
   /** Up to n of the lowest and n of the highest scores at or under `max`. */
   due(max: number, lowest: number, highest: number): string[] {
     const end = this.at('\uffff', max);
@@ -58,7 +66,7 @@ interface MemUser extends QueueEntry {
   peer?: string;
 }
 
-const bucketOf = (u: QueueEntry) => `${u.gender ?? ''}:${[...new Set(u.seeks)].sort().join(',')}`;
+const bucketOf = (u: QueueEntry) => `${u.gender ?? ''}:${[...new Set(u.seeks)].sort().join(',')}:${u.interests.length ? 'i' : '-'}`;
 const seeksGender = (seeks: string[], gender: string | null) => seeks.length === 0 || (gender !== null && seeks.includes(gender));
 
 /**
@@ -72,7 +80,7 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
   const due: Record<MatchMode, Sorted> = { text: new Sorted(), video: new Sorted() };
   /** `${mode}|b|${bucket}` and `${mode}|i|${interest}` → waiters. */
   const indexes = new Map<string, Sorted>();
-  const buckets: Record<MatchMode, Map<string, { gender: string | null; seeks: string[] }>> = { text: new Map(), video: new Map() };
+  const buckets: Record<MatchMode, Map<string, { gender: string | null; seeks: string[]; interests: boolean }>> = { text: new Map(), video: new Map() };
   const cooldown = new Map<string, number>(); // "a|b" -> until
 
   const indexOf = (key: string) => indexes.get(key) ?? indexes.set(key, new Sorted()).get(key)!;
@@ -80,7 +88,7 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
   function index(u: MemUser, dueAt: number) {
     waiting[u.mode].add(u.userId, u.joined);
     for (const k of keysOf(u)) indexOf(k).add(u.userId, u.joined);
-    buckets[u.mode].set(bucketOf(u), { gender: u.gender, seeks: u.seeks });
+    buckets[u.mode].set(bucketOf(u), { gender: u.gender, seeks: u.seeks, interests: u.interests.length > 0 });
     due[u.mode].add(u.userId, dueAt);
   }
   function unindex(u: MemUser) {
@@ -121,16 +129,26 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
     if (best) return { best };
     const anyoneNow = now - a.joined >= opts.fallbackMs;
     if (a.interests.length && !anyoneNow) later(a.joined + opts.fallbackMs);
+    // As the Lua script: buckets that fit both ways, and in each the part a may be paired with now.
+    const cut = now - opts.fallbackMs;
+    const fit: { set: Sorted; all: boolean; head: number }[] = [];
     for (const [name, bk] of buckets[a.mode]) {
       if (!seeksGender(a.seeks, bk.gender) || !seeksGender(bk.seeks, a.gender)) continue;
-      for (const id of indexes.get(`${a.mode}|b|${name}`)?.window(win) ?? []) {
+      const set = indexes.get(`${a.mode}|b|${name}`);
+      const head = set?.first();
+      if (!set || head === undefined) continue;
+      const all = anyoneNow || (!a.interests.length && !bk.interests);
+      if (all || head <= cut) fit.push({ set, all, head });
+      else later(head + opts.fallbackMs);
+    }
+    fit.sort((x, y) => x.head - y.head);
+    for (const f of fit) {
+      if (best && best.joined <= f.head) break;
+      for (const id of f.all ? f.set.window(win) : f.set.upTo(cut, win)) {
         const b = fits(id);
         if (!b) continue;
-        if (anyoneNow || now - b.joined >= opts.fallbackMs || (!a.interests.length && !b.interests.length)) {
-          if (!best || b.joined < best.joined) best = b;
-          break;
-        }
-        later(Math.min(a.joined, b.joined) + opts.fallbackMs);
+        if (!best || b.joined < best.joined) best = b;
+        break;
       }
     }
     return { best, retry };

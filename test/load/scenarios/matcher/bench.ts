@@ -36,6 +36,7 @@ const USAGE = `usage: npm run bench -- matcher [flags]
   --per-pass P      session ids per pass, as MatchService's pairsPerPass (default 50)
   --standing L      numbers of unpairable waiters for the pass-cost runs (default 0,1000,10000)
   --reps N          timed passes per pass-cost run (default 30)
+  --rates L         offered pairs/s of the time-to-pair runs (default 500,2500)
   --drivers L       redis,memory (default both)
   --rounds N        rounds; before and after alternate their order (default 1)
   --no-wait         do not wait for a load average below 1.2 before starting
@@ -148,6 +149,108 @@ async function throughput(impl: Impl, driver: Driver, f: Flags, seed: number): P
   }
 }
 
+/** What the queue requires of a pair now (population.ts has no blocks; cooldowns do not arise: nobody is requeued). */
+function pairableNow(a: QueueEntry, aJoined: number, b: QueueEntry, bJoined: number, now: number): boolean {
+  const accepts = (x: QueueEntry, y: QueueEntry) => (x.seeks.length === 0 || (y.gender !== null && x.seeks.includes(y.gender))) && y.age >= x.ageMin && y.age <= x.ageMax;
+  if (!accepts(a, b) || !accepts(b, a)) return false;
+  if (a.interests.some((i) => b.interests.includes(i))) return true;
+  return (!a.interests.length && !b.interests.length) || now - aJoined >= OPTS.fallbackMs || now - bJoined >= OPTS.fallbackMs;
+}
+
+/**
+ * Arrivals at a set rate (users/s = 2 × the pairs/s offered) beside W waiting, passes run as
+ * MatchService.pairNow runs them (one at a time; a join during a pass asks for one more; a full pass
+ * is followed by another). Every 10th arrival is a probe: whether someone it can be paired with now
+ * waits at its join is checked against the bench's own copy of the queue; time to pair is reported
+ * for those probes, and for every arrival.
+ */
+async function latency(impl: Impl, driver: Driver, f: Flags, pairsPerS: number, seed: number): Promise<string> {
+  const m = await make(impl, driver);
+  try {
+    const r = rng(seed);
+    const waiting = new Map<string, { e: QueueEntry; joined: number }>();
+    const initial = Array.from({ length: f.waiting }, () => mixedEntry(r));
+    await joinAll(m.q, initial);
+    for (const e of initial) waiting.set(e.userId, { e, joined: Date.now() });
+    const joinedAt = new Map<string, { t: number; probe: boolean }>();
+    const all: number[] = [];
+    const probes: number[] = [];
+    let probesUnpaired = 0;
+    let pairs = 0;
+    let running: Promise<void> | undefined;
+    let again = false;
+    const passMs: number[] = [];
+    let windowStart = Infinity;
+    const pass = async () => {
+      const t = performance.now();
+      const out = await m.q.pair('text', Date.now(), ids(f.perPass));
+      const pe = performance.now();
+      if (t >= windowStart) passMs.push(pe - t), (pairs += out.length);
+      for (const p of out) {
+        for (const u of [p.userId, p.peerId]) {
+          waiting.delete(u);
+          const j = joinedAt.get(u);
+          joinedAt.delete(u);
+          if (j && j.t >= windowStart) (j.probe ? probes : all).push(pe - j.t);
+        }
+      }
+      return out.length === f.perPass;
+    };
+    const pairNow = () => {
+      if (running) return void (again = true);
+      running = (async () => {
+        let full: boolean;
+        do {
+          again = false;
+          full = await pass();
+        } while (full || again);
+      })().finally(() => (running = undefined));
+    };
+    let n = 0;
+    const arrive = async () => {
+      const e = mixedEntry(r);
+      const now = Date.now();
+      let probe = false;
+      if (n++ % 10 === 0) {
+        for (const w of waiting.values()) if (pairableNow(e, now, w.e, w.joined, now)) { probe = true; break; }
+        if (!probe) return; // a probe needs someone to meet; without one it is not a probe, and not sent
+      }
+      waiting.set(e.userId, { e, joined: now });
+      const t = performance.now();
+      await m.q.join(e, now);
+      joinedAt.set(e.userId, { t, probe });
+      pairNow();
+    };
+    const perTick = (2 * pairsPerS) / 200; // a tick every 5 ms
+    const start = performance.now();
+    windowStart = start + f.warmupS * 1000;
+    const end = windowStart + f.durationS * 1000;
+    let owed = 0;
+    const joins = new Set<Promise<void>>();
+    while (performance.now() < end) {
+      owed += perTick;
+      for (; owed >= 1; owed--) {
+        const p = arrive();
+        joins.add(p);
+        void p.finally(() => joins.delete(p));
+      }
+      await sleep(5);
+    }
+    const windowS = (performance.now() - windowStart) / 1000;
+    await Promise.all(joins);
+    await running;
+    for (const j of joinedAt.values()) if (j.probe && j.t >= windowStart) probesUnpaired++;
+    return mdRow([
+      impl, driver, f.waiting, pairsPerS, Math.round(pairs / windowS),
+      `${ms(pctl(passMs, 50))} / ${ms(pctl(passMs, 99))}`,
+      `${ms(pctl(probes, 50))} / ${ms(pctl(probes, 95))} / ${ms(pctl(probes, 99))}`, `${probes.length} (+${probesUnpaired} unpaired)`,
+      `${ms(pctl(all, 50))} / ${ms(pctl(all, 95))} / ${ms(pctl(all, 99))}`, load1().toFixed(2),
+    ]);
+  } finally {
+    await m.close();
+  }
+}
+
 async function passCost(impl: Impl, driver: Driver, standing: number, reps: number): Promise<string> {
   const m = await make(impl, driver);
   try {
@@ -178,6 +281,7 @@ interface Flags {
   perPass: number;
   standing: number[];
   reps: number;
+  rates: number[];
   drivers: Driver[];
   rounds: number;
   wait: boolean;
@@ -195,6 +299,7 @@ export async function benchMatcher(argv: string[]): Promise<number> {
       'per-pass': { type: 'string', default: '50' },
       standing: { type: 'string', default: '0,1000,10000' },
       reps: { type: 'string', default: '30' },
+      rates: { type: 'string', default: '500,2500' },
       drivers: { type: 'string', default: 'redis,memory' },
       rounds: { type: 'string', default: '1' },
       'no-wait': { type: 'boolean', default: false },
@@ -208,6 +313,7 @@ export async function benchMatcher(argv: string[]): Promise<number> {
     perPass: numberFlag('per-pass', v['per-pass'], 1, 1000, USAGE),
     standing: listFlag('standing', v.standing, 0, 100_000, USAGE),
     reps: numberFlag('reps', v.reps, 1, 10_000, USAGE),
+    rates: listFlag('rates', v.rates, 1, 100_000, USAGE),
     drivers: String(v.drivers).split(',').filter((d): d is Driver => d === 'redis' || d === 'memory'),
     rounds: numberFlag('rounds', v.rounds, 1, 20, USAGE),
     wait: !v['no-wait'],
@@ -217,6 +323,7 @@ export async function benchMatcher(argv: string[]): Promise<number> {
   log(`load average at start ${load1().toFixed(2)}`);
   const tp: string[] = [];
   const pc: string[] = [];
+  const lat: string[] = [];
   for (let round = 0; round < f.rounds; round++) {
     const order: Impl[] = round % 2 ? ['after', 'before'] : ['before', 'after'];
     for (const driver of f.drivers) {
@@ -224,6 +331,15 @@ export async function benchMatcher(argv: string[]): Promise<number> {
         log(`round ${round + 1}: throughput ${impl} ${driver}`);
         tp.push(await throughput(impl, driver, f, 1000 + round));
         log(tp.at(-1)!);
+      }
+    }
+    for (const driver of f.drivers) {
+      for (const rate of f.rates) {
+        for (const impl of order) {
+          log(`round ${round + 1}: time to pair at ${rate} pairs/s, ${impl} ${driver}`);
+          lat.push(await latency(impl, driver, f, rate, 2000 + round));
+          log(lat.at(-1)!);
+        }
       }
     }
     for (const driver of f.drivers) {
@@ -239,6 +355,10 @@ export async function benchMatcher(argv: string[]): Promise<number> {
   console.log('| code | driver | waiting | pairs/s | passes/s | pass ms p50 / p99 / max | time to pair ms p50 / p95 / p99 | joined in window and paired | waiting at end | redis CPU | bench CPU | load avg |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of tp) console.log(row);
+  console.log(`\nTime to pair at a set arrival rate beside ${f.waiting} waiting (probes: arrivals for whom someone they can be paired with now was waiting):\n`);
+  console.log('| code | driver | waiting | offered pairs/s | pairs/s | pass ms p50 / p99 | probes: time to pair ms p50 / p95 / p99 | probes | every arrival: p50 / p95 / p99 | load avg |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of lat) console.log(row);
   console.log(`\nOne pass pairing two newcomers beside unpairable waiters (${f.reps} passes each):\n`);
   console.log('| code | driver | unpairable waiting | pass ms p50 | p95 | max | pairs made | load avg |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');

@@ -1,8 +1,9 @@
 -- Shared by every match script (prepended when the scripts are defined, as an include).
 -- The waiting users of a mode are indexed three ways, all sorted by the time they joined:
 --   mq:wait:<mode>              everyone waiting (sizes, requeue at one's old place)
---   mq:b:<mode>:<gender>:<seeks> a bucket: waiters of one gender seeking one sorted set of genders
---                                ('' = not given / anyone); mq:bk:<mode> lists the non-empty buckets
+--   mq:b:<mode>:<gender>:<seeks>:<i|->  a bucket: waiters of one gender seeking one sorted set of
+--                                genders ('' = not given / anyone), with interests (i) or without (-);
+--                                mq:bk:<mode> lists the non-empty buckets
 --   mq:i:<mode>:<interest>       waiters who joined with that interest
 -- and mq:due:<mode> holds who needs a look-up and from when (a join, a requeue, or the moment a
 -- fall-back wait or a cooldown ends). A look-up reads only buckets whose gender and seeks fit, so
@@ -12,7 +13,9 @@ local function parseUser(h)
   for k = 1, #h, 2 do u[h[k]] = h[k + 1] end
   return u
 end
-local function bucketOf(u) return (u.gender or '') .. ':' .. (u.seeks or '') end
+local function bucketOf(u)
+  return (u.gender or '') .. ':' .. (u.seeks or '') .. ':' .. ((u.interests or '') ~= '' and 'i' or '-')
+end
 local function eachInterest(u, f)
   if u.interests and u.interests ~= '' then
     for i in string.gmatch(u.interests, '[^,]+') do f(i) end

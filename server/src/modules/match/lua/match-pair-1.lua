@@ -51,8 +51,8 @@ local function load(id)
 end
 local buckets = {}
 for _, b in ipairs(redis.call('SMEMBERS', prefix .. 'mq:bk:' .. mode)) do
-  local g, s = string.match(b, '^([^:]*):(.*)$')
-  buckets[#buckets + 1] = { key = prefix .. 'mq:b:' .. mode .. ':' .. b, gender = g, seekSet = set(s), seeksAny = s == '' }
+  local g, s, i = string.match(b, '^([^:]*):([^:]*):(.)$')
+  buckets[#buckets + 1] = { key = prefix .. 'mq:b:' .. mode .. ':' .. b, gender = g, seekSet = set(s), seeksAny = s == '', interests = i == 'i' }
 end
 local function seeksGender(seekSet, seeksAny, gender) return seeksAny or (gender ~= '' and seekSet[gender] == true) end
 local function accepts(a, b) return seeksGender(a.seekSet, a.seeksAny, b.gender or '') and b.age >= a.amin and b.age <= a.amax end
@@ -103,19 +103,34 @@ for _, id in ipairs(ids) do
     local anyoneNow = now - a.joined >= fallback
     if best == nil then
       if a.hasInterests and not anyoneNow then later(a.joined + fallback) end
+      -- Buckets that fit both ways, and in each the part a may be paired with now: everyone once a
+      -- has waited out the fall-back (or when neither side has interests), else only those who have.
+      local fit = {}
       for _, bk in ipairs(buckets) do
-        -- Both ways at the bucket's level: a seeks its gender, its members seek a's.
         if seeksGender(a.seekSet, a.seeksAny, bk.gender) and seeksGender(bk.seekSet, bk.seeksAny, a.gender or '') then
-          for _, cid in ipairs(window(bk.key)) do
-            local r, b = check(a, cid)
-            if r == 'ok' then
-              if anyoneNow or now - b.joined >= fallback or (not a.hasInterests and not b.hasInterests) then
-                if best == nil or b.joined < best.joined then best = b end
-                break
-              end
-              later(math.min(a.joined, b.joined) + fallback)
-            elseif r == 'cool' then later(b) end
+          local head = redis.call('ZRANGE', bk.key, 0, 0, 'WITHSCORES')
+          if #head > 0 then
+            local all = anyoneNow or (not a.hasInterests and not bk.interests)
+            local headJoined = tonumber(head[2])
+            if all or headJoined <= now - fallback then
+              fit[#fit + 1] = { key = bk.key, all = all, head = headJoined }
+            else
+              later(headJoined + fallback)
+            end
           end
+        end
+      end
+      -- Oldest head first; a bucket whose longest waiter came after the best found cannot beat it.
+      table.sort(fit, function(x, y) return x.head < y.head end)
+      for _, f in ipairs(fit) do
+        if best ~= nil and best.joined <= f.head then break end
+        local cands = f.all and window(f.key) or redis.call('ZRANGEBYSCORE', f.key, '-inf', now - fallback, 'LIMIT', 0, win)
+        for _, cid in ipairs(cands) do
+          local r, b = check(a, cid)
+          if r == 'ok' then
+            if best == nil or b.joined < best.joined then best = b end
+            break
+          elseif r == 'cool' then later(b) end
         end
       end
     end
