@@ -78,13 +78,13 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
   const users = new Map<string, MemUser>();
   const waiting: Record<MatchMode, Sorted> = { text: new Sorted(), video: new Sorted() };
   const due: Record<MatchMode, Sorted> = { text: new Sorted(), video: new Sorted() };
-  /** `${mode}|b|${bucket}` and `${mode}|i|${interest}` → waiters. */
+  /** `${mode}|b|${bucket}` and `${mode}|i|${interest}|${bucket}` → waiters. */
   const indexes = new Map<string, Sorted>();
   const buckets: Record<MatchMode, Map<string, { gender: string | null; seeks: string[]; interests: boolean }>> = { text: new Map(), video: new Map() };
   const cooldown = new Map<string, number>(); // "a|b" -> until
 
   const indexOf = (key: string) => indexes.get(key) ?? indexes.set(key, new Sorted()).get(key)!;
-  const keysOf = (u: MemUser) => [`${u.mode}|b|${bucketOf(u)}`, ...u.interests.map((i) => `${u.mode}|i|${i}`)];
+  const keysOf = (u: MemUser) => [`${u.mode}|b|${bucketOf(u)}`, ...u.interests.map((i) => `${u.mode}|i|${i}|${bucketOf(u)}`)];
   function index(u: MemUser, dueAt: number) {
     waiting[u.mode].add(u.userId, u.joined);
     for (const k of keysOf(u)) indexOf(k).add(u.userId, u.joined);
@@ -118,39 +118,43 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
       if (until > now) return void later(until);
       return b;
     };
+    const scan = (list: { set: Sorted; all: boolean; head: number }[]) => {
+      list.sort((x, y) => x.head - y.head);
+      for (const f of list) {
+        if (best && best.joined <= f.head) break;
+        for (const id of f.all ? f.set.window(win) : f.set.upTo(cut, win)) {
+          const b = fits(id);
+          if (!b) continue;
+          if (!best || b.joined < best.joined) best = b;
+          break;
+        }
+      }
+    };
+    const cut = now - opts.fallbackMs;
+    const fitting = [...buckets[a.mode]].filter(([, bk]) => seeksGender(a.seeks, bk.gender) && seeksGender(bk.seeks, a.gender));
+    // As the Lua script: a shared interest first (each interest within each fitting bucket), then the buckets.
+    const list: { set: Sorted; all: boolean; head: number }[] = [];
     for (const i of a.interests) {
-      for (const id of indexes.get(`${a.mode}|i|${i}`)?.window(win) ?? []) {
-        const b = fits(id);
-        if (!b) continue;
-        if (!best || b.joined < best.joined) best = b;
-        break;
+      for (const [name, bk] of fitting) {
+        const set = bk.interests ? indexes.get(`${a.mode}|i|${i}|${name}`) : undefined;
+        const head = set?.first();
+        if (set && head !== undefined) list.push({ set, all: true, head });
       }
     }
+    scan(list);
     if (best) return { best };
     const anyoneNow = now - a.joined >= opts.fallbackMs;
     if (a.interests.length && !anyoneNow) later(a.joined + opts.fallbackMs);
-    // As the Lua script: buckets that fit both ways, and in each the part a may be paired with now.
-    const cut = now - opts.fallbackMs;
-    const fit: { set: Sorted; all: boolean; head: number }[] = [];
-    for (const [name, bk] of buckets[a.mode]) {
-      if (!seeksGender(a.seeks, bk.gender) || !seeksGender(bk.seeks, a.gender)) continue;
+    list.length = 0;
+    for (const [name] of fitting) {
       const set = indexes.get(`${a.mode}|b|${name}`);
       const head = set?.first();
       if (!set || head === undefined) continue;
-      const all = anyoneNow || (!a.interests.length && !bk.interests);
-      if (all || head <= cut) fit.push({ set, all, head });
+      const all = anyoneNow || (!a.interests.length && !buckets[a.mode].get(name)!.interests);
+      if (all || head <= cut) list.push({ set, all, head });
       else later(head + opts.fallbackMs);
     }
-    fit.sort((x, y) => x.head - y.head);
-    for (const f of fit) {
-      if (best && best.joined <= f.head) break;
-      for (const id of f.all ? f.set.window(win) : f.set.upTo(cut, win)) {
-        const b = fits(id);
-        if (!b) continue;
-        if (!best || b.joined < best.joined) best = b;
-        break;
-      }
-    }
+    scan(list);
     return { best, retry };
   }
 

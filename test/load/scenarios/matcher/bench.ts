@@ -17,7 +17,8 @@ import { easy, mixedEntry, rng, unpairable } from './population.js';
  * memory driver (embedded mode), in the same run.
  *
  * 1. Throughput with W waiting users of mixed preferences and interests
- *    (population.ts, the same seeded crowd for every variant): one pairing
+ *    (population.ts, the same seeded crowd for every variant, settled first:
+ *    whoever could be paired among them was): one pairing
  *    pass at a time, back to back, as one node's MatchService runs them
  *    (pairs-per-pass session ids each); every user paired is replaced at
  *    once by a new one joining (join calls in flight beside the passes), so
@@ -84,11 +85,30 @@ async function joinAll(q: MatchQueue, entries: QueueEntry[]) {
   for (let i = 0; i < entries.length; i += 500) await Promise.all(entries.slice(i, i + 500).map((e) => q.join(e, Date.now())));
 }
 
+/**
+ * Fills the queue to W waiting users of the mixed crowd who cannot be paired with one another now:
+ * joins, runs passes until one pairs nobody, tops up, again (at most 5 times). That is the standing
+ * queue a busy service has: whoever could be paired already was. Returns who waits, as joined.
+ */
+async function settle(q: MatchQueue, r: () => number, w: number): Promise<Map<string, { e: QueueEntry; joined: number }>> {
+  const waiting = new Map<string, { e: QueueEntry; joined: number }>();
+  for (let round = 0; round < 5 && waiting.size < w; round++) {
+    const fresh = Array.from({ length: w - waiting.size }, () => mixedEntry(r));
+    await joinAll(q, fresh);
+    const now = Date.now();
+    for (const e of fresh) waiting.set(e.userId, { e, joined: now });
+    for (let out = await q.pair('text', Date.now(), ids(500)); out.length; out = await q.pair('text', Date.now(), ids(500))) {
+      for (const p of out) waiting.delete(p.userId), waiting.delete(p.peerId);
+    }
+  }
+  return waiting;
+}
+
 async function throughput(impl: Impl, driver: Driver, f: Flags, seed: number): Promise<string> {
   const m = await make(impl, driver);
   try {
     const r = rng(seed);
-    await joinAll(m.q, Array.from({ length: f.waiting }, () => mixedEntry(r)));
+    await settle(m.q, r, f.waiting);
     const joinedAt = new Map<string, number>();
     const inFlight = new Set<Promise<void>>();
     const arrive = () => {
@@ -168,10 +188,7 @@ async function latency(impl: Impl, driver: Driver, f: Flags, pairsPerS: number, 
   const m = await make(impl, driver);
   try {
     const r = rng(seed);
-    const waiting = new Map<string, { e: QueueEntry; joined: number }>();
-    const initial = Array.from({ length: f.waiting }, () => mixedEntry(r));
-    await joinAll(m.q, initial);
-    for (const e of initial) waiting.set(e.userId, { e, joined: Date.now() });
+    const waiting = await settle(m.q, r, f.waiting);
     const joinedAt = new Map<string, { t: number; probe: boolean }>();
     const all: number[] = [];
     const probes: number[] = [];

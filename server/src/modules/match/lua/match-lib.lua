@@ -4,7 +4,7 @@
 --   mq:b:<mode>:<gender>:<seeks>:<i|->  a bucket: waiters of one gender seeking one sorted set of
 --                                genders ('' = not given / anyone), with interests (i) or without (-);
 --                                mq:bk:<mode> lists the non-empty buckets
---   mq:i:<mode>:<interest>       waiters who joined with that interest
+--   mq:i:<mode>:<interest>:<bucket>  waiters of that bucket who joined with that interest
 -- and mq:due:<mode> holds who needs a look-up and from when (a join, a requeue, or the moment a
 -- fall-back wait or a cooldown ends). A look-up reads only buckets whose gender and seeks fit, so
 -- waiters nobody can pair (or who fit nobody) cost nothing to anyone else's pairing.
@@ -27,7 +27,7 @@ local function unindex(prefix, id, u)
   local bk = prefix .. 'mq:b:' .. mode .. ':' .. b
   redis.call('ZREM', bk, id)
   if redis.call('EXISTS', bk) == 0 then redis.call('SREM', prefix .. 'mq:bk:' .. mode, b) end
-  eachInterest(u, function(i) redis.call('ZREM', prefix .. 'mq:i:' .. mode .. ':' .. i, id) end)
+  eachInterest(u, function(i) redis.call('ZREM', prefix .. 'mq:i:' .. mode .. ':' .. i .. ':' .. b, id) end)
   redis.call('ZREM', prefix .. 'mq:wait:' .. mode, id)
   redis.call('ZREM', prefix .. 'mq:due:' .. mode, id)
 end
@@ -37,6 +37,6 @@ local function index(prefix, id, u, joined, due)
   redis.call('ZADD', prefix .. 'mq:wait:' .. mode, joined, id)
   redis.call('ZADD', prefix .. 'mq:b:' .. mode .. ':' .. b, joined, id)
   redis.call('SADD', prefix .. 'mq:bk:' .. mode, b)
-  eachInterest(u, function(i) redis.call('ZADD', prefix .. 'mq:i:' .. mode .. ':' .. i, joined, id) end)
+  eachInterest(u, function(i) redis.call('ZADD', prefix .. 'mq:i:' .. mode .. ':' .. i .. ':' .. b, joined, id) end)
   redis.call('ZADD', prefix .. 'mq:due:' .. mode, due, id)
 end

@@ -5,8 +5,8 @@
 -- Rules: both sides' gender and age preferences, no block either way, no cooldown either way;
 -- a shared interest first; after the fall-back wait (either side), or when neither has interests, anyone;
 -- of those, whoever has waited longest. A due user finds a partner among the first and last `window`/2
--- waiters of each index that fits them (their interests, then the buckets whose gender and seeks fit
--- both ways), so a look-up costs the same with 10 or 10,000 waiters nobody can pair. One who finds
+-- waiters of each index that fits them (their interests within the buckets whose gender and seeks
+-- fit both ways, then those buckets), so a look-up costs the same with 10 or 10,000 waiters nobody can pair. One who finds
 -- nobody is due again when a fall-back wait or a cooldown that stood in the way ends, else waits to be
 -- found by the next comer's look-up.
 -- Returns a flat list: user, peer, session, common interests, user's interests, peer's interests, ...
@@ -52,7 +52,7 @@ end
 local buckets = {}
 for _, b in ipairs(redis.call('SMEMBERS', prefix .. 'mq:bk:' .. mode)) do
   local g, s, i = string.match(b, '^([^:]*):([^:]*):(.)$')
-  buckets[#buckets + 1] = { key = prefix .. 'mq:b:' .. mode .. ':' .. b, gender = g, seekSet = set(s), seeksAny = s == '', interests = i == 'i' }
+  buckets[#buckets + 1] = { name = b, key = prefix .. 'mq:b:' .. mode .. ':' .. b, gender = g, seekSet = set(s), seeksAny = s == '', interests = i == 'i' }
 end
 local function seeksGender(seekSet, seeksAny, gender) return seeksAny or (gender ~= '' and seekSet[gender] == true) end
 local function accepts(a, b) return seeksGender(a.seekSet, a.seeksAny, b.gender or '') and b.age >= a.amin and b.age <= a.amax end
@@ -90,39 +90,11 @@ for _, id in ipairs(ids) do
   else
     local best, retry = nil, nil
     local function later(t) if retry == nil or t < retry then retry = t end end
-    -- A shared interest first: the longest-waiting fitting user of each of a's interests.
-    for i in pairs(a.interestSet) do
-      for _, cid in ipairs(window(prefix .. 'mq:i:' .. mode .. ':' .. i)) do
-        local r, b = check(a, cid)
-        if r == 'ok' then
-          if best == nil or b.joined < best.joined then best = b end
-          break
-        elseif r == 'cool' then later(b) end
-      end
-    end
-    local anyoneNow = now - a.joined >= fallback
-    if best == nil then
-      if a.hasInterests and not anyoneNow then later(a.joined + fallback) end
-      -- Buckets that fit both ways, and in each the part a may be paired with now: everyone once a
-      -- has waited out the fall-back (or when neither side has interests), else only those who have.
-      local fit = {}
-      for _, bk in ipairs(buckets) do
-        if seeksGender(a.seekSet, a.seeksAny, bk.gender) and seeksGender(bk.seekSet, bk.seeksAny, a.gender or '') then
-          local head = redis.call('ZRANGE', bk.key, 0, 0, 'WITHSCORES')
-          if #head > 0 then
-            local all = anyoneNow or (not a.hasInterests and not bk.interests)
-            local headJoined = tonumber(head[2])
-            if all or headJoined <= now - fallback then
-              fit[#fit + 1] = { key = bk.key, all = all, head = headJoined }
-            else
-              later(headJoined + fallback)
-            end
-          end
-        end
-      end
-      -- Oldest head first; a bucket whose longest waiter came after the best found cannot beat it.
-      table.sort(fit, function(x, y) return x.head < y.head end)
-      for _, f in ipairs(fit) do
+    -- Reads indexes oldest head first, the first fitting user of each; an index whose longest
+    -- waiter came after the best found so far cannot beat it.
+    local function scan(list)
+      table.sort(list, function(x, y) return x.head < y.head end)
+      for _, f in ipairs(list) do
         if best ~= nil and best.joined <= f.head then break end
         local cands = f.all and window(f.key) or redis.call('ZRANGEBYSCORE', f.key, '-inf', now - fallback, 'LIMIT', 0, win)
         for _, cid in ipairs(cands) do
@@ -133,6 +105,44 @@ for _, id in ipairs(ids) do
           elseif r == 'cool' then later(b) end
         end
       end
+    end
+    local fitting = {}
+    for _, bk in ipairs(buckets) do
+      if seeksGender(a.seekSet, a.seeksAny, bk.gender) and seeksGender(bk.seekSet, bk.seeksAny, a.gender or '') then
+        fitting[#fitting + 1] = bk
+      end
+    end
+    -- A shared interest first: each of a's interests within each fitting bucket with interests.
+    local list = {}
+    for i in pairs(a.interestSet) do
+      for _, bk in ipairs(fitting) do
+        if bk.interests then
+          local key = prefix .. 'mq:i:' .. mode .. ':' .. i .. ':' .. bk.name
+          local head = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+          if #head > 0 then list[#list + 1] = { key = key, all = true, head = tonumber(head[2]) } end
+        end
+      end
+    end
+    scan(list)
+    local anyoneNow = now - a.joined >= fallback
+    if best == nil then
+      if a.hasInterests and not anyoneNow then later(a.joined + fallback) end
+      -- Then the fitting buckets, each only in the part a may be paired with now: everyone once a
+      -- has waited out the fall-back (or when neither side has interests), else those who have.
+      list = {}
+      for _, bk in ipairs(fitting) do
+        local head = redis.call('ZRANGE', bk.key, 0, 0, 'WITHSCORES')
+        if #head > 0 then
+          local all = anyoneNow or (not a.hasInterests and not bk.interests)
+          local headJoined = tonumber(head[2])
+          if all or headJoined <= now - fallback then
+            list[#list + 1] = { key = bk.key, all = all, head = headJoined }
+          else
+            later(headJoined + fallback)
+          end
+        end
+      end
+      scan(list)
     end
     if best ~= nil then
       local session = ARGV[nextSession]
