@@ -64,6 +64,8 @@ interface MemUser extends QueueEntry {
   joined: number;
   session?: string;
   peer?: string;
+  /** A session the peer ended, until this user joins again (lua/match-end-1.lua says why). */
+  ended?: string;
 }
 
 const bucketOf = (u: QueueEntry) => `${u.gender ?? ''}:${[...new Set(u.seeks)].sort().join(',')}:${u.interests.length ? 'i' : '-'}`;
@@ -164,7 +166,7 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
       if (old?.session) return { state: 'in_session', sessionId: old.session };
       const joined = old && old.mode === e.mode && waiting[e.mode].has(e.userId) ? old.joined : now;
       if (old) unindex(old);
-      const u: MemUser = { ...e, joined };
+      const u: MemUser = { ...e, joined }; // without `ended`: a join starts afresh
       users.set(e.userId, u);
       index(u, now);
       return { state: 'queued' };
@@ -202,11 +204,12 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
     async end(userId, now, then, onlySocket) {
       const u = users.get(userId);
       if (!u || (onlySocket && u.socketId !== onlySocket)) return { ended: false, sessionId: null, peerId: null };
-      const sessionId = u.session ?? null;
+      const sessionId = u.session ?? u.ended ?? null;
       const peerId = u.peer ?? null;
-      if (sessionId && peerId) {
+      delete u.ended;
+      if (u.session && peerId) {
         const p = users.get(peerId);
-        if (p?.session === sessionId) delete p.session, delete p.peer;
+        if (p?.session === u.session) delete p.session, delete p.peer, (p.ended = u.session);
         cooldown.set(`${userId}|${peerId}`, now + opts.cooldownMs);
         cooldown.set(`${peerId}|${userId}`, now + opts.cooldownMs);
         if (cooldown.size > 10_000) for (const [k, until] of cooldown) if (until <= now) cooldown.delete(k);

@@ -58,6 +58,8 @@ export interface MatchQueue {
   /**
    * Ends the user's session, then requeues them (at the back), parks them (queued, at the back, but
    * not paired until requeueIfIdle), or removes them. With `onlySocket`, only if that socket is the queued one.
+   * A user whose peer ended their session (and who has not joined since) gets that session back, without
+   * a peer: the caller records its end (a no-op if the peer's call did) before the user can be paired again.
    */
   end(userId: string, now: number, then: 'requeue' | 'park' | 'leave', onlySocket?: string): Promise<{ ended: boolean; sessionId: string | null; peerId: string | null }>;
   sizes(): Promise<Record<MatchMode, number>>;

@@ -5,14 +5,22 @@
 -- until match-requeue-1 puts them back: a skip records the end of its session first.
 -- With a socket guard, nothing happens unless that socket is the one queued (a disconnect of
 -- another device must not end the session). Returns {'ended' | 'ignored', session, peer}.
+-- The peer's hash keeps the session as 'ended' (until they join again): if the peer skips or leaves
+-- before the ender has recorded the end, they get that session back and record its end themselves
+-- before being requeued, so PostgreSQL never shows them in two sessions at once.
 local prefix, user, now, cooldown = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local u = parseUser(redis.call('HGETALL', KEYS[1]))
 if u.mode == nil then return {'ignored', '', ''} end
 if ARGV[6] ~= '' and u.socket ~= ARGV[6] then return {'ignored', '', ''} end
 local session, peer = u.session or '', u.peer or ''
+local endedByPeer = u.ended or ''
+redis.call('HDEL', KEYS[1], 'ended')
 if session ~= '' then
   local pk = prefix .. 'mq:u:' .. peer
-  if redis.call('HGET', pk, 'session') == session then redis.call('HDEL', pk, 'session', 'peer') end
+  if redis.call('HGET', pk, 'session') == session then
+    redis.call('HDEL', pk, 'session', 'peer')
+    redis.call('HSET', pk, 'ended', session)
+  end
   redis.call('ZADD', prefix .. 'mq:cool:' .. user, now + cooldown, peer)
   redis.call('ZADD', prefix .. 'mq:cool:' .. peer, now + cooldown, user)
   redis.call('PEXPIRE', prefix .. 'mq:cool:' .. user, cooldown)
@@ -29,4 +37,5 @@ else
   redis.call('DEL', KEYS[1])
   if u.node then redis.call('SREM', prefix .. 'mq:node:' .. u.node, user) end
 end
+if session == '' then return {'ended', endedByPeer, ''} end
 return {'ended', session, peer}

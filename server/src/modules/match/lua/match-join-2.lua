@@ -13,6 +13,7 @@ if old.mode then unindex(prefix, user, old) end
 if old.node and old.node ~= ARGV[6] then redis.call('SREM', prefix .. 'mq:node:' .. old.node, user) end
 if not joined then joined = ARGV[4] end
 local u = { mode = mode, interests = ARGV[7], gender = ARGV[8], seeks = ARGV[10] }
+redis.call('HDEL', KEYS[1], 'ended')
 redis.call('HSET', KEYS[1], 'mode', mode, 'joined', joined, 'socket', ARGV[5], 'node', ARGV[6],
   'interests', ARGV[7], 'gender', ARGV[8], 'age', ARGV[9], 'seeks', ARGV[10], 'amin', ARGV[11],
   'amax', ARGV[12], 'blocked', ARGV[13])
