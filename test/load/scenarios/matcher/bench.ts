@@ -8,7 +8,7 @@ import { numberFlag, listFlag, parseCli } from '../../lib/args.js';
 import { load1, waitForLowLoad } from '../../lib/machine.js';
 import { fmtMs, mdRow } from '../../lib/summary.js';
 import * as before from './baseline/match.queue.js';
-import { easy, mixedEntry, rng, unpairable } from './population.js';
+import { arrivalEntry, easy, rng, standingEntry, unpairable } from './population.js';
 
 /**
  * `npm run bench -- matcher`: the random-match queue alone (no sockets, no
@@ -16,13 +16,14 @@ import { easy, mixedEntry, rng, unpairable } from './population.js';
  * current one ("after"), each on the Redis driver (real Redis, Lua) and the
  * memory driver (embedded mode), in the same run.
  *
- * 1. Throughput with W waiting users of mixed preferences and interests
- *    (population.ts, the same seeded crowd for every variant, settled first:
- *    whoever could be paired among them was): one pairing
+ * 1. Throughput with W standing waiters of mixed ages, ranges, interests and
+ *    genders who do not fit one another (population.ts, the same seeded crowd
+ *    for every variant) and arrivals of mixed preferences who mostly fit
+ *    some of them (4 × pairs-per-pass arrivals waiting at any time): one pairing
  *    pass at a time, back to back, as one node's MatchService runs them
  *    (pairs-per-pass session ids each); every user paired is replaced at
- *    once by a new one joining (join calls in flight beside the passes), so
- *    about W wait all along. pairs/s over the measured window; time to pair
+ *    once by a new one of their kind joining (join calls in flight beside
+ *    the passes), so about W wait all along. pairs/s over the measured window; time to pair
  *    for those who joined in the window = from the join call to the end of
  *    the pass that paired them; the share of them paired by the end.
  * 2. Pass cost beside U waiters nobody can pair: after U such users joined
@@ -86,21 +87,16 @@ async function joinAll(q: MatchQueue, entries: QueueEntry[]) {
 }
 
 /**
- * Fills the queue to W waiting users of the mixed crowd who cannot be paired with one another now:
- * joins, runs passes until one pairs nobody, tops up, again (at most 5 times). That is the standing
- * queue a busy service has: whoever could be paired already was. Returns who waits, as joined.
+ * W standing waiters (population.ts: mixed ages, ranges, interests; not women, seeking women: they
+ * never fit one another), who joined over the last 10 s (so about half have waited out the 5 s
+ * interest fall-back). Returns who waits, as joined.
  */
-async function settle(q: MatchQueue, r: () => number, w: number): Promise<Map<string, { e: QueueEntry; joined: number }>> {
+async function stand(q: MatchQueue, r: () => number, w: number): Promise<Map<string, { e: QueueEntry; joined: number }>> {
   const waiting = new Map<string, { e: QueueEntry; joined: number }>();
-  for (let round = 0; round < 5 && waiting.size < w; round++) {
-    const fresh = Array.from({ length: w - waiting.size }, () => mixedEntry(r));
-    await joinAll(q, fresh);
-    const now = Date.now();
-    for (const e of fresh) waiting.set(e.userId, { e, joined: now });
-    for (let out = await q.pair('text', Date.now(), ids(500)); out.length; out = await q.pair('text', Date.now(), ids(500))) {
-      for (const p of out) waiting.delete(p.userId), waiting.delete(p.peerId);
-    }
-  }
+  const now = Date.now();
+  const all = Array.from({ length: w }, () => ({ e: standingEntry(r), joined: now - Math.floor(r() * 10_000) })).sort((x, y) => x.joined - y.joined);
+  for (let i = 0; i < all.length; i += 500) await Promise.all(all.slice(i, i + 500).map((x) => q.join(x.e, x.joined)));
+  for (const x of all) waiting.set(x.e.userId, x);
   return waiting;
 }
 
@@ -108,16 +104,26 @@ async function throughput(impl: Impl, driver: Driver, f: Flags, seed: number): P
   const m = await make(impl, driver);
   try {
     const r = rng(seed);
-    await settle(m.q, r, f.waiting);
+    const standing = await stand(m.q, r, f.waiting);
     const joinedAt = new Map<string, number>();
     const inFlight = new Set<Promise<void>>();
-    const arrive = () => {
-      const e = mixedEntry(r);
-      const t = performance.now();
-      const p = m.q.join(e, Date.now()).then(() => void joinedAt.set(e.userId, t));
+    const track = (p: Promise<void>) => {
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     };
+    const arrive = () => {
+      const e = arrivalEntry(r);
+      const t = performance.now();
+      track(m.q.join(e, Date.now()).then(() => void joinedAt.set(e.userId, t)));
+    };
+    /** A standing waiter paired is replaced by another, so about W stand all along. */
+    const restand = () => {
+      const e = standingEntry(r);
+      const now = Date.now();
+      standing.set(e.userId, { e, joined: now });
+      track(m.q.join(e, now).then(() => undefined));
+    };
+    for (let i = 0; i < 4 * f.perPass; i++) arrive();
     const start = performance.now();
     const windowStart = start + f.warmupS * 1000;
     const end = windowStart + f.durationS * 1000;
@@ -140,6 +146,10 @@ async function throughput(impl: Impl, driver: Driver, f: Flags, seed: number): P
       }
       for (const p of out) {
         for (const u of [p.userId, p.peerId]) {
+          if (standing.delete(u)) {
+            restand();
+            continue;
+          }
           const t = joinedAt.get(u);
           joinedAt.delete(u);
           if (t !== undefined && t >= windowStart) ttp.push(pe - t);
@@ -178,7 +188,7 @@ function pairableNow(a: QueueEntry, aJoined: number, b: QueueEntry, bJoined: num
 }
 
 /**
- * Arrivals at a set rate (users/s = 2 × the pairs/s offered) beside W waiting, passes run as
+ * Arrivals at a set rate (users/s = the pairs/s offered: most pair with a standing waiter) beside W waiting, passes run as
  * MatchService.pairNow runs them (one at a time; a join during a pass asks for one more; a full pass
  * is followed by another). Every 10th arrival is a probe: whether someone it can be paired with now
  * waits at its join is checked against the bench's own copy of the queue; time to pair is reported
@@ -188,7 +198,8 @@ async function latency(impl: Impl, driver: Driver, f: Flags, pairsPerS: number, 
   const m = await make(impl, driver);
   try {
     const r = rng(seed);
-    const waiting = await settle(m.q, r, f.waiting);
+    const waiting = await stand(m.q, r, f.waiting);
+    const standingIds = new Set(waiting.keys());
     const joinedAt = new Map<string, { t: number; probe: boolean }>();
     const all: number[] = [];
     const probes: number[] = [];
@@ -206,6 +217,15 @@ async function latency(impl: Impl, driver: Driver, f: Flags, pairsPerS: number, 
       for (const p of out) {
         for (const u of [p.userId, p.peerId]) {
           waiting.delete(u);
+          if (standingIds.delete(u)) {
+            // Replaced, so about W stand all along (not timed, not awaited: another node's join).
+            const e = standingEntry(r);
+            const now = Date.now();
+            standingIds.add(e.userId);
+            waiting.set(e.userId, { e, joined: now });
+            void m.q.join(e, now);
+            continue;
+          }
           const j = joinedAt.get(u);
           joinedAt.delete(u);
           if (j && j.t >= windowStart) (j.probe ? probes : all).push(pe - j.t);
@@ -225,7 +245,7 @@ async function latency(impl: Impl, driver: Driver, f: Flags, pairsPerS: number, 
     };
     let n = 0;
     const arrive = async () => {
-      const e = mixedEntry(r);
+      const e = arrivalEntry(r);
       const now = Date.now();
       let probe = false;
       if (n++ % 10 === 0) {
@@ -238,7 +258,7 @@ async function latency(impl: Impl, driver: Driver, f: Flags, pairsPerS: number, 
       joinedAt.set(e.userId, { t, probe });
       pairNow();
     };
-    const perTick = (2 * pairsPerS) / 200; // a tick every 5 ms
+    const perTick = pairsPerS / 200; // a tick every 5 ms; each arrival pairs with a standing waiter, or another arrival
     const start = performance.now();
     windowStart = start + f.warmupS * 1000;
     const end = windowStart + f.durationS * 1000;
@@ -368,7 +388,7 @@ export async function benchMatcher(argv: string[]): Promise<number> {
       }
     }
   }
-  console.log(`\nThroughput with ${f.waiting} waiting (mixed preferences and interests), ${f.perPass} session ids per pass, ${f.durationS} s window:\n`);
+  console.log(`\nThroughput with ${f.waiting} standing waiters and arrivals (mixed preferences and interests), ${f.perPass} session ids per pass, ${f.durationS} s window:\n`);
   console.log('| code | driver | waiting | pairs/s | passes/s | pass ms p50 / p99 / max | time to pair ms p50 / p95 / p99 | joined in window and paired | waiting at end | redis CPU | bench CPU | load avg |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of tp) console.log(row);

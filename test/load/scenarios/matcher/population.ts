@@ -53,6 +53,25 @@ export function mixedEntry(r: () => number): QueueEntry {
   };
 }
 
+/**
+ * A standing waiter: the mixed crowd's ages, ranges and interests, but not a woman (a man, non-binary,
+ * other or not given) and seeking only women, 1 in 10 of them picky about age. Standing waiters never
+ * fit one another, so 10,000 of them can wait at once, as they do in a busy queue whose arrivals
+ * pair with them.
+ */
+export function standingEntry(r: () => number): QueueEntry {
+  const e = mixedEntry(r);
+  const g = r();
+  return { ...e, gender: g < 0.8 ? 'man' : g < 0.9 ? 'nonbinary' : g < 0.95 ? 'other' : null, seeks: ['woman'] };
+}
+
+/** An arrival: a woman of the mixed crowd (her seeks, ages, ranges and interests as mixedEntry draws them). */
+export function arrivalEntry(r: () => number): QueueEntry {
+  const e = mixedEntry(r);
+  const s = r();
+  return { ...e, gender: 'woman', seeks: s < 0.5 ? ['man'] : s < 0.75 ? [] : s < 0.9 ? ['man', 'woman'] : ['nonbinary', 'woman'] };
+}
+
 /** A waiter nobody can pair (as in the crowd bench's standing queue): seeks only 'other', aged 99 only, is 30. */
 export const unpairable = (): QueueEntry => ({
   userId: randomUUID(),
