@@ -1,8 +1,9 @@
 /*
  * Random matches across the cluster.
  *
- *   match:join (node X) ──► Lua join: user hash + waiting zset (longest waiting first)
- *        └─► pair now ──► Lua pair: atomic over all nodes; each user in at most one session
+ *   match:join (node X) ──► Lua join: user hash + waiting zset + bucket/interest indexes; due for a look-up
+ *        └─► pair now ──► Lua pair: each due user's look-up in the indexes that fit them, atomic over
+ *                         all nodes; each user in at most one session (no matcher to elect or lose)
  *   every PAIR_INTERVAL on every node ──► pair (interest-first, anyone after the fall-back wait)
  *   a pairing ──► PostgreSQL session + 'match' conversation ──► match:found to both users' rooms
  *   match:next / match:leave / disconnect ──► Lua end (cooldown both ways) ──► match:ended to the peer
