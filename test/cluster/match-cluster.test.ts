@@ -11,8 +11,9 @@ const sockets: ClientSocket[] = [];
 beforeAll(async () => {
   backing = await createBacking();
   const env = { ...backing.env, MATCH_PAIR_INTERVAL_MS: '100', MATCH_FALLBACK_MS: '200' };
-  nodes.push(...(await Promise.all([startNodeProcess(env), startNodeProcess(env), startNodeProcess(env)])));
-});
+  // One at a time: three boots at once on a busy 2-core machine can overrun the start-up deadline.
+  for (let i = 0; i < 3; i++) nodes.push(await startNodeProcess(env));
+}, 180_000);
 afterAll(async () => {
   sockets.forEach((s) => s.close());
   await Promise.all(nodes.map((n) => n.stop()));

@@ -164,6 +164,22 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     expect((await q.pair('text', 60, ids())).length).toBe(1);
   });
 
+  it('a user whose peer just ended their session gets it back from their own skip, to record its end first', async () => {
+    const q = make();
+    const [a, b] = [entry(), entry()];
+    await q.join(a, 0);
+    await q.join(b, 0);
+    const [p] = await q.pair('text', 10, ids());
+    expect(await q.end(a.userId, 20, 'park')).toMatchObject({ ended: true, sessionId: p!.sessionId, peerId: b.userId });
+    // b skips at the same moment: the session is already over in the queue, but b's caller must still see it.
+    expect(await q.end(b.userId, 21, 'park')).toEqual({ ended: true, sessionId: p!.sessionId, peerId: null });
+    expect(await q.end(b.userId, 22, 'park')).toEqual({ ended: true, sessionId: null, peerId: null });
+    // A join starts afresh: nothing to hand back after it.
+    await q.end(a.userId, 23, 'requeue');
+    await q.join(b, 30);
+    expect((await q.end(b.userId, 31, 'leave')).sessionId).toBeNull();
+  });
+
   it('a disconnect of another device does not end the session; leave removes the user', async () => {
     const q = make();
     const [a, b] = [entry(), entry()];

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { MatchMode } from '../../../../shared/match.js';
+import { DEFAULT_WINDOW } from './match.memory-queue.js';
+
+export { createMemoryMatchQueue } from './match.memory-queue.js';
 
 export interface QueueEntry {
   userId: string;
@@ -31,14 +34,22 @@ export interface QueueOptions {
   fallbackMs: number;
   /** How long two users who just parted are not paired again. */
   cooldownMs: number;
-  /** How many of the longest-waiting users one pairing pass looks at. */
+  /** How many users due for a look-up one pairing pass takes (half the longest-due, half the newest). */
   scan: number;
+  /** How many waiters a look-up reads from each index that fits (half its oldest, half its newest); default 32. */
+  window?: number;
 }
 
 /**
  * The random-match queue. Drivers: Redis (every node of a cluster pairs
  * through the same Lua scripts, so a user is never paired twice) and memory
- * (embedded mode, the same rules in one process).
+ * (embedded mode, the same rules in one process: match.memory-queue.ts).
+ *
+ * Pairing is a look-up per user who is due (just joined or requeued, or whose
+ * fall-back wait or cooldown just ended), not a sweep of the whole queue:
+ * waiters are indexed by (gender, seeks) bucket and by interest, and a look-up
+ * reads a bounded window of the indexes that fit that user. A pass costs what
+ * its due users cost, whatever the number of waiters nobody can pair.
  */
 export interface MatchQueue {
   join(e: QueueEntry, now: number): Promise<{ state: 'queued' | 'in_session'; sessionId?: string }>;
@@ -47,6 +58,8 @@ export interface MatchQueue {
   /**
    * Ends the user's session, then requeues them (at the back), parks them (queued, at the back, but
    * not paired until requeueIfIdle), or removes them. With `onlySocket`, only if that socket is the queued one.
+   * A user whose peer ended their session (and who has not joined since) gets that session back, without
+   * a peer: the caller records its end (a no-op if the peer's call did) before the user can be paired again.
    */
   end(userId: string, now: number, then: 'requeue' | 'park' | 'leave', onlySocket?: string): Promise<{ ended: boolean; sessionId: string | null; peerId: string | null }>;
   sizes(): Promise<Record<MatchMode, number>>;
@@ -58,7 +71,9 @@ export interface MatchQueue {
   usersOfNode(nodeId: string): Promise<string[]>;
 }
 
-const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+const read = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+/** Each script with the shared index helpers in front (Redis scripts cannot include one another). */
+const lua = (name: string) => `${read('match-lib')}\n${read(name)}`;
 
 type Scripted = Redis & {
   matchJoin(...args: (string | number)[]): Promise<[string, string]>;
@@ -84,12 +99,12 @@ export function createRedisMatchQueue(redis: Redis, prefix: string, nodeId: stri
     async join(e, now) {
       const [state, value] = await r.matchJoin(
         key.user(e.userId), key.node(nodeId), prefix, e.userId, e.mode, now, e.socketId, nodeId,
-        e.interests.join(','), e.gender ?? '', e.age, e.seeks.join(','), e.ageMin, e.ageMax, e.blocked.join(','),
+        e.interests.join(','), e.gender ?? '', e.age, [...new Set(e.seeks)].sort().join(','), e.ageMin, e.ageMax, e.blocked.join(','),
       );
       return state === 'in_session' ? { state: 'in_session', sessionId: value } : { state: 'queued' };
     },
     async pair(mode, now, sessionIds) {
-      const flat = await r.matchPair(key.wait(mode), prefix, now, opts.fallbackMs, opts.scan, ...sessionIds);
+      const flat = await r.matchPair(`${prefix}mq:due:${mode}`, prefix, mode, now, opts.fallbackMs, opts.scan, opts.window ?? DEFAULT_WINDOW, ...sessionIds);
       const out: Pairing[] = [];
       const list = (s: string | undefined) => (s ? s.split(',') : []);
       for (let i = 0; i < flat.length; i += 6) {
@@ -116,107 +131,3 @@ export function createRedisMatchQueue(redis: Redis, prefix: string, nodeId: stri
   };
 }
 
-interface MemUser extends QueueEntry {
-  joined: number;
-  session?: string;
-  peer?: string;
-}
-
-/** The same rules as the Lua scripts, for one process. JavaScript runs each call to the end: it is atomic too. */
-export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
-  const users = new Map<string, MemUser>();
-  const waiting: Record<MatchMode, Map<string, number>> = { text: new Map(), video: new Map() };
-  const cooldown = new Map<string, number>(); // "a|b" -> until
-
-  const cooled = (a: string, b: string, now: number) => (cooldown.get(`${a}|${b}`) ?? 0) > now;
-  const accepts = (a: MemUser, b: MemUser) =>
-    (a.seeks.length === 0 || (b.gender !== null && a.seeks.includes(b.gender))) && b.age >= a.ageMin && b.age <= a.ageMax;
-  const compatible = (a: MemUser, b: MemUser, now: number) =>
-    !a.blocked.includes(b.userId) && !b.blocked.includes(a.userId) && accepts(a, b) && accepts(b, a) && !cooled(a.userId, b.userId, now) && !cooled(b.userId, a.userId, now);
-
-  return {
-    async join(e, now) {
-      const existing = users.get(e.userId);
-      if (existing?.session) return { state: 'in_session', sessionId: existing.session };
-      if (existing && existing.mode !== e.mode) waiting[existing.mode].delete(e.userId);
-      const joined = waiting[e.mode].get(e.userId) ?? now;
-      waiting[e.mode].set(e.userId, joined);
-      users.set(e.userId, { ...e, joined });
-      return { state: 'queued' };
-    },
-    async pair(mode, now, sessionIds) {
-      // As the Lua script: the longest-waiting half and the newest half of the window.
-      const sorted = [...waiting[mode].entries()].sort((x, y) => x[1] - y[1]);
-      const half = Math.floor(opts.scan / 2);
-      const window = sorted.length > opts.scan ? [...sorted.slice(0, half), ...sorted.slice(Math.max(half, sorted.length - Math.ceil(opts.scan / 2)))] : sorted;
-      const list = window.map(([id]) => users.get(id)!).filter((u) => u && !u.session);
-      const taken = new Set<string>();
-      const out: Pairing[] = [];
-      for (let i = 0; i < list.length && out.length < sessionIds.length; i++) {
-        const a = list[i]!;
-        if (taken.has(a.userId)) continue;
-        let best: MemUser | undefined;
-        let bestCommon: string[] = [];
-        let fallbackPick: MemUser | undefined;
-        for (let j = i + 1; j < list.length; j++) {
-          const b = list[j]!;
-          if (taken.has(b.userId) || !compatible(a, b, now)) continue;
-          const common = a.interests.filter((x) => b.interests.includes(x)).sort();
-          if (common.length) {
-            best = b;
-            bestCommon = common;
-            break;
-          }
-          if (!fallbackPick && ((a.interests.length === 0 && b.interests.length === 0) || now - a.joined >= opts.fallbackMs || now - b.joined >= opts.fallbackMs)) fallbackPick = b;
-        }
-        best ??= fallbackPick;
-        if (!best) continue;
-        const sessionId = sessionIds[out.length]!;
-        taken.add(a.userId).add(best.userId);
-        waiting[mode].delete(a.userId);
-        waiting[mode].delete(best.userId);
-        Object.assign(a, { session: sessionId, peer: best.userId });
-        Object.assign(best, { session: sessionId, peer: a.userId });
-        out.push({ userId: a.userId, peerId: best.userId, sessionId, commonInterests: best === fallbackPick && !bestCommon.length ? [] : bestCommon, userInterests: a.interests, peerInterests: best.interests });
-      }
-      return out;
-    },
-    async end(userId, now, then, onlySocket) {
-      const u = users.get(userId);
-      if (!u || (onlySocket && u.socketId !== onlySocket)) return { ended: false, sessionId: null, peerId: null };
-      const sessionId = u.session ?? null;
-      const peerId = u.peer ?? null;
-      if (sessionId && peerId) {
-        const p = users.get(peerId);
-        if (p?.session === sessionId) delete p.session, delete p.peer;
-        cooldown.set(`${userId}|${peerId}`, now + opts.cooldownMs);
-        cooldown.set(`${peerId}|${userId}`, now + opts.cooldownMs);
-        if (cooldown.size > 10_000) for (const [k, until] of cooldown) if (until <= now) cooldown.delete(k);
-        delete u.session;
-        delete u.peer;
-      }
-      if (then === 'requeue') {
-        u.joined = now;
-        waiting[u.mode].set(userId, now);
-      } else if (then === 'park') {
-        u.joined = now;
-        waiting[u.mode].delete(userId);
-      } else {
-        waiting[u.mode].delete(userId);
-        users.delete(userId);
-      }
-      return { ended: true, sessionId, peerId };
-    },
-    async sizes() {
-      return { text: waiting.text.size, video: waiting.video.size };
-    },
-    inSession: async (sessionId, userIds) => userIds.every((u) => users.get(u)?.session === sessionId),
-    async requeueIfIdle(userId) {
-      const u = users.get(userId);
-      if (!u || u.session) return false;
-      if (!waiting[u.mode].has(userId)) waiting[u.mode].set(userId, u.joined);
-      return true;
-    },
-    usersOfNode: async () => [],
-  };
-}

@@ -1,8 +1,9 @@
 /*
  * Random matches across the cluster.
  *
- *   match:join (node X) ──► Lua join: user hash + waiting zset (longest waiting first)
- *        └─► pair now ──► Lua pair: atomic over all nodes; each user in at most one session
+ *   match:join (node X) ──► Lua join: user hash + waiting zset + bucket/interest indexes; due for a look-up
+ *        └─► pair now ──► Lua pair: each due user's look-up in the indexes that fit them, atomic over
+ *                         all nodes; each user in at most one session (no matcher to elect or lose)
  *   every PAIR_INTERVAL on every node ──► pair (interest-first, anyone after the fall-back wait)
  *   a pairing ──► PostgreSQL session + 'match' conversation ──► match:found to both users' rooms
  *   match:next / match:leave / disconnect ──► Lua end (cooldown both ways) ──► match:ended to the peer
@@ -41,6 +42,7 @@ function peerView(viewerRole: string, peer: PeerRow, joinedWith: string[], photo
 export class MatchService {
   private timer: NodeJS.Timeout | undefined;
   private pairing: Partial<Record<MatchMode, Promise<void>>> = {};
+  private readonly again: Partial<Record<MatchMode, boolean>> = {};
   /** Who joined through this node's sockets and has not left: queued again if Redis loses the queue (rejoinLocal). */
   private readonly local = new Map<string, { socketId: string; input: { mode: MatchMode; interests?: string[] } }>();
 
@@ -164,18 +166,34 @@ export class MatchService {
     return this.d.queue.sizes();
   }
 
-  /** One pairing pass per mode at a time on this node (other nodes may run theirs: the script is atomic). */
+  /**
+   * One pairing pass per mode at a time on this node (other nodes may run theirs: the script is atomic).
+   * A call while a pass runs asks for one more right after it (the join that called may have come too
+   * late for the running pass's look-ups), and a pass that used all its session ids is followed by
+   * another at once: more may be due. Otherwise a newcomer could wait for the timer.
+   */
   pairNow(mode: MatchMode): Promise<void> {
-    this.pairing[mode] ??= this.pass(mode)
+    if (this.pairing[mode]) {
+      this.again[mode] = true;
+      return this.pairing[mode]!;
+    }
+    this.pairing[mode] = (async () => {
+      let full: boolean;
+      do {
+        this.again[mode] = false;
+        full = await this.pass(mode);
+      } while (full || this.again[mode]);
+    })()
       .catch((err) => this.d.logger.error({ err, mode }, 'match pairing failed'))
       .finally(() => delete this.pairing[mode]);
     return this.pairing[mode]!;
   }
 
-  private async pass(mode: MatchMode): Promise<void> {
+  /** Whether it used every session id it had. */
+  private async pass(mode: MatchMode): Promise<boolean> {
     const ids = Array.from({ length: this.d.pairsPerPass ?? 50 }, () => randomUUID());
     const pairs = await this.d.queue.pair(mode, Date.now(), ids);
-    if (pairs.length === 0) return;
+    if (pairs.length === 0) return false;
     const userIds = pairs.flatMap((p) => [p.userId, p.peerId]);
     const peers = await this.d.store.peers(userIds);
     // A match without pictures beats no match: a failed look-up only leaves them out.
@@ -217,6 +235,7 @@ export class MatchService {
         }
       }),
     );
+    return pairs.length === ids.length;
   }
 
   private async closeSession(sessionId: string | null, peerId: string | null, by: string, reason: MatchEndReason): Promise<void> {
