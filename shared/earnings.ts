@@ -64,9 +64,9 @@ export interface EarningsBySource {
 }
 
 export interface EarningsSummary {
-  /** Credited longer ago than the hold, minus every debit of the account (clawbacks; payouts later). May be negative. */
+  /** The balance (lifetime - debited) less pending: earned before the hold, minus clawbacks of it and (later) payouts. May be negative. */
   available: number;
-  /** Credited within the hold. */
+  /** Credited within the hold, less clawbacks of those credits. */
   pending: number;
   /** Everything ever credited. */
   lifetime: number;

@@ -38,18 +38,19 @@ export class EarningsService {
     let debited = 0;
     for (const r of rows) {
       const s = by.get(sourceOf(r.spend_kind)) ?? { earned: 0, pending: 0, clawedBack: 0 };
+      // recent: credits inside the hold, and (negative) clawbacks of spends inside it; payouts never.
+      s.pending += r.recent;
+      pending += r.recent;
       if (r.credit) {
         s.earned += r.share;
-        s.pending += r.recent;
         lifetime += r.share;
-        pending += r.recent;
       } else {
-        // Debits are negative shares; everything taken out counts against what is available, however recent.
         s.clawedBack += -r.share;
         debited += -r.share;
       }
       by.set(sourceOf(r.spend_kind), s);
     }
+    // balance = pending + available. Available goes negative when what is taken back exceeds what is out of the hold.
     const available = lifetime - pending - debited;
     return {
       available,

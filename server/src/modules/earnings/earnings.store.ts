@@ -7,7 +7,7 @@ export interface KindSums {
   share: number;
   gross: number;
   fee: number;
-  /** Of share, what was written after `since` (the hold's start): only asked for by summary. */
+  /** Of share, what was earned after `since` (the hold's start; earned_at in the view): only asked for by summary. */
   recent: number;
 }
 
@@ -29,11 +29,11 @@ export interface LineRow {
 export class EarningsStore {
   constructor(private readonly db: Queryable) {}
 
-  /** Lifetime sums by spend kind and direction, and what of them is newer than `since`. */
+  /** Lifetime sums by spend kind and direction, and what of them was earned after `since`. */
   async sums(creatorId: string, since: Date): Promise<KindSums[]> {
     const { rows } = await this.db.query<KindSums>(
       `SELECT spend_kind, share > 0 AS credit, sum(share)::bigint AS share, sum(gross)::bigint AS gross, sum(fee)::bigint AS fee,
-              coalesce(sum(share) FILTER (WHERE created_at > $2), 0)::bigint AS recent
+              coalesce(sum(share) FILTER (WHERE earned_at > $2), 0)::bigint AS recent
        FROM earnings_lines WHERE creator_id = $1
        GROUP BY spend_kind, share > 0`,
       [creatorId, since],
