@@ -176,6 +176,24 @@ describe('clawback after a refund', () => {
     expect(claws[0]!.n).toBe(2);
   });
 
+  it('a call minute (paid through a hold, its creator leg from escrow) is clawed back like any spend', async () => {
+    const fan = await newUser(url);
+    const creator = await newUser(url, { role: 'creator' });
+    const p = (await checkout(fan.accessToken)).body.payment;
+    await sandbox(fan.accessToken, p.id, 'succeed');
+    await settled(p.id, 'succeeded');
+    const minute = `call:${randomUUID()}:min:1`;
+    await ledger().hold({ key: `${minute}:hold`, userId: fan.user.id, amount: 100, ttlSeconds: 60, kind: 'call_hold' });
+    await ledger().postHold({ key: minute, holdKey: `${minute}:hold`, userId: fan.user.id, toUserId: creator.user.id, amount: 100, kind: 'call' }); // 80 / 20
+    await sandbox(fan.accessToken, p.id, 'refund');
+    await settled(p.id, 'refunded');
+    expect((await get(creator.accessToken, '/api/earnings')).body.earnings).toMatchObject({
+      lifetime: 80, debited: 80, pending: 0, available: 0,
+      bySource: [{ source: 'calls', earned: 80, pending: 0, clawedBack: 80 }],
+    });
+    expect((await get(fan.accessToken, '/api/wallet')).body.wallet).toMatchObject({ available: 0, debt: 20 });
+  });
+
   it('a partial refund covers part of the newest spend; a later refund covers the rest, never the same credits twice', async () => {
     const fan = await newUser(url);
     const creator = await newUser(url, { role: 'creator' });
