@@ -113,6 +113,8 @@ const envSchema = z
     /** How often expired holds are voided and the ledger verified, in seconds. */
     HOLD_SWEEP_SECONDS: z.coerce.number().int().min(1).default(30),
     LEDGER_VERIFY_SECONDS: z.coerce.number().int().min(10).default(3600),
+    /** Seconds a creator's earnings stay pending (refunds and chargebacks come back inside it) before they are available. 7 days. */
+    EARNINGS_HOLD_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(604_800),
     /** A user's sockets on a node that stops heartbeating go offline after this many seconds (plus at most one heartbeat interval). */
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
     /** How often each node renews its heartbeat and looks for peers whose heartbeat lapsed. Default: a third of PRESENCE_TTL_SECONDS. */
@@ -282,6 +284,8 @@ export interface Config {
   /** How often each node renews its presence heartbeat (chat.presenceTtlSeconds is the heartbeat's TTL). */
   presenceHeartbeatMs: number;
   ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
+  /** EARNINGS_HOLD_SECONDS. */
+  earnings: { holdSeconds: number };
   chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number; pageMaxBytes: number };
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
   profiles: { locationChangesPerDay: number };
@@ -521,6 +525,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       holdSweepSeconds: e.HOLD_SWEEP_SECONDS,
       verifySeconds: e.LEDGER_VERIFY_SECONDS,
     },
+    earnings: { holdSeconds: e.EARNINGS_HOLD_SECONDS },
   };
 }
 

@@ -14,6 +14,7 @@ import { chatModule } from './modules/chat/chat.module.js';
 import { creatorsModule } from './modules/creators/creators.module.js';
 import { deadLettersModule } from './modules/dead-letters/dead-letters.module.js';
 import { ledgerModule } from './modules/ledger/ledger.module.js';
+import { earningsModule } from './modules/earnings/earnings.module.js';
 import { roomsModule } from './modules/rooms/rooms.module.js';
 import { ReconciliationService } from './modules/payments/reconciliation.service.js';
 import { matchModule } from './modules/match/match.module.js';
@@ -132,10 +133,11 @@ export function createModules(d: {
     deadLetters: deadLetters.service,
     control: d.control,
   });
+  const earnings = earningsModule({ db, options: config.earnings });
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit];
+  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -160,6 +162,7 @@ export function createModules(d: {
     subscriptions: creators.subscriptions,
     posts: posts.service,
     feed: posts.feed,
+    earnings: earnings.service,
   };
 }
 

@@ -14,6 +14,7 @@ import { adjustmentBody, checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxA
 import { answerBody, discoverQuery, preferencesBody, profileBody, profilePhotosBody } from '../../shared/profiles.js';
 import { confirmBody, createUploadBody, moderationBody, presignPartsBody } from '../../shared/media.js';
 import { changeTierBody, creatorsQuery, handle, listQuery, pageBody, resumeBody, subscribeBody, tierBody, tierUpdateBody, tipBody, trialBody, trialCode } from '../../shared/creators.js';
+import { earningsRangeQuery, earningsStatementQuery } from '../../shared/earnings.js';
 import { commentBody, createPostBody, feedQuery, unlockPostBody, updatePostBody } from '../../shared/posts.js';
 import { rejectVerificationBody, submitVerificationBody, verificationQueueQuery } from '../../shared/verification.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
@@ -91,6 +92,10 @@ const ROUTES: Record<string, RouteSpec> = {
   'PATCH /api/me': { body: updateMeBody },
   'GET /api/wallet': {},
   'GET /api/wallet/transactions': { query: pageQuery },
+  'GET /api/earnings': {},
+  'GET /api/earnings/daily': { query: earningsRangeQuery },
+  'GET /api/earnings/statement': { query: earningsStatementQuery },
+  'GET /api/earnings/export.csv': { query: earningsRangeQuery },
   'GET /api/payments/packs': {},
   'POST /api/payments/checkout': { body: checkoutBody, headers: idempotency },
   'GET /api/payments': { query: paymentsListQuery },

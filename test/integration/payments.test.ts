@@ -191,12 +191,14 @@ describe('Stripe webhooks', () => {
     await node.pairly.services.ledger.spend({ key: `tip:${randomUUID()}`, fromUserId: fan.user.id, toUserId: creator.user.id, amount: 70, kind: 'tip' });
     await deliver('stripe', stripe.refund(c.body.payment.providerRef));
     await settled(c.body.payment.id, 'refunded');
-    expect(await wallet(fan.accessToken)).toMatchObject({ available: 0, debt: 70, flagged: 'refund_debt' });
+    // The tip's 70 were spent: the creator's share (56) is clawed back into the debt, the fan owes the fee (14).
+    expect(await wallet(fan.accessToken)).toMatchObject({ available: 0, debt: 14, flagged: 'refund_debt' });
+    expect(await wallet(creator.accessToken)).toMatchObject({ earnings: 0 });
 
     const again = await checkout(fan.accessToken, { packId: 'starter', provider: 'stripe' });
     await deliver('stripe', stripe.succeed(again.body.payment.providerRef));
     await settled(again.body.payment.id, 'succeeded');
-    expect(await wallet(fan.accessToken)).toMatchObject({ available: 30, debt: 0 });
+    expect(await wallet(fan.accessToken)).toMatchObject({ available: 86, debt: 0 });
     expect((await verifyLedger(node.pairly.services.ledgerStore)).ok).toBe(true);
   });
 

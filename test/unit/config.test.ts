@@ -97,4 +97,11 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ MEDIA_MULTIPART_PART_BYTES: String(1024 ** 2) })).toThrow(/MEDIA_MULTIPART_PART_BYTES/);
     });
   });
+
+  it('EARNINGS_HOLD_SECONDS: 7 days by default, 0 allowed (no hold), negative or over a year refused', () => {
+    expect(loadConfig({}).earnings.holdSeconds).toBe(604_800);
+    expect(loadConfig({ EARNINGS_HOLD_SECONDS: '0' }).earnings.holdSeconds).toBe(0);
+    expect(() => loadConfig({ EARNINGS_HOLD_SECONDS: '-1' })).toThrow(/EARNINGS_HOLD_SECONDS/);
+    expect(() => loadConfig({ EARNINGS_HOLD_SECONDS: String(400 * 86_400) })).toThrow(/EARNINGS_HOLD_SECONDS/);
+  });
 });

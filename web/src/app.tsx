@@ -18,6 +18,7 @@ const Conversations = lazy(() => import('./pages/conversations.js'));
 const Thread = lazy(() => import('./pages/thread.js'));
 const RandomMatch = lazy(() => import('./pages/random.js'));
 const Wallet = lazy(() => import('./pages/wallet.js'));
+const Earnings = lazy(() => import('./pages/earnings.js'));
 const Settings = lazy(() => import('./pages/settings.js'));
 const Admin = lazy(() => import('./pages/admin/admin.js'));
 const CallLayer = lazy(() => import('./components/call-layer.js'));
@@ -86,6 +87,7 @@ export function App() {
                     <Route path="/chats/:conversationId" element={<RequireAuth><Thread /></RequireAuth>} />
                     <Route path="/random" element={<RequireAuth><RandomMatch /></RequireAuth>} />
                     <Route path="/wallet" element={<RequireAuth><Wallet /></RequireAuth>} />
+                    <Route path="/earnings" element={<RequireAuth><Earnings /></RequireAuth>} />
                     <Route path="/settings" element={<RequireAuth><Settings /></RequireAuth>} />
                     <Route path="/creators" element={<RequireAuth><Creators /></RequireAuth>} />
                     <Route path="/c/:handle" element={<RequireAuth><CreatorPage /></RequireAuth>} />

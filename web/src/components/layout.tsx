@@ -57,6 +57,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 <NavLink to="/feed">Feed</NavLink>
                 <NavLink to="/creators">Creators</NavLink>
                 {user.role === 'creator' && <NavLink to="/studio">Studio</NavLink>}
+                {user.role === 'creator' && <NavLink to="/earnings">Earnings</NavLink>}
                 <NavLink to="/settings">Settings</NavLink>
                 <Balance />
               </>

@@ -27,6 +27,8 @@ export interface RequestOptions {
   /** Sent as Idempotency-Key (payments, adjustments). */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** 'text': a successful body is returned as text (a CSV export), errors still parsed as JSON. */
+  as?: 'json' | 'text';
 }
 
 /** The access token source; the session layer installs one that refreshes before expiry. */
@@ -58,6 +60,7 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     throw new ApiError('NETWORK', 'Pairly cannot be reached. Check your connection and try again.', 0);
   }
   if (res.status === 204) return undefined as T;
+  if (opts.as === 'text' && res.ok) return (await res.text()) as T;
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok) {
     const error = toApiError(body, res.status, res.headers.get('retry-after'));

@@ -4,6 +4,8 @@ import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import { accounts, shardOf, split } from './accounts.js';
+import { ClawbackStore } from './clawback.store.js';
+import { clawback } from './ledger.clawback.js';
 import { LedgerBatcher, type BatcherOptions } from './ledger.batcher.js';
 import { batchRefusal, isRetryable, toLedgerError } from './ledger.errors.js';
 import type { AccountRow, ApplyResult, BatchOp, Leg, LedgerStore, TransferRow } from './ledger.store.js';
@@ -242,6 +244,16 @@ export class LedgerService {
     await this.applyIn(q, shard, legs);
     if (debt > 0) await this.d.store.flag(accounts.wallet(input.userId), `${input.reason}_debt`, q);
     return { reversed, debt, replayed: false };
+  }
+
+  /**
+   * After reversePurchase left a debt: takes creators' shares of the spends that debt paid for back into
+   * the fan's debt account (ledger.clawback.ts), in the same transaction. The caller pushes balances to
+   * the creators it names after its commit.
+   */
+  async clawback(input: { key: string; purchaseKey: string; userId: string; debt: number }, q: Queryable): Promise<{ clawed: number; unattributed: number; creators: string[] }> {
+    const d = { claws: new ClawbackStore(), ledger: this.d.store, shards: this.d.options.shards, apply: (shard: number, legs: Leg[]) => this.applyIn(q, shard, legs) };
+    return clawback(d, input, q);
   }
 
   /** An admin's correction: credits in (positive) or out (negative) of a wallet, against the adjustments account. */

@@ -147,7 +147,7 @@ export class PaymentsService {
   /** The job: applies one event to its payment and the ledger in one transaction. */
   async processEvent(provider: ProviderName, eventId: string, ctx: JobContext): Promise<void> {
     try {
-      const userId = await this.d.db.transaction(async (tx) => {
+      const touchedUsers = await this.d.db.transaction(async (tx) => {
         // Row lock on the event: two workers with the same event run one after the other; the second sees it done.
         const event = await this.d.store.event(provider, eventId, tx);
         if (!event || event.status !== 'pending') return undefined;
@@ -177,17 +177,21 @@ export class PaymentsService {
         if (t.credit) {
           await this.d.ledger.creditPurchase({ key: `${provider}:${ref}`, provider, userId: payment.user_id, credits: payment.credits, metadata: { paymentId: payment.id } }, tx);
         }
+        const touched: string[] = [];
         if (t.reverse > 0) {
-          await this.d.ledger.reversePurchase(
-            { key: `${provider}:${ref}:reversal:${t.next.reversedCredits}`, provider, userId: payment.user_id, credits: t.reverse, reason: t.next.disputed ? 'chargeback' : 'refund' },
+          const key = `${provider}:${ref}:reversal:${t.next.reversedCredits}`;
+          const r = await this.d.ledger.reversePurchase(
+            { key, provider, userId: payment.user_id, credits: t.reverse, reason: t.next.disputed ? 'chargeback' : 'refund' },
             tx,
           );
+          // Credits already spent: the creators' shares of what they paid for are taken back (issue #13).
+          if (r.debt > 0) touched.push(...(await this.d.ledger.clawback({ key, purchaseKey: `${provider}:${ref}`, userId: payment.user_id, debt: r.debt }, tx)).creators);
         }
         await this.d.store.update(tx, payment.id, { ...t.next, providerRef: ref, providerPaymentRef: signal.paymentRef });
         await this.d.store.markEvent(tx, provider, eventId, 'processed');
-        return t.credit || t.reverse > 0 ? payment.user_id : undefined;
+        return t.credit || t.reverse > 0 ? [payment.user_id, ...touched] : undefined;
       });
-      if (userId) this.d.ledger.notify([userId]);
+      if (touchedUsers) this.d.ledger.notify(touchedUsers);
     } catch (err) {
       const final = ctx.attempt >= ctx.maxAttempts || err instanceof UnrecoverableError;
       await this.d.store
