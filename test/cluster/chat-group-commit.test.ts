@@ -102,5 +102,6 @@ describe('group commit and a node killed mid-batch', () => {
       expect(seqs.map((s) => s.seq)).toEqual(Array.from({ length: seqs.length }, (_, k) => k + 1));
     }
     for (const s of sockets) s.close();
-  });
+    // Sign-ups, a SIGKILL and retries through a second node: longer than the default on a busy machine.
+  }, 120_000);
 });
