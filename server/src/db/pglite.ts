@@ -15,6 +15,12 @@ export async function createPgliteDatabase(opts: { dir: string }): Promise<Datab
     parsers: { [types.INT8]: (v: string) => parseInt8(v) },
     // Contrib extensions load only when given here; the migrations CREATE EXTENSION them (distance search).
     extensions: { cube, earthdistance },
+    // PostgreSQL's default 128 MB of shared buffers live in PGlite's WebAssembly memory, which only grows:
+    // once a busy moment has touched them they stay resident for the process's life (an idle embedded
+    // server measured 600 MB RSS, 160 MB of it this memory). One connection and a small data dir need far
+    // less; the OS page cache still holds the files (BENCHMARKS.md, "Connections and memory"). Start
+    // parameters rather than `postgresqlconf`, which PGlite cannot write into a data dir not yet created.
+    startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', '-c', 'wal_buffers=1MB'],
   });
 
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({

@@ -70,6 +70,7 @@ export function createIo(opts: {
   opts.outbound?.install(io.engine);
 
   io.on('connection', (socket: PairlySocket) => {
+    slimIdleSocket(socket);
     opts.outbound?.identify(socket.conn, socket.data.userId);
     metrics.connectedSockets.inc();
     void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId)]);
@@ -87,6 +88,22 @@ export function createIo(opts: {
     logger.debug({ code: err.code, message: err.message }, 'engine connection error');
   });
   return io;
+}
+
+/**
+ * What an idle socket keeps that nothing reads after the handshake
+ * (BENCHMARKS.md, "Connections and memory"): engine.io holds the upgrade's
+ * IncomingMessage (its raw headers, stream state and parser leftovers) for
+ * the connection's life, and the handshake keeps the access token (a few
+ * hundred bytes) that the middleware has already verified. socket.io reads
+ * `conn.request` only to build the handshake of a namespace joined later on
+ * the same connection (`/admin`), which then gets no headers: Pairly reads
+ * neither the headers nor the token there (auth comes from the CONNECT
+ * packet's own `auth`).
+ */
+function slimIdleSocket(socket: PairlySocket): void {
+  (socket.conn as unknown as { request: unknown }).request = null;
+  socket.handshake.auth = {};
 }
 
 /**
