@@ -1,3 +1,4 @@
+import { childChannel } from './child-channel.js';
 import type { FromDriver, ToDriver } from './ipc.js';
 import { runLoop } from './runner.js';
 import { loadLoop, type LoopRun } from './scenario.js';
@@ -9,32 +10,7 @@ import { loadLoop, type LoopRun } from './scenario.js';
  * parent prints.
  */
 
-if (!process.send) {
-  console.error('driver.ts is started by test/load/lib/loop-bench.ts with an IPC channel');
-  process.exit(2);
-}
-
-const send = (m: FromDriver) => process.send!(m);
-/** Resolves once the message is handed to the channel, so disconnecting afterwards loses nothing. */
-const sendLast = (m: FromDriver) => new Promise<void>((resolve) => process.send!(m, undefined, undefined, () => resolve()));
-let next: ((m: ToDriver) => void) | undefined;
-const queued: ToDriver[] = [];
-process.on('message', (m: ToDriver) => (next ? next(m) : queued.push(m)));
-// The parent going away (crash, Ctrl-C) must not leave the driver loading a server.
-process.on('disconnect', () => process.exit(1));
-
-function receive<T extends ToDriver['type']>(type: T): Promise<Extract<ToDriver, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const take = (m: ToDriver) => {
-      next = undefined;
-      if (m.type === type) resolve(m as Extract<ToDriver, { type: T }>);
-      else reject(new Error(`driver expected "${type}", got "${m.type}"`));
-    };
-    const early = queued.shift();
-    if (early) take(early);
-    else next = take;
-  });
-}
+const { send, sendLast, expect: receive } = childChannel<ToDriver, FromDriver>('the bench driver');
 
 async function main(): Promise<void> {
   const { request: r } = await receive('run');

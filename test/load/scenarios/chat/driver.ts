@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { timed } from '../../lib/sessions.js';
 import { barePlan, ChatClients, connectPlan, preparePairly } from './clients.js';
+import { childChannel } from '../../lib/child-channel.js';
 import type { ChatPlan, FromChatDriver, ToChatDriver } from './protocol.js';
 
 /**
@@ -13,35 +14,7 @@ import type { ChatPlan, FromChatDriver, ToChatDriver } from './protocol.js';
  * measure, report, disconnect.
  */
 
-if (!process.send) {
-  console.error('driver.ts is started by test/load/scenarios/chat/bench.ts with an IPC channel');
-  process.exit(2);
-}
-
-const send = (m: FromChatDriver) => process.send!(m);
-const sendLast = (m: FromChatDriver) => new Promise<void>((resolve) => process.send!(m, undefined, undefined, () => resolve()));
-const queued: ToChatDriver[] = [];
-let waiting: ((m: ToChatDriver) => void) | undefined;
-process.on('message', (m: ToChatDriver) => {
-  if (waiting) {
-    const w = waiting;
-    waiting = undefined;
-    w(m);
-  } else queued.push(m);
-});
-// The parent going away must not leave the driver loading a server.
-process.on('disconnect', () => process.exit(1));
-
-const next = (): Promise<ToChatDriver> => {
-  const m = queued.shift();
-  return m ? Promise.resolve(m) : new Promise((resolve) => (waiting = resolve));
-};
-
-async function expect<T extends ToChatDriver['type']>(type: T): Promise<Extract<ToChatDriver, { type: T }>> {
-  const m = await next();
-  if (m.type !== type) throw new Error(`chat driver expected "${type}", got "${m.type}"`);
-  return m as Extract<ToChatDriver, { type: T }>;
-}
+const { send, sendLast, next, expect } = childChannel<ToChatDriver, FromChatDriver>('the chat driver');
 
 async function main(): Promise<void> {
   let pairly: ChatPlan | undefined;

@@ -1,5 +1,6 @@
 import { timed } from '../../lib/sessions.js';
 import { ChatClients, connectPlan, preparePairly } from '../chat/clients.js';
+import { childChannel } from '../../lib/child-channel.js';
 import type { FromFanDriver, ToFanDriver } from './protocol.js';
 
 /**
@@ -9,28 +10,7 @@ import type { FromFanDriver, ToFanDriver } from './protocol.js';
  * `phase` message on the same sockets (ChatClients resets its counts per run).
  */
 
-if (!process.send) {
-  console.error('driver.ts is started by test/load/scenarios/fanout-chat/bench.ts with an IPC channel');
-  process.exit(2);
-}
-
-const send = (m: FromFanDriver) => process.send!(m);
-const sendLast = (m: FromFanDriver) => new Promise<void>((resolve) => process.send!(m, undefined, undefined, () => resolve()));
-const queued: ToFanDriver[] = [];
-let waiting: ((m: ToFanDriver) => void) | undefined;
-process.on('message', (m: ToFanDriver) => {
-  if (waiting) {
-    const w = waiting;
-    waiting = undefined;
-    w(m);
-  } else queued.push(m);
-});
-// The parent going away must not leave the driver loading a server.
-process.on('disconnect', () => process.exit(1));
-const next = (): Promise<ToFanDriver> => {
-  const m = queued.shift();
-  return m ? Promise.resolve(m) : new Promise((resolve) => (waiting = resolve));
-};
+const { send, sendLast, next } = childChannel<ToFanDriver, FromFanDriver>('the fan-out chat driver');
 
 async function main(): Promise<void> {
   const first = await next();
