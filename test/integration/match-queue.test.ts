@@ -93,7 +93,10 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     // b is out of the session (and must rejoin); a is parked: c waits alone.
     expect(await q.pair('text', 5000, ids())).toEqual([]);
     expect((await q.sizes()).text).toBe(1);
-    await q.join(b, 5500);
+    // b joins again before a's skip is recorded: parked too, with the session to record first.
+    expect(await q.join(b, 5500)).toEqual({ state: 'pending', sessionId: pair!.sessionId, peerId: null });
+    expect(await q.pair('text', 5600, ids())).toEqual([]);
+    expect(await q.requeueIfIdle(b.userId)).toBe(true);
     expect(await q.requeueIfIdle(a.userId)).toBe(true);
     // a rejoined the queue at 4000 (the skip), after c (3500), before b (5500); a and b are cooling down.
     const pairs = await q.pair('text', 6000, ids());
@@ -173,11 +176,47 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     expect(await q.end(a.userId, 20, 'park')).toMatchObject({ ended: true, sessionId: p!.sessionId, peerId: b.userId });
     // b skips at the same moment: the session is already over in the queue, but b's caller must still see it.
     expect(await q.end(b.userId, 21, 'park')).toEqual({ ended: true, sessionId: p!.sessionId, peerId: null });
-    expect(await q.end(b.userId, 22, 'park')).toEqual({ ended: true, sessionId: null, peerId: null });
-    // A join starts afresh: nothing to hand back after it.
-    await q.end(a.userId, 23, 'requeue');
-    await q.join(b, 30);
+    // Until requeued (its end recorded), a second skip gets it back again: recording it twice is a no-op.
+    expect(await q.end(b.userId, 22, 'park')).toEqual({ ended: true, sessionId: p!.sessionId, peerId: null });
+    expect(await q.requeueIfIdle(b.userId)).toBe(true);
+    expect(await q.end(b.userId, 23, 'park')).toEqual({ ended: true, sessionId: null, peerId: null });
+    // Once requeued, nothing to hand back.
+    await q.requeueIfIdle(a.userId);
+    await q.requeueIfIdle(b.userId);
     expect((await q.end(b.userId, 31, 'leave')).sessionId).toBeNull();
+  });
+
+  it('a double tap racing a skip: the join stays parked until the skipped session\'s end is recorded', async () => {
+    const q = make();
+    const [a, b, c] = [entry(), entry(), entry()];
+    await q.join(a, 0);
+    await q.join(b, 0);
+    const [p] = await q.pair('text', 10, ids());
+    await q.join(c, 15);
+    expect(await q.end(a.userId, 20, 'park')).toMatchObject({ sessionId: p!.sessionId, peerId: b.userId });
+    // The skipper's second tap and the peer's join both arrive before the skip is written: neither is
+    // paired (with c or anyone) while PostgreSQL may still show them in the old session.
+    expect(await q.join(a, 21)).toEqual({ state: 'pending', sessionId: p!.sessionId, peerId: b.userId });
+    expect(await q.join(b, 22)).toEqual({ state: 'pending', sessionId: p!.sessionId, peerId: null });
+    expect(await q.pair('text', 30, ids())).toEqual([]);
+    // Each caller records the end, then requeues: now they pair (a and b are cooling down, so each with c first).
+    expect(await q.requeueIfIdle(b.userId)).toBe(true);
+    const pairs = await q.pair('text', 40, ids());
+    expect(pairs.map((x) => [x.userId, x.peerId].sort())).toEqual([[b.userId, c.userId].sort()]);
+  });
+
+  it('a skipper whose node died before recording the end: the clean-up leave gets the session and the peer back', async () => {
+    const q = make();
+    const [a, b] = [entry(), entry()];
+    await q.join(a, 0);
+    await q.join(b, 0);
+    const [p] = await q.pair('text', 10, ids());
+    const skipper = p!.userId;
+    const peer = p!.peerId;
+    await q.end(skipper, 20, 'park');
+    // ... and the node stops here. The reaper's leave hands the session back, so the peer is told.
+    expect(await q.end(skipper, 30, 'leave')).toEqual({ ended: true, sessionId: p!.sessionId, peerId: peer });
+    expect(await q.end(skipper, 31, 'leave')).toEqual({ ended: false, sessionId: null, peerId: null });
   });
 
   it('a disconnect of another device does not end the session; leave removes the user', async () => {
@@ -188,8 +227,10 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     await q.pair('text', 10, ids());
     expect((await q.end(a.userId, 20, 'leave', 'some-other-socket')).ended).toBe(false);
     expect((await q.end(a.userId, 20, 'leave', a.socketId)).ended).toBe(true);
-    expect(await q.join(b, 30)).toMatchObject({ state: 'queued' });
+    expect(await q.join(b, 30)).toMatchObject({ state: 'pending' });
+    expect(await q.requeueIfIdle(b.userId)).toBe(true);
     expect((await q.sizes()).text).toBe(1);
+    expect(await q.join(b, 40)).toEqual({ state: 'queued' });
   });
 
   it('concurrent pairing passes never put a user in two sessions', async () => {

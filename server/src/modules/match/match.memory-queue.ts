@@ -66,6 +66,8 @@ interface MemUser extends QueueEntry {
   peer?: string;
   /** A session the peer ended, until this user joins again (lua/match-end-1.lua says why). */
   ended?: string;
+  /** This user's own skip, parked until its end is recorded (lua/match-end-1.lua). */
+  closing?: { session: string; peer: string | null };
 }
 
 const bucketOf = (u: QueueEntry) => `${u.gender ?? ''}:${[...new Set(u.seeks)].sort().join(',')}:${u.interests.length ? 'i' : '-'}`;
@@ -166,8 +168,11 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
       if (old?.session) return { state: 'in_session', sessionId: old.session };
       const joined = old && old.mode === e.mode && waiting[e.mode].has(e.userId) ? old.joined : now;
       if (old) unindex(old);
-      const u: MemUser = { ...e, joined }; // without `ended`: a join starts afresh
+      const u: MemUser = { ...e, joined, ended: old?.ended, closing: old?.closing };
       users.set(e.userId, u);
+      // Parked until the caller has recorded the end of that session (lua/match-join-2.lua says why).
+      if (u.ended) return { state: 'pending', sessionId: u.ended, peerId: null };
+      if (u.closing) return { state: 'pending', sessionId: u.closing.session, peerId: u.closing.peer };
       index(u, now);
       return { state: 'queued' };
     },
@@ -204,9 +209,11 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
     async end(userId, now, then, onlySocket) {
       const u = users.get(userId);
       if (!u || (onlySocket && u.socketId !== onlySocket)) return { ended: false, sessionId: null, peerId: null };
-      const sessionId = u.session ?? u.ended ?? null;
-      const peerId = u.peer ?? null;
+      const pending = u.ended ? { session: u.ended, peer: null } : u.closing;
+      const sessionId = u.session ?? pending?.session ?? null;
+      const peerId = u.session ? (u.peer ?? null) : (pending?.peer ?? null);
       delete u.ended;
+      delete u.closing;
       if (u.session && peerId) {
         const p = users.get(peerId);
         if (p?.session === u.session) delete p.session, delete p.peer, (p.ended = u.session);
@@ -219,6 +226,7 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
       unindex(u);
       if (then === 'leave') users.delete(userId);
       else u.joined = now;
+      if (then === 'park' && sessionId) u.closing = { session: sessionId, peer: peerId };
       if (then === 'requeue') index(u, now);
       return { ended: true, sessionId, peerId };
     },
@@ -229,6 +237,8 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
     async requeueIfIdle(userId) {
       const u = users.get(userId);
       if (!u || u.session) return false;
+      delete u.ended;
+      delete u.closing;
       if (!waiting[u.mode].has(userId)) index(u, u.joined);
       return true;
     },

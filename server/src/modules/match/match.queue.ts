@@ -51,8 +51,18 @@ export interface QueueOptions {
  * reads a bounded window of the indexes that fit that user. A pass costs what
  * its due users cost, whatever the number of waiters nobody can pair.
  */
+export type JoinResult =
+  | { state: 'queued' }
+  | { state: 'in_session'; sessionId: string }
+  | { state: 'pending'; sessionId: string; peerId: string | null };
+
 export interface MatchQueue {
-  join(e: QueueEntry, now: number): Promise<{ state: 'queued' | 'in_session'; sessionId?: string }>;
+  /**
+   * Queues the user (or refreshes their entry). 'pending': a session of theirs has ended in the queue
+   * but its end may not be recorded yet (the skip that ended it is still on its way to PostgreSQL); the
+   * user stays parked until the caller has recorded that end and called requeueIfIdle.
+   */
+  join(e: QueueEntry, now: number): Promise<JoinResult>;
   /** Pairs whoever can be paired now; `sessionIds` are fresh ids to use, one per pair at most. */
   pair(mode: MatchMode, now: number, sessionIds: string[]): Promise<Pairing[]>;
   /**
@@ -60,6 +70,7 @@ export interface MatchQueue {
    * not paired until requeueIfIdle), or removes them. With `onlySocket`, only if that socket is the queued one.
    * A user whose peer ended their session (and who has not joined since) gets that session back, without
    * a peer: the caller records its end (a no-op if the peer's call did) before the user can be paired again.
+   * So does a parked skipper until requeued, with the peer (their node may have died before recording it).
    */
   end(userId: string, now: number, then: 'requeue' | 'park' | 'leave', onlySocket?: string): Promise<{ ended: boolean; sessionId: string | null; peerId: string | null }>;
   sizes(): Promise<Record<MatchMode, number>>;
@@ -76,7 +87,7 @@ const read = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.
 const lua = (name: string) => `${read('match-lib')}\n${read(name)}`;
 
 type Scripted = Redis & {
-  matchJoin(...args: (string | number)[]): Promise<[string, string]>;
+  matchJoin(...args: (string | number)[]): Promise<[string, string, string?]>;
   matchPair(...args: (string | number)[]): Promise<string[]>;
   matchEnd(...args: (string | number)[]): Promise<[string, string, string]>;
   matchRequeue(...args: (string | number)[]): Promise<number>;
@@ -97,11 +108,13 @@ export function createRedisMatchQueue(redis: Redis, prefix: string, nodeId: stri
   };
   return {
     async join(e, now) {
-      const [state, value] = await r.matchJoin(
+      const [state, value, peer] = await r.matchJoin(
         key.user(e.userId), key.node(nodeId), prefix, e.userId, e.mode, now, e.socketId, nodeId,
         e.interests.join(','), e.gender ?? '', e.age, [...new Set(e.seeks)].sort().join(','), e.ageMin, e.ageMax, e.blocked.join(','),
       );
-      return state === 'in_session' ? { state: 'in_session', sessionId: value } : { state: 'queued' };
+      if (state === 'in_session') return { state, sessionId: value };
+      if (state === 'pending') return { state, sessionId: value, peerId: peer || null };
+      return { state: 'queued' };
     },
     async pair(mode, now, sessionIds) {
       const flat = await r.matchPair(`${prefix}mq:due:${mode}`, prefix, mode, now, opts.fallbackMs, opts.scan, opts.window ?? DEFAULT_WINDOW, ...sessionIds);

@@ -102,8 +102,16 @@ export class MatchService {
       Date.now(),
     );
     this.local.set(userId, { socketId, input });
-    if (result.state === 'queued') void this.pairNow(input.mode);
-    return result;
+    if (result.state === 'pending') {
+      // A session of theirs ended a moment ago and its end may not be written yet (a double tap racing
+      // a skip, or the skipping node died): record it before they can be paired again. Whose end it
+      // was is the skipper's to record; this is the fall-back, so the reason is the generic one.
+      await this.closeSession(result.sessionId, result.peerId, result.peerId ? userId : null, result.peerId ? 'skip' : 'leave');
+      await this.d.queue.requeueIfIdle(userId);
+    }
+    if (result.state === 'in_session') return result;
+    void this.pairNow(input.mode);
+    return { state: 'queued' };
   }
 
   /**
@@ -238,14 +246,23 @@ export class MatchService {
     return pairs.length === ids.length;
   }
 
-  private async closeSession(sessionId: string | null, peerId: string | null, by: string, reason: MatchEndReason): Promise<void> {
+  private async closeSession(sessionId: string | null, peerId: string | null, by: string | null, reason: MatchEndReason): Promise<void> {
     if (!sessionId) return;
     const ended = await this.endSession(sessionId, reason, by);
     if (ended?.sfu_instance && ended.sfu_room !== null) {
       // The room goes with the session: the strangers' media really stops.
       await this.d.rooms?.destroy({ instance: ended.sfu_instance, roomId: Number(ended.sfu_room) }, { sessionId });
     }
-    if (peerId) this.d.realtime.toUser(peerId, 'match:ended', { sessionId, reason });
+    // Told by whichever call ended the row: a second call for the same session (a double skip, a
+    // clean-up after the skipping node died) does not tell them twice, and a peer who skipped it
+    // themselves first needs no telling.
+    if (!peerId) return;
+    if (ended) this.d.realtime.toUser(peerId, 'match:ended', { sessionId, reason });
+    else if (!(await this.d.store.session(sessionId))) {
+      // Paired in the queue but never recorded, so never shown to the peer (the pairing node died, or
+      // this end overtook its pass): they are still waiting as far as they know, so back to their place.
+      if (await this.d.queue.requeueIfIdle(peerId)) for (const mode of MATCH_MODES) void this.pairNow(mode);
+    }
   }
 
   /** Ends the session and closes its conversation, in one transaction; undefined when it had already ended. */

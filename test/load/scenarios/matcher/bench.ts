@@ -49,8 +49,11 @@ type Impl = 'before' | 'after';
 /** Production values: drivers.ts (scan 500) and config.ts's defaults. */
 const OPTS: QueueOptions = { fallbackMs: 5000, cooldownMs: 60_000, scan: 500 };
 
+/** The bench joins, pairs and ends; both the current queue and the baseline copy do that much. */
+type Queue = MatchQueue | before.MatchQueue;
+
 interface Made {
-  q: MatchQueue;
+  q: Queue;
   close(): Promise<void>;
   redisCpuS(): Promise<number | undefined>;
 }
@@ -82,7 +85,7 @@ const pctl = (v: number[], p: number) => {
 };
 const ms = (v: number) => (Number.isFinite(v) ? fmtMs(v) : '—');
 
-async function joinAll(q: MatchQueue, entries: QueueEntry[]) {
+async function joinAll(q: Queue, entries: QueueEntry[]) {
   for (let i = 0; i < entries.length; i += 500) await Promise.all(entries.slice(i, i + 500).map((e) => q.join(e, Date.now())));
 }
 
@@ -91,7 +94,7 @@ async function joinAll(q: MatchQueue, entries: QueueEntry[]) {
  * never fit one another), who joined over the last 10 s (so about half have waited out the 5 s
  * interest fall-back). Returns who waits, as joined.
  */
-async function stand(q: MatchQueue, r: () => number, w: number): Promise<Map<string, { e: QueueEntry; joined: number }>> {
+async function stand(q: Queue, r: () => number, w: number): Promise<Map<string, { e: QueueEntry; joined: number }>> {
   const waiting = new Map<string, { e: QueueEntry; joined: number }>();
   const now = Date.now();
   const all = Array.from({ length: w }, () => ({ e: standingEntry(r), joined: now - Math.floor(r() * 10_000) })).sort((x, y) => x.joined - y.joined);

@@ -8,13 +8,16 @@
 -- The peer's hash keeps the session as 'ended' (until they join again): if the peer skips or leaves
 -- before the ender has recorded the end, they get that session back and record its end themselves
 -- before being requeued, so PostgreSQL never shows them in two sessions at once.
+-- A parked skipper keeps their session as 'closing' (with its peer) until requeued: if their node dies
+-- before recording the end, the leave that cleans up after it gets the session and peer back.
 local prefix, user, now, cooldown = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local u = parseUser(redis.call('HGETALL', KEYS[1]))
 if u.mode == nil then return {'ignored', '', ''} end
 if ARGV[6] ~= '' and u.socket ~= ARGV[6] then return {'ignored', '', ''} end
 local session, peer = u.session or '', u.peer or ''
-local endedByPeer = u.ended or ''
-redis.call('HDEL', KEYS[1], 'ended')
+local pending, pendingPeer = u.ended or '', ''
+if pending == '' and u.closing then pending, pendingPeer = u.closing, u.closingpeer or '' end
+redis.call('HDEL', KEYS[1], 'ended', 'closing', 'closingpeer')
 if session ~= '' then
   local pk = prefix .. 'mq:u:' .. peer
   if redis.call('HGET', pk, 'session') == session then
@@ -33,9 +36,11 @@ if ARGV[5] == 'requeue' then
   redis.call('HSET', KEYS[1], 'joined', tostring(now))
 elseif ARGV[5] == 'park' then
   redis.call('HSET', KEYS[1], 'joined', tostring(now))
+  if session ~= '' then redis.call('HSET', KEYS[1], 'closing', session, 'closingpeer', peer)
+  elseif pending ~= '' then redis.call('HSET', KEYS[1], 'closing', pending, 'closingpeer', pendingPeer) end
 else
   redis.call('DEL', KEYS[1])
   if u.node then redis.call('SREM', prefix .. 'mq:node:' .. u.node, user) end
 end
-if session == '' then return {'ended', endedByPeer, ''} end
+if session == '' then return {'ended', pending, pendingPeer} end
 return {'ended', session, peer}
