@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/database.js';
+import { Batcher } from '../../batcher.js';
 import type { PublicUser, Role } from '../../../../shared/auth.js';
 
 export interface UserRow {
@@ -30,6 +31,26 @@ export function toPublicUser(row: UserRow): PublicUser {
 }
 
 export class UsersStore {
+  /**
+   * Going offline writes last_seen_at; a reconnect storm (a node restarts, a network blip) sends thousands
+   * of those at once, so they are written together: one UPDATE per window instead of one per user.
+   */
+  private readonly lastSeen = new Batcher<{ id: string; at: Date }, void>(
+    async (items) => {
+      const latest = new Map<string, Date>();
+      for (const i of items) {
+        const seen = latest.get(i.id);
+        if (!seen || seen < i.at) latest.set(i.id, i.at);
+      }
+      await this.db.query(
+        `UPDATE users u SET last_seen_at = v.at FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, at) WHERE u.id = v.id`,
+        [[...latest.keys()], [...latest.values()]],
+      );
+      return items.map(() => ({ ok: true as const, value: undefined }));
+    },
+    { windowMs: 10, maxItems: 500, maxConcurrent: 2 },
+  );
+
   constructor(private readonly db: Queryable) {}
 
   /** Returns undefined when the email is taken (the unique index decides, not a racy pre-check). */
@@ -77,8 +98,8 @@ export class UsersStore {
   }
 
   /** When the user was last online: presence records it as they go offline. */
-  async setLastSeen(id: string, at: Date): Promise<void> {
-    await this.db.query(`UPDATE users SET last_seen_at = $2 WHERE id = $1`, [id, at]);
+  setLastSeen(id: string, at: Date): Promise<void> {
+    return this.lastSeen.submit({ id, at });
   }
 
   /** Public fields of several users (names for lists). */
