@@ -85,13 +85,35 @@ export class BatchedLimiter {
     }
   }
 
+  /** Every key's unsynced count in one pipeline (one round trip per sync, not a MULTI/EXEC per key). */
   private async sync(): Promise<void> {
-    const window = Math.floor(Date.now() / (this.d.durationSeconds * 1000));
-    const due: Promise<void>[] = [];
+    const durationMs = this.d.durationSeconds * 1000;
+    const window = Math.floor(Date.now() / durationMs);
+    const due: { key: string; s: { window: number; total: number; unsynced: number }; n: number }[] = [];
     for (const [key, s] of this.state) {
       if (s.window < window) this.state.delete(key); // a window that has passed: nothing left to count
-      else if (s.unsynced > 0) due.push(this.flush(key, s));
+      else if (s.unsynced > 0) {
+        due.push({ key, s, n: s.unsynced });
+        s.unsynced = 0;
+      }
     }
-    await Promise.all(due);
+    if (due.length === 0) return;
+    const pipe = this.d.redis.pipeline();
+    for (const { key, s, n } of due) {
+      const k = `${this.d.prefix}${key}:${s.window}`;
+      pipe.incrby(k, n).pexpire(k, durationMs * 2);
+    }
+    let res: [Error | null, unknown][] | null;
+    try {
+      res = await pipe.exec();
+    } catch (err) {
+      for (const d of due) d.s.unsynced += d.n;
+      throw err;
+    }
+    due.forEach((d, i) => {
+      const [err, total] = res?.[2 * i] ?? [new Error('no reply'), 0];
+      if (err) d.s.unsynced += d.n;
+      else d.s.total = Number(total);
+    });
   }
 }
