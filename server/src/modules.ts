@@ -132,6 +132,7 @@ export function createModules(d: {
     jobs,
     deadLetters: deadLetters.service,
     control: d.control,
+    socketQuota: drivers.socketQuota,
   });
   const earnings = earningsModule({ db, options: config.earnings });
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });

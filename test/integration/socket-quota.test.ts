@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createMemorySocketQuota, createRedisSocketQuota, type SocketQuota } from '../../server/src/realtime/socket-quota.js';
-import { connect, newUser, waitFor } from '../support/client.js';
+import { io as ioClient } from 'socket.io-client';
+import { connect, newUser, nextEvent, waitFor } from '../support/client.js';
+import { newAdmin } from '../support/ledger.js';
 import { startInProcess, tempDir } from '../support/pairly.js';
 import { createRedisPrefix, TEST_REDIS_URL } from '../support/services.js';
 
@@ -62,6 +64,17 @@ describe('embedded node', () => {
       first.close();
       const second = await waitFor(() => connect(node.url, u.accessToken).catch(() => undefined), 10_000, 'the place to free up');
       second.close();
+
+      // /admin sockets are capped too, counted apart from the main namespace (an admin's /admin socket
+      // usually shares one connection with their main socket).
+      const admin = await newAdmin(node.pairly, node.url);
+      const main = await connect(node.url, admin.token);
+      const adminNs = () => ioClient(`${node.url}/admin`, { auth: { token: admin.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+      const one = adminNs();
+      await nextEvent(one, 'connect');
+      const two = adminNs();
+      expect(await nextEvent<any>(two, 'connect_error')).toMatchObject({ data: { code: 'TOO_MANY_SOCKETS' } });
+      [main, one, two].forEach((s) => s.close());
     } finally {
       await node.stop();
     }

@@ -94,9 +94,20 @@ export function createRedisSocketQuota(redis: Redis, prefix: string, o: { max: n
  * memory, and refusing every connection while Redis blips would be worse.
  * Returns a stop function for the refresh timer.
  */
-export function enforceSocketQuota(nsp: PairlyNamespace, quota: SocketQuota, o: { max: number; ttlMs: number; logger: Logger }): () => void {
+export function enforceSocketQuota(
+  nsp: PairlyNamespace,
+  quota: SocketQuota,
+  o: {
+    max: number;
+    ttlMs: number;
+    logger: Logger;
+    /** Whose places a socket takes: the user by default; another namespace counts apart (`<user>:admin`), so the one connection an admin's /admin socket shares with their main socket is not counted twice. */
+    keyOf?: (userId: string) => string;
+  },
+): () => void {
+  const keyOf = o.keyOf ?? ((u: string) => u);
   nsp.use(async (socket, next) => {
-    const { userId } = socket.data;
+    const userId = keyOf(socket.data.userId);
     try {
       if (await quota.acquire(userId, socket.id)) return next();
     } catch (err) {
@@ -109,11 +120,11 @@ export function enforceSocketQuota(nsp: PairlyNamespace, quota: SocketQuota, o: 
   });
   nsp.on('connection', (socket: PairlySocket) => {
     socket.once('disconnect', () => {
-      quota.release(socket.data.userId, socket.id).catch((err) => o.logger.warn({ err }, 'socket quota release failed'));
+      quota.release(keyOf(socket.data.userId), socket.id).catch((err) => o.logger.warn({ err }, 'socket quota release failed'));
     });
   });
   const timer = setInterval(() => {
-    const open = [...nsp.sockets.values()].map((s) => ({ userId: s.data.userId, socketId: s.id }));
+    const open = [...nsp.sockets.values()].map((s) => ({ userId: keyOf(s.data.userId), socketId: s.id }));
     if (open.length) quota.refresh(open).catch((err) => o.logger.warn({ err }, 'socket quota refresh failed'));
   }, Math.max(100, Math.floor(o.ttlMs / 3)));
   timer.unref();

@@ -25,6 +25,7 @@ import type { UsersStore } from '../users/users.store.js';
 import { adminControlRouteDocs, adminControlRoutes } from './admin.control.routes.js';
 import { createAdmin } from './admin.create.js';
 import { AdminPresence, attachAdminNamespace } from './admin.presence.js';
+import type { SocketQuota } from '../../realtime/socket-quota.js';
 import { adminPresenceRouteDocs, adminPresenceRoutes } from './admin.presence.routes.js';
 import { adminMoneyRouteDocs, adminMoneyRoutes } from './admin.routes.js';
 
@@ -48,6 +49,8 @@ export function adminModule(d: {
   deadLetters: DeadLettersService;
   /** Embedded mode with the data dir locked: the CLI's control call is authorised by this secret (control.ts). */
   control?: { secret: string };
+  /** The per-user socket cap's store: /admin sockets are capped like the main namespace's. */
+  socketQuota?: SocketQuota;
 }) {
   const { config, logger } = d;
   const admin = new AdminPresence({ nodeId: config.nodeId, store: d.presenceStore, presence: d.presence, counters: d.counters, users: d.users, match: d.match, calls: d.calls });
@@ -88,7 +91,8 @@ export function adminModule(d: {
         logger,
         metrics,
       });
-      detach = attachAdminNamespace(io.of('/admin'), { auth: d.auth, admin, router, logger });
+      const quota = d.socketQuota && { store: d.socketQuota, max: config.socketsPerUserMax, ttlMs: config.chat.presenceTtlSeconds * 1000 };
+      detach = attachAdminNamespace(io.of('/admin'), { auth: d.auth, admin, router, logger, quota });
     },
     stop: () => detach?.(),
   } satisfies ModuleWithServices;

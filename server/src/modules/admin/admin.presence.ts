@@ -3,6 +3,7 @@ import type { AdminEventResults, AdminSnapshot, adminEventSchemas, CallCounts } 
 import { rooms } from '../../../../shared/events.js';
 import type { EventRouter, PairlySocket } from '../../realtime/event-router.js';
 import { socketAuth } from '../../realtime/io.js';
+import { enforceSocketQuota, type SocketQuota } from '../../realtime/socket-quota.js';
 import { armTokenExpiry } from '../../realtime/token-expiry.js';
 import type { Counters } from '../../counters.js';
 import type { Logger } from '../../logger.js';
@@ -55,9 +56,19 @@ export class AdminPresence {
  */
 export function attachAdminNamespace(
   nsp: Namespace,
-  d: { auth: Authenticator; admin: AdminPresence; router: EventRouter<typeof adminEventSchemas, AdminEventResults>; logger: Logger },
+  d: {
+    auth: Authenticator;
+    admin: AdminPresence;
+    router: EventRouter<typeof adminEventSchemas, AdminEventResults>;
+    logger: Logger;
+    /** The per-user socket cap, applied here too (after authentication): an admin session cannot open /admin sockets without end. */
+    quota?: { store: SocketQuota; max: number; ttlMs: number };
+  },
 ): () => void {
   nsp.use(socketAuth(d.auth, 'admin'));
+  const stopQuota = d.quota
+    ? enforceSocketQuota(nsp as unknown as Parameters<typeof enforceSocketQuota>[0], d.quota.store, { ...d.quota, logger: d.logger, keyOf: (u) => `${u}:admin` })
+    : undefined;
   d.router.on('admin:online', async (_socket, p) => ({ users: await d.admin.search(p.q, p.limit) }));
   nsp.on('connection', (socket) => {
     // Revoking this session (logout, refresh-token reuse) closes its admin sockets too, on every node (realtime.endSession).
@@ -74,5 +85,8 @@ export function attachAdminNamespace(
       .catch((err) => d.logger.warn({ err }, 'admin snapshot failed'));
   }, 1000);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    stopQuota?.();
+  };
 }
