@@ -1,5 +1,5 @@
-import { lazy, Suspense, type ReactNode } from 'react';
-import { NavLink } from 'react-router';
+import { lazy, Suspense, useEffect, useRef, type ReactNode } from 'react';
+import { NavLink, useLocation } from 'react-router';
 import { useSession } from '../lib/session.js';
 import { useSocket } from '../lib/socket.js';
 import { useWallet } from '../lib/queries.js';
@@ -32,6 +32,12 @@ function Balance() {
 
 export function Layout({ children }: { children: ReactNode }) {
   const { user, logout } = useSession();
+  const nav = useRef<HTMLElement>(null);
+  const { pathname } = useLocation();
+  // On a phone the links are one row that scrolls sideways (styles.css): keep the current page's in view.
+  useEffect(() => {
+    nav.current?.querySelector('a.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [pathname]);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -43,7 +49,7 @@ export function Layout({ children }: { children: ReactNode }) {
           Pairly
         </NavLink>
         {user ? (
-          <nav aria-label="Main" className="nav">
+          <nav aria-label="Main" className="nav" ref={nav}>
             {user.role === 'admin' ? (
               <NavLink to="/admin">Admin</NavLink>
             ) : (
