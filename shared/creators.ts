@@ -200,6 +200,19 @@ export interface SubscriptionView {
   renewalPrice: number | null;
 }
 
+/** A fan who just subscribed or started a free trial, as the creator is told (`subscriber:joined`). */
+export interface SubscriberJoinedView {
+  subscriptionId: string;
+  fanId: string;
+  fanName: string;
+  tierName: string;
+  trial: boolean;
+  months: number;
+  /** What the fan paid for it (0 for a trial). */
+  amount: number;
+  at: string;
+}
+
 export interface TipView {
   id: string;
   fanId: string;

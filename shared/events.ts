@@ -6,7 +6,7 @@ import { chatPointer, chatSend, chatSync, chatTyping, presenceSet, type MessageV
 import { matchJoin, matchLeave, matchNext, type MatchEndReason, type MatchFound } from './match.js';
 import { callInvite, callRef, type CallEndReason, type CallMedia, type CallView } from './calls.js';
 import type { MediaView } from './media.js';
-import type { SubscriptionView, TipView } from './creators.js';
+import type { SubscriberJoinedView, SubscriptionView, TipView } from './creators.js';
 import type { VerificationState } from './verification.js';
 
 /**
@@ -112,6 +112,8 @@ export interface ServerToClientEvents {
   'verification:updated': (payload: { verification: VerificationState }) => void;
   /** A creator received a tip, on every device. */
   'tip:received': (payload: { tip: TipView }) => void;
+  /** A creator has a new subscriber (paid, or a free trial claimed), on every device. */
+  'subscriber:joined': (payload: { subscriber: SubscriberJoinedView }) => void;
   /** The socket's access token expired (no auth:refresh came in time); the socket is closed right after: reconnect with a fresh token. */
   'auth:expired': (payload: { expiredAt: string }) => void;
   /** This session was logged out or revoked; the socket is closed right after. */

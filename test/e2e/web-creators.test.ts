@@ -162,6 +162,8 @@ it('a creator sets up a page, tiers and a subscriber-only photo in the studio; a
   await dialog.getByRole('button', { name: 'Pay 50 credits' }).click();
   await dialog.waitFor({ state: 'detached' });
   await f.page.getByTestId('subscription-state').filter({ hasText: /^Subscribed to Fans, active until .*; renews for 50 credits\.$/ }).waitFor();
+  // The creator, in the studio, is told at once.
+  await c.page.getByTestId('live-toast').filter({ hasText: 'Finn subscribed to Fans for a month (50 credits).' }).waitFor();
   await post.getByText('Behind the scenes').waitFor();
   expect(await loadedWidth(post.getByRole('img', { name: 'Cleo’s post, photo 1 of 1' }))).toBeGreaterThan(32);
   await f.page.getByTestId('nav-balance').filter({ hasText: /^150$/ }).waitFor();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, http, newUser, nextEvent, type ClientSocket } from '../support/client.js';
+import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
 import { fund } from '../support/ledger.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { pgQuery } from '../support/services.js';
@@ -155,8 +155,15 @@ describe('subscriptions', () => {
   it('twin subscribes charge once', async () => {
     const { user, handle, tierId } = await newCreator();
     const fan = await newFan(500);
+    const creatorSocket = await open(user.accessToken);
+    const told: any[] = [];
+    creatorSocket.on('subscriber:joined', (p: any) => told.push(p.subscriber));
     const results = await Promise.all([subscribe(fan, handle, { tierId, expectedPrice: 100 }), subscribe(fan, handle, { tierId, expectedPrice: 100 })]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 201]);
+    // The creator is told once, with what the fan paid (the twin was a replay).
+    await waitFor(() => told.length > 0, 5000, 'subscriber:joined');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(told).toEqual([expect.objectContaining({ fanId: fan.user.id, fanName: fan.user.displayName, tierName: 'Basic', trial: false, months: 1, amount: 100 })]);
     expect(results.map((r) => r.body.charged).sort()).toEqual([0, 100]);
     expect(await balance(fan.user.id)).toBe(400);
     expect((await pageCounts(user.user.id)).subscriber_count).toBe(1);
@@ -338,6 +345,8 @@ describe('free-trial links', () => {
     expect((await api(user.accessToken, 'GET', `/api/creators/${handle}`)).body.creator.hasFreeTrial).toBe(true);
 
     const fan = await newFan(0);
+    const creatorSocket = await open(user.accessToken);
+    const told = nextEvent<any>(creatorSocket, 'subscriber:joined');
     // Its terms, before claiming: who, which tier, how long, what keeping it would cost.
     const terms = (await api(fan.accessToken, 'GET', `/api/trials/${link.code}`)).body.trial;
     expect(terms).toMatchObject({ code: link.code, days: 7, available: true, claimedByYou: false, creator: { userId: user.user.id, handle }, tier: { id: tierId, pricePerPeriod: 100 } });
@@ -345,6 +354,7 @@ describe('free-trial links', () => {
     const claimed = await api(fan.accessToken, 'POST', `/api/trials/${link.code}/claim`, {});
     expect(claimed.status).toBe(201);
     expect(claimed.body.subscription).toMatchObject({ status: 'active', trial: true, periodPrice: 0, cancelAtPeriodEnd: true, renewalPrice: null });
+    expect((await told).subscriber).toMatchObject({ subscriptionId: claimed.body.subscription.id, fanId: fan.user.id, trial: true, amount: 0 });
     expect(Date.parse(claimed.body.subscription.currentPeriodEnd) - Date.parse(claimed.body.subscription.currentPeriodStart)).toBe(7 * 86_400_000);
     expect((await api(fan.accessToken, 'POST', `/api/trials/${link.code}/claim`, {})).body.error.code).toBe('TRIAL_CLAIMED');
     expect((await api(fan.accessToken, 'GET', `/api/trials/${link.code}`)).body.trial).toMatchObject({ available: false, claimedByYou: true });

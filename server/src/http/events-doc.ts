@@ -26,6 +26,7 @@ const serverEvents: Record<keyof ServerToClientEvents, string> = {
   'subscription:price_changed': '{ creatorId, creator: { id, handle, displayName }, tierId, tierName, price, effectiveAt }: a subscribed tier will cost more; renewals on or after effectiveAt pay price.',
   'subscription:updated': "{ subscription, reason }: one of the fan's subscriptions renewed, went into grace (not enough credits) or expired; or the fan changed it (cancel, resume, tier change: reason changed, for their other devices).",
   'tip:received': '{ tip }: the creator received a tip (every device).',
+  'subscriber:joined': '{ subscriber: { subscriptionId, fanId, fanName, tierName, trial, months, amount, at } }: the creator has a new subscriber, paid or on a free trial (every device).',
   'auth:expired': '{ expiredAt }: the access token expired; the socket closes right after.',
   'auth:revoked': '{ reason }: the session was logged out or revoked; the socket closes right after.',
   'system:shutdown': '{ nodeId, reconnect: true }: this node is going away; reconnect.',

@@ -13,7 +13,7 @@ interface Toast {
 
 /**
  * Live creator pushes on every page: a creator's `tip:received` (also put at
- * the top of the studio's tips list), and a fan's `subscription:updated` and
+ * the top of the studio's tips list) and `subscriber:joined`, and a fan's `subscription:updated` and
  * `subscription:price_changed`. Loaded lazily by the layout for signed-in
  * people, so the first load does not carry it.
  */
@@ -27,6 +27,16 @@ export default function CreatorLive() {
   useSocketEvent('tip:received', ({ tip }) => {
     push(tip.id, `${tip.fanName} tipped you ${credits(tip.amount)}${tip.note ? `: “${tip.note}”` : '.'}`);
     void qc.invalidateQueries({ queryKey: creatorKeys.tips });
+  });
+  useSocketEvent('subscriber:joined', ({ subscriber }) => {
+    push(
+      `joined:${subscriber.subscriptionId}`,
+      subscriber.trial
+        ? `${subscriber.fanName} started a free trial of ${subscriber.tierName}.`
+        : `${subscriber.fanName} subscribed to ${subscriber.tierName} for ${subscriber.months === 1 ? 'a month' : `${subscriber.months} months`} (${credits(subscriber.amount)}).`,
+    );
+    void qc.invalidateQueries({ queryKey: creatorKeys.subscribers });
+    void qc.invalidateQueries({ queryKey: ['creators', 'page'] });
   });
   useSocketEvent('subscription:updated', ({ subscription, reason }) => {
     // One notice per subscription: the newest (grace after renewed, ended after grace) replaces the one before.

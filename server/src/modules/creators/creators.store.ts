@@ -63,6 +63,7 @@ export interface SubscriptionDetail extends SubscriptionRow {
   handle: string | null;
   creator_name: string;
   fan_role: string;
+  fan_name: string;
   tier_rank: number;
   tier_name: string;
   next_rank: number | null;
@@ -112,7 +113,7 @@ const PAGE_SELECT = `
   ) ft`;
 
 const SUB_DETAIL = `
-  SELECT s.*, p.handle, cu.display_name AS creator_name, fu.role AS fan_role,
+  SELECT s.*, p.handle, cu.display_name AS creator_name, fu.role AS fan_role, fu.display_name AS fan_name,
          t.rank AS tier_rank, t.name AS tier_name, nt.rank AS next_rank, nt.name AS next_name,
          CASE WHEN rt.price_next_at <= s.current_period_end THEN rt.price_next ELSE rt.price END AS renew_price,
          rt.discount_3 AS renew_discount_3, rt.discount_6 AS renew_discount_6, rt.discount_12 AS renew_discount_12

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { bundlePrice, PERIOD_DAYS, type SubscriptionView, type TipView, type TrialTermsView, type subscribeBody, type tipBody } from '../../../../shared/creators.js';
+import { bundlePrice, PERIOD_DAYS, type SubscriberJoinedView, type SubscriptionView, type TipView, type TrialTermsView, type subscribeBody, type tipBody } from '../../../../shared/creators.js';
 import type { CreatorsConfig } from '../../config.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
@@ -81,7 +81,24 @@ export class SubscriptionsService {
     });
     if (r.charged > 0) this.d.ledger.notify([viewer.userId, page.user_id]);
     if (!r.replayed) this.d.joined?.(viewer.userId, page.user_id);
-    return { subscription: toSubscriptionView((await this.d.store.detail(r.id))!), charged: r.charged, replayed: r.replayed, created: r.created };
+    const detail = (await this.d.store.detail(r.id))!;
+    if (r.created) this.tellCreator(detail, false);
+    return { subscription: toSubscriptionView(detail), charged: r.charged, replayed: r.replayed, created: r.created };
+  }
+
+  /** The creator hears of a new subscriber (a paid start or a trial) on every device. */
+  private tellCreator(s: SubscriptionDetail, trial: boolean): void {
+    const subscriber: SubscriberJoinedView = {
+      subscriptionId: s.id,
+      fanId: s.fan_id,
+      fanName: s.fan_name,
+      tierName: s.tier_name,
+      trial,
+      months: s.months,
+      amount: trial ? 0 : s.period_price,
+      at: new Date().toISOString(),
+    };
+    this.d.realtime.toUser(s.creator_id, 'subscriber:joined', { subscriber });
   }
 
   private async charge(tx: Queryable, c: { subId: string; period: number; fanId: string; creatorId: string; amount: number; months: number; tierId: string }): Promise<void> {
@@ -324,7 +341,9 @@ export class SubscriptionsService {
       return { id: sub.id, creatorId: link.creator_id };
     });
     this.d.joined?.(viewer.userId, claimed.creatorId);
-    return { subscription: toSubscriptionView((await this.d.store.detail(claimed.id))!) };
+    const detail = (await this.d.store.detail(claimed.id))!;
+    this.tellCreator(detail, true);
+    return { subscription: toSubscriptionView(detail) };
   }
 
   /**
