@@ -29,6 +29,33 @@ export type LoginBody = z.infer<typeof loginBody>;
 
 export const refreshBody = z.strictObject({ refreshToken: text().min(16).max(512) });
 
+/** A code from the authenticator app (6 digits). */
+export const totpCode = z.string().regex(/^\d{6}$/, 'six digits');
+/** A recovery code as shown at enrolment (`xxxxx-xxxxx`); case, spaces and dashes are forgiven. */
+export const recoveryCode = text().trim().min(10).max(32);
+/** The second step of a login that answered TWO_FACTOR_REQUIRED: its challenge, and a code or a recovery code. */
+export const loginTwoFactorBody = z
+  .strictObject({ challenge: text().min(16).max(2048), code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
+  .refine((v) => (v.code === undefined) !== (v.recoveryCode === undefined), 'give either code or recoveryCode');
+export const twoFactorEnableBody = z.strictObject({ code: totpCode });
+export const twoFactorDisableBody = z
+  .strictObject({ password, code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
+  .refine((v) => (v.code === undefined) !== (v.recoveryCode === undefined), 'give either code or recoveryCode');
+
+export interface TwoFactorStatus {
+  enabled: boolean;
+  enabledAt: string | null;
+  /** Unused recovery codes left (0 when not enabled). */
+  recoveryCodesLeft: number;
+}
+
+/** An enrolment begun: the secret to add to an authenticator app, as text, as an otpauth:// link and as a QR code (SVG). */
+export interface TwoFactorSetup {
+  secret: string;
+  otpauthUrl: string;
+  qrSvg: string;
+}
+
 export const updateMeBody = z
   .strictObject({
     displayName: text().trim().min(1).max(50).optional(),

@@ -15,6 +15,14 @@ export const ERROR_STATUS = {
   TOKEN_REUSED: 401,
   SESSION_REVOKED: 401,
   INVALID_CREDENTIALS: 401,
+  /** The password was right; the account has two-factor sign-in: POST /api/auth/login/2fa with `details.challenge` and a code. */
+  TWO_FACTOR_REQUIRED: 401,
+  /** The authenticator code or recovery code is wrong, expired or already used. */
+  TWO_FACTOR_INVALID: 401,
+  /** Two-factor sign-in is on already (turn it off first to enrol a new app). */
+  TWO_FACTOR_ALREADY_ENABLED: 409,
+  /** Two-factor sign-in is not on for this account (or its enrolment was not begun). */
+  TWO_FACTOR_NOT_ENABLED: 409,
   IDEMPOTENCY_KEY_REQUIRED: 400,
   INVALID_SIGNATURE: 400,
   HOLD_AMOUNT_EXCEEDED: 400,

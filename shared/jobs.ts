@@ -23,7 +23,11 @@ export interface JobPayloads {
       | 'admin.media_moderation'
       | 'verification.submitted'
       | 'admin.verification_approved'
-      | 'admin.verification_rejected';
+      | 'admin.verification_rejected'
+      | 'auth.2fa_enabled'
+      | 'auth.2fa_disabled'
+      | 'auth.2fa_recovery_code_used'
+      | 'auth.2fa_failed';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;

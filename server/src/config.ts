@@ -82,6 +82,9 @@ const envSchema = z
     LOGIN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).default(50),
     LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** Wrong two-factor codes (authenticator or recovery) per user per window before 429. */
+    TWO_FACTOR_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+    TWO_FACTOR_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
     /** Sign-ups one client address may make per window; checked before anything else (argon2 included). */
     SIGNUP_MAX_PER_IP: z.coerce.number().int().min(1).default(20),
     SIGNUP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
@@ -272,6 +275,7 @@ export interface Config {
   socketMaxBufferedBytes: number;
   memoryReady: { maxRssMb: number; maxHeapFraction: number };
   login: { maxFailuresPerEmail: number; maxFailuresPerIp: number; windowSeconds: number };
+  twoFactor: { maxFailures: number; windowSeconds: number };
   signup: { maxPerIp: number; windowSeconds: number };
   httpRateLimit: { maxPerIp: number; windowSeconds: number };
   runWorkers: boolean;
@@ -436,6 +440,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
     },
+    twoFactor: { maxFailures: e.TWO_FACTOR_MAX_FAILURES, windowSeconds: e.TWO_FACTOR_FAILURE_WINDOW_SECONDS },
     signup: { maxPerIp: e.SIGNUP_MAX_PER_IP, windowSeconds: e.SIGNUP_WINDOW_SECONDS },
     httpRateLimit: { maxPerIp: e.HTTP_MAX_REQUESTS_PER_IP, windowSeconds: e.HTTP_RATE_WINDOW_SECONDS },
     // Without Redis there is no BullMQ, so the handlers must run here.

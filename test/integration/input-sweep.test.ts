@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { adminEventSchemas } from '../../shared/admin.js';
-import { loginBody, refreshBody, signupBody, updateMeBody } from '../../shared/auth.js';
+import { loginBody, loginTwoFactorBody, refreshBody, signupBody, twoFactorDisableBody, twoFactorEnableBody, updateMeBody } from '../../shared/auth.js';
 import { historyQuery, openConversationBody, reportBody, unlockBody } from '../../shared/chat.js';
 import { clientEventSchemas } from '../../shared/events.js';
 import { int4Id } from '../../shared/input.js';
@@ -88,6 +88,11 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/auth/logout': { as: 'fresh' },
   'GET /api/auth/sessions': {},
   'DELETE /api/auth/sessions/:id': { params: { id: uuid }, as: 'fresh' },
+  'POST /api/auth/login/2fa': { body: loginTwoFactorBody, as: 'none' },
+  'GET /api/auth/2fa': {},
+  'POST /api/auth/2fa/setup': { as: 'fresh' },
+  'POST /api/auth/2fa/enable': { body: twoFactorEnableBody, as: 'fresh' },
+  'POST /api/auth/2fa/disable': { body: twoFactorDisableBody, as: 'fresh' },
   'GET /api/me': {},
   'PATCH /api/me': { body: updateMeBody },
   'GET /api/wallet': {},

@@ -12,7 +12,8 @@ import { AuthService } from './auth.service.js';
 import { AuthStore } from './auth.store.js';
 import { createPasswordHasher } from './passwords.js';
 import type { RevocationOptions, SessionRevocations } from './revocations.js';
-import { AccessTokens } from './tokens.js';
+import { AccessTokens, LoginChallenges } from './tokens.js';
+import { TwoFactorService } from './two-factor.js';
 
 export function authModule(d: {
   config: Config;
@@ -27,7 +28,16 @@ export function authModule(d: {
 }) {
   const { config, limiter } = d;
   const store = new AuthStore(d.db);
+  const twoFactor = new TwoFactorService({
+    db: d.db,
+    secret: d.jwtSecret,
+    issuer: 'Pairly',
+    failures: limiter({ keyPrefix: '2fa-user', points: config.twoFactor.maxFailures, durationSeconds: config.twoFactor.windowSeconds }),
+    audit: d.audit,
+  });
   const service = new AuthService({
+    twoFactor,
+    challenges: new LoginChallenges(d.jwtSecret),
     users: d.users,
     store,
     tokens: new AccessTokens(d.jwtSecret, config.accessTokenTtlSeconds),
@@ -48,7 +58,8 @@ export function authModule(d: {
   return {
     name: 'auth',
     service,
-    routes: (guards) => Router().use('/auth', authRoutes(service, guards)),
+    twoFactor,
+    routes: (guards) => Router().use('/auth', authRoutes(service, twoFactor, guards)),
     docs: mountedAt('/api/auth', authRouteDocs, 'auth'),
     start: async () => void (await service.seedRevocations()),
   } satisfies ModuleWithServices;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { AuthResult, LoginBody, SessionView, SignupBody } from '../../../../shared/auth.js';
+import type { z } from 'zod';
+import type { AuthResult, LoginBody, loginTwoFactorBody, SessionView, SignupBody, twoFactorDisableBody } from '../../../../shared/auth.js';
 import { AppError } from '../../errors.js';
 import { rateLimited } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
@@ -9,7 +10,8 @@ import { toPublicUser, type UserRow, type UsersStore } from '../users/users.stor
 import type { AuthStore } from './auth.store.js';
 import { assertStrongPassword, type PasswordHasher } from './passwords.js';
 import type { SessionRevocations } from './revocations.js';
-import { hashRefreshToken, newRefreshToken, type AccessTokens, type Principal } from './tokens.js';
+import { hashRefreshToken, newRefreshToken, type AccessTokens, type LoginChallenges, type Principal } from './tokens.js';
+import type { TwoFactorService } from './two-factor.js';
 
 import type { ClientInfo } from '../../principal.js';
 export type { ClientInfo };
@@ -27,6 +29,9 @@ export interface AuthServiceDeps {
   audit: AuditService;
   realtime: Realtime;
   refreshTtlDays: number;
+  /** Two-factor sign-in: a login of a user who has it on stops at TWO_FACTOR_REQUIRED with a challenge for loginTwoFactor. */
+  twoFactor: TwoFactorService;
+  challenges: LoginChallenges;
   now?: () => Date;
 }
 
@@ -95,6 +100,9 @@ export class AuthService {
     // The right password is no failure: give the IP its point back and clear the email's run of failures.
     await taken.giveBack();
     if (row.status === 'suspended') throw new AppError('ACCOUNT_SUSPENDED', 'this account is suspended');
+    if (await this.d.twoFactor.isEnabled(row.id)) {
+      throw new AppError('TWO_FACTOR_REQUIRED', 'enter the code from your authenticator app', { details: { challenge: this.d.challenges.issue(row.id) } });
+    }
 
     const { result, sessionId } = await this.openSession(row, client);
     this.d.audit.record({
@@ -104,6 +112,40 @@ export class AuthService {
       ip: client.ip,
     });
     return result;
+  }
+
+  /** A login's second step: the challenge from TWO_FACTOR_REQUIRED (five minutes) and a code or a recovery code. */
+  async loginTwoFactor(body: z.output<typeof loginTwoFactorBody>, client: ClientInfo): Promise<AuthResult> {
+    const userId = this.d.challenges.verify(body.challenge);
+    const row = await this.d.users.findById(userId);
+    if (!row) throw new AppError('INVALID_TOKEN', 'the sign-in challenge is not valid');
+    if (row.status === 'suspended') throw new AppError('ACCOUNT_SUSPENDED', 'this account is suspended');
+    try {
+      await this.d.twoFactor.verify(userId, body.code !== undefined ? { code: body.code } : { recoveryCode: body.recoveryCode! });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'TWO_FACTOR_INVALID') {
+        this.d.audit.record({ key: `2fa_failed:${randomBytes(12).toString('hex')}`, actorId: userId, action: 'auth.2fa_failed', ip: client.ip });
+      }
+      throw err;
+    }
+    const { result, sessionId } = await this.openSession(row, client);
+    this.d.audit.record({ key: `login:${sessionId}`, actorId: row.id, action: 'auth.login', ip: client.ip, meta: { twoFactor: body.code !== undefined ? 'code' : 'recovery_code' } });
+    return result;
+  }
+
+  /** Turns two-factor sign-in off: the password and a second factor (both counted as guesses when wrong). */
+  async disableTwoFactor(p: Principal, body: z.output<typeof twoFactorDisableBody>): Promise<void> {
+    const row = await this.d.users.findById(p.userId);
+    if (!row) throw new AppError('NOT_FOUND', 'no such user');
+    if (!(await this.d.passwords.verify(row.password_hash, body.password))) throw new AppError('INVALID_CREDENTIALS', 'the password is wrong');
+    await this.d.twoFactor.disable(p.userId, body.code !== undefined ? { code: body.code } : { recoveryCode: body.recoveryCode! });
+  }
+
+  /** Begins an enrolment: the app is labelled with the account's email. */
+  async setupTwoFactor(p: Principal) {
+    const row = await this.d.users.findById(p.userId);
+    if (!row) throw new AppError('NOT_FOUND', 'no such user');
+    return this.d.twoFactor.setup(p.userId, row.email);
   }
 
   /**

@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { createHash, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, hkdfSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import type { Role } from '../../../../shared/auth.js';
 import { ROLES } from '../../../../shared/auth.js';
 import { AppError } from '../../errors.js';
@@ -65,6 +65,35 @@ export class AccessTokens {
       throw new AppError('INVALID_TOKEN', 'the access token is not valid');
     }
     return { userId: sub, sessionId: sid, role: role as Role, expiresAt: exp * 1000 };
+  }
+}
+
+/** A login's second step: who passed the password check, for five minutes; never an access token (its own audience). */
+const CHALLENGE_AUDIENCE = 'pairly-2fa';
+const CHALLENGE_TTL_SECONDS = 300;
+
+export class LoginChallenges {
+  private readonly key: KeyObject;
+
+  constructor(secret: string) {
+    // Derived, not the access tokens' key itself: a challenge and an access token can never stand for each other.
+    this.key = createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'pairly', 'login-challenge', 32)));
+  }
+
+  issue(userId: string): string {
+    return jwt.sign({}, this.key, { algorithm: ALGORITHM, expiresIn: CHALLENGE_TTL_SECONDS, issuer: JWT_ISSUER, audience: CHALLENGE_AUDIENCE, subject: userId });
+  }
+
+  /** The user the challenge was issued to; INVALID_TOKEN / TOKEN_EXPIRED otherwise. */
+  verify(token: string): string {
+    try {
+      const claims = jwt.verify(token, this.key, { algorithms: [ALGORITHM], issuer: JWT_ISSUER, audience: CHALLENGE_AUDIENCE });
+      if (typeof claims === 'string' || typeof claims.sub !== 'string') throw new Error('no subject');
+      return claims.sub;
+    } catch (err) {
+      if (err instanceof jwt.TokenExpiredError) throw new AppError('TOKEN_EXPIRED', 'this sign-in took too long: enter your password again');
+      throw new AppError('INVALID_TOKEN', 'the sign-in challenge is not valid');
+    }
   }
 }
 
