@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { checkPage, launchBrowser, openPage, PHONE, signUpApi, startWebNode, type WebNode } from '../support/web.js';
+import * as OTPAuth from 'otpauth';
+import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
 
 /**
  * The front door in a real browser: the landing page, sign-up with every
@@ -92,6 +93,46 @@ it('signs up with clear refusals, logs out, and logs in (429 says how long to wa
   // A different account from the same browser is not held back by that email's limit.
   await page.getByLabel('Email').fill(taken.user.email);
   await page.getByLabel('Password').fill('correct horse 9 battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/discover$/);
+  expect(problems).toEqual([]);
+}, 90_000);
+
+it('turns on two-factor sign-in from a QR code in settings, then logs in with a code from the app (a wrong one is refused)', async () => {
+  const bea = await signUpApi(web.url, { displayName: 'Bea' });
+  const { page, problems } = await openPage(browser, web.url, { viewport: PHONE, allowStatus: [401] });
+  await signIn(page, web.url, bea, '/settings');
+  const card = page.getByRole('region', { name: 'Two-factor sign-in' });
+  await card.getByTestId('two-factor-state').filter({ hasText: 'Off.' }).waitFor();
+  await card.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+  await card.getByRole('img', { name: 'QR code for your authenticator app' }).locator('svg').waitFor();
+  await checkPage(page, 'settings-2fa-setup');
+  // The phone's app, played by the same library an app uses, from the key shown beside the QR code.
+  const secret = (await card.getByTestId('two-factor-secret').textContent())!.trim();
+  const app = new OTPAuth.TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: OTPAuth.Secret.fromBase32(secret) });
+  await card.getByLabel('Code from the app').fill(app.generate());
+  await card.getByRole('button', { name: 'Turn on' }).click();
+  const codes = card.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+  await codes.nth(9).waitFor();
+  expect(await codes.count()).toBe(10);
+  await checkPage(page, 'settings-2fa-recovery-codes');
+  await card.getByRole('button', { name: 'I have saved them' }).click();
+  await card.getByTestId('two-factor-state').filter({ hasText: /^On since .*; 10 recovery codes left\.$/ }).waitFor();
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: /Meet people who fit/ }).waitFor();
+  await page.goto(`${web.url}/login`);
+  await page.getByLabel('Email').fill(bea.user.email);
+  await page.getByLabel('Password').fill('correct horse 9 battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Two-factor sign-in' }).waitFor();
+  await checkPage(page, 'login-2fa');
+  const next = () => app.generate({ timestamp: Date.now() + 30_000 });
+  const wrong = String((Number(next()) + 1) % 1_000_000).padStart(6, '0');
+  await page.getByLabel('Code', { exact: true }).fill(wrong);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'That code is not right' }).waitFor();
+  await page.getByLabel('Code', { exact: true }).fill(next());
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForURL(/\/discover$/);
   expect(problems).toEqual([]);

@@ -110,10 +110,14 @@ export function Login() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [form, setForm] = useState({ email: '', password: '' });
-  const { submit, errors, error, busy } = useAuthForm(loginBody, '/api/auth/login', form, (result) => {
+  const finish = (result: AuthResult) => {
     signedIn(result);
     navigate(safeNext(params.get('next')) ?? (result.user.role === 'admin' ? '/admin' : '/discover'));
-  });
+  };
+  const { submit, errors, error, busy } = useAuthForm(loginBody, '/api/auth/login', form, finish);
+  // The password was right and the account has two-factor sign-in: the second step, with the server's challenge.
+  const challenge = error instanceof ApiError && error.code === 'TWO_FACTOR_REQUIRED' ? (error.details as { challenge?: string } | undefined)?.challenge : undefined;
+  if (challenge) return <SecondStep challenge={challenge} onDone={finish} />;
 
   return (
     <section className="page narrow">
@@ -136,6 +140,63 @@ export function Login() {
         <p>
           New here? <Link to="/signup">Create an account</Link>
         </p>
+      </form>
+    </section>
+  );
+}
+
+/** A login's second step: a code from the authenticator app, or one of the recovery codes. */
+function SecondStep({ challenge, onDone }: { challenge: string; onDone: (result: AuthResult) => void }) {
+  const [useRecovery, setUseRecovery] = useState(false);
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    const v = value.trim();
+    if (!useRecovery && !/^\d{6}$/.test(v.replace(/\s/g, ''))) {
+      setError(new ApiError('VALIDATION_FAILED', 'The code is the six digits your app shows.', 400));
+      return;
+    }
+    setBusy(true);
+    try {
+      onDone(await api<AuthResult>('/api/auth/login/2fa', { body: useRecovery ? { challenge, recoveryCode: v } : { challenge, code: v.replace(/\s/g, '') } }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section className="page narrow">
+      <PageTitle>Two-factor sign-in</PageTitle>
+      <form onSubmit={submit} noValidate className="card form">
+        <p>{useRecovery ? 'Enter one of the recovery codes you saved when you turned two-factor sign-in on. Each works once.' : 'Open your authenticator app and enter the six-digit code it shows for Pairly.'}</p>
+        <Field
+          label={useRecovery ? 'Recovery code' : 'Code'}
+          inputMode={useRecovery ? 'text' : 'numeric'}
+          autoComplete="one-time-code"
+          autoFocus
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          required
+        />
+        <FormError error={error} />
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Checking…' : 'Log in'}
+        </button>
+        <button
+          type="button"
+          className="btn btn-link"
+          onClick={() => {
+            setUseRecovery(!useRecovery);
+            setValue('');
+            setError(null);
+          }}
+        >
+          {useRecovery ? 'Use a code from the app instead' : 'Use a recovery code instead'}
+        </button>
       </form>
     </section>
   );

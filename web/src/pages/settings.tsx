@@ -4,11 +4,12 @@ import { SettingsPhotos } from '../components/settings-photos.js';
 import { SettingsPrices } from '../components/settings-prices.js';
 import { SettingsProfile } from '../components/settings-profile.js';
 import { SettingsSessions } from '../components/settings-sessions.js';
+import { SettingsTwoFactor } from '../components/settings-two-factor.js';
 import { useSession } from '../lib/session.js';
 import { useSocketEvent } from '../lib/socket.js';
 import './settings.css';
 
-/** Settings: the name, photos, a creator's prices, blocked people and where the account is logged in. */
+/** Settings: the name, photos, a creator's prices, blocked people, two-factor sign-in and where the account is logged in. */
 export default function Settings() {
   const { userChanged } = useSession();
   // A change saved on another device arrives here too (PATCH /api/me pushes me:updated to every device).
@@ -21,6 +22,7 @@ export default function Settings() {
         <SettingsProfile />
         <SettingsPrices />
         <SettingsBlocks />
+        <SettingsTwoFactor />
         <SettingsSessions />
       </div>
     </section>
