@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CreateMassMessageInput, MassAudience, MassMessageStats, MassMessageView } from '../../../../shared/mass-messages.js';
+import { pgError, type Database } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import type { JobQueue } from '../../jobs/jobs.js';
+import type { Logger } from '../../logger.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { ChatService } from '../chat/chat.service.js';
+import type { MediaService } from '../media/media.service.js';
+import type { MassMessageRow, MassMessagesStore } from './mass-messages.store.js';
+
+export interface MassMessagesConfig {
+  /** Recipients per transaction. */
+  batch: number;
+  /** At most this many recipients a second per mass message (0: no cap): the rest of the time is other users'. */
+  perSecond: number;
+  /** How often mass messages whose job was lost are looked for (and how long untouched counts as lost). */
+  sweepSeconds: number;
+}
+
+/** setTimeout's ceiling: a later send fires early, finds it not due, and the sweep takes it when it is. */
+const MAX_DELAY_MS = 2_147_483_647;
+
+/** The rest after a batch of `n` recipients that took `busyMs`, so the delivery keeps under `perSecond`. */
+export function massPauseMs(n: number, busyMs: number, perSecond: number): number {
+  if (perSecond <= 0 || n <= 0) return 0;
+  return Math.max(0, (n * 1000) / perSecond - busyMs);
+}
+
+const EMPTY: MassMessageStats = { sent: 0, read: 0, unlocked: 0, revenue: 0 };
+
+/**
+ * Mass messages: created by a creator, delivered by a job in batches. Each batch is one transaction under
+ * the mass message's row lock: the next page of the audience (by user id), the recipients it reaches
+ * recorded (unique per mass message and recipient), their copies written by chat in a few multi-row
+ * statements, and the cursor moved. A run killed mid-batch leaves nothing of that batch; a second run
+ * waits on the lock and continues where the first stopped; a recipient row that exists already gets no
+ * second copy. Cancelling flips the status, which the next batch reads under the same lock.
+ */
+export class MassMessagesService {
+  constructor(
+    private readonly d: {
+      db: Database;
+      store: MassMessagesStore;
+      chat: Pick<ChatService, 'deliverManyIn' | 'pushDelivered'>;
+      media: Pick<MediaService, 'requireOwned'>;
+      realtime: Realtime;
+      jobs: JobQueue;
+      logger: Logger;
+      config: MassMessagesConfig;
+      /** Refuses a creator who may not sell yet (verification's; bound late). */
+      paidContent?: (creatorId: string) => Promise<void>;
+      /** Fault injection for tests: runs inside each batch's transaction, after its copies are written. */
+      inBatch?: (massMessageId: string, batch: number) => Promise<void>;
+    },
+  ) {}
+
+  async audienceSize(creator: { userId: string; role: string }, audience: MassAudience, exclude: string[]): Promise<{ count: number }> {
+    requireCreator(creator.role);
+    return { count: await this.d.store.count(creator.userId, audience, exclude) };
+  }
+
+  async create(creator: { userId: string; role: string }, input: CreateMassMessageInput): Promise<{ massMessage: MassMessageView; created: boolean }> {
+    requireCreator(creator.role);
+    if (input.mediaId) await this.d.media.requireOwned(creator.userId, input.mediaId, ['message_attachment']);
+    if (input.price > 0) await this.d.paidContent?.(creator.userId);
+    const sendAt = input.sendAt ? new Date(input.sendAt) : new Date();
+    const total = await this.d.store.count(creator.userId, input.audience, input.exclude);
+    const { row, created } = await this.d.store.create({
+      id: randomUUID(),
+      creatorId: creator.userId,
+      clientId: input.clientId,
+      audience: input.audience,
+      exclude: input.exclude,
+      body: input.body,
+      mediaId: input.mediaId ?? null,
+      price: input.price,
+      status: 'scheduled',
+      sendAt,
+      total,
+    });
+    if (created) await this.enqueue(row.id, sendAt);
+    return { massMessage: view(row, EMPTY), created };
+  }
+
+  private enqueue(id: string, at: Date, suffix = ''): Promise<void> {
+    const delayMs = Math.min(MAX_DELAY_MS, Math.max(0, at.getTime() - Date.now()));
+    return this.d.jobs.enqueue('mass-messages.deliver', { massMessageId: id }, { jobId: `mass:${id}:deliver${suffix}`, delayMs });
+  }
+
+  async cancel(creatorId: string, id: string): Promise<MassMessageView> {
+    const row = await this.d.store.cancel(id, creatorId);
+    if (!row) {
+      const m = await this.d.store.get(id);
+      if (!m || m.creator_id !== creatorId) throw new AppError('NOT_FOUND', 'no such mass message');
+      throw new AppError('MASS_MESSAGE_FINISHED', `this mass message is already ${m.status}`, { details: { status: m.status } });
+    }
+    this.progress(row);
+    return view(row, (await this.d.store.stats([row.id])).get(row.id) ?? EMPTY);
+  }
+
+  async get(creatorId: string, id: string): Promise<MassMessageView> {
+    const m = await this.d.store.get(id);
+    if (!m || m.creator_id !== creatorId) throw new AppError('NOT_FOUND', 'no such mass message');
+    return view(m, (await this.d.store.stats([m.id])).get(m.id) ?? EMPTY);
+  }
+
+  async list(creatorId: string, before: string | undefined, limit: number): Promise<{ massMessages: MassMessageView[]; nextBefore: string | null }> {
+    const rows = await this.d.store.list(creatorId, before, limit);
+    const stats = await this.d.store.stats(rows.map((r) => r.id));
+    const last = rows.at(-1);
+    return { massMessages: rows.map((r) => view(r, stats.get(r.id) ?? EMPTY)), nextBefore: rows.length === limit && last ? last.created_at.toISOString() : null };
+  }
+
+  /** The job: batch after batch from where it got to, until done, cancelled or not due. */
+  async deliver(id: string): Promise<{ sent: number }> {
+    const { batch, perSecond } = this.d.config;
+    let sent = 0;
+    for (let n = 0; ; n++) {
+      const t0 = performance.now();
+      const r = await this.batchWithRetry(id, batch, n);
+      if (!r) break;
+      sent += r.delivered.length;
+      // After the commit: the fans' usual pushes, and the creator's progress.
+      this.d.chat.pushDelivered(r.delivered);
+      this.progress(r.row);
+      if (r.row.status !== 'sending') break;
+      await sleep(massPauseMs(r.page, performance.now() - t0, perSecond));
+    }
+    return { sent };
+  }
+
+  /** A batch that met a deadlock (its locks against a chat send's) is rolled back whole: run it again. */
+  private async batchWithRetry(id: string, limit: number, n: number) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.batch(id, limit, n);
+      } catch (err) {
+        const code = pgError(err)?.code;
+        if (attempt < 3 && (code === '40P01' || code === '40001')) continue;
+        throw err;
+      }
+    }
+  }
+
+  private batch(id: string, limit: number, n: number) {
+    return this.d.db.transaction(async (tx) => {
+      let m = await this.d.store.lock(tx, id);
+      if (!m || (m.status !== 'scheduled' && m.status !== 'sending') || m.send_at.getTime() > Date.now()) return undefined;
+      if (m.status === 'scheduled') {
+        const total = await this.d.store.count(m.creator_id, m.audience, m.exclude, tx);
+        await this.d.store.start(tx, id, total);
+        m = { ...m, status: 'sending', total };
+      }
+      const page = await this.d.store.page(tx, m, limit);
+      const wanted = page.filter((p) => !p.excluded).map((p) => ({ userId: p.user_id, messageId: randomUUID() }));
+      const fresh = await this.d.store.claim(tx, id, wanted);
+      const delivered = await this.d.chat.deliverManyIn(tx, {
+        senderId: m.creator_id,
+        body: m.body,
+        attachment: m.media_id ? { mediaId: m.media_id, price: m.price } : null,
+        recipients: fresh,
+      });
+      await this.d.inBatch?.(id, n);
+      const done = page.length < limit;
+      const after = page.at(-1)?.user_id ?? m.after;
+      const state = await this.d.store.advance(tx, id, after, delivered.length, done);
+      return { delivered, page: page.length, row: { ...m, ...state } };
+    });
+  }
+
+  private progress(m: Pick<MassMessageRow, 'id' | 'creator_id' | 'status' | 'sent' | 'total'>): void {
+    this.d.realtime.toUsers([m.creator_id], 'mass-message:progress', { id: m.id, status: m.status, sent: m.sent, total: m.total });
+  }
+
+  /** The schedule: due mass messages untouched for a sweep period get their job again (it was lost). */
+  async sweep(): Promise<number> {
+    const stalled = await this.d.store.stalled(this.d.config.sweepSeconds, 100);
+    const slot = Math.floor(Date.now() / (this.d.config.sweepSeconds * 1000));
+    await Promise.all(stalled.map((id) => this.enqueue(id, new Date(), `:sweep:${slot}`)));
+    if (stalled.length) this.d.logger.warn({ massMessages: stalled.length }, 'mass messages: deliveries re-queued by the sweep');
+    return stalled.length;
+  }
+}
+
+function requireCreator(role: string): void {
+  if (role !== 'creator') throw new AppError('FORBIDDEN', 'only creators send mass messages');
+}
+
+function view(m: MassMessageRow, stats: MassMessageStats): MassMessageView {
+  return {
+    id: m.id,
+    audience: m.audience,
+    excludeCount: m.exclude.length,
+    body: m.body,
+    mediaId: m.media_id,
+    price: m.price,
+    status: m.status,
+    total: m.total,
+    sendAt: m.send_at.toISOString(),
+    createdAt: m.created_at.toISOString(),
+    finishedAt: m.finished_at ? m.finished_at.toISOString() : null,
+    stats,
+  };
+}
