@@ -32,11 +32,12 @@ const EMPTY: MassMessageStats = { sent: 0, read: 0, unlocked: 0, revenue: 0 };
 
 /**
  * Mass messages: created by a creator, delivered by a job in batches. Each batch is one transaction under
- * the mass message's row lock: the next page of the audience (by user id), the recipients it reaches
+ * the mass message's delivery lock: the next page of the audience (by user id), the recipients it reaches
  * recorded (unique per mass message and recipient), their copies written by chat in a few multi-row
  * statements, and the cursor moved. A run killed mid-batch leaves nothing of that batch; a second run
  * waits on the lock and continues where the first stopped; a recipient row that exists already gets no
- * second copy. Cancelling flips the status, which the next batch reads under the same lock.
+ * second copy. Cancelling flips the status at once (a batch in flight does not hold the row); the next
+ * batch reads it and stops.
  */
 export class MassMessagesService {
   constructor(
@@ -116,6 +117,8 @@ export class MassMessagesService {
   /** The job: batch after batch from where it got to, until done, cancelled or not due. */
   async deliver(id: string): Promise<{ sent: number }> {
     const { batch, perSecond } = this.d.config;
+    const m = await this.d.store.get(id);
+    if (m?.status === 'scheduled' && m.send_at.getTime() <= Date.now()) await this.d.store.start(id, await this.d.store.count(m.creator_id, m.audience, m.exclude));
     let sent = 0;
     for (let n = 0; ; n++) {
       const t0 = performance.now();
@@ -146,13 +149,8 @@ export class MassMessagesService {
 
   private batch(id: string, limit: number, n: number) {
     return this.d.db.transaction(async (tx) => {
-      let m = await this.d.store.lock(tx, id);
-      if (!m || (m.status !== 'scheduled' && m.status !== 'sending') || m.send_at.getTime() > Date.now()) return undefined;
-      if (m.status === 'scheduled') {
-        const total = await this.d.store.count(m.creator_id, m.audience, m.exclude, tx);
-        await this.d.store.start(tx, id, total);
-        m = { ...m, status: 'sending', total };
-      }
+      const m = await this.d.store.lock(tx, id);
+      if (!m || m.status !== 'sending') return undefined;
       const page = await this.d.store.page(tx, m, limit);
       const wanted = page.filter((p) => !p.excluded).map((p) => ({ userId: p.user_id, messageId: randomUUID() }));
       const fresh = await this.d.store.claim(tx, id, wanted);

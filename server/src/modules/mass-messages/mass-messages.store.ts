@@ -89,9 +89,14 @@ export class MassMessagesStore {
     return rows;
   }
 
-  /** Locks it for one batch (a second run of the same job waits here, then sees how far the first got). */
+  /**
+   * Takes its delivery's lock for one batch (a second run of the same job waits here, then sees how far the
+   * first got) and reads it. An advisory lock, not the row's: a cancel is never kept waiting by a batch in
+   * flight, and the next batch reads it.
+   */
   async lock(q: Queryable, id: string): Promise<MassMessageRow | undefined> {
-    const { rows } = await q.query<MassMessageRow>(`SELECT * FROM mass_messages WHERE id = $1 FOR UPDATE`, [id]);
+    await q.query(`SELECT pg_advisory_xact_lock(hashtextextended('mass-message:' || $1, 0))`, [id]);
+    const { rows } = await q.query<MassMessageRow>(`SELECT * FROM mass_messages WHERE id = $1`, [id]);
     return rows[0];
   }
 
@@ -116,19 +121,19 @@ export class MassMessagesStore {
     return rows.map((r) => ({ userId: r.recipient_id, messageId: r.message_id }));
   }
 
-  /** Starts sending: the audience's size now becomes its total. */
-  async start(q: Queryable, id: string, total: number): Promise<void> {
-    await q.query(`UPDATE mass_messages SET status = 'sending', total = $2, updated_at = now() WHERE id = $1`, [id, total]);
+  /** Starts sending (unless cancelled meanwhile): the audience's size now becomes its total. */
+  async start(id: string, total: number): Promise<void> {
+    await this.db.query(`UPDATE mass_messages SET status = 'sending', total = $2, updated_at = now() WHERE id = $1 AND status = 'scheduled'`, [id, total]);
   }
 
-  /** After a batch: the cursor, the count, and whether it is done. */
+  /** After a batch: the cursor, the count, and whether it is done (a cancel that came meanwhile stands). */
   async advance(q: Queryable, id: string, after: string, sent: number, done: boolean): Promise<{ sent: number; total: number; status: MassMessageStatus }> {
     const { rows } = await q.query<{ sent: number; total: number; status: MassMessageStatus }>(
       `UPDATE mass_messages
        SET after = $2, sent = sent + $3, updated_at = now(),
-           status = CASE WHEN $4 THEN 'done' ELSE status END,
-           finished_at = CASE WHEN $4 THEN now() ELSE finished_at END,
-           total = CASE WHEN $4 THEN greatest(total, sent + $3) ELSE total END
+           status = CASE WHEN $4 AND status = 'sending' THEN 'done' ELSE status END,
+           finished_at = CASE WHEN $4 AND status = 'sending' THEN now() ELSE finished_at END,
+           total = CASE WHEN $4 AND status = 'sending' THEN greatest(total, sent + $3) ELSE total END
        WHERE id = $1
        RETURNING sent, total, status`,
       [id, after, sent, done],
@@ -136,7 +141,7 @@ export class MassMessagesStore {
     return rows[0]!;
   }
 
-  /** Stops it unless it has finished; the batch in flight (holding the row) finishes first. */
+  /** Stops it unless it has finished; a batch in flight still commits, the next one reads the status and stops. */
   async cancel(id: string, creatorId: string): Promise<MassMessageRow | undefined> {
     const { rows } = await this.db.query<MassMessageRow>(
       `UPDATE mass_messages SET status = 'cancelled', finished_at = now(), updated_at = now()
