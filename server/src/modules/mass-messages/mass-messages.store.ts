@@ -35,8 +35,9 @@ const PAGE = `
   SELECT a.user_id,
          (a.user_id = ANY($6::uuid[])
           OR EXISTS (SELECT 1 FROM blocked_peers($1) b WHERE b = a.user_id)
-          OR NOT EXISTS (SELECT 1 FROM user_cards u WHERE u.id = a.user_id AND u.status = 'active')) AS excluded
-  FROM creator_mass_audience_after($1, $2, $3, $4, $5) a`;
+          OR u.status IS DISTINCT FROM 'active') AS excluded
+  FROM creator_mass_audience_after($1, $2, $3, $4, $5) a
+  LEFT JOIN user_cards u ON u.id = a.user_id`;
 
 export class MassMessagesStore {
   constructor(private readonly db: Queryable) {}
