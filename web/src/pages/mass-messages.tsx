@@ -42,6 +42,8 @@ export default function MassMessages() {
     qc.setQueryData<InfiniteData<MassPage>>(massKeys.list, (old) => (old ? { ...old, pages: next } : old));
     if (p.status === 'done' || p.status === 'cancelled') void qc.invalidateQueries({ queryKey: massKeys.list });
   });
+  // An unlock moved credits to the creator: the stats' unlocks and earnings are worth reading again.
+  useSocketEvent('wallet:updated', () => void qc.invalidateQueries({ queryKey: massKeys.list }));
   if (user?.role !== 'creator')
     return (
       <section className="page narrow">
