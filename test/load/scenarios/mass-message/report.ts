@@ -41,12 +41,12 @@ export function phaseTable(rows: PhaseRow[]): string {
 }
 
 export function massTable(rows: MassRow[]): string {
-  const head = '| round | recipients | copies | missing | doubled | time to finish | messages/s | progress pushes | chat 1-s p99 during it (max / median) | workers CPU | PostgreSQL CPU | node CPU | Redis CPU | other CPU |';
-  const sep = '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+  const head = '| round | recipients | copies | missing | doubled | time to finish | messages/s | progress pushes | stats read | chat 1-s p99 during it (max / median) | workers CPU | PostgreSQL CPU | node CPU | Redis CPU | other CPU |';
+  const sep = '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   const lines = rows.map((r) => {
     const s = r.result.finishMs / 1000;
     return (
-      `| ${r.round} | ${r.result.sent} | ${r.result.copies} | ${r.result.missing} | ${r.result.doubled} | ${f(s, 2)} s${r.outlasted ? ' (outlasted the window)' : ''} | ${Math.round(r.result.copies / s)} | ${r.result.pushes} ` +
+      `| ${r.round} | ${r.result.sent} | ${r.result.copies} | ${r.result.missing} | ${r.result.doubled} | ${f(s, 2)} s${r.outlasted ? ' (outlasted the window)' : ''} | ${Math.round(r.result.copies / s)} | ${r.result.pushes} | ${Math.round(r.result.statsMs)} ms ` +
       `| ${r.p99PerSecond.length ? `${f(Math.max(...r.p99PerSecond))} / ${f(median(r.p99PerSecond))} ms (${r.p99PerSecond.length} s)` : 'under 1 s'} ` +
       `| ${pct(r.cpu.workersPct)} | ${pct(r.cpu.pgPct)} | ${pct(r.cpu.nodePct)} | ${pct(r.cpu.redisPct)} | ${pct(r.cpu.otherPct)} |`
     );

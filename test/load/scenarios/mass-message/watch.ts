@@ -20,6 +20,8 @@ export interface MassResult {
   finishMs: number;
   /** The creator's progress pushes seen (mass-message:progress). */
   pushes: number;
+  /** GET /api/mass-messages/:id once done: its stats (sent, read, unlocked, revenue) over every recipient. */
+  statsMs: number;
 }
 
 export async function sendAndWatch(o: {
@@ -60,7 +62,11 @@ export async function sendAndWatch(o: {
         [id, o.creatorId, body],
       );
       const k = c[0]!;
-      return { id, sent: k.recipients, copies: k.copies, missing: k.missing, doubled: k.doubled, finishMs: r.ms ?? performance.now() - t0, pushes: o.pushes() };
+      const s0 = performance.now();
+      const got = await http<{ massMessage: { stats: { sent: number } } }>(o.url, 'GET', `/api/mass-messages/${id}`, { token: o.token });
+      const statsMs = performance.now() - s0;
+      if (got.status !== 200 || got.body.massMessage.stats.sent !== k.recipients) throw new Error(`GET /api/mass-messages/${id}: ${got.status} ${JSON.stringify(got.body)}`);
+      return { id, sent: k.recipients, copies: k.copies, missing: k.missing, doubled: k.doubled, finishMs: r.ms ?? performance.now() - t0, pushes: o.pushes(), statsMs };
     }
     if (performance.now() > deadline) throw new Error(`mass message ${id} not done after ${Math.round(o.timeoutMs / 1000)} s (${r.sent}/${r.total})`);
     o.onProgress?.({ sent: r.sent, total: r.total, elapsedS: (performance.now() - t0) / 1000 });
