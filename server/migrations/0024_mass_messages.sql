@@ -24,6 +24,10 @@ CREATE TABLE mass_messages (
   created_at   timestamptz NOT NULL DEFAULT now(),
   updated_at   timestamptz NOT NULL DEFAULT now(),
   finished_at  timestamptz,
+  -- The last stats read for a big one ({ sent, read, unlocked, revenue }, computed from chat's copies and the
+  -- ledger's transfers, never counted here) and when: the list shows it for up to a minute.
+  stats        jsonb,
+  stats_at     timestamptz,
   UNIQUE (creator_id, client_id),
   CHECK (price = 0 OR media_id IS NOT NULL),
   CHECK (length(body) >= 1 OR media_id IS NOT NULL)

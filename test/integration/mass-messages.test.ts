@@ -329,3 +329,42 @@ describe('pay-to-view mass messages and stats', () => {
     expect(await verifyLedger(node.pairly.services.ledgerStore)).toMatchObject({ ok: true });
   });
 });
+
+describe('stats of big mass messages in the list', () => {
+  it('the list shows a big one\'s stats as last read (for a minute); the mass message itself is always read afresh', async () => {
+    const creator = await newUser(url, { role: 'creator' });
+    const fs = await fans(3);
+    for (const f of fs) await relate(f, creator, 'follow');
+    const m = await send(creator, { audience: { kind: 'followers' }, body: 'big one' });
+    await finished(creator, m.id);
+    // "Big" here is anything over 1 recipient.
+    const service = new MassMessagesService({
+      db: node.pairly.db,
+      store: new MassMessagesStore(node.pairly.db),
+      chat: node.pairly.services.chat,
+      media: node.pairly.services.media,
+      realtime: realtimeOf(() => node.pairly.io),
+      jobs: { ...node.pairly.jobs.queue, enqueue: async () => {} },
+      logger: node.pairly.logger,
+      config: { batch: 2, perSecond: 0, sweepSeconds: 60 },
+      statsExactMax: 1,
+    });
+    const listed = async () => (await service.list(creator.user.id, undefined, 10)).massMessages.find((x) => x.id === m.id)!.stats;
+    // Never read yet: read now, and kept.
+    expect(await listed()).toEqual({ sent: 3, read: 0, unlocked: 0, revenue: 0 });
+    const s = await connect(url, fs[0]!.accessToken);
+    try {
+      const conv = (await call(fs[0]!.accessToken, 'GET', '/api/conversations')).body.conversations.find((c: any) => c.peer.id === creator.user.id);
+      expect(await ack(s, 'chat:read', { conversationId: conv.id, upToSeq: conv.lastSeq })).toMatchObject({ ok: true });
+    } finally {
+      s.close();
+    }
+    await waitFor(async () => (await service.get(creator.user.id, m.id)).stats.read === 1, 10_000, 'the read to count');
+    // get() stored what it read: the list shows it; a minute later it would be read again.
+    expect(await listed()).toMatchObject({ read: 1 });
+    await sql(`UPDATE mass_messages SET stats = jsonb_set(stats, '{read}', '0'), stats_at = now() WHERE id = $1`, [m.id]);
+    expect(await listed()).toMatchObject({ read: 0 });
+    await sql(`UPDATE mass_messages SET stats_at = now() - interval '2 minutes' WHERE id = $1`, [m.id]);
+    expect(await listed()).toMatchObject({ read: 1 });
+  });
+});

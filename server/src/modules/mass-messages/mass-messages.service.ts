@@ -31,6 +31,15 @@ export function massPauseMs(n: number, busyMs: number, perSecond: number): numbe
 const EMPTY: MassMessageStats = { sent: 0, read: 0, unlocked: 0, revenue: 0 };
 
 /**
+ * Stats are read from every recipient's copy (and the ledger), about 10 µs a recipient. The list reads them
+ * afresh for mass messages up to this size; bigger ones show what was read less than STATS_TTL_MS ago, and
+ * at most STATS_REFRESH_MAX of them are read again per page. One mass message (GET /:id) is always fresh.
+ */
+const STATS_EXACT_MAX = 5_000;
+const STATS_TTL_MS = 60_000;
+const STATS_REFRESH_MAX = 2;
+
+/**
  * Mass messages: created by a creator, delivered by a job in batches. Each batch is one transaction under
  * the mass message's delivery lock: the next page of the audience (by user id), the recipients it reaches
  * recorded (unique per mass message and recipient), their copies written by chat in a few multi-row
@@ -52,6 +61,8 @@ export class MassMessagesService {
       config: MassMessagesConfig;
       /** Refuses a creator who may not sell yet (verification's; bound late). */
       paidContent?: (creatorId: string) => Promise<void>;
+      /** Recipients up to which the list reads stats afresh (default STATS_EXACT_MAX). */
+      statsExactMax?: number;
       /** Fault injection for tests: runs inside each batch's transaction, after its copies are written. */
       inBatch?: (massMessageId: string, batch: number) => Promise<void>;
     },
@@ -98,20 +109,33 @@ export class MassMessagesService {
       throw new AppError('MASS_MESSAGE_FINISHED', `this mass message is already ${m.status}`, { details: { status: m.status } });
     }
     this.progress(row);
-    return view(row, (await this.d.store.stats([row.id])).get(row.id) ?? EMPTY);
+    return view(row, await this.freshStats(row.id));
+  }
+
+  private async freshStats(id: string): Promise<MassMessageStats> {
+    const stats = await this.d.store.stats([id]);
+    await this.d.store.saveStats(stats);
+    return stats.get(id) ?? EMPTY;
   }
 
   async get(creatorId: string, id: string): Promise<MassMessageView> {
     const m = await this.d.store.get(id);
     if (!m || m.creator_id !== creatorId) throw new AppError('NOT_FOUND', 'no such mass message');
-    return view(m, (await this.d.store.stats([m.id])).get(m.id) ?? EMPTY);
+    return view(m, await this.freshStats(m.id));
   }
 
   async list(creatorId: string, before: string | undefined, limit: number): Promise<{ massMessages: MassMessageView[]; nextBefore: string | null }> {
     const rows = await this.d.store.list(creatorId, before, limit);
-    const stats = await this.d.store.stats(rows.map((r) => r.id));
+    const now = Date.now();
+    const stale = (r: MassMessageRow) => !r.stats || !r.stats_at || now - r.stats_at.getTime() > STATS_TTL_MS;
+    const exactMax = this.d.statsExactMax ?? STATS_EXACT_MAX;
+    const small = rows.filter((r) => r.sent <= exactMax).map((r) => r.id);
+    const big = rows.filter((r) => r.sent > exactMax && stale(r)).slice(0, STATS_REFRESH_MAX).map((r) => r.id);
+    const [exact, refreshed] = await Promise.all([this.d.store.stats(small), this.d.store.stats(big)]);
+    await this.d.store.saveStats(refreshed);
+    const statsOf = (r: MassMessageRow) => exact.get(r.id) ?? refreshed.get(r.id) ?? r.stats ?? { ...EMPTY, sent: r.sent };
     const last = rows.at(-1);
-    return { massMessages: rows.map((r) => view(r, stats.get(r.id) ?? EMPTY)), nextBefore: rows.length === limit && last ? last.created_at.toISOString() : null };
+    return { massMessages: rows.map((r) => view(r, statsOf(r))), nextBefore: rows.length === limit && last ? last.created_at.toISOString() : null };
   }
 
   /** The job: batch after batch from where it got to, until done, cancelled or not due. */

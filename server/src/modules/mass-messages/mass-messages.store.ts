@@ -19,6 +19,8 @@ export interface MassMessageRow {
   after: string;
   created_at: Date;
   finished_at: Date | null;
+  stats: MassMessageStats | null;
+  stats_at: Date | null;
 }
 
 /** The audience's paging function's arguments for one audience. */
@@ -182,6 +184,16 @@ export class MassMessagesStore {
       [ids],
     );
     return new Map(rows.map((r) => [r.id, { sent: r.sent, read: r.read, unlocked: r.unlocked, revenue: Number(r.revenue) }]));
+  }
+
+  /** Keeps the stats just read, for the list to show a while. */
+  async saveStats(stats: Map<string, MassMessageStats>): Promise<void> {
+    if (stats.size === 0) return;
+    await this.db.query(
+      `UPDATE mass_messages m SET stats = s.stats, stats_at = now()
+       FROM unnest($1::uuid[], $2::jsonb[]) AS s(id, stats) WHERE m.id = s.id`,
+      [[...stats.keys()], [...stats.values()].map((s) => JSON.stringify(s))],
+    );
   }
 
   /** Open mass messages whose job seems lost: due, and untouched for `staleSeconds`. */
