@@ -6,11 +6,10 @@ import { createBacking, startInProcess, startNodeProcess, type Backing, type InP
 import { pgQuery } from '../support/services.js';
 
 /**
- * A workers process SIGKILLed in the middle of a mass message's batch, after that batch recorded its recipients
- * and opened their conversations, before it committed (held there by a row lock the test takes on one of those
- * conversations): another workers process
- * finds the job stalled and runs it again, and every follower ends with exactly one copy, numbered without
- * holes. Batches of 10 fans.
+ * A workers process SIGKILLed in the middle of a mass message's batch, after that batch recorded its
+ * recipients and opened their conversations, before it committed (held there by a row lock the test takes
+ * on one of those conversations): another workers process finds the job stalled and runs it again, and every
+ * follower ends with exactly one copy, numbered without holes. Batches of 10 fans.
  */
 let backing: Backing;
 let node: InProcessNode;
