@@ -323,6 +323,12 @@ describe('pay-to-view mass messages and stats', () => {
       return s.read === 1 ? s : undefined;
     }, 10_000, 'the read to count');
     const { body } = await call(creator.accessToken, 'GET', '/api/mass-messages');
+    // Pages of one: the next page continues strictly after the first (microsecond cursor), and the last has no next.
+    const p1 = (await call(creator.accessToken, 'GET', '/api/mass-messages?limit=1')).body;
+    expect(p1.massMessages.map((x: MassMessageView) => x.id)).toEqual([m.id]);
+    expect(p1.nextBefore).toMatch(/\.\d{6}Z$/);
+    const p2 = (await call(creator.accessToken, 'GET', `/api/mass-messages?limit=1&before=${encodeURIComponent(p1.nextBefore)}`)).body;
+    expect(p2).toEqual({ massMessages: [], nextBefore: null });
     const listed = body.massMessages.find((x: MassMessageView) => x.id === m.id);
     expect(listed).toMatchObject({ price: 40, mediaId, status: 'done', stats: { sent: 3, read: 1, unlocked: 1, revenue: Number(creatorShare.amount) } });
     expect(Number(creatorShare.amount)).toBeGreaterThan(0);

@@ -135,7 +135,7 @@ export class MassMessagesService {
     await this.d.store.saveStats(refreshed);
     const statsOf = (r: MassMessageRow) => exact.get(r.id) ?? refreshed.get(r.id) ?? r.stats ?? { ...EMPTY, sent: r.sent };
     const last = rows.at(-1);
-    return { massMessages: rows.map((r) => view(r, statsOf(r))), nextBefore: rows.length === limit && last ? last.created_at.toISOString() : null };
+    return { massMessages: rows.map((r) => view(r, statsOf(r))), nextBefore: rows.length === limit && last ? last.cursor_at : null };
   }
 
   /** The job: batch after batch from where it got to, until done, cancelled or not due. */

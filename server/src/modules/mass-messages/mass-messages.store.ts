@@ -155,10 +155,14 @@ export class MassMessagesStore {
     return rows[0];
   }
 
-  /** A creator's mass messages, newest first. */
-  async list(creatorId: string, before: string | undefined, limit: number): Promise<MassMessageRow[]> {
-    const { rows } = await this.db.query<MassMessageRow>(
-      `SELECT * FROM mass_messages WHERE creator_id = $1 AND ($2::timestamptz IS NULL OR created_at < $2) ORDER BY created_at DESC LIMIT $3`,
+  /**
+   * A creator's mass messages, newest first; `cursor_at` is created_at as text with PostgreSQL's microseconds
+   * (a JavaScript Date would round to milliseconds and skip rows inside one).
+   */
+  async list(creatorId: string, before: string | undefined, limit: number): Promise<(MassMessageRow & { cursor_at: string })[]> {
+    const { rows } = await this.db.query<MassMessageRow & { cursor_at: string }>(
+      `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+       FROM mass_messages WHERE creator_id = $1 AND ($2::timestamptz IS NULL OR created_at < $2) ORDER BY created_at DESC LIMIT $3`,
       [creatorId, before ?? null, limit],
     );
     return rows;
