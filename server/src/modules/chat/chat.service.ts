@@ -87,8 +87,10 @@ export class ChatService {
   }
 
   /**
-   * The usual new-message push for copies committed by deliverManyIn: written out back to back, none
-   * awaited. They stay out of the admins' messages-per-second counter (one Redis call per message).
+   * The usual new-message push for copies committed by deliverManyIn: one publish per recipient's room,
+   * all issued in the same tick and none awaited, so the auto-pipelined Redis client sends a batch's worth
+   * in one write (no round trip per fan), and the sharded adapter hands each only to a node where that fan
+   * is connected. They stay out of the admins' messages-per-second counter (one Redis call per message).
    */
   pushDelivered(delivered: { recipientId: string; message: MessageView }[]): void {
     for (const d of delivered) this.d.realtime.toUsers([d.recipientId], 'chat:message', d.message);
