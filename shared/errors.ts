@@ -78,6 +78,8 @@ export const ERROR_STATUS = {
   ALREADY_VERIFIED: 409,
   /** This verification was already decided the other way (details: `{ status }`). */
   VERIFICATION_DECIDED: 409,
+  /** This mass message has finished or was cancelled already (details: `{ status }`). */
+  MASS_MESSAGE_FINISHED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { text } from './input.js';
 import type { ErrorBody } from './errors.js';
 import type { PublicUser } from './auth.js';
+import type { MassMessageProgress } from './mass-messages.js';
 import { chatPointer, chatSend, chatSync, chatTyping, presenceSet, type MessageView, type PresenceView } from './chat.js';
 import { matchJoin, matchLeave, matchNext, type MatchEndReason, type MatchFound } from './match.js';
 import { callInvite, callRef, type CallEndReason, type CallMedia, type CallView } from './calls.js';
@@ -114,6 +115,8 @@ export interface ServerToClientEvents {
   'tip:received': (payload: { tip: TipView }) => void;
   /** A creator has a new subscriber (paid, or a free trial claimed), on every device. */
   'subscriber:joined': (payload: { subscriber: SubscriberJoinedView }) => void;
+  /** A mass message of the creator's went out further (every batch), finished, or was cancelled. */
+  'mass-message:progress': (payload: MassMessageProgress) => void;
   /** The socket's access token expired (no auth:refresh came in time); the socket is closed right after: reconnect with a fresh token. */
   'auth:expired': (payload: { expiredAt: string }) => void;
   /** This session was logged out or revoked; the socket is closed right after. */

@@ -62,6 +62,10 @@ export interface JobPayloads {
   'posts.fan-out': { postId: string };
   /** Re-queues fan-outs not finished five minutes after their post was due: their job was lost (scheduled). */
   'posts.fanout-sweep': Record<string, never>;
+  /** Delivers a mass message batch by batch from where it got to (job id `mass:<id>:deliver`, delayed to its sending time). */
+  'mass-messages.deliver': { massMessageId: string };
+  /** Re-queues due mass messages untouched for MASS_MESSAGE_SWEEP_SECONDS: their job was lost (scheduled). */
+  'mass-messages.sweep': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -83,6 +87,8 @@ export const JOB_NAMES = [
   'creators.renew',
   'posts.fan-out',
   'posts.fanout-sweep',
+  'mass-messages.deliver',
+  'mass-messages.sweep',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

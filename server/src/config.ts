@@ -240,6 +240,12 @@ const envSchema = z
     FEED_BACKFILL_POSTS: z.coerce.number().int().min(0).max(100).default(10),
     /** How often fan-outs whose job was lost are looked for. */
     FEED_FANOUT_SWEEP_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+    /** Recipients one mass-message transaction delivers to. */
+    MASS_MESSAGE_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+    /** At most this many recipients a second per mass message (it rests between batches), so other users' chat stays fast; 0: no cap. */
+    MASS_MESSAGE_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+    /** How often mass messages whose delivery job was lost are looked for (and how long untouched counts as lost). */
+    MASS_MESSAGE_SWEEP_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
   });
 
 export interface Config {
@@ -312,6 +318,7 @@ export interface Config {
   };
   media: MediaConfig;
   feed: { fanoutMax: number; fanoutBatch: number; fanoutDutyPercent: number; backfillPosts: number; sweepSeconds: number };
+  massMessages: { batch: number; perSecond: number; sweepSeconds: number };
   creators: CreatorsConfig;
   verification: { paidContentRequiresVerification: boolean };
 }
@@ -524,6 +531,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     verification: { paidContentRequiresVerification: e.CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION },
     feed: { fanoutMax: e.FEED_FANOUT_MAX, fanoutBatch: e.FEED_FANOUT_BATCH, fanoutDutyPercent: e.FEED_FANOUT_DUTY_PERCENT, backfillPosts: e.FEED_BACKFILL_POSTS, sweepSeconds: e.FEED_FANOUT_SWEEP_SECONDS },
+    massMessages: { batch: e.MASS_MESSAGE_BATCH, perSecond: e.MASS_MESSAGE_PER_SECOND, sweepSeconds: e.MASS_MESSAGE_SWEEP_SECONDS },
     ledger: {
       feeBps: e.PLATFORM_FEE_BPS,
       shards: e.LEDGER_SHARDS,

@@ -17,6 +17,7 @@ import { ledgerModule } from './modules/ledger/ledger.module.js';
 import { earningsModule } from './modules/earnings/earnings.module.js';
 import { roomsModule } from './modules/rooms/rooms.module.js';
 import { ReconciliationService } from './modules/payments/reconciliation.service.js';
+import { massMessagesModule } from './modules/mass-messages/mass-messages.module.js';
 import { matchModule } from './modules/match/match.module.js';
 import { mediaModule } from './modules/media/media.module.js';
 import { ANYONE } from './modules/media/media.views.js';
@@ -113,6 +114,7 @@ export function createModules(d: {
   const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent,
     tipTargets: { post: (viewer, id) => posts.service.creatorOf(viewer, id), message: (viewer, id) => chat.service.messageSender(viewer.userId, id) },
   });
+  const massMessages = massMessagesModule({ config, db, chat: chat.service, media: media.service, realtime, jobs, logger, paidContent });
   const deadLetters = deadLettersModule({ db, jobs, logger, audit: audit.service, hooks: { ...payments.deadLetterHooks }, retentionDays: config.deadLetterRetentionDays });
   const admin = adminModule({
     config,
@@ -138,7 +140,7 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings];
+  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -164,6 +166,7 @@ export function createModules(d: {
     posts: posts.service,
     feed: posts.feed,
     earnings: earnings.service,
+    massMessages: massMessages.service,
   };
 }
 

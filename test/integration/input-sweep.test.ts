@@ -15,6 +15,7 @@ import { answerBody, discoverQuery, preferencesBody, profileBody, profilePhotosB
 import { confirmBody, createUploadBody, moderationBody, presignPartsBody } from '../../shared/media.js';
 import { changeTierBody, creatorsQuery, handle, listQuery, pageBody, resumeBody, subscribeBody, tierBody, tierUpdateBody, tipBody, trialBody, trialCode } from '../../shared/creators.js';
 import { earningsRangeQuery, earningsStatementQuery } from '../../shared/earnings.js';
+import { createMassMessageBody, massAudienceBody, massMessagesQuery } from '../../shared/mass-messages.js';
 import { commentBody, createPostBody, feedQuery, unlockPostBody, updatePostBody } from '../../shared/posts.js';
 import { rejectVerificationBody, submitVerificationBody, verificationQueueQuery } from '../../shared/verification.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
@@ -189,6 +190,11 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/feed': { query: feedQuery },
   'GET /api/bookmarks': { query: feedQuery },
   'GET /api/creators/:id/posts': { params: { id: uuid }, query: feedQuery },
+  'POST /api/mass-messages/audience': { body: massAudienceBody },
+  'POST /api/mass-messages': { body: createMassMessageBody },
+  'GET /api/mass-messages': { query: massMessagesQuery },
+  'GET /api/mass-messages/:id': { params: { id: uuid } },
+  'POST /api/mass-messages/:id/cancel': { params: { id: uuid } },
 };
 
 let backing: Backing;

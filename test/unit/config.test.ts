@@ -35,6 +35,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION: 'yes' })).toThrow(/CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION/);
   });
 
+  it('MASS_MESSAGE_*: batches of 500 at most 2000 fans a second by default, 0 = no cap; a zero batch or a negative rate refused', () => {
+    expect(loadConfig({}).massMessages).toEqual({ batch: 500, perSecond: 2000, sweepSeconds: 60 });
+    expect(loadConfig({ MASS_MESSAGE_BATCH: '1000', MASS_MESSAGE_PER_SECOND: '0', MASS_MESSAGE_SWEEP_SECONDS: '30' }).massMessages).toEqual({ batch: 1000, perSecond: 0, sweepSeconds: 30 });
+    expect(() => loadConfig({ MASS_MESSAGE_BATCH: '0' })).toThrow(/MASS_MESSAGE_BATCH/);
+    expect(() => loadConfig({ MASS_MESSAGE_PER_SECOND: '-1' })).toThrow(/MASS_MESSAGE_PER_SECOND/);
+    expect(() => loadConfig({ MASS_MESSAGE_SWEEP_SECONDS: '1' })).toThrow(/MASS_MESSAGE_SWEEP_SECONDS/);
+  });
+
   it('refuses DATABASE_URL without REDIS_URL unless one node is meant', () => {
     const env = { DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(32) };
     expect(() => loadConfig(env)).toThrow(/REDIS_URL: required with DATABASE_URL.*ALLOW_SINGLE_NODE_POSTGRES=1/);

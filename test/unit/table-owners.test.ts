@@ -36,6 +36,7 @@ const OWNERS: Record<string, string[]> = {
   creators: ['creator_pages', 'creator_tiers', 'follows', 'trial_links', 'subscriptions', 'trial_claims', 'tips'],
   posts: ['posts', 'post_media', 'post_unlocks', 'post_likes', 'post_comments', 'post_bookmarks', 'post_stats', 'feed_items', 'feed_big_creators'],
   verification: ['creator_verifications'],
+  'mass-messages': ['mass_messages', 'mass_message_recipients'],
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');

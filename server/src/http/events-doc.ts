@@ -27,6 +27,7 @@ const serverEvents: Record<keyof ServerToClientEvents, string> = {
   'subscription:updated': "{ subscription, reason }: one of the fan's subscriptions renewed, went into grace (not enough credits) or expired; or the fan changed it (cancel, resume, tier change: reason changed, for their other devices).",
   'tip:received': '{ tip }: the creator received a tip (every device).',
   'subscriber:joined': '{ subscriber: { subscriptionId, fanId, fanName, tierName, trial, months, amount, at } }: the creator has a new subscriber, paid or on a free trial (every device).',
+  'mass-message:progress': '{ id, status, sent, total }: one of the creator\'s mass messages reached more fans (after every batch), finished, or was cancelled.',
   'auth:expired': '{ expiredAt }: the access token expired; the socket closes right after.',
   'auth:revoked': '{ reason }: the session was logged out or revoked; the socket closes right after.',
   'system:shutdown': '{ nodeId, reconnect: true }: this node is going away; reconnect.',

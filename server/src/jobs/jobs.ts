@@ -105,6 +105,10 @@ export interface StallPolicy {
  * | or in retry backoff)                          | minutes ago whose fan-out has not finished are enqueued again; a run      |
  * |                                               | resumes after the last user written (posts.fanout_after)                  |
  * | posts.fanout-sweep                            | the schedule itself                                                        |
+ * | mass-messages.deliver (delayed to its sending | mass-messages.sweep (every MASS_MESSAGE_SWEEP_SECONDS): due mass messages |
+ * | time, or in retry backoff)                    | untouched for a sweep period are enqueued again; a run resumes after the  |
+ * |                                               | last user reached (mass_messages.after), recipients are unique            |
+ * | mass-messages.sweep                           | the schedule itself                                                        |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.

@@ -55,6 +55,7 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   VERIFICATION_PENDING: 'Your verification is waiting for review.',
   ALREADY_VERIFIED: 'You are verified already.',
   VERIFICATION_DECIDED: 'This verification was already decided.',
+  MASS_MESSAGE_FINISHED: 'This mass message has already finished or was cancelled.',
   INTERNAL: 'Something went wrong on our side. Try again.',
 };
 
