@@ -23,7 +23,12 @@ export interface JobPayloads {
       | 'admin.media_moderation'
       | 'verification.submitted'
       | 'admin.verification_approved'
-      | 'admin.verification_rejected';
+      | 'admin.verification_rejected'
+      | 'payouts.requested'
+      | 'payouts.cancelled'
+      | 'payouts.status_changed'
+      | 'admin.payout_approved'
+      | 'admin.payout_rejected';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;
@@ -58,6 +63,10 @@ export interface JobPayloads {
   'posts.fan-out': { postId: string };
   /** Re-queues fan-outs not finished five minutes after their post was due: their job was lost (scheduled). */
   'posts.fanout-sweep': Record<string, never>;
+  /** Sends one approved payout to its provider (job id `payout:<id>:send`); idempotent on the payout id, at Pairly and at the provider. */
+  'payouts.send': { payoutId: string };
+  /** Re-queues approved payouts whose send was lost, and requests the automatic payouts that are due (scheduled). */
+  'payouts.sweep': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -79,6 +88,8 @@ export const JOB_NAMES = [
   'creators.renew',
   'posts.fan-out',
   'posts.fanout-sweep',
+  'payouts.send',
+  'payouts.sweep',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

@@ -119,6 +119,8 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
     'media.sweep': unexpected,
     'posts.fan-out': unexpected,
     'posts.fanout-sweep': unexpected,
+    'payouts.send': unexpected,
+    'payouts.sweep': unexpected,
     'audit.record': async (p) => {
       const attempt = calls.filter((c) => c.key === p.key).length + 1;
       calls.push({ key: p.key, attempt });

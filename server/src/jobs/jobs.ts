@@ -105,6 +105,10 @@ export interface StallPolicy {
  * | or in retry backoff)                          | minutes ago whose fan-out has not finished are enqueued again; a run      |
  * |                                               | resumes after the last user written (posts.fanout_after)                  |
  * | posts.fanout-sweep                            | the schedule itself                                                        |
+ * | payouts.send (queued, or in retry backoff)    | payouts.sweep (every PAYOUT_SWEEP_SECONDS): payouts still approved a      |
+ * |                                               | minute after approval are enqueued again; sending is idempotent on the    |
+ * |                                               | payout id at Pairly and at the provider (its idempotency key)             |
+ * | payouts.sweep                                 | the schedule itself: due automatic payouts are found again in PostgreSQL  |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.

@@ -51,6 +51,10 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   VERIFICATION_PENDING: 'Your verification is waiting for review.',
   ALREADY_VERIFIED: 'You are verified already.',
   VERIFICATION_DECIDED: 'This verification was already decided.',
+  PAYOUT_BELOW_MINIMUM: 'That is below the smallest payout.',
+  INSUFFICIENT_EARNINGS: 'That is more than your available earnings.',
+  PAYOUT_METHOD_REQUIRED: 'Set up a payout method first.',
+  PAYOUT_WRONG_STATE: 'This payout has moved on; refresh to see where it is.',
   INTERNAL: 'Something went wrong on our side. Try again.',
 };
 
