@@ -17,6 +17,7 @@ import { changeTierBody, creatorsQuery, handle, listQuery, pageBody, resumeBody,
 import { earningsRangeQuery, earningsStatementQuery } from '../../shared/earnings.js';
 import { commentBody, createPostBody, feedQuery, unlockPostBody, updatePostBody } from '../../shared/posts.js';
 import { rejectVerificationBody, submitVerificationBody, verificationQueueQuery } from '../../shared/verification.js';
+import { adminPayoutQueueQuery, batchApprovePayoutsBody, PAYOUT_PROVIDERS, payoutListQuery, payoutScheduleBody, razorpayMethodBody, rejectPayoutBody, requestPayoutBody } from '../../shared/payouts.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
 import { createLogger } from '../../server/src/logger.js';
 import { adminPresenceQuery } from '../../server/src/modules/admin/admin.presence.routes.js';
@@ -184,6 +185,19 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/feed': { query: feedQuery },
   'GET /api/bookmarks': { query: feedQuery },
   'GET /api/creators/:id/posts': { params: { id: uuid }, query: feedQuery },
+  'GET /api/payouts/overview': {},
+  'GET /api/payouts': { query: payoutListQuery },
+  'POST /api/payouts': { body: requestPayoutBody },
+  'POST /api/payouts/:id/cancel': { params: { id: uuid } },
+  'POST /api/payouts/methods/stripe': {},
+  'POST /api/payouts/methods/stripe/refresh': {},
+  'POST /api/payouts/methods/razorpay': { body: razorpayMethodBody },
+  'PUT /api/payouts/schedule': { body: payoutScheduleBody },
+  'POST /api/payouts/webhooks/:provider': { params: { provider: z.enum(PAYOUT_PROVIDERS) }, body: z.unknown(), as: 'none' },
+  'GET /api/admin/payouts': { query: adminPayoutQueueQuery, as: 'admin' },
+  'POST /api/admin/payouts/approve': { body: batchApprovePayoutsBody, as: 'admin' },
+  'POST /api/admin/payouts/:id/approve': { params: { id: uuid }, as: 'admin' },
+  'POST /api/admin/payouts/:id/reject': { params: { id: uuid }, body: rejectPayoutBody, as: 'admin' },
 };
 
 let backing: Backing;

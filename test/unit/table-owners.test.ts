@@ -36,6 +36,7 @@ const OWNERS: Record<string, string[]> = {
   creators: ['creator_pages', 'creator_tiers', 'follows', 'trial_links', 'subscriptions', 'trial_claims', 'tips'],
   posts: ['posts', 'post_media', 'post_unlocks', 'post_likes', 'post_comments', 'post_bookmarks', 'post_stats', 'feed_items', 'feed_big_creators'],
   verification: ['creator_verifications'],
+  payouts: ['payout_methods', 'payouts', 'payout_events', 'payout_schedules'],
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');
