@@ -28,6 +28,7 @@ const Feed = lazy(() => import('./pages/feed.js'));
 const Studio = lazy(() => import('./pages/studio.js'));
 const TrialClaim = lazy(() => import('./pages/trial.js'));
 const Verification = lazy(() => import('./pages/verification.js'));
+const Payouts = lazy(() => import('./pages/payouts.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -96,6 +97,7 @@ export function App() {
                     <Route path="/studio" element={<RequireAuth><Studio /></RequireAuth>} />
                     <Route path="/trial/:code" element={<RequireAuth><TrialClaim /></RequireAuth>} />
                     <Route path="/verification" element={<RequireAuth><Verification /></RequireAuth>} />
+                    <Route path="/payouts" element={<RequireAuth><Payouts /></RequireAuth>} />
                     <Route path="/admin/*" element={<RequireAuth admin><Admin /></RequireAuth>} />
                     <Route path="*" element={<NotFound />} />
                   </Routes>

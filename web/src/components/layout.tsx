@@ -58,6 +58,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 <NavLink to="/creators">Creators</NavLink>
                 {user.role === 'creator' && <NavLink to="/studio">Studio</NavLink>}
                 {user.role === 'creator' && <NavLink to="/earnings">Earnings</NavLink>}
+                {user.role === 'creator' && <NavLink to="/payouts">Payouts</NavLink>}
                 <NavLink to="/settings">Settings</NavLink>
                 <Balance />
               </>
