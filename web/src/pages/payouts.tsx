@@ -221,7 +221,7 @@ function RequestForm({ o, ready }: { o: Overview; ready: PayoutProvider[] }) {
           </select>
         </div>
       )}
-      <Field label="Credits" type="number" min={1} step={1} inputMode="numeric" value={credits} onChange={(e) => setCredits(e.target.value)} error={problem ?? undefined} />
+      <Field label="Credits to pay out" type="number" min={1} step={1} inputMode="numeric" value={credits} onChange={(e) => setCredits(e.target.value)} error={problem ?? undefined} />
       <p data-testid="payout-amount">{amount ? `You receive ${money(amount.amountMinor, amount.currency)} through ${PROVIDER_LABEL[provider]}.` : ' '}</p>
       <button type="submit" className="btn btn-primary" disabled={ask.isPending}>
         Request payout
@@ -294,7 +294,7 @@ function History() {
       ) : rows.length === 0 ? (
         <Empty title="No payouts yet." />
       ) : (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Payout history table">
           <table className="payout-table">
             <thead>
               <tr>
