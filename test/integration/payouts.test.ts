@@ -240,9 +240,16 @@ describe('deciding and paying', () => {
     expect(await earnings(c)).toMatchObject({ available: 0 });
 
     const failed = stripe.failPayout(stripePayoutOf(a)[0]!.payout.id);
+    const connected = stripePayoutOf(a)[0]!.account;
+    expect(stripe.connectBalance(connected)).toBe(300); // the failed payout's money is back on the creator's Stripe balance
     await deliver('stripe', failed);
     expect(await row(a)).toMatchObject({ status: 'failed', reason: 'The bank account has been closed.' });
     expect(await earnings(c)).toMatchObject({ available: 100, paidOut: 100 });
+    // The credits are the creator's again, so the transfer is taken back: the money is not theirs twice.
+    expect(stripe.transfers().find((t) => t.metadata.payoutId === a)).toMatchObject({ reversed: true, amount_reversed: 300 });
+    expect(stripe.connectBalance(connected)).toBe(0);
+    await deliver('stripe', failed);
+    expect(stripe.requests().filter((r) => r.path.endsWith('/reversals') && !r.replayed)).toHaveLength(1);
 
     await deliver('stripe', stripe.payPayout(stripePayoutOf(b)[0]!.payout.id));
     const reversal = stripe.reverseTransfer(stripe.transfers().find((t) => t.metadata.payoutId === b)!.id);

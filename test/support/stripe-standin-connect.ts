@@ -8,6 +8,7 @@ import type { StripeStandinEvent, StripeWebhookDelivery } from './stripe-standin
  *
  * API: POST /v1/accounts (type=express), GET /v1/accounts/:id, POST /v1/account_links
  * (type=account_onboarding), POST /v1/transfers (to a connected account, from the platform's balance),
+ * GET /v1/transfers (transfer_group), POST /v1/transfers/:id/reversals,
  * POST /v1/payouts with a `Stripe-Account` header (from the connected account's balance to its bank;
  * refused until the account's payouts are enabled), GET /v1/payouts/:id (same header).
  *
@@ -67,6 +68,8 @@ export interface ConnectControls {
   /** The platform took a transfer back: `transfer.reversed`. */
   reverseTransfer(transferId: string): StripeWebhookDelivery<StandinTransfer>;
   account(id: string): StandinAccount | undefined;
+  /** What a connected account holds now (transfers in, less payouts and reversals). */
+  connectBalance(accountId: string): number;
   /** Every payout made on a connected account, with the account. */
   connectPayouts(): { account: string; payout: StandinPayout }[];
   transfers(): StandinTransfer[];
@@ -134,7 +137,7 @@ export function createConnect(deps: ConnectDeps) {
       accounts.set(a.id, a);
       return { status: 200, body: a };
     }
-    let m = /^\/v1\/accounts\/([^/]+)$/.exec(path);
+    let m: RegExpExecArray | null = /^\/v1\/accounts\/([^/]+)$/.exec(path);
     if (m && method === 'GET') return { status: 200, body: mustAccount(decodeURIComponent(m[1]!)) };
     if (path === '/v1/account_links' && method === 'POST') {
       const account = str(params.account);
@@ -169,6 +172,23 @@ export function createConnect(deps: ConnectDeps) {
       transfers.set(t.id, t);
       balances.set(destination, (balances.get(destination) ?? 0) + amount);
       return { status: 200, body: t };
+    }
+    if (path === '/v1/transfers' && method === 'GET') {
+      const group = str(params.transfer_group);
+      const data = [...transfers.values()].filter((t) => group === undefined || t.transfer_group === group).sort((a, b) => b.created - a.created);
+      return { status: 200, body: { object: 'list', data, has_more: false, url: '/v1/transfers' } };
+    }
+    m = /^\/v1\/transfers\/([^/]+)\/reversals$/.exec(path);
+    if (m && method === 'POST') {
+      const t = transfers.get(decodeURIComponent(m[1]!));
+      if (!t) throw notFound('transfer', 'id', decodeURIComponent(m[1]!));
+      const amount = parseInteger(params.amount, 'amount', false) ?? t.amount - t.amount_reversed;
+      if (amount < 1 || amount > t.amount - t.amount_reversed) throw invalid(`Amount must be no more than ${t.amount - t.amount_reversed}`, 'amount');
+      t.amount_reversed += amount;
+      t.reversed = t.amount_reversed === t.amount;
+      // The connected account's balance may go below zero, as Stripe's may after a reversal.
+      balances.set(t.destination, (balances.get(t.destination) ?? 0) - amount);
+      return { status: 200, body: { id: newId('trr'), object: 'transfer_reversal', amount, currency: t.currency, transfer: t.id, metadata: parseMetadata(params.metadata), created: nowSeconds() } };
     }
     if (path === '/v1/payouts' && method === 'POST') {
       if (!stripeAccount) throw invalid('The stand-in makes payouts on connected accounts only: send the Stripe-Account header.');
@@ -267,6 +287,7 @@ export function createConnect(deps: ConnectDeps) {
       return event('transfer.reversed', t);
     },
     account: (id) => (accounts.has(id) ? structuredClone(accounts.get(id)!) : undefined),
+    connectBalance: (id) => balances.get(id) ?? 0,
     connectPayouts: () => [...payouts.values()].map((p) => structuredClone(p)),
     transfers: () => [...transfers.values()].map((t) => structuredClone(t)),
     connectWebhookEndpoint(url) {

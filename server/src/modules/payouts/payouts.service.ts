@@ -292,14 +292,23 @@ export class PayoutsService {
         outcome = { status: 'failed', reason: err.reason };
       }
     }
-    await this.d.db.transaction(async (tx) => {
+    const moved = await this.d.db.transaction(async (tx) => {
       const row = await this.d.store.lock(tx, payoutId);
-      if (!row) return;
+      if (!row) return false;
       if (outcome.ref && !row.provider_ref) await this.d.store.setStatus(tx, row.id, row.status, { providerRef: outcome.ref });
-      if (!canMove(row.status, outcome.status)) return;
+      if (!canMove(row.status, outcome.status)) return false;
       await this.move(tx, row, outcome.status, { actorId: null, ip: null, action: 'payouts.status_changed', reason: outcome.reason, providerRef: outcome.ref });
+      return true;
     });
     this.d.ledger.notify([p.creator_id]);
+    if (moved && outcome.status === 'failed') await this.reclaim(p.provider, p.id);
+  }
+
+  /** The credits are back with the creator: money that reached their provider account goes back to the platform. */
+  private async reclaim(provider: PayoutProvider, payoutId: string): Promise<void> {
+    const driver = this.driver(provider);
+    if (!driver.reclaim) return;
+    await driver.reclaim(payoutId).catch((err: unknown) => this.d.logger.error({ err, payoutId }, 'payout failed but its transfer could not be taken back: reverse it at the provider'));
   }
 
   /** A provider's webhook: verified, recorded once (a replay changes nothing), applied in the same transaction. */
@@ -311,23 +320,26 @@ export class PayoutsService {
       if (!(await this.d.store.recordEvent(tx, provider, event.id, event.type))) return null;
       return this.apply(tx, provider, signal);
     });
-    if (touched) this.d.ledger.notify([touched]);
+    if (touched?.creatorId) {
+      this.d.ledger.notify([touched.creatorId]);
+      if (touched.status === 'failed') await this.reclaim(provider, touched.payoutId);
+    }
     return { received: true, replayed: touched === null };
   }
 
-  /** Applies a signal; answers the creator whose balance changed, or '' when nothing did (null means a replay). */
-  private async apply(tx: Queryable, provider: PayoutProvider, s: PayoutSignal): Promise<string> {
+  /** Applies a signal; answers the payout it moved, or {} when nothing moved. */
+  private async apply(tx: Queryable, provider: PayoutProvider, s: PayoutSignal): Promise<{ creatorId?: string; payoutId: string; status?: PayoutStatus }> {
     if (s.kind === 'account') {
       await this.d.store.setMethodStatus(provider, s.accountRef, s.status, tx);
-      return '';
+      return { payoutId: '' };
     }
-    if (s.kind !== 'payout') return '';
+    if (s.kind !== 'payout') return { payoutId: '' };
     const row = (s.payoutId && isUuid(s.payoutId) ? await this.d.store.lock(tx, s.payoutId) : undefined) ?? (s.ref ? await this.d.store.lockByRef(tx, provider, s.ref) : undefined);
-    if (!row || row.provider !== provider) return '';
+    if (!row || row.provider !== provider) return { payoutId: '' };
     // Out of order or late (processing after paid, paid after failed): not a step forward, so nothing happens.
-    if (!canMove(row.status, s.status)) return '';
+    if (!canMove(row.status, s.status)) return { payoutId: row.id };
     await this.move(tx, row, s.status, { actorId: null, ip: null, action: 'payouts.status_changed', reason: s.reason, providerRef: s.ref });
-    return row.creator_id;
+    return { creatorId: row.creator_id, payoutId: row.id, status: s.status };
   }
 
   /** Re-sends approved payouts whose send was lost, then requests the automatic payouts that are due. */

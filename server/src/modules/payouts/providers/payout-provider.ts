@@ -42,6 +42,11 @@ export interface PayoutDriver {
   readonly minorPerCredit: number;
   readonly breaker?: Breaker;
   send(req: SendRequest): Promise<SendResult>;
+  /**
+   * After a payout failed at the provider but its money reached an account of the creator's there
+   * (Stripe: the transfer to the connected account), takes that money back to the platform, once.
+   */
+  reclaim?(payoutId: string): Promise<void>;
   verifyWebhook(raw: Buffer, headers: Record<string, string | string[] | undefined>): PayoutEvent;
   interpret(event: PayoutEvent): PayoutSignal;
 }

@@ -101,6 +101,15 @@ export function createStripeConnect(opts: {
       return { ref: payout.id, status: payoutStatus(payout), reason: payout.failure_message ?? undefined };
     },
 
+    async reclaim(payoutId) {
+      // The transfer of this payout (its transfer_group), reversed in full; the key makes a second reclaim a replay.
+      const transfers = await guard(() => stripe.transfers.list({ transfer_group: payoutId, limit: 10 }));
+      for (const t of transfers.data) {
+        if (t.reversed || t.amount_reversed >= t.amount) continue;
+        await guard(() => stripe.transfers.createReversal(t.id, { amount: t.amount - t.amount_reversed, metadata: { payoutId } }, { idempotencyKey: `pairly-payout-${payoutId}-reclaim-${t.id}` }));
+      }
+    },
+
     verifyWebhook(raw, headers) {
       const signature = header(headers, 'stripe-signature');
       if (!signature) throw new AppError('INVALID_SIGNATURE', 'missing Stripe-Signature header');
