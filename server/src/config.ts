@@ -403,6 +403,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (parsed.success && parsed.data.TIP_MIN > parsed.data.TIP_MAX) problems.push('TIP_MIN: must not be above TIP_MAX');
   if (Boolean(cleaned.TURN_URLS) !== Boolean(cleaned.TURN_SECRET)) problems.push('TURN: set both TURN_URLS and TURN_SECRET, or neither');
+  if (cleaned.RAZORPAYX_ACCOUNT_NUMBER && !cleaned.RAZORPAY_KEY_ID) problems.push('RAZORPAYX_ACCOUNT_NUMBER: RazorpayX payouts need the Razorpay keys too (RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET, RAZORPAY_WEBHOOK_SECRET)');
   for (const [name, keys] of [
     ['Stripe', ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']],
     ['Razorpay', ['RAZORPAY_KEY_ID', 'RAZORPAY_KEY_SECRET', 'RAZORPAY_WEBHOOK_SECRET']],
