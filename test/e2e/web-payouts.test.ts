@@ -105,12 +105,11 @@ it('a creator earns from a tip, the hold passes, onboards with Stripe, requests 
   await a.page.getByText('1 approved.').waitFor();
   await a.page.getByText('No payout is waiting for approval.').waitFor();
 
-  // The job sends it; the creator sees it on its way.
+  // The job sends it; the creator's open page shows it on its way (the push after the send, no reload).
   const [row] = await waitFor(async () => {
     const rows = await pgQuery<{ id: string; status: string; provider_ref: string | null }>(web.backing.databaseUrl, `SELECT id, status, provider_ref FROM payouts WHERE creator_id = $1`, [creator.user.id]);
     return rows[0]?.status === 'processing' ? rows : undefined;
   }, 20_000, 'payout sent');
-  await page.reload();
   await page.getByTestId('payout-row').filter({ hasText: 'On its way' }).waitFor();
 
   // Stripe's payout.paid arrives: the creator's open page turns it to Paid without a reload.

@@ -231,6 +231,8 @@ export class PayoutsService {
       return this.move(tx, p, 'approved', { actorId: admin.userId, ip, action: 'admin.payout_approved', decidedBy: admin.userId });
     });
     if (row.status === 'approved') await this.enqueueSend(row.id, `payout:${row.id}:send`);
+    // No money moved, but the creator's open payouts page reads again on this push.
+    this.d.ledger.notify([row.creator_id]);
     const [u] = await this.d.users.summaries([row.creator_id]);
     return { payout: adminPayoutView(row, u?.display_name ?? null) };
   }
