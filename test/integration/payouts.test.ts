@@ -145,6 +145,22 @@ describe('requesting', () => {
     expect(await account('payouts:clearing')).toBeGreaterThanOrEqual(300);
   });
 
+  it('requests, cancels and rejections of one creator at once: each answers (none deadlocks), and the money adds up', async () => {
+    // The clearing account older than the creator's earnings (as in any live system): ledger_apply locks it first.
+    await sql(`SELECT ledger_account_id('payouts:clearing')`);
+    const c = await stripeCreator();
+    await earn(c, 2500); // 2000
+    const first = [];
+    for (let i = 0; i < 6; i++) first.push((await request(c, 100)).body.payout.id as string);
+    const results = await Promise.all([
+      ...first.slice(0, 3).map((id) => api(c.accessToken, 'POST', `/api/payouts/${id}/cancel`)),
+      ...first.slice(3).map((id) => api(admin.token, 'POST', `/api/admin/payouts/${id}/reject`, { reason: 'Checked: not now' })),
+      ...Array.from({ length: 6 }, () => request(c, 100)),
+    ]);
+    expect(results.map((r) => r.status).filter((s) => s >= 300)).toEqual([]);
+    expect(await earnings(c)).toMatchObject({ available: 1400, paidOut: 600 });
+  });
+
   it('the same id is the same payout (a retry), another body under it is refused', async () => {
     const c = await stripeCreator();
     await earn(c, 250); // 200

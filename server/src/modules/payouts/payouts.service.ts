@@ -379,10 +379,13 @@ export class PayoutsService {
     to: PayoutStatus,
     f: { actorId: string | null; ip: string | null; action: AuditAction; reason?: string; providerRef?: string; decidedBy?: string },
   ): Promise<PayoutRow> {
+    const returned = PAYOUT_RETURNED.includes(to);
+    // Earnings before the clearing account, as a request takes them: a return racing a request of the same creator queues, never deadlocks.
+    if (returned) await this.d.ledger.lockEarnings(row.creator_id, tx);
     const next = await this.d.store.setStatus(tx, row.id, to, { reason: f.reason ?? null, providerRef: f.providerRef ?? null, decidedBy: f.decidedBy ?? null });
     const base = { payoutId: row.id, userId: row.creator_id, credits: Number(row.credits) };
     if (to === 'paid') await this.d.ledger.payoutMove({ ...base, step: 'paid' }, tx);
-    if (PAYOUT_RETURNED.includes(to)) await this.d.ledger.payoutMove({ ...base, step: row.status === 'paid' ? 'unpay' : 'return' }, tx);
+    if (returned) await this.d.ledger.payoutMove({ ...base, step: row.status === 'paid' ? 'unpay' : 'return' }, tx);
     await this.audit(tx, next, to, f.action, f.actorId, f.ip, { from: row.status, ...(f.reason ? { reason: f.reason } : {}) });
     return next;
   }
