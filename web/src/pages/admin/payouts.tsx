@@ -126,7 +126,7 @@ function PayoutItem({ p, selected, onToggle, busy, onDecide }: { p: AdminPayoutV
           <strong>{who}</strong> · {p.credits.toLocaleString()} credits → {money(p.amountMinor, p.currency)} by {PROVIDER_LABEL[p.provider]}
         </p>
         <p className="hint">
-          {STATUS_LABEL[p.status]} · requested {dateTime(p.requestedAt)}
+          {p.status !== 'requested' && `${STATUS_LABEL[p.status]} · `}requested {dateTime(p.requestedAt)}
           {p.automatic && ' · automatic'}
           {p.providerRef && ` · ${p.providerRef}`}
           {p.reason && ` · ${p.reason}`}
