@@ -74,11 +74,16 @@ export interface PayoutTerms {
   rates: { provider: PayoutProvider; currency: string; minorPerCredit: number }[];
 }
 
-/** POST /api/payouts. `id` is the client's: a retry answers the stored payout. */
+/**
+ * POST /api/payouts. `id` is the client's: a retry answers the stored payout. `expectedAmountMinor` is
+ * the money the creator was shown for these credits (credits x the rate); another current amount (the
+ * rate changed) is PRICE_CHANGED with `details.price`, the amount now.
+ */
 export const requestPayoutBody = z.strictObject({
   id: z.uuid(),
   provider: z.enum(PAYOUT_PROVIDERS),
   credits: z.number().int().min(1).max(INT4_MAX),
+  expectedAmountMinor: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
 });
 export type RequestPayoutBody = z.output<typeof requestPayoutBody>;
 

@@ -71,7 +71,10 @@ const sql = <T = any>(text: string, params: unknown[] = []) => pgQuery<T>(backin
 const api = <T = any>(token: string, method: string, path: string, body?: unknown, base = url) => http<T>(base, method, path, { token, body });
 const deliver = (provider: string, d: { payload: string; headers: Record<string, string> }) => http(url, 'POST', `/api/payouts/webhooks/${provider}`, { raw: d.payload, headers: d.headers });
 const earnings = async (u: User, base = url) => (await api(u.accessToken, 'GET', '/api/earnings', undefined, base)).body.earnings;
-const request = (u: User, credits: number, provider = 'stripe', id: string = randomUUID(), base = url) => api(u.accessToken, 'POST', '/api/payouts', { id, provider, credits }, base);
+/** At the rates configured here (the defaults): 3 cents a credit through Stripe, 250 paise through RazorpayX. */
+const RATE: Record<string, number> = { stripe: 3, razorpay: 250 };
+const request = (u: User, credits: number, provider = 'stripe', id: string = randomUUID(), base = url) =>
+  api(u.accessToken, 'POST', '/api/payouts', { id, provider, credits, expectedAmountMinor: credits * (RATE[provider] ?? 1) }, base);
 const approve = (id: string) => api(admin.token, 'POST', `/api/admin/payouts/${id}/approve`);
 const row = async (id: string) => (await sql('SELECT * FROM payouts WHERE id = $1', [id]))[0];
 const reaches = (id: string, status: string) => waitFor(async () => ((await row(id))?.status === status ? true : undefined), 10_000, `payout ${status}`);
@@ -131,6 +134,11 @@ describe('requesting', () => {
     expect(high.status).toBe(402);
     expect(high.body.error).toMatchObject({ code: 'INSUFFICIENT_EARNINGS', details: { available: 400 } });
     expect((await request(c, 100, 'paypal')).body.error.code).toBe('VALIDATION_FAILED');
+    // The money shown is the money paid: another amount (a rate changed since) is refused with the amount now.
+    const changed = await api(c.accessToken, 'POST', '/api/payouts', { id: randomUUID(), provider: 'stripe', credits: 100, expectedAmountMinor: 200 });
+    expect(changed.status).toBe(409);
+    expect(changed.body.error).toMatchObject({ code: 'PRICE_CHANGED', details: { price: 300 } });
+    expect((await api(c.accessToken, 'POST', '/api/payouts', { id: randomUUID(), provider: 'stripe', credits: 100 })).body.error.code).toBe('VALIDATION_FAILED');
     expect(await earnings(c)).toMatchObject({ available: 400, paidOut: 0 });
     expect((await sql('SELECT count(*)::int AS n FROM payouts WHERE creator_id = $1', [c.user.id]))[0].n).toBe(0);
   });

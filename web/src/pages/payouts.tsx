@@ -4,7 +4,7 @@ import { Link, useSearchParams } from 'react-router';
 import type { EarningsSummary } from '../../../shared/earnings.js';
 import type { PayoutMethodView, PayoutProvider, PayoutSchedule, PayoutTerms, PayoutView } from '../../../shared/payouts.js';
 import { Empty, ErrorNote, Field, FormError, Loading, PageTitle } from '../components/ui.js';
-import { api } from '../lib/api.js';
+import { api, ApiError } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
 import { cancellable, money, payoutAmount, PROVIDER_LABEL, requestProblem, STATUS_LABEL } from '../lib/payouts-format.js';
 import { useSocketEvent } from '../lib/socket.js';
@@ -19,6 +19,7 @@ interface Overview {
 }
 
 const overviewKey = ['payouts', 'overview'] as const;
+const isPriceChanged = (err: unknown) => err instanceof ApiError && err.code === 'PRICE_CHANGED';
 
 /**
  * A creator's payouts: what is available, where payouts go (Stripe Express onboarding, a RazorpayX bank
@@ -191,10 +192,14 @@ function RequestForm({ o, ready }: { o: Overview; ready: PayoutProvider[] }) {
   const n = Number(credits);
   const amount = payoutAmount(o.terms, provider, n);
   const ask = useMutation({
-    mutationFn: () => api<{ payout: PayoutView }>('/api/payouts', { method: 'POST', body: { id: attempt.current, provider, credits: n } }),
+    mutationFn: () => api<{ payout: PayoutView }>('/api/payouts', { method: 'POST', body: { id: attempt.current, provider, credits: n, expectedAmountMinor: amount?.amountMinor } }),
     onSuccess: () => {
       attempt.current = crypto.randomUUID();
       void qc.invalidateQueries({ queryKey: ['payouts'] });
+    },
+    // A new rate: read the terms again so the amount shown is the one that will be paid.
+    onError: (err) => {
+      if (isPriceChanged(err)) void qc.invalidateQueries({ queryKey: overviewKey });
     },
   });
   return (
@@ -226,7 +231,7 @@ function RequestForm({ o, ready }: { o: Overview; ready: PayoutProvider[] }) {
       <button type="submit" className="btn btn-primary" disabled={ask.isPending}>
         Request payout
       </button>
-      <FormError error={ask.error} />
+      <FormError error={ask.error} text={(err) => (isPriceChanged(err) ? 'The payout rate changed: the new amount is shown above. Request again to accept it.' : null)} />
       {ask.isSuccess && (
         <p className="verdict verdict-ok" role="status">
           Requested. An admin reviews it; the credits are set aside until it is paid or comes back.

@@ -159,7 +159,12 @@ export class PayoutsService {
     await requireSecondFactor(user, 'payout.request');
     const driver = this.driver(body.provider);
     if (!(await this.d.verification.isVerified(user.userId))) throw new AppError('VERIFICATION_REQUIRED', 'only verified creators may request payouts');
-    const result = await this.d.db.transaction((tx) => this.requestIn(tx, user.userId, driver, { ...body, automatic: false }, user.userId, ip));
+    const amountMinor = body.credits * driver.minorPerCredit;
+    // Consent to the money: the amount the creator was shown, or nothing.
+    if (body.expectedAmountMinor !== amountMinor) {
+      throw new AppError('PRICE_CHANGED', `these credits now pay ${amountMinor} (${driver.currency} minor units)`, { details: { price: amountMinor } });
+    }
+    const result = await this.d.db.transaction((tx) => this.requestIn(tx, user.userId, driver, { id: body.id, credits: body.credits, automatic: false }, user.userId, ip));
     if (!result.replayed) this.d.ledger.notify([user.userId]);
     return { payout: payoutView(result.row), replayed: result.replayed };
   }
