@@ -64,14 +64,16 @@ export interface EarningsBySource {
 }
 
 export interface EarningsSummary {
-  /** The balance (lifetime - debited) less pending: earned before the hold, minus clawbacks of it and (later) payouts. May be negative. */
+  /** The balance (lifetime - debited - paidOut) less pending: earned before the hold, minus clawbacks of it and payouts. May be negative. */
   available: number;
   /** Credited within the hold, less clawbacks of those credits. */
   pending: number;
   /** Everything ever credited. */
   lifetime: number;
-  /** Everything ever debited: clawbacks (and payouts, when they exist). */
+  /** Everything ever debited by clawbacks. */
   debited: number;
+  /** Credits in payouts not given back (requested, on their way or paid): no longer available. */
+  paidOut: number;
   /** Only a positive available can be paid out; a negative one blocks payouts until new earnings cover it. */
   payable: boolean;
   holdSeconds: number;

@@ -80,6 +80,14 @@ export const ERROR_STATUS = {
   VERIFICATION_DECIDED: 409,
   /** This mass message has finished or was cancelled already (details: `{ status }`). */
   MASS_MESSAGE_FINISHED: 409,
+  /** A payout below PAYOUT_MIN_CREDITS (details: `{ min }`). */
+  PAYOUT_BELOW_MINIMUM: 400,
+  /** A payout larger than the available earnings, or available is negative (details: `{ available }`). */
+  INSUFFICIENT_EARNINGS: 402,
+  /** No ready payout method with this provider: add one (POST /api/payouts/methods/...) and finish its onboarding. */
+  PAYOUT_METHOD_REQUIRED: 409,
+  /** The payout is not in a state that allows this (details: `{ status }`). */
+  PAYOUT_WRONG_STATE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,

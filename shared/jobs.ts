@@ -27,7 +27,12 @@ export interface JobPayloads {
       | 'auth.2fa_enabled'
       | 'auth.2fa_disabled'
       | 'auth.2fa_recovery_code_used'
-      | 'auth.2fa_failed';
+      | 'auth.2fa_failed'
+      | 'payouts.requested'
+      | 'payouts.cancelled'
+      | 'payouts.status_changed'
+      | 'admin.payout_approved'
+      | 'admin.payout_rejected';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;
@@ -66,6 +71,10 @@ export interface JobPayloads {
   'mass-messages.deliver': { massMessageId: string };
   /** Re-queues due mass messages untouched for MASS_MESSAGE_SWEEP_SECONDS: their job was lost (scheduled). */
   'mass-messages.sweep': Record<string, never>;
+  /** Sends one approved payout to its provider (job id `payout:<id>:send`); idempotent on the payout id, at Pairly and at the provider. */
+  'payouts.send': { payoutId: string };
+  /** Re-queues approved payouts whose send was lost, and requests the automatic payouts that are due (scheduled). */
+  'payouts.sweep': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -89,6 +98,8 @@ export const JOB_NAMES = [
   'posts.fanout-sweep',
   'mass-messages.deliver',
   'mass-messages.sweep',
+  'payouts.send',
+  'payouts.sweep',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

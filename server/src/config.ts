@@ -118,6 +118,21 @@ const envSchema = z
     LEDGER_VERIFY_SECONDS: z.coerce.number().int().min(10).default(3600),
     /** Seconds a creator's earnings stay pending (refunds and chargebacks come back inside it) before they are available. 7 days. */
     EARNINGS_HOLD_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(604_800),
+    /** The smallest payout a creator may ask for, in credits. */
+    PAYOUT_MIN_CREDITS: z.coerce.number().int().min(1).max(2_147_483_647).default(1000),
+    /** What one credit pays out through Stripe, in minor units of PAYOUT_STRIPE_CURRENCY (3: a credit pays three cents; packs sell credits at 3.3-5 cents). */
+    PAYOUT_STRIPE_MINOR_PER_CREDIT: z.coerce.number().int().min(1).max(1_000_000).default(3),
+    PAYOUT_STRIPE_CURRENCY: z.string().regex(/^[a-z]{3}$/).default('usd'),
+    /** What one credit pays out through RazorpayX, in paise (INR minor units). */
+    PAYOUT_RAZORPAY_MINOR_PER_CREDIT: z.coerce.number().int().min(1).max(1_000_000).default(250),
+    /** The signing secret of the Stripe Connect webhook endpoint (events on connected accounts). Default: STRIPE_WEBHOOK_SECRET. */
+    STRIPE_CONNECT_WEBHOOK_SECRET: z.string().min(8).optional(),
+    /** The RazorpayX account number payouts are sent from; RazorpayX payouts are offered only when it is set (with the Razorpay keys). */
+    RAZORPAYX_ACCOUNT_NUMBER: z.string().regex(/^[0-9A-Za-z]{5,40}$/).optional(),
+    /** The secret of the RazorpayX webhook. Default: RAZORPAY_WEBHOOK_SECRET. */
+    RAZORPAYX_WEBHOOK_SECRET: z.string().min(8).optional(),
+    /** How often approved payouts whose send was lost are sent again, and due automatic payouts requested. */
+    PAYOUT_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** A user's sockets on a node that stops heartbeating go offline after this many seconds (plus at most one heartbeat interval). */
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(2).max(600).default(10),
     /** How often each node renews its heartbeat and looks for peers whose heartbeat lapsed. Default: a third of PRESENCE_TTL_SECONDS. */
@@ -296,6 +311,13 @@ export interface Config {
   ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
   /** EARNINGS_HOLD_SECONDS. */
   earnings: { holdSeconds: number };
+  /** PAYOUT_*, STRIPE_CONNECT_WEBHOOK_SECRET, RAZORPAYX_*: a provider is present only when its keys are. */
+  payouts: {
+    minCredits: number;
+    sweepSeconds: number;
+    stripe?: { secretKey: string; webhookSecret: string; apiBase?: string; currency: string; minorPerCredit: number };
+    razorpay?: { keyId: string; keySecret: string; webhookSecret: string; apiBase?: string; accountNumber: string; minorPerCredit: number };
+  };
   chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number; pageMaxBytes: number };
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
   profiles: { locationChangesPerDay: number };
@@ -392,6 +414,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (parsed.success && parsed.data.TIP_MIN > parsed.data.TIP_MAX) problems.push('TIP_MIN: must not be above TIP_MAX');
   if (Boolean(cleaned.TURN_URLS) !== Boolean(cleaned.TURN_SECRET)) problems.push('TURN: set both TURN_URLS and TURN_SECRET, or neither');
+  if (cleaned.RAZORPAYX_ACCOUNT_NUMBER && !cleaned.RAZORPAY_KEY_ID) problems.push('RAZORPAYX_ACCOUNT_NUMBER: RazorpayX payouts need the Razorpay keys too (RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET, RAZORPAY_WEBHOOK_SECRET)');
   for (const [name, keys] of [
     ['Stripe', ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']],
     ['Razorpay', ['RAZORPAY_KEY_ID', 'RAZORPAY_KEY_SECRET', 'RAZORPAY_WEBHOOK_SECRET']],
@@ -539,6 +562,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       verifySeconds: e.LEDGER_VERIFY_SECONDS,
     },
     earnings: { holdSeconds: e.EARNINGS_HOLD_SECONDS },
+    payouts: {
+      minCredits: e.PAYOUT_MIN_CREDITS,
+      sweepSeconds: e.PAYOUT_SWEEP_SECONDS,
+      stripe:
+        e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET
+          ? {
+              secretKey: e.STRIPE_SECRET_KEY,
+              webhookSecret: e.STRIPE_CONNECT_WEBHOOK_SECRET ?? e.STRIPE_WEBHOOK_SECRET,
+              apiBase: e.STRIPE_API_BASE,
+              currency: e.PAYOUT_STRIPE_CURRENCY,
+              minorPerCredit: e.PAYOUT_STRIPE_MINOR_PER_CREDIT,
+            }
+          : undefined,
+      razorpay:
+        e.RAZORPAY_KEY_ID && e.RAZORPAY_KEY_SECRET && e.RAZORPAY_WEBHOOK_SECRET && e.RAZORPAYX_ACCOUNT_NUMBER
+          ? {
+              keyId: e.RAZORPAY_KEY_ID,
+              keySecret: e.RAZORPAY_KEY_SECRET,
+              webhookSecret: e.RAZORPAYX_WEBHOOK_SECRET ?? e.RAZORPAY_WEBHOOK_SECRET,
+              apiBase: e.RAZORPAY_API_BASE,
+              accountNumber: e.RAZORPAYX_ACCOUNT_NUMBER,
+              minorPerCredit: e.PAYOUT_RAZORPAY_MINOR_PER_CREDIT,
+            }
+          : undefined,
+    },
   };
 }
 

@@ -22,6 +22,7 @@ import { matchModule } from './modules/match/match.module.js';
 import { mediaModule } from './modules/media/media.module.js';
 import { ANYONE } from './modules/media/media.views.js';
 import { paymentsModule } from './modules/payments/payments.module.js';
+import { payoutsModule } from './modules/payouts/payouts.module.js';
 import { postsModule } from './modules/posts/posts.module.js';
 import { presenceModule } from './modules/presence/presence.module.js';
 import { profilesModule } from './modules/profiles/profiles.module.js';
@@ -137,10 +138,11 @@ export function createModules(d: {
     socketQuota: drivers.socketQuota,
   });
   const earnings = earningsModule({ db, options: config.earnings });
+  const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, jobs, logger });
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages];
+  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -167,6 +169,7 @@ export function createModules(d: {
     feed: posts.feed,
     earnings: earnings.service,
     massMessages: massMessages.service,
+    payouts: payouts.service,
   };
 }
 

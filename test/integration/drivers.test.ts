@@ -121,6 +121,8 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
     'posts.fanout-sweep': unexpected,
     'mass-messages.deliver': unexpected,
     'mass-messages.sweep': unexpected,
+    'payouts.send': unexpected,
+    'payouts.sweep': unexpected,
     'audit.record': async (p) => {
       const attempt = calls.filter((c) => c.key === p.key).length + 1;
       calls.push({ key: p.key, attempt });

@@ -18,6 +18,7 @@ import { earningsRangeQuery, earningsStatementQuery } from '../../shared/earning
 import { createMassMessageBody, massAudienceBody, massMessagesQuery } from '../../shared/mass-messages.js';
 import { commentBody, createPostBody, feedQuery, unlockPostBody, updatePostBody } from '../../shared/posts.js';
 import { rejectVerificationBody, submitVerificationBody, verificationQueueQuery } from '../../shared/verification.js';
+import { adminPayoutQueueQuery, batchApprovePayoutsBody, PAYOUT_PROVIDERS, payoutListQuery, payoutScheduleBody, razorpayMethodBody, rejectPayoutBody, requestPayoutBody } from '../../shared/payouts.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
 import { createLogger } from '../../server/src/logger.js';
 import { adminPresenceQuery } from '../../server/src/modules/admin/admin.presence.routes.js';
@@ -195,6 +196,19 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/mass-messages': { query: massMessagesQuery },
   'GET /api/mass-messages/:id': { params: { id: uuid } },
   'POST /api/mass-messages/:id/cancel': { params: { id: uuid } },
+  'GET /api/payouts/overview': {},
+  'GET /api/payouts': { query: payoutListQuery },
+  'POST /api/payouts': { body: requestPayoutBody },
+  'POST /api/payouts/:id/cancel': { params: { id: uuid } },
+  'POST /api/payouts/methods/stripe': {},
+  'POST /api/payouts/methods/stripe/refresh': {},
+  'POST /api/payouts/methods/razorpay': { body: razorpayMethodBody },
+  'PUT /api/payouts/schedule': { body: payoutScheduleBody },
+  'POST /api/payouts/webhooks/:provider': { params: { provider: z.enum(PAYOUT_PROVIDERS) }, body: z.unknown(), as: 'none' },
+  'GET /api/admin/payouts': { query: adminPayoutQueueQuery, as: 'admin' },
+  'POST /api/admin/payouts/approve': { body: batchApprovePayoutsBody, as: 'admin' },
+  'POST /api/admin/payouts/:id/approve': { params: { id: uuid }, as: 'admin' },
+  'POST /api/admin/payouts/:id/reject': { params: { id: uuid }, body: rejectPayoutBody, as: 'admin' },
 };
 
 let backing: Backing;

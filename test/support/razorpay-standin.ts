@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHang, listenLocal, readBody } from './standin-http.js';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createRazorpayX, type RazorpayXControls } from './razorpay-standin-x.js';
 
 /**
  * A LOCAL STAND-IN for the Razorpay API: a plain node:http server on
@@ -18,13 +19,16 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * SDK's own `Razorpay.validateWebhookSignature` accepts.
  *
  * Endpoints: POST /v1/orders, GET /v1/orders (from, to, count, skip, receipt),
- * GET /v1/orders/:id, GET /v1/orders/:id/payments, GET /v1/payments/:id.
+ * GET /v1/orders/:id, GET /v1/orders/:id/payments, GET /v1/payments/:id;
+ * RazorpayX's contacts, fund accounts and payouts (razorpay-standin-x.ts).
  */
 
 export interface RazorpayStandinOptions {
   keyId: string;
   keySecret: string;
   webhookSecret: string;
+  /** The RazorpayX account number payouts must come from (default 2323230000000000). */
+  accountNumber?: string;
 }
 
 export type RazorpayOrderStatus = 'created' | 'attempted' | 'paid';
@@ -136,7 +140,7 @@ export interface RazorpayRecordedRequest {
   status: number;
 }
 
-export interface RazorpayStandin {
+export interface RazorpayStandin extends RazorpayXControls {
   url: string;
   port: number;
   close(): Promise<void>;
@@ -262,6 +266,13 @@ export async function startRazorpayStandin(opts: RazorpayStandinOptions): Promis
   const faults: RazorpayStandinFault[] = [];
   const hang = createHang();
   const expectedAuth = Buffer.from(`Basic ${Buffer.from(`${opts.keyId}:${opts.keySecret}`).toString('base64')}`);
+  const x = createRazorpayX({
+    accountNumber: opts.accountNumber ?? '2323230000000000',
+    badRequest,
+    noSuchId,
+    deliver: (event, payload) => deliver(event, payload),
+    newId,
+  });
 
   const clone = <T>(v: T): T => structuredClone(v);
   const byNewest = (a: { id: string; created_at: number }, b: { id: string; created_at: number }) =>
@@ -315,8 +326,10 @@ export async function startRazorpayStandin(opts: RazorpayStandinOptions): Promis
     return { entity: 'collection', count: items.length, items };
   }
 
-  function route(method: string, url: URL, body: string): unknown {
+  function route(method: string, url: URL, body: string, headers: IncomingMessage['headers']): unknown {
     const path = url.pathname.replace(/\/+$/, '');
+    const xAnswer = x.route(method, path, body, headers);
+    if (xAnswer !== undefined) return xAnswer;
     if (path === '/v1/orders') {
       if (method === 'POST') {
         let parsed: unknown;
@@ -394,7 +407,7 @@ export async function startRazorpayStandin(opts: RazorpayStandinOptions): Promis
       });
     }
     try {
-      send(200, route(method, url, body));
+      send(200, route(method, url, body, req.headers));
     } catch (e) {
       if (e instanceof RazorpayHttpError) return send(e.status, { error: e.body });
       throw e;
@@ -477,6 +490,7 @@ export async function startRazorpayStandin(opts: RazorpayStandinOptions): Promis
   }
 
   return {
+    ...x.controls,
     url: `http://127.0.0.1:${port}`,
     port,
     close: () =>

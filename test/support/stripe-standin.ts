@@ -18,6 +18,7 @@ import {
 } from './stripe-standin-form.js';
 
 import { createCheckoutSessions, type CheckoutSessionControls } from './stripe-standin-checkout.js';
+import { createConnect, type ConnectControls } from './stripe-standin-connect.js';
 
 export { parseStripeForm };
 export type { StandinCheckoutSession, StripeWebhookResult } from './stripe-standin-checkout.js';
@@ -36,7 +37,8 @@ export type { StandinCheckoutSession, StripeWebhookResult } from './stripe-stand
  *
  * Endpoints: POST /v1/payment_intents, GET /v1/payment_intents/:id,
  * GET /v1/payment_intents (limit, starting_after, ending_before, created[...]);
- * Stripe Checkout's sessions and hosted payment page (stripe-standin-checkout.ts).
+ * Stripe Checkout's sessions and hosted payment page (stripe-standin-checkout.ts);
+ * Connect accounts, onboarding, transfers and payouts (stripe-standin-connect.ts).
  */
 
 export interface StripeStandinOptions {
@@ -161,7 +163,7 @@ export interface StripeRecordedRequest {
   replayed: boolean;
 }
 
-export interface StripeStandin extends CheckoutSessionControls {
+export interface StripeStandin extends CheckoutSessionControls, ConnectControls {
   url: string;
   port: number;
   close(): Promise<void>;
@@ -257,6 +259,8 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
     intent: (id) => mustIntent(id),
     deliver: (type, object) => deliver(type, object),
   });
+  // Connect (accounts, transfers, payouts): stripe-standin-connect.ts.
+  const connect = createConnect({ base: () => baseUrl, signPayload: (payload) => signPayload(payload) });
 
   function mustIntent(id: string): StandinPaymentIntent {
     const pi = intents.get(id);
@@ -370,9 +374,11 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
     return { status: 200, body: paginate(newestFirst(), query, '/v1/payment_intents', 'payment_intent') };
   }
 
-  function route(method: string, path: string, params: FormObject): Answer {
+  function route(method: string, path: string, params: FormObject, stripeAccount: string | null): Answer {
     const sessionAnswer = checkout.route(method, path, params);
     if (sessionAnswer) return sessionAnswer;
+    const connectAnswer = connect.route(method, path, params, stripeAccount);
+    if (connectAnswer) return connectAnswer;
     if (path === '/v1/payment_intents') {
       if (method === 'POST') return createIntent(params);
       if (method === 'GET') return listIntents(params);
@@ -418,6 +424,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
 
     // The hosted payment page is the customer's, in a browser: no API key, no injected faults.
     if (checkout.hostedPage(req, res, path, body)) return;
+    if (await connect.onboardingPage(req, res, path, body)) return;
     await hang.wait();
     // Authentication first, as Stripe does.
     const auth = req.headers.authorization;
@@ -492,7 +499,8 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
 
     let answer: Answer;
     try {
-      answer = route(method, path, params);
+      const account = req.headers['stripe-account'];
+      answer = route(method, path, params, typeof account === 'string' && account !== '' ? account : null);
     } catch (e) {
       // Validation failures are not stored against the key (as in Stripe).
       if (e instanceof StripeHttpError) return sendError(e);
@@ -553,6 +561,7 @@ export async function startStripeStandin(opts: StripeStandinOptions): Promise<St
 
   return {
     ...checkout.controls,
+    ...connect.controls,
     url: baseUrl,
     port,
     close: () =>

@@ -112,4 +112,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ EARNINGS_HOLD_SECONDS: '-1' })).toThrow(/EARNINGS_HOLD_SECONDS/);
     expect(() => loadConfig({ EARNINGS_HOLD_SECONDS: String(400 * 86_400) })).toThrow(/EARNINGS_HOLD_SECONDS/);
   });
+
+  it('payouts: a provider only with its keys (RazorpayX also with its account number), the rates and minimum, the Connect secret defaulting to the Stripe one', () => {
+    const none = loadConfig({}).payouts;
+    expect(none).toMatchObject({ minCredits: 1000, sweepSeconds: 60 });
+    expect(none.stripe).toBeUndefined();
+    expect(none.razorpay).toBeUndefined();
+    const stripe = { STRIPE_SECRET_KEY: 'sk_test_12345678', STRIPE_WEBHOOK_SECRET: 'whsec_12345678' };
+    expect(loadConfig(stripe).payouts.stripe).toMatchObject({ webhookSecret: 'whsec_12345678', currency: 'usd', minorPerCredit: 3 });
+    expect(loadConfig({ ...stripe, STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_connect_1', PAYOUT_STRIPE_CURRENCY: 'eur' }).payouts.stripe).toMatchObject({ webhookSecret: 'whsec_connect_1', currency: 'eur' });
+    const rzp = { RAZORPAY_KEY_ID: 'rzp_test_x', RAZORPAY_KEY_SECRET: 'secret_12345678', RAZORPAY_WEBHOOK_SECRET: 'whsec_rzp_1234' };
+    expect(loadConfig(rzp).payouts.razorpay).toBeUndefined();
+    expect(loadConfig({ ...rzp, RAZORPAYX_ACCOUNT_NUMBER: '7878780080316316' }).payouts.razorpay).toMatchObject({ accountNumber: '7878780080316316', minorPerCredit: 250, webhookSecret: 'whsec_rzp_1234' });
+    expect(() => loadConfig({ RAZORPAYX_ACCOUNT_NUMBER: '7878780080316316' })).toThrow(/RAZORPAYX_ACCOUNT_NUMBER/);
+    expect(() => loadConfig({ PAYOUT_MIN_CREDITS: '0' })).toThrow(/PAYOUT_MIN_CREDITS/);
+    expect(() => loadConfig({ PAYOUT_STRIPE_CURRENCY: 'USD' })).toThrow(/PAYOUT_STRIPE_CURRENCY/);
+  });
 });

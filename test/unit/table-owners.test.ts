@@ -37,6 +37,7 @@ const OWNERS: Record<string, string[]> = {
   posts: ['posts', 'post_media', 'post_unlocks', 'post_likes', 'post_comments', 'post_bookmarks', 'post_stats', 'feed_items', 'feed_big_creators'],
   verification: ['creator_verifications'],
   'mass-messages': ['mass_messages', 'mass_message_recipients'],
+  payouts: ['payout_methods', 'payouts', 'payout_events', 'payout_schedules'],
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');

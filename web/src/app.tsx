@@ -29,6 +29,7 @@ const Studio = lazy(() => import('./pages/studio.js'));
 const TrialClaim = lazy(() => import('./pages/trial.js'));
 const Verification = lazy(() => import('./pages/verification.js'));
 const MassMessages = lazy(() => import('./pages/mass-messages.js'));
+const Payouts = lazy(() => import('./pages/payouts.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -98,6 +99,7 @@ export function App() {
                     <Route path="/trial/:code" element={<RequireAuth><TrialClaim /></RequireAuth>} />
                     <Route path="/verification" element={<RequireAuth><Verification /></RequireAuth>} />
                     <Route path="/mass-messages" element={<RequireAuth><MassMessages /></RequireAuth>} />
+                    <Route path="/payouts" element={<RequireAuth><Payouts /></RequireAuth>} />
                     <Route path="/admin/*" element={<RequireAuth admin><Admin /></RequireAuth>} />
                     <Route path="*" element={<NotFound />} />
                   </Routes>

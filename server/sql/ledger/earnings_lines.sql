@@ -5,6 +5,8 @@
  *     `<op>:fee` (found by its unique key), so a statement shows what the fan paid.
  *   debit (a clawback, later a payout): share < 0; a clawback's metadata names the spend's kind
  *     (spend_kind) and the gross of the spend it covered.
+ * Payouts (kinds payout, payout_return) are lines too: the request a debit, the return of a payout that
+ * did not reach the creator a credit; neither is inside the hold (earned_at -infinity).
  * earned_at is when the money counted as earned, for the hold: a credit's own time; a clawback's
  * spend's time (taking back a pending spend lowers pending, not available); -infinity for any other
  * debit (a payout is taken from available whenever it happens).
@@ -15,7 +17,7 @@
 CREATE OR REPLACE VIEW earnings_lines AS
 SELECT a.user_id AS creator_id, t.id, t.created_at, t.kind, t.kind AS spend_kind,
        t.amount AS share, t.amount + coalesce(f.amount, 0) AS gross, coalesce(f.amount, 0) AS fee,
-       t.idempotency_key AS key, t.created_at AS earned_at
+       t.idempotency_key AS key, CASE WHEN t.kind = 'payout_return' THEN '-infinity'::timestamptz ELSE t.created_at END AS earned_at
 FROM ledger_accounts a
 JOIN ledger_transfers t ON t.credit_account_id = a.id
 LEFT JOIN ledger_transfers f ON right(t.idempotency_key, 8) = ':creator' AND f.idempotency_key = left(t.idempotency_key, -8) || ':fee'

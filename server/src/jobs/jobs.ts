@@ -109,6 +109,10 @@ export interface StallPolicy {
  * | time, or in retry backoff)                    | untouched for a sweep period are enqueued again; a run resumes after the  |
  * |                                               | last user reached (mass_messages.after), recipients are unique            |
  * | mass-messages.sweep                           | the schedule itself                                                        |
+ * | payouts.send (queued, or in retry backoff)    | payouts.sweep (every PAYOUT_SWEEP_SECONDS): payouts still approved a      |
+ * |                                               | minute after approval are enqueued again; sending is idempotent on the    |
+ * |                                               | payout id at Pairly and at the provider (its idempotency key)             |
+ * | payouts.sweep                                 | the schedule itself: due automatic payouts are found again in PostgreSQL  |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.

@@ -65,6 +65,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 {user.role === 'creator' && <NavLink to="/studio">Studio</NavLink>}
                 {user.role === 'creator' && <NavLink to="/earnings">Earnings</NavLink>}
                 {user.role === 'creator' && <NavLink to="/mass-messages">Mass messages</NavLink>}
+                {user.role === 'creator' && <NavLink to="/payouts">Payouts</NavLink>}
                 <NavLink to="/settings">Settings</NavLink>
                 <Balance />
               </>

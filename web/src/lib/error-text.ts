@@ -56,6 +56,10 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   ALREADY_VERIFIED: 'You are verified already.',
   VERIFICATION_DECIDED: 'This verification was already decided.',
   MASS_MESSAGE_FINISHED: 'This mass message has already finished or was cancelled.',
+  PAYOUT_BELOW_MINIMUM: 'That is below the smallest payout.',
+  INSUFFICIENT_EARNINGS: 'That is more than your available earnings.',
+  PAYOUT_METHOD_REQUIRED: 'Set up a payout method first.',
+  PAYOUT_WRONG_STATE: 'This payout has moved on; refresh to see where it is.',
   INTERNAL: 'Something went wrong on our side. Try again.',
 };
 

@@ -58,6 +58,7 @@ function Totals({ summary }: { summary: ReturnType<typeof useQuery<EarningsSumma
         In credits, after the platform fee.{' '}
         {s.holdSeconds > 0 ? `New earnings stay pending for ${holdText(s.holdSeconds)} (refunds and chargebacks land in that time), then become available.` : 'New earnings are available at once.'}
         {s.debited > 0 && ` ${s.debited.toLocaleString()} credits were taken back after fans' refunds.`}
+        {s.paidOut > 0 && ` ${s.paidOut.toLocaleString()} credits went to payouts.`}
         {s.available < 0 && ' Your available balance is below zero: nothing can be paid out until new earnings cover it.'}
       </p>
     </>

@@ -7,6 +7,8 @@ import {
   type EarningsStatement,
   type EarningsSummary,
 } from '../../../../shared/earnings.js';
+import { PAYOUT_KINDS } from '../../../../shared/payouts.js';
+import type { Queryable } from '../../db/database.js';
 import type { EarningsStore, LineRow } from './earnings.store.js';
 
 const DAY_MS = 86_400_000;
@@ -29,14 +31,21 @@ export class EarningsService {
     return this.d.options.holdSeconds;
   }
 
-  async summary(userId: string, now = new Date()): Promise<EarningsSummary> {
+  /** With `q`, read in the caller's transaction (payouts read it with the earnings account locked). */
+  async summary(userId: string, now = new Date(), q?: Queryable): Promise<EarningsSummary> {
     const since = new Date(now.getTime() - this.d.options.holdSeconds * 1000);
-    const rows = await this.d.store.sums(userId, since);
+    const rows = await this.d.store.sums(userId, since, q);
     const by = new Map<EarningSource, { earned: number; pending: number; clawedBack: number }>();
     let lifetime = 0;
     let pending = 0;
     let debited = 0;
+    let paidOut = 0;
     for (const r of rows) {
+      // Payouts are money leaving (and, when one fails, coming back), not earnings or clawbacks.
+      if (PAYOUT_KINDS.includes(r.spend_kind)) {
+        paidOut -= r.share;
+        continue;
+      }
       const s = by.get(sourceOf(r.spend_kind)) ?? { earned: 0, pending: 0, clawedBack: 0 };
       // recent: credits inside the hold, and (negative) clawbacks of spends inside it; payouts never.
       s.pending += r.recent;
@@ -51,12 +60,13 @@ export class EarningsService {
       by.set(sourceOf(r.spend_kind), s);
     }
     // balance = pending + available. Available goes negative when what is taken back exceeds what is out of the hold.
-    const available = lifetime - pending - debited;
+    const available = lifetime - pending - debited - paidOut;
     return {
       available,
       pending,
       lifetime,
       debited,
+      paidOut,
       payable: available > 0,
       holdSeconds: this.d.options.holdSeconds,
       bySource: EARNING_SOURCES.filter((s) => by.has(s)).map((source) => ({ source, ...by.get(source)! })),
@@ -74,6 +84,7 @@ export class EarningsService {
       days.set(day, { day, total: 0, bySource: {} });
     }
     for (const r of rows) {
+      if (PAYOUT_KINDS.includes(r.spend_kind)) continue;
       const d = days.get(r.day);
       if (!d) continue; // cannot happen: the query is bounded by the same range
       const source = sourceOf(r.spend_kind);
@@ -90,6 +101,7 @@ export class EarningsService {
     const [sums, rows] = await Promise.all([this.d.store.sumsBetween(userId, from, to), this.d.store.lines(userId, from, to, cursor ?? 0, limit)]);
     const totals: EarningsStatement['totals'] = { gross: 0, share: 0, fee: 0, clawedBack: 0, bySource: {} };
     for (const r of sums) {
+      if (PAYOUT_KINDS.includes(r.spend_kind)) continue;
       const source = sourceOf(r.spend_kind);
       totals.bySource[source] = (totals.bySource[source] ?? 0) + r.share;
       totals.share += r.share;

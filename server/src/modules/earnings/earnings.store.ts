@@ -30,8 +30,8 @@ export class EarningsStore {
   constructor(private readonly db: Queryable) {}
 
   /** Lifetime sums by spend kind and direction, and what of them was earned after `since`. */
-  async sums(creatorId: string, since: Date): Promise<KindSums[]> {
-    const { rows } = await this.db.query<KindSums>(
+  async sums(creatorId: string, since: Date, q: Queryable = this.db): Promise<KindSums[]> {
+    const { rows } = await q.query<KindSums>(
       `SELECT spend_kind, share > 0 AS credit, sum(share)::bigint AS share, sum(gross)::bigint AS gross, sum(fee)::bigint AS fee,
               coalesce(sum(share) FILTER (WHERE earned_at > $2), 0)::bigint AS recent
        FROM earnings_lines WHERE creator_id = $1

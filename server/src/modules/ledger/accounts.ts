@@ -15,6 +15,8 @@ export const accounts = {
   promotions: () => 'promotions:main',
   adjustments: () => 'adjustments:main',
   payouts: () => 'payouts:clearing',
+  /** Money that left the platform: payouts the provider paid. */
+  paidOut: () => 'payouts:paid',
 };
 
 /** Which chain/revenue/escrow shard an operation uses: stable for a key, spread across keys. */

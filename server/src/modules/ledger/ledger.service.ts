@@ -256,6 +256,35 @@ export class LedgerService {
     return clawback(d, input, q);
   }
 
+  /**
+   * A payout's money, in the caller's transaction (the payout's state changes in the same one):
+   * `request` earnings -> payouts clearing; `return` clearing -> earnings (failed, reversed, rejected,
+   * cancelled); `paid` clearing -> paid out; `unpay` paid out -> earnings (reversed after paid).
+   * Keyed `payout:<id>:request|return|paid`, so each happens once.
+   */
+  async payoutMove(input: { payoutId: string; userId: string; credits: number; step: 'request' | 'return' | 'paid' | 'unpay' }, q: Queryable): Promise<OperationResult> {
+    assertAmount(input.credits);
+    const earnings = accounts.earnings(input.userId);
+    // `unpay`: a paid payout the bank sent back; it returns from paid out instead of clearing (one return per payout either way).
+    const [step, debit, credit, kind] =
+      input.step === 'request'
+        ? ['request', earnings, accounts.payouts(), 'payout']
+        : input.step === 'return'
+          ? ['return', accounts.payouts(), earnings, 'payout_return']
+          : input.step === 'unpay'
+            ? ['return', accounts.paidOut(), earnings, 'payout_return']
+            : ['paid', accounts.payouts(), accounts.paidOut(), 'payout_paid'];
+    const key = `payout:${input.payoutId}:${step}`;
+    return this.applyIn(q, shardOf(key, this.d.options.shards), [
+      { op: 'post', key, debit, credit, amount: input.credits, kind, metadata: { payoutId: input.payoutId } },
+    ]);
+  }
+
+  /** Locks a user's earnings account for the rest of the caller's transaction: requests against it queue here. */
+  async lockEarnings(userId: string, q: Queryable): Promise<void> {
+    await this.d.store.lockAccount(accounts.earnings(userId), q);
+  }
+
   /** An admin's correction: credits in (positive) or out (negative) of a wallet, against the adjustments account. */
   async adjust(input: { key: string; userId: string; amount: number; reason: string; adminId: string }): Promise<OperationResult> {
     if (!Number.isSafeInteger(input.amount) || input.amount === 0) throw new AppError('VALIDATION_FAILED', 'amount must be a non-zero integer');

@@ -6,6 +6,7 @@ import { Ledger } from './ledger.js';
 import { Payments } from './payments.js';
 import { DeadLetters } from './dead-letters.js';
 import { Verifications } from './verification.js';
+import { AdminPayouts } from './payouts.js';
 import './admin.css';
 
 const TABS = [
@@ -15,6 +16,7 @@ const TABS = [
   { to: '/admin/payments', label: 'Payments' },
   { to: '/admin/dead-letters', label: 'Dead letters' },
   { to: '/admin/verification', label: 'Verification' },
+  { to: '/admin/payouts', label: 'Payouts' },
 ];
 
 /** The /admin/* area: one live /admin socket for every tab, and a sub-nav. */
@@ -39,6 +41,7 @@ export default function Admin() {
           <Route path="payments" element={<Payments />} />
           <Route path="dead-letters" element={<DeadLetters />} />
           <Route path="verification" element={<Verifications />} />
+          <Route path="payouts" element={<AdminPayouts />} />
           <Route path="*" element={<Navigate to="/admin" replace />} />
         </Routes>
       </div>

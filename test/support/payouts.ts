@@ -1,0 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import { http, newUser } from './client.js';
+import { jpegWithGps, processed, uploadAndConfirm } from './media.js';
+
+type User = Awaited<ReturnType<typeof newUser>>;
+
+/**
+ * A creator verified the only way creators are (issue #13): two verification photos uploaded and
+ * processed, the submission sent, an admin's approval. The node needs media storage (MEDIA_STORAGE=local).
+ */
+export async function verifiedCreator(url: string, adminToken: string, over: Partial<Parameters<typeof newUser>[1]> = {}): Promise<User> {
+  const user = await newUser(url, { role: 'creator', birthdate: '1990-04-02', ...over });
+  const photo = async () => {
+    const { id } = await uploadAndConfirm(url, user.accessToken, 'verification_document', 'image/jpeg', await jpegWithGps(320, 240));
+    const p = await processed(url, user.accessToken, id);
+    if (p.state !== 'ready') throw new Error(`verification photo ${id} is ${p.state}`);
+    return id;
+  };
+  const [documentMediaId, selfieMediaId] = [await photo(), await photo()];
+  const body = { id: randomUUID(), legalName: 'Ada Example', dateOfBirth: '1990-04-02', country: 'DE', documentMediaId, selfieMediaId };
+  const sub = await http(url, 'POST', '/api/verification', { token: user.accessToken, body });
+  if (sub.status !== 201) throw new Error(`verification submit: ${sub.status} ${JSON.stringify(sub.body)}`);
+  const ok = await http(url, 'POST', `/api/admin/verifications/${body.id}/approve`, { token: adminToken });
+  if (ok.status !== 200) throw new Error(`verification approve: ${ok.status} ${JSON.stringify(ok.body)}`);
+  return user;
+}
