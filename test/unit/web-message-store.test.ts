@@ -28,6 +28,11 @@ function msg(conversationId: string, seq: number, senderId = seq % 2 ? A : B, cl
     price: 0,
     attachment: null,
     createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
+    replyTo: null,
+    editedAt: null,
+    deleted: false,
+    reactions: [],
+    changeSeq: 0,
   };
 }
 
