@@ -14,17 +14,17 @@ export interface ChangeState {
 }
 
 /**
- * Reactions, edits, deletes and the reads that carry them (chat:sync's changes, search). Every change
- * numbers itself from its conversation's change_seq in the same statement that writes the message, under
- * the conversation's row lock that lockMessage took, so a conversation's changes are numbered in commit order.
+ * Reactions, edits, deletes and the reads that carry them (chat:sync's changes, search). A change locks its
+ * message's row first (lockMessage: changes to one message take turns), and numbers itself from its
+ * conversation's change_seq in the last statement, which writes the message: the conversation's row is
+ * locked from there to the commit only (one round trip, not the whole change, so the conversation's sends
+ * wait as little as possible), and a conversation's changes are numbered in commit order.
+ * Locks are always taken message first, then conversation; nothing takes them the other way round.
  */
 export class ChatChangesStore {
   constructor(private readonly db: Queryable) {}
 
-  /**
-   * Locks the conversation (changes and sends of one conversation take turns) and reads the message, if it is
-   * in that conversation and the user is a member of it; undefined otherwise.
-   */
+  /** Locks the message and reads what a change decides on, if it is in that conversation and the user is a member of it; undefined otherwise. */
   async lockMessage(q: Queryable, conversationId: string, messageId: string, userId: string): Promise<ChangeState | undefined> {
     const { rows } = await q.query<ChangeState>(
       `SELECT me.peer_id, c.closed_at IS NOT NULL AS closed, blocked_either_way($3, me.peer_id) AS blocked,
@@ -34,7 +34,7 @@ export class ChatChangesStore {
        JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = $3
        JOIN messages m ON m.id = $2 AND m.conversation_id = c.id
        WHERE c.id = $1
-       FOR UPDATE OF c`,
+       FOR UPDATE OF m`,
       [conversationId, messageId, userId],
     );
     return rows[0];

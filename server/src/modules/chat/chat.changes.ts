@@ -18,8 +18,8 @@ export type TextModeration = (m: { userId: string; conversationId: string; body:
 
 /**
  * What happens to a message after it is sent: reactions, edits, deletes. Each is one transaction under the
- * conversation's row lock (the order of a conversation's sends and changes), numbered by the conversation's
- * change sequence, and pushed after the commit to both members' devices on every node as `chat:changed`
+ * message's row lock, numbered by the conversation's change sequence in its last statement (see
+ * ChatChangesStore), and pushed after the commit to both members' devices on every node as `chat:changed`
  * (the whole message view: applying it twice, or an older one after a newer one, changes nothing).
  * A repeat that changes nothing is answered with the message as it is and pushes nothing.
  * Money: an edit or delete never touches the price the sender paid nor an unlock a viewer paid: deleting a
