@@ -75,6 +75,26 @@ describe('reactions', () => {
   });
 });
 
+describe('the change sequence', () => {
+  it('changes racing in one conversation, with sends in between, get distinct numbers 1..N in commit order', async () => {
+    const { sa, sb, conv, msg } = await pair();
+    const others = await Promise.all(['one', 'two', 'three'].map((body) => send(sa, { conversationId: conv, body })));
+    const emoji = ['❤️', '😂', '😮', '😢', '👍', '🔥'] as const;
+    const acks = await Promise.all([
+      ...emoji.map((e) => ack(sa, 'chat:react', { conversationId: conv, messageId: msg.id, emoji: e })),
+      ...others.map((o) => ack(sb, 'chat:react', { conversationId: conv, messageId: o.message.id, emoji: '👍' })),
+      ...others.map((o, i) => ack(sa, 'chat:edit', { conversationId: conv, messageId: o.message.id, body: `edited ${i}` })),
+      ...Array.from({ length: 4 }, (_, i) => send(sb, { conversationId: conv, body: `between ${i}` })),
+    ]);
+    for (const a of acks) expect(a.ok).toBe(true);
+    const seqs = acks.filter((a) => 'changed' in a).map((a) => a.message.changeSeq);
+    expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // The message holds its newest change: all six reactions.
+    expect((await row(msg.id)).reactions).toHaveLength(6);
+    expect(Number((await pgQuery(backing.databaseUrl, 'SELECT change_seq FROM conversations WHERE id = $1', [conv]))[0]!.change_seq)).toBe(12);
+  });
+});
+
 describe('replies', () => {
   it('quotes a message of the same conversation with an excerpt kept after the original is deleted; never across conversations', async () => {
     const { a, sa, sb, conv, msg } = await pair();
