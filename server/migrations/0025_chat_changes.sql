@@ -61,3 +61,6 @@ CREATE TABLE message_hidden (
   PRIMARY KEY (user_id, message_id)
 );
 CREATE INDEX message_hidden_at_idx ON message_hidden (user_id, hidden_at);
+
+-- A message report keeps the message's earlier versions too (what it said before an edit), as it keeps its body.
+ALTER TABLE message_reports ADD COLUMN edits jsonb NOT NULL DEFAULT '[]'::jsonb;

@@ -118,7 +118,7 @@ describe('replies', () => {
 
 describe('edits', () => {
   it('the sender edits within the window; the peer sees "edited"; earlier versions are kept; nobody else may edit', async () => {
-    const { sa, sb, conv, msg } = await pair();
+    const { a, sa, sb, conv, msg } = await pair();
     const push = nextEvent<any>(sa, 'chat:changed');
     const e = await ack(sb, 'chat:edit', { conversationId: conv, messageId: msg.id, body: 'hello from b (fixed)' });
     expect(e).toMatchObject({ ok: true, changed: true, message: { body: 'hello from b (fixed)' } });
@@ -129,6 +129,12 @@ describe('edits', () => {
     const versions = await pgQuery(backing.databaseUrl, 'SELECT body FROM message_edits WHERE message_id = $1 ORDER BY id', [msg.id]);
     expect(versions.map((v: any) => v.body)).toEqual(['hello from b', 'hello from b (fixed)']);
 
+    // A report keeps the earlier versions with the current text.
+    const reported = await http(url, 'POST', `/api/messages/${msg.id}/report`, { token: a.accessToken, body: { reason: 'changed what it said' } });
+    expect(reported.status).toBe(201);
+    const [report] = (await pgQuery(backing.databaseUrl, 'SELECT body, edits FROM message_reports WHERE message_id = $1', [msg.id])) as any[];
+    expect(report.body).toBe('third version');
+    expect(report.edits.map((e: any) => e.body)).toEqual(['hello from b', 'hello from b (fixed)']);
     expect((await ack(sa, 'chat:edit', { conversationId: conv, messageId: msg.id, body: 'not mine' })).error.code).toBe('FORBIDDEN');
     expect((await ack(sb, 'chat:edit', { conversationId: conv, messageId: msg.id, body: '   ' })).error.code).toBe('VALIDATION_FAILED');
     // Past the window (the message made older in the database): refused, nothing changed.

@@ -368,6 +368,9 @@ export class ChatService {
     const m: MessageRow | undefined = await this.d.store.messageForReport(messageId, reporterId);
     if (!m) throw new AppError('NOT_FOUND', 'no such message');
     if (m.sender_id === reporterId) throw new AppError('VALIDATION_FAILED', 'you cannot report your own message');
-    return this.d.safety.report({ messageId, reporterId, reason, body: m.body, senderId: m.sender_id });
+    if (m.deleted_at) throw new AppError('MESSAGE_DELETED', 'this message was deleted');
+    // What it said before any edit goes with the report, for the moderators.
+    const edits = await this.d.changes.edits(this.d.db, messageId);
+    return this.d.safety.report({ messageId, reporterId, reason, body: m.body, senderId: m.sender_id, edits });
   }
 }
