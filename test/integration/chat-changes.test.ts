@@ -190,6 +190,9 @@ describe('deletes', () => {
     expect((await ack(sa, 'chat:delete', { conversationId: conv, messageId: msg.id, scope: 'me' })).error.code).toBe('MESSAGE_DELETED');
     const mine = await http(url, 'GET', `/api/conversations/${conv}/messages`, { token: a.accessToken });
     expect(mine.body.messages.map((m: any) => m.id)).not.toContain(msg.id);
+    // The conversation list no longer previews it for me.
+    const list = await http(url, 'GET', '/api/conversations', { token: a.accessToken });
+    expect(list.body.conversations.find((c: any) => c.id === conv).lastMessage).toBeNull();
     const theirs = await http(url, 'GET', `/api/conversations/${conv}/messages`, { token: b.accessToken });
     expect(theirs.body.messages.map((m: any) => m.id)).toContain(msg.id);
     const synced = await ack(sa, 'chat:sync', { since: msg.createdAt });

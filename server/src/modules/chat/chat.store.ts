@@ -284,7 +284,11 @@ export class ChatStore {
               to_char(coalesce(c.last_message_at, c.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at,
               peer.read_seq AS peer_read_seq, peer.delivered_seq AS peer_delivered_seq,
               (SELECT count(*)::int FROM messages x WHERE x.conversation_id = c.id AND x.seq > me.read_seq AND x.sender_id <> $1) AS unread,
-              (SELECT to_jsonb(x) FROM messages x WHERE x.conversation_id = c.id AND x.seq = c.last_seq) AS last_message
+              -- The newest message I have not deleted for myself (nearly always the one at last_seq).
+              (SELECT to_jsonb(x) FROM messages x
+               WHERE x.conversation_id = c.id AND x.seq <= c.last_seq
+                 AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = $1 AND h.message_id = x.id)
+               ORDER BY x.seq DESC LIMIT 1) AS last_message
        FROM conversation_members me
        JOIN conversations c ON c.id = me.conversation_id
        JOIN conversation_members peer ON peer.conversation_id = c.id AND peer.user_id = me.peer_id
