@@ -26,6 +26,8 @@ export const chatSend = z
     attachment: attachmentInput.optional(),
     /** The message price the client showed (absent: free); any other price is refused with PRICE_CHANGED. */
     expectedPrice,
+    /** A message of the same conversation this one answers (quoted with a short excerpt). */
+    replyTo: z.uuid().optional(),
   })
   .refine((v) => (v.conversationId === undefined) !== (v.toUserId === undefined), 'give exactly one of conversationId or toUserId')
   .refine((v) => v.body.trim().length > 0 || v.attachment !== undefined, { message: 'must not be blank', path: ['body'] });
@@ -85,7 +87,59 @@ export interface MessageView {
    */
   attachment: MessageAttachment | null;
   createdAt: string;
+  /** The message this one answers: its id, sender and an excerpt copied when this was sent (kept if it is deleted). */
+  replyTo: MessageReply | null;
+  /** When the sender last edited the text (null: never). */
+  editedAt: string | null;
+  /** Deleted for everyone: a tombstone (empty body, no attachment) that keeps its seq. */
+  deleted: boolean;
+  reactions: MessageReaction[];
+  /**
+   * The conversation's change sequence at this message's latest change (0: never changed since sent). Every
+   * reaction, edit or delete takes the next one; a client keeps the view with the highest changeSeq per message.
+   */
+  changeSeq: number;
 }
+
+export interface MessageReply {
+  messageId: string;
+  senderId: string;
+  excerpt: string;
+}
+
+export interface MessageReaction {
+  emoji: Reaction;
+  count: number;
+  userIds: string[];
+}
+
+/** The emoji a message can be reacted with. */
+export const REACTIONS = ['❤️', '😂', '😮', '😢', '👍', '🔥'] as const;
+export type Reaction = (typeof REACTIONS)[number];
+
+/** How long a reply's excerpt of the quoted message is, at most. */
+export const REPLY_EXCERPT_LENGTH = 120;
+
+const messageRef = { conversationId: z.uuid(), messageId: z.uuid() };
+
+/** chat:react: add (on, the default) or remove one's reaction; adding the same one twice is one reaction. */
+export const chatReact = z.strictObject({ ...messageRef, emoji: z.enum(REACTIONS), on: z.boolean().default(true) });
+
+/** chat:edit: the sender replaces a message's text within CHAT_EDIT_WINDOW_SECONDS; its price and attachment never change. */
+export const chatEdit = z.strictObject({ ...messageRef, body: text().max(MAX_MESSAGE_LENGTH).refine((b) => b.trim().length > 0, 'must not be blank') });
+
+/**
+ * chat:delete: `me` hides the message from the caller's own history; `everyone` (the sender, within
+ * CHAT_DELETE_WINDOW_SECONDS) removes its body for both, leaving a tombstone. Nothing paid is refunded.
+ */
+export const chatDelete = z.strictObject({ ...messageRef, scope: z.enum(['me', 'everyone']) });
+
+/** GET /api/messages/search: full text over the caller's conversations (or one of them). */
+export const messageSearchQuery = z.strictObject({
+  q: text().trim().min(1).max(200),
+  conversationId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
 
 export interface MessageAttachment {
   mediaId: string;

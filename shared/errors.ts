@@ -52,6 +52,12 @@ export const ERROR_STATUS = {
   /** The free-trial link is revoked, expired or fully claimed. */
   TRIAL_UNAVAILABLE: 410,
   CONVERSATION_CLOSED: 409,
+  /** The message was deleted (for everyone, or already by the caller for themselves). */
+  MESSAGE_DELETED: 409,
+  /** A message can be edited only within CHAT_EDIT_WINDOW_SECONDS of sending. */
+  EDIT_WINDOW_CLOSED: 409,
+  /** A message can be deleted for everyone only within CHAT_DELETE_WINDOW_SECONDS of sending. */
+  DELETE_WINDOW_CLOSED: 409,
   BUSY: 409,
   CALL_NOT_RINGING: 409,
   CALL_NOT_ACTIVE: 409,

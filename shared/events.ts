@@ -3,7 +3,7 @@ import { text } from './input.js';
 import type { ErrorBody } from './errors.js';
 import type { PublicUser } from './auth.js';
 import type { MassMessageProgress } from './mass-messages.js';
-import { chatPointer, chatSend, chatSync, chatTyping, presenceSet, type MessageView, type PresenceView } from './chat.js';
+import { chatDelete, chatEdit, chatPointer, chatReact, chatSend, chatSync, chatTyping, presenceSet, type MessageView, type PresenceView } from './chat.js';
 import { matchJoin, matchLeave, matchNext, type MatchEndReason, type MatchFound } from './match.js';
 import { callInvite, callRef, type CallEndReason, type CallMedia, type CallView } from './calls.js';
 import type { MediaView } from './media.js';
@@ -25,6 +25,9 @@ export const clientEventSchemas = {
   'chat:read': chatPointer,
   'chat:typing': chatTyping,
   'chat:sync': chatSync,
+  'chat:react': chatReact,
+  'chat:edit': chatEdit,
+  'chat:delete': chatDelete,
   'presence:set': presenceSet,
   'match:join': matchJoin,
   'match:next': matchNext,
@@ -49,7 +52,18 @@ export interface ClientEventResults {
   'chat:read': { upToSeq: number; unread: number };
   'chat:typing': { throttled: boolean };
   /** Messages in the caller's conversations from `since` on (with a small look-back; dedupe by id). */
-  'chat:sync': { messages: MessageView[]; hasMore: boolean; next: string | null };
+  /**
+   * Messages in the caller's conversations from `since` on (with a small look-back; dedupe by id). The first page
+   * (no cursor) also carries `changes`: messages changed (reacted, edited, deleted) since then, oldest change
+   * first (keep the highest changeSeq per message; `changesHasMore`: ask again with a later since), and `hidden`:
+   * the messages the caller deleted for themselves since then, on any device.
+   */
+  'chat:sync': { messages: MessageView[]; hasMore: boolean; next: string | null; changes: MessageView[]; changesHasMore: boolean; hidden: { conversationId: string; messageId: string }[] };
+  /** The message as it is now; `changed: false` when it already was so (a repeat). */
+  'chat:react': { message: MessageView; changed: boolean };
+  'chat:edit': { message: MessageView; changed: boolean };
+  /** `everyone`: the tombstone; `me`: hidden from the caller's devices. */
+  'chat:delete': { scope: 'me' | 'everyone'; message: MessageView | null };
   'presence:set': { status: 'online' | 'away' | 'offline' };
   /** Queued (match:found follows), or already in a session from another device. */
   'match:join': { state: 'queued' | 'in_session'; sessionId?: string };
@@ -81,6 +95,10 @@ export interface ServerToClientEvents {
   'me:updated': (payload: { user: PublicUser }) => void;
   /** A new message, to every device of the recipient and the sender's other devices. */
   'chat:message': (payload: MessageView) => void;
+  /** A message changed (a reaction, an edit, a delete for everyone): the whole view, with its changeSeq; both members, every device. */
+  'chat:changed': (payload: MessageView) => void;
+  /** The user deleted a message for themselves on another device. */
+  'chat:hidden': (payload: { conversationId: string; messageId: string }) => void;
   /** The peer's devices confirmed receipt / read up to a sequence number. */
   'chat:delivered': (payload: { conversationId: string; userId: string; upToSeq: number }) => void;
   'chat:read': (payload: { conversationId: string; userId: string; upToSeq: number }) => void;

@@ -145,6 +145,10 @@ const envSchema = z
     CHAT_FLOOD_PER_5S: z.coerce.number().int().min(1).default(10),
     /** A chat:sync or history page stops adding messages at about this many bytes of JSON (and says hasMore). */
     CHAT_PAGE_MAX_BYTES: z.coerce.number().int().min(16_384).max(10_000_000).default(256 * 1024),
+    /** The sender may edit a message for this long after sending it. */
+    CHAT_EDIT_WINDOW_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(900),
+    /** The sender may delete a message for everyone for this long after sending it (deleting for oneself has no limit). */
+    CHAT_DELETE_WINDOW_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(3600),
     /** Random match: how long someone with interests waits for a shared one before anyone will do. */
     MATCH_FALLBACK_MS: z.coerce.number().int().min(0).default(5000),
     /** Random match: two people who just parted are not paired again for this long. */
@@ -318,7 +322,7 @@ export interface Config {
     stripe?: { secretKey: string; webhookSecret: string; apiBase?: string; currency: string; minorPerCredit: number };
     razorpay?: { keyId: string; keySecret: string; webhookSecret: string; apiBase?: string; accountNumber: string; minorPerCredit: number };
   };
-  chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number; pageMaxBytes: number };
+  chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number; pageMaxBytes: number; editWindowSeconds: number; deleteWindowSeconds: number };
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
   profiles: { locationChangesPerDay: number };
   calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; mediaSweepSeconds: number; mediaLostSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
@@ -492,6 +496,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       messagesPer10s: e.CHAT_MESSAGES_PER_10S,
       floodPer5s: e.CHAT_FLOOD_PER_5S,
       pageMaxBytes: e.CHAT_PAGE_MAX_BYTES,
+      editWindowSeconds: e.CHAT_EDIT_WINDOW_SECONDS,
+      deleteWindowSeconds: e.CHAT_DELETE_WINDOW_SECONDS,
     },
     calls: {
       minuteSeconds: e.CALL_MINUTE_SECONDS,

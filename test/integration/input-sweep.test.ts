@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { adminEventSchemas } from '../../shared/admin.js';
 import { loginBody, loginTwoFactorBody, refreshBody, signupBody, twoFactorDisableBody, twoFactorEnableBody, updateMeBody } from '../../shared/auth.js';
-import { historyQuery, openConversationBody, reportBody, unlockBody } from '../../shared/chat.js';
+import { historyQuery, messageSearchQuery, openConversationBody, reportBody, unlockBody } from '../../shared/chat.js';
 import { clientEventSchemas } from '../../shared/events.js';
 import { int4Id } from '../../shared/input.js';
 import { matchReportBody } from '../../shared/match.js';
@@ -112,6 +112,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/conversations/:id/messages': { params: { id: uuid }, query: historyQuery },
   'POST /api/messages/:id/report': { params: { id: uuid }, body: reportBody },
   'POST /api/messages/:id/unlock': { params: { id: uuid }, body: unlockBody },
+  'GET /api/messages/search': { query: messageSearchQuery },
   'GET /api/blocks': {},
   'PUT /api/blocks/:userId': { params: { userId: uuid } },
   'DELETE /api/blocks/:userId': { params: { userId: uuid } },

@@ -26,7 +26,7 @@ const OWNERS: Record<string, string[]> = {
   audit: ['audit_log'],
   ledger: ['ledger_accounts', 'ledger_chains', 'ledger_transfers'],
   payments: ['payments', 'payment_events', 'reconciliation_runs', 'reconciliation_discrepancies'],
-  chat: ['conversations', 'conversation_members', 'messages', 'message_unlocks'],
+  chat: ['conversations', 'conversation_members', 'messages', 'message_unlocks', 'message_reactions', 'message_edits', 'message_hidden'],
   safety: ['blocks', 'message_reports'],
   profiles: ['profiles', 'profile_photos', 'questions', 'answers', 'swipes', 'matches'],
   match: ['match_sessions', 'match_reports'],

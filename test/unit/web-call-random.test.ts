@@ -13,7 +13,7 @@ const found = (sessionId = 's1'): MatchFound => ({
   peer: { userId: 'p', displayName: 'Pat', age: 30, gender: null, interests: ['jazz'], messagePrice: 0, callPricePerMinute: 0, photo: null },
   commonInterests: ['jazz'],
 });
-const msg = (id: string, seq: number, conversationId = 'conv-s1'): MessageView => ({ id, seq, conversationId, senderId: 'p', clientId: id, body: id, price: 0, attachment: null, createdAt: '2025-01-01T00:00:00Z' });
+const msg = (id: string, seq: number, conversationId = 'conv-s1'): MessageView => ({ id, seq, conversationId, senderId: 'p', clientId: id, body: id, price: 0, attachment: null, createdAt: '2025-01-01T00:00:00Z', replyTo: null, editedAt: null, deleted: false, reactions: [], changeSeq: 0 });
 const run = (actions: Parameters<typeof randomReducer>[1][], from: RandomPhase = { kind: 'setup' }) => actions.reduce(randomReducer, from);
 
 describe('a session', () => {

@@ -28,6 +28,11 @@ function msg(conversationId: string, seq: number, senderId = seq % 2 ? A : B, cl
     price: 0,
     attachment: null,
     createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
+    replyTo: null,
+    editedAt: null,
+    deleted: false,
+    reactions: [],
+    changeSeq: 0,
   };
 }
 
@@ -282,5 +287,47 @@ describe('chat words', () => {
     expect(messagePreview({ body: '', attachment })).toBe('Photo or video');
     expect(messagePreview({ body: '  ', attachment: { mediaId: 'm', price: 30 } })).toBe('Pay-to-view photo or video · 30 credits');
     expect(messagePreview({ body: 'text only', attachment: null })).toBe('text only');
+  });
+});
+
+describe('reactions, edits and deletes in the store', () => {
+  const version = (m: MessageView, changeSeq: number): MessageView => ({ ...m, body: `v${changeSeq}`, changeSeq, editedAt: changeSeq ? m.createdAt : null });
+
+  it('keeps the version with the highest changeSeq whatever order and however often changes arrive', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 20 }), fc.constantFrom<'ingest' | 'apply'>('ingest', 'apply'), (seqs, how) => {
+        const store = new MessageStore();
+        const base = msg(C1, 1);
+        store.ingest([base], 'history');
+        for (const n of seqs) {
+          if (how === 'ingest') store.ingest([version(base, n)], 'live');
+          else store.applyChanges([version(base, n)]);
+        }
+        const held = store.thread(C1).messages;
+        expect(held).toHaveLength(1);
+        expect(held[0]!.changeSeq).toBe(Math.max(0, ...seqs));
+        expect(held[0]!.body).toBe(Math.max(...seqs) === 0 ? 'message 1' : `v${Math.max(...seqs)}`);
+      }),
+    );
+  });
+
+  it('a change to a message this tab does not hold adds nothing (history brings it as it is)', () => {
+    const store = new MessageStore();
+    store.ingest([msg(C1, 2)], 'history');
+    store.applyChanges([version(msg(C1, 1), 3)]);
+    expect(store.thread(C1).messages.map((m) => m.seq)).toEqual([2]);
+  });
+
+  it('a message deleted for me is gone and stays gone when a sync or push brings it again', () => {
+    const store = new MessageStore();
+    store.ingest([msg(C1, 1), msg(C1, 2)], 'history');
+    store.hide(C1, msg(C1, 1).id);
+    store.ingest([msg(C1, 1)], 'sync');
+    store.applyChanges([version(msg(C1, 1), 4)]);
+    expect(store.thread(C1).messages.map((m) => m.seq)).toEqual([2]);
+  });
+
+  it('a tombstone previews as deleted', () => {
+    expect(messagePreview({ body: '', attachment: null, deleted: true })).toBe('This message was deleted');
   });
 });

@@ -11,6 +11,8 @@ const serverEvents: Record<keyof ServerToClientEvents, string> = {
   'chat:message': 'MessageView: a new message, to every device of the recipient and the sender\'s other devices.',
   'chat:delivered': '{ conversationId, userId, upToSeq }: the peer confirmed receipt up to a sequence number.',
   'chat:read': '{ conversationId, userId, upToSeq }: the peer read up to a sequence number.',
+  'chat:changed': 'MessageView: a message was reacted to, edited or deleted for everyone; apply it when its changeSeq is higher than the one held.',
+  'chat:hidden': '{ conversationId, messageId }: the user deleted a message for themselves on another device.',
   'chat:typing': '{ conversationId, userId, typing, expiresInMs }: volatile; ends by itself unless renewed.',
   'presence:update': '{ updates: PresenceView[] }: presence of people the user has a conversation with, batched.',
   'match:found': 'MatchFound: a random match, the peer\'s public summary and the session\'s conversation.',

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Link } from 'react-router';
-import { MAX_MESSAGE_LENGTH, type MessageAttachment } from '../../../shared/chat.js';
+import { MAX_MESSAGE_LENGTH, type MessageAttachment, type MessageReply } from '../../../shared/chat.js';
 import { emit, useSocket } from '../lib/socket.js';
 import { useWallet } from '../lib/queries.js';
 import { ApiError } from '../lib/api.js';
@@ -27,6 +27,9 @@ export function Composer({
   canSell,
   onSend,
   onRefused,
+  replyTo,
+  replyName,
+  onCancelReply,
 }: {
   conversationId: string;
   peerName: string;
@@ -36,6 +39,10 @@ export function Composer({
   onSend: (body: string, attachment?: MessageAttachment) => void;
   /** The server refused a typing signal (the conversation ended, a block). */
   onRefused: (err: ApiError) => void;
+  /** The message being answered, quoted above the box until sent or cancelled. */
+  replyTo?: MessageReply | null;
+  replyName?: string;
+  onCancelReply?: () => void;
 }) {
   const { socket } = useSocket();
   const wallet = useWallet();
@@ -65,6 +72,13 @@ export function Composer({
   signalRef.current = signal;
   // Leaving the thread ends the indicator.
   useEffect(() => () => signalRef.current(false), []);
+
+  const box = useRef<HTMLTextAreaElement>(null);
+  const replyId = replyTo?.messageId;
+  // Choosing Reply puts the cursor in the box.
+  useEffect(() => {
+    if (replyId) box.current?.focus();
+  }, [replyId]);
 
   const attach = useAttachment(canSell);
   const trimmed = body.trim();
@@ -107,6 +121,17 @@ export function Composer({
           )}
         </p>
       )}
+      {replyTo && (
+        <div className="chat-replying" role="status">
+          <span className="chat-quote">
+            <span className="chat-quote-who">Replying to {replyName}</span>
+            <span className="chat-quote-text">{replyTo.excerpt || 'Photo or video'}</span>
+          </span>
+          <button type="button" className="btn btn-link" onClick={onCancelReply}>
+            Cancel reply
+          </button>
+        </div>
+      )}
       <AttachmentTray attach={attach} peerName={peerName} />
       <div className="chat-composer-row">
         <AttachButton attach={attach} />
@@ -114,6 +139,7 @@ export function Composer({
           Message to {peerName}
         </label>
         <textarea
+          ref={box}
           id={inputId}
           className="chat-input"
           rows={1}

@@ -7,6 +7,7 @@ import { creditsText, dayLabel, messagePreview, messageTime } from '../lib/chat-
 import { ErrorNote } from './ui.js';
 import { FlagIcon } from './chat-icons.js';
 import { AttachmentView } from './chat-attachment.js';
+import { MessageMenu, useMessageMenu, type MessageActions } from './chat-message-menu.js';
 
 export interface LogProps {
   snap: ThreadSnapshot;
@@ -22,6 +23,8 @@ export interface LogProps {
   atBottom: { current: boolean };
   onAtBottom: () => void;
   onReport: (m: MessageView) => void;
+  /** React, reply, edit, delete (the message menu). */
+  actions: MessageActions;
   onRetry: (o: OutgoingMessage, expectedPrice?: number) => void;
   onDiscard: (o: OutgoingMessage) => void;
 }
@@ -63,6 +66,8 @@ export function MessageLog(p: LogProps) {
     if (el.scrollTop < 120 && older?.hasMore && !p.older.loading && !p.older.error) p.loadOlder();
   };
 
+  const menu = useMessageMenu();
+  const nameOf = (id: string) => (id === p.me ? 'You' : p.peer.displayName);
   let lastDay = '';
   let lastSender = '';
   return (
@@ -97,23 +102,55 @@ export function MessageLog(p: LogProps) {
                     <span>{dayLabel(m.createdAt, p.now)}</span>
                   </li>
                 )}
-                <li className={`chat-msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}`} data-seq={m.seq}>
+                <li className={`chat-msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}${m.deleted ? ' deleted' : ''}`} data-seq={m.seq} {...menu.bind(m.id)}>
                   <div className={`chat-bubble${m.attachment ? ' has-media' : ''}`}>
                     {!mine && <span className="visually-hidden">{p.peer.displayName}: </span>}
-                    {m.attachment && <AttachmentView attachment={m.attachment} messageId={m.id} mine={mine} peerName={p.peer.displayName} />}
-                    {m.body && <p className="chat-text">{m.body}</p>}
+                    {m.replyTo && !m.deleted && (
+                      <blockquote className="chat-quote">
+                        <span className="chat-quote-who">{nameOf(m.replyTo.senderId)}</span>
+                        <span className="chat-quote-text">{m.replyTo.excerpt || 'Photo or video'}</span>
+                      </blockquote>
+                    )}
+                    {m.deleted ? (
+                      <p className="chat-text chat-tombstone">{mine ? 'You deleted this message' : 'This message was deleted'}</p>
+                    ) : (
+                      <>
+                        {m.attachment && <AttachmentView attachment={m.attachment} messageId={m.id} mine={mine} peerName={p.peer.displayName} />}
+                        {m.body && <p className="chat-text">{m.body}</p>}
+                      </>
+                    )}
                     <span className="chat-meta">
+                      {m.editedAt && !m.deleted && <span className="chat-edited">edited</span>}
                       {m.price > 0 && <span className="chat-paid">{creditsText(m.price)}</span>}
                       <time dateTime={m.createdAt}>{messageTime(m.createdAt)}</time>
                       {mine && <Ticks d={deliveryOf(m, peerPointers)} />}
                     </span>
                   </div>
-                  {!mine && (
-                    <button type="button" className="chat-report" onClick={() => p.onReport(m)} title="Report this message">
-                      <FlagIcon />
-                      <span className="visually-hidden">Report message: {messagePreview(m).slice(0, 40)}</span>
-                    </button>
+                  {m.reactions.length > 0 && (
+                    <div className="chat-reactions" aria-label="Reactions">
+                      {m.reactions.map((r) => (
+                        <button
+                          key={r.emoji}
+                          type="button"
+                          className="chat-reaction"
+                          aria-pressed={r.userIds.includes(p.me)}
+                          title={r.userIds.map(nameOf).join(', ')}
+                          onClick={() => p.actions.onReact(m, r.emoji)}
+                        >
+                          <span aria-hidden="true">{r.emoji}</span> {r.count}
+                          <span className="visually-hidden"> {r.emoji} from {r.userIds.map(nameOf).join(' and ')}</span>
+                        </button>
+                      ))}
+                    </div>
                   )}
+                  <MessageMenu m={m} mine={mine} isOpen={menu.open === m.id} setOpen={menu.setOpen} actions={p.actions}>
+                    {!mine && !m.deleted && (
+                      <button type="button" className="chat-report" onClick={() => p.onReport(m)} title="Report this message">
+                        <FlagIcon />
+                        <span className="visually-hidden">Report message: {messagePreview(m).slice(0, 40)}</span>
+                      </button>
+                    )}
+                  </MessageMenu>
                 </li>
               </Fragment>
             );
@@ -125,6 +162,12 @@ export function MessageLog(p: LogProps) {
             return (
               <li key={o.clientId} className={`chat-msg mine ${state}`}>
                 <div className={`chat-bubble${o.attachment ? ' has-media' : ''}`}>
+                  {o.replyTo && (
+                    <blockquote className="chat-quote">
+                      <span className="chat-quote-who">{nameOf(o.replyTo.senderId)}</span>
+                      <span className="chat-quote-text">{o.replyTo.excerpt || 'Photo or video'}</span>
+                    </blockquote>
+                  )}
                   {o.attachment && <AttachmentView attachment={o.attachment} messageId={null} mine peerName={p.peer.displayName} />}
                   {o.body && <p className="chat-text">{o.body}</p>}
                   <span className="chat-meta">

@@ -15,6 +15,10 @@ import { BackIcon, PhoneIcon, VideoIcon } from './chat-icons.js';
 import { MessageLog } from './chat-messages.js';
 import { Composer } from './chat-composer.js';
 import { BlockDialog, ReportDialog } from './chat-dialogs.js';
+import { DeleteDialog, EditDialog } from './chat-change-dialogs.js';
+import { deleteMessage, editMessage, toggleReaction } from '../lib/chat-actions.js';
+import { errorText } from '../lib/error-text.js';
+import type { MessageActions } from './chat-message-menu.js';
 
 const PAGE = 30;
 const blocksKey = ['blocks'] as const;
@@ -66,6 +70,9 @@ function ThreadReady({ c }: { c: ConversationItem }) {
   const [ended, setEnded] = useState(false);
   const [blocking, setBlocking] = useState(false);
   const [reporting, setReporting] = useState<MessageView | null>(null);
+  const [replying, setReplying] = useState<MessageView | null>(null);
+  const [editing, setEditing] = useState<MessageView | null>(null);
+  const [deleting, setDeleting] = useState<MessageView | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [older, setOlder] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
   const loadingOlder = useRef(false);
@@ -133,6 +140,12 @@ function ThreadReady({ c }: { c: ConversationItem }) {
   }, [markRead]);
 
   const ctx = { store, socket, qc, me };
+  const actions: MessageActions = {
+    onReact: (m, emoji) => void toggleReaction(ctx, m, emoji, me).catch((err: unknown) => setNotice(errorText(err))),
+    onReply: (m) => setReplying(m),
+    onEdit: (m) => setEditing(m),
+    onDelete: (m) => setDeleting(m),
+  };
   const status = closed ? 'Conversation ended' : (presenceText(peer.presence, peer.lastSeen, now) ?? (c.kind === 'match' ? 'Random match' : null));
   const nothingYet = snap.messages.length === 0 && snap.outgoing.length === 0;
 
@@ -182,6 +195,7 @@ function ThreadReady({ c }: { c: ConversationItem }) {
         atBottom={atBottom}
         onAtBottom={markRead}
         onReport={setReporting}
+        actions={actions}
         onRetry={(o, price) => void sendOutgoing({ ...ctx, socket }, c.id, o.clientId, price)}
         onDiscard={(o) => store.discard(c.id, o.clientId)}
         placeholder={
@@ -225,9 +239,13 @@ function ThreadReady({ c }: { c: ConversationItem }) {
           price={c.messagePrice}
           // Creators sell attachments in direct conversations; nothing is sold in a random match.
           canSell={user?.role === 'creator' && c.kind === 'direct'}
+          replyTo={replying ? { messageId: replying.id, senderId: replying.senderId, excerpt: replying.body.slice(0, 120) } : null}
+          replyName={replying ? (replying.senderId === me ? 'yourself' : peer.displayName) : ''}
+          onCancelReply={() => setReplying(null)}
           onSend={(body, attachment) => {
             atBottom.current = true;
-            startSend(ctx, { conversationId: c.id, body, expectedPrice: c.messagePrice, attachment });
+            startSend(ctx, { conversationId: c.id, body, expectedPrice: c.messagePrice, attachment, ...(replying ? { replyTo: { messageId: replying.id, senderId: replying.senderId, excerpt: replying.body.slice(0, 120) } } : {}) });
+            setReplying(null);
           }}
           onRefused={(err) => (err.code === 'CONVERSATION_CLOSED' ? setEnded(true) : undefined)}
         />
@@ -244,6 +262,8 @@ function ThreadReady({ c }: { c: ConversationItem }) {
           }}
         />
       )}
+      {editing && <EditDialog message={editing} onClose={() => setEditing(null)} onSave={(body) => editMessage(ctx, editing, body)} />}
+      {deleting && <DeleteDialog message={deleting} mine={deleting.senderId === me} onClose={() => setDeleting(null)} onDelete={(scope) => deleteMessage(ctx, deleting, scope)} />}
       {reporting && <ReportDialog message={reporting} onClose={() => setReporting(null)} onReported={() => setNotice('Thank you. Our moderators will look at this message.')} />}
     </section>
   );

@@ -72,7 +72,8 @@ export function avatarHue(id: string): number {
  * its text, or for a photo or video without a caption what it is (the list
  * does not know which of the two before the item is fetched).
  */
-export function messagePreview(m: Pick<MessageView, 'body' | 'attachment'>): string {
+export function messagePreview(m: Pick<MessageView, 'body' | 'attachment'> & { deleted?: boolean }): string {
+  if (m.deleted) return 'This message was deleted';
   if (m.body.trim()) return m.body;
   if (!m.attachment) return '';
   return m.attachment.price > 0 ? `Pay-to-view photo or video · ${creditsText(m.attachment.price)}` : 'Photo or video';

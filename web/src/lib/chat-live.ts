@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import type { MessageAttachment, MessageView } from '../../../shared/chat.js';
+import type { MessageAttachment, MessageReply, MessageView } from '../../../shared/chat.js';
 import type { PriceChanged } from '../../../shared/prices.js';
 import { api, ApiError } from './api.js';
 import { errorText } from './error-text.js';
@@ -141,6 +141,11 @@ function noteMessage(qc: QueryClient, m: MessageView, me: string): void {
   if (!found) void qc.invalidateQueries({ queryKey: keys.conversations, exact: true });
 }
 
+/** A message changed: the list's preview follows when it is the one shown there. */
+export function noteChange(qc: QueryClient, m: MessageView): void {
+  patchConversation(qc, m.conversationId, (c) => (c.lastMessage?.id === m.id && m.changeSeq > c.lastMessage.changeSeq ? { ...c, lastMessage: m } : c));
+}
+
 /** The reader's pointer moved (here or on another of my devices). */
 export function noteRead(qc: QueryClient, conversationId: string, upToSeq: number, unread?: number): void {
   patchConversation(qc, conversationId, (c) => {
@@ -162,13 +167,14 @@ export interface SendContext {
 }
 
 /** Shows the message at once and sends it with a fresh clientId at the price the composer showed. */
-export function startSend(ctx: SendContext, input: { conversationId: string; body: string; expectedPrice: number; attachment?: MessageAttachment }): void {
+export function startSend(ctx: SendContext, input: { conversationId: string; body: string; expectedPrice: number; attachment?: MessageAttachment; replyTo?: MessageReply }): void {
   const clientId = crypto.randomUUID();
   ctx.store.addOutgoing({
     clientId,
     conversationId: input.conversationId,
     senderId: ctx.me,
     body: input.body,
+    ...(input.replyTo ? { replyTo: input.replyTo } : {}),
     ...(input.attachment ? { attachment: input.attachment } : {}),
     expectedPrice: input.expectedPrice,
     createdAt: new Date().toISOString(),
@@ -187,7 +193,14 @@ export async function sendOutgoing(ctx: SendContext, conversationId: string, cli
   const attempt = (attempts.get(clientId) ?? 0) + 1;
   attempts.set(clientId, attempt);
   try {
-    const r = await emit(ctx.socket, 'chat:send', { conversationId, clientId, body: o.body, ...(o.attachment ? { attachment: o.attachment } : {}), expectedPrice: o.expectedPrice });
+    const r = await emit(ctx.socket, 'chat:send', {
+      conversationId,
+      clientId,
+      body: o.body,
+      ...(o.attachment ? { attachment: o.attachment } : {}),
+      ...(o.replyTo ? { replyTo: o.replyTo.messageId } : {}),
+      expectedPrice: o.expectedPrice,
+    });
     ctx.store.ingest([r.message], 'ack');
     noteMessage(ctx.qc, r.message, ctx.me);
     attempts.delete(clientId);
@@ -208,11 +221,15 @@ async function syncAll(socket: PairlySocket, store: MessageStore): Promise<Messa
   const added: MessageView[] = [];
   const since = store.syncSince();
   let page = await emit(socket, 'chat:sync', since ? { since } : {});
+  // What changed while away (reactions, edits, deletes) and what I deleted for myself elsewhere.
+  const changes = page.changes;
+  for (const h of page.hidden) store.hide(h.conversationId, h.messageId);
   for (;;) {
     added.push(...store.ingest(page.messages, 'sync'));
     if (!page.hasMore || !page.next) break;
     page = await emit(socket, 'chat:sync', { cursor: page.next });
   }
+  store.applyChanges(changes);
   store.synced();
   return added;
 }
@@ -257,6 +274,11 @@ export function useChatLive(): void {
     noteMessage(qc, m, me);
     deliveredReceipts(socket, qc, added, me);
   });
+  useSocketEvent('chat:changed', (m) => {
+    store.applyChanges([m]);
+    noteChange(qc, m);
+  });
+  useSocketEvent('chat:hidden', (p) => store.hide(p.conversationId, p.messageId));
   useSocketEvent('chat:delivered', (p) => {
     store.pointer(p.conversationId, p.userId, 'delivered', p.upToSeq);
     if (p.userId !== me) patchConversation(qc, p.conversationId, (c) => ({ ...c, peerDeliveredSeq: Math.max(c.peerDeliveredSeq, p.upToSeq) }));

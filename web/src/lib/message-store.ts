@@ -1,4 +1,4 @@
-import type { MessageAttachment, MessageView } from '../../../shared/chat.js';
+import type { MessageAttachment, MessageReply, MessageView } from '../../../shared/chat.js';
 
 /**
  * The messages this tab knows, per conversation, from every source that
@@ -23,6 +23,8 @@ export interface OutgoingMessage {
   senderId: string;
   /** May be empty when the message carries an attachment. */
   body: string;
+  /** The message this one answers, quoted as the server will store it. */
+  replyTo?: MessageReply;
   /** A processed photo or video of the sender's, with its pay-to-view price (0: free). */
   attachment?: MessageAttachment;
   /** The price the composer showed, sent as expectedPrice. */
@@ -60,6 +62,8 @@ interface Conversation {
   /** senderId + clientId of stored messages, so an outgoing copy is never added for one already stored. */
   clientKeys: Set<string>;
   outgoing: Map<string, OutgoingMessage>;
+  /** Deleted for me (here or on another device): never shown again, whatever source brings it. */
+  hidden: Set<string>;
   pointers: Map<string, Pointers>;
   older: ThreadSnapshot['older'];
   snapshot: ThreadSnapshot | null;
@@ -94,7 +98,11 @@ export class MessageStore {
         c.outgoing.delete(m.clientId);
         touched.add(c);
       }
-      if (c.ids.has(m.id)) continue;
+      if (c.hidden.has(m.id)) continue;
+      if (c.ids.has(m.id)) {
+        if (replaceIfNewer(c.messages, m)) touched.add(c);
+        continue;
+      }
       insertBySeq(c.messages, m);
       c.ids.add(m.id);
       c.clientKeys.add(clientKey(m.senderId, m.clientId));
@@ -103,6 +111,35 @@ export class MessageStore {
     }
     this.changed(touched);
     return added;
+  }
+
+  /**
+   * Reactions, edits and deletes (chat:changed pushes, chat:sync's `changes`, our own acks): each carries the
+   * whole message and its changeSeq, and replaces the copy held when newer, so order and repeats do not
+   * matter. A message this tab does not hold is left for history to bring as it is now.
+   */
+  applyChanges(messages: readonly MessageView[]): void {
+    const touched = new Set<Conversation>();
+    for (const m of messages) {
+      const c = this.conversations.get(m.conversationId);
+      if (c?.ids.has(m.id) && replaceIfNewer(c.messages, m)) touched.add(c);
+    }
+    this.changed(touched);
+  }
+
+  /** Deleted for me: gone from the thread, here and whatever brings it again. */
+  hide(conversationId: string, messageId: string): void {
+    const c = this.conversation(conversationId);
+    c.hidden.add(messageId);
+    const i = c.messages.findIndex((m) => m.id === messageId);
+    if (i >= 0) c.messages.splice(i, 1);
+    c.ids.delete(messageId);
+    this.changed(new Set([c]));
+  }
+
+  /** A stored message this tab holds. */
+  message(conversationId: string, messageId: string): MessageView | undefined {
+    return this.conversations.get(conversationId)?.messages.find((m) => m.id === messageId);
   }
 
   /**
@@ -233,7 +270,7 @@ export class MessageStore {
   private conversation(id: string): Conversation {
     let c = this.conversations.get(id);
     if (!c) {
-      c = { messages: [], ids: new Set(), clientKeys: new Set(), outgoing: new Map(), pointers: new Map(), older: null, snapshot: null };
+      c = { messages: [], ids: new Set(), clientKeys: new Set(), outgoing: new Map(), hidden: new Set(), pointers: new Map(), older: null, snapshot: null };
       this.conversations.set(id, c);
     }
     return c;
@@ -244,6 +281,17 @@ export class MessageStore {
     for (const c of conversations) c.snapshot = null;
     for (const l of [...this.listeners]) l();
   }
+}
+
+/** Replaces the held copy of a message with a newer change of it (higher changeSeq); false when it is not newer. */
+function replaceIfNewer(list: MessageView[], m: MessageView): boolean {
+  for (let i = list.length - 1; i >= 0; i--) {
+    if (list[i]!.id !== m.id) continue;
+    if ((m.changeSeq ?? 0) <= (list[i]!.changeSeq ?? 0)) return false;
+    list[i] = m;
+    return true;
+  }
+  return false;
 }
 
 /** Inserts by seq (binary search; appends are the common case). */

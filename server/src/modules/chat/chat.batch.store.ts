@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import type { MessageRow, SendState } from './chat.store.js';
+import type { MessageReplyInput, MessageRow, SendState } from './chat.store.js';
 
 /**
  * The group-commit statements of chat (see chat.send-batch.ts and chat.receipts.ts): each serves a
@@ -19,6 +19,8 @@ export interface BatchInsert {
   body: string;
   price: number;
   attachment: { mediaId: string; price: number } | null;
+  /** The message this one answers (checked to be of the same conversation before the batch). */
+  reply?: MessageReplyInput | null;
 }
 
 export interface BatchReceipt {
@@ -89,15 +91,15 @@ export class ChatBatchStore {
   async insert(q: Queryable, items: BatchInsert[]): Promise<(MessageRow & { inserted: boolean })[]> {
     const { rows } = await q.query<MessageRow & { inserted: boolean }>(
       `WITH i AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::uuid[], $8::int[]) WITH ORDINALITY
-           AS t(id, conversation_id, sender_id, client_id, body, price, attachment_id, attachment_price, ord)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::uuid[], $8::int[], $9::uuid[], $10::uuid[], $11::text[]) WITH ORDINALITY
+           AS t(id, conversation_id, sender_id, client_id, body, price, attachment_id, attachment_price, reply_to, reply_sender_id, reply_excerpt, ord)
        ), fresh AS (
          SELECT i.*, c.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq
          FROM i JOIN conversations c ON c.id = i.conversation_id
          WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.sender_id = i.sender_id AND m.client_id = i.client_id)
        ), ins AS (
-         INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body, price, attachment_id, attachment_price)
-         SELECT id, conversation_id, seq, sender_id, client_id, body, price, attachment_id, attachment_price FROM fresh ORDER BY ord
+         INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body, price, attachment_id, attachment_price, reply_to, reply_sender_id, reply_excerpt)
+         SELECT id, conversation_id, seq, sender_id, client_id, body, price, attachment_id, attachment_price, reply_to, reply_sender_id, reply_excerpt FROM fresh ORDER BY ord
          ON CONFLICT (sender_id, client_id) DO NOTHING
          RETURNING *
        ), conv AS (
@@ -127,6 +129,9 @@ export class ChatBatchStore {
         items.map((i) => i.price),
         items.map((i) => i.attachment?.mediaId ?? null),
         items.map((i) => i.attachment?.price ?? 0),
+        items.map((i) => i.reply?.id ?? null),
+        items.map((i) => i.reply?.senderId ?? null),
+        items.map((i) => i.reply?.excerpt ?? null),
       ],
     );
     return rows;

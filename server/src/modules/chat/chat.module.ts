@@ -16,6 +16,8 @@ import { ChatService } from './chat.service.js';
 import { ChatBatchStore } from './chat.batch.store.js';
 import { chatEvents } from './chat.socket.js';
 import { ChatStore } from './chat.store.js';
+import { ChatChanges } from './chat.changes.js';
+import { ChatChangesStore } from './chat.changes.store.js';
 
 export function chatModule(d: {
   config: Config;
@@ -37,6 +39,14 @@ export function chatModule(d: {
 }) {
   const { config, limiter } = d;
   const store = new ChatStore(d.db);
+  const changesStore = new ChatChangesStore(d.db);
+  const changes = new ChatChanges({
+    db: d.db,
+    store: changesStore,
+    realtime: d.realtime,
+    editWindowSeconds: config.chat.editWindowSeconds,
+    deleteWindowSeconds: config.chat.deleteWindowSeconds,
+  });
   const service = new ChatService({
     db: d.db,
     store,
@@ -53,18 +63,21 @@ export function chatModule(d: {
     onMessage: () => d.counters.incr('messages'),
     batchStore: new ChatBatchStore(),
     paidContent: d.paidContent,
+    changes: changesStore,
   });
   let typingTracked = () => 0;
   return {
     name: 'chat',
     service,
     store,
+    /** Reactions, edits and deletes. */
+    changes,
     /** Typing indicators this node tracks (sockets × conversations); tests check none leak. */
     typingTracked: () => typingTracked(),
     routes: (guards) => chatRoutes(guards, service, d.presence, d.avatars ?? (async () => new Map())),
     docs: mountedAt('/api', chatRouteDocs, 'chat'),
     events: (router) => {
-      const typing = chatEvents(router, { chat: service, presence: d.presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs, logger: d.logger });
+      const typing = chatEvents(router, { chat: service, changes, presence: d.presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs, logger: d.logger });
       typingTracked = typing.typingTracked;
       return { disconnected: typing.disconnected };
     },

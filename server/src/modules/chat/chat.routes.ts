@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { historyQuery, openConversationBody, reportBody, unlockBody } from '../../../../shared/chat.js';
+import { historyQuery, messageSearchQuery, openConversationBody, reportBody, unlockBody } from '../../../../shared/chat.js';
 import { isoTimestamp } from '../../../../shared/input.js';
 import type { MediaView } from '../../../../shared/media.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
@@ -72,6 +72,11 @@ export function chatRoutes(guards: Guards, chat: ChatService, presence: Presence
     res.json(await chat.history(principalOf(res).userId, id, { before: q.before, after: q.after }, q.limit));
   });
 
+  r.get('/messages/search', authed, async (req, res) => {
+    const q = parse(messageSearchQuery, req.query);
+    res.json(await chat.search(principalOf(res).userId, q.q, q.conversationId, q.limit));
+  });
+
   r.post('/messages/:id/unlock', authed, async (req, res) => {
     const id = parse(z.uuid(), req.params.id);
     const { expectedPrice } = parse(unlockBody, req.body);
@@ -92,6 +97,7 @@ export const chatRouteDocs: RouteDoc[] = [
   { method: 'get', path: '/conversations', summary: "The caller's conversations with peer, prices, presence and unread counts.", auth: 'user', query: conversationsQuery, response: { status: 200, description: '{ conversations, nextCursor }' } },
   { method: 'post', path: '/conversations', summary: 'Open (or find) the conversation with a user.', auth: 'user', body: openConversationBody, response: { status: 201, description: '{ conversationId } (200 when it already existed)' } },
   { method: 'get', path: '/conversations/:id/messages', summary: "A conversation's messages by sequence number.", auth: 'user', params: { id: z.uuid() }, query: historyQuery, response: { status: 200, description: 'messages and paging' } },
+  { method: 'get', path: '/messages/search', summary: "Full-text search over the caller's conversations (or one of them), newest first; deleted and hidden messages are not found.", auth: 'user', query: messageSearchQuery, response: { status: 200, description: '{ messages }' } },
   {
     method: 'post',
     path: '/messages/:id/unlock',

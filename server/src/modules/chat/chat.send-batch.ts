@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import { assertPriceShown, priceFor } from '../../prices.js';
 import { Batcher, type BatcherOptions, type Outcome } from '../../batcher.js';
 import type { BatchInsert, ChatBatchStore } from './chat.batch.store.js';
-import type { MessageRow, SendState } from './chat.store.js';
+import type { MessageReplyInput, MessageRow, SendState } from './chat.store.js';
 
 /**
  * Free messages by group commit. The sends a node receives within a short window are stored in one
@@ -30,6 +30,7 @@ export interface BatchSendInput {
   /** Free attachments only: priced ones take the per-message path. */
   attachment?: { mediaId: string; price: number };
   expectedPrice?: number;
+  reply?: MessageReplyInput;
 }
 
 export type BatchSendResult = { priced: true } | { priced: false; row: MessageRow; replayed: boolean; peerId: string };
@@ -108,7 +109,7 @@ export class SendBatch {
     items.forEach((it, n) => {
       const state = states.get(n);
       if (!state) return void (out[n] = { ok: false, error: new AppError('NOT_FOUND', 'no such conversation') });
-      const insert = { id: randomUUID(), conversationId: it.conversationId, senderId: it.senderId, clientId: it.clientId, body: it.body, price: 0, attachment: it.attachment ?? null };
+      const insert = { id: randomUUID(), conversationId: it.conversationId, senderId: it.senderId, clientId: it.clientId, body: it.body, price: 0, attachment: it.attachment ?? null, reply: it.reply ?? null };
       // A retry (stored before this batch's snapshot) replays whatever the conversation's state is now.
       if (state.existing_id) return void toStore.push({ n, insert, peerId: state.peer_id });
       const decided = settle(() => decideSend(state, it.senderRole, it));

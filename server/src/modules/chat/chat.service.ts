@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { MessageView } from '../../../../shared/chat.js';
+import { REPLY_EXCERPT_LENGTH, type MessageView } from '../../../../shared/chat.js';
 import type { MediaView } from '../../../../shared/media.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
@@ -15,10 +15,11 @@ import { assertPriceShown, priceFor } from '../../prices.js';
 import type { BatcherOptions } from '../../batcher.js';
 import type { ChatBatchStore } from './chat.batch.store.js';
 import { ChatMassStore, type MassDelivery } from './chat.mass.store.js';
+import type { ChatChangesStore } from './chat.changes.store.js';
 import { decodeSyncCursor, encodeSyncCursor, fitPage } from './chat.pages.js';
 import { ReceiptBatch, type Advanced } from './chat.receipts.js';
 import { decideSend, replayOf, SendBatch } from './chat.send-batch.js';
-import { isClientIdTaken, toMessageView, type ChatStore, type ConversationListRow, type MessageRow } from './chat.store.js';
+import { isClientIdTaken, toMessageView, type ChatStore, type ConversationListRow, type MessageReplyInput, type MessageRow } from './chat.store.js';
 
 export interface SendInput {
   clientId: string;
@@ -27,6 +28,8 @@ export interface SendInput {
   attachment?: { mediaId: string; price: number };
   /** The price the client showed; absent: it showed "free". */
   expectedPrice?: number;
+  /** A message of the same conversation this one answers. */
+  replyTo?: string;
 }
 
 export interface Sender {
@@ -69,6 +72,8 @@ export class ChatService {
       batching?: BatcherOptions;
       /** Refuses a creator who may not sell yet (verification's hook, bound late): VERIFICATION_REQUIRED. */
       paidContent?: (creatorId: string) => Promise<void>;
+      /** Replies' quotes, sync's changes and search. */
+      changes: ChatChangesStore;
     },
   ) {
     this.batch = new SendBatch({ db: d.db, store: d.batchStore }, d.batching);
@@ -145,6 +150,15 @@ export class ChatService {
       // Checked before the limits and the transaction; deleting it meanwhile leaves a message whose attachment is gone, as deleting it later would.
       await this.d.media.requireOwned(sender.userId, input.attachment.mediaId, ['message_attachment']);
     }
+    // The quote is copied now and kept with the reply, whatever happens to the quoted message later.
+    let reply: MessageReplyInput | undefined;
+    if (input.replyTo) {
+      const t = await this.d.changes.replyTarget(conversationId, input.replyTo, sender.userId, REPLY_EXCERPT_LENGTH);
+      if (!t) throw new AppError('NOT_FOUND', 'the message you reply to is not in this conversation');
+      if (t.deleted) throw new AppError('MESSAGE_DELETED', 'the message you reply to was deleted');
+      reply = { id: input.replyTo, senderId: t.sender_id, excerpt: t.excerpt };
+    }
+    // Trust and safety's moderation step for a new message's text goes here (ChatChanges.edit calls the same hook).
     // The limits count messages, not attempts. A send's transaction already recognises a retry of a stored
     // message and gives its points back; only when the limit refuses do we look the clientId up, so a
     // retry after an outage is answered, never RATE_LIMITED, without a read on every send.
@@ -162,7 +176,7 @@ export class ChatService {
     }
     let result: { row: MessageRow; replayed: boolean; peerId: string };
     try {
-      result = await this.store(sender, conversationId, input);
+      result = await this.store(sender, conversationId, input, reply);
     } catch (err) {
       // Nothing was stored (database down, PRICE_CHANGED, INSUFFICIENT_CREDITS...): the attempt costs nothing.
       await charge.refund();
@@ -182,7 +196,7 @@ export class ChatService {
   }
 
   /** A free message goes through the group commit; what it finds priced comes back to its own transaction. */
-  private async store(sender: Sender, conversationId: string, input: SendInput): Promise<{ row: MessageRow; replayed: boolean; peerId: string }> {
+  private async store(sender: Sender, conversationId: string, input: SendInput, reply?: MessageReplyInput): Promise<{ row: MessageRow; replayed: boolean; peerId: string }> {
     if ((input.attachment?.price ?? 0) === 0) {
       const r = await this.batch.submit({
         senderId: sender.userId,
@@ -192,27 +206,28 @@ export class ChatService {
         body: input.body,
         ...(input.attachment ? { attachment: input.attachment } : {}),
         ...(input.expectedPrice !== undefined ? { expectedPrice: input.expectedPrice } : {}),
+        ...(reply ? { reply } : {}),
       });
       if (!r.priced) return r;
     }
-    return this.sendOnce(sender, conversationId, input);
+    return this.sendOnce(sender, conversationId, input, reply);
   }
 
   /**
    * A twin of this send (a retry racing the original, from any node) may commit first: the second
    * attempt then sees it and replays it, or refuses a different message under the same clientId.
    */
-  private async sendOnce(sender: Sender, conversationId: string, input: SendInput): Promise<{ row: MessageRow; replayed: boolean; peerId: string }> {
+  private async sendOnce(sender: Sender, conversationId: string, input: SendInput, reply?: MessageReplyInput): Promise<{ row: MessageRow; replayed: boolean; peerId: string }> {
     try {
-      return await this.sendIn(sender, conversationId, input);
+      return await this.sendIn(sender, conversationId, input, reply);
     } catch (err) {
       if (!isClientIdTaken(err)) throw err;
-      return this.sendIn(sender, conversationId, input);
+      return this.sendIn(sender, conversationId, input, reply);
     }
   }
 
   /** One attempt at a send, in one transaction under the conversation's lock. */
-  private sendIn(sender: Sender, conversationId: string, input: SendInput): Promise<{ row: MessageRow; replayed: boolean; peerId: string }> {
+  private sendIn(sender: Sender, conversationId: string, input: SendInput, reply?: MessageReplyInput): Promise<{ row: MessageRow; replayed: boolean; peerId: string }> {
     const id = randomUUID();
     return this.d.db.transaction(async (tx) => {
       // One round trip under the conversation's lock decides the send (a retry, closed, blocked, the price).
@@ -233,6 +248,7 @@ export class ChatService {
         body: input.body,
         price,
         attachment: input.attachment ?? null,
+        reply: reply ?? null,
       });
       if (price > 0) {
         await this.d.ledger.spend({ key: `msg:${id}`, fromUserId: sender.userId, toUserId: peerId, amount: price, kind: 'message', metadata: { messageId: id, conversationId } }, tx);
@@ -304,18 +320,40 @@ export class ChatService {
    * `cursor: next`, strictly after the last message sent, so every page moves
    * on however many messages share a moment. Pages are bounded in bytes too.
    */
-  async sync(userId: string, input: { since?: string; cursor?: string }, limit: number): Promise<{ messages: MessageView[]; hasMore: boolean; next: string | null }> {
+  async sync(
+    userId: string,
+    input: { since?: string; cursor?: string },
+    limit: number,
+  ): Promise<{ messages: MessageView[]; hasMore: boolean; next: string | null; changes: MessageView[]; changesHasMore: boolean; hidden: { conversationId: string; messageId: string }[] }> {
     const from = input.cursor
       ? { after: decodeSyncCursor(input.cursor) }
       : { at: input.since ? new Date(new Date(input.since).getTime() - 30_000) : new Date(Date.now() - 86_400_000) };
-    const rows = await this.d.store.since(userId, from, limit + 1, this.d.pageMaxBytes);
+    // The first page also brings what changed since then (reactions, edits, deletes) and what this user hid
+    // elsewhere; the same look-back covers changes that committed after a later one began.
+    const at = 'at' in from ? from.at : undefined;
+    const [rows, changed, hidden] = await Promise.all([
+      this.d.store.since(userId, from, limit + 1, this.d.pageMaxBytes),
+      at ? this.d.changes.changedSince(userId, at, limit + 1) : Promise.resolve([]),
+      at ? this.d.changes.hiddenSince(userId, at, 1000) : Promise.resolve([]),
+    ]);
     const page = fitPage(rows.map(toMessageView), limit, this.d.pageMaxBytes);
+    const changes = fitPage(changed.map(toMessageView), limit, this.d.pageMaxBytes);
     const last = rows[page.length - 1];
     return {
       messages: page,
       hasMore: rows.length > page.length,
       next: last ? encodeSyncCursor({ at: last.at_key, conversationId: last.conversation_id, seq: last.seq }) : (input.cursor ?? null),
+      changes,
+      changesHasMore: changed.length > changes.length,
+      hidden,
     };
+  }
+
+  /** Full text over the user's conversations (or one of them), newest first; deleted and hidden messages are not found. */
+  async search(userId: string, query: string, conversationId: string | undefined, limit: number): Promise<{ messages: MessageView[] }> {
+    if (conversationId && !(await this.d.store.member(conversationId, userId))) throw new AppError('NOT_FOUND', 'no such conversation');
+    const rows = await this.d.changes.search(userId, query, conversationId ?? null, limit);
+    return { messages: rows.map(toMessageView) };
   }
 
   async list(userId: string, before: string | null, limit: number): Promise<ConversationListRow[]> {
@@ -330,7 +368,7 @@ export class ChatService {
     limit: number,
   ): Promise<{ messages: MessageView[]; hasMore: boolean; next: { before: number } | { after: number } | null }> {
     if (!(await this.d.store.member(conversationId, userId))) throw new AppError('NOT_FOUND', 'no such conversation');
-    const rows = await this.d.store.history(conversationId, range, limit + 1, this.d.pageMaxBytes);
+    const rows = await this.d.store.history(conversationId, userId, range, limit + 1, this.d.pageMaxBytes);
     // Rows come nearest the anchor first, so the cut keeps the messages next to it.
     const page = fitPage(rows.map(toMessageView), limit, this.d.pageMaxBytes);
     const hasMore = rows.length > page.length;
@@ -353,6 +391,9 @@ export class ChatService {
     const m: MessageRow | undefined = await this.d.store.messageForReport(messageId, reporterId);
     if (!m) throw new AppError('NOT_FOUND', 'no such message');
     if (m.sender_id === reporterId) throw new AppError('VALIDATION_FAILED', 'you cannot report your own message');
-    return this.d.safety.report({ messageId, reporterId, reason, body: m.body, senderId: m.sender_id });
+    if (m.deleted_at) throw new AppError('MESSAGE_DELETED', 'this message was deleted');
+    // What it said before any edit goes with the report, for the moderators.
+    const edits = await this.d.changes.edits(this.d.db, messageId);
+    return this.d.safety.report({ messageId, reporterId, reason, body: m.body, senderId: m.sender_id, edits });
   }
 }

@@ -2,6 +2,7 @@ import type { EventRouter, PairlySocket } from '../../realtime/event-router.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { PresenceService } from '../presence/presence.service.js';
 import type { ChatService } from './chat.service.js';
+import type { ChatChanges } from './chat.changes.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 
@@ -93,7 +94,7 @@ class Typing {
 
 export function chatEvents(
   router: EventRouter,
-  d: { chat: ChatService; presence: PresenceService; realtime: Realtime; typingTtlMs: number; logger: Logger },
+  d: { chat: ChatService; changes: ChatChanges; presence: PresenceService; realtime: Realtime; typingTtlMs: number; logger: Logger },
 ): { disconnected(socket: PairlySocket): void; typingTracked(): number } {
   const typing = new Typing(d.realtime, d.typingTtlMs, (userId, conversationId) => d.chat.typingPeer(userId, conversationId), d.logger);
   // Checked on every event rather than cached per socket: blocks and session ends happen while sockets stay.
@@ -121,6 +122,9 @@ export function chatEvents(
     .on('chat:read', (socket, p) => d.chat.read(socket.data.userId, p.conversationId, p.upToSeq, socket.id))
     .on('chat:typing', typingEvent)
     .on('chat:sync', (socket, p) => d.chat.sync(socket.data.userId, p, p.limit))
+    .on('chat:react', (socket, p) => d.changes.react(socket.data.userId, p, socket.id))
+    .on('chat:edit', (socket, p) => d.changes.edit(socket.data.userId, p, socket.id))
+    .on('chat:delete', (socket, p) => d.changes.delete(socket.data.userId, p, socket.id))
     .on('presence:set', async (socket, p) => ({ status: await d.presence.set(socket.data.userId, socket.id, p.status) }));
 
   return { disconnected: (socket) => typing.dropSocket(socket), typingTracked: () => typing.size() };

@@ -1,5 +1,5 @@
 import { pgError, type Queryable } from '../../db/database.js';
-import type { MessageView } from '../../../../shared/chat.js';
+import type { MessageView, Reaction } from '../../../../shared/chat.js';
 
 export interface ConversationRow {
   id: string;
@@ -21,7 +21,24 @@ export interface MessageRow {
   attachment_id: string | null;
   attachment_price: number;
   created_at: Date;
+  /** Added by 0025; rows read through to_jsonb carry timestamps as text. */
+  reply_to?: string | null;
+  reply_sender_id?: string | null;
+  reply_excerpt?: string | null;
+  edited_at?: Date | string | null;
+  deleted_at?: Date | string | null;
+  change_seq?: number | string;
+  reactions?: { emoji: Reaction; userIds: string[] }[];
 }
+
+/** A reply's quote: the quoted message, its sender and an excerpt copied at send time. */
+export interface MessageReplyInput {
+  id: string;
+  senderId: string;
+  excerpt: string;
+}
+
+const iso = (v: Date | string | null | undefined): string | null => (v == null ? null : new Date(v).toISOString());
 
 export function toMessageView(m: MessageRow): MessageView {
   return {
@@ -34,6 +51,11 @@ export function toMessageView(m: MessageRow): MessageView {
     price: m.price,
     attachment: m.attachment_id ? { mediaId: m.attachment_id, price: m.attachment_price } : null,
     createdAt: m.created_at.toISOString(),
+    replyTo: m.reply_to ? { messageId: m.reply_to, senderId: m.reply_sender_id!, excerpt: m.reply_excerpt ?? '' } : null,
+    editedAt: iso(m.edited_at),
+    deleted: m.deleted_at != null,
+    reactions: (m.reactions ?? []).map((r) => ({ emoji: r.emoji, count: r.userIds.length, userIds: r.userIds })),
+    changeSeq: Number(m.change_seq ?? 0),
   };
 }
 
@@ -133,8 +155,12 @@ export class ChatStore {
   /** Every message of a conversation, oldest first, as a report keeps them. */
   async transcript(q: Queryable, conversationId: string): Promise<unknown[]> {
     const { rows } = await q.query<{ transcript: unknown[] }>(
-      `SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'seq', seq, 'senderId', sender_id, 'body', body, 'attachmentId', attachment_id, 'createdAt', created_at) ORDER BY seq), '[]'::jsonb) AS transcript
-       FROM messages WHERE conversation_id = $1`,
+      `SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'seq', m.seq, 'senderId', m.sender_id, 'body', m.body, 'attachmentId', m.attachment_id, 'createdAt', m.created_at,
+                                 'replyTo', m.reply_to, 'editedAt', m.edited_at, 'deletedAt', m.deleted_at,
+                                 -- Earlier versions of an edited message, oldest first: moderation sees what was said before.
+                                 'edits', (SELECT coalesce(jsonb_agg(jsonb_build_object('body', e.body, 'editedAt', e.edited_at) ORDER BY e.id), '[]'::jsonb)
+                                           FROM message_edits e WHERE e.message_id = m.id)) ORDER BY m.seq), '[]'::jsonb) AS transcript
+       FROM messages m WHERE m.conversation_id = $1`,
       [conversationId],
     );
     return rows[0]!.transcript;
@@ -210,7 +236,7 @@ export class ChatStore {
   /** Takes the next sequence number and stores the message; the sender has read everything up to it. */
   async insertMessage(
     q: Queryable,
-    m: { id: string; conversationId: string; senderId: string; clientId: string; body: string; price: number; attachment: { mediaId: string; price: number } | null },
+    m: { id: string; conversationId: string; senderId: string; clientId: string; body: string; price: number; attachment: { mediaId: string; price: number } | null; reply?: MessageReplyInput | null },
   ): Promise<MessageRow> {
     const { rows } = await q.query<MessageRow>(
       `WITH s AS (
@@ -219,10 +245,10 @@ export class ChatStore {
          UPDATE conversation_members SET read_seq = (SELECT last_seq FROM s), delivered_seq = (SELECT last_seq FROM s)
          WHERE conversation_id = $2 AND user_id = $3
        )
-       INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body, price, attachment_id, attachment_price)
-       SELECT $1, $2, last_seq, $3, $4, $5, $6, $7, $8 FROM s
+       INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body, price, attachment_id, attachment_price, reply_to, reply_sender_id, reply_excerpt)
+       SELECT $1, $2, last_seq, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM s
        RETURNING *`,
-      [m.id, m.conversationId, m.senderId, m.clientId, m.body, m.price, m.attachment?.mediaId ?? null, m.attachment?.price ?? 0],
+      [m.id, m.conversationId, m.senderId, m.clientId, m.body, m.price, m.attachment?.mediaId ?? null, m.attachment?.price ?? 0, m.reply?.id ?? null, m.reply?.senderId ?? null, m.reply?.excerpt ?? null],
     );
     return rows[0]!;
   }
@@ -258,7 +284,11 @@ export class ChatStore {
               to_char(coalesce(c.last_message_at, c.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at,
               peer.read_seq AS peer_read_seq, peer.delivered_seq AS peer_delivered_seq,
               (SELECT count(*)::int FROM messages x WHERE x.conversation_id = c.id AND x.seq > me.read_seq AND x.sender_id <> $1) AS unread,
-              (SELECT to_jsonb(x) FROM messages x WHERE x.conversation_id = c.id AND x.seq = c.last_seq) AS last_message
+              -- The newest message I have not deleted for myself (nearly always the one at last_seq).
+              (SELECT to_jsonb(x) FROM messages x
+               WHERE x.conversation_id = c.id AND x.seq <= c.last_seq
+                 AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = $1 AND h.message_id = x.id)
+               ORDER BY x.seq DESC LIMIT 1) AS last_message
        FROM conversation_members me
        JOIN conversations c ON c.id = me.conversation_id
        JOIN conversation_members peer ON peer.conversation_id = c.id AND peer.user_id = me.peer_id
@@ -276,16 +306,18 @@ export class ChatStore {
    * from `after`, else descending from `before` (or from the newest). See
    * pageWindow for how the byte budget is applied.
    */
-  async history(conversationId: string, range: { before?: number; after?: number }, limit: number, maxBytes: number): Promise<MessageRow[]> {
+  async history(conversationId: string, userId: string, range: { before?: number; after?: number }, limit: number, maxBytes: number): Promise<MessageRow[]> {
     const forward = range.after !== undefined;
     const dir = forward ? 'ASC' : 'DESC';
     const { rows } = await this.db.query<MessageRow>(
       pageWindow(
-        `SELECT * FROM messages WHERE conversation_id = $1 AND ${forward ? 'seq > $2' : '($2::bigint IS NULL OR seq < $2)'} ORDER BY seq ${dir} LIMIT $3`,
+        `SELECT * FROM messages m WHERE conversation_id = $1 AND ${forward ? 'seq > $2' : '($2::bigint IS NULL OR seq < $2)'}
+           AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = $5 AND h.message_id = m.id)
+         ORDER BY seq ${dir} LIMIT $3`,
         `seq ${dir}`,
         '$4',
       ),
-      [conversationId, forward ? range.after : (range.before ?? null), limit, maxBytes],
+      [conversationId, forward ? range.after : (range.before ?? null), limit, maxBytes, userId],
     );
     return rows;
   }
@@ -303,6 +335,7 @@ export class ChatStore {
          FROM conversation_members me
          JOIN messages m ON m.conversation_id = me.conversation_id
          WHERE me.user_id = $1 AND ${after ? '(m.created_at, m.conversation_id, m.seq) > ($3::timestamptz, $4::uuid, $5::bigint)' : 'm.created_at >= $3'}
+           AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = $1 AND h.message_id = m.id)
          ORDER BY m.created_at, m.conversation_id, m.seq LIMIT $2`,
         'created_at, conversation_id, seq',
         after ? '$6' : '$4',

@@ -9,7 +9,7 @@ import { ProgressPrinter } from '../../lib/progress.js';
 import { ChatDriver } from './children.js';
 import { pgPidsFor, servicesCpuUs, servicesPct, targetUse } from './probe.js';
 import { chatLoopFlags, chatLoopOptions, chatLoopUsage, type ChatDefaults } from './protocol.js';
-import { accountingLines, cpuNote, deliveryTable, failed, medianRatioLine, ratioLine, resourceTable, setupLine, type ChatRow } from './report.js';
+import { accountingLines, cpuNote, deliveryTable, failed, medianRatioLine, ratioLine, reactionLine, resourceTable, setupLine, type ChatRow } from './report.js';
 import { startTargets } from './targets.js';
 
 /**
@@ -71,7 +71,7 @@ export async function benchChat(argv: string[]): Promise<number> {
 
   const header = [
     `bench chat: ${clients} clients (${clients / 2} conversations), ${loop.closed ? `closed loop (${loop.closed} in flight per sender)` : `${rate} msg/s in total`} from ${loop.senders || clients} senders, ` +
-      `${loop.warmupS}s warm-up + ${loop.durationS}s, receipts ${loop.receipts ? 'on' : 'off'}, ${priced ? 'priced (fan → creator 1 credit, creator → fan free)' : `users: ${role}s`}, ` +
+      `${loop.warmupS}s warm-up + ${loop.durationS}s, receipts ${loop.receipts ? 'on' : 'off'}, ${loop.reactions ? `${loop.reactions} reactions/s (Pairly only), ` : ''}${priced ? 'priced (fan → creator 1 credit, creator → fan free)' : `users: ${role}s`}, ` +
       `${nodes} node(s)${nodes === 1 ? `, ${mode} mode` : ''}, ${rounds} round(s)`,
     `node ${process.version}, ${cpus().length} cores, commit ${git(['rev-parse', '--short', 'HEAD'])}` +
       `${git(['status', '--porcelain', '--', 'server', 'shared']) ? ' + uncommitted changes in server/ or shared/' : ''}, ` +
@@ -191,6 +191,7 @@ export async function benchChat(argv: string[]): Promise<number> {
     lines.push('');
   }
   lines.push(...accountingLines(rows), '', cpuNote('bench'), ...setups);
+  for (const r of rows) if (r.result.reactions) lines.push(reactionLine(r.target, r.result.reactions));
   if (redisLines.length) lines.push('', ...redisLines);
   lines.push(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const logs = nodeOutput();

@@ -4,7 +4,7 @@ import type { MessageView } from '../../../../shared/chat.js';
 import { connect, http, newUser, type ClientSocket } from '../../../support/client.js';
 import { LatencyRecorder } from '../../lib/recorder.js';
 import { closeAll, pool, timed } from '../../lib/sessions.js';
-import type { ChatPlan, ChatProgress, ChatRoundResult, LoopSettings, PlanUser } from './protocol.js';
+import type { ChatPlan, ChatProgress, ChatRoundResult, LoopSettings, PlanUser, ReactionResult } from './protocol.js';
 
 /**
  * The chat client side: set-up (users, conversations, prices, sockets) and
@@ -143,6 +143,18 @@ export class ChatClients {
   private bodySeq = 0;
   private readonly pad: string;
   private onNewErrorCode: ((code: string) => void) | undefined;
+  /** Reactions: the last message each client received (what it reacts to), whether its 👍 is on, and the emits awaiting the peer's push. */
+  private lastReceived: ({ conversationId: string; messageId: string } | undefined)[] = [];
+  private reactionOn = new Map<string, boolean>();
+  private reactionWaits = new Map<string, { t0: number; measured: boolean }[]>();
+  private reactionAck = new LatencyRecorder();
+  private reactionPush = new LatencyRecorder();
+  private reactionCodes = new Map<string, number>();
+  private r = ChatClients.zeroReactions();
+
+  private static zeroReactions() {
+    return { sent: 0, sentInWindow: 0, acked: 0, ackedInWindow: 0, errors: 0, skipped: 0, pushes: 0 };
+  }
 
   private static zero() {
     return {
@@ -177,6 +189,7 @@ export class ChatClients {
     sockets.forEach((socket, r) => {
       socket.on('chat:message', (m) => this.onMessage(socket, r, m));
       socket.on('chat:delivered', () => void this.c.receiptPushes++);
+      socket.on('chat:changed', (m) => this.onChanged(m));
       socket.on('wallet:updated', () => void this.c.walletPushes++);
       socket.on('disconnect', () => void this.c.disconnects++);
     });
@@ -206,6 +219,7 @@ export class ChatClients {
     }
     t.delivered = true;
     this.c.delivered++;
+    this.lastReceived[r] = { conversationId: m.conversationId, messageId: m.id };
     if (t.ack === 1) this.c.okUndelivered--;
     if (this.phase === 'measure') this.c.deliveredInWindow++;
     const ms = now - t.t0;
@@ -224,6 +238,56 @@ export class ChatClients {
         count(this.receiptErrorCodes, err ? (socket.connected ? 'TIMEOUT' : 'DISCONNECTED') : res.ok ? 'UNKNOWN' : res.error.code);
       });
     }
+  }
+
+  /** The peer's push of a reaction: timed from the oldest emit on that message still waiting. */
+  private onChanged(m: MessageView): void {
+    const now = performance.now();
+    this.r.pushes++;
+    const waits = this.reactionWaits.get(m.id);
+    const w = waits?.shift();
+    if (waits && waits.length === 0) this.reactionWaits.delete(m.id);
+    if (w?.measured) this.reactionPush.record(now - w.t0);
+  }
+
+  /** Client i toggles its 👍 on the last message it received (nothing yet: skipped and counted). */
+  private react(i: number, measured: boolean): void {
+    const target = this.lastReceived[i];
+    if (!target) return void this.r.skipped++;
+    const socket = this.sockets[i]!;
+    const on = !this.reactionOn.get(target.messageId);
+    this.reactionOn.set(target.messageId, on);
+    this.r.sent++;
+    if (measured) this.r.sentInWindow++;
+    const t0 = performance.now();
+    const waits = this.reactionWaits.get(target.messageId) ?? [];
+    waits.push({ t0, measured });
+    this.reactionWaits.set(target.messageId, waits);
+    socket.timeout(this.o.timeoutMs).emit('chat:react', { ...target, emoji: '👍', on }, (err, res) => {
+      if (err || !res.ok) {
+        this.r.errors++;
+        count(this.reactionCodes, err ? (socket.connected ? 'TIMEOUT' : 'DISCONNECTED') : res.ok ? 'UNKNOWN' : res.error.code);
+        return;
+      }
+      this.r.acked++;
+      if (this.phase === 'measure') this.r.ackedInWindow++;
+      if (measured) this.reactionAck.record(performance.now() - t0);
+    });
+  }
+
+  private reactionResult(windowS: number): ReactionResult {
+    return {
+      sentRate: this.r.sentInWindow / windowS,
+      ackedRate: this.r.ackedInWindow / windowS,
+      sent: this.r.sent,
+      acked: this.r.acked,
+      errors: this.r.errors,
+      errorCodes: Object.fromEntries(this.reactionCodes),
+      skipped: this.r.skipped,
+      pushes: this.r.pushes,
+      ackLatency: this.reactionAck.summary(),
+      pushLatency: this.reactionPush.summary(),
+    };
   }
 
   /** Sends one message from client i to its peer. */
@@ -262,6 +326,13 @@ export class ChatClients {
     this.errorCodes.clear();
     this.receiptErrorCodes.clear();
     this.c = ChatClients.zero();
+    this.lastReceived = [];
+    this.reactionOn.clear();
+    this.reactionWaits.clear();
+    this.reactionAck.reset();
+    this.reactionPush.reset();
+    this.reactionCodes.clear();
+    this.r = ChatClients.zeroReactions();
   }
 
   /**
@@ -323,6 +394,10 @@ export class ChatClients {
     try {
       let issued = 0;
       let next = 0;
+      // Reactions need Pairly (the bare relay has no chat:react).
+      const reactions = this.plan.users[0]?.token ? s.reactions : 0;
+      let reacted = 0;
+      let nextReactor = 0;
       // Closed loop: each sender's next send leaves from the previous one's ack, until the window ends.
       const chain = (i: number) => {
         if (performance.now() >= windowEnd) return;
@@ -334,6 +409,14 @@ export class ChatClients {
         const now = performance.now();
         if (this.phase === 'warmup' && now >= warmEnd) beginWindow();
         if (now >= windowEnd) break;
+        if (reactions > 0) {
+          const dueReactions = Math.floor(((now - start) * reactions) / 1000) - reacted;
+          for (let k = 0; k < dueReactions; k++) {
+            this.react(order[nextReactor]!, this.phase === 'measure');
+            nextReactor = (nextReactor + 1) % order.length;
+          }
+          if (dueReactions > 0) reacted += dueReactions;
+        }
         if (s.closed > 0) {
           await sleep(tickMs);
           continue;
@@ -413,6 +496,7 @@ export class ChatClients {
       receiptErrorCodes: Object.fromEntries(this.receiptErrorCodes),
       clientCpuPct: ((cpu.user + cpu.system) / 1000 / (windowS * 1000)) * 100,
       clientRssMb: rss / (1024 * 1024),
+      ...(this.plan.users[0]?.token && s.reactions > 0 ? { reactions: this.reactionResult(windowS) } : {}),
     };
   }
 

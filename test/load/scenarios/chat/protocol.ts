@@ -49,6 +49,31 @@ export interface LoopSettings {
    * comes back (rate and maxInflight are then unused); 0 = the paced, open loop.
    */
   closed: number;
+  /**
+   * Reactions per second in total (chat:react, alternately adding and removing 👍 on the last message each
+   * client received), issued alongside the messages; 0 = none. Pairly only: the bare relay has no reactions.
+   */
+  reactions: number;
+}
+
+/** What the reactions of a round did (present when --reactions > 0 and the target is Pairly). */
+export interface ReactionResult {
+  /** Issued in the window, and acked (ok) in the window, per second. */
+  sentRate: number;
+  ackedRate: number;
+  /** Over the whole round. */
+  sent: number;
+  acked: number;
+  errors: number;
+  errorCodes: Record<string, number>;
+  /** Due but skipped: the client had received no message yet to react to. */
+  skipped: number;
+  /** chat:changed pushes that reached the peer. */
+  pushes: number;
+  /** Emit → positive ack, reactions sent in the window. */
+  ackLatency: LatencySummary;
+  /** Emit → the peer's chat:changed for that message, reactions sent in the window. */
+  pushLatency: LatencySummary;
 }
 
 export interface ChatProgress {
@@ -116,6 +141,7 @@ export interface ChatRoundResult {
   clientCpuPct: number;
   /** RSS of the process running the clients at the end of the window. */
   clientRssMb: number;
+  reactions?: ReactionResult;
 }
 
 /** Parent (bench.ts) → driver. */
@@ -179,6 +205,7 @@ export function chatLoopOptions(d: ChatDefaults) {
     closed: { type: 'string', default: '0' },
     body: { type: 'string', default: '64' },
     'no-receipts': { type: 'boolean', default: false },
+    reactions: { type: 'string', default: '0' },
     role: { type: 'string', default: 'fan' },
     priced: { type: 'boolean', default: false },
     'setup-concurrency': { type: 'string', default: '32' },
@@ -200,6 +227,8 @@ export const chatLoopUsage = (d: ChatDefaults): string => `  --clients N        
                          (--rate is then ignored); 0 = paced (default 0)
   --body N               characters per message body (default 64)
   --no-receipts          recipients do not answer with chat:delivered
+  --reactions R          also R reactions per second in total (chat:react on the last message each client received,
+                         👍 added then removed), timed to the peer's chat:changed; Pairly only (default 0)
   --role fan|creator     who the (unpriced) users are (default fan)
   --priced               every pair is a fan and a creator charging 1 credit per message; fans are funded
   --setup-concurrency N  sign-ups, conversations and connects at once (default 32)`;
@@ -235,6 +264,7 @@ export function chatLoopFlags(
       receipts: !values['no-receipts'],
       bodyBytes: numberFlag('body', str('body'), 1, 4000, usage),
       closed: numberFlag('closed', str('closed'), 0, 100, usage, false),
+      reactions: numberFlag('reactions', str('reactions'), 0, 100_000, usage, false),
     },
   };
 }

@@ -182,3 +182,15 @@ export function cpuNote(kind: 'bench' | 'load'): string {
 export function failed(rows: ChatRow[]): boolean {
   return rows.some((r) => r.result.errors > 0 || r.result.receiptErrors > 0 || r.result.total.lost > 0 || r.result.total.duplicates > 0 || r.result.total.unanswered > 0);
 }
+
+/** What --reactions did in a round: rates, errors, and the ack and peer-push latencies of reactions. */
+export function reactionLine(target: string, r: import('./protocol.js').ReactionResult): string {
+  const codes = Object.entries(r.errorCodes)
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
+  return (
+    `${target} reactions: ${r.sentRate.toFixed(0)}/s sent, ${r.ackedRate.toFixed(0)}/s acked in the window; ` +
+    `ack p50 ${fmtMs(r.ackLatency.p50)} p99 ${fmtMs(r.ackLatency.p99)}, to the peer's chat:changed p50 ${fmtMs(r.pushLatency.p50)} p99 ${fmtMs(r.pushLatency.p99)}; ` +
+    `round: ${r.sent} sent, ${r.acked} acked, ${r.pushes} pushes, ${r.errors} errors${codes ? ` (${codes})` : ''}, ${r.skipped} skipped (nothing received yet)`
+  );
+}

@@ -84,6 +84,7 @@ export async function benchFanoutChat(argv: string[]): Promise<number> {
     bodyBytes: 64,
     // Paced at `rate` (an open loop), as the chat bench's steady runs: not a closed loop.
     closed: 0,
+    reactions: 0,
   });
 
   const printer = new ProgressPrinter();

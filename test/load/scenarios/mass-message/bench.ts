@@ -85,6 +85,7 @@ export async function benchMassMessage(argv: string[]): Promise<number> {
     receipts: true,
     bodyBytes: 64,
     closed: 0,
+    reactions: 0,
   });
 
   const printer = new ProgressPrinter();

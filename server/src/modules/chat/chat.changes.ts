@@ -1,0 +1,114 @@
+import type { MessageView, Reaction } from '../../../../shared/chat.js';
+import type { Database, Queryable } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import type { Realtime } from '../../realtime/realtime.js';
+import type { ChatChangesStore, ChangeState } from './chat.changes.store.js';
+import { toMessageView, type MessageRow } from './chat.store.js';
+
+export interface MessageRef {
+  conversationId: string;
+  messageId: string;
+}
+
+/**
+ * A text about to be stored (an edit, as a new message would be): throws an AppError to refuse it. Trust and
+ * safety's moderation step plugs in here; none is configured yet.
+ */
+export type TextModeration = (m: { userId: string; conversationId: string; body: string; messageId?: string }) => Promise<void>;
+
+/**
+ * What happens to a message after it is sent: reactions, edits, deletes. Each is one transaction under the
+ * message's row lock, numbered by the conversation's change sequence in its last statement (see
+ * ChatChangesStore), and pushed after the commit to both members' devices on every node as `chat:changed`
+ * (the whole message view: applying it twice, or an older one after a newer one, changes nothing).
+ * A repeat that changes nothing is answered with the message as it is and pushes nothing.
+ * Money: an edit or delete never touches the price the sender paid nor an unlock a viewer paid: deleting a
+ * paid message refunds nothing.
+ */
+export class ChatChanges {
+  constructor(
+    private readonly d: {
+      db: Database;
+      store: ChatChangesStore;
+      realtime: Realtime;
+      editWindowSeconds: number;
+      deleteWindowSeconds: number;
+      moderate?: TextModeration;
+    },
+  ) {}
+
+  async react(userId: string, ref: MessageRef & { emoji: Reaction; on: boolean }, socketId?: string): Promise<{ message: MessageView; changed: boolean }> {
+    return this.change(userId, ref, socketId, async (tx, s) => {
+      if (s.deleted) throw new AppError('MESSAGE_DELETED', 'this message was deleted');
+      if (s.closed) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
+      if (s.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
+      if (!(await this.d.store.setReaction(tx, ref.messageId, userId, ref.emoji, ref.on))) return undefined;
+      return this.d.store.reactionsChanged(tx, ref.conversationId, ref.messageId);
+    });
+  }
+
+  async edit(userId: string, ref: MessageRef & { body: string }, socketId?: string): Promise<{ message: MessageView; changed: boolean }> {
+    // The same step a new message would pass, before anything is locked.
+    await this.d.moderate?.({ userId, conversationId: ref.conversationId, body: ref.body, messageId: ref.messageId });
+    return this.change(userId, ref, socketId, async (tx, s) => {
+      if (s.sender_id !== userId) throw new AppError('FORBIDDEN', 'you can only edit your own messages');
+      if (s.deleted) throw new AppError('MESSAGE_DELETED', 'this message was deleted');
+      if (s.closed) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
+      if (s.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
+      // A retry of an edit that was stored: nothing more to keep.
+      if (s.body === ref.body) return undefined;
+      if (s.age_seconds > this.d.editWindowSeconds) {
+        throw new AppError('EDIT_WINDOW_CLOSED', `a message can be edited for ${this.d.editWindowSeconds} seconds after sending`, { details: { windowSeconds: this.d.editWindowSeconds } });
+      }
+      return this.d.store.edit(tx, ref.conversationId, ref.messageId, ref.body);
+    });
+  }
+
+  /**
+   * `everyone`: the sender's own message within the window, a tombstone for both (allowed across a block or in
+   * an ended conversation: taking one's words back is always possible within the window). `me`: any message of
+   * a conversation the user is in, hidden from their own history and sync; pushed to their other devices.
+   * Either twice is MESSAGE_DELETED.
+   */
+  async delete(userId: string, ref: MessageRef & { scope: 'me' | 'everyone' }, socketId?: string): Promise<{ scope: 'me' | 'everyone'; message: MessageView | null }> {
+    if (ref.scope === 'everyone') {
+      const r = await this.change(userId, ref, socketId, async (tx, s) => {
+        if (s.sender_id !== userId) throw new AppError('FORBIDDEN', 'you can only delete your own messages for everyone');
+        if (s.deleted) throw new AppError('MESSAGE_DELETED', 'this message was deleted already');
+        if (s.age_seconds > this.d.deleteWindowSeconds) {
+          throw new AppError('DELETE_WINDOW_CLOSED', `a message can be deleted for everyone for ${this.d.deleteWindowSeconds} seconds after sending`, {
+            details: { windowSeconds: this.d.deleteWindowSeconds },
+          });
+        }
+        return this.d.store.deleteForEveryone(tx, ref.conversationId, ref.messageId);
+      });
+      return { scope: 'everyone', message: r.message };
+    }
+    await this.d.db.transaction(async (tx) => {
+      if (!(await this.d.store.lockMessage(tx, ref.conversationId, ref.messageId, userId))) throw new AppError('NOT_FOUND', 'no such message in this conversation');
+      if (!(await this.d.store.hide(tx, userId, ref.messageId))) throw new AppError('MESSAGE_DELETED', 'you deleted this message already');
+    });
+    this.d.realtime.toUsers([userId], 'chat:hidden', { conversationId: ref.conversationId, messageId: ref.messageId }, socketId ? { exceptSocketId: socketId } : {});
+    return { scope: 'me', message: null };
+  }
+
+  /** One change: lock, decide, write (or undefined: nothing to change), commit, then push. */
+  private async change(
+    userId: string,
+    ref: MessageRef,
+    socketId: string | undefined,
+    decide: (tx: Queryable, s: ChangeState) => Promise<MessageRow | undefined>,
+  ): Promise<{ message: MessageView; changed: boolean }> {
+    const result = await this.d.db.transaction(async (tx) => {
+      const s = await this.d.store.lockMessage(tx, ref.conversationId, ref.messageId, userId);
+      if (!s) throw new AppError('NOT_FOUND', 'no such message in this conversation');
+      const row = await decide(tx, s);
+      if (row) return { row, changed: true, peerId: s.peer_id };
+      const current = (await this.d.store.message(tx, ref.messageId))!;
+      return { row: current, changed: false, peerId: s.peer_id };
+    });
+    const message = toMessageView(result.row);
+    if (result.changed) this.d.realtime.toUsers([result.peerId, userId], 'chat:changed', message, socketId ? { exceptSocketId: socketId } : {});
+    return { message, changed: result.changed };
+  }
+}
