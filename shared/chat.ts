@@ -48,9 +48,11 @@ export const chatSync = z
     since: z.iso.datetime().optional(),
     /** The `next` of the previous page, to continue a sync that said hasMore. */
     cursor: z.string().min(1).max(200).optional(),
+    /** The `changesNext` of an earlier page, to go on through changes when it said changesHasMore. */
+    changesCursor: z.string().min(1).max(200).optional(),
     limit: z.number().int().min(1).max(500).default(200),
   })
-  .refine((v) => v.since === undefined || v.cursor === undefined, 'give since or cursor, not both');
+  .refine((v) => [v.since, v.cursor, v.changesCursor].filter((x) => x !== undefined).length <= 1, 'give at most one of since, cursor and changesCursor');
 
 /** POST /api/conversations: opens (or returns) the direct conversation with a user. */
 export const openConversationBody = z.strictObject({ userId: z.uuid() });

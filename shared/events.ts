@@ -55,10 +55,19 @@ export interface ClientEventResults {
   /**
    * Messages in the caller's conversations from `since` on (with a small look-back; dedupe by id). The first page
    * (no cursor) also carries `changes`: messages changed (reacted, edited, deleted) since then, oldest change
-   * first (keep the highest changeSeq per message; `changesHasMore`: ask again with a later since), and `hidden`:
-   * the messages the caller deleted for themselves since then, on any device.
+   * first (keep the highest changeSeq per message; `changesHasMore`: ask again with `{changesCursor: changesNext}`,
+   * which answers the next page of changes only), and `hidden`: the messages the caller deleted for themselves
+   * since then, on any device.
    */
-  'chat:sync': { messages: MessageView[]; hasMore: boolean; next: string | null; changes: MessageView[]; changesHasMore: boolean; hidden: { conversationId: string; messageId: string }[] };
+  'chat:sync': {
+    messages: MessageView[];
+    hasMore: boolean;
+    next: string | null;
+    changes: MessageView[];
+    changesHasMore: boolean;
+    changesNext: string | null;
+    hidden: { conversationId: string; messageId: string }[];
+  };
   /** The message as it is now; `changed: false` when it already was so (a repeat). */
   'chat:react': { message: MessageView; changed: boolean };
   'chat:edit': { message: MessageView; changed: boolean };

@@ -221,6 +221,33 @@ describe('sync', () => {
     expect(synced.changes.map((m: any) => m.changeSeq)).toEqual([1, 2, 3]);
     expect(synced.changesHasMore).toBe(false);
   });
+
+  it('a device away through more changes than a page holds gets the rest with changesCursor, each once, in order', async () => {
+    const { b, sa, sb, conv, msg } = await pair();
+    const sent = [msg];
+    for (let i = 0; i < 6; i++) sent.push((await send(sb, { conversationId: conv, body: `m${i}` })).message);
+    const since = sent[sent.length - 1]!.createdAt;
+    // Seven reactions: seven changes, more than a page of three.
+    for (const m of sent) await ack(sa, 'chat:react', { conversationId: conv, messageId: m.id, emoji: '👍' });
+    const later = await open(b.accessToken);
+    const seen: any[] = [];
+    let page = await ack(later, 'chat:sync', { since, limit: 3 });
+    seen.push(...page.changes);
+    expect(page.changesHasMore).toBe(true);
+    let rounds = 0;
+    while (page.changesHasMore) {
+      page = await ack(later, 'chat:sync', { changesCursor: page.changesNext, limit: 3 });
+      expect(page.messages).toEqual([]);
+      seen.push(...page.changes);
+      expect(++rounds).toBeLessThan(5);
+    }
+    expect(seen.map((m) => m.id)).toEqual(sent.map((m) => m.id));
+    expect(seen.map((m) => m.changeSeq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // The last cursor, asked again, has nothing more; a forged one is refused.
+    expect((await ack(later, 'chat:sync', { changesCursor: page.changesNext })).changes).toEqual([]);
+    expect((await ack(later, 'chat:sync', { changesCursor: 'not-a-cursor' })).error.code).toBe('VALIDATION_FAILED');
+    expect((await ack(later, 'chat:sync', { since, changesCursor: page.changesNext })).error.code).toBe('VALIDATION_FAILED');
+  });
 });
 
 describe('search', () => {

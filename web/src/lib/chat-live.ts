@@ -222,12 +222,19 @@ async function syncAll(socket: PairlySocket, store: MessageStore): Promise<Messa
   const since = store.syncSince();
   let page = await emit(socket, 'chat:sync', since ? { since } : {});
   // What changed while away (reactions, edits, deletes) and what I deleted for myself elsewhere.
-  const changes = page.changes;
+  const changes = [...page.changes];
+  let more = page.changesHasMore ? page.changesNext : null;
   for (const h of page.hidden) store.hide(h.conversationId, h.messageId);
   for (;;) {
     added.push(...store.ingest(page.messages, 'sync'));
     if (!page.hasMore || !page.next) break;
     page = await emit(socket, 'chat:sync', { cursor: page.next });
+  }
+  // Away through more changes than one page holds: the rest, page by page.
+  while (more) {
+    const next = await emit(socket, 'chat:sync', { changesCursor: more });
+    changes.push(...next.changes);
+    more = next.changesHasMore ? next.changesNext : null;
   }
   store.applyChanges(changes);
   store.synced();

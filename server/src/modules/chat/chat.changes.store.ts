@@ -109,15 +109,24 @@ export class ChatChangesStore {
   }
 
   /** Messages of the user's conversations changed at or after `at` (not hidden by the user), oldest change first. */
-  async changedSince(userId: string, at: Date, limit: number): Promise<MessageRow[]> {
-    const { rows } = await this.db.query<MessageRow>(
-      `SELECT m.* FROM conversation_members me
-       JOIN messages m ON m.conversation_id = me.conversation_id AND m.changed_at >= $2
+  async changedSince(
+    userId: string,
+    from: { at: Date } | { after: { at: string; conversationId: string; seq: number } },
+    limit: number,
+  ): Promise<(MessageRow & { change_key: string })[]> {
+    const after = 'after' in from;
+    // Ordered by (changed_at, conversation, change_seq), each row with changed_at to the microsecond for the
+    // next page's cursor (a JS Date would round it and repeat or skip changes of the same millisecond).
+    const { rows } = await this.db.query<MessageRow & { change_key: string }>(
+      `SELECT m.*, to_char(m.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS change_key
+       FROM conversation_members me
+       JOIN messages m ON m.conversation_id = me.conversation_id
+        AND ${after ? '(m.changed_at, m.conversation_id, m.change_seq) > ($2::timestamptz, $3::uuid, $4::bigint)' : 'm.changed_at >= $2'}
        WHERE me.user_id = $1
          AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = $1 AND h.message_id = m.id)
        ORDER BY m.changed_at, m.conversation_id, m.change_seq
-       LIMIT $3`,
-      [userId, at, limit],
+       LIMIT ${after ? '$5' : '$3'}`,
+      after ? [userId, from.after.at, from.after.conversationId, from.after.seq, limit] : [userId, from.at, limit],
     );
     return rows;
   }

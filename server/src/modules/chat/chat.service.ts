@@ -322,9 +322,24 @@ export class ChatService {
    */
   async sync(
     userId: string,
-    input: { since?: string; cursor?: string },
+    input: { since?: string; cursor?: string; changesCursor?: string },
     limit: number,
-  ): Promise<{ messages: MessageView[]; hasMore: boolean; next: string | null; changes: MessageView[]; changesHasMore: boolean; hidden: { conversationId: string; messageId: string }[] }> {
+  ): Promise<{ messages: MessageView[]; hasMore: boolean; next: string | null; changes: MessageView[]; changesHasMore: boolean; changesNext: string | null; hidden: { conversationId: string; messageId: string }[] }> {
+    if (input.changesCursor) {
+      // Only the next page of changes (a device that was away through more than one page of them).
+      const changed = await this.d.changes.changedSince(userId, { after: decodeSyncCursor(input.changesCursor) }, limit + 1);
+      const changes = fitPage(changed.map(toMessageView), limit, this.d.pageMaxBytes);
+      const lastChange = changed[changes.length - 1];
+      return {
+        messages: [],
+        hasMore: false,
+        next: null,
+        changes,
+        changesHasMore: changed.length > changes.length,
+        changesNext: lastChange ? encodeSyncCursor({ at: lastChange.change_key, conversationId: lastChange.conversation_id, seq: Number(lastChange.change_seq) }) : input.changesCursor,
+        hidden: [],
+      };
+    }
     const from = input.cursor
       ? { after: decodeSyncCursor(input.cursor) }
       : { at: input.since ? new Date(new Date(input.since).getTime() - 30_000) : new Date(Date.now() - 86_400_000) };
@@ -333,18 +348,20 @@ export class ChatService {
     const at = 'at' in from ? from.at : undefined;
     const [rows, changed, hidden] = await Promise.all([
       this.d.store.since(userId, from, limit + 1, this.d.pageMaxBytes),
-      at ? this.d.changes.changedSince(userId, at, limit + 1) : Promise.resolve([]),
+      at ? this.d.changes.changedSince(userId, { at }, limit + 1) : Promise.resolve([]),
       at ? this.d.changes.hiddenSince(userId, at, 1000) : Promise.resolve([]),
     ]);
     const page = fitPage(rows.map(toMessageView), limit, this.d.pageMaxBytes);
     const changes = fitPage(changed.map(toMessageView), limit, this.d.pageMaxBytes);
     const last = rows[page.length - 1];
+    const lastChange = changed[changes.length - 1];
     return {
       messages: page,
       hasMore: rows.length > page.length,
       next: last ? encodeSyncCursor({ at: last.at_key, conversationId: last.conversation_id, seq: last.seq }) : (input.cursor ?? null),
       changes,
       changesHasMore: changed.length > changes.length,
+      changesNext: lastChange ? encodeSyncCursor({ at: lastChange.change_key, conversationId: lastChange.conversation_id, seq: Number(lastChange.change_seq) }) : null,
       hidden,
     };
   }
