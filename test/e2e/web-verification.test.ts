@@ -42,6 +42,9 @@ it('a creator submits the form with both photos, an admin approves in the queue,
   const creator = await signUpApi(web.url, { displayName: 'Ada', role: 'creator', birthdate: '1992-03-04' });
   const c = await openPage(browser, web.url, { viewport: PHONE });
   await signIn(c.page, web.url, creator, '/studio');
+  // The browser's first page of the file (a cold start of the app's chunks): given longer than a later step,
+  // as CI runs two files at once on two cores.
+  await c.page.getByRole('heading', { name: 'Studio', level: 1 }).waitFor({ timeout: 30_000 });
   await c.page.getByRole('link', { name: 'Verification' }).first().click();
   const form = c.page.getByRole('region', { name: 'Verify your identity' });
   await form.waitFor();
