@@ -40,16 +40,6 @@ export class ChatChangesStore {
     return rows[0];
   }
 
-  /**
-   * Row locks for a batch of changes, taken up front in one order: the messages (by id), then their
-   * conversations (by id). A single change locks its message, then (numbering it) its conversation; a batch
-   * that went item by item would hold one conversation while waiting for the next message, the reverse.
-   */
-  async lockForBatch(q: Queryable, messageIds: string[], conversationIds: string[]): Promise<void> {
-    await q.query(`SELECT id FROM messages WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [messageIds]);
-    await q.query(`SELECT id FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [conversationIds]);
-  }
-
   async message(q: Queryable, id: string): Promise<MessageRow | undefined> {
     const { rows } = await q.query<MessageRow>(`SELECT * FROM messages WHERE id = $1`, [id]);
     return rows[0];

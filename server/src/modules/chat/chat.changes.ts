@@ -1,5 +1,4 @@
 import type { MessageView, Reaction } from '../../../../shared/chat.js';
-import { Batcher, type Outcome } from '../../batcher.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { Realtime } from '../../realtime/realtime.js';
@@ -27,15 +26,6 @@ export type TextModeration = (m: { userId: string; conversationId: string; body:
  * paid message refunds nothing.
  */
 export class ChatChanges {
-  /**
-   * Reactions are group-committed: those arriving within a short window are applied in one transaction, each
-   * under its own savepoint (a refused one leaves the others alone), after every row the batch touches is
-   * locked in one order (ChatChangesStore.lockForBatch), so a batch never waits on an edit or another batch
-   * holding rows in the opposite order. One commit per batch instead of one per
-   * reaction: at 200 reactions/s one transaction each put message p99 in seconds (BENCHMARKS.md).
-   */
-  private readonly reactions: Batcher<{ userId: string; ref: MessageRef & { emoji: Reaction; on: boolean } }, Changed>;
-
   constructor(
     private readonly d: {
       db: Database;
@@ -45,43 +35,16 @@ export class ChatChanges {
       deleteWindowSeconds: number;
       moderate?: TextModeration;
     },
-  ) {
-    this.reactions = new Batcher((items) => this.reactBatch(items), { windowMs: 2, maxItems: 64, maxConcurrent: 2 });
-  }
+  ) {}
 
   async react(userId: string, ref: MessageRef & { emoji: Reaction; on: boolean }, socketId?: string): Promise<{ message: MessageView; changed: boolean }> {
-    return this.pushed(userId, await this.reactions.submit({ userId, ref }), socketId);
-  }
-
-  private async reactBatch(items: { userId: string; ref: MessageRef & { emoji: Reaction; on: boolean } }[]): Promise<Outcome<Changed>[]> {
-    const order = items.map((_, i) => i).sort((a, b) => {
-      const x = items[a]!.ref;
-      const y = items[b]!.ref;
-      return x.conversationId < y.conversationId ? -1 : x.conversationId > y.conversationId ? 1 : x.messageId < y.messageId ? -1 : x.messageId > y.messageId ? 1 : a - b;
+    return this.change(userId, ref, socketId, async (tx, s) => {
+      if (s.deleted) throw new AppError('MESSAGE_DELETED', 'this message was deleted');
+      if (s.closed) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
+      if (s.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
+      if (!(await this.d.store.setReaction(tx, ref.messageId, userId, ref.emoji, ref.on))) return undefined;
+      return this.d.store.reactionsChanged(tx, ref.conversationId, ref.messageId);
     });
-    const out: Outcome<Changed>[] = new Array(items.length);
-    await this.d.db.transaction(async (tx) => {
-      await this.d.store.lockForBatch(tx, [...new Set(items.map((x) => x.ref.messageId))], [...new Set(items.map((x) => x.ref.conversationId))]);
-      for (const i of order) {
-        const { userId, ref } = items[i]!;
-        await tx.query('SAVEPOINT reaction');
-        try {
-          const value = await this.changeIn(tx, userId, ref, async (q, s) => {
-            if (s.deleted) throw new AppError('MESSAGE_DELETED', 'this message was deleted');
-            if (s.closed) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
-            if (s.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
-            if (!(await this.d.store.setReaction(q, ref.messageId, userId, ref.emoji, ref.on))) return undefined;
-            return this.d.store.reactionsChanged(q, ref.conversationId, ref.messageId);
-          });
-          await tx.query('RELEASE SAVEPOINT reaction');
-          out[i] = { ok: true, value };
-        } catch (error) {
-          await tx.query('ROLLBACK TO SAVEPOINT reaction');
-          out[i] = { ok: false, error };
-        }
-      }
-    });
-    return out;
   }
 
   async edit(userId: string, ref: MessageRef & { body: string }, socketId?: string): Promise<{ message: MessageView; changed: boolean }> {
@@ -136,30 +99,16 @@ export class ChatChanges {
     socketId: string | undefined,
     decide: (tx: Queryable, s: ChangeState) => Promise<MessageRow | undefined>,
   ): Promise<{ message: MessageView; changed: boolean }> {
-    const result = await this.d.db.transaction((tx) => this.changeIn(tx, userId, ref, decide));
-    return this.pushed(userId, result, socketId);
-  }
-
-  /** Lock, decide and write inside the caller's transaction. */
-  private async changeIn(tx: Queryable, userId: string, ref: MessageRef, decide: (tx: Queryable, s: ChangeState) => Promise<MessageRow | undefined>): Promise<Changed> {
-    const s = await this.d.store.lockMessage(tx, ref.conversationId, ref.messageId, userId);
-    if (!s) throw new AppError('NOT_FOUND', 'no such message in this conversation');
-    const row = await decide(tx, s);
-    if (row) return { row, changed: true, peerId: s.peer_id };
-    const current = (await this.d.store.message(tx, ref.messageId))!;
-    return { row: current, changed: false, peerId: s.peer_id };
-  }
-
-  /** After the commit: the view, pushed to both members' devices when it changed. */
-  private pushed(userId: string, result: Changed, socketId: string | undefined): { message: MessageView; changed: boolean } {
+    const result = await this.d.db.transaction(async (tx) => {
+      const s = await this.d.store.lockMessage(tx, ref.conversationId, ref.messageId, userId);
+      if (!s) throw new AppError('NOT_FOUND', 'no such message in this conversation');
+      const row = await decide(tx, s);
+      if (row) return { row, changed: true, peerId: s.peer_id };
+      const current = (await this.d.store.message(tx, ref.messageId))!;
+      return { row: current, changed: false, peerId: s.peer_id };
+    });
     const message = toMessageView(result.row);
     if (result.changed) this.d.realtime.toUsers([result.peerId, userId], 'chat:changed', message, socketId ? { exceptSocketId: socketId } : {});
     return { message, changed: result.changed };
   }
-}
-
-interface Changed {
-  row: MessageRow;
-  changed: boolean;
-  peerId: string;
 }
