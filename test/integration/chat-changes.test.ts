@@ -164,7 +164,15 @@ describe('deletes', () => {
     await ack(sa, 'chat:react', { conversationId: conv, messageId: msg.id, emoji: '😂' });
     await ack(sb, 'chat:edit', { conversationId: conv, messageId: msg.id, body: 'edited before delete' });
     expect((await ack(sa, 'chat:delete', { conversationId: conv, messageId: msg.id, scope: 'everyone' })).error.code).toBe('FORBIDDEN');
-    const push = nextEvent<any>(sa, 'chat:changed');
+    // The edit's own push may still be on its way to A: wait for the one that says deleted.
+    const push = new Promise<any>((resolve) => {
+      const onChanged = (m: any) => {
+        if (m.id !== msg.id || !m.deleted) return;
+        sa.off('chat:changed', onChanged);
+        resolve(m);
+      };
+      sa.on('chat:changed', onChanged);
+    });
     const d = await ack(sb, 'chat:delete', { conversationId: conv, messageId: msg.id, scope: 'everyone' });
     expect(d).toMatchObject({ ok: true, scope: 'everyone', message: { id: msg.id, seq: 1, deleted: true, body: '', reactions: [], attachment: null } });
     expect(await push).toMatchObject({ id: msg.id, deleted: true, body: '' });
