@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import { DecideForm } from './decide-form.js';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { PAYOUT_STATUSES, type AdminPayoutView, type BatchApproveResult, type PayoutStatus } from '../../../../shared/payouts.js';
 import { Empty, ErrorNote, Loading, PageTitle } from '../../components/ui.js';
@@ -111,9 +112,6 @@ export function AdminPayouts() {
 }
 
 function PayoutItem({ p, selected, onToggle, busy, onDecide }: { p: AdminPayoutView; selected: boolean; onToggle: () => void; busy: boolean; onDecide: (reason: string | null) => void }) {
-  const [reason, setReason] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const reasonId = useId();
   const who = p.creator.displayName ?? p.creator.id;
   const label = `${who}: ${p.credits.toLocaleString()} credits`;
   return (
@@ -131,33 +129,7 @@ function PayoutItem({ p, selected, onToggle, busy, onDecide }: { p: AdminPayoutV
           {p.providerRef && ` · ${p.providerRef}`}
           {p.reason && ` · ${p.reason}`}
         </p>
-        {p.status === 'requested' && (
-          <form
-            className="verification-decide"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (reason.trim().length < 3) return setProblem('Write the reason the creator will read (at least 3 characters).');
-              setProblem(null);
-              onDecide(reason.trim());
-            }}
-          >
-            <button type="button" className="btn btn-primary" disabled={busy} onClick={() => onDecide(null)} aria-label={`Approve the payout of ${label}`}>
-              Approve
-            </button>
-            <div className="field">
-              <label htmlFor={reasonId}>Reason to reject</label>
-              <input id={reasonId} value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
-            </div>
-            <button type="submit" className="btn btn-secondary" disabled={busy} aria-label={`Reject the payout of ${label}`}>
-              Reject
-            </button>
-            {problem && (
-              <p className="form-error" role="alert">
-                {problem}
-              </p>
-            )}
-          </form>
-        )}
+        {p.status === 'requested' && <DecideForm label={`the payout of ${label}`} busy={busy} onDecide={onDecide} />}
       </div>
     </li>
   );

@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import { DecideForm } from './decide-form.js';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import type { AdminVerificationView, VerificationQueuePage, VerificationStatus } from '../../../../shared/verification.js';
 import { Media } from '../../components/media.js';
@@ -85,9 +86,6 @@ export function Verifications() {
 }
 
 function VerificationItem({ v, busy, onDecide }: { v: AdminVerificationView; busy: boolean; onDecide: (reason: string | null) => void }) {
-  const [reason, setReason] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const reasonId = useId();
   return (
     <li className="dl-item" aria-label={`Verification of ${v.legalName}`}>
       <div className="dl-main">
@@ -112,33 +110,7 @@ function VerificationItem({ v, busy, onDecide }: { v: AdminVerificationView; bus
             <figcaption>Selfie</figcaption>
           </figure>
         </div>
-        {v.status === 'pending' && (
-          <form
-            className="verification-decide"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (reason.trim().length < 3) return setProblem('Write the reason the creator will read (at least 3 characters).');
-              setProblem(null);
-              onDecide(reason.trim());
-            }}
-          >
-            <button type="button" className="btn btn-primary" disabled={busy} onClick={() => onDecide(null)} aria-label={`Approve ${v.legalName}`}>
-              Approve
-            </button>
-            <div className="field">
-              <label htmlFor={reasonId}>Reason to reject</label>
-              <input id={reasonId} value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
-            </div>
-            <button type="submit" className="btn btn-secondary" disabled={busy} aria-label={`Reject ${v.legalName}`}>
-              Reject
-            </button>
-            {problem && (
-              <p className="form-error" role="alert">
-                {problem}
-              </p>
-            )}
-          </form>
-        )}
+        {v.status === 'pending' && <DecideForm label={v.legalName} busy={busy} onDecide={onDecide} />}
       </div>
     </li>
   );
