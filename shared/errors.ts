@@ -32,6 +32,8 @@ export const ERROR_STATUS = {
   FORBIDDEN: 403,
   AGE_RESTRICTED: 403,
   BLOCKED: 403,
+  /** This person takes messages and calls only from their matches (they may allow everyone in their settings). */
+  MATCH_REQUIRED: 403,
   ACCOUNT_SUSPENDED: 403,
   NOT_FOUND: 404,
   UNKNOWN_EVENT: 404,

@@ -128,6 +128,8 @@ export interface ServerToClientEvents {
   'call:ended': (payload: { call: CallView; reason: CallEndReason }) => void;
   /** A like became mutual: a match, with its conversation. */
   'match:mutual': (payload: { userId: string; conversationId: string }) => void;
+  /** A match ended (either side unmatched): its conversation is closed. */
+  'match:unmatched': (payload: { userId: string; conversationId: string | null }) => void;
   /** The user's wallet changed (a purchase, a spend, a hold, a refund); sent after the commit. */
   'wallet:updated': (payload: WalletBalance) => void;
   /** One of the user's uploads changed state: processed (ready or rejected with its reason), moderated, or deleted. */

@@ -18,8 +18,13 @@ export const profileBody = z
     location: z.strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }).nullable().optional(),
   });
 
+/** Who may start a conversation with (or call) a person who is not a creator: their matches only (the default), or everyone. */
+export const WHO_CAN_MESSAGE = ['matches', 'everyone'] as const;
+export type WhoCanMessage = (typeof WHO_CAN_MESSAGE)[number];
+
 export const preferencesBody = z
   .strictObject({
+    whoCanMessage: z.enum(WHO_CAN_MESSAGE).optional(),
     seeksGenders: z.array(z.enum(GENDERS)).max(4).optional(),
     ageMin: z.number().int().min(18).max(120).optional(),
     ageMax: z.number().int().min(18).max(120).optional(),
@@ -57,6 +62,26 @@ export const discoverQuery = z.strictObject({
   cursor: text().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(50).default(20),
 });
+
+/** A page of matches or of likes received: newest first; `cursor` is the previous page's nextCursor. */
+export const datingPageQuery = z.strictObject({
+  cursor: text().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+
+/** One of the caller's matches (GET /api/matches). */
+export interface MatchView {
+  profile: PublicProfile;
+  /** The direct conversation the match opened. */
+  conversationId: string | null;
+  matchedAt: string;
+}
+
+/** Someone who liked the caller and whom the caller has not answered yet (GET /api/likes). */
+export interface LikeView {
+  profile: PublicProfile;
+  likedAt: string;
+}
 
 /**
  * Discover shows how far someone is only as a band between two of these

@@ -65,7 +65,8 @@ export function createModules(d: {
     logger,
     owners: () => ({ sessions: calls.roomSessions, endedOwners: [calls.endedCalls, match.endedSessions] }),
   });
-  const calls = callsModule({ config, db, users: users.store, safety: safety.store, ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: rooms.rooms, logger });
+  // Who may call whom is chat's consent rule (built below): bound late.
+  const calls = callsModule({ config, db, users: users.store, safety: safety.store, consent: (a, b) => chat.service.assertConsent(a, b), ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: rooms.rooms, logger });
   // Presence and chat need each other (chat's routes show presence; presence's audience is chat's rule): bound late.
   const presence = presenceModule({
     config,

@@ -149,6 +149,26 @@ describe('call set-up', () => {
   });
 });
 
+describe('consent', () => {
+  it('a person who takes calls only from matches is not rung by a stranger (MATCH_REQUIRED), and is once they match', async () => {
+    const stranger = await newUser(url);
+    const person = await newUser(url, { whoCanMessage: 'matches' });
+    const caller = await device(stranger.accessToken);
+    const callee = await device(person.accessToken);
+    let rung = 0;
+    callee.on('call:ringing', () => rung++);
+    expect((await ack(caller, 'call:invite', { toUserId: person.user.id, video: true })).error.code).toBe('MATCH_REQUIRED');
+
+    await http(url, 'POST', `/api/discover/${stranger.user.id}/like`, { token: person.accessToken });
+    expect((await http(url, 'POST', `/api/discover/${person.user.id}/like`, { token: stranger.accessToken })).body.matched).toBe(true);
+    const ringing = nextEvent<any>(callee, 'call:ringing');
+    const { call } = await ack(caller, 'call:invite', { toUserId: person.user.id, video: true });
+    expect((await ringing).call.id).toBe(call.id);
+    expect(rung).toBe(1);
+    await ack(caller, 'call:cancel', { callId: call.id });
+  });
+});
+
 describe('admins watching', () => {
   it('the live snapshot counts ringing and active calls, and active ones per Janus', async () => {
     const admin = await newAdmin(node.pairly, url);

@@ -11,7 +11,7 @@ import { clientEventSchemas } from '../../shared/events.js';
 import { int4Id } from '../../shared/input.js';
 import { matchReportBody } from '../../shared/match.js';
 import { adjustmentBody, checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxActionBody } from '../../shared/payments.js';
-import { answerBody, discoverQuery, preferencesBody, profileBody, profilePhotosBody } from '../../shared/profiles.js';
+import { answerBody, datingPageQuery, discoverQuery, preferencesBody, profileBody, profilePhotosBody } from '../../shared/profiles.js';
 import { confirmBody, createUploadBody, moderationBody, presignPartsBody } from '../../shared/media.js';
 import { changeTierBody, creatorsQuery, handle, listQuery, pageBody, resumeBody, subscribeBody, tierBody, tierUpdateBody, tipBody, trialBody, trialCode } from '../../shared/creators.js';
 import { earningsRangeQuery, earningsStatementQuery } from '../../shared/earnings.js';
@@ -126,6 +126,9 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/discover': { query: discoverQuery },
   'POST /api/discover/:id/like': { params: { id: uuid } },
   'POST /api/discover/:id/pass': { params: { id: uuid } },
+  'GET /api/matches': { query: datingPageQuery },
+  'DELETE /api/matches/:userId': { params: { userId: uuid } },
+  'GET /api/likes': { query: datingPageQuery },
   'POST /api/match/sessions/:id/report': { params: { id: uuid }, body: matchReportBody },
   'GET /api/calls': { query: callsQuery },
   'GET /api/calls/ice-servers': {},

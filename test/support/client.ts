@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { randomBytes } from 'node:crypto';
 import type { AuthResult } from '../../shared/auth.js';
+import type { WhoCanMessage } from '../../shared/profiles.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -43,7 +44,7 @@ let counter = 0;
 /** Data factory: a fresh adult user through the real signup endpoint. */
 export async function newUser(
   baseUrl: string,
-  overrides: Partial<{ email: string; password: string; displayName: string; birthdate: string; role: 'fan' | 'creator' }> = {},
+  { whoCanMessage = 'everyone', ...overrides }: Partial<{ email: string; password: string; displayName: string; birthdate: string; role: 'fan' | 'creator'; whoCanMessage: WhoCanMessage }> = {},
 ): Promise<AuthResult & { password: string }> {
   const body = {
     email: `user${++counter}.${randomBytes(4).toString('hex')}@example.test`,
@@ -55,7 +56,19 @@ export async function newUser(
   };
   const res = await http<AuthResult>(baseUrl, 'POST', '/api/auth/signup', { body });
   if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+  await allowMessages(baseUrl, res.body.accessToken, whoCanMessage);
   return { ...res.body, password: body.password };
+}
+
+/**
+ * A new account takes messages and calls only from its matches. Most tests are about what happens
+ * once people talk, so their users allow everyone unless the test asks for the default
+ * (`whoCanMessage: 'matches'`, as the consent tests do).
+ */
+export async function allowMessages(baseUrl: string, token: string, whoCanMessage: WhoCanMessage): Promise<void> {
+  if (whoCanMessage === 'matches') return;
+  const res = await http(baseUrl, 'PUT', '/api/profile/preferences', { token, body: { whoCanMessage } });
+  if (res.status !== 200) throw new Error(`setting whoCanMessage failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** Connects and resolves once connected; rejects with the connect_error (its data.code). */

@@ -13,6 +13,7 @@ import { Login, Signup } from './pages/auth.js';
 // Pages past the front door load on demand, keeping the first load small.
 const Onboarding = lazy(() => import('./pages/onboarding.js'));
 const Discover = lazy(() => import('./pages/discover.js'));
+const Matches = lazy(() => import('./pages/matches.js'));
 const PublicProfile = lazy(() => import('./pages/public-profile.js'));
 const Conversations = lazy(() => import('./pages/conversations.js'));
 const Thread = lazy(() => import('./pages/thread.js'));
@@ -84,6 +85,7 @@ export function App() {
                     <Route path="/login" element={<Login />} />
                     <Route path="/onboarding" element={<RequireAuth><Onboarding /></RequireAuth>} />
                     <Route path="/discover" element={<RequireAuth><Discover /></RequireAuth>} />
+                    <Route path="/matches" element={<RequireAuth><Matches /></RequireAuth>} />
                     <Route path="/u/:userId" element={<RequireAuth><PublicProfile /></RequireAuth>} />
                     <Route path="/chats" element={<RequireAuth><Conversations /></RequireAuth>} />
                     <Route path="/chats/:conversationId" element={<RequireAuth><Thread /></RequireAuth>} />

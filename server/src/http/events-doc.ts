@@ -22,6 +22,7 @@ const serverEvents: Record<keyof ServerToClientEvents, string> = {
   'call:elsewhere': '{ callId }: answered or taken over on another of this user\'s devices.',
   'call:ended': '{ call, reason }: the call ended.',
   'match:mutual': '{ userId, conversationId }: a like became mutual.',
+  'match:unmatched': '{ userId, conversationId }: a match ended (either side unmatched); its conversation is closed for both.',
   'wallet:updated': '{ available, held, debt, earnings }: the wallet or the earnings changed (a purchase, a spend, a hold, a refund; to the payee of a paid message or call minute too); sent after the commit.',
   'verification:updated': "{ verification: { verified, submission } }: the user's creator verification was submitted, approved or rejected (the reason in submission.reason).",
   'media:updated': "{ media }: one of the user's uploads was processed (state ready, or rejected with rejectReason), moderated or deleted; the owner's view with fresh signed URLs.",

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { MessageView } from '../../../shared/chat.js';
 import { api, ApiError } from '../lib/api.js';
-import { emit, useSocket } from '../lib/socket.js';
+import { emit, useSocket, useSocketEvent } from '../lib/socket.js';
 import { useSession } from '../lib/session.js';
 import { requestCall } from '../lib/call-intent.js';
 import { noteRead, sendOutgoing, startSend, useChatState, useConversation, useNow, useThreadSnapshot, useTyping } from '../lib/chat-live.js';
@@ -93,7 +93,9 @@ function ThreadReady({ c }: { c: ConversationItem }) {
   const blocks = useQuery({ queryKey: blocksKey, queryFn: () => api<{ blocks: { userId: string }[] }>('/api/blocks') });
   const iBlocked = blocks.data?.blocks.some((b) => b.userId === peer.id) ?? false;
   const refused = snap.outgoing.find((o) => o.error?.code === 'BLOCKED' || o.error?.code === 'CONVERSATION_CLOSED')?.error?.code;
-  const closed = ended || refused === 'CONVERSATION_CLOSED';
+  const closed = c.closed || ended || refused === 'CONVERSATION_CLOSED';
+  // An unmatch (by either side, on any device) ends this conversation at once.
+  useSocketEvent('match:unmatched', ({ conversationId }) => conversationId === c.id && setEnded(true));
   const cannotSend = closed || iBlocked || refused === 'BLOCKED';
 
   useEffect(() => {

@@ -55,6 +55,7 @@ export function Layout({ children }: { children: ReactNode }) {
             ) : (
               <>
                 <NavLink to="/discover">Discover</NavLink>
+                <NavLink to="/matches">Matches</NavLink>
                 <NavLink to="/chats">
                   Chats
                   <ChatsBadge />

@@ -29,6 +29,8 @@ export interface ConversationItem {
   readSeq: number;
   peerReadSeq: number;
   peerDeliveredSeq: number;
+  /** Ended: a random match's session is over, or the pair unmatched. */
+  closed: boolean;
 }
 
 export interface ConversationPage {

@@ -19,6 +19,7 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   SESSION_REVOKED: 'This session was logged out. Please log in again.',
   ACCOUNT_SUSPENDED: 'This account is suspended.',
   FORBIDDEN: 'You are not allowed to do that.',
+  MATCH_REQUIRED: 'They take messages only from their matches. Like their profile: if they like you back, you can talk.',
   BLOCKED: 'You cannot reach this person.',
   NOT_FOUND: 'That could not be found. It may have been removed.',
   INSUFFICIENT_CREDITS: 'You do not have enough credits for this.',

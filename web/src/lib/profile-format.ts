@@ -2,7 +2,7 @@
  * Words and pictures for profiles (onboarding, discover, public profile),
  * kept free of the DOM and React so unit tests run them in node.
  */
-import { IMPORTANCE, profileBody, type DistanceBand, type PublicProfile } from '../../../shared/profiles.js';
+import { IMPORTANCE, profileBody, type DistanceBand, type PublicProfile, type WhoCanMessage } from '../../../shared/profiles.js';
 
 /** A discover candidate as GET /api/discover returns it. */
 export interface Candidate extends PublicProfile {
@@ -153,6 +153,8 @@ export function languageName(code: string): string {
 export interface UserProfile extends PublicProfile {
   matchPercent: number | null;
   commonQuestions: number;
+  /** Whether I may open a conversation with or call them now (they may take both only from their matches). */
+  canMessage: boolean;
 }
 
 /** Query keys of the profile pages (discover's pages, one person's public profile). */
@@ -160,12 +162,14 @@ export const profileKeys = {
   discover: ['discover'] as const,
   user: (userId: string) => ['users', userId, 'profile'] as const,
   questions: ['questions'] as const,
+  matches: ['matches'] as const,
+  likes: ['likes'] as const,
 };
 
 /** GET/PUT /api/profile: the owner's view, with the stored (already coarse) location and the preferences. */
 export interface OwnProfile extends PublicProfile {
   location: { lat: number; lng: number } | null;
-  preferences: { seeksGenders: string[]; ageMin: number; ageMax: number; maxDistanceKm: number | null };
+  preferences: { seeksGenders: string[]; ageMin: number; ageMax: number; maxDistanceKm: number | null; whoCanMessage: WhoCanMessage };
 }
 
 /** A question of GET /api/questions, with the caller's answer when there is one. */

@@ -7,10 +7,11 @@ import { requestCall } from '../lib/call-intent.js';
 import { keys } from '../lib/queries.js';
 import { useSession } from '../lib/session.js';
 import { callPriceText, languageName, matchText, messagePriceText, profileKeys, withoutCandidate, type DiscoverPage, type UserProfile } from '../lib/profile-format.js';
-import { ErrorNote, Loading } from '../components/ui.js';
+import { ErrorNote, FormError, Loading } from '../components/ui.js';
 import { ProfileAvatar, ProfileChips } from '../components/profile-avatar.js';
 import { ProfileDialog } from '../components/profile-dialog.js';
 import { ProfileIcon } from '../components/profile-icons.js';
+import { useShowMatch } from '../components/profile-match.js';
 import { Media } from '../components/media.js';
 import './public-profile.css';
 
@@ -172,20 +173,26 @@ function ProfileActions({ profile: p }: { profile: UserProfile }) {
 
   return (
     <div className="pp-actions">
-      <div className="pp-action-main">
-        <button type="button" className="btn btn-primary btn-large" onClick={() => message.mutate()} disabled={message.isPending}>
-          <ProfileIcon name="chat" /> {message.isPending ? 'Opening…' : 'Message'}
-        </button>
-        {messagePrice && <span className="pp-price">{messagePrice}</span>}
-      </div>
-      <div className="pp-calls">
-        <button type="button" className="btn btn-secondary" onClick={() => call(false)}>
-          <ProfileIcon name="phone" /> Voice call <span className="pp-call-price">{callPrice}</span>
-        </button>
-        <button type="button" className="btn btn-secondary" onClick={() => call(true)}>
-          <ProfileIcon name="video" /> Video call <span className="pp-call-price">{callPrice}</span>
-        </button>
-      </div>
+      {p.canMessage ? (
+        <>
+          <div className="pp-action-main">
+            <button type="button" className="btn btn-primary btn-large" onClick={() => message.mutate()} disabled={message.isPending}>
+              <ProfileIcon name="chat" /> {message.isPending ? 'Opening…' : 'Message'}
+            </button>
+            {messagePrice && <span className="pp-price">{messagePrice}</span>}
+          </div>
+          <div className="pp-calls">
+            <button type="button" className="btn btn-secondary" onClick={() => call(false)}>
+              <ProfileIcon name="phone" /> Voice call <span className="pp-call-price">{callPrice}</span>
+            </button>
+            <button type="button" className="btn btn-secondary" onClick={() => call(true)}>
+              <ProfileIcon name="video" /> Video call <span className="pp-call-price">{callPrice}</span>
+            </button>
+          </div>
+        </>
+      ) : (
+        <LikeFirst profile={p} />
+      )}
       {message.isError && (
         <p className="form-error" role="alert">
           {errorText(message.error)}
@@ -214,6 +221,35 @@ function ProfileActions({ profile: p }: { profile: UserProfile }) {
           </button>
         </div>
       </ProfileDialog>
+    </div>
+  );
+}
+
+/** For someone who takes messages and calls only from matches: say so, and offer the like that may make one. */
+function LikeFirst({ profile: p }: { profile: UserProfile }) {
+  const qc = useQueryClient();
+  const show = useShowMatch();
+  const like = useMutation({
+    mutationFn: () => api<{ matched: boolean; conversationId: string | null }>(`/api/discover/${p.userId}/like`, { method: 'POST' }),
+    onSuccess: (res) => {
+      qc.setQueriesData<InfiniteData<DiscoverPage>>({ queryKey: profileKeys.discover }, (d) => (d ? { ...d, pages: withoutCandidate(d.pages, p.userId) } : d));
+      if (res.matched && res.conversationId) {
+        void qc.invalidateQueries({ queryKey: profileKeys.user(p.userId) });
+        show({ userId: p.userId, conversationId: res.conversationId, displayName: p.displayName, photo: p.avatar });
+      }
+    },
+  });
+  return (
+    <div className="pp-action-main pp-consent">
+      <p>{p.displayName} takes messages and calls only from their matches. Like them: if they like you back, you can talk.</p>
+      {like.isSuccess && !like.data.matched ? (
+        <p role="status">You liked {p.displayName}.</p>
+      ) : (
+        <button type="button" className="btn btn-primary btn-large" onClick={() => like.mutate()} disabled={like.isPending}>
+          <ProfileIcon name="heart" filled /> {like.isPending ? 'Liking…' : 'Like'}
+        </button>
+      )}
+      <FormError error={like.error} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { PageTitle } from '../components/ui.js';
 import { SettingsBlocks } from '../components/settings-blocks.js';
+import { SettingsConsent } from '../components/settings-consent.js';
 import { SettingsPhotos } from '../components/settings-photos.js';
 import { SettingsPrices } from '../components/settings-prices.js';
 import { SettingsProfile } from '../components/settings-profile.js';
@@ -9,9 +10,9 @@ import { useSession } from '../lib/session.js';
 import { useSocketEvent } from '../lib/socket.js';
 import './settings.css';
 
-/** Settings: the name, photos, a creator's prices, blocked people, two-factor sign-in and where the account is logged in. */
+/** Settings: the name, photos, a creator's prices, who may message me, blocked people, two-factor sign-in and where the account is logged in. */
 export default function Settings() {
-  const { userChanged } = useSession();
+  const { user, userChanged } = useSession();
   // A change saved on another device arrives here too (PATCH /api/me pushes me:updated to every device).
   useSocketEvent('me:updated', ({ user }) => userChanged(user));
   return (
@@ -21,6 +22,7 @@ export default function Settings() {
         <SettingsPhotos />
         <SettingsProfile />
         <SettingsPrices />
+        {user?.role !== 'creator' && <SettingsConsent />}
         <SettingsBlocks />
         <SettingsTwoFactor />
         <SettingsSessions />

@@ -38,6 +38,7 @@ export function createCalls(d: {
   db: Database;
   users: UsersStore;
   safety: SafetyStore;
+  consent: (callerId: string, calleeId: string) => Promise<void>;
   ledger: LedgerService;
   realtime: Realtime;
   jobs: JobQueue;

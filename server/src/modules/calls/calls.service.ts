@@ -59,6 +59,8 @@ export class CallsService {
       store: CallsStore;
       users: UsersStore;
       safety: SafetyStore;
+      /** Refuses a caller the callee's consent rule leaves out (chat's: MATCH_REQUIRED). */
+      consent: (callerId: string, calleeId: string) => Promise<void>;
       ledger: Pick<LedgerService, 'balance' | 'notify' | 'options'>;
       realtime: Realtime;
       jobs: JobQueue;
@@ -85,6 +87,7 @@ export class CallsService {
     const [caller, callee] = await Promise.all([this.d.users.findById(callerId), this.d.users.findById(calleeId)]);
     if (!caller || !callee || callee.status !== 'active') throw new AppError('NOT_FOUND', 'no such user');
     if (await this.d.safety.blockedEitherWay(callerId, calleeId)) throw new AppError('BLOCKED', 'you cannot call this user');
+    await this.d.consent(callerId, calleeId);
     // Creators set a per-minute price for fans; creators and admins call free. Read just now, and stored
     // (as agreed) by the insert below: a price set after this read applies to later calls only.
     const price = priceFor(caller.role, callee.role, callee.call_price_per_minute);

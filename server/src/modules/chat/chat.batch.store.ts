@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import type { MessageReplyInput, MessageRow, SendState } from './chat.store.js';
+import { peerPolicyJoins, peerPolicySql, type MessageReplyInput, type MessageRow, type SendState } from './chat.store.js';
 
 /**
  * The group-commit statements of chat (see chat.send-batch.ts and chat.receipts.ts): each serves a
@@ -63,17 +63,12 @@ export class ChatBatchStore {
               (SELECT m.id FROM messages m WHERE m.sender_id = i.sender_id AND m.client_id = i.client_id) AS existing_id,
               blocked_either_way(i.sender_id, me.peer_id) AS blocked,
               u.role AS peer_role, u.message_price AS peer_price,
-              coalesce(cp.message_policy, 'everyone') AS peer_policy,
-              CASE coalesce(cp.message_policy, 'everyone')
-                WHEN 'everyone' THEN true
-                WHEN 'followers' THEN EXISTS (SELECT 1 FROM creator_audience a WHERE a.creator_id = me.peer_id AND a.user_id = i.sender_id)
-                ELSE EXISTS (SELECT 1 FROM creator_audience a WHERE a.creator_id = me.peer_id AND a.user_id = i.sender_id AND a.tier_rank IS NOT NULL)
-              END AS policy_allows
+              ${peerPolicySql('i.sender_id', 'me.peer_id', 'i.conversation_id')}
        FROM i
        JOIN locked l ON l.id = i.conversation_id
        JOIN conversation_members me ON me.conversation_id = i.conversation_id AND me.user_id = i.sender_id
        JOIN user_cards u ON u.id = me.peer_id
-       LEFT JOIN creator_policies cp ON cp.user_id = me.peer_id`,
+       ${peerPolicyJoins('me.peer_id')}`,
       [items.map((i) => i.conversationId), items.map((i) => i.senderId), items.map((i) => i.clientId)],
     );
     return rows;

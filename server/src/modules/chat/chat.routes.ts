@@ -54,6 +54,8 @@ export function chatRoutes(guards: Guards, chat: ChatService, presence: Presence
         readSeq: c.read_seq,
         peerReadSeq: c.peer_read_seq,
         peerDeliveredSeq: c.peer_delivered_seq,
+        /** Ended: a random match's session is over, or the pair unmatched. Nothing more can be sent. */
+        closed: c.closed,
       })),
       // A conversation without messages sorts (and pages) by when it was opened.
       nextCursor: rows.length === q.limit ? rows.at(-1)!.sort_at : null,

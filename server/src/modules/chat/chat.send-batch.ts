@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import { assertPriceShown, priceFor } from '../../prices.js';
 import { Batcher, type BatcherOptions, type Outcome } from '../../batcher.js';
 import type { BatchInsert, ChatBatchStore } from './chat.batch.store.js';
-import type { MessageReplyInput, MessageRow, SendState } from './chat.store.js';
+import type { MessagePolicy, MessageReplyInput, MessageRow, SendState } from './chat.store.js';
 
 /**
  * Free messages by group commit. The sends a node receives within a short window are stored in one
@@ -143,16 +143,25 @@ export function decideSend(state: SendState, senderRole: string, input: { attach
   // A random-match session's conversation closes when the session ends.
   if (state.closed_at) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
   if (state.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
-  // A creator may take direct messages only from followers or subscribers; a random match's conversation is exempt.
-  if (state.kind === 'direct' && !state.policy_allows) {
-    throw new AppError('FORBIDDEN', `this creator takes messages only from ${state.peer_policy}`, { details: { reason: 'message_policy', policy: state.peer_policy } });
-  }
+  // Who may write to the peer (see peerPolicySql); a random match's conversation is exempt.
+  if (state.kind === 'direct') assertPolicyAllows(state);
   // Messages between strangers of a random match are never priced, whoever they are.
   const price = state.kind === 'match' ? 0 : priceFor(senderRole, state.peer_role, state.peer_price);
   if (state.kind === 'match' && (input.attachment?.price ?? 0) > 0) throw new AppError('FORBIDDEN', 'nothing is sold in a random match');
   // A priced message is checked against its shown price where it is charged (the per-message path).
   if (price === 0) assertPriceShown(input.expectedPrice, price);
   return price;
+}
+
+/**
+ * Refuses a sender the peer's message policy leaves out: MATCH_REQUIRED for a person who takes
+ * messages and calls only from their matches, FORBIDDEN (reason message_policy) for a creator who
+ * takes them only from followers or subscribers.
+ */
+export function assertPolicyAllows(p: { peer_policy: MessagePolicy; policy_allows: boolean }): void {
+  if (p.policy_allows) return;
+  if (p.peer_policy === 'matches') throw new AppError('MATCH_REQUIRED', 'they take messages and calls only from their matches', { details: { policy: 'matches' } });
+  throw new AppError('FORBIDDEN', `this creator takes messages only from ${p.peer_policy}`, { details: { reason: 'message_policy', policy: p.peer_policy } });
 }
 
 /** A retry gets the original back as it was stored and charged, whatever the price is now; a different message under its clientId is refused. */

@@ -18,7 +18,7 @@ import { ChatMassStore, type MassDelivery } from './chat.mass.store.js';
 import type { ChatChangesStore } from './chat.changes.store.js';
 import { decodeSyncCursor, encodeSyncCursor, fitPage } from './chat.pages.js';
 import { ReceiptBatch, type Advanced } from './chat.receipts.js';
-import { decideSend, replayOf, SendBatch } from './chat.send-batch.js';
+import { assertPolicyAllows, decideSend, replayOf, SendBatch } from './chat.send-batch.js';
 import { isClientIdTaken, toMessageView, type ChatStore, type ConversationListRow, type MessageReplyInput, type MessageRow } from './chat.store.js';
 
 export interface SendInput {
@@ -106,6 +106,7 @@ export class ChatService {
     const other = await this.d.users.findById(otherId);
     if (!other || other.status !== 'active') throw new AppError('NOT_FOUND', 'no such user');
     if (await this.d.safety.blockedEitherWay(userId, otherId)) throw new AppError('BLOCKED', 'you cannot message this user');
+    await this.assertConsent(userId, otherId);
     for (let attempt = 0; attempt < 3; attempt++) {
       const c = await this.d.store.directConversation(userId, otherId);
       if (c) return c;
@@ -114,12 +115,27 @@ export class ChatService {
   }
 
   /**
-   * The pair's direct conversation inside the caller's transaction (a mutual
-   * like opens it with the match it records); no block or account check: the
-   * caller has decided the pair may talk.
+   * Refuses with MATCH_REQUIRED when `otherId` takes messages and calls only from their matches and
+   * `userId` is not one (nor their creator, nor someone they wrote to first): what opening a
+   * conversation and starting a call check. A creator's followers/subscribers policy is a send's
+   * check (the conversation may be opened to see it).
    */
-  async openDirectIn(tx: Queryable, a: string, b: string): Promise<{ id: string; created: boolean } | undefined> {
-    return this.d.store.directConversation(a, b, tx);
+  async assertConsent(userId: string, otherId: string): Promise<void> {
+    const policy = await this.d.store.mayContact(userId, otherId);
+    if (policy?.peer_policy === 'matches') assertPolicyAllows(policy);
+  }
+
+  /** The pair's direct conversation for a new match, inside the caller's transaction: opened again if an unmatch had closed it. */
+  async openMatchedIn(tx: Queryable, a: string, b: string): Promise<string | undefined> {
+    const c = await this.d.store.directConversation(a, b, tx);
+    if (c && !c.created) await this.d.store.reopenDirect(tx, c.id);
+    return c?.id;
+  }
+
+  /** Whether `userId` may open a conversation with or call `otherId` now (see assertConsent). */
+  async mayStart(userId: string, otherId: string): Promise<boolean> {
+    const policy = await this.d.store.mayContact(userId, otherId);
+    return policy?.peer_policy !== 'matches' || policy.policy_allows;
   }
 
   /** A random-match session's own conversation, inside the caller's transaction that records the session. */

@@ -77,10 +77,40 @@ export interface SendState {
   blocked: boolean;
   peer_role: string;
   peer_price: number;
-  peer_policy: 'everyone' | 'followers' | 'subscribers';
-  /** Whether the sender meets the peer's message policy (a creator's choice: everyone, followers or subscribers). */
+  peer_policy: MessagePolicy;
+  /** Whether the sender meets the peer's message policy (see peerPolicySql). */
   policy_allows: boolean;
 }
+
+/** Who may message a user: a creator's choice (everyone, followers, subscribers), anyone else's (matches, everyone). */
+export type MessagePolicy = 'everyone' | 'followers' | 'subscribers' | 'matches';
+
+/**
+ * The peer's message policy and whether the sender meets it, as two SQL columns (`peer_policy`,
+ * `policy_allows`) for a statement that has the peer's user_cards row as `u` and left-joins
+ * `creator_policies cp` and `dating_consent dc` on the peer. A creator's policy is their
+ * creator setting (no setting: everyone). Anyone else is written to only by their matches unless
+ * they allow everyone; a creator may also write to their own followers and subscribers, and anyone
+ * may answer a peer who wrote to them first in this conversation. `sender`, `peer` and `conv` are
+ * SQL expressions.
+ */
+export function peerPolicySql(sender: string, peer: string, conv: string): string {
+  const policy = `CASE WHEN u.role = 'creator' THEN coalesce(cp.message_policy, 'everyone') ELSE coalesce(dc.who_can_message, 'matches') END`;
+  return `${policy} AS peer_policy,
+              CASE ${policy}
+                WHEN 'everyone' THEN true
+                WHEN 'followers' THEN EXISTS (SELECT 1 FROM creator_audience a WHERE a.creator_id = ${peer} AND a.user_id = ${sender})
+                WHEN 'subscribers' THEN EXISTS (SELECT 1 FROM creator_audience a WHERE a.creator_id = ${peer} AND a.user_id = ${sender} AND a.tier_rank IS NOT NULL)
+                ELSE EXISTS (SELECT 1 FROM mutual_likes x WHERE x.user_low = least(${sender}, ${peer}) AND x.user_high = greatest(${sender}, ${peer}))
+                  OR EXISTS (SELECT 1 FROM creator_audience a WHERE a.creator_id = ${sender} AND a.user_id = ${peer})
+                  OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = ${conv} AND m.sender_id = ${peer})
+              END AS policy_allows`;
+}
+
+/** The joins peerPolicySql reads, on the peer's id. */
+export const peerPolicyJoins = (peer: string) =>
+  `LEFT JOIN creator_policies cp ON cp.user_id = ${peer}
+       LEFT JOIN dating_consent dc ON dc.user_id = ${peer}`;
 
 /** The insert lost to a concurrent send with the same clientId (committed first): the send is retried, and replays or conflicts. */
 export function isClientIdTaken(err: unknown): boolean {
@@ -107,6 +137,7 @@ export interface ConversationListRow {
   peer_delivered_seq: number;
   unread: number;
   last_message: MessageRow | null;
+  closed: boolean;
 }
 
 export class ChatStore {
@@ -131,6 +162,23 @@ export class ChatStore {
     return rows[0];
   }
 
+  /**
+   * Whether `senderId` may start writing to (or call) `peerId` now: the peer's policy as a send
+   * checks it, against the pair's direct conversation while it is open (an unmatch closes it, and
+   * what was written before no longer counts). undefined: no such user.
+   */
+  async mayContact(senderId: string, peerId: string): Promise<{ peer_policy: MessagePolicy; policy_allows: boolean } | undefined> {
+    const { rows } = await this.db.query<{ peer_policy: MessagePolicy; policy_allows: boolean }>(
+      `SELECT ${peerPolicySql('$1::uuid', '$2::uuid', 'd.id')}
+       FROM user_cards u
+       ${peerPolicyJoins('u.id')}
+       LEFT JOIN conversations d ON d.user_low = least($1::uuid, $2::uuid) AND d.user_high = greatest($1::uuid, $2::uuid) AND d.kind = 'direct' AND d.closed_at IS NULL
+       WHERE u.id = $2`,
+      [senderId, peerId],
+    );
+    return rows[0];
+  }
+
   /** A random-match session's conversation, with both members: a new one per session, never reused. */
   async matchConversation(q: Queryable, a: string, b: string): Promise<string> {
     const [low, high] = a < b ? [a, b] : [b, a];
@@ -150,6 +198,11 @@ export class ChatStore {
   /** No more messages: the conversation is over (a random-match session ended). */
   async close(q: Queryable, id: string): Promise<void> {
     await q.query(`UPDATE conversations SET closed_at = now() WHERE id = $1`, [id]);
+  }
+
+  /** Opens a direct conversation an unmatch closed (the pair matched again). */
+  async reopenDirect(q: Queryable, id: string): Promise<void> {
+    await q.query(`UPDATE conversations SET closed_at = NULL WHERE id = $1 AND kind = 'direct' AND closed_at IS NOT NULL`, [id]);
   }
 
   /** Every message of a conversation, oldest first, as a report keeps them. */
@@ -184,17 +237,11 @@ export class ChatStore {
               (SELECT m.id FROM messages m WHERE m.sender_id = $2 AND m.client_id = $3) AS existing_id,
               blocked_either_way($2, me.peer_id) AS blocked,
               u.role AS peer_role, u.message_price AS peer_price,
-              -- The peer's message policy (creators' creator_policies; none: everyone) and whether the sender meets it.
-              coalesce(cp.message_policy, 'everyone') AS peer_policy,
-              CASE coalesce(cp.message_policy, 'everyone')
-                WHEN 'everyone' THEN true
-                WHEN 'followers' THEN EXISTS (SELECT 1 FROM creator_audience a WHERE a.creator_id = me.peer_id AND a.user_id = $2)
-                ELSE EXISTS (SELECT 1 FROM creator_audience a WHERE a.creator_id = me.peer_id AND a.user_id = $2 AND a.tier_rank IS NOT NULL)
-              END AS policy_allows
+              ${peerPolicySql('$2::uuid', 'me.peer_id', 'c.id')}
        FROM conversations c
        JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = $2
        JOIN user_cards u ON u.id = me.peer_id
-       LEFT JOIN creator_policies cp ON cp.user_id = me.peer_id
+       ${peerPolicyJoins('me.peer_id')}
        WHERE c.id = $1
        FOR UPDATE OF c`,
       [s.conversationId, s.senderId, s.clientId],
@@ -282,7 +329,7 @@ export class ChatStore {
               u.message_price AS peer_message_price, u.call_price_per_minute AS peer_call_price, u.last_seen_at AS peer_last_seen,
               c.last_seq, c.last_message_at, me.read_seq, me.delivered_seq,
               to_char(coalesce(c.last_message_at, c.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sort_at,
-              peer.read_seq AS peer_read_seq, peer.delivered_seq AS peer_delivered_seq,
+              peer.read_seq AS peer_read_seq, peer.delivered_seq AS peer_delivered_seq, c.closed_at IS NOT NULL AS closed,
               (SELECT count(*)::int FROM messages x WHERE x.conversation_id = c.id AND x.seq > me.read_seq AND x.sender_id <> $1) AS unread,
               -- The newest message I have not deleted for myself (nearly always the one at last_seq).
               (SELECT to_jsonb(x) FROM messages x

@@ -12,7 +12,7 @@ import { profilesRoutes, profilesRouteDocs } from './profiles.routes.js';
 import { ProfilesService } from './profiles.service.js';
 import { ProfilesStore } from './profiles.store.js';
 
-export function profilesModule(d: { config: Config; jwtSecret: string; db: Database; chat: Pick<ChatService, 'openDirectIn'>; media: Pick<MediaService, 'requireOwned' | 'publicViews'>; safety: SafetyStore; realtime: Realtime; limiter: LimiterFactory }) {
+export function profilesModule(d: { config: Config; jwtSecret: string; db: Database; chat: Pick<ChatService, 'openMatchedIn' | 'closeIn' | 'mayStart'>; media: Pick<MediaService, 'requireOwned' | 'publicViews'>; safety: SafetyStore; realtime: Realtime; limiter: LimiterFactory }) {
   const service = new ProfilesService({
     db: d.db,
     // Derived like the other keys from the JWT secret, so every node places everyone alike.

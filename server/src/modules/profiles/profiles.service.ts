@@ -1,7 +1,7 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { MediaView } from '../../../../shared/media.js';
-import { DISTANCE_BAND_EDGES_KM, type DistanceBand, type PublicProfile } from '../../../../shared/profiles.js';
+import { DISTANCE_BAND_EDGES_KM, type DistanceBand, type LikeView, type MatchView, type PublicProfile, type WhoCanMessage } from '../../../../shared/profiles.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { rateLimited } from '../../ratelimit.js';
@@ -12,7 +12,7 @@ import type { Viewer } from '../media/media.views.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import { pricesFor } from '../../prices.js';
 import { coarse, matchPercent } from './compatibility.js';
-import type { DiscoverRow, ProfileRow, ProfilesStore } from './profiles.store.js';
+import type { DatingRow, DiscoverRow, ProfileRow, ProfilesStore } from './profiles.store.js';
 
 /** The pictures of a user as one viewer sees them. */
 export interface Photos {
@@ -40,24 +40,27 @@ export function toPublicProfile(p: ProfileRow | DiscoverRow, viewerRole: string,
 
 /** What a discover page's nextCursor carries; the client hands it back opaque, so it is checked like any input. */
 const cursorSchema = z.strictObject({ asOf: z.iso.datetime(), score: z.number().int(), id: z.uuid() });
-type Cursor = z.infer<typeof cursorSchema>;
 
 function bandOf(i: number): DistanceBand {
   return { minKm: i === 0 ? 0 : DISTANCE_BAND_EDGES_KM[i - 1]!, maxKm: DISTANCE_BAND_EDGES_KM[i] ?? null };
 }
 
-const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decode(s: string): Cursor {
+const encode = (c: object) => Buffer.from(JSON.stringify(c)).toString('base64url');
+/** A cursor the client hands back opaque: checked like any input. */
+function decode<T>(schema: z.ZodType<T>, s: string): T {
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
   } catch {
     /* refused below */
   }
-  const c = cursorSchema.safeParse(json);
+  const c = schema.safeParse(json);
   if (!c.success) throw new AppError('VALIDATION_FAILED', 'cursor is not valid');
   return c.data;
 }
+
+/** Where a page of matches or likes ended. */
+const datingCursor = z.strictObject({ at: z.iso.datetime(), id: z.uuid() });
 
 export class ProfilesService {
   constructor(
@@ -65,7 +68,7 @@ export class ProfilesService {
       db: Database;
       store: ProfilesStore;
       /** Chat owns conversations: a mutual like opens one through it, in the like's transaction. */
-      chat: Pick<ChatService, 'openDirectIn'>;
+      chat: Pick<ChatService, 'openMatchedIn' | 'closeIn' | 'mayStart'>;
       /** Photos are media items: checked on the way in, signed views on the way out. */
       media: Pick<MediaService, 'requireOwned' | 'publicViews'>;
       safety: SafetyStore;
@@ -129,7 +132,7 @@ export class ProfilesService {
       // The owner sees what fans pay them.
       ...toPublicProfile(p, 'fan', photos),
       location: p.lat === null || p.lng === null ? null : { lat: p.lat, lng: p.lng },
-      preferences: { seeksGenders: p.seeks_genders, ageMin: p.age_min, ageMax: p.age_max, maxDistanceKm: p.max_distance_km },
+      preferences: { seeksGenders: p.seeks_genders, ageMin: p.age_min, ageMax: p.age_max, maxDistanceKm: p.max_distance_km, whoCanMessage: p.who_can_message },
     };
   }
 
@@ -153,12 +156,13 @@ export class ProfilesService {
     return this.mine(userId);
   }
 
-  async setPreferences(userId: string, b: { seeksGenders?: string[]; ageMin?: number; ageMax?: number; maxDistanceKm?: number | null }) {
+  async setPreferences(userId: string, b: { whoCanMessage?: WhoCanMessage; seeksGenders?: string[]; ageMin?: number; ageMax?: number; maxDistanceKm?: number | null }) {
     const current = await this.mine(userId);
     const ageMin = b.ageMin ?? current.preferences.ageMin;
     const ageMax = b.ageMax ?? current.preferences.ageMax;
     if (ageMin > ageMax) throw new AppError('VALIDATION_FAILED', 'ageMin must not exceed ageMax');
     await this.d.store.upsert(userId, {
+      ...(b.whoCanMessage !== undefined ? { who_can_message: b.whoCanMessage } : {}),
       ...(b.seeksGenders !== undefined ? { seeks_genders: [...new Set(b.seeksGenders)] } : {}),
       age_min: ageMin,
       age_max: ageMax,
@@ -167,13 +171,59 @@ export class ProfilesService {
     return this.mine(userId);
   }
 
-  /** Another user's public profile; a block either way makes them invisible. */
-  async publicProfile(viewer: Viewer, userId: string): Promise<PublicProfile & { matchPercent: number | null; commonQuestions: number }> {
+  /**
+   * Another user's public profile; a block either way makes them invisible. `canMessage`: whether
+   * the viewer may open a conversation with them or call them now (their consent rule).
+   */
+  async publicProfile(viewer: Viewer, userId: string): Promise<PublicProfile & { matchPercent: number | null; commonQuestions: number; canMessage: boolean }> {
     const viewerId = viewer.userId;
     const p = await this.d.store.get(userId);
     if (!p || (viewerId !== userId && (await this.d.safety.blockedEitherWay(viewerId, userId)))) throw new AppError('NOT_FOUND', 'no such user');
-    const [c, photos] = await Promise.all([this.compatibility(viewerId, userId), this.photosOf(viewer, [userId])]);
-    return { ...toPublicProfile(p, viewer.role, photos.get(userId)), matchPercent: c.percent, commonQuestions: c.common };
+    const [c, photos, canMessage] = await Promise.all([
+      this.compatibility(viewerId, userId),
+      this.photosOf(viewer, [userId]),
+      viewerId === userId ? false : this.d.chat.mayStart(viewerId, userId),
+    ]);
+    return { ...toPublicProfile(p, viewer.role, photos.get(userId)), matchPercent: c.percent, commonQuestions: c.common, canMessage };
+  }
+
+  /** The viewer's matches, newest first. */
+  async matches(viewer: Viewer, cursor: string | undefined, limit: number): Promise<{ matches: MatchView[]; nextCursor: string | null }> {
+    const rows = await this.d.store.matchesOf(viewer.userId, cursor ? decode(datingCursor, cursor) : undefined, limit);
+    const page = await this.datingPage(viewer, rows, limit);
+    return { matches: page.items.map(({ row, profile }) => ({ profile, conversationId: row.conversation_id, matchedAt: row.at.toISOString() })), nextCursor: page.nextCursor };
+  }
+
+  /** Who liked the viewer and waits for an answer ("who liked me"), newest first; a like or pass back takes them off. */
+  async likes(viewer: Viewer, cursor: string | undefined, limit: number): Promise<{ likes: LikeView[]; nextCursor: string | null }> {
+    const rows = await this.d.store.likesOf(viewer.userId, cursor ? decode(datingCursor, cursor) : undefined, limit);
+    const page = await this.datingPage(viewer, rows, limit);
+    return { likes: page.items.map(({ row, profile }) => ({ profile, likedAt: row.at.toISOString() })), nextCursor: page.nextCursor };
+  }
+
+  private async datingPage(viewer: Viewer, rows: DatingRow[], limit: number) {
+    const photos = await this.photosOf(viewer, rows.map((r) => r.user_id));
+    const last = rows.at(-1);
+    return {
+      items: rows.map((row) => ({ row, profile: toPublicProfile(row, viewer.role, photos.get(row.user_id)) })),
+      nextCursor: rows.length === limit && last ? encode({ at: last.at.toISOString(), id: last.user_id }) : null,
+    };
+  }
+
+  /**
+   * Ends a match: the conversation it opened closes for both (a new match opens it again), and
+   * both sides' devices hear `match:unmatched`. NOT_FOUND when they have no match.
+   */
+  async unmatch(userId: string, otherId: string): Promise<void> {
+    const ended = await this.d.db.transaction(async (tx) => {
+      const m = await this.d.store.unmatch(tx, userId, otherId);
+      if (m?.conversation_id) await this.d.chat.closeIn(tx, m.conversation_id);
+      return m;
+    });
+    if (!ended) throw new AppError('NOT_FOUND', 'you have no match with this user');
+    const conversationId = ended.conversation_id;
+    this.d.realtime.toUser(userId, 'match:unmatched', { userId: otherId, conversationId });
+    this.d.realtime.toUser(otherId, 'match:unmatched', { userId, conversationId });
   }
 
   async compatibility(a: string, b: string) {
@@ -194,7 +244,7 @@ export class ProfilesService {
 
   async discover(viewer: Viewer, cursor: string | undefined, limit: number) {
     const userId = viewer.userId;
-    const c = cursor ? decode(cursor) : undefined;
+    const c = cursor ? decode(cursorSchema, cursor) : undefined;
     if (!c) await this.d.store.touch(userId);
     const asOf = c ? new Date(c.asOf) : new Date();
     const rows = await this.d.store.discover(userId, asOf, c ? { score: c.score, id: c.id } : null, limit);
@@ -220,7 +270,7 @@ export class ProfilesService {
     const result = await this.d.db.transaction(async (tx) => {
       const { mutual } = await this.d.store.swipe(tx, userId, targetId, kind);
       if (!mutual) return { matched: false, conversationId: null, fresh: false };
-      const conversationId = (await this.d.chat.openDirectIn(tx, userId, targetId))?.id;
+      const conversationId = await this.d.chat.openMatchedIn(tx, userId, targetId);
       if (!conversationId) throw new AppError('INTERNAL', 'could not open the conversation');
       const fresh = await this.d.store.recordMatch(tx, userId, targetId, conversationId);
       return { matched: true, conversationId, fresh };

@@ -20,6 +20,16 @@ export interface ProfileRow {
   age_min: number;
   age_max: number;
   max_distance_km: number | null;
+  who_can_message: 'matches' | 'everyone';
+}
+
+/** A profile in a list of matches or of likes, with when that happened (`at`) and a match's conversation. */
+export type DatingRow = ProfileRow & { at: Date; conversation_id: string | null };
+
+/** Where a page of matches or likes ends: the last row's time and user. */
+export interface DatingCursor {
+  at: string;
+  id: string;
 }
 
 /** The media ids a user shows (see ProfilesService.photosOf for what others see of them). */
@@ -50,7 +60,7 @@ export interface DiscoverRow {
 const PROFILE = `u.id AS user_id, u.display_name, u.role, u.message_price, u.call_price_per_minute, date_part('year', age(current_date, u.birthdate))::int AS age,
   coalesce(p.bio, '') AS bio, p.gender, coalesce(p.interests, '{}') AS interests, coalesce(p.languages, '{}') AS languages,
   p.lat, p.lng, coalesce(p.seeks_genders, '{}') AS seeks_genders, coalesce(p.age_min, 18) AS age_min,
-  coalesce(p.age_max, 99) AS age_max, p.max_distance_km`;
+  coalesce(p.age_max, 99) AS age_max, p.max_distance_km, coalesce(p.who_can_message, 'matches') AS who_can_message`;
 
 /*
  * Where discover places a candidate for one viewer: the stored point moved 2–3 km in a direction fixed
@@ -140,7 +150,7 @@ export class ProfilesStore {
     );
   }
 
-  async upsert(userId: string, patch: Partial<{ bio: string; gender: string | null; interests: string[]; languages: string[]; lat: number | null; lng: number | null; seeks_genders: string[]; age_min: number; age_max: number; max_distance_km: number | null; avatar_media_id: string | null; cover_media_id: string | null }>, q: Queryable = this.db): Promise<void> {
+  async upsert(userId: string, patch: Partial<{ who_can_message: 'matches' | 'everyone'; bio: string; gender: string | null; interests: string[]; languages: string[]; lat: number | null; lng: number | null; seeks_genders: string[]; age_min: number; age_max: number; max_distance_km: number | null; avatar_media_id: string | null; cover_media_id: string | null }>, q: Queryable = this.db): Promise<void> {
     const cols = Object.keys(patch);
     const values = Object.values(patch);
     await q.query(
@@ -279,6 +289,57 @@ export class ProfilesStore {
       [userId, targetId, kind],
     );
     return rows[0]!;
+  }
+
+  /** The user's matches, newest first, after `cursor`: each pair's other side, active and not blocked either way. */
+  async matchesOf(userId: string, cursor: DatingCursor | undefined, limit: number): Promise<DatingRow[]> {
+    const { rows } = await this.db.query<DatingRow>(
+      `SELECT ${PROFILE}, x.at, x.conversation_id
+       FROM (SELECT user_high AS other, created_at AS at, conversation_id FROM matches WHERE user_low = $1
+             UNION ALL
+             SELECT user_low, created_at, conversation_id FROM matches WHERE user_high = $1) x
+       JOIN user_cards u ON u.id = x.other AND u.status = 'active'
+       LEFT JOIN profiles p ON p.user_id = x.other
+       WHERE ($2::timestamptz IS NULL OR (x.at, x.other) < ($2, $3::uuid)) AND NOT blocked_either_way($1, x.other)
+       ORDER BY x.at DESC, x.other DESC
+       LIMIT $4`,
+      [userId, cursor?.at ?? null, cursor?.id ?? null, limit],
+    );
+    return rows;
+  }
+
+  /** Who liked the user and has no answer from them yet (neither a like back nor a pass), newest first. */
+  async likesOf(userId: string, cursor: DatingCursor | undefined, limit: number): Promise<DatingRow[]> {
+    const { rows } = await this.db.query<DatingRow>(
+      `SELECT ${PROFILE}, s.created_at AS at, NULL::uuid AS conversation_id
+       FROM swipes s
+       JOIN user_cards u ON u.id = s.user_id AND u.status = 'active'
+       LEFT JOIN profiles p ON p.user_id = s.user_id
+       WHERE s.target_id = $1 AND s.kind = 'like'
+         AND NOT EXISTS (SELECT 1 FROM swipes mine WHERE mine.user_id = $1 AND mine.target_id = s.user_id)
+         AND ($2::timestamptz IS NULL OR (s.created_at, s.user_id) < ($2, $3::uuid)) AND NOT blocked_either_way($1, s.user_id)
+       ORDER BY s.created_at DESC, s.user_id DESC
+       LIMIT $4`,
+      [userId, cursor?.at ?? null, cursor?.id ?? null, limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Ends the pair's match under the same pair lock as a swipe: the match row goes and the
+   * unmatcher's like becomes a pass (so the other's like alone cannot match them again).
+   * Returns the match's conversation; undefined when they had no match.
+   */
+  async unmatch(q: Queryable, userId: string, otherId: string): Promise<{ conversation_id: string | null } | undefined> {
+    const [low, high] = userId < otherId ? [userId, otherId] : [otherId, userId];
+    await q.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`swipe:${low}:${high}`]);
+    const { rows } = await q.query<{ conversation_id: string | null }>(
+      `DELETE FROM matches WHERE user_low = $1 AND user_high = $2 RETURNING conversation_id`,
+      [low, high],
+    );
+    if (!rows[0]) return undefined;
+    await q.query(`UPDATE swipes SET kind = 'pass', created_at = now() WHERE user_id = $1 AND target_id = $2`, [userId, otherId]);
+    return rows[0];
   }
 
   async recordMatch(q: Queryable, a: string, b: string, conversationId: string): Promise<boolean> {
