@@ -38,6 +38,11 @@ export const loginTwoFactorBody = z
   .strictObject({ challenge: text().min(16).max(2048), code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
   .refine((v) => (v.code === undefined) !== (v.recoveryCode === undefined), 'give either code or recoveryCode');
 export const twoFactorEnableBody = z.strictObject({ code: totpCode });
+/** A step-up on the current session: a code from the app or a recovery code. */
+export const twoFactorVerifyBody = z
+  .strictObject({ code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
+  .refine((v) => (v.code === undefined) !== (v.recoveryCode === undefined), 'give either code or recoveryCode');
+
 export const twoFactorDisableBody = z
   .strictObject({ password, code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
   .refine((v) => (v.code === undefined) !== (v.recoveryCode === undefined), 'give either code or recoveryCode');

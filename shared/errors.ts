@@ -23,6 +23,10 @@ export const ERROR_STATUS = {
   TWO_FACTOR_ALREADY_ENABLED: 409,
   /** Two-factor sign-in is not on for this account (or its enrolment was not begun). */
   TWO_FACTOR_NOT_ENABLED: 409,
+  /** This needs two-factor sign-in, and the account has none: turn it on (Settings), then try again. */
+  TWO_FACTOR_SETUP_REQUIRED: 403,
+  /** This needs a session that proved the second factor (lately): POST /api/auth/2fa/verify with a code, then try again. */
+  STEP_UP_REQUIRED: 403,
   IDEMPOTENCY_KEY_REQUIRED: 400,
   INVALID_SIGNATURE: 400,
   HOLD_AMOUNT_EXCEEDED: 400,

@@ -28,6 +28,7 @@ export interface JobPayloads {
       | 'auth.2fa_disabled'
       | 'auth.2fa_recovery_code_used'
       | 'auth.2fa_failed'
+      | 'auth.2fa_step_up'
       | 'payouts.requested'
       | 'payouts.cancelled'
       | 'payouts.status_changed'

@@ -131,6 +131,8 @@ const envSchema = z
     RAZORPAYX_ACCOUNT_NUMBER: z.string().regex(/^[0-9A-Za-z]{5,40}$/).optional(),
     /** The secret of the RazorpayX webhook. Default: RAZORPAY_WEBHOOK_SECRET. */
     RAZORPAYX_WEBHOOK_SECRET: z.string().min(8).optional(),
+    /** Moving money out (a payout request, a payout method or schedule) needs a session that proved its second factor within this many seconds. */
+    PAYOUT_STEP_UP_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
     /** How often approved payouts whose send was lost are sent again, and due automatic payouts requested. */
     PAYOUT_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** A user's sockets on a node that stops heartbeating go offline after this many seconds (plus at most one heartbeat interval). */
@@ -318,6 +320,8 @@ export interface Config {
   /** PAYOUT_*, STRIPE_CONNECT_WEBHOOK_SECRET, RAZORPAYX_*: a provider is present only when its keys are. */
   payouts: {
     minCredits: number;
+    /** PAYOUT_STEP_UP_SECONDS. */
+    stepUpSeconds: number;
     sweepSeconds: number;
     stripe?: { secretKey: string; webhookSecret: string; apiBase?: string; currency: string; minorPerCredit: number };
     razorpay?: { keyId: string; keySecret: string; webhookSecret: string; apiBase?: string; accountNumber: string; minorPerCredit: number };
@@ -570,6 +574,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     earnings: { holdSeconds: e.EARNINGS_HOLD_SECONDS },
     payouts: {
       minCredits: e.PAYOUT_MIN_CREDITS,
+      stepUpSeconds: e.PAYOUT_STEP_UP_SECONDS,
       sweepSeconds: e.PAYOUT_SWEEP_SECONDS,
       stripe:
         e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET

@@ -139,7 +139,7 @@ export function createModules(d: {
     socketQuota: drivers.socketQuota,
   });
   const earnings = earningsModule({ db, options: config.earnings });
-  const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, jobs, logger });
+  const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, auth: auth.service, jobs, logger });
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).

@@ -15,6 +15,8 @@ export interface Principal {
 /** Turns an access token into its principal, or throws UNAUTHENTICATED (the auth module's AuthService is one). */
 export interface Authenticator {
   authenticate(token: unknown): Promise<Principal>;
+  /** Refuses (TWO_FACTOR_SETUP_REQUIRED, STEP_UP_REQUIRED) a session that has not proved a second factor (within `maxAgeSeconds`). */
+  requireSecondFactor(p: Pick<Principal, 'userId' | 'sessionId'>, maxAgeSeconds?: number): Promise<void>;
 }
 
 export interface ClientInfo {

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { http, newUser } from '../support/client.js';
+import { enrolTwoFactor } from '../support/two-factor.js';
 import { runAdminCreate, runLedgerVerify } from '../support/admin-cli.js';
 import { startNodeProcess, tempDir } from '../support/pairly.js';
 
@@ -33,7 +34,11 @@ describe('admin:create in embedded mode', { timeout: 120_000 }, () => {
       const login = await http(node.url, 'POST', '/api/auth/login', { body: { email: 'boss@example.test', password: PASSWORD } });
       expect(login.status).toBe(200);
       expect(login.body.user.role).toBe('admin');
-      expect((await http(node.url, 'GET', '/api/admin/presence', { token: login.body.accessToken })).status).toBe(200);
+      // The admin area opens once two-factor sign-in is on (turned on by this session).
+      const presence = () => http(node.url, 'GET', '/api/admin/presence', { token: login.body.accessToken });
+      expect((await presence()).body.error.code).toBe('TWO_FACTOR_SETUP_REQUIRED');
+      await enrolTwoFactor(node.url, login.body.accessToken);
+      expect((await presence()).status).toBe(200);
 
       // An existing account is promoted.
       const fan = await newUser(node.url);

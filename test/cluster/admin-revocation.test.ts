@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, http, nextEvent, type ClientSocket } from '../support/client.js';
 import { newAdminViaCli } from '../support/admin-cli.js';
+import { codeAt } from '../support/two-factor.js';
 import { createBacking, startNodeProcess, type Backing, type NodeProcess } from '../support/pairly.js';
 
 /**
@@ -46,7 +47,9 @@ describe('revocation across namespaces and nodes', () => {
     const rotated = await http(a.url, 'POST', '/api/auth/refresh', { body: { refreshToken: admin.refreshToken } });
     expect(rotated.status).toBe(200);
     const adminOnB = await connectAdmin(b.url, rotated.body.accessToken);
-    const other = await http(b.url, 'POST', '/api/auth/login', { body: { email: admin.email, password: admin.password } });
+    // Another login of the admin's, with its second step (the enrolment used this 30-second step's code).
+    const challenge = (await http(b.url, 'POST', '/api/auth/login', { body: { email: admin.email, password: admin.password } })).body.error.details.challenge;
+    const other = await http(b.url, 'POST', '/api/auth/login/2fa', { body: { challenge, code: codeAt(admin.secret!, 1) } });
     const otherOnB = await connectAdmin(b.url, other.body.accessToken);
     const gone = nextEvent<string>(adminOnB, 'disconnect');
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { http, waitFor } from '../support/client.js';
-import { fund, newAdmin } from '../support/ledger.js';
+import { fund, newAdmin, newAdminSession } from '../support/ledger.js';
 import { startInProcess, tempDir, type InProcessNode } from '../support/pairly.js';
 import { verifiedCreator } from '../support/payouts.js';
 import { pgQuery } from '../support/services.js';
@@ -93,7 +93,7 @@ it('a creator earns from a tip, the hold passes, onboards with Stripe, requests 
   await checkPage(page, 'payouts-requested');
 
   // The admin's queue: select it and approve the selection.
-  const adminSession = await adminLogin();
+  const adminSession = await newAdminSession(web.node.pairly, noHold.url);
   const a = await openPage(browser, `${noHold.url}/favicon.svg`);
   await signIn(a.page, noHold.url, adminSession, '/admin');
   await a.page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Payouts' }).click();
@@ -124,13 +124,3 @@ it('a creator earns from a tip, the hold passes, onboards with Stripe, requests 
   expect(a.problems).toEqual([]);
 }, 120_000);
 
-/** An admin's whole session (the web app keeps the refresh token too), as admin:create makes one. */
-async function adminLogin() {
-  const { createPasswordHasher } = await import('../../server/src/modules/auth/passwords.js');
-  const email = `admin.${randomUUID().slice(0, 8)}@example.test`;
-  const password = 'Admin-password-123';
-  await web.node.pairly.services.users.upsertAdmin({ email, passwordHash: await createPasswordHasher(1024).hash(password), displayName: 'Admin', birthdate: '1970-01-01' });
-  const res = await http(noHold.url, 'POST', '/api/auth/login', { body: { email, password } });
-  expect(res.status).toBe(200);
-  return res.body;
-}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { adminEventSchemas } from '../../shared/admin.js';
-import { loginBody, loginTwoFactorBody, refreshBody, signupBody, twoFactorDisableBody, twoFactorEnableBody, updateMeBody } from '../../shared/auth.js';
+import { loginBody, loginTwoFactorBody, refreshBody, signupBody, twoFactorDisableBody, twoFactorVerifyBody, twoFactorEnableBody, updateMeBody } from '../../shared/auth.js';
 import { historyQuery, messageSearchQuery, openConversationBody, reportBody, unlockBody } from '../../shared/chat.js';
 import { clientEventSchemas } from '../../shared/events.js';
 import { int4Id } from '../../shared/input.js';
@@ -95,6 +95,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/auth/2fa/setup': { as: 'fresh' },
   'POST /api/auth/2fa/enable': { body: twoFactorEnableBody, as: 'fresh' },
   'POST /api/auth/2fa/disable': { body: twoFactorDisableBody, as: 'fresh' },
+  'POST /api/auth/2fa/verify': { body: twoFactorVerifyBody, as: 'fresh' },
   'GET /api/me': {},
   'PATCH /api/me': { body: updateMeBody },
   'GET /api/wallet': {},

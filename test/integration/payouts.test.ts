@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { http, newUser, waitFor } from '../support/client.js';
 import { fund, newAdmin } from '../support/ledger.js';
 import { createBacking, startInProcess, tempDir, type Backing, type InProcessNode } from '../support/pairly.js';
+import { codeAt } from '../support/two-factor.js';
 import { verifiedCreator } from '../support/payouts.js';
 import { startRazorpayStandin, type RazorpayStandin } from '../support/razorpay-standin.js';
 import { pgQuery } from '../support/services.js';
@@ -89,7 +90,7 @@ async function earn(creator: User, gross: number): Promise<void> {
 }
 
 /** A verified creator whose Stripe Express onboarding is done (through the stand-in's onboarding page). */
-async function stripeCreator(): Promise<User> {
+async function stripeCreator(): Promise<User & { secret: string | null }> {
   const c = await verifiedCreator(url, admin.token);
   const onboard = await api(c.accessToken, 'POST', '/api/payouts/methods/stripe');
   expect(onboard.status).toBe(200);
@@ -141,6 +142,25 @@ describe('requesting', () => {
     expect((await api(c.accessToken, 'POST', '/api/payouts', { id: randomUUID(), provider: 'stripe', credits: 100 })).body.error.code).toBe('VALIDATION_FAILED');
     expect(await earnings(c)).toMatchObject({ available: 400, paidOut: 0 });
     expect((await sql('SELECT count(*)::int AS n FROM payouts WHERE creator_id = $1', [c.user.id]))[0].n).toBe(0);
+  });
+
+  it('moving money out needs two-factor sign-in, proved by this session within PAYOUT_STEP_UP_SECONDS', async () => {
+    const plain = await verifiedCreator(url, admin.token, {}, { twoFactor: false });
+    expect((await api(plain.accessToken, 'POST', '/api/payouts/methods/stripe')).body.error.code).toBe('TWO_FACTOR_SETUP_REQUIRED');
+    await earn(plain, 500);
+    expect((await request(plain, 100)).body.error.code).toBe('TWO_FACTOR_SETUP_REQUIRED');
+
+    const c = await stripeCreator();
+    await earn(c, 500);
+    // The session proved it long ago: a step-up first, then the request goes through.
+    await sql(`UPDATE sessions SET second_factor_at = now() - interval '1 hour' WHERE user_id = $1`, [c.user.id]);
+    const stale = await request(c, 100);
+    expect(stale.status).toBe(403);
+    expect(stale.body.error).toMatchObject({ code: 'STEP_UP_REQUIRED', details: { maxAgeSeconds: 900 } });
+    expect((await api(c.accessToken, 'POST', '/api/auth/2fa/verify', { code: '000000' })).body.error.code).toBe('TWO_FACTOR_INVALID');
+    expect((await api(c.accessToken, 'POST', '/api/auth/2fa/verify', { code: codeAt(c.secret!, 1) })).status).toBe(204);
+    expect((await request(c, 100)).status).toBe(201);
+    expect(await earnings(c)).toMatchObject({ available: 300 });
   });
 
   it('concurrent requests never take more than is available: each sees what the ones before it took', async () => {

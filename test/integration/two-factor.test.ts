@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as OTPAuth from 'otpauth';
-import { http, newUser, STRONG_PASSWORD } from '../support/client.js';
+import { connect, http, newUser, STRONG_PASSWORD } from '../support/client.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { pgQuery } from '../support/services.js';
+import { codeAt, enrolTwoFactor, totp } from '../support/two-factor.js';
 
 /**
  * Two-factor sign-in end to end over REST, the authenticator's side played by
@@ -23,9 +23,6 @@ afterAll(async () => {
   await backing?.cleanup();
 });
 
-const totp = (secret: string) => new OTPAuth.TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: OTPAuth.Secret.fromBase32(secret) });
-/** A code of another 30-second step than the current one (so it is new to the server). */
-const codeAt = (secret: string, stepsFromNow: number) => totp(secret).generate({ timestamp: Date.now() + stepsFromNow * 30_000 });
 const login = (email: string, password = STRONG_PASSWORD) => http(url, 'POST', '/api/auth/login', { body: { email, password } });
 const second = (body: object) => http(url, 'POST', '/api/auth/login/2fa', { body });
 
@@ -128,5 +125,40 @@ describe('two-factor sign-in', () => {
     expect(off.body.twoFactor).toEqual({ enabled: false, enabledAt: null, recoveryCodesLeft: 0 });
     expect((await login(u.user.email)).status).toBe(200);
     expect(await pgQuery(backing.databaseUrl, `SELECT 1 FROM user_recovery_codes WHERE user_id = $1`, [u.user.id])).toHaveLength(0);
+  });
+});
+
+describe('what needs a second factor', () => {
+  it('admins act only from sessions that proved one: none set up, then another device steps up, then a login with a code', async () => {
+    const { createPasswordHasher } = await import('../../server/src/modules/auth/passwords.js');
+    const email = `admin.${Date.now()}@example.test`;
+    const password = 'Admin-password-123';
+    await node.pairly.services.users.upsertAdmin({ email, passwordHash: await createPasswordHasher(1024).hash(password), displayName: 'Admin', birthdate: '1970-01-01' });
+    const [a, b] = [(await login(email, password)).body.accessToken, (await login(email, password)).body.accessToken];
+    const presence = (token: string) => http(url, 'GET', '/api/admin/presence', { token });
+    const none = await presence(a);
+    expect(none.status).toBe(403);
+    expect(none.body.error.code).toBe('TWO_FACTOR_SETUP_REQUIRED');
+    await expect(connect(`${url}/admin`, a)).rejects.toMatchObject({ data: { code: 'TWO_FACTOR_SETUP_REQUIRED' } });
+
+    // Device a turns it on: a's session proved it. Device b logged in before: it must step up.
+    const { secret, recoveryCodes } = await enrolTwoFactor(url, a);
+    expect((await presence(a)).status).toBe(200);
+    (await connect(`${url}/admin`, a)).close();
+    expect((await presence(b)).body.error.code).toBe('STEP_UP_REQUIRED');
+    await expect(connect(`${url}/admin`, b)).rejects.toMatchObject({ data: { code: 'STEP_UP_REQUIRED' } });
+    expect((await http(url, 'POST', '/api/auth/2fa/verify', { token: b, body: { code: '12345' } })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await http(url, 'POST', '/api/auth/2fa/verify', { token: b, body: { code: codeAt(secret, 1) } })).status).toBe(204);
+    expect((await presence(b)).status).toBe(200);
+
+    // A new login asks for the second factor (every code of this window is used: a recovery code), and its session may act at once.
+    const challenge = (await login(email, password)).body.error.details.challenge;
+    const c = (await second({ challenge, recoveryCode: recoveryCodes[0] })).body.accessToken;
+    expect((await presence(c)).status).toBe(200);
+  });
+
+  it('a step-up needs two-factor sign-in to be on', async () => {
+    const u = await newUser(url);
+    expect((await http(url, 'POST', '/api/auth/2fa/verify', { token: u.accessToken, body: { code: '123456' } })).body.error.code).toBe('TWO_FACTOR_NOT_ENABLED');
   });
 });

@@ -1,3 +1,4 @@
+import { enrolTwoFactor } from './two-factor.js';
 import { spawn } from 'node:child_process';
 import { ROOT, TEST_RATE_LIMITS } from './pairly.js';
 
@@ -34,7 +35,16 @@ function runCli(script: string, env: Record<string, string>, args: string[]): Pr
 }
 
 /** Makes (or promotes) an admin through the CLI and logs in over REST. */
-export async function newAdminViaCli(env: Record<string, string>, url: string): Promise<{ userId: string; email: string; password: string; accessToken: string; refreshToken: string }> {
+/**
+ * An admin made by the CLI, logged in, with two-factor sign-in turned on by that session (admins act only
+ * from sessions that proved a second factor), unless `twoFactor: false`; `secret` makes the codes a later
+ * login asks for.
+ */
+export async function newAdminViaCli(
+  env: Record<string, string>,
+  url: string,
+  opts: { twoFactor?: boolean } = {},
+): Promise<{ userId: string; email: string; password: string; accessToken: string; refreshToken: string; secret: string | null }> {
   const email = `admin.${Math.random().toString(36).slice(2, 10)}@example.test`;
   const password = 'Admin-password-123';
   const run = await runAdminCreate({ ...env, PAIRLY_ADMIN_PASSWORD: password }, ['--email', email]);
@@ -42,5 +52,8 @@ export async function newAdminViaCli(env: Record<string, string>, url: string): 
   const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
   const body = (await res.json()) as { accessToken: string; refreshToken: string; user: { id: string } };
   if (res.status !== 200) throw new Error(`admin login failed: ${res.status} ${JSON.stringify(body)}`);
-  return { userId: body.user.id, email, password, accessToken: body.accessToken, refreshToken: body.refreshToken };
+  const base = { userId: body.user.id, email, password, accessToken: body.accessToken, refreshToken: body.refreshToken };
+  if (opts.twoFactor === false) return { ...base, secret: null };
+  const { secret } = await enrolTwoFactor(url, body.accessToken);
+  return { ...base, secret };
 }

@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { http, newUser } from './client.js';
 import { jpegWithGps, processed, uploadAndConfirm } from './media.js';
+import { enrolTwoFactor } from './two-factor.js';
 
 type User = Awaited<ReturnType<typeof newUser>>;
 
 /**
  * A creator verified the only way creators are (issue #13): two verification photos uploaded and
  * processed, the submission sent, an admin's approval. The node needs media storage (MEDIA_STORAGE=local).
+ * Their session turned two-factor sign-in on, as moving money out asks (`secret` makes later codes),
+ * unless `twoFactor: false`.
  */
-export async function verifiedCreator(url: string, adminToken: string, over: Partial<Parameters<typeof newUser>[1]> = {}): Promise<User> {
+export async function verifiedCreator(
+  url: string,
+  adminToken: string,
+  over: Partial<Parameters<typeof newUser>[1]> = {},
+  opts: { twoFactor?: boolean } = {},
+): Promise<User & { secret: string | null }> {
   const user = await newUser(url, { role: 'creator', birthdate: '1990-04-02', ...over });
   const photo = async () => {
     const { id } = await uploadAndConfirm(url, user.accessToken, 'verification_document', 'image/jpeg', await jpegWithGps(320, 240));
@@ -22,5 +30,7 @@ export async function verifiedCreator(url: string, adminToken: string, over: Par
   if (sub.status !== 201) throw new Error(`verification submit: ${sub.status} ${JSON.stringify(sub.body)}`);
   const ok = await http(url, 'POST', `/api/admin/verifications/${body.id}/approve`, { token: adminToken });
   if (ok.status !== 200) throw new Error(`verification approve: ${ok.status} ${JSON.stringify(ok.body)}`);
-  return user;
+  if (opts.twoFactor === false) return { ...user, secret: null };
+  const { secret } = await enrolTwoFactor(url, user.accessToken);
+  return { ...user, secret };
 }

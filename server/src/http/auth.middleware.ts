@@ -30,7 +30,10 @@ export function createGuards(auth: Authenticator): Guards {
     },
     requireRole: (...roles) => async (req, res, next) => {
       await authenticate(req, res);
-      if (!roles.includes(res.locals.principal!.role)) throw new AppError('FORBIDDEN', 'you may not do this');
+      const p = res.locals.principal!;
+      if (!roles.includes(p.role)) throw new AppError('FORBIDDEN', 'you may not do this');
+      // Admins act only from sessions that proved a second factor.
+      if (p.role === 'admin') await auth.requireSecondFactor(p);
       next();
     },
   };

@@ -117,6 +117,8 @@ export function socketAuth(auth: Authenticator, role?: SocketData['role']) {
     try {
       const p = await auth.authenticate(socket.handshake.auth?.token);
       if (role && p.role !== role) throw new AppError('FORBIDDEN', `${role}s only`);
+      // The admin namespace, as admin routes: only from a session that proved a second factor.
+      if (role === 'admin') await auth.requireSecondFactor(p);
       socket.data = { userId: p.userId, sessionId: p.sessionId, role: p.role, tokenExpiresAt: p.expiresAt };
       next();
     } catch (err) {

@@ -6,7 +6,7 @@ import { errorText } from '../lib/error-text.js';
 import { formatWhen } from './wallet-queries.js';
 import { ErrorNote, Field, Loading } from './ui.js';
 
-const twoFactorKey = ['two-factor'] as const;
+export const twoFactorKey = ['two-factor'] as const;
 const digits = (v: string) => v.replace(/\s/g, '');
 
 /**

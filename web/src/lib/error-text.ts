@@ -11,6 +11,8 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   TWO_FACTOR_INVALID: 'That code is not right, or it was used already. Try the newest code.',
   TWO_FACTOR_ALREADY_ENABLED: 'Two-factor sign-in is already on.',
   TWO_FACTOR_NOT_ENABLED: 'Two-factor sign-in is not on.',
+  TWO_FACTOR_SETUP_REQUIRED: 'This needs two-factor sign-in. Turn it on in Settings, then try again.',
+  STEP_UP_REQUIRED: 'Confirm it is you with a code from your authenticator app, then try again.',
   AGE_RESTRICTED: 'You must be 18 or older to use Pairly.',
   EMAIL_TAKEN: 'An account with this email already exists. Log in instead?',
   UNAUTHENTICATED: 'Please log in again.',

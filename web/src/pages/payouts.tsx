@@ -4,6 +4,9 @@ import { Link, useSearchParams } from 'react-router';
 import type { EarningsSummary } from '../../../shared/earnings.js';
 import type { PayoutMethodView, PayoutProvider, PayoutSchedule, PayoutTerms, PayoutView } from '../../../shared/payouts.js';
 import { Empty, ErrorNote, Field, FormError, Loading, PageTitle } from '../components/ui.js';
+import { StepUpProvider, useStepUpRetry } from '../components/step-up.js';
+import { twoFactorKey } from '../components/settings-two-factor.js';
+import type { TwoFactorStatus } from '../../../shared/auth.js';
 import { api, ApiError } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
 import { cancellable, money, payoutAmount, PROVIDER_LABEL, requestProblem, STATUS_LABEL } from '../lib/payouts-format.js';
@@ -31,18 +34,26 @@ export default function Payouts() {
   const qc = useQueryClient();
   useSocketEvent('wallet:updated', () => void qc.invalidateQueries({ queryKey: ['payouts'] }));
   const overview = useQuery({ queryKey: overviewKey, queryFn: () => api<Overview>('/api/payouts/overview') });
+  const twoFactor = useQuery({ queryKey: twoFactorKey, queryFn: async () => (await api<{ twoFactor: TwoFactorStatus }>('/api/auth/2fa')).twoFactor });
   return (
-    <section className="page payouts">
-      <PageTitle>Payouts</PageTitle>
-      {overview.isPending ? (
-        <Loading label="Loading your payouts" />
-      ) : overview.isError ? (
-        <ErrorNote error={overview.error} retry={() => void overview.refetch()} />
-      ) : (
-        <Body o={overview.data} />
-      )}
-      <History />
-    </section>
+    <StepUpProvider>
+      <section className="page payouts">
+        <PageTitle>Payouts</PageTitle>
+        {twoFactor.data && !twoFactor.data.enabled && (
+          <p className="verdict verdict-bad">
+            Payouts need two-factor sign-in. <Link to="/settings">Turn it on in Settings</Link> first.
+          </p>
+        )}
+        {overview.isPending ? (
+          <Loading label="Loading your payouts" />
+        ) : overview.isError ? (
+          <ErrorNote error={overview.error} retry={() => void overview.refetch()} />
+        ) : (
+          <Body o={overview.data} />
+        )}
+        <History />
+      </section>
+    </StepUpProvider>
   );
 }
 
@@ -88,9 +99,11 @@ function Methods({ o }: { o: Overview }) {
   const stripe = o.methods.find((m) => m.provider === 'stripe');
   const razorpay = o.methods.find((m) => m.provider === 'razorpay');
   const offers = (p: PayoutProvider) => o.terms.rates.some((r) => r.provider === p);
+  const stepUp = useStepUpRetry();
   const onboard = useMutation({
     mutationFn: () => api<{ url: string }>('/api/payouts/methods/stripe', { method: 'POST', body: {} }),
     onSuccess: (r) => window.location.assign(r.url),
+    onError: (err) => stepUp(err, () => onboard.mutate()),
   });
   const refresh = useMutation({
     mutationFn: () => api('/api/payouts/methods/stripe/refresh', { method: 'POST', body: {} }),
@@ -136,6 +149,7 @@ function RazorpayForm({ method }: { method: PayoutMethodView | undefined }) {
   const [type, setType] = useState<'bank_account' | 'vpa'>('bank_account');
   const [f, setF] = useState({ name: '', ifsc: '', accountNumber: '', vpa: '' });
   const typeId = useId();
+  const stepUp = useStepUpRetry();
   const save = useMutation({
     mutationFn: () =>
       api('/api/payouts/methods/razorpay', {
@@ -143,6 +157,7 @@ function RazorpayForm({ method }: { method: PayoutMethodView | undefined }) {
         body: type === 'vpa' ? { type, name: f.name, vpa: f.vpa } : { type, name: f.name, ifsc: f.ifsc, accountNumber: f.accountNumber },
       }),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['payouts'] }),
+    onError: (err) => stepUp(err, () => save.mutate()),
   });
   return (
     <form
@@ -189,6 +204,7 @@ function RequestForm({ o, ready }: { o: Overview; ready: PayoutProvider[] }) {
   // One id per attempt: a retry of the same request (a lost answer) is the same payout.
   const attempt = useRef(crypto.randomUUID());
   const providerId = useId();
+  const stepUp = useStepUpRetry();
   const n = Number(credits);
   const amount = payoutAmount(o.terms, provider, n);
   const ask = useMutation({
@@ -200,6 +216,7 @@ function RequestForm({ o, ready }: { o: Overview; ready: PayoutProvider[] }) {
     // A new rate: read the terms again so the amount shown is the one that will be paid.
     onError: (err) => {
       if (isPriceChanged(err)) void qc.invalidateQueries({ queryKey: overviewKey });
+      stepUp(err, () => ask.mutate());
     },
   });
   return (
@@ -245,9 +262,11 @@ function ScheduleForm({ o, ready }: { o: Overview; ready: PayoutProvider[] }) {
   const qc = useQueryClient();
   const [every, setEvery] = useState<PayoutSchedule | ''>(o.schedule?.every ?? '');
   const id = useId();
+  const stepUp = useStepUpRetry();
   const save = useMutation({
     mutationFn: () => api('/api/payouts/schedule', { method: 'PUT', body: { every: every || null, provider: o.schedule?.provider ?? ready[0] } }),
     onSuccess: () => void qc.invalidateQueries({ queryKey: overviewKey }),
+    onError: (err) => stepUp(err, () => save.mutate()),
   });
   return (
     <form

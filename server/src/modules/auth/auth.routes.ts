@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { loginBody, loginTwoFactorBody, refreshBody, signupBody, twoFactorDisableBody, twoFactorEnableBody } from '../../../../shared/auth.js';
+import { loginBody, loginTwoFactorBody, refreshBody, signupBody, twoFactorDisableBody, twoFactorEnableBody, twoFactorVerifyBody } from '../../../../shared/auth.js';
 import { clientInfo, principalOf, type Guards } from '../../http/auth.middleware.js';
 import { parse } from '../../validate.js';
 import type { AuthService } from './auth.service.js';
@@ -26,8 +26,16 @@ export function authRoutes(auth: AuthService, twoFactor: TwoFactorService, guard
   });
   r.post('/2fa/enable', guards.authed, async (req, res) => {
     const { code } = parse(twoFactorEnableBody, req.body);
-    const { recoveryCodes } = await twoFactor.enable(principalOf(res).userId, code);
-    res.json({ twoFactor: await twoFactor.status(principalOf(res).userId), recoveryCodes });
+    const p = principalOf(res);
+    const { recoveryCodes } = await twoFactor.enable(p.userId, code);
+    // The code that turned it on proves it for this session too.
+    await twoFactor.markSession(p.sessionId, p.userId);
+    res.json({ twoFactor: await twoFactor.status(p.userId), recoveryCodes });
+  });
+  r.post('/2fa/verify', guards.authed, async (req, res) => {
+    const f = parse(twoFactorVerifyBody, req.body);
+    await twoFactor.stepUp(principalOf(res), f.code !== undefined ? { code: f.code } : { recoveryCode: f.recoveryCode! });
+    res.status(204).end();
   });
   r.post('/2fa/disable', guards.authed, async (req, res) => {
     await auth.disableTwoFactor(principalOf(res), parse(twoFactorDisableBody, req.body));
@@ -57,7 +65,15 @@ export const authRouteDocs: RouteDoc[] = [
   { method: 'post', path: '/login/2fa', summary: 'Second step of a login that answered TWO_FACTOR_REQUIRED: its challenge (details.challenge, valid 5 minutes) and a code from the authenticator app or a recovery code.', auth: 'none', body: loginTwoFactorBody, response: { status: 200, description: 'user, accessToken, refreshToken' } },
   { method: 'get', path: '/2fa', summary: "Whether two-factor sign-in is on for the caller, since when, and how many recovery codes are left.", auth: 'user', response: { status: 200, description: '{ twoFactor: { enabled, enabledAt, recoveryCodesLeft } }' } },
   { method: 'post', path: '/2fa/setup', summary: 'Begins (or begins again) an enrolment: a new secret as text, an otpauth:// link and a QR code (SVG). TWO_FACTOR_ALREADY_ENABLED when on.', auth: 'user', response: { status: 200, description: '{ setup: { secret, otpauthUrl, qrSvg } }' } },
-  { method: 'post', path: '/2fa/enable', summary: 'Confirms the enrolment with a code from the app: two-factor sign-in is on; returns ten single-use recovery codes, shown only this once.', auth: 'user', body: twoFactorEnableBody, response: { status: 200, description: '{ twoFactor, recoveryCodes }' } },
+  { method: 'post', path: '/2fa/enable', summary: 'Confirms the enrolment with a code from the app: two-factor sign-in is on (and proved for this session); returns ten single-use recovery codes, shown only this once.', auth: 'user', body: twoFactorEnableBody, response: { status: 200, description: '{ twoFactor, recoveryCodes }' } },
+  {
+    method: 'post',
+    path: '/2fa/verify',
+    summary: 'A step-up: a code (or a recovery code) proves the second factor on the current session, as STEP_UP_REQUIRED asks (admin actions, payouts).',
+    auth: 'user',
+    body: twoFactorVerifyBody,
+    response: { status: 204, description: 'this session passed the second factor now' },
+  },
   { method: 'post', path: '/2fa/disable', summary: 'Turns two-factor sign-in off: the password and a code (or a recovery code).', auth: 'user', body: twoFactorDisableBody, response: { status: 200, description: '{ twoFactor }' } },
   { method: 'post', path: '/refresh', summary: 'Rotate the refresh token; a reused one revokes the session.', auth: 'none', body: refreshBody, response: { status: 200, description: 'accessToken, refreshToken' } },
   { method: 'post', path: '/logout', summary: "Revoke the caller's session.", auth: 'user', response: { status: 204, description: 'logged out' } },

@@ -129,6 +129,7 @@ export class AuthService {
       throw err;
     }
     const { result, sessionId } = await this.openSession(row, client);
+    await this.d.twoFactor.markSession(sessionId, row.id);
     this.d.audit.record({ key: `login:${sessionId}`, actorId: row.id, action: 'auth.login', ip: client.ip, meta: { twoFactor: body.code !== undefined ? 'code' : 'recovery_code' } });
     return result;
   }
@@ -235,6 +236,11 @@ export class AuthService {
       throw new AppError('SESSION_REVOKED', 'this session has been logged out');
     }
     return principal;
+  }
+
+  /** Refuses a session that has not proved a second factor (within `maxAgeSeconds`): see TwoFactorService.requireForSession. */
+  requireSecondFactor(p: Pick<Principal, 'userId' | 'sessionId'>, maxAgeSeconds?: number): Promise<void> {
+    return this.d.twoFactor.requireForSession(p, maxAgeSeconds);
   }
 
   /** Loads the revocation cache from PostgreSQL (at start-up; the Redis driver also reloads by itself after a loss). */

@@ -129,6 +129,36 @@ export class TwoFactorService {
     });
   }
 
+  /** Records that this session (of this user) proved the second factor just now. */
+  async markSession(sessionId: string, userId: string): Promise<void> {
+    await this.d.db.query(`UPDATE sessions SET second_factor_at = now() WHERE id = $1 AND user_id = $2`, [sessionId, userId]);
+  }
+
+  /** A step-up: a code (or a recovery code) proves the second factor again on the session that sends it. */
+  async stepUp(p: { userId: string; sessionId: string }, f: SecondFactor): Promise<void> {
+    await this.verify(p.userId, f);
+    await this.markSession(p.sessionId, p.userId);
+    this.d.audit.record({ key: `2fa_step_up:${p.sessionId}:${Date.now()}`, actorId: p.userId, action: 'auth.2fa_step_up', ip: null, meta: { sessionId: p.sessionId } });
+  }
+
+  /**
+   * Refuses a session that has not proved a second factor: TWO_FACTOR_SETUP_REQUIRED when the account
+   * has none, STEP_UP_REQUIRED when this session has not passed it (or not within `maxAgeSeconds`).
+   * What admins need for anything, and creators for moving money out.
+   */
+  async requireForSession(p: { userId: string; sessionId: string }, maxAgeSeconds?: number): Promise<void> {
+    const { rows } = await this.d.db.query<{ enrolled: boolean; age: number | null }>(
+      `SELECT EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = $2 AND t.enabled_at IS NOT NULL) AS enrolled,
+              (SELECT extract(epoch FROM now() - s.second_factor_at)::float8 FROM sessions s WHERE s.id = $1 AND s.user_id = $2) AS age`,
+      [p.sessionId, p.userId],
+    );
+    const r = rows[0]!;
+    if (!r.enrolled) throw new AppError('TWO_FACTOR_SETUP_REQUIRED', 'turn on two-factor sign-in first (Settings)');
+    if (r.age === null || (maxAgeSeconds !== undefined && r.age > maxAgeSeconds)) {
+      throw new AppError('STEP_UP_REQUIRED', 'confirm with a code from your authenticator app', { details: { maxAgeSeconds: maxAgeSeconds ?? null } });
+    }
+  }
+
   /** Runs a check that answers whether the factor was right, under the per-user failure limit. */
   private async guarded(userId: string, check: () => Promise<boolean>): Promise<void> {
     await this.d.failures.consume(userId).catch((err: unknown) => {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { createBreaker } from '../../breaker.js';
 import type { Config } from '../../config.js';
+import type { Authenticator } from '../../principal.js';
 import type { Database } from '../../db/database.js';
 import { mountedAt } from '../../http/route-docs.js';
 import type { JobQueue } from '../../jobs/jobs.js';
@@ -32,11 +33,12 @@ export function payoutsModule(d: {
   verification: Pick<VerificationService, 'isVerified'>;
   audit: Pick<AuditService, 'recordIn'>;
   users: Pick<UsersStore, 'summaries'>;
+  auth: Pick<Authenticator, 'requireSecondFactor'>;
   jobs: JobQueue;
   logger: Logger;
 }) {
   const { config, logger } = d;
-  const { stripe, razorpay, minCredits, sweepSeconds } = config.payouts;
+  const { stripe, razorpay, minCredits, sweepSeconds, stepUpSeconds } = config.payouts;
   const b = config.payments.breaker;
   const breaker = (name: string, isFailure: (err: unknown) => boolean) =>
     createBreaker({ name: `payouts:${name}`, code: 'PROVIDER_UNAVAILABLE', failures: b.failures, halfOpenMs: b.halfOpenMs, timeoutMs: b.timeoutMs, isFailure, logger });
@@ -44,6 +46,7 @@ export function payoutsModule(d: {
   const service = new PayoutsService({
     db: d.db,
     store,
+    requireSecondFactor: (user) => d.auth.requireSecondFactor(user, stepUpSeconds),
     ledger: d.ledger,
     earnings: d.earnings,
     verification: d.verification,

@@ -30,7 +30,7 @@ import type { PayoutRow, PayoutsStore } from './payouts.store.js';
 import { PayoutRefused, type PayoutDriver, type PayoutSignal } from './providers/payout-provider.js';
 import type { RazorpayX } from './providers/razorpayx.js';
 import type { StripeConnect } from './providers/stripe-connect.js';
-import { requireSecondFactor } from './second-factor.js';
+import type { RequireSecondFactor } from './second-factor.js';
 
 type Viewer = Pick<Principal, 'userId' | 'sessionId' | 'role'>;
 type AuditAction = JobPayloads['audit.record']['action'];
@@ -57,6 +57,8 @@ export class PayoutsService {
     private readonly d: {
       db: Database;
       store: PayoutsStore;
+      /** Refuses a session without a recent second factor (see second-factor.ts). */
+      requireSecondFactor: RequireSecondFactor;
       ledger: Pick<LedgerService, 'payoutMove' | 'lockEarnings' | 'notify'>;
       earnings: Pick<EarningsService, 'summary'>;
       verification: Pick<VerificationService, 'isVerified'>;
@@ -114,7 +116,7 @@ export class PayoutsService {
 
   /** Creates the creator's Stripe Express account (once) and answers a fresh onboarding link to send them to. */
   async onboardStripe(user: Viewer, from: RequestOrigin): Promise<{ method: PayoutMethodView; url: string }> {
-    await requireSecondFactor(user, 'payout.method');
+    await this.d.requireSecondFactor(user, 'payout.method');
     const stripe = this.d.stripe;
     if (!stripe) throw new AppError('PROVIDER_NOT_OFFERED', 'stripe payouts are not offered here');
     const existing = await this.d.store.method(user.userId, 'stripe');
@@ -137,7 +139,7 @@ export class PayoutsService {
 
   /** A RazorpayX contact and fund account (bank account or UPI); it can receive payouts at once. */
   async addRazorpay(user: Viewer, body: RazorpayMethodBody): Promise<{ method: PayoutMethodView }> {
-    await requireSecondFactor(user, 'payout.method');
+    await this.d.requireSecondFactor(user, 'payout.method');
     const rzp = this.d.razorpay;
     if (!rzp) throw new AppError('PROVIDER_NOT_OFFERED', 'razorpay payouts are not offered here');
     const { contactRef, accountRef, details } = await rzp.addFundAccount(user.userId, body);
@@ -146,7 +148,7 @@ export class PayoutsService {
   }
 
   async setSchedule(user: Viewer, body: { every: PayoutSchedule | null; provider: PayoutProvider }, now = new Date()) {
-    await requireSecondFactor(user, 'payout.schedule');
+    await this.d.requireSecondFactor(user, 'payout.schedule');
     if (body.every) this.driver(body.provider);
     await this.d.store.setSchedule(user.userId, body.every ? { every: body.every, provider: body.provider, nextRunAt: nextRun(body.every, now) } : null);
     const s = await this.d.store.schedule(user.userId);
@@ -156,9 +158,9 @@ export class PayoutsService {
   // ---- requests -------------------------------------------------------------
 
   async request(user: Viewer, body: RequestPayoutBody, ip: string | null): Promise<{ payout: PayoutView; replayed: boolean }> {
-    await requireSecondFactor(user, 'payout.request');
     const driver = this.driver(body.provider);
     if (!(await this.d.verification.isVerified(user.userId))) throw new AppError('VERIFICATION_REQUIRED', 'only verified creators may request payouts');
+    await this.d.requireSecondFactor(user, 'payout.request');
     const amountMinor = body.credits * driver.minorPerCredit;
     // Consent to the money: the amount the creator was shown, or nothing.
     if (body.expectedAmountMinor !== amountMinor) {

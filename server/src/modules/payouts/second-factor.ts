@@ -4,12 +4,10 @@ import type { Principal } from '../../principal.js';
 export type SecondFactorAction = 'payout.request' | 'payout.method' | 'payout.schedule';
 
 /**
- * THE place trust & safety plugs a second factor into payouts: every path that requests a payout, adds or
- * changes where payouts go, or turns on automatic payouts calls this first, with the signed-in person and
- * what they are about to do. Today it passes (Pairly has no second factor yet). When one exists, this
- * function checks it (a recent TOTP or passkey assertion on the session, say) and throws an AppError
- * (a new code such as SECOND_FACTOR_REQUIRED) when it is missing; no caller needs to change.
+ * The second factor payouts ask for: every path that requests a payout, adds or changes where payouts go,
+ * or turns on automatic payouts calls this first, with the signed-in person and what they are about to do.
+ * Bound to auth's check (Authenticator.requireSecondFactor) with PAYOUT_STEP_UP_SECONDS: two-factor
+ * sign-in must be on (TWO_FACTOR_SETUP_REQUIRED) and this session must have proved it lately
+ * (STEP_UP_REQUIRED: POST /api/auth/2fa/verify with a code, then again).
  */
-export async function requireSecondFactor(_user: Pick<Principal, 'userId' | 'sessionId' | 'role'>, _action: SecondFactorAction): Promise<void> {
-  return;
-}
+export type RequireSecondFactor = (user: Pick<Principal, 'userId' | 'sessionId' | 'role'>, action: SecondFactorAction) => Promise<void>;

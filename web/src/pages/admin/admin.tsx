@@ -7,6 +7,7 @@ import { Payments } from './payments.js';
 import { DeadLetters } from './dead-letters.js';
 import { Verifications } from './verification.js';
 import { AdminPayouts } from './payouts.js';
+import { AdminAccess } from './access.js';
 import './admin.css';
 
 const TABS = [
@@ -22,29 +23,31 @@ const TABS = [
 /** The /admin/* area: one live /admin socket for every tab, and a sub-nav. */
 export default function Admin() {
   return (
-    <AdminLiveProvider>
-      <div className="admin">
-        <div className="admin-bar">
-          <nav aria-label="Admin" className="admin-nav">
-            {TABS.map((t) => (
-              <NavLink key={t.to} to={t.to} end={t.end}>
-                {t.label}
-              </NavLink>
-            ))}
-          </nav>
-          <LiveStatus />
+    <AdminAccess>
+      <AdminLiveProvider>
+        <div className="admin">
+          <div className="admin-bar">
+            <nav aria-label="Admin" className="admin-nav">
+              {TABS.map((t) => (
+                <NavLink key={t.to} to={t.to} end={t.end}>
+                  {t.label}
+                </NavLink>
+              ))}
+            </nav>
+            <LiveStatus />
+          </div>
+          <Routes>
+            <Route index element={<Dashboard />} />
+            <Route path="online" element={<OnlineUsers />} />
+            <Route path="ledger" element={<Ledger />} />
+            <Route path="payments" element={<Payments />} />
+            <Route path="dead-letters" element={<DeadLetters />} />
+            <Route path="verification" element={<Verifications />} />
+            <Route path="payouts" element={<AdminPayouts />} />
+            <Route path="*" element={<Navigate to="/admin" replace />} />
+          </Routes>
         </div>
-        <Routes>
-          <Route index element={<Dashboard />} />
-          <Route path="online" element={<OnlineUsers />} />
-          <Route path="ledger" element={<Ledger />} />
-          <Route path="payments" element={<Payments />} />
-          <Route path="dead-letters" element={<DeadLetters />} />
-          <Route path="verification" element={<Verifications />} />
-          <Route path="payouts" element={<AdminPayouts />} />
-          <Route path="*" element={<Navigate to="/admin" replace />} />
-        </Routes>
-      </div>
-    </AdminLiveProvider>
+      </AdminLiveProvider>
+    </AdminAccess>
   );
 }
