@@ -34,8 +34,8 @@ afterAll(async () => {
 
 it("an admin watches a login arrive live, finds the person, verifies the ledger, reconciles and retries dead letters", async () => {
   const admin = await newAdminViaCli(web.backing.env, web.url);
-  // 402: the adjustment refused for want of credits, on purpose.
-  const { page, problems } = await openPage(browser, `${web.url}/login`, { allowStatus: [402] });
+  // 401: the password's answer asks for the code (TWO_FACTOR_REQUIRED); 402: the adjustment refused for want of credits, on purpose.
+  const { page, problems } = await openPage(browser, `${web.url}/login`, { allowStatus: [401, 402] });
 
   // Signed in through the form, with a code (admins have two-factor sign-in): an admin lands on /admin.
   await page.getByLabel('Email').fill(admin.email);
