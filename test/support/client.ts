@@ -40,7 +40,7 @@ export async function http<T = any>(
 export const STRONG_PASSWORD = 'Sturdy-Password-42';
 
 let counter = 0;
-/** Data factory: a fresh adult user through the real signup endpoint. */
+/** Data factory: a fresh adult user through the real signup endpoint, then logged in as a client does after signing up. */
 export async function newUser(
   baseUrl: string,
   overrides: Partial<{ email: string; password: string; displayName: string; birthdate: string; role: 'fan' | 'creator' }> = {},
@@ -53,9 +53,16 @@ export async function newUser(
     role: 'fan' as const,
     ...overrides,
   };
-  const res = await http<AuthResult>(baseUrl, 'POST', '/api/auth/signup', { body });
-  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { ...res.body, password: body.password };
+  const res = await http(baseUrl, 'POST', '/api/auth/signup', { body });
+  if (res.status !== 202) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...(await logIn(baseUrl, body.email, body.password)), password: body.password };
+}
+
+/** Logs in through the real endpoint; throws on anything but a session. */
+export async function logIn(baseUrl: string, email: string, password: string, headers: Record<string, string> = {}): Promise<AuthResult> {
+  const res = await http<AuthResult>(baseUrl, 'POST', '/api/auth/login', { body: { email, password }, headers });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
 }
 
 /** Connects and resolves once connected; rejects with the connect_error (its data.code). */
