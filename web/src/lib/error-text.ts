@@ -88,3 +88,8 @@ export function errorText(err: unknown): string {
 function isCoded(err: unknown): err is { code: string; message?: string } {
   return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string';
 }
+
+/** A WEAK_PASSWORD says what the password lacks, in the server's words; anything else as errorText. */
+export function passwordErrorText(err: unknown): string {
+  return err instanceof ApiError && err.code === 'WEAK_PASSWORD' ? `Choose a stronger password: it ${err.message.replace(/^password /, '')}.` : errorText(err);
+}

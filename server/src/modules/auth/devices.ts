@@ -1,34 +1,12 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { describeUserAgent } from '../../../../shared/devices.js';
 
 /**
  * How a person recognises a session: the browser and system its user agent
  * names ("Firefox on Linux"), and a coarse place, the address's network (an
  * IPv4 /24, an IPv6 /48) until a geo-IP look-up exists.
  */
-const BROWSERS: [RegExp, string][] = [
-  [/Edg\//, 'Edge'],
-  [/OPR\//, 'Opera'],
-  [/Firefox\//, 'Firefox'],
-  [/Chrome\//, 'Chrome'],
-  [/Safari\//, 'Safari'],
-  [/node|undici|axios|curl|python-requests/i, 'Pairly client'],
-];
-const SYSTEMS: [RegExp, string][] = [
-  [/Android/, 'Android'],
-  [/iPhone|iPad|iOS/, 'iOS'],
-  [/Windows/, 'Windows'],
-  [/Mac OS X|Macintosh/, 'macOS'],
-  [/CrOS/, 'ChromeOS'],
-  [/Linux/, 'Linux'],
-];
-
-export function deviceOf(userAgent: string | null): string {
-  if (!userAgent) return 'unknown device';
-  const browser = BROWSERS.find(([re]) => re.test(userAgent))?.[1];
-  const system = SYSTEMS.find(([re]) => re.test(userAgent))?.[1];
-  if (browser && system) return `${browser} on ${system}`;
-  return browser ?? system ?? 'unknown device';
-}
+export const deviceOf = describeUserAgent;
 
 export function placeOf(ip: string | null): string {
   const v4 = ip?.startsWith('::ffff:') ? ip.slice(7) : ip;
