@@ -53,10 +53,16 @@ function MailCard({ mail }: { mail: OutboxMail }) {
   );
 }
 
-/** The mail's words with its links clickable ("Confirm my email: https://…" shows the words as the link). */
+/**
+ * The mail's words with its links clickable ("Confirm my email: https://…"
+ * shows the words as the link). A link opens on this server, whatever
+ * PUBLIC_URL the mail was written with: the outbox is read only on this
+ * machine, often by someone who never set PUBLIC_URL to the port they use.
+ */
 function Linked({ text, links }: { text: string; links: string[] }) {
   const link = links.find((l) => text.endsWith(l));
   if (!link) return <>{text}</>;
   const label = text.slice(0, -link.length).replace(/:\s*$/, '');
-  return <a href={link}>{label || link}</a>;
+  const { pathname, search } = new URL(link);
+  return <a href={pathname + search}>{label || link}</a>;
 }
