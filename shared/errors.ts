@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   PROVIDER_NOT_OFFERED: 400,
   INSUFFICIENT_CREDITS: 402,
   FORBIDDEN: 403,
+  /** The account's email is not confirmed yet (payout requests need it): open the mailed link, or POST /api/auth/verify-email/resend. */
+  EMAIL_NOT_VERIFIED: 403,
   AGE_RESTRICTED: 403,
   BLOCKED: 403,
   ACCOUNT_SUSPENDED: 403,

@@ -113,3 +113,18 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Confirms a user's email the way its owner does: the link of the verification mail, read from the node's
+ * local outbox (GET /api/mail/outbox: nodes without SMTP_URL), never from the database.
+ */
+export async function verifyEmail(baseUrl: string, email: string): Promise<void> {
+  const token = await waitFor(async () => {
+    const res = await http<{ mails: { to: string; links: string[] }[] }>(baseUrl, 'GET', '/api/mail/outbox');
+    if (res.status !== 200) throw new Error(`outbox: ${res.status} ${JSON.stringify(res.body)}`);
+    const link = res.body.mails.filter((m) => m.to === email).flatMap((m) => m.links.map((l) => new URL(l))).find((u) => u.pathname === '/verify-email');
+    return link?.searchParams.get('token') ?? undefined;
+  }, 10_000, `the verification mail to ${email}`);
+  const res = await http(baseUrl, 'POST', '/api/auth/verify-email', { body: { token } });
+  if (res.status !== 200) throw new Error(`verify-email: ${res.status} ${JSON.stringify(res.body)}`);
+}

@@ -16,6 +16,7 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   UNAUTHENTICATED: 'Please log in again.',
   TOKEN_EXPIRED: 'Your session expired. Please log in again.',
   TOKEN_REUSED: 'For your safety this session was ended. Please log in again.',
+  EMAIL_NOT_VERIFIED: 'Confirm your email first: open the link we sent you (the banner at the top can send it again).',
   LINK_INVALID: 'That link is not valid. Check that it was copied whole, or ask for a new one.',
   LINK_USED: 'That link has already been used. Ask for a new one if you still need it.',
   SESSION_REVOKED: 'This session was logged out. Please log in again.',
