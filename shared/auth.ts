@@ -29,6 +29,40 @@ export type LoginBody = z.infer<typeof loginBody>;
 
 export const refreshBody = z.strictObject({ refreshToken: text().min(16).max(512) });
 
+/** A token from a mailed link (verification, password reset, email change): 43 base64url characters. */
+export const mailedToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a token from a mailed link');
+export const tokenBody = z.strictObject({ token: mailedToken });
+export const passwordResetRequestBody = z.strictObject({ email });
+export const passwordResetBody = z.strictObject({ token: mailedToken, password });
+export const passwordChangeBody = z.strictObject({ currentPassword: password, newPassword: password });
+export const emailChangeBody = z.strictObject({ newEmail: email, password });
+
+/**
+ * What sign-up, a reset request and a change of address answer, whatever the
+ * address: the same status and body for a registered one and a new one, so
+ * that none of them tells whether an account exists.
+ */
+export interface MailSentResult {
+  /** Always true: a mail is on its way to the address (what it says depends on the account). */
+  accepted: true;
+}
+
+/** How far a change of address is: it takes effect only once both mailboxes confirmed. */
+export interface EmailChangeConfirmation {
+  state: 'waiting_for_other_address' | 'changed';
+}
+
+/** A mail written to the local outbox (embedded mode without SMTP_URL), as GET /api/mail/outbox lists it. */
+export interface OutboxMail {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** The links in the mail, in order, so the page can show them as links. */
+  links: string[];
+  sentAt: string;
+}
+
 /** A code from the authenticator app (6 digits). */
 export const totpCode = z.string().regex(/^\d{6}$/, 'six digits');
 /** A recovery code as shown at enrolment (`xxxxx-xxxxx`); case, spaces and dashes are forgiven. */
@@ -80,6 +114,8 @@ export interface PublicUser {
   messagePrice: number;
   callPricePerMinute: number;
   createdAt: string;
+  /** Whether the owner opened a verification link sent to this address (or reset the password through it). */
+  emailVerified: boolean;
 }
 
 export interface AuthResult {
@@ -98,6 +134,10 @@ export interface SessionView {
   lastUsedAt: string;
   /** The browser or client that logged in, as it described itself; null when it sent nothing. */
   userAgent: string | null;
+  /** The user agent summarised for a person: "Firefox on Linux", "Pairly client", "unknown device". */
+  device: string;
+  /** Where it logged in from, coarsely: the address's /24 (IPv4) or /48 (IPv6) network, or "unknown". */
+  place: string;
   /** The session of the token that asked. */
   current: boolean;
 }

@@ -13,6 +13,10 @@ export const ERROR_STATUS = {
   INVALID_TOKEN: 401,
   TOKEN_EXPIRED: 401,
   TOKEN_REUSED: 401,
+  /** A mailed link (verification, password reset, email change) that is unknown, mistyped or for another purpose. */
+  LINK_INVALID: 400,
+  /** A mailed link already used once: each works a single time. */
+  LINK_USED: 410,
   SESSION_REVOKED: 401,
   INVALID_CREDENTIALS: 401,
   /** The password was right; the account has two-factor sign-in: POST /api/auth/login/2fa with `details.challenge` and a code. */
@@ -34,6 +38,8 @@ export const ERROR_STATUS = {
   PROVIDER_NOT_OFFERED: 400,
   INSUFFICIENT_CREDITS: 402,
   FORBIDDEN: 403,
+  /** The account's email is not confirmed yet (payout requests need it): open the mailed link, or POST /api/auth/verify-email/resend. */
+  EMAIL_NOT_VERIFIED: 403,
   AGE_RESTRICTED: 403,
   BLOCKED: 403,
   /** This person takes messages and calls only from their matches (they may allow everyone in their settings). */
@@ -74,7 +80,7 @@ export const ERROR_STATUS = {
   MEDIA_WRONG_STATE: 409,
   /** The upload's time (MEDIA_UPLOAD_TTL_SECONDS) is over: start a new upload. */
   UPLOAD_EXPIRED: 410,
-  /** A signed media URL or upload URL past its expiry: ask for a fresh one. */
+  /** A signed media URL, upload URL or mailed account link past its expiry: ask for a fresh one. */
   LINK_EXPIRED: 410,
   /** A creator already has POST_PINS_MAX pinned posts (details: `{ max }`): unpin one first. */
   PIN_LIMIT: 409,

@@ -15,6 +15,10 @@ export interface JobPayloads {
       | 'auth.logout'
       | 'auth.token_reused'
       | 'auth.session_revoked'
+      | 'auth.email_verified'
+      | 'auth.password_reset'
+      | 'auth.password_changed'
+      | 'auth.email_changed'
       | 'admin.created'
       | 'admin.adjustment'
       | 'admin.dead_letter_retry'
@@ -76,6 +80,8 @@ export interface JobPayloads {
   'payouts.send': { payoutId: string };
   /** Re-queues approved payouts whose send was lost, and requests the automatic payouts that are due (scheduled). */
   'payouts.sweep': Record<string, never>;
+  /** Sends one mail through SMTP_URL, or writes it to the local outbox (job id `mail:<key>`). */
+  'mail.send': { key: string; to: string; subject: string; text: string; html: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -101,6 +107,7 @@ export const JOB_NAMES = [
   'mass-messages.sweep',
   'payouts.send',
   'payouts.sweep',
+  'mail.send',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

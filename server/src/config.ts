@@ -267,6 +267,14 @@ const envSchema = z
     MASS_MESSAGE_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(2000),
     /** How often mass messages whose delivery job was lost are looked for (and how long untouched counts as lost). */
     MASS_MESSAGE_SWEEP_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+    /** Where mail goes (smtp:// or smtps://, credentials in the URL). Unset: the local outbox under PAIRLY_DATA_DIR (GET /api/mail/outbox). */
+    SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+    /** The From of every mail Pairly sends. */
+    MAIL_FROM: z.string().min(3).max(200).default('Pairly <no-reply@pairly.local>'),
+    /** How long an email verification or email-change link works (48 hours). */
+    EMAIL_LINK_TTL_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(172_800),
+    /** How long a password reset link works (1 hour). */
+    PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(3600),
   });
 
 export interface Config {
@@ -292,6 +300,10 @@ export interface Config {
   publicUrl: string;
   /** PUBLIC_WEB_URL, when set. */
   publicWebUrl?: string;
+  /** SMTP_URL when set; otherwise mail is written to `outboxDir`. */
+  mail: { smtpUrl?: string; from: string; outboxDir: string };
+  /** Lifetimes of mailed account links, in seconds. */
+  accountLinks: { emailTtlSeconds: number; resetTtlSeconds: number };
   trustProxy: string;
   httpBodyLimit: number;
   socketPing: { intervalMs: number; timeoutMs: number };
@@ -464,6 +476,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS ?? [new URL(publicUrl).origin],
     publicUrl,
     publicWebUrl: e.PUBLIC_WEB_URL,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: join(resolve(e.PAIRLY_DATA_DIR), 'outbox') },
+    accountLinks: { emailTtlSeconds: e.EMAIL_LINK_TTL_SECONDS, resetTtlSeconds: e.PASSWORD_RESET_TTL_SECONDS },
     trustProxy: e.TRUST_PROXY,
     httpBodyLimit: e.HTTP_BODY_LIMIT,
     socketPing: { intervalMs: e.SOCKET_PING_INTERVAL_MS, timeoutMs: e.SOCKET_PING_TIMEOUT_MS },

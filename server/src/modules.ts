@@ -13,6 +13,7 @@ import { callsModule } from './modules/calls/calls.module.js';
 import { chatModule } from './modules/chat/chat.module.js';
 import { creatorsModule } from './modules/creators/creators.module.js';
 import { deadLettersModule } from './modules/dead-letters/dead-letters.module.js';
+import { mailModule } from './modules/mail/mail.module.js';
 import { ledgerModule } from './modules/ledger/ledger.module.js';
 import { earningsModule } from './modules/earnings/earnings.module.js';
 import { roomsModule } from './modules/rooms/rooms.module.js';
@@ -53,7 +54,8 @@ export function createModules(d: {
   // Whether a creator may sell (CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION) is verification's rule, built on media: bound late.
   const paidContent = (creatorId: string) => verification.service.requirePaidContentAllowed(creatorId);
   const users = usersModule({ db, realtime, audit: audit.service, paidContent });
-  const auth = authModule({ config, jwtSecret, db, users: users.store, audit: audit.service, realtime, limiter, revocations: drivers.revocations });
+  const mail = mailModule({ config, jobs, logger });
+  const auth = authModule({ config, jwtSecret, db, users: users.store, audit: audit.service, realtime, limiter, mail: mail.service, revocations: drivers.revocations });
   const ledger = ledgerModule({ config, db, realtime, logger });
   const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger });
   const safety = safetyModule({ db });
@@ -143,7 +145,7 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts];
+  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */

@@ -45,15 +45,18 @@ const adult = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('signup', () => {
-  it('creates a user and returns a token pair', async () => {
+  it('creates a user who then logs in for a token pair', async () => {
     const res = await signup(adult({ email: 'Mixed.Case@Example.TEST' }));
-    expect(res.status).toBe(201);
-    expect(res.body.user).toMatchObject({ email: 'mixed.case@example.test', displayName: 'Sam', role: 'creator', birthdate: '1990-02-03' });
-    expect(res.body.user.passwordHash).toBeUndefined();
-    expect(typeof res.body.accessToken).toBe('string');
-    expect(typeof res.body.refreshToken).toBe('string');
-    expect(res.body.expiresIn).toBe(900);
-    const [row] = await pgQuery<{ password_hash: string }>(backing.databaseUrl, 'SELECT password_hash FROM users WHERE id = $1', [res.body.user.id]);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ accepted: true });
+    const login = await http(url, 'POST', '/api/auth/login', { body: { email: 'Mixed.Case@example.test', password: STRONG_PASSWORD } });
+    expect(login.status).toBe(200);
+    expect(login.body.user).toMatchObject({ email: 'mixed.case@example.test', displayName: 'Sam', role: 'creator', birthdate: '1990-02-03', emailVerified: false });
+    expect(login.body.user.passwordHash).toBeUndefined();
+    expect(typeof login.body.accessToken).toBe('string');
+    expect(typeof login.body.refreshToken).toBe('string');
+    expect(login.body.expiresIn).toBe(900);
+    const [row] = await pgQuery<{ password_hash: string }>(backing.databaseUrl, 'SELECT password_hash FROM users WHERE id = $1', [login.body.user.id]);
     expect(row!.password_hash).toMatch(/^\$argon2id\$/);
   });
 
@@ -69,25 +72,26 @@ describe('signup', () => {
     const t = new Date();
     const pad = (n: number) => String(n).padStart(2, '0');
     const eighteenToday = `${t.getUTCFullYear() - 18}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
-    expect((await signup(adult({ birthdate: eighteenToday }))).status).toBe(201);
+    expect((await signup(adult({ birthdate: eighteenToday }))).status).toBe(202);
     const tomorrow = new Date(t.getTime() + 86_400_000);
     const eighteenTomorrow = `${tomorrow.getUTCFullYear() - 18}-${pad(tomorrow.getUTCMonth() + 1)}-${pad(tomorrow.getUTCDate())}`;
     expect((await signup(adult({ birthdate: eighteenTomorrow }))).body.error.code).toBe('AGE_RESTRICTED');
   });
 
-  it('refuses a duplicate email (case-insensitive) with EMAIL_TAKEN', async () => {
+  it('answers a duplicate email (case-insensitive) as a new one, and keeps the first account and its password', async () => {
     const body = adult();
-    expect((await signup(body)).status).toBe(201);
-    const again = await signup({ ...body, email: (body.email as string).toUpperCase() });
-    expect(again.status).toBe(409);
-    expect(again.body.error.code).toBe('EMAIL_TAKEN');
+    const first = await signup(body);
+    const again = await signup({ ...body, email: (body.email as string).toUpperCase(), password: 'Another-Password-77' });
+    expect([again.status, again.body]).toEqual([first.status, first.body]);
+    expect((await http(url, 'POST', '/api/auth/login', { body: { email: body.email, password: 'Another-Password-77' } })).status).toBe(401);
+    expect((await http(url, 'POST', '/api/auth/login', { body: { email: body.email, password: STRONG_PASSWORD } })).status).toBe(200);
   });
 
   it('creates one account when the same email signs up concurrently', async () => {
     const body = adult();
     const results = await Promise.all(Array.from({ length: 5 }, () => signup(body)));
-    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
-    expect(results.filter((r) => r.status === 409)).toHaveLength(4);
+    expect(results.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(await pgQuery(backing.databaseUrl, 'SELECT 1 FROM users WHERE email = $1', [body.email])).toHaveLength(1);
   });
 
   it.each([
@@ -116,13 +120,13 @@ describe('signup', () => {
     }
   });
 
-  it('writes an audit-log entry', async () => {
+  it('writes audit-log entries for the sign-up and the login after it', async () => {
     const u = await newUser(url);
     const rows = await waitFor(async () => {
       const r = await pgQuery<{ action: string }>(backing.databaseUrl, 'SELECT action FROM audit_log WHERE actor_id = $1', [u.user.id]);
-      return r.length ? r : undefined;
+      return r.length >= 2 ? r : undefined;
     });
-    expect(rows.map((r) => r.action)).toEqual(['auth.signup']);
+    expect(rows.map((r) => r.action).sort()).toEqual(['auth.login', 'auth.signup']);
   });
 
   it('writes audit entries straight to PostgreSQL: no job worker needed, nothing lost when Redis is emptied', async () => {

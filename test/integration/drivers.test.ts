@@ -123,6 +123,7 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
     'mass-messages.sweep': unexpected,
     'payouts.send': unexpected,
     'payouts.sweep': unexpected,
+    'mail.send': unexpected,
     'audit.record': async (p) => {
       const attempt = calls.filter((c) => c.key === p.key).length + 1;
       calls.push({ key: p.key, attempt });

@@ -107,7 +107,7 @@ describe('HTTP surface', () => {
     expect(Number(line('pairly_connected_sockets')?.split(' ')[1])).toBeGreaterThan(0);
     expect(Number(line('pairly_socket_events_total', 'event="system:ping"', 'outcome="ok"')?.split(' ')[1])).toBeGreaterThan(0);
     expect(line('pairly_socket_events_total', 'event="unknown"', 'outcome="UNKNOWN_EVENT"')).toBeDefined();
-    expect(line('pairly_http_request_duration_seconds_count', 'method="POST"', 'route="/api/auth/signup"', 'status="201"')).toBeDefined();
+    expect(line('pairly_http_request_duration_seconds_count', 'method="POST"', 'route="/api/auth/signup"', 'status="202"')).toBeDefined();
     expect(metrics).toMatch(/nodejs_eventloop_lag_seconds/);
     s.close();
   });

@@ -5,7 +5,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { adminEventSchemas } from '../../shared/admin.js';
-import { loginBody, loginTwoFactorBody, refreshBody, signupBody, twoFactorDisableBody, twoFactorVerifyBody, twoFactorEnableBody, updateMeBody } from '../../shared/auth.js';
+import {
+  emailChangeBody,
+  loginBody,
+  loginTwoFactorBody,
+  passwordChangeBody,
+  passwordResetBody,
+  passwordResetRequestBody,
+  refreshBody,
+  signupBody,
+  tokenBody,
+  twoFactorDisableBody,
+  twoFactorEnableBody,
+  twoFactorVerifyBody,
+  updateMeBody,
+} from '../../shared/auth.js';
 import { historyQuery, messageSearchQuery, openConversationBody, reportBody, unlockBody } from '../../shared/chat.js';
 import { clientEventSchemas } from '../../shared/events.js';
 import { int4Id } from '../../shared/input.js';
@@ -60,7 +74,7 @@ const SEED =
       ? CI_SEED
       : randomBytes(4).readInt32LE();
 
-type Caller = 'fan' | 'creator' | 'admin' | 'none' | 'bogus' | 'fresh';
+type Caller = 'fan' | 'creator' | 'admin' | 'none' | 'bogus' | 'fresh' | 'spare';
 
 interface RouteSpec {
   params?: Record<string, z.ZodType>;
@@ -68,7 +82,8 @@ interface RouteSpec {
   body?: z.ZodType;
   headers?: Record<string, z.ZodType>;
   /** Who calls: anyone (default), mostly an admin, nobody, or a session of its own (logout revokes it). */
-  as?: 'anyone' | 'admin' | 'none' | 'fresh';
+  /** `fresh`: a new session of the fan; `spare`: a user of its own, for what ends every other session. */
+  as?: 'anyone' | 'admin' | 'none' | 'fresh' | 'spare';
 }
 
 const uuid = z.uuid();
@@ -90,6 +105,16 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/auth/logout': { as: 'fresh' },
   'GET /api/auth/sessions': {},
   'DELETE /api/auth/sessions/:id': { params: { id: uuid }, as: 'fresh' },
+  'POST /api/auth/sessions/revoke-others': { as: 'spare' },
+  'POST /api/auth/verify-email': { body: tokenBody, as: 'none' },
+  'POST /api/auth/verify-email/resend': {},
+  'POST /api/auth/password/forgot': { body: passwordResetRequestBody, as: 'none' },
+  'POST /api/auth/password/reset': { body: passwordResetBody, as: 'none' },
+  'POST /api/auth/password/change': { body: passwordChangeBody, as: 'fresh' },
+  'POST /api/auth/email/change': { body: emailChangeBody },
+  'POST /api/auth/email/confirm': { body: tokenBody, as: 'none' },
+  'POST /api/auth/email/cancel': { body: tokenBody, as: 'none' },
+  'GET /api/mail/outbox': { as: 'none' },
   'POST /api/auth/login/2fa': { body: loginTwoFactorBody, as: 'none' },
   'GET /api/auth/2fa': {},
   'POST /api/auth/2fa/setup': { as: 'fresh' },
@@ -226,6 +251,7 @@ const problems: string[] = [];
 const tokens: Record<'fan' | 'creator' | 'admin', string> = { fan: '', creator: '', admin: '' };
 const ids = { fan: '', creator: '', admin: '' };
 let fanEmail = '';
+let spareEmail = '';
 const pools: Pools = {
   uuids: [],
   int4Ids: [],
@@ -270,6 +296,7 @@ beforeAll(async () => {
   Object.assign(tokens, { fan: fan.accessToken, creator: creator.accessToken, admin: admin.token });
   Object.assign(ids, { fan: fan.user.id, creator: creator.user.id, admin: admin.userId });
   fanEmail = fan.user.email;
+  spareEmail = (await newUser(url)).user.email;
 
   // Real rows for generated ids to hit: users, a conversation with a message, a payment, the questions.
   const conv = await http(url, 'POST', '/api/conversations', { token: tokens.fan, body: { userId: ids.creator } });
@@ -321,8 +348,9 @@ async function authHeader(caller: Caller): Promise<Record<string, string>> {
       return {};
     case 'bogus':
       return { authorization: 'Bearer not.a.token' };
-    case 'fresh': {
-      const res = await http(url, 'POST', '/api/auth/login', { body: { email: fanEmail, password: STRONG_PASSWORD } });
+    case 'fresh':
+    case 'spare': {
+      const res = await http(url, 'POST', '/api/auth/login', { body: { email: caller === 'fresh' ? fanEmail : spareEmail, password: STRONG_PASSWORD } });
       return { authorization: `Bearer ${res.body.accessToken}` };
     }
     default:
@@ -338,6 +366,8 @@ function callers(spec: RouteSpec): fc.Arbitrary<Caller> {
       return fc.constantFrom<Caller>('admin', 'admin', 'admin', 'admin', 'admin', 'fan', 'none');
     case 'fresh':
       return fc.constantFrom<Caller>('fresh', 'fresh', 'none', 'bogus');
+    case 'spare':
+      return fc.constantFrom<Caller>('spare', 'spare', 'none', 'bogus');
     default:
       return fc.constantFrom<Caller>('fan', 'fan', 'creator', 'creator', 'admin', 'admin', 'none', 'bogus');
   }

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { http, newUser, waitFor } from '../support/client.js';
+import { http, newUser, verifyEmail, waitFor } from '../support/client.js';
 import { fund, newAdmin } from '../support/ledger.js';
 import { createBacking, startInProcess, tempDir, type Backing, type InProcessNode } from '../support/pairly.js';
 import { codeAt } from '../support/two-factor.js';
@@ -115,10 +115,15 @@ async function razorpayCreator(): Promise<User> {
 const stripePayoutOf = (payoutId: string) => stripe.connectPayouts().filter((p) => p.payout.metadata.payoutId === payoutId);
 
 describe('requesting', () => {
-  it('refuses the unverified, the unready, below the minimum and above what is available; the money never moves', async () => {
+  it('refuses the unverified, the unconfirmed email, the unready, below the minimum and above what is available; the money never moves', async () => {
     const unverified = await newUser(url, { role: 'creator' });
     await earn(unverified, 500);
     expect((await request(unverified, 100)).body.error.code).toBe('VERIFICATION_REQUIRED');
+    const unconfirmed = await verifiedCreator(url, admin.token, {}, { confirmEmail: false });
+    await earn(unconfirmed, 500);
+    expect((await request(unconfirmed, 100)).body.error.code).toBe('EMAIL_NOT_VERIFIED');
+    await verifyEmail(url, unconfirmed.user.email);
+    expect((await request(unconfirmed, 100)).body.error.code).toBe('PAYOUT_METHOD_REQUIRED');
 
     const c = await verifiedCreator(url, admin.token);
     await earn(c, 500); // 400 available

@@ -50,7 +50,7 @@ describe('sign-up', () => {
     const made = await Promise.all(
       Array.from({ length: max }, (_, i) => http([a, b][i % 2]!.url, 'POST', '/api/auth/signup', { headers, body: i === 0 ? first : signupBody() })),
     );
-    expect(made.map((r) => r.status)).toEqual(made.map(() => 201));
+    expect(made.map((r) => r.status)).toEqual(made.map(() => 202));
 
     const over = await http(b.url, 'POST', '/api/auth/signup', { headers, body: signupBody() });
     expect(over.status).toBe(429);
@@ -62,7 +62,7 @@ describe('sign-up', () => {
     expect((await http(a.url, 'POST', '/api/auth/signup', { headers, body: { ...first } })).body.error.code).toBe('RATE_LIMITED');
 
     // Another address is not affected.
-    expect((await http(a.url, 'POST', '/api/auth/signup', { headers: from('203.0.113.21'), body: signupBody() })).status).toBe(201);
+    expect((await http(a.url, 'POST', '/api/auth/signup', { headers: from('203.0.113.21'), body: signupBody() })).status).toBe(202);
   });
 });
 

@@ -41,7 +41,7 @@ export async function http<T = any>(
 export const STRONG_PASSWORD = 'Sturdy-Password-42';
 
 let counter = 0;
-/** Data factory: a fresh adult user through the real signup endpoint. */
+/** Data factory: a fresh adult user through the real signup endpoint, then logged in as a client does after signing up. */
 export async function newUser(
   baseUrl: string,
   { whoCanMessage = 'everyone', ...overrides }: Partial<{ email: string; password: string; displayName: string; birthdate: string; role: 'fan' | 'creator'; whoCanMessage: WhoCanMessage }> = {},
@@ -54,10 +54,18 @@ export async function newUser(
     role: 'fan' as const,
     ...overrides,
   };
-  const res = await http<AuthResult>(baseUrl, 'POST', '/api/auth/signup', { body });
-  if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
-  await allowMessages(baseUrl, res.body.accessToken, whoCanMessage);
-  return { ...res.body, password: body.password };
+  const res = await http(baseUrl, 'POST', '/api/auth/signup', { body });
+  if (res.status !== 202) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const session = await logIn(baseUrl, body.email, body.password);
+  await allowMessages(baseUrl, session.accessToken, whoCanMessage);
+  return { ...session, password: body.password };
+}
+
+/** Logs in through the real endpoint; throws on anything but a session. */
+export async function logIn(baseUrl: string, email: string, password: string, headers: Record<string, string> = {}): Promise<AuthResult> {
+  const res = await http<AuthResult>(baseUrl, 'POST', '/api/auth/login', { body: { email, password }, headers });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
 }
 
 /**
@@ -118,4 +126,19 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Confirms a user's email the way its owner does: the link of the verification mail, read from the node's
+ * local outbox (GET /api/mail/outbox: nodes without SMTP_URL), never from the database.
+ */
+export async function verifyEmail(baseUrl: string, email: string): Promise<void> {
+  const token = await waitFor(async () => {
+    const res = await http<{ mails: { to: string; links: string[] }[] }>(baseUrl, 'GET', '/api/mail/outbox');
+    if (res.status !== 200) throw new Error(`outbox: ${res.status} ${JSON.stringify(res.body)}`);
+    const link = res.body.mails.filter((m) => m.to === email).flatMap((m) => m.links.map((l) => new URL(l))).find((u) => u.pathname === '/verify-email');
+    return link?.searchParams.get('token') ?? undefined;
+  }, 10_000, `the verification mail to ${email}`);
+  const res = await http(baseUrl, 'POST', '/api/auth/verify-email', { body: { token } });
+  if (res.status !== 200) throw new Error(`verify-email: ${res.status} ${JSON.stringify(res.body)}`);
 }

@@ -41,6 +41,8 @@ export interface Backing {
 export async function createBacking(): Promise<Backing> {
   const db = await createTestDatabase();
   const redis = createRedisPrefix();
+  // The data dir holds what a node writes besides the database (the mail outbox): one per test file, not the repository's ./data.
+  const data = tempDir('pairly-data');
   return {
     databaseUrl: db.url,
     redisPrefix: redis.prefix,
@@ -49,6 +51,7 @@ export async function createBacking(): Promise<Backing> {
       REDIS_URL: TEST_REDIS_URL,
       REDIS_PREFIX: redis.prefix,
       JWT_SECRET: TEST_JWT_SECRET,
+      PAIRLY_DATA_DIR: data.path,
       // Fast hashing keeps auth tests quick; production uses the default 19 MiB.
       ARGON2_MEMORY_KIB: '1024',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -56,6 +59,7 @@ export async function createBacking(): Promise<Backing> {
     async cleanup() {
       await redis.cleanup();
       await db.drop();
+      data.remove();
     },
   };
 }

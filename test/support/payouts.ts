@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { http, newUser } from './client.js';
+import { http, newUser, verifyEmail } from './client.js';
 import { jpegWithGps, processed, uploadAndConfirm } from './media.js';
 import { enrolTwoFactor } from './two-factor.js';
 
@@ -7,7 +7,8 @@ type User = Awaited<ReturnType<typeof newUser>>;
 
 /**
  * A creator verified the only way creators are (issue #13): two verification photos uploaded and
- * processed, the submission sent, an admin's approval. The node needs media storage (MEDIA_STORAGE=local).
+ * processed, the submission sent, an admin's approval; and their email confirmed from the mailed link
+ * (payout requests need it). The node needs media storage (MEDIA_STORAGE=local) and no SMTP_URL.
  * Their session turned two-factor sign-in on, as moving money out asks (`secret` makes later codes),
  * unless `twoFactor: false`.
  */
@@ -15,9 +16,10 @@ export async function verifiedCreator(
   url: string,
   adminToken: string,
   over: Partial<Parameters<typeof newUser>[1]> = {},
-  opts: { twoFactor?: boolean } = {},
+  opts: { confirmEmail?: boolean; twoFactor?: boolean } = {},
 ): Promise<User & { secret: string | null }> {
   const user = await newUser(url, { role: 'creator', birthdate: '1990-04-02', ...over });
+  if (opts.confirmEmail ?? true) await verifyEmail(url, user.user.email);
   const photo = async () => {
     const { id } = await uploadAndConfirm(url, user.accessToken, 'verification_document', 'image/jpeg', await jpegWithGps(320, 240));
     const p = await processed(url, user.accessToken, id);

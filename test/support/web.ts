@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, ConsoleMessage, Locator, Page } from 'playwright-core';
 import type { AuthResult } from '../../shared/auth.js';
 import type { WhoCanMessage } from '../../shared/profiles.js';
-import { allowMessages } from './client.js';
+import { allowMessages, logIn } from './client.js';
 import { assertChromiumInstalled, CHROMIUM_FLAGS, loadPlaywright } from './chromium.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from './pairly.js';
 import { WEB_ROOT, WEB_TEST_DIR } from './web-build.js';
@@ -89,13 +89,14 @@ export async function openPage(browser: Browser, url: string, opts: { viewport?:
 /** Signs a person up through the API (fast set-up for journeys that are not about sign-up). */
 export async function signUpApi(url: string, who: { email?: string; displayName: string; role?: 'fan' | 'creator'; birthdate?: string; whoCanMessage?: WhoCanMessage }): Promise<AuthResult> {
   const email = who.email ?? `${who.displayName.toLowerCase().replace(/\W+/g, '')}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const password = 'correct horse 9 battery';
   const res = await fetch(`${url}/api/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: 'correct horse 9 battery', displayName: who.displayName, birthdate: who.birthdate ?? '1995-05-05', role: who.role ?? 'fan' }),
+    body: JSON.stringify({ email, password, displayName: who.displayName, birthdate: who.birthdate ?? '1995-05-05', role: who.role ?? 'fan' }),
   });
-  if (res.status !== 201) throw new Error(`signup ${res.status}: ${await res.text()}`);
-  const auth = (await res.json()) as AuthResult;
+  if (res.status !== 202) throw new Error(`signup ${res.status}: ${await res.text()}`);
+  const auth = await logIn(url, email, password);
   // As newUser: journeys' people take messages from everyone unless the journey is about consent.
   await allowMessages(url, auth.accessToken, who.whoCanMessage ?? 'everyone');
   return auth;

@@ -28,6 +28,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...env, JWT_SECRET: 'x'.repeat(32), RUN_WORKERS: 'true' }).runWorkers).toBe(true);
   });
 
+  it('mail: the local outbox in the data dir unless SMTP_URL (smtp or smtps) is set; account links last 48 h and 1 h by default', () => {
+    const c = loadConfig({ PAIRLY_DATA_DIR: '/srv/pairly' });
+    expect(c.mail).toEqual({ smtpUrl: undefined, from: 'Pairly <no-reply@pairly.local>', outboxDir: '/srv/pairly/outbox' });
+    expect(c.accountLinks).toEqual({ emailTtlSeconds: 172_800, resetTtlSeconds: 3600 });
+    const smtp = loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465', MAIL_FROM: 'Pairly <hi@example.com>', EMAIL_LINK_TTL_SECONDS: '60', PASSWORD_RESET_TTL_SECONDS: '30' });
+    expect(smtp.mail).toMatchObject({ smtpUrl: 'smtps://u:p@mail.example:465', from: 'Pairly <hi@example.com>' });
+    expect(smtp.accountLinks).toEqual({ emailTtlSeconds: 60, resetTtlSeconds: 30 });
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example' })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ PASSWORD_RESET_TTL_SECONDS: '0' })).toThrow(/PASSWORD_RESET_TTL_SECONDS/);
+  });
+
   it('gates paid content on verification only when CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION says so', () => {
     expect(loadConfig({}).verification.paidContentRequiresVerification).toBe(false);
     expect(loadConfig({ CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION: 'true' }).verification.paidContentRequiresVerification).toBe(true);

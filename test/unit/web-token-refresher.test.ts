@@ -32,7 +32,7 @@ function lockManager() {
   };
 }
 
-const user = { id: 'u1', email: 'a@example.com', displayName: 'A', birthdate: '1990-01-01', role: 'fan' as const, messagePrice: 0, callPricePerMinute: 0, createdAt: '' };
+const user = { id: 'u1', email: 'a@example.com', displayName: 'A', birthdate: '1990-01-01', role: 'fan' as const, messagePrice: 0, callPricePerMinute: 0, createdAt: '', emailVerified: false };
 
 /** A server that rotates refresh tokens and, like Pairly's, refuses a spent one (TOKEN_REUSED). */
 function rotatingServer() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeUserAgent } from '../../web/src/components/settings-model.js';
+import { describeUserAgent } from '../../shared/devices.js';
 
 describe('a session’s device in words', () => {
   it.each([

@@ -31,6 +31,12 @@ const TrialClaim = lazy(() => import('./pages/trial.js'));
 const Verification = lazy(() => import('./pages/verification.js'));
 const MassMessages = lazy(() => import('./pages/mass-messages.js'));
 const Payouts = lazy(() => import('./pages/payouts.js'));
+// Opened from mails, signed in or not.
+const VerifyEmail = lazy(() => import('./pages/verify-email.js'));
+const ConfirmEmail = lazy(() => import('./pages/confirm-email.js'));
+const ForgotPassword = lazy(() => import('./pages/forgot-password.js'));
+const ResetPassword = lazy(() => import('./pages/reset-password.js'));
+const Outbox = lazy(() => import('./pages/outbox.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -83,6 +89,11 @@ export function App() {
                     <Route path="/" element={<Home />} />
                     <Route path="/signup" element={<Signup />} />
                     <Route path="/login" element={<Login />} />
+                    <Route path="/verify-email" element={<VerifyEmail />} />
+                    <Route path="/confirm-email" element={<ConfirmEmail />} />
+                    <Route path="/forgot-password" element={<ForgotPassword />} />
+                    <Route path="/reset-password" element={<ResetPassword />} />
+                    <Route path="/outbox" element={<Outbox />} />
                     <Route path="/onboarding" element={<RequireAuth><Onboarding /></RequireAuth>} />
                     <Route path="/discover" element={<RequireAuth><Discover /></RequireAuth>} />
                     <Route path="/matches" element={<RequireAuth><Matches /></RequireAuth>} />

@@ -113,6 +113,10 @@ export interface StallPolicy {
  * |                                               | minute after approval are enqueued again; sending is idempotent on the    |
  * |                                               | payout id at Pairly and at the provider (its idempotency key)             |
  * | payouts.sweep                                 | the schedule itself: due automatic payouts are found again in PostgreSQL  |
+ * | mail.send (queued, or in retry backoff)       | nothing: a mail holds a link's token, which only its hash in PostgreSQL   |
+ * |                                               | outlives, so it cannot be rebuilt; the person asks again (resend the      |
+ * |                                               | verification, forgot password, change the address again), each of which |
+ * |                                               | mails a fresh link. A notice (new device, password changed) is lost.     |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.

@@ -5,6 +5,7 @@ import { useSocket } from '../lib/socket.js';
 import { useWallet } from '../lib/queries.js';
 import { errorText } from '../lib/error-text.js';
 import { ChatsBadge } from './chat-badge.js';
+import { VerifyBanner } from './verify-banner.js';
 
 // Creator pushes (tips, subscription changes) as toasts on every page, loaded after the first paint.
 const CreatorLive = lazy(() => import('./creator-live.js'));
@@ -89,6 +90,7 @@ export function Layout({ children }: { children: ReactNode }) {
         )}
       </header>
       <ConnectionBanner />
+      <VerifyBanner />
       <main id="main">{children}</main>
       {user && user.role !== 'admin' && (
         <Suspense fallback={null}>

@@ -4,16 +4,16 @@ import type { SessionView } from '../../../shared/auth.js';
 import { api, ApiError } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
 import { useSession } from '../lib/session.js';
-import { describeUserAgent } from './settings-model.js';
 import { formatWhen } from './wallet-queries.js';
 import { ErrorNote, Loading } from './ui.js';
 
-const sessionsKey = ['sessions'] as const;
+export const sessionsKey = ['sessions'] as const;
 
 /**
  * Where the account is logged in (GET /api/auth/sessions): each device with
- * when it logged in and was last active; any other one can be logged out
- * (DELETE /api/auth/sessions/:id), this one through the usual logout.
+ * its network, when it logged in and was last active; any other one can be
+ * logged out (DELETE /api/auth/sessions/:id), or all of them at once
+ * (POST /api/auth/sessions/revoke-others), this one through the usual logout.
  */
 export function SettingsSessions() {
   const { logout } = useSession();
@@ -29,8 +29,16 @@ export function SettingsSessions() {
       }
     },
     onSuccess: (_r, s) => {
-      setDone(`Logged out ${describeUserAgent(s.userAgent)}.`);
+      setDone(`Logged out ${s.device}.`);
       qc.setQueryData<SessionView[]>(sessionsKey, (old) => old?.filter((x) => x.id !== s.id));
+    },
+    onError: () => setDone(null),
+  });
+  const endOthers = useMutation({
+    mutationFn: () => api<{ revoked: number }>('/api/auth/sessions/revoke-others', { method: 'POST' }),
+    onSuccess: ({ revoked }) => {
+      setDone(revoked ? `Logged out ${revoked} other device${revoked === 1 ? '' : 's'}.` : 'No other device was logged in.');
+      qc.setQueryData<SessionView[]>(sessionsKey, (old) => old?.filter((x) => x.current));
     },
     onError: () => setDone(null),
   });
@@ -44,9 +52,9 @@ export function SettingsSessions() {
       <p role="status" className="settings-saved">
         {done ?? ''}
       </p>
-      {end.isError && (
+      {(end.isError || endOthers.isError) && (
         <p className="form-error" role="alert">
-          {errorText(end.error)}
+          {errorText(end.error ?? endOthers.error)}
         </p>
       )}
       {sessions.isPending ? (
@@ -56,7 +64,7 @@ export function SettingsSessions() {
       ) : (
         <ul className="settings-rows" aria-label="Sessions">
           {list.map((s) => {
-            const device = describeUserAgent(s.userAgent);
+            const device = s.device;
             return (
               <li key={s.id} className="settings-row" data-testid={s.current ? 'session-current' : 'session'}>
                 <div className="settings-row-main">
@@ -65,7 +73,8 @@ export function SettingsSessions() {
                     {s.current && <span className="settings-badge">This device</span>}
                   </span>
                   <span className="hint">
-                    Logged in <time dateTime={s.createdAt}>{formatWhen(s.createdAt)}</time> · active <time dateTime={s.lastUsedAt}>{formatWhen(s.lastUsedAt)}</time>
+                    {s.place === 'unknown' ? 'Network unknown' : `Network ${s.place}`} · logged in <time dateTime={s.createdAt}>{formatWhen(s.createdAt)}</time> · active{' '}
+                    <time dateTime={s.lastUsedAt}>{formatWhen(s.lastUsedAt)}</time>
                   </span>
                 </div>
                 {s.current ? (
@@ -87,6 +96,11 @@ export function SettingsSessions() {
             );
           })}
         </ul>
+      )}
+      {list.length > 1 && (
+        <button type="button" className="btn btn-secondary" onClick={() => endOthers.mutate()} disabled={endOthers.isPending}>
+          Log out everywhere else
+        </button>
       )}
     </section>
   );

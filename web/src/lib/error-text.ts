@@ -18,6 +18,9 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   UNAUTHENTICATED: 'Please log in again.',
   TOKEN_EXPIRED: 'Your session expired. Please log in again.',
   TOKEN_REUSED: 'For your safety this session was ended. Please log in again.',
+  EMAIL_NOT_VERIFIED: 'Confirm your email first: open the link we sent you (the banner at the top can send it again).',
+  LINK_INVALID: 'That link is not valid. Check that it was copied whole, or ask for a new one.',
+  LINK_USED: 'That link has already been used. Ask for a new one if you still need it.',
   SESSION_REVOKED: 'This session was logged out. Please log in again.',
   ACCOUNT_SUSPENDED: 'This account is suspended.',
   FORBIDDEN: 'You are not allowed to do that.',
@@ -88,4 +91,9 @@ export function errorText(err: unknown): string {
 
 function isCoded(err: unknown): err is { code: string; message?: string } {
   return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string';
+}
+
+/** A WEAK_PASSWORD says what the password lacks, in the server's words; anything else as errorText. */
+export function passwordErrorText(err: unknown): string {
+  return err instanceof ApiError && err.code === 'WEAK_PASSWORD' ? `Choose a stronger password: it ${err.message.replace(/^password /, '')}.` : errorText(err);
 }

@@ -1,25 +1,31 @@
 import { useState, type FormEvent } from 'react';
-import type { z } from 'zod';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { loginBody, signupBody, type AuthResult } from '../../../shared/auth.js';
+import { loginBody, signupBody, type AuthResult, type LoginBody } from '../../../shared/auth.js';
 import { api, ApiError } from '../lib/api.js';
-import { errorText } from '../lib/error-text.js';
-import { fieldErrorsOf, fieldErrorsOfApi, type FieldErrors } from '../lib/form.js';
+import { passwordErrorText } from '../lib/error-text.js';
 import { useSession } from '../lib/session.js';
+import { useSchemaForm } from '../components/schema-form.js';
 import { Field, PageTitle } from '../components/ui.js';
+
+const logIn = (body: LoginBody) => api<AuthResult>('/api/auth/login', { body });
 
 /** Only same-site paths are followed after login (never an absolute URL from the query string). */
 function safeNext(next: string | null): string | null {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : null;
 }
 
-function FormError({ error }: { error: unknown }) {
+/** After a sign-up, a login that fails means the address had an account already, with another password: its mail says so. */
+const SIGNUP_LOGIN_REFUSED = 'Check your mail: if this address already has an account, log in with its password or reset it.';
+
+function FormError({ error, signup = false }: { error: unknown; signup?: boolean }) {
   if (!error) return null;
-  const text = error instanceof ApiError && error.code === 'WEAK_PASSWORD' ? `Choose a stronger password: it ${error.message.replace(/^password /, '')}.` : errorText(error);
+  const code = error instanceof ApiError ? error.code : null;
+  const text =
+    signup && code === 'INVALID_CREDENTIALS' ? SIGNUP_LOGIN_REFUSED : passwordErrorText(error);
   return (
     <p className="form-error" role="alert">
       {text}
-      {error instanceof ApiError && error.code === 'EMAIL_TAKEN' && (
+      {signup && code === 'INVALID_CREDENTIALS' && (
         <>
           {' '}
           <Link to="/login">Log in</Link>
@@ -29,40 +35,17 @@ function FormError({ error }: { error: unknown }) {
   );
 }
 
-/**
- * Sign-up and login share one submit: the shared schema checks the form
- * before anything is sent, then the answer signs in or its refusal is shown
- * (field problems beside their fields, the rest above the button).
- */
-function useAuthForm<S extends z.ZodType>(schema: S, path: string, form: unknown, done: (result: AuthResult) => void) {
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(null);
-    const checked = fieldErrorsOf(schema, form);
-    setErrors(checked.errors);
-    if (!checked.data) return;
-    setBusy(true);
-    try {
-      done(await api<AuthResult>(path, { body: form }));
-    } catch (err) {
-      setErrors(fieldErrorsOfApi(err));
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { submit, errors, error, busy };
-}
-
 export function Signup() {
   const { signedIn } = useSession();
   const navigate = useNavigate();
   const [form, setForm] = useState({ email: '', password: '', displayName: '', birthdate: '', role: 'fan' as 'fan' | 'creator' });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
-  const { submit, errors, error, busy } = useAuthForm(signupBody, '/api/auth/signup', form, (result) => {
+  // Sign-up answers the same whether or not the address has an account (it mails the difference): then log in as usual.
+  const join = async (body: typeof form) => {
+    await api('/api/auth/signup', { body });
+    return logIn({ email: body.email, password: body.password });
+  };
+  const { submit, errors, error, busy } = useSchemaForm(signupBody, form, join, (result) => {
     signedIn(result);
     navigate('/onboarding');
   });
@@ -93,7 +76,7 @@ export function Signup() {
             <input type="radio" name="role" value="creator" checked={form.role === 'creator'} onChange={set('role')} /> A creator (set prices for messages and calls)
           </label>
         </fieldset>
-        <FormError error={error} />
+        <FormError error={error} signup />
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Creating your account…' : 'Create account'}
         </button>
@@ -114,7 +97,7 @@ export function Login() {
     signedIn(result);
     navigate(safeNext(params.get('next')) ?? (result.user.role === 'admin' ? '/admin' : '/discover'));
   };
-  const { submit, errors, error, busy } = useAuthForm(loginBody, '/api/auth/login', form, finish);
+  const { submit, errors, error, busy } = useSchemaForm(loginBody, form, logIn, finish);
   // The password was right and the account has two-factor sign-in: the second step, with the server's challenge.
   const challenge = error instanceof ApiError && error.code === 'TWO_FACTOR_REQUIRED' ? (error.details as { challenge?: string } | undefined)?.challenge : undefined;
   if (challenge) return <SecondStep challenge={challenge} onDone={finish} />;
@@ -137,6 +120,9 @@ export function Login() {
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Logging in…' : 'Log in'}
         </button>
+        <p>
+          <Link to="/forgot-password">Forgot your password?</Link>
+        </p>
         <p>
           New here? <Link to="/signup">Create an account</Link>
         </p>

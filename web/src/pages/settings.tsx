@@ -1,4 +1,5 @@
 import { PageTitle } from '../components/ui.js';
+import { SettingsEmail, SettingsPassword } from '../components/settings-account.js';
 import { SettingsBlocks } from '../components/settings-blocks.js';
 import { SettingsConsent } from '../components/settings-consent.js';
 import { SettingsPhotos } from '../components/settings-photos.js';
@@ -10,7 +11,7 @@ import { useSession } from '../lib/session.js';
 import { useSocketEvent } from '../lib/socket.js';
 import './settings.css';
 
-/** Settings: the name, photos, a creator's prices, who may message me, blocked people, two-factor sign-in and where the account is logged in. */
+/** Settings: the name, photos, a creator's prices, who may message me, blocked people, email, password, two-factor sign-in and where the account is logged in. */
 export default function Settings() {
   const { user, userChanged } = useSession();
   // A change saved on another device arrives here too (PATCH /api/me pushes me:updated to every device).
@@ -24,6 +25,8 @@ export default function Settings() {
         <SettingsPrices />
         {user?.role !== 'creator' && <SettingsConsent />}
         <SettingsBlocks />
+        <SettingsEmail />
+        <SettingsPassword />
         <SettingsTwoFactor />
         <SettingsSessions />
       </div>

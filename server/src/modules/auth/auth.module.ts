@@ -6,14 +6,22 @@ import type { ModuleWithServices } from '../../module.js';
 import type { LimiterFactory } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { MailService } from '../mail/mail.service.js';
 import type { UsersStore } from '../users/users.store.js';
+import { accountsRoutes, accountsRouteDocs } from './accounts.routes.js';
+import { AccountsService } from './accounts.service.js';
+import { AccountsStore } from './accounts.store.js';
 import { authRoutes, authRouteDocs } from './auth.routes.js';
 import { AuthService } from './auth.service.js';
 import { AuthStore } from './auth.store.js';
 import { createPasswordHasher } from './passwords.js';
 import type { RevocationOptions, SessionRevocations } from './revocations.js';
+import { SessionEnder } from './sessions.js';
 import { AccessTokens, LoginChallenges } from './tokens.js';
 import { TwoFactorService } from './two-factor.js';
+
+/** Account mails (resend, reset, change of address) one address may be sent per hour, whoever asks. */
+const ACCOUNT_MAILS_PER_HOUR = 5;
 
 export function authModule(d: {
   config: Config;
@@ -23,6 +31,7 @@ export function authModule(d: {
   audit: AuditService;
   realtime: Realtime;
   limiter: LimiterFactory;
+  mail: MailService;
   /** The deployment's revocation driver (drivers.ts). */
   revocations: (o: RevocationOptions) => SessionRevocations;
 }) {
@@ -35,32 +44,49 @@ export function authModule(d: {
     failures: limiter({ keyPrefix: '2fa-user', points: config.twoFactor.maxFailures, durationSeconds: config.twoFactor.windowSeconds }),
     audit: d.audit,
   });
+  const passwords = createPasswordHasher(config.argon2MemoryKib);
+  const revocations = d.revocations({
+    ttlSeconds: config.accessTokenTtlSeconds,
+    revokedSessions: () => store.sessionsRevokedSince(config.accessTokenTtlSeconds),
+  });
+  const sessionEnder = new SessionEnder({ store, revocations, realtime: d.realtime });
+  const accounts = new AccountsService({
+    db: d.db,
+    store: new AccountsStore(d.db),
+    sessionsStore: store,
+    users: d.users,
+    passwords,
+    sessions: sessionEnder,
+    mail: d.mail,
+    audit: d.audit,
+    mailsByEmail: limiter({ keyPrefix: 'account-mail-email', points: ACCOUNT_MAILS_PER_HOUR, durationSeconds: 3600 }),
+    mailsByIp: limiter({ keyPrefix: 'account-mail-ip', points: config.signup.maxPerIp, durationSeconds: config.signup.windowSeconds }),
+    ttl: config.accountLinks,
+  });
   const service = new AuthService({
     twoFactor,
     challenges: new LoginChallenges(d.jwtSecret),
     users: d.users,
     store,
     tokens: new AccessTokens(d.jwtSecret, config.accessTokenTtlSeconds),
-    passwords: createPasswordHasher(config.argon2MemoryKib),
-    revocations: d.revocations({
-      ttlSeconds: config.accessTokenTtlSeconds,
-      revokedSessions: () => store.sessionsRevokedSince(config.accessTokenTtlSeconds),
-    }),
+    passwords,
+    revocations,
+    sessionEnder,
+    accounts,
     signupsByIp: limiter({ keyPrefix: 'signup-ip', points: config.signup.maxPerIp, durationSeconds: config.signup.windowSeconds }),
     loginFailures: {
       byEmail: limiter({ keyPrefix: 'login-email', points: config.login.maxFailuresPerEmail, durationSeconds: config.login.windowSeconds }),
       byIp: limiter({ keyPrefix: 'login-ip', points: config.login.maxFailuresPerIp, durationSeconds: config.login.windowSeconds }),
     },
     audit: d.audit,
-    realtime: d.realtime,
     refreshTtlDays: config.refreshTokenTtlDays,
   });
   return {
     name: 'auth',
     service,
     twoFactor,
-    routes: (guards) => Router().use('/auth', authRoutes(service, twoFactor, guards)),
-    docs: mountedAt('/api/auth', authRouteDocs, 'auth'),
+    routes: (guards) => Router().use('/auth', authRoutes(service, twoFactor, guards), accountsRoutes(accounts, guards)),
+    docs: mountedAt('/api/auth', [...authRouteDocs, ...accountsRouteDocs], 'auth'),
     start: async () => void (await service.seedRevocations()),
   } satisfies ModuleWithServices;
 }

@@ -10,7 +10,7 @@ import type { RouteDoc } from '../../http/route-docs.js';
 export function authRoutes(auth: AuthService, twoFactor: TwoFactorService, guards: Guards): Router {
   const r = Router();
   r.post('/signup', async (req, res) => {
-    res.status(201).json(await auth.signup(parse(signupBody, req.body), clientInfo(req)));
+    res.status(202).json(await auth.signup(parse(signupBody, req.body), clientInfo(req)));
   });
   r.post('/login', async (req, res) => {
     res.json(await auth.login(parse(loginBody, req.body), clientInfo(req)));
@@ -51,6 +51,9 @@ export function authRoutes(auth: AuthService, twoFactor: TwoFactorService, guard
   r.get('/sessions', guards.authed, async (_req, res) => {
     res.json({ sessions: await auth.sessions(principalOf(res)) });
   });
+  r.post('/sessions/revoke-others', guards.authed, async (req, res) => {
+    res.json(await auth.revokeOtherSessions(principalOf(res), clientInfo(req)));
+  });
   r.delete('/sessions/:id', guards.authed, async (req, res) => {
     await auth.revokeOwnSession(principalOf(res), parse(z.uuid(), req.params.id), clientInfo(req));
     res.status(204).end();
@@ -60,7 +63,7 @@ export function authRoutes(auth: AuthService, twoFactor: TwoFactorService, guard
 
 /** Mounted at /api/auth. */
 export const authRouteDocs: RouteDoc[] = [
-  { method: 'post', path: '/signup', summary: 'Create an account; returns the user and a session (access + refresh token).', auth: 'none', body: signupBody, response: { status: 201, description: 'user, accessToken, refreshToken' } },
+  { method: 'post', path: '/signup', summary: 'Create an account and mail a verification link; the same answer when the address has an account already (that address gets a warning instead). Then log in.', auth: 'none', body: signupBody, response: { status: 202, description: '{ accepted: true }' } },
   { method: 'post', path: '/login', summary: 'Sign in with email and password.', auth: 'none', body: loginBody, response: { status: 200, description: 'user, accessToken, refreshToken' } },
   { method: 'post', path: '/login/2fa', summary: 'Second step of a login that answered TWO_FACTOR_REQUIRED: its challenge (details.challenge, valid 5 minutes) and a code from the authenticator app or a recovery code.', auth: 'none', body: loginTwoFactorBody, response: { status: 200, description: 'user, accessToken, refreshToken' } },
   { method: 'get', path: '/2fa', summary: "Whether two-factor sign-in is on for the caller, since when, and how many recovery codes are left.", auth: 'user', response: { status: 200, description: '{ twoFactor: { enabled, enabledAt, recoveryCodesLeft } }' } },
@@ -78,5 +81,6 @@ export const authRouteDocs: RouteDoc[] = [
   { method: 'post', path: '/refresh', summary: 'Rotate the refresh token; a reused one revokes the session.', auth: 'none', body: refreshBody, response: { status: 200, description: 'accessToken, refreshToken' } },
   { method: 'post', path: '/logout', summary: "Revoke the caller's session.", auth: 'user', response: { status: 204, description: 'logged out' } },
   { method: 'get', path: '/sessions', summary: "The caller's live sessions (devices logged in), most recently used first; the caller's own is marked current.", auth: 'user', response: { status: 200, description: '{ sessions }' } },
+  { method: 'post', path: '/sessions/revoke-others', summary: "Log out every session of the caller but this one (tokens refused, sockets closed on every node).", auth: 'user', response: { status: 200, description: '{ revoked }' } },
   { method: 'delete', path: '/sessions/:id', summary: 'Log out one of the caller\'s own sessions (its tokens are refused and its sockets closed everywhere).', auth: 'user', params: { id: z.uuid() }, response: { status: 204, description: 'logged out' } },
 ];

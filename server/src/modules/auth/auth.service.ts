@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
-import type { AuthResult, LoginBody, loginTwoFactorBody, SessionView, SignupBody, twoFactorDisableBody } from '../../../../shared/auth.js';
+import type { AuthResult, LoginBody, loginTwoFactorBody, MailSentResult, SessionView, SignupBody, twoFactorDisableBody } from '../../../../shared/auth.js';
 import { AppError } from '../../errors.js';
 import { rateLimited } from '../../ratelimit.js';
-import type { Realtime } from '../../realtime/realtime.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { toPublicUser, type UserRow, type UsersStore } from '../users/users.store.js';
 import type { AuthStore } from './auth.store.js';
 import { assertStrongPassword, type PasswordHasher } from './passwords.js';
+import type { AccountsService } from './accounts.service.js';
+import { deviceOf, placeOf } from './devices.js';
 import type { SessionRevocations } from './revocations.js';
+import type { RevokeReason, SessionEnder } from './sessions.js';
 import { hashRefreshToken, newRefreshToken, type AccessTokens, type LoginChallenges, type Principal } from './tokens.js';
 import type { TwoFactorService } from './two-factor.js';
 
@@ -27,7 +29,9 @@ export interface AuthServiceDeps {
   /** Login attempts, per email and per IP: a point is taken before the password is judged, given back when it is right. */
   loginFailures: { byEmail: RateLimiterAbstract; byIp: RateLimiterAbstract };
   audit: AuditService;
-  realtime: Realtime;
+  sessionEnder: SessionEnder;
+  /** Sign-up's mails and the new-device notice. */
+  accounts: Pick<AccountsService, 'afterSignup' | 'noticeLogin'>;
   refreshTtlDays: number;
   /** Two-factor sign-in: a login of a user who has it on stops at TWO_FACTOR_REQUIRED with a challenge for loginTwoFactor. */
   twoFactor: TwoFactorService;
@@ -56,8 +60,14 @@ export class AuthService {
     return this.d.now?.() ?? new Date();
   }
 
-  async signup(body: SignupBody, client: ClientInfo): Promise<AuthResult> {
-    // First, before the cheap checks too: a refused address learns nothing (not even EMAIL_TAKEN).
+  /**
+   * The same status and body for a new address and a registered one, after
+   * the same work (argon2 included): a sign-up never tells whether an account
+   * exists. The new account gets a verification link, the registered
+   * address a warning; the client then logs in as usual.
+   */
+  async signup(body: SignupBody, client: ClientInfo): Promise<MailSentResult> {
+    // First, before the cheap checks too: a refused address learns nothing.
     await this.d.signupsByIp.consume(client.ip ?? 'unknown').catch((err: unknown) => {
       throw rateLimited(err, 'too many sign-ups from this address; try again later');
     });
@@ -73,11 +83,9 @@ export class AuthService {
       birthdate: body.birthdate,
       role: body.role,
     });
-    if (!row) throw new AppError('EMAIL_TAKEN', 'an account with this email already exists');
-
-    const { result } = await this.openSession(row, client);
-    this.d.audit.record({ key: `signup:${row.id}`, actorId: row.id, action: 'auth.signup', ip: client.ip });
-    return result;
+    await this.d.accounts.afterSignup(row, body.email);
+    if (row) this.d.audit.record({ key: `signup:${row.id}`, actorId: row.id, action: 'auth.signup', ip: client.ip });
+    return { accepted: true };
   }
 
   async login(body: LoginBody, client: ClientInfo): Promise<AuthResult> {
@@ -105,6 +113,7 @@ export class AuthService {
     }
 
     const { result, sessionId } = await this.openSession(row, client);
+    await this.d.accounts.noticeLogin(row, sessionId, client);
     this.d.audit.record({
       key: `login:${sessionId}`,
       actorId: row.id,
@@ -130,6 +139,7 @@ export class AuthService {
     }
     const { result, sessionId } = await this.openSession(row, client);
     await this.d.twoFactor.markSession(sessionId, row.id);
+    await this.d.accounts.noticeLogin(row, sessionId, client);
     this.d.audit.record({ key: `login:${sessionId}`, actorId: row.id, action: 'auth.login', ip: client.ip, meta: { twoFactor: body.code !== undefined ? 'code' : 'recovery_code' } });
     return result;
   }
@@ -208,6 +218,8 @@ export class AuthService {
       createdAt: s.created_at.toISOString(),
       lastUsedAt: s.last_used_at.toISOString(),
       userAgent: s.user_agent,
+      device: deviceOf(s.user_agent),
+      place: placeOf(s.ip),
       current: s.id === principal.sessionId,
     }));
   }
@@ -229,6 +241,19 @@ export class AuthService {
     });
   }
 
+  /** "Log out everywhere else": every session of the caller but the one asking; returns how many ended. */
+  async revokeOtherSessions(principal: Principal, client: ClientInfo): Promise<{ revoked: number }> {
+    const revoked = await this.d.sessionEnder.endAllOf(principal.userId, 'logout_others', principal.sessionId);
+    this.d.audit.record({
+      key: `sessions_revoked:${principal.sessionId}:${randomBytes(6).toString('hex')}`,
+      actorId: principal.userId,
+      action: 'auth.session_revoked',
+      ip: client.ip,
+      meta: { others: revoked },
+    });
+    return { revoked };
+  }
+
   /** Checks a bearer token: signature, claims, expiry, and that its session was not revoked. */
   async authenticate(token: unknown): Promise<Principal> {
     const principal = this.d.tokens.verify(token);
@@ -248,11 +273,8 @@ export class AuthService {
     return this.d.revocations.seed();
   }
 
-  private async revokeSession(sessionId: string, reason: 'logout' | 'token_reused' | 'admin'): Promise<void> {
-    await this.d.store.revokeSession(sessionId, reason);
-    // Cache and sockets are updated even if the row was already revoked: they may have been missed.
-    await this.d.revocations.revoke(sessionId);
-    this.d.realtime.endSession(sessionId, reason);
+  private revokeSession(sessionId: string, reason: RevokeReason): Promise<void> {
+    return this.d.sessionEnder.end(sessionId, reason);
   }
 
   private async refreshFailure(hash: string, client: ClientInfo): Promise<AppError> {

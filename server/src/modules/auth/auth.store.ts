@@ -12,6 +12,7 @@ export interface SessionRow {
   created_at: Date;
   last_used_at: Date;
   user_agent: string | null;
+  ip: string | null;
 }
 
 /** Sessions and their refresh-token rotation families. */
@@ -95,13 +96,28 @@ export class AuthStore {
    */
   async liveSessionsOf(userId: string, limit: number): Promise<SessionRow[]> {
     const { rows } = await this.db.query<SessionRow>(
-      `SELECT s.id, s.created_at, s.last_used_at, s.user_agent
+      `SELECT s.id, s.created_at, s.last_used_at, s.user_agent, s.ip
        FROM sessions s
        WHERE s.user_id = $1 AND s.revoked_at IS NULL
          AND EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.session_id = s.id AND r.used_at IS NULL AND r.expires_at > now())
        ORDER BY s.last_used_at DESC, s.created_at DESC
        LIMIT $2`,
       [userId, limit],
+    );
+    return rows;
+  }
+
+  /** Every session of the user not revoked yet, lapsed ones included (revoking those too costs nothing and leaves no doubt). */
+  async unrevokedSessionsOf(userId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`, [userId]);
+    return rows.map((r) => r.id);
+  }
+
+  /** Where and with what the user logged in before `sessionId` (the newest 500), for the new-device notice. */
+  async earlierLogins(userId: string, sessionId: string): Promise<{ ip: string | null; user_agent: string | null }[]> {
+    const { rows } = await this.db.query<{ ip: string | null; user_agent: string | null }>(
+      `SELECT ip, user_agent FROM sessions WHERE user_id = $1 AND id <> $2 ORDER BY created_at DESC LIMIT 500`,
+      [userId, sessionId],
     );
     return rows;
   }

@@ -63,7 +63,7 @@ export class PayoutsService {
       earnings: Pick<EarningsService, 'summary'>;
       verification: Pick<VerificationService, 'isVerified'>;
       audit: Pick<AuditService, 'recordIn'>;
-      users: Pick<UsersStore, 'summaries'>;
+      users: Pick<UsersStore, 'summaries' | 'findById'>;
       jobs: JobQueue;
       stripe?: StripeConnect;
       razorpay?: RazorpayX;
@@ -160,6 +160,8 @@ export class PayoutsService {
   async request(user: Viewer, body: RequestPayoutBody, ip: string | null): Promise<{ payout: PayoutView; replayed: boolean }> {
     const driver = this.driver(body.provider);
     if (!(await this.d.verification.isVerified(user.userId))) throw new AppError('VERIFICATION_REQUIRED', 'only verified creators may request payouts');
+    // Payout notices and any dispute go to the account's address: it must be one the creator has shown to be theirs.
+    if (!(await this.d.users.findById(user.userId))?.email_verified_at) throw new AppError('EMAIL_NOT_VERIFIED', 'confirm your email address before requesting a payout');
     await this.d.requireSecondFactor(user, 'payout.request');
     const amountMinor = body.credits * driver.minorPerCredit;
     // Consent to the money: the amount the creator was shown, or nothing.

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/database.js';
+import { pgError, type Queryable } from '../../db/database.js';
 import { Batcher } from '../../batcher.js';
 import type { PublicUser, Role } from '../../../../shared/auth.js';
 
@@ -13,9 +13,10 @@ export interface UserRow {
   message_price: number;
   call_price_per_minute: number;
   created_at: Date;
+  email_verified_at: Date | null;
 }
 
-const COLUMNS = `id, email, password_hash, display_name, to_char(birthdate, 'YYYY-MM-DD') AS birthdate, role, status, message_price, call_price_per_minute, created_at`;
+const COLUMNS = `id, email, password_hash, display_name, to_char(birthdate, 'YYYY-MM-DD') AS birthdate, role, status, message_price, call_price_per_minute, created_at, email_verified_at`;
 
 export function toPublicUser(row: UserRow): PublicUser {
   return {
@@ -27,6 +28,7 @@ export function toPublicUser(row: UserRow): PublicUser {
     messagePrice: row.message_price,
     callPricePerMinute: row.call_price_per_minute,
     createdAt: row.created_at.toISOString(),
+    emailVerified: row.email_verified_at !== null,
   };
 }
 
@@ -95,6 +97,33 @@ export class UsersStore {
       [id, patch.displayName ?? null, patch.messagePrice ?? null, patch.callPricePerMinute ?? null],
     );
     return rows[0];
+  }
+
+  /** Marks the address verified, only while it is still the account's (a link mailed before a change proves nothing now). */
+  async markEmailVerified(id: string, email: string, q: Queryable = this.db): Promise<boolean> {
+    const { rowCount } = await q.query(
+      `UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1 AND email = $2`,
+      [id, email],
+    );
+    return rowCount > 0;
+  }
+
+  async setPasswordHash(id: string, passwordHash: string, q: Queryable = this.db): Promise<void> {
+    await q.query(`UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, [id, passwordHash]);
+  }
+
+  /** Moves the account to an address both mailboxes confirmed (so it is verified); undefined when another account took it meanwhile. */
+  async changeEmail(id: string, email: string, q: Queryable = this.db): Promise<UserRow | undefined> {
+    try {
+      const { rows } = await q.query<UserRow>(
+        `UPDATE users SET email = $2, email_verified_at = now(), updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, email],
+      );
+      return rows[0];
+    } catch (err) {
+      if (pgError(err)?.code === '23505') return undefined;
+      throw err;
+    }
   }
 
   /** When the user was last online: presence records it as they go offline. */

@@ -1,7 +1,7 @@
 /**
- * Settings logic without React (unit-tested in node): a session's device in
- * words from its user agent. Only the common families are named; anything
- * else is shown as what it is, never guessed.
+ * A session's device in words from its user agent (the sessions list, the
+ * new-device notice, the settings page). Only the common families are named;
+ * anything else is shown as what it is, never guessed.
  */
 export function describeUserAgent(ua: string | null): string {
   if (!ua) return 'Unknown device';
