@@ -8,7 +8,7 @@ import type { Realtime } from '../../realtime/realtime.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { UsersStore } from '../users/users.store.js';
 import { authRoutes, authRouteDocs } from './auth.routes.js';
-import { AuthService } from './auth.service.js';
+import { AuthService, type AuthServiceDeps } from './auth.service.js';
 import { AuthStore } from './auth.store.js';
 import { createPasswordHasher } from './passwords.js';
 import type { RevocationOptions, SessionRevocations } from './revocations.js';
@@ -25,6 +25,8 @@ export function authModule(d: {
   limiter: LimiterFactory;
   /** The deployment's revocation driver (drivers.ts). */
   revocations: (o: RevocationOptions) => SessionRevocations;
+  /** Trust and safety's answer to a suspended account's sign-in (AuthServiceDeps.suspension). */
+  suspension?: AuthServiceDeps['suspension'];
 }) {
   const { config, limiter } = d;
   const store = new AuthStore(d.db);
@@ -54,6 +56,7 @@ export function authModule(d: {
     audit: d.audit,
     realtime: d.realtime,
     refreshTtlDays: config.refreshTokenTtlDays,
+    suspension: d.suspension,
   });
   return {
     name: 'auth',

@@ -31,7 +31,7 @@ export function payoutsModule(d: {
   earnings: Pick<EarningsService, 'summary'>;
   verification: Pick<VerificationService, 'isVerified'>;
   audit: Pick<AuditService, 'recordIn'>;
-  users: Pick<UsersStore, 'summaries'>;
+  users: Pick<UsersStore, 'summaries' | 'findById'>;
   jobs: JobQueue;
   logger: Logger;
 }) {
