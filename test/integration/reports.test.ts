@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as OTPAuth from 'otpauth';
 import { randomUUID } from 'node:crypto';
 import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
+import { runRoles } from '../support/admin-cli.js';
 import { fund, newAdmin } from '../support/ledger.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { pgQuery } from '../support/services.js';
@@ -257,5 +258,16 @@ describe('admin user management', () => {
     const mine = await api(admin.token, 'GET', `/api/admin/audit?actorId=${admin.userId}&limit=200`);
     expect(mine.body.entries.map((e: any) => e.action)).toEqual(expect.arrayContaining(['admin.decision', 'admin.role_changed', 'admin.appeal_decided']));
     await waitFor(async () => (await sql(`SELECT 1 FROM audit_log WHERE action = 'reports.appealed'`)).length > 0);
+  });
+
+  it('changes roles from the command line too, audited as the CLI’s', async () => {
+    const u = await newUser(url);
+    const run = await runRoles(backing.env, ['--email', u.user.email, '--role', 'admin']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ id: u.user.id, from: 'fan', to: 'admin' });
+    expect((await sql(`SELECT role FROM users WHERE id = $1`, [u.user.id]))[0].role).toBe('admin');
+    expect((await sql(`SELECT actor_id, meta FROM audit_log WHERE action = 'admin.role_changed' AND meta ->> 'userId' = $1`, [u.user.id]))[0]).toMatchObject({ actor_id: null, meta: { via: 'cli', to: 'admin' } });
+    expect((await runRoles(backing.env, ['--email', 'nobody@example.test', '--role', 'fan'])).stderr).toMatch(/no account/);
+    expect((await runRoles(backing.env, ['--email', u.user.email, '--role', 'king'])).code).toBe(2);
   });
 });
