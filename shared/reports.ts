@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ROLES } from './auth.js';
 import { text } from './input.js';
+import type { AdminTransferView } from './admin.js';
+import type { WalletBalance } from './events.js';
 
 /**
  * Reports to decisions (issue #18): what users report, the admin queue and its decisions, appeals, the
@@ -150,6 +152,8 @@ export interface StandingChange {
   action: DecisionAction;
   reason: string;
   until: string | null;
+  /** Suspend and ban: the token to appeal with once signed out (POST /api/appeals/with-token). */
+  appealToken?: string;
 }
 
 /** details of ACCOUNT_SUSPENDED: why, until when (null: banned), and a token to appeal with without signing in. */
@@ -158,4 +162,14 @@ export interface SuspensionDetails {
   reason: string | null;
   until: string | null;
   appealToken: string;
+}
+
+/** GET /api/admin/users/:id: what an admin sees of one user. */
+export interface AdminUserDetail {
+  user: UserHistory;
+  sessions: { id: string; createdAt: string; lastUsedAt: string; userAgent: string | null }[];
+  wallet: WalletBalance & { flagged: string | null };
+  transfers: AdminTransferView[];
+  reportsAgainst: ReportView[];
+  reportsBy: ReportView[];
 }

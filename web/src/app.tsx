@@ -7,8 +7,11 @@ import { ApiError } from './lib/api.js';
 import { Layout } from './components/layout.js';
 import { MatchMomentProvider } from './components/profile-match.js';
 import { Loading } from './components/ui.js';
+import { StandingWatcher } from './components/standing-watcher.js';
 import { Landing } from './pages/landing.js';
 import { Login, Signup } from './pages/auth.js';
+// Eager: the login page shows it for a suspended account.
+import Suspended from './pages/suspended.js';
 
 // Pages past the front door load on demand, keeping the first load small.
 const Onboarding = lazy(() => import('./pages/onboarding.js'));
@@ -76,12 +79,14 @@ export function App() {
         <SocketProvider>
           <BrowserRouter>
             <Layout>
+              <StandingWatcher />
               <MatchMomentProvider>
                 <Suspense fallback={<Loading />}>
                   <Routes>
                     <Route path="/" element={<Home />} />
                     <Route path="/signup" element={<Signup />} />
                     <Route path="/login" element={<Login />} />
+                    <Route path="/suspended" element={<Suspended />} />
                     <Route path="/onboarding" element={<RequireAuth><Onboarding /></RequireAuth>} />
                     <Route path="/discover" element={<RequireAuth><Discover /></RequireAuth>} />
                     <Route path="/u/:userId" element={<RequireAuth><PublicProfile /></RequireAuth>} />

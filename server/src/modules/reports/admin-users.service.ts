@@ -1,6 +1,5 @@
 import type { Role } from '../../../../shared/auth.js';
-import type { AdminTransferView } from '../../../../shared/admin.js';
-import type { ReportView, UserHistory } from '../../../../shared/reports.js';
+import type { AdminUserDetail, UserHistory } from '../../../../shared/reports.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -14,16 +13,6 @@ import type { ReportsStore } from './reports.store.js';
 import { toReportView, toUserHistory } from './reports.views.js';
 
 const RECENT = 20;
-
-/** What an admin sees of one user. */
-export interface AdminUserDetail {
-  user: UserHistory;
-  sessions: Awaited<ReturnType<AuthService['sessionsOf']>>;
-  wallet: Awaited<ReturnType<LedgerService['balance']>>;
-  transfers: AdminTransferView[];
-  reportsAgainst: ReportView[];
-  reportsBy: ReportView[];
-}
 
 /** Admin user management: search, one user's page, and role changes (an admin with 2FA on, never on oneself). */
 export class AdminUsersService {

@@ -156,8 +156,11 @@ export class DecisionsService {
   /** The user hears of it first; a suspension or ban then ends every session and socket, on every node. */
   private async tell(d: DecisionRow): Promise<void> {
     if (d.action === 'dismiss') return;
-    this.d.realtime.toUser(d.user_id, 'account:standing', { decisionId: Number(d.id), action: d.action, reason: d.reason, until: d.until?.toISOString() ?? null });
-    if (d.action === 'suspend' || d.action === 'ban') await this.d.auth.revokeUserSessions(d.user_id);
+    const change = { decisionId: Number(d.id), action: d.action, reason: d.reason, until: d.until?.toISOString() ?? null };
+    if (d.action !== 'suspend' && d.action !== 'ban') return this.d.realtime.toUser(d.user_id, 'account:standing', change);
+    // Signed out next: the page can still send the one appeal with this.
+    this.d.realtime.toUser(d.user_id, 'account:standing', { ...change, appealToken: this.d.appealTokens.issue(d.user_id) });
+    await this.d.auth.revokeUserSessions(d.user_id);
   }
 
   private async banEffects(userId: string, adminId: string | null): Promise<void> {
