@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { randomUUID } from 'node:crypto';
-import type { AuthResult } from '../../shared/auth.js';
 import { connect } from '../support/client.js';
-import { callAs, checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
+import { adminSession, callAs, checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
 
 /**
  * Reports to decisions in a real browser (issue #18): a fan reports a message from the message menu; an admin
@@ -24,17 +23,6 @@ afterAll(async () => {
   await browser?.close();
   await web?.stop();
 });
-
-/** An admin account (as admin:create makes one) and its session. */
-async function newAdminSession(): Promise<AuthResult> {
-  const { createPasswordHasher } = await import('../../server/src/modules/auth/passwords.js');
-  const email = `admin.${randomUUID().slice(0, 8)}@example.test`;
-  const password = 'Admin-password-123';
-  await web.node.pairly.services.users.upsertAdmin({ email, passwordHash: await createPasswordHasher(1024).hash(password), displayName: 'Admin', birthdate: '1970-01-01' });
-  const res = await fetch(`${web.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  expect(res.status).toBe(200);
-  return (await res.json()) as AuthResult;
-}
 
 it('a fan reports a message, an admin suspends its sender from the queue, and the sender’s open page shows it live', async () => {
   const fan = await signUpApi(web.url, { displayName: 'Fay' });
@@ -61,7 +49,7 @@ it('a fan reports a message, an admin suspends its sender from the queue, and th
   await dialog.getByRole('button', { name: 'Send report' }).click();
   await f.page.getByText('Our moderators will look at this message').waitFor();
 
-  const admin = await newAdminSession();
+  const admin = await adminSession(web);
   const a = await openPage(browser, web.url);
   await signIn(a.page, web.url, admin, '/admin');
   await a.page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Reports' }).click();

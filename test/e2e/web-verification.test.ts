@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { AuthResult } from '../../shared/auth.js';
-import { checkPage, launchBrowser, loadedWidth, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
+import { adminSession, checkPage, launchBrowser, loadedWidth, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
 import { jpegWithGps, noisePng } from '../support/media.js';
 import { tempDir } from '../support/pairly.js';
 
@@ -26,17 +25,6 @@ afterAll(async () => {
   await web?.stop();
   data.remove();
 });
-
-/** An admin account (as admin:create makes one) and its session. */
-async function newAdminSession(): Promise<AuthResult> {
-  const { createPasswordHasher } = await import('../../server/src/modules/auth/passwords.js');
-  const email = `admin.${crypto.randomUUID().slice(0, 8)}@example.test`;
-  const password = 'Admin-password-123';
-  await web.node.pairly.services.users.upsertAdmin({ email, passwordHash: await createPasswordHasher(1024).hash(password), displayName: 'Admin', birthdate: '1970-01-01' });
-  const res = await fetch(`${web.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  expect(res.status).toBe(200);
-  return (await res.json()) as AuthResult;
-}
 
 it('a creator submits the form with both photos, an admin approves in the queue, and the creator sees "verified" live', async () => {
   const creator = await signUpApi(web.url, { displayName: 'Ada', role: 'creator', birthdate: '1992-03-04' });
@@ -64,7 +52,7 @@ it('a creator submits the form with both photos, an admin approves in the queue,
   await c.page.getByText(/waiting for review/).waitFor();
   await checkPage(c.page, 'verification-pending');
 
-  const admin = await newAdminSession();
+  const admin = await adminSession(web);
   const a = await openPage(browser, web.url);
   await signIn(a.page, web.url, admin, '/admin');
   await a.page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Verification' }).click();

@@ -208,3 +208,14 @@ export async function loadedWidth(img: Locator): Promise<number> {
   }, handle);
   return img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
 }
+
+/** An admin account made as admin:create makes one, and its session (logged in over REST). */
+export async function adminSession(web: WebNode): Promise<AuthResult> {
+  const { createPasswordHasher } = await import('../../server/src/modules/auth/passwords.js');
+  const email = `admin.${crypto.randomUUID().slice(0, 8)}@example.test`;
+  const password = 'Admin-password-123';
+  await web.node.pairly.services.users.upsertAdmin({ email, passwordHash: await createPasswordHasher(1024).hash(password), displayName: 'Admin', birthdate: '1970-01-01' });
+  const res = await fetch(`${web.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  if (res.status !== 200) throw new Error(`admin login: ${res.status} ${await res.text()}`);
+  return (await res.json()) as AuthResult;
+}

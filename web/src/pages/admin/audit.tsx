@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import type { AuditEntryView } from '../../../../shared/reports.js';
+import { LoadMore } from '../../components/load-more.js';
 import { Empty, ErrorNote, Loading, PageTitle } from '../../components/ui.js';
 import { queryString } from '../../lib/admin-api.js';
 import { dateTime, detailsText } from '../../lib/admin-format.js';
@@ -78,11 +79,7 @@ export function AdminAudit() {
           </tbody>
         </table>
       )}
-      {list.hasNextPage && (
-        <button type="button" className="btn btn-secondary" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      )}
+      <LoadMore list={list} />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Role } from '../../../../shared/auth.js';
 import type { AdminUserDetail, UserHistory } from '../../../../shared/reports.js';
+import { LoadMore } from '../../components/load-more.js';
 import { Empty, ErrorNote, Loading, PageTitle } from '../../components/ui.js';
 import { queryString } from '../../lib/admin-api.js';
 import { dateTime, signedCredits } from '../../lib/admin-format.js';
@@ -64,11 +65,7 @@ export function AdminUsers() {
           ))}
         </ul>
       )}
-      {list.hasNextPage && (
-        <button type="button" className="btn btn-secondary" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-        </button>
-      )}
+      <LoadMore list={list} />
     </section>
   );
 }
