@@ -1,5 +1,4 @@
 import { JOB_NAMES } from '../../shared/jobs.js';
-import { AppError } from './errors.js';
 import type { SfuController } from '../../shared/sfu.js';
 import type { Config } from './config.js';
 import { openMediaStorage, type Drivers } from './drivers.js';
@@ -165,11 +164,6 @@ export function createModules(d: {
     auditStore: audit.store,
     limiter,
     snapshots: {
-      user: async (_viewer, id) => {
-        const u = await users.store.findById(id);
-        if (!u) throw new AppError('NOT_FOUND', 'no such user');
-        return { reportedId: u.id, content: { displayName: u.display_name, role: u.role } };
-      },
       profile: async (viewer, id) => ({ reportedId: id, content: { profile: await profiles.service.publicProfile(viewer, id) } }),
       message: (viewer, id) => chat.service.reportSnapshot(viewer.userId, id),
       post: async (viewer, id) => {

@@ -15,7 +15,7 @@ export function StandingWatcher() {
   useSocketEvent('account:standing', (c) => {
     const suspension = fromStanding(c);
     if (!suspension) return setNotice(c.action === 'restore' ? null : c);
-    rememberSuspension(suspension);
+    rememberSuspension(suspension, sessionStorage);
     navigate('/suspended');
   });
   if (!notice) return null;

@@ -35,12 +35,18 @@ export function fromStanding(c: StandingChange): SuspensionDetails | null {
 
 const KEY = 'pairly.suspension';
 
-/** Kept for the tab's life: the suspended screen outlives the session that ended. */
-export function rememberSuspension(d: SuspensionDetails, store: Pick<Storage, 'setItem'> = sessionStorage): void {
+/** The slice of the Web Storage API used here (the page passes sessionStorage; tests a map). */
+interface KeyStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** Kept for the tab's life (sessionStorage): the suspended screen outlives the session that ended. */
+export function rememberSuspension(d: SuspensionDetails, store: Pick<KeyStore, 'setItem'>): void {
   store.setItem(KEY, JSON.stringify(d));
 }
 
-export function rememberedSuspension(store: Pick<Storage, 'getItem'> = sessionStorage): SuspensionDetails | null {
+export function rememberedSuspension(store: Pick<KeyStore, 'getItem'>): SuspensionDetails | null {
   try {
     const v = JSON.parse(store.getItem(KEY) ?? 'null') as SuspensionDetails | null;
     return v && typeof v.appealToken === 'string' ? v : null;

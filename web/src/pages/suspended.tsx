@@ -12,7 +12,7 @@ import { rememberedSuspension, standingSentence } from '../lib/moderation-text.j
  * token the server gave (no sign-in needed).
  */
 export default function Suspended() {
-  const details = rememberedSuspension();
+  const details = rememberedSuspension(sessionStorage);
   if (!details) {
     return (
       <section className="page narrow">

@@ -18,6 +18,7 @@ import { DecisionsService, type BanEffects, type Removal } from './decisions.ser
 import { reportsRouteDocs, reportsRoutes } from './reports.routes.js';
 import { ReportsService, type Snapshots } from './reports.service.js';
 import { ReportsStore } from './reports.store.js';
+import { AppError } from '../../errors.js';
 
 /**
  * Trust and safety's reports to decisions (issue #18): one reports model and admin queue, decisions and
@@ -36,7 +37,8 @@ export function reportsModule(d: {
   audit: AuditService;
   auditStore: AuditStore;
   limiter: LimiterFactory;
-  snapshots: Snapshots;
+  /** Every subject's but a user's (this module reads users itself). */
+  snapshots: Omit<Snapshots, 'user'>;
   removals: Partial<Record<'message' | 'post', Removal>>;
   ban: BanEffects;
 }) {
@@ -45,7 +47,7 @@ export function reportsModule(d: {
   const reports = new ReportsService({
     store,
     users: d.users,
-    snapshots: d.snapshots,
+    snapshots: { ...d.snapshots, user: (_viewer, id) => userSnapshot(d.users, id) },
     limiter: d.limiter({ keyPrefix: 'reports', points: d.config.reports.perHour, durationSeconds: 3600 }),
   });
   const decisions = new DecisionsService({ db: d.db, store, users: d.users, auth: d.auth, realtime: d.realtime, audit: d.audit, appealTokens, removals: d.removals, ban: d.ban });
@@ -59,4 +61,11 @@ export function reportsModule(d: {
         .use('/admin', adminReportsRoutes(guards, { reports, decisions, users, audit: d.auditStore })),
     docs: [...mountedAt('/api', reportsRouteDocs, 'reports'), ...mountedAt('/api/admin', adminReportsRouteDocs, 'admin')],
   } satisfies ModuleWithServices;
+}
+
+/** A reported account as it looked: its public name and role. */
+async function userSnapshot(users: Pick<UsersStore, 'findById'>, id: string) {
+  const u = await users.findById(id);
+  if (!u) throw new AppError('NOT_FOUND', 'no such user');
+  return { reportedId: u.id, content: { displayName: u.display_name, role: u.role } };
 }
