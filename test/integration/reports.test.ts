@@ -135,6 +135,21 @@ describe('the queue and its decisions', () => {
     expect((await api(sender.accessToken, 'GET', '/api/me')).status).toBe(200);
   });
 
+  it('removes a reported post through posts: gone for everyone', async () => {
+    const creator = await newUser(url, { role: 'creator' });
+    await api(creator.accessToken, 'PUT', '/api/creator/page', { handle: `p${Date.now().toString(36)}` });
+    const post = await api(creator.accessToken, 'POST', '/api/posts', { body: 'a scam link', visibility: { kind: 'free' } });
+    expect(post.status).toBe(201);
+    const fan = await newUser(url);
+    const filed = await api(fan.accessToken, 'POST', '/api/reports', { subject: 'post', id: post.body.post.id, reason: 'scam' });
+    expect(filed.status).toBe(201);
+    expect((await sql(`SELECT content FROM reports WHERE id = $1`, [filed.body.report.id]))[0].content.post).toMatchObject({ body: 'a scam link' });
+    const removed = await decide(creator.user.id, { action: 'remove_content', reason: 'scam', subject: { kind: 'post', id: post.body.post.id } });
+    expect(removed.body).toMatchObject({ settled: 1, decision: { action: 'remove_content', subject: { kind: 'post', id: post.body.post.id } } });
+    expect((await api(fan.accessToken, 'GET', `/api/posts/${post.body.post.id}`)).status).toBe(404);
+    expect((await decide(creator.user.id, { action: 'remove_content', reason: 'x', subject: { kind: 'user', id: creator.user.id } })).body.error.code).toBe('VALIDATION_FAILED');
+  });
+
   it('a suspension closes the user’s sockets on every node, refuses login with its end and an appeal token, and ends by itself', async () => {
     const { a: reporter, b: sender, messageId } = await conversation();
     await api(reporter.accessToken, 'POST', '/api/reports', { subject: 'message', id: messageId, reason: 'harassment' });

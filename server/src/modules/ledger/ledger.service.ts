@@ -271,7 +271,7 @@ export class LedgerService {
     const gross = creatorLeg.amount + (feeLeg?.amount ?? 0);
     const amount = Math.min(input.amount, gross);
     const earnings = await this.d.store.lockAccount(accounts.earnings(input.creatorId), q);
-    const fromCreator = Math.min(Math.floor((amount * creatorLeg.amount) / gross), earnings.posted - earnings.pending_debits);
+    const fromCreator = Math.max(0, Math.min(Math.floor((amount * creatorLeg.amount) / gross), earnings.posted - earnings.pending_debits));
     const fromFee = Math.min(amount - Math.floor((amount * creatorLeg.amount) / gross), feeLeg?.amount ?? 0);
     const meta = { spendKey: input.spendKey };
     const legs: Leg[] = [];
