@@ -175,6 +175,11 @@ export function createModules(d: {
     removals: {
       message: (id, content, senderId) => chat.changes.removeAsModerator({ conversationId: String(content.conversationId), messageId: id, senderId }),
       post: (id, _content, creatorId) => posts.service.removeAsModerator(creatorId, id),
+      // A reported profile's content: its pictures and its bio (the owner's own calls, as the owner would clear them).
+      profile: async (_id, _content, userId) => {
+        await profiles.service.setPhotos(userId, { photos: [], avatar: null, cover: null });
+        await profiles.service.update(userId, { bio: '' });
+      },
     },
     ban: {
       freezePayouts: (userId, adminId) => payouts.service.freeze(userId, adminId),

@@ -150,6 +150,15 @@ describe('the queue and its decisions', () => {
     expect((await decide(creator.user.id, { action: 'remove_content', reason: 'x', subject: { kind: 'user', id: creator.user.id } })).body.error.code).toBe('VALIDATION_FAILED');
   });
 
+  it('removes a reported profile’s bio and pictures through profiles', async () => {
+    const u = await newUser(url);
+    expect((await api(u.accessToken, 'PUT', '/api/profile', { bio: 'buy followers at scam.example' })).status).toBe(200);
+    const fan = await newUser(url);
+    expect((await api(fan.accessToken, 'POST', '/api/reports', { subject: 'profile', id: u.user.id, reason: 'spam' })).status).toBe(201);
+    expect((await decide(u.user.id, { action: 'remove_content', reason: 'spam bio', subject: { kind: 'profile', id: u.user.id } })).status).toBe(201);
+    expect((await api(fan.accessToken, 'GET', `/api/users/${u.user.id}/profile`)).body.profile).toMatchObject({ bio: '', photos: [], avatar: null });
+  });
+
   it('a suspension closes the user’s sockets on every node, refuses login with its end and an appeal token, and ends by itself', async () => {
     const { a: reporter, b: sender, messageId } = await conversation();
     await api(reporter.accessToken, 'POST', '/api/reports', { subject: 'message', id: messageId, reason: 'harassment' });

@@ -39,7 +39,7 @@ export function reportsModule(d: {
   limiter: LimiterFactory;
   /** Every subject's but a user's (this module reads users itself). */
   snapshots: Omit<Snapshots, 'user'>;
-  removals: Partial<Record<'message' | 'post', Removal>>;
+  removals: Partial<Record<'message' | 'post' | 'profile', Removal>>;
   ban: BanEffects;
 }) {
   const store = new ReportsStore(d.db);

@@ -1,11 +1,14 @@
 import { useQuery } from '@tanstack/react-query';
-import type { AdminReportView, QueueAppeal, QueueEntry, UserHistory } from '../../../../shared/reports.js';
+import type { AdminReportView, QueueAppeal, QueueEntry, ReportSubject, UserHistory } from '../../../../shared/reports.js';
 import { Empty, ErrorNote, Loading, PageTitle } from '../../components/ui.js';
 import { api } from '../../lib/api.js';
 import { dateTime, plural } from '../../lib/admin-format.js';
 import { ACTION_TEXT, REASON_TEXT } from '../../lib/moderation-text.js';
 import { AppealDecision } from './appeal-decision.js';
 import { DecisionForm } from './decision-form.js';
+
+/** What remove_content can take down (the server answers VALIDATION_FAILED for the rest). */
+const REMOVABLE: ReportSubject[] = ['message', 'post', 'profile'];
 
 /** /admin/reports: reported users, longest waiting first, each with the reports against them (content as reported) and their history; then open appeals. */
 export function AdminReports() {
@@ -37,7 +40,7 @@ export function AdminReports() {
                       </ul>
                       <DecisionForm userId={e.user.userId} name={e.user.displayName} actions={['dismiss', 'warn', 'suspend', 'ban']} />
                       {e.reports
-                        .filter((r) => r.subject === 'message' || r.subject === 'post')
+                        .filter((r) => REMOVABLE.includes(r.subject))
                         .map((r) => (
                           <DecisionForm key={r.id} userId={e.user.userId} name={`${e.user.displayName}'s ${r.subject}`} actions={['remove_content']} extra={{ subject: { kind: r.subject, id: r.subjectId }, reportIds: [r.id] }} />
                         ))}
