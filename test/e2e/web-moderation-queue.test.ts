@@ -8,7 +8,7 @@ import { adminSession, callAs, checkPage, launchBrowser, openPage, PHONE, signIn
  * Reports to decisions in a real browser (issue #18): a fan reports a message from the message menu; an admin
  * finds it in the Reports tab with the words as reported and suspends the sender for a day; the sender's page,
  * open all along, switches to the suspended screen live (the account:standing push before the session ends)
- * and sends the one appeal from there, signed out.
+ * and sends the one appeal from there, signed out; the fan is told the outcome and finds it in her reports.
  */
 
 let web: WebNode;
@@ -72,6 +72,12 @@ it('a fan reports a message, an admin suspends its sender from the queue, and th
   await r.page.getByLabel('Your appeal').fill('It was a joke between friends');
   await r.page.getByRole('button', { name: 'Send appeal' }).click();
   await r.page.getByText('Your appeal was sent.').waitFor();
+
+  // Fay hears the outcome on the page she has open, and finds it in her reports.
+  await f.page.getByText('A moderator reviewed a report you sent: action was taken.').waitFor();
+  await f.page.getByRole('link', { name: 'Your reports' }).click();
+  await f.page.getByText(/Violence or threats · a message · .* · Action taken/).waitFor();
+  await checkPage(f.page, 'my-reports');
 
   // The appeal is in the admin's queue.
   await a.page.reload();

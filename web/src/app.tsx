@@ -33,6 +33,7 @@ const TrialClaim = lazy(() => import('./pages/trial.js'));
 const Verification = lazy(() => import('./pages/verification.js'));
 const MassMessages = lazy(() => import('./pages/mass-messages.js'));
 const Payouts = lazy(() => import('./pages/payouts.js'));
+const MyReports = lazy(() => import('./pages/my-reports.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -105,6 +106,7 @@ export function App() {
                     <Route path="/verification" element={<RequireAuth><Verification /></RequireAuth>} />
                     <Route path="/mass-messages" element={<RequireAuth><MassMessages /></RequireAuth>} />
                     <Route path="/payouts" element={<RequireAuth><Payouts /></RequireAuth>} />
+                    <Route path="/reports" element={<RequireAuth><MyReports /></RequireAuth>} />
                     <Route path="/admin/*" element={<RequireAuth admin><Admin /></RequireAuth>} />
                     <Route path="*" element={<NotFound />} />
                   </Routes>
