@@ -44,6 +44,7 @@ export const ERROR_STATUS = {
   BLOCKED: 403,
   /** This person takes messages and calls only from their matches (they may allow everyone in their settings). */
   MATCH_REQUIRED: 403,
+  /** Suspended or banned; details `{ decisionId, reason, until (null: banned), appealToken }` for POST /api/appeals/with-token. */
   ACCOUNT_SUSPENDED: 403,
   NOT_FOUND: 404,
   UNKNOWN_EVENT: 404,
@@ -106,6 +107,16 @@ export const ERROR_STATUS = {
   PAYOUT_METHOD_REQUIRED: 409,
   /** The payout is not in a state that allows this (details: `{ status }`). */
   PAYOUT_WRONG_STATE: 409,
+  /** Ban: this account's payouts are frozen (pending requests were rejected; new ones are refused while banned). */
+  PAYOUTS_FROZEN: 403,
+  /** An admin action on one's own account (a decision, an appeal, a role change). */
+  SELF_ACTION_REFUSED: 403,
+  /** A decision can be appealed once. */
+  ALREADY_APPEALED: 409,
+  /** Dismissals and restores cannot be appealed. */
+  NOT_APPEALABLE: 409,
+  /** The appeal was decided already. */
+  APPEAL_CLOSED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,

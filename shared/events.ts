@@ -9,6 +9,7 @@ import { callInvite, callRef, type CallEndReason, type CallMedia, type CallView 
 import type { MediaView } from './media.js';
 import type { SubscriberJoinedView, SubscriptionView, TipView } from './creators.js';
 import type { VerificationState } from './verification.js';
+import type { ReportOutcome, StandingChange } from './reports.js';
 
 /**
  * Socket.IO contract. Client events are `domain:verb`, each with a zod schema
@@ -150,6 +151,10 @@ export interface ServerToClientEvents {
   'auth:expired': (payload: { expiredAt: string }) => void;
   /** This session was logged out or revoked; the socket is closed right after. */
   'auth:revoked': (payload: { reason: 'logout' | 'token_reused' | 'admin' }) => void;
+  /** An admin decided on a report this user filed. */
+  'report:decided': (payload: ReportOutcome) => void;
+  /** An admin warned, suspended, banned or restored this user, or removed their content (a suspension's comes just before the sockets close). */
+  'account:standing': (payload: StandingChange) => void;
   /** This node is going away; the client should reconnect (nginx sends it elsewhere). */
   'system:shutdown': (payload: { nodeId: string; reconnect: true }) => void;
   /** An event that could not be acknowledged (sent without an ack callback) failed. */

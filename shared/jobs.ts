@@ -37,7 +37,11 @@ export interface JobPayloads {
       | 'payouts.cancelled'
       | 'payouts.status_changed'
       | 'admin.payout_approved'
-      | 'admin.payout_rejected';
+      | 'admin.payout_rejected'
+      | 'admin.decision'
+      | 'admin.appeal_decided'
+      | 'admin.role_changed'
+      | 'reports.appealed';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;

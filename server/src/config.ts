@@ -158,6 +158,8 @@ const envSchema = z
     MATCH_SKIPS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
     /** Moves of one's own location (to another ~1 km cell) per user per 24 hours: each is a distance probe. */
     LOCATION_CHANGES_PER_DAY: z.coerce.number().int().min(1).max(10_000).default(20),
+    /** Reports one user may file per hour (POST /api/reports and the per-kind report routes). */
+    REPORTS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(30),
     /** How often each node runs a pairing pass. */
     MATCH_PAIR_INTERVAL_MS: z.coerce.number().int().min(20).default(300),
     /** Length of a billed call minute, in seconds (60; tests shorten it). */
@@ -341,6 +343,7 @@ export interface Config {
   chat: { presenceTtlSeconds: number; typingTtlMs: number; messagesPer10s: number; floodPer5s: number; pageMaxBytes: number; editWindowSeconds: number; deleteWindowSeconds: number };
   match: { fallbackMs: number; cooldownMs: number; skipsPerMinute: number; pairIntervalMs: number };
   profiles: { locationChangesPerDay: number };
+  reports: { perHour: number };
   calls: { minuteSeconds: number; ringSeconds: number; graceSeconds: number; mediaSweepSeconds: number; mediaLostSeconds: number; turn?: { urls: string[]; secret: string; ttlSeconds: number } };
   sfu: {
     instances: { id: string; apiUrl: string; clientUrl: string; adminSecret: string }[];
@@ -538,6 +541,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pairIntervalMs: e.MATCH_PAIR_INTERVAL_MS,
     },
     profiles: { locationChangesPerDay: e.LOCATION_CHANGES_PER_DAY },
+    reports: { perHour: e.REPORTS_PER_HOUR },
     payments: {
       packs,
       stripe:

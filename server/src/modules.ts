@@ -27,6 +27,7 @@ import { payoutsModule } from './modules/payouts/payouts.module.js';
 import { postsModule } from './modules/posts/posts.module.js';
 import { presenceModule } from './modules/presence/presence.module.js';
 import { profilesModule } from './modules/profiles/profiles.module.js';
+import { reportsModule } from './modules/reports/reports.module.js';
 import { safetyModule } from './modules/safety/safety.module.js';
 import { systemModule } from './modules/system/system.module.js';
 import { usersModule } from './modules/users/users.module.js';
@@ -55,7 +56,19 @@ export function createModules(d: {
   const paidContent = (creatorId: string) => verification.service.requirePaidContentAllowed(creatorId);
   const users = usersModule({ db, realtime, audit: audit.service, paidContent });
   const mail = mailModule({ config, jobs, logger });
-  const auth = authModule({ config, jwtSecret, db, users: users.store, audit: audit.service, realtime, limiter, mail: mail.service, revocations: drivers.revocations });
+  // A suspended account's sign-in is answered by trust and safety (its end, an appeal token): bound late.
+  const auth = authModule({
+    config,
+    jwtSecret,
+    db,
+    users: users.store,
+    audit: audit.service,
+    realtime,
+    limiter,
+    mail: mail.service,
+    revocations: drivers.revocations,
+    suspension: (row) => reports.decisions.refusal(row),
+  });
   const ledger = ledgerModule({ config, db, realtime, logger });
   const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger });
   const safety = safetyModule({ db });
@@ -142,10 +155,44 @@ export function createModules(d: {
   });
   const earnings = earningsModule({ db, options: config.earnings });
   const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, auth: auth.service, jobs, logger });
+  const reports = reportsModule({
+    config,
+    jwtSecret,
+    db,
+    users: users.store,
+    auth: auth.service,
+    ledger: ledger.service,
+    realtime,
+    audit: audit.service,
+    auditStore: audit.store,
+    limiter,
+    snapshots: {
+      profile: async (viewer, id) => ({ reportedId: id, content: { profile: await profiles.service.publicProfile(viewer, id) } }),
+      message: (viewer, id) => chat.service.reportSnapshot(viewer.userId, id),
+      post: async (viewer, id) => {
+        const post = await posts.service.get(viewer, id);
+        return { reportedId: post.creatorId, content: { post } };
+      },
+      match_session: (viewer, id) => match.service.reportSnapshot(viewer.userId, id),
+    },
+    removals: {
+      message: (id, content, senderId) => chat.changes.removeAsModerator({ conversationId: String(content.conversationId), messageId: id, senderId }),
+      post: (id, _content, creatorId) => posts.service.removeAsModerator(creatorId, id),
+      // A reported profile's content: its pictures and its bio (the owner's own calls, as the owner would clear them).
+      profile: async (_id, _content, userId) => {
+        await profiles.service.setPhotos(userId, { photos: [], avatar: null, cover: null });
+        await profiles.service.update(userId, { bio: '' });
+      },
+    },
+    ban: {
+      freezePayouts: (userId, adminId) => payouts.service.freeze(userId, adminId),
+      refundSubscribers: (creatorId) => creators.subscriptions.stopForBan(creatorId),
+    },
+  });
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts];
+  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */

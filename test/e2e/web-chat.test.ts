@@ -120,9 +120,10 @@ it('two people who like each other chat live: typing, messages, read ticks, hist
   await bubble(a.page, 'How are you?').getByRole('button', { name: /Report message/ }).click();
   const report = a.page.getByRole('dialog', { name: 'Report this message' });
   await report.getByRole('button', { name: 'Send report' }).click();
-  await report.getByText('Tell us what is wrong').waitFor();
+  await report.getByText('Choose what is wrong.').waitFor();
   await checkPage(a.page, 'chat-report-dialog');
-  await report.getByLabel('What is wrong with it?').fill('Testing the report flow');
+  await report.getByLabel('What is wrong?').selectOption({ label: 'Something else' });
+  await report.getByLabel('Anything to add? (optional)').fill('Testing the report flow');
   await report.getByRole('button', { name: 'Send report' }).click();
   await a.page.getByText('Our moderators will look at this message').waitFor();
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { AuthResult } from '../../shared/auth.js';
 import { checkPage, launchBrowser, loadedWidth, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
 import { jpegWithGps, noisePng } from '../support/media.js';
 import { tempDir } from '../support/pairly.js';

@@ -132,9 +132,9 @@ describe('edits', () => {
     // A report keeps the earlier versions with the current text.
     const reported = await http(url, 'POST', `/api/messages/${msg.id}/report`, { token: a.accessToken, body: { reason: 'changed what it said' } });
     expect(reported.status).toBe(201);
-    const [report] = (await pgQuery(backing.databaseUrl, 'SELECT body, edits FROM message_reports WHERE message_id = $1', [msg.id])) as any[];
-    expect(report.body).toBe('third version');
-    expect(report.edits.map((e: any) => e.body)).toEqual(['hello from b', 'hello from b (fixed)']);
+    const [report] = (await pgQuery(backing.databaseUrl, `SELECT content FROM reports WHERE subject = 'message' AND subject_id = $1`, [msg.id])) as any[];
+    expect(report.content.body).toBe('third version');
+    expect(report.content.edits.map((e: any) => e.body)).toEqual(['hello from b', 'hello from b (fixed)']);
     expect((await ack(sa, 'chat:edit', { conversationId: conv, messageId: msg.id, body: 'not mine' })).error.code).toBe('FORBIDDEN');
     expect((await ack(sb, 'chat:edit', { conversationId: conv, messageId: msg.id, body: '   ' })).error.code).toBe('VALIDATION_FAILED');
     // Past the window (the message made older in the database): refused, nothing changed.

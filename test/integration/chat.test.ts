@@ -316,8 +316,8 @@ describe('safety', () => {
     const r2 = await http(url, 'POST', `/api/messages/${m.message.id}/report`, { token: b.accessToken, body: { reason: 'harassment' } });
     expect(r2.status).toBe(200);
     expect(r2.body.report.id).toBe(r1.body.report.id);
-    const [row] = await pgQuery<any>(backing.databaseUrl, 'SELECT body, sender_id FROM message_reports WHERE id = $1', [r1.body.report.id]);
-    expect(row).toEqual({ body: 'something nasty', sender_id: a.user.id });
+    const [row] = await pgQuery<any>(backing.databaseUrl, 'SELECT content, reported_id, note FROM reports WHERE id = $1', [r1.body.report.id]);
+    expect(row).toMatchObject({ content: { body: 'something nasty' }, reported_id: a.user.id, note: 'harassment' });
     expect((await http(url, 'POST', `/api/messages/${m.message.id}/report`, { token: a.accessToken, body: { reason: 'x' } })).status).toBe(400);
     const stranger = await newUser(url);
     expect((await http(url, 'POST', `/api/messages/${m.message.id}/report`, { token: stranger.accessToken, body: { reason: 'x' } })).status).toBe(404);

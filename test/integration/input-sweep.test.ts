@@ -24,6 +24,8 @@ import { historyQuery, messageSearchQuery, openConversationBody, reportBody, unl
 import { clientEventSchemas } from '../../shared/events.js';
 import { int4Id } from '../../shared/input.js';
 import { matchReportBody } from '../../shared/match.js';
+import { appealBody, appealDecisionBody, auditQuery, decisionBody, reportBody as reportsBody, roleBody, userSearchQuery } from '../../shared/reports.js';
+import { mineQuery } from '../../server/src/modules/reports/reports.routes.js';
 import { adjustmentBody, checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxActionBody } from '../../shared/payments.js';
 import { answerBody, datingPageQuery, discoverQuery, preferencesBody, profileBody, profilePhotosBody } from '../../shared/profiles.js';
 import { confirmBody, createUploadBody, moderationBody, presignPartsBody } from '../../shared/media.js';
@@ -156,6 +158,17 @@ const ROUTES: Record<string, RouteSpec> = {
   'DELETE /api/matches/:userId': { params: { userId: uuid } },
   'GET /api/likes': { query: datingPageQuery },
   'POST /api/match/sessions/:id/report': { params: { id: uuid }, body: matchReportBody },
+  'POST /api/reports': { body: reportsBody },
+  'GET /api/reports/mine': { query: mineQuery },
+  'POST /api/appeals': { body: appealBody },
+  'POST /api/appeals/with-token': { body: appealBody, as: 'none' },
+  'GET /api/admin/reports': { as: 'admin' },
+  'POST /api/admin/users/:id/decisions': { params: { id: uuid }, body: decisionBody, as: 'admin' },
+  'POST /api/admin/appeals/:decisionId': { params: { decisionId: z.coerce.number().int().positive() }, body: appealDecisionBody, as: 'admin' },
+  'GET /api/admin/audit': { query: auditQuery, as: 'admin' },
+  'GET /api/admin/users': { query: userSearchQuery, as: 'admin' },
+  'GET /api/admin/users/:id': { params: { id: uuid }, as: 'admin' },
+  'PUT /api/admin/users/:id/role': { params: { id: uuid }, body: roleBody, as: 'admin' },
   'GET /api/calls': { query: callsQuery },
   'GET /api/calls/ice-servers': {},
   'GET /api/admin/presence': { query: adminPresenceQuery, as: 'admin' },

@@ -225,9 +225,9 @@ describe('random text matches', () => {
     await ack(x.s, 'chat:send', { conversationId: f.conversationId, clientId: randomUUID(), body: 'rude words' });
     const r = await http(url, 'POST', `/api/match/sessions/${f.sessionId}/report`, { token: y.u.accessToken, body: { reason: 'abusive' } });
     expect(r.status).toBe(201);
-    const [row] = await pgQuery<any>(backing.databaseUrl, 'SELECT reported_id, transcript FROM match_reports WHERE id = $1', [r.body.report.id]);
-    expect(row.reported_id).toBe(x.u.user.id);
-    expect(row.transcript.map((m: any) => m.body)).toEqual(['rude words']);
+    const [row] = await pgQuery<any>(backing.databaseUrl, 'SELECT reported_id, subject, content FROM reports WHERE id = $1', [r.body.report.id]);
+    expect(row).toMatchObject({ reported_id: x.u.user.id, subject: 'match_session' });
+    expect(row.content.transcript.map((m: any) => m.body)).toEqual(['rude words']);
     const outsider = await newUser(url);
     expect((await http(url, 'POST', `/api/match/sessions/${f.sessionId}/report`, { token: outsider.accessToken, body: { reason: 'x' } })).status).toBe(404);
     await ack(x.s, 'match:leave');

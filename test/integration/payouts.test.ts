@@ -427,3 +427,26 @@ describe('webhooks', () => {
     expect((await deliver('paypal', x)).status).toBe(400);
   });
 });
+
+describe('a ban (issue #18)', () => {
+  it('rejects the requests not yet approved (credits back in earnings) and refuses new ones until the account is restored', async () => {
+    const c = await razorpayCreator();
+    await earn(c, 500); // 400 available
+    const pending = await request(c, 100, 'razorpay');
+    expect(pending.status).toBe(201);
+    expect(await account(`earnings:${c.user.id}`)).toBe(300);
+
+    const ban = await api(admin.token, 'POST', `/api/admin/users/${c.user.id}/decisions`, { action: 'ban', reason: 'fraud' });
+    expect(ban.status).toBe(201);
+    expect(await row(pending.body.payout.id)).toMatchObject({ status: 'rejected', reason: 'account banned' });
+    expect(await auditOf(pending.body.payout.id)).toEqual(['payouts.requested:requested', 'admin.payout_rejected:rejected']);
+    expect(await account(`earnings:${c.user.id}`)).toBe(400);
+    // Signed out by the ban; a request made for them anyway (as the payout schedule does) is refused.
+    const asCreator = { userId: c.user.id, role: 'creator' as const, sessionId: randomUUID() };
+    const body = { id: randomUUID(), provider: 'razorpay' as const, credits: 100, expectedAmountMinor: 100 * RATE.razorpay! };
+    await expect(node.pairly.services.payouts.request(asCreator, body, null)).rejects.toMatchObject({ code: 'PAYOUTS_FROZEN' });
+
+    expect((await api(admin.token, 'POST', `/api/admin/users/${c.user.id}/decisions`, { action: 'restore', reason: 'appeal upheld' })).status).toBe(201);
+    expect((await node.pairly.services.payouts.request(asCreator, body, null)).payout).toMatchObject({ status: 'requested', credits: 100 });
+  });
+});

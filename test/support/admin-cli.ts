@@ -18,6 +18,11 @@ export function runLedgerVerify(env: Record<string, string>): Promise<CliResult>
   return runCli('server/src/cli/ledger-verify.ts', env, []);
 }
 
+/** `npm run roles` as an operator runs it. */
+export function runRoles(env: Record<string, string>, args: string[]): Promise<CliResult> {
+  return runCli('server/src/cli/roles.ts', env, args);
+}
+
 function runCli(script: string, env: Record<string, string>, args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {

@@ -214,3 +214,4 @@ export async function loadedWidth(img: Locator): Promise<number> {
   }, handle);
   return img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
 }
+

@@ -54,6 +54,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MASS_MESSAGE_SWEEP_SECONDS: '1' })).toThrow(/MASS_MESSAGE_SWEEP_SECONDS/);
   });
 
+  it('REPORTS_PER_HOUR: 30 reports a user an hour by default; zero refused', () => {
+    expect(loadConfig({}).reports).toEqual({ perHour: 30 });
+    expect(loadConfig({ REPORTS_PER_HOUR: '5' }).reports).toEqual({ perHour: 5 });
+    expect(() => loadConfig({ REPORTS_PER_HOUR: '0' })).toThrow(/REPORTS_PER_HOUR/);
+  });
+
   it('refuses DATABASE_URL without REDIS_URL unless one node is meant', () => {
     const env = { DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(32) };
     expect(() => loadConfig(env)).toThrow(/REDIS_URL: required with DATABASE_URL.*ALLOW_SINGLE_NODE_POSTGRES=1/);

@@ -38,6 +38,7 @@ const OWNERS: Record<string, string[]> = {
   verification: ['creator_verifications'],
   'mass-messages': ['mass_messages', 'mass_message_recipients'],
   payouts: ['payout_methods', 'payouts', 'payout_events', 'payout_schedules'],
+  reports: ['reports', 'moderation_decisions', 'decision_appeals'],
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');

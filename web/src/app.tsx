@@ -7,8 +7,11 @@ import { ApiError } from './lib/api.js';
 import { Layout } from './components/layout.js';
 import { MatchMomentProvider } from './components/profile-match.js';
 import { Loading } from './components/ui.js';
+import { StandingWatcher } from './components/standing-watcher.js';
 import { Landing } from './pages/landing.js';
 import { Login, Signup } from './pages/auth.js';
+// Eager: the login page shows it for a suspended account.
+import Suspended from './pages/suspended.js';
 
 // Pages past the front door load on demand, keeping the first load small.
 const Onboarding = lazy(() => import('./pages/onboarding.js'));
@@ -37,6 +40,7 @@ const ConfirmEmail = lazy(() => import('./pages/confirm-email.js'));
 const ForgotPassword = lazy(() => import('./pages/forgot-password.js'));
 const ResetPassword = lazy(() => import('./pages/reset-password.js'));
 const Outbox = lazy(() => import('./pages/outbox.js'));
+const MyReports = lazy(() => import('./pages/my-reports.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -83,6 +87,7 @@ export function App() {
         <SocketProvider>
           <BrowserRouter>
             <Layout>
+              <StandingWatcher />
               <MatchMomentProvider>
                 <Suspense fallback={<Loading />}>
                   <Routes>
@@ -94,6 +99,7 @@ export function App() {
                     <Route path="/forgot-password" element={<ForgotPassword />} />
                     <Route path="/reset-password" element={<ResetPassword />} />
                     <Route path="/outbox" element={<Outbox />} />
+                    <Route path="/suspended" element={<Suspended />} />
                     <Route path="/onboarding" element={<RequireAuth><Onboarding /></RequireAuth>} />
                     <Route path="/discover" element={<RequireAuth><Discover /></RequireAuth>} />
                     <Route path="/matches" element={<RequireAuth><Matches /></RequireAuth>} />
@@ -113,6 +119,7 @@ export function App() {
                     <Route path="/verification" element={<RequireAuth><Verification /></RequireAuth>} />
                     <Route path="/mass-messages" element={<RequireAuth><MassMessages /></RequireAuth>} />
                     <Route path="/payouts" element={<RequireAuth><Payouts /></RequireAuth>} />
+                    <Route path="/reports" element={<RequireAuth><MyReports /></RequireAuth>} />
                     <Route path="/admin/*" element={<RequireAuth admin><Admin /></RequireAuth>} />
                     <Route path="*" element={<NotFound />} />
                   </Routes>

@@ -33,6 +33,8 @@ const serverEvents: Record<keyof ServerToClientEvents, string> = {
   'mass-message:progress': '{ id, status, sent, total }: one of the creator\'s mass messages reached more fans (after every batch), finished, or was cancelled.',
   'auth:expired': '{ expiredAt }: the access token expired; the socket closes right after.',
   'auth:revoked': '{ reason }: the session was logged out or revoked; the socket closes right after.',
+  'report:decided': '{ reportId, status, action }: an admin decided on a report I filed.',
+  'account:standing': '{ decisionId, action, reason, until, appealToken? }: an admin decided on my account (warn, remove_content, suspend, ban, restore); for a suspension or ban (with the token to appeal with, signed out) my sessions end right after.',
   'system:shutdown': '{ nodeId, reconnect: true }: this node is going away; reconnect.',
   'system:error': '{ event, error }: an event sent without an ack callback failed.',
 };

@@ -14,7 +14,9 @@ import { ChatAvatar } from './chat-avatar.js';
 import { BackIcon, PhoneIcon, VideoIcon } from './chat-icons.js';
 import { MessageLog } from './chat-messages.js';
 import { Composer } from './chat-composer.js';
-import { BlockDialog, ReportDialog } from './chat-dialogs.js';
+import { BlockDialog } from './chat-dialogs.js';
+import { ReportDialog } from './report-dialog.js';
+import { messagePreview } from '../lib/chat-format.js';
 import { DeleteDialog, EditDialog } from './chat-change-dialogs.js';
 import { deleteMessage, editMessage, toggleReaction } from '../lib/chat-actions.js';
 import { errorText } from '../lib/error-text.js';
@@ -266,7 +268,16 @@ function ThreadReady({ c }: { c: ConversationItem }) {
       )}
       {editing && <EditDialog message={editing} onClose={() => setEditing(null)} onSave={(body) => editMessage(ctx, editing, body)} />}
       {deleting && <DeleteDialog message={deleting} mine={deleting.senderId === me} onClose={() => setDeleting(null)} onDelete={(scope) => deleteMessage(ctx, deleting, scope)} />}
-      {reporting && <ReportDialog message={reporting} onClose={() => setReporting(null)} onReported={() => setNotice('Thank you. Our moderators will look at this message.')} />}
+      {reporting && (
+        <ReportDialog
+          subject="message"
+          id={reporting.id}
+          title="Report this message"
+          quote={messagePreview(reporting)}
+          onClose={() => setReporting(null)}
+          onReported={() => setNotice('Thank you. Our moderators will look at this message.')}
+        />
+      )}
     </section>
   );
 }

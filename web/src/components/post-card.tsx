@@ -1,4 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
+import { ReportDialog } from './report-dialog.js';
 import { Link } from 'react-router';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { COMMENT_BODY_MAX, type CommentView, type PostView } from '../../../shared/posts.js';
@@ -31,6 +32,8 @@ export function PostCard({ post, author, onSubscribe, onFollow }: { post: PostVi
   const [unlocking, setUnlocking] = useState(false);
   const [showComments, setShowComments] = useState(false);
   const [editing, setEditing] = useState(false);
+  const [reporting, setReporting] = useState(false);
+  const [reported, setReported] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const titleId = useId();
 
@@ -142,7 +145,14 @@ export function PostCard({ post, author, onSubscribe, onFollow }: { post: PostVi
             </button>
           </>
         )}
+        {!mine && !reported && (
+          <button type="button" className="btn btn-link" onClick={() => setReporting(true)}>
+            Report
+          </button>
+        )}
       </div>
+      {reported && <p role="status">Thank you. Our moderators will look at this post.</p>}
+      {reporting && <ReportDialog subject="post" id={post.id} title="Report this post" quote={post.body ?? undefined} onClose={() => setReporting(false)} onReported={() => setReported(true)} />}
       <FormError error={error} />
       {editing && <EditPost post={post} onDone={() => setEditing(false)} />}
       {showComments && <Comments post={post} />}

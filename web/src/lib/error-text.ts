@@ -69,6 +69,11 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   INSUFFICIENT_EARNINGS: 'That is more than your available earnings.',
   PAYOUT_METHOD_REQUIRED: 'Set up a payout method first.',
   PAYOUT_WRONG_STATE: 'This payout has moved on; refresh to see where it is.',
+  PAYOUTS_FROZEN: 'Payouts of this account are frozen.',
+  SELF_ACTION_REFUSED: 'You cannot do this to your own account: ask another admin.',
+  ALREADY_APPEALED: 'You have appealed this decision already. Each decision can be appealed once.',
+  NOT_APPEALABLE: 'This decision cannot be appealed.',
+  APPEAL_CLOSED: 'This appeal was decided already.',
   INTERNAL: 'Something went wrong on our side. Try again.',
 };
 

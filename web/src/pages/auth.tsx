@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { loginBody, signupBody, type AuthResult, type LoginBody } from '../../../shared/auth.js';
+import type { SuspensionDetails } from '../../../shared/reports.js';
+import { SuspendedNotice } from './suspended.js';
 import { api, ApiError } from '../lib/api.js';
 import { passwordErrorText } from '../lib/error-text.js';
 import { useSession } from '../lib/session.js';
@@ -101,6 +103,9 @@ export function Login() {
   // The password was right and the account has two-factor sign-in: the second step, with the server's challenge.
   const challenge = error instanceof ApiError && error.code === 'TWO_FACTOR_REQUIRED' ? (error.details as { challenge?: string } | undefined)?.challenge : undefined;
   if (challenge) return <SecondStep challenge={challenge} onDone={finish} />;
+  // Suspended or banned: why, until when, and the appeal (the refusal carries its token).
+  const suspension = error instanceof ApiError && error.code === 'ACCOUNT_SUSPENDED' ? (error.details as SuspensionDetails | undefined) : undefined;
+  if (suspension?.appealToken) return <SuspendedNotice details={suspension} />;
 
   return (
     <section className="page narrow">

@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import { ReportDialog } from '../components/report-dialog.js';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { api, ApiError } from '../lib/api.js';
@@ -145,6 +146,8 @@ function ProfileActions({ profile: p }: { profile: UserProfile }) {
   const navigate = useNavigate();
   const qc = useQueryClient();
   const [confirming, setConfirming] = useState(false);
+  const [reporting, setReporting] = useState(false);
+  const [reported, setReported] = useState(false);
   const titleId = useId();
   const textId = useId();
   const messagePrice = messagePriceText(p.messagePrice);
@@ -201,6 +204,11 @@ function ProfileActions({ profile: p }: { profile: UserProfile }) {
       <button type="button" className="btn btn-link pp-block" onClick={() => setConfirming(true)}>
         Block {p.displayName}
       </button>
+      <button type="button" className="btn btn-link pp-block" onClick={() => setReporting(true)}>
+        Report {p.displayName}
+      </button>
+      {reported && <p role="status">Thank you. Our moderators will look at this profile.</p>}
+      {reporting && <ReportDialog subject="profile" id={p.userId} title={`Report ${p.displayName}`} onClose={() => setReporting(false)} onReported={() => setReported(true)} />}
 
       <ProfileDialog open={confirming} onClose={() => setConfirming(false)} labelledBy={titleId} describedBy={textId}>
         <h2 id={titleId}>Block {p.displayName}?</h2>

@@ -32,4 +32,26 @@ export class AuditStore {
     );
     return rows;
   }
+
+  /** The audit-log view: newest first, by actor, by target (the user an entry is about: meta.userId) and by action. */
+  async search(f: { actorId?: string; targetId?: string; action?: string; beforeId: number | null; limit: number }): Promise<AuditRow[]> {
+    const { rows } = await this.db.query<AuditRow>(
+      `SELECT id, actor_id, action, meta ->> 'userId' AS target_id, ip, meta, created_at FROM audit_log
+       WHERE ($1::uuid IS NULL OR actor_id = $1) AND ($2::text IS NULL OR meta ->> 'userId' = $2)
+         AND ($3::text IS NULL OR action = $3) AND ($4::bigint IS NULL OR id < $4)
+       ORDER BY id DESC LIMIT $5`,
+      [f.actorId ?? null, f.targetId ?? null, f.action ?? null, f.beforeId, f.limit],
+    );
+    return rows;
+  }
+}
+
+export interface AuditRow {
+  id: number;
+  actor_id: string | null;
+  action: string;
+  target_id: string | null;
+  ip: string | null;
+  meta: Record<string, unknown>;
+  created_at: Date;
 }

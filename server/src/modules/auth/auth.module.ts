@@ -12,7 +12,7 @@ import { accountsRoutes, accountsRouteDocs } from './accounts.routes.js';
 import { AccountsService } from './accounts.service.js';
 import { AccountsStore } from './accounts.store.js';
 import { authRoutes, authRouteDocs } from './auth.routes.js';
-import { AuthService } from './auth.service.js';
+import { AuthService, type AuthServiceDeps } from './auth.service.js';
 import { AuthStore } from './auth.store.js';
 import { createPasswordHasher } from './passwords.js';
 import type { RevocationOptions, SessionRevocations } from './revocations.js';
@@ -34,6 +34,8 @@ export function authModule(d: {
   mail: MailService;
   /** The deployment's revocation driver (drivers.ts). */
   revocations: (o: RevocationOptions) => SessionRevocations;
+  /** Trust and safety's answer to a suspended account's sign-in (AuthServiceDeps.suspension). */
+  suspension?: AuthServiceDeps['suspension'];
 }) {
   const { config, limiter } = d;
   const store = new AuthStore(d.db);
@@ -80,6 +82,7 @@ export function authModule(d: {
     },
     audit: d.audit,
     refreshTtlDays: config.refreshTokenTtlDays,
+    suspension: d.suspension,
   });
   return {
     name: 'auth',

@@ -36,6 +36,12 @@ export interface AuthServiceDeps {
   /** Two-factor sign-in: a login of a user who has it on stops at TWO_FACTOR_REQUIRED with a challenge for loginTwoFactor. */
   twoFactor: TwoFactorService;
   challenges: LoginChallenges;
+  /**
+   * Why a suspended account may not sign in (ACCOUNT_SUSPENDED with its end and an appeal token), or undefined
+   * when its suspension is over (lifted there). Trust and safety's rule, bound late; without it every
+   * suspended account is refused.
+   */
+  suspension?: (row: UserRow) => Promise<AppError | undefined>;
   now?: () => Date;
 }
 
@@ -107,7 +113,7 @@ export class AuthService {
     }
     // The right password is no failure: give the IP its point back and clear the email's run of failures.
     await taken.giveBack();
-    if (row.status === 'suspended') throw new AppError('ACCOUNT_SUSPENDED', 'this account is suspended');
+    await this.refuseSuspended(row);
     if (await this.d.twoFactor.isEnabled(row.id)) {
       throw new AppError('TWO_FACTOR_REQUIRED', 'enter the code from your authenticator app', { details: { challenge: this.d.challenges.issue(row.id) } });
     }
@@ -128,7 +134,7 @@ export class AuthService {
     const userId = this.d.challenges.verify(body.challenge);
     const row = await this.d.users.findById(userId);
     if (!row) throw new AppError('INVALID_TOKEN', 'the sign-in challenge is not valid');
-    if (row.status === 'suspended') throw new AppError('ACCOUNT_SUSPENDED', 'this account is suspended');
+    await this.refuseSuspended(row);
     try {
       await this.d.twoFactor.verify(userId, body.code !== undefined ? { code: body.code } : { recoveryCode: body.recoveryCode! });
     } catch (err) {
@@ -191,7 +197,7 @@ export class AuthService {
 
     const row = await this.d.users.findById(rotated.user_id);
     if (!row) throw new AppError('INVALID_TOKEN', 'the refresh token is not valid');
-    if (row.status === 'suspended') throw new AppError('ACCOUNT_SUSPENDED', 'this account is suspended');
+    await this.refuseSuspended(row);
     return {
       user: toPublicUser(row),
       accessToken: this.d.tokens.issue({ userId: row.id, sessionId: rotated.session_id, role: row.role }),
@@ -212,16 +218,7 @@ export class AuthService {
 
   /** The caller's own live sessions (devices logged in), the caller's marked `current`. */
   async sessions(principal: Principal): Promise<SessionView[]> {
-    const rows = await this.d.store.liveSessionsOf(principal.userId, MAX_LISTED_SESSIONS);
-    return rows.map((s) => ({
-      id: s.id,
-      createdAt: s.created_at.toISOString(),
-      lastUsedAt: s.last_used_at.toISOString(),
-      userAgent: s.user_agent,
-      device: deviceOf(s.user_agent),
-      place: placeOf(s.ip),
-      current: s.id === principal.sessionId,
-    }));
+    return (await this.sessionsOf(principal.userId)).map((s) => ({ ...s, current: s.id === principal.sessionId }));
   }
 
   /**
@@ -254,6 +251,24 @@ export class AuthService {
     return { revoked };
   }
 
+  /** An admin's suspension or ban: every live session of the user ends, their sockets closed on every node. */
+  async revokeUserSessions(userId: string): Promise<number> {
+    return this.d.sessionEnder.endAllOf(userId, 'admin');
+  }
+
+  /** A user's live sessions, for an admin's view of them. */
+  async sessionsOf(userId: string): Promise<Omit<SessionView, 'current'>[]> {
+    const rows = await this.d.store.liveSessionsOf(userId, MAX_LISTED_SESSIONS);
+    return rows.map((s) => ({
+      id: s.id,
+      createdAt: s.created_at.toISOString(),
+      lastUsedAt: s.last_used_at.toISOString(),
+      userAgent: s.user_agent,
+      device: deviceOf(s.user_agent),
+      place: placeOf(s.ip),
+    }));
+  }
+
   /** Checks a bearer token: signature, claims, expiry, and that its session was not revoked. */
   async authenticate(token: unknown): Promise<Principal> {
     const principal = this.d.tokens.verify(token);
@@ -275,6 +290,12 @@ export class AuthService {
 
   private revokeSession(sessionId: string, reason: RevokeReason): Promise<void> {
     return this.d.sessionEnder.end(sessionId, reason);
+  }
+
+  private async refuseSuspended(row: UserRow): Promise<void> {
+    if (row.status !== 'suspended') return;
+    const refusal = this.d.suspension ? await this.d.suspension(row) : new AppError('ACCOUNT_SUSPENDED', 'this account is suspended');
+    if (refusal) throw refusal;
   }
 
   private async refreshFailure(hash: string, client: ClientInfo): Promise<AppError> {

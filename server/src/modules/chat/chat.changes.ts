@@ -92,6 +92,14 @@ export class ChatChanges {
     return { scope: 'me', message: null };
   }
 
+  /**
+   * Trust and safety removes a reported message: a tombstone for both, whatever its age (no window: this is not
+   * the sender taking words back). Done as its sender, whose membership the lock needs. Twice changes nothing.
+   */
+  async removeAsModerator(ref: MessageRef & { senderId: string }): Promise<void> {
+    await this.change(ref.senderId, ref, undefined, async (tx, s) => (s.deleted ? undefined : this.d.store.deleteForEveryone(tx, ref.conversationId, ref.messageId)));
+  }
+
   /** One change: lock, decide, write (or undefined: nothing to change), commit, then push. */
   private async change(
     userId: string,

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { historyQuery, messageSearchQuery, openConversationBody, reportBody, unlockBody } from '../../../../shared/chat.js';
+import { historyQuery, messageSearchQuery, openConversationBody, unlockBody } from '../../../../shared/chat.js';
 import { isoTimestamp } from '../../../../shared/input.js';
 import type { MediaView } from '../../../../shared/media.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
@@ -85,13 +85,6 @@ export function chatRoutes(guards: Guards, chat: ChatService, presence: Presence
     res.json(await chat.unlock(principalOf(res), id, expectedPrice));
   });
 
-  r.post('/messages/:id/report', authed, async (req, res) => {
-    const id = parse(z.uuid(), req.params.id);
-    const { reason } = parse(reportBody, req.body);
-    const report = await chat.report(principalOf(res).userId, id, reason);
-    res.status(report.created ? 201 : 200).json({ report });
-  });
-
   return r;
 }
 
@@ -109,5 +102,4 @@ export const chatRouteDocs: RouteDoc[] = [
     body: unlockBody,
     response: { status: 200, description: '{ media, charged, replayed }' },
   },
-  { method: 'post', path: '/messages/:id/report', summary: 'Report a message.', auth: 'user', params: { id: z.uuid() }, body: reportBody, response: { status: 201, description: '{ report } (200 when already reported)' } },
 ];

@@ -420,13 +420,13 @@ export class ChatService {
     return s.peer_id;
   }
 
-  async report(reporterId: string, messageId: string, reason: string): Promise<{ id: number; created: boolean }> {
+  /** A message as a report keeps it (what it says and said before any edit), if the reporter can see it. */
+  async reportSnapshot(reporterId: string, messageId: string): Promise<{ reportedId: string; content: Record<string, unknown> }> {
     const m: MessageRow | undefined = await this.d.store.messageForReport(messageId, reporterId);
     if (!m) throw new AppError('NOT_FOUND', 'no such message');
     if (m.sender_id === reporterId) throw new AppError('VALIDATION_FAILED', 'you cannot report your own message');
     if (m.deleted_at) throw new AppError('MESSAGE_DELETED', 'this message was deleted');
-    // What it said before any edit goes with the report, for the moderators.
     const edits = await this.d.changes.edits(this.d.db, messageId);
-    return this.d.safety.report({ messageId, reporterId, reason, body: m.body, senderId: m.sender_id, edits });
+    return { reportedId: m.sender_id, content: { conversationId: m.conversation_id, body: m.body, edits, sentAt: m.created_at } };
   }
 }

@@ -19,7 +19,7 @@ import { SubscriptionsService, type TipTargets } from './subscriptions.service.j
 export function creatorsModule(d: {
   config: Config;
   db: Database;
-  ledger: Pick<LedgerService, 'spend' | 'spendMany' | 'notify'>;
+  ledger: Pick<LedgerService, 'spend' | 'spendMany' | 'notify' | 'refundSpend'>;
   realtime: Realtime;
   logger: Logger;
   photos: PhotosOf;

@@ -327,6 +327,12 @@ export class CreatorsStore {
     return rows[0];
   }
 
+  /** A creator's subscriptions still giving access (active or in grace), locked in id order (a ban stops them). */
+  async lockLiveOfCreator(q: Queryable, creatorId: string): Promise<SubscriptionDetail[]> {
+    const { rows } = await q.query<SubscriptionDetail>(`${SUB_DETAIL} WHERE s.creator_id = $1 AND s.status IN ('active', 'grace') ORDER BY s.id FOR UPDATE OF s`, [creatorId]);
+    return rows;
+  }
+
   /** A batch of renewals' rows, locked in id order; rows another transaction holds are skipped, not waited for. */
   async lockManyForRenewal(q: Queryable, ids: string[]): Promise<SubscriptionDetail[]> {
     const { rows } = await q.query<SubscriptionDetail>(`${SUB_DETAIL} WHERE s.id = ANY($1::uuid[]) ORDER BY s.id FOR UPDATE OF s SKIP LOCKED`, [ids]);

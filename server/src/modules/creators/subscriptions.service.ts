@@ -30,7 +30,7 @@ export class SubscriptionsService {
     private readonly d: {
       db: Database;
       store: CreatorsStore;
-      ledger: Pick<LedgerService, 'spend' | 'spendMany' | 'notify'>;
+      ledger: Pick<LedgerService, 'spend' | 'spendMany' | 'notify' | 'refundSpend'>;
       realtime: Realtime;
       config: CreatorsConfig;
       logger: Logger;
@@ -283,6 +283,30 @@ export class SubscriptionsService {
     return r.outcomes;
   }
 
+  /**
+   * A banned creator's fans stop paying for nothing: every subscription still giving access ends now, and an
+   * active one gets back the unused part of the period it paid for, pro rata by time (never more than it
+   * paid; ledger key `ban-refund:<subscription>:<period>`). Under the rows' locks, so a ban applied twice
+   * or by two admins at once refunds once: the second finds the subscriptions ended.
+   */
+  async stopForBan(creatorId: string, now = new Date()): Promise<{ stopped: number; refunded: number }> {
+    const r = await this.d.db.transaction(async (tx) => {
+      const live = await this.d.store.lockLiveOfCreator(tx, creatorId);
+      await this.d.store.expireMany(tx, live);
+      let refunded = 0;
+      for (const s of live) {
+        const unused = unusedShare(s, now);
+        if (s.status !== 'active' || unused <= 0) continue;
+        const out = await this.d.ledger.refundSpend({ key: `ban-refund:${s.id}:${s.period}`, spendKey: `sub:${s.id}:${s.period}`, fanId: s.fan_id, creatorId, amount: unused, kind: 'subscription_refund' }, tx);
+        refunded += out.refunded;
+      }
+      return { live, refunded };
+    });
+    if (r.live.length) this.d.ledger.notify([creatorId, ...r.live.map((s) => s.fan_id)]);
+    await this.tell(r.live.map((s) => [s.id, 'expired']));
+    return { stopped: r.live.length, refunded: r.refunded };
+  }
+
   private async tell(changed: [string, RenewOutcome][]): Promise<void> {
     const reasons = new Map(changed);
     for (const s of await this.d.store.details([...reasons.keys()])) {
@@ -394,4 +418,11 @@ export class SubscriptionsService {
     const last = rows.at(-1);
     return { tips: rows.map(toTipView), nextCursor: rows.length === limit && last ? encodeCursor([last.created_key, last.id]) : null };
   }
+}
+
+/** The credits of a paid period not yet used at `now`, rounded down: pro rata by time. */
+export function unusedShare(s: { period_price: number; current_period_start: Date; current_period_end: Date }, now: Date): number {
+  const total = s.current_period_end.getTime() - s.current_period_start.getTime();
+  const left = Math.min(total, Math.max(0, s.current_period_end.getTime() - now.getTime()));
+  return total > 0 ? Math.floor((Number(s.period_price) * left) / total) : 0;
 }

@@ -257,6 +257,31 @@ export class LedgerService {
   }
 
   /**
+   * Gives a fan back `amount` of one of their spends (a banned creator's unused subscription time), in the
+   * caller's transaction: out of the creator's earnings and the platform's fee in the shares the spend took
+   * them, never more than the spend moved. What the creator has already withdrawn is not taken back: the
+   * creator's part is capped at the earnings still there. Keyed by the caller; once only (a second call is
+   * a replay, whatever amount it asks).
+   */
+  async refundSpend(input: { key: string; spendKey: string; fanId: string; creatorId: string; amount: number; kind: string }, q: Queryable): Promise<{ refunded: number; replayed: boolean }> {
+    assertAmount(input.amount);
+    if (await this.d.store.transferByKey(`${input.key}:fee`, q) ?? (await this.d.store.transferByKey(`${input.key}:creator`, q))) return { refunded: 0, replayed: true };
+    const [creatorLeg, feeLeg] = await Promise.all([this.d.store.transferByKey(`${input.spendKey}:creator`, q), this.d.store.transferByKey(`${input.spendKey}:fee`, q)]);
+    if (!creatorLeg) throw new AppError('NOT_FOUND', 'no such spend to refund');
+    const gross = creatorLeg.amount + (feeLeg?.amount ?? 0);
+    const amount = Math.min(input.amount, gross);
+    const earnings = await this.d.store.lockAccount(accounts.earnings(input.creatorId), q);
+    const fromCreator = Math.max(0, Math.min(Math.floor((amount * creatorLeg.amount) / gross), earnings.posted - earnings.pending_debits));
+    const fromFee = Math.min(amount - Math.floor((amount * creatorLeg.amount) / gross), feeLeg?.amount ?? 0);
+    const meta = { spendKey: input.spendKey };
+    const legs: Leg[] = [];
+    if (fromCreator > 0) legs.push({ op: 'post', key: `${input.key}:creator`, debit: accounts.earnings(input.creatorId), credit: accounts.wallet(input.fanId), amount: fromCreator, kind: input.kind, metadata: meta });
+    if (fromFee > 0) legs.push({ op: 'post', key: `${input.key}:fee`, debit: feeLeg!.credit, credit: accounts.wallet(input.fanId), amount: fromFee, kind: `${input.kind}_fee`, metadata: meta });
+    if (legs.length) await this.applyIn(q, shardOf(input.key, this.d.options.shards), legs);
+    return { refunded: fromCreator + fromFee, replayed: false };
+  }
+
+  /**
    * A payout's money, in the caller's transaction (the payout's state changes in the same one):
    * `request` earnings -> payouts clearing; `return` clearing -> earnings (failed, reversed, rejected,
    * cancelled); `paid` clearing -> paid out; `unpay` paid out -> earnings (reversed after paid).

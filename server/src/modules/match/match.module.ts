@@ -1,4 +1,3 @@
-import { mountedAt } from '../../http/route-docs.js';
 import type { CallMedia } from '../../../../shared/calls.js';
 import type { MediaView } from '../../../../shared/media.js';
 import type { SfuController } from '../../../../shared/sfu.js';
@@ -11,7 +10,6 @@ import type { Realtime } from '../../realtime/realtime.js';
 import type { ChatService } from '../chat/chat.service.js';
 import type { SfuRooms } from '../rooms/sfu-rooms.js';
 import type { MatchQueue } from './match.queue.js';
-import { matchRoutes, matchRouteDocs } from './match.routes.js';
 import { MatchService } from './match.service.js';
 import { matchEvents } from './match.socket.js';
 import { MatchStore } from './match.store.js';
@@ -53,8 +51,6 @@ export function matchModule(d: {
     service,
     /** For the media sweep: which of these ids are sessions that have ended. */
     endedSessions: (ids: string[]) => store.endedSessions(ids),
-    routes: (guards) => matchRoutes(guards, service),
-    docs: mountedAt('/api', matchRouteDocs, 'match'),
     events: (router) => matchEvents(router, service),
     start: () => service.start(),
     stop: () => service.stop(),

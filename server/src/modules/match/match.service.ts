@@ -163,11 +163,12 @@ export class MatchService {
     for (const userId of await this.d.queue.usersOfNode(nodeId)) await this.leave(userId, 'disconnect');
   }
 
-  async report(userId: string, sessionId: string, reason: string): Promise<{ id: number; created: boolean }> {
+  /** A random session as a report keeps it: the other person and the whole transcript. */
+  async reportSnapshot(userId: string, sessionId: string): Promise<{ reportedId: string; content: Record<string, unknown> }> {
     const s = await this.d.store.session(sessionId);
     if (!s || (s.user_a !== userId && s.user_b !== userId)) throw new AppError('NOT_FOUND', 'no such session');
     const transcript = await this.d.chat.transcript(s.conversation_id);
-    return this.d.store.report({ sessionId, reporterId: userId, reportedId: s.user_a === userId ? s.user_b : s.user_a, reason, transcript });
+    return { reportedId: s.user_a === userId ? s.user_b : s.user_a, content: { transcript } };
   }
 
   sizes() {

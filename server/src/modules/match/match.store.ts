@@ -95,19 +95,4 @@ export class MatchStore {
     return rows[0];
   }
 
-  /** Stores a report with the session's whole transcript (read from chat by the caller); once per reporter. */
-  async report(r: { sessionId: string; reporterId: string; reportedId: string; reason: string; transcript: unknown[] }): Promise<{ id: number; created: boolean }> {
-    const { rows } = await this.db.query<{ id: number; created: boolean }>(
-      `WITH ins AS (
-         INSERT INTO match_reports (session_id, reporter_id, reported_id, reason, transcript)
-         VALUES ($1, $2, $3, $4, $5::jsonb)
-         ON CONFLICT (session_id, reporter_id) DO NOTHING RETURNING id
-       )
-       SELECT id, true AS created FROM ins
-       UNION ALL
-       SELECT id, false FROM match_reports WHERE session_id = $1 AND reporter_id = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [r.sessionId, r.reporterId, r.reportedId, r.reason, JSON.stringify(r.transcript)],
-    );
-    return rows[0]!;
-  }
 }

@@ -190,6 +190,7 @@ export class PayoutsService {
       }
       return { row: existing, replayed: true };
     }
+    if (await this.banned(creatorId, tx)) throw new AppError('PAYOUTS_FROZEN', 'payouts of this account are frozen');
     if (p.credits < this.d.options.minCredits) throw new AppError('PAYOUT_BELOW_MINIMUM', `the smallest payout is ${this.d.options.minCredits} credits`, { details: { min: this.d.options.minCredits } });
     const method = await this.d.store.method(creatorId, driver.name, tx);
     if (method?.status !== 'ready') throw new AppError('PAYOUT_METHOD_REQUIRED', `no ready ${driver.name} payout method`);
@@ -222,6 +223,28 @@ export class PayoutsService {
   }
 
   // ---- admin ----------------------------------------------------------------
+
+  /**
+   * A ban freezes payouts: requests not yet approved are rejected (their credits back in earnings) and new
+   * ones are refused (PAYOUTS_FROZEN) while the ban stands. Under the earnings lock requests take first, so a
+   * request racing the ban is either seen here or sees the ban. Approved ones already on their way are not
+   * recalled. Twice rejects nothing more.
+   */
+  async freeze(creatorId: string, adminId: string | null): Promise<{ rejected: number }> {
+    const rejected = await this.d.db.transaction(async (tx) => {
+      await this.d.ledger.lockEarnings(creatorId, tx);
+      const pending = await this.d.store.lockRequested(tx, creatorId);
+      for (const p of pending) await this.move(tx, p, 'rejected', { actorId: adminId, ip: null, action: 'admin.payout_rejected', reason: 'account banned', decidedBy: adminId ?? undefined });
+      return pending.length;
+    });
+    if (rejected) this.d.ledger.notify([creatorId]);
+    return { rejected };
+  }
+
+  private async banned(userId: string, q: Queryable): Promise<boolean> {
+    const u = await this.d.users.findById(userId, q);
+    return u?.status === 'suspended' && u.suspended_until === null;
+  }
 
   async queue(q: { status: PayoutStatus; limit: number; cursor?: string }): Promise<{ payouts: AdminPayoutView[]; nextCursor: string | null }> {
     const rows = await this.d.store.queue(q.status, q.limit, q.cursor);

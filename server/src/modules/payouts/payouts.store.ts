@@ -50,6 +50,12 @@ export class PayoutsStore {
     return rows[0];
   }
 
+  /** A creator's requests no admin has decided yet, locked (a ban rejects them). */
+  async lockRequested(q: Queryable, creatorId: string): Promise<PayoutRow[]> {
+    const { rows } = await q.query<PayoutRow>(`SELECT ${COLUMNS} FROM payouts WHERE creator_id = $1 AND status = 'requested' ORDER BY id FOR UPDATE`, [creatorId]);
+    return rows;
+  }
+
   async lockByRef(q: Queryable, provider: PayoutProvider, ref: string): Promise<PayoutRow | undefined> {
     const { rows } = await q.query<PayoutRow>(`SELECT ${COLUMNS} FROM payouts WHERE provider = $1 AND provider_ref = $2 FOR UPDATE`, [provider, ref]);
     return rows[0];

@@ -98,6 +98,14 @@ export class PostsService {
     });
   }
 
+  /** Trust and safety removes a reported post: its creator's soft delete; a post gone already stays gone. */
+  async removeAsModerator(creatorId: string, id: string): Promise<void> {
+    await this.d.db.transaction(async (tx) => {
+      const p = await this.d.store.lockOwn(tx, id, creatorId);
+      if (p && !p.deleted) await this.d.store.softDelete(tx, id);
+    });
+  }
+
   async pin(viewer: Viewer, id: string, on: boolean): Promise<PostView> {
     await this.d.db.transaction(async (tx) => {
       const pinned = await this.d.store.lockPins(tx, viewer.userId);

@@ -35,19 +35,4 @@ export class SafetyStore {
     );
     return rows;
   }
-
-  /** Stores the report with a copy of the message (and its earlier versions, if it was edited); reporting twice is one report. */
-  async report(r: { messageId: string; reporterId: string; reason: string; body: string; senderId: string; edits?: unknown[] }): Promise<{ id: number; created: boolean }> {
-    const { rows } = await this.db.query<{ id: number; created: boolean }>(
-      `WITH ins AS (
-         INSERT INTO message_reports (message_id, reporter_id, reason, body, sender_id, edits) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-         ON CONFLICT (message_id, reporter_id) DO NOTHING RETURNING id
-       )
-       SELECT id, true AS created FROM ins
-       UNION ALL
-       SELECT id, false FROM message_reports WHERE message_id = $1 AND reporter_id = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [r.messageId, r.reporterId, r.reason, r.body, r.senderId, JSON.stringify(r.edits ?? [])],
-    );
-    return rows[0]!;
-  }
 }

@@ -10,13 +10,16 @@ export interface UserRow {
   birthdate: string;
   role: Role;
   status: 'active' | 'suspended';
+  /** The end of a suspension; null while suspended: a ban. */
+  suspended_until: Date | null;
+  suspension_reason: string | null;
   message_price: number;
   call_price_per_minute: number;
   created_at: Date;
   email_verified_at: Date | null;
 }
 
-const COLUMNS = `id, email, password_hash, display_name, to_char(birthdate, 'YYYY-MM-DD') AS birthdate, role, status, message_price, call_price_per_minute, created_at, email_verified_at`;
+const COLUMNS = `id, email, password_hash, display_name, to_char(birthdate, 'YYYY-MM-DD') AS birthdate, role, status, suspended_until, suspension_reason, message_price, call_price_per_minute, created_at, email_verified_at`;
 
 export function toPublicUser(row: UserRow): PublicUser {
   return {
@@ -150,5 +153,44 @@ export class UsersStore {
       [u.email, u.passwordHash, u.displayName, u.birthdate],
     );
     return rows[0]!;
+  }
+
+  /** Suspends (until a time; null: banned) or restores an account, in the caller's transaction. */
+  async setStanding(q: Queryable, id: string, s: { suspendedUntil: Date | null; reason: string } | 'active'): Promise<UserRow | undefined> {
+    const [status, until, reason] = s === 'active' ? ['active', null, null] : ['suspended', s.suspendedUntil, s.reason];
+    const { rows } = await q.query<UserRow>(
+      `UPDATE users SET status = $2, suspended_until = $3, suspension_reason = $4, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, status, until, reason],
+    );
+    return rows[0];
+  }
+
+  /** Ends a suspension whose time is up (login's check); false when it is not over or was lifted already. */
+  async liftEnded(id: string): Promise<boolean> {
+    const res = await this.db.query(
+      `UPDATE users SET status = 'active', suspended_until = NULL, suspension_reason = NULL, updated_at = now()
+       WHERE id = $1 AND status = 'suspended' AND suspended_until <= now()`,
+      [id],
+    );
+    return res.rowCount > 0;
+  }
+
+  async setRole(q: Queryable, id: string, role: Role): Promise<UserRow | undefined> {
+    const { rows } = await q.query<UserRow>(`UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, role]);
+    return rows[0];
+  }
+
+  /** Admin search: an exact id, or a part of the email or display name; newest first, by (created_at, id) cursor. */
+  async search(f: { q: string; after?: { createdAt: Date; id: string }; limit: number }): Promise<UserRow[]> {
+    const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(f.q);
+    const { rows } = await this.db.query<UserRow>(
+      `SELECT ${COLUMNS} FROM users
+       WHERE ($1::uuid IS NULL OR id = $1::uuid)
+         AND ($2 = '' OR email LIKE '%' || lower($2) || '%' OR lower(display_name) LIKE '%' || lower($2) || '%')
+         AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+       ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [isId ? f.q : null, isId ? '' : f.q.replace(/[\\%_]/g, (c) => `\\${c}`), f.after?.createdAt ?? null, f.after?.id ?? null, f.limit],
+    );
+    return rows;
   }
 }

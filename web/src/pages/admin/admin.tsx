@@ -8,6 +8,9 @@ import { DeadLetters } from './dead-letters.js';
 import { Verifications } from './verification.js';
 import { AdminPayouts } from './payouts.js';
 import { AdminAccess } from './access.js';
+import { AdminReports } from './reports.js';
+import { AdminUsers } from './users.js';
+import { AdminAudit } from './audit.js';
 import './admin.css';
 
 const TABS = [
@@ -18,6 +21,9 @@ const TABS = [
   { to: '/admin/dead-letters', label: 'Dead letters' },
   { to: '/admin/verification', label: 'Verification' },
   { to: '/admin/payouts', label: 'Payouts' },
+  { to: '/admin/reports', label: 'Reports' },
+  { to: '/admin/users', label: 'Users' },
+  { to: '/admin/audit', label: 'Audit log' },
 ];
 
 /** The /admin/* area: one live /admin socket for every tab, and a sub-nav. */
@@ -44,6 +50,9 @@ export default function Admin() {
             <Route path="dead-letters" element={<DeadLetters />} />
             <Route path="verification" element={<Verifications />} />
             <Route path="payouts" element={<AdminPayouts />} />
+            <Route path="reports" element={<AdminReports />} />
+            <Route path="users" element={<AdminUsers />} />
+            <Route path="audit" element={<AdminAudit />} />
             <Route path="*" element={<Navigate to="/admin" replace />} />
           </Routes>
         </div>
