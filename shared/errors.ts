@@ -94,6 +94,10 @@ export const ERROR_STATUS = {
   PAYOUT_METHOD_REQUIRED: 409,
   /** The payout is not in a state that allows this (details: `{ status }`). */
   PAYOUT_WRONG_STATE: 409,
+  /** Moderation refused a text (details: `{ reason }`: `profanity` in a bio, `contact_to_stranger`, `repeated`). */
+  TEXT_REFUSED: 422,
+  /** The moderation verdict was decided already, or is not a quarantine (details: `{ verdict, decision }`). */
+  MODERATION_ALREADY_DECIDED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,

@@ -32,7 +32,8 @@ export interface JobPayloads {
       | 'payouts.cancelled'
       | 'payouts.status_changed'
       | 'admin.payout_approved'
-      | 'admin.payout_rejected';
+      | 'admin.payout_rejected'
+      | 'admin.moderation_decision';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;
