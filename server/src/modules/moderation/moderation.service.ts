@@ -14,6 +14,9 @@ import { contactDetails, profanity, repeatKey } from './text.check.js';
 /** What a quarantined subject's owner module does when an admin decides (media: approve or withdraw the item). */
 export type SubjectDecider = (subjectId: string, decision: 'allow' | 'remove', adminId: string) => Promise<void>;
 
+/** The text step of places other than chat: posts and comments masked, bios refused. */
+export type TextPolicy = Pick<ModerationService, 'masked' | 'bio'>;
+
 export interface ImageVerdict extends Decision {
   scores: ImageScores | Record<string, never>;
 }
@@ -67,14 +70,16 @@ export class ModerationService {
     return profanity(m.body).masked;
   }
 
-  /** Posts and comments: shown with the matched words masked. */
-  masked(text: string): string {
-    return profanity(text).masked;
+  /** Posts and comments: shown with the matched words masked (absent text stays absent). */
+  masked<T extends string | null | undefined>(text: T): T {
+    return (typeof text === 'string' ? profanity(text).masked : text) as T;
   }
 
   /** A bio is what every stranger reads first: refused (TEXT_REFUSED, reason `profanity`) rather than shown masked. */
-  bio(text: string): string {
-    if (profanity(text).hits > 0) throw new AppError('TEXT_REFUSED', 'your text has words that are not allowed here; reword it', { details: { reason: 'profanity' } });
+  bio<T extends string | null | undefined>(text: T): T {
+    if (typeof text === 'string' && profanity(text).hits > 0) {
+      throw new AppError('TEXT_REFUSED', 'your text has words that are not allowed here; reword it', { details: { reason: 'profanity' } });
+    }
     return text;
   }
 
