@@ -38,6 +38,7 @@ const OWNERS: Record<string, string[]> = {
   verification: ['creator_verifications'],
   'mass-messages': ['mass_messages', 'mass_message_recipients'],
   payouts: ['payout_methods', 'payouts', 'payout_events', 'payout_schedules'],
+  moderation: ['moderation_verdicts'],
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');
