@@ -50,8 +50,11 @@ export const moderationDecisionBody = z.strictObject({
 });
 export type ModerationDecisionBody = z.infer<typeof moderationDecisionBody>;
 
-/** A random video match's picture of the local camera, every few seconds: a small JPEG (base64, at most 64 KiB decoded). */
-export const SNAPSHOT_MAX_BYTES = 64 * 1024;
+/**
+ * A random video match's picture of the local camera, every few seconds: a small JPEG (base64, at most 44 KiB
+ * decoded, so that the event fits SOCKET_MAX_PAYLOAD's default of 64,000 bytes; 160×120 is about 4 KiB).
+ */
+export const SNAPSHOT_MAX_BYTES = 44 * 1024;
 export const matchSnapshotSchema = z.strictObject({
   sessionId: z.uuid(),
   image: z.base64().max(Math.ceil(SNAPSHOT_MAX_BYTES / 3) * 4),
