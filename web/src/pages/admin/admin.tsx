@@ -7,6 +7,7 @@ import { Payments } from './payments.js';
 import { DeadLetters } from './dead-letters.js';
 import { Verifications } from './verification.js';
 import { AdminPayouts } from './payouts.js';
+import { ModerationQueue } from './moderation.js';
 import './admin.css';
 
 const TABS = [
@@ -17,6 +18,7 @@ const TABS = [
   { to: '/admin/dead-letters', label: 'Dead letters' },
   { to: '/admin/verification', label: 'Verification' },
   { to: '/admin/payouts', label: 'Payouts' },
+  { to: '/admin/moderation', label: 'Moderation' },
 ];
 
 /** The /admin/* area: one live /admin socket for every tab, and a sub-nav. */
@@ -42,6 +44,7 @@ export default function Admin() {
           <Route path="dead-letters" element={<DeadLetters />} />
           <Route path="verification" element={<Verifications />} />
           <Route path="payouts" element={<AdminPayouts />} />
+          <Route path="moderation" element={<ModerationQueue />} />
           <Route path="*" element={<Navigate to="/admin" replace />} />
         </Routes>
       </div>
