@@ -28,14 +28,16 @@ export function profanity(text: string): ProfanityResult {
 
 // A URL with a scheme or www., or a bare host under a common top-level domain (also "site dot com").
 const LINK = /\b(?:https?:\/\/|www\.)\S|\b[a-z0-9-]{2,}\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*(?:com|net|org|io|me|co|app|ly|gg|link|xyz|info|biz|ru|tk|site|online|top|cc|to)\b/i;
-// Seven or more digits with only spaces, dots, dashes, brackets or a leading + between them.
+// Seven or more digits with only spaces, dots, dashes, brackets or a leading + between them; dates
+// (12.05.2025, 2025-05-12) are taken out first, as they would read as one.
 const PHONE = /(?:\+\s*)?\d(?:[\s().-]{0,2}\d){6,}/;
+const DATE = /\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2})\b/g;
 
 /** Which contact details a text carries: a first message to a stranger may carry none. */
 export function contactDetails(text: string): ('link' | 'phone')[] {
   const found: ('link' | 'phone')[] = [];
   if (LINK.test(text)) found.push('link');
-  if (PHONE.test(text)) found.push('phone');
+  if (PHONE.test(text.replace(DATE, ' '))) found.push('phone');
   return found;
 }
 
