@@ -7,13 +7,14 @@ import { dateTime } from '../../lib/admin-format.js';
 import { api } from '../../lib/api.js';
 import { errorText } from '../../lib/error-text.js';
 import { placeText, reasonsText, scoresText } from '../../lib/moderation-format.js';
+import { NoticeLine, type Notice } from './notice-line.js';
 
 const queueKey = ['admin', 'moderation', 'queue'] as const;
 
 /** /admin/moderation: what the moderate step quarantined, oldest first, with the classifier's scores; allow or remove each. */
 export function ModerationQueue() {
   const qc = useQueryClient();
-  const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const list = useQuery({ queryKey: queueKey, queryFn: () => api<{ items: VerdictView[] }>('/api/admin/moderation/queue?limit=50') });
   const decide = useMutation({
     mutationFn: (d: { v: VerdictView; decision: 'allow' | 'remove' }) =>
@@ -32,13 +33,7 @@ export function ModerationQueue() {
       <p className="hint lead-hint">Items held for review: only their owner sees them until you decide. Allow shows them to everyone; remove withdraws them.</p>
       <section className="admin-section" aria-labelledby="moderation-title">
         <h2 id="moderation-title">Waiting for a decision</h2>
-        <div aria-live="polite" className="notice-slot">
-          {notice && (
-            <p className={`verdict ${notice.ok ? 'verdict-ok' : 'verdict-bad'}`} role="status">
-              {notice.text}
-            </p>
-          )}
-        </div>
+        <NoticeLine notice={notice} />
         {list.isPending ? (
           <Loading label="Loading the moderation queue" />
         ) : list.error ? (
