@@ -154,8 +154,13 @@ describe('bios, posts and comments', () => {
 
 describe('images', () => {
   it('score the fixtures: the generated nude one as Porn, the clean one not; corrupt bytes are undecodable, never a crash', async () => {
+    // The first classification in this process loads the wasm backend, whose glue adds process listeners
+    // that re-throw: none of them may stay (the server logs unhandled rejections and goes on).
+    const listeners = () => ['uncaughtException', 'unhandledRejection'].map((e) => process.listeners(e as 'uncaughtException').length);
+    const before = listeners();
     const classifier = new ImageClassifier();
     const nude = await classifier.classify(NUDE);
+    expect(listeners()).toEqual(before);
     const clean = await classifier.classify(CLEAN);
     if (nude === 'undecodable' || clean === 'undecodable') throw new Error('fixtures must decode');
     expect(nude.Porn + nude.Hentai).toBeGreaterThan(0.9);

@@ -53,11 +53,21 @@ export class ImageClassifier {
   }
 }
 
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
 async function load(): Promise<{ tf: Tf; model: Model }> {
   const tf = await import('@tensorflow/tfjs');
   await import('@tensorflow/tfjs-backend-wasm');
+  // The wasm backend's Emscripten glue adds process listeners that re-throw every uncaught exception and
+  // unhandled rejection: one stray rejection anywhere would then end the server, which logs them instead
+  // (main.ts). They are taken off again; the backend does not need them.
+  const events: NodeJS.EventEmitter = process;
+  const had = PROCESS_EVENTS.map((e) => events.listeners(e));
   await tf.setBackend('wasm');
   await tf.ready();
+  PROCESS_EVENTS.forEach((e, i) => {
+    for (const l of events.listeners(e)) if (!had[i]!.includes(l)) events.removeListener(e, l as (...args: unknown[]) => void);
+  });
   const nsfwjs = await import('nsfwjs');
   // nsfwjs announces the model it loads on console.info; the logger is ours to write to, not its.
   const info = console.info;

@@ -103,7 +103,7 @@ async function chatBench(perRound: number, rounds: number) {
   const cleanups = new Cleanups((m) => console.log(m), 30_000);
   try {
     const data = await benchData('cluster', cleanups, 'bench-moderation');
-    const node = await startInProcess({ ...BENCH_SERVER_ENV, ...data.env, CHAT_MESSAGES_PER_10S: '1000000', CHAT_FLOOD_PER_5S: '1000000', MODERATION_REPEAT_LIMIT: '10000', LOG_LEVEL: 'silent' });
+    const node = await startInProcess({ ...BENCH_SERVER_ENV, ...data.env, CHAT_MESSAGES_PER_10S: '1000000', CHAT_FLOOD_PER_5S: '1000000', SOCKET_EVENTS_PER_SECOND: '10000', MODERATION_REPEAT_LIMIT: '10000', LOG_LEVEL: 'silent' });
     cleanups.add(() => node.stop());
     const moderation = node.pairly.services.moderation;
     const on = moderation.message.bind(moderation);
