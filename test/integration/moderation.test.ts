@@ -141,7 +141,7 @@ describe('bios, posts and comments', () => {
     expect((await http<any>(url, 'PUT', '/api/profile', { token: u.accessToken, body: { bio: 'a\u0000b' } })).body.error.code).toBe('VALIDATION_FAILED');
   });
 
-  it('store posts and comments masked', async () => {
+  it('store posts, comments and mass messages masked', async () => {
     const creator = await newUser(url, { role: 'creator' });
     const post = await http<any>(url, 'POST', '/api/posts', { token: creator.accessToken, body: { body: 'new set is up, damn fine shit', visibility: { kind: 'free' } } });
     expect(post.status).toBe(201);
@@ -149,6 +149,9 @@ describe('bios, posts and comments', () => {
     const comment = await http<any>(url, 'POST', `/api/posts/${post.body.post.id}/comments`, { token: creator.accessToken, body: { body: 'what the fuck' } });
     expect(comment.status).toBe(201);
     expect(comment.body.comment.body).toBe('what the ****');
+    const mass = await http<any>(url, 'POST', '/api/mass-messages', { token: creator.accessToken, body: { clientId: randomUUID(), audience: { kind: 'followers' }, body: 'new shit on my page' } });
+    expect(mass.status).toBe(201);
+    expect(mass.body.massMessage.body).toBe('new **** on my page');
   });
 });
 
