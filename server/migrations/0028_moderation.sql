@@ -21,5 +21,7 @@ CREATE TABLE moderation_verdicts (
 
 -- The admin queue: quarantined and not yet decided, oldest first.
 CREATE INDEX moderation_verdicts_queue_idx ON moderation_verdicts (created_at) WHERE verdict = 'quarantine' AND decided_at IS NULL;
-CREATE INDEX moderation_verdicts_subject_idx ON moderation_verdicts (subject_kind, subject_id);
+-- One verdict per subject and place: a retried processing job (or a retried refused send) finds its first
+-- verdict instead of queueing the same item twice.
+CREATE UNIQUE INDEX moderation_verdicts_subject_key ON moderation_verdicts (subject_kind, subject_id, place);
 CREATE INDEX moderation_verdicts_user_idx ON moderation_verdicts (user_id, created_at);

@@ -245,3 +245,15 @@ describe('images', () => {
     expect(owner.body.media).toMatchObject({ state: 'rejected', rejectReason: 'moderation', moderation: { state: 'rejected', byAdmin: true } });
   });
 });
+
+describe('verdicts', () => {
+  it('keep one per subject and place: a second verdict (a retried job) finds the first', async () => {
+    const u = await newUser(url);
+    const moderation = node.pairly.services.moderation;
+    const id = randomUUID();
+    const first = await moderation.image({ kind: 'media', id, userId: u.user.id }, 'attachment', NUDE);
+    const again = await moderation.image({ kind: 'media', id, userId: u.user.id }, 'attachment', NUDE);
+    expect(again.verdict).toBe(first.verdict);
+    expect(await verdicts('media', id)).toHaveLength(1);
+  });
+});

@@ -305,6 +305,9 @@ function PhotoItem({
           <p className="photo-status photo-problem">Not accepted: {e.problem}</p>
         ) : e.status === 'failed' ? (
           <p className="photo-status photo-problem">Not uploaded: {e.problem}</p>
+        ) : e.view?.moderation?.state === 'pending' ? (
+          // Quarantined by moderation: usable, but shown to nobody else until a moderator decides.
+          <p className="photo-status">Ready · waiting for a moderator: only you see it for now</p>
         ) : (
           <p className="photo-status">Ready</p>
         )}

@@ -31,10 +31,12 @@ export interface NewVerdict {
 export class ModerationStore {
   constructor(private readonly db: Queryable) {}
 
+  /** The verdict's id; a second verdict for the same subject and place (a retry) keeps the first. */
   async insert(v: NewVerdict): Promise<string> {
     const { rows } = await this.db.query<{ id: string }>(
       `INSERT INTO moderation_verdicts (subject_kind, subject_id, user_id, place, verdict, scores, reasons)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::text[])
+       ON CONFLICT (subject_kind, subject_id, place) DO UPDATE SET subject_id = EXCLUDED.subject_id
        RETURNING id`,
       [v.subjectKind, v.subjectId, v.userId, v.place, v.verdict, JSON.stringify(v.scores), v.reasons],
     );
