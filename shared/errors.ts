@@ -117,6 +117,10 @@ export const ERROR_STATUS = {
   NOT_APPEALABLE: 409,
   /** The appeal was decided already. */
   APPEAL_CLOSED: 409,
+  /** Moderation refused a text (details: `{ reason }`: `profanity` in a bio, `contact_to_stranger`, `repeated`). */
+  TEXT_REFUSED: 422,
+  /** The moderation verdict was decided already, or is not a quarantine (details: `{ verdict, decision }`). */
+  MODERATION_ALREADY_DECIDED: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,

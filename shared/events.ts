@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { text } from './input.js';
+import { matchSnapshotSchema, type Verdict, type VerdictReason } from './moderation.js';
 import type { ErrorBody } from './errors.js';
 import type { PublicUser } from './auth.js';
 import type { MassMessageProgress } from './mass-messages.js';
@@ -33,6 +34,8 @@ export const clientEventSchemas = {
   'match:join': matchJoin,
   'match:next': matchNext,
   'match:leave': matchLeave,
+  /** Video sessions: a small JPEG of the local camera every few seconds (web: 160×120 from the local video). */
+  'match:snapshot': matchSnapshotSchema,
   'call:invite': callInvite,
   'call:accept': callRef,
   'call:decline': callRef,
@@ -79,6 +82,8 @@ export interface ClientEventResults {
   'match:join': { state: 'queued' | 'in_session'; sessionId?: string };
   'match:next': { state: 'queued' | 'in_session'; sessionId?: string };
   'match:leave': { left: boolean };
+  /** The snapshot's verdict; `ended`: it was nude and the session ended (match:ended with reason `nudity` follows). */
+  'match:snapshot': { verdict: Verdict; reasons: VerdictReason[]; ended: boolean };
   'call:invite': { call: CallView };
   /** The accepting device gets its media credentials in the ack. */
   'call:accept': { call: CallView; media: CallMedia };

@@ -41,7 +41,8 @@ export interface JobPayloads {
       | 'admin.decision'
       | 'admin.appeal_decided'
       | 'admin.role_changed'
-      | 'reports.appealed';
+      | 'reports.appealed'
+      | 'admin.moderation_decision';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;

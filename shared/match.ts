@@ -44,4 +44,5 @@ export interface MatchFound {
   commonInterests: string[];
 }
 
-export type MatchEndReason = 'skip' | 'leave' | 'disconnect' | 'blocked';
+/** `nudity`: a snapshot of one side's camera was nude (match:snapshot); that user is flagged for the admins. */
+export type MatchEndReason = 'skip' | 'leave' | 'disconnect' | 'blocked' | 'nudity';

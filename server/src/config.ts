@@ -239,6 +239,14 @@ const envSchema = z
     MEDIA_MULTIPART_PART_BYTES: z.coerce.number().int().min(5 * 1024 ** 2).max(1024 ** 3).default(16 * 1024 ** 2),
     /** A processing step (ffmpeg, ffprobe, sharp) running longer is killed and the job retried. */
     MEDIA_PROCESS_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
+    /** Images whose Porn + Hentai score reaches this are nude: refused where nudity is (profile photos, random-match snapshots). */
+    MODERATION_NUDITY_BLOCK: z.coerce.number().min(0.01).max(1).default(0.7),
+    /** Profile photos between this and the block threshold (or Sexy at MODERATION_SEXY_REVIEW) are quarantined for an admin. */
+    MODERATION_NUDITY_REVIEW: z.coerce.number().min(0.01).max(1).default(0.4),
+    MODERATION_SEXY_REVIEW: z.coerce.number().min(0.01).max(1).default(0.85),
+    /** The same text (normalised) from one sender to this many sends within the window is refused as spam. */
+    MODERATION_REPEAT_LIMIT: z.coerce.number().int().min(2).max(10_000).default(5),
+    MODERATION_REPEAT_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
     /** Subscription tiers a creator may have at once (archived ones aside). */
     CREATOR_MAX_TIERS: z.coerce.number().int().min(1).max(10).default(5),
     /** A tier's price increase reaches existing subscribers only at renewals at least this many days after it is announced. */
@@ -362,6 +370,7 @@ export interface Config {
     breaker: { timeoutMs: number; failures: number; halfOpenMs: number };
   };
   media: MediaConfig;
+  moderation: ModerationConfig;
   feed: { fanoutMax: number; fanoutBatch: number; fanoutDutyPercent: number; backfillPosts: number; sweepSeconds: number };
   massMessages: { batch: number; perSecond: number; sweepSeconds: number };
   creators: CreatorsConfig;
@@ -387,6 +396,16 @@ export type MediaStorageConfig =
       credentials?: { accessKeyId: string; secretAccessKey: string };
       forcePathStyle: boolean;
     };
+
+export interface ModerationConfig {
+  /** Porn + Hentai at or above: nude. */
+  nudityBlock: number;
+  /** Porn + Hentai at or above (below nudityBlock), or Sexy at sexyReview: an admin looks first where nudity is refused. */
+  nudityReview: number;
+  sexyReview: number;
+  /** Sends of one normalised text by one sender within windowSeconds before the next is refused. */
+  repeat: { limit: number; windowSeconds: number };
+}
 
 export interface MediaConfig {
   /** null: media is off (cluster mode without S3 or MEDIA_STORAGE=local): its routes answer MEDIA_UNAVAILABLE. */
@@ -436,6 +455,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('PRESENCE_HEARTBEAT_MS: must be shorter than PRESENCE_TTL_SECONDS, or live nodes lapse between their own heartbeats');
   }
   if (parsed.success && parsed.data.TIP_MIN > parsed.data.TIP_MAX) problems.push('TIP_MIN: must not be above TIP_MAX');
+  if (parsed.success && parsed.data.MODERATION_NUDITY_REVIEW > parsed.data.MODERATION_NUDITY_BLOCK) problems.push('MODERATION_NUDITY_REVIEW: must not be above MODERATION_NUDITY_BLOCK');
   if (Boolean(cleaned.TURN_URLS) !== Boolean(cleaned.TURN_SECRET)) problems.push('TURN: set both TURN_URLS and TURN_SECRET, or neither');
   if (cleaned.RAZORPAYX_ACCOUNT_NUMBER && !cleaned.RAZORPAY_KEY_ID) problems.push('RAZORPAYX_ACCOUNT_NUMBER: RazorpayX payouts need the Razorpay keys too (RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET, RAZORPAY_WEBHOOK_SECRET)');
   for (const [name, keys] of [
@@ -571,6 +591,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       multipart: { thresholdBytes: e.MEDIA_MULTIPART_THRESHOLD_BYTES, partBytes: e.MEDIA_MULTIPART_PART_BYTES },
       processTimeoutSeconds: e.MEDIA_PROCESS_TIMEOUT_SECONDS,
+    },
+    moderation: {
+      nudityBlock: e.MODERATION_NUDITY_BLOCK,
+      nudityReview: e.MODERATION_NUDITY_REVIEW,
+      sexyReview: e.MODERATION_SEXY_REVIEW,
+      repeat: { limit: e.MODERATION_REPEAT_LIMIT, windowSeconds: e.MODERATION_REPEAT_WINDOW_SECONDS },
     },
     creators: {
       maxTiers: e.CREATOR_MAX_TIERS,

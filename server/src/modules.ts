@@ -21,6 +21,7 @@ import { ReconciliationService } from './modules/payments/reconciliation.service
 import { massMessagesModule } from './modules/mass-messages/mass-messages.module.js';
 import { matchModule } from './modules/match/match.module.js';
 import { mediaModule } from './modules/media/media.module.js';
+import { moderationModule } from './modules/moderation/moderation.module.js';
 import { ANYONE } from './modules/media/media.views.js';
 import { paymentsModule } from './modules/payments/payments.module.js';
 import { payoutsModule } from './modules/payouts/payouts.module.js';
@@ -55,6 +56,16 @@ export function createModules(d: {
   // Whether a creator may sell (CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION) is verification's rule, built on media: bound late.
   const paidContent = (creatorId: string) => verification.service.requirePaidContentAllowed(creatorId);
   const users = usersModule({ db, realtime, audit: audit.service, paidContent });
+  // Quarantined media is settled by media, built later: bound late.
+  const moderation = moderationModule({
+    config,
+    db,
+    limiter,
+    audit: audit.service,
+    logger,
+    deciders: () => ({ media: (id, decision, adminId) => media.service.settleQuarantine(adminId, id, decision) }),
+    isCreator: async (userId) => (await users.store.findById(userId))?.role === 'creator',
+  });
   const mail = mailModule({ config, jobs, logger });
   // A suspended account's sign-in is answered by trust and safety (its end, an appeal token): bound late.
   const auth = authModule({
@@ -104,6 +115,7 @@ export function createModules(d: {
     limiter,
     audit: audit.service,
     logger,
+    moderation: moderation.service,
     access: () => ({
       message_attachment: (viewer, m) => chat.service.attachmentAccess(viewer, m.id),
       post_media: (viewer, m) => posts.service.mediaAccess(viewer, m.id),
@@ -112,7 +124,7 @@ export function createModules(d: {
   const verification = verificationModule({ config, db, media: media.service, users: users.store, audit: audit.service, realtime });
   // Pictures of people are profiles' (built on chat): bound late.
   const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
-  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter, counters, logger, avatars, paidContent });
+  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter, counters, logger, avatars, paidContent, moderation: moderation.service });
   const match = matchModule({
     config,
     db,
@@ -125,13 +137,14 @@ export function createModules(d: {
     iceServers: (userId) => calls.service.iceServers(userId),
     chat: chat.service,
     avatars,
+    moderation: moderation.service,
   });
-  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent });
-  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter });
-  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent,
+  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent, text: moderation.service });
+  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter, text: moderation.service });
+  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service,
     tipTargets: { post: (viewer, id) => posts.service.creatorOf(viewer, id), message: (viewer, id) => chat.service.messageSender(viewer.userId, id) },
   });
-  const massMessages = massMessagesModule({ config, db, chat: chat.service, media: media.service, realtime, jobs, logger, paidContent });
+  const massMessages = massMessagesModule({ config, db, chat: chat.service, media: media.service, realtime, jobs, logger, paidContent, text: moderation.service });
   const deadLetters = deadLettersModule({ db, jobs, logger, audit: audit.service, hooks: { ...payments.deadLetterHooks }, retentionDays: config.deadLetterRetentionDays });
   const admin = adminModule({
     config,
@@ -192,7 +205,7 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports];
+  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -211,6 +224,7 @@ export function createModules(d: {
     match: match.service,
     profiles: profiles.service,
     media: media.service,
+    moderation: moderation.service,
     deadLetters: deadLetters.service,
     verification: verification.service,
     creators: creators.service,

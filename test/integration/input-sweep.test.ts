@@ -29,6 +29,7 @@ import { mineQuery } from '../../server/src/modules/reports/reports.routes.js';
 import { adjustmentBody, checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxActionBody } from '../../shared/payments.js';
 import { answerBody, datingPageQuery, discoverQuery, preferencesBody, profileBody, profilePhotosBody } from '../../shared/profiles.js';
 import { confirmBody, createUploadBody, moderationBody, presignPartsBody } from '../../shared/media.js';
+import { moderationDecisionBody, moderationQueueQuery } from '../../shared/moderation.js';
 import { changeTierBody, creatorsQuery, handle, listQuery, pageBody, resumeBody, subscribeBody, tierBody, tierUpdateBody, tipBody, trialBody, trialCode } from '../../shared/creators.js';
 import { earningsRangeQuery, earningsStatementQuery } from '../../shared/earnings.js';
 import { createMassMessageBody, massAudienceBody, massMessagesQuery } from '../../shared/mass-messages.js';
@@ -193,6 +194,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/media/:id': { params: { id: uuid } },
   'DELETE /api/media/:id': { params: { id: uuid } },
   'POST /api/admin/media/:id/moderation': { params: { id: uuid }, body: moderationBody, as: 'admin' },
+  'GET /api/admin/moderation/queue': { query: moderationQueueQuery, as: 'admin' },
+  'POST /api/admin/moderation/:id/decision': { params: { id: uuid }, body: moderationDecisionBody, as: 'admin' },
   'PUT /api/media/uploads/:token': { params: { token: mediaToken }, body: z.unknown(), as: 'none' },
   'GET /api/media/files/:token': { params: { token: mediaToken }, as: 'none' },
   'GET /api/creators': { query: creatorsQuery },

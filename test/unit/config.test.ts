@@ -46,6 +46,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION: 'yes' })).toThrow(/CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION/);
   });
 
+  it('MODERATION_*: thresholds in (0, 1], the review band not above the block threshold, a repeat limit of at least 2', () => {
+    expect(loadConfig({}).moderation).toEqual({ nudityBlock: 0.7, nudityReview: 0.4, sexyReview: 0.85, repeat: { limit: 5, windowSeconds: 600 } });
+    expect(loadConfig({ MODERATION_NUDITY_BLOCK: '0.9', MODERATION_NUDITY_REVIEW: '0.9', MODERATION_REPEAT_LIMIT: '20' }).moderation).toMatchObject({ nudityBlock: 0.9, nudityReview: 0.9, repeat: { limit: 20 } });
+    expect(() => loadConfig({ MODERATION_NUDITY_BLOCK: '1.5' })).toThrow(/MODERATION_NUDITY_BLOCK/);
+    expect(() => loadConfig({ MODERATION_NUDITY_BLOCK: '0' })).toThrow(/MODERATION_NUDITY_BLOCK/);
+    expect(() => loadConfig({ MODERATION_NUDITY_BLOCK: '0.5', MODERATION_NUDITY_REVIEW: '0.6' })).toThrow(/MODERATION_NUDITY_REVIEW/);
+    expect(() => loadConfig({ MODERATION_REPEAT_LIMIT: '1' })).toThrow(/MODERATION_REPEAT_LIMIT/);
+  });
+
   it('MASS_MESSAGE_*: batches of 500 at most 2000 fans a second by default, 0 = no cap; a zero batch or a negative rate refused', () => {
     expect(loadConfig({}).massMessages).toEqual({ batch: 500, perSecond: 2000, sweepSeconds: 60 });
     expect(loadConfig({ MASS_MESSAGE_BATCH: '1000', MASS_MESSAGE_PER_SECOND: '0', MASS_MESSAGE_SWEEP_SECONDS: '30' }).massMessages).toEqual({ batch: 1000, perSecond: 0, sweepSeconds: 30 });

@@ -39,6 +39,7 @@ const OWNERS: Record<string, string[]> = {
   'mass-messages': ['mass_messages', 'mass_message_recipients'],
   payouts: ['payout_methods', 'payouts', 'payout_events', 'payout_schedules'],
   reports: ['reports', 'moderation_decisions', 'decision_appeals'],
+  moderation: ['moderation_verdicts'],
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');

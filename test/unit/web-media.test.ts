@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MediaView } from '../../shared/media.js';
 import { ApiError } from '../../web/src/lib/api.js';
 import { fresherView, imageSource, linksExpired, mediaShape, usableForMs } from '../../web/src/lib/media.js';
-import { allowedTypesText, bytesText, checkFile, percentText, rejectReasonText } from '../../web/src/lib/media-files.js';
+import { allowedTypesText, bytesText, checkFile, percentText, refusalText, rejectReasonText } from '../../web/src/lib/media-files.js';
 import { makePrimary, move, photosBody, roomLeft, savableIds, savedOf, statusOf, type PhotoEntry } from '../../web/src/lib/photo-list.js';
 import { UploadTask, uploadErrorText, type MediaEvents, type Transport, type UploadDeps } from '../../web/src/lib/upload.js';
 
@@ -119,6 +119,10 @@ describe('a picked file, before anything is sent', () => {
     expect(rejectReasonText('pixel_limit')).toBe('The picture has too many pixels. Use a smaller version.');
     expect(rejectReasonText('something_new')).toBe('It could not be used (something_new).');
     expect(rejectReasonText(null)).toBe('It could not be used.');
+    // A moderation refusal names what it saw when it can; an admin's own reason stays the generic sentence.
+    expect(refusalText({ rejectReason: 'moderation', moderation: { state: 'rejected', reason: 'nudity', byAdmin: false } })).toBe('Nudity is not allowed in profile photos. Choose another photo.');
+    expect(refusalText({ rejectReason: 'moderation', moderation: { state: 'rejected', reason: 'spam', byAdmin: true } })).toBe('It was not approved by our moderators.');
+    expect(refusalText({ rejectReason: 'truncated' })).toBe(rejectReasonText('truncated'));
     const tooLarge = new ApiError('PAYLOAD_TOO_LARGE', 'at most', 413, { maxBytes: 20 * 1024 ** 2 });
     expect(uploadErrorText(tooLarge, 25 * 1024 ** 2)).toBe('That file is too large (25 MB): it can be at most 20 MB.');
     expect(uploadErrorText(new ApiError('RATE_LIMITED', 'slow down', 429, undefined, 120))).toBe('Too many attempts. Try again in 2 minutes.');

@@ -16,7 +16,7 @@ const serverEvents: Record<keyof ServerToClientEvents, string> = {
   'chat:typing': '{ conversationId, userId, typing, expiresInMs }: volatile; ends by itself unless renewed.',
   'presence:update': '{ updates: PresenceView[] }: presence of people the user has a conversation with, batched.',
   'match:found': 'MatchFound: a random match, the peer\'s public summary and the session\'s conversation.',
-  'match:ended': '{ sessionId, reason }: the peer skipped, left or disconnected.',
+  'match:ended': '{ sessionId, reason }: the peer skipped, left or disconnected (skip, leave, disconnect, blocked), or a snapshot of one side was nude (nudity: sent to both).',
   'call:ringing': '{ call, from: { userId, displayName } }: an incoming call, on every device of the callee.',
   'call:accepted': "{ call, media }: the callee accepted; the caller's media credentials.",
   'call:elsewhere': '{ callId }: answered or taken over on another of this user\'s devices.',

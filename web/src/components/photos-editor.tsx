@@ -7,7 +7,7 @@ import { errorText } from '../lib/error-text.js';
 import { keys } from '../lib/queries.js';
 import { useSession } from '../lib/session.js';
 import { useSocket, useSocketEvent } from '../lib/socket.js';
-import { acceptOf, allowedTypesText, percentText, rejectReasonText } from '../lib/media-files.js';
+import { acceptOf, allowedTypesText, percentText, refusalText } from '../lib/media-files.js';
 import { putView, useUploadState } from '../lib/media-view.js';
 import { makePrimary, move, photosBody, roomLeft, savableIds, savedOf, statusOf, type PhotoEntry, type SavedPhotos } from '../lib/photo-list.js';
 import { profileKeys, type OwnProfile } from '../lib/profile-format.js';
@@ -24,7 +24,7 @@ interface Entry extends PhotoEntry {
   problem: string | null;
 }
 
-const fromView = (view: MediaView): Entry => ({ key: view.id, mediaId: view.id, status: statusOf(view), view, task: null, problem: view.state === 'rejected' ? rejectReasonText(view.rejectReason) : null });
+const fromView = (view: MediaView): Entry => ({ key: view.id, mediaId: view.id, status: statusOf(view), view, task: null, problem: view.state === 'rejected' ? refusalText(view) : null });
 
 /** An entry brought up to date with its upload. */
 function withUpload(e: Entry, s: UploadState): Entry {
@@ -305,6 +305,9 @@ function PhotoItem({
           <p className="photo-status photo-problem">Not accepted: {e.problem}</p>
         ) : e.status === 'failed' ? (
           <p className="photo-status photo-problem">Not uploaded: {e.problem}</p>
+        ) : e.view?.moderation?.state === 'pending' ? (
+          // Quarantined by moderation: usable, but shown to nobody else until a moderator decides.
+          <p className="photo-status">Ready · waiting for a moderator: only you see it for now</p>
         ) : (
           <p className="photo-status">Ready</p>
         )}

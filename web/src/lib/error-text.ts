@@ -74,7 +74,15 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   ALREADY_APPEALED: 'You have appealed this decision already. Each decision can be appealed once.',
   NOT_APPEALABLE: 'This decision cannot be appealed.',
   APPEAL_CLOSED: 'This appeal was decided already.',
+  TEXT_REFUSED: 'Some of those words are not allowed here. Reword it and try again.',
+  MODERATION_ALREADY_DECIDED: 'This item was already decided.',
   INTERNAL: 'Something went wrong on our side. Try again.',
+};
+
+/** TEXT_REFUSED says why in `details.reason`. */
+const TEXT_REFUSED_WORDS: Record<string, string> = {
+  contact_to_stranger: 'No links or phone numbers in a first message: wait until they reply.',
+  repeated: 'You sent this same message to too many people. Write to each person in your own words.',
 };
 
 export function waitText(seconds: number): string {
@@ -88,6 +96,8 @@ export function errorText(err: unknown): string {
   if (err instanceof ApiError || isCoded(err)) {
     const code = err.code as ErrorCode | 'NETWORK';
     const retry = (err as { retryAfterSeconds?: number }).retryAfterSeconds;
+    const reason = (err as { details?: { reason?: string } }).details?.reason;
+    if (code === 'TEXT_REFUSED' && reason && TEXT_REFUSED_WORDS[reason]) return TEXT_REFUSED_WORDS[reason];
     if (code === 'RATE_LIMITED') return retry ? `Too many attempts. Try again in ${waitText(Math.ceil(retry))}.` : 'Too many attempts. Wait a moment and try again.';
     return TEXT[code] ?? (err as { message?: string }).message ?? 'Something went wrong.';
   }

@@ -1,4 +1,4 @@
-import { KIND_TYPES, isVideoType, type MediaKind, type RejectReason } from '../../../shared/media.js';
+import { KIND_TYPES, isVideoType, type MediaKind, type MediaView, type RejectReason } from '../../../shared/media.js';
 
 /**
  * Files the person picks, before and after they are sent, without React or
@@ -80,6 +80,16 @@ const REJECT_WORDS: Record<RejectReason, string> = {
   processing_failed: 'We could not process this file. Try again, or try another one.',
   moderation: 'It was not approved by our moderators.',
 };
+
+/**
+ * Why an item was refused, for its owner: a moderation refusal says what was seen when moderation named it
+ * (nudity is refused only where strangers see it without asking: profile photos, avatars, covers).
+ */
+export function refusalText(m: Pick<MediaView, 'rejectReason' | 'moderation'>): string {
+  const seen = m.rejectReason === 'moderation' ? (m.moderation?.reason?.split(',') ?? []) : [];
+  if (seen.includes('nudity')) return 'Nudity is not allowed in profile photos. Choose another photo.';
+  return rejectReasonText(m.rejectReason);
+}
 
 /** Why processing refused an item, in words (a reason this client does not know yet is not hidden). */
 export function rejectReasonText(reason: RejectReason | string | null | undefined): string {

@@ -80,6 +80,9 @@ export function endedText(reason: MatchEndReason | 'connection'): string {
       return 'They lost their connection. The chat has ended.';
     case 'blocked':
       return 'The chat has ended.';
+    case 'nudity':
+      // Both sides get this one: neutral about who it was.
+      return 'The chat ended: our safety check saw nudity on camera. Nudity is not allowed in random chats.';
     case 'connection':
       return 'Your connection dropped, so the chat ended.';
   }

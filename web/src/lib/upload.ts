@@ -2,7 +2,7 @@ import type { CreateUploadResult, MediaKind, MediaView, MultipartTarget, UploadT
 import type { ErrorCode } from '../../../shared/errors.js';
 import { ApiError, toApiError, type RequestOptions } from './api.js';
 import { errorText } from './error-text.js';
-import { bytesText, checkFile, rejectReasonText } from './media-files.js';
+import { bytesText, checkFile, refusalText } from './media-files.js';
 
 /**
  * One upload from the browser, start to finish:
@@ -122,7 +122,7 @@ export class UploadTask {
       const media = decided(confirmed.media) ? confirmed.media : await processed.wait();
       this.deps.onView?.(media);
       if (media.state === 'ready') this.set({ phase: 'ready', media });
-      else if (media.state === 'rejected') this.set({ phase: 'rejected', media, message: rejectReasonText(media.rejectReason) });
+      else if (media.state === 'rejected') this.set({ phase: 'rejected', media, message: refusalText(media) });
       else this.set({ phase: 'failed', mediaId: media.id, message: 'It was removed before it could be used.', code: 'NOT_FOUND' });
       return media;
     } catch (err) {

@@ -8,6 +8,7 @@ import { useSession } from '../lib/session.js';
 import { emit, useSocket, useSocketEvent } from '../lib/socket.js';
 import { PageTitle } from '../components/ui.js';
 import { useVideoRoom, VideoTile } from '../components/video-room.js';
+import { useSnapshots } from '../components/random-snapshots.js';
 import { ProfileAvatar } from '../components/profile-avatar.js';
 import { Media } from '../components/media.js';
 import './random.css';
@@ -339,6 +340,7 @@ function Session({
 
 function RandomVideo({ found }: { found: MatchFound }) {
   const room = useVideoRoom(found.media ?? null, true);
+  useSnapshots(found.sessionId, room.cameraOn ? room.local : null);
   return (
     <div className="random-stage">
       <VideoTile stream={room.remote} label={`${found.peer.displayName}’s video`} className="random-remote" placeholder={`Connecting to ${found.peer.displayName}…`} />

@@ -11,10 +11,11 @@ export interface MessageRef {
 }
 
 /**
- * A text about to be stored (an edit, as a new message would be): throws an AppError to refuse it. Trust and
- * safety's moderation step plugs in here; none is configured yet.
+ * A text about to be stored (a new message, or an edit as a new message would be): answers the text to store
+ * (profanity masked) or throws an AppError to refuse it. `ref` names the attempt in a refusal's evidence (the
+ * new message's clientId, the edited message's id).
  */
-export type TextModeration = (m: { userId: string; conversationId: string; body: string; messageId?: string }) => Promise<void>;
+export type TextModeration = (m: { userId: string; conversationId: string; body: string; ref: string }) => Promise<string>;
 
 /**
  * What happens to a message after it is sent: reactions, edits, deletes. Each is one transaction under the
@@ -49,7 +50,7 @@ export class ChatChanges {
 
   async edit(userId: string, ref: MessageRef & { body: string }, socketId?: string): Promise<{ message: MessageView; changed: boolean }> {
     // The same step a new message would pass, before anything is locked.
-    await this.d.moderate?.({ userId, conversationId: ref.conversationId, body: ref.body, messageId: ref.messageId });
+    if (this.d.moderate) ref = { ...ref, body: await this.d.moderate({ userId, conversationId: ref.conversationId, body: ref.body, ref: ref.messageId }) };
     return this.change(userId, ref, socketId, async (tx, s) => {
       if (s.sender_id !== userId) throw new AppError('FORBIDDEN', 'you can only edit your own messages');
       if (s.deleted) throw new AppError('MESSAGE_DELETED', 'this message was deleted');

@@ -8,6 +8,7 @@ import type { LimiterFactory } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import type { MediaService } from '../media/media.service.js';
+import type { ModerationService } from '../moderation/moderation.service.js';
 import type { PresenceService } from '../presence/presence.service.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
@@ -16,7 +17,7 @@ import { ChatService } from './chat.service.js';
 import { ChatBatchStore } from './chat.batch.store.js';
 import { chatEvents } from './chat.socket.js';
 import { ChatStore } from './chat.store.js';
-import { ChatChanges } from './chat.changes.js';
+import { ChatChanges, type TextModeration } from './chat.changes.js';
 import { ChatChangesStore } from './chat.changes.store.js';
 
 export function chatModule(d: {
@@ -36,16 +37,23 @@ export function chatModule(d: {
   avatars?: Avatars;
   /** Refuses a creator who may not sell yet (verification's; bound late). */
   paidContent?: (creatorId: string) => Promise<void>;
+  /** Trust and safety's text step for messages and edits. */
+  moderation?: Pick<ModerationService, 'message'>;
 }) {
   const { config, limiter } = d;
   const store = new ChatStore(d.db);
   const changesStore = new ChatChangesStore(d.db);
+  const moderation = d.moderation;
+  const moderate: TextModeration | undefined =
+    moderation &&
+    ((m) => moderation.message({ senderId: m.userId, conversationId: m.conversationId, clientId: m.ref, body: m.body, stranger: () => store.strangerTo(m.userId, m.conversationId) }));
   const changes = new ChatChanges({
     db: d.db,
     store: changesStore,
     realtime: d.realtime,
     editWindowSeconds: config.chat.editWindowSeconds,
     deleteWindowSeconds: config.chat.deleteWindowSeconds,
+    moderate,
   });
   const service = new ChatService({
     db: d.db,
@@ -64,6 +72,7 @@ export function chatModule(d: {
     batchStore: new ChatBatchStore(),
     paidContent: d.paidContent,
     changes: changesStore,
+    moderate,
   });
   let typingTracked = () => 0;
   return {

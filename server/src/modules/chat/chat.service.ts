@@ -16,6 +16,7 @@ import type { BatcherOptions } from '../../batcher.js';
 import type { ChatBatchStore } from './chat.batch.store.js';
 import { ChatMassStore, type MassDelivery } from './chat.mass.store.js';
 import type { ChatChangesStore } from './chat.changes.store.js';
+import type { TextModeration } from './chat.changes.js';
 import { decodeSyncCursor, encodeSyncCursor, fitPage } from './chat.pages.js';
 import { ReceiptBatch, type Advanced } from './chat.receipts.js';
 import { assertPolicyAllows, decideSend, replayOf, SendBatch } from './chat.send-batch.js';
@@ -74,6 +75,8 @@ export class ChatService {
       paidContent?: (creatorId: string) => Promise<void>;
       /** Replies' quotes, sync's changes and search. */
       changes: ChatChangesStore;
+      /** Trust and safety's step for a new message's text (ChatChanges.edit calls the same one). */
+      moderate?: TextModeration;
     },
   ) {
     this.batch = new SendBatch({ db: d.db, store: d.batchStore }, d.batching);
@@ -174,7 +177,9 @@ export class ChatService {
       if (t.deleted) throw new AppError('MESSAGE_DELETED', 'the message you reply to was deleted');
       reply = { id: input.replyTo, senderId: t.sender_id, excerpt: t.excerpt };
     }
-    // Trust and safety's moderation step for a new message's text goes here (ChatChanges.edit calls the same hook).
+    // Before the limits: a refused text is not a message and costs none of them. A retry is checked again and
+    // masks to the same text, so the replay check below still sees its twin.
+    if (this.d.moderate) input = { ...input, body: await this.d.moderate({ userId: sender.userId, conversationId, body: input.body, ref: input.clientId }) };
     // The limits count messages, not attempts. A send's transaction already recognises a retry of a stored
     // message and gives its points back; only when the limit refuses do we look the clientId up, so a
     // retry after an outage is answered, never RATE_LIMITED, without a read on every send.

@@ -205,6 +205,24 @@ export class ChatStore {
     await q.query(`UPDATE conversations SET closed_at = NULL WHERE id = $1 AND kind = 'direct' AND closed_at IS NOT NULL`, [id]);
   }
 
+  /**
+   * Whether `userId` writes to a stranger here: nobody else has written in this conversation yet, it was not
+   * opened by a mutual like (profiles' mutual_like_conversations), and neither holds a subscription to the
+   * other (creators' creator_audience). Asked only for texts carrying contact details.
+   */
+  async strangerTo(userId: string, conversationId: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ stranger: boolean }>(
+      `SELECT NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.sender_id <> $2)
+          AND NOT EXISTS (SELECT 1 FROM mutual_like_conversations l WHERE l.conversation_id = c.id)
+          AND NOT EXISTS (SELECT 1 FROM creator_audience a
+                          WHERE a.tier_rank IS NOT NULL
+                            AND ((a.creator_id = c.user_low AND a.user_id = c.user_high) OR (a.creator_id = c.user_high AND a.user_id = c.user_low))) AS stranger
+       FROM conversations c WHERE c.id = $1`,
+      [conversationId, userId],
+    );
+    return rows[0]?.stranger ?? true;
+  }
+
   /** Every message of a conversation, oldest first, as a report keeps them. */
   async transcript(q: Queryable, conversationId: string): Promise<unknown[]> {
     const { rows } = await q.query<{ transcript: unknown[] }>(

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
+import type { TextPolicy } from '../moderation/moderation.service.js';
 import { mountedAt } from '../../http/route-docs.js';
 import type { Logger } from '../../logger.js';
 import type { ModuleWithServices } from '../../module.js';
@@ -28,12 +29,13 @@ export function creatorsModule(d: {
   tipTargets: TipTargets;
   /** Refuses a creator who may not sell yet (verification's; bound late). */
   paidContent?: (creatorId: string) => Promise<void>;
+  text: TextPolicy;
 }) {
   const config = d.config.creators;
   const store = new CreatorsStore(d.db);
   const joined = (fanId: string, creatorId: string) =>
     void d.joined?.(fanId, creatorId).catch((err: unknown) => d.logger.warn({ err, fanId, creatorId }, 'feed backfill after a follow failed'));
-  const service = new CreatorsService({ db: d.db, store, realtime: d.realtime, config, photos: d.photos, joined, paidContent: d.paidContent });
+  const service = new CreatorsService({ db: d.db, store, realtime: d.realtime, config, photos: d.photos, joined, paidContent: d.paidContent, text: d.text });
   const subscriptions = new SubscriptionsService({
     db: d.db,
     store,

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { z } from 'zod';
+import type { TextPolicy } from '../moderation/moderation.service.js';
 import type { CreatorCard, CreatorPageView, TierView, TrialLinkView, creatorsQuery, pageBody, tierBody, tierUpdateBody, trialBody } from '../../../../shared/creators.js';
 import type { MediaView } from '../../../../shared/media.js';
 import type { CreatorsConfig } from '../../config.js';
@@ -29,6 +30,8 @@ export class CreatorsService {
       joined?: (fanId: string, creatorId: string) => void;
       /** Refuses a creator who may not sell yet (verification's hook, bound late): VERIFICATION_REQUIRED. */
       paidContent?: (creatorId: string) => Promise<void>;
+      /** Trust and safety's text step: a bio with profanity is refused. */
+      text: TextPolicy;
     },
   ) {}
 
@@ -38,7 +41,7 @@ export class CreatorsService {
     try {
       await this.d.store.upsertPage(this.d.db, viewer.userId, {
         handle: b.handle,
-        bio: b.bio ?? null,
+        bio: this.d.text.bio(b.bio ?? null),
         links: b.links ?? null,
         tags: b.tags ? [...new Set(b.tags)] : null,
         messagePolicy: b.messagePolicy ?? null,

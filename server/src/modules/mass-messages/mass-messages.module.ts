@@ -1,5 +1,6 @@
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
+import type { TextPolicy } from '../moderation/moderation.service.js';
 import { mountedAt } from '../../http/route-docs.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
@@ -27,6 +28,7 @@ export function massMessagesModule(d: {
   jobs: JobQueue;
   logger: Logger;
   paidContent?: (creatorId: string) => Promise<void>;
+  text: TextPolicy;
 }) {
   const store = new MassMessagesStore(d.db);
   const service = new MassMessagesService({
@@ -39,6 +41,7 @@ export function massMessagesModule(d: {
     logger: d.logger,
     config: d.config.massMessages,
     paidContent: d.paidContent,
+    text: d.text,
   });
   return {
     name: 'mass-messages',

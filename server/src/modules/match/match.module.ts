@@ -1,4 +1,5 @@
 import type { CallMedia } from '../../../../shared/calls.js';
+import type { ModerationService } from '../moderation/moderation.service.js';
 import type { MediaView } from '../../../../shared/media.js';
 import type { SfuController } from '../../../../shared/sfu.js';
 import type { Config } from '../../config.js';
@@ -29,6 +30,7 @@ export function matchModule(d: {
   chat: Pick<ChatService, 'openMatchIn' | 'closeIn' | 'transcript'>;
   /** Users' avatars for the match card (profiles' rule; bound late, profiles are built after match). */
   avatars?: (userIds: string[]) => Promise<Map<string, MediaView | null>>;
+  moderation: Pick<ModerationService, 'image'>;
 }) {
   const { config } = d;
   const store = new MatchStore(d.db);
@@ -40,6 +42,9 @@ export function matchModule(d: {
     realtime: d.realtime,
     logger: d.logger,
     skipLimiter: d.limiter({ keyPrefix: 'match-skip', points: config.match.skipsPerMinute, durationSeconds: 60 }),
+    // A little above the web client's one every 5 s, for jitter.
+    snapshotLimiter: d.limiter({ keyPrefix: 'match-snapshot', points: 6, durationSeconds: 20 }),
+    moderation: d.moderation,
     pairIntervalMs: config.match.pairIntervalMs,
     sfu: d.sfu,
     rooms: d.rooms,

@@ -8,8 +8,12 @@
  *   a pairing ──► PostgreSQL session + 'match' conversation ──► match:found to both users' rooms
  *   match:next / match:leave / disconnect ──► Lua end (cooldown both ways) ──► match:ended to the peer
  *   a node dies ──► the presence reaper ends the sessions of its queued users
+ *   match:snapshot (video) ──► classifier on this node ──► nude: the sender leaves (reason nudity, flagged in
+ *                              moderation_verdicts) ──► match:ended to both
  */
 import { randomUUID } from 'node:crypto';
+import type { Verdict, VerdictReason } from '../../../../shared/moderation.js';
+import type { ModerationService } from '../moderation/moderation.service.js';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { CallMedia } from '../../../../shared/calls.js';
 import type { MediaView } from '../../../../shared/media.js';
@@ -56,6 +60,10 @@ export class MatchService {
       realtime: Realtime;
       logger: Logger;
       skipLimiter: RateLimiterAbstract;
+      /** Snapshots per user (one every few seconds is what the web client sends). */
+      snapshotLimiter: RateLimiterAbstract;
+      /** Trust and safety's classifier and policy for the snapshots of video sessions. */
+      moderation: Pick<ModerationService, 'image'>;
       pairIntervalMs: number;
       pairsPerPass?: number;
       /** Video sessions get a room on it; without one, video mode is refused. */
@@ -161,6 +169,30 @@ export class MatchService {
   /** After a node died: its queued users leave, their peers are told. */
   async purgeNode(nodeId: string): Promise<void> {
     for (const userId of await this.d.queue.usersOfNode(nodeId)) await this.leave(userId, 'disconnect');
+  }
+
+  /**
+   * A picture of the sender's own camera in a video session. Nude: the session ends for both (`nudity`),
+   * the sender leaves the queue, and the verdict is kept as the flag admins and reports read. Unreadable
+   * bytes are a `block` verdict in the answer and end nothing (a broken encoder is not an offence).
+   * Classified on this node (about 70 ms each, one at a time), so it is rate limited per user.
+   */
+  async snapshot(userId: string, input: { sessionId: string; image: string }): Promise<{ verdict: Verdict; reasons: VerdictReason[]; ended: boolean }> {
+    await this.d.snapshotLimiter.consume(userId).catch((err) => {
+      throw rateLimited(err, 'snapshots come every few seconds, not faster');
+    });
+    const s = await this.d.store.session(input.sessionId);
+    if (!s || (s.user_a !== userId && s.user_b !== userId)) throw new AppError('NOT_FOUND', 'no such session');
+    if (s.ended_at) throw new AppError('CONVERSATION_CLOSED', 'this session has ended');
+    if (s.mode !== 'video') throw new AppError('VALIDATION_FAILED', 'snapshots are for video sessions');
+    const bytes = Buffer.from(input.image, 'base64');
+    const nude = (d: { reasons: VerdictReason[] }) => d.reasons.includes('nudity');
+    const v = await this.d.moderation.image({ kind: 'snapshot', id: s.id, userId }, 'random_snapshot', bytes, nude);
+    if (!nude(v)) return { verdict: v.verdict, reasons: v.reasons, ended: false };
+    await this.leave(userId, 'nudity');
+    // The sender's own devices are told too: they did not choose to leave.
+    this.d.realtime.toUser(userId, 'match:ended', { sessionId: s.id, reason: 'nudity' });
+    return { verdict: v.verdict, reasons: v.reasons, ended: true };
   }
 
   /** A random session as a report keeps it: the other person and the whole transcript. */

@@ -5,7 +5,8 @@ export function matchEvents(router: EventRouter, match: MatchService): { disconn
   router
     .on('match:join', (socket, p) => match.join(socket.data.userId, socket.id, p))
     .on('match:next', (socket) => match.next(socket.data.userId))
-    .on('match:leave', (socket) => match.leave(socket.data.userId));
+    .on('match:leave', (socket) => match.leave(socket.data.userId))
+    .on('match:snapshot', (socket, p) => match.snapshot(socket.data.userId, p));
   return {
     // Only the socket that joined leaves the queue (another device of the same user does not).
     disconnected: (socket) => void match.leave(socket.data.userId, 'disconnect', socket.id).catch(() => undefined),

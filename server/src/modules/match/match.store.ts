@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-import type { MatchPeer } from '../../../../shared/match.js';
+import type { MatchMode, MatchPeer } from '../../../../shared/match.js';
 
 export interface PeerRow {
   id: string;
@@ -87,9 +87,9 @@ export class MatchStore {
     return new Set(rows.map((r) => r.id));
   }
 
-  async session(id: string): Promise<{ id: string; user_a: string; user_b: string; conversation_id: string; ended_at: Date | null } | undefined> {
-    const { rows } = await this.db.query<{ id: string; user_a: string; user_b: string; conversation_id: string; ended_at: Date | null }>(
-      `SELECT id, user_a, user_b, conversation_id, ended_at FROM match_sessions WHERE id = $1`,
+  async session(id: string): Promise<{ id: string; mode: MatchMode; user_a: string; user_b: string; conversation_id: string; ended_at: Date | null } | undefined> {
+    const { rows } = await this.db.query<{ id: string; mode: MatchMode; user_a: string; user_b: string; conversation_id: string; ended_at: Date | null }>(
+      `SELECT id, mode, user_a, user_b, conversation_id, ended_at FROM match_sessions WHERE id = $1`,
       [id],
     );
     return rows[0];

@@ -8,6 +8,7 @@ import type { ModuleWithServices } from '../../module.js';
 import type { LimiterFactory } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { ModerationService } from '../moderation/moderation.service.js';
 import { mediaJobs } from './media.jobs.js';
 import { mediaAdminRouteDocs, mediaAdminRoutes, mediaFileRouteDocs, mediaFileRoutes, mediaRouteDocs, mediaRoutes } from './media.routes.js';
 import { MediaService, type MediaAccessHooks } from './media.service.js';
@@ -29,6 +30,7 @@ export function mediaModule(d: {
   limiter: LimiterFactory;
   audit: Pick<AuditService, 'record'>;
   logger: Logger;
+  moderation: Pick<ModerationService, 'image'>;
   access?: () => MediaAccessHooks;
 }) {
   const config = d.config.media;
@@ -50,7 +52,7 @@ export function mediaModule(d: {
     routes: (guards) => Router().use('/media', mediaRoutes(guards, service)).use('/admin/media', mediaAdminRoutes(guards, service)),
     publicRoutes: Router().use('/api/media', mediaFileRoutes(service)),
     docs: [...mountedAt('/api/media', mediaRouteDocs, 'media'), ...mountedAt('/api/admin/media', mediaAdminRouteDocs, 'admin'), ...mountedAt('/api/media', mediaFileRouteDocs, 'media')],
-    jobs: mediaJobs({ store, media: service, config, logger: d.logger }),
+    jobs: mediaJobs({ store, media: service, config, logger: d.logger, moderation: d.moderation }),
     // Without storage there is nothing to sweep.
     schedules: d.storage ? [{ name: 'media.sweep', payload: {}, everyMs: config.sweepSeconds * 1000 }] : [],
     stop: () => d.storage?.close(),

@@ -11,6 +11,7 @@ import type { MediaService } from './media.service.js';
 import type { MediaRow, MediaStore, StoredVariant } from './media.store.js';
 import { originalKey, variantKey } from './media.views.js';
 import { moderate } from './moderation.js';
+import type { ModerationService } from '../moderation/moderation.service.js';
 import { MediaRejected, sniffType, processImage, processVideo, type OutputFile } from './processing/index.js';
 
 const EXT: Record<string, string> = { 'image/webp': 'webp', 'video/mp4': 'mp4' };
@@ -36,11 +37,11 @@ class Refused extends Error {
  * racing a re-queue) end in one state.
  *
  *   original ──download──► temp dir ──sniffType──► processImage | processVideo ──► variants uploaded
- *            ──► moderate() ──► ready | rejected(moderation) ──► media:updated to the owner
+ *            ──► moderate() ──► ready | ready, quarantined (owner only) | rejected(moderation) ──► media:updated to the owner
  *   refused by a check ──► rejected(reason), every object removed ──► media:updated
  */
 export async function processMedia(
-  d: { store: MediaStore; media: MediaService; config: MediaConfig; logger: Logger },
+  d: { store: MediaStore; media: MediaService; config: MediaConfig; logger: Logger; moderation: Pick<ModerationService, 'image'> },
   mediaId: string,
   ctx: JobContext,
 ): Promise<void> {
@@ -55,7 +56,7 @@ export async function processMedia(
       throw err;
     });
     if (outcome instanceof Refused) return await refuse(d, m, outcome.reason);
-    const verdict = await moderate(m, outcome);
+    const verdict = await moderate({ moderation: d.moderation, read: (key) => readAll(storage, key) }, m, outcome);
     const done = await d.store.finishProcessing(m.id, { ...outcome, moderation: verdict });
     if (done) return await d.media.push(done);
     // Deleted while it was processed: what this run stored after the delete's own removal goes too.
@@ -117,4 +118,13 @@ export async function processMedia(
       variants,
     };
   }
+}
+
+/** A stored variant's bytes (a few hundred KB at most: the moderated picture is a 640 px WebP). */
+async function readAll(storage: ReturnType<MediaService['storage']>, key: string): Promise<Buffer | undefined> {
+  const stream = await storage.get(key);
+  if (!stream) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

@@ -283,6 +283,15 @@ export class MediaService {
     return this.view(m, { userId: adminId, role: 'admin' });
   }
 
+  /**
+   * An admin settled a quarantined item in the moderation queue (audited there): allow shows it to everyone,
+   * remove withdraws it (files kept, as for any moderation refusal). Gone or deleted meanwhile: nothing to do.
+   */
+  async settleQuarantine(adminId: string, id: string, decision: 'allow' | 'remove'): Promise<void> {
+    const m = await this.d.store.override(id, decision === 'allow', decision === 'remove' ? 'removed after review' : null, adminId);
+    if (m) await this.push(m);
+  }
+
   /** The embedded driver's upload URL: only while the item is still uploading. */
   async receiveUpload(token: string, body: Readable, declaredLength: number | undefined): Promise<{ etag: string; size: number }> {
     const local = this.storage().local;

@@ -49,7 +49,7 @@ export interface Processed {
   height: number | null;
   durationMs: number | null;
   variants: Record<string, StoredVariant>;
-  moderation: { state: 'approved' | 'rejected'; reason: string | null };
+  moderation: { state: 'approved' | 'pending' | 'rejected'; reason: string | null };
 }
 
 /** The media module's only SQL; each method one statement. */
@@ -110,9 +110,9 @@ export class MediaStore {
     await this.db.query(`UPDATE media SET multipart_upload_id = NULL WHERE id = $1 AND state = 'uploading'`, [id]);
   }
 
-  /** pending → ready, or → rejected for moderation (files kept for an admin's override); undefined unless pending. */
+  /** pending → ready (quarantined: moderation still 'pending'), or → rejected for moderation (files kept for an admin's override); undefined unless pending. */
   async finishProcessing(id: string, p: Processed): Promise<MediaRow | undefined> {
-    const approved = p.moderation.state === 'approved';
+    const approved = p.moderation.state !== 'rejected';
     const { rows } = await this.db.query<RawRow>(
       `UPDATE media SET state = $2, reject_reason = $3, detected_mime = $4, width = $5, height = $6, duration_ms = $7, variants = $8::jsonb,
          moderation = $9, moderation_reason = $10, moderated_at = now(), ready_at = CASE WHEN $2 = 'ready' THEN now() END

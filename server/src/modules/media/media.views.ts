@@ -52,8 +52,10 @@ export const isPrivileged = (viewer: Viewer, m: Pick<MediaRow, 'owner_id'>) => v
 export async function mediaView(m: MediaRow, viewer: Viewer, o: { storage: MediaStorage | undefined; urlTtlSeconds: number; locked?: boolean }): Promise<MediaView> {
   const privileged = isPrivileged(viewer, m);
   const locked = !privileged && o.locked === true;
-  // A moderation refusal keeps its files for the admin who reviews it; nobody else is served them.
-  const servable = m.state === 'ready' || (viewer.role === 'admin' && m.state === 'rejected' && m.reject_reason === 'moderation');
+  // A moderation refusal keeps its files for the admin who reviews it; nobody else is served them. A quarantined
+  // item (ready, moderation still pending) is its owner's and the admins' until an admin decides.
+  const servable =
+    (m.state === 'ready' && (m.moderation !== 'pending' || privileged)) || (viewer.role === 'admin' && m.state === 'rejected' && m.reject_reason === 'moderation');
   let variants: Record<string, MediaVariantView> | null = null;
   let urlsExpireAt: string | null = null;
   if (servable && o.storage) {

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
+import type { TextPolicy } from '../moderation/moderation.service.js';
 import { mountedAt } from '../../http/route-docs.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
@@ -26,10 +27,11 @@ export function postsModule(d: {
   logger: Logger;
   /** Refuses a creator who may not sell yet (verification's; bound late). */
   paidContent?: (creatorId: string) => Promise<void>;
+  text: TextPolicy;
 }) {
   const store = new PostsStore(d.db);
   const feed = new FeedService({ store, media: d.media, jobs: d.jobs, logger: d.logger, config: d.config.feed });
-  const service = new PostsService({ db: d.db, store, ledger: d.ledger, media: d.media, scheduleFanout: (id, at) => feed.scheduleFanout(id, at), paidContent: d.paidContent });
+  const service = new PostsService({ db: d.db, store, ledger: d.ledger, media: d.media, scheduleFanout: (id, at) => feed.scheduleFanout(id, at), paidContent: d.paidContent, text: d.text });
   return {
     name: 'posts',
     service,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CommentView, CreatePostBody, PostView, UpdatePostBody } from '../../../../shared/posts.js';
+import type { TextPolicy } from '../moderation/moderation.service.js';
 import { POST_PINS_MAX } from '../../../../shared/posts.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
@@ -31,6 +32,8 @@ export class PostsService {
       scheduleFanout: (postId: string, at: Date) => Promise<void>;
       /** Refuses a creator who may not sell yet (verification's hook, bound late): VERIFICATION_REQUIRED. */
       paidContent?: (creatorId: string) => Promise<void>;
+      /** Trust and safety's text step: bodies and comments are stored with profanity masked. */
+      text: TextPolicy;
     },
   ) {}
 
@@ -49,7 +52,7 @@ export class PostsService {
       this.d.store.insert(tx, {
         id,
         creatorId: creator.userId,
-        body: b.body,
+        body: this.d.text.masked(b.body),
         visibility: v.kind,
         minTierRank: v.minTierRank,
         price: v.price,
@@ -84,7 +87,7 @@ export class PostsService {
       if (b.visibility && p.visibility === 'ppv' && p.unlocks > 0) {
         throw new AppError('PRICE_LOCKED', 'someone bought this post: its price and visibility can no longer change');
       }
-      await this.d.store.update(tx, id, { body: b.body, commentsEnabled: b.commentsEnabled, visibility: b.visibility && columnsOf(b.visibility) });
+      await this.d.store.update(tx, id, { body: this.d.text.masked(b.body), commentsEnabled: b.commentsEnabled, visibility: b.visibility && columnsOf(b.visibility) });
     });
     return this.get(viewer, id);
   }
@@ -177,7 +180,7 @@ export class PostsService {
   async comment(viewer: Viewer, id: string, body: string): Promise<CommentView> {
     const p = await this.requireAccess(viewer, id, true);
     if (!p.comments_enabled) throw new AppError('COMMENTS_OFF', 'comments are turned off on this post');
-    return commentView(await this.d.store.addComment({ id: randomUUID(), postId: id, authorId: viewer.userId, body }));
+    return commentView(await this.d.store.addComment({ id: randomUUID(), postId: id, authorId: viewer.userId, body: this.d.text.masked(body) }));
   }
 
   async comments(viewer: Viewer, id: string, cursor: string | undefined, limit: number): Promise<{ comments: CommentView[]; nextCursor: string | null }> {

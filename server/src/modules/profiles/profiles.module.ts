@@ -1,5 +1,6 @@
 import { mountedAt } from '../../http/route-docs.js';
 import { createHmac } from 'node:crypto';
+import type { TextPolicy } from '../moderation/moderation.service.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { ModuleWithServices } from '../../module.js';
@@ -12,7 +13,7 @@ import { profilesRoutes, profilesRouteDocs } from './profiles.routes.js';
 import { ProfilesService } from './profiles.service.js';
 import { ProfilesStore } from './profiles.store.js';
 
-export function profilesModule(d: { config: Config; jwtSecret: string; db: Database; chat: Pick<ChatService, 'openMatchedIn' | 'closeIn' | 'mayStart'>; media: Pick<MediaService, 'requireOwned' | 'publicViews'>; safety: SafetyStore; realtime: Realtime; limiter: LimiterFactory }) {
+export function profilesModule(d: { config: Config; jwtSecret: string; db: Database; chat: Pick<ChatService, 'openMatchedIn' | 'closeIn' | 'mayStart'>; media: Pick<MediaService, 'requireOwned' | 'publicViews'>; safety: SafetyStore; realtime: Realtime; limiter: LimiterFactory; text: TextPolicy }) {
   const service = new ProfilesService({
     db: d.db,
     // Derived like the other keys from the JWT secret, so every node places everyone alike.
@@ -22,6 +23,7 @@ export function profilesModule(d: { config: Config; jwtSecret: string; db: Datab
     safety: d.safety,
     realtime: d.realtime,
     locationChanges: d.limiter({ keyPrefix: 'location', points: d.config.profiles.locationChangesPerDay, durationSeconds: 86_400 }),
+    text: d.text,
   });
   return { name: 'profiles', service, routes: (guards) => profilesRoutes(guards, service), docs: mountedAt('/api', profilesRouteDocs, 'profiles') } satisfies ModuleWithServices;
 }

@@ -1,5 +1,6 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { z } from 'zod';
+import type { TextPolicy } from '../moderation/moderation.service.js';
 import type { MediaView } from '../../../../shared/media.js';
 import { DISTANCE_BAND_EDGES_KM, type DistanceBand, type LikeView, type MatchView, type PublicProfile, type WhoCanMessage } from '../../../../shared/profiles.js';
 import type { Database } from '../../db/database.js';
@@ -75,6 +76,8 @@ export class ProfilesService {
       realtime: Realtime;
       /** Location changes per user (LOCATION_CHANGES_PER_DAY): moving around is how distances are triangulated. */
       locationChanges: RateLimiterAbstract;
+      /** Trust and safety's text step: a bio with profanity is refused. */
+      text: TextPolicy;
     },
   ) {}
 
@@ -147,7 +150,7 @@ export class ProfilesService {
       }
     }
     await this.d.store.upsert(userId, {
-      ...(b.bio !== undefined ? { bio: b.bio } : {}),
+      ...(b.bio !== undefined ? { bio: this.d.text.bio(b.bio) } : {}),
       ...(b.gender !== undefined ? { gender: b.gender } : {}),
       ...(b.interests !== undefined ? { interests: [...new Set(b.interests)] } : {}),
       ...(b.languages !== undefined ? { languages: [...new Set(b.languages)] } : {}),

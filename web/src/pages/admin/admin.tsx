@@ -11,6 +11,7 @@ import { AdminAccess } from './access.js';
 import { AdminReports } from './reports.js';
 import { AdminUsers } from './users.js';
 import { AdminAudit } from './audit.js';
+import { ModerationQueue } from './moderation.js';
 import './admin.css';
 
 const TABS = [
@@ -24,6 +25,7 @@ const TABS = [
   { to: '/admin/reports', label: 'Reports' },
   { to: '/admin/users', label: 'Users' },
   { to: '/admin/audit', label: 'Audit log' },
+  { to: '/admin/moderation', label: 'Moderation' },
 ];
 
 /** The /admin/* area: one live /admin socket for every tab, and a sub-nav. */
@@ -53,6 +55,7 @@ export default function Admin() {
             <Route path="reports" element={<AdminReports />} />
             <Route path="users" element={<AdminUsers />} />
             <Route path="audit" element={<AdminAudit />} />
+            <Route path="moderation" element={<ModerationQueue />} />
             <Route path="*" element={<Navigate to="/admin" replace />} />
           </Routes>
         </div>

@@ -5,6 +5,7 @@ import { Empty, ErrorNote, Loading, PageTitle } from '../../components/ui.js';
 import { adminKeys, listJobDeadLetters, listPaymentDeadLetters, retryJobDeadLetter, retryPaymentDeadLetter } from '../../lib/admin-api.js';
 import { ago, dateTime } from '../../lib/admin-format.js';
 import { errorText } from '../../lib/error-text.js';
+import { NoticeLine, type Notice } from './notice-line.js';
 
 export function DeadLetters() {
   return (
@@ -14,23 +15,6 @@ export function DeadLetters() {
       <JobDeadLetters />
       <PaymentDeadLetters />
     </section>
-  );
-}
-
-interface Notice {
-  ok: boolean;
-  text: string;
-}
-
-function NoticeLine({ notice }: { notice: Notice | null }) {
-  return (
-    <div aria-live="polite" className="notice-slot">
-      {notice && (
-        <p className={`verdict ${notice.ok ? 'verdict-ok' : 'verdict-bad'}`} role="status">
-          {notice.text}
-        </p>
-      )}
-    </div>
   );
 }
 

@@ -7,6 +7,7 @@ import { queryString } from '../../lib/admin-api.js';
 import { dateTime } from '../../lib/admin-format.js';
 import { api } from '../../lib/api.js';
 import { errorText } from '../../lib/error-text.js';
+import { NoticeLine, type Notice } from './notice-line.js';
 import { money, PROVIDER_LABEL, STATUS_LABEL } from '../../lib/payouts-format.js';
 import '../payouts.css';
 
@@ -17,7 +18,7 @@ export function AdminPayouts() {
   const qc = useQueryClient();
   const [status, setStatus] = useState<PayoutStatus>('requested');
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const statusId = useId();
   const list = useInfiniteQuery({
     queryKey: ['admin', 'payouts', status],
@@ -69,13 +70,7 @@ export function AdminPayouts() {
             </select>
           </div>
         </div>
-        <div aria-live="polite" className="notice-slot">
-          {notice && (
-            <p className={`verdict ${notice.ok ? 'verdict-ok' : 'verdict-bad'}`} role="status">
-              {notice.text}
-            </p>
-          )}
-        </div>
+        <NoticeLine notice={notice} />
         {status === 'requested' && rows.length > 0 && (
           <button type="button" className="btn btn-primary" disabled={selected.size === 0 || batch.isPending} onClick={() => batch.mutate([...selected])}>
             Approve selected ({selected.size})

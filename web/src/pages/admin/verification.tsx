@@ -8,6 +8,7 @@ import { queryString } from '../../lib/admin-api.js';
 import { dateTime } from '../../lib/admin-format.js';
 import { api } from '../../lib/api.js';
 import { errorText } from '../../lib/error-text.js';
+import { NoticeLine, type Notice } from './notice-line.js';
 import '../verification.css';
 
 const queueKey = (status: VerificationStatus) => ['admin', 'verifications', status] as const;
@@ -17,7 +18,7 @@ const STATUS_TEXT: Record<VerificationStatus, string> = { pending: 'Waiting for 
 export function Verifications() {
   const qc = useQueryClient();
   const [status, setStatus] = useState<VerificationStatus>('pending');
-  const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const statusId = useId();
   const list = useInfiniteQuery({
     queryKey: queueKey(status),
@@ -55,13 +56,7 @@ export function Verifications() {
             </select>
           </div>
         </div>
-        <div aria-live="polite" className="notice-slot">
-          {notice && (
-            <p className={`verdict ${notice.ok ? 'verdict-ok' : 'verdict-bad'}`} role="status">
-              {notice.text}
-            </p>
-          )}
-        </div>
+        <NoticeLine notice={notice} />
         {list.isPending ? (
           <Loading label="Loading verifications" />
         ) : list.error ? (
