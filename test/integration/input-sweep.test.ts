@@ -87,6 +87,8 @@ interface RouteSpec {
   /** Who calls: anyone (default), mostly an admin, nobody, or a session of its own (logout revokes it). */
   /** `fresh`: a new session of the fan; `spare`: a user of its own, for what ends every other session. */
   as?: 'anyone' | 'admin' | 'none' | 'fresh' | 'spare';
+  /** `others`: generated ids name a user of their own, never the sweep's callers (an admin's suspension or role change ends the subject's sessions). */
+  subjects?: 'others';
 }
 
 const uuid = z.uuid();
@@ -164,12 +166,12 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/appeals': { body: appealBody },
   'POST /api/appeals/with-token': { body: appealBody, as: 'none' },
   'GET /api/admin/reports': { as: 'admin' },
-  'POST /api/admin/users/:id/decisions': { params: { id: uuid }, body: decisionBody, as: 'admin' },
+  'POST /api/admin/users/:id/decisions': { params: { id: uuid }, body: decisionBody, as: 'admin', subjects: 'others' },
   'POST /api/admin/appeals/:decisionId': { params: { decisionId: z.coerce.number().int().positive() }, body: appealDecisionBody, as: 'admin' },
   'GET /api/admin/audit': { query: auditQuery, as: 'admin' },
   'GET /api/admin/users': { query: userSearchQuery, as: 'admin' },
   'GET /api/admin/users/:id': { params: { id: uuid }, as: 'admin' },
-  'PUT /api/admin/users/:id/role': { params: { id: uuid }, body: roleBody, as: 'admin' },
+  'PUT /api/admin/users/:id/role': { params: { id: uuid }, body: roleBody, as: 'admin', subjects: 'others' },
   'GET /api/calls': { query: callsQuery },
   'GET /api/calls/ice-servers': {},
   'GET /api/admin/presence': { query: adminPresenceQuery, as: 'admin' },
@@ -268,12 +270,14 @@ const tokens: Record<'fan' | 'creator' | 'admin', string> = { fan: '', creator: 
 const ids = { fan: '', creator: '', admin: '' };
 let fanEmail = '';
 let spareEmail = '';
-const pools: Pools = {
+const sharedPools: Pools = {
   uuids: [],
   int4Ids: [],
   strings: [],
   named: { packId: ['starter', 'whale'], currency: ['usd', 'inr'], amount: [5, -3, 250], answer: [0, 1], accepted: [[0], [0, 1]], reason: ['spam and abuse'] },
 };
+/** The pools for routes whose subjects are `others`: the same, with the ids of a user nobody calls as. */
+const otherPools: Pools = { ...sharedPools, uuids: [] };
 const sockets = new Map<string, ClientSocket>();
 
 beforeAll(async () => {
@@ -313,6 +317,7 @@ beforeAll(async () => {
   Object.assign(ids, { fan: fan.user.id, creator: creator.user.id, admin: admin.userId });
   fanEmail = fan.user.email;
   spareEmail = (await newUser(url)).user.email;
+  otherPools.uuids.push((await newUser(url)).user.id, crypto.randomUUID());
 
   // Real rows for generated ids to hit: users, a conversation with a message, a payment, the questions.
   const conv = await http(url, 'POST', '/api/conversations', { token: tokens.fan, body: { userId: ids.creator } });
@@ -326,10 +331,10 @@ beforeAll(async () => {
   const parts = await http(url, 'POST', '/api/media/uploads', { token: tokens.creator, body: { kind: 'post_media', contentType: 'video/mp4', size: 70 * 1024 * 1024 } });
   // Refresh tokens of sessions of their own: a reuse revokes only them.
   const extra = await http(url, 'POST', '/api/auth/login', { body: { email: fan.user.email, password: fan.password } });
-  pools.uuids.push(ids.fan, ids.creator, ids.admin, conv.body.conversationId, sent.message?.id ?? crypto.randomUUID(), pay.body.payment?.id ?? crypto.randomUUID());
-  pools.int4Ids.push(...questions.body.questions.map((q) => q.id).slice(0, 5));
-  pools.strings.push('starter', 'usd', extra.body.refreshToken, tokens.fan, fan.user.email);
-  pools.uuids.push(upload.body.media.id, parts.body.media.id);
+  sharedPools.uuids.push(ids.fan, ids.creator, ids.admin, conv.body.conversationId, sent.message?.id ?? crypto.randomUUID(), pay.body.payment?.id ?? crypto.randomUUID());
+  sharedPools.int4Ids.push(...questions.body.questions.map((q) => q.id).slice(0, 5));
+  sharedPools.strings.push('starter', 'usd', extra.body.refreshToken, tokens.fan, fan.user.email);
+  sharedPools.uuids.push(upload.body.media.id, parts.body.media.id);
   expect(conv.status).toBe(201);
   expect(sent.ok).toBe(true);
   expect(pay.status).toBe(201);
@@ -393,6 +398,7 @@ const rawSegment = fc.oneof({ arbitrary: fc.constant(null), weight: 12 }, { arbi
 
 function requestArbitrary(key: string, spec: RouteSpec) {
   const [method] = key.split(' ') as [string, string];
+  const pools = spec.subjects === 'others' ? otherPools : sharedPools;
   const params = Object.fromEntries(Object.entries(spec.params ?? {}).map(([k, s]) => [k, fc.tuple(inputArbitrary(s, pools), rawSegment)]));
   const headers = Object.fromEntries(Object.entries(spec.headers ?? {}).map(([k, s]) => [k, fc.option(inputArbitrary(s, pools), { freq: 8 })]));
   return fc.record({
@@ -493,13 +499,13 @@ describe('every socket event, with generated and hostile payloads', () => {
   const shapes = fc.oneof({ arbitrary: fc.constant<Shape>('payload'), weight: 8 }, { arbitrary: fc.constantFrom<Shape>('no-payload', 'extra-args'), weight: 1 });
   for (const [event, schema] of Object.entries(clientEventSchemas)) {
     it(`${event} is never answered INTERNAL`, async () => {
-      const arb = fc.record({ role: fc.constantFrom('fan', 'creator', 'admin') as fc.Arbitrary<'fan' | 'creator' | 'admin'>, payload: inputArbitrary(schema, pools), shape: shapes });
+      const arb = fc.record({ role: fc.constantFrom('fan', 'creator', 'admin') as fc.Arbitrary<'fan' | 'creator' | 'admin'>, payload: inputArbitrary(schema, sharedPools), shape: shapes });
       await check(arb, async (r) => emitChecked(await socketOf(r.role), event, r.payload, r.shape));
     }, 120_000);
   }
   for (const [event, schema] of Object.entries(adminEventSchemas)) {
     it(`/admin ${event} is never answered INTERNAL`, async () => {
-      await check(fc.record({ payload: inputArbitrary(schema, pools), shape: shapes }), async (r) => emitChecked(await socketOf('admin', '/admin'), event, r.payload, r.shape));
+      await check(fc.record({ payload: inputArbitrary(schema, sharedPools), shape: shapes }), async (r) => emitChecked(await socketOf('admin', '/admin'), event, r.payload, r.shape));
     }, 120_000);
   }
   it('the handshake refuses any bad token, never with INTERNAL', async () => {

@@ -441,8 +441,9 @@ describe('a ban (issue #18)', () => {
     expect(await row(pending.body.payout.id)).toMatchObject({ status: 'rejected', reason: 'account banned' });
     expect(await auditOf(pending.body.payout.id)).toEqual(['payouts.requested:requested', 'admin.payout_rejected:rejected']);
     expect(await account(`earnings:${c.user.id}`)).toBe(400);
-    // Signed out by the ban; a request made for them anyway (as the payout schedule does) is refused.
-    const asCreator = { userId: c.user.id, role: 'creator' as const, sessionId: randomUUID() };
+    // Signed out by the ban; a request made for them anyway (through the session that proved its second factor) is refused.
+    const sessionId = JSON.parse(Buffer.from(c.accessToken.split('.')[1]!, 'base64url').toString()).sid as string;
+    const asCreator = { userId: c.user.id, role: 'creator' as const, sessionId };
     const body = { id: randomUUID(), provider: 'razorpay' as const, credits: 100, expectedAmountMinor: 100 * RATE.razorpay! };
     await expect(node.pairly.services.payouts.request(asCreator, body, null)).rejects.toMatchObject({ code: 'PAYOUTS_FROZEN' });
 
