@@ -83,4 +83,4 @@ it('a like instead of a message, who liked me, like back, write from Matches, un
   expect(profile.preferences.whoCanMessage).toBe('everyone');
   expect(e.problems).toEqual([]);
   expect(d.problems).toEqual([]);
-});
+}, 90_000);
