@@ -21,9 +21,9 @@ export class ErasureStore {
   async insertUnlessSince(userId: string, since: Date, ttlDays: number): Promise<ExportRow | undefined> {
     const { rows } = await this.db.query<ExportRow>(
       `INSERT INTO account_exports (user_id, expires_at)
-       SELECT $1, now() + make_interval(days => $3)
+       SELECT $1::uuid, now() + make_interval(days => $3::int)
        WHERE pg_try_advisory_xact_lock(hashtext('account_exports:' || $1::text))
-         AND NOT EXISTS (SELECT 1 FROM account_exports WHERE user_id = $1 AND requested_at > $2)
+         AND NOT EXISTS (SELECT 1 FROM account_exports WHERE user_id = $1::uuid AND requested_at > $2::timestamptz)
        RETURNING ${COLUMNS}`,
       [userId, since, ttlDays],
     );
