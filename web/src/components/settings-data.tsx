@@ -4,6 +4,7 @@ import { useNavigate } from 'react-router';
 import type { AccountDeletion, ExportView } from '../../../shared/erasure.js';
 import { api } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
+import { saveFile } from '../lib/save-file.js';
 import { useSession } from '../lib/session.js';
 import { secondFactor, twoFactorQuery } from './settings-two-factor.js';
 import { formatWhen } from './wallet-queries.js';
@@ -11,14 +12,9 @@ import { ErrorNote, Field, Loading } from './ui.js';
 
 const exportsKey = ['exports'] as const;
 
-/** Saves an archive the way a file download does (it needs the bearer token, so it cannot be a plain link). */
+/** Downloads an archive (it needs the bearer token, so it cannot be a plain link). */
 async function saveArchive(e: ExportView): Promise<void> {
-  const json = await api<string>(`/api/me/exports/${e.id}`, { as: 'text' });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
-  a.download = `pairly-export-${e.requestedAt.slice(0, 10)}.json`;
-  a.click();
-  URL.revokeObjectURL(a.href);
+  saveFile(await api<string>(`/api/me/exports/${e.id}`, { as: 'text' }), 'application/json', `pairly-export-${e.requestedAt.slice(0, 10)}.json`);
 }
 
 /** "Download my data": ask for an export (one a day; a mail says when it is ready), then download it here. */
