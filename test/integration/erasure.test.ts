@@ -90,9 +90,21 @@ describe('DELETE /api/me', () => {
     expect((await node.pairly.services.ledger.balance(me.user.id)).available).toBe(40);
     expect((await node.pairly.services.ledger.verify()).ok).toBe(true);
 
-    // A new account may take the address; the deleted one does not come back with it.
-    const again = await newUser(url, { email: me.user.email });
-    expect(again.user.id).not.toBe(me.user.id);
+  });
+
+  it('keeps the data for the delay, but frees the address at once', async () => {
+    // A node of the same deployment with the default delay: its erase job waits 72 hours.
+    const slow = await startInProcess({ ...backing.env, RUN_WORKERS: 'false' });
+    try {
+      const me = await newUser(slow.url, { displayName: 'Still Here' });
+      expect((await http(slow.url, 'DELETE', '/api/me', { token: me.accessToken, body: { password: me.password } })).status).toBe(202);
+      const again = await newUser(slow.url, { email: me.user.email });
+      expect(again.user.id).not.toBe(me.user.id);
+      expect(await slow.pairly.services.deletion.sweep()).toBe(0);
+      expect(await users().findById(me.user.id)).toMatchObject({ status: 'deleted', display_name: 'Still Here', email: `deleted-${me.user.id}@invalid` });
+    } finally {
+      await slow.stop();
+    }
   });
 
   it('asks for a second factor when two-factor sign-in is on', async () => {

@@ -197,12 +197,14 @@ export class UsersStore {
   }
 
   /**
-   * Closes the account at the owner's request: gone to everyone from now on, and its password unusable
-   * ('!' is no argon2 hash). Idempotent: a second request keeps the first one's time.
+   * Closes the account at the owner's request: gone to everyone from now on, its password unusable ('!' is
+   * no argon2 hash), and its address free at once (a new sign-up with it must not hear "already taken" for
+   * the days before the erase). Idempotent: a second request keeps the first one's time.
    */
   async markDeleted(id: string): Promise<Date | undefined> {
     const { rows } = await this.db.query<{ deleted_at: Date }>(
-      `UPDATE users SET status = 'deleted', deleted_at = coalesce(deleted_at, now()), password_hash = '!', updated_at = now()
+      `UPDATE users SET status = 'deleted', deleted_at = coalesce(deleted_at, now()), password_hash = '!',
+         email = 'deleted-' || id || '@invalid', updated_at = now()
        WHERE id = $1 RETURNING deleted_at`,
       [id],
     );
@@ -216,7 +218,7 @@ export class UsersStore {
    */
   async anonymise(id: string): Promise<boolean> {
     const res = await this.db.query(
-      `UPDATE users SET email = 'deleted-' || id || '@invalid', display_name = 'Deleted user', password_hash = '!',
+      `UPDATE users SET display_name = 'Deleted user',
          birthdate = date_trunc('year', birthdate)::date, email_verified_at = NULL, suspension_reason = NULL,
          message_price = 0, call_price_per_minute = 0, erased_at = now(), updated_at = now()
        WHERE id = $1 AND status = 'deleted' AND erased_at IS NULL`,
