@@ -83,6 +83,10 @@ export const ERROR_STATUS = {
   UPLOAD_EXPIRED: 410,
   /** A signed media URL, upload URL or mailed account link past its expiry: ask for a fresh one. */
   LINK_EXPIRED: 410,
+  /** A data export past its expiry: ask for a new one. */
+  EXPORT_EXPIRED: 410,
+  /** A data export still being built: its mail says when it is ready. */
+  EXPORT_NOT_READY: 409,
   /** A creator already has POST_PINS_MAX pinned posts (details: `{ max }`): unpin one first. */
   PIN_LIMIT: 409,
   /** A pay-per-view post someone bought: its price and visibility can no longer change. */

@@ -42,7 +42,10 @@ export interface JobPayloads {
       | 'admin.appeal_decided'
       | 'admin.role_changed'
       | 'reports.appealed'
-      | 'admin.moderation_decision';
+      | 'admin.moderation_decision'
+      | 'account.deletion_requested'
+      | 'account.erased'
+      | 'account.export_requested';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;
@@ -85,6 +88,12 @@ export interface JobPayloads {
   'payouts.send': { payoutId: string };
   /** Re-queues approved payouts whose send was lost, and requests the automatic payouts that are due (scheduled). */
   'payouts.sweep': Record<string, never>;
+  /** Anonymises one deleted account (job id `erase:<userId>`, delayed ACCOUNT_ERASE_DELAY_HOURS); idempotent. */
+  'account.erase': { userId: string };
+  /** Builds one data export and mails its owner (job id `export:<id>`); skips it once built. */
+  'account.export': { exportId: string };
+  /** Enqueues erasures whose delay is over and exports not built after a minute (their jobs were lost), drops expired exports (scheduled). */
+  'account.sweep': Record<string, never>;
   /** Sends one mail through SMTP_URL, or writes it to the local outbox (job id `mail:<key>`). */
   'mail.send': { key: string; to: string; subject: string; text: string; html: string };
 }
@@ -113,6 +122,9 @@ export const JOB_NAMES = [
   'payouts.send',
   'payouts.sweep',
   'mail.send',
+  'account.erase',
+  'account.export',
+  'account.sweep',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

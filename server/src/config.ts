@@ -109,6 +109,10 @@ const envSchema = z
     /** Seconds a SIGTERM waits for in-flight work before closing anyway. */
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(120).default(10),
     ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).default(19_456),
+    /** Hours between an account's deletion (gone to everyone at once) and the anonymisation of its data. */
+    ACCOUNT_ERASE_DELAY_HOURS: z.coerce.number().min(0).max(24 * 30).default(72),
+    /** Days a data export can be downloaded before it is dropped. */
+    ACCOUNT_EXPORT_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
     /** Platform fee on every spend, in basis points (2000 = 20%). */
     PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(2000),
     /** Shards of the platform revenue/escrow accounts and of the transfer hash chain. */
@@ -334,6 +338,8 @@ export interface Config {
   jobWorkers: { lockMs: number; stalledIntervalMs: number; maxStalledCount: number; scheduleCheckSeconds: number };
   shutdownGraceSeconds: number;
   argon2MemoryKib: number;
+  /** Account deletion and data export (erasure module). */
+  erasure: { eraseDelayHours: number; exportTtlDays: number };
   /** How often each node renews its presence heartbeat (chat.presenceTtlSeconds is the heartbeat's TTL). */
   presenceHeartbeatMs: number;
   ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
@@ -530,6 +536,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     argon2MemoryKib: e.ARGON2_MEMORY_KIB,
+    erasure: { eraseDelayHours: e.ACCOUNT_ERASE_DELAY_HOURS, exportTtlDays: e.ACCOUNT_EXPORT_TTL_DAYS },
     presenceHeartbeatMs: e.PRESENCE_HEARTBEAT_MS ?? Math.round((e.PRESENCE_TTL_SECONDS * 1000) / 3),
     chat: {
       presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,

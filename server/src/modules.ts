@@ -13,6 +13,7 @@ import { callsModule } from './modules/calls/calls.module.js';
 import { chatModule } from './modules/chat/chat.module.js';
 import { creatorsModule } from './modules/creators/creators.module.js';
 import { deadLettersModule } from './modules/dead-letters/dead-letters.module.js';
+import { erasureModule } from './modules/erasure/erasure.module.js';
 import { mailModule } from './modules/mail/mail.module.js';
 import { ledgerModule } from './modules/ledger/ledger.module.js';
 import { earningsModule } from './modules/earnings/earnings.module.js';
@@ -202,10 +203,25 @@ export function createModules(d: {
       refundSubscribers: (creatorId) => creators.subscriptions.stopForBan(creatorId),
     },
   });
+  const erasure = erasureModule({
+    config,
+    db,
+    jobs,
+    logger,
+    users: users.store,
+    auth: auth.service,
+    profiles: profiles.service,
+    media: media.service,
+    subscriptions: creators.subscriptions,
+    audit: audit.service,
+    chat: chat.service,
+    ledger: ledger.service,
+    mail: mail.service,
+  });
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation];
+  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -234,6 +250,8 @@ export function createModules(d: {
     earnings: earnings.service,
     massMessages: massMessages.service,
     payouts: payouts.service,
+    deletion: erasure.deletion,
+    exports: erasure.exports,
   };
 }
 

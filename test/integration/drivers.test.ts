@@ -124,6 +124,9 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
     'payouts.send': unexpected,
     'payouts.sweep': unexpected,
     'mail.send': unexpected,
+    'account.erase': unexpected,
+    'account.export': unexpected,
+    'account.sweep': unexpected,
     'audit.record': async (p) => {
       const attempt = calls.filter((c) => c.key === p.key).length + 1;
       calls.push({ key: p.key, attempt });

@@ -21,6 +21,7 @@ import {
   updateMeBody,
 } from '../../shared/auth.js';
 import { historyQuery, messageSearchQuery, openConversationBody, reportBody, unlockBody } from '../../shared/chat.js';
+import { deleteMeBody } from '../../shared/erasure.js';
 import { clientEventSchemas } from '../../shared/events.js';
 import { int4Id } from '../../shared/input.js';
 import { matchReportBody } from '../../shared/match.js';
@@ -128,6 +129,11 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/auth/2fa/verify': { body: twoFactorVerifyBody, as: 'fresh' },
   'GET /api/me': {},
   'PATCH /api/me': { body: updateMeBody },
+  // Its own user: a generated body never holds the password, but a deleted sweep user would end the run.
+  'DELETE /api/me': { body: deleteMeBody, as: 'spare' },
+  'POST /api/me/export': {},
+  'GET /api/me/exports': {},
+  'GET /api/me/exports/:id': { params: { id: uuid } },
   'GET /api/wallet': {},
   'GET /api/wallet/transactions': { query: pageQuery },
   'GET /api/earnings': {},

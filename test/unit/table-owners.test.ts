@@ -33,6 +33,7 @@ const OWNERS: Record<string, string[]> = {
   calls: ['calls', 'call_participants'],
   'dead-letters': ['job_dead_letters'],
   media: ['media'],
+  erasure: ['account_exports'],
   creators: ['creator_pages', 'creator_tiers', 'follows', 'trial_links', 'subscriptions', 'trial_claims', 'tips'],
   posts: ['posts', 'post_media', 'post_unlocks', 'post_likes', 'post_comments', 'post_bookmarks', 'post_stats', 'feed_items', 'feed_big_creators'],
   verification: ['creator_verifications'],

@@ -117,6 +117,12 @@ export interface StallPolicy {
  * |                                               | outlives, so it cannot be rebuilt; the person asks again (resend the      |
  * |                                               | verification, forgot password, change the address again), each of which |
  * |                                               | mails a fresh link. A notice (new device, password changed) is lost.     |
+ * | account.erase (delayed                       | account.sweep (every 15 min): deleted accounts past their delay and not   |
+ * | ACCOUNT_ERASE_DELAY_HOURS, or in retry)       | anonymised yet (users.erased_at) are enqueued again; the erase is         |
+ * |                                               | idempotent and anonymises the row last                                    |
+ * | account.export (queued, or in retry backoff)  | account.sweep: exports not built a minute after the request are enqueued  |
+ * |                                               | again; a built one is never rebuilt (ready_at)                            |
+ * | account.sweep                                 | the schedule itself                                                        |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.

@@ -7,7 +7,15 @@ import { formatWhen } from './wallet-queries.js';
 import { ErrorNote, Field, Loading } from './ui.js';
 
 export const twoFactorKey = ['two-factor'] as const;
+/** The account's two-factor status (GET /api/auth/2fa), shared by the cards that ask for a second factor. */
+export const twoFactorQuery = { queryKey: twoFactorKey, queryFn: async () => (await api<{ twoFactor: TwoFactorStatus }>('/api/auth/2fa')).twoFactor };
 const digits = (v: string) => v.replace(/\s/g, '');
+
+/** What the person typed as a second factor: six digits are a code from the app, anything else a recovery code. */
+export function secondFactor(typed: string): { code: string } | { recoveryCode: string } {
+  const v = typed.trim();
+  return /^\d{6}$/.test(digits(v)) ? { code: digits(v) } : { recoveryCode: v };
+}
 
 /**
  * Two-factor sign-in (GET /api/auth/2fa): off → set up (a QR code for the
@@ -17,7 +25,7 @@ const digits = (v: string) => v.replace(/\s/g, '');
  */
 export function SettingsTwoFactor() {
   const qc = useQueryClient();
-  const status = useQuery({ queryKey: twoFactorKey, queryFn: async () => (await api<{ twoFactor: TwoFactorStatus }>('/api/auth/2fa')).twoFactor });
+  const status = useQuery(twoFactorQuery);
   const [setup, setSetup] = useState<TwoFactorSetup | null>(null);
   const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
   const [code, setCode] = useState('');
@@ -41,11 +49,7 @@ export function SettingsTwoFactor() {
     },
   });
   const disable = useMutation({
-    mutationFn: async () => {
-      const v = code.trim();
-      const factor = /^\d{6}$/.test(digits(v)) ? { code: digits(v) } : { recoveryCode: v };
-      return api<{ twoFactor: TwoFactorStatus }>('/api/auth/2fa/disable', { body: { password, ...factor } });
-    },
+    mutationFn: async () => api<{ twoFactor: TwoFactorStatus }>('/api/auth/2fa/disable', { body: { password, ...secondFactor(code) } }),
     onSuccess: (r) => {
       qc.setQueryData(twoFactorKey, r.twoFactor);
       setOffOpen(false);

@@ -43,6 +43,8 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   MEDIA_WRONG_STATE: 'That photo or video is not ready yet, or can no longer be used.',
   MEDIA_UNAVAILABLE: 'Photos and videos are not available on this server right now.',
   LINK_EXPIRED: 'That link has expired. Try again.',
+  EXPORT_EXPIRED: 'That export has expired. Ask for a new one.',
+  EXPORT_NOT_READY: 'Your export is still being prepared. We will email you when it is ready.',
   INVALID_SIGNATURE: 'That link is not valid.',
   TOO_MANY_SOCKETS: 'Pairly is open on too many devices or tabs. Close one and try again.',
   NOT_READY: 'Pairly is having a moment. Try again shortly.',

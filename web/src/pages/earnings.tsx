@@ -4,6 +4,7 @@ import type { EarningsDay, EarningsStatement, EarningsSummary } from '../../../s
 import { Empty, ErrorNote, Loading, PageTitle } from '../components/ui.js';
 import { chartSummary, holdText, lastDays, lastMonths, monthLabel, SOURCE_LABEL, stackedBars, type ChartBox } from '../lib/earnings-chart.js';
 import { api } from '../lib/api.js';
+import { saveFile } from '../lib/save-file.js';
 import { errorText } from '../lib/error-text.js';
 import { useSocketEvent } from '../lib/socket.js';
 import './earnings.css';
@@ -132,11 +133,7 @@ function DailyChart() {
     setCsvError(null);
     try {
       const csv = await api<string>(`/api/earnings/export.csv?from=${range.from}&to=${range.to}`, { as: 'text' });
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
-      a.download = `earnings-${range.from}-${range.to}.csv`;
-      a.click();
-      URL.revokeObjectURL(a.href);
+      saveFile(csv, 'text/csv', `earnings-${range.from}-${range.to}.csv`);
     } catch (err) {
       setCsvError(err);
     }

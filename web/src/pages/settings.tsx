@@ -1,5 +1,6 @@
 import { PageTitle } from '../components/ui.js';
 import { SettingsEmail, SettingsPassword } from '../components/settings-account.js';
+import { SettingsDelete, SettingsExport } from '../components/settings-data.js';
 import { SettingsBlocks } from '../components/settings-blocks.js';
 import { SettingsConsent } from '../components/settings-consent.js';
 import { SettingsPhotos } from '../components/settings-photos.js';
@@ -11,7 +12,7 @@ import { useSession } from '../lib/session.js';
 import { useSocketEvent } from '../lib/socket.js';
 import './settings.css';
 
-/** Settings: the name, photos, a creator's prices, who may message me, blocked people, email, password, two-factor sign-in and where the account is logged in. */
+/** Settings: the name, photos, a creator's prices, who may message me, blocked people, email, password, two-factor sign-in, where the account is logged in, a copy of my data and deleting the account. */
 export default function Settings() {
   const { user, userChanged } = useSession();
   // A change saved on another device arrives here too (PATCH /api/me pushes me:updated to every device).
@@ -29,6 +30,8 @@ export default function Settings() {
         <SettingsPassword />
         <SettingsTwoFactor />
         <SettingsSessions />
+        <SettingsExport />
+        <SettingsDelete />
       </div>
     </section>
   );

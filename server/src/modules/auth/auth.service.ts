@@ -251,6 +251,28 @@ export class AuthService {
     return { revoked };
   }
 
+  /**
+   * The owner closing their account proves it is them: the password and, when two-factor sign-in is on,
+   * a second factor (each counted as a guess when wrong); then every session ends, sockets closed on every node.
+   * `close` marks the account gone in between, so no refresh can open a session after the check.
+   */
+  async closeAccount(userId: string, proof: { password: string; code?: string; recoveryCode?: string }, close: () => Promise<void>): Promise<void> {
+    const row = await this.d.users.findById(userId);
+    if (!row || row.status === 'deleted') throw new AppError('NOT_FOUND', 'no such user');
+    if (!(await this.d.passwords.verify(row.password_hash, proof.password))) throw new AppError('INVALID_CREDENTIALS', 'the password is wrong');
+    if (await this.d.twoFactor.isEnabled(userId)) {
+      if (proof.code === undefined && proof.recoveryCode === undefined) throw new AppError('TWO_FACTOR_REQUIRED', 'enter the code from your authenticator app');
+      await this.d.twoFactor.verify(userId, proof.code !== undefined ? { code: proof.code } : { recoveryCode: proof.recoveryCode! });
+    }
+    await close();
+    await this.d.sessionEnder.endAllOf(userId, 'account_deleted');
+  }
+
+  /** An erased account's second factor goes with it. */
+  forgetSecondFactor(userId: string): Promise<void> {
+    return this.d.twoFactor.forget(userId);
+  }
+
   /** An admin's suspension or ban: every live session of the user ends, their sockets closed on every node. */
   async revokeUserSessions(userId: string): Promise<number> {
     return this.d.sessionEnder.endAllOf(userId, 'admin');

@@ -2,7 +2,7 @@ import type { Realtime } from '../../realtime/realtime.js';
 import type { AuthStore } from './auth.store.js';
 import type { SessionRevocations } from './revocations.js';
 
-export type RevokeReason = 'logout' | 'token_reused' | 'admin' | 'password_reset' | 'password_changed' | 'logout_others';
+export type RevokeReason = 'logout' | 'token_reused' | 'admin' | 'password_reset' | 'password_changed' | 'logout_others' | 'account_deleted';
 
 /**
  * Ending a session, the one path every logout takes: the row, the

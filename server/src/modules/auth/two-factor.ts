@@ -129,6 +129,14 @@ export class TwoFactorService {
     });
   }
 
+  /** Forgets the secret and recovery codes of an account being erased (its owner proved them when asking). */
+  async forget(userId: string): Promise<void> {
+    await this.d.db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM user_recovery_codes WHERE user_id = $1`, [userId]);
+      await tx.query(`DELETE FROM user_totp WHERE user_id = $1`, [userId]);
+    });
+  }
+
   /** Records that this session (of this user) proved the second factor just now. */
   async markSession(sessionId: string, userId: string): Promise<void> {
     await this.d.db.query(`UPDATE sessions SET second_factor_at = now() WHERE id = $1 AND user_id = $2`, [sessionId, userId]);

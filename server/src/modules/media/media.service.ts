@@ -263,6 +263,13 @@ export class MediaService {
     await this.push(deleted);
   }
 
+  /** Deletes everything an erased account uploaded (profile pictures, attachments, post media), as its owner would. */
+  async deleteAllOf(userId: string): Promise<number> {
+    const ids = await this.d.store.liveIdsOf(userId);
+    for (const id of ids) await this.delete(userId, id);
+    return ids.length;
+  }
+
   /** An admin's verdict, overriding moderate()'s: approve makes a refused item ready again (its files were kept), reject withdraws a ready one. */
   async moderate(adminId: string, id: string, decision: 'approve' | 'reject', reason: string | undefined, ip: string | null): Promise<MediaView> {
     this.storage();

@@ -158,6 +158,12 @@ export class MediaStore {
     return rows[0] && toRow(rows[0]);
   }
 
+  /** Every item of an owner not deleted yet (an erased account's). */
+  async liveIdsOf(ownerId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM media WHERE owner_id = $1 AND state <> 'deleted'`, [ownerId]);
+    return rows.map((r) => r.id);
+  }
+
   async markPurged(id: string): Promise<void> {
     await this.db.query(`UPDATE media SET purged_at = now(), multipart_upload_id = NULL WHERE id = $1 AND purged_at IS NULL`, [id]);
   }

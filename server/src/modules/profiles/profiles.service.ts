@@ -126,6 +126,11 @@ export class ProfilesService {
     return this.mine(userId);
   }
 
+  /** An erased account's profile goes (its pictures' files go with the account's media). */
+  erase(userId: string): Promise<void> {
+    return this.d.store.erase(userId);
+  }
+
   /** The owner's view: everything, with the stored (already coarse) location. */
   async mine(userId: string) {
     const p = await this.d.store.get(userId);

@@ -160,6 +160,20 @@ export class ProfilesStore {
     );
   }
 
+  /**
+   * Removes an erased account's profile, pictures, answers and own swipes. Matches stay: they hold the
+   * peer's conversation. Others' swipes on it stay theirs (the account is hidden from them anyway).
+   */
+  async erase(userId: string): Promise<void> {
+    // One statement, so it is all or nothing without a transaction of the caller's.
+    await this.db.query(
+      `WITH photos AS (DELETE FROM profile_photos WHERE user_id = $1), answered AS (DELETE FROM answers WHERE user_id = $1),
+         swiped AS (DELETE FROM swipes WHERE user_id = $1)
+       DELETE FROM profiles WHERE user_id = $1`,
+      [userId],
+    );
+  }
+
   async touch(userId: string): Promise<void> {
     await this.db.query(
       `INSERT INTO profiles (user_id) VALUES ($1) ON CONFLICT (user_id) DO UPDATE SET last_active_at = now()`,

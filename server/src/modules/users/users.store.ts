@@ -9,7 +9,8 @@ export interface UserRow {
   display_name: string;
   birthdate: string;
   role: Role;
-  status: 'active' | 'suspended';
+  /** 'deleted': the owner closed it; gone to everyone at once, anonymised after ACCOUNT_ERASE_DELAY_HOURS. */
+  status: 'active' | 'suspended' | 'deleted';
   /** The end of a suspension; null while suspended: a ban. */
   suspended_until: Date | null;
   suspension_reason: string | null;
@@ -76,8 +77,9 @@ export class UsersStore {
     return rows[0];
   }
 
+  /** A deleted account is no account: login and password reset treat its address as unknown. */
   async findByEmail(email: string): Promise<UserRow | undefined> {
-    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE email = $1`, [email]);
+    const { rows } = await this.db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE email = $1 AND status <> 'deleted'`, [email]);
     return rows[0];
   }
 
@@ -192,5 +194,45 @@ export class UsersStore {
       [isId ? f.q : null, isId ? '' : f.q.replace(/[\\%_]/g, (c) => `\\${c}`), f.after?.createdAt ?? null, f.after?.id ?? null, f.limit],
     );
     return rows;
+  }
+
+  /**
+   * Closes the account at the owner's request: gone to everyone from now on, its password unusable ('!' is
+   * no argon2 hash), and its address free at once (a new sign-up with it must not hear "already taken" for
+   * the days before the erase). Idempotent: a second request keeps the first one's time.
+   */
+  async markDeleted(id: string): Promise<Date | undefined> {
+    const { rows } = await this.db.query<{ deleted_at: Date }>(
+      `UPDATE users SET status = 'deleted', deleted_at = coalesce(deleted_at, now()), password_hash = '!',
+         email = 'deleted-' || id || '@invalid', updated_at = now()
+       WHERE id = $1 RETURNING deleted_at`,
+      [id],
+    );
+    return rows[0]?.deleted_at;
+  }
+
+  /**
+   * Anonymises a deleted account's row, which stays for the ledger, messages and matches that point at it.
+   * The birthdate keeps only its year: enough for age statistics and an audit of the age rule, no longer a
+   * date of birth. False when it is not deleted or was anonymised already.
+   */
+  async anonymise(id: string): Promise<boolean> {
+    const res = await this.db.query(
+      `UPDATE users SET display_name = 'Deleted user',
+         birthdate = date_trunc('year', birthdate)::date, email_verified_at = NULL, suspension_reason = NULL,
+         message_price = 0, call_price_per_minute = 0, erased_at = now(), updated_at = now()
+       WHERE id = $1 AND status = 'deleted' AND erased_at IS NULL`,
+      [id],
+    );
+    return res.rowCount > 0;
+  }
+
+  /** Deleted accounts whose delay is over and that are not anonymised yet (the sweep's repair). */
+  async dueForErasure(deletedBefore: Date, limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM users WHERE status = 'deleted' AND erased_at IS NULL AND deleted_at <= $1 ORDER BY deleted_at LIMIT $2`,
+      [deletedBefore, limit],
+    );
+    return rows.map((r) => r.id);
   }
 }

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MediaView } from '../../shared/media.js';
+import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
+import { fund } from '../support/ledger.js';
+import { jpegWithGps, processed, uploadAndConfirm } from '../support/media.js';
+import { createBacking, startInProcess, tempDir, type Backing, type InProcessNode } from '../support/pairly.js';
+import { codeAt, enrolTwoFactor } from '../support/two-factor.js';
+
+/**
+ * Account deletion and data export (#18) on real PostgreSQL and Redis, with the embedded media storage
+ * and the local mail outbox. ACCOUNT_ERASE_DELAY_HOURS=0: the erase job runs as soon as it is queued,
+ * so a test sees both the account closed at once and its data anonymised.
+ */
+let backing: Backing;
+let node: InProcessNode;
+let url: string;
+const data = tempDir('erasure');
+const sockets: ClientSocket[] = [];
+
+beforeAll(async () => {
+  backing = await createBacking();
+  node = await startInProcess({ ...backing.env, RUN_WORKERS: 'true', PAIRLY_DATA_DIR: data.path, MEDIA_STORAGE: 'local', ACCOUNT_ERASE_DELAY_HOURS: '0' });
+  url = node.url;
+}, 90_000);
+afterAll(async () => {
+  sockets.forEach((s) => s.close());
+  await node?.stop();
+  await backing?.cleanup();
+  data.remove();
+});
+
+const open = async (token: string) => {
+  const s = await connect(url, token);
+  sockets.push(s);
+  return s;
+};
+const say = async (s: ClientSocket, toUserId: string, body: string) => {
+  const r = await (s as any).timeout(10_000).emitWithAck('chat:send', { clientId: randomUUID(), toUserId, body });
+  expect(r.ok).toBe(true);
+  return r.message as { id: string; conversationId: string };
+};
+const users = () => node.pairly.services.users;
+
+describe('DELETE /api/me', () => {
+  it('logs out at once, refuses the login, and the erase anonymises while peers, wallet and ledger keep theirs', async () => {
+    const peer = await newUser(url, { role: 'creator' });
+    const me = await newUser(url);
+    // A profile picture whose file must go, a conversation the peer keeps, a wallet the ledger keeps.
+    const { id: photoId } = await uploadAndConfirm(url, me.accessToken, 'profile_photo', 'image/jpeg', await jpegWithGps(320, 240));
+    const photo: MediaView = await processed(url, me.accessToken, photoId);
+    expect((await http(url, 'PUT', '/api/profile/photos', { token: me.accessToken, body: { photos: [photoId] } })).status).toBe(200);
+    expect((await http(url, 'PUT', '/api/profile', { token: me.accessToken, body: { bio: 'I like long walks' } })).status).toBe(200);
+    const fileUrl = new URL(Object.values(photo.variants!)[0]!.url, url);
+    expect((await fetch(fileUrl)).status).toBe(200);
+    const socket = await open(me.accessToken);
+    const sent = await say(socket, peer.user.id, 'hello from someone leaving');
+    await fund(node.pairly, me.user.id, 40);
+
+    const wrong = await http(url, 'DELETE', '/api/me', { token: me.accessToken, body: { password: 'not-my-password-1' } });
+    expect([wrong.status, wrong.body.error.code]).toEqual([401, 'INVALID_CREDENTIALS']);
+
+    const gone = nextEvent(socket, 'disconnect');
+    const res = await http(url, 'DELETE', '/api/me', { token: me.accessToken, body: { password: me.password } });
+    expect(res.status).toBe(202);
+    expect(Date.parse(res.body.eraseAfter)).not.toBeNaN();
+    await gone;
+
+    expect((await http(url, 'GET', '/api/me', { token: me.accessToken })).body.error.code).toBe('SESSION_REVOKED');
+    expect((await http(url, 'POST', '/api/auth/refresh', { body: { refreshToken: me.refreshToken } })).status).toBe(401);
+    const login = await http(url, 'POST', '/api/auth/login', { body: { email: me.user.email, password: me.password } });
+    expect([login.status, login.body.error.code]).toEqual([401, 'INVALID_CREDENTIALS']);
+    expect((await http(url, 'GET', `/api/users/${me.user.id}/profile`, { token: peer.accessToken })).status).toBe(404);
+
+    const erased = await waitFor(async () => {
+      const row = await users().findById(me.user.id);
+      return row?.email.startsWith('deleted-') ? row : undefined;
+    }, 20_000, 'the erase job');
+    expect(erased).toMatchObject({ email: `deleted-${me.user.id}@invalid`, display_name: 'Deleted user', status: 'deleted', birthdate: '1995-01-01', email_verified_at: null });
+    expect(await waitFor(async () => ((await fetch(fileUrl)).status === 404 ? 'gone' : undefined), 10_000, 'the photo file to go')).toBe('gone');
+
+    // The peer's conversation stays, the message shown as from "Deleted user".
+    const list = await http(url, 'GET', '/api/conversations', { token: peer.accessToken });
+    const conv = list.body.conversations.find((c: { id: string }) => c.id === sent.conversationId);
+    expect(conv.peer).toMatchObject({ id: me.user.id, displayName: 'Deleted user' });
+    const history = await http(url, 'GET', `/api/conversations/${sent.conversationId}/messages`, { token: peer.accessToken });
+    expect(history.body.messages.map((m: { body: string }) => m.body)).toContain('hello from someone leaving');
+
+    // Money is never deleted: the wallet keeps its balance and the ledger still verifies.
+    expect((await node.pairly.services.ledger.balance(me.user.id)).available).toBe(40);
+    expect((await node.pairly.services.ledger.verify()).ok).toBe(true);
+
+  });
+
+  it('keeps the data for the delay, but frees the address at once', async () => {
+    // A node of the same deployment with the default delay: its erase job waits 72 hours.
+    const slow = await startInProcess({ ...backing.env, RUN_WORKERS: 'false' });
+    try {
+      const me = await newUser(slow.url, { displayName: 'Still Here' });
+      expect((await http(slow.url, 'DELETE', '/api/me', { token: me.accessToken, body: { password: me.password } })).status).toBe(202);
+      const again = await newUser(slow.url, { email: me.user.email });
+      expect(again.user.id).not.toBe(me.user.id);
+      expect(await slow.pairly.services.deletion.sweep()).toBe(0);
+      expect(await users().findById(me.user.id)).toMatchObject({ status: 'deleted', display_name: 'Still Here', email: `deleted-${me.user.id}@invalid` });
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it('asks for a second factor when two-factor sign-in is on', async () => {
+    const me = await newUser(url);
+    const { secret } = await enrolTwoFactor(url, me.accessToken);
+    const without = await http(url, 'DELETE', '/api/me', { token: me.accessToken, body: { password: me.password } });
+    expect([without.status, without.body.error.code]).toEqual([401, 'TWO_FACTOR_REQUIRED']);
+    expect((await users().findById(me.user.id))?.status).toBe('active');
+    const res = await http(url, 'DELETE', '/api/me', { token: me.accessToken, body: { password: me.password, code: codeAt(secret, 1) } });
+    expect(res.status).toBe(202);
+    expect((await users().findById(me.user.id))?.status).toBe('deleted');
+  });
+});
+
+describe('data export', () => {
+  it('builds an archive of the owner\'s own data, mails them, and lets nobody else download it', async () => {
+    const me = await newUser(url);
+    const peer = await newUser(url);
+    const mine = await open(me.accessToken);
+    const theirs = await open(peer.accessToken);
+    const sent = await say(mine, peer.user.id, 'my own words');
+    await say(theirs, me.user.id, 'the peer private words');
+    await fund(node.pairly, me.user.id, 15);
+
+    const res = await http(url, 'POST', '/api/me/export', { token: me.accessToken });
+    expect([res.status, res.body.export?.readyAt, res.body.error]).toEqual([202, null, undefined]);
+    const second = await http(url, 'POST', '/api/me/export', { token: me.accessToken });
+    expect([second.status, second.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+
+    const ready = await waitFor(async () => {
+      const list = await http(url, 'GET', '/api/me/exports', { token: me.accessToken });
+      return list.body.exports.find((e: { id: string; readyAt: string | null }) => e.id === res.body.export.id && e.readyAt);
+    }, 20_000, 'the export');
+    expect(ready.expiresAt > ready.readyAt).toBe(true);
+
+    const download = await http(url, 'GET', `/api/me/exports/${ready.id}`, { token: me.accessToken });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="pairly-export-/);
+    const archive = download.body;
+    expect(archive.account).toMatchObject({ id: me.user.id, email: me.user.email });
+    const conv = archive.conversations.find((c: { id: string }) => c.id === sent.conversationId);
+    expect(conv.messages.map((m: { body: string }) => m.body)).toEqual(['my own words']);
+    expect(archive.transfers.some((t: { amount: number }) => t.amount === 15)).toBe(true);
+    // Nobody else's data: not the peer's words, not their address.
+    const text = JSON.stringify(archive);
+    expect(text).not.toContain('the peer private words');
+    expect(text).not.toContain(peer.user.email);
+
+    const stranger = await http(url, 'GET', `/api/me/exports/${ready.id}`, { token: peer.accessToken });
+    expect([stranger.status, stranger.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    expect((await http(url, 'GET', '/api/me/exports', { token: peer.accessToken })).body.exports).toEqual([]);
+
+    const mail = await waitFor(async () => {
+      const outbox = await http<{ mails: { to: string; subject: string }[] }>(url, 'GET', '/api/mail/outbox');
+      return outbox.body.mails.find((m) => m.to === me.user.email && m.subject === 'Your Pairly data export is ready');
+    }, 10_000, 'the export mail');
+    expect(mail).toBeDefined();
+  });
+});
