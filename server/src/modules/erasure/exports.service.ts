@@ -1,3 +1,4 @@
+import type { AuditService } from '../audit/audit.service.js';
 import type { ExportView } from '../../../../shared/erasure.js';
 import { AppError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/jobs.js';
@@ -52,6 +53,7 @@ export class ExportsService {
       ledger: Pick<LedgerService, 'balance' | 'transactions'>;
       mail: Pick<MailService, 'send' | 'link'>;
       jobs: Pick<JobQueue, 'enqueue'>;
+      audit: Pick<AuditService, 'record'>;
       ttlDays: number;
     },
   ) {}
@@ -60,6 +62,7 @@ export class ExportsService {
     const row = await this.d.store.insertUnlessSince(userId, new Date(Date.now() - EXPORT_EVERY_MS), this.d.ttlDays);
     if (!row) throw new AppError('RATE_LIMITED', 'one data export a day; try again tomorrow', { details: { retryAfterSeconds: EXPORT_EVERY_MS / 1000 } });
     await this.d.jobs.enqueue('account.export', { exportId: row.id }, { jobId: `export:${row.id}` });
+    this.d.audit.record({ key: `export:${row.id}`, actorId: userId, action: 'account.export_requested', ip: null, meta: { exportId: row.id } });
     return toView(row);
   }
 
