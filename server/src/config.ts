@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { creditPack, type CreditPack } from '../../shared/payments.js';
+import { OIDC_PROVIDERS } from '../../shared/auth.js';
 
 /**
  * Every setting Pairly reads from the environment, parsed once at start-up.
@@ -701,7 +702,6 @@ function parseSfu(raw: string | undefined, problems: string[]): Config['sfu']['i
   }
 }
 
-export const OIDC_PROVIDERS = ['google', 'apple'] as const;
 export interface OidcProviderConfig {
   name: (typeof OIDC_PROVIDERS)[number];
   issuer: string;
