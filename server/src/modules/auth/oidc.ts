@@ -136,7 +136,7 @@ export class OidcService {
     await this.d.users.markEmailVerified(row.id, t.email!);
     await this.d.store.link({ provider: t.provider, subject: t.subject, userId: row.id, email: t.email });
     this.d.audit.record({ key: `signup:${row.id}`, actorId: row.id, action: 'auth.signup', ip: client.ip, meta: { oidc: t.provider } });
-    return this.d.auth.signIn(row, client, { oidc: t.provider });
+    return this.d.auth.signIn({ ...row, email_verified_at: new Date(this.now()) }, client, { oidc: t.provider });
   }
 
   /** The mailed link's token: the mailbox is proved, the identity joins the account (which then signs in with it). */
