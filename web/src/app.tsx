@@ -39,6 +39,8 @@ const VerifyEmail = lazy(() => import('./pages/verify-email.js'));
 const ConfirmEmail = lazy(() => import('./pages/confirm-email.js'));
 const ForgotPassword = lazy(() => import('./pages/forgot-password.js'));
 const ResetPassword = lazy(() => import('./pages/reset-password.js'));
+const OidcCallback = lazy(() => import('./pages/oidc.js'));
+const OidcLink = lazy(() => import('./pages/oidc.js').then((m) => ({ default: m.OidcLink })));
 const Outbox = lazy(() => import('./pages/outbox.js'));
 const MyReports = lazy(() => import('./pages/my-reports.js'));
 
@@ -98,6 +100,8 @@ export function App() {
                     <Route path="/confirm-email" element={<ConfirmEmail />} />
                     <Route path="/forgot-password" element={<ForgotPassword />} />
                     <Route path="/reset-password" element={<ResetPassword />} />
+                    <Route path="/oidc/callback" element={<OidcCallback />} />
+                    <Route path="/oidc/link" element={<OidcLink />} />
                     <Route path="/outbox" element={<Outbox />} />
                     <Route path="/suspended" element={<Suspended />} />
                     <Route path="/onboarding" element={<RequireAuth><Onboarding /></RequireAuth>} />

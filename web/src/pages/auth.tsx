@@ -8,6 +8,7 @@ import { passwordErrorText } from '../lib/error-text.js';
 import { useSession } from '../lib/session.js';
 import { useSchemaForm } from '../components/schema-form.js';
 import { Field, PageTitle } from '../components/ui.js';
+import { ProviderButtons } from './oidc.js';
 
 const logIn = (body: LoginBody) => api<AuthResult>('/api/auth/login', { body });
 
@@ -82,6 +83,7 @@ export function Signup() {
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Creating your account…' : 'Create account'}
         </button>
+        <ProviderButtons />
         <p>
           Already have an account? <Link to="/login">Log in</Link>
         </p>
@@ -125,6 +127,7 @@ export function Login() {
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Logging in…' : 'Log in'}
         </button>
+        <ProviderButtons />
         <p>
           <Link to="/forgot-password">Forgot your password?</Link>
         </p>
@@ -137,7 +140,7 @@ export function Login() {
 }
 
 /** A login's second step: a code from the authenticator app, or one of the recovery codes. */
-function SecondStep({ challenge, onDone }: { challenge: string; onDone: (result: AuthResult) => void }) {
+export function SecondStep({ challenge, onDone }: { challenge: string; onDone: (result: AuthResult) => void }) {
   const [useRecovery, setUseRecovery] = useState(false);
   const [value, setValue] = useState('');
   const [error, setError] = useState<unknown>(null);
