@@ -1,7 +1,6 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, newUser } from '../support/client.js';
-import { startOidcStandin, type OidcStandin } from '../support/oidc-standin.js';
+import { freePort, startOidcStandin, type OidcStandin } from '../support/oidc-standin.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { startSmtpStandin, type SmtpStandin } from '../support/smtp-standin.js';
 import { codeAt, enrolTwoFactor } from '../support/two-factor.js';
@@ -38,7 +37,7 @@ beforeAll(async () => {
     OIDC_GOOGLE_CLIENT_ID: 'pairly-test',
     OIDC_GOOGLE_CLIENT_SECRET: 'pairly-test-secret',
     // Apple is configured, and down: nothing listens at its issuer.
-    OIDC_APPLE_ISSUER: `http://127.0.0.1:${await closedPort()}`,
+    OIDC_APPLE_ISSUER: `http://127.0.0.1:${await freePort()}`,
     OIDC_APPLE_CLIENT_ID: 'pairly-apple',
     OIDC_APPLE_CLIENT_SECRET: 'pairly-apple-secret',
   });
@@ -201,11 +200,3 @@ describe('sign in with Google', () => {
   });
 });
 
-/** A port nothing listens on (taken, then let go). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

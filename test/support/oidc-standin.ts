@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:net';
 import Provider from 'oidc-provider';
 import { listenLocal } from './standin-http.js';
 
@@ -90,4 +91,13 @@ async function browse(start: string, sub: string): Promise<URL> {
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** A port nothing listens on now (taken, then let go): for a provider that is down, or a node whose URL must be known before it starts. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -10,6 +10,7 @@ import { Loading } from './components/ui.js';
 import { StandingWatcher } from './components/standing-watcher.js';
 import { Landing } from './pages/landing.js';
 import { Login, Signup } from './pages/auth.js';
+import OidcCallback, { OidcLink } from './pages/oidc.js';
 // Eager: the login page shows it for a suspended account.
 import Suspended from './pages/suspended.js';
 
@@ -39,8 +40,6 @@ const VerifyEmail = lazy(() => import('./pages/verify-email.js'));
 const ConfirmEmail = lazy(() => import('./pages/confirm-email.js'));
 const ForgotPassword = lazy(() => import('./pages/forgot-password.js'));
 const ResetPassword = lazy(() => import('./pages/reset-password.js'));
-const OidcCallback = lazy(() => import('./pages/oidc.js'));
-const OidcLink = lazy(() => import('./pages/oidc.js').then((m) => ({ default: m.OidcLink })));
 const Outbox = lazy(() => import('./pages/outbox.js'));
 const MyReports = lazy(() => import('./pages/my-reports.js'));
 
