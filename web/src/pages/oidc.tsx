@@ -6,8 +6,8 @@ import type { ErrorCode } from '../../../shared/errors.js';
 import { api, ApiError } from '../lib/api.js';
 import { useSession } from '../lib/session.js';
 import { useSchemaForm } from '../components/schema-form.js';
-import { ErrorNote, Field, Loading, PageTitle } from '../components/ui.js';
-import { SecondStep } from './auth.js';
+import { ErrorNote, Loading, PageTitle } from '../components/ui.js';
+import { ProfileFields, SecondStep } from './auth.js';
 
 /** "Continue with Google / Apple": only the providers the server offers; each is a plain navigation to its start. */
 export function ProviderButtons() {
@@ -91,17 +91,7 @@ function FinishSignup({ ticket, email }: { ticket: string; email: string }) {
       <PageTitle>Join Pairly</PageTitle>
       <form onSubmit={submit} noValidate className="card form">
         <p>Your account will use {email}.</p>
-        <Field label="Display name" autoComplete="nickname" value={form.displayName} onChange={set('displayName')} error={errors.displayName} required />
-        <Field label="Date of birth" type="date" value={form.birthdate} onChange={set('birthdate')} error={errors.birthdate} hint="You must be 18 or older." required />
-        <fieldset className="field">
-          <legend>I am joining as</legend>
-          <label className="radio">
-            <input type="radio" name="role" value="fan" checked={form.role === 'fan'} onChange={set('role')} /> A member
-          </label>
-          <label className="radio">
-            <input type="radio" name="role" value="creator" checked={form.role === 'creator'} onChange={set('role')} /> A creator
-          </label>
-        </fieldset>
+        <ProfileFields form={form} errors={errors} set={set} />
         <ErrorNote error={error} />
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Creating your account…' : 'Create account'}
