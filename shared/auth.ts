@@ -141,3 +141,26 @@ export interface SessionView {
   /** The session of the token that asked. */
   current: boolean;
 }
+
+/** Sign in with an OpenID provider (#18). */
+export const OIDC_PROVIDERS = ['google', 'apple'] as const;
+export const oidcProvider = z.enum(OIDC_PROVIDERS);
+export const oidcProviderParams = { provider: oidcProvider };
+/** What a provider sends back to the callback (read by openid-client; bounded here). */
+export const oidcCallbackQuery = z.object({
+  code: text().max(2048).optional(),
+  state: text().max(512).optional(),
+  iss: text().max(512).optional(),
+  error: text().max(256).optional(),
+  error_description: text().max(1024).optional(),
+});
+/** The one-time ticket the callback put in the web app's URL fragment, exchanged for a session. */
+export const oidcTicketBody = z.strictObject({ ticket: mailedToken });
+/** A new account from a provider's verified address: what the provider does not tell (age, the name shown, the role). */
+export const oidcSignupBody = z.strictObject({
+  ticket: mailedToken,
+  displayName: text().trim().min(1).max(50),
+  birthdate,
+  role: z.enum(['fan', 'creator']),
+});
+export type OidcSignupBody = z.infer<typeof oidcSignupBody>;

@@ -17,6 +17,16 @@ export const ERROR_STATUS = {
   LINK_INVALID: 400,
   /** A mailed link already used once: each works a single time. */
   LINK_USED: 410,
+  /** Sign-in with this OpenID provider is not offered here (its client id and secret are not configured). */
+  OIDC_PROVIDER_UNKNOWN: 404,
+  /** An OpenID sign-in's callback without the flow this browser started (forged or missing state, or over 10 minutes). */
+  OIDC_STATE_INVALID: 400,
+  /** The provider refused the code (replayed, expired) or its ID token did not check out (nonce, audience, signature). */
+  OIDC_CODE_REJECTED: 400,
+  /** The provider cannot be reached or failed: try again later. */
+  OIDC_PROVIDER_UNAVAILABLE: 503,
+  /** The provider did not vouch for an email address, and no linked account exists: sign up with an email instead. */
+  OIDC_EMAIL_UNVERIFIED: 403,
   SESSION_REVOKED: 401,
   INVALID_CREDENTIALS: 401,
   /** The password was right; the account has two-factor sign-in: POST /api/auth/login/2fa with `details.challenge` and a code. */

@@ -16,6 +16,7 @@ export interface JobPayloads {
       | 'auth.token_reused'
       | 'auth.session_revoked'
       | 'auth.email_verified'
+      | 'auth.identity_linked'
       | 'auth.password_reset'
       | 'auth.password_changed'
       | 'auth.email_changed'

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { creditPack, type CreditPack } from '../../shared/payments.js';
+import { OIDC_PROVIDERS } from '../../shared/auth.js';
 
 /**
  * Every setting Pairly reads from the environment, parsed once at start-up.
@@ -85,6 +86,14 @@ const envSchema = z
     /** Wrong two-factor codes (authenticator or recovery) per user per window before 429. */
     TWO_FACTOR_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
     TWO_FACTOR_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** Sign in with Google (OpenID Connect): offered only when both its client id and secret are set. */
+    OIDC_GOOGLE_ISSUER: z.url().default('https://accounts.google.com'),
+    OIDC_GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+    /** Sign in with Apple, the same way. */
+    OIDC_APPLE_ISSUER: z.url().default('https://appleid.apple.com'),
+    OIDC_APPLE_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_APPLE_CLIENT_SECRET: z.string().min(1).optional(),
     /** Sign-ups one client address may make per window; checked before anything else (argon2 included). */
     SIGNUP_MAX_PER_IP: z.coerce.number().int().min(1).default(20),
     SIGNUP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
@@ -329,6 +338,8 @@ export interface Config {
   memoryReady: { maxRssMb: number; maxHeapFraction: number };
   login: { maxFailuresPerEmail: number; maxFailuresPerIp: number; windowSeconds: number };
   twoFactor: { maxFailures: number; windowSeconds: number };
+  /** The OpenID providers offered for sign-in: those whose client id and secret are both set. */
+  oidc: OidcProviderConfig[];
   signup: { maxPerIp: number; windowSeconds: number };
   httpRateLimit: { maxPerIp: number; windowSeconds: number };
   runWorkers: boolean;
@@ -522,6 +533,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
     },
     twoFactor: { maxFailures: e.TWO_FACTOR_MAX_FAILURES, windowSeconds: e.TWO_FACTOR_FAILURE_WINDOW_SECONDS },
+    oidc: oidcProviders(e),
     signup: { maxPerIp: e.SIGNUP_MAX_PER_IP, windowSeconds: e.SIGNUP_WINDOW_SECONDS },
     httpRateLimit: { maxPerIp: e.HTTP_MAX_REQUESTS_PER_IP, windowSeconds: e.HTTP_RATE_WINDOW_SECONDS },
     // Without Redis there is no BullMQ, so the handlers must run here.
@@ -695,4 +707,20 @@ function parseSfu(raw: string | undefined, problems: string[]): Config['sfu']['i
     problems.push(`SFU_JANUS_INSTANCES: ${err instanceof Error ? err.message.split('\n')[0] : 'invalid'}`);
     return [];
   }
+}
+
+export interface OidcProviderConfig {
+  name: (typeof OIDC_PROVIDERS)[number];
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** A provider half configured (an id without its secret) is not offered rather than failing at its first sign-in. */
+function oidcProviders(e: Partial<Record<`OIDC_${'GOOGLE' | 'APPLE'}_${'ISSUER' | 'CLIENT_ID' | 'CLIENT_SECRET'}`, string>>): OidcProviderConfig[] {
+  return OIDC_PROVIDERS.flatMap((name) => {
+    const upper = name.toUpperCase() as 'GOOGLE' | 'APPLE';
+    const [issuer, clientId, clientSecret] = [e[`OIDC_${upper}_ISSUER`], e[`OIDC_${upper}_CLIENT_ID`], e[`OIDC_${upper}_CLIENT_SECRET`]];
+    return issuer && clientId && clientSecret ? [{ name, issuer, clientId, clientSecret }] : [];
+  });
 }

@@ -9,6 +9,10 @@ import {
   emailChangeBody,
   loginBody,
   loginTwoFactorBody,
+  oidcCallbackQuery,
+  oidcProvider,
+  oidcSignupBody,
+  oidcTicketBody,
   passwordChangeBody,
   passwordResetBody,
   passwordResetRequestBody,
@@ -123,6 +127,12 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/mail/outbox': { as: 'none' },
   'POST /api/auth/login/2fa': { body: loginTwoFactorBody, as: 'none' },
   'GET /api/auth/2fa': {},
+  'GET /api/auth/oidc/providers': { as: 'none' },
+  'GET /api/auth/oidc/:provider/start': { params: { provider: oidcProvider }, as: 'none' },
+  'GET /api/auth/oidc/:provider/callback': { params: { provider: oidcProvider }, query: oidcCallbackQuery, as: 'none' },
+  'POST /api/auth/oidc/exchange': { body: oidcTicketBody, as: 'none' },
+  'POST /api/auth/oidc/signup': { body: oidcSignupBody, as: 'none' },
+  'POST /api/auth/oidc/link': { body: tokenBody, as: 'none' },
   'POST /api/auth/2fa/setup': { as: 'fresh' },
   'POST /api/auth/2fa/enable': { body: twoFactorEnableBody, as: 'fresh' },
   'POST /api/auth/2fa/disable': { body: twoFactorDisableBody, as: 'fresh' },
@@ -430,11 +440,13 @@ async function sendRequest(key: string, r: ReturnType<typeof requestArbitrary> e
   }
   const target = `${url}${path}${queryString(r.query)}`;
   const logged = problems.length;
-  const res = await fetch(target, { method, headers, body: body.bytes }).catch((err: unknown) => {
+  // A redirect is the answer (the sign-in callback's, to the web app): it is judged, not followed.
+  const init = { method, headers, body: body.bytes, redirect: 'manual' } as const;
+  const res = await fetch(target, init).catch((err: unknown) => {
     // undici reused a pooled connection the server was closing as idle (keep-alive race, seen once on a
     // loaded CI machine before any answer): send once more. A reset this input causes repeats and fails.
     if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw err;
-    return fetch(target, { method, headers, body: body.bytes });
+    return fetch(target, init);
   });
   const text = await res.text();
   const summary = `${method} ${target.slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`;

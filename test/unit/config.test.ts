@@ -39,6 +39,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PASSWORD_RESET_TTL_SECONDS: '0' })).toThrow(/PASSWORD_RESET_TTL_SECONDS/);
   });
 
+  it('OIDC_*: a provider is offered only with both its client id and secret, at its default or given issuer', () => {
+    expect(loadConfig({}).oidc).toEqual([]);
+    expect(loadConfig({ OIDC_GOOGLE_CLIENT_ID: 'id' }).oidc).toEqual([]);
+    expect(loadConfig({ OIDC_GOOGLE_CLIENT_ID: 'id', OIDC_GOOGLE_CLIENT_SECRET: 's', OIDC_APPLE_CLIENT_SECRET: 'only-secret' }).oidc).toEqual([
+      { name: 'google', issuer: 'https://accounts.google.com', clientId: 'id', clientSecret: 's' },
+    ]);
+    const apple = loadConfig({ OIDC_APPLE_ISSUER: 'https://idp.example/', OIDC_APPLE_CLIENT_ID: 'a', OIDC_APPLE_CLIENT_SECRET: 'b' }).oidc;
+    expect(apple).toEqual([{ name: 'apple', issuer: 'https://idp.example/', clientId: 'a', clientSecret: 'b' }]);
+    expect(() => loadConfig({ OIDC_GOOGLE_ISSUER: 'not a url' })).toThrow(ConfigError);
+  });
+
   it('gates paid content on verification only when CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION says so', () => {
     expect(loadConfig({}).verification.paidContentRequiresVerification).toBe(false);
     expect(loadConfig({ CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION: 'true' }).verification.paidContentRequiresVerification).toBe(true);

@@ -21,7 +21,7 @@ import { ROOT } from '../support/pairly.js';
  * file in server/sql/<owner>/ may name only that owner's tables.
  */
 const OWNERS: Record<string, string[]> = {
-  auth: ['sessions', 'refresh_tokens', 'user_totp', 'user_recovery_codes', 'account_tokens', 'email_changes'],
+  auth: ['sessions', 'refresh_tokens', 'user_totp', 'user_recovery_codes', 'account_tokens', 'email_changes', 'user_identities', 'oidc_tickets'],
   users: ['users'],
   audit: ['audit_log'],
   ledger: ['ledger_accounts', 'ledger_chains', 'ledger_transfers'],

@@ -10,6 +10,7 @@ import { Loading } from './components/ui.js';
 import { StandingWatcher } from './components/standing-watcher.js';
 import { Landing } from './pages/landing.js';
 import { Login, Signup } from './pages/auth.js';
+import OidcCallback, { OidcLink } from './pages/oidc.js';
 // Eager: the login page shows it for a suspended account.
 import Suspended from './pages/suspended.js';
 
@@ -98,6 +99,8 @@ export function App() {
                     <Route path="/confirm-email" element={<ConfirmEmail />} />
                     <Route path="/forgot-password" element={<ForgotPassword />} />
                     <Route path="/reset-password" element={<ResetPassword />} />
+                    <Route path="/oidc/callback" element={<OidcCallback />} />
+                    <Route path="/oidc/link" element={<OidcLink />} />
                     <Route path="/outbox" element={<Outbox />} />
                     <Route path="/suspended" element={<Suspended />} />
                     <Route path="/onboarding" element={<RequireAuth><Onboarding /></RequireAuth>} />

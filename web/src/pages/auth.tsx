@@ -8,6 +8,7 @@ import { passwordErrorText } from '../lib/error-text.js';
 import { useSession } from '../lib/session.js';
 import { useSchemaForm } from '../components/schema-form.js';
 import { Field, PageTitle } from '../components/ui.js';
+import { ProviderButtons } from './oidc.js';
 
 const logIn = (body: LoginBody) => api<AuthResult>('/api/auth/login', { body });
 
@@ -67,26 +68,38 @@ export function Signup() {
           hint="At least 10 characters, with letters and a digit or symbol."
           required
         />
-        <Field label="Display name" autoComplete="nickname" value={form.displayName} onChange={set('displayName')} error={errors.displayName} required />
-        <Field label="Date of birth" type="date" value={form.birthdate} onChange={set('birthdate')} error={errors.birthdate} hint="You must be 18 or older." required />
-        <fieldset className="field">
-          <legend>I am joining as</legend>
-          <label className="radio">
-            <input type="radio" name="role" value="fan" checked={form.role === 'fan'} onChange={set('role')} /> A member
-          </label>
-          <label className="radio">
-            <input type="radio" name="role" value="creator" checked={form.role === 'creator'} onChange={set('role')} /> A creator (set prices for messages and calls)
-          </label>
-        </fieldset>
+        <ProfileFields form={form} errors={errors} set={set} />
         <FormError error={error} signup />
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Creating your account…' : 'Create account'}
         </button>
+        <ProviderButtons />
         <p>
           Already have an account? <Link to="/login">Log in</Link>
         </p>
       </form>
     </section>
+  );
+}
+
+type ProfileForm = { displayName: string; birthdate: string; role: 'fan' | 'creator' };
+
+/** What every new account is asked, however it signs in: the name shown, the birthdate (18+), the role. */
+export function ProfileFields({ form, errors, set }: { form: ProfileForm; errors: Partial<Record<string, string>>; set: (k: keyof ProfileForm) => (e: { target: { value: string } }) => void }) {
+  return (
+    <>
+      <Field label="Display name" autoComplete="nickname" value={form.displayName} onChange={set('displayName')} error={errors.displayName} required />
+      <Field label="Date of birth" type="date" value={form.birthdate} onChange={set('birthdate')} error={errors.birthdate} hint="You must be 18 or older." required />
+      <fieldset className="field">
+        <legend>I am joining as</legend>
+        <label className="radio">
+          <input type="radio" name="role" value="fan" checked={form.role === 'fan'} onChange={set('role')} /> A member
+        </label>
+        <label className="radio">
+          <input type="radio" name="role" value="creator" checked={form.role === 'creator'} onChange={set('role')} /> A creator (set prices for messages and calls)
+        </label>
+      </fieldset>
+    </>
   );
 }
 
@@ -125,6 +138,7 @@ export function Login() {
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Logging in…' : 'Log in'}
         </button>
+        <ProviderButtons />
         <p>
           <Link to="/forgot-password">Forgot your password?</Link>
         </p>
@@ -137,7 +151,7 @@ export function Login() {
 }
 
 /** A login's second step: a code from the authenticator app, or one of the recovery codes. */
-function SecondStep({ challenge, onDone }: { challenge: string; onDone: (result: AuthResult) => void }) {
+export function SecondStep({ challenge, onDone }: { challenge: string; onDone: (result: AuthResult) => void }) {
   const [useRecovery, setUseRecovery] = useState(false);
   const [value, setValue] = useState('');
   const [error, setError] = useState<unknown>(null);

@@ -70,4 +70,13 @@ export const accountMails = {
     ],
     links: [{ label: 'See my sessions', url: link('/settings') }],
   }),
+  linkIdentity: (link: Link, token: string, provider: string, minutes: number): MailContent => ({
+    subject: `Link ${provider} sign-in to your Pairly account`,
+    paragraphs: [
+      `Someone (perhaps you) signed in with ${provider} using this address, which already has a Pairly account.`,
+      `Open the link to let ${provider} sign in to this account from now on. It works once, for ${minutes} minutes.`,
+      IGNORE,
+    ],
+    links: [{ label: `Link ${provider}`, url: link('/oidc/link', { token }) }],
+  }),
 };

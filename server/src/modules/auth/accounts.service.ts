@@ -176,6 +176,12 @@ export class AccountsService {
     await this.d.mail.send(`new-device:${sessionId}`, row.email, accountMails.newDevice(this.link, deviceOf(client.userAgent), placeOf(client.ip)));
   }
 
+  /** The proof an OpenID sign-in needs before it joins an account that has its address: a single-use link to that address. */
+  async mailIdentityLink(row: UserRow, provider: string, token: string, ttlSeconds: number, client: ClientInfo): Promise<void> {
+    await this.takeMailPoint(row.email, client.ip);
+    await this.d.mail.send(`identity-link:${hashSecret(token)}`, row.email, accountMails.linkIdentity(this.link, token, provider, Math.round(ttlSeconds / 60)));
+  }
+
   private async sendVerification(row: UserRow): Promise<void> {
     const secret = newSecret();
     const ttlSeconds = this.d.ttl.emailTtlSeconds;

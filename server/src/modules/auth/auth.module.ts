@@ -14,6 +14,9 @@ import { AccountsStore } from './accounts.store.js';
 import { authRoutes, authRouteDocs } from './auth.routes.js';
 import { AuthService, type AuthServiceDeps } from './auth.service.js';
 import { AuthStore } from './auth.store.js';
+import { OidcService } from './oidc.js';
+import { oidcRouteDocs, oidcRoutes } from './oidc.routes.js';
+import { OidcStore } from './oidc.store.js';
 import { createPasswordHasher } from './passwords.js';
 import type { RevocationOptions, SessionRevocations } from './revocations.js';
 import { SessionEnder } from './sessions.js';
@@ -84,12 +87,25 @@ export function authModule(d: {
     refreshTtlDays: config.refreshTokenTtlDays,
     suspension: d.suspension,
   });
+  const oidc = new OidcService({
+    providers: config.oidc,
+    secret: d.jwtSecret,
+    publicUrl: config.publicUrl,
+    webUrl: config.publicWebUrl ?? config.publicUrl,
+    store: new OidcStore(d.db),
+    users: d.users,
+    passwords,
+    auth: service,
+    accounts,
+    audit: d.audit,
+  });
+  const secureCookie = new URL(config.publicUrl).protocol === 'https:';
   return {
     name: 'auth',
     service,
     twoFactor,
-    routes: (guards) => Router().use('/auth', authRoutes(service, twoFactor, guards), accountsRoutes(accounts, guards)),
-    docs: mountedAt('/api/auth', [...authRouteDocs, ...accountsRouteDocs], 'auth'),
+    routes: (guards) => Router().use('/auth', authRoutes(service, twoFactor, guards), accountsRoutes(accounts, guards), oidcRoutes(oidc, secureCookie)),
+    docs: mountedAt('/api/auth', [...authRouteDocs, ...accountsRouteDocs, ...oidcRouteDocs], 'auth'),
     start: async () => void (await service.seedRevocations()),
   } satisfies ModuleWithServices;
 }

@@ -57,6 +57,13 @@ export function ageOn(birthdate: string, today: Date): number {
   return age;
 }
 
+/** Refuses an implausible birthdate and anyone under MINIMUM_AGE (every way of making an account goes through it). */
+export function assertAdult(birthdate: string, today: Date): void {
+  const age = ageOn(birthdate, today);
+  if (age < 0 || age > 120) throw new AppError('VALIDATION_FAILED', 'birthdate is not plausible');
+  if (age < MINIMUM_AGE) throw new AppError('AGE_RESTRICTED', `Pairly is for people aged ${MINIMUM_AGE} and over`);
+}
+
 export class AuthService {
   private dummyHash: Promise<string> | undefined;
 
@@ -77,9 +84,7 @@ export class AuthService {
     await this.d.signupsByIp.consume(client.ip ?? 'unknown').catch((err: unknown) => {
       throw rateLimited(err, 'too many sign-ups from this address; try again later');
     });
-    const age = ageOn(body.birthdate, this.now());
-    if (age < 0 || age > 120) throw new AppError('VALIDATION_FAILED', 'birthdate is not plausible');
-    if (age < MINIMUM_AGE) throw new AppError('AGE_RESTRICTED', `Pairly is for people aged ${MINIMUM_AGE} and over`);
+    assertAdult(body.birthdate, this.now());
     assertStrongPassword(body.password, body.email);
 
     const row = await this.d.users.insert({
@@ -113,19 +118,22 @@ export class AuthService {
     }
     // The right password is no failure: give the IP its point back and clear the email's run of failures.
     await taken.giveBack();
+    return this.signIn(row, client);
+  }
+
+  /**
+   * Signs in a user whose first factor was proved (a password, or an OpenID
+   * provider: `meta` says which): suspended accounts are refused, and one with
+   * two-factor sign-in stops at TWO_FACTOR_REQUIRED with a challenge.
+   */
+  async signIn(row: UserRow, client: ClientInfo, meta?: Record<string, unknown>): Promise<AuthResult> {
     await this.refuseSuspended(row);
     if (await this.d.twoFactor.isEnabled(row.id)) {
       throw new AppError('TWO_FACTOR_REQUIRED', 'enter the code from your authenticator app', { details: { challenge: this.d.challenges.issue(row.id) } });
     }
-
     const { result, sessionId } = await this.openSession(row, client);
     await this.d.accounts.noticeLogin(row, sessionId, client);
-    this.d.audit.record({
-      key: `login:${sessionId}`,
-      actorId: row.id,
-      action: 'auth.login',
-      ip: client.ip,
-    });
+    this.d.audit.record({ key: `login:${sessionId}`, actorId: row.id, action: 'auth.login', ip: client.ip, meta });
     return result;
   }
 

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http, newUser } from '../support/client.js';
+import { freePort, startOidcStandin, type OidcStandin } from '../support/oidc-standin.js';
+import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
+import { startSmtpStandin, type SmtpStandin } from '../support/smtp-standin.js';
+import { codeAt, enrolTwoFactor } from '../support/two-factor.js';
+
+/**
+ * Sign in with Google (and Apple) over HTTP, on real PostgreSQL and Redis:
+ * Pairly's openid-client against the certified oidc-provider package running
+ * as a local stand-in for Google (test/support/oidc-standin.ts), and mail
+ * over SMTP to its stand-in. The browser's part (redirects, the provider's
+ * login form, cookies) is played by hand. Pairly sits behind a proxy named
+ * http://api.pairly.test, so the redirect URI the provider knows is that one;
+ * the browser's requests to it go to the node.
+ */
+const API = 'http://api.pairly.test';
+const WEB = 'http://pairly.test';
+const REDIRECT_URI = `${API}/api/auth/oidc/google/callback`;
+
+let backing: Backing;
+let smtp: SmtpStandin;
+let google: OidcStandin;
+let node: InProcessNode;
+
+beforeAll(async () => {
+  backing = await createBacking();
+  smtp = await startSmtpStandin();
+  google = await startOidcStandin({ clientId: 'pairly-test', clientSecret: 'pairly-test-secret', redirectUri: REDIRECT_URI });
+  node = await startInProcess({
+    ...backing.env,
+    RUN_WORKERS: 'true',
+    SMTP_URL: smtp.url,
+    PUBLIC_URL: API,
+    PUBLIC_WEB_URL: WEB,
+    OIDC_GOOGLE_ISSUER: google.issuer,
+    OIDC_GOOGLE_CLIENT_ID: 'pairly-test',
+    OIDC_GOOGLE_CLIENT_SECRET: 'pairly-test-secret',
+    // Apple is configured, and down: nothing listens at its issuer.
+    OIDC_APPLE_ISSUER: `http://127.0.0.1:${await freePort()}`,
+    OIDC_APPLE_CLIENT_ID: 'pairly-apple',
+    OIDC_APPLE_CLIENT_SECRET: 'pairly-apple-secret',
+  });
+});
+afterAll(async () => {
+  await node?.stop();
+  await google?.close();
+  await smtp?.close();
+  await backing?.cleanup();
+});
+
+let n = 0;
+/** A person at the provider, with a fresh subject and address. */
+function providerAccount(claims: { email?: string; email_verified?: boolean } = {}) {
+  const sub = `sub-${++n}-${Math.random().toString(36).slice(2, 8)}`;
+  const account = { sub, email: `oidc${n}.${Math.random().toString(36).slice(2, 8)}@example.test`, email_verified: true, ...claims };
+  google.addAccount(sub, { email: account.email, email_verified: account.email_verified });
+  return account;
+}
+
+/** Start at Pairly, sign in at the provider: the provider's redirect back (not yet followed) and the flow cookie. */
+async function throughProvider(sub: string): Promise<{ query: string; cookie: string }> {
+  const start = await fetch(`${node.url}/api/auth/oidc/google/start`, { redirect: 'manual' });
+  expect(start.status).toBe(302);
+  const authorize = new URL(start.headers.get('location')!);
+  expect(authorize.origin).toBe(google.issuer);
+  expect(Object.fromEntries(['code_challenge_method', 'redirect_uri', 'response_type'].map((k) => [k, authorize.searchParams.get(k)]))).toEqual({
+    code_challenge_method: 'S256',
+    redirect_uri: REDIRECT_URI,
+    response_type: 'code',
+  });
+  const cookie = start.headers.getSetCookie()[0]!.split(';')[0]!;
+  const back = await google.signIn(authorize.href, sub);
+  expect(`${back.origin}${back.pathname}`).toBe(REDIRECT_URI);
+  return { query: back.search, cookie };
+}
+
+/** Pairly's callback, as the browser follows the provider's redirect: the outcome from the web app's URL fragment. */
+async function callback(query: string, cookie?: string): Promise<Record<string, string>> {
+  const res = await fetch(`${node.url}/api/auth/oidc/google/callback${query}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  expect(res.status).toBe(302);
+  const to = new URL(res.headers.get('location')!);
+  expect(`${to.origin}${to.pathname}`).toBe(`${WEB}/oidc/callback`);
+  return Object.fromEntries(new URLSearchParams(to.hash.slice(1)));
+}
+
+async function signInWithGoogle(sub: string): Promise<Record<string, string>> {
+  const { query, cookie } = await throughProvider(sub);
+  return callback(query, cookie);
+}
+
+const post = (path: string, body: unknown) => http(node.url, 'POST', path, { body });
+
+async function signUpWithGoogle(sub: string) {
+  const outcome = await signInWithGoogle(sub);
+  expect(Object.keys(outcome).sort()).toEqual(['email', 'signup']);
+  const res = await post('/api/auth/oidc/signup', { ticket: outcome.signup, displayName: 'Gia', birthdate: '1990-02-03', role: 'fan' });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+describe('sign in with Google', () => {
+  it('offers the configured providers', async () => {
+    const res = await http(node.url, 'GET', '/api/auth/oidc/providers');
+    expect(res.body).toEqual({ providers: [{ name: 'google', label: 'Google' }, { name: 'apple', label: 'Apple' }] });
+  });
+
+  it('makes a new account from a verified address, after asking the age', async () => {
+    const person = providerAccount();
+    const outcome = await signInWithGoogle(person.sub);
+    expect(outcome.email).toBe(person.email);
+    const young = await post('/api/auth/oidc/signup', { ticket: outcome.signup, displayName: 'Gia', birthdate: '2015-01-01', role: 'fan' });
+    expect([young.status, young.body.error.code]).toEqual([403, 'AGE_RESTRICTED']);
+    // The refusal did not spend the ticket.
+    const res = await post('/api/auth/oidc/signup', { ticket: outcome.signup, displayName: 'Gia', birthdate: '1990-02-03', role: 'creator' });
+    expect(res.status).toBe(200);
+    expect(res.body.user).toMatchObject({ email: person.email, displayName: 'Gia', role: 'creator', emailVerified: true });
+    const me = await http(node.url, 'GET', '/api/me', { token: res.body.accessToken });
+    expect(me.status).toBe(200);
+    const again = await post('/api/auth/oidc/signup', { ticket: outcome.signup, displayName: 'Gia', birthdate: '1990-02-03', role: 'fan' });
+    expect([again.status, again.body.error.code]).toEqual([410, 'LINK_USED']);
+  });
+
+  it('signs a returning identity in with a single-use ticket', async () => {
+    const person = providerAccount();
+    const created = await signUpWithGoogle(person.sub);
+    const outcome = await signInWithGoogle(person.sub);
+    expect(Object.keys(outcome)).toEqual(['login']);
+    const res = await post('/api/auth/oidc/exchange', { ticket: outcome.login });
+    expect(res.status).toBe(200);
+    expect(res.body.user.id).toBe(created.user.id);
+    const refreshed = await post('/api/auth/refresh', { refreshToken: res.body.refreshToken });
+    expect(refreshed.status).toBe(200);
+    const replay = await post('/api/auth/oidc/exchange', { ticket: outcome.login });
+    expect([replay.status, replay.body.error.code]).toEqual([410, 'LINK_USED']);
+  });
+
+  it('does not enter an account that has the address until that mailbox opens the mailed link', async () => {
+    const owner = await newUser(node.url);
+    const person = providerAccount({ email: owner.user.email });
+    const outcome = await signInWithGoogle(person.sub);
+    expect(outcome).toEqual({ linkMailed: owner.user.email });
+    const mail = await smtp.waitForMail(owner.user.email, (m) => m.subject.includes('Link Google'));
+    const link = mail.links.map((l) => new URL(l)).find((u) => u.pathname === '/oidc/link')!;
+    expect(link.origin).toBe(WEB);
+    // Until the link is opened, the same sign-in still only mails.
+    expect(await signInWithGoogle(person.sub)).toEqual({ linkMailed: owner.user.email });
+    const linked = await post('/api/auth/oidc/link', { token: link.searchParams.get('token') });
+    expect([linked.status, linked.body]).toEqual([200, { linked: true, provider: 'google' }]);
+    const login = await post('/api/auth/oidc/exchange', { ticket: (await signInWithGoogle(person.sub)).login });
+    expect(login.body.user.id).toBe(owner.user.id);
+  });
+
+  it('refuses an address the provider does not vouch for', async () => {
+    const person = providerAccount({ email_verified: false });
+    expect(await signInWithGoogle(person.sub)).toEqual({ error: 'OIDC_EMAIL_UNVERIFIED' });
+  });
+
+  it('refuses a callback whose state is forged, or that carries no flow of this browser', async () => {
+    const person = providerAccount();
+    const { query, cookie } = await throughProvider(person.sub);
+    const forged = new URLSearchParams(query);
+    forged.set('state', 'attacker-chosen-state');
+    expect(await callback(`?${forged}`, cookie)).toEqual({ error: 'OIDC_STATE_INVALID' });
+    expect(await callback(query)).toEqual({ error: 'OIDC_STATE_INVALID' });
+    const [name, value] = cookie.split('=') as [string, string];
+    const [body] = value.split('.');
+    expect(await callback(query, `${name}=${body}.${'A'.repeat(43)}`)).toEqual({ error: 'OIDC_STATE_INVALID' });
+    // The genuine pair still works: the refusals spent nothing.
+    expect(Object.keys(await callback(query, cookie))).toContain('signup');
+  });
+
+  it('refuses a replayed code', async () => {
+    const person = providerAccount();
+    const { query, cookie } = await throughProvider(person.sub);
+    expect(Object.keys(await callback(query, cookie))).toContain('signup');
+    expect(await callback(query, cookie)).toEqual({ error: 'OIDC_CODE_REJECTED' });
+  });
+
+  it('stops a user with two-factor sign-in at TWO_FACTOR_REQUIRED', async () => {
+    const person = providerAccount();
+    const created = await signUpWithGoogle(person.sub);
+    const { secret } = await enrolTwoFactor(node.url, created.accessToken);
+    const res = await post('/api/auth/oidc/exchange', { ticket: (await signInWithGoogle(person.sub)).login });
+    expect([res.status, res.body.error.code]).toEqual([401, 'TWO_FACTOR_REQUIRED']);
+    const second = await post('/api/auth/login/2fa', { challenge: res.body.error.details.challenge, code: codeAt(secret, 1) });
+    expect([second.status, second.body.user.id]).toEqual([200, created.user.id]);
+  });
+
+  it('answers a provider that is down with OIDC_PROVIDER_UNAVAILABLE, and one not offered with OIDC_PROVIDER_UNKNOWN', async () => {
+    const down = await fetch(`${node.url}/api/auth/oidc/apple/start`, { redirect: 'manual' });
+    expect([down.status, ((await down.json()) as any).error.code]).toEqual([503, 'OIDC_PROVIDER_UNAVAILABLE']);
+    const other = await startInProcess({ ...backing.env, RUN_WORKERS: 'false' });
+    try {
+      const res = await fetch(`${other.url}/api/auth/oidc/google/start`, { redirect: 'manual' });
+      expect([res.status, ((await res.json()) as any).error.code]).toEqual([404, 'OIDC_PROVIDER_UNKNOWN']);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
