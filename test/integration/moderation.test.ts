@@ -93,7 +93,7 @@ describe('chat texts', () => {
     expect(after.ok).toBe(true);
   });
 
-  it('refuse the same text sent to more people than the limit, however it is spelled', async () => {
+  it('refuse the same text sent to more people than the limit, however it is spelled (one person, however often, counts once)', async () => {
     const sender = await newUser(url);
     const s = await open(sender.accessToken);
     const spam = 'Earn 500 credits a day, just ask me how!';
@@ -104,6 +104,10 @@ describe('chat texts', () => {
     expect(answers[REPEAT_LIMIT]).toMatchObject({ ok: false, error: { code: 'TEXT_REFUSED', details: { reason: 'repeated' } } });
     // A different text from the same sender still goes.
     expect((await send(s, { toUserId: (await newUser(url)).user.id, body: 'Something else entirely, written for you' })).ok).toBe(true);
+    // The same words said again and again to one person are not a run to many: each conversation counts once.
+    const friend = (await newUser(url)).user.id;
+    const again = 'Are you coming to the climbing gym tonight?';
+    for (let i = 0; i < REPEAT_LIMIT + 2; i++) expect((await send(s, { toUserId: friend, body: again })).ok).toBe(true);
   });
 
   it('check edits like new messages', async () => {

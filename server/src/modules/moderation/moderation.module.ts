@@ -32,7 +32,10 @@ export function moderationModule(d: {
     store: new ModerationStore(d.db),
     classifier: new ImageClassifier(),
     config,
-    repeats: d.limiter({ keyPrefix: 'moderation-repeats', points: config.repeat.limit, durationSeconds: config.repeat.windowSeconds }),
+    repeats: {
+      recipients: d.limiter({ keyPrefix: 'moderation-repeats', points: config.repeat.limit, durationSeconds: config.repeat.windowSeconds }),
+      seen: d.limiter({ keyPrefix: 'moderation-repeat-seen', points: 1, durationSeconds: config.repeat.windowSeconds }),
+    },
     audit: d.audit,
     logger: d.logger,
     deciders: d.deciders,

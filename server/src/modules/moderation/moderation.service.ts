@@ -28,6 +28,17 @@ export interface ImageVerdict extends Decision {
  * Verdicts that were not a plain allow of a text are kept with their scores
  * (moderation_verdicts); quarantined ones wait in the admin queue.
  */
+/** Takes a point: true when there was one to take, false when the limiter is spent (other errors are thrown). */
+function taken(limiter: RateLimiterAbstract, key: string): Promise<boolean> {
+  return limiter.consume(key).then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof RateLimiterRes) return false;
+      throw err;
+    },
+  );
+}
+
 export class ModerationService {
   constructor(
     private readonly d: {
@@ -35,8 +46,11 @@ export class ModerationService {
       store: ModerationStore;
       classifier: ImageClassifier;
       config: ModerationConfig;
-      /** Counts sends of one normalised text per sender (MODERATION_REPEAT_LIMIT per window). */
-      repeats: RateLimiterAbstract;
+      /**
+       * One normalised text per sender: `recipients` counts the conversations it went to (MODERATION_REPEAT_LIMIT
+       * per window), `seen` makes a conversation count once (the same words said again to one person are no spam run).
+       */
+      repeats: { recipients: RateLimiterAbstract; seen: RateLimiterAbstract };
       audit: Pick<AuditService, 'recordIn'>;
       logger: Logger;
       /** The owners of quarantinable subjects, bound late (media is built after moderation). */
@@ -57,15 +71,8 @@ export class ModerationService {
       await this.refuseText(m, 'contact_to_stranger', { link: Number(contact.includes('link')), phone: Number(contact.includes('phone')) });
     }
     const key = repeatKey(m.body);
-    if (key) {
-      const over = await this.d.repeats.consume(`${m.senderId}:${key}`).then(
-        () => false,
-        (err: unknown) => {
-          if (err instanceof RateLimiterRes) return true;
-          throw err;
-        },
-      );
-      if (over) await this.refuseText(m, 'repeated', { limit: this.d.config.repeat.limit });
+    if (key && (await taken(this.d.repeats.seen, `${m.senderId}:${key}:${m.conversationId}`))) {
+      if (!(await taken(this.d.repeats.recipients, `${m.senderId}:${key}`))) await this.refuseText(m, 'repeated', { limit: this.d.config.repeat.limit });
     }
     return profanity(m.body).masked;
   }
