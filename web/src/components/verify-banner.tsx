@@ -5,6 +5,8 @@ import { useSession } from '../lib/session.js';
 import { useOutbox } from '../lib/account-queries.js';
 import { errorText } from '../lib/error-text.js';
 
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /**
  * Until the address is confirmed: a reminder on every page, a way to have the
  * link sent again, and, where mail stays in the local outbox, the way there.
@@ -13,7 +15,8 @@ import { errorText } from '../lib/error-text.js';
 export function VerifyBanner() {
   const { user } = useSession();
   const unverified = user !== null && !user.emailVerified;
-  const outbox = useOutbox({ enabled: unverified });
+  // The server lets only its own machine read the outbox: elsewhere there is nothing to point at.
+  const outbox = useOutbox({ enabled: unverified && LOCAL_HOSTS.has(window.location.hostname) });
   const resend = useMutation({ mutationFn: () => api('/api/auth/verify-email/resend', { method: 'POST' }) });
   if (!unverified) return null;
   return (
