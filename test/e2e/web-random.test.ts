@@ -61,7 +61,7 @@ it('pairs two people on a shared interest, they chat, one skips and the other se
   // A message each way, typing shown live.
   await a.page.getByRole('textbox', { name: 'Message' }).fill('Hi Ben, which jazz?');
   await b.page.getByText('Ana is typing…').waitFor();
-  await a.page.getByRole('button', { name: 'Send' }).click();
+  await a.page.getByRole('button', { name: 'Send', exact: true }).click();
   await b.page.getByRole('list', { name: 'Messages' }).getByText('Hi Ben, which jazz?').waitFor();
   await b.page.getByRole('textbox', { name: 'Message' }).fill('Hello Ana! Bebop, mostly.');
   await b.page.keyboard.press('Enter');
