@@ -78,11 +78,12 @@ describe('a cluster of two nodes', () => {
   // have been written by the workers process taking the job from BullMQ.
   it('runs audit jobs in the workers process through BullMQ', async () => {
     const u = await newUser(b.url);
+    // newUser signs up, then logs in: two audit jobs.
     const actions = await waitFor(async () => {
-      const rows = await pgQuery<{ action: string }>(backing.databaseUrl, 'SELECT action FROM audit_log WHERE actor_id = $1', [u.user.id]);
-      return rows.length ? rows.map((r) => r.action) : undefined;
-    }, 15_000, 'the audit row');
-    expect(actions).toEqual(['auth.signup']);
+      const rows = await pgQuery<{ action: string }>(backing.databaseUrl, 'SELECT action FROM audit_log WHERE actor_id = $1 ORDER BY action', [u.user.id]);
+      return rows.length === 2 ? rows.map((r) => r.action) : undefined;
+    }, 15_000, 'the audit rows');
+    expect(actions).toEqual(['auth.login', 'auth.signup']);
   });
 
   it('a purchase completed on node B is credited by the workers process and pushed to the socket on node A', async () => {

@@ -89,7 +89,8 @@ describe('a workers process killed mid-job', () => {
     await waitFor(async () => (await paymentStatus(p.paymentId)) === 'succeeded', 20_000, 'the recovered job to credit the payment');
     expect((await http(node.url, 'GET', '/api/wallet', { token: p.token })).body.wallet.available).toBe(100);
     await second.stop();
-  });
+    // Two workers processes start one after the other: under CI's parallel load each takes seconds.
+  }, 90_000);
 
   it('a job that stalls more than JOB_MAX_STALLED_COUNT is dead-lettered; an admin sees it and retries it', async () => {
     const admin = await newAdmin(node.pairly, node.url);
