@@ -5,6 +5,7 @@ import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '.
 import { fund } from '../support/ledger.js';
 import { jpegWithGps, processed, uploadAndConfirm } from '../support/media.js';
 import { createBacking, startInProcess, tempDir, type Backing, type InProcessNode } from '../support/pairly.js';
+import { pgQuery } from '../support/services.js';
 import { codeAt, enrolTwoFactor } from '../support/two-factor.js';
 
 /**
@@ -72,9 +73,10 @@ describe('DELETE /api/me', () => {
     expect([login.status, login.body.error.code]).toEqual([401, 'INVALID_CREDENTIALS']);
     expect((await http(url, 'GET', `/api/users/${me.user.id}/profile`, { token: peer.accessToken })).status).toBe(404);
 
+    // The address is freed at once; the erase job's mark is erased_at.
     const erased = await waitFor(async () => {
-      const row = await users().findById(me.user.id);
-      return row?.email.startsWith('deleted-') ? row : undefined;
+      const [done] = await pgQuery(backing.databaseUrl, `SELECT 1 FROM users WHERE id = $1 AND erased_at IS NOT NULL`, [me.user.id]);
+      return done ? users().findById(me.user.id) : undefined;
     }, 20_000, 'the erase job');
     expect(erased).toMatchObject({ email: `deleted-${me.user.id}@invalid`, display_name: 'Deleted user', status: 'deleted', birthdate: '1995-01-01', email_verified_at: null });
     expect(await waitFor(async () => ((await fetch(fileUrl)).status === 404 ? 'gone' : undefined), 10_000, 'the photo file to go')).toBe('gone');

@@ -56,7 +56,7 @@ describe('bad REST input', () => {
   });
 
   it('unknown routes → 404 in the one error body', async () => {
-    for (const [method, path] of [['GET', '/api/nothing'], ['DELETE', '/api/me'], ['GET', '/wp-admin']] as const) {
+    for (const [method, path] of [['GET', '/api/nothing'], ['DELETE', '/api/wallet'], ['GET', '/wp-admin']] as const) {
       const res = await http(url, method, path);
       expect(res.status, path).toBe(404);
       expect(res.body.error.code, path).toBe('NOT_FOUND');
