@@ -56,6 +56,8 @@ describe('Redis loses its data', () => {
 
     await redis.kill();
     await redis.start();
+    // Requests fail NOT_READY until the node has reconnected (by design); wait for that, not for a lucky moment.
+    await waitFor(async () => (await http(node!.url, 'GET', '/readyz')).status === 200, 20_000, 'the node to reconnect to Redis');
     await holdExpires(node);
 
     // A webhook stored before the crash, its processing job lost with Redis' data.
