@@ -1,11 +1,11 @@
 import { createContext, useCallback, useContext, useId, useRef, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router';
-import { useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { api } from '../lib/api.js';
 import { keys } from '../lib/queries.js';
 import { useSession } from '../lib/session.js';
 import { useSocketEvent } from '../lib/socket.js';
-import { profileKeys, type DiscoverPage, type OwnProfile, type UserProfile } from '../lib/profile-format.js';
+import { profileKeys, withoutCandidate, type DiscoverPage, type OwnProfile, type UserProfile } from '../lib/profile-format.js';
 import type { MediaView } from '../../../shared/media.js';
 import { ProfileAvatar } from './profile-avatar.js';
 import { ProfileDialog } from './profile-dialog.js';
@@ -132,4 +132,41 @@ export function MatchMomentProvider({ children }: { children: ReactNode }) {
 
 export function useShowMatch(): (m: MutualMatch) => void {
   return useContext(MatchMoment);
+}
+
+/** Who a like or pass is about: what the match moment shows if it becomes a match. */
+export interface SwipeTarget {
+  userId: string;
+  displayName: string;
+  avatar: MediaView | null;
+}
+export type SwipeKind = 'like' | 'pass';
+export interface SwipeResult {
+  matched: boolean;
+  conversationId: string | null;
+}
+
+/**
+ * A like or a pass, wherever it is given (discover's cards, "who liked me", a
+ * profile): the person leaves discover's queue and the likes list, and a like
+ * that makes a match refreshes the matches and their profile and shows the
+ * match moment. `onDone` adds what only the calling page does.
+ */
+export function useSwipe(onDone?: (res: SwipeResult, target: SwipeTarget, kind: SwipeKind) => void) {
+  const qc = useQueryClient();
+  const show = useShowMatch();
+  return useMutation({
+    mutationFn: ({ target, kind }: { target: SwipeTarget; kind: SwipeKind }) =>
+      api<SwipeResult>(`/api/discover/${target.userId}/${kind}`, { method: 'POST' }),
+    onSuccess: (res, { target, kind }) => {
+      qc.setQueriesData<InfiniteData<DiscoverPage>>({ queryKey: profileKeys.discover }, (d) => (d ? { ...d, pages: withoutCandidate(d.pages, target.userId) } : d));
+      void qc.invalidateQueries({ queryKey: profileKeys.likes });
+      if (res.matched && res.conversationId) {
+        void qc.invalidateQueries({ queryKey: profileKeys.matches });
+        void qc.invalidateQueries({ queryKey: profileKeys.user(target.userId) });
+        show({ userId: target.userId, conversationId: res.conversationId, displayName: target.displayName, photo: target.avatar });
+      }
+      onDone?.(res, target, kind);
+    },
+  });
 }

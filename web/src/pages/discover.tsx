@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { Link, useLocation } from 'react-router';
-import { useInfiniteQuery, useMutation, useQueryClient, type InfiniteData } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { api, ApiError } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
 import {
@@ -20,14 +20,13 @@ import { ErrorNote, Loading, PageTitle } from '../components/ui.js';
 import { ProfileChips } from '../components/profile-avatar.js';
 import { Media } from '../components/media.js';
 import { ProfileIcon } from '../components/profile-icons.js';
-import { useShowMatch } from '../components/profile-match.js';
+import { useSwipe } from '../components/profile-match.js';
 import './discover.css';
 
 const PAGE_SIZE = 10;
 /** Fetch the next page while this many cards are still waiting, so the next card is there when one is swiped. */
 const PREFETCH_BELOW = 3;
 
-type Swipe = { candidate: Candidate; kind: 'like' | 'pass' };
 
 /** Keys typed into a field, or with a modifier, are not shortcuts. */
 function isShortcut(e: KeyboardEvent): boolean {
@@ -42,7 +41,6 @@ export default function Discover() {
   const location = useLocation();
   const notice = (location.state as { notice?: string } | null)?.notice;
   const [announcement, setAnnouncement] = useState('');
-  const show = useShowMatch();
 
   const feed = useInfiniteQuery({
     queryKey: profileKeys.discover,
@@ -64,24 +62,19 @@ export default function Discover() {
   const drop = (userId: string) =>
     qc.setQueryData<InfiniteData<DiscoverPage, string | null>>(profileKeys.discover, (d) => (d ? { ...d, pages: withoutCandidate(d.pages, userId) } : d));
 
-  const swipe = useMutation({
-    mutationFn: ({ candidate, kind }: Swipe) =>
-      api<{ matched: boolean; conversationId: string | null }>(`/api/discover/${candidate.userId}/${kind}`, { method: 'POST' }),
-    onSuccess: (res, { candidate, kind }) => {
-      drop(candidate.userId);
-      setAnnouncement(kind === 'like' ? `You liked ${candidate.displayName}.` : `You passed on ${candidate.displayName}.`);
-      if (res.matched && res.conversationId) show({ userId: candidate.userId, conversationId: res.conversationId, displayName: candidate.displayName, photo: candidate.avatar });
-    },
-    onError: (err, { candidate }) => {
-      // Gone or blocked since the page loaded: nothing to decide about any more.
-      if (err instanceof ApiError && (err.code === 'NOT_FOUND' || err.code === 'BLOCKED')) drop(candidate.userId);
-    },
-  });
-
+  const swipe = useSwipe((_res, target, kind) => setAnnouncement(kind === 'like' ? `You liked ${target.displayName}.` : `You passed on ${target.displayName}.`));
   const decide = (kind: 'like' | 'pass') => {
     if (!current || swipe.isPending) return;
     swipe.reset();
-    swipe.mutate({ candidate: current, kind });
+    swipe.mutate(
+      { target: current, kind },
+      {
+        // Gone or blocked since the page loaded: nothing to decide about any more.
+        onError: (err) => {
+          if (err instanceof ApiError && (err.code === 'NOT_FOUND' || err.code === 'BLOCKED')) drop(current.userId);
+        },
+      },
+    );
   };
 
   useEffect(() => {

@@ -8,7 +8,7 @@ import { keys } from '../lib/queries.js';
 import { useSocketEvent } from '../lib/socket.js';
 import { Dialog } from '../components/dialog.js';
 import { ProfileAvatar } from '../components/profile-avatar.js';
-import { useShowMatch } from '../components/profile-match.js';
+import { useSwipe } from '../components/profile-match.js';
 import { formatWhen } from '../components/wallet-queries.js';
 import { Empty, ErrorNote, FormError, Loading, PageTitle } from '../components/ui.js';
 import './matches.css';
@@ -139,35 +139,23 @@ function UnmatchDialog({ match, onClose }: { match: MatchView; onClose: () => vo
 }
 
 function LikeList() {
-  const qc = useQueryClient();
-  const show = useShowMatch();
+  const answer = useSwipe();
   const list = usePaged<LikeView>(profileKeys.likes, '/api/likes', 'likes');
-  const answer = useMutation({
-    mutationFn: ({ profile, kind }: { profile: PublicProfile; kind: 'like' | 'pass' }) =>
-      api<{ matched: boolean; conversationId: string | null }>(`/api/discover/${profile.userId}/${kind}`, { method: 'POST' }),
-    onSuccess: (res, { profile }) => {
-      void qc.invalidateQueries({ queryKey: profileKeys.likes });
-      if (res.matched && res.conversationId) {
-        void qc.invalidateQueries({ queryKey: profileKeys.matches });
-        show({ userId: profile.userId, conversationId: res.conversationId, displayName: profile.displayName, photo: profile.avatar });
-      }
-    },
-  });
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   if (list.isPending) return <Loading label="Loading who liked you" />;
   if (list.isError) return <ErrorNote error={list.error} retry={() => void list.refetch()} />;
   if (items.length === 0) return <Empty title="No new likes">People who like you show here until you answer them.</Empty>;
-  const busy = (p: PublicProfile) => answer.isPending && answer.variables?.profile.userId === p.userId;
+  const busy = (p: PublicProfile) => answer.isPending && answer.variables?.target.userId === p.userId;
   return (
     <>
       <FormError error={answer.error} />
       <ul className="matches-rows" aria-label="People who liked you">
         {items.map((l) => (
           <Person key={l.profile.userId} profile={l.profile} when={`Liked you ${formatWhen(l.likedAt)}`}>
-            <button type="button" className="btn btn-primary" onClick={() => answer.mutate({ profile: l.profile, kind: 'like' })} disabled={busy(l.profile)} aria-label={`Like back ${l.profile.displayName}`}>
+            <button type="button" className="btn btn-primary" onClick={() => answer.mutate({ target: l.profile, kind: 'like' })} disabled={busy(l.profile)} aria-label={`Like back ${l.profile.displayName}`}>
               Like back
             </button>
-            <button type="button" className="btn btn-secondary" onClick={() => answer.mutate({ profile: l.profile, kind: 'pass' })} disabled={busy(l.profile)} aria-label={`Pass on ${l.profile.displayName}`}>
+            <button type="button" className="btn btn-secondary" onClick={() => answer.mutate({ target: l.profile, kind: 'pass' })} disabled={busy(l.profile)} aria-label={`Pass on ${l.profile.displayName}`}>
               Pass
             </button>
           </Person>

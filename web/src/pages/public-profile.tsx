@@ -12,7 +12,7 @@ import { ErrorNote, FormError, Loading } from '../components/ui.js';
 import { ProfileAvatar, ProfileChips } from '../components/profile-avatar.js';
 import { ProfileDialog } from '../components/profile-dialog.js';
 import { ProfileIcon } from '../components/profile-icons.js';
-import { useShowMatch } from '../components/profile-match.js';
+import { useSwipe } from '../components/profile-match.js';
 import { Media } from '../components/media.js';
 import './public-profile.css';
 
@@ -235,25 +235,14 @@ function ProfileActions({ profile: p }: { profile: UserProfile }) {
 
 /** For someone who takes messages and calls only from matches: say so, and offer the like that may make one. */
 function LikeFirst({ profile: p }: { profile: UserProfile }) {
-  const qc = useQueryClient();
-  const show = useShowMatch();
-  const like = useMutation({
-    mutationFn: () => api<{ matched: boolean; conversationId: string | null }>(`/api/discover/${p.userId}/like`, { method: 'POST' }),
-    onSuccess: (res) => {
-      qc.setQueriesData<InfiniteData<DiscoverPage>>({ queryKey: profileKeys.discover }, (d) => (d ? { ...d, pages: withoutCandidate(d.pages, p.userId) } : d));
-      if (res.matched && res.conversationId) {
-        void qc.invalidateQueries({ queryKey: profileKeys.user(p.userId) });
-        show({ userId: p.userId, conversationId: res.conversationId, displayName: p.displayName, photo: p.avatar });
-      }
-    },
-  });
+  const like = useSwipe();
   return (
     <div className="pp-action-main pp-consent">
       <p>{p.displayName} takes messages and calls only from their matches. Like them: if they like you back, you can talk.</p>
       {like.isSuccess && !like.data.matched ? (
         <p role="status">You liked {p.displayName}.</p>
       ) : (
-        <button type="button" className="btn btn-primary btn-large" onClick={() => like.mutate()} disabled={like.isPending}>
+        <button type="button" className="btn btn-primary btn-large" onClick={() => like.mutate({ target: p, kind: 'like' })} disabled={like.isPending}>
           <ProfileIcon name="heart" filled /> {like.isPending ? 'Liking…' : 'Like'}
         </button>
       )}
