@@ -1,247 +1,52 @@
-import { execFileSync } from 'node:child_process';
-import pg from 'pg';
+import type pg from 'pg';
 import { connect, newUser } from '../../../support/client.js';
-import { startNodeProcess, type NodeProcess } from '../../../support/pairly.js';
-import { envFlag, numberFlag, parseCli } from '../../lib/args.js';
-import { Cleanups } from '../../lib/cleanups.js';
-import { CORES, load1, waitForLowLoad } from '../../lib/machine.js';
-import { waitForQuiet } from '../../lib/probe.js';
-import { ProgressPrinter } from '../../lib/progress.js';
-import { BENCH_SERVER_ENV, benchData, envLine } from '../../lib/server-env.js';
-import type { ChatProgress, LoopSettings } from '../chat/protocol.js';
-import { chatProgressLine } from '../chat/report.js';
-import { CHAT_BENCH_ENV } from '../chat/targets.js';
-import { FanDriver } from '../fanout-chat/children.js';
-import { CpuMeter } from '../fanout-chat/cpu.js';
+import { besideChatUsage, parseBesideChat, runBesideChat } from '../fanout-chat/beside-chat.js';
 import { seedFollowers } from '../fanout-chat/seed.js';
-import { failedRun, massTable, phaseTable, summaryLines, type MassRow, type PhaseKind, type PhaseRow } from './report.js';
+import { massFailure, massSummary, massTable } from './report.js';
 import { sendAndWatch, type MassResult } from './watch.js';
 
 /**
  * `npm run bench -- mass-message`: how one creator's mass message to 100,000 followers affects other users'
- * chat, and how fast it goes out.
+ * chat, and how fast it goes out (fanout-chat/beside-chat.ts runs the phases: alone, while the mass message
+ * goes out, alone again). The creator signs up and connects (to count its progress pushes); its followers
+ * are seeded by SQL (not measured); per round one mass message is sent at the middle window's start and the
+ * workers process runs mass-messages.deliver, as in production.
  *
- *   one cluster-mode node + the workers process (which runs mass-messages.deliver, as in production),
- *   a database and Redis prefix of their own on the local PostgreSQL and Redis
- *     → the creator signs up (and connects, to count its progress pushes); F followers seeded by SQL
- *     → chat pairs sign up and connect once (driver child, fanout-chat's); chat warms up (not measured)
- *     → per round, chat paced at --rate: a. alone  b. while one mass message goes out (sent at the
- *       window's start; waited for if it outlasts the window)  c. alone again
- *
- * Per phase: ack and delivery latency, errors, lost, CPU by process. Per mass message: recipients, copies
- * stored, followers without a copy or with two, time to finish (created_at → finished_at), messages
- * stored per second, the creator's progress pushes, the chat's 1-s p99 while it ran.
- * Results: BENCHMARKS.md, "Mass messages".
+ * Per mass message: recipients, copies stored, followers without a copy or with two, time to finish
+ * (created_at → finished_at), messages stored per second, the creator's progress pushes, the chat's 1-s p99
+ * while it ran. Results: BENCHMARKS.md, "Mass messages".
  */
-const USAGE = `usage: npm run bench -- mass-message [flags]
-  --clients N        chat clients, in pairs (default 200)
-  --rate R           chat messages per second in total (default 200)
-  --followers F      followers of the creator, seeded by SQL (default 100000)
-  --rounds N         rounds of alone / mass message / alone again (default 1)
-  --window S         measured seconds of chat per phase (default 15)
-  --warmup S         chat before the first round, not measured (default 15)
-  --env KEY=VALUE    extra setting for the node and the workers (repeatable), e.g. --env MASS_MESSAGE_PER_SECOND=0
-  --quiet PCT        before each round, with chat idle, wait until the whole machine is busy at most PCT % of one
-                     core over 2 s (default 50; 0 = do not wait)
-  --quiet-wait S     give up waiting for quiet after S seconds and run anyway (default 180)
-  --no-wait          do not wait (up to 5 minutes) for a load average below 1.2 before the rounds`;
+const USAGE = besideChatUsage({ name: 'mass-message', job: 'mass message', rounds: 1, envExample: 'MASS_MESSAGE_PER_SECOND=0' });
 
 export async function benchMassMessage(argv: string[]): Promise<number> {
-  const { values: v } = parseCli(USAGE, {
-    args: argv,
-    allowPositionals: false,
-    strict: true,
-    options: {
-      clients: { type: 'string', default: '200' },
-      rate: { type: 'string', default: '200' },
-      followers: { type: 'string', default: '100000' },
-      rounds: { type: 'string', default: '1' },
-      window: { type: 'string', default: '15' },
-      warmup: { type: 'string', default: '15' },
-      env: { type: 'string', multiple: true },
-      quiet: { type: 'string', default: '50' },
-      'quiet-wait': { type: 'string', default: '180' },
-      'no-wait': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
+  const flags = parseBesideChat(USAGE, argv, 1);
+  let creator: { db: pg.Pool; url: string; token: string; creatorId: string } | undefined;
+  // The creator's own socket: the live progress pushes the composer shows.
+  let pushes = 0;
+  return runBesideChat<MassResult>({
+    name: 'mass-message',
+    job: 'mass message',
+    flags,
+    setup: async ({ node, db, log, cleanups }) => {
+      const c = await newUser(node.url, { displayName: 'Mass-message creator', role: 'creator' });
+      const seedMs = await seedFollowers(db, c.user.id, flags.followers);
+      log(`seeded ${flags.followers} followers of the creator in ${Math.round(seedMs)} ms (not measured)`);
+      const socket = await connect(node.url, c.accessToken);
+      cleanups.add(async () => void socket.close());
+      socket.on('mass-message:progress', () => pushes++);
+      creator = { db, url: node.url, token: c.accessToken, creatorId: c.user.id };
     },
+    start: ({ state }) => {
+      const pushesBefore = pushes;
+      return sendAndWatch({
+        ...creator!,
+        timeoutMs: 30 * 60_000,
+        pushes: () => pushes - pushesBefore,
+        onProgress: (s) => state(`mass message ${s.sent}/${s.total} sent, ${Math.round(s.sent / Math.max(0.001, s.elapsedS))}/s, ${s.elapsedS.toFixed(1)}s`),
+      });
+    },
+    doneState: (r) => `mass message done: ${r.copies} copies in ${(r.finishMs / 1000).toFixed(2)} s`,
+    report: (_phases, jobs) => [`one mass message to ${flags.followers} followers (job in the workers process)`, massTable(jobs), '', ...massSummary(jobs)],
+    failure: (jobs) => massFailure(jobs, flags.followers),
   });
-  const clients = numberFlag('clients', v.clients, 2, 10_000, USAGE);
-  const rate = numberFlag('rate', v.rate, 1, 5_000, USAGE);
-  const followers = numberFlag('followers', v.followers, 1, 2_000_000, USAGE);
-  const rounds = numberFlag('rounds', v.rounds, 1, 10, USAGE);
-  const windowS = numberFlag('window', v.window, 1, 600, USAGE);
-  const warmupS = numberFlag('warmup', v.warmup, 0, 600, USAGE);
-  const extraEnv = envFlag(v.env, USAGE);
-  const quietPct = numberFlag('quiet', v.quiet, 0, 200, USAGE, false);
-  const quietWaitS = numberFlag('quiet-wait', v['quiet-wait'], 0, 3600, USAGE, false);
-  const loop = (durationS: number, warm: number): LoopSettings => ({
-    rate,
-    senders: 0,
-    warmupS: warm,
-    durationS,
-    graceMs: 3000,
-    timeoutMs: 5000,
-    maxInflight: Math.max(200, 2 * rate),
-    receipts: true,
-    bodyBytes: 64,
-    closed: 0,
-    reactions: 0,
-  });
-
-  const printer = new ProgressPrinter();
-  const log = (m: string) => printer.log(m);
-  const cleanups = new Cleanups(log, 30_000);
-  let interrupted = false;
-  cleanups.onSigint(undefined, () => (interrupted = true));
-  const header =
-    `bench mass-message: ${clients} chat clients at ${rate} msg/s, ${followers} followers, ${rounds} round(s) of ${windowS}s phases; ` +
-    `node ${process.version}, ${CORES} cores, commit ${git(['rev-parse', '--short', 'HEAD'])}` +
-    `${git(['status', '--porcelain', '--', 'server', 'shared']) ? ' + uncommitted changes in server/ or shared/' : ''}`;
-  log(header);
-
-  const phases: PhaseRow[] = [];
-  const masses: MassRow[] = [];
-  const procs: NodeProcess[] = [];
-  try {
-    const data = await benchData('cluster', cleanups, 'pairly-mass-message');
-    const settings = { ...CHAT_BENCH_ENV, ...extraEnv };
-    const env = { ...data.env, ...BENCH_SERVER_ENV, ...settings, LOG_LEVEL: 'warn' };
-    log(`${data.description}; ${envLine(settings)}`);
-    const node = await startNodeProcess(env);
-    cleanups.add(async () => void (await node.stop()));
-    const workers = await startNodeProcess(env, { entry: 'workers/src/main.ts', waitForHealth: false });
-    cleanups.add(async () => void (await workers.stop()));
-    procs.push(node, workers);
-    log(`node ${node.url} (pid ${node.child.pid}), workers pid ${workers.child.pid}`);
-
-    const db = new pg.Pool({ connectionString: data.databaseUrl, max: 2 });
-    cleanups.add(() => db.end());
-    const creator = await newUser(node.url, { displayName: 'Mass-message creator', role: 'creator' });
-    const seedMs = await seedFollowers(db, creator.user.id, followers);
-    log(`seeded ${followers} followers of the creator in ${Math.round(seedMs)} ms (not measured)`);
-    // The creator's own socket: the live progress pushes the composer shows.
-    const creatorSocket = await connect(node.url, creator.accessToken);
-    cleanups.add(async () => void creatorSocket.close());
-    let pushes = 0;
-    creatorSocket.on('mass-message:progress', () => pushes++);
-
-    let massState = '';
-    let massP99: number[] | undefined;
-    const onProgress = (s: ChatProgress) => {
-      if (massP99 && s.phase === 'measure') massP99.push(s.p99Ms);
-      printer.status(`${chatProgressLine(s)}${massState ? `  | ${massState}` : ''}`);
-    };
-    const driver = new FanDriver(printer, onProgress);
-    cleanups.add(() => driver.stop());
-    driver.send({ type: 'prepare', url: node.url, clients, concurrency: 8, loop: loop(windowS, 1) });
-    await driver.wait('prepared', 10 * 60_000);
-    const cpu = new CpuMeter({ node: node.child.pid!, workers: workers.child.pid!, clients: driver.pid, database: data.database! });
-    const phaseBudgetMs = (windowS + 30) * 1000 + 60_000;
-
-    if (warmupS > 0) {
-      driver.send({ type: 'phase', label: 'chat warm-up', loop: loop(warmupS, 0) });
-      await driver.wait('measure-start', phaseBudgetMs);
-      await driver.wait('measure-end', phaseBudgetMs + warmupS * 1000);
-      const { result } = await driver.wait('result', phaseBudgetMs);
-      printer.end();
-      log(`chat warm-up (not measured): ${warmupS}s, ack p99 ${result.ackLatency.p99.toFixed(1)} ms, errors ${result.errors}`);
-    }
-    if (!v['no-wait']) await waitForLowLoad(log);
-
-    for (let r = 1; r <= rounds && !interrupted; r++) {
-      if (quietPct > 0) {
-        const w = await waitForQuiet({ pct: quietPct, maxS: quietWaitS, onBusy: (b) => log(`round ${r}: machine busy (${b.toFixed(0)}% of a core with chat idle): waiting for ≤ ${quietPct}%`) });
-        if (w.timedOut) log(`round ${r}: machine still busy (${w.busyPct.toFixed(0)}% of a core) after ${quietWaitS} s: starting anyway`);
-      }
-      for (const kind of ['alone', 'mass message', 'alone again'] as PhaseKind[]) {
-        assertAlive(procs);
-        const label = `round ${r} ${kind}`;
-        driver.send({ type: 'phase', label, loop: loop(windowS, 1) });
-        await driver.wait('measure-start', phaseBudgetMs);
-        const mark = await cpu.mark();
-        let watching: Promise<MassResult> | undefined;
-        let done = false;
-        if (kind === 'mass message') {
-          massP99 = [];
-          massState = 'mass message: sending';
-          const pushesBefore = pushes;
-          watching = sendAndWatch({
-            db,
-            url: node.url,
-            token: creator.accessToken,
-            creatorId: creator.user.id,
-            timeoutMs: 30 * 60_000,
-            pushes: () => pushes - pushesBefore,
-            onProgress: (s) => (massState = `mass message ${s.sent}/${s.total} sent, ${Math.round(s.sent / Math.max(0.001, s.elapsedS))}/s, ${s.elapsedS.toFixed(1)}s`),
-          }).then(async (result) => {
-            done = true;
-            massState = `mass message done: ${result.copies} copies in ${(result.finishMs / 1000).toFixed(2)} s`;
-            const p = massP99!;
-            massP99 = undefined;
-            masses.push({ round: r, result, cpu: await cpu.between(mark), p99PerSecond: p, outlasted: false });
-            return result;
-          });
-          watching.catch(() => undefined);
-        }
-        await driver.wait('measure-end', phaseBudgetMs);
-        const use = await cpu.between(mark);
-        const { result } = await driver.wait('result', phaseBudgetMs);
-        printer.end();
-        phases.push({ round: r, kind, result, cpu: use });
-        if (watching) {
-          const outlasted = !done;
-          if (outlasted) log(`round ${r}: the mass message is still going out after the chat window; waiting for it`);
-          await watching;
-          if (outlasted) masses.at(-1)!.outlasted = true;
-          massState = '';
-        }
-        const a = result.ackLatency;
-        log(`${label}: ack p50 ${a.p50.toFixed(1)} p95 ${a.p95.toFixed(1)} p99 ${a.p99.toFixed(1)} ms, errors ${result.errors}, lost ${result.total.lost}`);
-      }
-    }
-  } catch (err) {
-    printer.end();
-    if (!interrupted) log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    for (const p of procs) log(`pid ${p.child.pid} output:\n${p.output().trim().split('\n').slice(-20).join('\n')}`);
-    await cleanups.run();
-    return interrupted ? 130 : 1;
-  }
-  if (interrupted) {
-    await cleanups.run();
-    return 130;
-  }
-  const failure = failedRun(phases, masses, followers);
-  const lines = [
-    '',
-    header,
-    '',
-    `chat at ${rate} msg/s (${clients} clients, receipts on), latency in ms; CPU in % of one core (${CORES * 100}% = the machine)`,
-    phaseTable(phases),
-    '',
-    `one mass message to ${followers} followers (job in the workers process)`,
-    massTable(masses),
-    '',
-    ...summaryLines(phases, masses),
-    `load average at the end: ${load1().toFixed(2)}`,
-    ...(failure ? [`FAILED: ${failure}`] : []),
-  ];
-  console.log(lines.join('\n'));
-  await cleanups.run();
-  return failure ? 1 : 0;
-}
-
-function assertAlive(procs: NodeProcess[]): void {
-  for (const p of procs) {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) {
-      throw new Error(`a Pairly process (pid ${p.child.pid}) exited (${p.child.exitCode ?? p.child.signalCode})`);
-    }
-  }
-}
-
-function git(args: string[]): string {
-  try {
-    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '?';
-  }
 }
