@@ -93,6 +93,13 @@ export type MessagePolicy = 'everyone' | 'followers' | 'subscribers' | 'matches'
  * they allow everyone; a creator may also write to their own followers and subscribers, and anyone
  * may answer a peer who wrote to them first in this conversation. `sender`, `peer` and `conv` are
  * SQL expressions.
+ *
+ * "The peer wrote here" walks the conversation's (conversation_id, seq) index from its first
+ * message, with no index of its own (one more index on messages would cost every send): when the
+ * peer wrote first, their message is the first row read. A long scan needs a conversation with many
+ * messages from the sender and none from the peer, which this rule refuses from the first message
+ * on; it happens only when the peer changed their policy to matches-only after such a one-sided
+ * conversation, and then each refused (and rate-limited) send reads that conversation once.
  */
 export function peerPolicySql(sender: string, peer: string, conv: string): string {
   const policy = `CASE WHEN u.role = 'creator' THEN coalesce(cp.message_policy, 'everyone') ELSE coalesce(dc.who_can_message, 'matches') END`;
