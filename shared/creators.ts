@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { expectedPrice } from './prices.js';
-import { isoTimestamp, text } from './input.js';
+import { isoTimestamp, searchText, text } from './input.js';
 import type { MediaView } from './media.js';
 
 /**
@@ -108,6 +108,8 @@ const csvTags = text()
 
 /** GET /api/creators. */
 export const creatorsQuery = z.strictObject({
+  /** Text to search handles, names, tags and bios for (full text and typos); ranks by relevance unless sort says otherwise. */
+  q: searchText.optional(),
   /** Comma-separated; a creator with any of them matches. */
   tags: csvTags.optional(),
   /** Bounds on the cheapest tier's current price (credits per 30 days). */
@@ -115,11 +117,13 @@ export const creatorsQuery = z.strictObject({
   maxPrice: z.coerce.number().int().min(0).max(1_000_000).optional(),
   /** Only creators with a free-trial link that can still be claimed. */
   freeTrial: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-  /** popular: subscribers, then followers; new: newest pages first. */
-  sort: z.enum(['popular', 'new']).default('popular'),
+  /** relevance (with q only, its default): best match first; popular: subscribers, then followers; new: newest pages first. */
+  sort: z.enum(['relevance', 'popular', 'new']).optional(),
   cursor: cursor.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-});
+})
+  .refine((b) => b.sort !== 'relevance' || b.q !== undefined, { message: 'sort=relevance needs q', path: ['sort'] })
+  .transform((b) => ({ ...b, sort: b.sort ?? (b.q !== undefined ? ('relevance' as const) : ('popular' as const)) }));
 
 /** GET /api/creator/subscribers, /api/creator/tips: newest first. */
 export const listQuery = z.strictObject({

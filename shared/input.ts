@@ -21,6 +21,12 @@ export function text() {
   return z.string().refine((s) => !UNSTORABLE.test(s), 'must not contain NUL or unpaired surrogate characters');
 }
 
+/** What a search box sends: words, a handle or a name, typos allowed. */
+export const searchText = text().trim().min(1, 'type something to search for').max(100);
+
+/** The deepest a search pages (its cursor is an offset): relevance past this is noise, and deep offsets cost. */
+export const SEARCH_MAX_OFFSET = 1000;
+
 /** A positive int4 id from a path segment (`/questions/:id`): decimal digits only, at most INT4_MAX. */
 export const int4Id = z
   .string()

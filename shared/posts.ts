@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTimestamp, text } from './input.js';
+import { isoTimestamp, searchText, text } from './input.js';
 import type { MediaView } from './media.js';
 import { expectedPrice } from './prices.js';
 
@@ -66,6 +66,13 @@ export const commentBody = z.strictObject({ body: text().trim().min(1).max(COMME
 
 /** A page cursor: the previous page's nextCursor (opaque). */
 export const pageCursor = z.string().regex(/^[A-Za-z0-9_-]{10,120}$/, 'not a cursor from this API');
+
+/** GET /api/search/posts: posts the searcher may read in full whose text matches, best match first. */
+export const postSearchQuery = z.strictObject({
+  q: searchText,
+  cursor: pageCursor.optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
 
 export const feedQuery = z.strictObject({
   cursor: pageCursor.optional(),

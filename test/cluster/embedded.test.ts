@@ -33,6 +33,11 @@ describe('embedded mode', () => {
       const discover = await http(node.url, 'GET', '/api/discover', { token: login.body.accessToken });
       expect(discover.status).toBe(200);
       expect(discover.body.candidates).toEqual([]);
+      // ... and pg_trgm: a creator found by a typo of their handle.
+      const creator = await newUser(node.url, { role: 'creator' });
+      expect((await http(node.url, 'PUT', '/api/creator/page', { token: creator.accessToken, body: { handle: 'moonlight_yoga' } })).status).toBe(200);
+      const found = await http(node.url, 'GET', '/api/creators?q=moonlite', { token: login.body.accessToken });
+      expect(found.body.creators.map((c: { handle: string }) => c.handle)).toEqual(['moonlight_yoga']);
       // The job runner is in-process; the audit row appears without any worker process.
       expect(existsSync(join(dir.path, 'pglite'))).toBe(true);
       expect(statSync(join(dir.path, 'jwt-secret')).mode & 0o777).toBe(0o600);

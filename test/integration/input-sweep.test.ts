@@ -38,7 +38,7 @@ import { moderationDecisionBody, moderationQueueQuery } from '../../shared/moder
 import { changeTierBody, creatorsQuery, handle, listQuery, pageBody, resumeBody, subscribeBody, tierBody, tierUpdateBody, tipBody, trialBody, trialCode } from '../../shared/creators.js';
 import { earningsRangeQuery, earningsStatementQuery } from '../../shared/earnings.js';
 import { createMassMessageBody, massAudienceBody, massMessagesQuery } from '../../shared/mass-messages.js';
-import { commentBody, createPostBody, feedQuery, unlockPostBody, updatePostBody } from '../../shared/posts.js';
+import { commentBody, createPostBody, feedQuery, postSearchQuery, unlockPostBody, updatePostBody } from '../../shared/posts.js';
 import { rejectVerificationBody, submitVerificationBody, verificationQueueQuery } from '../../shared/verification.js';
 import { adminPayoutQueueQuery, batchApprovePayoutsBody, PAYOUT_PROVIDERS, payoutListQuery, payoutScheduleBody, razorpayMethodBody, rejectPayoutBody, requestPayoutBody } from '../../shared/payouts.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
@@ -254,6 +254,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'DELETE /api/posts/:id/comments/:commentId': { params: { id: uuid, commentId: uuid } },
   'GET /api/feed': { query: feedQuery },
   'GET /api/bookmarks': { query: feedQuery },
+  'GET /api/search/posts': { query: postSearchQuery },
   'GET /api/creators/:id/posts': { params: { id: uuid }, query: feedQuery },
   'POST /api/mass-messages/audience': { body: massAudienceBody },
   'POST /api/mass-messages': { body: createMassMessageBody },

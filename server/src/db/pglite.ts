@@ -1,6 +1,7 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import { cube } from '@electric-sql/pglite/contrib/cube';
 import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { mkdirSync } from 'node:fs';
 import type { Database, Queryable, QueryResult } from './database.js';
 import { parseInt8 } from './database.js';
@@ -13,8 +14,9 @@ export async function createPgliteDatabase(opts: { dir: string }): Promise<Datab
   mkdirSync(opts.dir, { recursive: true });
   const db = await PGlite.create(opts.dir, {
     parsers: { [types.INT8]: (v: string) => parseInt8(v) },
-    // Contrib extensions load only when given here; the migrations CREATE EXTENSION them (distance search).
-    extensions: { cube, earthdistance },
+    // Contrib extensions load only when given here; the migrations CREATE EXTENSION them (distance search,
+    // typo-tolerant text search).
+    extensions: { cube, earthdistance, pg_trgm },
     // PostgreSQL's default 128 MB of shared buffers live in PGlite's WebAssembly memory, which only grows:
     // once a busy moment has touched them they stay resident for the process's life (an idle embedded
     // server measured 600 MB RSS, 160 MB of it this memory). One connection and a small data dir need far

@@ -113,7 +113,7 @@ export function creatorsRoutes(guards: Guards, creators: CreatorsService, subs: 
 }
 
 export const creatorsRouteDocs: RouteDoc[] = [
-  { method: 'get', path: '/creators', summary: 'Creators, filtered (tags, price of the cheapest tier, free trial) and sorted (popular, new), cursor-paged.', auth: 'user', query: creatorsQuery, response: { status: 200, description: '{ creators, nextCursor }' } },
+  { method: 'get', path: '/creators', summary: 'Creators, searched by text (q: handles, names, tags and bios, typos allowed), filtered (tags, price of the cheapest tier, free trial) and sorted (relevance with q, popular, new), cursor-paged.', auth: 'user', query: creatorsQuery, response: { status: 200, description: '{ creators, nextCursor }' } },
   { method: 'get', path: '/creators/:handle', summary: "A creator's page: bio, links, pictures, counts, tiers with the viewer's prices, and the viewer's follow and subscription.", auth: 'user', params: { handle }, response: { status: 200, description: '{ creator }' } },
   { method: 'post', path: '/creators/:handle/follow', summary: 'Follow a creator (free; idempotent).', auth: 'user', params: { handle }, body: empty, response: { status: 200, description: '{ follows, followerCount }' } },
   { method: 'delete', path: '/creators/:handle/follow', summary: 'Unfollow a creator (idempotent).', auth: 'user', params: { handle }, response: { status: 200, description: '{ follows, followerCount }' } },

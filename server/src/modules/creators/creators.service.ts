@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { TextPolicy } from '../moderation/moderation.service.js';
 import type { CreatorCard, CreatorPageView, TierView, TrialLinkView, creatorsQuery, pageBody, tierBody, tierUpdateBody, trialBody } from '../../../../shared/creators.js';
 import type { MediaView } from '../../../../shared/media.js';
+import { SEARCH_MAX_OFFSET } from '../../../../shared/input.js';
 import type { CreatorsConfig } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
@@ -107,27 +108,26 @@ export class CreatorsService {
     };
   }
 
-  /** The listing: filters, then popular (subscribers, followers) or new, keyset-paged on the sort key and the id. */
+  /**
+   * The listing: filters, then popular (subscribers, followers) or new, keyset-paged on the sort key and the
+   * id; with a search text only its matches, and by default the best match first (offset-paged).
+   */
   async list(viewer: Viewer, q: z.output<typeof creatorsQuery>): Promise<{ creators: CreatorCard[]; nextCursor: string | null }> {
-    const after = q.cursor ? (q.sort === 'popular' ? decodeCursor(q.cursor, 'popular') : decodeCursor(q.cursor, 'time')) : null;
-    const rows = await this.d.store.list({
-      tags: q.tags?.length ? q.tags : null,
-      minPrice: q.minPrice ?? null,
-      maxPrice: q.maxPrice ?? null,
-      freeTrial: q.freeTrial ?? null,
-      sort: q.sort,
-      after,
-      limit: q.limit,
-    });
+    const filters = { tags: q.tags?.length ? q.tags : null, minPrice: q.minPrice ?? null, maxPrice: q.maxPrice ?? null, freeTrial: q.freeTrial ?? null };
+    let rows: PageRow[];
+    let next: (string | number)[] | null = null;
+    if (q.sort === 'relevance') {
+      const [, offset] = q.cursor ? decodeCursor(q.cursor, 'offset') : ['offset', 0];
+      rows = await this.d.store.search({ ...filters, text: q.q!, offset, limit: q.limit });
+      if (rows.length === q.limit && offset + q.limit < SEARCH_MAX_OFFSET) next = ['offset', offset + q.limit];
+    } else {
+      const after = q.cursor ? (q.sort === 'popular' ? decodeCursor(q.cursor, 'popular') : decodeCursor(q.cursor, 'time')) : null;
+      rows = await this.d.store.list({ ...filters, text: q.q ?? null, sort: q.sort, after, limit: q.limit });
+      const last = rows.at(-1);
+      if (rows.length === q.limit && last) next = q.sort === 'popular' ? [last.subscriber_count, last.follower_count, last.user_id] : [last.created_key, last.user_id];
+    }
     const photos = await this.d.photos(viewer, rows.map((r) => r.user_id));
-    const last = rows.at(-1);
-    return {
-      creators: rows.map((r) => this.card(r, photos.get(r.user_id)?.avatar ?? null)),
-      nextCursor:
-        rows.length === q.limit && last
-          ? encodeCursor(q.sort === 'popular' ? [last.subscriber_count, last.follower_count, last.user_id] : [last.created_key, last.user_id])
-          : null,
-    };
+    return { creators: rows.map((r) => this.card(r, photos.get(r.user_id)?.avatar ?? null)), nextCursor: next ? encodeCursor(next) : null };
   }
 
   async follow(fanId: string, handle: string): Promise<{ follows: true; followerCount: number }> {

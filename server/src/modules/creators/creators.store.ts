@@ -125,6 +125,39 @@ const SUB_DETAIL = `
   JOIN user_cards cu ON cu.id = s.creator_id
   JOIN user_cards fu ON fu.id = s.fan_id`;
 
+/** The listing's filters, as $1..$4 of its statements (null: not filtered). */
+export interface ListFilters {
+  tags: string[] | null;
+  minPrice: number | null;
+  maxPrice: number | null;
+  freeTrial: boolean | null;
+}
+const LIST_FILTERS = `u.status = 'active'
+         AND ($1::text[] IS NULL OR p.tags && $1::text[])
+         AND ($2::int IS NULL OR lp.lowest_price >= $2)
+         AND ($3::int IS NULL OR lp.lowest_price <= $3)
+         AND ($4::boolean IS NULL OR ft.has_free_trial = $4)`;
+
+/**
+ * Two CTEs for a search text (the parameter `param`): `q`, the text as full-text queries (stemmed and
+ * exact), lower case, and as an escaped LIKE prefix; `hits`, the pages it matches by their words, their
+ * handle (typo or prefix) or their creator's display name (typo, or a word of it). Each arm is one GIN
+ * index (migration 0038), so none of them scans the creators.
+ */
+function textHits(param: string): string {
+  return `q AS (
+         SELECT websearch_to_tsquery('english', ${param}) AS words, websearch_to_tsquery('simple', ${param}) AS exact, lower(${param}) AS raw,
+                replace(replace(replace(lower(${param}), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%' AS prefix
+       ),
+       hits AS (
+         SELECT p.user_id FROM creator_pages p, q WHERE p.search @@ q.words OR p.search @@ q.exact
+         UNION
+         SELECT p.user_id FROM creator_pages p, q WHERE p.handle % q.raw OR q.raw <% p.handle OR p.handle LIKE q.prefix
+         UNION
+         SELECT c.id FROM user_cards c, q WHERE c.role = 'creator' AND (lower(c.display_name) % q.raw OR q.raw <% lower(c.display_name))
+       )`;
+}
+
 export function isHandleTaken(err: unknown): boolean {
   const e = pgError(err);
   return e?.code === '23505' && e.constraint === 'creator_pages_handle_key';
@@ -180,36 +213,49 @@ export class CreatorsStore {
    * A page of creators, filtered, by a stable key order: popular by (subscribers, followers, id), new by
    * (created_at, id), both descending; the cursor is the last row's key.
    */
-  async list(f: {
-    tags: string[] | null;
-    minPrice: number | null;
-    maxPrice: number | null;
-    freeTrial: boolean | null;
-    sort: 'popular' | 'new';
-    after: (string | number)[] | null;
-    limit: number;
-  }): Promise<PageRow[]> {
-    const params: unknown[] = [f.tags, f.minPrice, f.maxPrice, f.freeTrial, f.limit];
+  async list(f: ListFilters & { text: string | null; sort: 'popular' | 'new'; after: (string | number)[] | null; limit: number }): Promise<PageRow[]> {
+    const params: unknown[] = [f.tags, f.minPrice, f.maxPrice, f.freeTrial, f.limit, f.text];
     let keyset = '';
     if (f.after) {
       params.push(...f.after);
       keyset =
         f.sort === 'popular'
-          ? `AND (p.subscriber_count, p.follower_count, p.user_id) < ($6::int, $7::int, $8::uuid)`
-          : `AND (p.created_at, p.user_id) < ($6::timestamptz, $7::uuid)`;
+          ? `AND (p.subscriber_count, p.follower_count, p.user_id) < ($7::int, $8::int, $9::uuid)`
+          : `AND (p.created_at, p.user_id) < ($7::timestamptz, $8::uuid)`;
     }
     const order = f.sort === 'popular' ? `p.subscriber_count DESC, p.follower_count DESC, p.user_id DESC` : `p.created_at DESC, p.user_id DESC`;
+    // With a text, only its matches (the search's), in the listing's order; without, $6 is null and unused.
     const { rows } = await this.db.query<PageRow>(
-      `${PAGE_SELECT}
-       WHERE u.status = 'active'
-         AND ($1::text[] IS NULL OR p.tags && $1::text[])
-         AND ($2::int IS NULL OR lp.lowest_price >= $2)
-         AND ($3::int IS NULL OR lp.lowest_price <= $3)
-         AND ($4::boolean IS NULL OR ft.has_free_trial = $4)
+      `${f.text === null ? '' : `WITH ${textHits('$6')}`}
+       ${PAGE_SELECT}
+       WHERE ${LIST_FILTERS}
+         ${f.text === null ? 'AND $6::text IS NULL' : 'AND p.user_id IN (SELECT user_id FROM hits)'}
          ${keyset}
        ORDER BY ${order}
        LIMIT $5`,
       params,
+    );
+    return rows;
+  }
+
+  /**
+   * Creators matching a text, most relevant first: the words of their handle, tags and bio (full text,
+   * stemmed), and handles and display names close to what was typed (trigrams: typos and prefixes), with
+   * popularity as a small tie-breaker. The same filters as the listing; offset-paged (a relevance order has
+   * no stable key to seek from), bounded by the caller.
+   */
+  async search(f: ListFilters & { text: string; offset: number; limit: number }): Promise<PageRow[]> {
+    const { rows } = await this.db.query<PageRow>(
+      `WITH ${textHits('$6')}
+       ${PAGE_SELECT}
+       CROSS JOIN q
+       WHERE p.user_id IN (SELECT user_id FROM hits) AND ${LIST_FILTERS}
+       ORDER BY ts_rank(p.search, q.words || q.exact) * 2
+                + greatest(similarity(p.handle, q.raw), word_similarity(q.raw, p.handle), word_similarity(q.raw, lower(u.display_name)))
+                + ln(1 + p.follower_count + 3 * p.subscriber_count) / 20 DESC,
+                p.user_id DESC
+       OFFSET $7 LIMIT $5`,
+      [f.tags, f.minPrice, f.maxPrice, f.freeTrial, f.limit, f.text, f.offset],
     );
     return rows;
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bundlePrice, BUNDLE_MONTHS, type Bundles, type SubscriptionView, type TierView, type TipView, type TrialLinkView } from '../../../../shared/creators.js';
 import { AppError } from '../../errors.js';
+import { SEARCH_MAX_OFFSET } from '../../../../shared/input.js';
 import { priceFor } from '../../prices.js';
 import type { SubscriptionDetail, TierRow, TipRow, TrialLinkRow } from './creators.store.js';
 
@@ -93,16 +94,19 @@ export function encodeCursor(key: (string | number)[]): string {
 const popularKey = z.tuple([z.number().int().min(0).max(2_147_483_647), z.number().int().min(0).max(2_147_483_647), z.uuid()]);
 const timeKey = z.tuple([z.iso.datetime().refine((v) => !v.startsWith('0000')), z.uuid()]);
 
+const offsetKey = z.tuple([z.literal('offset'), z.number().int().min(0).max(SEARCH_MAX_OFFSET)]);
+
 export function decodeCursor(cursor: string, kind: 'popular'): [number, number, string];
 export function decodeCursor(cursor: string, kind: 'time'): [string, string];
-export function decodeCursor(cursor: string, kind: 'popular' | 'time'): (string | number)[] {
+export function decodeCursor(cursor: string, kind: 'offset'): ['offset', number];
+export function decodeCursor(cursor: string, kind: 'popular' | 'time' | 'offset'): (string | number)[] {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw new AppError('VALIDATION_FAILED', 'not a cursor of this list');
   }
-  const parsed = (kind === 'popular' ? popularKey : timeKey).safeParse(value);
+  const parsed = (kind === 'popular' ? popularKey : kind === 'time' ? timeKey : offsetKey).safeParse(value);
   if (!parsed.success) throw new AppError('VALIDATION_FAILED', 'not a cursor of this list');
   return parsed.data;
 }

@@ -5,7 +5,8 @@ import type { Logger } from '../../logger.js';
 import type { MediaService } from '../media/media.service.js';
 import type { Viewer } from '../media/media.views.js';
 import { START, type PostsStore } from './posts.store.js';
-import { decodeCursor, encodeCursor, postViews } from './posts.views.js';
+import { SEARCH_MAX_OFFSET } from '../../../../shared/input.js';
+import { decodeCursor, decodeOffsetCursor, encodeCursor, encodeOffsetCursor, postViews } from './posts.views.js';
 
 export interface FeedConfig {
   /** Creators with an audience below this get fan-out on write; at or above it, merge on read. */
@@ -138,5 +139,13 @@ export class FeedService {
     const posts = await postViews(viewer, ids, await this.d.store.rows(viewer.userId, ids), this.d.media);
     const last = page.at(-1);
     return { posts, nextCursor: page.length === limit && last ? encodeCursor({ at: last.at, id: last.post_id }) : null };
+  }
+
+  /** Search: posts the viewer can read in full whose text matches, best first (a locked post's text never shows through a match). */
+  async search(viewer: Viewer, text: string, cursor: string | undefined, limit: number): Promise<{ posts: PostView[]; nextCursor: string | null }> {
+    const offset = cursor ? decodeOffsetCursor(cursor) : 0;
+    const ids = await this.d.store.search(viewer.userId, text, offset, limit);
+    const posts = (await postViews(viewer, ids, await this.d.store.rows(viewer.userId, ids), this.d.media)).filter((p) => !p.locked);
+    return { posts, nextCursor: ids.length === limit && offset + limit < SEARCH_MAX_OFFSET ? encodeOffsetCursor(offset + limit) : null };
   }
 }

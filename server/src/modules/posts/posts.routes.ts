@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { commentBody, createPostBody, feedQuery, unlockPostBody, updatePostBody } from '../../../../shared/posts.js';
+import { commentBody, createPostBody, feedQuery, postSearchQuery, unlockPostBody, updatePostBody } from '../../../../shared/posts.js';
 import { principalOf, type Guards } from '../../http/auth.middleware.js';
 import type { RouteDoc } from '../../http/route-docs.js';
 import { parse } from '../../validate.js';
@@ -79,6 +79,10 @@ export function postsRoutes(guards: Guards, posts: PostsService, feed: FeedServi
     const q = parse(feedQuery, req.query);
     res.json(await feed.bookmarks(viewer(res), q.cursor, q.limit));
   });
+  r.get('/search/posts', authed, async (req, res) => {
+    const q = parse(postSearchQuery, req.query);
+    res.json(await feed.search(viewer(res), q.q, q.cursor, q.limit));
+  });
   r.get('/creators/:id/posts', authed, async (req, res) => {
     const creatorId = parse(id, req.params.id);
     const q = parse(feedQuery, req.query);
@@ -105,5 +109,6 @@ export const postsRouteDocs: RouteDoc[] = [
   { method: 'delete', path: '/posts/:id/comments/:commentId', summary: "Delete one's comment (the post's creator: any on it).", auth: 'user', params: commentParams, response: { status: 204, description: 'deleted' } },
   { method: 'get', path: '/feed', summary: 'Posts of the creators the caller follows or subscribes to, newest first.', auth: 'user', query: feedQuery, response: { status: 200, description: '{ posts, nextCursor }' } },
   { method: 'get', path: '/bookmarks', summary: "The caller's bookmarked posts, newest bookmark first.", auth: 'user', query: feedQuery, response: { status: 200, description: '{ posts, nextCursor }' } },
+  { method: 'get', path: '/search/posts', summary: 'Posts whose text matches q (full text), best match first, among those the caller may read in full (a locked post never matches).', auth: 'user', query: postSearchQuery, response: { status: 200, description: '{ posts, nextCursor }' } },
   { method: 'get', path: '/creators/:id/posts', summary: "One creator's posts (by user id): pinned first, then newest first.", auth: 'user', params: { id }, query: feedQuery, response: { status: 200, description: '{ posts, nextCursor }' } },
 ];

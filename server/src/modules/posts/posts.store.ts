@@ -178,6 +178,31 @@ export class PostsStore {
     );
   }
 
+  /**
+   * Published posts whose text matches (full text, stemmed; migration 0038), best match first with likes as a
+   * small tie-breaker, among those viewer $1 may well read in full: free ones, their own, their creators'
+   * for followers and subscribers, and those they bought. The access rule decides on each afterwards; this
+   * only keeps the page from filling with posts it would drop. A deleted creator's posts are not searched.
+   */
+  async search(viewerId: string, text: string, offset: number, limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `WITH q AS (SELECT websearch_to_tsquery('english', $2) AS words)
+       SELECT p.id
+       FROM posts p
+       CROSS JOIN q
+       JOIN user_cards c ON c.id = p.creator_id AND c.status = 'active'
+       ${AUDIENCE}
+       WHERE p.search @@ q.words AND p.deleted_at IS NULL AND p.published_at <= now()
+         AND (p.visibility = 'free' OR p.creator_id = $1 OR a.follows OR a.tier_rank IS NOT NULL
+              OR EXISTS (SELECT 1 FROM post_unlocks u WHERE u.post_id = p.id AND u.user_id = $1))
+       ORDER BY ts_rank(p.search, q.words) + ln(1 + coalesce((SELECT s.likes FROM post_stats s WHERE s.post_id = p.id), 0)) / 20 DESC,
+                p.published_at DESC, p.id DESC
+       OFFSET $3 LIMIT $4`,
+      [viewerId, text, offset, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** A user's bookmarks, newest first, before a position (created_at of the bookmark, post id). */
   async bookmarks(userId: string, before: Position, limit: number): Promise<{ post_id: string; at: string }[]> {
     const { rows } = await this.db.query<{ post_id: string; at: string }>(

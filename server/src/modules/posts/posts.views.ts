@@ -1,4 +1,5 @@
 import type { MediaView } from '../../../../shared/media.js';
+import { SEARCH_MAX_OFFSET } from '../../../../shared/input.js';
 import type { PostView, PostVisibility } from '../../../../shared/posts.js';
 import { AppError } from '../../errors.js';
 import type { MediaService } from '../media/media.service.js';
@@ -102,4 +103,14 @@ export function decodeCursor(cursor: string): Position {
     throw new AppError('VALIDATION_FAILED', 'cursor: not a cursor from this API');
   }
   return { at, id };
+}
+
+// A search's cursor: base64url of "offset|<n>" (a relevance order has no key to seek from).
+export const encodeOffsetCursor = (offset: number): string => Buffer.from(`offset|${offset}`).toString('base64url');
+
+export function decodeOffsetCursor(cursor: string): number {
+  const m = /^offset\|(\d{1,4})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const n = m ? Number(m[1]) : NaN;
+  if (!(n >= 0 && n <= SEARCH_MAX_OFFSET)) throw new AppError('VALIDATION_FAILED', 'cursor: not a cursor from this API');
+  return n;
 }
