@@ -195,6 +195,20 @@ it('a creator sets up a page, tiers and a subscriber-only photo in the studio; a
   await f.page.getByText('You have not bookmarked any posts yet.').waitFor();
   await f.page.getByRole('navigation', { name: 'Posts' }).getByRole('link', { name: 'Feed' }).click();
   await f.page.getByTestId('post').getByRole('button', { name: 'Bookmark', exact: true }).waitFor();
+
+  // (c2) Search: Cleo by a word of her page, her post by a stemmed word of its text (she can read it: subscribed).
+  await f.page.getByRole('navigation', { name: 'Posts' }).getByRole('link', { name: 'Search' }).click();
+  const box = f.page.getByRole('search').getByLabel('Search creators and posts');
+  await box.fill('studio');
+  await box.press('Enter');
+  await f.page.getByRole('list', { name: 'Creators found' }).getByRole('link', { name: new RegExp(`Cleo @${handle}`) }).waitFor();
+  expect(f.page.url()).toContain('/search?q=studio');
+  await box.fill('behind scene');
+  await f.page.getByRole('search').getByRole('button', { name: 'Search' }).click();
+  await f.page.getByTestId('post').filter({ hasText: 'Behind the scenes, day 1' }).waitFor();
+  await f.page.getByText('No creators match “behind scene”.').waitFor();
+  await checkPage(f.page, 'search');
+  await f.page.getByRole('link', { name: 'Feed', exact: true }).click();
   await f.page.getByTestId('post').getByRole('link', { name: 'Cleo', exact: true }).click();
   await f.page.getByRole('heading', { name: 'Cleo', level: 1 }).waitFor();
 

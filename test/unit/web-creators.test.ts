@@ -125,10 +125,14 @@ describe('forms', () => {
   });
 
   it('builds the listing’s query from the filters', () => {
-    expect(creatorsQueryString({ tags: ' Music, #art music', minPrice: '10', maxPrice: 'x', freeTrial: true, sort: 'new' }, 'abc_1')).toBe(
+    expect(creatorsQueryString({ text: '', tags: ' Music, #art music', minPrice: '10', maxPrice: 'x', freeTrial: true, sort: 'new' }, 'abc_1')).toBe(
       'tags=music%2Cart&minPrice=10&freeTrial=true&sort=new&cursor=abc_1',
     );
-    expect(creatorsQueryString({ tags: '', minPrice: '', maxPrice: '', freeTrial: false, sort: 'popular' })).toBe('sort=popular');
+    expect(creatorsQueryString({ text: '', tags: '', minPrice: '', maxPrice: '', freeTrial: false, sort: 'popular' })).toBe('sort=popular');
+    // A text searches and ranks by relevance; relevance without one is the popular listing (the server refuses it).
+    expect(creatorsQueryString({ text: '  jane doe ', tags: '', minPrice: '', maxPrice: '', freeTrial: false, sort: 'relevance' })).toBe('q=jane+doe&sort=relevance');
+    expect(creatorsQueryString({ text: '   ', tags: '', minPrice: '', maxPrice: '', freeTrial: false, sort: 'relevance' })).toBe('sort=popular');
+    expect(creatorsQueryString({ text: 'x'.repeat(150), tags: '', minPrice: '', maxPrice: '', freeTrial: false, sort: 'new' })).toBe(`q=${'x'.repeat(100)}&sort=new`);
     expect(parseTags('a b c d e f g h i j k l')).toHaveLength(10);
   });
 

@@ -28,6 +28,7 @@ const Settings = lazy(() => import('./pages/settings.js'));
 const Admin = lazy(() => import('./pages/admin/admin.js'));
 const CallLayer = lazy(() => import('./components/call-layer.js'));
 const Creators = lazy(() => import('./pages/creators.js'));
+const Search = lazy(() => import('./pages/search.js'));
 const CreatorPage = lazy(() => import('./pages/creator.js'));
 const Feed = lazy(() => import('./pages/feed.js'));
 const Studio = lazy(() => import('./pages/studio.js'));
@@ -114,6 +115,7 @@ export function App() {
                     <Route path="/earnings" element={<RequireAuth><Earnings /></RequireAuth>} />
                     <Route path="/settings" element={<RequireAuth><Settings /></RequireAuth>} />
                     <Route path="/creators" element={<RequireAuth><Creators /></RequireAuth>} />
+                    <Route path="/search" element={<RequireAuth><Search /></RequireAuth>} />
                     <Route path="/c/:handle" element={<RequireAuth><CreatorPage /></RequireAuth>} />
                     <Route path="/feed" element={<RequireAuth><Feed /></RequireAuth>} />
                     <Route path="/bookmarks" element={<RequireAuth><Feed bookmarks /></RequireAuth>} />

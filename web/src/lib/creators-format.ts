@@ -159,22 +159,27 @@ export function parseTags(text: string): string[] {
 }
 
 export interface CreatorFilters {
+  /** Words, a handle or a name (GET /api/creators?q=); empty: the plain listing. */
+  text: string;
   tags: string;
   minPrice: string;
   maxPrice: string;
   freeTrial: boolean;
-  sort: 'popular' | 'new';
+  /** relevance applies with a text only; without one the listing is popular. */
+  sort: 'relevance' | 'popular' | 'new';
 }
 
 /** The listing's query string (GET /api/creators) for the filters and a page cursor. */
 export function creatorsQueryString(f: CreatorFilters, cursor?: string | null): string {
   const q = new URLSearchParams();
+  const text = f.text.trim().slice(0, 100);
+  if (text) q.set('q', text);
   const tags = parseTags(f.tags);
   if (tags.length > 0) q.set('tags', tags.join(','));
   if (/^\d+$/.test(f.minPrice.trim())) q.set('minPrice', f.minPrice.trim());
   if (/^\d+$/.test(f.maxPrice.trim())) q.set('maxPrice', f.maxPrice.trim());
   if (f.freeTrial) q.set('freeTrial', 'true');
-  q.set('sort', f.sort);
+  q.set('sort', f.sort === 'relevance' && !text ? 'popular' : f.sort);
   if (cursor) q.set('cursor', cursor);
   return q.toString();
 }

@@ -12,6 +12,7 @@ export const creatorKeys = {
   posts: (creatorId: string) => ['posts', 'creator', creatorId] as const,
   feed: ['posts', 'feed'] as const,
   bookmarks: ['posts', 'bookmarks'] as const,
+  search: (text: string) => ['posts', 'search', text] as const,
   // Not under 'posts': those keys hold post lists only (replacePost walks them).
   comments: (postId: string) => ['post-comments', postId] as const,
   subscriptions: ['subscriptions'] as const,
@@ -36,12 +37,12 @@ export function useCreatorPage(handle: string) {
   });
 }
 
-/** A list of posts paged by the server's cursor: a creator's, the feed, or my bookmarks. */
+/** A list of posts paged by the server's cursor: a creator's, the feed, my bookmarks, or a search's. */
 export function usePosts(key: readonly unknown[], path: string, enabled = true) {
   return useInfiniteQuery({
     queryKey: key,
     queryFn: ({ pageParam, signal }) =>
-      api<{ posts: PostView[]; nextCursor: string | null }>(`${path}?limit=20${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`, { signal }),
+      api<{ posts: PostView[]; nextCursor: string | null }>(`${path}${path.includes('?') ? '&' : '?'}limit=20${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`, { signal }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled,

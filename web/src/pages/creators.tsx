@@ -1,20 +1,19 @@
 import { useId, useState, type FormEvent } from 'react';
-import { Link } from 'react-router';
-import type { CreatorCard } from '../../../shared/creators.js';
-import { audienceText, credits, type CreatorFilters } from '../lib/creators-format.js';
+import type { CreatorFilters } from '../lib/creators-format.js';
 import { useCreators } from '../lib/creators-queries.js';
-import { AvatarPhoto } from '../components/media.js';
+import { CreatorCardView } from '../components/creator-card.js';
 import { Empty, ErrorNote, Loading, PageTitle } from '../components/ui.js';
 import './creators.css';
 
-const START: CreatorFilters = { tags: '', minPrice: '', maxPrice: '', freeTrial: false, sort: 'popular' };
+const START: CreatorFilters = { text: '', tags: '', minPrice: '', maxPrice: '', freeTrial: false, sort: 'relevance' };
 
-/** GET /api/creators: filters (tags, price range, free trial), sort, and "Load more" by the server's cursor. */
+/** GET /api/creators: a search text, filters (tags, price range, free trial), sort, and "Load more" by the server's cursor. */
 export default function Creators() {
   const [draft, setDraft] = useState(START);
   const [filters, setFilters] = useState(START);
   const list = useCreators(filters);
-  const ids = { tags: useId(), min: useId(), max: useId(), sort: useId() };
+  const ids = { text: useId(), tags: useId(), min: useId(), max: useId(), sort: useId() };
+  const searching = draft.text.trim() !== '';
   const creators = list.data?.pages.flatMap((p) => p.creators) ?? [];
   const apply = (e: FormEvent) => {
     e.preventDefault();
@@ -25,6 +24,10 @@ export default function Creators() {
     <section className="page creators">
       <PageTitle>Creators</PageTitle>
       <form className="card creators-filters" onSubmit={apply} aria-label="Filter creators">
+        <div className="field creators-search">
+          <label htmlFor={ids.text}>Search</label>
+          <input id={ids.text} type="search" maxLength={100} value={draft.text} onChange={(e) => setDraft({ ...draft, text: e.target.value })} placeholder="A name, a handle or what they do" />
+        </div>
         <div className="field">
           <label htmlFor={ids.tags}>Tags</label>
           <input id={ids.tags} value={draft.tags} onChange={(e) => setDraft({ ...draft, tags: e.target.value })} placeholder="music, art" />
@@ -39,7 +42,10 @@ export default function Creators() {
         </div>
         <div className="field">
           <label htmlFor={ids.sort}>Sort</label>
-          <select id={ids.sort} value={draft.sort} onChange={(e) => setDraft({ ...draft, sort: e.target.value as CreatorFilters['sort'] })}>
+          <select id={ids.sort} value={draft.sort === 'relevance' && !searching ? 'popular' : draft.sort} onChange={(e) => setDraft({ ...draft, sort: e.target.value as CreatorFilters['sort'] })}>
+            <option value="relevance" disabled={!searching}>
+              Best match
+            </option>
             <option value="popular">Popular</option>
             <option value="new">New</option>
           </select>
@@ -57,7 +63,7 @@ export default function Creators() {
         <ErrorNote error={list.error} retry={() => void list.refetch()} />
       ) : creators.length === 0 ? (
         <Empty title="No creators match.">
-          <p>Try fewer tags or a wider price range.</p>
+          <p>{filters.text.trim() ? 'Try other words, or fewer filters.' : 'Try fewer tags or a wider price range.'}</p>
         </Empty>
       ) : (
         <>
@@ -76,28 +82,5 @@ export default function Creators() {
         </>
       )}
     </section>
-  );
-}
-
-function CreatorCardView({ creator: c }: { creator: CreatorCard }) {
-  return (
-    <Link to={`/c/${c.handle}`} className="card creator-card">
-      <span className="creator-avatar" aria-hidden="true">
-        {c.displayName.slice(0, 1).toUpperCase()}
-        <AvatarPhoto media={c.avatar} px={56} />
-      </span>
-      <span className="creator-card-main">
-        <span className="creator-name">{c.displayName}</span>
-        <span className="hint">@{c.handle}</span>
-        <span className="creator-counts">
-          {audienceText(c)}
-        </span>
-        <span className="creator-price">
-          {c.lowestPrice === null ? 'No tiers yet' : `From ${credits(c.lowestPrice)} a month`}
-          {c.hasFreeTrial && ' · Free trial'}
-        </span>
-        {c.tags.length > 0 && <span className="creator-tags">{c.tags.map((t) => `#${t}`).join(' ')}</span>}
-      </span>
-    </Link>
   );
 }

@@ -17,6 +17,7 @@ export default function Feed({ bookmarks = false }: { bookmarks?: boolean }) {
         <nav aria-label="Posts" className="feed-tabs">
           {bookmarks ? <Link to="/feed">Feed</Link> : <Link to="/bookmarks">Bookmarks</Link>}
           <Link to="/creators">Find creators</Link>
+          <Link to="/search">Search</Link>
         </nav>
       </div>
       {!bookmarks && <UnpaidRenewals />}
