@@ -117,6 +117,8 @@ const envSchema = z
     JOB_SCHEDULE_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** Seconds a SIGTERM waits for in-flight work before closing anyway. */
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(120).default(10),
+    /** The Socket.IO admin UI at /admin/sockets (admins with 2FA); off removes its namespace and its per-connection bookkeeping. */
+    CONSOLES_SOCKET_UI: bool.default(true),
     ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).default(19_456),
     /** Hours between an account's deletion (gone to everyone at once) and the anonymisation of its data. */
     ACCOUNT_ERASE_DELAY_HOURS: z.coerce.number().min(0).max(24 * 30).default(72),
@@ -348,6 +350,8 @@ export interface Config {
   deadLetterRetentionDays: number;
   jobWorkers: { lockMs: number; stalledIntervalMs: number; maxStalledCount: number; scheduleCheckSeconds: number };
   shutdownGraceSeconds: number;
+  /** The operators' consoles (consoles module). */
+  consoles: { socketUi: boolean };
   argon2MemoryKib: number;
   /** Account deletion and data export (erasure module). */
   erasure: { eraseDelayHours: number; exportTtlDays: number };
@@ -547,6 +551,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       scheduleCheckSeconds: e.JOB_SCHEDULE_CHECK_SECONDS,
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    consoles: { socketUi: e.CONSOLES_SOCKET_UI },
     argon2MemoryKib: e.ARGON2_MEMORY_KIB,
     erasure: { eraseDelayHours: e.ACCOUNT_ERASE_DELAY_HOURS, exportTtlDays: e.ACCOUNT_EXPORT_TTL_DAYS },
     presenceHeartbeatMs: e.PRESENCE_HEARTBEAT_MS ?? Math.round((e.PRESENCE_TTL_SECONDS * 1000) / 3),

@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { Module } from './module.js';
 import type { Realtime } from './realtime/realtime.js';
 import { adminModule } from './modules/admin/admin.module.js';
+import { consolesModule } from './modules/consoles/consoles.module.js';
 import { auditModule } from './modules/audit/audit.module.js';
 import { authModule } from './modules/auth/auth.module.js';
 import { callsModule } from './modules/calls/calls.module.js';
@@ -219,9 +220,10 @@ export function createModules(d: {
     mail: mail.service,
   });
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
+  const consoles = consolesModule({ config, logger, auth: auth.service, jobs, redis: drivers.redis, deadLetters: deadLetters.service, payments: payments.service, ledger: ledger.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure];
+  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure, consoles];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */

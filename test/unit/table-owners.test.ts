@@ -24,7 +24,7 @@ const OWNERS: Record<string, string[]> = {
   auth: ['sessions', 'refresh_tokens', 'user_totp', 'user_recovery_codes', 'account_tokens', 'email_changes', 'user_identities', 'oidc_tickets'],
   users: ['users'],
   audit: ['audit_log'],
-  ledger: ['ledger_accounts', 'ledger_chains', 'ledger_transfers'],
+  ledger: ['ledger_accounts', 'ledger_chains', 'ledger_transfers', 'ledger_verifications'],
   payments: ['payments', 'payment_events', 'reconciliation_runs', 'reconciliation_discrepancies'],
   chat: ['conversations', 'conversation_members', 'messages', 'message_unlocks', 'message_reactions', 'message_edits', 'message_hidden'],
   safety: ['blocks', 'message_reports'],

@@ -9,6 +9,7 @@ import {
   type JobContext,
   type JobHandlers,
   type JobQueue,
+  type QueueStats,
   type RetryPolicy,
   type StallPolicy,
 } from './jobs.js';
@@ -105,6 +106,18 @@ export function createBullQueue(opts: {
       }
       return out;
     },
+    async stats() {
+      const now = Date.now();
+      return Promise.all(
+        JOB_NAMES.map(async (name): Promise<QueueStats> => {
+          const q = queue(name);
+          const [c, oldest] = await Promise.all([q.getJobCounts('wait', 'active', 'delayed', 'failed'), q.getJobs(['wait'], 0, 0, true)]);
+          const at = oldest[0]?.timestamp;
+          return { name, waiting: c.wait ?? 0, active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0, oldestWaitingSeconds: at ? Math.max(0, (now - at) / 1000) : 0 };
+        }),
+      );
+    },
+    bullQueues: () => JOB_NAMES.map(queue),
     async close() {
       clearInterval(checker);
       connection.off('ready', onReady);

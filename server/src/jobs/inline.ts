@@ -24,11 +24,20 @@ export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers
   const timers = new Set<NodeJS.Timeout>();
   const intervals = new Map<string, NodeJS.Timeout>();
   const stats = { waiting: 0, active: 0, completed: 0, failed: 0 };
+  // The same per job name, for the queue metrics.
+  const byName = new Map<JobName, { waiting: number; active: number; failed: number }>();
+  const of = (name: JobName) => {
+    let c = byName.get(name);
+    if (!c) byName.set(name, (c = { waiting: 0, active: 0, failed: 0 }));
+    return c;
+  };
   let closed = false;
 
   const run = async (name: JobName, payload: unknown, jobId: string | undefined, enqueuedAt: Date) => {
     stats.waiting--;
     stats.active++;
+    of(name).waiting--;
+    of(name).active++;
     try {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -42,6 +51,7 @@ export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers
           logger.warn({ err, job: name, jobId, attempt, final }, 'job failed');
           if (final) {
             stats.failed++;
+            of(name).failed++;
             // A job only cut short by closing is not dead: it was never given its attempts.
             if (exhausted) {
               const failure = { name, jobId: jobId ?? randomUUID(), payload, error: err instanceof Error ? err.message : String(err), attempts: attempt, stalled: false, enqueuedAt };
@@ -54,6 +64,7 @@ export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers
       }
     } finally {
       stats.active--;
+      of(name).active--;
     }
   };
 
@@ -79,6 +90,7 @@ export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers
         }
       }
       stats.waiting++;
+      of(name).waiting++;
       const enqueuedAt = new Date();
       // Never run in the caller's tick: the caller's transaction has committed, its response comes first.
       const timer = setTimeout(() => {
@@ -100,6 +112,11 @@ export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers
     async counts() {
       return { ...stats };
     },
+    // In-process jobs wait only for their delay (counted as waiting here): there is no backlog to age.
+    async stats() {
+      return [...byName].map(([name, c]) => ({ name, waiting: c.waiting, active: c.active, delayed: 0, failed: c.failed, oldestWaitingSeconds: 0 }));
+    },
+    bullQueues: () => [],
     async close() {
       closed = true;
       for (const t of intervals.values()) clearInterval(t);

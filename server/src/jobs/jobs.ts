@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import type { JobName, JobPayloads } from '../../../shared/jobs.js';
 
 export interface JobContext {
@@ -31,7 +32,21 @@ export interface JobQueue {
   schedule<N extends JobName>(name: N, payload: JobPayloads[N], everyMs: number): Promise<void>;
   /** Counts for the admin view and readiness. */
   counts(): Promise<Record<string, number>>;
+  /** Per job name: jobs by state and how long the oldest waiting one has waited (the queue metrics). */
+  stats(): Promise<QueueStats[]>;
+  /** BullMQ's queue objects, for the queues console (bull-board); none where jobs run in-process. */
+  bullQueues(): Queue[];
   close(): Promise<void>;
+}
+
+export interface QueueStats {
+  name: JobName;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  /** Seconds the oldest job ready to run has waited (0 when none waits). */
+  oldestWaitingSeconds: number;
 }
 
 /** Retry policy of every job: attempts in all, and the first backoff (doubling each time). */

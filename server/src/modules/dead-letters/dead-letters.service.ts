@@ -47,6 +47,10 @@ export class DeadLettersService {
     await dead?.(f.payload, f.error);
   }
 
+  openCount(): Promise<number> {
+    return this.d.store.openCount();
+  }
+
   async list(f: { open: boolean; limit: number }): Promise<DeadLetterView[]> {
     return (await this.d.store.list(f)).map(toView);
   }

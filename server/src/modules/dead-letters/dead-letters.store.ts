@@ -38,6 +38,12 @@ export class DeadLettersStore {
     return rows;
   }
 
+  /** Dead letters nobody has retried yet (the metric operators alert on). */
+  async openCount(): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM job_dead_letters WHERE retried_at IS NULL`);
+    return rows[0]?.n ?? 0;
+  }
+
   async get(id: number): Promise<DeadLetterRow | undefined> {
     const { rows } = await this.db.query<DeadLetterRow>(`SELECT * FROM job_dead_letters WHERE id = $1`, [id]);
     return rows[0];

@@ -16,6 +16,7 @@ export function ledgerJobs(
     },
     'ledger.verify': async () => {
       const report = await verifyLedger(store);
+      await store.recordVerification(report.ok, report);
       if (report.ok) logger.info({ totalPosted: report.totalPosted }, 'ledger verified');
       // A failed verification is an incident, not a job failure to retry: log it loudly with every finding.
       else logger.error({ report }, 'LEDGER VERIFICATION FAILED');

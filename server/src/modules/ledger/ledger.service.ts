@@ -443,6 +443,11 @@ export class LedgerService {
       throw toLedgerError(err);
     }
   }
+
+  /** The last scheduled verification (job ledger.verify): passed or not, and its age; undefined before the first. */
+  lastVerification() {
+    return this.d.store.lastVerification();
+  }
 }
 
 function assertAmount(amount: number): void {

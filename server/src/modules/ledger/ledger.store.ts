@@ -50,6 +50,23 @@ const TRANSFER_COLUMNS = `t.id, t.idempotency_key, d.code AS debit, c.code AS cr
 export class LedgerStore {
   constructor(private readonly db: Queryable) {}
 
+  /** Keeps a scheduled verification's result (the last 100 runs). */
+  async recordVerification(ok: boolean, report: unknown): Promise<void> {
+    await this.db.query(
+      `WITH ins AS (INSERT INTO ledger_verifications (ok, report) VALUES ($1, $2::jsonb))
+       DELETE FROM ledger_verifications WHERE id <= (SELECT max(id) - 100 FROM ledger_verifications)`,
+      [ok, JSON.stringify(report)],
+    );
+  }
+
+  /** The last scheduled verification: whether it passed and how long ago it ran. */
+  async lastVerification(): Promise<{ ok: boolean; age_seconds: number } | undefined> {
+    const { rows } = await this.db.query<{ ok: boolean; age_seconds: number }>(
+      `SELECT ok, extract(epoch FROM now() - checked_at)::float8 AS age_seconds FROM ledger_verifications ORDER BY checked_at DESC LIMIT 1`,
+    );
+    return rows[0];
+  }
+
   async apply(shard: number, legs: Leg[], q: Queryable = this.db): Promise<ApplyResult> {
     const { rows } = await q.query<{ r: ApplyResult }>('SELECT ledger_apply($1, $2::jsonb) AS r', [shard, JSON.stringify(legs)]);
     return rows[0]!.r;

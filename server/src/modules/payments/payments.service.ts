@@ -251,4 +251,9 @@ export class PaymentsService {
     for (const e of stale) await this.enqueue(e.provider, e.event_id, `:requeue:${Math.floor(Date.now() / 60_000)}`);
     return stale.length;
   }
+
+  /** Checkouts of the last hour and webhook processing lag, for the metrics (PaymentsStore.health). */
+  health() {
+    return this.d.store.health();
+  }
 }

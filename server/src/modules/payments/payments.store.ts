@@ -179,4 +179,23 @@ export class PaymentsStore {
     );
     return rows;
   }
+
+  /**
+   * What operators watch (the payments metrics): checkouts of the last hour by status and provider, and
+   * webhook events by how far behind their processing is (pending: the oldest's age; dead: how many).
+   */
+  async health(): Promise<{ checkouts: { provider: string; status: string; n: number }[]; pending: number; oldest_pending_seconds: number; dead: number }> {
+    const [checkouts, events] = await Promise.all([
+      this.db.query<{ provider: string; status: string; n: number }>(
+        `SELECT provider, status, count(*)::int AS n FROM payments WHERE created_at > now() - interval '1 hour' GROUP BY provider, status`,
+      ),
+      this.db.query<{ pending: number; oldest_pending_seconds: number; dead: number }>(
+        `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+                coalesce(extract(epoch FROM now() - min(received_at) FILTER (WHERE status = 'pending')), 0)::float8 AS oldest_pending_seconds,
+                count(*) FILTER (WHERE status = 'dead')::int AS dead
+         FROM payment_events WHERE status IN ('pending', 'dead')`,
+      ),
+    ]);
+    return { checkouts: checkouts.rows, ...events.rows[0]! };
+  }
 }

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { JobDeadLetterView, PaymentDeadLetterView } from '../../../../shared/admin.js';
+import { AdminConsoles } from '../../components/admin-consoles.js';
 import { Empty, ErrorNote, Loading, PageTitle } from '../../components/ui.js';
 import { adminKeys, listJobDeadLetters, listPaymentDeadLetters, retryJobDeadLetter, retryPaymentDeadLetter } from '../../lib/admin-api.js';
 import { ago, dateTime } from '../../lib/admin-format.js';
@@ -12,6 +13,7 @@ export function DeadLetters() {
     <section className="page admin-page">
       <PageTitle>Dead letters</PageTitle>
       <p className="hint lead-hint">Work that failed for good after every retry. Fix the cause first, then retry: a retry runs the same work again.</p>
+      <AdminConsoles />
       <JobDeadLetters />
       <PaymentDeadLetters />
     </section>
