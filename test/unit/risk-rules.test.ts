@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPlaceless } from '../../server/src/modules/risk/geo.js';
+import { transition, type PaymentState } from '../../server/src/modules/payments/payment-state.js';
+import type { PaymentSignal } from '../../server/src/modules/payments/providers/provider.js';
+import { GeoLocator, isPlaceless } from '../../server/src/modules/risk/geo.js';
 import {
   distanceKm,
   isImpossibleTravel,
@@ -125,5 +127,48 @@ describe('addresses with no place', () => {
     for (const ip of ['81.2.69.160', '8.8.8.8', '::ffff:8.8.8.8', '2001:4860:4860::8888', '172.32.0.1']) {
       expect(isPlaceless(ip), ip).toBe(false);
     }
+  });
+
+  it('the geo-IP data is loaded only by the first public address, and never when off', async () => {
+    const off = new GeoLocator(false);
+    expect(await off.place('81.2.69.160')).toBeNull();
+    expect(off.loaded).toBe(false);
+
+    const geo = new GeoLocator(true);
+    for (const ip of ['127.0.0.1', '::1', '192.168.1.10', null]) expect(await geo.place(ip)).toBeNull();
+    expect(geo.loaded).toBe(false);
+    expect(await geo.place('81.2.69.160')).toMatchObject({ country: 'GB' });
+    expect(await geo.place('::ffff:8.8.8.8')).toMatchObject({ country: 'US' });
+    expect(geo.loaded).toBe(true);
+    // A public address the data does not place (documentation range): no place, no error.
+    expect(await geo.place('203.0.113.5')).toBeNull();
+  });
+});
+
+describe('a held payment in the state machine', () => {
+  const held: PaymentState = { status: 'pending', credited: false, refundedMinor: 0, disputed: false, reversedCredits: 0, credits: 550, amountMinor: 1999, currency: 'usd', error: null, hold: 'held', capturedWhileHeld: false };
+  const captured = { kind: 'captured' as const, ref: 'r', amountMinor: 1999, currency: 'usd' };
+  const refunded = { kind: 'refunded' as const, ref: 'r', refundedTotalMinor: 500 };
+  const run = (s: PaymentState, signals: PaymentSignal[]) =>
+    signals.reduce(
+      (acc, sig) => {
+        const t = transition(acc.state, sig);
+        return { state: t.next, credited: acc.credited + (t.credit ? t.next.credits : 0), reversed: acc.reversed + t.reverse };
+      },
+      { state: s, credited: 0, reversed: 0 },
+    );
+
+  it('is captured without credits in any order; the approval replays the capture: credits and the refund seen meanwhile, once', () => {
+    for (const order of [[captured, refunded, captured], [refunded, captured], [captured, captured, refunded]]) {
+      const waiting = run(held, order);
+      expect([waiting.credited, waiting.reversed, waiting.state.status, waiting.state.capturedWhileHeld]).toEqual([0, 0, 'held', true]);
+      const approved = run({ ...waiting.state, hold: 'approved' }, [captured, captured, refunded]);
+      expect([approved.credited, approved.reversed, approved.state.status]).toEqual([550, 137, 'partially_refunded']);
+    }
+  });
+
+  it('rejected, it is never credited, whatever arrives', () => {
+    const r = run({ ...held, hold: 'rejected' }, [captured, refunded, captured]);
+    expect([r.credited, r.reversed, r.state.status]).toEqual([0, 0, 'rejected']);
   });
 });

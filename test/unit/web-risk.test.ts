@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LOGIN_RISK_REASONS, PAYMENT_RISK_REASONS } from '../../shared/risk.js';
 import { ApiError } from '../../web/src/lib/api.js';
 import { errorText } from '../../web/src/lib/error-text.js';
+import { checkoutErrorText, paymentStatus } from '../../web/src/components/wallet-model.js';
 import { loginStop, reasonsText } from '../../web/src/lib/risk.js';
 
 /** The login page's answers to a refused login, and the Risk tab's words. */
@@ -37,5 +38,13 @@ describe('the Risk tab', () => {
     expect(reasonsText([])).toBe('no reason');
     // A reason added on the server before the web app knows it still reads.
     expect(reasonsText(['some_new_reason'])).toBe('some new reason');
+  });
+});
+
+describe('the wallet', () => {
+  it('says what a held or rejected payment means, and why a checkout was refused', () => {
+    expect(paymentStatus('held')).toMatchObject({ label: 'Under review', settled: true });
+    expect(paymentStatus('rejected')).toMatchObject({ label: 'Not accepted', tone: 'bad', settled: true });
+    expect(checkoutErrorText('PAYMENT_RISK_REFUSED')).toMatch(/Nothing was charged/);
   });
 });
