@@ -232,6 +232,24 @@ describe('payment risk', () => {
     expect(await available(u.accessToken)).toBe(100);
   });
 
+  it('a payment rejected after its capture gets status rejected and no credits', async () => {
+    const u = await newUser(url);
+    const first = await checkout(u.accessToken, 'starter');
+    await sandbox(u.accessToken, first.body.payment.id, 'succeed');
+    await settled(first.body.payment.id, 'succeeded');
+    await sandbox(u.accessToken, first.body.payment.id, 'dispute');
+    await settled(first.body.payment.id, 'disputed');
+    const c = await checkout(u.accessToken, 'starter');
+    const id = c.body.payment.id as string;
+    await sandbox(u.accessToken, id, 'succeed');
+    await settled(id, 'held');
+    expect((await decide(id, 'reject', { reason: 'second chargeback risk' })).status).toBe(200);
+    expect(await paymentRow(id)).toMatchObject({ status: 'rejected', credited: false, risk_hold: 'rejected' });
+    expect(await available(u.accessToken)).toBe(0);
+    const audit = await pgQuery(backing.databaseUrl, `SELECT meta FROM audit_log WHERE action = 'admin.risk_payment_rejected' AND meta->>'paymentId' = $1`, [id]);
+    expect(audit).toMatchObject([{ meta: { note: 'second chargeback risk', credits: 100 } }]);
+  });
+
   it('a chargeback and velocity together refuse the checkout: no payment is opened', async () => {
     const u = await newUser(url);
     const first = await checkout(u.accessToken, 'starter');

@@ -6,12 +6,11 @@ import { AppError } from '../../errors.js';
 import type { JobContext, JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
-import type { RiskService } from '../risk/risk.service.js';
-import type { PaymentSignal } from './providers/provider.js';
 import type { Queryable } from '../../db/database.js';
+import type { RiskService } from '../risk/risk.service.js';
 import { transition } from './payment-state.js';
 import type { PaymentRow, PaymentsStore } from './payments.store.js';
-import type { PaymentProvider } from './providers/provider.js';
+import type { PaymentProvider, PaymentSignal } from './providers/provider.js';
 import type { createSandboxProvider } from './providers/sandbox.provider.js';
 import { walletReturnUrls, webAppBase, type RequestOrigin, type WebAppAddress } from './return-url.js';
 
@@ -89,13 +88,12 @@ export class PaymentsService {
 
     // A replay is answered from its payment, without a second assessment (nor a second refusal).
     if (await this.d.store.byUserKey(userId, key)) return this.replayCheckout(userId, key, { ...body, currency, flow });
-    const facts = await this.riskFacts(userId, body.provider, { packId: pack.id, credits: pack.credits, amountMinor, currency });
-    const assessment = facts && (await this.d.risk!.assessPayment(facts));
-    const held = assessment?.action === 'hold';
+    // Refused here (PAYMENT_RISK_REFUSED) before any payment exists; held, the payment opens as usual but credits nothing until approved.
+    const risk = await this.assessCheckout(userId, body.provider, { packId: pack.id, credits: pack.credits, amountMinor, currency });
 
-    const inserted = await this.d.store.insert({ userId, provider: body.provider, key, packId: pack.id, credits: pack.credits, amountMinor, currency, held });
+    const inserted = await this.d.store.insert({ userId, provider: body.provider, key, packId: pack.id, credits: pack.credits, amountMinor, currency, held: risk?.held ?? false });
     if (!inserted) return this.replayCheckout(userId, key, { ...body, currency, flow });
-    if (facts && assessment) await this.d.risk!.recordPayment(inserted.id, facts, assessment);
+    await risk?.record(inserted.id);
 
     try {
       const opened = await provider.createCheckout({
@@ -247,11 +245,7 @@ export class PaymentsService {
     const p = await this.d.store.lockById(tx, paymentId);
     if (!p || p.risk_hold !== 'held') throw new AppError('RISK_ALREADY_DECIDED', 'this payment is not held', { details: { decision: p?.risk_hold ?? null } });
     await this.d.store.setHold(tx, paymentId, decision);
-    if (!p.captured_while_held) return [];
-    if (decision === 'rejected') {
-      await this.d.store.update(tx, p.id, { ...this.stateOf(p), status: 'rejected', providerRef: p.provider_ref!, providerPaymentRef: undefined, capturedWhileHeld: true });
-      return [];
-    }
+    if (decision === 'rejected' || !p.captured_while_held) return [];
     return this.apply(tx, { ...p, risk_hold: 'approved' }, { kind: 'captured', ref: p.provider_ref!, amountMinor: p.amount_minor, currency: p.currency });
   }
 
@@ -260,15 +254,12 @@ export class PaymentsService {
     this.d.ledger.notify(userIds);
   }
 
-  private stateOf(p: PaymentRow) {
-    return { status: p.status, credited: p.credited, refundedMinor: p.refunded_minor, disputed: p.disputed, reversedCredits: p.reversed_credits, error: p.error };
-  }
-
-  /** What risk scoring needs of this checkout and the payer's purchases; undefined when scoring is off. */
-  private async riskFacts(userId: string, provider: ProviderName, pack: { packId: string; credits: number; amountMinor: number; currency: string }) {
-    if (!this.d.risk) return undefined;
+  /** Payment risk scoring of this checkout (undefined when scoring is off): whether to hold it, and how to record it once the payment exists. */
+  private async assessCheckout(userId: string, provider: ProviderName, pack: { packId: string; credits: number; amountMinor: number; currency: string }) {
+    const risk = this.d.risk;
+    if (!risk) return undefined;
     const f = await this.d.store.riskFacts(userId, provider);
-    return {
+    const facts = {
       userId,
       provider,
       ...pack,
@@ -278,6 +269,8 @@ export class PaymentsService {
       chargebacks: f.chargebacks,
       providers: f.other_providers + 1,
     };
+    const assessment = await risk.assessPayment(facts);
+    return { held: assessment.action === 'hold', record: (paymentId: string) => risk.recordPayment(paymentId, facts, assessment) };
   }
 
   /** Embedded-mode stand-in for the customer paying: a signed webhook through the same path as real providers. */

@@ -70,8 +70,13 @@ export class PaymentsStore {
     return rows[0];
   }
 
+  /** An admin's decision on a held payment; a rejected one already captured gets status 'rejected' (its money to refund at the provider). */
   async setHold(q: Queryable, id: string, hold: 'approved' | 'rejected'): Promise<void> {
-    await q.query(`UPDATE payments SET risk_hold = $2, updated_at = now() WHERE id = $1`, [id, hold]);
+    await q.query(
+      `UPDATE payments SET risk_hold = $2, status = CASE WHEN $2 = 'rejected' AND captured_while_held THEN 'rejected' ELSE status END, updated_at = now()
+       WHERE id = $1`,
+      [id, hold],
+    );
   }
 
   async byUserKey(userId: string, key: string): Promise<PaymentRow | undefined> {
