@@ -74,7 +74,7 @@ export interface AdminTransferView {
 }
 
 /** The states of a payment (the payments.status CHECK); the admin list filters by them. */
-export const PAYMENT_STATUSES = ['creating', 'pending', 'succeeded', 'failed', 'refunded', 'partially_refunded', 'disputed', 'error'] as const;
+export const PAYMENT_STATUSES = ['creating', 'pending', 'succeeded', 'failed', 'refunded', 'partially_refunded', 'disputed', 'error', 'held', 'rejected'] as const;
 
 /** A payment as an admin sees it (GET /api/admin/payments). */
 export interface AdminPaymentView extends PaymentView {

@@ -41,6 +41,14 @@ export const ERROR_STATUS = {
   TWO_FACTOR_SETUP_REQUIRED: 403,
   /** This needs a session that proved the second factor (lately): POST /api/auth/2fa/verify with a code, then try again. */
   STEP_UP_REQUIRED: 403,
+  /** A sign-in that looks unusual (risk step-up) for an account without two-factor sign-in: open the mailed link, then sign in again. */
+  LOGIN_CONFIRMATION_REQUIRED: 403,
+  /** A sign-in that looks too unusual (risk hold): refused; support can help. */
+  LOGIN_HELD: 403,
+  /** A checkout refused by payment risk scoring. */
+  PAYMENT_RISK_REFUSED: 403,
+  /** The held payment was approved or rejected already (details: `{ decision }`). */
+  RISK_ALREADY_DECIDED: 409,
   IDEMPOTENCY_KEY_REQUIRED: 400,
   INVALID_SIGNATURE: 400,
   HOLD_AMOUNT_EXCEEDED: 400,

@@ -86,6 +86,27 @@ const envSchema = z
     /** Wrong two-factor codes (authenticator or recovery) per user per window before 429. */
     TWO_FACTOR_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
     TWO_FACTOR_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** Geo-IP look-ups (geoip-lite, ~110 MB when loaded, on the first public address): off, no sign-in has a country. */
+    GEOIP: z.enum(['on', 'off']).default('on'),
+    /** A sign-in's risk score (0-100) at which it steps up (a second factor, else a mailed link), and at which it is held. */
+    RISK_LOGIN_STEP_UP_SCORE: z.coerce.number().int().min(1).max(100).default(50),
+    RISK_LOGIN_HOLD_SCORE: z.coerce.number().int().min(1).max(100).default(90),
+    /** Failed passwords within the window that make a sign-in's recent_failures. */
+    RISK_LOGIN_FAILURES: z.coerce.number().int().min(1).default(3),
+    RISK_LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+    /** Faster than this (km/h) from the last sign-in's place is impossible_travel. */
+    RISK_MAX_TRAVEL_KMH: z.coerce.number().int().min(1).default(900),
+    /** How long a mailed sign-in confirmation link works. */
+    RISK_LOGIN_CONFIRM_TTL_SECONDS: z.coerce.number().int().min(60).default(1800),
+    /** A checkout's risk score at which its payment is held for an admin, and at which it is refused. */
+    RISK_PAYMENT_HOLD_SCORE: z.coerce.number().int().min(1).max(100).default(50),
+    RISK_PAYMENT_REFUSE_SCORE: z.coerce.number().int().min(1).max(100).default(90),
+    /** Checkouts already opened in the last hour / day that make velocity_hour / velocity_day. */
+    RISK_CHECKOUTS_PER_HOUR: z.coerce.number().int().min(1).default(5),
+    RISK_CHECKOUTS_PER_DAY: z.coerce.number().int().min(1).default(20),
+    /** An account younger than this buying a pack of at least this many credits is new_account_large_pack. */
+    RISK_NEW_ACCOUNT_HOURS: z.coerce.number().int().min(0).default(24),
+    RISK_LARGE_PACK_CREDITS: z.coerce.number().int().min(1).default(1000),
     /** Sign in with Google (OpenID Connect): offered only when both its client id and secret are set. */
     OIDC_GOOGLE_ISSUER: z.url().default('https://accounts.google.com'),
     OIDC_GOOGLE_CLIENT_ID: z.string().min(1).optional(),
@@ -340,6 +361,12 @@ export interface Config {
   memoryReady: { maxRssMb: number; maxHeapFraction: number };
   login: { maxFailuresPerEmail: number; maxFailuresPerIp: number; windowSeconds: number };
   twoFactor: { maxFailures: number; windowSeconds: number };
+  /** Risk scoring (modules/risk): geo-IP, thresholds and the rules' limits. */
+  risk: {
+    geoip: boolean;
+    login: { stepUpScore: number; holdScore: number; failures: number; failureWindowSeconds: number; maxTravelKmh: number; confirmTtlSeconds: number };
+    payment: { holdScore: number; refuseScore: number; checkoutsPerHour: number; checkoutsPerDay: number; newAccountHours: number; largePackCredits: number; providers: number };
+  };
   /** The OpenID providers offered for sign-in: those whose client id and secret are both set. */
   oidc: OidcProviderConfig[];
   signup: { maxPerIp: number; windowSeconds: number };
@@ -537,6 +564,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
     },
     twoFactor: { maxFailures: e.TWO_FACTOR_MAX_FAILURES, windowSeconds: e.TWO_FACTOR_FAILURE_WINDOW_SECONDS },
+    risk: {
+      geoip: e.GEOIP === 'on',
+      login: {
+        stepUpScore: e.RISK_LOGIN_STEP_UP_SCORE,
+        holdScore: e.RISK_LOGIN_HOLD_SCORE,
+        failures: e.RISK_LOGIN_FAILURES,
+        failureWindowSeconds: e.RISK_LOGIN_FAILURE_WINDOW_SECONDS,
+        maxTravelKmh: e.RISK_MAX_TRAVEL_KMH,
+        confirmTtlSeconds: e.RISK_LOGIN_CONFIRM_TTL_SECONDS,
+      },
+      payment: {
+        holdScore: e.RISK_PAYMENT_HOLD_SCORE,
+        refuseScore: e.RISK_PAYMENT_REFUSE_SCORE,
+        checkoutsPerHour: e.RISK_CHECKOUTS_PER_HOUR,
+        checkoutsPerDay: e.RISK_CHECKOUTS_PER_DAY,
+        newAccountHours: e.RISK_NEW_ACCOUNT_HOURS,
+        largePackCredits: e.RISK_LARGE_PACK_CREDITS,
+        // Every provider Pairly takes (stripe, razorpay, sandbox): a payer who used them all within 30 days.
+        providers: 3,
+      },
+    },
     oidc: oidcProviders(e),
     signup: { maxPerIp: e.SIGNUP_MAX_PER_IP, windowSeconds: e.SIGNUP_WINDOW_SECONDS },
     httpRateLimit: { maxPerIp: e.HTTP_MAX_REQUESTS_PER_IP, windowSeconds: e.HTTP_RATE_WINDOW_SECONDS },

@@ -30,6 +30,7 @@ import { payoutsModule } from './modules/payouts/payouts.module.js';
 import { postsModule } from './modules/posts/posts.module.js';
 import { presenceModule } from './modules/presence/presence.module.js';
 import { profilesModule } from './modules/profiles/profiles.module.js';
+import { riskModule } from './modules/risk/risk.module.js';
 import { reportsModule } from './modules/reports/reports.module.js';
 import { safetyModule } from './modules/safety/safety.module.js';
 import { systemModule } from './modules/system/system.module.js';
@@ -69,6 +70,16 @@ export function createModules(d: {
     isCreator: async (userId) => (await users.store.findById(userId))?.role === 'creator',
   });
   const mail = mailModule({ config, jobs, logger });
+  // A held payment's credits are payments' to grant, and payments is built on risk: bound late.
+  const risk = riskModule({
+    config,
+    db,
+    users: users.store,
+    mail: mail.service,
+    audit: audit.service,
+    logger,
+    holds: () => ({ decideHold: (tx, id, decision) => payments.service.decideHold(tx, id, decision), walletsChanged: (ids) => payments.service.walletsChanged(ids) }),
+  });
   // A suspended account's sign-in is answered by trust and safety (its end, an appeal token): bound late.
   const auth = authModule({
     config,
@@ -81,9 +92,10 @@ export function createModules(d: {
     mail: mail.service,
     revocations: drivers.revocations,
     suspension: (row) => reports.decisions.refusal(row),
+    risk: risk.service,
   });
   const ledger = ledgerModule({ config, db, realtime, logger });
-  const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger });
+  const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger, risk: risk.service });
   const safety = safetyModule({ db });
   // Calls and match sessions hold SFU rooms; the media sweep is told of them once they exist.
   const rooms = roomsModule({
@@ -223,7 +235,7 @@ export function createModules(d: {
   const consoles = consolesModule({ config, logger, auth: auth.service, jobs, redis: drivers.redis, deadLetters: deadLetters.service, payments: payments.service, ledger: ledger.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure, consoles];
+  const list: Module[] = [system, mail, risk, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure, consoles];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -232,6 +244,7 @@ export function createModules(d: {
     ledger: ledger.service,
     ledgerStore: ledger.store,
     payments: payments.service,
+    risk: risk.service,
     paymentsStore: payments.store,
     providers: payments.providers,
     calls: calls.service,

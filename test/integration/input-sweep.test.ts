@@ -40,6 +40,7 @@ import { earningsRangeQuery, earningsStatementQuery } from '../../shared/earning
 import { createMassMessageBody, massAudienceBody, massMessagesQuery } from '../../shared/mass-messages.js';
 import { commentBody, createPostBody, feedQuery, postSearchQuery, unlockPostBody, updatePostBody } from '../../shared/posts.js';
 import { rejectVerificationBody, submitVerificationBody, verificationQueueQuery } from '../../shared/verification.js';
+import { rejectHeldPaymentBody, riskLoginsQuery, riskPaymentsQuery } from '../../shared/risk.js';
 import { adminPayoutQueueQuery, batchApprovePayoutsBody, PAYOUT_PROVIDERS, payoutListQuery, payoutScheduleBody, razorpayMethodBody, rejectPayoutBody, requestPayoutBody } from '../../shared/payouts.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
 import { createLogger } from '../../server/src/logger.js';
@@ -207,6 +208,11 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/admin/verifications': { query: verificationQueueQuery, as: 'admin' },
   'POST /api/admin/verifications/:id/approve': { params: { id: uuid }, as: 'admin' },
   'POST /api/admin/verifications/:id/reject': { params: { id: uuid }, body: rejectVerificationBody, as: 'admin' },
+  'POST /api/risk/logins/confirm': { body: tokenBody, as: 'none' },
+  'GET /api/admin/risk/logins': { query: riskLoginsQuery, as: 'admin' },
+  'GET /api/admin/risk/payments': { query: riskPaymentsQuery, as: 'admin' },
+  'POST /api/admin/risk/payments/:paymentId/approve': { params: { paymentId: uuid }, as: 'admin' },
+  'POST /api/admin/risk/payments/:paymentId/reject': { params: { paymentId: uuid }, body: rejectHeldPaymentBody, as: 'admin' },
   'GET /api/admin/reconciliation': { as: 'admin' },
   'POST /api/admin/reconciliation/run': { as: 'admin' },
   'POST /api/media/uploads': { body: createUploadBody },

@@ -39,6 +39,7 @@ const Payouts = lazy(() => import('./pages/payouts.js'));
 // Opened from mails, signed in or not.
 const VerifyEmail = lazy(() => import('./pages/verify-email.js'));
 const ConfirmEmail = lazy(() => import('./pages/confirm-email.js'));
+const ConfirmLogin = lazy(() => import('./pages/confirm-login.js'));
 const ForgotPassword = lazy(() => import('./pages/forgot-password.js'));
 const ResetPassword = lazy(() => import('./pages/reset-password.js'));
 const Outbox = lazy(() => import('./pages/outbox.js'));
@@ -98,6 +99,7 @@ export function App() {
                     <Route path="/login" element={<Login />} />
                     <Route path="/verify-email" element={<VerifyEmail />} />
                     <Route path="/confirm-email" element={<ConfirmEmail />} />
+                    <Route path="/confirm-login" element={<ConfirmLogin />} />
                     <Route path="/forgot-password" element={<ForgotPassword />} />
                     <Route path="/reset-password" element={<ResetPassword />} />
                     <Route path="/oidc/callback" element={<OidcCallback />} />

@@ -107,6 +107,10 @@ export function paymentStatus(status: string): StatusText {
       return { label: 'Partly refunded', tone: 'neutral', settled: true, explanation: 'Part of the money was returned and that share of the credits taken back.' };
     case 'disputed':
       return { label: 'Disputed', tone: 'bad', settled: true, explanation: 'The payment was disputed with your bank; its credits were taken back.' };
+    case 'held':
+      return { label: 'Under review', tone: 'pending', settled: true, explanation: 'The payment went through; its credits are added once our team has checked it.' };
+    case 'rejected':
+      return { label: 'Not accepted', tone: 'bad', settled: true, explanation: 'After a check this payment was not accepted: no credits were added, and the money is returned to you.' };
     default:
       return { label: status, tone: 'neutral', settled: true, explanation: '' };
   }
@@ -134,6 +138,8 @@ export function checkoutErrorText(code: ErrorCode | 'NETWORK'): string | undefin
       return 'This payment method is not available right now. Nothing was charged; try again later or pick another.';
     case 'PROVIDER_ERROR':
       return 'The payment provider did not open the payment. Nothing was charged; try again.';
+    case 'PAYMENT_RISK_REFUSED':
+      return 'This purchase cannot be made right now. Nothing was charged. Contact support if you think this is a mistake.';
     case 'NETWORK':
       return 'Pairly could not be reached. Nothing is charged twice if you try again.';
     default:

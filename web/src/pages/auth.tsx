@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { loginBody, signupBody, type AuthResult, type LoginBody } from '../../../shared/auth.js';
-import type { SuspensionDetails } from '../../../shared/reports.js';
 import { SuspendedNotice } from './suspended.js';
 import { api, ApiError } from '../lib/api.js';
-import { passwordErrorText } from '../lib/error-text.js';
+import { errorText, passwordErrorText } from '../lib/error-text.js';
+import { loginStop } from '../lib/risk.js';
 import { useSession } from '../lib/session.js';
 import { useSchemaForm } from '../components/schema-form.js';
 import { Field, PageTitle } from '../components/ui.js';
@@ -113,12 +113,11 @@ export function Login() {
     navigate(safeNext(params.get('next')) ?? (result.user.role === 'admin' ? '/admin' : '/discover'));
   };
   const { submit, errors, error, busy } = useSchemaForm(loginBody, form, logIn, finish);
+  const stop = loginStop(error);
   // The password was right and the account has two-factor sign-in: the second step, with the server's challenge.
-  const challenge = error instanceof ApiError && error.code === 'TWO_FACTOR_REQUIRED' ? (error.details as { challenge?: string } | undefined)?.challenge : undefined;
-  if (challenge) return <SecondStep challenge={challenge} onDone={finish} />;
+  if (stop.kind === 'two_factor') return <SecondStep challenge={stop.challenge} onDone={finish} />;
   // Suspended or banned: why, until when, and the appeal (the refusal carries its token).
-  const suspension = error instanceof ApiError && error.code === 'ACCOUNT_SUSPENDED' ? (error.details as SuspensionDetails | undefined) : undefined;
-  if (suspension?.appealToken) return <SuspendedNotice details={suspension} />;
+  if (stop.kind === 'suspended') return <SuspendedNotice details={stop.details} />;
 
   return (
     <section className="page narrow">
@@ -134,9 +133,21 @@ export function Login() {
           error={errors.password}
           required
         />
-        <FormError error={error} />
+        {stop.kind === 'check_email' ? (
+          // A risky sign-in without two-factor: a link went to the address; the same sign-in goes through once it is opened.
+          <p role="status">
+            <strong>Check your email.</strong> This sign-in looks unusual for your account, so we sent a link to {form.email}. Open it, then log
+            in again here.
+          </p>
+        ) : stop.kind === 'held' ? (
+          <p className="form-error" role="alert">
+            {errorText(error)}
+          </p>
+        ) : (
+          <FormError error={error} />
+        )}
         <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Logging in…' : 'Log in'}
+          {busy ? 'Logging in…' : stop.kind === 'check_email' ? 'I opened the link: log in again' : 'Log in'}
         </button>
         <ProviderButtons />
         <p>

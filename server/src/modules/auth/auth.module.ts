@@ -39,6 +39,8 @@ export function authModule(d: {
   revocations: (o: RevocationOptions) => SessionRevocations;
   /** Trust and safety's answer to a suspended account's sign-in (AuthServiceDeps.suspension). */
   suspension?: AuthServiceDeps['suspension'];
+  /** Login risk scoring (AuthServiceDeps.risk). */
+  risk?: AuthServiceDeps['risk'];
 }) {
   const { config, limiter } = d;
   const store = new AuthStore(d.db);
@@ -86,6 +88,7 @@ export function authModule(d: {
     audit: d.audit,
     refreshTtlDays: config.refreshTokenTtlDays,
     suspension: d.suspension,
+    risk: d.risk,
   });
   const oidc = new OidcService({
     providers: config.oidc,

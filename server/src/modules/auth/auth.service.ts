@@ -42,7 +42,18 @@ export interface AuthServiceDeps {
    * suspended account is refused.
    */
   suspension?: (row: UserRow) => Promise<AppError | undefined>;
+  /** Login risk scoring (modules/risk): may refuse a sign-in (LOGIN_HELD) or ask for its mailed confirmation first. */
+  risk?: LoginRisk;
   now?: () => Date;
+}
+
+/** What sign-in tells risk scoring, and asks of it. */
+export interface LoginRisk {
+  /** Before a session opens; throws LOGIN_HELD or LOGIN_CONFIRMATION_REQUIRED (an account with two-factor sign-in goes on to it instead). */
+  assessLogin(user: { id: string; email: string }, client: ClientInfo, o: { twoFactor: boolean }): Promise<void>;
+  passedSecondFactor(userId: string): Promise<void>;
+  /** Off the request's path: never throws. */
+  loginFailed(userId: string, client: ClientInfo): void;
 }
 
 export const MINIMUM_AGE = 18;
@@ -114,6 +125,8 @@ export class AuthService {
         action: 'auth.login_failed',
         ip: client.ip,
       });
+      // Not awaited: a known address must cost no more time than an unknown one.
+      if (row) this.d.risk?.loginFailed(row.id, client);
       throw new AppError('INVALID_CREDENTIALS', 'email or password is wrong');
     }
     // The right password is no failure: give the IP its point back and clear the email's run of failures.
@@ -128,7 +141,9 @@ export class AuthService {
    */
   async signIn(row: UserRow, client: ClientInfo, meta?: Record<string, unknown>): Promise<AuthResult> {
     await this.refuseSuspended(row);
-    if (await this.d.twoFactor.isEnabled(row.id)) {
+    const twoFactor = await this.d.twoFactor.isEnabled(row.id);
+    await this.d.risk?.assessLogin(row, client, { twoFactor });
+    if (twoFactor) {
       throw new AppError('TWO_FACTOR_REQUIRED', 'enter the code from your authenticator app', { details: { challenge: this.d.challenges.issue(row.id) } });
     }
     const { result, sessionId } = await this.openSession(row, client);
@@ -151,6 +166,7 @@ export class AuthService {
       }
       throw err;
     }
+    await this.d.risk?.passedSecondFactor(row.id);
     const { result, sessionId } = await this.openSession(row, client);
     await this.d.twoFactor.markSession(sessionId, row.id);
     await this.d.accounts.noticeLogin(row, sessionId, client);

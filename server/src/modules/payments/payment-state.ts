@@ -10,6 +10,10 @@ export interface PaymentState {
   amountMinor: number;
   currency: string;
   error: string | null;
+  /** Risk scoring's hold (modules/risk): no credits while 'held', none ever when 'rejected'; absent is 'none'. */
+  hold?: 'none' | 'held' | 'approved' | 'rejected';
+  /** Captured while held or rejected: the credits an approval grants. */
+  capturedWhileHeld?: boolean;
 }
 
 export interface Transition {
@@ -28,7 +32,9 @@ export interface Transition {
  * when the capture arrives. Partial refunds reverse credits in proportion,
  * rounded down (the fan keeps the fraction). A provider that reports one
  * payment twice (a Stripe Checkout Session completed, and its PaymentIntent
- * succeeded) captures it twice: credited once all the same.
+ * succeeded) captures it twice: credited once all the same. A payment held
+ * by risk scoring is captured without credits; its approval replays the
+ * capture (credits and any refund seen meanwhile, applied once).
  */
 export function transition(p: PaymentState, s: PaymentSignal): Transition {
   const n: PaymentState = { ...p };
@@ -38,6 +44,12 @@ export function transition(p: PaymentState, s: PaymentSignal): Transition {
       if (s.amountMinor !== p.amountMinor || s.currency.toLowerCase() !== p.currency) {
         n.status = 'error';
         n.error = `amount mismatch: provider captured ${s.amountMinor} ${s.currency}, expected ${p.amountMinor} ${p.currency}`;
+        return { next: n, credit: false, reverse: 0 };
+      }
+      if (p.hold === 'held' || p.hold === 'rejected') {
+        // The money is in; the credits wait for an admin (approve: the same capture again, see PaymentsService.decideHold).
+        n.capturedWhileHeld = true;
+        n.status = p.hold;
         return { next: n, credit: false, reverse: 0 };
       }
       credit = !p.credited;

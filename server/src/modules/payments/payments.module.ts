@@ -10,6 +10,7 @@ import type { Logger } from '../../logger.js';
 import type { ModuleWithServices } from '../../module.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import type { LedgerStore } from '../ledger/ledger.store.js';
+import type { RiskService } from '../risk/risk.service.js';
 import { paymentsDeadLetterHooks, paymentsJobs } from './payments.jobs.js';
 import { paymentsRoutes, webhookRoutes, paymentsRouteDocs, webhookRouteDocs } from './payments.routes.js';
 import { PaymentsService } from './payments.service.js';
@@ -20,7 +21,16 @@ import { createSandboxProvider } from './providers/sandbox.provider.js';
 import { createStripeProvider, stripeOutage } from './providers/stripe.provider.js';
 import { ReconciliationStore } from './reconciliation.store.js';
 
-export function paymentsModule(d: { config: Config; jwtSecret: string; db: Database; ledger: LedgerService; ledgerStore: LedgerStore; jobs: JobQueue; logger: Logger }) {
+export function paymentsModule(d: {
+  config: Config;
+  jwtSecret: string;
+  db: Database;
+  ledger: LedgerService;
+  ledgerStore: LedgerStore;
+  jobs: JobQueue;
+  logger: Logger;
+  risk?: Pick<RiskService, 'assessPayment' | 'recordPayment'>;
+}) {
   const { config, logger } = d;
   const store = new PaymentsStore(d.db);
   const reconciliationStore = new ReconciliationStore(d.db);
@@ -34,6 +44,7 @@ export function paymentsModule(d: { config: Config; jwtSecret: string; db: Datab
     jobs: d.jobs,
     logger,
     web: { publicWebUrl: config.publicWebUrl, allowedOrigins: config.corsOrigins, publicUrl: config.publicUrl },
+    risk: d.risk,
   });
   return {
     name: 'payments',

@@ -6,9 +6,11 @@ import { AppError } from '../../errors.js';
 import type { JobContext, JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
+import type { Queryable } from '../../db/database.js';
+import type { RiskService } from '../risk/risk.service.js';
 import { transition } from './payment-state.js';
 import type { PaymentRow, PaymentsStore } from './payments.store.js';
-import type { PaymentProvider } from './providers/provider.js';
+import type { PaymentProvider, PaymentSignal } from './providers/provider.js';
 import type { createSandboxProvider } from './providers/sandbox.provider.js';
 import { walletReturnUrls, webAppBase, type RequestOrigin, type WebAppAddress } from './return-url.js';
 
@@ -46,6 +48,8 @@ export class PaymentsService {
       logger: Logger;
       /** Where hosted checkouts send the browser back to. */
       web: WebAppAddress;
+      /** Payment risk scoring: a checkout may be refused, or its payment held for an admin. */
+      risk?: Pick<RiskService, 'assessPayment' | 'recordPayment'>;
     },
   ) {}
 
@@ -82,8 +86,14 @@ export class PaymentsService {
       if (!(await this.d.store.byUserKey(userId, key))) throw err;
     }
 
-    const inserted = await this.d.store.insert({ userId, provider: body.provider, key, packId: pack.id, credits: pack.credits, amountMinor, currency });
+    // A replay is answered from its payment, without a second assessment (nor a second refusal).
+    if (await this.d.store.byUserKey(userId, key)) return this.replayCheckout(userId, key, { ...body, currency, flow });
+    // Refused here (PAYMENT_RISK_REFUSED) before any payment exists; held, the payment opens as usual but credits nothing until approved.
+    const risk = await this.assessCheckout(userId, body.provider, { packId: pack.id, credits: pack.credits, amountMinor, currency });
+
+    const inserted = await this.d.store.insert({ userId, provider: body.provider, key, packId: pack.id, credits: pack.credits, amountMinor, currency, held: risk?.held ?? false });
     if (!inserted) return this.replayCheckout(userId, key, { ...body, currency, flow });
+    await risk?.record(inserted.id);
 
     try {
       const opened = await provider.createCheckout({
@@ -159,37 +169,9 @@ export class PaymentsService {
         const payment = await this.d.store.lockForEvent(tx, provider, signal.ref, signal.paymentId);
         // Possibly a webhook racing its own checkout's commit: retry; after the last attempt it is dead-lettered.
         if (!payment) throw new Error(`no ${provider} payment for ${signal.ref}`);
-        const ref = payment.provider_ref ?? signal.ref;
-        const t = transition(
-          {
-            status: payment.status,
-            credited: payment.credited,
-            refundedMinor: payment.refunded_minor,
-            disputed: payment.disputed,
-            reversedCredits: payment.reversed_credits,
-            credits: payment.credits,
-            amountMinor: payment.amount_minor,
-            currency: payment.currency,
-            error: payment.error,
-          },
-          signal,
-        );
-        if (t.credit) {
-          await this.d.ledger.creditPurchase({ key: `${provider}:${ref}`, provider, userId: payment.user_id, credits: payment.credits, metadata: { paymentId: payment.id } }, tx);
-        }
-        const touched: string[] = [];
-        if (t.reverse > 0) {
-          const key = `${provider}:${ref}:reversal:${t.next.reversedCredits}`;
-          const r = await this.d.ledger.reversePurchase(
-            { key, provider, userId: payment.user_id, credits: t.reverse, reason: t.next.disputed ? 'chargeback' : 'refund' },
-            tx,
-          );
-          // Credits already spent: the creators' shares of what they paid for are taken back (issue #13).
-          if (r.debt > 0) touched.push(...(await this.d.ledger.clawback({ key, purchaseKey: `${provider}:${ref}`, userId: payment.user_id, debt: r.debt }, tx)).creators);
-        }
-        await this.d.store.update(tx, payment.id, { ...t.next, providerRef: ref, providerPaymentRef: signal.paymentRef });
+        const touched = await this.apply(tx, payment, signal);
         await this.d.store.markEvent(tx, provider, eventId, 'processed');
-        return t.credit || t.reverse > 0 ? [payment.user_id, ...touched] : undefined;
+        return touched.length ? touched : undefined;
       });
       if (touchedUsers) this.d.ledger.notify(touchedUsers);
     } catch (err) {
@@ -200,6 +182,95 @@ export class PaymentsService {
       if (final) this.d.logger.error({ err, provider, eventId }, 'payment event dead-lettered');
       throw err;
     }
+  }
+
+  /**
+   * One signal applied to a locked payment: the state machine's next state,
+   * and the ledger movements it asks for (each under its idempotency key).
+   * Returns the wallets changed (the payer's, and creators' clawed back).
+   */
+  private async apply(tx: Queryable, payment: PaymentRow, signal: Exclude<PaymentSignal, { kind: 'ignored' }>): Promise<string[]> {
+    const provider = payment.provider;
+    const ref = payment.provider_ref ?? signal.ref;
+    const t = transition(
+      {
+        status: payment.status,
+        credited: payment.credited,
+        refundedMinor: payment.refunded_minor,
+        disputed: payment.disputed,
+        reversedCredits: payment.reversed_credits,
+        credits: payment.credits,
+        amountMinor: payment.amount_minor,
+        currency: payment.currency,
+        error: payment.error,
+        hold: payment.risk_hold,
+        capturedWhileHeld: payment.captured_while_held,
+      },
+      signal,
+    );
+    if (t.credit) {
+      await this.d.ledger.creditPurchase({ key: `${provider}:${ref}`, provider, userId: payment.user_id, credits: payment.credits, metadata: { paymentId: payment.id } }, tx);
+    }
+    const touched: string[] = [];
+    if (t.reverse > 0) {
+      const key = `${provider}:${ref}:reversal:${t.next.reversedCredits}`;
+      const r = await this.d.ledger.reversePurchase(
+        { key, provider, userId: payment.user_id, credits: t.reverse, reason: t.next.disputed ? 'chargeback' : 'refund' },
+        tx,
+      );
+      // Credits already spent: the creators' shares of what they paid for are taken back (issue #13).
+      if (r.debt > 0) touched.push(...(await this.d.ledger.clawback({ key, purchaseKey: `${provider}:${ref}`, userId: payment.user_id, debt: r.debt }, tx)).creators);
+    }
+    await this.d.store.update(tx, payment.id, {
+      ...t.next,
+      providerRef: ref,
+      providerPaymentRef: 'paymentRef' in signal ? signal.paymentRef : undefined,
+      capturedWhileHeld: t.next.capturedWhileHeld ?? false,
+    });
+    return t.credit || t.reverse > 0 ? [payment.user_id, ...touched] : [];
+  }
+
+  /**
+   * An admin's decision on a payment risk scoring held, in the caller's
+   * transaction (risk's, which holds the assessment's lock and the audit
+   * entry). Approved: a capture seen meanwhile is replayed, so the credits
+   * (less any refund seen meanwhile) are granted now, under the purchase's
+   * usual ledger key: once, whatever else runs; one not captured yet is
+   * credited by its capture as usual. Rejected: never credited; a captured
+   * one is marked 'rejected', its refund made at the provider (no provider
+   * API here refunds: the operator refunds it there, and the refund event
+   * is recorded as any other).
+   */
+  async decideHold(tx: Queryable, paymentId: string, decision: 'approved' | 'rejected'): Promise<string[]> {
+    const p = await this.d.store.lockById(tx, paymentId);
+    if (!p || p.risk_hold !== 'held') throw new AppError('RISK_ALREADY_DECIDED', 'this payment is not held', { details: { decision: p?.risk_hold ?? null } });
+    await this.d.store.setHold(tx, paymentId, decision);
+    if (decision === 'rejected' || !p.captured_while_held) return [];
+    return this.apply(tx, { ...p, risk_hold: 'approved' }, { kind: 'captured', ref: p.provider_ref!, amountMinor: p.amount_minor, currency: p.currency });
+  }
+
+  /** After a decision's commit: the owners of the wallets it changed hear of it. */
+  walletsChanged(userIds: string[]): void {
+    this.d.ledger.notify(userIds);
+  }
+
+  /** Payment risk scoring of this checkout (undefined when scoring is off): whether to hold it, and how to record it once the payment exists. */
+  private async assessCheckout(userId: string, provider: ProviderName, pack: { packId: string; credits: number; amountMinor: number; currency: string }) {
+    const risk = this.d.risk;
+    if (!risk) return undefined;
+    const f = await this.d.store.riskFacts(userId, provider);
+    const facts = {
+      userId,
+      provider,
+      ...pack,
+      checkoutsLastHour: f.last_hour,
+      checkoutsLastDay: f.last_day,
+      refunds: f.refunds,
+      chargebacks: f.chargebacks,
+      providers: f.other_providers + 1,
+    };
+    const assessment = await risk.assessPayment(facts);
+    return { held: assessment.action === 'hold', record: (paymentId: string) => risk.recordPayment(paymentId, facts, assessment) };
   }
 
   /** Embedded-mode stand-in for the customer paying: a signed webhook through the same path as real providers. */

@@ -20,6 +20,9 @@ export interface PaymentRow {
   reversed_credits: number;
   client: Record<string, unknown> | null;
   error: string | null;
+  /** Risk scoring's hold: see payment-state.ts. */
+  risk_hold: 'none' | 'held' | 'approved' | 'rejected';
+  captured_while_held: boolean;
   created_at: Date;
 }
 
@@ -38,14 +41,42 @@ export class PaymentsStore {
   constructor(private readonly db: Queryable) {}
 
   /** Returns undefined when this user already used the idempotency key. */
-  async insert(p: { userId: string; provider: ProviderName; key: string; packId: string; credits: number; amountMinor: number; currency: string }): Promise<PaymentRow | undefined> {
+  async insert(p: { userId: string; provider: ProviderName; key: string; packId: string; credits: number; amountMinor: number; currency: string; held: boolean }): Promise<PaymentRow | undefined> {
     const { rows } = await this.db.query<PaymentRow>(
-      `INSERT INTO payments (user_id, provider, idempotency_key, pack_id, credits, amount_minor, currency, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'creating')
+      `INSERT INTO payments (user_id, provider, idempotency_key, pack_id, credits, amount_minor, currency, status, risk_hold)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'creating', CASE WHEN $8 THEN 'held' ELSE 'none' END)
        ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING *`,
-      [p.userId, p.provider, p.key, p.packId, p.credits, p.amountMinor, p.currency],
+      [p.userId, p.provider, p.key, p.packId, p.credits, p.amountMinor, p.currency, p.held],
     );
     return rows[0];
+  }
+
+  /** What risk scoring asks of a payer's purchases: checkouts in the last hour and day, refunds, chargebacks, other providers used in 30 days. */
+  async riskFacts(userId: string, provider: ProviderName): Promise<{ last_hour: number; last_day: number; refunds: number; chargebacks: number; other_providers: number }> {
+    const { rows } = await this.db.query<{ last_hour: number; last_day: number; refunds: number; chargebacks: number; other_providers: number }>(
+      `SELECT count(*) FILTER (WHERE created_at > now() - interval '1 hour')::int AS last_hour,
+              count(*) FILTER (WHERE created_at > now() - interval '1 day')::int AS last_day,
+              count(*) FILTER (WHERE refunded_minor > 0)::int AS refunds,
+              count(*) FILTER (WHERE disputed)::int AS chargebacks,
+              count(DISTINCT provider) FILTER (WHERE created_at > now() - interval '30 days' AND provider <> $2)::int AS other_providers
+       FROM payments WHERE user_id = $1`,
+      [userId, provider],
+    );
+    return rows[0]!;
+  }
+
+  async lockById(q: Queryable, id: string): Promise<PaymentRow | undefined> {
+    const { rows } = await q.query<PaymentRow>(`SELECT * FROM payments WHERE id = $1 FOR UPDATE`, [id]);
+    return rows[0];
+  }
+
+  /** An admin's decision on a held payment; a rejected one already captured gets status 'rejected' (its money to refund at the provider). */
+  async setHold(q: Queryable, id: string, hold: 'approved' | 'rejected'): Promise<void> {
+    await q.query(
+      `UPDATE payments SET risk_hold = $2, status = CASE WHEN $2 = 'rejected' AND captured_while_held THEN 'rejected' ELSE status END, updated_at = now()
+       WHERE id = $1`,
+      [id, hold],
+    );
   }
 
   async byUserKey(userId: string, key: string): Promise<PaymentRow | undefined> {
@@ -94,13 +125,15 @@ export class PaymentsStore {
       providerRef: string;
       providerPaymentRef: string | undefined;
       error: string | null;
+      capturedWhileHeld: boolean;
     },
   ): Promise<void> {
     await q.query(
       `UPDATE payments SET status = $2, credited = $3, refunded_minor = $4, disputed = $5, reversed_credits = $6,
-         provider_ref = coalesce(provider_ref, $7), provider_payment_ref = coalesce(provider_payment_ref, $9), error = $8, updated_at = now()
+         provider_ref = coalesce(provider_ref, $7), provider_payment_ref = coalesce(provider_payment_ref, $9), error = $8,
+         captured_while_held = $10, updated_at = now()
        WHERE id = $1`,
-      [id, patch.status, patch.credited, patch.refundedMinor, patch.disputed, patch.reversedCredits, patch.providerRef, patch.error, patch.providerPaymentRef ?? null],
+      [id, patch.status, patch.credited, patch.refundedMinor, patch.disputed, patch.reversedCredits, patch.providerRef, patch.error, patch.providerPaymentRef ?? null, patch.capturedWhileHeld],
     );
   }
 

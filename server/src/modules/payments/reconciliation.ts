@@ -58,7 +58,8 @@ export async function reconcile(d: {
       if (r.amountMinor !== p.amount_minor || r.currency !== p.currency) {
         add('amount_mismatch', p, r.ref, { provider: `${r.amountMinor} ${r.currency}`, pairly: `${p.amount_minor} ${p.currency}` });
       }
-      if (r.status === 'succeeded' && !p.credited) add('succeeded_not_credited', p, r.ref, { status: p.status });
+      // A payment held (or rejected) by risk scoring is captured without credits on purpose: it waits in the admin's risk view.
+      if (r.status === 'succeeded' && !p.credited && p.risk_hold !== 'held' && p.risk_hold !== 'rejected') add('succeeded_not_credited', p, r.ref, { status: p.status });
       if (r.status !== 'succeeded' && p.credited) add('credited_not_succeeded', p, r.ref, { providerStatus: r.status });
       if (r.refundedMinor !== undefined && r.refundedMinor > p.refunded_minor) {
         add('refund_not_applied', p, r.ref, { providerRefunded: r.refundedMinor, pairlyRefunded: p.refunded_minor });
