@@ -166,3 +166,38 @@ describe('data export', () => {
     expect(mail).toBeDefined();
   });
 });
+
+describe('a deleted creator', () => {
+  it('has their posts gone from the feed, their listing and by id, for all but the buyers of a post', async () => {
+    const creator = await newUser(url, { role: 'creator' });
+    const [follower, buyer] = await Promise.all([newUser(url), newUser(url)]);
+    const handle = `gone_${creator.user.id.slice(0, 8)}`;
+    expect((await http(url, 'PUT', '/api/creator/page', { token: creator.accessToken, body: { handle } })).status).toBe(200);
+    expect((await http(url, 'POST', `/api/creators/${handle}/follow`, { token: follower.accessToken })).status).toBe(200);
+    const post = async (body: object) => {
+      const r = await http(url, 'POST', '/api/posts', { token: creator.accessToken, body });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.post.id as string;
+    };
+    const free = await post({ body: 'free for all', visibility: { kind: 'free' } });
+    const ppv = await post({ body: 'bought once', visibility: { kind: 'ppv', price: 30 } });
+    await fund(node.pairly, buyer.user.id, 30);
+    expect((await http(url, 'POST', `/api/posts/${ppv}/unlock`, { token: buyer.accessToken, body: { expectedPrice: 30 } })).status).toBe(200);
+    const feedIds = async (token: string) => ((await http(url, 'GET', '/api/feed', { token })).body.posts as { id: string }[]).map((p) => p.id);
+    expect(await waitFor(async () => ((await feedIds(follower.accessToken)).includes(free) ? 'in' : undefined), 10_000, 'the fan-out')).toBe('in');
+
+    expect((await http(url, 'DELETE', '/api/me', { token: creator.accessToken, body: { password: creator.password } })).status).toBe(202);
+
+    expect(await feedIds(follower.accessToken)).not.toContain(free);
+    const listed = await http(url, 'GET', `/api/creators/${creator.user.id}/posts`, { token: follower.accessToken });
+    expect([listed.status, listed.body.posts]).toEqual([200, []]);
+    for (const id of [free, ppv]) expect((await http(url, 'GET', `/api/posts/${id}`, { token: follower.accessToken })).body.error?.code).toBe('NOT_FOUND');
+    expect((await http(url, 'GET', `/api/creators/${handle}`, { token: follower.accessToken })).status).toBe(404);
+    // What a buyer paid for stays theirs (as for a post its creator deleted); nothing else of the creator does.
+    const kept = await http(url, 'GET', `/api/posts/${ppv}`, { token: buyer.accessToken });
+    expect([kept.status, kept.body.post?.body]).toEqual([200, 'bought once']);
+    expect((await http(url, 'GET', `/api/posts/${free}`, { token: buyer.accessToken })).status).toBe(404);
+    const buyerList = await http(url, 'GET', `/api/creators/${creator.user.id}/posts`, { token: buyer.accessToken });
+    expect(buyerList.body.posts.map((p: { id: string }) => p.id)).toEqual([ppv]);
+  });
+});
