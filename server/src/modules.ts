@@ -217,6 +217,8 @@ export function createModules(d: {
     chat: chat.service,
     ledger: ledger.service,
     mail: mail.service,
+    posts: posts.feed,
+    payments: payments.service,
   });
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 

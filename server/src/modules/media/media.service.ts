@@ -9,6 +9,7 @@ import {
   type MediaKind,
   type MediaState,
   type MediaView,
+  type OwnedMediaItem,
 } from '../../../../shared/media.js';
 import type { MediaConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
@@ -261,6 +262,31 @@ export class MediaService {
     if (!deleted) throw new AppError('NOT_FOUND', 'no such media');
     await this.purge(deleted);
     await this.push(deleted);
+  }
+
+  /**
+   * The owner's items not deleted, as their data export lists them: metadata only. Signed URLs would expire
+   * inside an archive kept for days; GET /api/media/:id gives the owner fresh ones while the item exists.
+   */
+  async ownedItems(userId: string): Promise<OwnedMediaItem[]> {
+    const rows = await this.d.store.getMany(await this.d.store.liveIdsOf(userId));
+    return rows
+      .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
+      .map((m) => ({
+        id: m.id,
+        kind: m.kind,
+        state: m.state,
+        filename: m.filename,
+        mime: m.detected_mime ?? m.declared_mime,
+        bytes: m.bytes,
+        width: m.width,
+        height: m.height,
+        durationMs: m.duration_ms,
+        variants: Object.keys(m.variants ?? {}),
+        createdAt: m.created_at.toISOString(),
+        readyAt: m.ready_at?.toISOString() ?? null,
+        download: `/api/media/${m.id}`,
+      }));
   }
 
   /** Deletes everything an erased account uploaded (profile pictures, attachments, post media), as its owner would. */
