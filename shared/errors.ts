@@ -125,6 +125,8 @@ export const ERROR_STATUS = {
   PAYOUTS_FROZEN: 403,
   /** An admin action on one's own account (a decision, an appeal, a role change). */
   SELF_ACTION_REFUSED: 403,
+  /** An admin action that needs a live account (a warning, suspension, ban, restore or role change) on one its owner deleted. */
+  ACCOUNT_DELETED: 409,
   /** A decision can be appealed once. */
   ALREADY_APPEALED: 409,
   /** Dismissals and restores cannot be appealed. */

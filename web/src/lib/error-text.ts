@@ -78,6 +78,7 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   PAYOUT_WRONG_STATE: 'This payout has moved on; refresh to see where it is.',
   PAYOUTS_FROZEN: 'Payouts of this account are frozen.',
   SELF_ACTION_REFUSED: 'You cannot do this to your own account: ask another admin.',
+  ACCOUNT_DELETED: 'Its owner deleted this account: there is nothing left to warn, suspend, ban, restore or promote.',
   ALREADY_APPEALED: 'You have appealed this decision already. Each decision can be appealed once.',
   NOT_APPEALABLE: 'This decision cannot be appealed.',
   APPEAL_CLOSED: 'This appeal was decided already.',

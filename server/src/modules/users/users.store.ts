@@ -18,9 +18,11 @@ export interface UserRow {
   call_price_per_minute: number;
   created_at: Date;
   email_verified_at: Date | null;
+  /** When its owner closed it (status 'deleted'); null otherwise. */
+  deleted_at: Date | null;
 }
 
-const COLUMNS = `id, email, password_hash, display_name, to_char(birthdate, 'YYYY-MM-DD') AS birthdate, role, status, suspended_until, suspension_reason, message_price, call_price_per_minute, created_at, email_verified_at`;
+const COLUMNS = `id, email, password_hash, display_name, to_char(birthdate, 'YYYY-MM-DD') AS birthdate, role, status, suspended_until, suspension_reason, message_price, call_price_per_minute, created_at, email_verified_at, deleted_at`;
 
 export function toPublicUser(row: UserRow): PublicUser {
   return {
