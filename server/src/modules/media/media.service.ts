@@ -56,6 +56,8 @@ export class MediaService {
       uploads: RateLimiterAbstract;
       audit: Pick<AuditService, 'record'>;
       access: () => MediaAccessHooks;
+      /** An item its owner deleted: a quarantine waiting on it leaves the moderation queue. */
+      gone: (id: string) => Promise<unknown>;
     },
   ) {}
 
@@ -261,6 +263,7 @@ export class MediaService {
     const deleted = await this.d.store.markDeleted(id, userId);
     if (!deleted) throw new AppError('NOT_FOUND', 'no such media');
     await this.purge(deleted);
+    await this.d.gone(id);
     await this.push(deleted);
   }
 
