@@ -39,6 +39,7 @@ export interface JobPayloads {
       | 'payouts.status_changed'
       | 'admin.payout_approved'
       | 'admin.payout_rejected'
+      | 'admin.payout_recalled'
       | 'admin.decision'
       | 'admin.appeal_decided'
       | 'admin.role_changed'
