@@ -15,7 +15,7 @@ import { authRoutes, authRouteDocs } from './auth.routes.js';
 import { AuthService, type AuthServiceDeps } from './auth.service.js';
 import { AuthStore } from './auth.store.js';
 import { OidcService } from './oidc.js';
-import { oidcRouteDocs, oidcRoutes } from './oidc.routes.js';
+import { oidcFormPostRoutes, oidcRouteDocs, oidcRoutes } from './oidc.routes.js';
 import { OidcStore } from './oidc.store.js';
 import { createPasswordHasher } from './passwords.js';
 import type { RevocationOptions, SessionRevocations } from './revocations.js';
@@ -105,6 +105,8 @@ export function authModule(d: {
     service,
     twoFactor,
     routes: (guards) => Router().use('/auth', authRoutes(service, twoFactor, guards), accountsRoutes(accounts, guards), oidcRoutes(oidc, secureCookie)),
+    // Outside /api's JSON-only body parser: Apple's form_post answer is a form.
+    publicRoutes: Router().use('/api/auth/oidc', oidcFormPostRoutes(oidc, secureCookie)),
     docs: mountedAt('/api/auth', [...authRouteDocs, ...accountsRouteDocs, ...oidcRouteDocs], 'auth'),
     start: async () => void (await service.seedRevocations()),
   } satisfies ModuleWithServices;

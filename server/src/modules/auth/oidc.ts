@@ -16,6 +16,11 @@ import { hashRefreshToken as hashSecret, newRefreshToken as newSecret } from './
 export type OidcProviderName = OidcProviderConfig['name'];
 
 const LABEL: Record<OidcProviderName, string> = { google: 'Google', apple: 'Apple' };
+/**
+ * Apple answers with response_mode=form_post (a cross-site POST to the callback, as Apple requires once the
+ * email scope is asked for); Google with a redirect carrying the query.
+ */
+export const FORM_POST: ReadonlySet<OidcProviderName> = new Set(['apple']);
 /** The browser's round trip through the provider: its login page included. */
 const FLOW_TTL_SECONDS = 600;
 /** A login ticket only crosses from the callback to the web app; a sign-up waits for a form; a mailed link for a mailbox. */
@@ -93,6 +98,7 @@ export class OidcService {
       nonce: flow.nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
       code_challenge_method: 'S256',
+      ...(FORM_POST.has(provider) ? { response_mode: 'form_post' } : {}),
     });
     return { url: url.href, cookie: this.seal(flow) };
   }
@@ -100,10 +106,13 @@ export class OidcService {
   /**
    * The provider's answer: where to send the browser in the web app. Every
    * outcome, a refusal included, is a fragment there (#login=, #signup=,
-   * #linkMailed=, #error=): the browser came by navigation, not by fetch.
+   * #linkMailed=, #error=): the browser came by navigation, not by fetch. `query` is the provider's answer as a
+   * query string: the callback's own, or a form_post's fields (a provider answering the other way than it was
+   * asked is OIDC_STATE_INVALID: the answer did not come the way this flow asked for it).
    */
-  async callback(provider: OidcProviderName, query: string, cookie: string | undefined, client: ClientInfo): Promise<string> {
+  async callback(provider: OidcProviderName, query: string, cookie: string | undefined, client: ClientInfo, via: 'query' | 'form_post' = 'query'): Promise<string> {
     try {
+      if ((via === 'form_post') !== FORM_POST.has(provider)) throw new AppError('OIDC_STATE_INVALID', `${LABEL[provider]} does not answer this way; start again`);
       return this.toWeb(await this.conclude(provider, query, cookie, client));
     } catch (err) {
       if (err instanceof AppError) return this.toWeb({ error: err.code });
