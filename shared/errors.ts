@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   OIDC_PROVIDER_UNAVAILABLE: 503,
   /** The provider did not vouch for an email address, and no linked account exists: sign up with an email instead. */
   OIDC_EMAIL_UNVERIFIED: 403,
+  /** Unlinking the only way into an account (its last linked sign-in, and no password set). */
+  LAST_SIGN_IN_METHOD: 409,
   SESSION_REVOKED: 401,
   INVALID_CREDENTIALS: 401,
   /** The password was right; the account has two-factor sign-in: POST /api/auth/login/2fa with `details.challenge` and a code. */

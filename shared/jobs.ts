@@ -17,6 +17,7 @@ export interface JobPayloads {
       | 'auth.session_revoked'
       | 'auth.email_verified'
       | 'auth.identity_linked'
+      | 'auth.identity_unlinked'
       | 'auth.password_reset'
       | 'auth.password_changed'
       | 'auth.email_changed'

@@ -133,6 +133,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/auth/oidc/:provider/callback': { params: { provider: oidcProvider }, query: oidcCallbackQuery, as: 'none' },
   'POST /api/auth/oidc/:provider/callback': { params: { provider: oidcProvider }, body: oidcCallbackForm, as: 'none' },
   'POST /api/auth/oidc/exchange': { body: oidcTicketBody, as: 'none' },
+  'GET /api/auth/identities': {},
+  'DELETE /api/auth/identities/:provider': { params: { provider: oidcProvider } },
   'POST /api/auth/oidc/signup': { body: oidcSignupBody, as: 'none' },
   'POST /api/auth/oidc/link': { body: tokenBody, as: 'none' },
   'POST /api/auth/2fa/setup': { as: 'fresh' },

@@ -201,6 +201,40 @@ describe('sign in with Google', () => {
 });
 
 
+describe('linked sign-ins', () => {
+  const ids = (token: string) => http(node.url, 'GET', '/api/auth/identities', { token });
+  const unlink = (token: string, provider: string) => http(node.url, 'DELETE', `/api/auth/identities/${provider}`, { token });
+
+  it('lists them, and refuses to unlink the only way into an account made through a provider', async () => {
+    const person = providerAccount();
+    const created = await signUpWithGoogle(person.sub);
+    const list = await ids(created.accessToken);
+    expect(list.body).toEqual({ identities: [{ provider: 'google', email: person.email, linkedAt: expect.any(String) }], hasPassword: false });
+    const refused = await unlink(created.accessToken, 'google');
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'LAST_SIGN_IN_METHOD']);
+    expect(Object.keys(await signInWithGoogle(person.sub))).toEqual(['login']);
+    const missing = await unlink(created.accessToken, 'apple');
+    expect([missing.status, missing.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    expect((await unlink(created.accessToken, 'myspace')).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await http(node.url, 'GET', '/api/auth/identities')).status).toBe(401);
+  });
+
+  it('unlinks a provider from an account with a password: that identity no longer signs in', async () => {
+    const owner = await newUser(node.url);
+    const person = providerAccount({ email: owner.user.email });
+    expect(await signInWithGoogle(person.sub)).toEqual({ linkMailed: owner.user.email });
+    const mail = await smtp.waitForMail(owner.user.email, (m) => m.subject.includes('Link Google'));
+    const link = mail.links.map((l) => new URL(l)).find((u) => u.pathname === '/oidc/link')!;
+    expect((await post('/api/auth/oidc/link', { token: link.searchParams.get('token') })).status).toBe(200);
+    expect((await ids(owner.accessToken)).body).toMatchObject({ identities: [{ provider: 'google' }], hasPassword: true });
+
+    const res = await unlink(owner.accessToken, 'google');
+    expect([res.status, res.body]).toEqual([200, { identities: [], hasPassword: true }]);
+    // The provider's word about the address is not enough again: a link is mailed, no session given.
+    expect(await signInWithGoogle(person.sub)).toEqual({ linkMailed: owner.user.email });
+  });
+});
+
 describe('sign in with Apple (response_mode=form_post)', () => {
   const APPLE_REDIRECT = `${API}/api/auth/oidc/apple/callback`;
   let apple: OidcStandin;

@@ -26,6 +26,7 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   OIDC_CODE_REJECTED: 'The provider did not confirm your sign-in. Please start again.',
   OIDC_PROVIDER_UNAVAILABLE: 'The provider cannot be reached right now. Try again later, or use your email and password.',
   OIDC_EMAIL_UNVERIFIED: 'The provider did not confirm your email address. Sign up with your email instead.',
+  LAST_SIGN_IN_METHOD: 'This is the only way into your account. Set a password first (use "Forgot password" on the sign-in page), then unlink it.',
   SESSION_REVOKED: 'This session was logged out. Please log in again.',
   ACCOUNT_SUSPENDED: 'This account is suspended.',
   FORBIDDEN: 'You are not allowed to do that.',

@@ -92,6 +92,7 @@ export function authModule(d: {
     secret: d.jwtSecret,
     publicUrl: config.publicUrl,
     webUrl: config.publicWebUrl ?? config.publicUrl,
+    db: d.db,
     store: new OidcStore(d.db),
     users: d.users,
     passwords,
@@ -104,7 +105,7 @@ export function authModule(d: {
     name: 'auth',
     service,
     twoFactor,
-    routes: (guards) => Router().use('/auth', authRoutes(service, twoFactor, guards), accountsRoutes(accounts, guards), oidcRoutes(oidc, secureCookie)),
+    routes: (guards) => Router().use('/auth', authRoutes(service, twoFactor, guards), accountsRoutes(accounts, guards), oidcRoutes(oidc, secureCookie, guards)),
     // Outside /api's JSON-only body parser: Apple's form_post answer is a form.
     publicRoutes: Router().use('/api/auth/oidc', oidcFormPostRoutes(oidc, secureCookie)),
     docs: mountedAt('/api/auth', [...authRouteDocs, ...accountsRouteDocs, ...oidcRouteDocs], 'auth'),

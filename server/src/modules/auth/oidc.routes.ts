@@ -1,6 +1,6 @@
 import express, { Router, type Request } from 'express';
 import { oidcCallbackForm, oidcCallbackQuery, oidcProviderParams, oidcSignupBody, oidcTicketBody, tokenBody } from '../../../../shared/auth.js';
-import { clientInfo } from '../../http/auth.middleware.js';
+import { clientInfo, principalOf, type Guards } from '../../http/auth.middleware.js';
 import type { RouteDoc } from '../../http/route-docs.js';
 import { parse } from '../../validate.js';
 import { z } from 'zod';
@@ -19,8 +19,14 @@ function flowCookieHeader(provider: OidcProviderName, value: string, maxAge: num
 }
 
 /** Sign in with Google / Apple; mounted beside the auth routes at /api/auth. */
-export function oidcRoutes(oidc: OidcService, secureCookie: boolean): Router {
+export function oidcRoutes(oidc: OidcService, secureCookie: boolean, guards: Guards): Router {
   const r = Router();
+  r.get('/identities', guards.authed, async (_req, res) => {
+    res.json(await oidc.identities(principalOf(res).userId));
+  });
+  r.delete('/identities/:provider', guards.authed, async (req, res) => {
+    res.json(await oidc.unlink(principalOf(res).userId, parse(providerParams, req.params).provider, req.ip ?? null));
+  });
   r.get('/oidc/providers', (_req, res) => {
     res.json({ providers: oidc.offered() });
   });
@@ -93,6 +99,15 @@ export const oidcRouteDocs: RouteDoc[] = [
     params: oidcProviderParams,
     body: oidcCallbackForm,
     response: { status: 303, description: 'to the web app, the outcome in the URL fragment' },
+  },
+  { method: 'get', path: '/identities', summary: "The caller's linked sign-ins (Google, Apple) and whether the account has a password.", auth: 'user', response: { status: 200, description: '{ identities: [{ provider, email, linkedAt }], hasPassword }' } },
+  {
+    method: 'delete',
+    path: '/identities/:provider',
+    summary: 'Unlink a provider from the caller\'s account; LAST_SIGN_IN_METHOD when it is the only way in (no password, no other identity), NOT_FOUND when not linked.',
+    auth: 'user',
+    params: oidcProviderParams,
+    response: { status: 200, description: '{ identities, hasPassword } after the unlink' },
   },
   { method: 'post', path: '/oidc/exchange', summary: `The callback's login ticket (good once, 2 minutes) for a session; TWO_FACTOR_REQUIRED and ACCOUNT_SUSPENDED as login. ${TICKET_ERRORS}.`, auth: 'none', body: oidcTicketBody, response: { status: 200, description: 'user, accessToken, refreshToken' } },
   { method: 'post', path: '/oidc/signup', summary: `Makes the account a provider's verified address asked for (sign-up ticket, 30 minutes) with birthdate, name and role; AGE_RESTRICTED, EMAIL_TAKEN. ${TICKET_ERRORS}.`, auth: 'none', body: oidcSignupBody, response: { status: 200, description: 'user, accessToken, refreshToken' } },
