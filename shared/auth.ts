@@ -154,6 +154,23 @@ export const oidcCallbackQuery = z.object({
   error: text().max(256).optional(),
   error_description: text().max(1024).optional(),
 });
+/**
+ * Apple's return with response_mode=form_post: the same fields as a form POST to the callback, and `user`
+ * (the person's name as JSON, on their first sign-in only; not kept: the sign-up form asks the name).
+ */
+export const oidcCallbackForm = oidcCallbackQuery.extend({ user: text().max(2048).optional() });
+/** One of the caller's linked sign-ins (GET /api/auth/identities). */
+export interface LinkedIdentityView {
+  provider: (typeof OIDC_PROVIDERS)[number];
+  /** The address the provider gave when it was linked (Apple's may be a relay address). */
+  email: string | null;
+  linkedAt: string;
+}
+export interface LinkedIdentities {
+  identities: LinkedIdentityView[];
+  /** False for an account made through a provider until "forgot password" sets one: its last identity cannot be unlinked. */
+  hasPassword: boolean;
+}
 /** The one-time ticket the callback put in the web app's URL fragment, exchanged for a session. */
 export const oidcTicketBody = z.strictObject({ ticket: mailedToken });
 /** A new account from a provider's verified address: what the provider does not tell (age, the name shown, the role). */

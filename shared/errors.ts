@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   OIDC_PROVIDER_UNAVAILABLE: 503,
   /** The provider did not vouch for an email address, and no linked account exists: sign up with an email instead. */
   OIDC_EMAIL_UNVERIFIED: 403,
+  /** Unlinking the only way into an account (its last linked sign-in, and no password set). */
+  LAST_SIGN_IN_METHOD: 409,
   SESSION_REVOKED: 401,
   INVALID_CREDENTIALS: 401,
   /** The password was right; the account has two-factor sign-in: POST /api/auth/login/2fa with `details.challenge` and a code. */
@@ -133,6 +135,8 @@ export const ERROR_STATUS = {
   PAYOUTS_FROZEN: 403,
   /** An admin action on one's own account (a decision, an appeal, a role change). */
   SELF_ACTION_REFUSED: 403,
+  /** An admin action that needs a live account (a warning, suspension, ban, restore or role change) on one its owner deleted. */
+  ACCOUNT_DELETED: 409,
   /** A decision can be appealed once. */
   ALREADY_APPEALED: 409,
   /** Dismissals and restores cannot be appealed. */

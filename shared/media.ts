@@ -91,6 +91,25 @@ export interface MediaVariantView {
   bytes: number;
 }
 
+/** One of the owner's items in their data export (#18): metadata, and where the owner gets its files' URLs. */
+export interface OwnedMediaItem {
+  id: string;
+  kind: MediaKind;
+  state: MediaState;
+  filename: string | null;
+  mime: string;
+  bytes: number | null;
+  width: number | null;
+  height: number | null;
+  durationMs: number | null;
+  /** The names of its readable variants (see MediaView.variants). */
+  variants: string[];
+  createdAt: string;
+  readyAt: string | null;
+  /** GET this, signed in as the owner: fresh signed URLs of the original's variants, while the item is not deleted. */
+  download: string;
+}
+
 export interface MediaView {
   id: string;
   ownerId: string;

@@ -19,10 +19,12 @@ export const PAYOUT_RETURNED: readonly PayoutStatus[] = ['failed', 'reversed', '
  * Which status may follow which. Anything else is ignored when a provider says it (a late `processing`
  * after `paid`) and refused when a person asks for it. `approved -> paid | failed`: the provider's
  * webhook may arrive before the job has recorded `processing`. `paid -> reversed`: the bank sent it back.
+ * `approved -> rejected`: a ban recalls an approved payout not sent yet (only the ban does; an admin's
+ * reject takes requested ones).
  */
 export const PAYOUT_NEXT: Record<PayoutStatus, readonly PayoutStatus[]> = {
   requested: ['approved', 'rejected', 'cancelled'],
-  approved: ['processing', 'paid', 'failed'],
+  approved: ['processing', 'paid', 'failed', 'rejected'],
   processing: ['paid', 'failed', 'reversed'],
   paid: ['reversed'],
   failed: [],

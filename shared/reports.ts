@@ -109,8 +109,11 @@ export interface UserHistory {
   displayName: string;
   email: string;
   role: string;
-  status: 'active' | 'suspended' | 'banned';
+  /** 'deleted': its owner closed the account (#18); no standing decision applies to it any more. */
+  status: 'active' | 'suspended' | 'banned' | 'deleted';
   suspendedUntil: string | null;
+  /** When its owner closed it; null unless status is 'deleted'. */
+  deletedAt: string | null;
   createdAt: string;
   reportsAgainst: number;
   decisions: DecisionView[];

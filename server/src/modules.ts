@@ -230,6 +230,8 @@ export function createModules(d: {
     chat: chat.service,
     ledger: ledger.service,
     mail: mail.service,
+    posts: posts.feed,
+    payments: payments.service,
   });
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
   const consoles = consolesModule({ config, logger, auth: auth.service, jobs, redis: drivers.redis, deadLetters: deadLetters.service, payments: payments.service, ledger: ledger.service });

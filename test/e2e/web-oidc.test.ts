@@ -34,7 +34,7 @@ afterAll(async () => {
   await google?.close();
 });
 
-it('signs up with Google: the provider button, its sign-in form, then name and birthdate', async () => {
+it('signs up with Google: the provider button, its sign-in form, then name and birthdate; settings list the linked sign-in', async () => {
   const p = await openPage(browser, web.url);
   await p.page.goto(`${web.url}/login`);
   await p.page.getByRole('link', { name: 'Continue with Google' }).waitFor({ timeout: 30_000 });
@@ -52,5 +52,13 @@ it('signs up with Google: the provider button, its sign-in form, then name and b
   await p.page.getByLabel('Date of birth').fill('1990-02-03');
   await p.page.getByRole('button', { name: 'Create account' }).click();
   await p.page.waitForURL(/\/onboarding/, { timeout: 30_000 });
+  expect(p.problems.slice(fromProvider)).toEqual([]);
+
+  // Settings list the linked sign-in; without a password it is the only way in, so it cannot be unlinked.
+  await p.page.goto(`${web.url}/settings`);
+  const linked = p.page.getByRole('region', { name: 'Linked sign-ins' });
+  await linked.getByRole('list', { name: 'Linked sign-ins' }).getByText('Google', { exact: true }).waitFor({ timeout: 30_000 });
+  expect(await linked.getByRole('button', { name: 'Unlink Google' }).isDisabled()).toBe(true);
+  await linked.getByText('This is the only way into your account.', { exact: false }).waitFor();
   expect(p.problems.slice(fromProvider)).toEqual([]);
 });

@@ -21,7 +21,7 @@ const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
   backing = await createBacking();
-  node = await startInProcess({ ...backing.env, RUN_WORKERS: 'true', PAIRLY_DATA_DIR: data.path, MEDIA_STORAGE: 'local', ACCOUNT_ERASE_DELAY_HOURS: '0' });
+  node = await startInProcess({ ...backing.env, RUN_WORKERS: 'true', PAIRLY_DATA_DIR: data.path, MEDIA_STORAGE: 'local', ACCOUNT_ERASE_DELAY_HOURS: '0', PAYMENTS_SANDBOX: 'true' });
   url = node.url;
 }, 90_000);
 afterAll(async () => {
@@ -164,5 +164,69 @@ describe('data export', () => {
       return outbox.body.mails.find((m) => m.to === me.user.email && m.subject === 'Your Pairly data export is ready');
     }, 10_000, 'the export mail');
     expect(mail).toBeDefined();
+  });
+});
+
+describe('data export of a creator', () => {
+  it('holds their own posts with their media ids, their payments, and their media items with where to get the files', async () => {
+    const me = await newUser(url, { role: 'creator' });
+    const { id: photoId } = await uploadAndConfirm(url, me.accessToken, 'post_media', 'image/jpeg', await jpegWithGps(320, 240));
+    expect((await processed(url, me.accessToken, photoId)).state).toBe('ready');
+    const post = await http(url, 'POST', '/api/posts', { token: me.accessToken, body: { body: 'my first post', mediaIds: [photoId], visibility: { kind: 'free' } } });
+    expect(post.status, JSON.stringify(post.body)).toBe(201);
+    const pay = await http(url, 'POST', '/api/payments/checkout', { token: me.accessToken, body: { packId: 'starter', provider: 'sandbox' }, headers: { 'idempotency-key': randomUUID() } });
+    expect(pay.status, JSON.stringify(pay.body)).toBe(201);
+
+    const res = await http(url, 'POST', '/api/me/export', { token: me.accessToken });
+    const ready = await waitFor(async () => {
+      const list = await http(url, 'GET', '/api/me/exports', { token: me.accessToken });
+      return list.body.exports.find((e: { id: string; readyAt: string | null }) => e.id === res.body.export.id && e.readyAt);
+    }, 20_000, 'the export');
+    const archive = (await http(url, 'GET', `/api/me/exports/${ready.id}`, { token: me.accessToken })).body;
+
+    expect(archive.posts).toEqual([expect.objectContaining({ id: post.body.post.id, body: 'my first post', mediaIds: [photoId] })]);
+    expect(archive.payments).toEqual([expect.objectContaining({ id: pay.body.payment.id, packId: 'starter', provider: 'sandbox' })]);
+    expect(archive.media).toEqual([expect.objectContaining({ id: photoId, kind: 'post_media', state: 'ready', mime: 'image/jpeg', download: `/api/media/${photoId}` })]);
+    // No signed URL inside (it would expire in the archive); the named place gives the owner fresh ones.
+    expect(JSON.stringify(archive.media)).not.toMatch(/[?&](sig|signature|token|expires)=/i);
+    const files = await http(url, 'GET', archive.media[0].download, { token: me.accessToken });
+    expect(files.status).toBe(200);
+    const variant = Object.values(files.body.media.variants as Record<string, { url: string }>)[0]!;
+    expect((await fetch(new URL(variant.url, url))).status).toBe(200);
+  });
+});
+
+describe('a deleted creator', () => {
+  it('has their posts gone from the feed, their listing and by id, for all but the buyers of a post', async () => {
+    const creator = await newUser(url, { role: 'creator' });
+    const [follower, buyer] = await Promise.all([newUser(url), newUser(url)]);
+    const handle = `gone_${creator.user.id.slice(0, 8)}`;
+    expect((await http(url, 'PUT', '/api/creator/page', { token: creator.accessToken, body: { handle } })).status).toBe(200);
+    expect((await http(url, 'POST', `/api/creators/${handle}/follow`, { token: follower.accessToken })).status).toBe(200);
+    const post = async (body: object) => {
+      const r = await http(url, 'POST', '/api/posts', { token: creator.accessToken, body });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.post.id as string;
+    };
+    const free = await post({ body: 'free for all', visibility: { kind: 'free' } });
+    const ppv = await post({ body: 'bought once', visibility: { kind: 'ppv', price: 30 } });
+    await fund(node.pairly, buyer.user.id, 30);
+    expect((await http(url, 'POST', `/api/posts/${ppv}/unlock`, { token: buyer.accessToken, body: { expectedPrice: 30 } })).status).toBe(200);
+    const feedIds = async (token: string) => ((await http(url, 'GET', '/api/feed', { token })).body.posts as { id: string }[]).map((p) => p.id);
+    expect(await waitFor(async () => ((await feedIds(follower.accessToken)).includes(free) ? 'in' : undefined), 10_000, 'the fan-out')).toBe('in');
+
+    expect((await http(url, 'DELETE', '/api/me', { token: creator.accessToken, body: { password: creator.password } })).status).toBe(202);
+
+    expect(await feedIds(follower.accessToken)).not.toContain(free);
+    const listed = await http(url, 'GET', `/api/creators/${creator.user.id}/posts`, { token: follower.accessToken });
+    expect([listed.status, listed.body.posts]).toEqual([200, []]);
+    for (const id of [free, ppv]) expect((await http(url, 'GET', `/api/posts/${id}`, { token: follower.accessToken })).body.error?.code).toBe('NOT_FOUND');
+    expect((await http(url, 'GET', `/api/creators/${handle}`, { token: follower.accessToken })).status).toBe(404);
+    // What a buyer paid for stays theirs (as for a post its creator deleted); nothing else of the creator does.
+    const kept = await http(url, 'GET', `/api/posts/${ppv}`, { token: buyer.accessToken });
+    expect([kept.status, kept.body.post?.body]).toEqual([200, 'bought once']);
+    expect((await http(url, 'GET', `/api/posts/${free}`, { token: buyer.accessToken })).status).toBe(404);
+    const buyerList = await http(url, 'GET', `/api/creators/${creator.user.id}/posts`, { token: buyer.accessToken });
+    expect(buyerList.body.posts.map((p: { id: string }) => p.id)).toEqual([ppv]);
   });
 });

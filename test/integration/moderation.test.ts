@@ -250,6 +250,38 @@ describe('images', () => {
   });
 });
 
+describe('a quarantined item its owner deletes', () => {
+  const queued = async (token: string, id: string) => ((await http<any>(url, 'GET', '/api/admin/moderation/queue', { token })).body.items as { subjectId: string }[]).some((i) => i.subjectId === id);
+
+  it('leaves the queue when the media item (a photo, an attachment) is deleted, and a late decision is refused', async () => {
+    const admin = await newAdmin(node.pairly, url);
+    const fan = await newUser(url);
+    const { id } = await uploadAndConfirm(url, fan.accessToken, 'message_attachment', 'image/jpeg', NUDE);
+    await processed(url, fan.accessToken, id);
+    const [v] = await verdicts('media', id);
+    expect(await queued(admin.token, id)).toBe(true);
+
+    expect((await http(url, 'DELETE', `/api/media/${id}`, { token: fan.accessToken })).status).toBe(204);
+    expect(await queued(admin.token, id)).toBe(false);
+    const late = await http<any>(url, 'POST', `/api/admin/moderation/${v!.id}/decision`, { token: admin.token, body: { decision: 'allow' } });
+    expect([late.status, late.body.error.code, late.body.error.details]).toEqual([409, 'MODERATION_ALREADY_DECIDED', { verdict: 'quarantine', decision: 'remove' }]);
+  });
+
+  it('leaves the queue when the message carrying it is deleted for everyone (nobody but its owner reaches it)', async () => {
+    const admin = await newAdmin(node.pairly, url);
+    const { a, b, sa } = await pair();
+    const { id } = await uploadAndConfirm(url, a.accessToken, 'message_attachment', 'image/jpeg', NUDE);
+    await processed(url, a.accessToken, id);
+    const sent = await send(sa, { toUserId: b.user.id, body: '', attachment: { mediaId: id } });
+    expect(sent.ok).toBe(true);
+    expect(await queued(admin.token, id)).toBe(true);
+
+    const deleted = await ack(sa, 'chat:delete', { conversationId: sent.message.conversationId, messageId: sent.message.id, scope: 'everyone' });
+    expect(deleted.ok).toBe(true);
+    expect(await queued(admin.token, id)).toBe(false);
+  });
+});
+
 describe('verdicts', () => {
   it('keep one per subject and place: a second verdict (a retried job) finds the first', async () => {
     const u = await newUser(url);

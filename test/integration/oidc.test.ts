@@ -200,3 +200,118 @@ describe('sign in with Google', () => {
   });
 });
 
+
+describe('linked sign-ins', () => {
+  const ids = (token: string) => http(node.url, 'GET', '/api/auth/identities', { token });
+  const unlink = (token: string, provider: string) => http(node.url, 'DELETE', `/api/auth/identities/${provider}`, { token });
+
+  it('lists them, and refuses to unlink the only way into an account made through a provider', async () => {
+    const person = providerAccount();
+    const created = await signUpWithGoogle(person.sub);
+    const list = await ids(created.accessToken);
+    expect(list.body).toEqual({ identities: [{ provider: 'google', email: person.email, linkedAt: expect.any(String) }], hasPassword: false });
+    const refused = await unlink(created.accessToken, 'google');
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'LAST_SIGN_IN_METHOD']);
+    expect(Object.keys(await signInWithGoogle(person.sub))).toEqual(['login']);
+    const missing = await unlink(created.accessToken, 'apple');
+    expect([missing.status, missing.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    expect((await unlink(created.accessToken, 'myspace')).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await http(node.url, 'GET', '/api/auth/identities')).status).toBe(401);
+  });
+
+  it('unlinks a provider from an account with a password: that identity no longer signs in', async () => {
+    const owner = await newUser(node.url);
+    const person = providerAccount({ email: owner.user.email });
+    expect(await signInWithGoogle(person.sub)).toEqual({ linkMailed: owner.user.email });
+    const mail = await smtp.waitForMail(owner.user.email, (m) => m.subject.includes('Link Google'));
+    const link = mail.links.map((l) => new URL(l)).find((u) => u.pathname === '/oidc/link')!;
+    expect((await post('/api/auth/oidc/link', { token: link.searchParams.get('token') })).status).toBe(200);
+    expect((await ids(owner.accessToken)).body).toMatchObject({ identities: [{ provider: 'google' }], hasPassword: true });
+
+    const res = await unlink(owner.accessToken, 'google');
+    expect([res.status, res.body]).toEqual([200, { identities: [], hasPassword: true }]);
+    // The provider's word about the address is not enough again: a link is mailed, no session given.
+    expect(await signInWithGoogle(person.sub)).toEqual({ linkMailed: owner.user.email });
+  });
+});
+
+describe('sign in with Apple (response_mode=form_post)', () => {
+  const APPLE_REDIRECT = `${API}/api/auth/oidc/apple/callback`;
+  let apple: OidcStandin;
+  let appleNode: InProcessNode;
+  beforeAll(async () => {
+    apple = await startOidcStandin({ clientId: 'pairly-apple', clientSecret: 'pairly-apple-secret', redirectUri: APPLE_REDIRECT });
+    appleNode = await startInProcess({
+      ...backing.env,
+      RUN_WORKERS: 'false',
+      SMTP_URL: smtp.url,
+      PUBLIC_URL: API,
+      PUBLIC_WEB_URL: WEB,
+      OIDC_APPLE_ISSUER: apple.issuer,
+      OIDC_APPLE_CLIENT_ID: 'pairly-apple',
+      OIDC_APPLE_CLIENT_SECRET: 'pairly-apple-secret',
+    });
+  });
+  afterAll(async () => {
+    await appleNode?.stop();
+    await apple?.close();
+  });
+
+  /** Start at Pairly, sign in at Apple: the form Apple's page posts back (not yet posted) and the flow cookie. */
+  async function throughApple(sub: string) {
+    const start = await fetch(`${appleNode.url}/api/auth/oidc/apple/start`, { redirect: 'manual' });
+    expect(start.status).toBe(302);
+    const authorize = new URL(start.headers.get('location')!);
+    expect([authorize.searchParams.get('response_mode'), authorize.searchParams.get('redirect_uri')]).toEqual(['form_post', APPLE_REDIRECT]);
+    const setCookie = start.headers.getSetCookie()[0]!;
+    // A cross-site POST carries only a SameSite=None (and so Secure) cookie.
+    expect(setCookie).toMatch(/; SameSite=None; Secure/);
+    const form = await apple.signInFormPost(authorize.href, sub);
+    expect(form.action.href).toBe(APPLE_REDIRECT);
+    expect(Object.keys(form.fields).sort()).toEqual(expect.arrayContaining(['code', 'state']));
+    return { fields: form.fields, cookie: setCookie.split(';')[0]! };
+  }
+  /** The browser posting Apple's form to Pairly: the outcome from the web app's URL fragment. */
+  async function postBack(fields: Record<string, string>, cookie?: string): Promise<Record<string, string>> {
+    const res = await fetch(`${appleNode.url}/api/auth/oidc/apple/callback`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+      body: new URLSearchParams(fields).toString(),
+    });
+    expect(res.status).toBe(303);
+    const to = new URL(res.headers.get('location')!);
+    expect(`${to.origin}${to.pathname}`).toBe(`${WEB}/oidc/callback`);
+    return Object.fromEntries(new URLSearchParams(to.hash.slice(1)));
+  }
+
+  it('signs up and then in through the form Apple posts back (with its first-time `user` field)', async () => {
+    const sub = `apple-${Math.random().toString(36).slice(2, 10)}`;
+    const email = `${sub}@privaterelay.example.test`;
+    apple.addAccount(sub, { email, email_verified: true });
+    const first = await throughApple(sub);
+    const outcome = await postBack({ ...first.fields, user: JSON.stringify({ name: { firstName: 'Ada', lastName: 'L' }, email }) }, first.cookie);
+    expect(outcome.email).toBe(email);
+    const made = await http(appleNode.url, 'POST', '/api/auth/oidc/signup', { body: { ticket: outcome.signup, displayName: 'Ada', birthdate: '1990-02-03', role: 'fan' } });
+    expect(made.status).toBe(200);
+
+    const again = await throughApple(sub);
+    const login = await postBack(again.fields, again.cookie);
+    expect(Object.keys(login)).toEqual(['login']);
+    const session = await http(appleNode.url, 'POST', '/api/auth/oidc/exchange', { body: { ticket: login.login } });
+    expect(session.body.user.id).toBe(made.body.user.id);
+  });
+
+  it('refuses the answer without this browser\'s flow, or as a redirect Apple was not asked for', async () => {
+    const sub = `apple-${Math.random().toString(36).slice(2, 10)}`;
+    apple.addAccount(sub, { email: `${sub}@example.test`, email_verified: true });
+    const { fields, cookie } = await throughApple(sub);
+    expect(await postBack(fields)).toEqual({ error: 'OIDC_STATE_INVALID' });
+    const asRedirect = await fetch(`${appleNode.url}/api/auth/oidc/apple/callback?${new URLSearchParams(fields)}`, { redirect: 'manual', headers: { cookie } });
+    expect(new URLSearchParams(new URL(asRedirect.headers.get('location')!).hash.slice(1)).get('error')).toBe('OIDC_STATE_INVALID');
+    const bad = await fetch(`${appleNode.url}/api/auth/oidc/apple/callback`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `code=${'x'.repeat(3000)}` });
+    expect([bad.status, ((await bad.json()) as any).error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    // The genuine pair still works: the refusals spent nothing.
+    expect(Object.keys(await postBack(fields, cookie))).toContain('signup');
+  });
+});

@@ -450,4 +450,27 @@ describe('a ban (issue #18)', () => {
     expect((await api(admin.token, 'POST', `/api/admin/users/${c.user.id}/decisions`, { action: 'restore', reason: 'appeal upheld' })).status).toBe(201);
     expect((await node.pairly.services.payouts.request(asCreator, body, null)).payout).toMatchObject({ status: 'requested', credits: 100 });
   });
+
+  it('recalls approved payouts not sent yet: rejected, the credits back in earnings through the ledger, audited; a late send sends nothing', async () => {
+    const c = await razorpayCreator();
+    await earn(c, 500); // 400 available
+    const approved = await request(c, 150, 'razorpay');
+    expect(approved.status).toBe(201);
+    // Approved with its send not run yet (a queued job, or one lost and waiting for the sweep): written here so no worker sends it first.
+    await sql(`UPDATE payouts SET status = 'approved', decided_by = $2 WHERE id = $1`, [approved.body.payout.id, admin.userId]);
+    expect(await account(`earnings:${c.user.id}`)).toBe(250);
+
+    expect((await api(admin.token, 'POST', `/api/admin/users/${c.user.id}/decisions`, { action: 'ban', reason: 'fraud' })).status).toBe(201);
+    expect(await row(approved.body.payout.id)).toMatchObject({ status: 'rejected', reason: 'account banned: recalled before it was sent' });
+    expect(await account(`earnings:${c.user.id}`)).toBe(400);
+    expect(await auditOf(approved.body.payout.id)).toEqual(['payouts.requested:requested', 'admin.payout_recalled:rejected']);
+    const returns = await sql(`SELECT count(*)::int AS n FROM ledger_transfers WHERE idempotency_key = $1`, [`payout:${approved.body.payout.id}:return`]);
+    expect(returns[0].n).toBe(1);
+
+    // The send job running after the recall finds nothing to send; a second ban recalls nothing more.
+    await node.pairly.services.payouts.send(approved.body.payout.id);
+    expect(await row(approved.body.payout.id)).toMatchObject({ status: 'rejected', provider_ref: null });
+    expect(await node.pairly.services.payouts.freeze(c.user.id, admin.userId)).toEqual({ rejected: 0, recalled: 0 });
+    expect(await account(`earnings:${c.user.id}`)).toBe(400);
+  });
 });

@@ -278,6 +278,29 @@ describe('admin user management', () => {
     await waitFor(async () => (await sql(`SELECT 1 FROM audit_log WHERE action = 'reports.appealed'`)).length > 0);
   });
 
+  it('shows an account its owner deleted as deleted, and refuses what makes no sense on it', async () => {
+    const [u, reporter] = [await newUser(url), await newUser(url)];
+    expect((await api(reporter.accessToken, 'POST', '/api/reports', { subject: 'user', id: u.user.id, reason: 'spam' })).status).toBe(201);
+    expect((await api(u.accessToken, 'DELETE', '/api/me', { password: u.password })).status).toBe(202);
+
+    const found = await api(admin.token, 'GET', `/api/admin/users?q=${u.user.id}`);
+    expect(found.body.users).toEqual([expect.objectContaining({ userId: u.user.id, status: 'deleted', deletedAt: expect.any(String) })]);
+    expect((await api(admin.token, 'GET', `/api/admin/users/${u.user.id}`)).body.user).toMatchObject({ status: 'deleted' });
+    const queued = (await api(admin.token, 'GET', '/api/admin/reports')).body.entries.find((e: any) => e.user.userId === u.user.id);
+    expect(queued.user.status).toBe('deleted');
+
+    for (const body of [{ action: 'warn', reason: 'x' }, { action: 'suspend', reason: 'x', until: inAnHour() }, { action: 'ban', reason: 'x' }, { action: 'restore', reason: 'x' }]) {
+      const refused = await decide(u.user.id, body);
+      expect([body.action, refused.status, refused.body.error?.code]).toEqual([body.action, 409, 'ACCOUNT_DELETED']);
+    }
+    const role = await api(admin.token, 'PUT', `/api/admin/users/${u.user.id}/role`, { role: 'creator' });
+    expect([role.status, role.body.error?.code]).toEqual([409, 'ACCOUNT_DELETED']);
+    // The reports against it can still be settled; the account stays closed.
+    const dismissed = await decide(u.user.id, { action: 'dismiss', reason: 'the account is gone' });
+    expect([dismissed.status, dismissed.body.settled]).toEqual([201, 1]);
+    expect((await sql(`SELECT status, role FROM users WHERE id = $1`, [u.user.id]))[0]).toEqual({ status: 'deleted', role: 'fan' });
+  });
+
   it('changes roles from the command line too, audited as the CLI’s', async () => {
     const u = await newUser(url);
     const run = await runRoles(backing.env, ['--email', u.user.email, '--role', 'admin']);

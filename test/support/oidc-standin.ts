@@ -21,7 +21,17 @@ export interface OidcStandin {
    * (the client's redirect URI with code and state).
    */
   signIn(authorizationUrl: string, sub: string): Promise<URL>;
+  /**
+   * The same for a client that asked response_mode=form_post (as Apple answers): the provider's
+   * self-submitting form, read as the browser would post it (its action and fields).
+   */
+  signInFormPost(authorizationUrl: string, sub: string): Promise<FormPost>;
   close(): Promise<void>;
+}
+
+export interface FormPost {
+  action: URL;
+  fields: Record<string, string>;
 }
 
 export async function startOidcStandin(client: { clientId: string; clientSecret: string; redirectUri: string }): Promise<OidcStandin> {
@@ -52,13 +62,22 @@ export async function startOidcStandin(client: { clientId: string; clientSecret:
   return {
     issuer,
     addAccount: (sub, claims) => void accounts.set(sub, claims),
-    signIn: (url, sub) => browse(url, sub),
+    signIn: async (url, sub) => {
+      const back = await browse(url, sub);
+      if (!(back instanceof URL)) throw new Error('the provider answered with a form_post, not a redirect');
+      return back;
+    },
+    signInFormPost: async (url, sub) => {
+      const back = await browse(url, sub);
+      if (back instanceof URL) throw new Error(`the provider redirected to ${back.origin}${back.pathname} instead of a form_post`);
+      return back;
+    },
     close: () => closeServer(server),
   };
 }
 
 /** Follows the provider's redirects by hand with a cookie jar, posting the login form when it is shown. */
-async function browse(start: string, sub: string): Promise<URL> {
+async function browse(start: string, sub: string): Promise<URL | FormPost> {
   const jar = new Map<string, string>();
   const request = async (url: string, init: RequestInit = {}) => {
     const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...init.headers, cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
@@ -73,6 +92,15 @@ async function browse(start: string, sub: string): Promise<URL> {
   for (let hops = 0; hops < 10; hops++) {
     const res = await request(url.href);
     const location = res.headers.get('location');
+    if (!location && res.status === 200) {
+      const html = await res.text();
+      const form = /<form[^>]*method="post"[^>]*action="([^"]+)"/i.exec(html);
+      if (form) {
+        const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, decodeEntities(m[2]!)]));
+        return { action: new URL(decodeEntities(form[1]!)), fields };
+      }
+      throw new Error(`the provider stopped at ${url.pathname}: 200 ${html.slice(0, 300)}`);
+    }
     if (!location) throw new Error(`the provider stopped at ${url.pathname}: ${res.status} ${(await res.text()).slice(0, 300)}`);
     const next = new URL(location, url);
     if (next.origin !== url.origin) return next;
@@ -86,6 +114,10 @@ async function browse(start: string, sub: string): Promise<URL> {
     }
   }
   throw new Error('the provider redirected too many times');
+}
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(amp|quot|#39|#x27|lt|gt);/g, (_m, e: string) => ({ amp: '&', quot: '"', '#39': "'", '#x27': "'", lt: '<', gt: '>' })[e]!);
 }
 
 function closeServer(server: Server): Promise<void> {

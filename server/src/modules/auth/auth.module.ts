@@ -15,7 +15,7 @@ import { authRoutes, authRouteDocs } from './auth.routes.js';
 import { AuthService, type AuthServiceDeps } from './auth.service.js';
 import { AuthStore } from './auth.store.js';
 import { OidcService } from './oidc.js';
-import { oidcRouteDocs, oidcRoutes } from './oidc.routes.js';
+import { oidcFormPostRoutes, oidcRouteDocs, oidcRoutes } from './oidc.routes.js';
 import { OidcStore } from './oidc.store.js';
 import { createPasswordHasher } from './passwords.js';
 import type { RevocationOptions, SessionRevocations } from './revocations.js';
@@ -95,6 +95,7 @@ export function authModule(d: {
     secret: d.jwtSecret,
     publicUrl: config.publicUrl,
     webUrl: config.publicWebUrl ?? config.publicUrl,
+    db: d.db,
     store: new OidcStore(d.db),
     users: d.users,
     passwords,
@@ -107,7 +108,9 @@ export function authModule(d: {
     name: 'auth',
     service,
     twoFactor,
-    routes: (guards) => Router().use('/auth', authRoutes(service, twoFactor, guards), accountsRoutes(accounts, guards), oidcRoutes(oidc, secureCookie)),
+    routes: (guards) => Router().use('/auth', authRoutes(service, twoFactor, guards), accountsRoutes(accounts, guards), oidcRoutes(oidc, secureCookie, guards)),
+    // Outside /api's JSON-only body parser: Apple's form_post answer is a form.
+    publicRoutes: Router().use('/api/auth/oidc', oidcFormPostRoutes(oidc, secureCookie)),
     docs: mountedAt('/api/auth', [...authRouteDocs, ...accountsRouteDocs, ...oidcRouteDocs], 'auth'),
     start: async () => void (await service.seedRevocations()),
   } satisfies ModuleWithServices;

@@ -29,6 +29,20 @@ export class OidcStore {
     return rowCount > 0;
   }
 
+  /** The user's identities, oldest first, locked when `q` is a transaction (an unlink counts them). */
+  async identitiesOf(userId: string, q: Queryable = this.db, lock = false): Promise<{ provider: OidcProviderName; email: string | null; created_at: Date }[]> {
+    const { rows } = await q.query<{ provider: OidcProviderName; email: string | null; created_at: Date }>(
+      `SELECT provider, email, created_at FROM user_identities WHERE user_id = $1 ORDER BY created_at${lock ? ' FOR UPDATE' : ''}`,
+      [userId],
+    );
+    return rows;
+  }
+
+  async unlink(userId: string, provider: OidcProviderName, q: Queryable = this.db): Promise<number> {
+    const { rowCount } = await q.query(`DELETE FROM user_identities WHERE user_id = $1 AND provider = $2`, [userId, provider]);
+    return rowCount;
+  }
+
   async insertTicket(t: { hash: string; ttlSeconds: number } & { purpose: TicketPurpose; provider: OidcProviderName; subject: string; email: string | null; userId: string | null }): Promise<void> {
     // Expired tickets are worthless: each insert sweeps a few, so the table never grows with abandoned flows.
     await this.db.query(`DELETE FROM oidc_tickets WHERE ticket_hash IN (SELECT ticket_hash FROM oidc_tickets WHERE expires_at < now() - interval '1 day' LIMIT 20)`);

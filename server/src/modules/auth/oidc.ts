@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as oidc from 'openid-client';
-import type { AuthResult, OidcSignupBody } from '../../../../shared/auth.js';
+import type { AuthResult, LinkedIdentities, OidcSignupBody } from '../../../../shared/auth.js';
+import type { Database } from '../../db/database.js';
 import type { ErrorCode } from '../../../../shared/errors.js';
 import type { OidcProviderConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
@@ -16,6 +17,11 @@ import { hashRefreshToken as hashSecret, newRefreshToken as newSecret } from './
 export type OidcProviderName = OidcProviderConfig['name'];
 
 const LABEL: Record<OidcProviderName, string> = { google: 'Google', apple: 'Apple' };
+/**
+ * Apple answers with response_mode=form_post (a cross-site POST to the callback, as Apple requires once the
+ * email scope is asked for); Google with a redirect carrying the query.
+ */
+export const FORM_POST: ReadonlySet<OidcProviderName> = new Set(['apple']);
 /** The browser's round trip through the provider: its login page included. */
 const FLOW_TTL_SECONDS = 600;
 /** A login ticket only crosses from the callback to the web app; a sign-up waits for a form; a mailed link for a mailbox. */
@@ -39,6 +45,7 @@ interface Flow {
 }
 
 export interface OidcDeps {
+  db: Database;
   providers: OidcProviderConfig[];
   /** Signs the flow cookie (derived from the JWT secret). */
   secret: string;
@@ -93,6 +100,7 @@ export class OidcService {
       nonce: flow.nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(flow.verifier),
       code_challenge_method: 'S256',
+      ...(FORM_POST.has(provider) ? { response_mode: 'form_post' } : {}),
     });
     return { url: url.href, cookie: this.seal(flow) };
   }
@@ -100,10 +108,13 @@ export class OidcService {
   /**
    * The provider's answer: where to send the browser in the web app. Every
    * outcome, a refusal included, is a fragment there (#login=, #signup=,
-   * #linkMailed=, #error=): the browser came by navigation, not by fetch.
+   * #linkMailed=, #error=): the browser came by navigation, not by fetch. `query` is the provider's answer as a
+   * query string: the callback's own, or a form_post's fields (a provider answering the other way than it was
+   * asked is OIDC_STATE_INVALID: the answer did not come the way this flow asked for it).
    */
-  async callback(provider: OidcProviderName, query: string, cookie: string | undefined, client: ClientInfo): Promise<string> {
+  async callback(provider: OidcProviderName, query: string, cookie: string | undefined, client: ClientInfo, via: 'query' | 'form_post' = 'query'): Promise<string> {
     try {
+      if ((via === 'form_post') !== FORM_POST.has(provider)) throw new AppError('OIDC_STATE_INVALID', `${LABEL[provider]} does not answer this way; start again`);
       return this.toWeb(await this.conclude(provider, query, cookie, client));
     } catch (err) {
       if (err instanceof AppError) return this.toWeb({ error: err.code });
@@ -131,6 +142,7 @@ export class OidcService {
       displayName: body.displayName,
       birthdate: body.birthdate,
       role: body.role,
+      passwordSet: false,
     });
     if (!row) throw new AppError('EMAIL_TAKEN', 'an account took this address meanwhile; sign in with it and link the provider');
     await this.d.users.markEmailVerified(row.id, t.email!);
@@ -151,6 +163,30 @@ export class OidcService {
     await this.d.users.markEmailVerified(row.id, row.email);
     this.d.audit.record({ key: `identity_linked:${hashSecret(token)}`, actorId: row.id, action: 'auth.identity_linked', ip: client.ip, meta: { provider: t.provider } });
     return { linked: true, provider: t.provider };
+  }
+
+  /** The caller's linked sign-ins, and whether a password is another way in. */
+  async identities(userId: string): Promise<LinkedIdentities> {
+    const [rows, hasPassword] = await Promise.all([this.d.store.identitiesOf(userId), this.d.users.hasPassword(userId)]);
+    return { identities: rows.map((r) => ({ provider: r.provider, email: r.email, linkedAt: r.created_at.toISOString() })), hasPassword };
+  }
+
+  /**
+   * Unlinks a provider from the caller's account, unless it is the only way in (no password, no other
+   * identity): LAST_SIGN_IN_METHOD, until "forgot password" sets one. The identities are locked while
+   * counted, so two unlinks at once cannot leave the account with none.
+   */
+  async unlink(userId: string, provider: OidcProviderName, ip: string | null): Promise<LinkedIdentities> {
+    await this.d.db.transaction(async (tx) => {
+      const linked = await this.d.store.identitiesOf(userId, tx, true);
+      if (!linked.some((i) => i.provider === provider)) throw new AppError('NOT_FOUND', `${LABEL[provider]} is not linked to this account`);
+      if (linked.length === 1 && !(await this.d.users.hasPassword(userId, tx))) {
+        throw new AppError('LAST_SIGN_IN_METHOD', `${LABEL[provider]} is the only way into this account: set a password ("forgot password") before unlinking it`);
+      }
+      await this.d.store.unlink(userId, provider, tx);
+    });
+    this.d.audit.record({ key: `identity_unlinked:${userId}:${provider}:${Date.now()}`, actorId: userId, action: 'auth.identity_unlinked', ip, meta: { provider } });
+    return this.identities(userId);
   }
 
   private async conclude(provider: OidcProviderName, query: string, cookie: string | undefined, client: ClientInfo): Promise<Record<string, string>> {

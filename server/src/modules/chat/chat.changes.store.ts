@@ -9,6 +9,7 @@ export interface ChangeState {
   sender_id: string;
   deleted: boolean;
   body: string;
+  attachment_id: string | null;
   /** Seconds since the message was sent, by the database's clock. */
   age_seconds: number;
 }
@@ -28,7 +29,7 @@ export class ChatChangesStore {
   async lockMessage(q: Queryable, conversationId: string, messageId: string, userId: string): Promise<ChangeState | undefined> {
     const { rows } = await q.query<ChangeState>(
       `SELECT me.peer_id, c.closed_at IS NOT NULL AS closed, blocked_either_way($3, me.peer_id) AS blocked,
-              m.sender_id, m.deleted_at IS NOT NULL AS deleted, m.body,
+              m.sender_id, m.deleted_at IS NOT NULL AS deleted, m.body, m.attachment_id,
               extract(epoch FROM now() - m.created_at)::float8 AS age_seconds
        FROM conversations c
        JOIN conversation_members me ON me.conversation_id = c.id AND me.user_id = $3

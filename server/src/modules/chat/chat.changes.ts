@@ -35,6 +35,8 @@ export class ChatChanges {
       editWindowSeconds: number;
       deleteWindowSeconds: number;
       moderate?: TextModeration;
+      /** A deleted message's attachment, which nobody but its owner reaches any more: moderation stops waiting on it. */
+      attachmentGone?: (mediaId: string) => Promise<unknown>;
     },
   ) {}
 
@@ -73,6 +75,7 @@ export class ChatChanges {
    */
   async delete(userId: string, ref: MessageRef & { scope: 'me' | 'everyone' }, socketId?: string): Promise<{ scope: 'me' | 'everyone'; message: MessageView | null }> {
     if (ref.scope === 'everyone') {
+      let attachmentId: string | null = null;
       const r = await this.change(userId, ref, socketId, async (tx, s) => {
         if (s.sender_id !== userId) throw new AppError('FORBIDDEN', 'you can only delete your own messages for everyone');
         if (s.deleted) throw new AppError('MESSAGE_DELETED', 'this message was deleted already');
@@ -81,8 +84,10 @@ export class ChatChanges {
             details: { windowSeconds: this.d.deleteWindowSeconds },
           });
         }
+        attachmentId = s.attachment_id;
         return this.d.store.deleteForEveryone(tx, ref.conversationId, ref.messageId);
       });
+      if (attachmentId) await this.d.attachmentGone?.(attachmentId);
       return { scope: 'everyone', message: r.message };
     }
     await this.d.db.transaction(async (tx) => {
@@ -98,7 +103,13 @@ export class ChatChanges {
    * the sender taking words back). Done as its sender, whose membership the lock needs. Twice changes nothing.
    */
   async removeAsModerator(ref: MessageRef & { senderId: string }): Promise<void> {
-    await this.change(ref.senderId, ref, undefined, async (tx, s) => (s.deleted ? undefined : this.d.store.deleteForEveryone(tx, ref.conversationId, ref.messageId)));
+    let attachmentId: string | null = null;
+    await this.change(ref.senderId, ref, undefined, async (tx, s) => {
+      if (s.deleted) return undefined;
+      attachmentId = s.attachment_id;
+      return this.d.store.deleteForEveryone(tx, ref.conversationId, ref.messageId);
+    });
+    if (attachmentId) await this.d.attachmentGone?.(attachmentId);
   }
 
   /** One change: lock, decide, write (or undefined: nothing to change), commit, then push. */

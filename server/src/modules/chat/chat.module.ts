@@ -38,7 +38,7 @@ export function chatModule(d: {
   /** Refuses a creator who may not sell yet (verification's; bound late). */
   paidContent?: (creatorId: string) => Promise<void>;
   /** Trust and safety's text step for messages and edits. */
-  moderation?: Pick<ModerationService, 'message'>;
+  moderation?: Pick<ModerationService, 'message' | 'subjectGone'>;
 }) {
   const { config, limiter } = d;
   const store = new ChatStore(d.db);
@@ -54,6 +54,7 @@ export function chatModule(d: {
     editWindowSeconds: config.chat.editWindowSeconds,
     deleteWindowSeconds: config.chat.deleteWindowSeconds,
     moderate,
+    attachmentGone: moderation && ((mediaId) => moderation.subjectGone('media', mediaId)),
   });
   const service = new ChatService({
     db: d.db,

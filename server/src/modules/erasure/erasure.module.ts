@@ -23,11 +23,13 @@ export function erasureModule(d: {
   users: DeletionDeps['users'] & ExportsDeps['users'];
   auth: DeletionDeps['auth'];
   profiles: DeletionDeps['profiles'] & ExportsDeps['profiles'];
-  media: DeletionDeps['media'];
+  media: DeletionDeps['media'] & ExportsDeps['media'];
   subscriptions: DeletionDeps['subscriptions'] & ExportsDeps['subscriptions'];
   audit: DeletionDeps['audit'];
   chat: ExportsDeps['chat'];
   ledger: ExportsDeps['ledger'];
+  posts: ExportsDeps['posts'];
+  payments: ExportsDeps['payments'];
   mail: ExportsDeps['mail'];
 }) {
   const { config, jobs, logger } = d;

@@ -7,6 +7,9 @@ import type { ChatService } from '../chat/chat.service.js';
 import type { SubscriptionsService } from '../creators/subscriptions.service.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import type { MailService } from '../mail/mail.service.js';
+import type { MediaService } from '../media/media.service.js';
+import type { PaymentsService } from '../payments/payments.service.js';
+import type { FeedService } from '../posts/posts.feed.js';
 import type { ProfilesService } from '../profiles/profiles.service.js';
 import { toPublicUser, type UsersStore } from '../users/users.store.js';
 import { sweepJobId } from './deletion.service.js';
@@ -16,6 +19,8 @@ import type { ErasureStore, ExportRow } from './erasure.store.js';
 const EXPORT_EVERY_MS = 24 * 3_600_000;
 /** Rows fetched per page while the archive is gathered. */
 const PAGE = 100;
+/** The posts list's own page ceiling (feedQuery's maximum). */
+const EXPORT_POSTS_PAGE = 50;
 
 const toView = (r: ExportRow): ExportView => ({
   id: r.id,
@@ -39,8 +44,11 @@ async function allPages<T, C>(page: (cursor: C | null) => Promise<{ items: T[]; 
  * Data export (#18): an archive of the account's own data, built by `account.export` and kept
  * ACCOUNT_EXPORT_TTL_DAYS for its owner alone. It holds what the account wrote and what is about it:
  * account, profile, answers, matches and likes, conversations with the account's own messages (not the
- * peers'), subscriptions, wallet balance and every ledger transfer of its wallet. Each part is read
- * through its owning module's service, as the owner would see it.
+ * peers'), subscriptions, wallet balance and every ledger transfer of its wallet, its own posts (scheduled ones
+ * too; those it deleted are gone for it) with the ids of their media, its payments, and the metadata of every
+ * media item it uploaded. The archive is one JSON document, so files are not inside it: each media item names
+ * where its owner gets fresh signed URLs (`download`). Each part is read through its owning module's service,
+ * as the owner would see it.
  */
 export class ExportsService {
   constructor(
@@ -51,6 +59,9 @@ export class ExportsService {
       chat: Pick<ChatService, 'list' | 'history'>;
       subscriptions: Pick<SubscriptionsService, 'mine'>;
       ledger: Pick<LedgerService, 'balance' | 'transactions'>;
+      posts: Pick<FeedService, 'creatorPosts'>;
+      payments: Pick<PaymentsService, 'listForUser'>;
+      media: Pick<MediaService, 'ownedItems'>;
       mail: Pick<MailService, 'send' | 'link'>;
       jobs: Pick<JobQueue, 'enqueue'>;
       audit: Pick<AuditService, 'record'>;
@@ -133,6 +144,19 @@ export class ExportsService {
         const rows = await this.d.ledger.transactions(userId, beforeId, PAGE);
         return { items: rows, next: rows.length === PAGE ? rows.at(-1)!.id : null };
       }),
+      posts: (
+        await allPages(async (cursor: string | null) => {
+          const p = await this.d.posts.creatorPosts(me, userId, cursor ?? undefined, EXPORT_POSTS_PAGE);
+          return { items: p.posts, next: p.nextCursor };
+        })
+      ).map(({ id, body, visibility, commentsEnabled, pinned, publishedAt, scheduled, likes, comments, createdAt, updatedAt, media }) => ({
+        id, body, visibility, commentsEnabled, pinned, publishedAt, scheduled, likes, comments, createdAt, updatedAt, mediaIds: media.map((m) => m.id),
+      })),
+      payments: await allPages(async (before: Date | null) => {
+        const rows = await this.d.payments.listForUser(userId, before ?? undefined, PAGE);
+        return { items: rows, next: rows.length === PAGE ? new Date(rows.at(-1)!.createdAt) : null };
+      }),
+      media: await this.d.media.ownedItems(userId),
     };
   }
 

@@ -30,7 +30,7 @@ export function mediaModule(d: {
   limiter: LimiterFactory;
   audit: Pick<AuditService, 'record'>;
   logger: Logger;
-  moderation: Pick<ModerationService, 'image'>;
+  moderation: Pick<ModerationService, 'image' | 'subjectGone'>;
   access?: () => MediaAccessHooks;
 }) {
   const config = d.config.media;
@@ -45,6 +45,7 @@ export function mediaModule(d: {
     uploads: d.limiter({ keyPrefix: 'media-uploads', points: config.uploadsPerHour, durationSeconds: 3600 }),
     audit: d.audit,
     access: d.access ?? (() => ({})),
+    gone: (id) => d.moderation.subjectGone('media', id),
   });
   return {
     name: 'media',

@@ -9,6 +9,7 @@ import {
   type MediaKind,
   type MediaState,
   type MediaView,
+  type OwnedMediaItem,
 } from '../../../../shared/media.js';
 import type { MediaConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
@@ -55,6 +56,8 @@ export class MediaService {
       uploads: RateLimiterAbstract;
       audit: Pick<AuditService, 'record'>;
       access: () => MediaAccessHooks;
+      /** An item its owner deleted: a quarantine waiting on it leaves the moderation queue. */
+      gone: (id: string) => Promise<unknown>;
     },
   ) {}
 
@@ -260,7 +263,33 @@ export class MediaService {
     const deleted = await this.d.store.markDeleted(id, userId);
     if (!deleted) throw new AppError('NOT_FOUND', 'no such media');
     await this.purge(deleted);
+    await this.d.gone(id);
     await this.push(deleted);
+  }
+
+  /**
+   * The owner's items not deleted, as their data export lists them: metadata only. Signed URLs would expire
+   * inside an archive kept for days; GET /api/media/:id gives the owner fresh ones while the item exists.
+   */
+  async ownedItems(userId: string): Promise<OwnedMediaItem[]> {
+    const rows = await this.d.store.getMany(await this.d.store.liveIdsOf(userId));
+    return rows
+      .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
+      .map((m) => ({
+        id: m.id,
+        kind: m.kind,
+        state: m.state,
+        filename: m.filename,
+        mime: m.detected_mime ?? m.declared_mime,
+        bytes: m.bytes,
+        width: m.width,
+        height: m.height,
+        durationMs: m.duration_ms,
+        variants: Object.keys(m.variants ?? {}),
+        createdAt: m.created_at.toISOString(),
+        readyAt: m.ready_at?.toISOString() ?? null,
+        download: `/api/media/${m.id}`,
+      }));
   }
 
   /** Deletes everything an erased account uploaded (profile pictures, attachments, post media), as its owner would. */

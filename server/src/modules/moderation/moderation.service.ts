@@ -127,6 +127,14 @@ export class ModerationService {
     return toView(decided);
   }
 
+  /**
+   * Its owner deleted a subject (or it can no longer be reached, like a message's attachment once the message
+   * is deleted for everyone): nothing is left for an admin to decide, so a quarantine waiting on it leaves the queue.
+   */
+  subjectGone(kind: SubjectKind, subjectId: string): Promise<number> {
+    return this.d.store.closeGone(kind, subjectId);
+  }
+
   ofSubject(kind: SubjectKind, subjectId: string): Promise<VerdictRow[]> {
     return this.d.store.ofSubject(kind, subjectId);
   }

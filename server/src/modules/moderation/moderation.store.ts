@@ -74,6 +74,19 @@ export class ModerationStore {
     return rows[0];
   }
 
+  /**
+   * Closes the subject's undecided quarantines because its owner deleted it: decision 'remove' with no admin
+   * (decided_by NULL), so the queue drops it and an admin's late decision is MODERATION_ALREADY_DECIDED.
+   */
+  async closeGone(kind: SubjectKind, subjectId: string): Promise<number> {
+    const res = await this.db.query(
+      `UPDATE moderation_verdicts SET decision = 'remove', decided_by = NULL, decided_at = now()
+       WHERE subject_kind = $1 AND subject_id = $2 AND verdict = 'quarantine' AND decided_at IS NULL`,
+      [kind, subjectId],
+    );
+    return res.rowCount;
+  }
+
   /** A subject's verdicts, newest first (tests and reports read the evidence). */
   async ofSubject(kind: SubjectKind, subjectId: string): Promise<VerdictRow[]> {
     const { rows } = await this.db.query<VerdictRow>(

@@ -225,20 +225,33 @@ export class PayoutsService {
   // ---- admin ----------------------------------------------------------------
 
   /**
-   * A ban freezes payouts: requests not yet approved are rejected (their credits back in earnings) and new
-   * ones are refused (PAYOUTS_FROZEN) while the ban stands. Under the earnings lock requests take first, so a
-   * request racing the ban is either seen here or sees the ban. Approved ones already on their way are not
-   * recalled. Twice rejects nothing more.
+   * A ban freezes payouts: requests not yet approved are rejected, and approved ones not sent yet are recalled
+   * (rejected too, audited as `admin.payout_recalled`): the credits of both go back to earnings through the
+   * ledger (`payout:<id>:return`, once). New requests are refused (PAYOUTS_FROZEN) while the ban stands.
+   * Under the earnings lock requests take first, so a request racing the ban is either seen here or sees the
+   * ban. Payouts the provider has (processing, paid) are past recalling. A send already talking to the
+   * provider when the recall lands finds the payout rejected afterwards and takes the transfer back (send).
+   * Twice changes nothing more.
    */
-  async freeze(creatorId: string, adminId: string | null): Promise<{ rejected: number }> {
-    const rejected = await this.d.db.transaction(async (tx) => {
+  async freeze(creatorId: string, adminId: string | null): Promise<{ rejected: number; recalled: number }> {
+    const r = await this.d.db.transaction(async (tx) => {
       await this.d.ledger.lockEarnings(creatorId, tx);
-      const pending = await this.d.store.lockRequested(tx, creatorId);
-      for (const p of pending) await this.move(tx, p, 'rejected', { actorId: adminId, ip: null, action: 'admin.payout_rejected', reason: 'account banned', decidedBy: adminId ?? undefined });
-      return pending.length;
+      const open = await this.d.store.lockInStatus(tx, creatorId, ['requested', 'approved']);
+      for (const p of open) {
+        const recall = p.status === 'approved';
+        await this.move(tx, p, 'rejected', {
+          actorId: adminId,
+          ip: null,
+          action: recall ? 'admin.payout_recalled' : 'admin.payout_rejected',
+          reason: recall ? 'account banned: recalled before it was sent' : 'account banned',
+          decidedBy: adminId ?? undefined,
+        });
+      }
+      const recalled = open.filter((p) => p.status === 'approved').length;
+      return { rejected: open.length - recalled, recalled };
     });
-    if (rejected) this.d.ledger.notify([creatorId]);
-    return { rejected };
+    if (r.rejected || r.recalled) this.d.ledger.notify([creatorId]);
+    return r;
   }
 
   private async banned(userId: string, q: Queryable): Promise<boolean> {
@@ -326,16 +339,19 @@ export class PayoutsService {
         outcome = { status: 'failed', reason: err.reason };
       }
     }
-    const moved = await this.d.db.transaction(async (tx) => {
+    const { moved, recalled } = await this.d.db.transaction(async (tx) => {
       const row = await this.d.store.lock(tx, payoutId);
-      if (!row) return false;
+      if (!row) return { moved: false, recalled: false };
       if (outcome.ref && !row.provider_ref) await this.d.store.setStatus(tx, row.id, row.status, { providerRef: outcome.ref });
-      if (!canMove(row.status, outcome.status)) return false;
+      // A ban recalled it while the provider had it: the credits are back in earnings already.
+      if (row.status === 'rejected') return { moved: false, recalled: outcome.status !== 'failed' };
+      if (!canMove(row.status, outcome.status)) return { moved: false, recalled: false };
       await this.move(tx, row, outcome.status, { actorId: null, ip: null, action: 'payouts.status_changed', reason: outcome.reason, providerRef: outcome.ref });
-      return true;
+      return { moved: true, recalled: false };
     });
     this.d.ledger.notify([p.creator_id]);
-    if (moved && outcome.status === 'failed') await this.reclaim(p.provider, p.id);
+    if (recalled && !driver.reclaim) this.d.logger.error({ payoutId, provider: p.provider }, 'a payout recalled by a ban was sent meanwhile and this provider cannot take it back: reverse it at the provider');
+    if ((moved && outcome.status === 'failed') || recalled) await this.reclaim(p.provider, p.id);
   }
 
   /** The credits are back with the creator: money that reached their provider account goes back to the platform. */

@@ -51,8 +51,9 @@ export class PayoutsStore {
   }
 
   /** A creator's requests no admin has decided yet, locked (a ban rejects them). */
-  async lockRequested(q: Queryable, creatorId: string): Promise<PayoutRow[]> {
-    const { rows } = await q.query<PayoutRow>(`SELECT ${COLUMNS} FROM payouts WHERE creator_id = $1 AND status = 'requested' ORDER BY id FOR UPDATE`, [creatorId]);
+  /** A creator's payouts in these statuses, locked (a ban takes the requested and the approved ones). */
+  async lockInStatus(q: Queryable, creatorId: string, statuses: PayoutStatus[]): Promise<PayoutRow[]> {
+    const { rows } = await q.query<PayoutRow>(`SELECT ${COLUMNS} FROM payouts WHERE creator_id = $1 AND status = ANY($2::text[]) ORDER BY id FOR UPDATE`, [creatorId, statuses]);
     return rows;
   }
 

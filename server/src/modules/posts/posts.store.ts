@@ -60,11 +60,15 @@ export const START: Position = { at: 'infinity', id: 'ffffffff-ffff-ffff-ffff-ff
 
 const AT = `to_char(p.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-/** The columns of PostRow for viewer $1, over `posts p`. The audience row is LATERAL so its conditions reach the view's indexes. */
+/**
+ * The columns of PostRow for viewer $1, over `posts p`. The audience row is LATERAL so its conditions reach the view's indexes.
+ * A post whose creator deleted their account reads as deleted: the account is gone to everyone (#18), and the
+ * read rule then keeps it only for its buyers (and admins), exactly as for a post its creator deleted.
+ */
 const POST_COLUMNS = `
   p.id, p.creator_id, p.body, p.visibility, p.min_tier_rank, p.price, p.subscriber_price, p.comments_enabled,
   (p.pinned_at IS NOT NULL AND p.deleted_at IS NULL) AS pinned, p.published_at, p.published_at <= now() AS published,
-  p.deleted_at IS NOT NULL AS deleted, p.created_at, p.updated_at,
+  (p.deleted_at IS NOT NULL OR (SELECT u.status FROM user_cards u WHERE u.id = p.creator_id) = 'deleted') AS deleted, p.created_at, p.updated_at,
   coalesce(a.follows, false) AS follows, a.tier_rank, blocked_either_way($1, p.creator_id) AS blocked,
   (SELECT u.price FROM post_unlocks u WHERE u.post_id = p.id AND u.user_id = $1) AS paid,
   coalesce((SELECT s.likes FROM post_stats s WHERE s.post_id = p.id), 0) AS likes,

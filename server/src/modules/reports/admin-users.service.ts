@@ -69,6 +69,7 @@ export async function changeRole(
   return d.db.transaction(async (tx) => {
     const before = await d.users.findById(c.userId, tx);
     if (!before) throw new AppError('NOT_FOUND', 'no such user');
+    if (before.status === 'deleted') throw new AppError('ACCOUNT_DELETED', 'its owner deleted this account: its role no longer changes');
     await d.users.setRole(tx, c.userId, c.role);
     await d.audit.recordIn(tx, {
       key: `role:${c.userId}:${Date.now()}:${before.role}:${c.role}`,

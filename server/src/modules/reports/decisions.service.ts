@@ -21,6 +21,12 @@ export interface BanEffects {
 }
 
 const APPEALABLE: DecisionAction[] = ['remove_content', 'warn', 'suspend', 'ban'];
+/**
+ * What still makes sense on an account its owner deleted: settling the reports (dismiss) and taking reported
+ * content down (its messages stay in peers' conversations). A standing decision would bring a closed account
+ * back as suspended, banned or active, and warn no one.
+ */
+const ON_DELETED: DecisionAction[] = ['dismiss', 'remove_content'];
 
 /**
  * An admin's decisions on a reported user, and the one appeal each allows. A decision, the reports it
@@ -47,6 +53,9 @@ export class DecisionsService {
     if (adminId === userId) throw new AppError('SELF_ACTION_REFUSED', 'you cannot decide on your own account');
     const target = await this.d.users.findById(userId);
     if (!target) throw new AppError('NOT_FOUND', 'no such user');
+    if (target.status === 'deleted' && !ON_DELETED.includes(b.action)) {
+      throw new AppError('ACCOUNT_DELETED', `its owner deleted this account: only ${ON_DELETED.join(' or ')} apply`, { details: { allowed: ON_DELETED } });
+    }
     const until = this.untilOf(b);
     if (b.action === 'remove_content') await this.removeContent(userId, b.subject);
     const { decision, settled } = await this.d.db.transaction(async (tx) => {

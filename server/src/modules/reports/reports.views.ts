@@ -33,6 +33,7 @@ export function toDecisionView(d: DecisionRow & { appeal?: AppealRow | null }): 
 
 /** Suspended with no end is a ban; a suspension whose end has passed counts as over even before login lifts it. */
 export function standingOf(u: Pick<UserRow, 'status' | 'suspended_until'>, now = new Date()): UserHistory['status'] {
+  if (u.status === 'deleted') return 'deleted';
   if (u.status !== 'suspended') return 'active';
   if (u.suspended_until === null) return 'banned';
   return u.suspended_until > now ? 'suspended' : 'active';
@@ -47,6 +48,7 @@ export function toUserHistory(u: UserRow, reportsAgainst: number, decisions: Dec
     role: u.role,
     status,
     suspendedUntil: status === 'suspended' ? iso(u.suspended_until) : null,
+    deletedAt: status === 'deleted' ? iso(u.deleted_at) : null,
     createdAt: u.created_at.toISOString(),
     reportsAgainst,
     decisions,

@@ -18,9 +18,11 @@ export interface UserRow {
   call_price_per_minute: number;
   created_at: Date;
   email_verified_at: Date | null;
+  /** When its owner closed it (status 'deleted'); null otherwise. */
+  deleted_at: Date | null;
 }
 
-const COLUMNS = `id, email, password_hash, display_name, to_char(birthdate, 'YYYY-MM-DD') AS birthdate, role, status, suspended_until, suspension_reason, message_price, call_price_per_minute, created_at, email_verified_at`;
+const COLUMNS = `id, email, password_hash, display_name, to_char(birthdate, 'YYYY-MM-DD') AS birthdate, role, status, suspended_until, suspension_reason, message_price, call_price_per_minute, created_at, email_verified_at, deleted_at`;
 
 export function toPublicUser(row: UserRow): PublicUser {
   return {
@@ -66,13 +68,15 @@ export class UsersStore {
     displayName: string;
     birthdate: string;
     role: Role;
+    /** False for an account made through an OpenID provider: its random password is known to nobody. */
+    passwordSet?: boolean;
   }): Promise<UserRow | undefined> {
     const { rows } = await this.db.query<UserRow>(
-      `INSERT INTO users (email, password_hash, display_name, birthdate, role)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO users (email, password_hash, display_name, birthdate, role, password_set)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (email) DO NOTHING
        RETURNING ${COLUMNS}`,
-      [u.email, u.passwordHash, u.displayName, u.birthdate, u.role],
+      [u.email, u.passwordHash, u.displayName, u.birthdate, u.role, u.passwordSet ?? true],
     );
     return rows[0];
   }
@@ -114,7 +118,13 @@ export class UsersStore {
   }
 
   async setPasswordHash(id: string, passwordHash: string, q: Queryable = this.db): Promise<void> {
-    await q.query(`UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, [id, passwordHash]);
+    await q.query(`UPDATE users SET password_hash = $2, password_set = true, updated_at = now() WHERE id = $1`, [id, passwordHash]);
+  }
+
+  /** Whether the account can sign in with a password its owner chose (see password_set). */
+  async hasPassword(id: string, q: Queryable = this.db): Promise<boolean> {
+    const { rows } = await q.query<{ password_set: boolean }>(`SELECT password_set FROM users WHERE id = $1`, [id]);
+    return rows[0]?.password_set ?? false;
   }
 
   /** Moves the account to an address both mailboxes confirmed (so it is verified); undefined when another account took it meanwhile. */

@@ -38,7 +38,7 @@ export function AdminReports() {
                           <ReportItem key={r.id} r={r} />
                         ))}
                       </ul>
-                      <DecisionForm userId={e.user.userId} name={e.user.displayName} actions={['dismiss', 'warn', 'suspend', 'ban']} />
+                      <DecisionForm userId={e.user.userId} name={e.user.displayName} actions={e.user.status === 'deleted' ? ['dismiss'] : ['dismiss', 'warn', 'suspend', 'ban']} />
                       {e.reports
                         .filter((r) => REMOVABLE.includes(r.subject))
                         .map((r) => (
@@ -86,7 +86,8 @@ export function History({ user }: { user: UserHistory }) {
       </p>
       <p className="hint">
         Joined {dateTime(user.createdAt)} · {user.status}
-        {user.suspendedUntil && ` until ${dateTime(user.suspendedUntil)}`} · reported {plural(user.reportsAgainst, 'time')} ·{' '}
+        {user.suspendedUntil && ` until ${dateTime(user.suspendedUntil)}`}
+        {user.deletedAt && ` by its owner ${dateTime(user.deletedAt)}`} · reported {plural(user.reportsAgainst, 'time')} ·{' '}
         {user.decisions.length === 0 ? 'no earlier decisions' : user.decisions.map((d) => `${ACTION_TEXT[d.action].toLowerCase()} ${dateTime(d.createdAt)}`).join(', ')}
       </p>
     </>

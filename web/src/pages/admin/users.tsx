@@ -103,8 +103,14 @@ function UserDetail({ userId }: { userId: string }) {
       )}
       <h3>Reports by them</h3>
       <p className="hint">{d.reportsBy.length === 0 ? 'None.' : d.reportsBy.map((r) => `${REASON_TEXT[r.reason]} (${r.status})`).join(', ')}</p>
-      <DecisionForm userId={userId} name={d.user.displayName} actions={['warn', 'suspend', 'ban', 'restore']} />
-      <RoleForm userId={userId} name={d.user.displayName} role={d.user.role as Role} />
+      {d.user.status === 'deleted' ? (
+        <p className="hint">Its owner deleted this account: it cannot be warned, suspended, banned, restored or given another role. Reports against it can still be dismissed from the reports queue.</p>
+      ) : (
+        <>
+          <DecisionForm userId={userId} name={d.user.displayName} actions={['warn', 'suspend', 'ban', 'restore']} />
+          <RoleForm userId={userId} name={d.user.displayName} role={d.user.role as Role} />
+        </>
+      )}
     </div>
   );
 }
