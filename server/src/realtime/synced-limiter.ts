@@ -62,6 +62,11 @@ export class SyncedLimiter implements PointLimiter {
       prefix: string;
       points: number;
       durationSeconds: number;
+      /**
+       * How often what was counted here goes to Redis (default 1 s). A user sends a few messages a second at
+       * most, so a shorter interval would sync most keys once per event and save no Redis call; the last
+       * quarter of the points does not wait for it.
+       */
       syncMs?: number;
       logger: Logger;
     },
@@ -75,7 +80,7 @@ export class SyncedLimiter implements PointLimiter {
   }
 
   async consume(key: string): Promise<void> {
-    this.timer ??= setInterval(() => void this.sync().catch((err) => this.d.logger.debug({ err }, 'synced limiter sync failed')), this.d.syncMs ?? 100).unref();
+    this.timer ??= setInterval(() => void this.sync().catch((err) => this.d.logger.debug({ err }, 'synced limiter sync failed')), this.d.syncMs ?? 1000).unref();
     const now = Date.now();
     let s = this.state.get(key);
     if (s && s.endsAt > now && s.total + s.unsynced + 1 <= this.localPoints) {
