@@ -62,6 +62,7 @@ export function createModules(d: {
     config,
     db,
     limiter,
+    redis: drivers.redis,
     audit: audit.service,
     logger,
     deciders: () => ({ media: (id, decision, adminId) => media.service.settleQuarantine(adminId, id, decision) }),
