@@ -62,6 +62,18 @@ describe('SyncedLimiter', () => {
     for (const k of keys) expect(await redis.pttl(k)).toBeGreaterThan(0);
   });
 
+  it('a key another node counts in the same window is counted exactly on both from then on', async () => {
+    const [a, b] = [make(), make()];
+    expect(await admitted(a, 'u7', 5)).toBe(5); // one call, four counted here
+    expect(await admitted(b, 'u7', 1)).toBe(1); // Redis holds more than b added: b counts exactly
+    await synced(); // a's four reach Redis, which holds more than a added: a counts exactly too
+    expect(await admitted(b, 'u7', 10)).toBe(10);
+    // Counted here, a would take up to 15 on the total it last heard (6); exact, it takes what is left.
+    expect(await admitted(a, 'u7', 10)).toBe(4);
+    await synced();
+    expect(Number(await redis.get(`${prefix}u7`))).toBe(20);
+  });
+
   it('a point given back can be taken again, on this node and, after a sync, on another', async () => {
     const [a, b] = [make(), make()];
     expect(await admitted(a, 'u3', 20)).toBe(20);

@@ -20,6 +20,10 @@ interface KeyState {
   total: number;
   /** Taken (or, negative, given back) here since then. */
   unsynced: number;
+  /** What this node has added to the window in Redis. */
+  pushed: number;
+  /** Another node counts this key in this window too (Redis holds more than this node added): every event is exact here. */
+  shared: boolean;
 }
 
 /**
@@ -38,13 +42,14 @@ interface KeyState {
  *                                          one round trip), as a limiter without batching does
  *   points given back, refused events  ──► taken back here, synced like the rest
  *
- * So a user far from the limit costs no round trip, and one near it is counted exactly. A node
- * learns the others' counts only from its own calls, so while a user is spread over N nodes each
- * may admit, by its own reckoning, up to three quarters of the points minus the total it last
- * heard: the limit can be exceeded by at most (N - 1) × 3/4 of it in a window, and only by users
- * with sockets on several nodes at once. Redis unreachable: counting goes on per node (the
- * fail-open rule of every limiter, README "When a dependency is down"), added to Redis once it
- * answers.
+ * So a user far from the limit costs no round trip, and one near it is counted exactly. A key that
+ * another node counts in the same window (Redis answers a total above what this node added: a user
+ * with sockets on two nodes) is counted exactly here from then on, every event a round trip. A node
+ * learns of the others only from its own calls, so the limit can be exceeded only by what a node
+ * admitted on its own reckoning before its next call to Redis (at most its next sync, and at most
+ * three quarters of the points), and only for users with sockets on several nodes. Redis
+ * unreachable: counting goes on per node (the fail-open rule of every limiter, README "When a
+ * dependency is down"), added to Redis once it answers.
  */
 export class SyncedLimiter implements PointLimiter {
   private readonly state = new Map<string, KeyState>();
@@ -83,15 +88,15 @@ export class SyncedLimiter implements PointLimiter {
     this.timer ??= setInterval(() => void this.sync().catch((err) => this.d.logger.debug({ err }, 'synced limiter sync failed')), this.d.syncMs ?? 1000).unref();
     const now = Date.now();
     let s = this.state.get(key);
-    if (s && s.endsAt > now && s.total + s.unsynced + 1 <= this.localPoints) {
+    if (s && s.endsAt > now && !s.shared && s.total + s.unsynced + 1 <= this.localPoints) {
       s.unsynced += 1;
       return;
     }
     if (!s || s.endsAt <= now) {
-      s = { endsAt: now + this.durationMs, total: 0, unsynced: 0 };
+      s = { endsAt: now + this.durationMs, total: 0, unsynced: 0, pushed: 0, shared: false };
       this.state.set(key, s);
     }
-    // The first event of a window, or one of the last points: counted in Redis, then decided on the cluster's total.
+    // The first event of a window, one of the last points or a key other nodes count: counted in Redis, then decided on the cluster's total.
     s.unsynced += 1;
     await this.push(key, s).catch(() => undefined); // Redis away: counted here, added at a later sync
     if (s.total + s.unsynced > this.d.points) {
@@ -120,15 +125,17 @@ export class SyncedLimiter implements PointLimiter {
     s.unsynced = 0;
     const sentAt = Date.now();
     try {
-      this.learn(s, await this.r.syncedLimiterAdd(this.d.prefix + key, n, this.durationMs), sentAt);
+      this.learn(s, n, await this.r.syncedLimiterAdd(this.d.prefix + key, n, this.durationMs), sentAt);
     } catch (err) {
       s.unsynced += n;
       throw err;
     }
   }
 
-  private learn(s: KeyState, [total, ttl]: [number, number], sentAt: number): void {
+  private learn(s: KeyState, added: number, [total, ttl]: [number, number], sentAt: number): void {
     s.total = Number(total);
+    s.pushed += added;
+    if (s.total > s.pushed) s.shared = true;
     // Timed from before the call: the window never outlives the key here, so a late sync cannot start a new one.
     s.endsAt = Math.min(s.endsAt, sentAt + Number(ttl));
   }
@@ -157,7 +164,7 @@ export class SyncedLimiter implements PointLimiter {
     due.forEach((x, i) => {
       const [err, reply] = res?.[i] ?? [new Error('no reply'), undefined];
       if (err) x.s.unsynced += x.n;
-      else this.learn(x.s, reply as [number, number], now);
+      else this.learn(x.s, x.n, reply as [number, number], now);
     });
   }
 }
