@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../logger.js';
@@ -19,6 +20,10 @@ import type { Logger } from '../logger.js';
  * on per node (the fail-open decision of every limiter, README "When a
  * dependency is down").
  */
+type Scripted = Redis & { batchedLimiterAdd(key: string, n: number, ttlMs: number): Promise<number> };
+
+const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+
 interface KeyState {
   window: number;
   total: number;
@@ -46,6 +51,9 @@ export class BatchedLimiter {
       logger: Logger;
     },
   ) {
+    if (typeof (d.redis as unknown as Partial<Scripted>).batchedLimiterAdd !== 'function') {
+      d.redis.defineCommand('batchedLimiterAdd', { numberOfKeys: 1, lua: lua('batched-limiter-add-1') });
+    }
     this.timer = setInterval(() => void this.sync().catch((err) => d.logger.debug({ err }, 'batched limiter sync failed')), d.syncMs ?? 500);
     this.timer.unref();
   }
@@ -84,8 +92,8 @@ export class BatchedLimiter {
 
   private async add(key: string, window: number, n: number): Promise<number> {
     const k = `${this.d.prefix}${key}:${window}`;
-    const res = await this.d.redis.multi().incrby(k, n).pexpire(k, this.d.durationSeconds * 2000).exec();
-    return Number(res?.[0]?.[1] ?? 0);
+    // One script call: a MULTI made ioredis build a pipeline object per call (~5% of a node's busy time in the chat loop).
+    return Number(await (this.d.redis as unknown as Scripted).batchedLimiterAdd(k, n, this.d.durationSeconds * 2000));
   }
 
   private async flush(key: string, s: KeyState): Promise<void> {
