@@ -13,7 +13,7 @@ import { createBullQueue, startBullWorkers } from './jobs/bullmq.js';
 import { createInlineQueue } from './jobs/inline.js';
 import type { DeadLetterSink, JobHandlers, JobQueue, JobSchedule } from './jobs/jobs.js';
 import type { Logger } from './logger.js';
-import { limiterFactory, type LimiterFactory } from './ratelimit.js';
+import { limiterFactory, syncedLimiterFactory, type LimiterFactory, type SyncedLimiterFactory } from './ratelimit.js';
 import { closeRedis, createRedis, whenReady, type RedisClientOptions } from './redis.js';
 import { createMemorySocketQuota, createRedisSocketQuota, type SocketQuota } from './realtime/socket-quota.js';
 import { createMemoryRevocations, createRedisRevocations, type RevocationOptions, type SessionRevocations } from './modules/auth/revocations.js';
@@ -45,6 +45,8 @@ export interface Drivers {
   matchQueue: MatchQueue;
   socketQuota: SocketQuota;
   limiter: LimiterFactory;
+  /** Limits counted per node and synced to Redis in batches (no round trip per event); in memory without Redis. */
+  syncedLimiter: SyncedLimiterFactory;
   /** Each outage of a dependency is logged once when it starts and once when it ends. */
   dependencies: { database: DependencyState; redis: DependencyState };
   /** Closes in reverse: jobs (waiting for active ones), the adapter's and the command Redis clients, the database. */
@@ -99,6 +101,7 @@ export async function openDrivers(config: Config, logger: Logger, opts: { role: 
       // Places lapse on the presence TTL: a dead node's sockets stop counting when they go offline.
       socketQuota: redis ? createRedisSocketQuota(redis, p, quotaOptions) : createMemorySocketQuota(quotaOptions),
       limiter: limiterFactory(redis, p),
+      syncedLimiter: syncedLimiterFactory(redis, p, logger),
       dependencies,
       async close() {
         await closeJobs();

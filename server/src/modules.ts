@@ -64,6 +64,7 @@ export function createModules(d: {
     config,
     db,
     limiter,
+    redis: drivers.redis,
     audit: audit.service,
     logger,
     deciders: () => ({ media: (id, decision, adminId) => media.service.settleQuarantine(adminId, id, decision) }),
@@ -138,7 +139,7 @@ export function createModules(d: {
   const verification = verificationModule({ config, db, media: media.service, users: users.store, audit: audit.service, realtime });
   // Pictures of people are profiles' (built on chat): bound late.
   const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
-  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter, counters, logger, avatars, paidContent, moderation: moderation.service });
+  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter: drivers.syncedLimiter, counters, logger, avatars, paidContent, moderation: moderation.service });
   const match = matchModule({
     config,
     db,

@@ -1,6 +1,8 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { AppError } from './errors.js';
+import type { Logger } from './logger.js';
+import { SyncedLimiter, type PointLimiter } from './realtime/synced-limiter.js';
 
 export interface LimiterOptions {
   keyPrefix: string;
@@ -44,6 +46,20 @@ export function limiterFactory(redis: Redis | undefined, prefix: string): Limite
   };
 }
 
+/**
+ * Limiters counted on each node and synced to Redis in batches (SyncedLimiter), for limits hit on
+ * every message where a few events more within one sync interval do not matter; memory-backed
+ * without Redis. No Redis round trip per event, unlike LimiterFactory's.
+ */
+export type SyncedLimiterFactory = (opts: Omit<LimiterOptions, 'blockSeconds'>) => PointLimiter;
+
+export function syncedLimiterFactory(redis: Redis | undefined, prefix: string, logger: Logger): SyncedLimiterFactory {
+  return (o) =>
+    redis
+      ? new SyncedLimiter({ redis, prefix: `${prefix}rl:${o.keyPrefix}:`, points: o.points, durationSeconds: o.durationSeconds, logger })
+      : localLimiter(o);
+}
+
 /** Memory limiter for what is local by nature (one socket lives on one node). */
 export function localLimiter(o: LimiterOptions): RateLimiterAbstract {
   return new RateLimiterMemory({
@@ -76,7 +92,7 @@ export interface Charge {
  * refuses, the points the others gave are returned and the refusal is thrown
  * as RATE_LIMITED with that limiter's message.
  */
-export async function consumeAll(items: { limiter: RateLimiterAbstract; key: string; message: string }[]): Promise<Charge> {
+export async function consumeAll(items: { limiter: PointLimiter; key: string; message: string }[]): Promise<Charge> {
   const results = await Promise.allSettled(items.map((i) => i.limiter.consume(i.key)));
   const taken = items.filter((_, n) => results[n]!.status === 'fulfilled');
   const charge: Charge = {

@@ -47,4 +47,18 @@ describe('BatchedLimiter', () => {
     expect(keys).toHaveLength(30);
     for (const k of keys) expect(await redis.pttl(k)).toBeGreaterThan(0);
   });
+
+  it('a sync adds to the window\'s key without setting its expiry again (its first INCRBY did)', async () => {
+    const a = make();
+    await windowStart();
+    const key = `${p.prefix}rl:test:u3:${Math.floor(Date.now() / 4000)}`;
+    await a.consume('u3');
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 300));
+    await a.consume('u3');
+    await new Promise((r) => setTimeout(r, 200)); // synced
+    expect(Number(await redis.get(key))).toBe(2);
+    expect(await redis.pttl(key)).toBeLessThan(ttl - 250);
+  });
 });

@@ -4,7 +4,7 @@ import type { Counters } from '../../counters.js';
 import type { Database } from '../../db/database.js';
 import type { Logger } from '../../logger.js';
 import type { ModuleWithServices } from '../../module.js';
-import type { LimiterFactory } from '../../ratelimit.js';
+import type { SyncedLimiterFactory } from '../../ratelimit.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import type { MediaService } from '../media/media.service.js';
@@ -29,7 +29,8 @@ export function chatModule(d: {
   media: Pick<MediaService, 'requireOwned' | 'get'>;
   presence: PresenceService;
   realtime: Realtime;
-  limiter: LimiterFactory;
+  /** The send limits are hit by every message: counted per node, synced to Redis in batches. */
+  limiter: SyncedLimiterFactory;
   /** Messages per second, for the admins' live view. */
   counters: Counters;
   logger: Logger;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { REPLY_EXCERPT_LENGTH, type MessageView } from '../../../../shared/chat.js';
 import type { MediaView } from '../../../../shared/media.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { consumeAll, type Charge } from '../../ratelimit.js';
+import type { PointLimiter } from '../../realtime/synced-limiter.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import type { MediaAccess, MediaService } from '../media/media.service.js';
@@ -64,7 +64,7 @@ export class ChatService {
       /** Attachments: the sender's ready item, and the unlocked view handed back. */
       media: Pick<MediaService, 'requireOwned' | 'get'>;
       realtime: Realtime;
-      limits: { perUser: RateLimiterAbstract; perConversation: RateLimiterAbstract };
+      limits: { perUser: PointLimiter; perConversation: PointLimiter };
       /** A sync or history page stops at about this many bytes of JSON. */
       pageMaxBytes: number;
       onMessage?: () => void;

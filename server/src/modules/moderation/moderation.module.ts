@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { mountedAt } from '../../http/route-docs.js';
@@ -10,6 +11,7 @@ import { ImageClassifier } from './image.classifier.js';
 import { moderationAdminRouteDocs, moderationAdminRoutes } from './moderation.routes.js';
 import { ModerationService, type SubjectDecider } from './moderation.service.js';
 import { ModerationStore } from './moderation.store.js';
+import { limiterRepeats, redisRepeats } from './repeats.js';
 
 /**
  * The moderate step every user text and image passes (verification documents
@@ -21,6 +23,8 @@ export function moderationModule(d: {
   config: Config;
   db: Database;
   limiter: LimiterFactory;
+  /** The deployment's Redis (absent in embedded mode): the repeat rule's counter is one script call there. */
+  redis?: Redis;
   audit: Pick<AuditService, 'recordIn'>;
   logger: Logger;
   deciders: () => Partial<Record<'media', SubjectDecider>>;
@@ -32,10 +36,7 @@ export function moderationModule(d: {
     store: new ModerationStore(d.db),
     classifier: new ImageClassifier(),
     config,
-    repeats: {
-      recipients: d.limiter({ keyPrefix: 'moderation-repeats', points: config.repeat.limit, durationSeconds: config.repeat.windowSeconds }),
-      seen: d.limiter({ keyPrefix: 'moderation-repeat-seen', points: 1, durationSeconds: config.repeat.windowSeconds }),
-    },
+    repeats: d.redis ? redisRepeats(d.redis, d.config.redisPrefix, config.repeat) : limiterRepeats(d.limiter, config.repeat),
     audit: d.audit,
     logger: d.logger,
     deciders: d.deciders,

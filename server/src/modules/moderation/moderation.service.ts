@@ -1,5 +1,3 @@
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { SubjectKind, VerdictView } from '../../../../shared/moderation.js';
 import type { ModerationConfig } from '../../config.js';
 import type { Database } from '../../db/database.js';
@@ -9,6 +7,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { ImageClassifier, ImageScores } from './image.classifier.js';
 import type { ModerationStore, NewVerdict, VerdictRow } from './moderation.store.js';
 import { imageDecision, type Decision, type ImagePlace } from './policy.js';
+import type { RepeatCounter } from './repeats.js';
 import { contactDetails, profanity, repeatKey } from './text.check.js';
 
 /** What a quarantined subject's owner module does when an admin decides (media: approve or withdraw the item). */
@@ -28,17 +27,6 @@ export interface ImageVerdict extends Decision {
  * Verdicts that were not a plain allow of a text are kept with their scores
  * (moderation_verdicts); quarantined ones wait in the admin queue.
  */
-/** Takes a point: true when there was one to take, false when the limiter is spent (other errors are thrown). */
-function taken(limiter: RateLimiterAbstract, key: string): Promise<boolean> {
-  return limiter.consume(key).then(
-    () => true,
-    (err: unknown) => {
-      if (err instanceof RateLimiterRes) return false;
-      throw err;
-    },
-  );
-}
-
 export class ModerationService {
   constructor(
     private readonly d: {
@@ -46,11 +34,8 @@ export class ModerationService {
       store: ModerationStore;
       classifier: ImageClassifier;
       config: ModerationConfig;
-      /**
-       * One normalised text per sender: `recipients` counts the conversations it went to (MODERATION_REPEAT_LIMIT
-       * per window), `seen` makes a conversation count once (the same words said again to one person are no spam run).
-       */
-      repeats: { recipients: RateLimiterAbstract; seen: RateLimiterAbstract };
+      /** One normalised text per sender: the conversations it went to (MODERATION_REPEAT_LIMIT per window), each once. */
+      repeats: RepeatCounter;
       audit: Pick<AuditService, 'recordIn'>;
       logger: Logger;
       /** The owners of quarantinable subjects, bound late (media is built after moderation). */
@@ -71,9 +56,7 @@ export class ModerationService {
       await this.refuseText(m, 'contact_to_stranger', { link: Number(contact.includes('link')), phone: Number(contact.includes('phone')) });
     }
     const key = repeatKey(m.body);
-    if (key && (await taken(this.d.repeats.seen, `${m.senderId}:${key}:${m.conversationId}`))) {
-      if (!(await taken(this.d.repeats.recipients, `${m.senderId}:${key}`))) await this.refuseText(m, 'repeated', { limit: this.d.config.repeat.limit });
-    }
+    if (key && !(await this.d.repeats.take(m.senderId, key, m.conversationId))) await this.refuseText(m, 'repeated', { limit: this.d.config.repeat.limit });
     return profanity(m.body).masked;
   }
 
