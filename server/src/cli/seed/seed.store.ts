@@ -10,6 +10,8 @@ export interface UserRows {
   emails: string[];
   names: string[];
   birthdates: string[];
+  /** Sign-up times spread over the past: rows of one statement would otherwise all share now(), and orders by creation tie. */
+  createdAt: string[];
   role: 'fan' | 'creator';
 }
 
@@ -31,6 +33,7 @@ export interface PageRows {
   bios: string[];
   /** Comma-joined tags. */
   tags: string[];
+  createdAt: string[];
 }
 
 export interface TierRows {
@@ -75,11 +78,11 @@ export class SeedStore {
 
   async insertUsers(r: UserRows, passwordHash: string): Promise<number> {
     const res = await this.db.query(
-      `INSERT INTO users (id, email, password_hash, display_name, birthdate, role, email_verified_at)
-       SELECT u.id, u.email, $5, u.name, u.birthdate, $6, now()
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[]) AS u(id, email, name, birthdate)
+      `INSERT INTO users (id, email, password_hash, display_name, birthdate, role, email_verified_at, created_at, updated_at)
+       SELECT u.id, u.email, $5, u.name, u.birthdate, $6, u.created_at, u.created_at, u.created_at
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $7::timestamptz[]) AS u(id, email, name, birthdate, created_at)
        ON CONFLICT DO NOTHING`,
-      [r.ids, r.emails, r.names, r.birthdates, passwordHash, r.role],
+      [r.ids, r.emails, r.names, r.birthdates, passwordHash, r.role, r.createdAt],
     );
     return res.rowCount;
   }
@@ -99,11 +102,11 @@ export class SeedStore {
 
   async insertPages(r: PageRows): Promise<number> {
     const res = await this.db.query(
-      `INSERT INTO creator_pages (user_id, handle, bio, tags)
-       SELECT p.id, p.handle, p.bio, string_to_array(p.tags, ',')
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS p(id, handle, bio, tags)
+      `INSERT INTO creator_pages (user_id, handle, bio, tags, created_at, updated_at)
+       SELECT p.id, p.handle, p.bio, string_to_array(p.tags, ','), p.created_at, p.created_at
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS p(id, handle, bio, tags, created_at)
        ON CONFLICT DO NOTHING`,
-      [r.userIds, r.handles, r.bios, r.tags],
+      [r.userIds, r.handles, r.bios, r.tags, r.createdAt],
     );
     return res.rowCount;
   }

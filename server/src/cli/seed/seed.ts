@@ -120,11 +120,12 @@ export async function seed(db: Database, o: SeedOptions, progress: SeedProgress 
   const inserted: Record<string, number> = {};
   const add = (table: string, n: number) => void (inserted[table] = (inserted[table] ?? 0) + n);
   const fanId = (i: number) => seedId('fan', i);
+  const now = Date.now();
 
   // Fans and their dating profiles.
   for (let from = 0; from < o.users; from += batch) {
     const n = Math.min(batch, o.users - from);
-    const u = { ids: [] as string[], emails: [] as string[], names: [] as string[], birthdates: [] as string[] };
+    const u = { ids: [] as string[], emails: [] as string[], names: [] as string[], birthdates: [] as string[], createdAt: [] as string[] };
     const p = { userIds: [] as string[], bios: [] as string[], genders: [] as string[], interests: [] as string[], languages: [] as string[], lats: [] as number[], lngs: [] as number[], seeks: [] as string[] };
     for (let i = from; i < from + n; i++) {
       const r = rngFor(o.seed, 'fan', i);
@@ -134,6 +135,7 @@ export async function seed(db: Database, o: SeedOptions, progress: SeedProgress 
       u.ids.push(id);
       u.emails.push(seedEmail('fan', i));
       u.names.push(`${cap(r.pick(FIRST_NAMES))} ${cap(r.pick(LAST_NAMES)).charAt(0)}.`);
+      u.createdAt.push(new Date(now - (90 + r.next() * 640) * DAY_MS).toISOString());
       u.birthdates.push(`${1970 + r.int(36)}-${String(1 + r.int(12)).padStart(2, '0')}-${String(1 + r.int(28)).padStart(2, '0')}`);
       p.userIds.push(id);
       p.bios.push(`Into ${likes[0]!.words[0]} and ${likes[1]!.words[1]}. ${cap(r.pick(CHAT_LINES))}`);
@@ -152,8 +154,8 @@ export async function seed(db: Database, o: SeedOptions, progress: SeedProgress 
   // Creators, their pages and tiers.
   for (let from = 0; from < o.creators; from += batch) {
     const n = Math.min(batch, o.creators - from);
-    const u = { ids: [] as string[], emails: [] as string[], names: [] as string[], birthdates: [] as string[] };
-    const pg = { userIds: [] as string[], handles: [] as string[], bios: [] as string[], tags: [] as string[] };
+    const u = { ids: [] as string[], emails: [] as string[], names: [] as string[], birthdates: [] as string[], createdAt: [] as string[] };
+    const pg = { userIds: [] as string[], handles: [] as string[], bios: [] as string[], tags: [] as string[], createdAt: [] as string[] };
     const t = { ids: [] as string[], creatorIds: [] as string[], ranks: [] as number[], names: [] as string[], descriptions: [] as string[], prices: [] as number[] };
     for (let i = from; i < from + n; i++) {
       const c = creatorAt(o.seed, i);
@@ -163,6 +165,10 @@ export async function seed(db: Database, o: SeedOptions, progress: SeedProgress 
       u.emails.push(seedEmail('creator', i));
       u.names.push(c.name);
       u.birthdates.push(`${1975 + r.int(28)}-${String(1 + r.int(12)).padStart(2, '0')}-${String(1 + r.int(28)).padStart(2, '0')}`);
+      // Joined 90 days to two years ago, before any of their posts; the page a few days after.
+      const joined = now - (90 + r.next() * 640) * DAY_MS;
+      u.createdAt.push(new Date(joined).toISOString());
+      pg.createdAt.push(new Date(joined + r.next() * 7 * DAY_MS).toISOString());
       pg.userIds.push(c.id);
       pg.handles.push(c.handle);
       pg.bios.push([0, 1].map(() => fill(r.pick(BIO_FRAMES), r, words, c.topics[0]!.tag)).join(' '));
@@ -192,7 +198,6 @@ export async function seed(db: Database, o: SeedOptions, progress: SeedProgress 
     rows = emptyPosts();
     progress('posts', done, totalPosts);
   };
-  const now = Date.now();
   for (let i = 0; i < o.creators; i++) {
     const c = creatorAt(o.seed, i);
     const words = c.topics.flatMap((x) => x.words);
