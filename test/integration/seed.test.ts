@@ -113,5 +113,5 @@ describe('npm run seed', () => {
     const unknown = runSeed(['--userz', '3']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('usage: npm run seed');
-  });
+  }, 120_000); // two command starts (tsx compiles the CLI each time)
 });
