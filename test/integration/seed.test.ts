@@ -70,6 +70,7 @@ describe('npm run seed', () => {
     expect(feed.body.posts.length).toBeGreaterThan(0);
     const discover = await get('/api/discover');
     expect(discover.status, JSON.stringify(discover.body)).toBe(200);
+    expect(discover.body.candidates.length).toBeGreaterThan(0);
     const conversations = await count(`SELECT count(*) AS n FROM conversation_members WHERE user_id = '${fan.user.id}'`);
     const listed = await get('/api/conversations');
     expect(listed.status, JSON.stringify(listed.body)).toBe(200);
