@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreatorCard } from '../../shared/creators.js';
 import type { PostView } from '../../shared/posts.js';
 import { SEED_PASSWORD, seedEmail } from '../../server/src/cli/seed/seed.js';
+import { LedgerStore } from '../../server/src/modules/ledger/ledger.store.js';
+import { verifyLedger } from '../../server/src/modules/ledger/ledger.verify.js';
 import { http, logIn } from '../support/client.js';
 import { createBacking, ROOT, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 
@@ -18,6 +20,7 @@ const CREATORS = 12;
 const POSTS = 6;
 const FOLLOWS = 4;
 const CONVERSATIONS = 15;
+const SUBSCRIPTIONS = 5;
 
 let backing: Backing;
 let node: InProcessNode | undefined;
@@ -29,7 +32,7 @@ const runSeed = (args: string[]) =>
     encoding: 'utf8',
     timeout: 120_000,
   });
-const flags = ['--users', String(FANS), '--creators', String(CREATORS), '--posts', String(POSTS), '--follows', String(FOLLOWS), '--conversations', String(CONVERSATIONS), '--seed', '7'];
+const flags = ['--users', String(FANS), '--creators', String(CREATORS), '--posts', String(POSTS), '--follows', String(FOLLOWS), '--conversations', String(CONVERSATIONS), '--subscriptions', String(SUBSCRIPTIONS), '--seed', '7'];
 const count = async (sql: string) => Number((await node!.pairly.db.query<{ n: string }>(sql)).rows[0]!.n);
 
 beforeAll(async () => {
@@ -59,7 +62,20 @@ describe('npm run seed', () => {
     expect(await count(`SELECT count(*) AS n FROM conversations`)).toBe(CONVERSATIONS);
     expect(await count(`SELECT count(*) AS n FROM conversation_members`)).toBe(2 * CONVERSATIONS);
     expect(await count(`SELECT count(*) AS n FROM conversations c WHERE last_seq <> (SELECT max(seq) FROM messages m WHERE m.conversation_id = c.id)`)).toBe(0);
-    expect(await count(`SELECT count(*) AS n FROM ledger_transfers`)).toBe(0);
+  });
+
+  it('pays for its subscriptions through the ledger: one period each, the creators paid, the ledger verifies', async () => {
+    expect(await count(`SELECT count(*) AS n FROM subscriptions WHERE status = 'active'`)).toBe(SUBSCRIPTIONS);
+    expect(await count(`SELECT coalesce(sum(subscriber_count), 0) AS n FROM creator_pages`)).toBe(SUBSCRIPTIONS);
+    // A grant of exactly one period's price, then the period paid: every subscribed fan's wallet is back at 0.
+    expect(await count(`SELECT count(*) AS n FROM ledger_transfers WHERE kind = 'adjustment'`)).toBe(SUBSCRIPTIONS);
+    const fan = await logIn(node!.url, seedEmail('fan', 0), SEED_PASSWORD);
+    const wallet = await http<any>(node!.url, 'GET', '/api/wallet', { token: fan.accessToken });
+    expect(wallet.status, JSON.stringify(wallet.body)).toBe(200);
+    expect(wallet.body.wallet.available).toBe(0);
+    const subs = await http<any>(node!.url, 'GET', '/api/subscriptions', { token: fan.accessToken });
+    expect(subs.body.subscriptions).toHaveLength(1);
+    expect((await verifyLedger(new LedgerStore(node!.pairly.db))).ok).toBe(true);
   });
 
   it('lets a seed user log in with the documented password, and shows them a feed, discover and their conversations', async () => {
@@ -99,11 +115,14 @@ describe('npm run seed', () => {
   });
 
   it('runs again with the same flags without failing and writes nothing more', async () => {
-    const before = await count(`SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM posts) + (SELECT count(*) FROM messages) + (SELECT count(*) FROM feed_items) AS n`);
+    const sum = `SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM posts) + (SELECT count(*) FROM messages) + (SELECT count(*) FROM feed_items)
+                   + (SELECT count(*) FROM subscriptions) + (SELECT count(*) FROM ledger_transfers) AS n`;
+    const before = await count(sum);
     const again = runSeed(flags);
     expect(again.status, again.stderr + again.stdout).toBe(0);
     expect(again.stdout).toMatch(/users\s+0\n/);
-    expect(await count(`SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM posts) + (SELECT count(*) FROM messages) + (SELECT count(*) FROM feed_items) AS n`)).toBe(before);
+    expect(again.stdout).toMatch(/subscriptions\s+0\n/);
+    expect(await count(sum)).toBe(before);
   }, 120_000);
 
   it('refuses bad flags with the usage and exit code 2, writing nothing', () => {

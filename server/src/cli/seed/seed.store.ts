@@ -3,7 +3,8 @@ import type { Queryable } from '../../db/database.js';
 /**
  * The seed's SQL: bulk inserts of synthetic rows, one statement per batch (unnest of column arrays), every
  * one ON CONFLICT DO NOTHING so that a re-run skips what is there. A command-line tool, not a module: it
- * writes every module's tables directly, as a migration would, and never the ledger's (no money moves).
+ * writes every module's tables directly, as a migration would, and never the ledger's nor subscriptions (money
+ * moves only through LedgerService: subscriptions.ts).
  */
 export interface UserRows {
   ids: string[];
@@ -227,6 +228,19 @@ export class SeedStore {
       [r.ids, r.conversationIds, r.seqs, r.senderIds, r.clientIds, r.bodies, r.createdAt],
     );
     return res.rowCount;
+  }
+
+  /** The rank-1 live tier of the first creator (by id) a fan follows, for a seeded subscription. */
+  async firstFollowedTier(fanId: string): Promise<{ handle: string; tierId: string; price: number } | undefined> {
+    const { rows } = await this.db.query<{ handle: string; tier_id: string; price: number }>(
+      `SELECT c.handle, t.id AS tier_id, t.price FROM follows f
+       JOIN creator_pages c ON c.user_id = f.creator_id
+       JOIN creator_tiers t ON t.creator_id = f.creator_id AND t.rank = 1 AND t.archived_at IS NULL
+       WHERE f.follower_id = $1 ORDER BY f.creator_id LIMIT 1`,
+      [fanId],
+    );
+    const r = rows[0];
+    return r && { handle: r.handle, tierId: r.tier_id, price: r.price };
   }
 
   async analyze(): Promise<void> {

@@ -111,7 +111,7 @@ function skewedCreator(r: Rng, creators: number): number {
 /**
  * Fills a migrated database with synthetic fans, creators (pages, tiers, posts), follows (follower counts
  * made right), the feed rows a fan-out would have written, dating profiles and conversations with messages.
- * No ledger rows, so no subscriptions, unlocks or paid messages: money moves only through LedgerService.
+ * No ledger rows: money moves only through LedgerService (the command's paid subscriptions: subscriptions.ts).
  */
 export async function seed(db: Database, o: SeedOptions, progress: SeedProgress = () => undefined): Promise<SeedSummary> {
   const t0 = performance.now();
