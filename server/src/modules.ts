@@ -224,6 +224,7 @@ export function createModules(d: {
     logger,
     users: users.store,
     auth: auth.service,
+    risk: risk.service,
     profiles: profiles.service,
     media: media.service,
     subscriptions: creators.subscriptions,

@@ -6,6 +6,7 @@ import type { AuthService } from '../auth/auth.service.js';
 import type { SubscriptionsService } from '../creators/subscriptions.service.js';
 import type { MediaService } from '../media/media.service.js';
 import type { ProfilesService } from '../profiles/profiles.service.js';
+import type { RiskService } from '../risk/risk.service.js';
 import type { UsersStore } from '../users/users.store.js';
 
 /** Accounts the sweep re-queues per run; the rest wait for the next. */
@@ -28,7 +29,8 @@ export const sweepJobId = (base: string) => `${base}:sweep:${Math.floor(Date.now
  * ledger transfers and the wallet, untouched (money is never deleted; they name only the id); the
  * account's messages, which stay in the peer's conversation and now read as from "Deleted user" (the
  * conversation is the peer's too). What goes: email, name, password, date of birth (its year stays),
- * profile, pictures, answers, swipes, every media file, the second factor. A creator's subscriptions
+ * profile, pictures, answers, swipes, every media file, the second factor, the sign-in history risk scoring kept
+ * (addresses and devices). A creator's subscriptions
  * stop, the current period refunded, as for a ban.
  */
 export class DeletionService {
@@ -36,6 +38,7 @@ export class DeletionService {
     private readonly d: {
       users: Pick<UsersStore, 'findById' | 'markDeleted' | 'anonymise' | 'dueForErasure'>;
       auth: Pick<AuthService, 'closeAccount' | 'forgetSecondFactor'>;
+      risk: Pick<RiskService, 'forget'>;
       profiles: Pick<ProfilesService, 'erase'>;
       media: Pick<MediaService, 'deleteAllOf'>;
       subscriptions: Pick<SubscriptionsService, 'stopForBan'>;
@@ -68,6 +71,7 @@ export class DeletionService {
     await this.d.profiles.erase(userId);
     const files = await this.d.media.deleteAllOf(userId);
     await this.d.auth.forgetSecondFactor(userId);
+    await this.d.risk.forget(userId);
     if (await this.d.users.anonymise(userId)) {
       this.d.audit.record({ key: `account_erased:${userId}`, actorId: null, action: 'account.erased', ip: null, meta: { userId, files } });
     }

@@ -22,6 +22,7 @@ export function erasureModule(d: {
   logger: Logger;
   users: DeletionDeps['users'] & ExportsDeps['users'];
   auth: DeletionDeps['auth'];
+  risk: DeletionDeps['risk'];
   profiles: DeletionDeps['profiles'] & ExportsDeps['profiles'];
   media: DeletionDeps['media'] & ExportsDeps['media'];
   subscriptions: DeletionDeps['subscriptions'] & ExportsDeps['subscriptions'];

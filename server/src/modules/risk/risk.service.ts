@@ -78,6 +78,11 @@ export class RiskService {
     },
   ) {}
 
+  /** Account erasure: the sign-in history (addresses, devices, places) goes with the account. */
+  async forget(userId: string): Promise<void> {
+    await this.d.store.forget(userId);
+  }
+
   /**
    * Scores a sign-in whose first factor was proved, before a session opens.
    * Throws LOGIN_HELD above the hold threshold; above the step-up threshold

@@ -48,6 +48,10 @@ export interface LoginHistory {
 export class RiskStore {
   constructor(private readonly db: Queryable) {}
 
+  async forget(userId: string): Promise<void> {
+    await this.db.query(`DELETE FROM risk_logins WHERE user_id = $1`, [userId]);
+  }
+
   /** Devices and countries of sign-ins that opened a session, the last such sign-in, and failed passwords in the window. */
   async loginHistory(userId: string, failureWindowSeconds: number): Promise<LoginHistory> {
     const { rows } = await this.db.query<{ devices: string[] | null; countries: string[] | null; last: LoginHistory['last'] | null; failures: number }>(
