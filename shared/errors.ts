@@ -7,6 +7,8 @@
  */
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
+  /** Web push is not set up on this server (no VAPID keys in cluster mode). */
+  PUSH_UNAVAILABLE: 503,
   INVALID_JSON: 400,
   WEAK_PASSWORD: 400,
   UNAUTHENTICATED: 401,

@@ -23,6 +23,7 @@ import { massMessagesModule } from './modules/mass-messages/mass-messages.module
 import { matchModule } from './modules/match/match.module.js';
 import { mediaModule } from './modules/media/media.module.js';
 import { moderationModule } from './modules/moderation/moderation.module.js';
+import { notificationsModule } from './modules/notifications/notifications.module.js';
 import { ANYONE } from './modules/media/media.views.js';
 import { paymentsModule } from './modules/payments/payments.module.js';
 import { payoutsModule } from './modules/payouts/payouts.module.js';
@@ -68,6 +69,8 @@ export function createModules(d: {
     isCreator: async (userId) => (await users.store.findById(userId))?.role === 'creator',
   });
   const mail = mailModule({ config, jobs, logger });
+  // Built early: every module after it tells users things through it.
+  const notifications = notificationsModule({ config, db, realtime, presence: drivers.presence, users: users.store, mail: mail.service, jobs, logger });
   // A suspended account's sign-in is answered by trust and safety (its end, an appeal token): bound late.
   const auth = authModule({
     config,
@@ -125,7 +128,7 @@ export function createModules(d: {
   const verification = verificationModule({ config, db, media: media.service, users: users.store, audit: audit.service, realtime });
   // Pictures of people are profiles' (built on chat): bound late.
   const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
-  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter, counters, logger, avatars, paidContent, moderation: moderation.service });
+  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter, counters, logger, avatars, paidContent, moderation: moderation.service, notify: notifications.service });
   const match = matchModule({
     config,
     db,
@@ -141,7 +144,7 @@ export function createModules(d: {
     moderation: moderation.service,
   });
   const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent, text: moderation.service });
-  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter, text: moderation.service });
+  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter, text: moderation.service, notify: notifications.service });
   const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service,
     tipTargets: { post: (viewer, id) => posts.service.creatorOf(viewer, id), message: (viewer, id) => chat.service.messageSender(viewer.userId, id) },
   });
@@ -221,7 +224,7 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure];
+  const list: Module[] = [system, mail, notifications, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -252,6 +255,7 @@ export function createModules(d: {
     payouts: payouts.service,
     deletion: erasure.deletion,
     exports: erasure.exports,
+    notifications: notifications.service,
   };
 }
 
