@@ -14,6 +14,7 @@ export const NOTIFICATION_KINDS = [
   'subscription_renewed',
   'subscription_expiring',
   'subscription_failed',
+  'subscription_ended',
   'new_post',
   'tip',
   'payout',
@@ -32,6 +33,8 @@ export interface NotificationPayload {
   /** A short detail (an amount, a state, a reason, a device). */
   detail?: string;
   link?: string;
+  /** What the last event was (a post's or a tip's id): the same event notified again (a retried job) is not counted twice. */
+  ref?: string;
 }
 
 export interface NotificationView {
@@ -68,6 +71,8 @@ export function describeNotification(kind: NotificationKind, count: number, p: N
       return `Your subscription to ${who} is ending soon${detail}`;
     case 'subscription_failed':
       return `Your subscription to ${who} could not be renewed${detail}`;
+    case 'subscription_ended':
+      return `Your subscription to ${who} has ended${detail}`;
     case 'new_post':
       return `${many('A new post', 'new posts')} from ${who}`;
     case 'tip':

@@ -83,6 +83,7 @@ export function createModules(d: {
     mail: mail.service,
     revocations: drivers.revocations,
     suspension: (row) => reports.decisions.refusal(row),
+    notify: notifications.service,
   });
   const ledger = ledgerModule({ config, db, realtime, logger });
   const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger });
@@ -96,7 +97,7 @@ export function createModules(d: {
     owners: () => ({ sessions: calls.roomSessions, endedOwners: [calls.endedCalls, match.endedSessions] }),
   });
   // Who may call whom is chat's consent rule (built below): bound late.
-  const calls = callsModule({ config, db, users: users.store, safety: safety.store, consent: (a, b) => chat.service.assertConsent(a, b), ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: rooms.rooms, logger });
+  const calls = callsModule({ config, db, users: users.store, safety: safety.store, consent: (a, b) => chat.service.assertConsent(a, b), ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: rooms.rooms, logger, notify: notifications.service });
   // Presence and chat need each other (chat's routes show presence; presence's audience is chat's rule): bound late.
   const presence = presenceModule({
     config,
@@ -143,9 +144,9 @@ export function createModules(d: {
     avatars,
     moderation: moderation.service,
   });
-  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent, text: moderation.service });
+  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent, text: moderation.service, notify: notifications.service });
   const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter, text: moderation.service, notify: notifications.service });
-  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service,
+  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, notify: notifications.service, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service,
     tipTargets: { post: (viewer, id) => posts.service.creatorOf(viewer, id), message: (viewer, id) => chat.service.messageSender(viewer.userId, id) },
   });
   const massMessages = massMessagesModule({ config, db, chat: chat.service, media: media.service, realtime, jobs, logger, paidContent, text: moderation.service });
@@ -171,7 +172,7 @@ export function createModules(d: {
     socketQuota: drivers.socketQuota,
   });
   const earnings = earningsModule({ db, options: config.earnings });
-  const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, auth: auth.service, jobs, logger });
+  const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, auth: auth.service, jobs, logger, notify: notifications.service });
   const reports = reportsModule({
     config,
     jwtSecret,
@@ -183,6 +184,7 @@ export function createModules(d: {
     audit: audit.service,
     auditStore: audit.store,
     limiter,
+    notify: notifications.service,
     snapshots: {
       profile: async (viewer, id) => ({ reportedId: id, content: { profile: await profiles.service.publicProfile(viewer, id) } }),
       message: (viewer, id) => chat.service.reportSnapshot(viewer.userId, id),

@@ -33,6 +33,7 @@ export interface NotifyInput {
 
 /** What other modules are given: tell a user, without waiting (failures are logged by the service). */
 export type Notify = Pick<NotificationService, 'notifyLater'>;
+export type NotifyMany = Pick<NotificationService, 'notifyMany'>;
 
 export interface NotificationsOptions {
   collapseSeconds: number;
@@ -102,6 +103,8 @@ export class NotificationService {
       return null;
     }
     const row = await this.d.store.record(userId, input.kind, input.subject, payload, this.d.options.collapseSeconds);
+    // The same event again (its ref): counted once already.
+    if (!row) return null;
     if (row.count === 1) await this.d.store.prune(userId, this.d.options.keep);
     const view = toNotificationView(row);
     this.d.realtime.toUser(userId, 'notification:new', { notification: view, unread: await this.d.store.unreadCount(userId) });
@@ -113,6 +116,17 @@ export class NotificationService {
       await this.d.store.markEmailed([row.id]);
     }
     return view;
+  }
+
+  /**
+   * One event for a crowd (a post to a creator's audience, one fan-out batch at a time): one statement per
+   * batch, collapsed per subject, pushed live; no push or immediate mail (the digest carries it).
+   */
+  async notifyMany(userIds: string[], input: Omit<NotifyInput, 'ifOffline' | 'mailed'>): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const rows = await this.d.store.recordMany(userIds, input.kind, input.subject, await this.withActorName(input.payload ?? {}));
+    for (const r of rows) this.d.realtime.toUser(r.user_id, 'notification:new', { notification: toNotificationView(r), unread: Number(r.unread) });
+    return rows.length;
   }
 
   async list(userId: string, q: { before?: string; limit: number; unread?: 'true' | 'false' }): Promise<{ notifications: NotificationView[]; unread: number; nextCursor: string | null }> {

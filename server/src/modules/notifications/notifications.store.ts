@@ -23,6 +23,8 @@ export interface PushSubscriptionRow {
 }
 
 const COLUMNS = 'id, user_id, kind, subject, count, payload, created_at, updated_at, read_at, emailed_at';
+/** An event carrying the same `ref` as the open row's last one is a repeat (a retried job), not one more. */
+const NOT_A_REPEAT = `(EXCLUDED.payload->>'ref' IS NULL OR notifications.payload->>'ref' IS DISTINCT FROM EXCLUDED.payload->>'ref')`;
 
 export class NotificationsStore {
   constructor(private readonly db: Database) {}
@@ -32,7 +34,7 @@ export class NotificationsStore {
    * collapsing (is closed) once read, mailed, or older than the window; the partial unique index keeps
    * one open row per key, so concurrent notifies from several nodes collapse rather than race.
    */
-  async record(userId: string, kind: NotificationKind, subject: string, payload: NotificationPayload, windowSeconds: number): Promise<NotificationRow> {
+  async record(userId: string, kind: NotificationKind, subject: string, payload: NotificationPayload, windowSeconds: number): Promise<NotificationRow | undefined> {
     return this.db.transaction(async (tx) => {
       await tx.query(
         `UPDATE notifications SET open = false
@@ -43,11 +45,36 @@ export class NotificationsStore {
         `INSERT INTO notifications (user_id, kind, subject, payload) VALUES ($1, $2, $3, $4)
          ON CONFLICT (user_id, kind, subject) WHERE open
          DO UPDATE SET count = notifications.count + 1, payload = EXCLUDED.payload, updated_at = now()
+         WHERE ${NOT_A_REPEAT}
          RETURNING ${COLUMNS}`,
         [userId, kind, subject, JSON.stringify(payload)],
       );
-      return rows[0]!;
+      return rows[0];
     });
+  }
+
+  /**
+   * One event for many users at once (a post's fan-out batch): one statement, users who turned the kind off
+   * in-app left out. Open rows older than the window are not closed here (a batch stays one statement): they
+   * keep collapsing until read or mailed. Returns the rows written, with each user's unread count.
+   */
+  async recordMany(userIds: string[], kind: NotificationKind, subject: string, payload: NotificationPayload): Promise<(NotificationRow & { unread: string })[]> {
+    if (userIds.length === 0) return [];
+    const { rows } = await this.db.query<NotificationRow & { unread: string }>(
+      `WITH written AS (
+         INSERT INTO notifications (user_id, kind, subject, payload)
+         SELECT u.id, $2, $3, $4 FROM unnest($1::uuid[]) AS u (id)
+         WHERE NOT EXISTS (SELECT 1 FROM notification_preferences p WHERE p.user_id = u.id AND p.kind = $2 AND p.channel = 'in_app' AND NOT p.enabled)
+         ON CONFLICT (user_id, kind, subject) WHERE open
+         DO UPDATE SET count = notifications.count + 1, payload = EXCLUDED.payload, updated_at = now()
+         WHERE ${NOT_A_REPEAT}
+         RETURNING ${COLUMNS}
+       )
+       SELECT w.*, (SELECT count(*) FROM notifications n WHERE n.user_id = w.user_id AND n.read_at IS NULL) + CASE WHEN w.count = 1 THEN 1 ELSE 0 END AS unread
+       FROM written w`,
+      [userIds, kind, subject, JSON.stringify(payload)],
+    );
+    return rows;
   }
 
   /** Keeps a user's newest `keep` notifications (the list is a recent history, not an archive). */
