@@ -1,5 +1,4 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { NotificationView } from '../../../shared/notifications.js';
 import { api } from './api.js';
 import { useSession } from './session.js';
 import { useSocketEvent } from './socket.js';
@@ -9,14 +8,6 @@ export const notificationKeys = {
   list: ['notifications', 'list'] as const,
   preferences: ['notifications', 'preferences'] as const,
 };
-
-/**
- * A pushed notification into a loaded list: a collapsed one (same id, higher count) moves to the top
- * in its new form, a new one is added on top. Pure, for the list page's cache.
- */
-export function mergeNotification(list: NotificationView[], n: NotificationView): NotificationView[] {
-  return [n, ...list.filter((x) => x.id !== n.id)];
-}
 
 /** The bell's number: GET /api/notifications/unread-count, then kept by `notification:new` and `notification:read`. */
 export function useUnreadNotifications(): number {
