@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NotificationPreference, NotificationView } from '../../shared/notifications.js';
+import { NOTIFICATION_KINDS, type NotificationPreference, type NotificationView } from '../../shared/notifications.js';
 import { connect, http, newUser, nextEvent, waitFor } from '../support/client.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { pgQuery } from '../support/services.js';
@@ -105,7 +105,7 @@ describe('notifications', () => {
   it('keeps preferences per kind and channel: a kind turned off in-app is not stored', async () => {
     const me = await newUser(node.url);
     const defaults = await http<{ preferences: NotificationPreference[] }>(node.url, 'GET', '/api/notifications/preferences', { token: me.accessToken });
-    expect(defaults.body.preferences).toHaveLength(12 * 3);
+    expect(defaults.body.preferences).toHaveLength(NOTIFICATION_KINDS.length * 3);
     expect(defaults.body.preferences.find((p) => p.kind === 'like' && p.channel === 'email')?.enabled).toBe(false);
     expect(defaults.body.preferences.find((p) => p.kind === 'message' && p.channel === 'in_app')?.enabled).toBe(true);
 
