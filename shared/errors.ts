@@ -7,6 +7,8 @@
  */
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
+  /** Web push is not offered on this server (no VAPID keys in cluster mode): not a passing outage, so not a 5xx. */
+  PUSH_UNAVAILABLE: 404,
   INVALID_JSON: 400,
   WEAK_PASSWORD: 400,
   UNAUTHENTICATED: 401,

@@ -11,6 +11,7 @@ import type { MediaView } from './media.js';
 import type { SubscriberJoinedView, SubscriptionView, TipView } from './creators.js';
 import type { VerificationState } from './verification.js';
 import type { ReportOutcome, StandingChange } from './reports.js';
+import type { NotificationView } from './notifications.js';
 
 /**
  * Socket.IO contract. Client events are `domain:verb`, each with a zod schema
@@ -160,6 +161,10 @@ export interface ServerToClientEvents {
   'report:decided': (payload: ReportOutcome) => void;
   /** An admin warned, suspended, banned or restored this user, or removed their content (a suspension's comes just before the sockets close). */
   'account:standing': (payload: StandingChange) => void;
+  /** A new notification, or a collapsed one that counts one more event (same id), with the user's unread count; every device. */
+  'notification:new': (payload: { notification: NotificationView; unread: number }) => void;
+  /** Notifications were read on one of the user's devices (`id` null: all of them), with the unread count left. */
+  'notification:read': (payload: { id: string | null; unread: number }) => void;
   /** This node is going away; the client should reconnect (nginx sends it elsewhere). */
   'system:shutdown': (payload: { nodeId: string; reconnect: true }) => void;
   /** An event that could not be acknowledged (sent without an ack callback) failed. */

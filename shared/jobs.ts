@@ -102,6 +102,10 @@ export interface JobPayloads {
   'account.sweep': Record<string, never>;
   /** Sends one mail through SMTP_URL, or writes it to the local outbox (job id `mail:<key>`). */
   'mail.send': { key: string; to: string; subject: string; text: string; html: string };
+  /** Mails each user offline for NOTIFY_DIGEST_AFTER_SECONDS one digest of their unread, unmailed notifications (scheduled every NOTIFY_DIGEST_SECONDS). */
+  'notifications.digest': Record<string, never>;
+  /** Sends one notification (as it was at `count` collapsed events) to its user's browsers by web push (job id `push:<id>:<count>`). */
+  'notifications.push': { notificationId: string; count: number };
 }
 
 export type JobName = keyof JobPayloads;
@@ -131,6 +135,8 @@ export const JOB_NAMES = [
   'account.erase',
   'account.export',
   'account.sweep',
+  'notifications.digest',
+  'notifications.push',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

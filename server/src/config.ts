@@ -321,6 +321,21 @@ const envSchema = z
     EMAIL_LINK_TTL_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(172_800),
     /** How long a password reset link works (1 hour). */
     PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(3600),
+    /** Events of one kind about one subject within this window collapse into one notification ("10 new messages"). */
+    NOTIFY_COLLAPSE_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(3600),
+    /** Notifications kept per user (the newest); older ones are dropped. */
+    NOTIFY_KEEP: z.coerce.number().int().min(10).max(10_000).default(200),
+    /** How often the mail digest looks for users to mail. */
+    NOTIFY_DIGEST_SECONDS: z.coerce.number().int().min(5).max(86_400).default(900),
+    /** A notification goes into a mail digest once unread this long while its user stays offline. */
+    NOTIFY_DIGEST_AFTER_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(1800),
+    /** The VAPID key pair web pushes are signed with (base64url, from `npx web-push generate-vapid-keys`). Unset: generated into PAIRLY_DATA_DIR in embedded mode; no web push in cluster mode. */
+    VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{80,100}$/).optional(),
+    VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{40,50}$/).optional(),
+    /** Accept http:// push endpoints (a local push service, in tests and development); browsers' push services are all https. */
+    NOTIFY_PUSH_HTTP_ENDPOINTS: bool.default(false),
+    /** The contact push services see in the VAPID token (mailto: or https:). */
+    VAPID_SUBJECT: z.string().regex(/^(mailto:|https:\/\/)\S+$/).default('mailto:admin@pairly.local'),
   });
 
 export interface Config {
@@ -348,6 +363,16 @@ export interface Config {
   publicWebUrl?: string;
   /** SMTP_URL when set; otherwise mail is written to `outboxDir`. */
   mail: { smtpUrl?: string; from: string; outboxDir: string };
+  /** Notifications: collapsing, how many are kept, the mail digest and web push (VAPID). */
+  notifications: {
+    collapseSeconds: number;
+    keep: number;
+    digestEverySeconds: number;
+    digestAfterSeconds: number;
+    vapid?: { publicKey: string; privateKey: string };
+    vapidSubject: string;
+    pushHttpEndpoints: boolean;
+  };
   /** Lifetimes of mailed account links, in seconds. */
   accountLinks: { emailTtlSeconds: number; resetTtlSeconds: number };
   trustProxy: string;
@@ -502,6 +527,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success && parsed.data.PRESENCE_HEARTBEAT_MS !== undefined && parsed.data.PRESENCE_HEARTBEAT_MS >= parsed.data.PRESENCE_TTL_SECONDS * 1000) {
     problems.push('PRESENCE_HEARTBEAT_MS: must be shorter than PRESENCE_TTL_SECONDS, or live nodes lapse between their own heartbeats');
   }
+  if (!cleaned.VAPID_PUBLIC_KEY !== !cleaned.VAPID_PRIVATE_KEY) problems.push('VAPID_PUBLIC_KEY: set together with VAPID_PRIVATE_KEY (one key pair), or neither');
   if (parsed.success && parsed.data.TIP_MIN > parsed.data.TIP_MAX) problems.push('TIP_MIN: must not be above TIP_MAX');
   if (parsed.success && parsed.data.MODERATION_NUDITY_REVIEW > parsed.data.MODERATION_NUDITY_BLOCK) problems.push('MODERATION_NUDITY_REVIEW: must not be above MODERATION_NUDITY_BLOCK');
   if (Boolean(cleaned.TURN_URLS) !== Boolean(cleaned.TURN_SECRET)) problems.push('TURN: set both TURN_URLS and TURN_SECRET, or neither');
@@ -548,6 +574,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     publicWebUrl: e.PUBLIC_WEB_URL,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: join(resolve(e.PAIRLY_DATA_DIR), 'outbox') },
+    notifications: {
+      collapseSeconds: e.NOTIFY_COLLAPSE_SECONDS,
+      keep: e.NOTIFY_KEEP,
+      digestEverySeconds: e.NOTIFY_DIGEST_SECONDS,
+      digestAfterSeconds: e.NOTIFY_DIGEST_AFTER_SECONDS,
+      vapid: e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY } : undefined,
+      vapidSubject: e.VAPID_SUBJECT,
+      pushHttpEndpoints: e.NOTIFY_PUSH_HTTP_ENDPOINTS,
+    },
     accountLinks: { emailTtlSeconds: e.EMAIL_LINK_TTL_SECONDS, resetTtlSeconds: e.PASSWORD_RESET_TTL_SECONDS },
     trustProxy: e.TRUST_PROXY,
     httpBodyLimit: e.HTTP_BODY_LIMIT,

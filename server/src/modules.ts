@@ -24,6 +24,7 @@ import { massMessagesModule } from './modules/mass-messages/mass-messages.module
 import { matchModule } from './modules/match/match.module.js';
 import { mediaModule } from './modules/media/media.module.js';
 import { moderationModule } from './modules/moderation/moderation.module.js';
+import { notificationsModule } from './modules/notifications/notifications.module.js';
 import { ANYONE } from './modules/media/media.views.js';
 import { paymentsModule } from './modules/payments/payments.module.js';
 import { payoutsModule } from './modules/payouts/payouts.module.js';
@@ -81,6 +82,8 @@ export function createModules(d: {
     logger,
     holds: () => ({ decideHold: (tx, id, decision) => payments.service.decideHold(tx, id, decision), walletsChanged: (ids) => payments.service.walletsChanged(ids) }),
   });
+  // Built early: every module after it tells users things through it.
+  const notifications = notificationsModule({ config, db, realtime, presence: drivers.presence, users: users.store, mail: mail.service, jobs, logger });
   // A suspended account's sign-in is answered by trust and safety (its end, an appeal token): bound late.
   const auth = authModule({
     config,
@@ -94,6 +97,7 @@ export function createModules(d: {
     revocations: drivers.revocations,
     suspension: (row) => reports.decisions.refusal(row),
     risk: risk.service,
+    notify: notifications.service,
   });
   const ledger = ledgerModule({ config, db, realtime, logger });
   const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger, risk: risk.service });
@@ -107,7 +111,7 @@ export function createModules(d: {
     owners: () => ({ sessions: calls.roomSessions, endedOwners: [calls.endedCalls, match.endedSessions] }),
   });
   // Who may call whom is chat's consent rule (built below): bound late.
-  const calls = callsModule({ config, db, users: users.store, safety: safety.store, consent: (a, b) => chat.service.assertConsent(a, b), ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: rooms.rooms, logger });
+  const calls = callsModule({ config, db, users: users.store, safety: safety.store, consent: (a, b) => chat.service.assertConsent(a, b), ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: rooms.rooms, logger, notify: notifications.service });
   // Presence and chat need each other (chat's routes show presence; presence's audience is chat's rule): bound late.
   const presence = presenceModule({
     config,
@@ -139,7 +143,7 @@ export function createModules(d: {
   const verification = verificationModule({ config, db, media: media.service, users: users.store, audit: audit.service, realtime });
   // Pictures of people are profiles' (built on chat): bound late.
   const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
-  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter: drivers.syncedLimiter, counters, logger, avatars, paidContent, moderation: moderation.service });
+  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter: drivers.syncedLimiter, counters, logger, avatars, paidContent, moderation: moderation.service, notify: notifications.service });
   const match = matchModule({
     config,
     db,
@@ -154,9 +158,9 @@ export function createModules(d: {
     avatars,
     moderation: moderation.service,
   });
-  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent, text: moderation.service });
-  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter, text: moderation.service });
-  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service,
+  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent, text: moderation.service, notify: notifications.service });
+  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter, text: moderation.service, notify: notifications.service });
+  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, notify: notifications.service, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service,
     tipTargets: { post: (viewer, id) => posts.service.creatorOf(viewer, id), message: (viewer, id) => chat.service.messageSender(viewer.userId, id) },
   });
   const massMessages = massMessagesModule({ config, db, chat: chat.service, media: media.service, realtime, jobs, logger, paidContent, text: moderation.service });
@@ -182,7 +186,7 @@ export function createModules(d: {
     socketQuota: drivers.socketQuota,
   });
   const earnings = earningsModule({ db, options: config.earnings });
-  const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, auth: auth.service, jobs, logger });
+  const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, auth: auth.service, jobs, logger, notify: notifications.service });
   const reports = reportsModule({
     config,
     jwtSecret,
@@ -194,6 +198,7 @@ export function createModules(d: {
     audit: audit.service,
     auditStore: audit.store,
     limiter,
+    notify: notifications.service,
     snapshots: {
       profile: async (viewer, id) => ({ reportedId: id, content: { profile: await profiles.service.publicProfile(viewer, id) } }),
       message: (viewer, id) => chat.service.reportSnapshot(viewer.userId, id),
@@ -239,7 +244,7 @@ export function createModules(d: {
   const consoles = consolesModule({ config, logger, auth: auth.service, jobs, redis: drivers.redis, deadLetters: deadLetters.service, payments: payments.service, ledger: ledger.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, mail, risk, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure, consoles];
+  const list: Module[] = [system, mail, risk, notifications, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure, consoles];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -271,6 +276,7 @@ export function createModules(d: {
     payouts: payouts.service,
     deletion: erasure.deletion,
     exports: erasure.exports,
+    notifications: notifications.service,
   };
 }
 

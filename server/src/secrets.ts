@@ -19,3 +19,21 @@ export function embeddedJwtSecret(dataDir: string): string {
   writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'w' });
   return secret;
 }
+
+/**
+ * Embedded mode without VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY: a key pair made once and kept in the data
+ * dir, so browsers' push subscriptions (bound to the public key) survive restarts.
+ */
+export function embeddedVapidKeys(dataDir: string, generate: () => { publicKey: string; privateKey: string }): { publicKey: string; privateKey: string } {
+  const file = join(dataDir, 'vapid-keys.json');
+  try {
+    const existing = JSON.parse(readFileSync(file, 'utf8')) as { publicKey?: unknown; privateKey?: unknown };
+    if (typeof existing.publicKey === 'string' && typeof existing.privateKey === 'string') return { publicKey: existing.publicKey, privateKey: existing.privateKey };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const keys = generate();
+  writeFileSync(file, `${JSON.stringify(keys)}\n`, { mode: 0o600, flag: 'w' });
+  return keys;
+}

@@ -127,6 +127,8 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
     'account.erase': unexpected,
     'account.export': unexpected,
     'account.sweep': unexpected,
+    'notifications.digest': unexpected,
+    'notifications.push': unexpected,
     'audit.record': async (p) => {
       const attempt = calls.filter((c) => c.key === p.key).length + 1;
       calls.push({ key: p.key, attempt });

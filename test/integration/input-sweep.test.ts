@@ -30,6 +30,7 @@ import { deleteMeBody } from '../../shared/erasure.js';
 import { clientEventSchemas } from '../../shared/events.js';
 import { int4Id } from '../../shared/input.js';
 import { matchReportBody } from '../../shared/match.js';
+import { notificationListQuery, notificationPreferencesBody, pushSubscriptionBody, pushUnsubscribeBody } from '../../shared/notifications.js';
 import { appealBody, appealDecisionBody, auditQuery, decisionBody, reportBody as reportsBody, roleBody, userSearchQuery } from '../../shared/reports.js';
 import { mineQuery } from '../../server/src/modules/reports/reports.routes.js';
 import { adjustmentBody, checkoutBody, idempotencyKeyHeader, PROVIDERS, sandboxActionBody } from '../../shared/payments.js';
@@ -165,6 +166,15 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/messages/:id/report': { params: { id: uuid }, body: reportBody },
   'POST /api/messages/:id/unlock': { params: { id: uuid }, body: unlockBody },
   'GET /api/messages/search': { query: messageSearchQuery },
+  'GET /api/notifications': { query: notificationListQuery },
+  'GET /api/notifications/unread-count': {},
+  'POST /api/notifications/read-all': {},
+  'POST /api/notifications/:id/read': { params: { id: uuid } },
+  'GET /api/notifications/preferences': {},
+  'PUT /api/notifications/preferences': { body: notificationPreferencesBody },
+  'GET /api/notifications/push/key': {},
+  'POST /api/notifications/push/subscriptions': { body: pushSubscriptionBody },
+  'DELETE /api/notifications/push/subscriptions': { body: pushUnsubscribeBody },
   'GET /api/blocks': {},
   'PUT /api/blocks/:userId': { params: { userId: uuid } },
   'DELETE /api/blocks/:userId': { params: { userId: uuid } },

@@ -80,6 +80,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REPORTS_PER_HOUR: '0' })).toThrow(/REPORTS_PER_HOUR/);
   });
 
+  it('NOTIFY_* and VAPID_*: an hour of collapsing, 200 kept, a digest every 15 min after 30 min away; a VAPID pair both or neither', () => {
+    expect(loadConfig({}).notifications).toEqual({
+      collapseSeconds: 3600,
+      keep: 200,
+      digestEverySeconds: 900,
+      digestAfterSeconds: 1800,
+      vapid: undefined,
+      vapidSubject: 'mailto:admin@pairly.local',
+      pushHttpEndpoints: false,
+    });
+    const pair = { VAPID_PUBLIC_KEY: `B${'a'.repeat(86)}`, VAPID_PRIVATE_KEY: 'k'.repeat(43) };
+    expect(loadConfig(pair).notifications.vapid).toEqual({ publicKey: pair.VAPID_PUBLIC_KEY, privateKey: pair.VAPID_PRIVATE_KEY });
+    expect(() => loadConfig({ VAPID_PUBLIC_KEY: pair.VAPID_PUBLIC_KEY })).toThrow(/VAPID_PUBLIC_KEY: set together with VAPID_PRIVATE_KEY/);
+    expect(() => loadConfig({ ...pair, VAPID_PRIVATE_KEY: 'not base64url!' })).toThrow(/VAPID_PRIVATE_KEY/);
+    expect(() => loadConfig({ VAPID_SUBJECT: 'admin@pairly.local' })).toThrow(/VAPID_SUBJECT/);
+    expect(() => loadConfig({ NOTIFY_KEEP: '0' })).toThrow(/NOTIFY_KEEP/);
+    expect(loadConfig({ NOTIFY_PUSH_HTTP_ENDPOINTS: 'true' }).notifications.pushHttpEndpoints).toBe(true);
+  });
+
   it('refuses DATABASE_URL without REDIS_URL unless one node is meant', () => {
     const env = { DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(32) };
     expect(() => loadConfig(env)).toThrow(/REDIS_URL: required with DATABASE_URL.*ALLOW_SINGLE_NODE_POSTGRES=1/);

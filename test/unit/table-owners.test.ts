@@ -42,6 +42,7 @@ const OWNERS: Record<string, string[]> = {
   reports: ['reports', 'moderation_decisions', 'decision_appeals'],
   moderation: ['moderation_verdicts'],
   risk: ['risk_logins', 'risk_payments'],
+  notifications: ['notifications', 'notification_preferences', 'push_subscriptions'],
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');

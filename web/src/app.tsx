@@ -44,6 +44,7 @@ const ForgotPassword = lazy(() => import('./pages/forgot-password.js'));
 const ResetPassword = lazy(() => import('./pages/reset-password.js'));
 const Outbox = lazy(() => import('./pages/outbox.js'));
 const MyReports = lazy(() => import('./pages/my-reports.js'));
+const Notifications = lazy(() => import('./pages/notifications.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -127,6 +128,7 @@ export function App() {
                     <Route path="/mass-messages" element={<RequireAuth><MassMessages /></RequireAuth>} />
                     <Route path="/payouts" element={<RequireAuth><Payouts /></RequireAuth>} />
                     <Route path="/reports" element={<RequireAuth><MyReports /></RequireAuth>} />
+                    <Route path="/notifications" element={<RequireAuth><Notifications /></RequireAuth>} />
                     <Route path="/admin/*" element={<RequireAuth admin><Admin /></RequireAuth>} />
                     <Route path="*" element={<NotFound />} />
                   </Routes>

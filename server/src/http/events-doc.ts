@@ -35,6 +35,8 @@ const serverEvents: Record<keyof ServerToClientEvents, string> = {
   'auth:revoked': '{ reason }: the session was logged out or revoked; the socket closes right after.',
   'report:decided': '{ reportId, status, action }: an admin decided on a report I filed.',
   'account:standing': '{ decisionId, action, reason, until, appealToken? }: an admin decided on my account (warn, remove_content, suspend, ban, restore); for a suspension or ban (with the token to appeal with, signed out) my sessions end right after.',
+  'notification:new': '{ notification, unread }: a new notification, or a collapsed one counting one more event (same id, higher count), with the unread count; every device.',
+  'notification:read': '{ id, unread }: notifications were read on one of the user\'s devices (id null: all), with the unread count left.',
   'system:shutdown': '{ nodeId, reconnect: true }: this node is going away; reconnect.',
   'system:error': '{ event, error }: an event sent without an ack callback failed.',
 };

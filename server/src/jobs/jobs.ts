@@ -138,6 +138,10 @@ export interface StallPolicy {
  * | account.export (queued, or in retry backoff)  | account.sweep: exports not built a minute after the request are enqueued  |
  * |                                               | again; a built one is never rebuilt (ready_at)                            |
  * | account.sweep                                 | the schedule itself                                                        |
+ * | notifications.digest                          | the schedule itself: what it did not mail stays unmailed in PostgreSQL     |
+ * |                                               | (emailed_at) and goes into the next run's digest                           |
+ * | notifications.push (queued, or in retry)      | nothing: a push only repeats a stored notification, which the bell and    |
+ * |                                               | the mail digest still show                                                 |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.

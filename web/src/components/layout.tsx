@@ -5,6 +5,7 @@ import { useSocket } from '../lib/socket.js';
 import { useWallet } from '../lib/queries.js';
 import { errorText } from '../lib/error-text.js';
 import { ChatsBadge } from './chat-badge.js';
+import { NotificationBell } from './notification-bell.js';
 import { VerifyBanner } from './verify-banner.js';
 
 // Creator pushes (tips, subscription changes) as toasts on every page, loaded after the first paint.
@@ -69,6 +70,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 {user.role === 'creator' && <NavLink to="/mass-messages">Mass messages</NavLink>}
                 {user.role === 'creator' && <NavLink to="/payouts">Payouts</NavLink>}
                 <NavLink to="/settings">Settings</NavLink>
+                <NotificationBell />
                 <Balance />
               </>
             )}

@@ -5,6 +5,7 @@ import { ApiError } from './api.js';
 const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   NETWORK: 'Pairly cannot be reached. Check your connection and try again.',
   VALIDATION_FAILED: 'Some of what you entered is not valid. Check the highlighted fields.',
+  PUSH_UNAVAILABLE: 'Browser notifications are not available on this server.',
   WEAK_PASSWORD: 'That password is too easy to guess. Use at least 10 characters, mixing words, numbers or symbols.',
   INVALID_CREDENTIALS: 'That email and password do not match an account.',
   TWO_FACTOR_REQUIRED: 'Enter the code from your authenticator app.',

@@ -2,6 +2,7 @@ import { PageTitle } from '../components/ui.js';
 import { SettingsEmail, SettingsPassword } from '../components/settings-account.js';
 import { SettingsDelete, SettingsExport } from '../components/settings-data.js';
 import { SettingsBlocks } from '../components/settings-blocks.js';
+import { SettingsNotifications } from '../components/settings-notifications.js';
 import { SettingsConsent } from '../components/settings-consent.js';
 import { SettingsPhotos } from '../components/settings-photos.js';
 import { SettingsPrices } from '../components/settings-prices.js';
@@ -26,6 +27,7 @@ export default function Settings() {
         <SettingsProfile />
         <SettingsPrices />
         {user?.role !== 'creator' && <SettingsConsent />}
+        <SettingsNotifications />
         <SettingsBlocks />
         <SettingsEmail />
         <SettingsPassword />

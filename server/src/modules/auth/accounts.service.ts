@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import { randomUUID } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { EmailChangeConfirmation, MailSentResult } from '../../../../shared/auth.js';
@@ -38,6 +39,8 @@ export interface AccountsDeps {
   mailsByEmail: RateLimiterAbstract;
   mailsByIp: RateLimiterAbstract;
   ttl: { emailTtlSeconds: number; resetTtlSeconds: number };
+  /** Security events in the user's notifications too (mailed here already: the notice is not mailed twice). */
+  notify?: Notify;
 }
 
 /**
@@ -115,6 +118,7 @@ export class AccountsService {
     const sessionsEnded = await this.d.sessions.endAllOf(row.id, 'password_changed', p.sessionId);
     this.d.audit.record({ key: `password_changed:${randomUUID()}`, actorId: row.id, action: 'auth.password_changed', ip: client.ip, meta: { sessionsEnded } });
     await this.d.mail.send(`password-changed:${randomUUID()}`, row.email, accountMails.passwordChanged(this.link));
+    this.d.notify?.notifyLater(row.id, { kind: 'security', subject: 'password', payload: { detail: 'your password was changed', link: '/settings' }, mailed: true });
     return { sessionsEnded };
   }
 
@@ -174,6 +178,12 @@ export class AccountsService {
     const key = deviceKey(client.userAgent, client.ip);
     if (earlier.some((s) => deviceKey(s.user_agent, s.ip) === key)) return;
     await this.d.mail.send(`new-device:${sessionId}`, row.email, accountMails.newDevice(this.link, deviceOf(client.userAgent), placeOf(client.ip)));
+    this.d.notify?.notifyLater(row.id, {
+      kind: 'security',
+      subject: `login:${sessionId}`,
+      payload: { detail: `a sign-in from a new device (${deviceOf(client.userAgent)}, ${placeOf(client.ip)})`, link: '/settings' },
+      mailed: true,
+    });
   }
 
   /** The proof an OpenID sign-in needs before it joins an account that has its address: a single-use link to that address. */

@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import { mountedAt } from '../../http/route-docs.js';
 import { Router } from 'express';
 import type { Config } from '../../config.js';
@@ -41,6 +42,7 @@ export function authModule(d: {
   suspension?: AuthServiceDeps['suspension'];
   /** Login risk scoring (AuthServiceDeps.risk). */
   risk?: AuthServiceDeps['risk'];
+  notify: Notify;
 }) {
   const { config, limiter } = d;
   const store = new AuthStore(d.db);
@@ -69,6 +71,7 @@ export function authModule(d: {
     mailsByEmail: limiter({ keyPrefix: 'account-mail-email', points: ACCOUNT_MAILS_PER_HOUR, durationSeconds: 3600 }),
     mailsByIp: limiter({ keyPrefix: 'account-mail-ip', points: config.signup.maxPerIp, durationSeconds: config.signup.windowSeconds }),
     ttl: config.accountLinks,
+    notify: d.notify,
   });
   const service = new AuthService({
     twoFactor,

@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import { mountedAt } from '../../http/route-docs.js';
 import type { SfuController } from '../../../../shared/sfu.js';
 import type { Config } from '../../config.js';
@@ -47,6 +48,7 @@ export function createCalls(d: {
   rooms: Pick<SfuRooms, 'destroy'>;
   logger: Logger;
   options: CallsOptions;
+  notify?: Notify;
 }): Calls {
   const store = new CallsStore(d.db);
   // Bound late: the service is built on the metering it is handed here.

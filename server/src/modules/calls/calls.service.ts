@@ -17,6 +17,7 @@
  * Every step locks the call's row first, so ticks and hang-ups of one call
  * never interleave, whichever node or worker runs them.
  */
+import type { Notify } from '../notifications/notifications.service.js';
 import { randomUUID } from 'node:crypto';
 import type { CallEndReason, CallMedia, CallView } from '../../../../shared/calls.js';
 import type { SfuController } from '../../../../shared/sfu.js';
@@ -69,6 +70,8 @@ export class CallsService {
       rooms: Pick<SfuRooms, 'destroy'>;
       logger: Logger;
       options: CallsOptions;
+      /** A call the callee never answered (no answer, or the caller gave up) is a missed call. */
+      notify?: Notify;
     },
   ) {}
 
@@ -277,6 +280,9 @@ export class CallsService {
         await this.d.rooms.destroy({ instance: call.sfu_instance, roomId: Number(call.sfu_room) }, { callId: call.id });
       }
       this.d.realtime.toUsers([call.caller_id, call.callee_id], 'call:ended', { call: toCallView(call, this.d.options.minuteSeconds), reason });
+      if (reason === 'no_answer' || reason === 'cancelled') {
+        this.d.notify?.notifyLater(call.callee_id, { kind: 'missed_call', subject: call.caller_id, payload: { actorId: call.caller_id, link: `/u/${call.caller_id}` } });
+      }
     }
   }
 }

@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import { mountedAt } from '../../http/route-docs.js';
 import type { Config } from '../../config.js';
 import type { Counters } from '../../counters.js';
@@ -40,6 +41,7 @@ export function chatModule(d: {
   paidContent?: (creatorId: string) => Promise<void>;
   /** Trust and safety's text step for messages and edits. */
   moderation?: Pick<ModerationService, 'message' | 'subjectGone'>;
+  notify: Notify;
 }) {
   const { config, limiter } = d;
   const store = new ChatStore(d.db);
@@ -75,6 +77,7 @@ export function chatModule(d: {
     paidContent: d.paidContent,
     changes: changesStore,
     moderate,
+    notify: d.notify,
   });
   let typingTracked = () => 0;
   return {

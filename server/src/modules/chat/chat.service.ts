@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import { randomUUID } from 'node:crypto';
 import { REPLY_EXCERPT_LENGTH, type MessageView } from '../../../../shared/chat.js';
 import type { MediaView } from '../../../../shared/media.js';
@@ -77,6 +78,8 @@ export class ChatService {
       changes: ChatChangesStore;
       /** Trust and safety's step for a new message's text (ChatChanges.edit calls the same one). */
       moderate?: TextModeration;
+      /** A message to a recipient with no connected device (checked in presence, after the ack: no database work for online ones). */
+      notify?: Notify;
     },
   ) {
     this.batch = new SendBatch({ db: d.db, store: d.batchStore }, d.batching);
@@ -211,6 +214,7 @@ export class ChatService {
       this.d.realtime.toUsers([result.peerId, sender.userId], 'chat:message', message, { exceptSocketId: sender.socketId });
       // The sender paid and the recipient earned: both see it live.
       if (result.row.price > 0) this.d.ledger.notify([sender.userId, result.peerId]);
+      this.d.notify?.notifyLater(result.peerId, { kind: 'message', subject: conversationId, payload: { actorId: sender.userId, link: `/chats/${conversationId}` }, ifOffline: true });
       this.d.onMessage?.();
     }
     return { message, replayed: result.replayed };

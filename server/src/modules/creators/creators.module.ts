@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { TextPolicy } from '../moderation/moderation.service.js';
@@ -30,6 +31,7 @@ export function creatorsModule(d: {
   /** Refuses a creator who may not sell yet (verification's; bound late). */
   paidContent?: (creatorId: string) => Promise<void>;
   text: TextPolicy;
+  notify: Notify;
 }) {
   const config = d.config.creators;
   const store = new CreatorsStore(d.db);
@@ -46,6 +48,7 @@ export function creatorsModule(d: {
     pageByHandle: (handle) => service.pageByHandle(handle),
     joined,
     tipTargets: d.tipTargets,
+    notify: d.notify,
   });
   return {
     name: 'creators',

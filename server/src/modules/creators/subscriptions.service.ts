@@ -1,3 +1,5 @@
+import type { NotificationKind } from '../../../../shared/notifications.js';
+import type { Notify } from '../notifications/notifications.service.js';
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { bundlePrice, PERIOD_DAYS, type SubscriberJoinedView, type SubscriptionView, type TipView, type TrialTermsView, type subscribeBody, type tipBody } from '../../../../shared/creators.js';
@@ -18,6 +20,13 @@ const periodsEnd = (start: Date, months: number) => new Date(start.getTime() + m
 export type TipTargets = Record<'post' | 'message', (viewer: Viewer, id: string) => Promise<string | undefined>>;
 
 export type RenewOutcome = 'renewed' | 'grace' | 'expired' | 'skipped';
+
+/** What the fan is told of a subscription that changed by itself (grace: the renewal could not be paid). */
+const SUBSCRIPTION_NOTICE: Record<Exclude<RenewOutcome, 'skipped'>, NotificationKind> = {
+  renewed: 'subscription_renewed',
+  grace: 'subscription_failed',
+  expired: 'subscription_ended',
+};
 
 /**
  * Subscriptions (paid up front per period, ledger key `sub:<id>:<period>`), their renewals, free-trial
@@ -40,6 +49,8 @@ export class SubscriptionsService {
       joined?: (fanId: string, creatorId: string) => void;
       /** Who a tip's post or message belongs to, as the tipper can see it (undefined: not theirs to see). */
       tipTargets: TipTargets;
+      /** Renewals and their failures (to the fan), tips (to the creator). */
+      notify?: Notify;
     },
   ) {}
 
@@ -310,7 +321,14 @@ export class SubscriptionsService {
   private async tell(changed: [string, RenewOutcome][]): Promise<void> {
     const reasons = new Map(changed);
     for (const s of await this.d.store.details([...reasons.keys()])) {
-      this.d.realtime.toUser(s.fan_id, 'subscription:updated', { subscription: toSubscriptionView(s), reason: reasons.get(s.id) as Exclude<RenewOutcome, 'skipped'> });
+      const view = toSubscriptionView(s);
+      const reason = reasons.get(s.id) as Exclude<RenewOutcome, 'skipped'>;
+      this.d.realtime.toUser(s.fan_id, 'subscription:updated', { subscription: view, reason });
+      const kind = SUBSCRIPTION_NOTICE[reason];
+      if (kind) {
+        const payload = { actorId: view.creator.id, actorName: view.creator.displayName, detail: view.tier.name, link: view.creator.handle ? `/c/${view.creator.handle}` : '/creators' };
+        this.d.notify?.notifyLater(s.fan_id, { kind, subject: view.id, payload });
+      }
     }
   }
 
@@ -409,6 +427,8 @@ export class SubscriptionsService {
     if (!r.replayed) {
       this.d.ledger.notify([viewer.userId, b.creatorId]);
       this.d.realtime.toUser(b.creatorId, 'tip:received', { tip });
+      // Collapsed per fan: "3 tips from Ann".
+      this.d.notify?.notifyLater(b.creatorId, { kind: 'tip', subject: viewer.userId, payload: { actorId: viewer.userId, actorName: tip.fanName, detail: `${tip.amount} credits`, link: '/earnings' } });
     }
     return { tip, replayed: r.replayed };
   }

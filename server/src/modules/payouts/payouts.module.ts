@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import { Router } from 'express';
 import { createBreaker } from '../../breaker.js';
 import type { Config } from '../../config.js';
@@ -36,6 +37,7 @@ export function payoutsModule(d: {
   auth: Pick<Authenticator, 'requireSecondFactor'>;
   jobs: JobQueue;
   logger: Logger;
+  notify: Notify;
 }) {
   const { config, logger } = d;
   const { stripe, razorpay, minCredits, sweepSeconds, stepUpSeconds } = config.payouts;
@@ -54,6 +56,7 @@ export function payoutsModule(d: {
     users: d.users,
     jobs: d.jobs,
     logger,
+    notify: d.notify,
     stripe: stripe ? createStripeConnect({ ...stripe, timeoutMs: b.timeoutMs, breaker: breaker('stripe', stripeOutage) }) : undefined,
     razorpay: razorpay ? createRazorpayX({ ...razorpay, timeoutMs: b.timeoutMs, breaker: breaker('razorpay', razorpayXOutage) }) : undefined,
     options: { minCredits, web: { publicWebUrl: config.publicWebUrl, allowedOrigins: config.corsOrigins, publicUrl: config.publicUrl } },

@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import type { JobPayloads } from '../../../../shared/jobs.js';
 import {
   PAYOUT_RETURNED,
@@ -69,8 +70,15 @@ export class PayoutsService {
       razorpay?: RazorpayX;
       logger: Logger;
       options: PayoutsOptions;
+      /** A payout's state as an admin or the provider moved it (one notification per payout, its latest state). */
+      notify?: Notify;
     },
   ) {}
+
+  private told(creatorId: string, payoutId: string, status: PayoutStatus, reason?: string | null): void {
+    const detail = `${status}${reason ? ` (${reason})` : ''}`;
+    this.d.notify?.notifyLater(creatorId, { kind: 'payout', subject: payoutId, payload: { detail, ref: status, link: '/payouts' } });
+  }
 
   private driver(provider: PayoutProvider): PayoutDriver {
     const driver = provider === 'stripe' ? this.d.stripe : this.d.razorpay;
@@ -276,6 +284,7 @@ export class PayoutsService {
       return this.move(tx, p, 'approved', { actorId: admin.userId, ip, action: 'admin.payout_approved', decidedBy: admin.userId });
     });
     if (row.status === 'approved') await this.enqueueSend(row.id, `payout:${row.id}:send`);
+    this.told(row.creator_id, row.id, row.status);
     // No money moved, but the creator's open payouts page reads again on this push.
     this.d.ledger.notify([row.creator_id]);
     const [u] = await this.d.users.summaries([row.creator_id]);
@@ -291,6 +300,7 @@ export class PayoutsService {
       return this.move(tx, p, 'rejected', { actorId: admin.userId, ip, action: 'admin.payout_rejected', decidedBy: admin.userId, reason });
     });
     this.d.ledger.notify([row.creator_id]);
+    this.told(row.creator_id, row.id, row.status, reason);
     const [u] = await this.d.users.summaries([row.creator_id]);
     return { payout: adminPayoutView(row, u?.display_name ?? null) };
   }
@@ -351,6 +361,7 @@ export class PayoutsService {
     });
     this.d.ledger.notify([p.creator_id]);
     if (recalled && !driver.reclaim) this.d.logger.error({ payoutId, provider: p.provider }, 'a payout recalled by a ban was sent meanwhile and this provider cannot take it back: reverse it at the provider');
+    if (moved) this.told(p.creator_id, p.id, outcome.status, outcome.reason);
     if ((moved && outcome.status === 'failed') || recalled) await this.reclaim(p.provider, p.id);
   }
 
@@ -372,6 +383,7 @@ export class PayoutsService {
     });
     if (touched?.creatorId) {
       this.d.ledger.notify([touched.creatorId]);
+      if (touched.status) this.told(touched.creatorId, touched.payoutId, touched.status);
       if (touched.status === 'failed') await this.reclaim(provider, touched.payoutId);
     }
     return { received: true, replayed: touched === null };

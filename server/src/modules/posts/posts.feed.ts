@@ -1,3 +1,4 @@
+import type { NotifyMany } from '../notifications/notifications.service.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PostView } from '../../../../shared/posts.js';
 import type { JobQueue } from '../../jobs/jobs.js';
@@ -53,6 +54,8 @@ export class FeedService {
       jobs: JobQueue;
       logger: Logger;
       config: FeedConfig;
+      /** Each batch's audience is told of the post: one notification per follower and creator, collapsed ("3 new posts from Ann"). */
+      notify?: NotifyMany;
     },
   ) {}
 
@@ -81,6 +84,7 @@ export class FeedService {
       const t0 = performance.now();
       const r = await this.d.store.fanoutBatch({ id: postId, creator_id: post.creator_id, published_at: post.published_at }, after, fanoutBatch);
       written += r.n;
+      await this.notifyBatch(r.users, post.creator_id, postId);
       if (r.n < fanoutBatch) break;
       after = r.last;
       // Batches back to back hold a database core for the whole fan-out, and on a small machine other users'
@@ -88,6 +92,15 @@ export class FeedService {
       await sleep(fanoutPauseMs(performance.now() - t0, fanoutDutyPercent));
     }
     return { written, merged: false };
+  }
+
+  /** Best effort: the feed rows are written; a failed notification is logged, never a failed fan-out. */
+  private async notifyBatch(userIds: string[], creatorId: string, postId: string): Promise<void> {
+    try {
+      await this.d.notify?.notifyMany(userIds, { kind: 'new_post', subject: creatorId, payload: { actorId: creatorId, ref: postId, link: '/feed' } });
+    } catch (err) {
+      this.d.logger.warn({ err, postId }, 'posts: a fan-out batch could not be notified');
+    }
   }
 
   /** The schedule: published posts whose fan-out has not finished five minutes after they were due get their job again. */

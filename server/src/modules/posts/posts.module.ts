@@ -1,3 +1,4 @@
+import type { NotifyMany } from '../notifications/notifications.service.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { TextPolicy } from '../moderation/moderation.service.js';
@@ -28,9 +29,10 @@ export function postsModule(d: {
   /** Refuses a creator who may not sell yet (verification's; bound late). */
   paidContent?: (creatorId: string) => Promise<void>;
   text: TextPolicy;
+  notify: NotifyMany;
 }) {
   const store = new PostsStore(d.db);
-  const feed = new FeedService({ store, media: d.media, jobs: d.jobs, logger: d.logger, config: d.config.feed });
+  const feed = new FeedService({ store, media: d.media, jobs: d.jobs, logger: d.logger, config: d.config.feed, notify: d.notify });
   const service = new PostsService({ db: d.db, store, ledger: d.ledger, media: d.media, scheduleFanout: (id, at) => feed.scheduleFanout(id, at), paidContent: d.paidContent, text: d.text });
   return {
     name: 'posts',

@@ -328,20 +328,21 @@ export class PostsStore {
    * One batch of fan-out, in one short transaction: the next `batch` users of the audience after `after` (by
    * user_id) get the post's row, and the post remembers where it got to (a retry resumes there).
    */
-  async fanoutBatch(post: { id: string; creator_id: string; published_at: Date }, after: string | null, batch: number): Promise<{ n: number; last: string | null }> {
+  async fanoutBatch(post: { id: string; creator_id: string; published_at: Date }, after: string | null, batch: number): Promise<{ n: number; last: string | null; users: string[] }> {
     return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ n: number; last: string | null }>(
+      const { rows } = await tx.query<{ n: number; last: string | null; users: string[] | null }>(
         `WITH page AS (
            SELECT a.user_id FROM creator_audience_after($1, $2::uuid, $3) a
          ), written AS (
            INSERT INTO feed_items (user_id, published_at, post_id) SELECT pg.user_id, $4, $5 FROM page pg ON CONFLICT DO NOTHING
          )
-         SELECT (SELECT count(*)::int FROM page) AS n, (SELECT pg.user_id FROM page pg ORDER BY pg.user_id DESC LIMIT 1) AS last`,
+         SELECT (SELECT count(*)::int FROM page) AS n, (SELECT pg.user_id FROM page pg ORDER BY pg.user_id DESC LIMIT 1) AS last,
+           (SELECT array_agg(pg.user_id) FROM page pg) AS users`,
         [post.creator_id, after ?? '00000000-0000-0000-0000-000000000000', batch, post.published_at, post.id],
       );
       const r = rows[0]!;
       await tx.query(`UPDATE posts SET fanout_after = coalesce($2, fanout_after), fanout_done_at = CASE WHEN $3 THEN now() END WHERE id = $1`, [post.id, r.last, r.n < batch]);
-      return r;
+      return { n: r.n, last: r.last, users: r.users ?? [] };
     });
   }
 

@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import { mountedAt } from '../../http/route-docs.js';
 import { createHmac } from 'node:crypto';
 import type { TextPolicy } from '../moderation/moderation.service.js';
@@ -13,7 +14,7 @@ import { profilesRoutes, profilesRouteDocs } from './profiles.routes.js';
 import { ProfilesService } from './profiles.service.js';
 import { ProfilesStore } from './profiles.store.js';
 
-export function profilesModule(d: { config: Config; jwtSecret: string; db: Database; chat: Pick<ChatService, 'openMatchedIn' | 'closeIn' | 'mayStart'>; media: Pick<MediaService, 'requireOwned' | 'publicViews'>; safety: SafetyStore; realtime: Realtime; limiter: LimiterFactory; text: TextPolicy }) {
+export function profilesModule(d: { config: Config; jwtSecret: string; db: Database; chat: Pick<ChatService, 'openMatchedIn' | 'closeIn' | 'mayStart'>; media: Pick<MediaService, 'requireOwned' | 'publicViews'>; safety: SafetyStore; realtime: Realtime; limiter: LimiterFactory; text: TextPolicy; notify: Notify }) {
   const service = new ProfilesService({
     db: d.db,
     // Derived like the other keys from the JWT secret, so every node places everyone alike.
@@ -24,6 +25,7 @@ export function profilesModule(d: { config: Config; jwtSecret: string; db: Datab
     realtime: d.realtime,
     locationChanges: d.limiter({ keyPrefix: 'location', points: d.config.profiles.locationChangesPerDay, durationSeconds: 86_400 }),
     text: d.text,
+    notify: d.notify,
   });
   return { name: 'profiles', service, routes: (guards) => profilesRoutes(guards, service), docs: mountedAt('/api', profilesRouteDocs, 'profiles') } satisfies ModuleWithServices;
 }

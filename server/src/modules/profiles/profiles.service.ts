@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { TextPolicy } from '../moderation/moderation.service.js';
@@ -78,6 +79,8 @@ export class ProfilesService {
       locationChanges: RateLimiterAbstract;
       /** Trust and safety's text step: a bio with profanity is refused. */
       text: TextPolicy;
+      /** A like (to its target) and a match (to both). */
+      notify?: Notify;
     },
   ) {}
 
@@ -286,6 +289,12 @@ export class ProfilesService {
     if (result.fresh && result.conversationId) {
       this.d.realtime.toUser(userId, 'match:mutual', { userId: targetId, conversationId: result.conversationId });
       this.d.realtime.toUser(targetId, 'match:mutual', { userId, conversationId: result.conversationId });
+      const link = `/chats/${result.conversationId}`;
+      this.d.notify?.notifyLater(userId, { kind: 'match', subject: targetId, payload: { actorId: targetId, link } });
+      this.d.notify?.notifyLater(targetId, { kind: 'match', subject: userId, payload: { actorId: userId, link } });
+    } else if (kind === 'like' && !result.matched) {
+      // Who liked is not told (likes are seen by liking back): one collapsed "N people liked you".
+      this.d.notify?.notifyLater(targetId, { kind: 'like', subject: 'likes', payload: { link: '/discover' } });
     }
     return { matched: result.matched, conversationId: result.conversationId };
   }

@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import type { DecisionAction, DecisionBody, DecisionView, ReportSubject, SuspensionDetails } from '../../../../shared/reports.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
@@ -46,6 +47,8 @@ export class DecisionsService {
       appealTokens: AppealTokens;
       removals: Partial<Record<ReportSubject, Removal>>;
       ban: BanEffects;
+      /** The decision, kept in the user's notifications (and mailed in the digest) as well as pushed. */
+      notify?: Notify;
     },
   ) {}
 
@@ -166,6 +169,7 @@ export class DecisionsService {
   private async tell(d: DecisionRow): Promise<void> {
     if (d.action === 'dismiss') return;
     const change = { decisionId: Number(d.id), action: d.action, reason: d.reason, until: d.until?.toISOString() ?? null };
+    this.d.notify?.notifyLater(d.user_id, { kind: 'moderation', subject: `decision:${d.id}`, payload: { detail: `${d.action.replace('_', ' ')}: ${d.reason}`, link: '/reports' } });
     if (d.action !== 'suspend' && d.action !== 'ban') return this.d.realtime.toUser(d.user_id, 'account:standing', change);
     // Signed out next: the page can still send the one appeal with this.
     this.d.realtime.toUser(d.user_id, 'account:standing', { ...change, appealToken: this.d.appealTokens.issue(d.user_id) });

@@ -1,3 +1,4 @@
+import type { Notify } from '../notifications/notifications.service.js';
 import { Router } from 'express';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
@@ -39,6 +40,7 @@ export function reportsModule(d: {
   snapshots: Omit<Snapshots, 'user'>;
   removals: Partial<Record<'message' | 'post' | 'profile', Removal>>;
   ban: BanEffects;
+  notify: Notify;
 }) {
   const store = new ReportsStore(d.db);
   const appealTokens = new AppealTokens(d.jwtSecret);
@@ -48,7 +50,7 @@ export function reportsModule(d: {
     snapshots: { ...d.snapshots, user: (_viewer, id) => userSnapshot(d.users, id) },
     limiter: d.limiter({ keyPrefix: 'reports', points: d.config.reports.perHour, durationSeconds: 3600 }),
   });
-  const decisions = new DecisionsService({ db: d.db, store, users: d.users, auth: d.auth, realtime: d.realtime, audit: d.audit, appealTokens, removals: d.removals, ban: d.ban });
+  const decisions = new DecisionsService({ db: d.db, store, users: d.users, auth: d.auth, realtime: d.realtime, audit: d.audit, appealTokens, removals: d.removals, ban: d.ban, notify: d.notify });
   const users = new AdminUsersService({ db: d.db, users: d.users, auth: d.auth, ledger: d.ledger, reports, store, audit: d.audit });
   return {
     name: 'reports',
