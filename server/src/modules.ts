@@ -230,6 +230,7 @@ export function createModules(d: {
     users: users.store,
     auth: auth.service,
     risk: risk.service,
+    notify: notifications.service,
     profiles: profiles.service,
     media: media.service,
     subscriptions: creators.subscriptions,

@@ -63,6 +63,9 @@ describe('DELETE /api/me', () => {
 
     const riskRows = async () => (await pgQuery<{ n: number }>(backing.databaseUrl, `SELECT count(*)::int AS n FROM risk_logins WHERE user_id = $1`, [me.user.id]))[0]!.n;
     expect(await riskRows()).toBeGreaterThan(0);
+    await node.pairly.services.notifications.notify(me.user.id, { kind: 'like', subject: peer.user.id });
+    const notificationRows = async () => (await pgQuery<{ n: number }>(backing.databaseUrl, `SELECT count(*)::int AS n FROM notifications WHERE user_id = $1`, [me.user.id]))[0]!.n;
+    expect(await notificationRows()).toBeGreaterThan(0);
     const gone = nextEvent(socket, 'disconnect');
     const res = await http(url, 'DELETE', '/api/me', { token: me.accessToken, body: { password: me.password } });
     expect(res.status).toBe(202);
@@ -83,6 +86,7 @@ describe('DELETE /api/me', () => {
     expect(erased).toMatchObject({ email: `deleted-${me.user.id}@invalid`, display_name: 'Deleted user', status: 'deleted', birthdate: '1995-01-01', email_verified_at: null });
     // The sign-in history risk scoring kept (addresses, devices) went with it.
     expect(await riskRows()).toBe(0);
+    expect(await notificationRows()).toBe(0);
     expect(await waitFor(async () => ((await fetch(fileUrl)).status === 404 ? 'gone' : undefined), 10_000, 'the photo file to go')).toBe('gone');
 
     // The peer's conversation stays, the message shown as from "Deleted user".

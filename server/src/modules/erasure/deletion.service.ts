@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { SubscriptionsService } from '../creators/subscriptions.service.js';
 import type { MediaService } from '../media/media.service.js';
+import type { NotificationService } from '../notifications/notifications.service.js';
 import type { ProfilesService } from '../profiles/profiles.service.js';
 import type { RiskService } from '../risk/risk.service.js';
 import type { UsersStore } from '../users/users.store.js';
@@ -30,7 +31,7 @@ export const sweepJobId = (base: string) => `${base}:sweep:${Math.floor(Date.now
  * account's messages, which stay in the peer's conversation and now read as from "Deleted user" (the
  * conversation is the peer's too). What goes: email, name, password, date of birth (its year stays),
  * profile, pictures, answers, swipes, every media file, the second factor, the sign-in history risk scoring kept
- * (addresses and devices). A creator's subscriptions
+ * (addresses and devices), notifications, their preferences and push subscriptions. A creator's subscriptions
  * stop, the current period refunded, as for a ban.
  */
 export class DeletionService {
@@ -39,6 +40,7 @@ export class DeletionService {
       users: Pick<UsersStore, 'findById' | 'markDeleted' | 'anonymise' | 'dueForErasure'>;
       auth: Pick<AuthService, 'closeAccount' | 'forgetSecondFactor'>;
       risk: Pick<RiskService, 'forget'>;
+      notify: Pick<NotificationService, 'forget'>;
       profiles: Pick<ProfilesService, 'erase'>;
       media: Pick<MediaService, 'deleteAllOf'>;
       subscriptions: Pick<SubscriptionsService, 'stopForBan'>;
@@ -72,6 +74,7 @@ export class DeletionService {
     const files = await this.d.media.deleteAllOf(userId);
     await this.d.auth.forgetSecondFactor(userId);
     await this.d.risk.forget(userId);
+    await this.d.notify.forget(userId);
     if (await this.d.users.anonymise(userId)) {
       this.d.audit.record({ key: `account_erased:${userId}`, actorId: null, action: 'account.erased', ip: null, meta: { userId, files } });
     }

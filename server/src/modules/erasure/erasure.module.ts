@@ -23,6 +23,7 @@ export function erasureModule(d: {
   users: DeletionDeps['users'] & ExportsDeps['users'];
   auth: DeletionDeps['auth'];
   risk: DeletionDeps['risk'];
+  notify: DeletionDeps['notify'];
   profiles: DeletionDeps['profiles'] & ExportsDeps['profiles'];
   media: DeletionDeps['media'] & ExportsDeps['media'];
   subscriptions: DeletionDeps['subscriptions'] & ExportsDeps['subscriptions'];

@@ -87,6 +87,11 @@ export class NotificationService {
     },
   ) {}
 
+  /** Account erasure: what was said to the user, their choices and their browsers' push addresses go. */
+  forget(userId: string): Promise<void> {
+    return this.d.store.forget(userId);
+  }
+
   /** For hot paths (a chat send, a fan-out batch): runs after the caller's answer, failures only logged. */
   notifyLater(userId: string, input: NotifyInput): void {
     void this.notify(userId, input).catch((err: unknown) => this.d.logger.warn({ err, userId, kind: input.kind }, 'a notification could not be recorded'));

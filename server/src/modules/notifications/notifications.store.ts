@@ -29,6 +29,15 @@ const NOT_A_REPEAT = `(EXCLUDED.payload->>'ref' IS NULL OR notifications.payload
 export class NotificationsStore {
   constructor(private readonly db: Database) {}
 
+  /** Account erasure: a user's notifications, preferences and push subscriptions. */
+  async forget(userId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM notifications WHERE user_id = $1`, [userId]);
+      await tx.query(`DELETE FROM notification_preferences WHERE user_id = $1`, [userId]);
+      await tx.query(`DELETE FROM push_subscriptions WHERE user_id = $1`, [userId]);
+    });
+  }
+
   /**
    * One event: collapsed into the open row of its key, or a new row when there is none. A row stops
    * collapsing (is closed) once read, mailed, or older than the window; the partial unique index keeps
