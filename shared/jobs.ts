@@ -46,7 +46,8 @@ export interface JobPayloads {
       | 'admin.moderation_decision'
       | 'account.deletion_requested'
       | 'account.erased'
-      | 'account.export_requested';
+      | 'account.export_requested'
+      | 'admin.analytics_rollup';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;
@@ -97,6 +98,8 @@ export interface JobPayloads {
   'account.sweep': Record<string, never>;
   /** Sends one mail through SMTP_URL, or writes it to the local outbox (job id `mail:<key>`). */
   'mail.send': { key: string; to: string; subject: string; text: string; html: string };
+  /** Rolls one UTC day up into analytics_daily (an admin's request, job id `analytics:<day>:<request>`), or without a day the recent ones (scheduled hourly); a day's rows are replaced. */
+  'analytics.rollup': { day?: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -126,6 +129,7 @@ export const JOB_NAMES = [
   'account.erase',
   'account.export',
   'account.sweep',
+  'analytics.rollup',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

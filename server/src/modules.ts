@@ -7,6 +7,7 @@ import type { Logger } from './logger.js';
 import type { Module } from './module.js';
 import type { Realtime } from './realtime/realtime.js';
 import { adminModule } from './modules/admin/admin.module.js';
+import { analyticsModule } from './modules/analytics/analytics.module.js';
 import { auditModule } from './modules/audit/audit.module.js';
 import { authModule } from './modules/auth/auth.module.js';
 import { callsModule } from './modules/calls/calls.module.js';
@@ -54,6 +55,9 @@ export function createModules(d: {
   const jobs = drivers.jobs.queue;
 
   const audit = auditModule({ db, jobs, logger });
+  // Built first: modules record product events into its buffer after their commits.
+  const analytics = analyticsModule({ db, jobs, logger, audit: audit.service });
+  const events = analytics.recorder;
   // Whether a creator may sell (CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION) is verification's rule, built on media: bound late.
   const paidContent = (creatorId: string) => verification.service.requirePaidContentAllowed(creatorId);
   const users = usersModule({ db, realtime, audit: audit.service, paidContent });
@@ -80,9 +84,10 @@ export function createModules(d: {
     mail: mail.service,
     revocations: drivers.revocations,
     suspension: (row) => reports.decisions.refusal(row),
+    events,
   });
   const ledger = ledgerModule({ config, db, realtime, logger });
-  const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger });
+  const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger, events });
   const safety = safetyModule({ db });
   // Calls and match sessions hold SFU rooms; the media sweep is told of them once they exist.
   const rooms = roomsModule({
@@ -125,7 +130,7 @@ export function createModules(d: {
   const verification = verificationModule({ config, db, media: media.service, users: users.store, audit: audit.service, realtime });
   // Pictures of people are profiles' (built on chat): bound late.
   const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
-  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter, counters, logger, avatars, paidContent, moderation: moderation.service });
+  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter, counters, logger, avatars, paidContent, moderation: moderation.service, events });
   const match = matchModule({
     config,
     db,
@@ -140,9 +145,9 @@ export function createModules(d: {
     avatars,
     moderation: moderation.service,
   });
-  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent, text: moderation.service });
+  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent, text: moderation.service, events });
   const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter, text: moderation.service });
-  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service,
+  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service, events,
     tipTargets: { post: (viewer, id) => posts.service.creatorOf(viewer, id), message: (viewer, id) => chat.service.messageSender(viewer.userId, id) },
   });
   const massMessages = massMessagesModule({ config, db, chat: chat.service, media: media.service, realtime, jobs, logger, paidContent, text: moderation.service });
@@ -221,7 +226,8 @@ export function createModules(d: {
   const system = systemModule({ nodeId: config.nodeId, auth: auth.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure];
+  // analytics early: stopped late, so what the modules stopped before it record is still flushed.
+  const list: Module[] = [system, analytics, mail, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -252,6 +258,8 @@ export function createModules(d: {
     payouts: payouts.service,
     deletion: erasure.deletion,
     exports: erasure.exports,
+    analytics: analytics.service,
+    analyticsRecorder: analytics.recorder,
   };
 }
 

@@ -127,6 +127,7 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
     'account.erase': unexpected,
     'account.export': unexpected,
     'account.sweep': unexpected,
+    'analytics.rollup': unexpected,
     'audit.record': async (p) => {
       const attempt = calls.filter((c) => c.key === p.key).length + 1;
       calls.push({ key: p.key, attempt });

@@ -123,6 +123,9 @@ export interface StallPolicy {
  * | account.export (queued, or in retry backoff)  | account.sweep: exports not built a minute after the request are enqueued  |
  * |                                               | again; a built one is never rebuilt (ready_at)                            |
  * | account.sweep                                 | the schedule itself                                                        |
+ * | analytics.rollup (scheduled hourly, or one    | the schedule itself: every run rolls up today, yesterday and the days     |
+ * | day an admin asked for)                       | whose D1/D7/D30 just completed, from the event log; an admin's lost run   |
+ * |                                               | is asked for again (days are replaced, so runs repeat harmlessly)         |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.

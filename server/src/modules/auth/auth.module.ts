@@ -22,6 +22,7 @@ import type { RevocationOptions, SessionRevocations } from './revocations.js';
 import { SessionEnder } from './sessions.js';
 import { AccessTokens, LoginChallenges } from './tokens.js';
 import { TwoFactorService } from './two-factor.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 /** Account mails (resend, reset, change of address) one address may be sent per hour, whoever asks. */
 const ACCOUNT_MAILS_PER_HOUR = 5;
@@ -39,6 +40,7 @@ export function authModule(d: {
   revocations: (o: RevocationOptions) => SessionRevocations;
   /** Trust and safety's answer to a suspended account's sign-in (AuthServiceDeps.suspension). */
   suspension?: AuthServiceDeps['suspension'];
+  events?: EventRecorder;
 }) {
   const { config, limiter } = d;
   const store = new AuthStore(d.db);
@@ -67,6 +69,7 @@ export function authModule(d: {
     mailsByEmail: limiter({ keyPrefix: 'account-mail-email', points: ACCOUNT_MAILS_PER_HOUR, durationSeconds: 3600 }),
     mailsByIp: limiter({ keyPrefix: 'account-mail-ip', points: config.signup.maxPerIp, durationSeconds: config.signup.windowSeconds }),
     ttl: config.accountLinks,
+    events: d.events,
   });
   const service = new AuthService({
     twoFactor,
@@ -86,6 +89,7 @@ export function authModule(d: {
     audit: d.audit,
     refreshTtlDays: config.refreshTokenTtlDays,
     suspension: d.suspension,
+    events: d.events,
   });
   const oidc = new OidcService({
     providers: config.oidc,
@@ -98,6 +102,7 @@ export function authModule(d: {
     auth: service,
     accounts,
     audit: d.audit,
+    events: d.events,
   });
   const secureCookie = new URL(config.publicUrl).protocol === 'https:';
   return {

@@ -67,7 +67,8 @@ export class ChatService {
       limits: { perUser: RateLimiterAbstract; perConversation: RateLimiterAbstract };
       /** A sync or history page stops at about this many bytes of JSON. */
       pageMaxBytes: number;
-      onMessage?: () => void;
+      /** After a message is stored (not a replay): the node's counters and analytics' per-sender count. */
+      onMessage?: (senderId: string) => void;
       batchStore: ChatBatchStore;
       /** The group commit's window, batch size and concurrent flushes (sends and receipts alike). */
       batching?: BatcherOptions;
@@ -211,7 +212,7 @@ export class ChatService {
       this.d.realtime.toUsers([result.peerId, sender.userId], 'chat:message', message, { exceptSocketId: sender.socketId });
       // The sender paid and the recipient earned: both see it live.
       if (result.row.price > 0) this.d.ledger.notify([sender.userId, result.peerId]);
-      this.d.onMessage?.();
+      this.d.onMessage?.(sender.userId);
     }
     return { message, replayed: result.replayed };
   }

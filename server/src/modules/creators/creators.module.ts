@@ -11,6 +11,7 @@ import { creatorsRouteDocs, creatorsRoutes } from './creators.routes.js';
 import { CreatorsService, type PhotosOf } from './creators.service.js';
 import { CreatorsStore } from './creators.store.js';
 import { SubscriptionsService, type TipTargets } from './subscriptions.service.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 /**
  * The creator economy's first half (issue #12): pages, tiers, follows, subscriptions and their renewals
@@ -30,6 +31,7 @@ export function creatorsModule(d: {
   /** Refuses a creator who may not sell yet (verification's; bound late). */
   paidContent?: (creatorId: string) => Promise<void>;
   text: TextPolicy;
+  events?: EventRecorder;
 }) {
   const config = d.config.creators;
   const store = new CreatorsStore(d.db);
@@ -46,6 +48,7 @@ export function creatorsModule(d: {
     pageByHandle: (handle) => service.pageByHandle(handle),
     joined,
     tipTargets: d.tipTargets,
+    events: d.events,
   });
   return {
     name: 'creators',

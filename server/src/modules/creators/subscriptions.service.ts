@@ -11,6 +11,7 @@ import type { LedgerService } from '../ledger/ledger.service.js';
 import type { Viewer } from '../media/media.views.js';
 import type { CreatorsStore, SubscriptionDetail } from './creators.store.js';
 import { decodeCursor, discountOf, encodeCursor, renewalPriceOf, toSubscriptionView, toTipView } from './creators.views.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 const DAY_MS = 86_400_000;
 const periodsEnd = (start: Date, months: number) => new Date(start.getTime() + months * PERIOD_DAYS * DAY_MS);
@@ -40,6 +41,8 @@ export class SubscriptionsService {
       joined?: (fanId: string, creatorId: string) => void;
       /** Who a tip's post or message belongs to, as the tipper can see it (undefined: not theirs to see). */
       tipTargets: TipTargets;
+      /** Product analytics events, recorded after the commit. */
+      events?: EventRecorder;
     },
   ) {}
 
@@ -83,6 +86,7 @@ export class SubscriptionsService {
     if (!r.replayed) this.d.joined?.(viewer.userId, page.user_id);
     const detail = (await this.d.store.detail(r.id))!;
     if (r.created) this.tellCreator(detail, false);
+    if (!r.replayed) this.d.events?.record('subscription', viewer.userId, { creatorId: page.user_id, credits: r.charged });
     return { subscription: toSubscriptionView(detail), charged: r.charged, replayed: r.replayed, created: r.created };
   }
 
@@ -410,6 +414,7 @@ export class SubscriptionsService {
       this.d.ledger.notify([viewer.userId, b.creatorId]);
       this.d.realtime.toUser(b.creatorId, 'tip:received', { tip });
     }
+    if (!r.replayed) this.d.events?.record('tip', viewer.userId, { creatorId: b.creatorId, credits: b.amount });
     return { tip, replayed: r.replayed };
   }
 

@@ -19,8 +19,9 @@ import { createRazorpayProvider, razorpayOutage } from './providers/razorpay.pro
 import { createSandboxProvider } from './providers/sandbox.provider.js';
 import { createStripeProvider, stripeOutage } from './providers/stripe.provider.js';
 import { ReconciliationStore } from './reconciliation.store.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
-export function paymentsModule(d: { config: Config; jwtSecret: string; db: Database; ledger: LedgerService; ledgerStore: LedgerStore; jobs: JobQueue; logger: Logger }) {
+export function paymentsModule(d: { config: Config; jwtSecret: string; db: Database; ledger: LedgerService; ledgerStore: LedgerStore; jobs: JobQueue; logger: Logger; events?: EventRecorder }) {
   const { config, logger } = d;
   const store = new PaymentsStore(d.db);
   const reconciliationStore = new ReconciliationStore(d.db);
@@ -34,6 +35,7 @@ export function paymentsModule(d: { config: Config; jwtSecret: string; db: Datab
     jobs: d.jobs,
     logger,
     web: { publicWebUrl: config.publicWebUrl, allowedOrigins: config.corsOrigins, publicUrl: config.publicUrl },
+    events: d.events,
   });
   return {
     name: 'payments',

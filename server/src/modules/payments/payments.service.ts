@@ -11,6 +11,7 @@ import type { PaymentRow, PaymentsStore } from './payments.store.js';
 import type { PaymentProvider } from './providers/provider.js';
 import type { createSandboxProvider } from './providers/sandbox.provider.js';
 import { walletReturnUrls, webAppBase, type RequestOrigin, type WebAppAddress } from './return-url.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 export type SandboxProvider = ReturnType<typeof createSandboxProvider>;
 
@@ -46,6 +47,8 @@ export class PaymentsService {
       logger: Logger;
       /** Where hosted checkouts send the browser back to. */
       web: WebAppAddress;
+      /** Product analytics events, recorded after the commit. */
+      events?: EventRecorder;
     },
   ) {}
 
@@ -146,6 +149,7 @@ export class PaymentsService {
 
   /** The job: applies one event to its payment and the ledger in one transaction. */
   async processEvent(provider: ProviderName, eventId: string, ctx: JobContext): Promise<void> {
+    let purchase: { userId: string; credits: number } | undefined;
     try {
       const touchedUsers = await this.d.db.transaction(async (tx) => {
         // Row lock on the event: two workers with the same event run one after the other; the second sees it done.
@@ -176,6 +180,7 @@ export class PaymentsService {
         );
         if (t.credit) {
           await this.d.ledger.creditPurchase({ key: `${provider}:${ref}`, provider, userId: payment.user_id, credits: payment.credits, metadata: { paymentId: payment.id } }, tx);
+          purchase = { userId: payment.user_id, credits: payment.credits };
         }
         const touched: string[] = [];
         if (t.reverse > 0) {
@@ -192,6 +197,7 @@ export class PaymentsService {
         return t.credit || t.reverse > 0 ? [payment.user_id, ...touched] : undefined;
       });
       if (touchedUsers) this.d.ledger.notify(touchedUsers);
+      if (purchase) this.d.events?.record('purchase', purchase.userId, { credits: purchase.credits });
     } catch (err) {
       const final = ctx.attempt >= ctx.maxAttempts || err instanceof UnrecoverableError;
       await this.d.store
