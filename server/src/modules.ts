@@ -98,7 +98,7 @@ export function createModules(d: {
     owners: () => ({ sessions: calls.roomSessions, endedOwners: [calls.endedCalls, match.endedSessions] }),
   });
   // Who may call whom is chat's consent rule (built below): bound late.
-  const calls = callsModule({ config, db, users: users.store, safety: safety.store, consent: (a, b) => chat.service.assertConsent(a, b), ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: rooms.rooms, logger });
+  const calls = callsModule({ config, db, users: users.store, safety: safety.store, consent: (a, b) => chat.service.assertConsent(a, b), ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: rooms.rooms, logger, events });
   // Presence and chat need each other (chat's routes show presence; presence's audience is chat's rule): bound late.
   const presence = presenceModule({
     config,
@@ -146,7 +146,7 @@ export function createModules(d: {
     moderation: moderation.service,
   });
   const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent, text: moderation.service, events });
-  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter, text: moderation.service });
+  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter, text: moderation.service, events });
   const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service, events,
     tipTargets: { post: (viewer, id) => posts.service.creatorOf(viewer, id), message: (viewer, id) => chat.service.messageSender(viewer.userId, id) },
   });
@@ -173,7 +173,7 @@ export function createModules(d: {
     socketQuota: drivers.socketQuota,
   });
   const earnings = earningsModule({ db, options: config.earnings });
-  const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, auth: auth.service, jobs, logger });
+  const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, auth: auth.service, jobs, logger, events });
   const reports = reportsModule({
     config,
     jwtSecret,

@@ -19,6 +19,7 @@ import { callsRoutes, callsRouteDocs } from './calls.routes.js';
 import { CallsService, type CallsOptions } from './calls.service.js';
 import { callsEvents } from './calls.socket.js';
 import { CallsStore } from './calls.store.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 export interface Calls {
   service: CallsService;
@@ -47,6 +48,7 @@ export function createCalls(d: {
   rooms: Pick<SfuRooms, 'destroy'>;
   logger: Logger;
   options: CallsOptions;
+  events?: EventRecorder;
 }): Calls {
   const store = new CallsStore(d.db);
   // Bound late: the service is built on the metering it is handed here.

@@ -33,6 +33,7 @@ import type { CallsMetering } from './calls.metering.js';
 import { toCallView, type CallRow, type CallsStore } from './calls.store.js';
 import { turnCredentials } from './turn.js';
 import { assertPriceShown, priceFor } from '../../prices.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 export interface CallsOptions {
   minuteSeconds: number;
@@ -69,6 +70,8 @@ export class CallsService {
       rooms: Pick<SfuRooms, 'destroy'>;
       logger: Logger;
       options: CallsOptions;
+      /** Product analytics events, recorded after the commit. */
+      events?: EventRecorder;
     },
   ) {}
 
@@ -155,6 +158,7 @@ export class CallsService {
     const media = (participant: string): CallMedia => this.media(room, participant);
     this.d.realtime.toUser(call.caller_id, 'call:accepted', { call: view, media: media(call.caller_id) });
     this.d.realtime.toUsers([userId], 'call:elsewhere', { callId }, { exceptSocketId: socketId });
+    this.d.events?.record('call', call.caller_id, { callId, calleeId: call.callee_id, pricePerMinute: call.price_per_minute });
     return { call: view, media: media(userId) };
   }
 

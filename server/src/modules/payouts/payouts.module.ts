@@ -19,6 +19,7 @@ import { PayoutsService } from './payouts.service.js';
 import { PayoutsStore } from './payouts.store.js';
 import { createRazorpayX, razorpayXOutage } from './providers/razorpayx.js';
 import { createStripeConnect } from './providers/stripe-connect.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 /**
  * Payouts (issue #13): creators' payout methods (Stripe Connect Express, RazorpayX), requests, the admin
@@ -36,6 +37,7 @@ export function payoutsModule(d: {
   auth: Pick<Authenticator, 'requireSecondFactor'>;
   jobs: JobQueue;
   logger: Logger;
+  events?: EventRecorder;
 }) {
   const { config, logger } = d;
   const { stripe, razorpay, minCredits, sweepSeconds, stepUpSeconds } = config.payouts;
@@ -54,6 +56,7 @@ export function payoutsModule(d: {
     users: d.users,
     jobs: d.jobs,
     logger,
+    events: d.events,
     stripe: stripe ? createStripeConnect({ ...stripe, timeoutMs: b.timeoutMs, breaker: breaker('stripe', stripeOutage) }) : undefined,
     razorpay: razorpay ? createRazorpayX({ ...razorpay, timeoutMs: b.timeoutMs, breaker: breaker('razorpay', razorpayXOutage) }) : undefined,
     options: { minCredits, web: { publicWebUrl: config.publicWebUrl, allowedOrigins: config.corsOrigins, publicUrl: config.publicUrl } },

@@ -14,6 +14,7 @@ import type { SafetyStore } from '../safety/safety.store.js';
 import { pricesFor } from '../../prices.js';
 import { coarse, matchPercent } from './compatibility.js';
 import type { DatingRow, DiscoverRow, ProfileRow, ProfilesStore } from './profiles.store.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 /** The pictures of a user as one viewer sees them. */
 export interface Photos {
@@ -78,6 +79,8 @@ export class ProfilesService {
       locationChanges: RateLimiterAbstract;
       /** Trust and safety's text step: a bio with profanity is refused. */
       text: TextPolicy;
+      /** Product analytics events, recorded after the commit. */
+      events?: EventRecorder;
     },
   ) {}
 
@@ -287,6 +290,7 @@ export class ProfilesService {
       this.d.realtime.toUser(userId, 'match:mutual', { userId: targetId, conversationId: result.conversationId });
       this.d.realtime.toUser(targetId, 'match:mutual', { userId, conversationId: result.conversationId });
     }
+    if (result.fresh) this.d.events?.record('match', userId, { peerId: targetId });
     return { matched: result.matched, conversationId: result.conversationId };
   }
 }
