@@ -41,6 +41,7 @@ const OWNERS: Record<string, string[]> = {
   payouts: ['payout_methods', 'payouts', 'payout_events', 'payout_schedules'],
   reports: ['reports', 'moderation_decisions', 'decision_appeals'],
   moderation: ['moderation_verdicts'],
+  analytics: ['analytics_events', 'analytics_daily'],
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');
