@@ -153,8 +153,8 @@ describe('daily roll-up', () => {
     expect(await figures(D)).toEqual(expected);
     await services().analytics.rollup(D);
     expect(await figures(D)).toEqual(expected);
-    const [{ n }] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM analytics_daily WHERE day = $1`, [D]);
-    expect(n).toBe(Object.keys(expected).length);
+    const [count] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM analytics_daily WHERE day = $1`, [D]);
+    expect(count!.n).toBe(Object.keys(expected).length);
     // A late event (another node's buffer) is taken in by the next run, not added twice.
     await sql(`INSERT INTO analytics_events (kind, user_id, at) VALUES ('login', $1, $2)`, [u.y, at(D)]);
     await services().analytics.rollup(D);
@@ -201,7 +201,7 @@ describe('daily roll-up', () => {
     await services().ledger.hold({ key: `${hold}:hold`, userId: other.user.id, amount: 50, ttlSeconds: 60, kind: 'call_hold' });
     await services().ledger.postHold({ key: hold, holdKey: `${hold}:hold`, userId: other.user.id, toUserId: creator.user.id, amount: 50, kind: 'call' });
     expect(tip.replayed).toBe(false);
-    const [{ share }] = await sql<{ share: string }>(`SELECT sum(share)::text AS share FROM earnings_lines WHERE creator_id = $1`, [creator.user.id]);
+    const share = (await sql<{ share: string }>(`SELECT sum(share)::text AS share FROM earnings_lines WHERE creator_id = $1`, [creator.user.id]))[0]!.share;
     const fees = 150 - Number(share);
 
     await services().analytics.rollup(day);
