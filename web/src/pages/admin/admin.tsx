@@ -12,6 +12,7 @@ import { AdminReports } from './reports.js';
 import { AdminUsers } from './users.js';
 import { AdminAudit } from './audit.js';
 import { ModerationQueue } from './moderation.js';
+import { AdminAnalyticsPage } from './analytics.js';
 import './admin.css';
 
 const TABS = [
@@ -26,6 +27,7 @@ const TABS = [
   { to: '/admin/users', label: 'Users' },
   { to: '/admin/audit', label: 'Audit log' },
   { to: '/admin/moderation', label: 'Moderation' },
+  { to: '/admin/analytics', label: 'Analytics' },
 ];
 
 /** The /admin/* area: one live /admin socket for every tab, and a sub-nav. */
@@ -56,6 +58,7 @@ export default function Admin() {
             <Route path="users" element={<AdminUsers />} />
             <Route path="audit" element={<AdminAudit />} />
             <Route path="moderation" element={<ModerationQueue />} />
+            <Route path="analytics" element={<AdminAnalyticsPage />} />
             <Route path="*" element={<Navigate to="/admin" replace />} />
           </Routes>
         </div>
