@@ -51,7 +51,8 @@ export interface JobPayloads {
       | 'admin.moderation_decision'
       | 'account.deletion_requested'
       | 'account.erased'
-      | 'account.export_requested';
+      | 'account.export_requested'
+      | 'admin.analytics_rollup';
     ip: string | null;
     at: string;
     meta?: Record<string, unknown>;
@@ -106,6 +107,8 @@ export interface JobPayloads {
   'notifications.digest': Record<string, never>;
   /** Sends one notification (as it was at `count` collapsed events) to its user's browsers by web push (job id `push:<id>:<count>`). */
   'notifications.push': { notificationId: string; count: number };
+  /** Rolls one UTC day up into analytics_daily (an admin's request, job id `analytics:<day>:<request>`), or without a day the recent ones (scheduled hourly); a day's rows are replaced. */
+  'analytics.rollup': { day?: string };
 }
 
 export type JobName = keyof JobPayloads;
@@ -137,6 +140,7 @@ export const JOB_NAMES = [
   'account.sweep',
   'notifications.digest',
   'notifications.push',
+  'analytics.rollup',
 ] as const satisfies readonly JobName[];
 
 export function isJobName(value: string): value is JobName {

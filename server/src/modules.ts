@@ -8,6 +8,7 @@ import type { Module } from './module.js';
 import type { Realtime } from './realtime/realtime.js';
 import { adminModule } from './modules/admin/admin.module.js';
 import { consolesModule } from './modules/consoles/consoles.module.js';
+import { analyticsModule } from './modules/analytics/analytics.module.js';
 import { auditModule } from './modules/audit/audit.module.js';
 import { authModule } from './modules/auth/auth.module.js';
 import { callsModule } from './modules/calls/calls.module.js';
@@ -57,6 +58,9 @@ export function createModules(d: {
   const jobs = drivers.jobs.queue;
 
   const audit = auditModule({ db, jobs, logger });
+  // Built first: modules record product events into its buffer after their commits.
+  const analytics = analyticsModule({ db, jobs, logger, audit: audit.service });
+  const events = analytics.recorder;
   // Whether a creator may sell (CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION) is verification's rule, built on media: bound late.
   const paidContent = (creatorId: string) => verification.service.requirePaidContentAllowed(creatorId);
   const users = usersModule({ db, realtime, audit: audit.service, paidContent });
@@ -98,9 +102,10 @@ export function createModules(d: {
     suspension: (row) => reports.decisions.refusal(row),
     risk: risk.service,
     notify: notifications.service,
+    events,
   });
   const ledger = ledgerModule({ config, db, realtime, logger });
-  const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger, risk: risk.service });
+  const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger, risk: risk.service, events });
   const safety = safetyModule({ db });
   // Calls and match sessions hold SFU rooms; the media sweep is told of them once they exist.
   const rooms = roomsModule({
@@ -111,7 +116,7 @@ export function createModules(d: {
     owners: () => ({ sessions: calls.roomSessions, endedOwners: [calls.endedCalls, match.endedSessions] }),
   });
   // Who may call whom is chat's consent rule (built below): bound late.
-  const calls = callsModule({ config, db, users: users.store, safety: safety.store, consent: (a, b) => chat.service.assertConsent(a, b), ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: rooms.rooms, logger, notify: notifications.service });
+  const calls = callsModule({ config, db, users: users.store, safety: safety.store, consent: (a, b) => chat.service.assertConsent(a, b), ledger: ledger.service, realtime, jobs, presence: drivers.presence, sfu, rooms: rooms.rooms, logger, notify: notifications.service, events });
   // Presence and chat need each other (chat's routes show presence; presence's audience is chat's rule): bound late.
   const presence = presenceModule({
     config,
@@ -143,7 +148,7 @@ export function createModules(d: {
   const verification = verificationModule({ config, db, media: media.service, users: users.store, audit: audit.service, realtime });
   // Pictures of people are profiles' (built on chat): bound late.
   const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
-  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter: drivers.syncedLimiter, counters, logger, avatars, paidContent, moderation: moderation.service, notify: notifications.service });
+  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter: drivers.syncedLimiter, counters, logger, avatars, paidContent, moderation: moderation.service, notify: notifications.service, events });
   const match = matchModule({
     config,
     db,
@@ -158,9 +163,9 @@ export function createModules(d: {
     avatars,
     moderation: moderation.service,
   });
-  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent, text: moderation.service, notify: notifications.service });
-  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter, text: moderation.service, notify: notifications.service });
-  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, notify: notifications.service, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service,
+  const posts = postsModule({ config, db, ledger: ledger.service, media: media.service, jobs, logger, paidContent, text: moderation.service, notify: notifications.service, events });
+  const profiles = profilesModule({ config, jwtSecret, db, chat: chat.service, media: media.service, safety: safety.store, realtime, limiter, text: moderation.service, notify: notifications.service, events });
+  const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, notify: notifications.service, events, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service,
     tipTargets: { post: (viewer, id) => posts.service.creatorOf(viewer, id), message: (viewer, id) => chat.service.messageSender(viewer.userId, id) },
   });
   const massMessages = massMessagesModule({ config, db, chat: chat.service, media: media.service, realtime, jobs, logger, paidContent, text: moderation.service });
@@ -186,7 +191,7 @@ export function createModules(d: {
     socketQuota: drivers.socketQuota,
   });
   const earnings = earningsModule({ db, options: config.earnings });
-  const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, auth: auth.service, jobs, logger, notify: notifications.service });
+  const payouts = payoutsModule({ config, db, ledger: ledger.service, earnings: earnings.service, verification: verification.service, audit: audit.service, users: users.store, auth: auth.service, jobs, logger, notify: notifications.service, events });
   const reports = reportsModule({
     config,
     jwtSecret,
@@ -245,7 +250,8 @@ export function createModules(d: {
   const consoles = consolesModule({ config, logger, auth: auth.service, jobs, redis: drivers.redis, deadLetters: deadLetters.service, payments: payments.service, ledger: ledger.service });
 
   // Mounted, registered and started in this order (stopped in reverse).
-  const list: Module[] = [system, mail, risk, notifications, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure, consoles];
+  // analytics early: stopped late, so what the modules stopped before it record is still flushed.
+  const list: Module[] = [system, analytics, mail, risk, notifications, auth, users, ledger, payments, chat, safety, profiles, presence, match, rooms, calls, media, verification, creators, posts, deadLetters, admin, audit, earnings, massMessages, payouts, reports, moderation, erasure, consoles];
   return {
     list,
     /** The services the composition root wires by hand (guards, re-seeding after a Redis loss) and tests reach into. */
@@ -278,6 +284,8 @@ export function createModules(d: {
     deletion: erasure.deletion,
     exports: erasure.exports,
     notifications: notifications.service,
+    analytics: analytics.service,
+    analyticsRecorder: analytics.recorder,
   };
 }
 

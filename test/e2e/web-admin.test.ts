@@ -13,8 +13,9 @@ import { checkPage, launchBrowser, openPage, signUpApi, startWebNode, type WebNo
  * requirement) and in the online search; the ledger verifies OK and takes an
  * adjustment; a reconciliation run produces a newer report; and dead letters
  * show their empty state, then one that is retried (queued) and one that
- * someone else retried first (already retried). Job workers run in this
- * node so the reconciliation and the retried job actually run.
+ * someone else retried first (already retried); the Analytics tab rolls the
+ * last 30 days up again and charts today's active users. Job workers run in this
+ * node so the reconciliation, the retried job and the roll-ups actually run.
  */
 
 let web: WebNode;
@@ -164,6 +165,19 @@ it("an admin watches a login arrive live, finds the person, verifies the ledger,
   await board.getByText('ledger.verify').first().waitFor();
   expect(boardProblems).toEqual([]);
   await board.close();
+  // Analytics: today's figures rolled up on demand; the person's and the admin's logins make today's active users.
+  await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Analytics' }).click();
+  await page.getByRole('heading', { name: 'Analytics' }).waitFor();
+  await page.getByRole('button', { name: 'Roll these days up again' }).click();
+  await page.getByRole('status').filter({ hasText: '30 days are being rolled up again' }).waitFor();
+  const dau = page.getByRole('img', { name: /^Daily active users over 30 days: [2-9]/ });
+  await expect.poll(async () => {
+    await page.reload();
+    await page.getByRole('heading', { name: 'Funnel of these days\' sign-ups' }).waitFor();
+    return dau.count();
+  }, { timeout: 30_000 }).toBe(1);
+  await page.getByRole('row', { name: /^Signed up [1-9]/ }).waitFor();
+  await checkPage(page, 'admin-analytics');
 
   expect(problems).toEqual([]);
 }, 120_000);

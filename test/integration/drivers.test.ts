@@ -129,6 +129,7 @@ function recordingHandlers(calls: Calls, behaviour: (key: string, attempt: numbe
     'account.sweep': unexpected,
     'notifications.digest': unexpected,
     'notifications.push': unexpected,
+    'analytics.rollup': unexpected,
     'audit.record': async (p) => {
       const attempt = calls.filter((c) => c.key === p.key).length + 1;
       calls.push({ key: p.key, attempt });

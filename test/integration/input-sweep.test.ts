@@ -39,6 +39,7 @@ import { confirmBody, createUploadBody, moderationBody, presignPartsBody } from 
 import { moderationDecisionBody, moderationQueueQuery } from '../../shared/moderation.js';
 import { changeTierBody, creatorsQuery, handle, listQuery, pageBody, resumeBody, subscribeBody, tierBody, tierUpdateBody, tipBody, trialBody, trialCode } from '../../shared/creators.js';
 import { earningsRangeQuery, earningsStatementQuery } from '../../shared/earnings.js';
+import { analyticsRangeQuery, analyticsRollupBody } from '../../shared/analytics.js';
 import { createMassMessageBody, massAudienceBody, massMessagesQuery } from '../../shared/mass-messages.js';
 import { commentBody, createPostBody, feedQuery, postSearchQuery, unlockPostBody, updatePostBody } from '../../shared/posts.js';
 import { rejectVerificationBody, submitVerificationBody, verificationQueueQuery } from '../../shared/verification.js';
@@ -258,6 +259,9 @@ const ROUTES: Record<string, RouteSpec> = {
   'DELETE /api/creator/tiers/:id': { params: { id: uuid } },
   'GET /api/creator/subscribers': { query: listQuery },
   'GET /api/creator/tips': { query: listQuery },
+  'GET /api/creator/analytics': { query: analyticsRangeQuery },
+  'GET /api/admin/analytics': { query: analyticsRangeQuery, as: 'admin' },
+  'POST /api/admin/analytics/rollup': { body: analyticsRollupBody, as: 'admin' },
   'POST /api/creator/trials': { body: trialBody },
   'GET /api/creator/trials': {},
   'DELETE /api/creator/trials/:id': { params: { id: uuid } },

@@ -43,6 +43,7 @@ const OWNERS: Record<string, string[]> = {
   moderation: ['moderation_verdicts'],
   risk: ['risk_logins', 'risk_payments'],
   notifications: ['notifications', 'notification_preferences', 'push_subscriptions'],
+  analytics: ['analytics_events', 'analytics_daily'],
 };
 
 const MODULES_DIR = join(ROOT, 'server/src/modules');

@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     // Ticks that end a call for lack of credits destroy its room.
     sfu: openSfu(config, config.jwtSecret!, logger),
   });
+  // Analytics events the jobs recorded (purchases) are written before the database closes, after the jobs have stopped.
+  opened.splice(1, 0, { what: 'analytics events', close: () => modules.analyticsRecorder.stop() });
   await drivers.jobs.startWorkers({ handlers: jobHandlersOf(modules.list), onDead: (f) => modules.deadLetters.record(f), schedules: schedulesOf(modules.list) });
   logger.info('workers running');
 }

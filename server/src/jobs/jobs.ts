@@ -142,6 +142,9 @@ export interface StallPolicy {
  * |                                               | (emailed_at) and goes into the next run's digest                           |
  * | notifications.push (queued, or in retry)      | nothing: a push only repeats a stored notification, which the bell and    |
  * |                                               | the mail digest still show                                                 |
+ * | analytics.rollup (scheduled hourly, or one    | the schedule itself: every run rolls up today, yesterday and the days     |
+ * | day an admin asked for)                       | whose D1/D7/D30 just completed, from the event log; an admin's lost run   |
+ * |                                               | is asked for again (days are replaced, so runs repeat harmlessly)         |
  *
  * Calls exist only where an SFU is configured, which is also where
  * calls.media-sweep is scheduled, so every call job has its repair.

@@ -20,6 +20,7 @@ export const adminKeys = {
   reconciliation: ['admin', 'reconciliation'] as const,
   jobDeadLetters: (status: 'open' | 'all') => ['admin', 'dead-letters', 'jobs', status] as const,
   paymentDeadLetters: ['admin', 'dead-letters', 'payments'] as const,
+  analytics: (from: string, to: string) => ['admin', 'analytics', from, to] as const,
 };
 
 /** A query string of the set values only. */

@@ -11,6 +11,7 @@ import { StudioComposer } from '../components/studio-composer.js';
 import { StudioPageEditor } from '../components/studio-page.js';
 import { StudioCard } from '../components/studio-form.js';
 import { StudioTiers, StudioTrials } from '../components/studio-tiers.js';
+import { StudioAnalytics } from '../components/studio-analytics.js';
 import { ErrorNote, Loading, PageTitle } from '../components/ui.js';
 import './creators.css';
 
@@ -48,6 +49,7 @@ export default function Studio() {
         <Link to="/verification">Verification</Link>: confirm your identity and age to be paid.
       </p>
       <StudioTips />
+      <StudioAnalytics />
       <StudioPageEditor key={page?.handle ?? 'new'} page={page} />
       {page && (
         <>

@@ -17,6 +17,7 @@ import { deviceKey, deviceOf, placeOf } from './devices.js';
 import { assertStrongPassword, type PasswordHasher } from './passwords.js';
 import type { SessionEnder } from './sessions.js';
 import { newRefreshToken as newSecret, hashRefreshToken as hashSecret } from './tokens.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 const ACCEPTED: MailSentResult = { accepted: true };
 
@@ -41,6 +42,8 @@ export interface AccountsDeps {
   ttl: { emailTtlSeconds: number; resetTtlSeconds: number };
   /** Security events in the user's notifications too (mailed here already: the notice is not mailed twice). */
   notify?: Notify;
+  /** Product analytics events, recorded after the commit (the analytics module's buffer). */
+  events?: EventRecorder;
 }
 
 /**
@@ -72,6 +75,7 @@ export class AccountsService {
     // A link to an address the account has left proves nothing about the current one.
     if (!(await this.d.users.markEmailVerified(t.user_id, t.email))) throw new AppError('LINK_INVALID', 'this link is for an address the account no longer uses');
     this.d.audit.record({ key: `email_verified:${t.user_id}:${t.email}`, actorId: t.user_id, action: 'auth.email_verified', ip: null });
+    this.d.events?.record('verification', t.user_id);
     return { verified: true };
   }
 

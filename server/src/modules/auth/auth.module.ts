@@ -23,6 +23,7 @@ import type { RevocationOptions, SessionRevocations } from './revocations.js';
 import { SessionEnder } from './sessions.js';
 import { AccessTokens, LoginChallenges } from './tokens.js';
 import { TwoFactorService } from './two-factor.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 /** Account mails (resend, reset, change of address) one address may be sent per hour, whoever asks. */
 const ACCOUNT_MAILS_PER_HOUR = 5;
@@ -43,6 +44,7 @@ export function authModule(d: {
   /** Login risk scoring (AuthServiceDeps.risk). */
   risk?: AuthServiceDeps['risk'];
   notify: Notify;
+  events?: EventRecorder;
 }) {
   const { config, limiter } = d;
   const store = new AuthStore(d.db);
@@ -72,6 +74,7 @@ export function authModule(d: {
     mailsByIp: limiter({ keyPrefix: 'account-mail-ip', points: config.signup.maxPerIp, durationSeconds: config.signup.windowSeconds }),
     ttl: config.accountLinks,
     notify: d.notify,
+    events: d.events,
   });
   const service = new AuthService({
     twoFactor,
@@ -92,6 +95,7 @@ export function authModule(d: {
     refreshTtlDays: config.refreshTokenTtlDays,
     suspension: d.suspension,
     risk: d.risk,
+    events: d.events,
   });
   const oidc = new OidcService({
     providers: config.oidc,
@@ -105,6 +109,7 @@ export function authModule(d: {
     auth: service,
     accounts,
     audit: d.audit,
+    events: d.events,
   });
   const secureCookie = new URL(config.publicUrl).protocol === 'https:';
   return {

@@ -16,6 +16,7 @@ import { hashRefreshToken, newRefreshToken, type AccessTokens, type LoginChallen
 import type { TwoFactorService } from './two-factor.js';
 
 import type { ClientInfo } from '../../principal.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 export type { ClientInfo };
 
 export interface AuthServiceDeps {
@@ -45,6 +46,8 @@ export interface AuthServiceDeps {
   /** Login risk scoring (modules/risk): may refuse a sign-in (LOGIN_HELD) or ask for its mailed confirmation first. */
   risk?: LoginRisk;
   now?: () => Date;
+  /** Product analytics events, recorded after the commit (the analytics module's buffer). */
+  events?: EventRecorder;
 }
 
 /** What sign-in tells risk scoring, and asks of it. */
@@ -107,6 +110,7 @@ export class AuthService {
     });
     await this.d.accounts.afterSignup(row, body.email);
     if (row) this.d.audit.record({ key: `signup:${row.id}`, actorId: row.id, action: 'auth.signup', ip: client.ip });
+    if (row) this.d.events?.record('signup', row.id);
     return { accepted: true };
   }
 
@@ -149,6 +153,7 @@ export class AuthService {
     const { result, sessionId } = await this.openSession(row, client);
     await this.d.accounts.noticeLogin(row, sessionId, client);
     this.d.audit.record({ key: `login:${sessionId}`, actorId: row.id, action: 'auth.login', ip: client.ip, meta });
+    this.d.events?.record('login', row.id);
     return result;
   }
 
@@ -171,6 +176,7 @@ export class AuthService {
     await this.d.twoFactor.markSession(sessionId, row.id);
     await this.d.accounts.noticeLogin(row, sessionId, client);
     this.d.audit.record({ key: `login:${sessionId}`, actorId: row.id, action: 'auth.login', ip: client.ip, meta: { twoFactor: body.code !== undefined ? 'code' : 'recovery_code' } });
+    this.d.events?.record('login', row.id);
     return result;
   }
 

@@ -13,6 +13,7 @@ import { assertAdult, type AuthService } from './auth.service.js';
 import type { OidcStore, OidcTicketRow, TicketPurpose } from './oidc.store.js';
 import type { PasswordHasher } from './passwords.js';
 import { hashRefreshToken as hashSecret, newRefreshToken as newSecret } from './tokens.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 export type OidcProviderName = OidcProviderConfig['name'];
 
@@ -60,6 +61,8 @@ export interface OidcDeps {
   accounts: Pick<AccountsService, 'mailIdentityLink'>;
   audit: AuditService;
   now?: () => Date;
+  /** Product analytics events, recorded after the commit (the analytics module's buffer). */
+  events?: EventRecorder;
 }
 
 /**
@@ -148,6 +151,7 @@ export class OidcService {
     await this.d.users.markEmailVerified(row.id, t.email!);
     await this.d.store.link({ provider: t.provider, subject: t.subject, userId: row.id, email: t.email });
     this.d.audit.record({ key: `signup:${row.id}`, actorId: row.id, action: 'auth.signup', ip: client.ip, meta: { oidc: t.provider } });
+    this.d.events?.record('signup', row.id, { oidc: t.provider });
     return this.d.auth.signIn({ ...row, email_verified_at: new Date(this.now()) }, client, { oidc: t.provider });
   }
 

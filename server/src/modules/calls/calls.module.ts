@@ -20,6 +20,7 @@ import { callsRoutes, callsRouteDocs } from './calls.routes.js';
 import { CallsService, type CallsOptions } from './calls.service.js';
 import { callsEvents } from './calls.socket.js';
 import { CallsStore } from './calls.store.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 export interface Calls {
   service: CallsService;
@@ -49,6 +50,7 @@ export function createCalls(d: {
   logger: Logger;
   options: CallsOptions;
   notify?: Notify;
+  events?: EventRecorder;
 }): Calls {
   const store = new CallsStore(d.db);
   // Bound late: the service is built on the metering it is handed here.

@@ -34,6 +34,7 @@ import type { CallsMetering } from './calls.metering.js';
 import { toCallView, type CallRow, type CallsStore } from './calls.store.js';
 import { turnCredentials } from './turn.js';
 import { assertPriceShown, priceFor } from '../../prices.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 export interface CallsOptions {
   minuteSeconds: number;
@@ -72,6 +73,8 @@ export class CallsService {
       options: CallsOptions;
       /** A call the callee never answered (no answer, or the caller gave up) is a missed call. */
       notify?: Notify;
+      /** Product analytics events, recorded after the commit. */
+      events?: EventRecorder;
     },
   ) {}
 
@@ -158,6 +161,7 @@ export class CallsService {
     const media = (participant: string): CallMedia => this.media(room, participant);
     this.d.realtime.toUser(call.caller_id, 'call:accepted', { call: view, media: media(call.caller_id) });
     this.d.realtime.toUsers([userId], 'call:elsewhere', { callId }, { exceptSocketId: socketId });
+    this.d.events?.record('call', call.caller_id, { callId, calleeId: call.callee_id, pricePerMinute: call.price_per_minute });
     return { call: view, media: media(userId) };
   }
 

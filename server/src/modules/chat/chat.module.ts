@@ -20,6 +20,7 @@ import { chatEvents } from './chat.socket.js';
 import { ChatStore } from './chat.store.js';
 import { ChatChanges, type TextModeration } from './chat.changes.js';
 import { ChatChangesStore } from './chat.changes.store.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 export function chatModule(d: {
   config: Config;
@@ -42,6 +43,7 @@ export function chatModule(d: {
   /** Trust and safety's text step for messages and edits. */
   moderation?: Pick<ModerationService, 'message' | 'subjectGone'>;
   notify: Notify;
+  events?: EventRecorder;
 }) {
   const { config, limiter } = d;
   const store = new ChatStore(d.db);
@@ -72,7 +74,10 @@ export function chatModule(d: {
       perConversation: limiter({ keyPrefix: 'chat-conv', points: config.chat.floodPer5s, durationSeconds: 5 }),
     },
     pageMaxBytes: config.chat.pageMaxBytes,
-    onMessage: () => d.counters.incr('messages'),
+    onMessage: (senderId) => {
+      d.counters.incr('messages');
+      d.events?.message(senderId);
+    },
     batchStore: new ChatBatchStore(),
     paidContent: d.paidContent,
     changes: changesStore,

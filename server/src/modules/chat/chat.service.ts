@@ -68,7 +68,8 @@ export class ChatService {
       limits: { perUser: PointLimiter; perConversation: PointLimiter };
       /** A sync or history page stops at about this many bytes of JSON. */
       pageMaxBytes: number;
-      onMessage?: () => void;
+      /** After a message is stored (not a replay): the node's counters and analytics' per-sender count. */
+      onMessage?: (senderId: string) => void;
       batchStore: ChatBatchStore;
       /** The group commit's window, batch size and concurrent flushes (sends and receipts alike). */
       batching?: BatcherOptions;
@@ -215,7 +216,7 @@ export class ChatService {
       // The sender paid and the recipient earned: both see it live.
       if (result.row.price > 0) this.d.ledger.notify([sender.userId, result.peerId]);
       this.d.notify?.notifyLater(result.peerId, { kind: 'message', subject: conversationId, payload: { actorId: sender.userId, link: `/chats/${conversationId}` }, ifOffline: true });
-      this.d.onMessage?.();
+      this.d.onMessage?.(sender.userId);
     }
     return { message, replayed: result.replayed };
   }

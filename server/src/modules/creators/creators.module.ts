@@ -12,6 +12,7 @@ import { creatorsRouteDocs, creatorsRoutes } from './creators.routes.js';
 import { CreatorsService, type PhotosOf } from './creators.service.js';
 import { CreatorsStore } from './creators.store.js';
 import { SubscriptionsService, type TipTargets } from './subscriptions.service.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 /**
  * The creator economy's first half (issue #12): pages, tiers, follows, subscriptions and their renewals
@@ -32,6 +33,7 @@ export function creatorsModule(d: {
   paidContent?: (creatorId: string) => Promise<void>;
   text: TextPolicy;
   notify: Notify;
+  events?: EventRecorder;
 }) {
   const config = d.config.creators;
   const store = new CreatorsStore(d.db);
@@ -49,6 +51,7 @@ export function creatorsModule(d: {
     joined,
     tipTargets: d.tipTargets,
     notify: d.notify,
+    events: d.events,
   });
   return {
     name: 'creators',

@@ -13,6 +13,7 @@ import type { LedgerService } from '../ledger/ledger.service.js';
 import type { Viewer } from '../media/media.views.js';
 import type { CreatorsStore, SubscriptionDetail } from './creators.store.js';
 import { decodeCursor, discountOf, encodeCursor, renewalPriceOf, toSubscriptionView, toTipView } from './creators.views.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 const DAY_MS = 86_400_000;
 const periodsEnd = (start: Date, months: number) => new Date(start.getTime() + months * PERIOD_DAYS * DAY_MS);
@@ -51,6 +52,8 @@ export class SubscriptionsService {
       tipTargets: TipTargets;
       /** Renewals and their failures (to the fan), tips (to the creator). */
       notify?: Notify;
+      /** Product analytics events, recorded after the commit. */
+      events?: EventRecorder;
     },
   ) {}
 
@@ -94,6 +97,7 @@ export class SubscriptionsService {
     if (!r.replayed) this.d.joined?.(viewer.userId, page.user_id);
     const detail = (await this.d.store.detail(r.id))!;
     if (r.created) this.tellCreator(detail, false);
+    if (!r.replayed) this.d.events?.record('subscription', viewer.userId, { creatorId: page.user_id, credits: r.charged });
     return { subscription: toSubscriptionView(detail), charged: r.charged, replayed: r.replayed, created: r.created };
   }
 
@@ -430,6 +434,7 @@ export class SubscriptionsService {
       // Collapsed per fan: "3 tips from Ann".
       this.d.notify?.notifyLater(b.creatorId, { kind: 'tip', subject: viewer.userId, payload: { actorId: viewer.userId, actorName: tip.fanName, detail: `${tip.amount} credits`, link: '/earnings' } });
     }
+    if (!r.replayed) this.d.events?.record('tip', viewer.userId, { creatorId: b.creatorId, credits: b.amount });
     return { tip, replayed: r.replayed };
   }
 

@@ -20,6 +20,7 @@ import { createRazorpayProvider, razorpayOutage } from './providers/razorpay.pro
 import { createSandboxProvider } from './providers/sandbox.provider.js';
 import { createStripeProvider, stripeOutage } from './providers/stripe.provider.js';
 import { ReconciliationStore } from './reconciliation.store.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 export function paymentsModule(d: {
   config: Config;
@@ -30,6 +31,7 @@ export function paymentsModule(d: {
   jobs: JobQueue;
   logger: Logger;
   risk?: Pick<RiskService, 'assessPayment' | 'recordPayment'>;
+  events?: EventRecorder;
 }) {
   const { config, logger } = d;
   const store = new PaymentsStore(d.db);
@@ -45,6 +47,7 @@ export function paymentsModule(d: {
     logger,
     web: { publicWebUrl: config.publicWebUrl, allowedOrigins: config.corsOrigins, publicUrl: config.publicUrl },
     risk: d.risk,
+    events: d.events,
   });
   return {
     name: 'payments',

@@ -13,6 +13,7 @@ import type { PaymentRow, PaymentsStore } from './payments.store.js';
 import type { PaymentProvider, PaymentSignal } from './providers/provider.js';
 import type { createSandboxProvider } from './providers/sandbox.provider.js';
 import { walletReturnUrls, webAppBase, type RequestOrigin, type WebAppAddress } from './return-url.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 export type SandboxProvider = ReturnType<typeof createSandboxProvider>;
 
@@ -50,6 +51,8 @@ export class PaymentsService {
       web: WebAppAddress;
       /** Payment risk scoring: a checkout may be refused, or its payment held for an admin. */
       risk?: Pick<RiskService, 'assessPayment' | 'recordPayment'>;
+      /** Product analytics events, recorded after the commit. */
+      events?: EventRecorder;
     },
   ) {}
 
@@ -156,6 +159,7 @@ export class PaymentsService {
 
   /** The job: applies one event to its payment and the ledger in one transaction. */
   async processEvent(provider: ProviderName, eventId: string, ctx: JobContext): Promise<void> {
+    let purchase: { userId: string; credits: number } | undefined;
     try {
       const touchedUsers = await this.d.db.transaction(async (tx) => {
         // Row lock on the event: two workers with the same event run one after the other; the second sees it done.
@@ -169,11 +173,14 @@ export class PaymentsService {
         const payment = await this.d.store.lockForEvent(tx, provider, signal.ref, signal.paymentId);
         // Possibly a webhook racing its own checkout's commit: retry; after the last attempt it is dead-lettered.
         if (!payment) throw new Error(`no ${provider} payment for ${signal.ref}`);
-        const touched = await this.apply(tx, payment, signal);
+        const applied = await this.apply(tx, payment, signal);
+        if (applied.purchased) purchase = applied.purchased;
+        const touched = applied.wallets;
         await this.d.store.markEvent(tx, provider, eventId, 'processed');
         return touched.length ? touched : undefined;
       });
       if (touchedUsers) this.d.ledger.notify(touchedUsers);
+      if (purchase) this.d.events?.record('purchase', purchase.userId, { credits: purchase.credits });
     } catch (err) {
       const final = ctx.attempt >= ctx.maxAttempts || err instanceof UnrecoverableError;
       await this.d.store
@@ -187,9 +194,13 @@ export class PaymentsService {
   /**
    * One signal applied to a locked payment: the state machine's next state,
    * and the ledger movements it asks for (each under its idempotency key).
-   * Returns the wallets changed (the payer's, and creators' clawed back).
+   * Returns the wallets changed (the payer's, and creators' clawed back), and the purchase when credits were granted.
    */
-  private async apply(tx: Queryable, payment: PaymentRow, signal: Exclude<PaymentSignal, { kind: 'ignored' }>): Promise<string[]> {
+  private async apply(
+    tx: Queryable,
+    payment: PaymentRow,
+    signal: Exclude<PaymentSignal, { kind: 'ignored' }>,
+  ): Promise<{ wallets: string[]; purchased?: { userId: string; credits: number } }> {
     const provider = payment.provider;
     const ref = payment.provider_ref ?? signal.ref;
     const t = transition(
@@ -227,7 +238,10 @@ export class PaymentsService {
       providerPaymentRef: 'paymentRef' in signal ? signal.paymentRef : undefined,
       capturedWhileHeld: t.next.capturedWhileHeld ?? false,
     });
-    return t.credit || t.reverse > 0 ? [payment.user_id, ...touched] : [];
+    return {
+      wallets: t.credit || t.reverse > 0 ? [payment.user_id, ...touched] : [],
+      purchased: t.credit ? { userId: payment.user_id, credits: payment.credits } : undefined,
+    };
   }
 
   /**
@@ -246,7 +260,7 @@ export class PaymentsService {
     if (!p || p.risk_hold !== 'held') throw new AppError('RISK_ALREADY_DECIDED', 'this payment is not held', { details: { decision: p?.risk_hold ?? null } });
     await this.d.store.setHold(tx, paymentId, decision);
     if (decision === 'rejected' || !p.captured_while_held) return [];
-    return this.apply(tx, { ...p, risk_hold: 'approved' }, { kind: 'captured', ref: p.provider_ref!, amountMinor: p.amount_minor, currency: p.currency });
+    return (await this.apply(tx, { ...p, risk_hold: 'approved' }, { kind: 'captured', ref: p.provider_ref!, amountMinor: p.amount_minor, currency: p.currency })).wallets;
   }
 
   /** After a decision's commit: the owners of the wallets it changed hear of it. */

@@ -20,6 +20,7 @@ import { PayoutsService } from './payouts.service.js';
 import { PayoutsStore } from './payouts.store.js';
 import { createRazorpayX, razorpayXOutage } from './providers/razorpayx.js';
 import { createStripeConnect } from './providers/stripe-connect.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 /**
  * Payouts (issue #13): creators' payout methods (Stripe Connect Express, RazorpayX), requests, the admin
@@ -38,6 +39,7 @@ export function payoutsModule(d: {
   jobs: JobQueue;
   logger: Logger;
   notify: Notify;
+  events?: EventRecorder;
 }) {
   const { config, logger } = d;
   const { stripe, razorpay, minCredits, sweepSeconds, stepUpSeconds } = config.payouts;
@@ -57,6 +59,7 @@ export function payoutsModule(d: {
     jobs: d.jobs,
     logger,
     notify: d.notify,
+    events: d.events,
     stripe: stripe ? createStripeConnect({ ...stripe, timeoutMs: b.timeoutMs, breaker: breaker('stripe', stripeOutage) }) : undefined,
     razorpay: razorpay ? createRazorpayX({ ...razorpay, timeoutMs: b.timeoutMs, breaker: breaker('razorpay', razorpayXOutage) }) : undefined,
     options: { minCredits, web: { publicWebUrl: config.publicWebUrl, allowedOrigins: config.corsOrigins, publicUrl: config.publicUrl } },

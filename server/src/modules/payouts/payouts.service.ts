@@ -32,6 +32,7 @@ import { PayoutRefused, type PayoutDriver, type PayoutSignal } from './providers
 import type { RazorpayX } from './providers/razorpayx.js';
 import type { StripeConnect } from './providers/stripe-connect.js';
 import type { RequireSecondFactor } from './second-factor.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 type Viewer = Pick<Principal, 'userId' | 'sessionId' | 'role'>;
 type AuditAction = JobPayloads['audit.record']['action'];
@@ -72,6 +73,8 @@ export class PayoutsService {
       options: PayoutsOptions;
       /** A payout's state as an admin or the provider moved it (one notification per payout, its latest state). */
       notify?: Notify;
+      /** Product analytics events, recorded after the commit. */
+      events?: EventRecorder;
     },
   ) {}
 
@@ -178,6 +181,7 @@ export class PayoutsService {
     }
     const result = await this.d.db.transaction((tx) => this.requestIn(tx, user.userId, driver, { id: body.id, credits: body.credits, automatic: false }, user.userId, ip));
     if (!result.replayed) this.d.ledger.notify([user.userId]);
+    if (!result.replayed) this.d.events?.record('payout', user.userId, { credits: body.credits });
     return { payout: payoutView(result.row), replayed: result.replayed };
   }
 

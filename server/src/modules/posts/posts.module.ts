@@ -13,6 +13,7 @@ import { postsJobs } from './posts.jobs.js';
 import { postsRouteDocs, postsRoutes } from './posts.routes.js';
 import { PostsService } from './posts.service.js';
 import { PostsStore } from './posts.store.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 /**
  * Creators' posts and the feed (issue #12): posts with media and visibility, pay-per-view unlocks, likes,
@@ -30,10 +31,11 @@ export function postsModule(d: {
   paidContent?: (creatorId: string) => Promise<void>;
   text: TextPolicy;
   notify: NotifyMany;
+  events?: EventRecorder;
 }) {
   const store = new PostsStore(d.db);
   const feed = new FeedService({ store, media: d.media, jobs: d.jobs, logger: d.logger, config: d.config.feed, notify: d.notify });
-  const service = new PostsService({ db: d.db, store, ledger: d.ledger, media: d.media, scheduleFanout: (id, at) => feed.scheduleFanout(id, at), paidContent: d.paidContent, text: d.text });
+  const service = new PostsService({ db: d.db, store, ledger: d.ledger, media: d.media, scheduleFanout: (id, at) => feed.scheduleFanout(id, at), paidContent: d.paidContent, text: d.text, events: d.events });
   return {
     name: 'posts',
     service,

@@ -12,6 +12,7 @@ import { postAccess, ppvPriceFor } from './posts.access.js';
 import type { CommentRow, PostsStore } from './posts.store.js';
 import { columnsOf, decodeCursor, encodeCursor, postView } from './posts.views.js';
 import { START } from './posts.store.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 /** How far ahead a post may be scheduled. */
 const SCHEDULE_MAX_MS = 366 * 86_400_000;
@@ -34,6 +35,8 @@ export class PostsService {
       paidContent?: (creatorId: string) => Promise<void>;
       /** Trust and safety's text step: bodies and comments are stored with profanity masked. */
       text: TextPolicy;
+      /** Product analytics events, recorded after the commit. */
+      events?: EventRecorder;
     },
   ) {}
 
@@ -146,6 +149,7 @@ export class PostsService {
       return { charged: price, replayed: false, creatorId: p.creator_id };
     });
     if (!r.replayed && r.charged > 0) this.d.ledger.notify([viewer.userId, r.creatorId]);
+    if (!r.replayed && r.charged > 0) this.d.events?.record('unlock', viewer.userId, { creatorId: r.creatorId, credits: r.charged });
     return { post: await this.get(viewer, id), charged: r.charged, replayed: r.replayed };
   }
 

@@ -13,8 +13,9 @@ import type { SafetyStore } from '../safety/safety.store.js';
 import { profilesRoutes, profilesRouteDocs } from './profiles.routes.js';
 import { ProfilesService } from './profiles.service.js';
 import { ProfilesStore } from './profiles.store.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
-export function profilesModule(d: { config: Config; jwtSecret: string; db: Database; chat: Pick<ChatService, 'openMatchedIn' | 'closeIn' | 'mayStart'>; media: Pick<MediaService, 'requireOwned' | 'publicViews'>; safety: SafetyStore; realtime: Realtime; limiter: LimiterFactory; text: TextPolicy; notify: Notify }) {
+export function profilesModule(d: { config: Config; jwtSecret: string; db: Database; chat: Pick<ChatService, 'openMatchedIn' | 'closeIn' | 'mayStart'>; media: Pick<MediaService, 'requireOwned' | 'publicViews'>; safety: SafetyStore; realtime: Realtime; limiter: LimiterFactory; text: TextPolicy; notify: Notify; events?: EventRecorder }) {
   const service = new ProfilesService({
     db: d.db,
     // Derived like the other keys from the JWT secret, so every node places everyone alike.
@@ -26,6 +27,7 @@ export function profilesModule(d: { config: Config; jwtSecret: string; db: Datab
     locationChanges: d.limiter({ keyPrefix: 'location', points: d.config.profiles.locationChangesPerDay, durationSeconds: 86_400 }),
     text: d.text,
     notify: d.notify,
+    events: d.events,
   });
   return { name: 'profiles', service, routes: (guards) => profilesRoutes(guards, service), docs: mountedAt('/api', profilesRouteDocs, 'profiles') } satisfies ModuleWithServices;
 }

@@ -15,6 +15,7 @@ import type { SafetyStore } from '../safety/safety.store.js';
 import { pricesFor } from '../../prices.js';
 import { coarse, matchPercent } from './compatibility.js';
 import type { DatingRow, DiscoverRow, ProfileRow, ProfilesStore } from './profiles.store.js';
+import type { EventRecorder } from '../analytics/analytics.recorder.js';
 
 /** The pictures of a user as one viewer sees them. */
 export interface Photos {
@@ -81,6 +82,8 @@ export class ProfilesService {
       text: TextPolicy;
       /** A like (to its target) and a match (to both). */
       notify?: Notify;
+      /** Product analytics events, recorded after the commit. */
+      events?: EventRecorder;
     },
   ) {}
 
@@ -296,6 +299,7 @@ export class ProfilesService {
       // Who liked is not told (likes are seen by liking back): one collapsed "N people liked you".
       this.d.notify?.notifyLater(targetId, { kind: 'like', subject: 'likes', payload: { link: '/discover' } });
     }
+    if (result.fresh) this.d.events?.record('match', userId, { peerId: targetId });
     return { matched: result.matched, conversationId: result.conversationId };
   }
 }

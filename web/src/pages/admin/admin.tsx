@@ -13,6 +13,7 @@ import { AdminUsers } from './users.js';
 import { AdminAudit } from './audit.js';
 import { ModerationQueue } from './moderation.js';
 import { AdminRisk } from './risk.js';
+import { AdminAnalyticsPage } from './analytics.js';
 import './admin.css';
 
 const TABS = [
@@ -28,6 +29,7 @@ const TABS = [
   { to: '/admin/audit', label: 'Audit log' },
   { to: '/admin/moderation', label: 'Moderation' },
   { to: '/admin/risk', label: 'Risk' },
+  { to: '/admin/analytics', label: 'Analytics' },
 ];
 
 /** The /admin/* area: one live /admin socket for every tab, and a sub-nav. */
@@ -59,6 +61,7 @@ export default function Admin() {
             <Route path="audit" element={<AdminAudit />} />
             <Route path="moderation" element={<ModerationQueue />} />
             <Route path="risk" element={<AdminRisk />} />
+            <Route path="analytics" element={<AdminAnalyticsPage />} />
             <Route path="*" element={<Navigate to="/admin" replace />} />
           </Routes>
         </div>
