@@ -145,16 +145,19 @@ const LIST_FILTERS = `u.status = 'active'
  * index (migration 0038), so none of them scans the creators.
  */
 function textHits(param: string): string {
+  // One arm per operator, each comparing with the parameter itself (not q's columns, which the planner does not
+  // see as constants): each is then one GIN index scan, where ORs of them were planned as reads of every row.
+  const raw = `lower(${param}::text)`;
   return `q AS (
-         SELECT websearch_to_tsquery('english', ${param}) AS words, websearch_to_tsquery('simple', ${param}) AS exact, lower(${param}) AS raw,
-                replace(replace(replace(lower(${param}), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%' AS prefix
+         SELECT websearch_to_tsquery('english', ${param}) AS words, websearch_to_tsquery('simple', ${param}) AS exact, ${raw} AS raw
        ),
        hits AS (
          SELECT p.user_id FROM creator_pages p, q WHERE p.search @@ q.words OR p.search @@ q.exact
-         UNION
-         SELECT p.user_id FROM creator_pages p, q WHERE p.handle % q.raw OR q.raw <% p.handle OR p.handle LIKE q.prefix
-         UNION
-         SELECT c.id FROM user_cards c, q WHERE c.role = 'creator' AND (lower(c.display_name) % q.raw OR q.raw <% lower(c.display_name))
+         UNION SELECT user_id FROM creator_pages WHERE handle % ${raw}
+         UNION SELECT user_id FROM creator_pages WHERE handle %> ${raw}
+         UNION SELECT user_id FROM creator_pages WHERE handle LIKE replace(replace(replace(${raw}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'
+         UNION SELECT id FROM user_cards WHERE role = 'creator' AND lower(display_name) % ${raw}
+         UNION SELECT id FROM user_cards WHERE role = 'creator' AND lower(display_name) %> ${raw}
        )`;
 }
 
@@ -245,15 +248,26 @@ export class CreatorsStore {
    * no stable key to seek from), bounded by the caller.
    */
   async search(f: ListFilters & { text: string; offset: number; limit: number }): Promise<PageRow[]> {
+    // Ranked on the pages alone first; without a price or trial filter only the page asked for goes on to
+    // the tier and trial look-ups (a common name can match thousands of creators).
     const { rows } = await this.db.query<PageRow>(
-      `WITH ${textHits('$6')}
-       ${PAGE_SELECT}
-       CROSS JOIN q
-       WHERE p.user_id IN (SELECT user_id FROM hits) AND ${LIST_FILTERS}
-       ORDER BY ts_rank(p.search, q.words || q.exact) * 2
+      `WITH ${textHits('$6')},
+       ranked AS (
+         SELECT p.user_id,
+                ts_rank(p.search, q.words || q.exact) * 2
                 + greatest(similarity(p.handle, q.raw), word_similarity(q.raw, p.handle), word_similarity(q.raw, lower(u.display_name)))
-                + ln(1 + p.follower_count + 3 * p.subscriber_count) / 20 DESC,
-                p.user_id DESC
+                + ln(1 + p.follower_count + 3 * p.subscriber_count) / 20 AS score
+         FROM creator_pages p
+         JOIN user_cards u ON u.id = p.user_id
+         CROSS JOIN q
+         WHERE p.user_id IN (SELECT user_id FROM hits) AND u.status = 'active' AND ($1::text[] IS NULL OR p.tags && $1::text[])
+         ORDER BY score DESC, p.user_id DESC
+         LIMIT CASE WHEN $2::int IS NULL AND $3::int IS NULL AND $4::boolean IS NULL THEN $7::int + $5::int END
+       )
+       ${PAGE_SELECT}
+       JOIN ranked r ON r.user_id = p.user_id
+       WHERE ${LIST_FILTERS}
+       ORDER BY r.score DESC, p.user_id DESC
        OFFSET $7 LIMIT $5`,
       [f.tags, f.minPrice, f.maxPrice, f.freeTrial, f.limit, f.text, f.offset],
     );
