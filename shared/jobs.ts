@@ -23,6 +23,7 @@ export interface JobPayloads {
       | 'auth.email_changed'
       | 'auth.login_confirmed'
       | 'admin.risk_payment_approved'
+      | 'admin.risk_login_released'
       | 'admin.risk_payment_rejected'
       | 'admin.created'
       | 'admin.adjustment'

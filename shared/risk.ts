@@ -33,6 +33,9 @@ export const riskPaymentsQuery = z.strictObject({
 });
 
 /** POST /api/admin/risk/payments/:paymentId/reject. */
+/** POST /api/admin/risk/logins/:id/release: why (kept in the audit log). */
+export const releaseHeldLoginBody = z.strictObject({ note: text().trim().min(3).max(500) });
+
 export const rejectHeldPaymentBody = z.strictObject({ reason: text().trim().min(3).max(500) });
 
 export interface RiskLoginView {
@@ -47,6 +50,8 @@ export interface RiskLoginView {
   reasons: LoginRiskReason[];
   outcome: LoginRiskOutcome;
   passedAt: string | null;
+  /** A held sign-in an admin released: the same sign-in again (same device and address) goes through once. */
+  releasedAt: string | null;
 }
 
 export interface RiskPaymentView {

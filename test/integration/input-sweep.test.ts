@@ -43,7 +43,7 @@ import { analyticsRangeQuery, analyticsRollupBody } from '../../shared/analytics
 import { createMassMessageBody, massAudienceBody, massMessagesQuery } from '../../shared/mass-messages.js';
 import { commentBody, createPostBody, feedQuery, postSearchQuery, unlockPostBody, updatePostBody } from '../../shared/posts.js';
 import { rejectVerificationBody, submitVerificationBody, verificationQueueQuery } from '../../shared/verification.js';
-import { rejectHeldPaymentBody, riskLoginsQuery, riskPaymentsQuery } from '../../shared/risk.js';
+import { rejectHeldPaymentBody, releaseHeldLoginBody, riskLoginsQuery, riskPaymentsQuery } from '../../shared/risk.js';
 import { adminPayoutQueueQuery, batchApprovePayoutsBody, PAYOUT_PROVIDERS, payoutListQuery, payoutScheduleBody, razorpayMethodBody, rejectPayoutBody, requestPayoutBody } from '../../shared/payouts.js';
 import { DATA_EXCEPTION_LOG } from '../../server/src/errors.js';
 import { createLogger } from '../../server/src/logger.js';
@@ -228,6 +228,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/admin/risk/payments': { query: riskPaymentsQuery, as: 'admin' },
   'POST /api/admin/risk/payments/:paymentId/approve': { params: { paymentId: uuid }, as: 'admin' },
   'POST /api/admin/risk/payments/:paymentId/reject': { params: { paymentId: uuid }, body: rejectHeldPaymentBody, as: 'admin' },
+  'POST /api/admin/risk/logins/:loginId/release': { params: { loginId: uuid }, body: releaseHeldLoginBody, as: 'admin' },
   'GET /api/admin/reconciliation': { as: 'admin' },
   'POST /api/admin/reconciliation/run': { as: 'admin' },
   'POST /api/media/uploads': { body: createUploadBody },

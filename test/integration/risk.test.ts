@@ -135,6 +135,35 @@ describe('login risk', () => {
     expect(flagged.passedAt).not.toBeNull();
   });
 
+  it('an admin releases a held sign-in after review: that sign-in again goes through once, another device stays held', async () => {
+    const u = await newUser(url);
+    expect(codeOf(await login(u.user.email, u.password, { ip: SAN_JOSE }))).toBe(200);
+    expect(codeOf(await login(u.user.email, u.password, { ip: ASHBURN }))).toBe('LOGIN_CONFIRMATION_REQUIRED');
+    expect(codeOf(await login(u.user.email, u.password, { ip: GB }))).toBe('LOGIN_HELD');
+    const [held] = (await flaggedLogins(u.user.id)).filter((l) => l.outcome === 'held');
+    expect(held.releasedAt).toBeNull();
+
+    const release = (body: object, token = admin.token) => http(url, 'POST', `/api/admin/risk/logins/${held.id}/release`, { token, body });
+    expect((await release({ note: 'ok' }, u.accessToken)).status).toBe(403);
+    expect((await release({})).status).toBe(400);
+    expect((await release({ note: 'x' })).status).toBe(400);
+    expect((await http(url, 'POST', `/api/admin/risk/logins/${randomUUID()}/release`, { token: admin.token, body: { note: 'unknown one' } })).body.error.code).toBe('RISK_ALREADY_DECIDED');
+    // Two admins at once: one release.
+    const both = await Promise.all([release({ note: 'called the owner' }), release({ note: 'called the owner too' })]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(both.find((r) => r.status === 200)!.body.login.releasedAt).not.toBeNull();
+    const told = async () => (await http<{ mails: { to: string; subject: string }[] }>(url, 'GET', '/api/mail/outbox')).body.mails.some((m) => m.to === u.user.email && m.subject === 'Your sign-in to Pairly was reviewed');
+    expect(await waitFor(async () => ((await told()) ? true : undefined), 10_000, 'the owner told by mail')).toBe(true);
+    const audit = await pgQuery<any>(backing.databaseUrl, `SELECT actor_id, meta FROM audit_log WHERE action = 'admin.risk_login_released' AND meta->>'riskLoginId' = $1`, [held.id]);
+    expect(audit).toHaveLength(1);
+    expect(audit[0].actor_id).toBe(admin.userId);
+
+    // Another device from the same address is still held; the released one passes, once.
+    expect(codeOf(await login(u.user.email, u.password, { ip: GB, ua: FIREFOX }))).toBe('LOGIN_HELD');
+    expect(codeOf(await login(u.user.email, u.password, { ip: GB }))).toBe(200);
+    expect(codeOf(await login(u.user.email, u.password, { ip: GB }))).not.toBe('LOGIN_HELD');
+  });
+
   it('the admin lists are for admins only', async () => {
     const u = await newUser(url);
     expect((await http(url, 'GET', '/api/admin/risk/logins', { token: u.accessToken })).status).toBe(403);

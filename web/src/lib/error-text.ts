@@ -17,7 +17,7 @@ const TEXT: Partial<Record<ErrorCode | 'NETWORK', string>> = {
   LOGIN_CONFIRMATION_REQUIRED: 'This sign-in looks unusual, so we emailed you a link. Open it, then sign in again from this device.',
   LOGIN_HELD: 'This sign-in looks unusual and was stopped to protect your account. Contact support to get back in.',
   PAYMENT_RISK_REFUSED: 'This purchase cannot be made right now. Contact support if you think this is a mistake.',
-  RISK_ALREADY_DECIDED: 'This payment was already approved or rejected.',
+  RISK_ALREADY_DECIDED: 'This was already decided (approved, rejected or released).',
   AGE_RESTRICTED: 'You must be 18 or older to use Pairly.',
   EMAIL_TAKEN: 'An account with this email already exists. Log in instead?',
   UNAUTHENTICATED: 'Please log in again.',

@@ -93,7 +93,9 @@ export class RiskService {
    */
   async assessLogin(user: { id: string; email: string }, client: ClientInfo, o: { twoFactor: boolean }): Promise<void> {
     const device = describeUserAgent(client.userAgent);
-    if (!o.twoFactor && (await this.d.store.takeConfirmed(user.id, device, client.ip))) return;
+    // Confirmed by the mailed link, or released by an admin: this sign-in from that device and address passes
+    // (an account with a second factor still gives it: only a release stands in for the hold, not for the code).
+    if (await this.d.store.takeConfirmed(user.id, device, client.ip, o.twoFactor ? ['held'] : ['email_confirmation', 'held'])) return;
     const rules = this.d.options.login;
     const [place, history] = await Promise.all([this.d.geo.place(client.ip), this.d.store.loginHistory(user.id, rules.failureWindowSeconds)]);
     const last = history.last && {
@@ -144,6 +146,21 @@ export class RiskService {
     if (r === 'expired') throw new AppError('LINK_EXPIRED', 'this link has expired; sign in again for a new one');
     this.d.audit.record({ key: `login_confirmed:${r.id}`, actorId: r.user_id, action: 'auth.login_confirmed', ip: client.ip, meta: { riskLoginId: r.id } });
     return { confirmed: true };
+  }
+
+  /**
+   * An admin's review of a held sign-in found it to be the account's owner: the same sign-in again (same
+   * device and address) goes through once within `confirmTtlSeconds`; the owner is told by mail. Audited.
+   */
+  async releaseLogin(adminId: string, id: string, note: string, ip: string | null): Promise<RiskLoginView> {
+    const row = await this.d.store.release(id, this.d.options.login.confirmTtlSeconds);
+    if (!row) throw new AppError('RISK_ALREADY_DECIDED', 'this sign-in is not held, or was released already');
+    this.d.audit.record({ key: `risk_login_released:${id}`, actorId: adminId, action: 'admin.risk_login_released', ip, meta: { riskLoginId: id, userId: row.user_id, note } });
+    const user = await this.d.users.findById(row.user_id);
+    if (user) {
+      await this.d.mail.send(`login-released:${id}`, user.email, loginReleasedMail(row.device, row.country, Math.round(this.d.options.login.confirmTtlSeconds / 60)));
+    }
+    return toLoginView(row, user?.display_name ?? null);
   }
 
   /**
@@ -228,6 +245,7 @@ function toLoginView(r: RiskLoginRow, displayName: string | null): RiskLoginView
     reasons: r.reasons as LoginRiskReason[],
     outcome: r.outcome,
     passedAt: r.passed_at?.toISOString() ?? null,
+    releasedAt: r.outcome === 'held' ? (r.confirmed_at?.toISOString() ?? null) : null,
   };
 }
 
@@ -261,5 +279,16 @@ function loginConfirmationMail(url: string, device: string, country: string | nu
       'If it was not you, do not open the link, and change your password: whoever it was knows it.',
     ],
     links: [{ label: 'Yes, it was me', url }],
+  };
+}
+
+function loginReleasedMail(device: string, country: string | null, minutes: number) {
+  return {
+    subject: 'Your sign-in to Pairly was reviewed',
+    paragraphs: [
+      `A sign-in to your Pairly account from ${device}${country ? ` in ${country}` : ''} was held because it looked unusual. Our team reviewed it and let it through.`,
+      `Sign in again from the same device within ${minutes} minutes. If it was not you, change your password now: whoever it was knows it.`,
+    ],
+    links: [],
   };
 }

@@ -93,16 +93,30 @@ export class RiskStore {
    * A step-up of this user, device and address confirmed by mail and not yet
    * used: taken (it opens one session), so the sign-in goes through.
    */
-  async takeConfirmed(userId: string, device: string, ip: string | null): Promise<RiskLoginRow | undefined> {
+  async takeConfirmed(userId: string, device: string, ip: string | null, outcomes: LoginRiskOutcome[]): Promise<RiskLoginRow | undefined> {
     const { rows } = await this.db.query<RiskLoginRow>(
       `UPDATE risk_logins SET passed_at = now()
        WHERE id = (
          SELECT id FROM risk_logins
-         WHERE user_id = $1 AND device = $2 AND ip IS NOT DISTINCT FROM $3 AND outcome = 'email_confirmation'
+         WHERE user_id = $1 AND device = $2 AND ip IS NOT DISTINCT FROM $3 AND outcome = ANY($4::text[])
            AND confirmed_at IS NOT NULL AND passed_at IS NULL AND confirm_expires_at > now()
          ORDER BY created_at DESC LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [userId, device, ip],
+      [userId, device, ip, outcomes],
+    );
+    return rows[0];
+  }
+
+  /**
+   * An admin releases a held sign-in: confirmed as a mailed link would be, for `ttlSeconds`. Undefined when it
+   * is not a held sign-in or was released already (two admins at once: one wins).
+   */
+  async release(id: string, ttlSeconds: number): Promise<RiskLoginRow | undefined> {
+    const { rows } = await this.db.query<RiskLoginRow>(
+      `UPDATE risk_logins SET confirmed_at = now(), confirm_expires_at = now() + make_interval(secs => $2)
+       WHERE id = $1 AND outcome = 'held' AND confirmed_at IS NULL
+       RETURNING *`,
+      [id, ttlSeconds],
     );
     return rows[0];
   }

@@ -136,8 +136,18 @@ function HoldForm({ label, busy, onDecide }: { label: string; busy: boolean; onD
 }
 
 function FlaggedLogins() {
+  const qc = useQueryClient();
   const [outcome, setOutcome] = useState<LoginRiskOutcome | ''>('');
+  const [notice, setNotice] = useState<Notice | null>(null);
   const selectId = useId();
+  const release = useMutation({
+    mutationFn: (d: { l: RiskLoginView; note: string }) => api<{ login: RiskLoginView }>(`/api/admin/risk/logins/${d.l.id}/release`, { method: 'POST', body: { note: d.note } }),
+    onSuccess: (_r, d) => {
+      setNotice({ ok: true, text: `${d.l.displayName ?? 'The user'} can sign in again from ${d.l.device}; they were told by email.` });
+      void qc.invalidateQueries({ queryKey: ['admin', 'risk', 'logins'] });
+    },
+    onError: (err, d) => setNotice({ ok: false, text: `The sign-in of ${d.l.displayName ?? 'this user'} could not be released: ${errorText(err)}` }),
+  });
   const list = useQuery({
     queryKey: loginsKey(outcome),
     queryFn: async () => (await api<{ logins: RiskLoginView[] }>(`/api/admin/risk/logins${queryString({ outcome: outcome || undefined, limit: 50 })}`)).logins,
@@ -158,6 +168,7 @@ function FlaggedLogins() {
           </select>
         </div>
       </div>
+      <NoticeLine notice={notice} />
       {list.isPending ? (
         <Loading label="Loading sign-ins" />
       ) : list.error ? (
@@ -176,6 +187,7 @@ function FlaggedLogins() {
                 <th scope="col">Reasons</th>
                 <th scope="col">From</th>
                 <th scope="col">Outcome</th>
+                <th scope="col">Review</th>
               </tr>
             </thead>
             <tbody>
@@ -195,6 +207,12 @@ function FlaggedLogins() {
                   <td>
                     {OUTCOME_TEXT[l.outcome]}
                     {l.passedAt && l.outcome !== 'allowed' && ', then passed'}
+                    {l.releasedAt && !l.passedAt && ', released'}
+                  </td>
+                  <td>
+                    {l.outcome === 'held' && !l.releasedAt && (
+                      <ReleaseForm label={l.displayName ?? l.userId} busy={release.isPending} onRelease={(note) => release.mutate({ l, note })} />
+                    )}
                   </td>
                 </tr>
               ))}
@@ -203,5 +221,36 @@ function FlaggedLogins() {
         </div>
       )}
     </section>
+  );
+}
+
+/** Release a held sign-in after review, with a note kept in the audit log (at least 3 characters). */
+function ReleaseForm({ label, busy, onRelease }: { label: string; busy: boolean; onRelease: (note: string) => void }) {
+  const [note, setNote] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const noteId = useId();
+  return (
+    <form
+      className="verification-decide"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (note.trim().length < 3) return setProblem('Write why it is released (at least 3 characters): it goes in the audit log.');
+        setProblem(null);
+        onRelease(note.trim());
+      }}
+    >
+      <div className="field">
+        <label htmlFor={noteId}>Why release it</label>
+        <input id={noteId} value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
+      </div>
+      <button type="submit" className="btn btn-secondary" disabled={busy} aria-label={`Release the sign-in of ${label}`}>
+        Release
+      </button>
+      {problem && (
+        <p className="form-error" role="alert">
+          {problem}
+        </p>
+      )}
+    </form>
   );
 }
