@@ -7,6 +7,12 @@ import { startNodeProcess, tempDir } from '../support/pairly.js';
 /** Embedded mode as a newcomer runs it: no DATABASE_URL, no REDIS_URL, nothing but Node. */
 const dir = tempDir('pairly-embedded');
 const env = { PAIRLY_DATA_DIR: dir.path, LOG_LEVEL: 'warn', ARGON2_MEMORY_KIB: '1024' };
+/**
+ * A first start creates the PostgreSQL data dir and runs every migration in WebAssembly: 20–40 s on the
+ * 2 shared cores while the rest of the suite runs (the first start is given 100 s to answer). Not a timing
+ * check: the budget only has to outlast a slow start, so that a timeout never leaves a node holding the dir.
+ */
+const START_BUDGET_MS = 120_000;
 
 afterAll(() => dir.remove());
 
@@ -15,7 +21,7 @@ describe('embedded mode', () => {
   let password = '';
 
   it('starts with PGlite on disk, signs up, logs in and connects a socket', async () => {
-    const node = await startNodeProcess(env);
+    const node = await startNodeProcess(env, { healthWithinMs: 100_000 });
     try {
       expect((await http(node.url, 'GET', '/readyz')).body.checks).toEqual({ database: 'ok', memory: 'ok' });
       const u = await newUser(node.url);
@@ -44,7 +50,7 @@ describe('embedded mode', () => {
     } finally {
       expect(await node.stop()).toBe(0);
     }
-  });
+  }, START_BUDGET_MS);
 
   it('keeps users and the JWT secret across a restart', async () => {
     const node = await startNodeProcess(env);
@@ -55,7 +61,7 @@ describe('embedded mode', () => {
     } finally {
       await node.stop();
     }
-  });
+  }, START_BUDGET_MS);
 
   it('refuses to open the data dir a running server holds', async () => {
     const node = await startNodeProcess(env);
@@ -66,7 +72,7 @@ describe('embedded mode', () => {
     } finally {
       await node.stop();
     }
-  });
+  }, START_BUDGET_MS);
 });
 
 describe('configuration errors', () => {

@@ -106,7 +106,7 @@ export function freePort(): number {
  */
 export async function startNodeProcess(
   env: Record<string, string>,
-  opts: { entry?: string; port?: number; waitForHealth?: boolean; cwd?: string } = {},
+  opts: { entry?: string; port?: number; waitForHealth?: boolean; cwd?: string; healthWithinMs?: number } = {},
 ): Promise<NodeProcess> {
   const port = opts.port ?? freePort();
   const entry = opts.entry ?? 'server/src/main.ts';
@@ -123,7 +123,7 @@ export async function startNodeProcess(
   const url = `http://127.0.0.1:${port}`;
 
   if (opts.waitForHealth !== false) {
-    const deadline = Date.now() + 45_000;
+    const deadline = Date.now() + (opts.healthWithinMs ?? 45_000);
     for (;;) {
       if (child.exitCode !== null) throw new Error(`node on ${port} exited early (${child.exitCode}):\n${out}`);
       try {
