@@ -156,7 +156,7 @@ export interface ServerToClientEvents {
   /** The socket's access token expired (no auth:refresh came in time); the socket is closed right after: reconnect with a fresh token. */
   'auth:expired': (payload: { expiredAt: string }) => void;
   /** This session was logged out or revoked; the socket is closed right after. */
-  'auth:revoked': (payload: { reason: 'logout' | 'token_reused' | 'admin' }) => void;
+  'auth:revoked': (payload: { reason: 'logout' | 'token_reused' | 'admin'; standing?: StandingChange }) => void;
   /** An admin decided on a report this user filed. */
   'report:decided': (payload: ReportOutcome) => void;
   /** An admin warned, suspended, banned or restored this user, or removed their content (a suspension's comes just before the sockets close). */
@@ -167,6 +167,11 @@ export interface ServerToClientEvents {
   'notification:read': (payload: { id: string | null; unread: number }) => void;
   /** This node is going away; the client should reconnect (nginx sends it elsewhere). */
   'system:shutdown': (payload: { nodeId: string; reconnect: true }) => void;
+  /**
+   * Pushes may have been missed (this node lost Redis, whose pub/sub keeps nothing, and has it back):
+   * catch up as after a reconnection (chat:sync, refetch counts and balances). The socket stayed open.
+   */
+  'system:resync': (payload: { nodeId: string }) => void;
   /** An event that could not be acknowledged (sent without an ack callback) failed. */
   'system:error': (payload: { event: string; error: ErrorBody }) => void;
 }
@@ -182,7 +187,13 @@ export interface WalletBalance {
   earnings: number;
 }
 
-export type InterServerEvents = Record<string, never>;
+/** Between the nodes of a cluster (the adapter's serverSideEmit), never from clients. */
+export interface InterServerEvents {
+  /** A session was revoked: each node tells and closes that session's sockets of its own. */
+  'session:end': (sessionId: string, reason: 'logout' | 'token_reused' | 'admin', standing?: StandingChange) => void;
+  /** A node has Redis back after losing it: pushes it published meanwhile were lost, so every node's sockets catch up. */
+  'node:resync': (nodeId: string) => void;
+}
 
 export interface SocketData {
   userId: string;
@@ -193,5 +204,4 @@ export interface SocketData {
 
 export const rooms = {
   user: (userId: string) => `user:${userId}`,
-  session: (sessionId: string) => `session:${sessionId}`,
 };

@@ -9,6 +9,11 @@
  *                 └──── while `maxConcurrent` flushes run, keep filling ┘ (the next batch leaves when one ends)
  *
  * A flush that throws settles every request of its batch with that error (nothing of it committed).
+ *
+ * Keyed (`keys`): a request names what it writes (a conversation, say), and a batch takes only requests
+ * whose keys no running flush holds, first come first served per key; the others wait for the next
+ * batch. Two flushes in flight then never touch the same key, so they neither wait on each other's
+ * row locks nor need ordering between them, and a key's requests commit in the order they came.
  */
 export interface BatcherOptions {
   /** How long the first request of a batch waits for others, ms (default 2). */
@@ -17,6 +22,11 @@ export interface BatcherOptions {
   maxItems?: number;
   /** Flushes running at once (default 4): batches of disjoint work commit side by side. */
   maxConcurrent?: number;
+}
+
+export interface KeyedBatcherOptions<I> extends BatcherOptions {
+  /** What a request writes: requests sharing a key are never in two running flushes. */
+  keys?: (item: I) => readonly string[];
 }
 
 interface Pending<I, R> {
@@ -32,6 +42,9 @@ export class Batcher<I, R> {
   private pending: Pending<I, R>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running = 0;
+  /** Keys held by running flushes. */
+  private readonly busy = new Set<string>();
+  private readonly keys: ((item: I) => readonly string[]) | undefined;
   private readonly windowMs: number;
   private readonly maxItems: number;
   private readonly maxConcurrent: number;
@@ -39,8 +52,9 @@ export class Batcher<I, R> {
   constructor(
     /** Answers every item, in the order given (outcomes[i] is items[i]'s). */
     private readonly flush: (items: I[]) => Promise<Outcome<R>[]>,
-    o: BatcherOptions = {},
+    o: KeyedBatcherOptions<I> = {},
   ) {
+    this.keys = o.keys;
     this.windowMs = o.windowMs ?? 2;
     this.maxItems = o.maxItems ?? 128;
     this.maxConcurrent = o.maxConcurrent ?? 4;
@@ -64,14 +78,40 @@ export class Batcher<I, R> {
     this.timer = undefined;
     // Every slot busy: the batch keeps filling and leaves when a flush ends.
     if (this.running >= this.maxConcurrent || this.pending.length === 0) return;
-    const batch = this.pending.splice(0, this.maxItems);
+    const { batch, held } = this.take();
+    // Every waiting request's key is being flushed: the end of that flush calls leave() again.
+    if (batch.length === 0) return;
+    for (const k of held) this.busy.add(k);
     this.running++;
     this.run(batch).finally(() => {
+      for (const k of held) this.busy.delete(k);
       this.running--;
       if (this.pending.length >= this.maxItems || (this.pending.length > 0 && this.timer === undefined)) this.leave();
     });
     // What did not fit waits for its own window.
     if (this.pending.length > 0) this.timer ??= setTimeout(() => this.leave(), this.windowMs);
+  }
+
+  /** The next batch: up to maxItems waiting requests, in arrival order, none of whose keys is busy. */
+  private take(): { batch: Pending<I, R>[]; held: Set<string> } {
+    const held = new Set<string>();
+    if (!this.keys) return { batch: this.pending.splice(0, this.maxItems), held };
+    const batch: Pending<I, R>[] = [];
+    const rest: Pending<I, R>[] = [];
+    // Keys of a request left waiting: a later request with one of them waits too (first come, first served).
+    const passed = new Set<string>();
+    for (const p of this.pending) {
+      const keys = this.keys(p.item);
+      if (batch.length < this.maxItems && keys.every((k) => !this.busy.has(k) && !passed.has(k))) {
+        batch.push(p);
+        for (const k of keys) held.add(k);
+      } else {
+        rest.push(p);
+        for (const k of keys) passed.add(k);
+      }
+    }
+    this.pending = rest;
+    return { batch, held };
   }
 
   private async run(batch: Pending<I, R>[]): Promise<void> {

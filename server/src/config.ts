@@ -24,6 +24,10 @@ const csv = z.string().transform((v) =>
 /** web/dist beside the code: the repository's in development, dist/web/dist in a build (scripts/build.mjs copies it). */
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
+const HOST_PORTS = /^[^\s,:/]+:\d{1,5}(,[^\s,:/]+:\d{1,5})*$/;
+const CLUSTER_URL = new RegExp(`^redis\\+cluster://${HOST_PORTS.source.slice(1, -1)}$`);
+const SENTINEL_URL = new RegExp(`^redis\\+sentinel://${HOST_PORTS.source.slice(1, -1)}/[a-zA-Z0-9_.-]{1,64}$`);
+
 const envSchema = z
   .object({
     /** HTTP + Socket.IO port. */
@@ -34,8 +38,24 @@ const envSchema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     /** How long a query waits for a pool connection (a new one included) before failing NOT_READY. */
     DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
-    /** Redis URL. Unset: in-memory adapter, limiter, revocation and job runner. */
-    REDIS_URL: z.url().optional(),
+    /** Streaming replicas of DATABASE_URL (comma list) for lag-tolerant reads: history pages, conversation lists, discover, feeds, search. */
+    DATABASE_REPLICA_URLS: csv.pipe(z.array(z.url())).optional(),
+    /** A user's lag-tolerant reads go to the primary for this long after they wrote through this node (read-your-writes). */
+    DATABASE_READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+    /** A replica further behind than this (or failing its check) serves no reads until it catches up; 0: no limit. */
+    DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+    /** How often each replica's health and lag are checked. */
+    DATABASE_REPLICA_CHECK_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    /**
+     * Redis URL. Unset: in-memory adapter, limiter, revocation and job runner.
+     * `redis+cluster://host:port,host:port`: a Redis Cluster, from those seed nodes (as REDIS_CLUSTER_NODES).
+     */
+    REDIS_URL: z.union([z.url(), z.string().regex(CLUSTER_URL, 'redis+cluster://host:port,host:port'), z.string().regex(SENTINEL_URL)]).optional(),
+    /** A Redis Cluster's seed nodes, `host:port,host:port` (some masters are enough): the same as REDIS_URL=redis+cluster://… */
+    REDIS_CLUSTER_NODES: z.string().regex(HOST_PORTS, 'host:port,host:port').optional(),
+    /** Redis behind Sentinel: the sentinels, `host:port,host:port`, asked for the master named REDIS_SENTINEL_NAME. */
+    REDIS_SENTINELS: z.string().regex(HOST_PORTS, 'host:port,host:port').optional(),
+    REDIS_SENTINEL_NAME: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/).default('mymaster'),
     /** Prefix of every Redis key and channel, so several deployments (or test files) share one Redis. */
     REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_.:-]{1,40}$/).default('pairly:'),
     /** A Redis command on a request path not answered within this many ms fails NOT_READY (a Redis that hangs). */
@@ -128,6 +148,8 @@ const envSchema = z
     JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
     /** Dead letters retried longer ago than this are deleted (daily); open ones are kept until an admin handles them. */
     DEAD_LETTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /** /metrics figures read from PostgreSQL (dead letters, payments, the ledger's last verification) are read at most this often per node; the scrapes in between get the last values. */
+    METRICS_DB_CACHE_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
     /** A running job's lock (renewed at half of it); a worker that dies leaves it to lapse. BullMQ's own default is 30 s. */
     JOB_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
     /** How often each worker looks for jobs whose lock lapsed (their worker died) and runs them again. BullMQ's default is 30 s. */
@@ -149,6 +171,8 @@ const envSchema = z
     PLATFORM_FEE_BPS: z.coerce.number().int().min(0).max(10_000).default(2000),
     /** Shards of the platform revenue/escrow accounts and of the transfer hash chain. */
     LEDGER_SHARDS: z.coerce.number().int().min(1).max(256).default(16),
+    /** Group-commit batches of standalone ledger operations in flight at once per node (each holds one PostgreSQL connection). */
+    LEDGER_LANES: z.coerce.number().int().min(1).max(64).default(1),
     /** How often expired holds are voided and the ledger verified, in seconds. */
     HOLD_SWEEP_SECONDS: z.coerce.number().int().min(1).default(30),
     LEDGER_VERIFY_SECONDS: z.coerce.number().int().min(10).default(3600),
@@ -292,6 +316,8 @@ const envSchema = z
     /** How often the renewal job looks for subscriptions due, and how many it renews per batch. */
     CREATOR_RENEW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     CREATOR_RENEW_BATCH: z.coerce.number().int().min(1).max(10_000).default(200),
+    /** A fan whose subscription will not renew (cancelled, a trial not opted in, or a wallet short of the renewal price) is told this many hours before it ends, once per period. 0: never. */
+    CREATOR_EXPIRY_NOTICE_HOURS: z.coerce.number().int().min(0).max(720).default(72),
     /** On: creators sell nothing (pay-per-view posts, priced tiers, pay-to-view attachments, message and call prices) until an admin has verified them (VERIFICATION_REQUIRED). */
     CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION: bool.default(false),
     /** Bounds of one tip, in credits. */
@@ -345,6 +371,8 @@ export interface Config {
   databaseUrl?: string;
   databasePoolSize: number;
   databaseConnectTimeoutMs: number;
+  /** Lag-tolerant reads (db.reader): replica URLs, none for reads on the primary only. */
+  databaseReplicas: { urls: string[]; readYourWritesMs: number; maxLagMs: number; checkMs: number };
   redisUrl?: string;
   redisPrefix: string;
   redisCommandTimeoutMs: number;
@@ -400,6 +428,8 @@ export interface Config {
   jobRetry: { attempts: number; backoffMs: number };
   /** DEAD_LETTER_RETENTION_DAYS. */
   deadLetterRetentionDays: number;
+  /** METRICS_DB_CACHE_SECONDS: how long a node reuses the database-derived /metrics figures. */
+  metricsDbCacheSeconds: number;
   jobWorkers: { lockMs: number; stalledIntervalMs: number; maxStalledCount: number; scheduleCheckSeconds: number };
   shutdownGraceSeconds: number;
   /** The operators' consoles (consoles module). */
@@ -409,7 +439,7 @@ export interface Config {
   erasure: { eraseDelayHours: number; exportTtlDays: number };
   /** How often each node renews its presence heartbeat (chat.presenceTtlSeconds is the heartbeat's TTL). */
   presenceHeartbeatMs: number;
-  ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number };
+  ledger: { feeBps: number; shards: number; holdSweepSeconds: number; verifySeconds: number; batch: { lanes: number } };
   /** EARNINGS_HOLD_SECONDS. */
   earnings: { holdSeconds: number };
   /** PAYOUT_*, STRIPE_CONNECT_WEBHOOK_SECRET, RAZORPAYX_*: a provider is present only when its keys are. */
@@ -456,6 +486,8 @@ export interface CreatorsConfig {
   graceDays: number;
   renewSeconds: number;
   renewBatch: number;
+  /** Hours before a period's end that a fan whose subscription will not renew is told (0: never). */
+  expiryNoticeHours: number;
   tip: { min: number; max: number };
 }
 
@@ -508,8 +540,17 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings mean "unset", as they do in shells and compose files.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // A Cluster's nodes, or the sentinels, are its URL from here on: everything that asks "is there a Redis?" reads REDIS_URL.
+  const given = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].filter((k) => cleaned[k]);
+  const clusterProblem = given.length > 1 ? [`${given[1]}: set one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS, not ${given.join(' and ')}`] : [];
+  if (given.length === 1 && cleaned.REDIS_CLUSTER_NODES && HOST_PORTS.test(cleaned.REDIS_CLUSTER_NODES)) {
+    cleaned.REDIS_URL = `redis+cluster://${cleaned.REDIS_CLUSTER_NODES}`;
+  }
+  if (given.length === 1 && cleaned.REDIS_SENTINELS && HOST_PORTS.test(cleaned.REDIS_SENTINELS)) {
+    cleaned.REDIS_URL = `redis+sentinel://${cleaned.REDIS_SENTINELS}/${cleaned.REDIS_SENTINEL_NAME ?? 'mymaster'}`;
+  }
   const parsed = envSchema.safeParse(cleaned);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  const problems = parsed.success ? [...clusterProblem] : [...clusterProblem, ...parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)];
   // Checked by hand so it is reported together with the schema's problems, not after they are fixed.
   if (cleaned.DATABASE_URL && !cleaned.JWT_SECRET) {
     problems.push('JWT_SECRET: required when DATABASE_URL is set (cluster mode): every node must share it');
@@ -522,6 +563,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'set ALLOW_SINGLE_NODE_POSTGRES=1 to run ONE node on PostgreSQL with in-memory limits, presence and jobs',
     );
   }
+  if (cleaned.DATABASE_REPLICA_URLS && !cleaned.DATABASE_URL) problems.push('DATABASE_REPLICA_URLS: replicas need DATABASE_URL (embedded mode reads its own PGlite)');
   const packs = parsePacks(cleaned.CREDIT_PACKS, problems);
   const sfuInstances = parseSfu(cleaned.SFU_JANUS_INSTANCES, problems);
   if (parsed.success && parsed.data.PRESENCE_HEARTBEAT_MS !== undefined && parsed.data.PRESENCE_HEARTBEAT_MS >= parsed.data.PRESENCE_TTL_SECONDS * 1000) {
@@ -560,6 +602,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseReplicas: {
+      urls: e.DATABASE_REPLICA_URLS ?? [],
+      readYourWritesMs: e.DATABASE_READ_YOUR_WRITES_MS,
+      maxLagMs: e.DATABASE_REPLICA_MAX_LAG_MS,
+      checkMs: e.DATABASE_REPLICA_CHECK_MS,
+    },
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
@@ -627,6 +675,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorkers: e.REDIS_URL ? (e.RUN_WORKERS ?? false) : true,
     jobRetry: { attempts: e.JOB_ATTEMPTS, backoffMs: e.JOB_BACKOFF_MS },
     deadLetterRetentionDays: e.DEAD_LETTER_RETENTION_DAYS,
+    metricsDbCacheSeconds: e.METRICS_DB_CACHE_SECONDS,
     jobWorkers: {
       lockMs: e.JOB_LOCK_MS,
       stalledIntervalMs: e.JOB_STALLED_INTERVAL_MS,
@@ -711,6 +760,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       graceDays: e.CREATOR_GRACE_DAYS,
       renewSeconds: e.CREATOR_RENEW_SECONDS,
       renewBatch: e.CREATOR_RENEW_BATCH,
+      expiryNoticeHours: e.CREATOR_EXPIRY_NOTICE_HOURS,
       tip: { min: e.TIP_MIN, max: e.TIP_MAX },
     },
     verification: { paidContentRequiresVerification: e.CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION },
@@ -719,6 +769,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ledger: {
       feeBps: e.PLATFORM_FEE_BPS,
       shards: e.LEDGER_SHARDS,
+      batch: { lanes: e.LEDGER_LANES },
       holdSweepSeconds: e.HOLD_SWEEP_SECONDS,
       verifySeconds: e.LEDGER_VERIFY_SECONDS,
     },

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { slotPrefix, type RedisClient } from './redis.js';
 
 /**
  * Per-second event counters for the admins' live view (messages per second
@@ -26,8 +26,10 @@ export function createMemoryCounters(): Counters {
   };
 }
 
-export function createRedisCounters(redis: Redis, prefix: string, onError: (err: unknown) => void, flushMs = 200): Counters {
-  const key = (name: string, sec: number) => `${prefix}stats:${name}:${sec}`;
+export function createRedisCounters(redis: RedisClient, prefix: string, onError: (err: unknown) => void, flushMs = 200): Counters {
+  // One hash tag: the flush is one MULTI over every counter, which a Redis Cluster allows within one slot.
+  const p = slotPrefix(redis, prefix, 'stats');
+  const key = (name: string, sec: number) => `${p}${name}:${sec}`;
   // Counted here and added to Redis every flushMs in one pipeline, not a MULTI/INCR/EXPIRE/EXEC per
   // event (four commands per chat message, for a dashboard). A second's count is complete in Redis
   // flushMs after it ends; a node that dies loses at most its last flushMs of counts.

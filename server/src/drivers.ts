@@ -1,15 +1,16 @@
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { createMemoryCounters, createRedisCounters, type Counters } from './counters.js';
 import type { Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { createPgDatabase } from './db/pg.js';
 import { createPgliteDatabase } from './db/pglite.js';
+import { withReplicas } from './db/replicas.js';
 import { DependencyState } from './dependency-state.js';
-import { createBullQueue, startBullWorkers } from './jobs/bullmq.js';
 import { createInlineQueue } from './jobs/inline.js';
 import type { DeadLetterSink, JobHandlers, JobQueue, JobSchedule } from './jobs/jobs.js';
 import type { Logger } from './logger.js';
@@ -35,10 +36,16 @@ import type { SfuController } from '../../shared/sfu.js';
 export interface Drivers {
   db: Database;
   /** The command client (fail-fast on a server node); absent in embedded mode. */
-  redis?: Redis;
+  redis?: RedisClient;
   jobs: Jobs;
   /** Socket.IO's adapter: the sharded Redis one, or undefined for the in-memory default. */
   ioAdapter?: ReturnType<typeof createShardedAdapter>;
+  /**
+   * Resolves once the adapter's subscriber has answered everything sent to it before (a PING behind
+   * its re-subscriptions after a reconnection). On a Redis Cluster, whose subscribers are per master
+   * and internal to ioredis, at once.
+   */
+  subscribed(): Promise<void>;
   presence: PresenceStore;
   revocations(o: RevocationOptions): SessionRevocations;
   counters: Counters;
@@ -68,7 +75,7 @@ export async function openDrivers(config: Config, logger: Logger, opts: { role: 
   const node = opts.role === 'node';
   const dependencies = { database: new DependencyState('database', logger), redis: new DependencyState('redis', logger) };
   const db = await openDatabase(config, logger, node ? dependencies.database : undefined);
-  const clients: Redis[] = [];
+  const clients: RedisClient[] = [];
   try {
     const open = (name: string, o: Omit<RedisClientOptions, 'commandTimeoutMs' | 'state'> = {}) => {
       const c = openRedis(config, logger, name, node ? { ...o, state: dependencies.redis } : o);
@@ -77,8 +84,8 @@ export async function openDrivers(config: Config, logger: Logger, opts: { role: 
     };
     const redis = node ? open('cmd', { mode: 'failFast' }) : open('workers');
     const pubSub = redis && (node
-      ? { pub: open('pub', { mode: 'failFast' })!, sub: open('sub', { mode: 'untilBack' })! }
-      : { pub: open('emitter-pub')!, sub: open('emitter-sub', { mode: 'untilBack' })! });
+      ? { pub: open('pub', { mode: 'failFast' })!, sub: open('sub', { mode: 'untilBack', shardedSubscriber: true })! }
+      : { pub: open('emitter-pub')!, sub: open('emitter-sub', { mode: 'untilBack', shardedSubscriber: true })! });
     // Fail-fast clients refuse commands until connected: start-up waits for them (and fails if Redis is absent).
     if (node && redis && pubSub) await Promise.all([whenReady(redis), whenReady(pubSub.pub)]);
 
@@ -86,13 +93,16 @@ export async function openDrivers(config: Config, logger: Logger, opts: { role: 
     const presenceNode = node ? config.nodeId : `${config.nodeId}-workers`;
     const matchOptions = { fallbackMs: config.match.fallbackMs, cooldownMs: config.match.cooldownMs, scan: 500 };
     const quotaOptions = { max: config.socketsPerUserMax, ttlMs: config.chat.presenceTtlSeconds * 1000 };
-    const jobs = openJobs({ config: node ? config : { ...config, runWorkers: true }, logger, redis });
+    const jobs = await openJobs({ config: node ? config : { ...config, runWorkers: true }, logger, redis });
     const closeJobs = once(() => jobs.close());
     return {
       db,
       redis,
       jobs: { ...jobs, close: closeJobs },
       ioAdapter: pubSub && createShardedAdapter(pubSub.pub, pubSub.sub, { channelPrefix: `${p}sio` }),
+      async subscribed() {
+        if (pubSub?.sub instanceof Redis && pubSub.sub.status === 'ready') await pubSub.sub.ping();
+      },
       presence: redis ? createRedisPresence(redis, p, presenceNode) : createMemoryPresence(presenceNode),
       revocations: (o) =>
         redis ? createRedisRevocations(redis, p, { ...o, onError: (err) => logger.error({ err }, 'revocations reload failed') }) : createMemoryRevocations(o),
@@ -129,17 +139,22 @@ export async function openDatabase(config: Config, logger: Logger, state?: Depen
     await db.close().catch(() => undefined);
     throw err;
   }
-  return db;
+  const r = config.databaseReplicas;
+  if (!config.databaseUrl || r.urls.length === 0) return db;
+  const withReads = withReplicas(db, { ...r, poolSize: config.databasePoolSize, connectTimeoutMs: config.databaseConnectTimeoutMs, logger });
+  // A replica down at start-up is not fatal: reads go to the primary until its check passes.
+  await withReads.checkReplicas();
+  return withReads;
 }
 
 /** A client of the deployment's Redis; `failFast` ones also get the command timeout. */
-function openRedis(config: Config, logger: Logger, name: string, opts: Omit<RedisClientOptions, 'commandTimeoutMs'> = {}): Redis | undefined {
+function openRedis(config: Config, logger: Logger, name: string, opts: Omit<RedisClientOptions, 'commandTimeoutMs'> = {}): RedisClient | undefined {
   if (!config.redisUrl) return undefined;
   const commandTimeoutMs = opts.mode === 'failFast' ? config.redisCommandTimeoutMs : undefined;
   return createRedis(config.redisUrl, logger, `${config.nodeId}:${name}`, { ...opts, commandTimeoutMs });
 }
 
-function openJobs(opts: { config: Config; logger: Logger; redis?: Redis }): Jobs {
+async function openJobs(opts: { config: Config; logger: Logger; redis?: RedisClient }): Promise<Jobs> {
   const { config, logger, redis } = opts;
   const schedule = async (queue: JobQueue, schedules: JobSchedule[]) => {
     for (const s of schedules) await queue.schedule(s.name, s.payload, s.everyMs);
@@ -155,6 +170,8 @@ function openJobs(opts: { config: Config; logger: Logger; redis?: Redis }): Jobs
       close: () => queue.close(),
     };
   }
+  // BullMQ only with Redis: an embedded server does not load it.
+  const { createBullQueue, startBullWorkers } = await import('./jobs/bullmq.js');
   const queue = createBullQueue({
     connection: redis,
     prefix: config.redisPrefix,

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CircuitState } from '../../shared/health.js';
+import type { ReplicaStatus } from './db/database.js';
 
 const CIRCUIT_STATES: CircuitState[] = ['closed', 'half-open', 'open'];
 
@@ -12,8 +13,8 @@ export interface Metrics {
   socketsCutOff: Counter<'reason'>;
 }
 
-/** `breakers` is read at each scrape (the breakers are built after the metrics). */
-export function createMetrics(nodeId: string, opts: { breakers?: () => Record<string, CircuitState> } = {}): Metrics {
+/** `breakers` and `replicas` are read at each scrape (the breakers are built after the metrics). */
+export function createMetrics(nodeId: string, opts: { breakers?: () => Record<string, CircuitState>; replicas?: () => ReplicaStatus[] } = {}): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ node: nodeId });
   // Includes nodejs_eventloop_lag_seconds and its percentiles.
@@ -27,6 +28,26 @@ export function createMetrics(nodeId: string, opts: { breakers?: () => Record<st
       for (const [breaker, current] of Object.entries(opts.breakers?.() ?? {})) {
         for (const state of CIRCUIT_STATES) this.set({ breaker, state }, state === current ? 1 : 0);
       }
+    },
+  });
+  new Gauge({
+    name: 'pairly_database_replica_lag_seconds',
+    help: 'How far each read replica is behind, as its last check saw it: 0 when it has replayed up to the primary, else the time since a check last saw it caught up (absent while unknown)',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of opts.replicas?.() ?? []) if (r.lagMs !== null) this.set({ replica: r.name }, r.lagMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'pairly_database_replica_up',
+    help: 'Whether each read replica serves reads (answered its check, in recovery, within DATABASE_REPLICA_MAX_LAG_MS)',
+    labelNames: ['replica'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of opts.replicas?.() ?? []) this.set({ replica: r.name }, r.healthy ? 1 : 0);
     },
   });
   return {

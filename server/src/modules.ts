@@ -168,7 +168,7 @@ export function createModules(d: {
   const creators = creatorsModule({ config, db, ledger: ledger.service, realtime, logger, notify: notifications.service, events, photos: (viewer, ids) => profiles.service.photosOf(viewer, ids), joined: (fan, creator) => posts.feed.backfill(fan, creator), paidContent, text: moderation.service,
     tipTargets: { post: (viewer, id) => posts.service.creatorOf(viewer, id), message: (viewer, id) => chat.service.messageSender(viewer.userId, id) },
   });
-  const massMessages = massMessagesModule({ config, db, chat: chat.service, media: media.service, realtime, jobs, logger, paidContent, text: moderation.service });
+  const massMessages = massMessagesModule({ config, db, chat: chat.service, media: media.service, realtime, jobs, logger, paidContent, text: moderation.service, notify: notifications.service });
   const deadLetters = deadLettersModule({ db, jobs, logger, audit: audit.service, hooks: { ...payments.deadLetterHooks }, retentionDays: config.deadLetterRetentionDays });
   const admin = adminModule({
     config,

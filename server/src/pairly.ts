@@ -1,4 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Config } from './config.js';
@@ -10,10 +12,8 @@ import { mountedAt } from './http/route-docs.js';
 import { openDrivers, openSfu, type Jobs } from './drivers.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { localLimiter } from './ratelimit.js';
-import { BatchedLimiter } from './realtime/batched-limiter.js';
 import { EventRouter } from './realtime/event-router.js';
-import { createIo, realtimeOf, type PairlyServer } from './realtime/io.js';
+import { createIo, realtimeOf, tellResync, type PairlyServer } from './realtime/io.js';
 import { OutboundGuard } from './realtime/outbound-guard.js';
 import { memoryCheck } from './http/memory-check.js';
 import { s3Origins } from './modules/media/storage.s3.js';
@@ -55,26 +55,21 @@ export async function createPairly(
   const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
 
   const drivers = await openDrivers(config, logger, { role: 'node' });
+  if (drivers.db.driver === 'pglite') collectGarbageOnce();
   const { db, redis, jobs, limiter, dependencies } = drivers;
-  const metrics = createMetrics(config.nodeId, { breakers: () => breakerStates() });
+  const metrics = createMetrics(config.nodeId, { breakers: () => breakerStates(), replicas: () => db.replicas() });
 
   const httpServer = createServer();
   const router = new EventRouter(clientEventSchemas, {
-    limiter: localLimiter({
-      keyPrefix: 'socket-events',
-      points: config.socketEventsPerSecond * 2,
-      durationSeconds: 2,
-    }),
-    userLimiter: redis
-      ? new BatchedLimiter({ redis, prefix: `${config.redisPrefix}rl:user-events:`, points: config.socketEventsPerUserPerSecond * 2, durationSeconds: 2, logger })
-      : localLimiter({ keyPrefix: 'user-events', points: config.socketEventsPerUserPerSecond * 2, durationSeconds: 2 }),
+    perSocket: { points: config.socketEventsPerSecond * 2, windowMs: 2000 },
+    userLimiter: drivers.syncedLimiter({ keyPrefix: 'user-events', points: config.socketEventsPerUserPerSecond * 2, durationSeconds: 2 }),
     logger,
     metrics,
   });
 
   // Services reach sockets only through `realtime`, which needs io, which needs auth: bound late.
   let io: PairlyServer | undefined;
-  const realtime = realtimeOf(() => io!);
+  const realtime = realtimeOf(() => io!, { clustered: Boolean(drivers.ioAdapter) });
 
   const sfu = opts.sfu ?? openSfu(config, jwtSecret, logger);
   const services = createModules({ config, jwtSecret, logger, drivers, realtime, sfu, control: opts.control });
@@ -83,7 +78,7 @@ export async function createPairly(
     ...Object.fromEntries([...services.providers.values()].flatMap((p) => (p.breaker ? [[p.breaker.name, p.breaker.state()]] : []))),
     ...Object.fromEntries(Object.entries(sfu?.circuits() ?? {}).map(([id, state]) => [`sfu:${id}`, state])),
   });
-  const guards = createGuards(services.auth);
+  const guards = createGuards(services.auth, { wrote: (userId) => db.wrote(userId) });
 
   let shuttingDown = false;
   const checks: ReadinessCheck[] = [{ name: 'database', check: async () => void (await db.query('SELECT 1')) }];
@@ -136,6 +131,15 @@ export async function createPairly(
   dependencies.redis.onBack(() => void services.presence.rebuild('reconnected').catch((err) => logger.warn({ err }, 'presence rebuild failed')));
   // A Redis that restarted empty has forgotten which sessions were revoked: PostgreSQL has not.
   dependencies.redis.onBack(() => void services.auth.seedRevocations().catch((err) => logger.warn({ err }, 'revocation re-seed failed')));
+  // Pushes published while this node had lost Redis reached nobody: once it has subscribed again, clients catch up.
+  if (drivers.ioAdapter) {
+    dependencies.redis.onBack(() =>
+      void drivers
+        .subscribed()
+        .then(() => tellResync(io!, config.nodeId))
+        .catch((err) => logger.warn({ err }, 'resync after a Redis reconnection failed')),
+    );
+  }
   await jobs.startWorkers({ handlers: jobHandlersOf(modules), onDead: (f) => services.deadLetters.record(f), schedules: schedulesOf(modules) });
 
   const graceMs = config.shutdownGraceSeconds * 1000;
@@ -179,4 +183,14 @@ export async function createPairly(
       logger.info('shut down');
     },
   };
+}
+
+/**
+ * Embedded start-up leaves a few hundred MB of WebAssembly memory to the garbage collector: initdb's instance on
+ * a fresh data dir, and the compilation of PGlite's module. V8 sees external memory, not the pressure, and may keep
+ * it for minutes of idling; one full collection right after the database opens gives it back at once.
+ */
+function collectGarbageOnce(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }

@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { AppError } from './errors.js';
 import type { Logger } from './logger.js';
 import { SyncedLimiter, type PointLimiter } from './realtime/synced-limiter.js';
@@ -25,7 +25,7 @@ export interface LimiterOptions {
  */
 export type LimiterFactory = (opts: LimiterOptions) => RateLimiterAbstract;
 
-export function limiterFactory(redis: Redis | undefined, prefix: string): LimiterFactory {
+export function limiterFactory(redis: RedisClient | undefined, prefix: string): LimiterFactory {
   return (o) => {
     const common = {
       keyPrefix: `${prefix}rl:${o.keyPrefix}`,
@@ -53,7 +53,7 @@ export function limiterFactory(redis: Redis | undefined, prefix: string): Limite
  */
 export type SyncedLimiterFactory = (opts: Omit<LimiterOptions, 'blockSeconds'>) => PointLimiter;
 
-export function syncedLimiterFactory(redis: Redis | undefined, prefix: string, logger: Logger): SyncedLimiterFactory {
+export function syncedLimiterFactory(redis: RedisClient | undefined, prefix: string, logger: Logger): SyncedLimiterFactory {
   return (o) =>
     redis
       ? new SyncedLimiter({ redis, prefix: `${prefix}rl:${o.keyPrefix}:`, points: o.points, durationSeconds: o.durationSeconds, logger })

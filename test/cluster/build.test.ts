@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect, http, newUser, waitFor } from '../support/client.js';
 import { createBacking, ROOT, startNodeProcess, tempDir, type Backing } from '../support/pairly.js';
+import { exclusive } from '../support/exclusive.js';
 import { pgQuery } from '../support/services.js';
 
 /**
@@ -35,10 +36,13 @@ const filesIn = (dir: string) =>
     .sort();
 
 beforeAll(async () => {
-  await npm(['run', 'build', '--', '--out-dir', join(app.path, 'dist')], ROOT);
-  for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(ROOT, f), join(app.path, f));
-  await npm(['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], app.path);
-}, 300_000);
+  // Not beside the embedded test's first start (test/support/exclusive.ts).
+  await exclusive('cpu-heavy', async () => {
+    await npm(['run', 'build', '--', '--out-dir', join(app.path, 'dist')], ROOT);
+    for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(ROOT, f), join(app.path, f));
+    await npm(['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], app.path);
+  });
+}, 480_000);
 afterAll(() => app.remove());
 
 describe('the production build', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { connect, http, newUser, waitFor, type ClientSocket } from '../support/client.js';
+import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
 import { createBacking, freePort, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
 import { fund, newAdmin } from '../support/ledger.js';
@@ -92,6 +92,30 @@ describe.each(losses)('presence after %s', (_name, lose) => {
     pair.sp.close();
     await waitFor(async () => (await presenceOf(b.url, pair.p.accessToken, pair.u.user.id)) === 'offline', 15_000, 'u offline after closing');
     await waitFor(async () => (await onlineCount(a.url)) === 0, 15_000, 'nobody online after closing');
+  }, 90_000);
+});
+
+describe('pushes across a Redis restart', () => {
+  it('each node, once it has Redis back and has subscribed again, tells its sockets to catch up (system:resync); live pushes work from then on', async () => {
+    const pair = await engagedPair();
+    const heard = (s: ClientSocket) => {
+      const nodes = new Set<string>();
+      s.on('system:resync', (p: { nodeId: string }) => nodes.add(p.nodeId));
+      return nodes;
+    };
+    const [onA, onB] = [heard(pair.su), heard(pair.sp)];
+    await redis.restart();
+    await waitFor(async () => onA.has('loss-a') && onB.has('loss-b'), 30_000, 'each node to tell its own sockets');
+    // No socket was closed: the resync told them instead.
+    expect(pair.su.connected && pair.sp.connected).toBe(true);
+    const pushed = nextEvent<any>(pair.sp, 'chat:message', 10_000);
+    const sent = await waitFor(async () => {
+      const r = await ack(pair.su, 'chat:send', { toUserId: pair.p.user.id, clientId: randomUUID(), body: 'after the restart' }).catch(() => undefined);
+      return r?.ok && r;
+    }, 15_000, 'a send after the restart');
+    expect((await pushed).id).toBe(sent.message.id);
+    pair.su.close();
+    pair.sp.close();
   }, 90_000);
 });
 

@@ -164,7 +164,20 @@ it('verifies the email from a link in the local outbox, then resets a forgotten 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('heading', { name: /Meet people who fit/ }).waitFor();
   await page.goto(`${web.url}/login`);
+  // The next page's code is held back: meanwhile the login page (with an Email field of its own) must be gone,
+  // not left up to take what is typed for the new page, as it was while React kept it during the load.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route(/\/assets\/forgot-password-[^/]+\.js$/, async (route) => {
+    await held;
+    await route.continue();
+  });
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  // Hidden (React keeps it in the DOM, not shown, until the new page replaces it), the loading state in its place.
+  await page.getByRole('button', { name: 'Log in' }).waitFor({ state: 'hidden' });
+  await page.getByLabel('Email').waitFor({ state: 'hidden' });
+  await page.getByRole('main').getByText('Loading…').waitFor();
+  release();
   await page.getByLabel('Email').fill(email);
   await page.getByRole('button', { name: 'Send me a link' }).click();
   await page.getByText('Check your mail').waitFor();

@@ -11,7 +11,8 @@ import { callAs, checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, s
  * The earnings page in a real browser: a creator with nothing earned sees the empty states; a fan's tip
  * arrives live as pending (a year's hold on this node); the same ledger read by a second node whose hold
  * is zero shows it available, with its statement line and a CSV download, at 390 px and by keyboard.
- * Time is not moved: ledger rows are immutable, so the hold is what differs between the two nodes.
+ * Time is not moved: ledger rows are immutable, so the hold is what differs between the two nodes. Then the
+ * studio's analytics card, once today is rolled up, charts what the test did (a follow, 40 credits earned).
  */
 let web: WebNode;
 let noHold: InProcessNode;
@@ -29,10 +30,11 @@ afterAll(async () => {
   await web?.stop();
 });
 
-it('a creator sees a tip arrive as pending, then available where the hold has passed, and downloads the CSV', async () => {
+it('a creator sees a tip arrive as pending, then available where the hold has passed, downloads the CSV, and finds the day in the studio analytics', async () => {
   const creator = await signUpApi(web.url, { displayName: 'Cora', role: 'creator' });
   const fan = await signUpApi(web.url, { displayName: 'Finn' });
-  await callAs(web.url, creator, 'PUT', '/api/creator/page', { handle: `cora_${randomUUID().slice(0, 8)}` });
+  const handle = `cora_${randomUUID().slice(0, 8)}`;
+  await callAs(web.url, creator, 'PUT', '/api/creator/page', { handle });
   await fund(web.node.pairly, fan.user.id, 100);
 
   const { page, problems } = await openPage(browser, `${web.url}/favicon.svg`, { viewport: PHONE });
@@ -65,5 +67,19 @@ it('a creator sees a tip arrive as pending, then available where the hold has pa
   const lines = csv.trimEnd().split('\r\n');
   expect(lines[0]).toBe('date,source,kind,gross,creator_share,fee,reference');
   expect(lines.slice(1).map((l) => l.split(',').slice(1, 6).join(','))).toEqual(['tips,tip,50,40,10']);
+
+  // The studio's analytics card, once today is rolled up (what the hourly analytics.rollup does): the fan
+  // follows, and the charts show what happened here, today's bar and figure: 1 follower, 40 credits earned.
+  await callAs(web.url, fan, 'POST', `/api/creators/${handle}/follow`, {});
+  const today = new Date().toISOString().slice(0, 10);
+  await web.node.pairly.services.analytics.rollup(today);
+  await page.goto(`${noHold.url}/studio`);
+  const card = page.getByRole('region', { name: 'Analytics' });
+  await card.getByRole('img', { name: `Earnings (credits) over 30 days: 40 on ${today}, highest 40 on ${today}`, exact: true }).waitFor();
+  await card.getByRole('img', { name: `Followers over 30 days: 1 on ${today}, highest 1 on ${today}`, exact: true }).waitFor();
+  await card.getByRole('img', { name: `New followers over 30 days: 1 on ${today}, highest 1 on ${today}`, exact: true }).waitFor();
+  // The figure beside each title is the last day's.
+  expect(await card.getByRole('figure', { name: /^Earnings \(credits\)/ }).locator('figcaption strong').textContent()).toBe('40');
+  await checkPage(page, 'studio-analytics');
   expect(problems).toEqual([]);
 });

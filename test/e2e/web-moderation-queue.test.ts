@@ -8,7 +8,7 @@ import { newAdminSession } from '../support/ledger.js';
 /**
  * Reports to decisions in a real browser (issue #18): a fan reports a message from the message menu; an admin
  * finds it in the Reports tab with the words as reported and suspends the sender for a day; the sender's page,
- * open all along, switches to the suspended screen live (the account:standing push before the session ends)
+ * open all along, switches to the suspended screen live (the decision comes with the close of its session, and as the account:standing push)
  * and sends the one appeal from there, signed out; the fan is told the outcome and finds it in her reports.
  */
 

@@ -44,9 +44,18 @@ it('a user away gets a web push, then sees the bell and the notification when ba
   expect((delivered.payload as { link: string }).link).toMatch(/^\/chats\//);
   expect(push.refused).toEqual([]);
 
-  const b = await openPage(browser, web.url);
+  // On a phone: the links' row scrolls sideways, and the bell must not be scrolled away in it.
+  const phone = { width: 390, height: 844 };
+  const b = await openPage(browser, web.url, { viewport: phone });
   await signIn(b.page, web.url, ben, '/discover');
   const bell = b.page.getByRole('link', { name: 'Notifications: 1 unread' });
+  await bell.waitFor();
+  for (const path of ['/discover', '/settings']) {
+    if (path !== '/discover') await b.page.getByRole('link', { name: 'Settings' }).click();
+    const box = (await bell.boundingBox())!;
+    expect(box, `the bell on ${path}`).not.toBeNull();
+    expect([box.x >= 0, box.x + box.width <= phone.width, box.y + box.height <= 80], `the bell on ${path} at ${JSON.stringify(box)}`).toEqual([true, true, true]);
+  }
   await bell.click();
   await b.page.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor();
   const item = b.page.getByRole('list', { name: 'Notifications' }).getByRole('button', { name: /2 new messages from Ada/ });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { connect, http, newUser, waitFor, type ClientSocket } from '../support/client.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
@@ -29,8 +29,15 @@ afterAll(async () => {
 const sockets: ClientSocket[] = [];
 const ack = (s: ClientSocket, event: string, payload?: unknown) => (s as any).timeout(5000).emitWithAck(event, payload) as Promise<any>;
 
+/** Where the one-statement batch and decideSend disagreed (each test's batches must never). */
+const disagreements: string[] = [];
+afterEach(() => {
+  expect(disagreements.splice(0)).toEqual([]);
+});
+
 /** A batcher whose batches are exactly `size` sends. */
-const batchOf = (size: number) => new SendBatch({ db: node.pairly.db, store: new ChatBatchStore() }, { windowMs: 600_000, maxItems: size, maxConcurrent: 4 });
+const batchOf = (size: number, store = new ChatBatchStore()) =>
+  new SendBatch({ db: node.pairly.db, store, onDisagree: (why) => disagreements.push(why) }, { windowMs: 600_000, maxItems: size, maxConcurrent: 4 });
 
 /** A pair with a conversation opened by one message through Pairly; returns what a batched send needs. */
 async function pair(opts: { bRole?: 'creator'; bPrice?: number } = {}) {
@@ -138,6 +145,43 @@ describe('group commit of free messages', () => {
     for (const c of [blocked, closed, priced]) expect((await seqsOf(c.conversationId)).map((r) => r.seq)).toEqual([1]);
   });
 
+  it("the one statement stores exactly what decideSend allows: creators' policies, prices either way, shown prices", async () => {
+    const fanToFan = await pair();
+    const freeCreator = await pair({ bRole: 'creator' });
+    const pricedCreator = await pair({ bRole: 'creator', bPrice: 4 });
+    const followersOnly = await pair({ bRole: 'creator' });
+    const handle = `f${randomUUID().slice(0, 8)}`;
+    expect((await http(url, 'PUT', '/api/creator/page', { token: followersOnly.b.accessToken, body: { handle, messagePolicy: 'followers' } })).status).toBe(200);
+    const batch = batchOf(9);
+    const results = await settled([
+      batch.submit(fanToFan.fromA('fan to fan')),
+      batch.submit(fanToFan.fromA('fan to fan, a price shown', { expectedPrice: 1 })),
+      batch.submit(freeCreator.fromA('fan to a free creator')),
+      batch.submit(pricedCreator.fromA('fan to a creator who charges', { expectedPrice: 4 })),
+      batch.submit(pricedCreator.fromB('the creator back to the fan')),
+      batch.submit(pricedCreator.fromB('the creator, a price shown', { expectedPrice: 4 })),
+      batch.submit(followersOnly.fromA('not a follower')),
+      batch.submit(followersOnly.fromB('the creator to the fan')),
+      batch.submit(fanToFan.fromB('and back')),
+    ]);
+    expect(results.map(codeOf)).toEqual(['ok', 'PRICE_CHANGED', 'ok', 'priced', 'ok', 'PRICE_CHANGED', 'FORBIDDEN', 'ok', 'ok']);
+  });
+
+  it('should the statement and decideSend ever disagree, the batch rolls back and goes again in two statements', async () => {
+    const p = await pair();
+    /** A statement that refuses what decideSend allows: it is told every send showed a price. */
+    class Lying extends ChatBatchStore {
+      override send(...[q, items]: Parameters<ChatBatchStore['send']>) {
+        return super.send(q, items.map((i) => ({ ...i, expectedPrice: 9 })));
+      }
+    }
+    const batch = batchOf(2, new Lying());
+    const results = await settled([batch.submit(p.fromA('one')), batch.submit(p.fromB('two'))]);
+    expect(results.map(codeOf)).toEqual(['ok', 'ok']);
+    expect(disagreements.splice(0)).toEqual(['SQL refused a send that decideSend allows']);
+    expect((await seqsOf(p.conversationId)).map((r) => r.seq)).toEqual([1, 2, 3]);
+  });
+
   it('through the socket: a priced message in a crowd of free ones is charged once at its price; the free ones are not', async () => {
     const c = await pair({ bRole: 'creator', bPrice: 2 });
     const fan = c.sa;
@@ -179,7 +223,7 @@ describe('coalesced receipts', () => {
 });
 
 describe('group commit across nodes', () => {
-  it('twins of one clientId in batches of two nodes at once: stored once, the other a replay (or a conflict in another conversation), numbering without holes', async () => {
+  it('twins of one clientId in batches of two nodes at once: stored once, the other a replay (in another conversation: a message of its own), numbering without holes', async () => {
     // Two SendBatch instances are two nodes' batchers on the same database.
     for (let round = 0; round < 4; round++) {
       const x = await pair();
@@ -197,13 +241,14 @@ describe('group commit across nodes', () => {
 
       const reused = x.fromA('one id, two conversations');
       const across = await settled([node1.submit(reused), node1.submit(x.fromB('filler 3')), node2.submit({ ...reused, conversationId: yConversation }), node2.submit({ ...x.fromA('filler 4'), conversationId: yConversation })]);
-      expect([codeOf(across[0]!), codeOf(across[2]!)].sort()).toEqual(['IDEMPOTENCY_CONFLICT', 'ok']);
+      // A clientId is unique per sender within a conversation (migration 0042): one message in each.
+      expect([codeOf(across[0]!), codeOf(across[2]!)]).toEqual(['ok', 'ok']);
       expect([codeOf(across[1]!), codeOf(across[3]!)]).toEqual(['ok', 'ok']);
       const xs = (await seqsOf(x.conversationId)).map((r) => r.seq);
       const ys = (await seqsOf(yConversation)).map((r) => r.seq);
       expect(xs).toEqual(Array.from({ length: xs.length }, (_, i) => i + 1));
       expect(ys).toEqual(Array.from({ length: ys.length }, (_, i) => i + 1));
-      expect(await pgQuery(backing.databaseUrl, 'SELECT 1 FROM messages WHERE client_id = $1', [reused.clientId])).toHaveLength(1);
+      expect(await pgQuery(backing.databaseUrl, 'SELECT 1 FROM messages WHERE client_id = $1', [reused.clientId])).toHaveLength(2);
     }
   });
 });

@@ -264,6 +264,7 @@ describe('search', () => {
     const word = `zebra${randomUUID().slice(0, 8)}`;
     const hit = await send(sb, { conversationId: conv, body: `the ${word} crossed` });
     const gone = await send(sb, { conversationId: conv, body: `another ${word}` });
+    expect(hit.ok && gone.ok, JSON.stringify([hit, gone])).toBe(true);
     await ack(sb, 'chat:delete', { conversationId: conv, messageId: gone.message.id, scope: 'everyone' });
     const found = await http(url, 'GET', `/api/messages/search?q=${word}`, { token: a.accessToken });
     expect(found.body.messages.map((m: any) => m.id)).toEqual([hit.message.id]);

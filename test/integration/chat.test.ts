@@ -88,7 +88,10 @@ describe('sending', () => {
     }
   });
 
-  it('one clientId sent at once into two conversations stores one message; the other gets IDEMPOTENCY_CONFLICT', async () => {
+  // A clientId is unique per sender within a conversation (migration 0042: messages are partitioned by conversation,
+  // and a unique key must hold the partition key): the same id in two conversations is two messages, each replayed
+  // by its own retries.
+  it('one clientId sent at once into two conversations stores a message in each; a retry in either replays its own', async () => {
     for (let round = 0; round < 4; round++) {
       const a = await newUser(url);
       const [b, c] = [await newUser(url), await newUser(url)];
@@ -100,8 +103,11 @@ describe('sending', () => {
         ack(s1, 'chat:send', { conversationId: toB, clientId, body: 'same id' }),
         ack(s2, 'chat:send', { conversationId: toC, clientId, body: 'same id' }),
       ]);
-      expect(results.map((r) => r.error?.code ?? 'ok').sort()).toEqual(['IDEMPOTENCY_CONFLICT', 'ok']);
-      expect(await pgQuery(backing.databaseUrl, 'SELECT 1 FROM messages WHERE client_id = $1', [clientId])).toHaveLength(1);
+      expect(results.map((r) => r.error?.code ?? 'ok')).toEqual(['ok', 'ok']);
+      expect(results.map((r) => r.message.conversationId)).toEqual([toB, toC]);
+      expect(await pgQuery(backing.databaseUrl, 'SELECT 1 FROM messages WHERE client_id = $1', [clientId])).toHaveLength(2);
+      const retry = await ack(s2, 'chat:send', { conversationId: toB, clientId, body: 'same id' });
+      expect(retry).toMatchObject({ ok: true, replayed: true, message: { id: results[0].message.id } });
     }
   });
 

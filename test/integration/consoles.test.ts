@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io as ioClient } from 'socket.io-client';
 import { http, newUser } from '../support/client.js';
 import { newAdminSession } from '../support/ledger.js';
@@ -16,7 +16,7 @@ let url: string;
 
 beforeAll(async () => {
   backing = await createBacking();
-  node = await startInProcess({ ...backing.env, RUN_WORKERS: 'true', PAYMENTS_SANDBOX: 'true' });
+  node = await startInProcess({ ...backing.env, RUN_WORKERS: 'true', PAYMENTS_SANDBOX: 'true', METRICS_DB_CACHE_SECONDS: '1' });
   url = node.url;
 }, 90_000);
 afterAll(async () => {
@@ -119,7 +119,7 @@ describe('operations metrics', () => {
     const c = await http(url, 'POST', '/api/payments/checkout', { token: u.accessToken, body: { packId: 'starter', provider: 'sandbox' }, headers: { 'idempotency-key': randomUUID() } });
     expect(c.status).toBe(201);
     await node.pairly.jobs.queue.enqueue('ledger.verify', {});
-    // Figures are read at most once a second per source (one read per scrape): poll until both show.
+    // Database figures are read at most once a METRICS_DB_CACHE_SECONDS (1 here) per source: poll until both show.
     const checkout = /pairly_payment_checkouts_last_hour\{provider="sandbox",status="pending",node="[^"]+"\} 1/;
     let text = '';
     for (let i = 0; i < 100 && !(/pairly_ledger_verification_ok\{node="[^"]+"\} 1/.test(text) && checkout.test(text)); i++) {
@@ -129,5 +129,27 @@ describe('operations metrics', () => {
     expect(text).toMatch(/pairly_ledger_verification_ok\{node="[^"]+"\} 1/);
     expect(text).toMatch(/pairly_ledger_verification_age_seconds\{node="[^"]+"\} [\d.]+/);
     expect(text).toMatch(checkout);
+  });
+
+  it('reads the database figures once per METRICS_DB_CACHE_SECONDS on a node, however often it is scraped; the queues at each scrape', async () => {
+    const other = await startInProcess({ ...backing.env, PAYMENTS_SANDBOX: 'true', METRICS_DB_CACHE_SECONDS: '300' });
+    const s = other.pairly.services;
+    const reads = [vi.spyOn(s.deadLetters, 'openCount'), vi.spyOn(s.payments, 'health'), vi.spyOn(s.ledger, 'lastVerification')];
+    const queues = vi.spyOn(other.pairly.jobs.queue, 'stats');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${other.url}/metrics`);
+        expect(res.status).toBe(200);
+        expect(await res.text()).toMatch(/pairly_dead_letters_open\{node="[^"]+"\} \d+/);
+        // The next scrape after the per-scrape window (1 s) of the queue figures.
+        if (i < 2) await new Promise((r) => setTimeout(r, 1100));
+      }
+      expect(reads.map((r) => r.mock.calls.length)).toEqual([1, 1, 1]);
+      expect(queues.mock.calls.length).toBe(3);
+    } finally {
+      reads.forEach((r) => r.mockRestore());
+      queues.mockRestore();
+      await other.stop();
+    }
   });
 });

@@ -336,6 +336,86 @@ describe('renewals', () => {
   });
 });
 
+describe('ending-soon notices (subscription_expiring)', () => {
+  const endsIn = (ids: string[], hours: number) => sql(`UPDATE subscriptions SET current_period_end = now() + make_interval(hours => $2) WHERE id = ANY($1::uuid[])`, [ids, hours]);
+  const notices = async (fan: User) =>
+    ((await api(fan.accessToken, 'GET', '/api/notifications')).body.notifications as any[]).filter((n) => n.kind === 'subscription_expiring');
+
+  it('tell a fan whose subscription will not renew (cancelled, or wallet short of the price), once per period, however often the job runs', async () => {
+    const { handle, tierId } = await newCreator();
+    const cancelled = await newFan(300);
+    const short = await newFan(130);
+    const payer = await newFan(250);
+    const far = await newFan(100);
+    const [c, s, p, f] = (await Promise.all(
+      [cancelled, short, payer, far].map(async (fan) => (await subscribe(fan, handle, { tierId, expectedPrice: 100 })).body.subscription.id as string),
+    )) as [string, string, string, string];
+    await api(cancelled.accessToken, 'POST', `/api/subscriptions/${c}/cancel`, {});
+    await api(far.accessToken, 'POST', `/api/subscriptions/${f}/cancel`, {});
+    // Within CREATOR_EXPIRY_NOTICE_HOURS (72 by default), but for `far`, whose end is further off.
+    await endsIn([c, s, p], 24);
+    await endsIn([f], 100);
+
+    // Twice at once, then again: each fan told once.
+    const runs = await Promise.all([subs().renewDue(), subs().renewDue()]);
+    expect(runs[0]!.expiring + runs[1]!.expiring).toBe(2);
+    expect((await subs().renewDue()).expiring).toBe(0);
+    const marks = await sql(`SELECT id, expiry_noticed_period FROM subscriptions WHERE id = ANY($1::uuid[])`, [[c, s, p, f]]);
+    expect(Object.fromEntries(marks.map((r: any) => [r.id, r.expiry_noticed_period]))).toEqual({ [c]: 1, [s]: 1, [p]: null, [f]: null });
+
+    const [toCancelled] = await waitFor(async () => (await notices(cancelled)).length > 0 && notices(cancelled), 10_000, 'the cancelled fan’s notice');
+    expect(toCancelled).toMatchObject({ count: 1, payload: { detail: expect.stringMatching(/^Basic ends \d{4}-\d{2}-\d{2}$/), link: `/c/${handle}` } });
+    expect(toCancelled.text).toMatch(/^Your subscription to .+ is ending soon: Basic ends/);
+    const [toShort] = await waitFor(async () => (await notices(short)).length > 0 && notices(short), 10_000, 'the short fan’s notice');
+    // 30 credits left of 130: 70 more renew it.
+    expect(toShort).toMatchObject({ count: 1, payload: { detail: expect.stringMatching(/; 70 more credits renew it$/) } });
+    expect(await notices(payer)).toEqual([]);
+    expect(await notices(far)).toEqual([]);
+
+    // Read, and the job runs again: nothing new (the period is marked, not only collapsed).
+    await api(short.accessToken, 'POST', '/api/notifications/read-all', {});
+    expect((await subs().renewDue()).expiring).toBe(0);
+
+    // The payer's wallet drops before the end: a later run tells them.
+    await sql(`UPDATE subscriptions SET cancel_at_period_end = true WHERE id = $1`, [p]);
+    expect((await subs().renewDue()).expiring).toBe(1);
+    await waitFor(async () => (await notices(payer)).length > 0, 10_000, 'the payer’s notice');
+
+    // A new period is told again: the short fan pays late from grace, and the next end nears with 0 credits.
+    await fund(node.pairly, short.user.id, 70);
+    await pastDue(s);
+    expect(await subs().renewOne(s)).toBe('renewed');
+    await endsIn([s], 24);
+    expect((await subs().renewDue()).expiring).toBe(1);
+    await waitFor(async () => (await notices(short)).some((n) => n.readAt === null), 10_000, 'the second period’s notice');
+    expect((await subRow(s)).expiry_noticed_period).toBe(2);
+  });
+
+  it("count a fan's other renewals due first: the wallet that covers each alone may not cover them all", async () => {
+    const [first, second] = await Promise.all([newCreator(), newCreator()]);
+    // 350 credits, two subscriptions of 100: 150 left, enough for either renewal, not for both.
+    const fan = await newFan(350);
+    const a = (await subscribe(fan, first.handle, { tierId: first.tierId, expectedPrice: 100 })).body.subscription.id as string;
+    const b = (await subscribe(fan, second.handle, { tierId: second.tierId, expectedPrice: 100 })).body.subscription.id as string;
+    await endsIn([a], 24);
+    await endsIn([b], 30);
+    expect((await subs().renewDue()).expiring).toBe(1);
+    const [told] = await waitFor(async () => (await notices(fan)).length > 0 && notices(fan), 10_000, 'the notice');
+    // The later one: the earlier renewal leaves 50 of the 100 it needs.
+    expect(told).toMatchObject({ payload: { ref: `expiring:${b}:1`, detail: expect.stringMatching(/; 50 more credits renew it after your other renewals$/), link: `/c/${second.handle}` } });
+    expect((await subRow(a)).expiry_noticed_period).toBeNull();
+  });
+
+  it('say nothing when CREATOR_EXPIRY_NOTICE_HOURS is 0', async () => {
+    const other = await startInProcess({ ...backing.env, CREATOR_RENEW_SECONDS: '3600', CREATOR_EXPIRY_NOTICE_HOURS: '0' });
+    try {
+      expect(await other.pairly.services.subscriptions.noticeEnding()).toBe(0);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe('free-trial links', () => {
   it('give a tier free for their days, once per fan, up to their claims; no renewal unless the fan opts in', async () => {
     const { user, handle, tierId } = await newCreator();

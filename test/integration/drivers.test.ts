@@ -83,6 +83,16 @@ describe.each(databases)('Database driver: %s', (_name, open) => {
     ]);
   });
 
+  it("applies a transaction's local settings inside it only, and runs named statements", async () => {
+    const setting = (q: Pick<Database, 'query'>) =>
+      q.query<{ mode: string; hash: string }>("SELECT current_setting('plan_cache_mode') AS mode, current_setting('enable_hashjoin') AS hash", [], { name: 'drivers.settings' });
+    const inside = await db.transaction((tx) => setting(tx), { local: { plan_cache_mode: 'force_generic_plan', enable_hashjoin: 'off' } });
+    expect(inside.rows).toEqual([{ mode: 'force_generic_plan', hash: 'off' }]);
+    // SET LOCAL ends with its transaction: the connection it ran on (PGlite's only one) is back to the defaults.
+    expect((await setting(db)).rows).toEqual([{ mode: 'auto', hash: 'on' }]);
+    expect((await db.transaction((tx) => setting(tx))).rows).toEqual([{ mode: 'auto', hash: 'on' }]);
+  });
+
   it('enforces the schema constraints the services rely on', async () => {
     await db.query(`INSERT INTO users (email, password_hash, display_name, birthdate, role) VALUES ('x@y.z', 'h', 'X', '1990-01-01', 'fan')`);
     await expect(

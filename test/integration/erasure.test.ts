@@ -100,6 +100,16 @@ describe('DELETE /api/me', () => {
     expect((await node.pairly.services.ledger.balance(me.user.id)).available).toBe(40);
     expect((await node.pairly.services.ledger.verify()).ok).toBe(true);
 
+    // Analytics keep the account's events under the anonymised id (README, Analytics: past days' figures do
+    // not move), and nothing in them names the person.
+    const events = await waitFor(async () => {
+      const rows = await pgQuery<{ kind: string; props: unknown }>(backing.databaseUrl, `SELECT kind, props FROM analytics_events WHERE user_id = $1`, [me.user.id]);
+      return rows.some((r) => r.kind === 'signup') && rows.some((r) => r.kind === 'message') && rows;
+    }, 10_000, 'the account\'s analytics events');
+    expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(['signup', 'login', 'message']));
+    const said = JSON.stringify(events);
+    for (const personal of [me.user.email, me.user.displayName, 'I like long walks']) expect(said).not.toContain(personal);
+
   });
 
   it('keeps the data for the delay, but frees the address at once', async () => {

@@ -5,6 +5,7 @@ import type { NotificationView } from '../../shared/notifications.js';
 import { connect, http, newUser, waitFor, type ClientSocket } from '../support/client.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { startPushStandin, type PushStandin } from '../support/push-standin.js';
+import { pgQuery } from '../support/services.js';
 
 /** How notifications leave the server: live to offline users' next visit (chat), the mail digest, security mail at once, and web push. */
 let backing: Backing;
@@ -85,6 +86,31 @@ describe('notification delivery', () => {
     push.gone(browser.endpoint);
     await svc().notify(u.user.id, { kind: 'missed_call', subject: 'other', payload: { actorName: 'Dee' } });
     await waitFor(async () => (await http(node.url, 'DELETE', '/api/notifications/push/subscriptions', { token: u.accessToken, body: { endpoint: browser.endpoint } })).status === 404, 10_000, 'the gone subscription dropped');
+  });
+
+  it('tells every recipient of a mass message, one statement per batch: live to the connected, web push to the offline', async () => {
+    const creator = await newUser(node.url, { role: 'creator', displayName: 'Mass Ada' });
+    const [online, offline, quiet] = (await Promise.all([0, 1, 2].map(() => newUser(node.url)))) as [Awaited<ReturnType<typeof newUser>>, Awaited<ReturnType<typeof newUser>>, Awaited<ReturnType<typeof newUser>>];
+    for (const f of [online, offline, quiet]) await pgQuery(backing.databaseUrl, `INSERT INTO follows (follower_id, creator_id) VALUES ($1, $2)`, [f.user.id, creator.user.id]);
+    const browsers = [push.subscribe(), push.subscribe()];
+    await http(node.url, 'POST', '/api/notifications/push/subscriptions', { token: offline.accessToken, body: browsers[0] });
+    await http(node.url, 'POST', '/api/notifications/push/subscriptions', { token: quiet.accessToken, body: browsers[1] });
+    // `quiet` turned web push off for messages: stored, not pushed.
+    await http(node.url, 'PUT', '/api/notifications/preferences', { token: quiet.accessToken, body: { preferences: [{ kind: 'message', channel: 'push', enabled: false }] } });
+    const socket = await connect(node.url, online.accessToken);
+    const live: NotificationView[] = [];
+    socket.on('notification:new', (e: { notification: NotificationView }) => live.push(e.notification));
+
+    const sent = await http<any>(node.url, 'POST', '/api/mass-messages', { token: creator.accessToken, body: { clientId: randomUUID(), audience: { kind: 'followers' }, body: 'hello all' } });
+    expect(sent.status).toBe(201);
+    const seen = await waitFor(() => live.find((n) => n.kind === 'message'), 10_000, 'the live notification');
+    expect(seen).toMatchObject({ count: 1, text: 'A new message from Mass Ada' });
+    const pushed = await waitFor(() => push.received.find((p) => p.subscriptionId === browsers[0]!.endpoint.split('/').pop()), 10_000, 'the offline fan’s push');
+    expect(pushed.payload).toMatchObject({ kind: 'message', body: 'A new message from Mass Ada', link: expect.stringMatching(/^\/chats\/[0-9a-f-]{36}$/) });
+    for (const u of [online, offline, quiet]) expect((await list(u.accessToken)).notifications.filter((n) => n.kind === 'message')).toHaveLength(1);
+    // The online fan is not pushed (a connected device), nor `quiet` (push off): the stand-in saw one push for this message.
+    expect(push.received.filter((p) => (p.payload as { body: string }).body === 'A new message from Mass Ada')).toHaveLength(1);
+    socket.close();
   });
 
   it('refuses bad subscriptions with clear codes', async () => {

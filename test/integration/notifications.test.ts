@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NOTIFICATION_KINDS, type NotificationPreference, type NotificationView } from '../../shared/notifications.js';
 import { connect, http, newUser, nextEvent, waitFor } from '../support/client.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
@@ -102,6 +102,29 @@ describe('notifications', () => {
     expect(stored!.count).toBe(1);
   });
 
+  it('asks presence once for the recipients of messages notified in the same window, not once a message', async () => {
+    const online = await newUser(node.url);
+    const socket = await connect(node.url, online.accessToken);
+    const offline = await Promise.all(Array.from({ length: 12 }, () => newUser(node.url)));
+    const ids = new Set([online.user.id, ...offline.map((u) => u.user.id)]);
+    const presence = (svc() as any).d.presence as { statuses(ids: string[]): Promise<unknown> };
+    const read = vi.spyOn(presence, 'statuses');
+    try {
+      const results = await Promise.all([online, ...offline].map((u) => svc().notify(u.user.id, { kind: 'message', subject: 'batched', payload: { actorName: 'Bo' }, ifOffline: true })));
+      expect(results[0]).toBeNull();
+      expect(results.slice(1).every((n) => n?.count === 1)).toBe(true);
+      // The reads that asked about the never-connected users: presence's own push flush asks about the
+      // online one (it just connected) with others whose presence changed, never about these.
+      const never = new Set(offline.map((u) => u.user.id));
+      const ours = read.mock.calls.filter(([asked]) => asked.some((id) => never.has(id)));
+      expect(ours).toHaveLength(1);
+      expect(new Set(ours[0]![0])).toEqual(ids);
+    } finally {
+      read.mockRestore();
+      socket.close();
+    }
+  });
+
   it('keeps preferences per kind and channel: a kind turned off in-app is not stored', async () => {
     const me = await newUser(node.url);
     const defaults = await http<{ preferences: NotificationPreference[] }>(node.url, 'GET', '/api/notifications/preferences', { token: me.accessToken });
@@ -121,6 +144,14 @@ describe('notifications', () => {
     ]);
     expect(await svc().notify(me.user.id, { kind: 'like', subject: 'likes' })).toBeNull();
     expect((await http<List>(node.url, 'GET', '/api/notifications', { token: me.accessToken })).body.notifications).toEqual([]);
+
+    // The same kind and channel twice: the last one counts (found by the input sweep: it was a 500).
+    const twice = await http<{ preferences: NotificationPreference[] }>(node.url, 'PUT', '/api/notifications/preferences', {
+      token: me.accessToken,
+      body: { preferences: [{ kind: 'message', channel: 'in_app', enabled: false }, { kind: 'message', channel: 'in_app', enabled: true }] },
+    });
+    expect(twice.status).toBe(200);
+    expect(twice.body.preferences.find((p) => p.kind === 'message' && p.channel === 'in_app')?.enabled).toBe(true);
 
     for (const body of [{}, { preferences: [] }, { preferences: [{ kind: 'nope', channel: 'email', enabled: true }] }, { preferences: [{ kind: 'like', channel: 'sms', enabled: true }] }]) {
       const res = await http(node.url, 'PUT', '/api/notifications/preferences', { token: me.accessToken, body });

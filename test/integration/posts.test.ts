@@ -421,6 +421,35 @@ describe('the feed', () => {
     expect((await feedOf(late.accessToken)).posts.map((p) => p.id)).toEqual([sp2.id]);
   });
 
+  it('a big creator\'s new post (merged on read) still tells their subscribers, batch by batch, collapsed per creator; followers only are not told', async () => {
+    const big = await newUser(url, { role: 'creator' });
+    const followers = await Promise.all([0, 1].map(() => newUser(url)));
+    const subscribers = await Promise.all([0, 1, 2].map(() => newUser(url)));
+    for (const f of followers) await relate(f, big, 'follow');
+    for (const s of subscribers) await relate(s, big, { tier: 1 });
+    const done = async (id: string) => (await sql<{ done: boolean }>(`SELECT fanout_done_at IS NOT NULL AS done FROM posts WHERE id = $1`, [id]))[0]!.done;
+    const newPosts = async (u: User) => (await call(u.accessToken, 'GET', '/api/notifications')).body.notifications.filter((n: any) => n.kind === 'new_post');
+
+    const first = await newPost(big, { body: 'one', visibility: { kind: 'followers' } });
+    await waitFor(() => done(first.id), 15_000, 'the first post told');
+    expect(await sql(`SELECT creator_id FROM feed_big_creators WHERE creator_id = $1`, [big.user.id])).toHaveLength(1);
+    expect(await sql(`SELECT user_id FROM feed_items WHERE post_id = $1`, [first.id])).toEqual([]);
+    // Three subscribers in batches of FEED_FANOUT_BATCH (2): the position is the last subscriber told.
+    const lastSubscriber = subscribers.map((s) => s.user.id).sort().at(-1);
+    expect((await sql(`SELECT fanout_after FROM posts WHERE id = $1`, [first.id]))[0]).toEqual({ fanout_after: lastSubscriber });
+    for (const s of subscribers) expect(await newPosts(s)).toMatchObject([{ count: 1, payload: { actorId: big.user.id, ref: first.id } }]);
+    for (const f of followers) expect(await newPosts(f)).toEqual([]);
+
+    const second = await newPost(big, { body: 'two', visibility: { kind: 'followers' } });
+    await waitFor(() => done(second.id), 15_000, 'the second post told');
+    for (const s of subscribers) expect(await newPosts(s)).toMatchObject([{ count: 2, text: expect.stringMatching(/^2 new posts from /) }]);
+
+    // The job again for the same post (a retry): nobody counts it twice.
+    await sql(`UPDATE posts SET fanout_done_at = NULL, fanout_after = NULL WHERE id = $1`, [second.id]);
+    expect(await node.pairly.services.feed.fanout(second.id)).toEqual({ written: 0, merged: true });
+    for (const s of subscribers) expect((await newPosts(s))[0].count).toBe(2);
+  });
+
   it('a lost fan-out is found again by the sweep and resumes', async () => {
     const creator = await newUser(url, { role: 'creator' });
     const reader = await newUser(url);

@@ -21,6 +21,7 @@ const POSTS = 6;
 const FOLLOWS = 4;
 const CONVERSATIONS = 15;
 const SUBSCRIPTIONS = 5;
+const IMAGES = 2;
 
 let backing: Backing;
 let node: InProcessNode | undefined;
@@ -28,18 +29,18 @@ let node: InProcessNode | undefined;
 const runSeed = (args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'server/src/cli/seed.ts', ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...backing.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...backing.env, MEDIA_STORAGE: 'local' },
     encoding: 'utf8',
     timeout: 120_000,
   });
-const flags = ['--users', String(FANS), '--creators', String(CREATORS), '--posts', String(POSTS), '--follows', String(FOLLOWS), '--conversations', String(CONVERSATIONS), '--subscriptions', String(SUBSCRIPTIONS), '--seed', '7'];
+const flags = ['--users', String(FANS), '--creators', String(CREATORS), '--posts', String(POSTS), '--follows', String(FOLLOWS), '--conversations', String(CONVERSATIONS), '--subscriptions', String(SUBSCRIPTIONS), '--images', String(IMAGES), '--seed', '7'];
 const count = async (sql: string) => Number((await node!.pairly.db.query<{ n: string }>(sql)).rows[0]!.n);
 
 beforeAll(async () => {
   backing = await createBacking();
   const first = runSeed(flags);
   expect(first.status, first.stderr + first.stdout).toBe(0);
-  node = await startInProcess({ ...backing.env });
+  node = await startInProcess({ ...backing.env, MEDIA_STORAGE: 'local' });
 }, 150_000);
 afterAll(async () => {
   await node?.stop();
@@ -114,14 +115,34 @@ describe('npm run seed', () => {
     expect((posts.body.posts as PostView[]).length).toBeGreaterThan(0);
   });
 
+  it('gives each creator\'s latest posts a generated picture, stored and processed like an upload, that the client can load', async () => {
+    expect(await count(`SELECT count(*) AS n FROM post_media`)).toBe(CREATORS * IMAGES);
+    expect(await count(`SELECT count(*) AS n FROM media WHERE kind = 'post_media' AND state = 'ready' AND moderation = 'approved' AND variants ? 'w640' AND variants ? 'preview'`)).toBe(CREATORS * IMAGES);
+    const { rows } = await node!.pairly.db.query<{ post_id: string; media_id: string }>(
+      `SELECT pm.post_id, pm.media_id FROM post_media pm JOIN posts p ON p.id = pm.post_id WHERE p.visibility = 'free' ORDER BY pm.post_id LIMIT 1`,
+    );
+    const fan = await logIn(node!.url, seedEmail('fan', 2), SEED_PASSWORD);
+    const post = await http<any>(node!.url, 'GET', `/api/posts/${rows[0]!.post_id}`, { token: fan.accessToken });
+    expect(post.status, JSON.stringify(post.body)).toBe(200);
+    expect(post.body.post.media.map((m: { id: string }) => m.id)).toEqual([rows[0]!.media_id]);
+    const media = await http<any>(node!.url, 'GET', `/api/media/${rows[0]!.media_id}`, { token: fan.accessToken });
+    expect(media.status, JSON.stringify(media.body)).toBe(200);
+    const url = media.body.media.variants.w640.url as string;
+    const picture = await fetch(new URL(url, node!.url));
+    expect(picture.status).toBe(200);
+    expect(picture.headers.get('content-type')).toBe('image/webp');
+    expect((await picture.arrayBuffer()).byteLength).toBeGreaterThan(500);
+  });
+
   it('runs again with the same flags without failing and writes nothing more', async () => {
     const sum = `SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM posts) + (SELECT count(*) FROM messages) + (SELECT count(*) FROM feed_items)
-                   + (SELECT count(*) FROM subscriptions) + (SELECT count(*) FROM ledger_transfers) AS n`;
+                   + (SELECT count(*) FROM subscriptions) + (SELECT count(*) FROM ledger_transfers) + (SELECT count(*) FROM media) AS n`;
     const before = await count(sum);
     const again = runSeed(flags);
     expect(again.status, again.stderr + again.stdout).toBe(0);
     expect(again.stdout).toMatch(/users\s+0\n/);
     expect(again.stdout).toMatch(/subscriptions\s+0\n/);
+    expect(again.stdout).toMatch(/media\s+0\n/);
     expect(await count(sum)).toBe(before);
   }, 120_000);
 

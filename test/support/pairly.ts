@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../server/src/config.js';
 import { createLogger, type Logger } from '../../server/src/logger.js';
 import { createPairly, type Pairly } from '../../server/src/pairly.js';
+import { claimDir } from './claim.js';
 import { createRedisPrefix, createTestDatabase, TEST_REDIS_URL } from './services.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -88,14 +89,40 @@ export interface NodeProcess {
   port: number;
   child: ChildProcess;
   output: () => string;
-  /** SIGTERM and wait for exit; resolves with the exit code. */
-  stop(): Promise<number | null>;
+  /**
+   * SIGTERM and wait for exit; resolves with the exit code. A node still running `withinMs` later (default
+   * 60 s) is SIGKILLed and the stop rejects with its output: a shutdown that hangs is a failure, and a node
+   * left running would hold its port and data dir for the tests after.
+   */
+  stop(withinMs?: number): Promise<number | null>;
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-let nextPort = 20_000 + (process.pid % 500) * 20;
-/** Ports per test process do not collide (two vitest workers run side by side). */
+/**
+ * Ports for nodes and stand-ins this test process starts. Test files run two at a time, each in a new process:
+ * a process claims blocks of 20 ports (20000–29999), each a directory named after the block (claim.ts). Port
+ * blocks picked by pid alone collided when two processes' pids agreed modulo the number of blocks.
+ */
+const PORT_BLOCKS = join(tmpdir(), 'pairly-test-ports');
+const BLOCK_SIZE = 20;
+const BLOCKS = 500;
+let nextPort = 0;
+let blockEnd = 0;
+
+function claimPortBlock(): number {
+  mkdirSync(PORT_BLOCKS, { recursive: true });
+  for (let i = 0; i < BLOCKS; i++) {
+    const block = (process.pid + i) % BLOCKS;
+    if (claimDir(join(PORT_BLOCKS, String(block)))) return 20_000 + block * BLOCK_SIZE;
+  }
+  throw new Error(`no free port block under ${PORT_BLOCKS}`);
+}
+
 export function freePort(): number {
+  if (nextPort === blockEnd) {
+    nextPort = claimPortBlock();
+    blockEnd = nextPort + BLOCK_SIZE;
+  }
   return nextPort++;
 }
 
@@ -121,20 +148,23 @@ export async function startNodeProcess(
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
+  const spawnedAt = Date.now();
+  const elapsed = () => `${((Date.now() - spawnedAt) / 1000).toFixed(1)} s`;
 
   if (opts.waitForHealth !== false) {
     const deadline = Date.now() + (opts.healthWithinMs ?? 45_000);
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`node on ${port} exited early (${child.exitCode}):\n${out}`);
+      if (child.exitCode !== null) throw new Error(`node on ${port} exited early (${child.exitCode}) after ${elapsed()}:\n${out}`);
       try {
-        const res = await fetch(`${url}/healthz`);
+        // A node that accepted the connection but does not answer must not hold the wait past its deadline.
+        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
         if (res.ok) break;
       } catch {
         /* not listening yet */
       }
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`node on ${port} did not become healthy:\n${out}`);
+        throw new Error(`node on ${port} did not become healthy within ${elapsed()}:\n${out}`);
       }
       await new Promise((r) => setTimeout(r, 150));
     }
@@ -143,7 +173,17 @@ export async function startNodeProcess(
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };
-  return { url, port, child, output: () => out, kill, stop: () => kill('SIGTERM') };
+  const stop = async (withinMs = 60_000) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), withinMs)));
+    const code = await Promise.race([kill('SIGTERM'), late]);
+    clearTimeout(timer);
+    if (code !== 'late') return code;
+    child.kill('SIGKILL');
+    await exited;
+    throw new Error(`node on ${port} did not stop within ${withinMs / 1000} s of SIGTERM (killed ${elapsed()} after its start):\n${out}`);
+  };
+  return { url, port, child, output: () => out, kill, stop };
 }
 
 export function tempDir(prefix: string): { path: string; remove(): void } {

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { freePort } from './pairly.js';
+import { spawnRedisServer, type RedisServerProcess } from './redis-server.js';
 
 /**
  * A redis-server of the test's own (no persistence), for tests that kill or
@@ -24,38 +24,12 @@ export interface PrivateRedis {
 }
 
 export async function startPrivateRedis(port = freePort()): Promise<PrivateRedis> {
-  let child: ChildProcess | undefined;
+  let server: RedisServerProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;
   const start = async () => {
-    let out = '';
-    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    c.stdout!.on('data', (d) => (out += d));
-    c.stderr!.on('data', (d) => (out += d));
-    child = c;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (c.exitCode !== null) throw new Error(`redis-server on ${port} exited (${c.exitCode}):\n${out}`);
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        if ((await probe.ping()) === 'PONG') return;
-      } catch {
-        /* not listening yet */
-      } finally {
-        probe.disconnect();
-      }
-      if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    server = await spawnRedisServer(port, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
   };
-  const kill = async () => {
-    const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = new Promise((r) => c.once('exit', r));
-    c.kill('SIGKILL');
-    await exited;
-  };
+  const kill = async () => server?.kill();
   await start();
   return {
     port,

@@ -20,6 +20,8 @@ export interface ReceivedPush {
   publicKey: string;
   ttl: string | undefined;
   payload: unknown;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 export interface PushStandin {
@@ -56,7 +58,7 @@ export async function startPushStandin(): Promise<PushStandin> {
       const vapid = checkVapid(req.headers.authorization, origin);
       if (req.headers['content-encoding'] !== 'aes128gcm') throw new Error(`content-encoding ${req.headers['content-encoding']}`);
       const payload = JSON.parse(decrypt(body, sub.ecdh, sub.auth).toString('utf8')) as unknown;
-      received.push({ subscriptionId: id, claims: vapid.claims, publicKey: vapid.publicKey, ttl: req.headers.ttl as string | undefined, payload });
+      received.push({ subscriptionId: id, claims: vapid.claims, publicKey: vapid.publicKey, ttl: req.headers.ttl as string | undefined, payload, at: Date.now() });
       res.writeHead(201, { location: `/message/${randomUUID()}` }).end();
     } catch (err) {
       refused.push((err as Error).message);

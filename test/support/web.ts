@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { afterEach } from 'vitest';
 import type { Browser, BrowserContext, ConsoleMessage, Locator, Page } from 'playwright-core';
 import type { AuthResult } from '../../shared/auth.js';
 import type { WhoCanMessage } from '../../shared/profiles.js';
@@ -56,6 +57,19 @@ export interface WatchedPage {
   problems: string[];
 }
 
+/** The journey's open pages, shown when a step fails (a waitFor that timed out says what it waited for, not what was there). */
+const openPages = new Set<{ page: Page; problems: string[] }>();
+afterEach(async (ctx) => {
+  const failed = ctx.task.result?.state === 'fail';
+  for (const watched of openPages) {
+    if (failed && !watched.page.isClosed()) {
+      const text = await watched.page.locator('body').innerText({ timeout: 2_000 }).catch((err: Error) => `(unreadable: ${err.message})`);
+      console.log(`[failed journey] page ${watched.page.url()}\n${text.slice(0, 3_000)}\nproblems: ${JSON.stringify(watched.problems)}`);
+    }
+  }
+  openPages.clear();
+});
+
 /**
  * A page in a fresh context (its own storage: one person). Console errors are
  * collected; requests the server refused on purpose (4xx the journey
@@ -66,9 +80,11 @@ export interface WatchedPage {
 export async function openPage(browser: Browser, url: string, opts: { viewport?: { width: number; height: number }; allowStatus?: number[] } = {}): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, permissions: ['camera', 'microphone'] });
   const page = await context.newPage();
-  // A step that cannot happen fails on its own line rather than as the test's timeout.
-  page.setDefaultTimeout(10_000);
+  // A step that cannot happen fails on its own line rather than as the test's timeout; 20 s, for a CI
+  // machine of two cores that runs a cluster test beside the journey.
+  page.setDefaultTimeout(20_000);
   const problems: string[] = [];
+  openPages.add({ page, problems });
   const allowed = new Set(opts.allowStatus ?? []);
   page.on('console', (msg: ConsoleMessage) => {
     if (msg.type() !== 'error') return;

@@ -28,6 +28,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...env, JWT_SECRET: 'x'.repeat(32), RUN_WORKERS: 'true' }).runWorkers).toBe(true);
   });
 
+  it('REDIS_CLUSTER_NODES or a redis+cluster:// REDIS_URL selects a Redis Cluster (cluster mode); not both; a bad node list refused', () => {
+    const base = { DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(32) };
+    const nodes = loadConfig({ ...base, REDIS_CLUSTER_NODES: 'r1:7001,r2:7002' });
+    expect(nodes).toMatchObject({ mode: 'cluster', redisUrl: 'redis+cluster://r1:7001,r2:7002' });
+    expect(loadConfig({ ...base, REDIS_URL: 'redis+cluster://10.0.0.1:7001' }).redisUrl).toBe('redis+cluster://10.0.0.1:7001');
+    expect(() => loadConfig({ ...base, REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r1:7001' })).toThrow(/REDIS_CLUSTER_NODES: set one of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS/);
+    expect(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: 'r1' })).toThrow(/REDIS_CLUSTER_NODES/);
+    expect(() => loadConfig({ ...base, REDIS_URL: 'redis+cluster://r1:7001,,r2:1' })).toThrow(/REDIS_URL/);
+  });
+
+  it('REDIS_SENTINELS (with REDIS_SENTINEL_NAME, default mymaster) selects Redis behind Sentinel', () => {
+    const base = { DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(32) };
+    expect(loadConfig({ ...base, REDIS_SENTINELS: 's1:26379,s2:26379' })).toMatchObject({ mode: 'cluster', redisUrl: 'redis+sentinel://s1:26379,s2:26379/mymaster' });
+    expect(loadConfig({ ...base, REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'pairly' }).redisUrl).toBe('redis+sentinel://s1:26379/pairly');
+    expect(() => loadConfig({ ...base, REDIS_SENTINELS: 's1:26379', REDIS_CLUSTER_NODES: 'r1:7001' })).toThrow(/not REDIS_CLUSTER_NODES and REDIS_SENTINELS/);
+  });
+
   it('mail: the local outbox in the data dir unless SMTP_URL (smtp or smtps) is set; account links last 48 h and 1 h by default', () => {
     const c = loadConfig({ PAIRLY_DATA_DIR: '/srv/pairly' });
     expect(c.mail).toEqual({ smtpUrl: undefined, from: 'Pairly <no-reply@pairly.local>', outboxDir: '/srv/pairly/outbox' });
@@ -48,6 +65,20 @@ describe('loadConfig', () => {
     const apple = loadConfig({ OIDC_APPLE_ISSUER: 'https://idp.example/', OIDC_APPLE_CLIENT_ID: 'a', OIDC_APPLE_CLIENT_SECRET: 'b' }).oidc;
     expect(apple).toEqual([{ name: 'apple', issuer: 'https://idp.example/', clientId: 'a', clientSecret: 'b' }]);
     expect(() => loadConfig({ OIDC_GOOGLE_ISSUER: 'not a url' })).toThrow(ConfigError);
+  });
+
+  it('caches the database-derived metrics METRICS_DB_CACHE_SECONDS per node (15 by default, 1 to 300)', () => {
+    expect(loadConfig({}).metricsDbCacheSeconds).toBe(15);
+    expect(loadConfig({ METRICS_DB_CACHE_SECONDS: '1' }).metricsDbCacheSeconds).toBe(1);
+    expect(() => loadConfig({ METRICS_DB_CACHE_SECONDS: '0' })).toThrow(/METRICS_DB_CACHE_SECONDS/);
+    expect(() => loadConfig({ METRICS_DB_CACHE_SECONDS: '301' })).toThrow(/METRICS_DB_CACHE_SECONDS/);
+  });
+
+  it('tells fans CREATOR_EXPIRY_NOTICE_HOURS before a subscription ends without renewing (72 by default, 0: never)', () => {
+    expect(loadConfig({}).creators.expiryNoticeHours).toBe(72);
+    expect(loadConfig({ CREATOR_EXPIRY_NOTICE_HOURS: '0' }).creators.expiryNoticeHours).toBe(0);
+    expect(() => loadConfig({ CREATOR_EXPIRY_NOTICE_HOURS: '-1' })).toThrow(/CREATOR_EXPIRY_NOTICE_HOURS/);
+    expect(() => loadConfig({ CREATOR_EXPIRY_NOTICE_HOURS: '1.5' })).toThrow(/CREATOR_EXPIRY_NOTICE_HOURS/);
   });
 
   it('gates paid content on verification only when CREATOR_PAID_CONTENT_REQUIRES_VERIFICATION says so', () => {
@@ -97,6 +128,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ VAPID_SUBJECT: 'admin@pairly.local' })).toThrow(/VAPID_SUBJECT/);
     expect(() => loadConfig({ NOTIFY_KEEP: '0' })).toThrow(/NOTIFY_KEEP/);
     expect(loadConfig({ NOTIFY_PUSH_HTTP_ENDPOINTS: 'true' }).notifications.pushHttpEndpoints).toBe(true);
+  });
+
+  it('DATABASE_REPLICA_URLS: a comma list of URLs beside DATABASE_URL; read-your-writes 5 s, lag limit 30 s, a check a second by default', () => {
+    expect(loadConfig({}).databaseReplicas).toEqual({ urls: [], readYourWritesMs: 5000, maxLagMs: 30_000, checkMs: 1000 });
+    const cluster = { DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r:6379', JWT_SECRET: 'x'.repeat(32) };
+    const c = loadConfig({ ...cluster, DATABASE_REPLICA_URLS: 'postgres://r1/x, postgres://r2/x', DATABASE_READ_YOUR_WRITES_MS: '0', DATABASE_REPLICA_MAX_LAG_MS: '0' });
+    expect(c.databaseReplicas).toEqual({ urls: ['postgres://r1/x', 'postgres://r2/x'], readYourWritesMs: 0, maxLagMs: 0, checkMs: 1000 });
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'postgres://r1/x' })).toThrow(/DATABASE_REPLICA_URLS: replicas need DATABASE_URL/);
+    expect(() => loadConfig({ ...cluster, DATABASE_REPLICA_URLS: 'not a url' })).toThrow(/DATABASE_REPLICA_URLS/);
+    expect(() => loadConfig({ ...cluster, DATABASE_REPLICA_CHECK_MS: '10' })).toThrow(/DATABASE_REPLICA_CHECK_MS/);
   });
 
   it('refuses DATABASE_URL without REDIS_URL unless one node is meant', () => {

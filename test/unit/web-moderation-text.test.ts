@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromStanding, rememberedSuspension, rememberSuspension, standingSentence } from '../../web/src/lib/moderation-text.js';
+import { forgetSuspension, fromStanding, rememberedSuspension, rememberSuspension, standingSentence } from '../../web/src/lib/moderation-text.js';
 
 /** The suspended screen's words and memory (web/src/lib/moderation-text.ts). */
 describe('moderation text', () => {
@@ -19,10 +19,13 @@ describe('moderation text', () => {
 
   it('remembers it for the tab, and ignores what is not one', () => {
     const store = new Map<string, string>();
-    const storage = { setItem: (k: string, v: string) => void store.set(k, v), getItem: (k: string) => store.get(k) ?? null };
+    const storage = { setItem: (k: string, v: string) => void store.set(k, v), getItem: (k: string) => store.get(k) ?? null, removeItem: (k: string) => void store.delete(k) };
     expect(rememberedSuspension(storage)).toBeNull();
     rememberSuspension({ decisionId: 1, reason: 'r', until: null, appealToken: 'tok' }, storage);
     expect(rememberedSuspension(storage)).toEqual({ decisionId: 1, reason: 'r', until: null, appealToken: 'tok' });
+    // A sign-in that went through forgets it.
+    forgetSuspension(storage);
+    expect(rememberedSuspension(storage)).toBeNull();
     store.set('pairly.suspension', '{not json');
     expect(rememberedSuspension(storage)).toBeNull();
   });

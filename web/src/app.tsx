@@ -13,6 +13,7 @@ import { Login, Signup } from './pages/auth.js';
 import OidcCallback, { OidcLink } from './pages/oidc.js';
 // Eager: the login page shows it for a suspended account.
 import Suspended from './pages/suspended.js';
+import { rememberedSuspension } from './lib/moderation-text.js';
 
 // Pages past the front door load on demand, keeping the first load small.
 const Onboarding = lazy(() => import('./pages/onboarding.js'));
@@ -60,6 +61,8 @@ const queryClient = new QueryClient({
 function RequireAuth({ children, admin = false }: { children: ReactNode; admin?: boolean }) {
   const { user } = useSession();
   const location = useLocation();
+  // Signed out by a suspension in this tab: its screen, not the login (a sign-in that works forgets it).
+  if (!user && rememberedSuspension(sessionStorage)) return <Navigate to="/suspended" replace />;
   if (!user) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (admin && user.role !== 'admin') return <Navigate to="/" replace />;
   return <>{children}</>;
@@ -89,7 +92,9 @@ export function App() {
       <SessionProvider>
         <ForgetOnUserChange />
         <SocketProvider>
-          <BrowserRouter>
+          {/* No transitions: while a page's code loads, its place shows the loading state, not the page left
+              behind, which otherwise stays up and takes the typing meant for the new one. */}
+          <BrowserRouter useTransitions={false}>
             <Layout>
               <StandingWatcher />
               <MatchMomentProvider>

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { clusterNodes, sentinelTarget } from '../redis.js';
 import pg from 'pg';
 
 /**
@@ -106,7 +107,9 @@ async function ensureDatabase(url: string): Promise<boolean> {
 }
 
 async function checkRedis(url: string): Promise<void> {
-  const r = new Redis(url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  // A Cluster or Sentinel URL: its first seed node (or sentinel) answering is enough to start; the nodes find the rest.
+  const [first] = (clusterNodes(url) as { host: string; port: number }[] | undefined) ?? sentinelTarget(url)?.sentinels ?? [];
+  const r = new Redis(first ? `redis://${first.host}:${first.port}` : url, { lazyConnect: true, connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null });
   let cause: Error | undefined; // the socket error says more than the "Connection is closed" that follows it
   r.on('error', (err: Error) => (cause ??= err));
   try {

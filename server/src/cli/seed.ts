@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config.js';
-import { openDatabase } from '../drivers.js';
+import { openDatabase, openMediaStorage } from '../drivers.js';
 import { DataDirInUseError, lockDataDir } from '../lockfile.js';
 import { createLogger } from '../logger.js';
 import { createPasswordHasher } from '../modules/auth/passwords.js';
 import { seed, SEED_EMAIL_DOMAIN, SEED_PASSWORD, type SeedProgress } from './seed/seed.js';
+import { seedImages } from './seed/images.js';
 import { seedSubscriptions } from './seed/subscriptions.js';
 
 const count = (max: number) => z.coerce.number().int().min(0).max(max);
@@ -16,17 +17,20 @@ const args = z.object({
   follows: count(10_000).default(20),
   conversations: count(10_000_000).default(500),
   subscriptions: count(1_000_000).default(20),
+  images: count(10_000).default(2),
   seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(1),
   password: z.string().min(10).max(256).default(SEED_PASSWORD),
 });
 
-const USAGE = `usage: npm run seed -- [--users N] [--creators M] [--posts P] [--follows F] [--conversations K] [--subscriptions S] [--seed S] [--password PW]
+const USAGE = `usage: npm run seed -- [--users N] [--creators M] [--posts P] [--follows F] [--conversations K] [--subscriptions S] [--images I] [--seed S] [--password PW]
   --users N          fans, with dating profiles (default 1000)
   --creators M       creators, with a page and 1 to 3 tiers (default 100)
   --posts P          posts per creator (default 20)
   --follows F        creators each fan follows (default 20)
   --conversations K  fan pairs with 2 to 6 messages each (default 500)
   --subscriptions S  the first S fans each granted one period's credits and subscribed, through the ledger (default 20)
+  --images I         each creator's latest I posts get a generated picture, stored and processed like an upload
+                     (default 2; 0: none; about 0.1 s a picture, needs media storage: embedded, or MEDIA_STORAGE)
   --seed S           PRNG seed: the same seed writes the same text (default 1)
   --password PW      every seed user's password (default ${SEED_PASSWORD})
 Users are fan<i>@${SEED_EMAIL_DOMAIN} and creator<i>@${SEED_EMAIL_DOMAIN}. Re-running skips what is there.`;
@@ -40,7 +44,7 @@ async function main(): Promise<void> {
   let values: Record<string, unknown>;
   try {
     values = parseArgs({
-      options: Object.fromEntries(['users', 'creators', 'posts', 'follows', 'conversations', 'subscriptions', 'seed', 'password'].map((k) => [k, { type: 'string' as const }])),
+      options: Object.fromEntries(['users', 'creators', 'posts', 'follows', 'conversations', 'subscriptions', 'images', 'seed', 'password'].map((k) => [k, { type: 'string' as const }])),
     }).values;
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
@@ -63,6 +67,10 @@ async function main(): Promise<void> {
       const summary = await seed(db, { ...o, passwordHash, fanoutMax: config.feed.fanoutMax }, progress);
       const paid = await seedSubscriptions(db, { count: o.subscriptions, users: o.users, config, logger }, progress);
       summary.inserted.subscriptions = paid.subscriptions;
+      const storage = openMediaStorage(config, config.jwtSecret ?? 'seed: no URLs are signed here');
+      const pictures = await seedImages(db, { perCreator: o.images, storage, config }, progress).finally(() => storage?.close());
+      summary.inserted.media = pictures.media;
+      if (pictures.skipped) process.stderr.write(`\nseed: no post images: ${pictures.skipped}`);
       process.stderr.write('\n');
       console.log(`seeded in ${(summary.ms / 1000).toFixed(1)} s (rows written by this run; a re-run skips existing rows):`);
       for (const [table, n] of Object.entries(summary.inserted)) console.log(`  ${table.padEnd(22)} ${n}`);

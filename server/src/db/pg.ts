@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { Database, Queryable, QueryResult } from './database.js';
-import { parseInt8 } from './database.js';
+import type { Database, Queryable, QueryOptions, QueryResult, TransactionOptions } from './database.js';
+import { parseInt8, primaryOnly, setLocal } from './database.js';
 import { DependencyState, isPoolExhausted, isUnavailable } from '../dependency-state.js';
 import type { Logger } from '../logger.js';
 
@@ -36,8 +36,8 @@ export function createPgDatabase(opts: { url: string; poolSize: number; connectT
   };
 
   const wrap = (client: pg.Pool | pg.PoolClient): Queryable => ({
-    async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
-      const res = await watch(client.query(sql, params as unknown[]));
+    async query<T>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<T>> {
+      const res = await watch(opts?.name ? client.query({ name: opts.name, text: sql, values: params }) : client.query(sql, params as unknown[]));
       return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
     },
     async exec(sql: string) {
@@ -45,16 +45,17 @@ export function createPgDatabase(opts: { url: string; poolSize: number; connectT
     },
   });
 
-  return {
+  return primaryOnly({
     driver: 'pg',
     ...wrap(pool),
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>, o?: TransactionOptions): Promise<T> {
       const client = await watch(pool.connect());
       // A connection lost between two statements is emitted on the checked-out client: unheard, it would crash the process.
       client.on('error', failed);
       const tx = wrap(client);
       try {
-        await tx.exec('BEGIN');
+        const settings = setLocal(o?.local);
+        await tx.exec(settings ? `BEGIN; ${settings}` : 'BEGIN');
         const result = await fn(tx);
         await tx.exec('COMMIT');
         return result;
@@ -69,5 +70,5 @@ export function createPgDatabase(opts: { url: string; poolSize: number; connectT
     async close() {
       await pool.end();
     },
-  };
+  });
 }

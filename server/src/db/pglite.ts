@@ -4,7 +4,7 @@ import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { mkdirSync } from 'node:fs';
 import type { Database, Queryable, QueryResult } from './database.js';
-import { parseInt8 } from './database.js';
+import { parseInt8, primaryOnly, setLocal } from './database.js';
 
 /**
  * Embedded PostgreSQL (WebAssembly) on disk. One connection: transactions run
@@ -35,12 +35,17 @@ export async function createPgliteDatabase(opts: { dir: string }): Promise<Datab
     },
   });
 
-  return {
+  return primaryOnly({
     driver: 'pglite',
     ...wrap(db),
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn, o) =>
+      db.transaction(async (tx) => {
+        const settings = setLocal(o?.local);
+        if (settings) await tx.exec(settings);
+        return fn(wrap(tx));
+      }),
     async close() {
       await db.close();
     },
-  };
+  });
 }

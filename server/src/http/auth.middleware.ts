@@ -16,12 +16,23 @@ export interface Guards {
   requireRole(...roles: Principal['role'][]): RequestHandler;
 }
 
-export function createGuards(auth: Authenticator): Guards {
+/**
+ * `wrote` hears of every authenticated request that may write (any method but GET, HEAD, OPTIONS):
+ * the user's lag-tolerant reads then go to the primary for a while (Database.reader, read-your-writes).
+ */
+export function createGuards(auth: Authenticator, opts: { wrote?: (userId: string) => void } = {}): Guards {
   const authenticate = async (req: Request, res: Response) => {
     const header = req.headers.authorization;
     const match = header ? /^Bearer (\S+)$/i.exec(header) : null;
     if (!match) throw new AppError('UNAUTHENTICATED', 'Authorization: Bearer <accessToken> is required');
-    res.locals.principal = await auth.authenticate(match[1]);
+    const principal = await auth.authenticate(match[1]);
+    res.locals.principal = principal;
+    // Marked before the write runs and again when the answer goes out, so the window covers a slow write.
+    if (opts.wrote && !SAFE_METHODS.has(req.method)) {
+      const wrote = opts.wrote;
+      wrote(principal.userId);
+      res.once('finish', () => wrote(principal.userId));
+    }
   };
   return {
     authed: async (req, res, next) => {
@@ -38,6 +49,8 @@ export function createGuards(auth: Authenticator): Guards {
     },
   };
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function principalOf(res: { locals: { principal?: Principal } }): Principal {
   const p = res.locals.principal;

@@ -32,12 +32,13 @@ const serverEvents: Record<keyof ServerToClientEvents, string> = {
   'subscriber:joined': '{ subscriber: { subscriptionId, fanId, fanName, tierName, trial, months, amount, at } }: the creator has a new subscriber, paid or on a free trial (every device).',
   'mass-message:progress': '{ id, status, sent, total }: one of the creator\'s mass messages reached more fans (after every batch), finished, or was cancelled.',
   'auth:expired': '{ expiredAt }: the access token expired; the socket closes right after.',
-  'auth:revoked': '{ reason }: the session was logged out or revoked; the socket closes right after.',
+  'auth:revoked': '{ reason, standing? }: the session was logged out or revoked; the socket closes right after. standing: the suspension or ban that ended it (as account:standing, with the appeal token).',
   'report:decided': '{ reportId, status, action }: an admin decided on a report I filed.',
   'account:standing': '{ decisionId, action, reason, until, appealToken? }: an admin decided on my account (warn, remove_content, suspend, ban, restore); for a suspension or ban (with the token to appeal with, signed out) my sessions end right after.',
   'notification:new': '{ notification, unread }: a new notification, or a collapsed one counting one more event (same id, higher count), with the unread count; every device.',
   'notification:read': '{ id, unread }: notifications were read on one of the user\'s devices (id null: all), with the unread count left.',
   'system:shutdown': '{ nodeId, reconnect: true }: this node is going away; reconnect.',
+  'system:resync': '{ nodeId }: pushes may have been missed while this node was away from Redis (a restart or failover); catch up as after a reconnection (chat:sync, refetch). The socket stayed open.',
   'system:error': '{ event, error }: an event sent without an ack callback failed.',
 };
 

@@ -1,5 +1,5 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateForBlocking, hashTag, type RedisClient } from '../redis.js';
 import { JOB_NAMES, type JobName, type JobPayloads } from '../../../shared/jobs.js';
 import type { Logger } from '../logger.js';
 import {
@@ -22,6 +22,13 @@ const fromBullId = (id: string) => id.replaceAll('|', ':');
 const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
 
 /**
+ * BullMQ's key prefix. In a Redis Cluster every key of a queue must share one hash slot (BullMQ's
+ * scripts use several): the prefix is hash-tagged there, `<prefix>{bull}`, which puts every queue on
+ * one master. A single Redis keeps `<prefix>bull`, so upgrading it strands no job.
+ */
+export const bullPrefix = (prefix: string, connection: RedisClient): string => `${prefix}${hashTag(connection, 'bull')}`;
+
+/**
  * One BullMQ queue per job name, so each can be scaled and inspected on its own.
  *
  * Schedules live in Redis (job schedulers), so a Redis that loses its data
@@ -31,7 +38,7 @@ const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
  * if it is missing.
  */
 export function createBullQueue(opts: {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   logger: Logger;
   retry?: RetryPolicy;
@@ -47,7 +54,7 @@ export function createBullQueue(opts: {
   const queue = (name: JobName) => {
     let q = queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: connection as ConnectionOptions, prefix: `${opts.prefix}bull` });
+      q = new Queue(name, { connection: connection as ConnectionOptions, prefix: bullPrefix(opts.prefix, connection) });
       q.on('error', (err) => logger.error({ err, queue: name }, 'bullmq queue error'));
       queues.set(name, q);
     }
@@ -134,7 +141,7 @@ export function createBullQueue(opts: {
  * fails for good, stalled ones included, goes to `onDead`.
  */
 export function startBullWorkers(opts: {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   handlers: JobHandlers;
   logger: Logger;
@@ -143,16 +150,16 @@ export function startBullWorkers(opts: {
   concurrency?: number;
 }): { close(): Promise<void> } {
   const { logger, stall } = opts;
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const workers = JOB_NAMES.map((name) => {
     const handler = opts.handlers[name] as (p: unknown, c: JobContext) => Promise<void>;
     // Blocking commands wait for Redis to come back: no command timeout, no fail-fast, whatever the original does.
-    const connection = opts.connection.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false, enableOfflineQueue: true, commandTimeout: undefined });
+    const connection = duplicateForBlocking(opts.connection);
     connection.on('error', (err) => logger.error({ err, queue: name }, 'bullmq worker redis error'));
     connections.push(connection);
     const worker = new Worker(name, (job) => handler(job.data, { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 }), {
       connection: connection as ConnectionOptions,
-      prefix: `${opts.prefix}bull`,
+      prefix: bullPrefix(opts.prefix, opts.connection),
       concurrency: opts.concurrency ?? 10,
       lockDuration: stall.lockMs,
       stalledInterval: stall.stalledIntervalMs,

@@ -1,8 +1,7 @@
-import { UnrecoverableError } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import type { JobName, JobPayloads } from '../../../shared/jobs.js';
 import type { Logger } from '../logger.js';
-import { DEFAULT_RETRY, type DeadLetterSink, type EnqueueOptions, type JobContext, type JobHandlers, type JobQueue, type RetryPolicy } from './jobs.js';
+import { DEFAULT_RETRY, isUnrecoverable, type DeadLetterSink, type EnqueueOptions, type JobContext, type JobHandlers, type JobQueue, type RetryPolicy } from './jobs.js';
 
 /**
  * The embedded-mode job runner: the same handlers BullMQ runs, in this
@@ -46,7 +45,7 @@ export function createInlineQueue(opts: { logger: Logger; handlers?: JobHandlers
           stats.completed++;
           return;
         } catch (err) {
-          const exhausted = attempt >= retry.attempts || err instanceof UnrecoverableError;
+          const exhausted = attempt >= retry.attempts || isUnrecoverable(err);
           const final = exhausted || closed;
           logger.warn({ err, job: name, jobId, attempt, final }, 'job failed');
           if (final) {

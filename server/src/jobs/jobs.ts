@@ -58,6 +58,14 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, backoffMs: 1000 };
 
 /**
+ * BullMQ's UnrecoverableError (a handler's way to say "do not retry"), told by its name so that the inline
+ * driver of an embedded server need not load BullMQ to recognise it.
+ */
+export function isUnrecoverable(err: unknown): boolean {
+  return err instanceof Error && err.name === 'UnrecoverableError';
+}
+
+/**
  * A job that will not run again by itself: its attempts are used up, it
  * threw an UnrecoverableError, or its worker died under it more often than
  * JOB_MAX_STALLED_COUNT allows. Every driver hands each one to a

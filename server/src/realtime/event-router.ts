@@ -43,9 +43,12 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
   constructor(
     private readonly schemas: S,
     private readonly deps: {
-      limiter: RateLimiterAbstract;
-      /** Keyed by user: shared by all of a user's sockets (and, Redis-backed, all nodes). */
-      /** Shared by all of a user's sockets on all nodes (BatchedLimiter in cluster mode). */
+      /**
+       * Events one socket may send per window. Counted in the socket's own closure (a socket lives on one
+       * node): no limiter record, promise or timer per socket and window.
+       */
+      perSocket: { points: number; windowMs: number };
+      /** Shared by all of a user's sockets on all nodes (a SyncedLimiter in cluster mode). */
       userLimiter?: Pick<RateLimiterAbstract, 'consume'> | { consume(key: string): Promise<unknown> };
       logger: Logger;
       metrics: Metrics;
@@ -62,6 +65,18 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
     // A fixed one-minute window checked on each rejection: no timer per socket.
     let rejections = 0;
     let windowStart = Date.now();
+    // A fixed window that starts at its first event, as rate-limiter-flexible's memory limiter counts.
+    let events = 0;
+    let eventsWindowEnd = 0;
+    const take = (): number => {
+      const now = Date.now();
+      if (now >= eventsWindowEnd) {
+        eventsWindowEnd = now + this.deps.perSocket.windowMs;
+        events = 0;
+      }
+      // 0: taken; otherwise the ms until the window ends.
+      return ++events > this.deps.perSocket.points ? eventsWindowEnd - now : 0;
+    };
     const onRejected = () => {
       const now = Date.now();
       if (now - windowStart > 60_000) {
@@ -75,7 +90,7 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as (r: AckResponse<object>) => void) : undefined;
       const name = typeof event === 'string' ? event : String(event);
       this.inFlight++;
-      this.dispatch(socket, name, args[0], ack, onRejected)
+      this.dispatch(socket, name, args[0], ack, take(), onRejected)
         .catch((err) => this.deps.logger.error({ err, event: name }, 'event dispatch failed'))
         .finally(() => {
           if (--this.inFlight === 0) this.drained?.();
@@ -100,20 +115,19 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
     event: string,
     payload: unknown,
     ack: ((r: AckResponse<object>) => void) | undefined,
+    socketRetryMs: number,
     onRejected: () => void,
   ): Promise<void> {
     const handler = this.handlers.get(event);
     const label = handler ? event : 'unknown';
     let response: AckResponse<object>;
     try {
-      await Promise.all([
-        this.deps.limiter.consume(socket.id).catch((err) => {
-          throw rateLimited(err, 'too many events; slow down');
-        }),
-        this.deps.userLimiter?.consume(socket.data.userId).catch((err) => {
-          throw rateLimited(err, 'too many events from this account; slow down');
-        }),
-      ]);
+      if (socketRetryMs > 0) {
+        throw new AppError('RATE_LIMITED', 'too many events; slow down', { retryAfterSeconds: Math.max(1, Math.ceil(socketRetryMs / 1000)) });
+      }
+      await this.deps.userLimiter?.consume(socket.data.userId).catch((err) => {
+        throw rateLimited(err, 'too many events from this account; slow down');
+      });
       if (!handler) throw new AppError('UNKNOWN_EVENT', `unknown event "${event.slice(0, 64)}"`);
       const input = parse(this.schemas[event]!, payload);
       response = { ok: true, ...(await handler(socket, input)) };

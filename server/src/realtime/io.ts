@@ -17,6 +17,7 @@ import type { OutboundGuard } from './outbound-guard.js';
 import type { Realtime } from './realtime.js';
 import { enforceSocketQuota, type SocketQuota } from './socket-quota.js';
 import { armTokenExpiry } from './token-expiry.js';
+import { endLocalSession, trackSession } from './session-sockets.js';
 
 export type PairlyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -29,8 +30,8 @@ export interface SocketLifecycle {
 /**
  * Socket.IO on the HTTP server. In a cluster, the sharded adapter (Redis 7
  * SPUBLISH/SSUBSCRIBE, built by drivers.ts) joins the nodes.
- * The handshake authenticates `auth.token`; each socket joins its user's and
- * its session's rooms.
+ * The handshake authenticates `auth.token`; each socket joins its user's room
+ * and is listed under its session on this node (session-sockets.ts).
  */
 export function createIo(opts: {
   httpServer: HttpServer;
@@ -63,6 +64,10 @@ export function createIo(opts: {
   });
 
   io.use(socketAuth(opts.auth));
+  // Another node revoked a session (realtimeOf's endSession): close this node's sockets of it.
+  io.on('session:end', (sessionId, reason, standing) => endLocalSession(io, sessionId, reason, standing));
+  // Another node lost Redis for a while: what it pushed meanwhile never came here (tellResync).
+  io.on('node:resync', (nodeId) => io.local.emit('system:resync', { nodeId }));
   if (opts.quota) {
     const stop = enforceSocketQuota(io.of('/'), opts.quota.store, { ...opts.quota, logger });
     opts.httpServer.once('close', stop);
@@ -73,7 +78,8 @@ export function createIo(opts: {
     slimIdleSocket(socket);
     opts.outbound?.identify(socket.conn, socket.data.userId);
     metrics.connectedSockets.inc();
-    void socket.join([rooms.user(socket.data.userId), rooms.session(socket.data.sessionId)]);
+    void socket.join(rooms.user(socket.data.userId));
+    trackSession(socket);
     armTokenExpiry(socket);
     opts.router.attach(socket);
     for (const l of opts.lifecycle ?? []) l.connected?.(socket);
@@ -128,8 +134,12 @@ export function socketAuth(auth: Authenticator, role?: SocketData['role']) {
   };
 }
 
-/** Takes a getter because services are built before the server they push through. */
-export function realtimeOf(getIo: () => PairlyServer): Realtime {
+
+/**
+ * Takes a getter because services are built before the server they push through. `clustered`: the
+ * adapter reaches other nodes (serverSideEmit works).
+ */
+export function realtimeOf(getIo: () => PairlyServer, opts: { clustered?: boolean } = {}): Realtime {
   return {
     toUser(userId, event, ...args) {
       getIo()
@@ -144,14 +154,24 @@ export function realtimeOf(getIo: () => PairlyServer): Realtime {
       // The event map's tuple typing cannot follow a generic event name through emit(); the payload was checked above.
       (op.emit as (ev: string, ...a: unknown[]) => boolean)(event, payload);
     },
-    endSession(sessionId, reason) {
-      // Every namespace (the main one and /admin), each through its own adapter, so on every node:
-      // a revoked session keeps no socket anywhere. Every node creates the same namespaces at start.
-      for (const nsp of getIo()._nsps.values()) {
-        nsp.to(rooms.session(sessionId)).emit('auth:revoked', { reason });
-        nsp.in(rooms.session(sessionId)).disconnectSockets(true);
-      }
+    endSession(sessionId, reason, standing) {
+      const io = getIo();
+      endLocalSession(io, sessionId, reason, standing);
+      // The other nodes hear it on the adapter's main channel, which each subscribes to at start (not a
+      // room's channel, which a node subscribes to when a socket joins: a socket that connected a moment
+      // ago could miss it, as seen on a Redis Cluster). A revoked session keeps no socket anywhere.
+      if (opts.clustered) io.serverSideEmit('session:end', sessionId, reason, standing);
     },
   };
 }
 
+/**
+ * Pub/sub keeps nothing: pushes published while a node had lost Redis (a restart or failover) reached
+ * nobody, whether this node published them (its publisher was away) or other nodes did (its subscriber
+ * was). Once this node has Redis back and has subscribed again, its own sockets and every other node's
+ * are told to catch up from the database (`system:resync`); clients spread their catch-up over a few seconds.
+ */
+export function tellResync(io: PairlyServer, nodeId: string): void {
+  io.local.emit('system:resync', { nodeId });
+  io.serverSideEmit('node:resync', nodeId);
+}

@@ -1,4 +1,5 @@
 import type { ServerToClientEvents } from '../../../shared/events.js';
+import type { StandingChange } from '../../../shared/reports.js';
 
 export interface PushOptions {
   /** Leave out this socket (the device that caused the push already has the result in its ack). */
@@ -23,6 +24,9 @@ export interface Realtime {
     payload: Parameters<ServerToClientEvents[E]>[0],
     opts?: PushOptions,
   ): void;
-  /** Tells a session's sockets why, then disconnects them, on every node. */
-  endSession(sessionId: string, reason: 'logout' | 'token_reused' | 'admin'): void;
+  /**
+   * Tells a session's sockets why, then disconnects them, on every node. `standing`: the suspension or ban
+   * that ends it, carried in the same message (a push sent just before may arrive after the close).
+   */
+  endSession(sessionId: string, reason: 'logout' | 'token_reused' | 'admin', standing?: StandingChange): void;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Namespace } from 'socket.io';
-import type { Redis } from 'ioredis';
+import { bySlotGroup, type RedisClient } from '../redis.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../../../shared/events.js';
@@ -59,12 +59,12 @@ export function createMemorySocketQuota(o: { max: number; ttlMs: number }): Sock
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   socketQuotaAcquire(key: string, socketId: string, max: number, ttlMs: number): Promise<number>;
   socketQuotaRefresh(key: string, ttlMs: number, ...socketIds: string[]): Promise<number>;
 };
 
-export function createRedisSocketQuota(redis: Redis, prefix: string, o: { max: number; ttlMs: number }): SocketQuota {
+export function createRedisSocketQuota(redis: RedisClient, prefix: string, o: { max: number; ttlMs: number }): SocketQuota {
   if (typeof (redis as unknown as Partial<Scripted>).socketQuotaAcquire !== 'function') {
     redis.defineCommand('socketQuotaAcquire', { numberOfKeys: 1, lua: lua('socket-quota-acquire-1') });
     redis.defineCommand('socketQuotaRefresh', { numberOfKeys: 1, lua: lua('socket-quota-refresh-1') });
@@ -81,9 +81,15 @@ export function createRedisSocketQuota(redis: Redis, prefix: string, o: { max: n
         ids.push(s.socketId);
         byUser.set(s.userId, ids);
       }
-      const pipe = r.pipeline();
-      for (const [userId, ids] of byUser) (pipe as unknown as Scripted).socketQuotaRefresh(key(userId), o.ttlMs, ...ids);
-      await pipe.exec();
+      // One pipeline per Redis (one in all but a Cluster).
+      const groups = bySlotGroup(redis, [...byUser], ([userId]) => key(userId));
+      await Promise.all(
+        groups.map((group) => {
+          const pipe = r.pipeline();
+          for (const [userId, ids] of group) (pipe as unknown as Scripted).socketQuotaRefresh(key(userId), o.ttlMs, ...ids);
+          return pipe.exec();
+        }),
+      );
     },
   };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import { bySlotGroup, type RedisClient } from '../redis.js';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../logger.js';
 
@@ -9,7 +9,7 @@ export interface PointLimiter {
   reward(key: string): Promise<unknown>;
 }
 
-type Scripted = Redis & { syncedLimiterAdd(key: string, n: number, durationMs: number): Promise<[number, number]> };
+type Scripted = RedisClient & { syncedLimiterAdd(key: string, n: number, durationMs: number): Promise<[number, number]> };
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
@@ -62,7 +62,7 @@ export class SyncedLimiter implements PointLimiter {
 
   constructor(
     private readonly d: {
-      redis: Redis;
+      redis: RedisClient;
       /** Redis key prefix, e.g. `<REDIS_PREFIX>rl:chat-user:`. */
       prefix: string;
       points: number;
@@ -140,7 +140,7 @@ export class SyncedLimiter implements PointLimiter {
     s.endsAt = Math.min(s.endsAt, sentAt + Number(ttl));
   }
 
-  /** Every key's unsynced count in one pipeline (one round trip per sync, not a call per key). */
+  /** Every key's unsynced count in one pipeline (one round trip per sync, not a call per key); one per master in a Redis Cluster. */
   private async sync(): Promise<void> {
     const now = Date.now();
     const due: { key: string; s: KeyState; n: number }[] = [];
@@ -151,7 +151,13 @@ export class SyncedLimiter implements PointLimiter {
         s.unsynced = 0;
       }
     }
-    if (due.length === 0) return;
+    const groups = bySlotGroup(this.d.redis, due, (x) => this.d.prefix + x.key);
+    const results = await Promise.allSettled(groups.map((group) => this.syncGroup(group, now)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async syncGroup(due: { key: string; s: KeyState; n: number }[], now: number): Promise<void> {
     const pipe = this.r.pipeline() as unknown as Scripted & { exec(): Promise<[Error | null, unknown][] | null> };
     for (const { key, n } of due) pipe.syncedLimiterAdd(this.d.prefix + key, n, this.durationMs);
     let res: [Error | null, unknown][] | null;

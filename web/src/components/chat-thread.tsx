@@ -64,7 +64,7 @@ export function ThreadView({ conversationId }: { conversationId: string }) {
 function ThreadReady({ c }: { c: ConversationItem }) {
   const { store, me } = useChatState();
   const { user } = useSession();
-  const { socket, generation } = useSocket();
+  const { socket, catchUp } = useSocket();
   const qc = useQueryClient();
   const snap = useThreadSnapshot(c.id);
   const typing = useTyping(c.id).length > 0;
@@ -137,7 +137,7 @@ function ThreadReady({ c }: { c: ConversationItem }) {
       },
     );
   }, [store, socket, qc, c.id, me, readSeq]);
-  useEffect(() => markRead(), [markRead, snap, generation]);
+  useEffect(() => markRead(), [markRead, snap, catchUp]);
   useEffect(() => {
     document.addEventListener('visibilitychange', markRead);
     return () => document.removeEventListener('visibilitychange', markRead);

@@ -50,6 +50,13 @@ export function Layout({ children }: { children: ReactNode }) {
           <span className="brand-mark" aria-hidden="true" />
           Pairly
         </NavLink>
+        {user && user.role !== 'admin' && (
+          // Beside the brand, outside the links' row: on a phone that row scrolls sideways, and the bell must
+          // stay in sight whatever page is open (styles.css puts the links under it there).
+          <div className="topbar-tools">
+            <NotificationBell />
+          </div>
+        )}
         {user ? (
           <nav aria-label="Main" className="nav" ref={nav}>
             {user.role === 'admin' ? (
@@ -70,7 +77,6 @@ export function Layout({ children }: { children: ReactNode }) {
                 {user.role === 'creator' && <NavLink to="/mass-messages">Mass messages</NavLink>}
                 {user.role === 'creator' && <NavLink to="/payouts">Payouts</NavLink>}
                 <NavLink to="/settings">Settings</NavLink>
-                <NotificationBell />
                 <Balance />
               </>
             )}

@@ -15,12 +15,13 @@ export function StandingWatcher() {
   const [notice, setNotice] = useState<StandingChange | null>(null);
   const [decided, setDecided] = useState<ReportOutcome | null>(null);
   useSocketEvent('report:decided', setDecided);
-  useSocketEvent('account:standing', (c) => {
+  const onStanding = (c: StandingChange) => {
     const suspension = fromStanding(c);
     if (!suspension) return setNotice(c.action === 'restore' ? null : c);
     rememberSuspension(suspension, sessionStorage);
     navigate('/suspended');
-  });
+  };
+  useSocketEvent('account:standing', onStanding);
   if (decided && !notice) {
     return (
       <div className="card standing-notice" role="status">

@@ -268,7 +268,7 @@ let receiptTimer: ReturnType<typeof setTimeout> | undefined;
  */
 export function useChatLive(): void {
   const { user } = useSession();
-  const { socket, state, generation } = useSocket();
+  const { socket, state, generation, catchUp } = useSocket();
   const qc = useQueryClient();
   const me = user?.id ?? '';
   const { store, typing } = chatStateFor(me);
@@ -327,7 +327,7 @@ export function useChatLive(): void {
 
   // After every (re)connect: catch up, tell the senders, refresh the list, send what did not go out.
   useEffect(() => {
-    if (!enabled || !socket || state !== 'connected' || generation === 0) return;
+    if (!enabled || !socket || state !== 'connected' || catchUp === 0) return;
     let cancelled = false;
     let retry: ReturnType<typeof setTimeout> | undefined;
     const run = (delay: number) => {
@@ -337,7 +337,7 @@ export function useChatLive(): void {
           deliveredReceipts(socket, qc, added, me);
           for (const m of added) noteMessage(qc, m, me);
           // Presence may have changed while away; the first connect has a fresh list already.
-          if (generation > 1) void qc.invalidateQueries({ queryKey: keys.conversations, exact: true });
+          if (catchUp > 1) void qc.invalidateQueries({ queryKey: keys.conversations, exact: true });
           for (const o of store.resendable()) void sendOutgoing({ store, socket, qc, me }, o.conversationId, o.clientId);
         },
         (err: unknown) => {
@@ -351,7 +351,7 @@ export function useChatLive(): void {
       cancelled = true;
       clearTimeout(retry);
     };
-  }, [enabled, socket, state, generation, store, qc, me]);
+  }, [enabled, socket, state, catchUp, store, qc, me]);
 
   // Away while the tab is hidden, online when it is back: what peers see next to the name.
   useEffect(() => {

@@ -39,11 +39,17 @@ const KEY = 'pairly.suspension';
 interface KeyStore {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
+  removeItem(key: string): void;
 }
 
 /** Kept for the tab's life (sessionStorage): the suspended screen outlives the session that ended. */
 export function rememberSuspension(d: SuspensionDetails, store: Pick<KeyStore, 'setItem'>): void {
   store.setItem(KEY, JSON.stringify(d));
+}
+
+/** A sign-in that went through: the suspension is over (or was another account's in this tab). */
+export function forgetSuspension(store: Pick<KeyStore, 'removeItem'>): void {
+  store.removeItem(KEY);
 }
 
 export function rememberedSuspension(store: Pick<KeyStore, 'getItem'>): SuspensionDetails | null {

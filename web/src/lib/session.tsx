@@ -2,6 +2,7 @@ import { createContext, useContext, useEffect, useMemo, useState, type ReactNode
 import type { AuthResult, PublicUser } from '../../../shared/auth.js';
 import { api, setTokenSource, toApiError } from './api.js';
 import { SESSION_KEY, TokenRefresher, type StoredSession } from './token-refresher.js';
+import { forgetSuspension } from './moderation-text.js';
 
 async function postRefresh(refreshToken: string): Promise<AuthResult> {
   const res = await fetch('/api/auth/refresh', {
@@ -81,7 +82,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => ({
       session,
       user: session?.user ?? null,
-      signedIn: (result) => void refresher.set(result),
+      signedIn: (result) => {
+        forgetSuspension(sessionStorage);
+        void refresher.set(result);
+      },
       userChanged: (user) => refresher.updateUser(user),
       logout: async () => {
         try {

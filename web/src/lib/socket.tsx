@@ -1,7 +1,9 @@
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientEventName, ClientEventPayload, ClientEventResults, ClientToServerEvents, ServerToClientEvents } from '../../../shared/events.js';
 import { ApiError } from './api.js';
+import { fromStanding, rememberSuspension } from './moderation-text.js';
 import { refresher, useSession } from './session.js';
 
 export type PairlySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -12,11 +14,16 @@ interface SocketValue {
   state: ConnectionState;
   /** Why the server refused the connection (TOO_MANY_SOCKETS, ...), when it did. */
   refusal: ApiError | null;
-  /** Grows by one on every (re)connection: effects that must resync (chat:sync) depend on it. */
+  /** Grows by one on every (re)connection: effects tied to the connection itself (a random chat) depend on it. */
   generation: number;
+  /**
+   * Grows by one on every (re)connection and on every `system:resync` (the server may have dropped
+   * pushes while the socket stayed open): effects that catch up (chat:sync) depend on it.
+   */
+  catchUp: number;
 }
 
-const SocketContext = createContext<SocketValue>({ socket: null, state: 'offline', refusal: null, generation: 0 });
+const SocketContext = createContext<SocketValue>({ socket: null, state: 'offline', refusal: null, generation: 0, catchUp: 0 });
 
 const ACK_TIMEOUT_MS = 10_000;
 
@@ -44,10 +51,11 @@ export function emit<E extends ClientEventName>(socket: PairlySocket | null, eve
  */
 export function SocketProvider({ children }: { children: ReactNode }) {
   const { session } = useSession();
-  const [value, setValue] = useState<SocketValue>({ socket: null, state: 'offline', refusal: null, generation: 0 });
+  const [value, setValue] = useState<SocketValue>({ socket: null, state: 'offline', refusal: null, generation: 0, catchUp: 0 });
   const loggedIn = session !== null;
   const userId = session?.user.id;
   const lastToken = useRef<string | null>(null);
+  const qc = useQueryClient();
 
   useEffect(() => {
     if (!loggedIn) return;
@@ -66,7 +74,9 @@ export function SocketProvider({ children }: { children: ReactNode }) {
       },
     });
     let generation = 0;
+    let catchUp = 0;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let resyncTimer: ReturnType<typeof setTimeout> | undefined;
     const set = (patch: Partial<SocketValue>) => setValue((v) => ({ ...v, ...patch, socket }));
     const reconnectSoon = (ms: number) => {
       clearTimeout(retryTimer);
@@ -75,7 +85,18 @@ export function SocketProvider({ children }: { children: ReactNode }) {
 
     socket.on('connect', () => {
       generation += 1;
-      set({ state: 'connected', refusal: null, generation });
+      catchUp += 1;
+      set({ state: 'connected', refusal: null, generation, catchUp });
+    });
+    // Spread over a few seconds: every socket of the node hears it at once.
+    socket.on('system:resync', () => {
+      clearTimeout(resyncTimer);
+      resyncTimer = setTimeout(() => {
+        catchUp += 1;
+        set({ catchUp });
+        void qc.invalidateQueries({ queryKey: ['wallet'] });
+        void qc.invalidateQueries({ queryKey: ['notifications'] });
+      }, Math.random() * 3_000);
     });
     socket.on('disconnect', (reason) => {
       set({ state: 'reconnecting' });
@@ -105,7 +126,11 @@ export function SocketProvider({ children }: { children: ReactNode }) {
     socket.on('auth:expired', () => {
       refresher.refreshNow().catch(() => undefined);
     });
-    socket.on('auth:revoked', () => {
+    socket.on('auth:revoked', ({ standing }) => {
+      // A suspension's close carries it (its account:standing push may come after the close): kept before
+      // the session goes, so that the signed-out page shows the suspended screen (RequireAuth), not the login.
+      const suspension = standing && fromStanding(standing);
+      if (suspension) rememberSuspension(suspension, sessionStorage);
       refresher.clear();
     });
 
@@ -116,16 +141,17 @@ export function SocketProvider({ children }: { children: ReactNode }) {
       emit(socket, 'auth:refresh', { accessToken: s.accessToken }).catch(() => undefined);
     });
 
-    set({ state: 'connecting', generation: 0 });
+    set({ state: 'connecting', generation: 0, catchUp: 0 });
     socket.connect();
     return () => {
       off();
       clearTimeout(retryTimer);
+      clearTimeout(resyncTimer);
       socket.removeAllListeners();
       socket.disconnect();
-      setValue({ socket: null, state: 'offline', refusal: null, generation: 0 });
+      setValue({ socket: null, state: 'offline', refusal: null, generation: 0, catchUp: 0 });
     };
-  }, [loggedIn, userId]);
+  }, [loggedIn, userId, qc]);
 
   return <SocketContext.Provider value={value}>{children}</SocketContext.Provider>;
 }

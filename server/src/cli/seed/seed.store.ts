@@ -231,6 +231,25 @@ export class SeedStore {
   }
 
   /** The rank-1 live tier of the first creator (by id) a fan follows, for a seeded subscription. */
+  /** Of each seeded creator (email at `domain`), their latest `perCreator` posts, those without media. */
+  async postsWithoutMedia(perCreator: number, domain: string): Promise<{ id: string; creator_id: string; body: string }[]> {
+    const { rows } = await this.db.query<{ id: string; creator_id: string; body: string }>(
+      `SELECT id, creator_id, body FROM (
+         SELECT p.id, p.creator_id, p.body, row_number() OVER (PARTITION BY p.creator_id ORDER BY p.published_at DESC, p.id DESC) AS n
+         FROM posts p JOIN users u ON u.id = p.creator_id
+         WHERE u.email LIKE '%@' || $2 AND p.deleted_at IS NULL
+       ) x
+       WHERE n <= $1 AND NOT EXISTS (SELECT 1 FROM post_media pm WHERE pm.post_id = x.id)
+       ORDER BY creator_id, id`,
+      [perCreator, domain],
+    );
+    return rows;
+  }
+
+  async attachMedia(postId: string, mediaId: string): Promise<void> {
+    await this.db.query(`INSERT INTO post_media (post_id, position, media_id) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING`, [postId, mediaId]);
+  }
+
   async firstFollowedTier(fanId: string): Promise<{ handle: string; tierId: string; price: number } | undefined> {
     const { rows } = await this.db.query<{ handle: string; tier_id: string; price: number }>(
       `SELECT c.handle, t.id AS tier_id, t.price FROM follows f

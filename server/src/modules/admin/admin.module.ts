@@ -8,7 +8,6 @@ import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { ModuleWithServices } from '../../module.js';
 import type { Authenticator } from '../../principal.js';
-import { localLimiter } from '../../ratelimit.js';
 import { EventRouter } from '../../realtime/event-router.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AuditStore } from '../audit/audit.store.js';
@@ -87,7 +86,7 @@ export function adminModule(d: {
       : undefined,
     start({ io, metrics }) {
       const router = new EventRouter<typeof adminEventSchemas, AdminEventResults>(adminEventSchemas, {
-        limiter: localLimiter({ keyPrefix: 'admin-events', points: 20, durationSeconds: 2 }),
+        perSocket: { points: 20, windowMs: 2000 },
         logger,
         metrics,
       });

@@ -1,6 +1,6 @@
 import type { Namespace } from 'socket.io';
 import type { AdminEventResults, AdminSnapshot, adminEventSchemas, CallCounts } from '../../../../shared/admin.js';
-import { rooms } from '../../../../shared/events.js';
+import { trackSession } from '../../realtime/session-sockets.js';
 import type { EventRouter, PairlySocket } from '../../realtime/event-router.js';
 import { socketAuth } from '../../realtime/io.js';
 import { enforceSocketQuota, type SocketQuota } from '../../realtime/socket-quota.js';
@@ -72,7 +72,7 @@ export function attachAdminNamespace(
   d.router.on('admin:online', async (_socket, p) => ({ users: await d.admin.search(p.q, p.limit) }));
   nsp.on('connection', (socket) => {
     // Revoking this session (logout, refresh-token reuse) closes its admin sockets too, on every node (realtime.endSession).
-    void socket.join(rooms.session(socket.data.sessionId));
+    trackSession(socket);
     // Lives as long as its access token, like every socket (admins reconnect with a fresh one).
     armTokenExpiry(socket as PairlySocket);
     d.router.attach(socket as PairlySocket);

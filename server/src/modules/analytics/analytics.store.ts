@@ -155,9 +155,9 @@ export class AnalyticsStore {
     });
   }
 
-  /** A dimension's rows over inclusive days. */
+  /** A dimension's rows over inclusive days; from a read replica when there are some (the rows change once a day, by a job). */
   async series(dimension: string, from: string, to: string): Promise<{ day: string; metric: string; value: number }[]> {
-    const { rows } = await this.db.query<{ day: string; metric: string; value: number }>(
+    const { rows } = await this.db.reader().query<{ day: string; metric: string; value: number }>(
       `SELECT to_char(day, 'YYYY-MM-DD') AS day, metric, value
        FROM analytics_daily WHERE dimension = $1 AND day >= $2::date AND day <= $3::date`,
       [dimension, from, to],

@@ -119,7 +119,7 @@ export class AccountsService {
     if (!(await this.d.passwords.verify(row.password_hash, current))) throw new AppError('INVALID_CREDENTIALS', 'the current password is wrong');
     assertStrongPassword(next, row.email);
     await this.d.users.setPasswordHash(row.id, await this.d.passwords.hash(next));
-    const sessionsEnded = await this.d.sessions.endAllOf(row.id, 'password_changed', p.sessionId);
+    const sessionsEnded = await this.d.sessions.endAllOf(row.id, 'password_changed', { keep: p.sessionId });
     this.d.audit.record({ key: `password_changed:${randomUUID()}`, actorId: row.id, action: 'auth.password_changed', ip: client.ip, meta: { sessionsEnded } });
     await this.d.mail.send(`password-changed:${randomUUID()}`, row.email, accountMails.passwordChanged(this.link));
     this.d.notify?.notifyLater(row.id, { kind: 'security', subject: 'password', payload: { detail: 'your password was changed', link: '/settings' }, mailed: true });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { z } from 'zod';
 import type { AuthResult, LoginBody, loginTwoFactorBody, MailSentResult, SessionView, SignupBody, twoFactorDisableBody } from '../../../../shared/auth.js';
+import type { StandingChange } from '../../../../shared/reports.js';
 import { AppError } from '../../errors.js';
 import { rateLimited } from '../../ratelimit.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -270,7 +271,7 @@ export class AuthService {
 
   /** "Log out everywhere else": every session of the caller but the one asking; returns how many ended. */
   async revokeOtherSessions(principal: Principal, client: ClientInfo): Promise<{ revoked: number }> {
-    const revoked = await this.d.sessionEnder.endAllOf(principal.userId, 'logout_others', principal.sessionId);
+    const revoked = await this.d.sessionEnder.endAllOf(principal.userId, 'logout_others', { keep: principal.sessionId });
     this.d.audit.record({
       key: `sessions_revoked:${principal.sessionId}:${randomBytes(6).toString('hex')}`,
       actorId: principal.userId,
@@ -303,9 +304,9 @@ export class AuthService {
     return this.d.twoFactor.forget(userId);
   }
 
-  /** An admin's suspension or ban: every live session of the user ends, their sockets closed on every node. */
-  async revokeUserSessions(userId: string): Promise<number> {
-    return this.d.sessionEnder.endAllOf(userId, 'admin');
+  /** An admin's suspension or ban: every live session of the user ends, their sockets told why and closed on every node. */
+  async revokeUserSessions(userId: string, standing?: StandingChange): Promise<number> {
+    return this.d.sessionEnder.endAllOf(userId, 'admin', { standing });
   }
 
   /** A user's live sessions, for an admin's view of them. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 
 /**
  * Revoked sessions, checked on every authenticated request and handshake.
@@ -45,7 +45,7 @@ export function createMemoryRevocations(o: RevocationOptions): SessionRevocation
 }
 
 const SEEDED = '~seeded';
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   revocationsSeed(key: string, sentinel: string, marker: string, expiresAt: number, ...ids: string[]): Promise<number>;
 };
 
@@ -63,7 +63,7 @@ type Scripted = Redis & {
  *   check: ZMSCORE id marker ─► marker missing? seed, then ZSCORE id
  */
 export function createRedisRevocations(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   o: RevocationOptions & { onError: (err: unknown) => void },
 ): SessionRevocations {

@@ -23,6 +23,21 @@ export interface BatchInsert {
   reply?: MessageReplyInput | null;
 }
 
+/**
+ * decideSend's "a free message, allowed" in SQL, on st (the state) and i (the request): not closed,
+ * not blocked, the peer's policy met (direct conversations), no price (a random match's messages never
+ * have one; otherwise a fan pays a creator's listed price: priceFor), no priced attachment in a random
+ * match, and no other price shown (assertPriceShown with 0).
+ */
+const FREE_SEND = `st.closed_at IS NULL AND NOT st.blocked
+  AND (st.kind <> 'direct' OR st.policy_allows)
+  AND (st.kind = 'match' OR NOT (i.sender_role = 'fan' AND st.peer_role = 'creator') OR st.peer_price = 0)
+  AND NOT (st.kind = 'match' AND i.attachment_price > 0)
+  AND coalesce(i.expected_price, 0) = 0`;
+
+/** A request of ChatBatchStore.send: its state and decision (null columns: not a member) and its message, if stored. */
+export type BatchSendRow = { ord: number; free_ok: boolean } & ({ [K in keyof SendState]: SendState[K] | null }) & ({ [K in keyof MessageRow]: MessageRow[K] | null }) & { inserted: boolean | null };
+
 export interface BatchReceipt {
   conversationId: string;
   userId: string;
@@ -42,6 +57,91 @@ export interface ReceiptRow {
   unread: number | null;
 }
 
+/**
+ * The messages columns the insert returns, named: its statement is prepared (named), and a prepared
+ * statement whose result columns change (`RETURNING *` after a migration adds a column, while this node
+ * still runs) fails on every run until the connection is gone.
+ */
+export const MESSAGE_COLUMNS = [
+  'id', 'conversation_id', 'seq', 'sender_id', 'client_id', 'body', 'price', 'created_at', 'attachment_id', 'attachment_price',
+  'reply_to', 'reply_sender_id', 'reply_excerpt', 'edited_at', 'deleted_at', 'change_seq', 'changed_at', 'reactions',
+];
+const messageColumns = (alias?: string) => MESSAGE_COLUMNS.map((c) => (alias ? `${alias}.${c}` : c)).join(', ');
+
+/** The batch's conversations locked in id order (two batches, or a batch and a single send, never wait in a cycle); `i` holds the requests. */
+const LOCK_CONVERSATIONS = `SELECT c.id, c.kind, c.closed_at, c.last_seq FROM conversations c
+         WHERE c.id IN (SELECT conversation_id FROM i)
+         ORDER BY c.id
+         FOR UPDATE`;
+
+/** Each request's SendState (as ChatStore.lockForSend reads it), from `i` and the locked conversations `locked`; no row for a sender who is not a member. */
+const SEND_STATE = `SELECT i.ord::int AS ord, me.peer_id, l.kind, l.closed_at, l.last_seq,
+              (SELECT m.id FROM messages m WHERE m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id) AS existing_id,
+              blocked_either_way(i.sender_id, me.peer_id) AS blocked,
+              u.role AS peer_role, u.message_price AS peer_price,
+              ${peerPolicySql('i.sender_id', 'me.peer_id', 'i.conversation_id')}
+       FROM i
+       JOIN locked l ON l.id = i.conversation_id
+       JOIN conversation_members me ON me.conversation_id = i.conversation_id AND me.user_id = i.sender_id
+       JOIN user_cards u ON u.id = me.peer_id
+       ${peerPolicyJoins('me.peer_id')}`;
+
+/**
+ * Stores the rows of `fresh` (requests with their `seq`) under the conversations' locks: the multi-row insert (`ins`, a
+ * (sender, clientId) already stored is skipped), the conversations' last_seq, and each sender's pointers moved to their
+ * newest message (member rows locked in key order, as receipts lock them).
+ */
+const STORE_FRESH = `ins AS (
+         INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body, price, attachment_id, attachment_price, reply_to, reply_sender_id, reply_excerpt)
+         SELECT id, conversation_id, seq, sender_id, client_id, body, price, attachment_id, attachment_price, reply_to, reply_sender_id, reply_excerpt FROM fresh ORDER BY ord
+         ON CONFLICT (conversation_id, sender_id, client_id) DO NOTHING
+         RETURNING ${messageColumns()}
+       ), conv AS (
+         UPDATE conversations c SET last_seq = x.seq, last_message_at = now()
+         FROM (SELECT conversation_id, max(seq) AS seq FROM ins GROUP BY conversation_id) x
+         WHERE c.id = x.conversation_id
+       ), mine AS (
+         SELECT cm.conversation_id, cm.user_id FROM conversation_members cm
+         JOIN (SELECT DISTINCT conversation_id, sender_id FROM fresh) f ON f.conversation_id = cm.conversation_id AND f.sender_id = cm.user_id
+         ORDER BY cm.conversation_id, cm.user_id
+         FOR UPDATE OF cm
+       ), me AS (
+         UPDATE conversation_members cm SET read_seq = x.seq, delivered_seq = x.seq
+         FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM ins GROUP BY conversation_id, sender_id) x, mine
+         WHERE mine.conversation_id = x.conversation_id AND mine.user_id = x.sender_id
+           AND cm.conversation_id = x.conversation_id AND cm.user_id = x.sender_id
+       )`;
+
+/** The insert's requests as parameters $1..$11, unnested in `i` with their place in the batch (`ord`); `more` adds columns from $12 on. */
+const insertRequests = (more = '', moreColumns = '') => `SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::uuid[], $8::int[], $9::uuid[], $10::uuid[], $11::text[]${more}) WITH ORDINALITY
+           AS t(id, conversation_id, sender_id, client_id, body, price, attachment_id, attachment_price, reply_to, reply_sender_id, reply_excerpt${moreColumns}, ord)`;
+
+const insertParams = (items: BatchInsert[]) => [
+  items.map((i) => i.id),
+  items.map((i) => i.conversationId),
+  items.map((i) => i.senderId),
+  items.map((i) => i.clientId),
+  items.map((i) => i.body),
+  items.map((i) => i.price),
+  items.map((i) => i.attachment?.mediaId ?? null),
+  items.map((i) => i.attachment?.price ?? 0),
+  items.map((i) => i.reply?.id ?? null),
+  items.map((i) => i.reply?.senderId ?? null),
+  items.map((i) => i.reply?.excerpt ?? null),
+];
+
+/**
+ * The settings of a send batch's transaction (its BEGIN carries them): its two statements are planned
+ * once per connection, not at every bind. PostgreSQL keeps re-planning a prepared statement whose
+ * generic plan it estimates dearer than a custom one, as these always are: it counts an unnest of
+ * array parameters as 100 rows, so the generic plan hash-joins the batch against a sequential scan of
+ * every messages partition, where the custom plan, seeing the real few rows, probes the indexes. That
+ * custom planning over 16 partitions cost 2.4 ms of PostgreSQL CPU per batch (BENCHMARKS.md). A
+ * generic plan without hash or merge joins is the custom plan's shape (nested loops into the indexes,
+ * partitions pruned at run time) for any batch (128 sends at most, the Batcher's maxItems).
+ */
+export const SEND_BATCH_SETTINGS = { plan_cache_mode: 'force_generic_plan', enable_hashjoin: 'off', enable_mergejoin: 'off' };
+
 export class ChatBatchStore {
   /**
    * Locks every conversation of the batch, in id order (so two batches, or a batch and a single
@@ -53,23 +153,50 @@ export class ChatBatchStore {
     const { rows } = await q.query<BatchSendState>(
       `WITH i AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS t(conversation_id, sender_id, client_id, ord)
-       ), locked AS (
-         SELECT c.id, c.kind, c.closed_at FROM conversations c
-         WHERE c.id IN (SELECT conversation_id FROM i)
-         ORDER BY c.id
-         FOR UPDATE
-       )
-       SELECT i.ord::int AS ord, me.peer_id, l.kind, l.closed_at,
-              (SELECT m.id FROM messages m WHERE m.sender_id = i.sender_id AND m.client_id = i.client_id) AS existing_id,
-              blocked_either_way(i.sender_id, me.peer_id) AS blocked,
-              u.role AS peer_role, u.message_price AS peer_price,
-              ${peerPolicySql('i.sender_id', 'me.peer_id', 'i.conversation_id')}
-       FROM i
-       JOIN locked l ON l.id = i.conversation_id
-       JOIN conversation_members me ON me.conversation_id = i.conversation_id AND me.user_id = i.sender_id
-       JOIN user_cards u ON u.id = me.peer_id
-       ${peerPolicyJoins('me.peer_id')}`,
+       ), locked AS (${LOCK_CONVERSATIONS})
+       ${SEND_STATE}`,
       [items.map((i) => i.conversationId), items.map((i) => i.senderId), items.map((i) => i.clientId)],
+      { name: 'chat.batch.lock' },
+    );
+    return rows;
+  }
+
+  /**
+   * The batch in one statement (one round trip where lock() then insert() take two): locks the
+   * batch's conversations in id order, reads each request's state as lock() does, and stores the
+   * requests that state makes a free message, as insert() does. Which ones: `FREE_SEND` below, the
+   * SQL twin of decideSend's "free and allowed". The caller decides every request again with
+   * decideSend on the state returned and, should the two ever disagree, rolls the transaction back and
+   * takes lock() and insert(): the TypeScript rules stay the ones that count.
+   *
+   * One row per request (`ord`): its state (none for a request whose sender is not a member),
+   * `free_ok` (whether SQL stored it or would have, were it not a retry), and its message: the one
+   * inserted now (`inserted`) or the one already stored under its clientId. `last_seq` comes from
+   * the locked row, which in READ COMMITTED is the latest committed version once the lock is granted.
+   */
+  async send(q: Queryable, items: (BatchInsert & { senderRole: string; expectedPrice: number | null })[]): Promise<BatchSendRow[]> {
+    const { rows } = await q.query<BatchSendRow>(
+      `WITH i AS (${insertRequests(', $12::text[], $13::int[]', ', sender_role, expected_price')}
+       ), locked AS (${LOCK_CONVERSATIONS}
+       ), st AS (${SEND_STATE}
+       ), decided AS (
+         SELECT st.*, (${FREE_SEND}) AS free_ok FROM st JOIN i ON i.ord = st.ord
+       ), fresh AS (
+         SELECT i.*, d.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq
+         FROM i JOIN decided d ON d.ord = i.ord
+         WHERE d.free_ok AND d.existing_id IS NULL
+       ), ${STORE_FRESH}
+       SELECT i.ord::int AS ord, d.peer_id, d.kind, d.closed_at, d.existing_id, d.blocked, d.peer_role, d.peer_price, d.peer_policy, d.policy_allows,
+              coalesce(d.free_ok, false) AS free_ok, msg.*
+       FROM i
+       LEFT JOIN decided d ON d.ord = i.ord
+       LEFT JOIN LATERAL (
+         SELECT ins.*, true AS inserted FROM ins WHERE ins.id = i.id
+         UNION ALL
+         SELECT ${messageColumns('m')}, false FROM messages m WHERE m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id
+       ) msg ON true`,
+      [...insertParams(items), items.map((i) => i.senderRole), items.map((i) => i.expectedPrice)],
+      { name: 'chat.batch.send' },
     );
     return rows;
   }
@@ -85,49 +212,17 @@ export class ChatBatchStore {
    */
   async insert(q: Queryable, items: BatchInsert[]): Promise<(MessageRow & { inserted: boolean })[]> {
     const { rows } = await q.query<MessageRow & { inserted: boolean }>(
-      `WITH i AS (
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::int[], $7::uuid[], $8::int[], $9::uuid[], $10::uuid[], $11::text[]) WITH ORDINALITY
-           AS t(id, conversation_id, sender_id, client_id, body, price, attachment_id, attachment_price, reply_to, reply_sender_id, reply_excerpt, ord)
+      `WITH i AS (${insertRequests()}
        ), fresh AS (
          SELECT i.*, c.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq
          FROM i JOIN conversations c ON c.id = i.conversation_id
-         WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.sender_id = i.sender_id AND m.client_id = i.client_id)
-       ), ins AS (
-         INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body, price, attachment_id, attachment_price, reply_to, reply_sender_id, reply_excerpt)
-         SELECT id, conversation_id, seq, sender_id, client_id, body, price, attachment_id, attachment_price, reply_to, reply_sender_id, reply_excerpt FROM fresh ORDER BY ord
-         ON CONFLICT (sender_id, client_id) DO NOTHING
-         RETURNING *
-       ), conv AS (
-         UPDATE conversations c SET last_seq = x.seq, last_message_at = now()
-         FROM (SELECT conversation_id, max(seq) AS seq FROM ins GROUP BY conversation_id) x
-         WHERE c.id = x.conversation_id
-       ), mine AS (
-         SELECT cm.conversation_id, cm.user_id FROM conversation_members cm
-         JOIN (SELECT DISTINCT conversation_id, sender_id FROM fresh) f ON f.conversation_id = cm.conversation_id AND f.sender_id = cm.user_id
-         ORDER BY cm.conversation_id, cm.user_id
-         FOR UPDATE OF cm
-       ), me AS (
-         UPDATE conversation_members cm SET read_seq = x.seq, delivered_seq = x.seq
-         FROM (SELECT conversation_id, sender_id, max(seq) AS seq FROM ins GROUP BY conversation_id, sender_id) x, mine
-         WHERE mine.conversation_id = x.conversation_id AND mine.user_id = x.sender_id
-           AND cm.conversation_id = x.conversation_id AND cm.user_id = x.sender_id
-       )
+         WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id)
+       ), ${STORE_FRESH}
        SELECT ins.*, true AS inserted FROM ins
        UNION ALL
-       SELECT m.*, false FROM i JOIN messages m ON m.sender_id = i.sender_id AND m.client_id = i.client_id`,
-      [
-        items.map((i) => i.id),
-        items.map((i) => i.conversationId),
-        items.map((i) => i.senderId),
-        items.map((i) => i.clientId),
-        items.map((i) => i.body),
-        items.map((i) => i.price),
-        items.map((i) => i.attachment?.mediaId ?? null),
-        items.map((i) => i.attachment?.price ?? 0),
-        items.map((i) => i.reply?.id ?? null),
-        items.map((i) => i.reply?.senderId ?? null),
-        items.map((i) => i.reply?.excerpt ?? null),
-      ],
+       SELECT ${messageColumns('m')}, false FROM i JOIN messages m ON m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id`,
+      insertParams(items),
+      { name: 'chat.batch.insert' },
     );
     return rows;
   }
@@ -161,6 +256,7 @@ export class ChatBatchStore {
                    ELSE (SELECT count(*)::int FROM messages x WHERE x.conversation_id = up.conversation_id AND x.seq > up.read_seq AND x.sender_id <> up.user_id) END AS unread
        FROM up`,
       [items.map((i) => i.conversationId), items.map((i) => i.userId), items.map((i) => i.deliveredTo), items.map((i) => i.readTo)],
+      { name: 'chat.batch.advance' },
     );
     return rows;
   }

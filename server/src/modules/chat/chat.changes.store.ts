@@ -23,7 +23,11 @@ export interface ChangeState {
  * Locks are always taken message first, then conversation; nothing takes them the other way round.
  */
 export class ChatChangesStore {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    /** Lag-tolerant reads (Database.reader): a replica unless the user just wrote. */
+    private readonly reads: (userId?: string) => Queryable = () => db,
+  ) {}
 
   /** Locks the message and reads what a change decides on, if it is in that conversation and the user is a member of it; undefined otherwise. */
   async lockMessage(q: Queryable, conversationId: string, messageId: string, userId: string): Promise<ChangeState | undefined> {
@@ -41,15 +45,15 @@ export class ChatChangesStore {
     return rows[0];
   }
 
-  async message(q: Queryable, id: string): Promise<MessageRow | undefined> {
-    const { rows } = await q.query<MessageRow>(`SELECT * FROM messages WHERE id = $1`, [id]);
+  async message(q: Queryable, conversationId: string, id: string): Promise<MessageRow | undefined> {
+    const { rows } = await q.query<MessageRow>(`SELECT * FROM messages WHERE conversation_id = $1 AND id = $2`, [conversationId, id]);
     return rows[0];
   }
 
   /** Adds or removes one reaction; false when it already was so (nothing changed). */
-  async setReaction(q: Queryable, messageId: string, userId: string, emoji: string, on: boolean): Promise<boolean> {
+  async setReaction(q: Queryable, conversationId: string, messageId: string, userId: string, emoji: string, on: boolean): Promise<boolean> {
     const { rowCount } = on
-      ? await q.query(`INSERT INTO message_reactions (message_id, user_id, emoji) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [messageId, userId, emoji])
+      ? await q.query(`INSERT INTO message_reactions (message_id, conversation_id, user_id, emoji) VALUES ($1, $4, $2, $3) ON CONFLICT DO NOTHING`, [messageId, userId, emoji, conversationId])
       : await q.query(`DELETE FROM message_reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3`, [messageId, userId, emoji]);
     return rowCount > 0;
   }
@@ -69,7 +73,10 @@ export class ChatChangesStore {
 
   /** Keeps the current text as an earlier version, then stores the new one. */
   async edit(q: Queryable, conversationId: string, messageId: string, body: string): Promise<MessageRow> {
-    await q.query(`INSERT INTO message_edits (message_id, body) SELECT id, body FROM messages WHERE id = $1`, [messageId]);
+    await q.query(`INSERT INTO message_edits (message_id, conversation_id, body) SELECT id, conversation_id, body FROM messages WHERE conversation_id = $1 AND id = $2`, [
+      conversationId,
+      messageId,
+    ]);
     return this.change(q, conversationId, messageId, `body = $3, edited_at = now()`, [body]);
   }
 
@@ -84,7 +91,7 @@ export class ChatChangesStore {
     const { rows } = await q.query<MessageRow>(
       `WITH s AS (UPDATE conversations SET change_seq = change_seq + 1 WHERE id = $1 RETURNING change_seq)
        UPDATE messages SET ${set}, change_seq = (SELECT change_seq FROM s), changed_at = now()
-       WHERE id = $2
+       WHERE conversation_id = $1 AND id = $2
        RETURNING *`,
       [conversationId, messageId, ...extra],
     );
@@ -92,8 +99,8 @@ export class ChatChangesStore {
   }
 
   /** Delete for me; false when the user had hidden it already. */
-  async hide(q: Queryable, userId: string, messageId: string): Promise<boolean> {
-    const { rowCount } = await q.query(`INSERT INTO message_hidden (user_id, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [userId, messageId]);
+  async hide(q: Queryable, userId: string, conversationId: string, messageId: string): Promise<boolean> {
+    const { rowCount } = await q.query(`INSERT INTO message_hidden (user_id, conversation_id, message_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [userId, conversationId, messageId]);
     return rowCount > 0;
   }
 
@@ -150,7 +157,7 @@ export class ChatChangesStore {
    * (`simple`), web-search syntax ("quoted phrase", -word, or). Deleted and hidden messages are not found.
    */
   async search(userId: string, query: string, conversationId: string | null, limit: number): Promise<MessageRow[]> {
-    const { rows } = await this.db.query<MessageRow>(
+    const { rows } = await this.reads(userId).query<MessageRow>(
       `SELECT m.* FROM conversation_members me
        JOIN messages m ON m.conversation_id = me.conversation_id
        WHERE me.user_id = $1 AND ($3::uuid IS NULL OR me.conversation_id = $3)

@@ -45,7 +45,7 @@ export class ChatChanges {
       if (s.deleted) throw new AppError('MESSAGE_DELETED', 'this message was deleted');
       if (s.closed) throw new AppError('CONVERSATION_CLOSED', 'this conversation has ended');
       if (s.blocked) throw new AppError('BLOCKED', 'you cannot message this user');
-      if (!(await this.d.store.setReaction(tx, ref.messageId, userId, ref.emoji, ref.on))) return undefined;
+      if (!(await this.d.store.setReaction(tx, ref.conversationId, ref.messageId, userId, ref.emoji, ref.on))) return undefined;
       return this.d.store.reactionsChanged(tx, ref.conversationId, ref.messageId);
     });
   }
@@ -92,7 +92,7 @@ export class ChatChanges {
     }
     await this.d.db.transaction(async (tx) => {
       if (!(await this.d.store.lockMessage(tx, ref.conversationId, ref.messageId, userId))) throw new AppError('NOT_FOUND', 'no such message in this conversation');
-      if (!(await this.d.store.hide(tx, userId, ref.messageId))) throw new AppError('MESSAGE_DELETED', 'you deleted this message already');
+      if (!(await this.d.store.hide(tx, userId, ref.conversationId, ref.messageId))) throw new AppError('MESSAGE_DELETED', 'you deleted this message already');
     });
     this.d.realtime.toUsers([userId], 'chat:hidden', { conversationId: ref.conversationId, messageId: ref.messageId }, socketId ? { exceptSocketId: socketId } : {});
     return { scope: 'me', message: null };
@@ -124,7 +124,7 @@ export class ChatChanges {
       if (!s) throw new AppError('NOT_FOUND', 'no such message in this conversation');
       const row = await decide(tx, s);
       if (row) return { row, changed: true, peerId: s.peer_id };
-      const current = (await this.d.store.message(tx, ref.messageId))!;
+      const current = (await this.d.store.message(tx, ref.conversationId, ref.messageId))!;
       return { row: current, changed: false, peerId: s.peer_id };
     });
     const message = toMessageView(result.row);

@@ -46,8 +46,8 @@ export function chatModule(d: {
   events?: EventRecorder;
 }) {
   const { config, limiter } = d;
-  const store = new ChatStore(d.db);
-  const changesStore = new ChatChangesStore(d.db);
+  const store = new ChatStore(d.db, (userId) => d.db.reader(userId));
+  const changesStore = new ChatChangesStore(d.db, (userId) => d.db.reader(userId));
   const moderation = d.moderation;
   const moderate: TextModeration | undefined =
     moderation &&
@@ -83,6 +83,7 @@ export function chatModule(d: {
     changes: changesStore,
     moderate,
     notify: d.notify,
+    onRulesDisagree: (why) => d.logger.error({ why }, 'chat send batch: SQL and decideSend disagree; batch retried in two statements'),
   });
   let typingTracked = () => 0;
   return {
@@ -96,7 +97,7 @@ export function chatModule(d: {
     routes: (guards) => chatRoutes(guards, service, d.presence, d.avatars ?? (async () => new Map())),
     docs: mountedAt('/api', chatRouteDocs, 'chat'),
     events: (router) => {
-      const typing = chatEvents(router, { chat: service, changes, presence: d.presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs, logger: d.logger });
+      const typing = chatEvents(router, { chat: service, changes, presence: d.presence, realtime: d.realtime, typingTtlMs: config.chat.typingTtlMs, logger: d.logger, wrote: (userId) => d.db.wrote(userId) });
       typingTracked = typing.typingTracked;
       return { disconnected: typing.disconnected };
     },

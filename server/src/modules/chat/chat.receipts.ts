@@ -34,7 +34,8 @@ export class ReceiptBatch {
     private readonly d: { db: Queryable; store: ChatBatchStore; onAdvanced: (a: Advanced) => void },
     o: BatcherOptions = {},
   ) {
-    this.batcher = new Batcher((items) => this.flush(items), o);
+    // A member's receipts are never in two running batches: those would wait on each other's row lock.
+    this.batcher = new Batcher((items) => this.flush(items), { ...o, keys: (i) => [`${i.conversationId}:${i.userId}`] });
   }
 
   submit(input: ReceiptInput): Promise<ReceiptRow> {

@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { assertPriceShown, priceFor } from '../../prices.js';
 import { Batcher, type BatcherOptions, type Outcome } from '../../batcher.js';
-import type { BatchInsert, ChatBatchStore } from './chat.batch.store.js';
+import { MESSAGE_COLUMNS, SEND_BATCH_SETTINGS, type BatchInsert, type BatchSendRow, type ChatBatchStore } from './chat.batch.store.js';
 import type { MessagePolicy, MessageReplyInput, MessageRow, SendState } from './chat.store.js';
 
 /**
@@ -15,7 +15,7 @@ import type { MessagePolicy, MessageReplyInput, MessageRow, SendState } from './
  * only itself. A send that turns out to be priced is handed back (`priced`) to the per-message
  * transaction, which charges it through the ledger.
  *
- * Retries: a clientId already stored replays its message (or IDEMPOTENCY_CONFLICT); the same clientId
+ * Retries: a clientId already stored in the conversation replays its message (or IDEMPOTENCY_CONFLICT); the same clientId
  * twice in one batch is stored once, the second answered as a replay of the first; a twin committed
  * by another node between the lock's snapshot and the insert makes the batch roll back and run again,
  * where the look-up sees it.
@@ -38,45 +38,42 @@ export type BatchSendResult = { priced: true } | { priced: false; row: MessageRo
 /** A twin committed between the lock and the insert: the batch runs again. */
 class TwinCommitted extends Error {}
 
+/** The one-statement batch and decideSend did not agree on a request: the batch runs again in two statements. */
+class RulesDisagree extends Error {}
+
+/** The message columns of a ChatBatchStore.send row, as insert() returns a message. */
+function messageOf(r: BatchSendRow): MessageRow {
+  const row = r as unknown as Record<string, unknown>;
+  return Object.fromEntries(MESSAGE_COLUMNS.map((c) => [c, row[c]])) as unknown as MessageRow;
+}
+
 export class SendBatch {
   private readonly batcher: Batcher<BatchSendInput, BatchSendResult>;
-  /** Per conversation, the last batch holding one of its messages that has not ended yet. */
-  private readonly tails = new Map<string, Promise<unknown>>();
 
+  /**
+   * Batches commit side by side, but never two holding the same conversation: a conversation's sends
+   * wait for the batch in flight that holds it and go in the next (the Batcher's keys). Messages are
+   * numbered in the order this node received them (a client that sends m1 then m2 without waiting sees
+   * m1 first), batches in flight never wait on each other's row locks, and a batch does not wait as a
+   * whole for one conversation it shares with an earlier batch.
+   */
   constructor(
-    private readonly d: { db: Database; store: ChatBatchStore },
+    private readonly d: { db: Database; store: ChatBatchStore; onDisagree?: (why: string) => void },
     o: BatcherOptions = {},
   ) {
-    this.batcher = new Batcher((items) => this.flush(items), o);
+    this.batcher = new Batcher((items) => this.store(items), { ...o, keys: (i) => [i.conversationId] });
   }
 
   submit(input: BatchSendInput): Promise<BatchSendResult> {
     return this.batcher.submit(input);
   }
 
-  /**
-   * Batches commit side by side, but a batch waits for the earlier batches that share one of its
-   * conversations: messages are numbered in the order this node received them (a client that sends
-   * m1 then m2 without waiting sees m1 first), and nothing else is held back.
-   */
-  private flush(items: BatchSendInput[]): Promise<Outcome<BatchSendResult>[]> {
-    const conversations = new Set(items.map((i) => i.conversationId));
-    const earlier = [...conversations].map((c) => this.tails.get(c)).filter((p) => p !== undefined);
-    const done = (earlier.length ? Promise.allSettled(earlier) : Promise.resolve()).then(() => this.store(items));
-    for (const c of conversations) this.tails.set(c, done);
-    const forget = () => {
-      for (const c of conversations) if (this.tails.get(c) === done) this.tails.delete(c);
-    };
-    done.then(forget, forget);
-    return done;
-  }
-
   private async store(items: BatchSendInput[]): Promise<Outcome<BatchSendResult>[]> {
-    // The same (sender, clientId) twice in one batch: stored once, the others replay the first.
+    // The same (conversation, sender, clientId) twice in one batch: stored once, the others replay the first.
     const firstOf = new Map<string, number>();
     const unique: number[] = [];
     const primary = items.map((it, n) => {
-      const key = `${it.senderId}:${it.clientId}`;
+      const key = `${it.conversationId}:${it.senderId}:${it.clientId}`;
       const first = firstOf.get(key);
       if (first !== undefined) return first;
       firstOf.set(key, n);
@@ -84,10 +81,18 @@ export class SendBatch {
       return n;
     });
     let outcomes: Outcome<BatchSendResult>[] | undefined;
+    let oneStatement = true;
     for (let attempt = 1; !outcomes; attempt++) {
       try {
-        outcomes = await this.d.db.transaction((tx) => this.once(tx, unique.map((n) => items[n]!)));
+        const batch = unique.map((n) => items[n]!);
+        outcomes = await this.d.db.transaction((tx) => (oneStatement ? this.inOne(tx, batch) : this.once(tx, batch)), { local: SEND_BATCH_SETTINGS });
       } catch (err) {
+        if (err instanceof RulesDisagree) {
+          // Rolled back: the batch goes again the two-statement way, decided by decideSend alone.
+          this.d.onDisagree?.(err.message);
+          oneStatement = false;
+          continue;
+        }
         if (!(err instanceof TwinCommitted) || attempt >= 3) throw err;
       }
     }
@@ -101,7 +106,43 @@ export class SendBatch {
     });
   }
 
-  /** One attempt at the batch, in its transaction; items are unique by (sender, clientId). */
+  /**
+   * One attempt at the batch in one statement (ChatBatchStore.send), in its transaction; items are
+   * unique by (conversation, sender, clientId). Every request is decided again here by decideSend on
+   * the state the statement read; a request SQL stored that decideSend refuses, or the other way
+   * round, throws RulesDisagree (the transaction rolls back).
+   */
+  private async inOne(tx: Queryable, items: BatchSendInput[]): Promise<Outcome<BatchSendResult>[]> {
+    const inserts = items.map((it) => ({
+      id: randomUUID(), conversationId: it.conversationId, senderId: it.senderId, clientId: it.clientId, body: it.body, price: 0,
+      attachment: it.attachment ?? null, reply: it.reply ?? null, senderRole: it.senderRole, expectedPrice: it.expectedPrice ?? null,
+    }));
+    const rows = new Map((await this.d.store.send(tx, inserts)).map((r) => [r.ord - 1, r]));
+    return items.map((it, n): Outcome<BatchSendResult> => {
+      const r = rows.get(n);
+      if (!r || r.peer_id === null) {
+        if (r?.inserted) throw new RulesDisagree('a message was stored for a sender who is not a member');
+        return { ok: false, error: new AppError('NOT_FOUND', 'no such conversation') };
+      }
+      const state = r as unknown as SendState;
+      const message = r.id === null ? undefined : messageOf(r);
+      // A retry (stored before this batch's snapshot) replays whatever the conversation's state is now.
+      if (state.existing_id) {
+        if (r.inserted || !message) throw new RulesDisagree('a retry was stored again');
+        return settle(() => ({ priced: false, row: replayOf(message, it), replayed: true, peerId: state.peer_id }));
+      }
+      const decided = settle(() => decideSend(state, it.senderRole, it));
+      const free = decided.ok && decided.value === 0;
+      if (free !== r.free_ok) throw new RulesDisagree(`SQL ${r.free_ok ? 'stored' : 'refused'} a send that decideSend ${free ? 'allows' : 'refuses'}`);
+      if (!decided.ok) return decided;
+      if (!free) return { ok: true, value: { priced: true } };
+      if (!message) throw new TwinCommitted('a clientId of this batch was taken while it ran');
+      if (r.inserted) return { ok: true, value: { priced: false, row: message, replayed: false, peerId: state.peer_id } };
+      return settle(() => ({ priced: false, row: replayOf(message, it), replayed: true, peerId: state.peer_id }));
+    });
+  }
+
+  /** One attempt at the batch in two statements (lock, then insert), in its transaction; items are unique by (conversation, sender, clientId). */
   private async once(tx: Queryable, items: BatchSendInput[]): Promise<Outcome<BatchSendResult>[]> {
     const states = new Map((await this.d.store.lock(tx, items)).map((s) => [s.ord - 1, s]));
     const out: Outcome<BatchSendResult>[] = new Array(items.length);
@@ -120,14 +161,14 @@ export class SendBatch {
     if (toStore.length === 0) return out;
     const rows = await this.d.store.insert(tx, toStore.map((s) => s.insert));
     const inserted = new Map(rows.filter((r) => r.inserted).map((r) => [r.id, r]));
-    const existing = new Map(rows.filter((r) => !r.inserted).map((r) => [`${r.sender_id}:${r.client_id}`, r]));
+    const existing = new Map(rows.filter((r) => !r.inserted).map((r) => [`${r.conversation_id}:${r.sender_id}:${r.client_id}`, r]));
     for (const s of toStore) {
       const mine = inserted.get(s.insert.id);
       if (mine) {
         out[s.n] = { ok: true, value: { priced: false, row: stripFlag(mine), replayed: false, peerId: s.peerId } };
         continue;
       }
-      const stored = existing.get(`${s.insert.senderId}:${s.insert.clientId}`);
+      const stored = existing.get(`${s.insert.conversationId}:${s.insert.senderId}:${s.insert.clientId}`);
       if (!stored) throw new TwinCommitted('a clientId of this batch was taken while it ran');
       out[s.n] = settle(() => ({ priced: false, row: replayOf(stripFlag(stored), items[s.n]!), replayed: true, peerId: s.peerId }));
     }

@@ -81,9 +81,11 @@ export class ChatService {
       moderate?: TextModeration;
       /** A message to a recipient with no connected device (checked in presence, after the ack: no database work for online ones). */
       notify?: Notify;
+      /** The one-statement send batch and decideSend disagreed on a request (a bug in one of them; the batch went the two-statement way). */
+      onRulesDisagree?: (why: string) => void;
     },
   ) {
-    this.batch = new SendBatch({ db: d.db, store: d.batchStore }, d.batching);
+    this.batch = new SendBatch({ db: d.db, store: d.batchStore, onDisagree: d.onRulesDisagree }, d.batching);
     this.receipts = new ReceiptBatch({ db: d.db, store: d.batchStore, onAdvanced: (a) => this.pushReceipt(a) }, d.batching);
   }
 
@@ -195,7 +197,7 @@ export class ChatService {
         { limiter: this.d.limits.perConversation, key: `${sender.userId}:${conversationId}`, message: 'too many messages in this conversation; slow down' },
       ]);
     } catch (err) {
-      const stored = err instanceof AppError && err.code === 'RATE_LIMITED' && (await this.d.store.messageByClientId(sender.userId, input.clientId));
+      const stored = err instanceof AppError && err.code === 'RATE_LIMITED' && (await this.d.store.messageByClientId(conversationId, sender.userId, input.clientId));
       if (stored) return { message: toMessageView(replayOf(stored, { ...input, conversationId })), replayed: true };
       throw err;
     }
@@ -261,7 +263,7 @@ export class ChatService {
       if (!state) throw new AppError('NOT_FOUND', 'no such conversation');
       const peerId = state.peer_id;
       if (state.existing_id) {
-        const existing = (await this.d.store.messageById(tx, state.existing_id))!;
+        const existing = (await this.d.store.messageById(tx, conversationId, state.existing_id))!;
         return { row: replayOf(existing, { ...input, conversationId }), replayed: true, peerId };
       }
       const price = decideSend(state, sender.role, input);

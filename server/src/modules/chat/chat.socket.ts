@@ -94,8 +94,24 @@ class Typing {
 
 export function chatEvents(
   router: EventRouter,
-  d: { chat: ChatService; changes: ChatChanges; presence: PresenceService; realtime: Realtime; typingTtlMs: number; logger: Logger },
+  d: {
+    chat: ChatService;
+    changes: ChatChanges;
+    presence: PresenceService;
+    realtime: Realtime;
+    typingTtlMs: number;
+    logger: Logger;
+    /** The user wrote: their history and conversation list read the primary for a while (Database.wrote). */
+    wrote: (userId: string) => void;
+  },
 ): { disconnected(socket: PairlySocket): void; typingTracked(): number } {
+  const writes =
+    <P, R>(handler: (socket: PairlySocket, p: P) => Promise<R>) =>
+    async (socket: PairlySocket, p: P): Promise<R> => {
+      const result = await handler(socket, p);
+      d.wrote(socket.data.userId);
+      return result;
+    };
   const typing = new Typing(d.realtime, d.typingTtlMs, (userId, conversationId) => d.chat.typingPeer(userId, conversationId), d.logger);
   // Checked on every event rather than cached per socket: blocks and session ends happen while sockets stay.
   // One socket's events run in the order sent, so a quick start-stop is not reordered by the checks.
@@ -117,14 +133,14 @@ export function chatEvents(
   };
 
   router
-    .on('chat:send', (socket, p) => d.chat.send({ userId: socket.data.userId, role: socket.data.role, socketId: socket.id }, p))
-    .on('chat:delivered', (socket, p) => d.chat.delivered(socket.data.userId, p.conversationId, p.upToSeq))
-    .on('chat:read', (socket, p) => d.chat.read(socket.data.userId, p.conversationId, p.upToSeq, socket.id))
+    .on('chat:send', writes((socket, p) => d.chat.send({ userId: socket.data.userId, role: socket.data.role, socketId: socket.id }, p)))
+    .on('chat:delivered', writes((socket, p) => d.chat.delivered(socket.data.userId, p.conversationId, p.upToSeq)))
+    .on('chat:read', writes((socket, p) => d.chat.read(socket.data.userId, p.conversationId, p.upToSeq, socket.id)))
     .on('chat:typing', typingEvent)
     .on('chat:sync', (socket, p) => d.chat.sync(socket.data.userId, p, p.limit))
-    .on('chat:react', (socket, p) => d.changes.react(socket.data.userId, p, socket.id))
-    .on('chat:edit', (socket, p) => d.changes.edit(socket.data.userId, p, socket.id))
-    .on('chat:delete', (socket, p) => d.changes.delete(socket.data.userId, p, socket.id))
+    .on('chat:react', writes((socket, p) => d.changes.react(socket.data.userId, p, socket.id)))
+    .on('chat:edit', writes((socket, p) => d.changes.edit(socket.data.userId, p, socket.id)))
+    .on('chat:delete', writes((socket, p) => d.changes.delete(socket.data.userId, p, socket.id)))
     .on('presence:set', async (socket, p) => ({ status: await d.presence.set(socket.data.userId, socket.id, p.status) }));
 
   return { disconnected: (socket) => typing.dropSocket(socket), typingTracked: () => typing.size() };

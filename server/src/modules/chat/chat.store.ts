@@ -119,11 +119,16 @@ export const peerPolicyJoins = (peer: string) =>
   `LEFT JOIN creator_policies cp ON cp.user_id = ${peer}
        LEFT JOIN dating_consent dc ON dc.user_id = ${peer}`;
 
-/** The insert lost to a concurrent send with the same clientId (committed first): the send is retried, and replays or conflicts. */
+/**
+ * The insert lost to a concurrent send with the same clientId (committed first): the send is retried, and replays or conflicts.
+ * Messages are partitioned (0042): the violation names the partition's index (messages_p07_conversation_id_sender_id_client_id_key),
+ * not the parent's constraint (messages_client_id_key).
+ */
 export function isClientIdTaken(err: unknown): boolean {
   const e = pgError(err);
-  return e?.code === '23505' && e.constraint === 'messages_sender_id_client_id_key';
+  return e?.code === '23505' && e.constraint !== undefined && CLIENT_ID_KEY.test(e.constraint);
 }
+const CLIENT_ID_KEY = /^messages(_client_id_key|_p\d+_conversation_id_sender_id_client_id_key)$/;
 
 export interface ConversationListRow {
   id: string;
@@ -148,7 +153,11 @@ export interface ConversationListRow {
 }
 
 export class ChatStore {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    /** Lag-tolerant reads (Database.reader): a replica unless the user just wrote. */
+    private readonly reads: (userId?: string) => Queryable = () => db,
+  ) {}
 
   /** The direct conversation of a pair, created with both members on first use; `created` says which. */
   async directConversation(a: string, b: string, q: Queryable = this.db): Promise<{ id: string; created: boolean } | undefined> {
@@ -259,7 +268,7 @@ export class ChatStore {
   ): Promise<SendState | undefined> {
     const { rows } = await q.query<SendState>(
       `SELECT me.peer_id, c.kind, c.closed_at,
-              (SELECT m.id FROM messages m WHERE m.sender_id = $2 AND m.client_id = $3) AS existing_id,
+              (SELECT m.id FROM messages m WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_id = $3) AS existing_id,
               blocked_either_way($2, me.peer_id) AS blocked,
               u.role AS peer_role, u.message_price AS peer_price,
               ${peerPolicySql('$2::uuid', 'me.peer_id', 'c.id')}
@@ -274,14 +283,19 @@ export class ChatStore {
     return rows[0];
   }
 
-  async messageById(q: Queryable, id: string): Promise<MessageRow | undefined> {
-    const { rows } = await q.query<MessageRow>(`SELECT * FROM messages WHERE id = $1`, [id]);
+  /** Keyed by conversation (messages are partitioned by it): one partition's primary key. */
+  async messageById(q: Queryable, conversationId: string, id: string): Promise<MessageRow | undefined> {
+    const { rows } = await q.query<MessageRow>(`SELECT * FROM messages WHERE conversation_id = $1 AND id = $2`, [conversationId, id]);
     return rows[0];
   }
 
-  /** The sender's message with this clientId, if one is stored (the unique index on sender_id, client_id). */
-  async messageByClientId(senderId: string, clientId: string): Promise<MessageRow | undefined> {
-    const { rows } = await this.db.query<MessageRow>(`SELECT * FROM messages WHERE sender_id = $1 AND client_id = $2`, [senderId, clientId]);
+  /** The sender's message with this clientId in this conversation, if one is stored (the unique key on conversation_id, sender_id, client_id). */
+  async messageByClientId(conversationId: string, senderId: string, clientId: string): Promise<MessageRow | undefined> {
+    const { rows } = await this.db.query<MessageRow>(`SELECT * FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3`, [
+      conversationId,
+      senderId,
+      clientId,
+    ]);
     return rows[0];
   }
 
@@ -349,7 +363,7 @@ export class ChatStore {
    * precision as text: a JavaScript Date would round it to milliseconds and skip rows inside that millisecond.
    */
   async list(userId: string, before: string | null, limit: number): Promise<ConversationListRow[]> {
-    const { rows } = await this.db.query<ConversationListRow>(
+    const { rows } = await this.reads(userId).query<ConversationListRow>(
       `SELECT c.id, c.kind, me.peer_id, u.display_name AS peer_name, u.role AS peer_role,
               u.message_price AS peer_message_price, u.call_price_per_minute AS peer_call_price, u.last_seen_at AS peer_last_seen,
               c.last_seq, c.last_message_at, me.read_seq, me.delivered_seq,
@@ -381,7 +395,7 @@ export class ChatStore {
   async history(conversationId: string, userId: string, range: { before?: number; after?: number }, limit: number, maxBytes: number): Promise<MessageRow[]> {
     const forward = range.after !== undefined;
     const dir = forward ? 'ASC' : 'DESC';
-    const { rows } = await this.db.query<MessageRow>(
+    const { rows } = await this.reads(userId).query<MessageRow>(
       pageWindow(
         `SELECT * FROM messages m WHERE conversation_id = $1 AND ${forward ? 'seq > $2' : '($2::bigint IS NULL OR seq < $2)'}
            AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.user_id = $5 AND h.message_id = m.id)
@@ -496,7 +510,10 @@ export class ChatStore {
   /** Records an unlock; false when a twin of this unlock committed first (it is then a replay). */
   async recordUnlock(q: Queryable, messageId: string, userId: string, price: number): Promise<boolean> {
     const { rowCount } = await q.query(
-      `INSERT INTO message_unlocks (message_id, user_id, price) VALUES ($1, $2, $3) ON CONFLICT (message_id, user_id) DO NOTHING`,
+      // The unlock carries its message's conversation (the key messages are partitioned and referenced by).
+      `INSERT INTO message_unlocks (message_id, conversation_id, user_id, price)
+       SELECT id, conversation_id, $2, $3 FROM messages WHERE id = $1
+       ON CONFLICT (message_id, user_id) DO NOTHING`,
       [messageId, userId, price],
     );
     return rowCount > 0;

@@ -11,17 +11,21 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
  * The operations metrics on /metrics, read at each scrape from their owners (the queue driver, dead letters,
  * payments, the ledger's last verification). Queue and database figures are the cluster's, not this node's:
  * every node reports the same values under its own `node` label, so dashboards and alerts take max() over
- * nodes (ops/prometheus/alerts.yml does). A source that fails leaves its last values and logs once per
- * scrape, so /metrics itself never fails. Returns the unregister function.
+ * nodes (ops/prometheus/alerts.yml does). The queue figures (Redis) are read once per scrape; those from
+ * PostgreSQL at most once per `dbCacheMs` per node (METRICS_DB_CACHE_SECONDS), so N nodes scraped every 15 s
+ * cost the database N reads per period rather than one per scrape of each gauge's source. A source that
+ * fails leaves its last values and logs once per scrape, so /metrics itself never fails. Returns the
+ * unregister function.
  */
 export function registerOpsMetrics(
   registry: Registry,
-  d: { jobs: JobQueue; deadLetters: DeadLettersService; payments: PaymentsService; ledger: LedgerService; logger: Logger },
+  d: { jobs: JobQueue; deadLetters: DeadLettersService; payments: PaymentsService; ledger: LedgerService; logger: Logger; dbCacheMs: number },
 ): () => void {
-  // One read per source per scrape, however many gauges show it.
+  // One read per source per scrape, however many gauges show it; the database's, one per dbCacheMs.
   const stats = fresh(() => d.jobs.stats());
-  const payments = fresh(() => d.payments.health());
-  const verification = fresh(() => d.ledger.lastVerification());
+  const payments = fresh(() => d.payments.health(), d.dbCacheMs);
+  const verification = fresh(() => d.ledger.lastVerification(), d.dbCacheMs);
+  const deadLetters = fresh(() => d.deadLetters.openCount(), d.dbCacheMs);
   const guarded = async (what: string, fn: () => Promise<void>) => {
     try {
       await fn();
@@ -57,7 +61,7 @@ export function registerOpsMetrics(
       help: 'Jobs that failed for good and were not retried yet (job_dead_letters)',
       registers: [registry],
       async collect() {
-        await guarded('dead letters', async () => this.set(await d.deadLetters.openCount()));
+        await guarded('dead letters', async () => this.set(await deadLetters()));
       },
     }),
     new Gauge({
@@ -123,11 +127,20 @@ export function registerOpsMetrics(
   };
 }
 
-/** The same promise for calls within a second (the gauges of one scrape), a new read after. */
+/**
+ * The same promise for calls within `ms` (the gauges of one scrape, or the scrapes of a cache period), a new
+ * read after. A read that failed is not kept: the next call tries again.
+ */
 function fresh<T>(read: () => Promise<T>, ms = 1000): () => Promise<T> {
   let last: { at: number; value: Promise<T> } | undefined;
   return () => {
-    if (!last || Date.now() - last.at > ms) last = { at: Date.now(), value: read() };
+    if (!last || Date.now() - last.at > ms) {
+      const entry = { at: Date.now(), value: read() };
+      entry.value.catch(() => {
+        if (last === entry) last = undefined;
+      });
+      last = entry;
+    }
     return last.value;
   };
 }

@@ -1,14 +1,15 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { instrument, RedisStore } from '@socket.io/admin-ui';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
+import type * as BullBoardApi from '@bull-board/api';
+import type * as BullBoardBullMQ from '@bull-board/api/bullMQAdapter';
+import type * as BullBoardExpress from '@bull-board/express';
 import express, { Router, type Request, type RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 import type { Server } from 'socket.io';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
+import { requirePackage } from '../../lazy.js';
 import { mountedAt } from '../../http/route-docs.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
@@ -39,7 +40,7 @@ export function consolesModule(d: {
   logger: Logger;
   auth: Authenticator;
   jobs: JobQueue;
-  redis?: Redis;
+  redis?: RedisClient;
   deadLetters: DeadLettersService;
   payments: PaymentsService;
   ledger: LedgerService;
@@ -63,6 +64,10 @@ export function consolesModule(d: {
 
   const publicRoutes = Router();
   if (queues.length > 0) {
+    // Loaded only where there are queues to show (cluster mode): an embedded server does not carry bull-board.
+    const { createBullBoard } = requirePackage<typeof BullBoardApi>('@bull-board/api');
+    const { BullMQAdapter } = requirePackage<typeof BullBoardBullMQ>('@bull-board/api/bullMQAdapter');
+    const { ExpressAdapter } = requirePackage<typeof BullBoardExpress>('@bull-board/express');
     const board = new ExpressAdapter();
     board.setBasePath(QUEUES_PATH);
     createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: board, options: { uiConfig: { boardTitle: 'Pairly queues' } } });
@@ -91,7 +96,7 @@ export function consolesModule(d: {
     publicRoutes,
     docs: mountedAt('/api/admin/consoles', consoleRouteDocs, 'admin'),
     start({ io, metrics }) {
-      stopMetrics = registerOpsMetrics(metrics.registry, { jobs: d.jobs, deadLetters: d.deadLetters, payments: d.payments, ledger: d.ledger, logger: d.logger });
+      stopMetrics = registerOpsMetrics(metrics.registry, { jobs: d.jobs, deadLetters: d.deadLetters, payments: d.payments, ledger: d.ledger, logger: d.logger, dbCacheMs: d.config.metricsDbCacheSeconds * 1000 });
       if (!d.config.consoles.socketUi) return;
       const server = io as unknown as Server;
       instrument(server, {

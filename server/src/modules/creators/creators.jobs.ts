@@ -6,7 +6,7 @@ export function creatorsJobs(d: { subs: SubscriptionsService; logger: Logger }):
   return {
     'creators.renew': async () => {
       const counts = await d.subs.renewDue();
-      if (counts.renewed + counts.grace + counts.expired > 0) d.logger.info({ ...counts }, 'subscriptions renewed');
+      if (counts.renewed + counts.grace + counts.expired + counts.expiring > 0) d.logger.info({ ...counts }, 'subscriptions renewed');
     },
   };
 }

@@ -22,7 +22,7 @@ import type { EventRecorder } from '../analytics/analytics.recorder.js';
 export function creatorsModule(d: {
   config: Config;
   db: Database;
-  ledger: Pick<LedgerService, 'spend' | 'spendMany' | 'notify' | 'refundSpend'>;
+  ledger: Pick<LedgerService, 'spend' | 'spendMany' | 'notify' | 'refundSpend' | 'balances'>;
   realtime: Realtime;
   logger: Logger;
   photos: PhotosOf;
@@ -36,7 +36,7 @@ export function creatorsModule(d: {
   events?: EventRecorder;
 }) {
   const config = d.config.creators;
-  const store = new CreatorsStore(d.db);
+  const store = new CreatorsStore(d.db, (userId) => d.db.reader(userId));
   const joined = (fanId: string, creatorId: string) =>
     void d.joined?.(fanId, creatorId).catch((err: unknown) => d.logger.warn({ err, fanId, creatorId }, 'feed backfill after a follow failed'));
   const service = new CreatorsService({ db: d.db, store, realtime: d.realtime, config, photos: d.photos, joined, paidContent: d.paidContent, text: d.text });

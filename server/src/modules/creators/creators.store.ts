@@ -56,6 +56,8 @@ export interface SubscriptionRow {
   grace_until: Date | null;
   trial_link_id: string | null;
   started_at: Date;
+  /** The period the fan was told is ending (subscription_expiring); null: none yet. */
+  expiry_noticed_period: number | null;
 }
 
 /** A subscription with what its view and its renewal need: names, the fan's role, the renewing tier's prices. */
@@ -167,7 +169,11 @@ export function isHandleTaken(err: unknown): boolean {
 }
 
 export class CreatorsStore {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    /** Lag-tolerant reads (Database.reader): a replica unless the user just wrote. */
+    private readonly reads: (userId?: string) => Queryable = () => db,
+  ) {}
 
   /** A user's role (users' published user_cards), undefined when there is no such active user. */
   async roleOf(userId: string): Promise<string | undefined> {
@@ -228,7 +234,7 @@ export class CreatorsStore {
     }
     const order = f.sort === 'popular' ? `p.subscriber_count DESC, p.follower_count DESC, p.user_id DESC` : `p.created_at DESC, p.user_id DESC`;
     // With a text, only its matches (the search's), in the listing's order; without, $6 is null and unused.
-    const { rows } = await this.db.query<PageRow>(
+    const { rows } = await this.reads().query<PageRow>(
       `${f.text === null ? '' : `WITH ${textHits('$6')}`}
        ${PAGE_SELECT}
        WHERE ${LIST_FILTERS}
@@ -250,7 +256,7 @@ export class CreatorsStore {
   async search(f: ListFilters & { text: string; offset: number; limit: number }): Promise<PageRow[]> {
     // Ranked on the pages alone first; without a price or trial filter only the page asked for goes on to
     // the tier and trial look-ups (a common name can match thousands of creators).
-    const { rows } = await this.db.query<PageRow>(
+    const { rows } = await this.reads().query<PageRow>(
       `WITH ${textHits('$6')},
        ranked AS (
          SELECT p.user_id,
@@ -493,6 +499,42 @@ export class CreatorsStore {
 
   async setNextTier(q: Queryable, id: string, tierId: string | null): Promise<void> {
     await q.query(`UPDATE subscriptions SET next_tier_id = $2, updated_at = now() WHERE id = $1`, [id, tierId]);
+  }
+
+  /**
+   * Active subscriptions ending within `hours` whose period has had no "ending soon" look yet, after the
+   * keyset `after` (period end, id), locked; rows another run holds are skipped (it is looking at them).
+   */
+  async lockEndingSoon(q: Queryable, hours: number, after: [Date, string] | null, limit: number): Promise<SubscriptionDetail[]> {
+    const { rows } = await q.query<SubscriptionDetail>(
+      `${SUB_DETAIL}
+       WHERE s.status = 'active' AND s.current_period_end > now() AND s.current_period_end <= now() + make_interval(hours => $1)
+         AND s.expiry_noticed_period IS DISTINCT FROM s.period
+         AND ($2::timestamptz IS NULL OR (s.current_period_end, s.id) > ($2::timestamptz, $3::uuid))
+       ORDER BY s.current_period_end, s.id LIMIT $4 FOR UPDATE OF s SKIP LOCKED`,
+      [hours, after?.[0] ?? null, after?.[1] ?? null, limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Every active subscription of these fans whose period ends within `hours`, told or not, in the order
+   * their renewals will take credits (period end, then id): what a fan's wallet must cover in that time.
+   */
+  async endingSoonOf(q: Queryable, fanIds: string[], hours: number): Promise<SubscriptionDetail[]> {
+    if (fanIds.length === 0) return [];
+    const { rows } = await q.query<SubscriptionDetail>(
+      `${SUB_DETAIL}
+       WHERE s.fan_id = ANY($1::uuid[]) AND s.status = 'active' AND s.current_period_end > now() AND s.current_period_end <= now() + make_interval(hours => $2)
+       ORDER BY s.current_period_end, s.id`,
+      [fanIds, hours],
+    );
+    return rows;
+  }
+
+  /** The fans of these subscriptions were told their current period ends without renewal. */
+  async markExpiryNoticed(q: Queryable, ids: string[]): Promise<void> {
+    if (ids.length) await q.query(`UPDATE subscriptions SET expiry_noticed_period = period WHERE id = ANY($1::uuid[])`, [ids]);
   }
 
   /** Subscriptions due: active ones past their period's end (oldest first), or those in grace. */

@@ -40,7 +40,7 @@ export class SubscriptionsService {
     private readonly d: {
       db: Database;
       store: CreatorsStore;
-      ledger: Pick<LedgerService, 'spend' | 'spendMany' | 'notify' | 'refundSpend'>;
+      ledger: Pick<LedgerService, 'spend' | 'spendMany' | 'notify' | 'refundSpend' | 'balances'>;
       realtime: Realtime;
       config: CreatorsConfig;
       logger: Logger;
@@ -206,10 +206,11 @@ export class SubscriptionsService {
 
   /**
    * The renewal job: announced prices due become the price; every active subscription past its period's end
-   * is renewed (or expired), batch after batch; then one batch of those in grace is retried.
+   * is renewed (or expired), batch after batch; then one batch of those in grace is retried; last, fans whose
+   * subscription ends soon without renewing are told (`expiring`).
    */
-  async renewDue(): Promise<Record<RenewOutcome, number>> {
-    const counts: Record<RenewOutcome, number> = { renewed: 0, grace: 0, expired: 0, skipped: 0 };
+  async renewDue(): Promise<Record<RenewOutcome | 'expiring', number>> {
+    const counts: Record<RenewOutcome | 'expiring', number> = { renewed: 0, grace: 0, expired: 0, skipped: 0, expiring: 0 };
     await this.d.store.foldDuePrices();
     const { renewBatch } = this.d.config;
     const renewAll = async (ids: string[]) => {
@@ -222,7 +223,65 @@ export class SubscriptionsService {
       if (ids.length < renewBatch) break;
     }
     await renewAll(await this.d.store.due('grace', renewBatch));
+    counts.expiring = await this.noticeEnding();
     return counts;
+  }
+
+  /**
+   * `subscription_expiring`: a fan whose active subscription ends within CREATOR_EXPIRY_NOTICE_HOURS and will
+   * not renew (cancelled, a trial not opted in, or a wallet now short of the renewal price, counting the fan's
+   * other renewals due first in the window) is told once per
+   * period. The period is marked under the row's lock in the transaction that decides, so runs twice or on
+   * two nodes at once tell the fan once; one who can pay is looked at again by later runs (the wallet may
+   * still drop before the end). Returns how many fans were told.
+   */
+  async noticeEnding(): Promise<number> {
+    const hours = this.d.config.expiryNoticeHours;
+    if (hours === 0) return 0;
+    const limit = this.d.config.renewBatch;
+    let after: [Date, string] | null = null;
+    let told = 0;
+    // Bounded like renewDue: a run never loops for ever.
+    for (let batch = 0; batch < 100; batch++) {
+      const r = await this.d.db.transaction(async (tx) => {
+        const rows = await this.d.store.lockEndingSoon(tx, hours, after, limit);
+        const fans = [...new Set(rows.map((s) => s.fan_id))];
+        const [wallets, upcoming] = rows.length
+          ? await Promise.all([this.d.ledger.balances(fans), this.d.store.endingSoonOf(tx, fans, hours)])
+          : [new Map<string, { available: number }>(), []];
+        // A fan's renewals in the window take credits in turn, earliest end first: one the wallet covers
+        // alone may be short after the others (one that cannot renew takes nothing).
+        const left = new Map(fans.map((f) => [f, wallets.get(f)?.available ?? 0]));
+        const short = new Map<string, { by: number; afterOthers: boolean }>();
+        for (const s of upcoming) {
+          const price = renewalPriceOf(s);
+          if (price === null) continue;
+          const available = left.get(s.fan_id) ?? 0;
+          if (price <= available) left.set(s.fan_id, available - price);
+          else short.set(s.id, { by: price - available, afterOthers: price <= (wallets.get(s.fan_id)?.available ?? 0) });
+        }
+        const ending = rows.flatMap((s) => {
+          if (renewalPriceOf(s) === null) return [{ s, shortBy: 0, afterOthers: false }];
+          const sh = short.get(s.id);
+          return sh ? [{ s, shortBy: sh.by, afterOthers: sh.afterOthers }] : [];
+        });
+        await this.d.store.markExpiryNoticed(tx, ending.map((e) => e.s.id));
+        return { rows, ending };
+      });
+      for (const { s, shortBy, afterOthers } of r.ending) {
+        const view = toSubscriptionView(s);
+        const ends = s.current_period_end.toISOString().slice(0, 10);
+        const more = `${shortBy} more credits renew it${afterOthers ? ' after your other renewals' : ''}`;
+        const detail = shortBy > 0 ? `${view.tier.name} ends ${ends}; ${more}` : `${view.tier.name} ends ${ends}`;
+        const payload = { actorId: view.creator.id, actorName: view.creator.displayName, detail, link: view.creator.handle ? `/c/${view.creator.handle}` : '/creators', ref: `expiring:${s.id}:${s.period}` };
+        this.d.notify?.notifyLater(s.fan_id, { kind: 'subscription_expiring', subject: s.id, payload });
+      }
+      told += r.ending.length;
+      const last = r.rows.at(-1);
+      if (!last || r.rows.length < limit) break;
+      after = [last.current_period_end, last.id];
+    }
+    return told;
   }
 
   async renewOne(id: string): Promise<RenewOutcome> {

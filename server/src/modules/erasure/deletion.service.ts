@@ -29,7 +29,8 @@ export const sweepJobId = (base: string) => `${base}:sweep:${Math.floor(Date.now
  * What the erase keeps: the users row, anonymised (ledger accounts, matches and messages point at it);
  * ledger transfers and the wallet, untouched (money is never deleted; they name only the id); the
  * account's messages, which stay in the peer's conversation and now read as from "Deleted user" (the
- * conversation is the peer's too). What goes: email, name, password, date of birth (its year stays),
+ * conversation is the peer's too); its analytics events, under the id that now names only the anonymised
+ * row (deleting them would rewrite past days' figures; README, Analytics). What goes: email, name, password, date of birth (its year stays),
  * profile, pictures, answers, swipes, every media file, the second factor, the sign-in history risk scoring kept
  * (addresses and devices), notifications, their preferences and push subscriptions. A creator's subscriptions
  * stop, the current period refunded, as for a ban.

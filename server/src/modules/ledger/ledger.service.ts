@@ -68,7 +68,7 @@ export class LedgerService {
       this.batcher = new LedgerBatcher({
         store: d.store,
         single: (shard, legs) => this.single(shard, legs),
-        options: { lanes: b?.lanes ?? 2, maxOps: b?.maxOps ?? 256, windowMs: b?.windowMs ?? 0 },
+        options: { lanes: b?.lanes ?? 1, maxOps: b?.maxOps ?? 256, windowMs: b?.windowMs ?? 0 },
       });
     }
   }
@@ -328,7 +328,7 @@ export class LedgerService {
   }
 
   /** Several users' balances in one read (a paid message changes the payer's wallet and the payee's earnings). */
-  private async balances(userIds: string[]): Promise<Map<string, WalletBalance & { flagged: string | null }>> {
+  async balances(userIds: string[]): Promise<Map<string, WalletBalance & { flagged: string | null }>> {
     const codes = userIds.flatMap((id) => [accounts.wallet(id), accounts.debt(id), accounts.earnings(id)]);
     const rows = new Map((await this.d.store.accountsByCodes(codes)).map((r) => [r.code, r]));
     return new Map(

@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.js';
 import type { ModuleWithServices } from '../../module.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { ChatService } from '../chat/chat.service.js';
+import type { NotifyEach } from '../notifications/notifications.service.js';
 import type { MediaService } from '../media/media.service.js';
 import { massMessagesJobs } from './mass-messages.jobs.js';
 import { massMessagesRouteDocs, massMessagesRoutes } from './mass-messages.routes.js';
@@ -29,6 +30,7 @@ export function massMessagesModule(d: {
   logger: Logger;
   paidContent?: (creatorId: string) => Promise<void>;
   text: TextPolicy;
+  notify?: NotifyEach;
 }) {
   const store = new MassMessagesStore(d.db);
   const service = new MassMessagesService({
@@ -42,6 +44,7 @@ export function massMessagesModule(d: {
     config: d.config.massMessages,
     paidContent: d.paidContent,
     text: d.text,
+    notify: d.notify,
   });
   return {
     name: 'mass-messages',

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TextPolicy } from '../moderation/moderation.service.js';
 import type { CreateMassMessageInput, MassAudience, MassMessageStats, MassMessageView } from '../../../../shared/mass-messages.js';
+import type { MessageView } from '../../../../shared/chat.js';
 import { pgError, type Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
 import type { Realtime } from '../../realtime/realtime.js';
 import type { ChatService } from '../chat/chat.service.js';
+import type { NotifyEach } from '../notifications/notifications.service.js';
 import type { MediaService } from '../media/media.service.js';
 import type { MassMessageRow, MassMessagesStore } from './mass-messages.store.js';
 
@@ -66,6 +68,8 @@ export class MassMessagesService {
       text?: TextPolicy;
       /** Recipients up to which the list reads stats afresh (default STATS_EXACT_MAX). */
       statsExactMax?: number;
+      /** Each batch's recipients are told (a `message` notification in their conversation, web push when offline). */
+      notify?: NotifyEach;
       /** Fault injection for tests: runs inside each batch's transaction, after its copies are written. */
       inBatch?: (massMessageId: string, batch: number) => Promise<void>;
     },
@@ -159,11 +163,30 @@ export class MassMessagesService {
       sent += r.delivered.length;
       // After the commit: the fans' usual pushes, and the creator's progress.
       this.d.chat.pushDelivered(r.delivered);
+      await this.notifyBatch(r.row.creator_id, r.delivered);
       this.progress(r.row);
       if (r.row.status !== 'sending') break;
       await sleep(massPauseMs(r.page, performance.now() - t0, perSecond));
     }
     return { sent };
+  }
+
+  /**
+   * Best effort, after the batch's commit: its copies are delivered whatever happens here. Every recipient
+   * gets the notification (a mass message is a broadcast, in the bell like a post, not only when offline as a
+   * chat message is: one statement per batch costs less than asking presence first); those offline also
+   * get a web push. Collapsed per conversation with the creator's other messages; the copy is the `ref`.
+   */
+  private async notifyBatch(creatorId: string, delivered: { recipientId: string; message: MessageView }[]): Promise<void> {
+    if (!this.d.notify || delivered.length === 0) return;
+    try {
+      await this.d.notify.notifyEach(
+        delivered.map((x) => ({ userId: x.recipientId, subject: x.message.conversationId, payload: { actorId: creatorId, link: `/chats/${x.message.conversationId}`, ref: x.message.id } })),
+        'message',
+      );
+    } catch (err) {
+      this.d.logger.warn({ err, creatorId, recipients: delivered.length }, 'mass-messages: a batch could not be notified');
+    }
   }
 
   /** A batch that met a deadlock (its locks against a chat send's) is rolled back whole: run it again. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import { slotPrefix, type RedisClient } from '../../redis.js';
 import type { MatchMode } from '../../../../shared/match.js';
 import { DEFAULT_WINDOW } from './match.memory-queue.js';
 
@@ -86,14 +86,17 @@ const read = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.
 /** Each script with the shared index helpers in front (Redis scripts cannot include one another). */
 const lua = (name: string) => `${read('match-lib')}\n${read(name)}`;
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   matchJoin(...args: (string | number)[]): Promise<[string, string, string?]>;
   matchPair(...args: (string | number)[]): Promise<string[]>;
   matchEnd(...args: (string | number)[]): Promise<[string, string, string]>;
   matchRequeue(...args: (string | number)[]): Promise<number>;
 };
 
-export function createRedisMatchQueue(redis: Redis, prefix: string, nodeId: string, opts: QueueOptions): MatchQueue {
+export function createRedisMatchQueue(redis: RedisClient, deploymentPrefix: string, nodeId: string, opts: QueueOptions): MatchQueue {
+  // `<prefix>mq:`. The scripts build the keys of other users and of both modes' indexes from it (a
+  // user's hash outlives a change of mode): one hash tag puts the whole queue in one Cluster slot.
+  const prefix = slotPrefix(redis, deploymentPrefix, 'mq');
   if (typeof (redis as unknown as Partial<Scripted>).matchJoin !== 'function') {
     redis.defineCommand('matchJoin', { numberOfKeys: 2, lua: lua('match-join-2') });
     redis.defineCommand('matchPair', { numberOfKeys: 1, lua: lua('match-pair-1') });
@@ -102,9 +105,9 @@ export function createRedisMatchQueue(redis: Redis, prefix: string, nodeId: stri
   }
   const r = redis as unknown as Scripted;
   const key = {
-    user: (u: string) => `${prefix}mq:u:${u}`,
-    node: (n: string) => `${prefix}mq:node:${n}`,
-    wait: (m: string) => `${prefix}mq:wait:${m}`,
+    user: (u: string) => `${prefix}u:${u}`,
+    node: (n: string) => `${prefix}node:${n}`,
+    wait: (m: string) => `${prefix}wait:${m}`,
   };
   return {
     async join(e, now) {
@@ -117,7 +120,7 @@ export function createRedisMatchQueue(redis: Redis, prefix: string, nodeId: stri
       return { state: 'queued' };
     },
     async pair(mode, now, sessionIds) {
-      const flat = await r.matchPair(`${prefix}mq:due:${mode}`, prefix, mode, now, opts.fallbackMs, opts.scan, opts.window ?? DEFAULT_WINDOW, ...sessionIds);
+      const flat = await r.matchPair(`${prefix}due:${mode}`, prefix, mode, now, opts.fallbackMs, opts.scan, opts.window ?? DEFAULT_WINDOW, ...sessionIds);
       const out: Pairing[] = [];
       const list = (s: string | undefined) => (s ? s.split(',') : []);
       for (let i = 0; i < flat.length; i += 6) {

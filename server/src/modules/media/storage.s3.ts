@@ -1,23 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type * as ClientS3 from '@aws-sdk/client-s3';
+import type * as PresignedPost from '@aws-sdk/s3-presigned-post';
+import type * as RequestPresigner from '@aws-sdk/s3-request-presigner';
 import type { MediaStorageConfig } from '../../config.js';
 import { AppError } from '../../errors.js';
+import { requirePackage } from '../../lazy.js';
 import { assertKey, assertPrefix, type MediaStorage } from './storage.js';
 
 type S3Config = Extract<MediaStorageConfig, { driver: 's3' }>;
@@ -26,10 +15,6 @@ type S3Config = Extract<MediaStorageConfig, { driver: 's3' }>;
 const MAX_EXPIRY_SECONDS = 7 * 86_400;
 
 const secondsUntil = (at: Date, from = Date.now()) => Math.min(MAX_EXPIRY_SECONDS, Math.max(1, Math.floor((at.getTime() - from) / 1000)));
-
-function missing(err: unknown): boolean {
-  return err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata.httpStatusCode === 404);
-}
 
 /**
  * The origins browsers reach the bucket at (presigned POSTs and GETs), for the web app's CSP: the endpoint's host
@@ -51,6 +36,24 @@ export function s3Origins(c: S3Config): string[] {
  * since not every S3-compatible store enforces POST policies.
  */
 export function createS3Storage(c: S3Config): MediaStorage {
+  const {
+    AbortMultipartUploadCommand,
+    CompleteMultipartUploadCommand,
+    CreateMultipartUploadCommand,
+    DeleteObjectsCommand,
+    GetObjectCommand,
+    HeadObjectCommand,
+    ListObjectsV2Command,
+    PutObjectCommand,
+    S3Client,
+    S3ServiceException,
+    UploadPartCommand,
+  } = requirePackage<typeof ClientS3>('@aws-sdk/client-s3');
+  const { createPresignedPost } = requirePackage<typeof PresignedPost>('@aws-sdk/s3-presigned-post');
+  const { getSignedUrl } = requirePackage<typeof RequestPresigner>('@aws-sdk/s3-request-presigner');
+  const missing = (err: unknown): boolean =>
+    err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata.httpStatusCode === 404);
+
   const client = new S3Client({
     region: c.region,
     endpoint: c.endpoint,

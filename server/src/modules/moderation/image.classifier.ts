@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { sharp } from '../../sharp.js';
 
 /** nsfwjs's five classes, each a probability in [0, 1]; they sum to about 1. */
 export const IMAGE_CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import { mountedAt } from '../../http/route-docs.js';
@@ -24,7 +24,7 @@ export function moderationModule(d: {
   db: Database;
   limiter: LimiterFactory;
   /** The deployment's Redis (absent in embedded mode): the repeat rule's counter is one script call there. */
-  redis?: Redis;
+  redis?: RedisClient;
   audit: Pick<AuditService, 'recordIn'>;
   logger: Logger;
   deciders: () => Partial<Record<'media', SubjectDecider>>;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import { hashTag, type RedisClient } from '../../redis.js';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { LimiterFactory } from '../../ratelimit.js';
 
@@ -12,19 +12,22 @@ export interface RepeatCounter {
   take(senderId: string, key: string, conversationId: string): Promise<boolean>;
 }
 
-type Scripted = Redis & { moderationRepeatTake(seen: string, recipients: string, windowMs: number, limit: number): Promise<number> };
+type Scripted = RedisClient & { moderationRepeatTake(seen: string, recipients: string, windowMs: number, limit: number): Promise<number> };
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
 /** In Redis, one script call per text (both counters in one round trip, where two limiters took two in a row). */
-export function redisRepeats(redis: Redis, prefix: string, o: { limit: number; windowSeconds: number }): RepeatCounter {
+export function redisRepeats(redis: RedisClient, prefix: string, o: { limit: number; windowSeconds: number }): RepeatCounter {
   if (typeof (redis as unknown as Partial<Scripted>).moderationRepeatTake !== 'function') {
     redis.defineCommand('moderationRepeatTake', { numberOfKeys: 2, lua: lua('repeat-take-2') });
   }
   const r = redis as unknown as Scripted;
   return {
-    take: async (senderId, key, conversationId) =>
-      (await r.moderationRepeatTake(`${prefix}rl:moderation-repeat-seen:${senderId}:${key}:${conversationId}`, `${prefix}rl:moderation-repeats:${senderId}:${key}`, o.windowSeconds * 1000, o.limit)) === 1,
+    take: async (senderId, key, conversationId) => {
+      // Both keys carry the sender and text as their hash tag: one Redis Cluster slot for the script.
+      const text = hashTag(redis, `${senderId}:${key}`);
+      return (await r.moderationRepeatTake(`${prefix}rl:moderation-repeat-seen:${text}:${conversationId}`, `${prefix}rl:moderation-repeats:${text}`, o.windowSeconds * 1000, o.limit)) === 1;
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type NotificationView,
   type PushSubscriptionInput,
 } from '../../../../shared/notifications.js';
+import { Batcher } from '../../batcher.js';
 import { AppError } from '../../errors.js';
 import type { JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
@@ -34,6 +35,7 @@ export interface NotifyInput {
 /** What other modules are given: tell a user, without waiting (failures are logged by the service). */
 export type Notify = Pick<NotificationService, 'notifyLater'>;
 export type NotifyMany = Pick<NotificationService, 'notifyMany'>;
+export type NotifyEach = Pick<NotificationService, 'notifyEach'>;
 
 export interface NotificationsOptions {
   collapseSeconds: number;
@@ -41,6 +43,12 @@ export interface NotificationsOptions {
   /** Accept http:// push endpoints (a local push service). */
   pushHttpEndpoints: boolean;
 }
+
+/**
+ * Presence look-ups wait this long for others: a chat message to an offline user asks presence whether the
+ * recipient is connected, and on a busy node the messages of one window are asked about in one Redis read.
+ */
+const PRESENCE_WINDOW_MS = 10;
 
 /** Sent by mail at once rather than in the digest: the user may need to act now. */
 const IMMEDIATE_MAIL: ReadonlySet<NotificationKind> = new Set(['security']);
@@ -86,6 +94,15 @@ export class NotificationService {
       options: NotificationsOptions;
     },
   ) {}
+
+  /** Is a user connected anywhere: asked of presence together with every other user asked in the same window. */
+  private readonly presenceReads = new Batcher<string, boolean>(
+    async (ids) => {
+      const statuses = await this.d.presence.statuses([...new Set(ids)]);
+      return ids.map((id) => ({ ok: true as const, value: (statuses.get(id)?.status ?? 'offline') !== 'offline' }));
+    },
+    { windowMs: PRESENCE_WINDOW_MS, maxItems: 500, maxConcurrent: 2 },
+  );
 
   /** Account erasure: what was said to the user, their choices and their browsers' push addresses go. */
   forget(userId: string): Promise<void> {
@@ -134,6 +151,28 @@ export class NotificationService {
     return rows.length;
   }
 
+  /**
+   * One event for each of many users, each about their own subject (a mass message: every copy is in the
+   * recipient's own conversation): one statement for the batch, collapsed per user and subject, pushed live
+   * to every connected device; then one presence read for the whole batch, and a web push queued for each
+   * recipient with no connected device who has not turned push off for the kind. No immediate mail.
+   */
+  async notifyEach(items: { userId: string; subject: string; payload: NotificationPayload }[], kind: NotificationKind): Promise<{ stored: number; pushes: number }> {
+    if (items.length === 0) return { stored: 0, pushes: 0 };
+    const actors = [...new Set(items.flatMap((i) => (i.payload.actorId && !i.payload.actorName ? [i.payload.actorId] : [])))];
+    const names = new Map((actors.length ? await this.d.users.summaries(actors) : []).map((u) => [u.id, u.display_name]));
+    const named = items.map((i) => (i.payload.actorId && names.has(i.payload.actorId) ? { ...i, payload: { ...i.payload, actorName: names.get(i.payload.actorId) } } : i));
+    const rows = await this.d.store.recordEach(named, kind);
+    for (const r of rows) this.d.realtime.toUser(r.user_id, 'notification:new', { notification: toNotificationView(r), unread: Number(r.unread) });
+    // A kind pushed only to those who turned push on (likes) is not pushed in batches: only opt-outs are read here.
+    if (!this.d.push || rows.length === 0 || !defaultPreference(kind, 'push')) return { stored: rows.length, pushes: 0 };
+    const users = rows.map((r) => r.user_id);
+    const [statuses, off] = await Promise.all([this.d.presence.statuses(users), this.d.store.turnedOff(users, kind, 'push')]);
+    const offline = rows.filter((r) => (statuses.get(r.user_id)?.status ?? 'offline') === 'offline' && !off.has(r.user_id));
+    await Promise.all(offline.map((r) => this.d.jobs.enqueue('notifications.push', { notificationId: r.id, count: r.count }, { jobId: `push:${r.id}:${r.count}` })));
+    return { stored: rows.length, pushes: offline.length };
+  }
+
   async list(userId: string, q: { before?: string; limit: number; unread?: 'true' | 'false' }): Promise<{ notifications: NotificationView[]; unread: number; nextCursor: string | null }> {
     const rows = await this.d.store.list(userId, { before: q.before ? decodeCursor(q.before) : undefined, limit: q.limit, unreadOnly: q.unread === 'true' });
     const last = rows.length === q.limit ? rows[rows.length - 1] : undefined;
@@ -169,7 +208,9 @@ export class NotificationService {
   }
 
   async setPreferences(userId: string, prefs: NotificationPreference[]): Promise<NotificationPreference[]> {
-    await this.d.store.setPreferences(userId, prefs);
+    // One row per kind and channel: a list naming one twice means its last word (one upsert cannot touch a row twice).
+    const last = new Map(prefs.map((p) => [`${p.kind}:${p.channel}`, p]));
+    await this.d.store.setPreferences(userId, [...last.values()]);
     return this.preferences(userId);
   }
 
@@ -186,9 +227,8 @@ export class NotificationService {
     return who ? { ...p, actorName: who.display_name } : p;
   }
 
-  private async isOnline(userId: string): Promise<boolean> {
-    const status = (await this.d.presence.statuses([userId])).get(userId)?.status ?? 'offline';
-    return status !== 'offline';
+  private isOnline(userId: string): Promise<boolean> {
+    return this.presenceReads.submit(userId);
   }
 
   /** The VAPID public key browsers subscribe with. */

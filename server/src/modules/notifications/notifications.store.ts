@@ -66,14 +66,23 @@ export class NotificationsStore {
    * One event for many users at once (a post's fan-out batch): one statement, users who turned the kind off
    * in-app left out. Open rows older than the window are not closed here (a batch stays one statement): they
    * keep collapsing until read or mailed. Returns the rows written, with each user's unread count.
+   * recordEach with one subject and payload.
    */
-  async recordMany(userIds: string[], kind: NotificationKind, subject: string, payload: NotificationPayload): Promise<(NotificationRow & { unread: string })[]> {
-    if (userIds.length === 0) return [];
+  recordMany(userIds: string[], kind: NotificationKind, subject: string, payload: NotificationPayload): Promise<(NotificationRow & { unread: string })[]> {
+    return this.recordEach(userIds.map((userId) => ({ userId, subject, payload })), kind);
+  }
+
+  /**
+   * One event per user, each about a subject of its own with a payload of its own (a mass message's copies:
+   * one per recipient's conversation), in one statement.
+   */
+  async recordEach(items: { userId: string; subject: string; payload: NotificationPayload }[], kind: NotificationKind): Promise<(NotificationRow & { unread: string })[]> {
+    if (items.length === 0) return [];
     const { rows } = await this.db.query<NotificationRow & { unread: string }>(
       `WITH written AS (
          INSERT INTO notifications (user_id, kind, subject, payload)
-         SELECT u.id, $2, $3, $4 FROM unnest($1::uuid[]) AS u (id)
-         WHERE NOT EXISTS (SELECT 1 FROM notification_preferences p WHERE p.user_id = u.id AND p.kind = $2 AND p.channel = 'in_app' AND NOT p.enabled)
+         SELECT u.id, $4, u.subject, u.payload FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS u (id, subject, payload)
+         WHERE NOT EXISTS (SELECT 1 FROM notification_preferences p WHERE p.user_id = u.id AND p.kind = $4 AND p.channel = 'in_app' AND NOT p.enabled)
          ON CONFLICT (user_id, kind, subject) WHERE open
          DO UPDATE SET count = notifications.count + 1, payload = EXCLUDED.payload, updated_at = now()
          WHERE ${NOT_A_REPEAT}
@@ -81,9 +90,19 @@ export class NotificationsStore {
        )
        SELECT w.*, (SELECT count(*) FROM notifications n WHERE n.user_id = w.user_id AND n.read_at IS NULL) + CASE WHEN w.count = 1 THEN 1 ELSE 0 END AS unread
        FROM written w`,
-      [userIds, kind, subject, JSON.stringify(payload)],
+      [items.map((i) => i.userId), items.map((i) => i.subject), items.map((i) => JSON.stringify(i.payload)), kind],
     );
     return rows;
+  }
+
+  /** Of these users, those who turned a channel of a kind off (one read for a batch). */
+  async turnedOff(userIds: string[], kind: NotificationKind, channel: NotificationChannel): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const { rows } = await this.db.query<{ user_id: string }>(
+      `SELECT user_id FROM notification_preferences WHERE user_id = ANY($1::uuid[]) AND kind = $2 AND channel = $3 AND NOT enabled`,
+      [userIds, kind, channel],
+    );
+    return new Set(rows.map((r) => r.user_id));
   }
 
   /** Keeps a user's newest `keep` notifications (the list is a recent history, not an archive). */

@@ -1,9 +1,8 @@
-import { UnrecoverableError } from 'bullmq';
 import type { AdminPaymentView, PaymentDeadLetterView } from '../../../../shared/admin.js';
 import type { CheckoutClient, CheckoutFlow, CheckoutResult, CreditPack, PaymentsCatalogue, PaymentView, ProviderName } from '../../../../shared/payments.js';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import type { JobContext, JobQueue } from '../../jobs/jobs.js';
+import { isUnrecoverable, type JobContext, type JobQueue } from '../../jobs/jobs.js';
 import type { Logger } from '../../logger.js';
 import type { LedgerService } from '../ledger/ledger.service.js';
 import type { Queryable } from '../../db/database.js';
@@ -182,7 +181,7 @@ export class PaymentsService {
       if (touchedUsers) this.d.ledger.notify(touchedUsers);
       if (purchase) this.d.events?.record('purchase', purchase.userId, { credits: purchase.credits });
     } catch (err) {
-      const final = ctx.attempt >= ctx.maxAttempts || err instanceof UnrecoverableError;
+      const final = ctx.attempt >= ctx.maxAttempts || isUnrecoverable(err);
       await this.d.store
         .eventFailed(provider, eventId, err instanceof Error ? err.message : String(err), final)
         .catch((e) => this.d.logger.error({ err: e }, 'could not record the event failure'));

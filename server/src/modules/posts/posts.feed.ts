@@ -42,7 +42,7 @@ const MAX_DELAY_MS = 2_147_483_647;
  * The feed. Fan-out on write: when a post is published, a job writes a feed_items row for each member of the
  * creator's audience (creator_audience, paged by user_id in batches, each its own short transaction; the post
  * remembers how far it got, so a retry resumes). A creator whose audience is FEED_FANOUT_MAX or more is
- * recorded as big instead, and their posts are merged in on read (the reader's big creators' latest posts,
+ * recorded as big instead (their posts' job then only tells their subscribers), and their posts are merged in on read (the reader's big creators' latest posts,
  * each one index range). Every read joins the post again and re-checks access, so a delete or a visibility
  * change shows at once, and an unfollowed creator's rows drop out.
  */
@@ -75,7 +75,7 @@ export class FeedService {
     const { fanoutMax, fanoutBatch, fanoutDutyPercent } = this.d.config;
     if ((await this.d.store.isBig(post.creator_id)) || (await this.d.store.audienceUpTo(post.creator_id, fanoutMax)) >= fanoutMax) {
       await this.d.store.markBig(post.creator_id, fanoutMax);
-      await this.d.store.fanoutDone(postId);
+      await this.noticeSubscribers(postId, post.creator_id, post.after);
       return { written: 0, merged: true };
     }
     let after = post.after;
@@ -92,6 +92,29 @@ export class FeedService {
       await sleep(fanoutPauseMs(performance.now() - t0, fanoutDutyPercent));
     }
     return { written, merged: false };
+  }
+
+  /**
+   * A big creator's post writes no feed rows (merged on read), but their subscribers are still told: the same
+   * job pages them (FEED_FANOUT_BATCH at a time, resting between batches like a fan-out) and notifies each
+   * batch in one statement, collapsed per creator. Followers who do not subscribe are not told: a big
+   * creator's followers are the crowd fan-out was spared. Progress is the post's fan-out position, saved
+   * after each batch is told: a retry resumes there, and a batch told twice (a crash in between) carries the
+   * post as its `ref`, so it is not counted twice.
+   */
+  private async noticeSubscribers(postId: string, creatorId: string, from: string | null): Promise<void> {
+    const { fanoutBatch, fanoutDutyPercent } = this.d.config;
+    let after = from;
+    for (;;) {
+      const t0 = performance.now();
+      const users = await this.d.store.subscribersAfter(creatorId, after, fanoutBatch);
+      await this.notifyBatch(users, creatorId, postId);
+      const done = users.length < fanoutBatch;
+      await this.d.store.noticeProgress(postId, users.at(-1) ?? null, done);
+      if (done) return;
+      after = users.at(-1)!;
+      await sleep(fanoutPauseMs(performance.now() - t0, fanoutDutyPercent));
+    }
   }
 
   /** Best effort: the feed rows are written; a failed notification is logged, never a failed fan-out. */

@@ -189,7 +189,7 @@ export class PostsStore {
    * only keeps the page from filling with posts it would drop. A deleted creator's posts are not searched.
    */
   async search(viewerId: string, text: string, offset: number, limit: number): Promise<string[]> {
-    const { rows } = await this.db.query<{ id: string }>(
+    const { rows } = await this.db.reader(viewerId).query<{ id: string }>(
       `WITH q AS (SELECT websearch_to_tsquery('english', $2) AS words)
        SELECT p.id
        FROM posts p
@@ -249,7 +249,7 @@ export class PostsStore {
    * so the page's position moves on even when some are no longer shown (deleted, unfollowed since).
    */
   async feedPage(userId: string, before: Position, limit: number): Promise<Candidate[]> {
-    const { rows } = await this.db.query<Candidate>(
+    const { rows } = await this.db.reader(userId).query<Candidate>(
       `WITH followed AS (
          SELECT a.creator_id FROM creator_audience a WHERE a.user_id = $1
        ), candidates AS (
@@ -344,6 +344,24 @@ export class PostsStore {
       await tx.query(`UPDATE posts SET fanout_after = coalesce($2, fanout_after), fanout_done_at = CASE WHEN $3 THEN now() END WHERE id = $1`, [post.id, r.last, r.n < batch]);
       return { n: r.n, last: r.last, users: r.users ?? [] };
     });
+  }
+
+  /**
+   * A big creator's post (no fan-out): the next `batch` of the creator's subscribers after `after` to tell of
+   * it (creators' creator_subscribers_after).
+   */
+  async subscribersAfter(creatorId: string, after: string | null, batch: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ user_id: string }>(`SELECT user_id FROM creator_subscribers_after($1, $2::uuid, $3)`, [
+      creatorId,
+      after ?? '00000000-0000-0000-0000-000000000000',
+      batch,
+    ]);
+    return rows.map((r) => r.user_id);
+  }
+
+  /** How far a big creator's post has told their subscribers (a retry resumes there); `done` ends it. */
+  async noticeProgress(postId: string, last: string | null, done: boolean): Promise<void> {
+    await this.db.query(`UPDATE posts SET fanout_after = coalesce($2, fanout_after), fanout_done_at = CASE WHEN $3 THEN now() END WHERE id = $1`, [postId, last, done]);
   }
 
   async fanoutDone(postId: string): Promise<void> {

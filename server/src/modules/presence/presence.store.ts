@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import { slotPrefix, type RedisClient } from '../../redis.js';
 import type { PresenceStatus } from '../../../../shared/chat.js';
 
 export interface Change {
@@ -109,14 +109,14 @@ export function createMemoryPresence(nodeId: string): PresenceStore {
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 const script = (name: string) => `${lua('_status')}\n${lua(name)}`;
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   presenceConnect(k1: string, k2: string, k3: string, u: string, s: string, n: string, st: string): Promise<[string, string]>;
   presenceDisconnect(k1: string, k2: string, k3: string, k4: string, u: string, s: string, now: number): Promise<[string, string]>;
   presenceState(k1: string, s: string, n: string, st: string): Promise<[string, string]>;
   presenceReap(k1: string, k2: string, k3: string, k4: string, k5: string, prefix: string, node: string, seenAt: string, keep: string): Promise<string[]>;
 };
 
-export function createRedisPresence(redis: Redis, prefix: string, nodeId: string): PresenceStore {
+export function createRedisPresence(redis: RedisClient, prefix: string, nodeId: string): PresenceStore {
   if (typeof (redis as unknown as Partial<Scripted>).presenceConnect !== 'function') {
     redis.defineCommand('presenceConnect', { numberOfKeys: 3, lua: script('presence-connect-3') });
     redis.defineCommand('presenceDisconnect', { numberOfKeys: 4, lua: script('presence-disconnect-4') });
@@ -124,16 +124,19 @@ export function createRedisPresence(redis: Redis, prefix: string, nodeId: string
     redis.defineCommand('presenceReap', { numberOfKeys: 5, lua: script('presence-reap-5') });
   }
   const r = redis as unknown as Scripted;
+  // One hash tag for all of presence: a reap walks a node's sockets over every user's hash, and the
+  // heartbeat reads every node's key at once, so in a Redis Cluster they all live in one slot.
+  const p = slotPrefix(redis, prefix, 'presence');
   const k = {
-    sockets: (u: string) => `${prefix}presence:sockets:${u}`,
-    node: (n: string) => `${prefix}presence:node:${n}`,
-    alive: (n: string) => `${prefix}presence:alive:${n}`,
-    reaping: (n: string) => `${prefix}presence:reaping:${n}`,
-    rebuilt: `${prefix}presence:rebuilt`,
-    online: `${prefix}presence:online`,
-    lastSeen: `${prefix}presence:lastseen`,
-    nodes: `${prefix}presence:nodes`,
-    beats: `${prefix}presence:beats`,
+    sockets: (u: string) => `${p}sockets:${u}`,
+    node: (n: string) => `${p}node:${n}`,
+    alive: (n: string) => `${p}alive:${n}`,
+    reaping: (n: string) => `${p}reaping:${n}`,
+    rebuilt: `${p}rebuilt`,
+    online: `${p}online`,
+    lastSeen: `${p}lastseen`,
+    nodes: `${p}nodes`,
+    beats: `${p}beats`,
   };
   const asChange = ([before, after]: [string, string]): Change => ({ before: before as PresenceStatus, after: after as PresenceStatus });
   return {
@@ -187,7 +190,7 @@ export function createRedisPresence(redis: Redis, prefix: string, nodeId: string
     },
     async reap(n, { seenAt, stillRunning } = {}) {
       const at = seenAt === undefined ? '' : String(seenAt);
-      const flat = await r.presenceReap(k.node(n), k.online, k.lastSeen, k.nodes, k.beats, `${prefix}presence:sockets:`, n, at, stillRunning ? '1' : '');
+      const flat = await r.presenceReap(k.node(n), k.online, k.lastSeen, k.nodes, k.beats, k.sockets(''), n, at, stillRunning ? '1' : '');
       const out: { userId: string; status: PresenceStatus; lastSeen?: number }[] = [];
       for (let i = 0; i < flat.length; i += 3) {
         out.push({ userId: flat[i]!, status: flat[i + 1] as PresenceStatus, ...(flat[i + 2] ? { lastSeen: Number(flat[i + 2]) } : {}) });

@@ -19,7 +19,7 @@ export function profilesModule(d: { config: Config; jwtSecret: string; db: Datab
   const service = new ProfilesService({
     db: d.db,
     // Derived like the other keys from the JWT secret, so every node places everyone alike.
-    store: new ProfilesStore(d.db, createHmac('sha256', d.jwtSecret).update('pairly-location-fuzz').digest()),
+    store: new ProfilesStore(d.db, createHmac('sha256', d.jwtSecret).update('pairly-location-fuzz').digest(), (userId) => d.db.reader(userId)),
     chat: d.chat,
     media: d.media,
     safety: d.safety,

@@ -114,6 +114,8 @@ export class ProfilesStore {
   constructor(
     private readonly db: Queryable,
     locationKey: Buffer,
+    /** Lag-tolerant reads (Database.reader): a replica unless the user just wrote. */
+    private readonly reads: (userId?: string) => Queryable = () => db,
   ) {
     this.pads = hmacPads(locationKey);
   }
@@ -224,7 +226,7 @@ export class ProfilesStore {
    * `asOf` fixes the clock for recency so a cursor's pages stay stable.
    */
   async discover(userId: string, asOf: Date, after: { score: number; id: string } | null, limit: number): Promise<DiscoverRow[]> {
-    const { rows } = await this.db.query<DiscoverRow>(
+    const { rows } = await this.reads(userId).query<DiscoverRow>(
       `WITH me AS (
          SELECT u.id, p.gender, coalesce(p.seeks_genders, '{}') AS seeks, coalesce(p.age_min, 18) AS age_min,
                 coalesce(p.age_max, 99) AS age_max, p.max_distance_km, p.lat, p.lng, coalesce(p.interests, '{}') AS interests,

@@ -171,9 +171,12 @@ export class DecisionsService {
     const change = { decisionId: Number(d.id), action: d.action, reason: d.reason, until: d.until?.toISOString() ?? null };
     this.d.notify?.notifyLater(d.user_id, { kind: 'moderation', subject: `decision:${d.id}`, payload: { detail: `${d.action.replace('_', ' ')}: ${d.reason}`, link: '/reports' } });
     if (d.action !== 'suspend' && d.action !== 'ban') return this.d.realtime.toUser(d.user_id, 'account:standing', change);
-    // Signed out next: the page can still send the one appeal with this.
-    this.d.realtime.toUser(d.user_id, 'account:standing', { ...change, appealToken: this.d.appealTokens.issue(d.user_id) });
-    await this.d.auth.revokeUserSessions(d.user_id);
+    // Signed out next: the page can still send the one appeal with this. The close carries it too: a push
+    // goes out through the adapter (a Redis round trip, even to this node), the close of this node's own
+    // sockets does not, so the push alone could reach a socket already closed.
+    const standing = { ...change, appealToken: this.d.appealTokens.issue(d.user_id) };
+    this.d.realtime.toUser(d.user_id, 'account:standing', standing);
+    await this.d.auth.revokeUserSessions(d.user_id, standing);
   }
 
   private async banEffects(userId: string, adminId: string | null): Promise<void> {

@@ -10,6 +10,8 @@ import { ChatDriver } from './children.js';
 import { pgPidsFor, servicesCpuUs, servicesPct, targetUse } from './probe.js';
 import { chatLoopFlags, chatLoopOptions, chatLoopUsage, type ChatDefaults } from './protocol.js';
 import { accountingLines, cpuNote, deliveryTable, failed, medianRatioLine, ratioLine, reactionLine, resourceTable, setupLine, type ChatRow } from './report.js';
+import { startRedisCluster } from '../../../support/redis-cluster.js';
+import { redisCpuLine } from './probe.js';
 import { startTargets } from './targets.js';
 
 /**
@@ -29,6 +31,8 @@ ${chatLoopUsage(DEFAULTS)}
   --baseline bare|none   also measure the bare socket.io relay (default bare)
   --rounds N             alternate bare and Pairly N times (default 1)
   --env KEY=VALUE        extra setting for the Pairly nodes (repeatable), e.g. --env DATABASE_POOL_SIZE=20
+  --redis-cluster        two nodes only: also two nodes on a three-master Redis Cluster started here (ports 7101-7106,
+                         one replica each), same database and users; Redis CPU per redis-server process per round
   --redis-stats          per round, Redis commands per delivered message (INFO commandstats over the window;
                          the Redis server is shared, so other clients' commands count too)
   --quiet PCT            before each round, with every client connected and idle, wait until the whole machine
@@ -47,6 +51,7 @@ export async function benchChat(argv: string[]): Promise<number> {
       env: { type: 'string', multiple: true },
       quiet: { type: 'string', default: '30' },
       'redis-stats': { type: 'boolean', default: false },
+      'redis-cluster': { type: 'boolean', default: false },
       'quiet-wait': { type: 'string', default: '600' },
     },
     allowPositionals: false,
@@ -61,6 +66,7 @@ export async function benchChat(argv: string[]): Promise<number> {
   const quietPct = numberFlag('quiet', values.quiet, 0, 200, USAGE, false);
   const quietWaitS = numberFlag('quiet-wait', values['quiet-wait'], 0, 3600, USAGE, false);
   const extraEnv = envFlag(values.env, USAGE);
+  if (values['redis-cluster'] && nodes !== 2) usageError('--redis-cluster compares two nodes on one Redis with two on a cluster: use --nodes 2', USAGE);
 
   const printer = new ProgressPrinter();
   // Bounded: a node that hangs in shutdown (e.g. a stuck database pool) must not keep the bench alive.
@@ -94,7 +100,12 @@ export async function benchChat(argv: string[]): Promise<number> {
   let nodeOutput = (): string[] => [];
   let names: string[] = [];
   try {
-    const started = await startTargets({ nodes, mode, baseline, extraEnv, cleanups, printer });
+    const redisCluster = values['redis-cluster'] ? await startRedisCluster() : undefined;
+    if (redisCluster) {
+      cleanups.add(() => redisCluster.stop());
+      printer.log(`Redis Cluster: masters on ${(await redisCluster.masters()).join(', ')}, replicas on the others of ${redisCluster.ports.join(', ')}`);
+    }
+    const started = await startTargets({ nodes, mode, baseline, extraEnv, redisCluster, cleanups, printer });
     const { targets } = started;
     nodeOutput = started.nodeOutput;
     names = targets.map((t) => t.name);
@@ -156,6 +167,7 @@ export async function benchChat(argv: string[]): Promise<number> {
           })(),
         });
         setups.push(setupLine(label, ready.setupMs));
+        if (redisCluster) redisLines.push(`${label}: ${redisCpuLine(start.services, end.services)} (cluster masters: ${(await redisCluster.masters()).join(', ')})`);
         if (redis0 && redis1) {
           const before0 = await redis0;
           const delivered = result.deliveredRate * result.windowS;
@@ -182,11 +194,13 @@ export async function benchChat(argv: string[]): Promise<number> {
 
   const lines = ['', ...header, '', deliveryTable(rows), '', resourceTable(rows), ''];
   if (names.length === 2) {
+    // The second target over the first: Pairly over the bare relay, or (--redis-cluster --baseline none) the Cluster over one Redis.
+    const ratio = baseline === 'bare' ? 'Pairly/bare' : 'redis-cluster/single Redis';
     const pairs = Array.from({ length: rows.length / 2 }, (_, r) => [rows[2 * r + 1]!, rows[2 * r]!] as [ChatRow, ChatRow]);
-    if (pairs.length === 1) lines.push(ratioLine('Pairly/bare', ...pairs[0]!));
+    if (pairs.length === 1) lines.push(ratioLine(ratio, ...pairs[0]!));
     else {
-      pairs.forEach((p, r) => lines.push(ratioLine(`Pairly/bare round ${r + 1}`, ...p)));
-      lines.push(medianRatioLine('Pairly/bare', pairs));
+      pairs.forEach((p, r) => lines.push(ratioLine(`${ratio} round ${r + 1}`, ...p)));
+      lines.push(medianRatioLine(ratio, pairs));
     }
     lines.push('');
   }

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { PG_BASE_URL } from '../../../support/services.js';
 import { procStat } from '../../lib/probe.js';
@@ -28,6 +28,25 @@ export function servicesCpuUs(): ServicesSample {
     else if (s?.comm === 'redis-server') redis.set(Number(d), s.cpuUs);
   }
   return { pg, redis, atMs: performance.now() };
+}
+
+/**
+ * Each redis-server's % of one core between two samples, named by its process title (`127.0.0.1:7101
+ * [cluster]`): the single Redis, and a cluster's masters and replicas, side by side.
+ */
+export function redisCpuLine(a: ServicesSample, b: ServicesSample): string {
+  const ms = b.atMs - a.atMs;
+  const parts: string[] = [];
+  for (const [pid, cpu] of b.redis) {
+    let title = String(pid);
+    try {
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').replace(/^redis-server\s*/, '').trim();
+    } catch {
+      /* exited */
+    }
+    parts.push(`${title} ${((cpu - (a.redis.get(pid) ?? 0)) / 10 / ms).toFixed(1)}%`);
+  }
+  return `Redis CPU (% of a core) per redis-server: ${parts.sort().join(', ')}`;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Cleanups } from '../../lib/cleanups.js';
 import type { ProgressPrinter } from '../../lib/progress.js';
 import { BENCH_SERVER_ENV, benchData } from '../../lib/server-env.js';
 import { pool } from '../../lib/sessions.js';
+import type { RedisCluster } from '../../../support/redis-cluster.js';
 import { startRelay } from './children.js';
 import { PidSampler, scrapeHeap } from './probe.js';
 
@@ -54,6 +55,8 @@ export async function startTargets(o: {
   mode: 'cluster' | 'embedded';
   baseline: 'bare' | 'none';
   extraEnv: Record<string, string>;
+  /** Two nodes only: also two nodes on this Redis Cluster (same database), measured after the single-Redis pair. */
+  redisCluster?: RedisCluster;
   cleanups: Cleanups;
   printer: ProgressPrinter;
 }): Promise<ChatTargets> {
@@ -126,6 +129,24 @@ export async function startTargets(o: {
       `Pairly: two node processes ${procs.map((p) => `${p.url} (pid ${p.child.pid})`).join(', ')}, database ` +
         `${data.database}, Redis prefix ${data.redisPrefix}`,
     );
+    if (o.redisCluster) {
+      // The same database and users; only Redis differs: the cluster's masters instead of the one Redis.
+      const clusterEnv = { ...env, REDIS_URL: '', REDIS_CLUSTER_NODES: o.redisCluster.nodes };
+      const onCluster: NodeProcess[] = [];
+      for (let n = 0; n < 2; n++) {
+        const p = await startNodeProcess(clusterEnv);
+        cleanups.add(async () => void (await p.stop()));
+        onCluster.push(p);
+        nodeLogs.push(() => `${p.url}: ${p.output().trim().split('\n').slice(-20).join('\n')}`);
+      }
+      const clusterHandles = onCluster.map((p) => {
+        const sampler = new PidSampler(p.child.pid!, () => scrapeHeap(p.url));
+        cleanups.add(() => sampler.stop());
+        return { url: p.url, sampler };
+      });
+      targets.push({ name: 'pairly ×2 redis-cluster', urls: onCluster.map((p) => p.url), auth: true, nodes: clusterHandles, database: data.database! });
+      printer.log(`Pairly on the Redis Cluster (${o.redisCluster.nodes}): two node processes ${onCluster.map((p) => `${p.url} (pid ${p.child.pid})`).join(', ')}`);
+    }
   }
   printer.log(
     `Pairly limits raised for the bench: SOCKET_EVENTS_PER_SECOND=10000 (default 20), CHAT_MESSAGES_PER_10S and ` +

@@ -48,7 +48,7 @@ const USAGE = `usage: npm run bench -- ledger [flags]
   --pool P                       pg pool size (default 16)
   --fans F                       funded fans (default 2000); --creators K creators (default 500)
   --batch N                      spends per transaction in the batched variants (default 10)
-  --lanes L                      group commit: batches in flight at once (default 2)
+  --lanes L                      group commit: batches in flight at once (default 1, as LEDGER_LANES)
   --max-ops M                    group commit: most operations per batch (default 256)
   --window-ms W                  group commit: wait of an idle lane for company (default 0)
   --only a,b                     run only the variants whose names contain one of these words
@@ -87,7 +87,7 @@ function parseFlags(argv: string[]): Flags {
       fans: { type: 'string', default: '2000' },
       creators: { type: 'string', default: '500' },
       batch: { type: 'string', default: '10' },
-      lanes: { type: 'string', default: '2' },
+      lanes: { type: 'string', default: '1' },
       'max-ops': { type: 'string', default: '256' },
       'window-ms': { type: 'string', default: '0' },
       only: { type: 'string', default: '' },

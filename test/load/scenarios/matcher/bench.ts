@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import * as after from '../../../../server/src/modules/match/match.queue.js';
 import type { MatchQueue, QueueEntry, QueueOptions } from '../../../../server/src/modules/match/match.queue.js';
+import { startRedisCluster, type RedisCluster } from '../../../support/redis-cluster.js';
 import { createRedisPrefix, TEST_REDIS_URL } from '../../../support/services.js';
 import { numberFlag, listFlag, parseCli } from '../../lib/args.js';
 import { load1, waitForLowLoad } from '../../lib/machine.js';
@@ -39,12 +40,17 @@ const USAGE = `usage: npm run bench -- matcher [flags]
   --standing L      numbers of unpairable waiters for the pass-cost runs (default 0,1000,10000)
   --reps N          timed passes per pass-cost run (default 30)
   --rates L         offered pairs/s of the time-to-pair runs (default 500,2500)
-  --drivers L       redis,memory (default both)
+  --drivers L       redis,memory,redis-cluster (default redis,memory). redis-cluster: the current queue on a
+                    three-master Redis Cluster started here (ports 7101-7106; the queue is one hash slot, so one
+                    master serves it; Redis CPU is that master's); the old copy has no Cluster support and is skipped
   --rounds N        rounds; before and after alternate their order (default 1)
   --no-wait         do not wait for a load average below 1.2 before starting
 Real Redis at TEST_REDIS_URL (127.0.0.1); keys under a fresh prefix, removed at the end.`;
 
-type Driver = 'redis' | 'memory';
+type Driver = 'redis' | 'memory' | 'redis-cluster';
+
+/** Started at the first redis-cluster run, stopped at the end. */
+let cluster: RedisCluster | undefined;
 type Impl = 'before' | 'after';
 /** Production values: drivers.ts (scan 500) and config.ts's defaults. */
 const OPTS: QueueOptions = { fallbackMs: 5000, cooldownMs: 60_000, scan: 500 };
@@ -61,6 +67,31 @@ interface Made {
 async function make(impl: Impl, driver: Driver): Promise<Made> {
   const lib = impl === 'before' ? before : after;
   if (driver === 'memory') return { q: lib.createMemoryMatchQueue(OPTS), close: async () => {}, redisCpuS: async () => undefined };
+  if (driver === 'redis-cluster') {
+    cluster ??= await startRedisCluster();
+    const client = cluster.client();
+    const prefix = `bench${randomUUID().slice(0, 8)}:`;
+    const q = after.createRedisMatchQueue(client, prefix, 'bench', OPTS);
+    // The master of the queue's one slot (every key of it carries the same hash tag).
+    const master = await cluster.masterOf(`${prefix}{mq}`);
+    const node = () => client.nodes('master').find((n) => n.options.port === master)!;
+    return {
+      q,
+      async close() {
+        // Keys of one slot, all on that master.
+        for (;;) {
+          const keys = await node().keys(`${prefix}*`);
+          if (keys.length === 0) break;
+          for (let i = 0; i < keys.length; i += 500) await client.del(...keys.slice(i, i + 500));
+        }
+        client.disconnect();
+      },
+      async redisCpuS() {
+        const info = await node().info('cpu');
+        return Number(/used_cpu_user:([0-9.]+)/.exec(info)?.[1]) + Number(/used_cpu_sys:([0-9.]+)/.exec(info)?.[1]);
+      },
+    };
+  }
   // One connection per queue: the scripts are defined on the connection, under the same names for both.
   const redis = new Redis(TEST_REDIS_URL);
   const p = createRedisPrefix();
@@ -354,7 +385,7 @@ export async function benchMatcher(argv: string[]): Promise<number> {
     standing: listFlag('standing', v.standing, 0, 100_000, USAGE),
     reps: numberFlag('reps', v.reps, 1, 10_000, USAGE),
     rates: listFlag('rates', v.rates, 1, 100_000, USAGE),
-    drivers: String(v.drivers).split(',').filter((d): d is Driver => d === 'redis' || d === 'memory'),
+    drivers: String(v.drivers).split(',').filter((d): d is Driver => d === 'redis' || d === 'memory' || d === 'redis-cluster'),
     rounds: numberFlag('rounds', v.rounds, 1, 20, USAGE),
     wait: !v['no-wait'],
   };
@@ -368,6 +399,7 @@ export async function benchMatcher(argv: string[]): Promise<number> {
     const order: Impl[] = round % 2 ? ['after', 'before'] : ['before', 'after'];
     for (const driver of f.drivers) {
       for (const impl of order) {
+        if (driver === 'redis-cluster' && impl === 'before') continue;
         log(`round ${round + 1}: throughput ${impl} ${driver}`);
         tp.push(await throughput(impl, driver, f, 1000 + round));
         log(tp.at(-1)!);
@@ -376,6 +408,7 @@ export async function benchMatcher(argv: string[]): Promise<number> {
     for (const driver of f.drivers) {
       for (const rate of f.rates) {
         for (const impl of order) {
+          if (driver === 'redis-cluster' && impl === 'before') continue;
           log(`round ${round + 1}: time to pair at ${rate} pairs/s, ${impl} ${driver}`);
           lat.push(await latency(impl, driver, f, rate, 2000 + round));
           log(lat.at(-1)!);
@@ -385,6 +418,7 @@ export async function benchMatcher(argv: string[]): Promise<number> {
     for (const driver of f.drivers) {
       for (const standing of f.standing) {
         for (const impl of order) {
+          if (driver === 'redis-cluster' && impl === 'before') continue;
           pc.push(await passCost(impl, driver, standing, f.reps));
           log(pc.at(-1)!);
         }
@@ -403,5 +437,6 @@ export async function benchMatcher(argv: string[]): Promise<number> {
   console.log('| code | driver | unpairable waiting | pass ms p50 | p95 | max | pairs made | load avg |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of pc) console.log(row);
+  await cluster?.stop();
   return 0;
 }

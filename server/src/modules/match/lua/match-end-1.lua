@@ -19,15 +19,15 @@ local pending, pendingPeer = u.ended or '', ''
 if pending == '' and u.closing then pending, pendingPeer = u.closing, u.closingpeer or '' end
 redis.call('HDEL', KEYS[1], 'ended', 'closing', 'closingpeer')
 if session ~= '' then
-  local pk = prefix .. 'mq:u:' .. peer
+  local pk = prefix .. 'u:' .. peer
   if redis.call('HGET', pk, 'session') == session then
     redis.call('HDEL', pk, 'session', 'peer')
     redis.call('HSET', pk, 'ended', session)
   end
-  redis.call('ZADD', prefix .. 'mq:cool:' .. user, now + cooldown, peer)
-  redis.call('ZADD', prefix .. 'mq:cool:' .. peer, now + cooldown, user)
-  redis.call('PEXPIRE', prefix .. 'mq:cool:' .. user, cooldown)
-  redis.call('PEXPIRE', prefix .. 'mq:cool:' .. peer, cooldown)
+  redis.call('ZADD', prefix .. 'cool:' .. user, now + cooldown, peer)
+  redis.call('ZADD', prefix .. 'cool:' .. peer, now + cooldown, user)
+  redis.call('PEXPIRE', prefix .. 'cool:' .. user, cooldown)
+  redis.call('PEXPIRE', prefix .. 'cool:' .. peer, cooldown)
   redis.call('HDEL', KEYS[1], 'session', 'peer')
 end
 unindex(prefix, user, u)
@@ -40,7 +40,7 @@ elseif ARGV[5] == 'park' then
   elseif pending ~= '' then redis.call('HSET', KEYS[1], 'closing', pending, 'closingpeer', pendingPeer) end
 else
   redis.call('DEL', KEYS[1])
-  if u.node then redis.call('SREM', prefix .. 'mq:node:' .. u.node, user) end
+  if u.node then redis.call('SREM', prefix .. 'node:' .. u.node, user) end
 end
 if session == '' then return {'ended', pending, pendingPeer} end
 return {'ended', session, peer}

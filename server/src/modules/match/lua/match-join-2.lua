@@ -12,10 +12,10 @@ local session = redis.call('HGET', KEYS[1], 'session')
 if session then return {'in_session', session} end
 local prefix, user, mode = ARGV[1], ARGV[2], ARGV[3]
 local old = parseUser(redis.call('HGETALL', KEYS[1]))
-local joined = redis.call('ZSCORE', prefix .. 'mq:wait:' .. mode, user)
+local joined = redis.call('ZSCORE', prefix .. 'wait:' .. mode, user)
 -- Profile, interests or mode may differ from the old entry: take it out of the old indexes first.
 if old.mode then unindex(prefix, user, old) end
-if old.node and old.node ~= ARGV[6] then redis.call('SREM', prefix .. 'mq:node:' .. old.node, user) end
+if old.node and old.node ~= ARGV[6] then redis.call('SREM', prefix .. 'node:' .. old.node, user) end
 if not joined then joined = ARGV[4] end
 local u = { mode = mode, interests = ARGV[7], gender = ARGV[8], seeks = ARGV[10] }
 redis.call('HSET', KEYS[1], 'mode', mode, 'joined', joined, 'socket', ARGV[5], 'node', ARGV[6],

@@ -1,4 +1,6 @@
 -- Shared by every match script (prepended when the scripts are defined, as an include).
+-- Keys below are under the key prefix the scripts get as ARGV[1] (`<REDIS_PREFIX>mq:`, whose `mq` is a
+-- hash tag in a Redis Cluster, so every key they build is in the slot of the keys they declare).
 -- The waiting users of a mode are indexed three ways, all sorted by the time they joined:
 --   mq:wait:<mode>              everyone waiting (sizes, requeue at one's old place)
 --   mq:b:<mode>:<gender>:<seeks>:<i|->  a bucket: waiters of one gender seeking one sorted set of
@@ -24,19 +26,19 @@ end
 local function unindex(prefix, id, u)
   local mode = u.mode
   local b = bucketOf(u)
-  local bk = prefix .. 'mq:b:' .. mode .. ':' .. b
+  local bk = prefix .. 'b:' .. mode .. ':' .. b
   redis.call('ZREM', bk, id)
-  if redis.call('EXISTS', bk) == 0 then redis.call('SREM', prefix .. 'mq:bk:' .. mode, b) end
-  eachInterest(u, function(i) redis.call('ZREM', prefix .. 'mq:i:' .. mode .. ':' .. i .. ':' .. b, id) end)
-  redis.call('ZREM', prefix .. 'mq:wait:' .. mode, id)
-  redis.call('ZREM', prefix .. 'mq:due:' .. mode, id)
+  if redis.call('EXISTS', bk) == 0 then redis.call('SREM', prefix .. 'bk:' .. mode, b) end
+  eachInterest(u, function(i) redis.call('ZREM', prefix .. 'i:' .. mode .. ':' .. i .. ':' .. b, id) end)
+  redis.call('ZREM', prefix .. 'wait:' .. mode, id)
+  redis.call('ZREM', prefix .. 'due:' .. mode, id)
 end
 local function index(prefix, id, u, joined, due)
   local mode = u.mode
   local b = bucketOf(u)
-  redis.call('ZADD', prefix .. 'mq:wait:' .. mode, joined, id)
-  redis.call('ZADD', prefix .. 'mq:b:' .. mode .. ':' .. b, joined, id)
-  redis.call('SADD', prefix .. 'mq:bk:' .. mode, b)
-  eachInterest(u, function(i) redis.call('ZADD', prefix .. 'mq:i:' .. mode .. ':' .. i .. ':' .. b, joined, id) end)
-  redis.call('ZADD', prefix .. 'mq:due:' .. mode, due, id)
+  redis.call('ZADD', prefix .. 'wait:' .. mode, joined, id)
+  redis.call('ZADD', prefix .. 'b:' .. mode .. ':' .. b, joined, id)
+  redis.call('SADD', prefix .. 'bk:' .. mode, b)
+  eachInterest(u, function(i) redis.call('ZADD', prefix .. 'i:' .. mode .. ':' .. i .. ':' .. b, joined, id) end)
+  redis.call('ZADD', prefix .. 'due:' .. mode, due, id)
 end

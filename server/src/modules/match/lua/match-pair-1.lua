@@ -34,7 +34,7 @@ local cache = {}
 local function load(id)
   local u = cache[id]
   if u ~= nil then return u end
-  u = parseUser(redis.call('HGETALL', prefix .. 'mq:u:' .. id))
+  u = parseUser(redis.call('HGETALL', prefix .. 'u:' .. id))
   if u.mode == nil or u.session ~= nil then
     u = false
   else
@@ -50,9 +50,9 @@ local function load(id)
   return u
 end
 local buckets = {}
-for _, b in ipairs(redis.call('SMEMBERS', prefix .. 'mq:bk:' .. mode)) do
+for _, b in ipairs(redis.call('SMEMBERS', prefix .. 'bk:' .. mode)) do
   local g, s, i = string.match(b, '^([^:]*):([^:]*):(.)$')
-  buckets[#buckets + 1] = { name = b, key = prefix .. 'mq:b:' .. mode .. ':' .. b, gender = g, seekSet = set(s), seeksAny = s == '', interests = i == 'i' }
+  buckets[#buckets + 1] = { name = b, key = prefix .. 'b:' .. mode .. ':' .. b, gender = g, seekSet = set(s), seeksAny = s == '', interests = i == 'i' }
 end
 local function seeksGender(seekSet, seeksAny, gender) return seeksAny or (gender ~= '' and seekSet[gender] == true) end
 local function accepts(a, b) return seeksGender(a.seekSet, a.seeksAny, b.gender or '') and b.age >= a.amin and b.age <= a.amax end
@@ -73,8 +73,8 @@ local function check(a, id)
   if id == a.id or taken[id] then return 'no' end
   local b = load(id)
   if not b or a.blockedSet[id] or b.blockedSet[a.id] or not accepts(a, b) or not accepts(b, a) then return 'no' end
-  local c1 = tonumber(redis.call('ZSCORE', prefix .. 'mq:cool:' .. a.id, id) or '0')
-  local c2 = tonumber(redis.call('ZSCORE', prefix .. 'mq:cool:' .. id, a.id) or '0')
+  local c1 = tonumber(redis.call('ZSCORE', prefix .. 'cool:' .. a.id, id) or '0')
+  local c2 = tonumber(redis.call('ZSCORE', prefix .. 'cool:' .. id, a.id) or '0')
   local c = math.max(c1, c2)
   if c > now then return 'cool', c end
   return 'ok', b
@@ -117,7 +117,7 @@ for _, id in ipairs(ids) do
     for i in pairs(a.interestSet) do
       for _, bk in ipairs(fitting) do
         if bk.interests then
-          local key = prefix .. 'mq:i:' .. mode .. ':' .. i .. ':' .. bk.name
+          local key = prefix .. 'i:' .. mode .. ':' .. i .. ':' .. bk.name
           local head = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
           if #head > 0 then list[#list + 1] = { key = key, all = true, head = tonumber(head[2]) } end
         end
@@ -152,8 +152,8 @@ for _, id in ipairs(ids) do
       taken[a.id], taken[best.id] = true, true
       unindex(prefix, a.id, a)
       unindex(prefix, best.id, best)
-      redis.call('HSET', prefix .. 'mq:u:' .. first.id, 'session', session, 'peer', second.id)
-      redis.call('HSET', prefix .. 'mq:u:' .. second.id, 'session', session, 'peer', first.id)
+      redis.call('HSET', prefix .. 'u:' .. first.id, 'session', session, 'peer', second.id)
+      redis.call('HSET', prefix .. 'u:' .. second.id, 'session', session, 'peer', first.id)
       local common = {}
       for k in pairs(first.interestSet) do if second.interestSet[k] then common[#common + 1] = k end end
       table.sort(common)

@@ -7,6 +7,6 @@ local u = parseUser(redis.call('HGETALL', KEYS[1]))
 if not u.mode or u.session then return 0 end
 -- The caller has recorded the end of any session left pending (match-join-2, match-end-1).
 redis.call('HDEL', KEYS[1], 'ended', 'closing', 'closingpeer')
-if redis.call('ZSCORE', ARGV[1] .. 'mq:wait:' .. u.mode, ARGV[2]) then return 1 end
+if redis.call('ZSCORE', ARGV[1] .. 'wait:' .. u.mode, ARGV[2]) then return 1 end
 index(ARGV[1], ARGV[2], u, u.joined, u.joined)
 return 1

@@ -1,6 +1,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
+import { sharp } from '../../../sharp.js';
 import { MediaRejected } from './errors.js';
 import { DEFAULT_IMAGE_LIMITS, DEFAULT_VIDEO_LIMITS, Deadline, resolveLimits, type MediaLimits, type ProcessOptions } from './limits.js';
 import { probeVideo, type Probe } from './probe.js';

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import sharp from 'sharp';
+import { sharp } from '../../../sharp.js';
 import { inspect, sharpRejection, type DetectedType } from './detect.js';
 import { MediaTimeout } from './errors.js';
 import { OutputSet, type OutputFile } from './outputs.js';

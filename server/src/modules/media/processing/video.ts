@@ -1,5 +1,5 @@
 import { mkdir, open, stat } from 'node:fs/promises';
-import sharp from 'sharp';
+import { sharp } from '../../../sharp.js';
 import { inspect, type DetectedType } from './detect.js';
 import { MediaRejected, MediaTimeout } from './errors.js';
 import { DEFAULT_VIDEO_LIMITS, Deadline, resolveLimits, type MediaLimits, type ProcessOptions } from './limits.js';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import Razorpay from 'razorpay';
+import type Razorpay from 'razorpay';
 import type { Breaker } from '../../../breaker.js';
 import { AppError } from '../../../errors.js';
+import { requirePackage } from '../../../lazy.js';
 import { header, type PaymentProvider, type PaymentSignal, type ProviderEvent, type ProviderRecord } from './provider.js';
 
 interface RzpPayment {
@@ -48,7 +49,8 @@ export function createRazorpayProvider(opts: {
   timeoutMs?: number;
   breaker?: Breaker;
 }): PaymentProvider {
-  const rzp = new Razorpay({ key_id: opts.keyId, key_secret: opts.keySecret });
+  const RazorpaySdk = requirePackage<typeof Razorpay>('razorpay');
+  const rzp = new RazorpaySdk({ key_id: opts.keyId, key_secret: opts.keySecret });
   const defaults = (rzp.api as unknown as { rq: { defaults: { baseURL?: string; timeout?: number } } }).rq.defaults;
   // The SDK hard-codes its host in an axios instance; the base URL is overridden only to reach a stand-in.
   if (opts.apiBase) defaults.baseURL = opts.apiBase;
@@ -86,7 +88,7 @@ export function createRazorpayProvider(opts: {
       if (!EVENT_ID.test(eventId)) throw new AppError('VALIDATION_FAILED', 'X-Razorpay-Event-Id is not a Razorpay event id');
       let ok = false;
       try {
-        ok = Razorpay.validateWebhookSignature(raw.toString('utf8'), signature, opts.webhookSecret);
+        ok = RazorpaySdk.validateWebhookSignature(raw.toString('utf8'), signature, opts.webhookSecret);
       } catch {
         ok = false;
       }

@@ -1,6 +1,7 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Breaker } from '../../../breaker.js';
 import { AppError } from '../../../errors.js';
+import { requirePackage } from '../../../lazy.js';
 import type { CheckoutClient } from '../../../../../shared/payments.js';
 import { header, type CheckoutRequest, type PaymentProvider, type PaymentSignal, type ProviderEvent, type ProviderRecord } from './provider.js';
 
@@ -31,7 +32,7 @@ export function stripeOutage(err: unknown): boolean {
 export function createStripeProvider(opts: { secretKey: string; webhookSecret: string; apiBase?: string; timeoutMs?: number; breaker?: Breaker }): PaymentProvider {
   const base = opts.apiBase ? new URL(opts.apiBase) : undefined;
   const guard = <T>(fn: () => Promise<T>): Promise<T> => (opts.breaker ? opts.breaker.run(fn) : fn());
-  const stripe = new Stripe(opts.secretKey, {
+  const stripe = new (requirePackage<typeof Stripe>('stripe'))(opts.secretKey, {
     maxNetworkRetries: MAX_RETRIES,
     // Each attempt gets its share of the call's budget, so retries do not go on after the caller gave up.
     timeout: Math.max(100, Math.floor((opts.timeoutMs ?? 45_000) / (MAX_RETRIES + 1))),

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import Razorpay from 'razorpay';
+import type Razorpay from 'razorpay';
 import type { RazorpayMethodBody } from '../../../../../shared/payouts.js';
 import type { Breaker } from '../../../breaker.js';
 import { AppError } from '../../../errors.js';
+import { requirePackage } from '../../../lazy.js';
 import { header } from '../../payments/providers/provider.js';
 import { PayoutRefused, type PayoutDriver, type PayoutSignal, type SendResult } from './payout-provider.js';
 
@@ -64,6 +65,8 @@ export function createRazorpayX(opts: {
   timeoutMs?: number;
   breaker?: Breaker;
 }): RazorpayX {
+  // Razorpay's SDK only for its webhook signature check (RazorpayX's API is called directly).
+  const { validateWebhookSignature } = requirePackage<typeof Razorpay>('razorpay');
   const base = (opts.apiBase ?? API).replace(/\/+$/, '');
   const auth = `Basic ${Buffer.from(`${opts.keyId}:${opts.keySecret}`).toString('base64')}`;
   const guard = <T>(fn: () => Promise<T>): Promise<T> => (opts.breaker ? opts.breaker.run(fn) : fn());
@@ -141,7 +144,7 @@ export function createRazorpayX(opts: {
       if (!EVENT_ID.test(eventId)) throw new AppError('VALIDATION_FAILED', 'X-Razorpay-Event-Id is not a Razorpay event id');
       let ok = false;
       try {
-        ok = Razorpay.validateWebhookSignature(raw.toString('utf8'), signature, opts.webhookSecret);
+        ok = validateWebhookSignature(raw.toString('utf8'), signature, opts.webhookSecret);
       } catch {
         ok = false;
       }

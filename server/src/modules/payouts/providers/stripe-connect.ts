@@ -1,7 +1,8 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { PayoutMethodStatus } from '../../../../../shared/payouts.js';
 import type { Breaker } from '../../../breaker.js';
 import { AppError } from '../../../errors.js';
+import { requirePackage } from '../../../lazy.js';
 import { header } from '../../payments/providers/provider.js';
 import { PayoutRefused, type PayoutDriver, type PayoutSignal, type SendResult } from './payout-provider.js';
 
@@ -50,7 +51,7 @@ export function createStripeConnect(opts: {
 }): StripeConnect {
   const base = opts.apiBase ? new URL(opts.apiBase) : undefined;
   const guard = <T>(fn: () => Promise<T>): Promise<T> => (opts.breaker ? opts.breaker.run(fn) : fn());
-  const stripe = new Stripe(opts.secretKey, {
+  const stripe = new (requirePackage<typeof Stripe>('stripe'))(opts.secretKey, {
     maxNetworkRetries: MAX_RETRIES,
     timeout: Math.max(100, Math.floor((opts.timeoutMs ?? 45_000) / (MAX_RETRIES + 1))),
     ...(base

@@ -6,8 +6,8 @@
 -- ARGV[4] '1' when a running node reaps its own stale entries (a rebuild): it stays in the node set with
 -- its heartbeat time, so peers still see it lapse if it stops before its next heartbeat
 -- Returns a flat list user, status, lastSeen ('' unless offline), ... of users whose status changed.
--- (Builds user keys from the prefix: fine on one Redis, which is what Pairly runs; a Redis
--- Cluster would need the user hashes and the node set in one hash slot.)
+-- (Builds user keys from the prefix: every presence key carries the same hash tag, so in a Redis
+-- Cluster they are in the slot of the declared keys.)
 local at = ARGV[3]
 if at == '' then at = redis.call('HGET', KEYS[5], ARGV[2]) or tostring(redis.call('TIME')[1] * 1000) end
 local out = {}
