@@ -261,7 +261,8 @@ describe('sync', () => {
 describe('search', () => {
   it('finds words in my conversations only, not deleted messages; a conversation I am not in is 404', async () => {
     const { a, sa, sb, conv } = await pair();
-    const word = `zebra${randomUUID().slice(0, 8)}`;
+    // Letters only: hex digits could make seven in a row, which the contact rule reads as a phone number.
+    const word = `zebra${randomUUID().slice(0, 8).replace(/\d/g, (d) => 'ghijklmnop'.charAt(Number(d)))}`;
     const hit = await send(sb, { conversationId: conv, body: `the ${word} crossed` });
     const gone = await send(sb, { conversationId: conv, body: `another ${word}` });
     expect(hit.ok && gone.ok, JSON.stringify([hit, gone])).toBe(true);
