@@ -156,10 +156,12 @@ describe('random matching while nodes race and one is killed', () => {
       else expect(dead.has(told[0]!.peer), `${session}: only ${told[0]!.user} was told`).toBe(true);
     }
     // In PostgreSQL: no user has two sessions open at once (a session starting before the user's previous one ended).
-    const overlaps = await pgQuery<{ user_id: string }>(
+    // Each overlap names both sessions and the times that overlap, so a failure says which race it was.
+    const overlaps = await pgQuery<{ user_id: string; earlier: string; earlier_ended: Date | null; later: string; later_started: Date }>(
       backing.databaseUrl,
       `WITH s AS (SELECT id, user_a AS user_id, started_at, ended_at FROM match_sessions UNION ALL SELECT id, user_b, started_at, ended_at FROM match_sessions)
-       SELECT x.user_id FROM s x JOIN s y ON x.user_id = y.user_id AND x.id <> y.id
+       SELECT x.user_id, x.id AS earlier, x.ended_at AS earlier_ended, y.id AS later, y.started_at AS later_started
+         FROM s x JOIN s y ON x.user_id = y.user_id AND x.id <> y.id
         WHERE y.started_at > x.started_at AND (x.ended_at IS NULL OR y.started_at < x.ended_at)`,
     );
     expect(overlaps).toEqual([]);

@@ -68,8 +68,8 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     await q.end(b.userId, 3100, 'leave');
     expect(await q.inSession(pair!.sessionId, [a.userId, b.userId])).toBe(false);
     expect((await q.sizes()).text).toBe(0);
-    expect(await q.requeueIfIdle(b.userId)).toBe(false); // gone
-    expect(await q.requeueIfIdle(a.userId)).toBe(true);
+    expect(await q.requeueIfIdle(b.userId, pair!.sessionId)).toBe(false); // gone
+    expect(await q.requeueIfIdle(a.userId, pair!.sessionId)).toBe(true);
     expect((await q.sizes()).text).toBe(1);
     // At a's old place: a (joined at 1000) is paired before c, who joined later, with the next comer.
     await q.join(c, 3200);
@@ -78,7 +78,7 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     const [next] = await q.pair('text', 3400, ids());
     expect([next!.userId, next!.peerId]).toContain(a.userId);
     // In a session again: a requeue does not pull a out of it.
-    expect(await q.requeueIfIdle(a.userId)).toBe(false);
+    expect(await q.requeueIfIdle(a.userId, pair!.sessionId)).toBe(false);
     expect(await q.inSession(next!.sessionId, [next!.userId, next!.peerId])).toBe(true);
   });
 
@@ -96,8 +96,8 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     // b joins again before a's skip is recorded: parked too, with the session to record first.
     expect(await q.join(b, 5500)).toEqual({ state: 'pending', sessionId: pair!.sessionId, peerId: null });
     expect(await q.pair('text', 5600, ids())).toEqual([]);
-    expect(await q.requeueIfIdle(b.userId)).toBe(true);
-    expect(await q.requeueIfIdle(a.userId)).toBe(true);
+    expect(await q.requeueIfIdle(b.userId, pair!.sessionId)).toBe(true);
+    expect(await q.requeueIfIdle(a.userId, pair!.sessionId)).toBe(true);
     // a rejoined the queue at 4000 (the skip), after c (3500), before b (5500); a and b are cooling down.
     const pairs = await q.pair('text', 6000, ids());
     expect(pairs.map((p) => [p.userId, p.peerId].sort())).toEqual([[a.userId, c.userId].sort()]);
@@ -178,11 +178,11 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     expect(await q.end(b.userId, 21, 'park')).toEqual({ ended: true, sessionId: p!.sessionId, peerId: null });
     // Until requeued (its end recorded), a second skip gets it back again: recording it twice is a no-op.
     expect(await q.end(b.userId, 22, 'park')).toEqual({ ended: true, sessionId: p!.sessionId, peerId: null });
-    expect(await q.requeueIfIdle(b.userId)).toBe(true);
+    expect(await q.requeueIfIdle(b.userId, p!.sessionId)).toBe(true);
     expect(await q.end(b.userId, 23, 'park')).toEqual({ ended: true, sessionId: null, peerId: null });
     // Once requeued, nothing to hand back.
-    await q.requeueIfIdle(a.userId);
-    await q.requeueIfIdle(b.userId);
+    await q.requeueIfIdle(a.userId, p!.sessionId);
+    await q.requeueIfIdle(b.userId, null);
     expect((await q.end(b.userId, 31, 'leave')).sessionId).toBeNull();
   });
 
@@ -200,9 +200,54 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     expect(await q.join(b, 22)).toEqual({ state: 'pending', sessionId: p!.sessionId, peerId: null });
     expect(await q.pair('text', 30, ids())).toEqual([]);
     // Each caller records the end, then requeues: now they pair (a and b are cooling down, so each with c first).
-    expect(await q.requeueIfIdle(b.userId)).toBe(true);
+    expect(await q.requeueIfIdle(b.userId, p!.sessionId)).toBe(true);
     const pairs = await q.pair('text', 40, ids());
     expect(pairs.map((x) => [x.userId, x.peerId].sort())).toEqual([[b.userId, c.userId].sort()]);
+  });
+
+  it('a double tap\'s late requeue does not unpark a user whose next session\'s end is not recorded yet', async () => {
+    const q = make();
+    const [a, b, c, d] = [entry(), entry(), entry(), entry()];
+    await q.join(a, 0);
+    await q.join(b, 0);
+    const [first] = await q.pair('text', 10, ids());
+    await q.end(b.userId, 20, 'park');
+    // a's double tap: both joins get the first session back, to record its end.
+    expect(await q.join(a, 21)).toMatchObject({ state: 'pending', sessionId: first!.sessionId });
+    expect(await q.join(a, 22)).toMatchObject({ state: 'pending', sessionId: first!.sessionId });
+    // The first tap's caller records it and requeues a, who meets c and skips at once.
+    expect(await q.requeueIfIdle(a.userId, first!.sessionId)).toBe(true);
+    await q.join(c, 30);
+    const [second] = await q.pair('text', 40, ids());
+    expect([second!.userId, second!.peerId].sort()).toEqual([a.userId, c.userId].sort());
+    expect(await q.end(a.userId, 50, 'park')).toMatchObject({ sessionId: second!.sessionId, peerId: c.userId });
+    // The second tap's caller, slower, has recorded the first session's end too: its requeue must leave
+    // a parked, or a pass pairs a with d while PostgreSQL still shows a in the second session.
+    expect(await q.requeueIfIdle(a.userId, first!.sessionId)).toBe(false);
+    await q.join(d, 60);
+    expect(await q.pair('text', 70, ids())).toEqual([]);
+    // Once the skip's own caller has recorded the second session's end, a meets d.
+    expect(await q.requeueIfIdle(a.userId, second!.sessionId)).toBe(true);
+    expect((await q.pair('text', 80, ids())).map((x) => [x.userId, x.peerId].sort())).toEqual([[a.userId, d.userId].sort()]);
+  });
+
+  it('a peer\'s late requeue for an older session does not unpark a user whose peer just skipped them', async () => {
+    const q = make();
+    const [a, b, c, d] = [entry(), entry(), entry(), entry()];
+    await q.join(a, 0);
+    await q.join(b, 0);
+    const [first] = await q.pair('text', 10, ids());
+    await q.end(b.userId, 20, 'park');
+    await q.join(a, 21);
+    expect(await q.requeueIfIdle(a.userId, first!.sessionId)).toBe(true);
+    await q.join(c, 30);
+    const [second] = await q.pair('text', 40, ids());
+    // c skips a: a keeps the second session as ended until it is recorded; a late requeue for the first leaves a out.
+    await q.end(c.userId, 50, 'park');
+    expect(await q.requeueIfIdle(a.userId, first!.sessionId)).toBe(false);
+    await q.join(d, 60);
+    expect(await q.pair('text', 70, ids())).toEqual([]);
+    expect(await q.join(a, 80)).toMatchObject({ state: 'pending', sessionId: second!.sessionId });
   });
 
   it('a skipper whose node died before recording the end: the clean-up leave gets the session and the peer back', async () => {
@@ -224,11 +269,11 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     const [a, b] = [entry(), entry()];
     await q.join(a, 0);
     await q.join(b, 0);
-    await q.pair('text', 10, ids());
+    const [p] = await q.pair('text', 10, ids());
     expect((await q.end(a.userId, 20, 'leave', 'some-other-socket')).ended).toBe(false);
     expect((await q.end(a.userId, 20, 'leave', a.socketId)).ended).toBe(true);
-    expect(await q.join(b, 30)).toMatchObject({ state: 'pending' });
-    expect(await q.requeueIfIdle(b.userId)).toBe(true);
+    expect(await q.join(b, 30)).toMatchObject({ state: 'pending', sessionId: p!.sessionId });
+    expect(await q.requeueIfIdle(b.userId, p!.sessionId)).toBe(true);
     expect((await q.sizes()).text).toBe(1);
     expect(await q.join(b, 40)).toEqual({ state: 'queued' });
   });

@@ -234,9 +234,11 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
       return { text: waiting.text.size, video: waiting.video.size };
     },
     inSession: async (sessionId, userIds) => userIds.every((u) => users.get(u)?.session === sessionId),
-    async requeueIfIdle(userId) {
+    async requeueIfIdle(userId, recorded) {
       const u = users.get(userId);
       if (!u || u.session) return false;
+      // Parked for the end of another session (lua/match-requeue-1.lua says why).
+      if ((u.ended && u.ended !== recorded) || (u.closing && u.closing.session !== recorded)) return false;
       delete u.ended;
       delete u.closing;
       if (!waiting[u.mode].has(userId)) index(u, u.joined);

@@ -76,8 +76,12 @@ export interface MatchQueue {
   sizes(): Promise<Record<MatchMode, number>>;
   /** Whether both users are still in this session (neither skipped, left or disconnected since the pairing). */
   inSession(sessionId: string, userIds: [string, string]): Promise<boolean>;
-  /** Back into the queue at their old place, if still queued and in no session (a pairing that fell through). */
-  requeueIfIdle(userId: string): Promise<boolean>;
+  /**
+   * Back into the queue at their old place, if still queued and in no session (a pairing that fell through,
+   * or a session whose end the caller has just recorded: `recorded`, null for none). Not while the end of
+   * another session of theirs is pending: whoever got that one back records it and requeues them.
+   */
+  requeueIfIdle(userId: string, recorded: string | null): Promise<boolean>;
   /** Users queued or in session through a node (to clean up after it died). */
   usersOfNode(nodeId: string): Promise<string[]>;
 }
@@ -140,8 +144,8 @@ export function createRedisMatchQueue(redis: RedisClient, deploymentPrefix: stri
       const sessions = await Promise.all(userIds.map((u) => r.hget(key.user(u), 'session')));
       return sessions.every((s) => s === sessionId);
     },
-    async requeueIfIdle(userId) {
-      return (await r.matchRequeue(key.user(userId), prefix, userId)) === 1;
+    async requeueIfIdle(userId, recorded) {
+      return (await r.matchRequeue(key.user(userId), prefix, userId, recorded ?? '')) === 1;
     },
     usersOfNode: (n) => r.smembers(key.node(n)),
   };

@@ -115,7 +115,9 @@ export class MatchService {
       // a skip, or the skipping node died): record it before they can be paired again. Whose end it
       // was is the skipper's to record; this is the fall-back, so the reason is the generic one.
       await this.closeSession(result.sessionId, result.peerId, result.peerId ? userId : null, result.peerId ? 'skip' : 'leave');
-      await this.d.queue.requeueIfIdle(userId);
+      // Unless a later session's end is pending by now (a double tap's second join, answered after the
+      // first was requeued, paired and skipped again): that one's recorder requeues them.
+      await this.d.queue.requeueIfIdle(userId, result.sessionId);
     }
     if (result.state === 'in_session') return result;
     void this.pairNow(input.mode);
@@ -153,7 +155,7 @@ export class MatchService {
     try {
       await this.closeSession(r.sessionId, r.peerId, userId, 'skip');
     } finally {
-      await this.d.queue.requeueIfIdle(userId);
+      await this.d.queue.requeueIfIdle(userId, r.sessionId);
     }
     for (const mode of MATCH_MODES) void this.pairNow(mode);
     return { state: 'queued' };
@@ -254,7 +256,7 @@ export class MatchService {
           // back to their place in the queue. A leave after this check finds the row and ends it itself.
           if (!(await this.d.queue.inSession(p.sessionId, [p.userId, p.peerId]))) {
             await this.endSession(p.sessionId, 'leave', null);
-            for (const u of [p.userId, p.peerId]) await this.d.queue.requeueIfIdle(u);
+            for (const u of [p.userId, p.peerId]) await this.d.queue.requeueIfIdle(u, p.sessionId);
             return; // the next pass pairs them
           }
           const room = mode === 'video' && this.d.sfu ? await this.d.sfu.createRoom(p.sessionId, [p.userId, p.peerId]) : undefined;
@@ -294,7 +296,7 @@ export class MatchService {
     else if (!(await this.d.store.session(sessionId))) {
       // Paired in the queue but never recorded, so never shown to the peer (the pairing node died, or
       // this end overtook its pass): they are still waiting as far as they know, so back to their place.
-      if (await this.d.queue.requeueIfIdle(peerId)) for (const mode of MATCH_MODES) void this.pairNow(mode);
+      if (await this.d.queue.requeueIfIdle(peerId, sessionId)) for (const mode of MATCH_MODES) void this.pairNow(mode);
     }
   }
 
