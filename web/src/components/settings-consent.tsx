@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { WhoCanMessage } from '../../../shared/profiles.js';
 import { api } from '../lib/api.js';
@@ -14,11 +15,19 @@ const CHOICES: { value: WhoCanMessage; label: string; hint: string }[] = [
 export function SettingsConsent() {
   const qc = useQueryClient();
   const profile = useQuery({ queryKey: keys.profile, queryFn: async () => (await api<{ profile: OwnProfile }>('/api/profile')).profile });
+  // The choice shows as made in the click's own render: the mutation's pending state arrives a tick later
+  // (react-query notifies asynchronously), and meanwhile the controlled radio would flip back.
+  const [choosing, setChoosing] = useState<WhoCanMessage | null>(null);
   const save = useMutation({
     mutationFn: async (whoCanMessage: WhoCanMessage) => (await api<{ profile: OwnProfile }>('/api/profile/preferences', { method: 'PUT', body: { whoCanMessage } })).profile,
     onSuccess: (saved) => qc.setQueryData(keys.profile, saved),
+    onSettled: () => setChoosing(null),
   });
-  const current = save.isPending ? save.variables : profile.data?.preferences.whoCanMessage;
+  const current = choosing ?? profile.data?.preferences.whoCanMessage;
+  const choose = (value: WhoCanMessage) => {
+    setChoosing(value);
+    save.mutate(value);
+  };
 
   return (
     <section className="card settings-card" aria-labelledby="settings-consent-title">
@@ -28,11 +37,11 @@ export function SettingsConsent() {
       ) : profile.isError ? (
         <ErrorNote error={profile.error} retry={() => void profile.refetch()} />
       ) : (
-        <fieldset className="settings-choices" disabled={save.isPending}>
+        <fieldset className="settings-choices" disabled={choosing !== null}>
           <legend className="visually-hidden">Who can message and call me</legend>
           {CHOICES.map((c) => (
             <label key={c.value} className="settings-choice">
-              <input type="radio" name="who-can-message" value={c.value} checked={current === c.value} onChange={() => save.mutate(c.value)} />
+              <input type="radio" name="who-can-message" value={c.value} checked={current === c.value} onChange={() => choose(c.value)} />
               <span>
                 <span className="settings-row-title">{c.label}</span>
                 <span className="hint">{c.hint}</span>
