@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { controlUrl, newControlSecret, writeControlInfo } from './control.js';
 import { lockDataDir } from './lockfile.js';
@@ -31,6 +32,14 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     pairly.logger.info({ signal }, 'signal received');
+    // A shutdown must end: past twice the grace period (plus the pools' own close), say which step it is stuck
+    // at, written at once (the logger writes asynchronously), and exit with an error rather than hang until killed.
+    const overdueMs = config.shutdownGraceSeconds * 2_000 + 10_000;
+    setTimeout(() => {
+      writeSync(2, `${JSON.stringify({ level: 50, time: Date.now(), node: config.nodeId, step: pairly.shutdownStep(), msg: `shutdown overdue after ${overdueMs} ms: exiting` })}\n`);
+      unlock();
+      process.exit(1);
+    }, overdueMs).unref();
     pairly
       .shutdown()
       .then(() => {

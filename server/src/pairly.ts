@@ -39,6 +39,8 @@ export interface Pairly {
   listen(): Promise<number>;
   /** Graceful stop: refuse new work, tell clients to reconnect elsewhere, finish in-flight work, close pools. */
   shutdown(): Promise<void>;
+  /** Which step a shutdown is at (`undefined` before one starts): what an overdue shutdown reports (main.ts). */
+  shutdownStep(): string | undefined;
 }
 
 /** The composition root: config → clients → stores → services → http + io. */
@@ -81,6 +83,7 @@ export async function createPairly(
   const guards = createGuards(services.auth, { wrote: (userId) => db.wrote(userId) });
 
   let shuttingDown = false;
+  let step: string | undefined;
   const checks: ReadinessCheck[] = [{ name: 'database', check: async () => void (await db.query('SELECT 1')) }];
   if (redis) checks.push({ name: 'redis', check: async () => void (await redis.ping()) });
   checks.push(memoryCheck(config.memoryReady));
@@ -165,23 +168,40 @@ export async function createPairly(
     async shutdown() {
       if (shuttingDown) return;
       shuttingDown = true;
-      logger.info('shutting down');
+      // Each step is logged and kept, so a shutdown that never ends says where it stopped (main.ts's deadline).
+      const at = (next: string) => {
+        step = next;
+        logger.info({ step: next }, 'shutting down');
+      };
+      at('refusing new work');
       const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       io!.local.emit('system:shutdown', { nodeId: config.nodeId, reconnect: true });
+      at('draining socket events');
       await router.drain(graceMs);
       // Closing the engine (not disconnecting the sockets) makes clients see "transport close" and reconnect.
+      at('closing sockets');
       await io!.close();
       // This node's sockets are gone: tell their peers now rather than after the presence TTL (the presence module's stop).
-      for (const m of [...modules].reverse()) await Promise.resolve(m.stop?.()).catch((err) => logger.warn({ err, module: m.name }, 'module stop failed'));
+      for (const m of [...modules].reverse()) {
+        if (!m.stop) continue;
+        at(`stopping module ${m.name}`);
+        await Promise.resolve(m.stop()).catch((err) => logger.warn({ err, module: m.name }, 'module stop failed'));
+      }
+      at('closing HTTP connections');
       const force = setTimeout(() => httpServer.closeAllConnections(), graceMs);
       await httpClosed;
       clearTimeout(force);
+      at('finishing started jobs');
       await jobs.close();
+      at('closing the SFU client');
       await sfu?.close();
+      at('closing the database and Redis');
       await drivers.close();
+      step = 'done';
       logger.info('shut down');
     },
+    shutdownStep: () => step,
   };
 }
 

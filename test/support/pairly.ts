@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../server/src/config.js';
 import { createLogger, type Logger } from '../../server/src/logger.js';
 import { createPairly, type Pairly } from '../../server/src/pairly.js';
+import WebSocket from 'ws';
 import { claimDir } from './claim.js';
 import { createRedisPrefix, createTestDatabase, TEST_REDIS_URL } from './services.js';
 
@@ -139,7 +140,14 @@ export async function startNodeProcess(
   const entry = opts.entry ?? 'server/src/main.ts';
   let out = '';
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, entry], {
+  // SIGUSR2 makes Node write a diagnostic report (JavaScript and native stacks, open handles) even when the
+  // event loop is stuck: what a node that does not stop is doing (stop() below asks for it before killing).
+  const reports = join(tmpdir(), `pairly-node-reports-${process.pid}-${port}`);
+  mkdirSync(reports, { recursive: true });
+  // SIGUSR1 opens the inspector on this port (not before): it can pause JavaScript that never yields.
+  const inspectPort = freePort();
+  const diagnostics = ['--report-on-signal', '--report-signal=SIGUSR2', `--report-directory=${reports}`, '--report-compact', `--inspect-port=127.0.0.1:${inspectPort}`];
+  const child = spawn(process.execPath, [...diagnostics, ...loader, entry], {
     cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', NODE_ID: `node-${port}`, ...NO_WEB_APP, ...TEST_RATE_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -147,6 +155,7 @@ export async function startNodeProcess(
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(() => rmSync(reports, { recursive: true, force: true }));
   const url = `http://127.0.0.1:${port}`;
   const spawnedAt = Date.now();
   const elapsed = () => `${((Date.now() - spawnedAt) / 1000).toFixed(1)} s`;
@@ -179,11 +188,78 @@ export async function startNodeProcess(
     const code = await Promise.race([kill('SIGTERM'), late]);
     clearTimeout(timer);
     if (code !== 'late') return code;
+    const report = await diagnosticReport();
     child.kill('SIGKILL');
     await exited;
-    throw new Error(`node on ${port} did not stop within ${withinMs / 1000} s of SIGTERM (killed ${elapsed()} after its start):\n${out}`);
+    throw new Error(`node on ${port} did not stop within ${withinMs / 1000} s of SIGTERM (killed ${elapsed()} after its start):\n${out}\n${report}`);
+  };
+  /** Asks the running node for its diagnostic report and returns the parts that say where it is. */
+  const diagnosticReport = async (): Promise<string> => {
+    child.kill('SIGUSR2');
+    for (let waited = 0; waited < 5_000; waited += 200) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (child.exitCode !== null || child.signalCode !== null) return '(it exited while the diagnostic report was asked for)';
+      const file = existsSync(reports) ? readdirSync(reports).find((f) => f.endsWith('.json')) : undefined;
+      if (!file) continue;
+      try {
+        const r = JSON.parse(readFileSync(join(reports, file), 'utf8'));
+        rmSync(reports, { recursive: true, force: true });
+        const handles = (r.libuv ?? []).filter((h: { is_active?: boolean }) => h.is_active).map((h: { type: string; details?: string }) => `${h.type}${h.details ? ` ${h.details}` : ''}`);
+        return [
+          '--- diagnostic report (SIGUSR2) ---',
+          `JavaScript: ${r.javascriptStack?.message ?? ''}\n${(r.javascriptStack?.stack ?? []).slice(0, 30).join('\n')}`,
+          `native:\n${(r.nativeStack ?? []).slice(0, 30).map((f: { symbol: string }) => f.symbol).join('\n')}`,
+          `active libuv handles: ${handles.join('; ')}`,
+        ].join('\n');
+      } catch {
+        /* still being written */
+      }
+    }
+    // Node writes the report from its event loop: none means the loop itself is stuck (JavaScript or
+    // WebAssembly that does not return, or a blocking system call). The inspector can still pause running
+    // JavaScript; the threads' native stacks say the rest.
+    const paused = await pausedStack(child, inspectPort).catch((err) => `inspector: ${(err as Error).message}`);
+    const stacks = await new Promise<string>((resolve) =>
+      execFile('gdb', ['-p', String(child.pid), '-batch', '-ex', 'thread apply all bt 12'], { timeout: 30_000, maxBuffer: 4 << 20 }, (err, stdout, stderr) =>
+        resolve(err && !stdout ? `gdb: ${err.message}` : `${stdout}${stderr}`),
+      ),
+    );
+    rmSync(reports, { recursive: true, force: true });
+    return `--- no diagnostic report within 5 s of SIGUSR2: the event loop is stuck ---\nJavaScript (paused through the inspector):\n${paused}\nnative stacks (gdb):\n${stacks}`;
   };
   return { url, port, child, output: () => out, kill, stop };
+}
+
+/** Opens the inspector of a running node (SIGUSR1), pauses it and returns where its JavaScript was. */
+async function pausedStack(child: ChildProcess, port: number): Promise<string> {
+  child.kill('SIGUSR1');
+  let target: string | undefined;
+  for (let i = 0; i < 25 && !target; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    target = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(1_000) })
+      .then(async (r) => ((await r.json()) as { webSocketDebuggerUrl: string }[])[0]?.webSocketDebuggerUrl)
+      .catch(() => undefined);
+  }
+  if (!target) return 'the inspector did not open within 5 s';
+  const ws = new WebSocket(target);
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('not paused within 10 s')), 10_000);
+      ws.on('error', reject);
+      ws.on('open', () => {
+        ws.send(JSON.stringify({ id: 1, method: 'Debugger.enable' }));
+        ws.send(JSON.stringify({ id: 2, method: 'Debugger.pause' }));
+      });
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data)) as { method?: string; params?: { callFrames: { functionName: string; url: string; location: { lineNumber: number } }[] } };
+        if (m.method !== 'Debugger.paused') return;
+        clearTimeout(timer);
+        resolve(m.params!.callFrames.slice(0, 40).map((f) => `  ${f.functionName || '(anonymous)'} ${f.url.replace(`file://${ROOT.replace(/\/$/, '')}/`, '')}:${f.location.lineNumber + 1}`).join('\n'));
+      });
+    });
+  } finally {
+    ws.terminate();
+  }
 }
 
 export function tempDir(prefix: string): { path: string; remove(): void } {
