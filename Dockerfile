@@ -7,6 +7,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm's postinstall patches PGlite (scripts/patch-pglite.mjs says why).
+COPY scripts/patch-pglite.mjs scripts/
 RUN npm ci --no-audit --no-fund
 # The build context holds only package*.json, tsconfig*.json, scripts/,
 # nginx/ and the sources of server/, workers/, sfu/, shared/ and web/
@@ -29,6 +31,7 @@ WORKDIR /app
 
 # Dependencies first, so a source change does not reinstall them.
 COPY package.json package-lock.json ./
+COPY scripts/patch-pglite.mjs scripts/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 

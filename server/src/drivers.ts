@@ -132,7 +132,7 @@ export async function openDrivers(config: Config, logger: Logger, opts: { role: 
 export async function openDatabase(config: Config, logger: Logger, state?: DependencyState): Promise<Database> {
   const db = config.databaseUrl
     ? createPgDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, connectTimeoutMs: config.databaseConnectTimeoutMs, logger, state })
-    : await createPgliteDatabase({ dir: join(config.dataDir, 'pglite') });
+    : await createPgliteDatabase({ dir: join(config.dataDir, 'pglite'), logger });
   try {
     await migrate(db, logger);
   } catch (err) {

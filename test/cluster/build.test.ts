@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect, http, newUser, waitFor } from '../support/client.js';
@@ -40,6 +40,9 @@ beforeAll(async () => {
   await exclusive('cpu-heavy', async () => {
     await npm(['run', 'build', '--', '--out-dir', join(app.path, 'dist')], ROOT);
     for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(ROOT, f), join(app.path, f));
+    // The install's postinstall patches PGlite, as the Dockerfile's does (scripts/patch-pglite.mjs).
+    mkdirSync(join(app.path, 'scripts'));
+    copyFileSync(join(ROOT, 'scripts/patch-pglite.mjs'), join(app.path, 'scripts/patch-pglite.mjs'));
     await npm(['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], app.path);
   });
 }, 480_000);

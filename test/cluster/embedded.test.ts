@@ -66,7 +66,12 @@ describe('embedded mode', () => {
       // ... and pg_trgm: a creator found by a typo of their handle.
       const creator = await newUser(node.url, { role: 'creator' });
       expect((await http(node.url, 'PUT', '/api/creator/page', { token: creator.accessToken, body: { handle: 'moonlight_yoga' } })).status).toBe(200);
-      const found = await http(node.url, 'GET', '/api/creators?q=moonlite', { token: login.body.accessToken });
+      // pg_trgm's functions have crashed PGlite's WebAssembly backend now and then on a loaded machine (1 in
+      // 10-20 first starts here): the server then answers NOT_READY and opens the database again (db/pglite.ts,
+      // test/integration/pglite-crash.test.ts), and a client retries, as this does.
+      const search = () => http(node.url, 'GET', '/api/creators?q=moonlite', { token: login.body.accessToken });
+      let found = await search();
+      if (found.status === 503 && found.body.error?.code === 'NOT_READY') found = await search();
       expect(found.body.creators.map((c: { handle: string }) => c.handle)).toEqual(['moonlight_yoga']);
       // The job runner is in-process; the audit row appears without any worker process.
       expect(existsSync(join(dir.path, 'pglite'))).toBe(true);
