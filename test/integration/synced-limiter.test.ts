@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -96,7 +96,34 @@ describe('SyncedLimiter', () => {
     expect(r.msBeforeNext).toBeLessThan(2000 - 700);
     await new Promise((res) => setTimeout(res, r.msBeforeNext + 50));
     expect(await admitted(b, 'u4', 3)).toBe(2);
+    // a counted its last window alone, so it begins this one on its own reckoning (one event, as the
+    // limit's bound allows: what a node admits before its next call to Redis); its next sync tells it b
+    // counts the key too, and from then on it counts exactly.
+    expect(await admitted(a, 'u4', 1)).toBe(1);
+    await synced();
     expect(await admitted(a, 'u4', 1)).toBe(0);
+  });
+
+  it('a key this node counted alone in its last window begins the next without a round trip, and its first sync takes the end of Redis’ window', async () => {
+    const client = new Redis(TEST_REDIS_URL);
+    clients.push(client);
+    const a = make({ points: 4, durationSeconds: 1, client });
+    const calls = vi.spyOn(client as unknown as { syncedLimiterAdd: () => unknown }, 'syncedLimiterAdd');
+    expect(await admitted(a, 'u8', 1)).toBe(1); // a first event never seen here: counted in Redis at once
+    expect(calls).toHaveBeenCalledTimes(1);
+    await new Promise((r) => setTimeout(r, 1_100)); // that window is over
+    calls.mockClear();
+    expect(await admitted(a, 'u8', 3)).toBe(3); // three quarters of the points, no call
+    expect(calls).not.toHaveBeenCalled();
+    await synced();
+    expect(Number(await redis.get(`${prefix}u8`))).toBe(3);
+    // The last quarter is exact again: the fourth is admitted, the fifth refused, with the time left in
+    // Redis' window (which began at the sync, so a little after the local first event, never before).
+    expect(await admitted(a, 'u8', 1)).toBe(1);
+    const r = (await refusal(a, 'u8')) as RateLimiterRes;
+    expect(r).toBeInstanceOf(RateLimiterRes);
+    const pttl = await redis.pttl(`${prefix}u8`);
+    expect(Math.abs(r.msBeforeNext - pttl)).toBeLessThan(100);
   });
 
   it('counts with rate-limiter-flexible’s limiter on the same key (a node of the previous version)', async () => {

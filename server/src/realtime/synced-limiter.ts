@@ -13,6 +13,9 @@ type Scripted = RedisClient & { syncedLimiterAdd(key: string, n: number, duratio
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
+/** How long after its window ended a key's state is kept here (for whether the next window may begin without a call). */
+const REMEMBER_MS = 60_000;
+
 interface KeyState {
   /** When this key's window ends (local clock; never later than Redis' expiry of the key). */
   endsAt: number;
@@ -24,6 +27,8 @@ interface KeyState {
   pushed: number;
   /** Another node counts this key in this window too (Redis holds more than this node added): every event is exact here. */
   shared: boolean;
+  /** Redis has told when this window ends (false for a window begun here without a call, until its first sync). */
+  heard: boolean;
 }
 
 /**
@@ -35,12 +40,21 @@ interface KeyState {
  *
  *   first event of a key's window here ──► one script call: counted in Redis (exact); learns the
  *                                          others' count and when the window ends
+ *   ... unless this node counted the key  ──► counted here, like the events after it: the next sync
+ *   alone in its last window                  adds it and learns the window's end (below)
  *   later events, while the last known ──► counted here; every syncMs, what every key counted here
  *   total leaves more than a quarter       goes to Redis in one pipeline, which answers each total
  *   of the points
  *   the last quarter of the points     ──► each event counted in Redis before it is admitted (exact,
  *                                          one round trip), as a limiter without batching does
  *   points given back, refused events  ──► taken back here, synced like the rest
+ *
+ * A user who writes now and then begins a new window with most events; counting each of those in Redis
+ * was two round trips per chat message (the per-user event limit and a send limit) for most users (a
+ * profile of `npm run bench -- chat` at 200 messages/s, BENCHMARKS.md). So a key whose last window this
+ * node counted alone (never shared; ended at most a minute ago) begins the next one here, and its
+ * first sync learns when Redis' window of it ends (a little after the local start: the window is then
+ * that much longer, never shorter) and whether another node counts it meanwhile.
  *
  * So a user far from the limit costs no round trip, and one near it is counted exactly. A key that
  * another node counts in the same window (Redis answers a total above what this node added: a user
@@ -93,8 +107,14 @@ export class SyncedLimiter implements PointLimiter {
       return;
     }
     if (!s || s.endsAt <= now) {
-      s = { endsAt: now + this.durationMs, total: 0, unsynced: 0, pushed: 0, shared: false };
+      // The key's last window here (kept for a while after it ended) says whether others count it too.
+      const alone = s !== undefined && !s.shared && this.localPoints >= 1;
+      s = { endsAt: now + this.durationMs, total: 0, unsynced: 0, pushed: 0, shared: false, heard: !alone };
       this.state.set(key, s);
+      if (alone) {
+        s.unsynced = 1;
+        return;
+      }
     }
     // The first event of a window, one of the last points or a key other nodes count: counted in Redis, then decided on the cluster's total.
     s.unsynced += 1;
@@ -137,7 +157,10 @@ export class SyncedLimiter implements PointLimiter {
     s.pushed += added;
     if (s.total > s.pushed) s.shared = true;
     // Timed from before the call: the window never outlives the key here, so a late sync cannot start a new one.
-    s.endsAt = Math.min(s.endsAt, sentAt + Number(ttl));
+    // A window begun here without a call ends with Redis' (which began at the sync, or with another node's first
+    // event): ending it earlier here would add the next window's first sync to this one's key.
+    s.endsAt = s.heard ? Math.min(s.endsAt, sentAt + Number(ttl)) : sentAt + Number(ttl);
+    s.heard = true;
   }
 
   /** Every key's unsynced count in one pipeline (one round trip per sync, not a call per key); one per master in a Redis Cluster. */
@@ -145,7 +168,10 @@ export class SyncedLimiter implements PointLimiter {
     const now = Date.now();
     const due: { key: string; s: KeyState; n: number }[] = [];
     for (const [key, s] of this.state) {
-      if (s.endsAt <= now) this.state.delete(key); // a window that has ended: nothing left to count
+      // A window that has ended has nothing left to count; it is kept a while (REMEMBER_MS, at least one window's
+      // length) for what it says of the next: a user writing every few seconds meets a 1 s window anew each time.
+      if (s.endsAt <= now - Math.max(this.durationMs, REMEMBER_MS)) this.state.delete(key);
+      else if (s.endsAt <= now) s.unsynced = 0;
       else if (s.unsynced !== 0) {
         due.push({ key, s, n: s.unsynced });
         s.unsynced = 0;
