@@ -94,6 +94,7 @@ const envSchema = z
     SOCKET_EVENTS_PER_USER_PER_SECOND: z.coerce.number().int().min(1).max(100_000).optional(),
     /** Sockets one user may have open at once over all nodes; one more is refused with TOO_MANY_SOCKETS. */
     SOCKETS_PER_USER_MAX: z.coerce.number().int().min(1).max(10_000).default(10),
+    SOCKET_QUOTA_TTL_SECONDS: z.coerce.number().int().min(3).max(3600).default(60),
     /** Bytes a socket may have queued and not yet taken by the network; past this it is disconnected. */
     SOCKET_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16_384).max(1_000_000_000).default(4 * 1024 * 1024),
     /** /readyz fails once RSS passes this many MB (0: no RSS check). */
@@ -410,6 +411,8 @@ export interface Config {
   socketEventsPerSecond: number;
   socketEventsPerUserPerSecond: number;
   socketsPerUserMax: number;
+  /** How long a socket's place in its user's quota lasts unless its node refreshes it (every third of it). */
+  socketQuotaTtlSeconds: number;
   socketMaxBufferedBytes: number;
   memoryReady: { maxRssMb: number; maxHeapFraction: number };
   login: { maxFailuresPerEmail: number; maxFailuresPerIp: number; windowSeconds: number };
@@ -639,6 +642,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
     socketEventsPerUserPerSecond: e.SOCKET_EVENTS_PER_USER_PER_SECOND ?? 2 * e.SOCKET_EVENTS_PER_SECOND,
     socketsPerUserMax: e.SOCKETS_PER_USER_MAX,
+    socketQuotaTtlSeconds: e.SOCKET_QUOTA_TTL_SECONDS,
     socketMaxBufferedBytes: e.SOCKET_MAX_BUFFERED_BYTES,
     memoryReady: { maxRssMb: e.MEMORY_READY_MAX_RSS_MB, maxHeapFraction: e.MEMORY_READY_MAX_HEAP_FRACTION },
     login: {

@@ -92,7 +92,7 @@ export async function openDrivers(config: Config, logger: Logger, opts: { role: 
     const p = config.redisPrefix;
     const presenceNode = node ? config.nodeId : `${config.nodeId}-workers`;
     const matchOptions = { fallbackMs: config.match.fallbackMs, cooldownMs: config.match.cooldownMs, scan: 500 };
-    const quotaOptions = { max: config.socketsPerUserMax, ttlMs: config.chat.presenceTtlSeconds * 1000 };
+    const quotaOptions = { max: config.socketsPerUserMax, ttlMs: config.socketQuotaTtlSeconds * 1000 };
     const jobs = await openJobs({ config: node ? config : { ...config, runWorkers: true }, logger, redis });
     const closeJobs = once(() => jobs.close());
     return {

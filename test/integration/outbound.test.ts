@@ -30,6 +30,7 @@ function nodeEnv(): Record<string, string> {
     SOCKET_EVENTS_PER_SECOND: '1000',
     SOCKETS_PER_USER_MAX: '3',
     PRESENCE_TTL_SECONDS: '3',
+    SOCKET_QUOTA_TTL_SECONDS: '3',
     // Set-up sends dozens of messages at once; these limits are not what is tested here.
     CHAT_MESSAGES_PER_10S: '10000',
     CHAT_FLOOD_PER_5S: '10000',
@@ -191,12 +192,12 @@ describe('sockets per user', () => {
   it('places of open sockets are kept alive past the TTL; those of a crashed node lapse', async () => {
     const u = await newUser(a.url);
     for (let i = 0; i < 3; i++) await open(a.url, u.accessToken);
-    // More than two TTLs (PRESENCE_TTL_SECONDS=3): the node refreshes its sockets' places.
+    // More than two TTLs (SOCKET_QUOTA_TTL_SECONDS=3): the node refreshes its sockets' places.
     await sleep(7000);
     await expect(connect(b.url, u.accessToken)).rejects.toMatchObject({ data: { code: 'TOO_MANY_SOCKETS' } });
 
     const v = await newUser(a.url);
-    const doomed = await startNodeProcess({ ...nodeEnv(), PRESENCE_TTL_SECONDS: '5', LOG_LEVEL: 'silent' });
+    const doomed = await startNodeProcess({ ...nodeEnv(), SOCKET_QUOTA_TTL_SECONDS: '5', LOG_LEVEL: 'silent' });
     children.push(doomed);
     for (let i = 0; i < 3; i++) await open(doomed.url, v.accessToken);
     await doomed.kill('SIGKILL');

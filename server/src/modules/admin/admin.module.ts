@@ -90,7 +90,7 @@ export function adminModule(d: {
         logger,
         metrics,
       });
-      const quota = d.socketQuota && { store: d.socketQuota, max: config.socketsPerUserMax, ttlMs: config.chat.presenceTtlSeconds * 1000 };
+      const quota = d.socketQuota && { store: d.socketQuota, max: config.socketsPerUserMax, ttlMs: config.socketQuotaTtlSeconds * 1000 };
       detach = attachAdminNamespace(io.of('/admin'), { auth: d.auth, admin, router, logger, quota });
     },
     stop: () => detach?.(),
