@@ -152,7 +152,7 @@ describe('group commit of free messages', () => {
     const followersOnly = await pair({ bRole: 'creator' });
     const handle = `f${randomUUID().slice(0, 8)}`;
     expect((await http(url, 'PUT', '/api/creator/page', { token: followersOnly.b.accessToken, body: { handle, messagePolicy: 'followers' } })).status).toBe(200);
-    const batch = batchOf(9);
+    const batch = batchOf(11);
     const results = await settled([
       batch.submit(fanToFan.fromA('fan to fan')),
       batch.submit(fanToFan.fromA('fan to fan, a price shown', { expectedPrice: 1 })),
@@ -163,8 +163,11 @@ describe('group commit of free messages', () => {
       batch.submit(followersOnly.fromA('not a follower')),
       batch.submit(followersOnly.fromB('the creator to the fan')),
       batch.submit(fanToFan.fromB('and back')),
+      // Any shown price the schema takes (up to 2^53 - 1) is compared, not refused by an int cast in SQL.
+      batch.submit(fanToFan.fromA('a shown price past int4', { expectedPrice: 2 ** 31 })),
+      batch.submit(pricedCreator.fromA('and past it to a creator', { expectedPrice: Number.MAX_SAFE_INTEGER })),
     ]);
-    expect(results.map(codeOf)).toEqual(['ok', 'PRICE_CHANGED', 'ok', 'priced', 'ok', 'PRICE_CHANGED', 'FORBIDDEN', 'ok', 'ok']);
+    expect(results.map(codeOf)).toEqual(['ok', 'PRICE_CHANGED', 'ok', 'priced', 'ok', 'PRICE_CHANGED', 'FORBIDDEN', 'ok', 'ok', 'PRICE_CHANGED', 'priced']);
   });
 
   it('should the statement and decideSend ever disagree, the batch rolls back and goes again in two statements', async () => {

@@ -176,7 +176,7 @@ export class ChatBatchStore {
    */
   async send(q: Queryable, items: (BatchInsert & { senderRole: string; expectedPrice: number | null })[]): Promise<BatchSendRow[]> {
     const { rows } = await q.query<BatchSendRow>(
-      `WITH i AS (${insertRequests(', $12::text[], $13::int[]', ', sender_role, expected_price')}
+      `WITH i AS (${insertRequests(', $12::text[], $13::bigint[]', ', sender_role, expected_price')}
        ), locked AS (${LOCK_CONVERSATIONS}
        ), st AS (${SEND_STATE}
        ), decided AS (
