@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { connect, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
 import { createBacking, startNodeProcess, type Backing, type NodeProcess } from '../support/pairly.js';
+import { expectAckedDeliveredOnce } from '../support/acked.js';
 import { pgQuery } from '../support/services.js';
 
 /**
@@ -97,24 +98,9 @@ describe('chat across nodes', () => {
       await sendUntilAcked(i);
     }
 
-    // Catch up on whatever the pushes missed while the recipient was reconnecting.
-    let request: object = { since: startedAt, limit: 500 };
-    for (;;) {
-      const page = await ack(recipientSocket, 'chat:sync', request);
-      for (const m of page.messages) received.set(m.id, m.body);
-      if (!page.hasMore) break;
-      request = { cursor: page.next, limit: 500 };
-    }
-
     expect(acked.size).toBe(60);
-    for (const [, id] of acked) expect(received.has(id), `acked message ${id} reached the recipient`).toBe(true);
-    const rows = await pgQuery<{ client_id: string; n: number }>(
-      backing.databaseUrl,
-      `SELECT client_id, count(*)::int AS n FROM messages WHERE conversation_id = $1 GROUP BY client_id`,
-      [conversationId],
-    );
-    expect(rows.every((r) => r.n === 1)).toBe(true);
-    for (const clientId of acked.keys()) expect(rows.some((r) => r.client_id === clientId)).toBe(true);
+    // It catches up on whatever the pushes missed while the recipient was reconnecting.
+    await expectAckedDeliveredOnce({ recipient: recipientSocket, since: startedAt, received, acked, databaseUrl: backing.databaseUrl, conversationId });
     const seqs = await pgQuery<{ seq: number }>(backing.databaseUrl, `SELECT seq FROM messages WHERE conversation_id = $1 ORDER BY seq`, [conversationId]);
     expect(seqs.map((s) => Number(s.seq))).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     senderSocket.close();

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, http, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
 import { createBacking, startNodeProcess, type Backing, type NodeProcess } from '../support/pairly.js';
 import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { expectAckedDeliveredOnce } from '../support/acked.js';
 import { pgQuery } from '../support/services.js';
 
 /**
@@ -186,22 +187,8 @@ describe('Pairly on a three-master Redis Cluster', () => {
     await waitFor(() => received.has(last.message.id), 15_000, 'the live push of the message sent after the failover');
 
     // Whatever the pushes missed during the failover is in the recipient's sync.
-    let request: object = { since: startedAt, limit: 500 };
-    for (;;) {
-      const page = await ack(recipientSocket, 'chat:sync', request);
-      for (const m of page.messages) received.set(m.id, m.body);
-      if (!page.hasMore) break;
-      request = { cursor: page.next, limit: 500 };
-    }
     expect(acked.size).toBe(60);
-    for (const [, id] of acked) expect(received.has(id), `acked message ${id} reached the recipient`).toBe(true);
-    const rows = await pgQuery<{ client_id: string; n: number }>(
-      backing.databaseUrl,
-      `SELECT client_id, count(*)::int AS n FROM messages WHERE conversation_id = $1 GROUP BY client_id`,
-      [conversationId],
-    );
-    expect(rows.every((r) => r.n === 1)).toBe(true);
-    for (const clientId of acked.keys()) expect(rows.some((r) => r.client_id === clientId)).toBe(true);
+    await expectAckedDeliveredOnce({ recipient: recipientSocket, since: startedAt, received, acked, databaseUrl: backing.databaseUrl, conversationId });
 
     // The killed instance, started again, rejoins as a replica; the cluster stays whole.
     await cluster.start(victim);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, newUser, nextEvent, waitFor, type ClientSocket } from '../support/client.js';
 import { createBacking, startNodeProcess, type Backing, type NodeProcess } from '../support/pairly.js';
 import { startRedisSentinel, type RedisSentinel } from '../support/redis-sentinel.js';
+import { expectAckedDeliveredOnce } from '../support/acked.js';
 import { pgQuery } from '../support/services.js';
 
 /**
@@ -94,21 +95,7 @@ describe('Pairly behind Redis Sentinel', () => {
     }, 20_000, 'a send after the failover');
     expect((await live).id).toBe(last.message.id);
 
-    let request: object = { since: startedAt, limit: 500 };
-    for (;;) {
-      const page = await ack(recipientSocket, 'chat:sync', request);
-      for (const m of page.messages) received.set(m.id, m.body);
-      if (!page.hasMore) break;
-      request = { cursor: page.next, limit: 500 };
-    }
     expect(acked.size).toBe(40);
-    for (const [, id] of acked) expect(received.has(id), `acked message ${id} reached the recipient`).toBe(true);
-    const rows = await pgQuery<{ client_id: string; n: number }>(
-      backing.databaseUrl,
-      `SELECT client_id, count(*)::int AS n FROM messages WHERE conversation_id = $1 GROUP BY client_id`,
-      [conversationId],
-    );
-    expect(rows.every((r) => r.n === 1)).toBe(true);
-    for (const clientId of acked.keys()) expect(rows.some((r) => r.client_id === clientId)).toBe(true);
+    await expectAckedDeliveredOnce({ recipient: recipientSocket, since: startedAt, received, acked, databaseUrl: backing.databaseUrl, conversationId });
   }, 120_000);
 });
