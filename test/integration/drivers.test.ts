@@ -5,15 +5,13 @@ import type { JobPayloads } from '../../shared/jobs.js';
 import type { Database } from '../../server/src/db/database.js';
 import { migrate, MIGRATIONS_DIR } from '../../server/src/db/migrate.js';
 import { readdirSync } from 'node:fs';
-import { createPgDatabase } from '../../server/src/db/pg.js';
-import { createPgliteDatabase } from '../../server/src/db/pglite.js';
 import { createBullQueue, startBullWorkers } from '../../server/src/jobs/bullmq.js';
 import { createInlineQueue } from '../../server/src/jobs/inline.js';
 import type { DeadLetterSink, JobFailure, JobHandlers, JobQueue } from '../../server/src/jobs/jobs.js';
 import { createLogger } from '../../server/src/logger.js';
-import { createRedisPrefix, createTestDatabase, TEST_REDIS_URL } from '../support/services.js';
-import { tempDir } from '../support/pairly.js';
+import { createRedisPrefix, TEST_REDIS_URL } from '../support/services.js';
 import { waitFor } from '../support/client.js';
+import { bothDatabases } from '../support/databases.js';
 
 /**
  * The embedded and cluster drivers must behave the same: one suite, run
@@ -26,26 +24,7 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-const databases: [string, () => Promise<Database>][] = [
-  [
-    'pg',
-    async () => {
-      const t = await createTestDatabase();
-      const db = createPgDatabase({ url: t.url, poolSize: 4, logger });
-      cleanups.push(() => t.drop(), () => db.close());
-      return db;
-    },
-  ],
-  [
-    'pglite',
-    async () => {
-      const dir = tempDir('pglite-suite');
-      const db = await createPgliteDatabase({ dir: dir.path });
-      cleanups.push(() => dir.remove(), () => db.close());
-      return db;
-    },
-  ],
-];
+const databases = bothDatabases({ tag: 'suite', logger, poolSize: 4, cleanups });
 
 describe.each(databases)('Database driver: %s', (_name, open) => {
   let db: Database;

@@ -4,12 +4,10 @@ import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../../server/src/db/database.js';
 import { migrate, MIGRATIONS_DIR } from '../../server/src/db/migrate.js';
-import { createPgDatabase } from '../../server/src/db/pg.js';
-import { createPgliteDatabase } from '../../server/src/db/pglite.js';
 import { createLogger } from '../../server/src/logger.js';
 import { isClientIdTaken } from '../../server/src/modules/chat/chat.store.js';
-import { createTestDatabase } from '../support/services.js';
 import { tempDir } from '../support/pairly.js';
+import { bothDatabases } from '../support/databases.js';
 
 /**
  * Migration 0042 moves messages into a table partitioned by hash of the
@@ -29,26 +27,7 @@ const before0042 = join(dirs.path, 'migrations-0041');
 mkdirSync(before0042);
 for (const f of readdirSync(MIGRATIONS_DIR).filter((f) => f < '0042')) cpSync(join(MIGRATIONS_DIR, f), join(before0042, f));
 
-const databases: [string, () => Promise<Database>][] = [
-  [
-    'pg',
-    async () => {
-      const t = await createTestDatabase();
-      const db = createPgDatabase({ url: t.url, poolSize: 2, logger });
-      cleanups.push(() => t.drop(), () => db.close());
-      return db;
-    },
-  ],
-  [
-    'pglite',
-    async () => {
-      const dir = tempDir('pglite-partitioned');
-      const db = await createPgliteDatabase({ dir: dir.path });
-      cleanups.push(() => dir.remove(), () => db.close());
-      return db;
-    },
-  ],
-];
+const databases = bothDatabases({ tag: 'partitioned', logger, cleanups });
 
 /** Two users, `n` conversations between them and others, two messages in each, and one of every pointer. */
 async function seed(db: Database, n: number) {

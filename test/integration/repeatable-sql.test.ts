@@ -3,11 +3,9 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import type { Database } from '../../server/src/db/database.js';
 import { migrate, MIGRATIONS_DIR, REPEATABLE_SQL_DIR } from '../../server/src/db/migrate.js';
-import { createPgDatabase } from '../../server/src/db/pg.js';
-import { createPgliteDatabase } from '../../server/src/db/pglite.js';
 import { createLogger } from '../../server/src/logger.js';
-import { createTestDatabase } from '../support/services.js';
 import { tempDir } from '../support/pairly.js';
+import { bothDatabases } from '../support/databases.js';
 
 /**
  * Functions live in repeatable files (server/sql), applied after the
@@ -33,26 +31,7 @@ for (const f of readdirSync(MIGRATIONS_DIR).filter((f) => f <= '0011_~')) cpSync
 const noSql = join(dirs.path, 'no-sql');
 mkdirSync(noSql);
 
-const databases: [string, () => Promise<Database>][] = [
-  [
-    'pg',
-    async () => {
-      const t = await createTestDatabase();
-      const db = createPgDatabase({ url: t.url, poolSize: 2, logger });
-      cleanups.push(() => t.drop(), () => db.close());
-      return db;
-    },
-  ],
-  [
-    'pglite',
-    async () => {
-      const dir = tempDir('pglite-repeatable');
-      const db = await createPgliteDatabase({ dir: dir.path });
-      cleanups.push(() => dir.remove(), () => db.close());
-      return db;
-    },
-  ],
-];
+const databases = bothDatabases({ tag: 'repeatable', logger, cleanups });
 
 const source = (db: Database, name: string) =>
   db.query<{ src: string }>(`SELECT prosrc AS src FROM pg_proc WHERE proname = $1`, [name]).then((r) => r.rows.map((x) => x.src));
