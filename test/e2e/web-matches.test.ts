@@ -79,6 +79,8 @@ it('a like instead of a message, who liked me, like back, write from Matches, un
   expect(await onlyMatches.isChecked()).toBe(true);
   await ep.getByRole('radio', { name: /Everyone/ }).check();
   await ep.getByText('Saved.').first().waitFor();
+  expect(await ep.getByRole('radio', { name: /Everyone/ }).isChecked()).toBe(true);
+  await checkPage(ep, 'settings-who-can-message');
   const { profile } = await callAs<{ profile: { preferences: { whoCanMessage: string } } }>(web.url, eli, 'GET', '/api/profile');
   expect(profile.preferences.whoCanMessage).toBe('everyone');
   expect(e.problems).toEqual([]);
