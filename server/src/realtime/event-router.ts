@@ -37,6 +37,7 @@ const MAX_REJECTIONS_PER_MINUTE = 200;
  */
 export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = ClientEventResults> {
   private readonly handlers = new Map<string, (socket: PairlySocket, payload: unknown) => Promise<object>>();
+  private readonly budgets = new WeakMap<PairlySocket, SocketBudget>();
   private inFlight = 0;
   private drained: (() => void) | undefined;
 
@@ -44,8 +45,8 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
     private readonly schemas: S,
     private readonly deps: {
       /**
-       * Events one socket may send per window. Counted in the socket's own closure (a socket lives on one
-       * node): no limiter record, promise or timer per socket and window.
+       * Events one socket may send per window. Counted in the node's memory (a socket lives on one node):
+       * no limiter record, promise or timer per socket and window.
        */
       perSocket: { points: number; windowMs: number };
       /** Shared by all of a user's sockets on all nodes (a SyncedLimiter in cluster mode). */
@@ -61,41 +62,28 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
   }
 
   attach(socket: PairlySocket): void {
-    // Count rejections so that a flooding client is cut off instead of costing us forever.
-    // A fixed one-minute window checked on each rejection: no timer per socket.
-    let rejections = 0;
-    let windowStart = Date.now();
-    // A fixed window that starts at its first event, as rate-limiter-flexible's memory limiter counts.
-    let events = 0;
-    let eventsWindowEnd = 0;
-    const take = (): number => {
-      const now = Date.now();
-      if (now >= eventsWindowEnd) {
-        eventsWindowEnd = now + this.deps.perSocket.windowMs;
-        events = 0;
-      }
-      // 0: taken; otherwise the ms until the window ends.
-      return ++events > this.deps.perSocket.points ? eventsWindowEnd - now : 0;
-    };
-    const onRejected = () => {
-      const now = Date.now();
-      if (now - windowStart > 60_000) {
-        windowStart = now;
-        rejections = 0;
-      }
-      if (++rejections > MAX_REJECTIONS_PER_MINUTE) socket.disconnect(true);
-    };
+    this.budgets.set(socket, new SocketBudget());
+    socket.onAny(this.onEvent);
+  }
 
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      const ack = typeof args.at(-1) === 'function' ? (args.pop() as (r: AckResponse<object>) => void) : undefined;
-      const name = typeof event === 'string' ? event : String(event);
-      this.inFlight++;
-      this.dispatch(socket, name, args[0], ack, take(), onRejected)
-        .catch((err) => this.deps.logger.error({ err, event: name }, 'event dispatch failed'))
-        .finally(() => {
-          if (--this.inFlight === 0) this.drained?.();
-        });
-    });
+  /** Every socket's one listener (`this` is the socket): an idle socket carries no closure of its own. */
+  private readonly onEvent = (() => {
+    const router = this;
+    return function (this: PairlySocket, event: unknown, ...args: unknown[]): void {
+      router.received(this, event, args);
+    };
+  })();
+
+  private received(socket: PairlySocket, event: unknown, args: unknown[]): void {
+    const ack = typeof args.at(-1) === 'function' ? (args.pop() as (r: AckResponse<object>) => void) : undefined;
+    const name = typeof event === 'string' ? event : String(event);
+    const budget = this.budgets.get(socket) ?? new SocketBudget();
+    this.inFlight++;
+    this.dispatch(socket, name, args[0], ack, budget.take(this.deps.perSocket), budget)
+      .catch((err) => this.deps.logger.error({ err, event: name }, 'event dispatch failed'))
+      .finally(() => {
+        if (--this.inFlight === 0) this.drained?.();
+      });
   }
 
   /** Resolves when no event is being handled (graceful shutdown). */
@@ -116,7 +104,7 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
     payload: unknown,
     ack: ((r: AckResponse<object>) => void) | undefined,
     socketRetryMs: number,
-    onRejected: () => void,
+    budget: SocketBudget,
   ): Promise<void> {
     const handler = this.handlers.get(event);
     const label = handler ? event : 'unknown';
@@ -135,12 +123,44 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
       const appErr = toAppError(err);
       if (appErr.code === 'INTERNAL') this.deps.logger.error({ err, event: label }, 'event handler failed');
       // A client retrying through an outage is not abusive: only its own mistakes count.
-      else if (appErr.code !== 'NOT_READY') onRejected();
+      else if (appErr.code !== 'NOT_READY' && budget.rejected()) socket.disconnect(true);
       if (isDataException(err)) this.deps.logger.warn({ err, event: label }, DATA_EXCEPTION_LOG);
       response = { ok: false, error: appErr.toBody() };
     }
     this.deps.metrics.socketEvents.inc({ event: label, outcome: response.ok ? 'ok' : response.error.code });
     if (ack) ack(response);
     else if (!response.ok) socket.emit('system:error', { event: event.slice(0, 64), error: response.error });
+  }
+}
+
+/**
+ * One socket's counts: its events in the current window (a fixed window that starts at its first event,
+ * as rate-limiter-flexible's memory limiter counts) and its rejected events in the current minute (a
+ * flooding client is cut off instead of costing us forever). Checked on each event: no timer per socket.
+ */
+class SocketBudget {
+  private events = 0;
+  private eventsWindowEnd = 0;
+  private rejections = 0;
+  private rejectionsSince = Date.now();
+
+  /** 0: the event is taken; otherwise the ms until the window ends. */
+  take(limit: { points: number; windowMs: number }): number {
+    const now = Date.now();
+    if (now >= this.eventsWindowEnd) {
+      this.eventsWindowEnd = now + limit.windowMs;
+      this.events = 0;
+    }
+    return ++this.events > limit.points ? this.eventsWindowEnd - now : 0;
+  }
+
+  /** Counts a rejected event; true once the socket is over MAX_REJECTIONS_PER_MINUTE. */
+  rejected(): boolean {
+    const now = Date.now();
+    if (now - this.rejectionsSince > 60_000) {
+      this.rejectionsSince = now;
+      this.rejections = 0;
+    }
+    return ++this.rejections > MAX_REJECTIONS_PER_MINUTE;
   }
 }

@@ -74,6 +74,15 @@ export function createIo(opts: {
   }
   opts.outbound?.install(io.engine);
 
+  // Listeners shared by every socket (`this` is the socket): an idle socket carries no closure of its own.
+  const lifecycle = opts.lifecycle ?? [];
+  function disconnected(this: PairlySocket): void {
+    metrics.connectedSockets.dec();
+    for (const l of lifecycle) l.disconnected?.(this);
+  }
+  function failed(this: PairlySocket, err: Error): void {
+    logger.debug({ err, socket: this.id }, 'socket error');
+  }
   io.on('connection', (socket: PairlySocket) => {
     slimIdleSocket(socket);
     opts.outbound?.identify(socket.conn, socket.data.userId);
@@ -82,12 +91,9 @@ export function createIo(opts: {
     trackSession(socket);
     armTokenExpiry(socket);
     opts.router.attach(socket);
-    for (const l of opts.lifecycle ?? []) l.connected?.(socket);
-    socket.on('disconnect', () => {
-      metrics.connectedSockets.dec();
-      for (const l of opts.lifecycle ?? []) l.disconnected?.(socket);
-    });
-    socket.on('error', (err) => logger.debug({ err, socket: socket.id }, 'socket error'));
+    for (const l of lifecycle) l.connected?.(socket);
+    socket.on('disconnect', disconnected);
+    socket.on('error', failed);
   });
 
   io.engine.on('connection_error', (err: { code: number; message: string }) => {

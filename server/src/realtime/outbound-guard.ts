@@ -25,6 +25,10 @@ export interface EngineConnection {
  * destroyed, not closed: a close frame would queue behind the unread bytes
  * and keep them for ws's 30 s close timeout.
  */
+/** Unsent bytes in the engine's write buffer; -1 once the connection is cut off. */
+const QUEUED = Symbol('queuedBytes');
+type Watched = EngineConnection & { [QUEUED]: number };
+
 export class OutboundGuard {
   private readonly users = new WeakMap<object, string>();
 
@@ -46,22 +50,32 @@ export class OutboundGuard {
     this.users.set(conn, userId);
   }
 
+  /**
+   * Bytes of the packets in the engine's write buffer (a flush hands them to the transport, where
+   * bufferedAmount counts them), kept on the connection; the two listeners are shared by every
+   * connection (`this` is the connection): an idle connection carries no closure of its own.
+   */
   private watch(conn: EngineConnection): void {
-    // Bytes of the packets in the engine's write buffer: a flush hands them to the transport, where bufferedAmount counts them.
-    let queued = 0;
-    let cut = false;
-    conn.on('flush', () => {
-      queued = 0;
-    });
-    conn.on('packetCreate', (packet) => {
-      if (cut) return;
-      queued += sizeOf(packet.data);
-      const unsent = queued + (conn.transport.socket?.bufferedAmount ?? 0);
-      if (unsent <= this.o.maxBytes) return;
-      cut = true;
-      this.cutOff(conn, unsent);
-    });
+    (conn as Watched)[QUEUED] = 0;
+    conn.on('flush', this.onFlush);
+    conn.on('packetCreate', this.onPacket);
   }
+
+  private readonly onFlush = function (this: Watched): void {
+    if (this[QUEUED] >= 0) this[QUEUED] = 0;
+  };
+
+  private readonly onPacket = (() => {
+    const guard = this;
+    return function (this: Watched, packet: { data?: unknown }): void {
+      if (this[QUEUED] < 0) return; // cut off already
+      this[QUEUED] += sizeOf(packet.data);
+      const unsent = this[QUEUED] + (this.transport.socket?.bufferedAmount ?? 0);
+      if (unsent <= guard.o.maxBytes) return;
+      this[QUEUED] = -1;
+      guard.cutOff(this, unsent);
+    };
+  })();
 
   private cutOff(conn: EngineConnection, unsent: number): void {
     this.o.logger.warn(

@@ -12,7 +12,7 @@ interface SessionSocket {
   nsp: { server: object };
   emit(event: 'auth:revoked', payload: { reason: 'logout' | 'token_reused' | 'admin'; standing?: StandingChange }): unknown;
   disconnect(close: boolean): unknown;
-  once(event: 'disconnect', listener: () => void): unknown;
+  on(event: 'disconnect', listener: (this: SessionSocket) => void): unknown;
 }
 
 const byServer = new WeakMap<object, Map<string, Set<SessionSocket>>>();
@@ -26,12 +26,17 @@ export function trackSession(socket: SessionSocket): void {
   let sockets = sessions.get(id);
   if (!sockets) sessions.set(id, (sockets = new Set()));
   sockets.add(socket);
-  const list = sockets;
-  const all = sessions;
-  socket.once('disconnect', () => {
-    list.delete(socket);
-    if (list.size === 0 && all.get(id) === list) all.delete(id);
-  });
+  socket.on('disconnect', untrackThis);
+}
+
+/** A disconnect listener shared by every socket (`this` is the socket): no closure per socket. */
+function untrackThis(this: SessionSocket): void {
+  const sessions = byServer.get(this.nsp.server);
+  const id = this.data.sessionId;
+  const sockets = sessions?.get(id);
+  if (!sockets) return;
+  sockets.delete(this);
+  if (sockets.size === 0) sessions!.delete(id);
 }
 
 /** Tells and closes this node's sockets of a session (of this server), in every namespace. */

@@ -124,10 +124,12 @@ export function enforceSocketQuota(
     const e = new AppError('TOO_MANY_SOCKETS', `at most ${o.max} connections per account; close one first`);
     next(Object.assign(new Error(e.message), { data: { code: e.code } }));
   });
+  // One listener for every socket (`this` is the socket), not a closure per socket.
+  function release(this: PairlySocket): void {
+    quota.release(keyOf(this.data.userId), this.id).catch((err) => o.logger.warn({ err }, 'socket quota release failed'));
+  }
   nsp.on('connection', (socket: PairlySocket) => {
-    socket.once('disconnect', () => {
-      quota.release(keyOf(socket.data.userId), socket.id).catch((err) => o.logger.warn({ err }, 'socket quota release failed'));
-    });
+    socket.on('disconnect', release);
   });
   const timer = setInterval(() => {
     const open = [...nsp.sockets.values()].map((s) => ({ userId: keyOf(s.data.userId), socketId: s.id }));
