@@ -97,6 +97,8 @@ const envSchema = z
     SOCKET_QUOTA_TTL_SECONDS: z.coerce.number().int().min(3).max(3600).default(60),
     /** Bytes a socket may have queued and not yet taken by the network; past this it is disconnected. */
     SOCKET_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16_384).max(1_000_000_000).default(4 * 1024 * 1024),
+    /** A quiet node runs one full garbage collection once its heap grew this many MB since the last (0: never; idle-collector.ts). */
+    IDLE_GC_GROWTH_MB: z.coerce.number().int().min(0).max(1_000_000).default(64),
     /** /readyz fails once RSS passes this many MB (0: no RSS check). */
     MEMORY_READY_MAX_RSS_MB: z.coerce.number().int().min(0).default(0),
     /** /readyz fails once the V8 heap in use passes this fraction of its limit. */
@@ -413,6 +415,8 @@ export interface Config {
   socketsPerUserMax: number;
   /** How long a socket's place in its user's quota lasts unless its node refreshes it (every third of it). */
   socketQuotaTtlSeconds: number;
+  /** Heap growth (MB) after which a quiet node collects garbage; 0: never. */
+  idleGcGrowthMb: number;
   socketMaxBufferedBytes: number;
   memoryReady: { maxRssMb: number; maxHeapFraction: number };
   login: { maxFailuresPerEmail: number; maxFailuresPerIp: number; windowSeconds: number };
@@ -643,6 +647,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     socketEventsPerUserPerSecond: e.SOCKET_EVENTS_PER_USER_PER_SECOND ?? 2 * e.SOCKET_EVENTS_PER_SECOND,
     socketsPerUserMax: e.SOCKETS_PER_USER_MAX,
     socketQuotaTtlSeconds: e.SOCKET_QUOTA_TTL_SECONDS,
+    idleGcGrowthMb: e.IDLE_GC_GROWTH_MB,
     socketMaxBufferedBytes: e.SOCKET_MAX_BUFFERED_BYTES,
     memoryReady: { maxRssMb: e.MEMORY_READY_MAX_RSS_MB, maxHeapFraction: e.MEMORY_READY_MAX_HEAP_FRACTION },
     login: {

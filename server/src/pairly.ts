@@ -1,6 +1,4 @@
 import { createServer, type Server as HttpServer } from 'node:http';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Config } from './config.js';
@@ -11,6 +9,7 @@ import { contractRouteDocs, contractRoutes } from './http/contract.routes.js';
 import { mountedAt } from './http/route-docs.js';
 import { openDrivers, openSfu, type Jobs } from './drivers.js';
 import { createLogger, type Logger } from './logger.js';
+import { IdleCollector, collectGarbage } from './idle-collector.js';
 import { createMetrics } from './metrics.js';
 import { EventRouter } from './realtime/event-router.js';
 import { createIo, realtimeOf, tellResync, type PairlyServer } from './realtime/io.js';
@@ -57,7 +56,12 @@ export async function createPairly(
   const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
 
   const drivers = await openDrivers(config, logger, { role: 'node' });
-  if (drivers.db.driver === 'pglite') collectGarbageOnce();
+  // Embedded start-up leaves a few hundred MB of WebAssembly memory to the garbage collector: initdb's instance on
+  // a fresh data dir, and the compilation of PGlite's module. V8 sees external memory, not the pressure, and may
+  // keep it for minutes of idling; one full collection right after the database opens gives it back at once.
+  if (drivers.db.driver === 'pglite') collectGarbage();
+  const idleCollector =
+    config.idleGcGrowthMb > 0 ? new IdleCollector({ growthBytes: config.idleGcGrowthMb * 2 ** 20, intervalMs: 5000, logger }) : undefined;
   const { db, redis, jobs, limiter, dependencies } = drivers;
   const metrics = createMetrics(config.nodeId, { breakers: () => breakerStates(), replicas: () => db.replicas() });
 
@@ -198,6 +202,7 @@ export async function createPairly(
       await sfu?.close();
       at('closing the database and Redis');
       await drivers.close();
+      idleCollector?.stop();
       step = 'done';
       logger.info('shut down');
     },
@@ -205,12 +210,3 @@ export async function createPairly(
   };
 }
 
-/**
- * Embedded start-up leaves a few hundred MB of WebAssembly memory to the garbage collector: initdb's instance on
- * a fresh data dir, and the compilation of PGlite's module. V8 sees external memory, not the pressure, and may keep
- * it for minutes of idling; one full collection right after the database opens gives it back at once.
- */
-function collectGarbageOnce(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
