@@ -1,5 +1,5 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Logger } from './logger.js';
 
@@ -10,11 +10,14 @@ import type { Logger } from './logger.js';
  * opened 6,000 sockets still held 38 KB of heap per socket after 60 s of idling, where a heap
  * snapshot (which collects first) finds 14 KB (BENCHMARKS.md, "Connections and memory").
  *
- * Chrome runs such collections in idle time; Node has no idle-time GC. This does what it would, and
- * no more: every `intervalMs` it looks at how busy the event loop was and how much the heap grew over
- * the least it was seen at since its last collection (V8's own collections lower that); when the loop
- * was mostly idle, the heap stopped growing (the burst is over) and it grew by `growthBytes`, it runs one. A collection of a few hundred MB pauses the loop for
- * a fraction of a second, which is why it waits for a quiet loop; a busy node collects by itself.
+ * Chrome runs such collections in idle time; Node has no idle-time GC. This does what it would after
+ * a burst, and no more: every `intervalMs` it looks at how busy the event loop was and how much the old
+ * generation grew over the least it was seen at since its last collection (V8's own collections lower
+ * that); when the loop is at most half busy and at most half as busy as at its busiest in the last
+ * dozen looks (the burst is over), and the old generation grew by `growthBytes`, it runs one full
+ * collection, at most one per `minGapMs`. A collection of a few hundred MB pauses the loop for a
+ * fraction of a second (371 ms for 15,000 sockets here), which is why it waits for the burst to end;
+ * under a steady load V8 collects by itself.
  */
 export class IdleCollector {
   private readonly timer: NodeJS.Timeout;
@@ -24,8 +27,10 @@ export class IdleCollector {
   /** The least heap in use seen since this collector's last collection (after V8's own, it is lower). */
   private baseline: number;
   private collections = 0;
-  /** Heap in use at the last look. */
-  private usedBefore: number;
+  /** The loop's utilization at the last looks (a minute's worth at 5 s). */
+  private readonly recent: number[] = [];
+  /** When it last collected (ms since the epoch); at most one collection per `minGapMs`. */
+  private lastRun = -Infinity;
 
   constructor(
     private readonly o: {
@@ -33,17 +38,19 @@ export class IdleCollector {
       growthBytes: number;
       /** How often it looks (ms). */
       intervalMs: number;
-      /** Event loop utilization over an interval under which the node counts as quiet (0 to 1; default 0.3). */
+      /** Event loop utilization over an interval under which the node counts as quiet (0 to 1; default 0.5). */
       quietUtilization?: number;
       logger: Logger;
+      /** Least time between two of its collections (ms; default 60 s): a half-busy node is paused at most once a minute. */
+      minGapMs?: number;
       /** For tests: the heap in use, the loop's utilization since the last call, the collection. */
-      probe?: { heapUsed(): number; busy(): number; collect(): void };
+      probe?: { heapUsed?(): number; busy?(): number; collect?(): void };
     },
   ) {
-    this.heapUsed = o.probe?.heapUsed ?? (() => getHeapStatistics().used_heap_size);
+    this.heapUsed = o.probe?.heapUsed ?? oldGenerationUsed;
     this.busy = o.probe?.busy ?? loopUtilization();
     this.collect = o.probe?.collect ?? collectGarbage;
-    this.baseline = this.usedBefore = this.heapUsed();
+    this.baseline = this.heapUsed();
     this.timer = setInterval(() => this.look(), o.intervalMs);
     this.timer.unref();
   }
@@ -61,11 +68,15 @@ export class IdleCollector {
     const busy = this.busy();
     const used = this.heapUsed();
     this.baseline = Math.min(this.baseline, used);
-    const grew = used - this.usedBefore;
-    this.usedBefore = used;
-    // Quiet: the burst is over (the heap stopped growing) and the loop is far from busy (an idle node still
-    // answers pings: 6,000 sockets kept it 12% busy here).
-    if (busy > (this.o.quietUtilization ?? 0.3) || grew > SETTLED_BYTES || used - this.baseline < this.o.growthBytes) return;
+    const peak = Math.max(0, ...this.recent);
+    this.recent.push(busy);
+    if (this.recent.length > RECENT_LOOKS) this.recent.shift();
+    // After a burst: the loop at most half as busy as at its busiest in the last minute, and at most half busy.
+    // A steady load is left to V8 (it collects as it allocates); an idle node still answers pings (15,000 idle
+    // sockets kept it 20-30% busy here, promoting a few MB a second), so "the heap stopped growing" never comes.
+    if (busy > (this.o.quietUtilization ?? 0.5) || busy > peak / 2 || used - this.baseline < this.o.growthBytes) return;
+    if (Date.now() - this.lastRun < (this.o.minGapMs ?? 60_000)) return;
+    this.lastRun = Date.now();
     const started = performance.now();
     this.collect();
     const after = this.heapUsed();
@@ -78,6 +89,19 @@ export class IdleCollector {
   }
 }
 
+const RECENT_LOOKS = 12;
+
+/**
+ * The old generation in use (old and large-object spaces): where a burst's garbage waits. The young
+ * generation is left out: it fills and empties every few MB of allocation, which an idle node with many
+ * sockets still makes answering pings, and would look like growth that never settles.
+ */
+function oldGenerationUsed(): number {
+  let used = 0;
+  for (const s of getHeapSpaceStatistics()) if (s.space_name === 'old_space' || s.space_name === 'large_object_space') used += s.space_used_size;
+  return used;
+}
+
 /** The event loop's utilization (0 to 1) since the last call. */
 function loopUtilization(): () => number {
   let last: EventLoopUtilization = performance.eventLoopUtilization();
@@ -88,9 +112,6 @@ function loopUtilization(): () => number {
     return u;
   };
 }
-
-/** Heap growth over one interval under which a burst counts as over. */
-const SETTLED_BYTES = 4 * 2 ** 20;
 
 let gc: (() => void) | undefined;
 

@@ -16,7 +16,10 @@ import type { HolderAuth } from './protocol.js';
  * per constructor, the difference divided by N. A snapshot collects garbage
  * first, so unlike RSS samples the figures do not depend on GC timing.
  *
- *   node --import tsx test/load/scenarios/connections/heap-probe.ts [--sockets 2000] [--target pairly|bare] [--env K=V ...]
+ *   node --import tsx test/load/scenarios/connections/heap-probe.ts [--sockets 2000] [--target pairly|bare] [--env K=V ...] [--by-retainer]
+ *
+ * `--by-retainer` names arrays, strings and other unnamed kinds by what holds them (the first retainer's
+ * constructor and the edge's name, `Socket._callbacks` say): where an extra array per socket comes from.
  */
 
 const { values } = parseArgs({
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     env: { type: 'string', multiple: true },
     top: { type: 'string', default: '30' },
     target: { type: 'string', default: 'pairly' },
+    'by-retainer': { type: 'boolean', default: false },
   },
 });
 const n = Number(values.sockets);
@@ -65,9 +69,36 @@ async function snapshot(pid: number, label: string): Promise<Totals> {
 }
 
 interface Snap {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+  snapshot: { meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] } };
   nodes: number[];
+  edges: number[];
   strings: string[];
+}
+
+/** For each node (by its index / node width), the label of its first strong retainer: `<holder name>.<edge>`. */
+function retainers(s: Snap): Map<number, string> {
+  const nf = s.snapshot.meta.node_fields;
+  const ef = s.snapshot.meta.edge_fields;
+  const [nw, ew] = [nf.length, ef.length];
+  const [iName, iEdges, iType] = [nf.indexOf('name'), nf.indexOf('edge_count'), nf.indexOf('type')];
+  const [eType, eName, eTo] = [ef.indexOf('type'), ef.indexOf('name_or_index'), ef.indexOf('to_node')];
+  const edgeTypes = s.snapshot.meta.edge_types[0];
+  const nodeTypes = s.snapshot.meta.node_types[0];
+  const out = new Map<number, string>();
+  let e = 0;
+  for (let i = 0; i < s.nodes.length; i += nw) {
+    const holderType = nodeTypes[s.nodes[i + iType]!]!;
+    const holder = holderType === 'object' || holderType === 'closure' ? s.strings[s.nodes[i + iName]!]!.slice(0, 40) : holderType;
+    for (let k = 0; k < s.nodes[i + iEdges]!; k++, e += ew) {
+      const type = edgeTypes[s.edges[e + eType]!]!;
+      if (type === 'weak' || type === 'shortcut') continue;
+      const to = s.edges[e + eTo]! / nw;
+      if (out.has(to)) continue;
+      const name = type === 'element' || type === 'hidden' ? `[${type}]` : String(s.strings[s.edges[e + eName]!] ?? s.edges[e + eName]);
+      out.set(to, `${holder}.${name.slice(0, 40)}`);
+    }
+  }
+  return out;
 }
 
 function aggregate(s: Snap): Totals {
@@ -76,10 +107,14 @@ function aggregate(s: Snap): Totals {
   const [iType, iName, iSize] = [f.indexOf('type'), f.indexOf('name'), f.indexOf('self_size')];
   const types = s.snapshot.meta.node_types[0];
   const out: Totals = new Map();
+  const held = values['by-retainer'] ? retainers(s) : undefined;
   for (let i = 0; i < s.nodes.length; i += width) {
     const type = types[s.nodes[i + iType]!]!;
     // Strings and code are grouped by kind; objects by constructor.
-    const name = type === 'object' || type === 'closure' || type === 'native' ? `${type} ${s.strings[s.nodes[i + iName]!]!.slice(0, 60)}` : type;
+    let name = type === 'object' || type === 'closure' || type === 'native' ? `${type} ${s.strings[s.nodes[i + iName]!]!.slice(0, 60)}` : type;
+    if (held && (name === 'array' || name === 'string' || name === 'hidden' || name === 'object Array' || name === 'native system / JSArrayBufferData' || name === 'concatenated string' || name === 'sliced string')) {
+      name = `${name} ← ${held.get(i / width) ?? '?'}`;
+    }
     const t = out.get(name) ?? { size: 0, count: 0 };
     t.size += s.nodes[i + iSize]!;
     t.count += 1;
