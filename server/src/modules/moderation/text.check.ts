@@ -13,6 +13,28 @@ import { RegExpMatcher, TextCensor, asteriskCensorStrategy, englishDataset, engl
 const matcher = new RegExpMatcher({ ...englishDataset.build(), ...englishRecommendedTransformers });
 const censor = new TextCensor().setStrategy(asteriskCensorStrategy());
 
+/**
+ * What the fast path reads of obscenity's matcher (0.4.x; not in its typings). `hasMatch` runs each of
+ * the dataset's 119 term regexes with `matchAll`, which copies the regex every call: ~30 µs a message
+ * whatever its length, the largest part of a chat send's moderation (BENCHMARKS.md). Every term's regex,
+ * joined into one alternation, finds out in one pass over the same transformed text whether any term
+ * occurs at all; only then is the whitelist consulted, by obscenity itself. So the answer is obscenity's
+ * (test/unit/moderation-text-fast.test.ts compares both on generated and known texts).
+ */
+interface MatcherInternals {
+  blacklistedTerms: { regExp: RegExp }[];
+  blacklistMatcherTransformers: unknown;
+  applyTransformers(input: string, transformers: unknown): [number[], string];
+}
+const internals = matcher as unknown as MatcherInternals;
+const anyTerm = new RegExp(internals.blacklistedTerms.map((t) => `(?:${t.regExp.source})`).join('|'), 's');
+
+/** True when no blacklisted term occurs in the text at all (whitelisted or not): certainly clean. */
+export function clearlyClean(text: string): boolean {
+  const [, transformed] = internals.applyTransformers(text, internals.blacklistMatcherTransformers);
+  return !anyTerm.test(transformed);
+}
+
 export interface ProfanityResult {
   /** The text with each matched word replaced by asterisks (the same text when nothing matched). */
   masked: string;
@@ -21,7 +43,7 @@ export interface ProfanityResult {
 }
 
 export function profanity(text: string): ProfanityResult {
-  if (!matcher.hasMatch(text)) return { masked: text, hits: 0 };
+  if (clearlyClean(text) || !matcher.hasMatch(text)) return { masked: text, hits: 0 };
   const matches = matcher.getAllMatches(text, true);
   return { masked: censor.applyTo(text, matches), hits: matches.length };
 }
