@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io as ioClient } from 'socket.io-client';
-import { http, newUser } from '../support/client.js';
+import { connect, http, newUser } from '../support/client.js';
 import { newAdminSession } from '../support/ledger.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 
@@ -100,6 +100,26 @@ describe('the Socket.IO console', () => {
         });
       });
     expect(await join({ cookie })).toBe('connected');
+
+    // The dashboard's per-second counts (server_stats every 2 s): a user's ping and its answer are counted
+    // each way, with their bytes, and the user's connection.
+    const watcher = ioClient(`${url}/socket-admin`, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie } });
+    const seen = new Map<string, number>();
+    watcher.on('server_stats', (s: { aggregatedEvents: { type: string; count: number }[] }) => {
+      for (const e of s.aggregatedEvents) seen.set(e.type, (seen.get(e.type) ?? 0) + e.count);
+    });
+    await new Promise<void>((resolve) => watcher.once('connect', () => resolve()));
+    const user = await newUser(url);
+    const userSocket = await connect(url, user.accessToken);
+    expect((await (userSocket as any).timeout(5000).emitWithAck('system:ping', {})).ok).toBe(true);
+    await vi.waitFor(() => {
+      expect(seen.get('rawConnection')).toBeGreaterThanOrEqual(1);
+      expect(seen.get('packetsIn')).toBeGreaterThanOrEqual(2); // the user's CONNECT and ping
+      expect(seen.get('packetsOut')).toBeGreaterThanOrEqual(2); // its CONNECT answer and the ping's ack
+      expect(seen.get('bytesIn')).toBeGreaterThan(seen.get('packetsIn')!);
+    }, { timeout: 10_000, interval: 200 });
+    userSocket.close();
+    watcher.close();
     expect(await join({})).toBe('UNAUTHENTICATED');
     const fan = await newUser(url);
     expect(await join({ cookie: `pairly_console=${fan.accessToken}` })).toBe('FORBIDDEN');

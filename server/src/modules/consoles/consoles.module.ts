@@ -20,6 +20,7 @@ import type { LedgerService } from '../ledger/ledger.service.js';
 import type { PaymentsService } from '../payments/payments.service.js';
 import { consoleRouteDocs, consoleRoutes, CONSOLE_COOKIE } from './consoles.routes.js';
 import { registerOpsMetrics } from './consoles.metrics.js';
+import { countSocketAdminEvents } from './socket-admin-counts.js';
 
 /** Where the consoles live (outside /api: they are browser apps of their own). */
 export const QUEUES_PATH = '/admin/queues';
@@ -99,15 +100,18 @@ export function consolesModule(d: {
       stopMetrics = registerOpsMetrics(metrics.registry, { jobs: d.jobs, deadLetters: d.deadLetters, payments: d.payments, ledger: d.ledger, logger: d.logger, dbCacheMs: d.config.metricsDbCacheSeconds * 1000 });
       if (!d.config.consoles.socketUi) return;
       const server = io as unknown as Server;
-      instrument(server, {
-        namespaceName: SOCKET_ADMIN_NAMESPACE,
-        // Authentication is ours (below): the console cookie, checked like every admin request.
-        auth: false,
-        // No per-socket event tracking: the dashboard's counts without a cost on every client event.
-        mode: 'production',
-        serverId: d.config.nodeId,
-        ...(d.redis ? { store: new RedisStore(d.redis) } : {}),
-      });
+      // admin-ui's per-second counts, with listeners shared by every connection (socket-admin-counts.ts).
+      countSocketAdminEvents(server, () =>
+        instrument(server, {
+          namespaceName: SOCKET_ADMIN_NAMESPACE,
+          // Authentication is ours (below): the console cookie, checked like every admin request.
+          auth: false,
+          // No per-socket event tracking: the dashboard's counts without a cost on every client event.
+          mode: 'production',
+          serverId: d.config.nodeId,
+          ...(d.redis ? { store: new RedisStore(d.redis) } : {}),
+        }),
+      );
       server.of(SOCKET_ADMIN_NAMESPACE).use((socket, next) => {
         adminOf(socket.handshake.headers.cookie).then(
           () => next(),
