@@ -167,6 +167,28 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     expect((await q.pair('text', 60, ids())).length).toBe(1);
   });
 
+  it('a pairing that could not be recorded ends only itself: not the newer session one of them moved on to', async () => {
+    const q = make();
+    const [a, b, c] = [entry(), entry(), entry()];
+    await q.join(a, 0);
+    await q.join(b, 0);
+    const [first] = await q.pair('text', 10, ids());
+    // a skips the first session and is paired with c while the first pairing's row is still being written.
+    await q.end(a.userId, 20, 'requeue');
+    await q.join(c, 30);
+    const [second] = await q.pair('text', 40, ids());
+    expect([second!.userId, second!.peerId].sort()).toEqual([a.userId, c.userId].sort());
+    // The first pairing's row fails: each of its two users is ended for that session only.
+    expect(await q.end(a.userId, 50, 'requeue', undefined, first!.sessionId)).toMatchObject({ ended: false });
+    expect(await q.inSession(second!.sessionId, [a.userId, c.userId])).toBe(true);
+    // b (whose peer ended it) has that session back and goes back into the queue.
+    expect(await q.end(b.userId, 60, 'requeue', undefined, first!.sessionId)).toMatchObject({ ended: true, sessionId: first!.sessionId });
+    const d = entry();
+    await q.join(d, 70);
+    const [third] = await q.pair('text', 80, ids());
+    expect([third!.userId, third!.peerId].sort()).toEqual([b.userId, d.userId].sort());
+  });
+
   it('a user whose peer just ended their session gets it back from their own skip, to record its end first', async () => {
     const q = make();
     const [a, b] = [entry(), entry()];

@@ -206,9 +206,12 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
       }
       return out;
     },
-    async end(userId, now, then, onlySocket) {
+    async end(userId, now, then, onlySocket, onlySession) {
       const u = users.get(userId);
       if (!u || (onlySocket && u.socketId !== onlySocket)) return { ended: false, sessionId: null, peerId: null };
+      if (onlySession && u.session !== onlySession && u.ended !== onlySession && u.closing?.session !== onlySession) {
+        return { ended: false, sessionId: null, peerId: null };
+      }
       const pending = u.ended ? { session: u.ended, peer: null } : u.closing;
       const sessionId = u.session ?? pending?.session ?? null;
       const peerId = u.session ? (u.peer ?? null) : (pending?.peer ?? null);

@@ -71,8 +71,16 @@ export interface MatchQueue {
    * A user whose peer ended their session (and who has not joined since) gets that session back, without
    * a peer: the caller records its end (a no-op if the peer's call did) before the user can be paired again.
    * So does a parked skipper until requeued, with the peer (their node may have died before recording it).
+   * With `onlySession`, only if the user is in that session, or has it back ended or closing (a pairing
+   * that could not be recorded ends only itself, not a later session one of them has moved on to).
    */
-  end(userId: string, now: number, then: 'requeue' | 'park' | 'leave', onlySocket?: string): Promise<{ ended: boolean; sessionId: string | null; peerId: string | null }>;
+  end(
+    userId: string,
+    now: number,
+    then: 'requeue' | 'park' | 'leave',
+    onlySocket?: string,
+    onlySession?: string,
+  ): Promise<{ ended: boolean; sessionId: string | null; peerId: string | null }>;
   sizes(): Promise<Record<MatchMode, number>>;
   /** Whether both users are still in this session (neither skipped, left or disconnected since the pairing). */
   inSession(sessionId: string, userIds: [string, string]): Promise<boolean>;
@@ -132,8 +140,8 @@ export function createRedisMatchQueue(redis: RedisClient, deploymentPrefix: stri
       }
       return out;
     },
-    async end(userId, now, then, onlySocket) {
-      const [state, session, peer] = await r.matchEnd(key.user(userId), prefix, userId, now, opts.cooldownMs, then, onlySocket ?? '');
+    async end(userId, now, then, onlySocket, onlySession) {
+      const [state, session, peer] = await r.matchEnd(key.user(userId), prefix, userId, now, opts.cooldownMs, then, onlySocket ?? '', onlySession ?? '');
       return { ended: state === 'ended', sessionId: session || null, peerId: peer || null };
     },
     async sizes() {

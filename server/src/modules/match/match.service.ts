@@ -271,10 +271,10 @@ export class MatchService {
           this.d.realtime.toUser(p.userId, 'match:found', { ...base, ...media(p.userId), peer: peerView(a.role, b, p.peerInterests, photo(p.peerId)) });
           this.d.realtime.toUser(p.peerId, 'match:found', { ...base, ...media(p.peerId), peer: peerView(b.role, a, p.userInterests, photo(p.userId)) });
         } catch (err) {
-          // Without its session row the pairing cannot be used: put both back in the queue.
+          // Without its session row the pairing cannot be used: put both back in the queue. Only this pairing
+          // ends: one of them may have skipped it meanwhile and be in a newer session, which stays.
           this.d.logger.error({ err, session: p.sessionId }, 'could not record a match session');
-          await this.d.queue.end(p.userId, Date.now(), 'requeue');
-          await this.d.queue.end(p.peerId, Date.now(), 'requeue');
+          for (const u of [p.userId, p.peerId]) await this.d.queue.end(u, Date.now(), 'requeue', undefined, p.sessionId);
         }
       }),
     );

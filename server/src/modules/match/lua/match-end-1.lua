@@ -1,6 +1,8 @@
 -- Ends a user's session (if any) and takes them out of, or back into, the queue.
 -- KEYS[1] mq:u:<user>
--- ARGV: 1 prefix, 2 user, 3 now ms, 4 cooldown ms, 5 'requeue' | 'park' | 'leave', 6 socket guard ('' = any)
+-- ARGV: 1 prefix, 2 user, 3 now ms, 4 cooldown ms, 5 'requeue' | 'park' | 'leave', 6 socket guard ('' = any),
+--       7 session guard ('' = any): nothing happens unless the user is in that session or has it back
+--       ended or closing (a pairing that could not be recorded must not end a later session)
 -- 'park' keeps the user queued but out of every index (joined = now), so no pass pairs them
 -- until match-requeue-1 puts them back: a skip records the end of its session first.
 -- With a socket guard, nothing happens unless that socket is the one queued (a disconnect of
@@ -14,6 +16,7 @@ local prefix, user, now, cooldown = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumbe
 local u = parseUser(redis.call('HGETALL', KEYS[1]))
 if u.mode == nil then return {'ignored', '', ''} end
 if ARGV[6] ~= '' and u.socket ~= ARGV[6] then return {'ignored', '', ''} end
+if ARGV[7] ~= '' and u.session ~= ARGV[7] and u.ended ~= ARGV[7] and u.closing ~= ARGV[7] then return {'ignored', '', ''} end
 local session, peer = u.session or '', u.peer or ''
 local pending, pendingPeer = u.ended or '', ''
 if pending == '' and u.closing then pending, pendingPeer = u.closing, u.closingpeer or '' end
