@@ -189,6 +189,18 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     expect([third!.userId, third!.peerId].sort()).toEqual([b.userId, d.userId].sort());
   });
 
+  it('an unrecorded pairing ended with its guard leaves no cooldown: the two may be paired again at once', async () => {
+    const q = make();
+    const [a, b] = [entry(), entry()];
+    await q.join(a, 0);
+    await q.join(b, 0);
+    const [first] = await q.pair('text', 10, ids());
+    for (const u of [a, b]) expect(await q.end(u.userId, 20, 'requeue', undefined, first!.sessionId)).toMatchObject({ ended: true });
+    const [again] = await q.pair('text', 30, ids());
+    expect(again!.sessionId).not.toBe(first!.sessionId);
+    expect([again!.userId, again!.peerId].sort()).toEqual([a.userId, b.userId].sort());
+  });
+
   it('a user whose peer just ended their session gets it back from their own skip, to record its end first', async () => {
     const q = make();
     const [a, b] = [entry(), entry()];

@@ -106,6 +106,43 @@ describe('random text matches', () => {
     expect(row).toEqual({ ended: true, end_reason: 'leave' });
   });
 
+  it('a pairing whose node died before recording it is ended by the users\' own node, and both are paired again', async () => {
+    const a = await stranger(['orphan-test']);
+    const b = await stranger(['orphan-test']);
+    const match = node.pairly.services.match as any;
+    const realPass = match.pass.bind(match);
+    let orphan: string | undefined;
+    // A node that pairs a and b in Redis and dies before it writes the session row (nor tells anyone).
+    match.pass = async (mode: string) => {
+      const pairs = await match.d.queue.pair(mode, Date.now(), [randomUUID()]);
+      if (pairs.length === 0) return false;
+      orphan = pairs[0].sessionId;
+      match.pass = realPass;
+      return false;
+    };
+    const foundA = nextEvent<any>(a.s, 'match:found', 10_000);
+    try {
+      await ack(a.s, 'match:join', { mode: 'text', interests: ['orphan-test'] });
+      await ack(b.s, 'match:join', { mode: 'text', interests: ['orphan-test'] });
+      await waitFor(() => orphan !== undefined, 5000, 'the unrecorded pairing');
+    } finally {
+      match.pass = realPass;
+    }
+    // The first sweep only notes it (a pass may be writing its row this moment); the next ends it.
+    expect(await match.sweepOrphans()).toBe(0);
+    expect(await match.d.queue.inSession(orphan, [a.u.user.id, b.u.user.id])).toBe(true);
+    expect(await match.sweepOrphans()).toBe(1);
+    const found = await foundA;
+    expect(found.sessionId).not.toBe(orphan);
+    expect(found.peer.userId).toBe(b.u.user.id);
+    // The new session has its row, so the sweeps leave it alone.
+    expect(await match.sweepOrphans()).toBe(0);
+    expect(await match.sweepOrphans()).toBe(0);
+    expect(await match.d.queue.inSession(found.sessionId, [a.u.user.id, b.u.user.id])).toBe(true);
+    await ack(a.s, 'match:leave');
+    await ack(b.s, 'match:leave');
+  });
+
   it('pairs two strangers, lets them talk through chat:send, and a skip ends it for both and requeues the skipper', async () => {
     const a = await stranger();
     const b = await stranger();

@@ -220,8 +220,11 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
       if (u.session && peerId) {
         const p = users.get(peerId);
         if (p?.session === u.session) delete p.session, delete p.peer, (p.ended = u.session);
-        cooldown.set(`${userId}|${peerId}`, now + opts.cooldownMs);
-        cooldown.set(`${peerId}|${userId}`, now + opts.cooldownMs);
+        // A pairing that was never recorded was never shown: no cooldown between two who never met.
+        if (!onlySession) {
+          cooldown.set(`${userId}|${peerId}`, now + opts.cooldownMs);
+          cooldown.set(`${peerId}|${userId}`, now + opts.cooldownMs);
+        }
         if (cooldown.size > 10_000) for (const [k, until] of cooldown) if (until <= now) cooldown.delete(k);
         delete u.session;
         delete u.peer;
@@ -248,5 +251,6 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
       return true;
     },
     usersOfNode: async () => [],
+    sessionsHere: async () => [...users.entries()].flatMap(([userId, u]) => (u.session && u.peer ? [{ userId, sessionId: u.session, peerId: u.peer }] : [])),
   };
 }

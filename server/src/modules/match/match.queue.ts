@@ -72,7 +72,8 @@ export interface MatchQueue {
    * a peer: the caller records its end (a no-op if the peer's call did) before the user can be paired again.
    * So does a parked skipper until requeued, with the peer (their node may have died before recording it).
    * With `onlySession`, only if the user is in that session, or has it back ended or closing (a pairing
-   * that could not be recorded ends only itself, not a later session one of them has moved on to).
+   * that could not be recorded ends only itself, not a later session one of them has moved on to), and
+   * without the cooldown: a pairing that was never recorded was never shown, the two never met.
    */
   end(
     userId: string,
@@ -92,6 +93,8 @@ export interface MatchQueue {
   requeueIfIdle(userId: string, recorded: string | null): Promise<boolean>;
   /** Users queued or in session through a node (to clean up after it died). */
   usersOfNode(nodeId: string): Promise<string[]>;
+  /** The sessions, as the queue has them, of users queued through this node (memory: every user): for the orphan sweep. */
+  sessionsHere(): Promise<{ userId: string; sessionId: string; peerId: string }[]>;
 }
 
 const read = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
@@ -156,6 +159,14 @@ export function createRedisMatchQueue(redis: RedisClient, deploymentPrefix: stri
       return (await r.matchRequeue(key.user(userId), prefix, userId, recorded ?? '')) === 1;
     },
     usersOfNode: (n) => r.smembers(key.node(n)),
+    async sessionsHere() {
+      const users = await r.smembers(key.node(nodeId));
+      const rows = await Promise.all(users.map((u) => r.hmget(key.user(u), 'session', 'peer')));
+      return users.flatMap((userId, i) => {
+        const [sessionId, peerId] = rows[i]!;
+        return sessionId && peerId ? [{ userId, sessionId, peerId }] : [];
+      });
+    },
   };
 }
 

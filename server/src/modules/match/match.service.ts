@@ -7,7 +7,8 @@
  *   every PAIR_INTERVAL on every node ──► pair (interest-first, anyone after the fall-back wait)
  *   a pairing ──► PostgreSQL session + 'match' conversation ──► match:found to both users' rooms
  *   match:next / match:leave / disconnect ──► Lua end (cooldown both ways) ──► match:ended to the peer
- *   a node dies ──► the presence reaper ends the sessions of its queued users
+ *   a node dies ──► the presence reaper ends the sessions of its queued users; a pairing it made and never
+ *                   recorded is ended by the users' own nodes (sweepOrphans, every 10 s, seen twice)
  *   match:snapshot (video) ──► classifier on this node ──► nude: the sender leaves (reason nudity, flagged in
  *                              moderation_verdicts) ──► match:ended to both
  */
@@ -45,6 +46,9 @@ function peerView(viewerRole: string, peer: PeerRow, joinedWith: string[], photo
 
 export class MatchService {
   private timer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** Sessions the last orphan sweep found without a row. */
+  private suspects = new Set<string>();
   private pairing: Partial<Record<MatchMode, Promise<void>>> = {};
   private readonly again: Partial<Record<MatchMode, boolean>> = {};
   /** Who joined through this node's sockets and has not left: queued again if Redis loses the queue (rejoinLocal). */
@@ -66,6 +70,8 @@ export class MatchService {
       moderation: Pick<ModerationService, 'image'>;
       pairIntervalMs: number;
       pairsPerPass?: number;
+      /** How often this node looks for its users' pairings that were never recorded (default 10 s). */
+      orphanSweepMs?: number;
       /** Video sessions get a room on it; without one, video mode is refused. */
       sfu?: SfuController;
       /** Destroys rooms, retrying through a job when their Janus does not answer. */
@@ -82,10 +88,44 @@ export class MatchService {
       for (const mode of MATCH_MODES) void this.pairNow(mode);
     }, this.d.pairIntervalMs);
     this.timer.unref();
+    this.sweepTimer = setInterval(() => {
+      this.sweepOrphans().catch((err) => this.d.logger.warn({ err }, 'match orphan sweep failed'));
+    }, this.d.orphanSweepMs ?? 10_000);
+    this.sweepTimer.unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.sweepTimer);
+  }
+
+  /**
+   * A pairing is made in Redis and then recorded in PostgreSQL by the node that made it. Should that node
+   * die between the two, its users are cleaned up by the presence reaper only if they were queued through
+   * it; two users of surviving nodes would sit in a session nobody ever showed them. Each node looks at its
+   * own users' sessions: one still without a row a whole sweep after it was first seen so is ended in the
+   * queue (only that session: the guard) and both users go back to their places. A pass still recording it
+   * finds it ended (inSession) and ends its row itself.
+   */
+  async sweepOrphans(): Promise<number> {
+    // One entry per session (both users may be queued through this node).
+    const open = [...new Map((await this.d.queue.sessionsHere()).map((o) => [o.sessionId, o])).values()];
+    const recorded = open.length ? await this.d.store.recordedSessions(open.map((o) => o.sessionId)) : new Set<string>();
+    const seen = new Set<string>();
+    let ended = 0;
+    for (const o of open) {
+      if (recorded.has(o.sessionId)) continue;
+      if (!this.suspects.has(o.sessionId)) {
+        seen.add(o.sessionId);
+        continue;
+      }
+      for (const u of [o.userId, o.peerId]) await this.d.queue.end(u, Date.now(), 'requeue', undefined, o.sessionId);
+      this.d.logger.warn({ session: o.sessionId, users: [o.userId, o.peerId] }, 'match pairing never recorded (its node died?): both requeued');
+      ended++;
+    }
+    this.suspects = seen;
+    if (ended) for (const mode of MATCH_MODES) void this.pairNow(mode);
+    return ended;
   }
 
   async join(userId: string, socketId: string, input: { mode: MatchMode; interests?: string[] }): Promise<{ state: 'queued' | 'in_session'; sessionId?: string }> {

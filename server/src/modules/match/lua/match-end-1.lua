@@ -27,10 +27,13 @@ if session ~= '' then
     redis.call('HDEL', pk, 'session', 'peer')
     redis.call('HSET', pk, 'ended', session)
   end
-  redis.call('ZADD', prefix .. 'cool:' .. user, now + cooldown, peer)
-  redis.call('ZADD', prefix .. 'cool:' .. peer, now + cooldown, user)
-  redis.call('PEXPIRE', prefix .. 'cool:' .. user, cooldown)
-  redis.call('PEXPIRE', prefix .. 'cool:' .. peer, cooldown)
+  -- A guarded end is of a pairing never recorded, so never shown: no cooldown between two who never met.
+  if ARGV[7] == '' then
+    redis.call('ZADD', prefix .. 'cool:' .. user, now + cooldown, peer)
+    redis.call('ZADD', prefix .. 'cool:' .. peer, now + cooldown, user)
+    redis.call('PEXPIRE', prefix .. 'cool:' .. user, cooldown)
+    redis.call('PEXPIRE', prefix .. 'cool:' .. peer, cooldown)
+  end
   redis.call('HDEL', KEYS[1], 'session', 'peer')
 end
 unindex(prefix, user, u)
