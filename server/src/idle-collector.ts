@@ -15,7 +15,7 @@ import type { Logger } from './logger.js';
  * generation grew over the least it was seen at since its last collection (V8's own collections lower
  * that); when the loop is at most half busy and at most half as busy as at its busiest in the last
  * dozen looks (the burst is over), and the old generation grew by `growthBytes`, it runs one full
- * collection, at most one per `minGapMs`. A collection of a few hundred MB pauses the loop for a
+ * collection, at most one a minute. A collection of a few hundred MB pauses the loop for a
  * fraction of a second (371 ms for 15,000 sockets here), which is why it waits for the burst to end;
  * under a steady load V8 collects by itself.
  */
@@ -29,7 +29,7 @@ export class IdleCollector {
   private collections = 0;
   /** The loop's utilization at the last looks (a minute's worth at 5 s). */
   private readonly recent: number[] = [];
-  /** When it last collected (ms since the epoch); at most one collection per `minGapMs`. */
+  /** When it last collected (ms since the epoch): at most one collection a minute (MIN_GAP_MS). */
   private lastRun = -Infinity;
 
   constructor(
@@ -38,11 +38,7 @@ export class IdleCollector {
       growthBytes: number;
       /** How often it looks (ms). */
       intervalMs: number;
-      /** Event loop utilization over an interval under which the node counts as quiet (0 to 1; default 0.5). */
-      quietUtilization?: number;
       logger: Logger;
-      /** Least time between two of its collections (ms; default 60 s): a half-busy node is paused at most once a minute. */
-      minGapMs?: number;
       /** For tests: the heap in use, the loop's utilization since the last call, the collection. */
       probe?: { heapUsed?(): number; busy?(): number; collect?(): void };
     },
@@ -74,8 +70,8 @@ export class IdleCollector {
     // After a burst: the loop at most half as busy as at its busiest in the last minute, and at most half busy.
     // A steady load is left to V8 (it collects as it allocates); an idle node still answers pings (15,000 idle
     // sockets kept it 20-30% busy here, promoting a few MB a second), so "the heap stopped growing" never comes.
-    if (busy > (this.o.quietUtilization ?? 0.5) || busy > peak / 2 || used - this.baseline < this.o.growthBytes) return;
-    if (Date.now() - this.lastRun < (this.o.minGapMs ?? 60_000)) return;
+    if (busy > QUIET_UTILIZATION || busy > peak / 2 || used - this.baseline < this.o.growthBytes) return;
+    if (Date.now() - this.lastRun < MIN_GAP_MS) return;
     this.lastRun = Date.now();
     const started = performance.now();
     this.collect();
@@ -89,7 +85,12 @@ export class IdleCollector {
   }
 }
 
+/** Looks whose loop utilization a look compares with (a minute's worth at 5 s). */
 const RECENT_LOOKS = 12;
+/** The loop at most half busy counts as quiet. */
+const QUIET_UTILIZATION = 0.5;
+/** A half-busy node is paused by a collection at most once a minute. */
+const MIN_GAP_MS = 60_000;
 
 /**
  * The old generation in use (old and large-object spaces): where a burst's garbage waits. The young

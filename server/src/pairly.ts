@@ -131,7 +131,7 @@ export async function createPairly(
       logger,
       onCutOff: () => metrics.socketsCutOff.inc({ reason: 'outbound_buffer' }),
     }),
-    quota: { store: drivers.socketQuota, max: config.socketsPerUserMax, ttlMs: config.socketQuotaTtlSeconds * 1000 },
+    quota: drivers.socketQuota,
   });
   for (const m of modules) await m.start?.({ io, metrics });
   // Presence writes made while Redis was away were skipped, and a restarted Redis has none: put this node's sockets back.

@@ -42,6 +42,15 @@ const entry = (over: Partial<QueueEntry> = {}): QueueEntry => ({
 });
 const ids = (n = 50) => Array.from({ length: n }, () => randomUUID());
 
+/** Two users who join at 0 and are paired with each other at 10. */
+async function pairTwo(q: MatchQueue) {
+  const [a, b] = [entry(), entry()];
+  await q.join(a, 0);
+  await q.join(b, 0);
+  const [session] = await q.pair('text', 10, ids());
+  return { a, b, session };
+}
+
 describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
   it('pairs two waiting users once, longest-waiting first', async () => {
     const q = make();
@@ -154,10 +163,7 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
 
   it('a skip ends the session for both, cools the pair down, and requeues only the skipper', async () => {
     const q = make();
-    const [a, b] = [entry(), entry()];
-    await q.join(a, 0);
-    await q.join(b, 0);
-    const [p] = await q.pair('text', 10, ids());
+    const { a, b, session: p } = await pairTwo(q);
     const ended = await q.end(a.userId, 20, 'requeue');
     expect(ended).toMatchObject({ ended: true, sessionId: p!.sessionId, peerId: b.userId });
     await q.join(b, 30);
@@ -191,10 +197,7 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
 
   it('an unrecorded pairing ended with its guard leaves no cooldown: the two may be paired again at once', async () => {
     const q = make();
-    const [a, b] = [entry(), entry()];
-    await q.join(a, 0);
-    await q.join(b, 0);
-    const [first] = await q.pair('text', 10, ids());
+    const { a, b, session: first } = await pairTwo(q);
     for (const u of [a, b]) expect(await q.end(u.userId, 20, 'requeue', undefined, first!.sessionId)).toMatchObject({ ended: true });
     const [again] = await q.pair('text', 30, ids());
     expect(again!.sessionId).not.toBe(first!.sessionId);
@@ -203,10 +206,7 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
 
   it('a user whose peer just ended their session gets it back from their own skip, to record its end first', async () => {
     const q = make();
-    const [a, b] = [entry(), entry()];
-    await q.join(a, 0);
-    await q.join(b, 0);
-    const [p] = await q.pair('text', 10, ids());
+    const { a, b, session: p } = await pairTwo(q);
     expect(await q.end(a.userId, 20, 'park')).toMatchObject({ ended: true, sessionId: p!.sessionId, peerId: b.userId });
     // b skips at the same moment: the session is already over in the queue, but b's caller must still see it.
     expect(await q.end(b.userId, 21, 'park')).toEqual({ ended: true, sessionId: p!.sessionId, peerId: null });
@@ -241,10 +241,8 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
 
   it('a double tap\'s late requeue does not unpark a user whose next session\'s end is not recorded yet', async () => {
     const q = make();
-    const [a, b, c, d] = [entry(), entry(), entry(), entry()];
-    await q.join(a, 0);
-    await q.join(b, 0);
-    const [first] = await q.pair('text', 10, ids());
+    const { a, b, session: first } = await pairTwo(q);
+    const [c, d] = [entry(), entry()];
     await q.end(b.userId, 20, 'park');
     // a's double tap: both joins get the first session back, to record its end.
     expect(await q.join(a, 21)).toMatchObject({ state: 'pending', sessionId: first!.sessionId });
@@ -267,10 +265,8 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
 
   it('a peer\'s late requeue for an older session does not unpark a user whose peer just skipped them', async () => {
     const q = make();
-    const [a, b, c, d] = [entry(), entry(), entry(), entry()];
-    await q.join(a, 0);
-    await q.join(b, 0);
-    const [first] = await q.pair('text', 10, ids());
+    const { a, b, session: first } = await pairTwo(q);
+    const [c, d] = [entry(), entry()];
     await q.end(b.userId, 20, 'park');
     await q.join(a, 21);
     expect(await q.requeueIfIdle(a.userId, first!.sessionId)).toBe(true);
@@ -286,10 +282,7 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
 
   it('a skipper whose node died before recording the end: the clean-up leave gets the session and the peer back', async () => {
     const q = make();
-    const [a, b] = [entry(), entry()];
-    await q.join(a, 0);
-    await q.join(b, 0);
-    const [p] = await q.pair('text', 10, ids());
+    const { a, b, session: p } = await pairTwo(q);
     const skipper = p!.userId;
     const peer = p!.peerId;
     await q.end(skipper, 20, 'park');
@@ -300,10 +293,7 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
 
   it('a disconnect of another device does not end the session; leave removes the user', async () => {
     const q = make();
-    const [a, b] = [entry(), entry()];
-    await q.join(a, 0);
-    await q.join(b, 0);
-    const [p] = await q.pair('text', 10, ids());
+    const { a, b, session: p } = await pairTwo(q);
     expect((await q.end(a.userId, 20, 'leave', 'some-other-socket')).ended).toBe(false);
     expect((await q.end(a.userId, 20, 'leave', a.socketId)).ended).toBe(true);
     expect(await q.join(b, 30)).toMatchObject({ state: 'pending', sessionId: p!.sessionId });

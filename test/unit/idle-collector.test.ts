@@ -31,33 +31,31 @@ describe('IdleCollector', () => {
     vi.useFakeTimers();
     const { node, probe } = fakeNode(100 * MB);
     collector = new IdleCollector({ growthBytes: 64 * MB, intervalMs: 5000, logger, probe });
-    // The burst: the old generation grows 50 MB a look and the loop is busy.
-    node.busy = 0.9;
-    for (let i = 0; i < 3; i++) {
-      node.used += 50 * MB;
-      node.garbage += 40 * MB;
+    /** One look (5 s): the loop this busy, the old generation grown by `mb`, `garbage` MB of it garbage. */
+    const look = (busy: number, mb = 0, garbage = mb) => {
+      node.busy = busy;
+      node.used += mb * MB;
+      node.garbage += garbage * MB;
       vi.advanceTimersByTime(5000);
-    }
+    };
+    // The burst: the old generation grows 50 MB a look and the loop is busy.
+    for (let i = 0; i < 3; i++) look(0.9, 50, 40);
     expect(node.collections).toBe(0);
     // The loop calms down (pings still promote a little): one collection, the garbage given back.
-    node.busy = 0.25;
-    node.used += 5 * MB;
-    node.garbage += 5 * MB;
-    vi.advanceTimersByTime(5000);
+    look(0.25, 5);
     expect(node.collections).toBe(1);
     expect(node.used).toBe(100 * MB + 155 * MB - 125 * MB);
     // Idle afterwards with little growth: nothing more to do.
-    vi.advanceTimersByTime(30_000);
+    for (let i = 0; i < 6; i++) look(0.25);
     expect(node.collections).toBe(1);
     // Another burst soon after: not within the minute since the last collection, then once.
-    node.busy = 0.95;
-    node.used += 100 * MB;
-    node.garbage += 100 * MB;
-    vi.advanceTimersByTime(10_000);
-    node.busy = 0.2;
-    vi.advanceTimersByTime(10_000);
+    look(0.95, 100);
+    look(0.95);
+    look(0.2);
+    look(0.2);
     expect(node.collections).toBe(1);
-    vi.advanceTimersByTime(10_000);
+    look(0.2);
+    look(0.2);
     expect(node.collections).toBe(2);
   });
 

@@ -62,7 +62,6 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
   }
 
   attach(socket: PairlySocket): void {
-    this.budgets.set(socket, new SocketBudget());
     socket.onAny(this.onEvent);
   }
 
@@ -77,7 +76,8 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
   private received(socket: PairlySocket, event: unknown, args: unknown[]): void {
     const ack = typeof args.at(-1) === 'function' ? (args.pop() as (r: AckResponse<object>) => void) : undefined;
     const name = typeof event === 'string' ? event : String(event);
-    const budget = this.budgets.get(socket) ?? new SocketBudget();
+    let budget = this.budgets.get(socket);
+    if (!budget) this.budgets.set(socket, (budget = new SocketBudget()));
     this.inFlight++;
     this.dispatch(socket, name, args[0], ack, budget.take(this.deps.perSocket), budget)
       .catch((err) => this.deps.logger.error({ err, event: name }, 'event dispatch failed'))

@@ -45,7 +45,7 @@ export function createIo(opts: {
   /** Caps each connection's unsent bytes. */
   outbound?: OutboundGuard;
   /** Caps each user's open sockets over all nodes. */
-  quota?: { store: SocketQuota; max: number; ttlMs: number };
+  quota?: SocketQuota;
   /** Told of every connection and disconnection on this node (presence, typing). */
   lifecycle?: SocketLifecycle[];
 }): PairlyServer {
@@ -69,7 +69,7 @@ export function createIo(opts: {
   // Another node lost Redis for a while: what it pushed meanwhile never came here (tellResync).
   io.on('node:resync', (nodeId) => io.local.emit('system:resync', { nodeId }));
   if (opts.quota) {
-    const stop = enforceSocketQuota(io.of('/'), opts.quota.store, { ...opts.quota, logger });
+    const stop = enforceSocketQuota(io.of('/'), opts.quota, { logger });
     opts.httpServer.once('close', stop);
   }
   opts.outbound?.install(io.engine);

@@ -14,6 +14,10 @@ export interface EngineConnection {
   close(discard?: boolean): unknown;
 }
 
+/** Unsent bytes in the engine's write buffer; -1 once the connection is cut off. */
+const QUEUED = Symbol('queuedBytes');
+type Watched = EngineConnection & { [QUEUED]: number };
+
 /**
  * A cap on what each connection may have queued and not yet taken by the
  * network, so that a client that reads slowly or not at all costs bounded
@@ -25,10 +29,6 @@ export interface EngineConnection {
  * destroyed, not closed: a close frame would queue behind the unread bytes
  * and keep them for ws's 30 s close timeout.
  */
-/** Unsent bytes in the engine's write buffer; -1 once the connection is cut off. */
-const QUEUED = Symbol('queuedBytes');
-type Watched = EngineConnection & { [QUEUED]: number };
-
 export class OutboundGuard {
   private readonly users = new WeakMap<object, string>();
 

@@ -23,6 +23,9 @@ type PairlyNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Int
  * scripts; memory: the same in a Map, for one process.
  */
 export interface SocketQuota {
+  /** Sockets one user may have open at once; how long a place lasts unless refreshed (ms). */
+  readonly max: number;
+  readonly ttlMs: number;
   /** Takes a place for the socket; false when the user already has `max`. */
   acquire(userId: string, socketId: string): Promise<boolean>;
   release(userId: string, socketId: string): Promise<void>;
@@ -33,6 +36,8 @@ export interface SocketQuota {
 export function createMemorySocketQuota(o: { max: number; ttlMs: number }): SocketQuota {
   const places = new Map<string, Map<string, number>>();
   return {
+    max: o.max,
+    ttlMs: o.ttlMs,
     async acquire(userId, socketId) {
       const now = Date.now();
       const mine = places.get(userId) ?? new Map<string, number>();
@@ -72,6 +77,8 @@ export function createRedisSocketQuota(redis: RedisClient, prefix: string, o: { 
   const r = redis as unknown as Scripted;
   const key = (userId: string) => `${prefix}sockets:${userId}`;
   return {
+    max: o.max,
+    ttlMs: o.ttlMs,
     acquire: async (userId, socketId) => (await r.socketQuotaAcquire(key(userId), socketId, o.max, o.ttlMs)) === 1,
     release: async (userId, socketId) => void (await r.zrem(key(userId), socketId)),
     async refresh(sockets) {
@@ -104,8 +111,6 @@ export function enforceSocketQuota(
   nsp: PairlyNamespace,
   quota: SocketQuota,
   o: {
-    max: number;
-    ttlMs: number;
     logger: Logger;
     /** Whose places a socket takes: the user by default; another namespace counts apart (`<user>:admin`), so the one connection an admin's /admin socket shares with their main socket is not counted twice. */
     keyOf?: (userId: string) => string;
@@ -120,8 +125,8 @@ export function enforceSocketQuota(
       o.logger.warn({ err, userId }, 'socket quota unavailable; socket let in');
       return next();
     }
-    o.logger.info({ userId, max: o.max }, 'socket refused: too many sockets');
-    const e = new AppError('TOO_MANY_SOCKETS', `at most ${o.max} connections per account; close one first`);
+    o.logger.info({ userId, max: quota.max }, 'socket refused: too many sockets');
+    const e = new AppError('TOO_MANY_SOCKETS', `at most ${quota.max} connections per account; close one first`);
     next(Object.assign(new Error(e.message), { data: { code: e.code } }));
   });
   // One listener for every socket (`this` is the socket), not a closure per socket.
@@ -134,7 +139,7 @@ export function enforceSocketQuota(
   const timer = setInterval(() => {
     const open = [...nsp.sockets.values()].map((s) => ({ userId: keyOf(s.data.userId), socketId: s.id }));
     if (open.length) quota.refresh(open).catch((err) => o.logger.warn({ err }, 'socket quota refresh failed'));
-  }, Math.max(100, Math.floor(o.ttlMs / 3)));
+  }, Math.max(100, Math.floor(quota.ttlMs / 3)));
   timer.unref();
   return () => clearInterval(timer);
 }

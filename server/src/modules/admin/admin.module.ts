@@ -90,8 +90,7 @@ export function adminModule(d: {
         logger,
         metrics,
       });
-      const quota = d.socketQuota && { store: d.socketQuota, max: config.socketsPerUserMax, ttlMs: config.socketQuotaTtlSeconds * 1000 };
-      detach = attachAdminNamespace(io.of('/admin'), { auth: d.auth, admin, router, logger, quota });
+      detach = attachAdminNamespace(io.of('/admin'), { auth: d.auth, admin, router, logger, quota: d.socketQuota });
     },
     stop: () => detach?.(),
   } satisfies ModuleWithServices;

@@ -62,12 +62,12 @@ export function attachAdminNamespace(
     router: EventRouter<typeof adminEventSchemas, AdminEventResults>;
     logger: Logger;
     /** The per-user socket cap, applied here too (after authentication): an admin session cannot open /admin sockets without end. */
-    quota?: { store: SocketQuota; max: number; ttlMs: number };
+    quota?: SocketQuota;
   },
 ): () => void {
   nsp.use(socketAuth(d.auth, 'admin'));
   const stopQuota = d.quota
-    ? enforceSocketQuota(nsp as unknown as Parameters<typeof enforceSocketQuota>[0], d.quota.store, { ...d.quota, logger: d.logger, keyOf: (u) => `${u}:admin` })
+    ? enforceSocketQuota(nsp as unknown as Parameters<typeof enforceSocketQuota>[0], d.quota, { logger: d.logger, keyOf: (u) => `${u}:admin` })
     : undefined;
   d.router.on('admin:online', async (_socket, p) => ({ users: await d.admin.search(p.q, p.limit) }));
   nsp.on('connection', (socket) => {

@@ -44,6 +44,9 @@ function peerView(viewerRole: string, peer: PeerRow, joinedWith: string[], photo
   };
 }
 
+/** How often a node looks for its users' pairings that were never recorded (a dead node's). */
+const ORPHAN_SWEEP_MS = 10_000;
+
 export class MatchService {
   private timer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -70,8 +73,6 @@ export class MatchService {
       moderation: Pick<ModerationService, 'image'>;
       pairIntervalMs: number;
       pairsPerPass?: number;
-      /** How often this node looks for its users' pairings that were never recorded (default 10 s). */
-      orphanSweepMs?: number;
       /** Video sessions get a room on it; without one, video mode is refused. */
       sfu?: SfuController;
       /** Destroys rooms, retrying through a job when their Janus does not answer. */
@@ -90,7 +91,7 @@ export class MatchService {
     this.timer.unref();
     this.sweepTimer = setInterval(() => {
       this.sweepOrphans().catch((err) => this.d.logger.warn({ err }, 'match orphan sweep failed'));
-    }, this.d.orphanSweepMs ?? 10_000);
+    }, ORPHAN_SWEEP_MS);
     this.sweepTimer.unref();
   }
 
@@ -104,7 +105,7 @@ export class MatchService {
    * die between the two, its users are cleaned up by the presence reaper only if they were queued through
    * it; two users of surviving nodes would sit in a session nobody ever showed them. Each node looks at its
    * own users' sessions: one still without a row a whole sweep after it was first seen so is ended in the
-   * queue (only that session: the guard) and both users go back to their places. A pass still recording it
+   * queue (only that session: the guard) and both users go back into the queue. A pass still recording it
    * finds it ended (inSession) and ends its row itself.
    */
   async sweepOrphans(): Promise<number> {
