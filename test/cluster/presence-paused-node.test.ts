@@ -136,7 +136,8 @@ describe('a paused node', () => {
     await waitFor(async () => (await presenceOf(p.accessToken, u.user.id)) === 'online', 30_000, 'u online again after the resume');
     console.log(`[measure] resumed node's user online again after ${Date.now() - resumedAt} ms`);
     expect(dropped).toBe(false);
-    expect(paused.output()).toContain('its live sockets are written back');
+    // Logged after the write that made u online again, and written asynchronously: wait for the line.
+    await waitFor(() => paused.output().includes('its live sockets are written back'), 10_000, "the resumed node's rebuild logged");
     su.close();
     sp.close();
   }, 120_000);
