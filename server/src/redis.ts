@@ -1,6 +1,7 @@
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import { DependencyState } from './dependency-state.js';
 import type { Logger } from './logger.js';
+import { lightPipelines } from './redis-pipeline.js';
 
 export interface RedisClientOptions {
   /**
@@ -125,6 +126,7 @@ export function createRedis(url: string, logger: Logger, name: string, opts: Red
     : sentinel
       ? new Redis({ ...options, sentinels: sentinel.sentinels, name: sentinel.name })
       : new Redis(url, options);
+  lightPipelines(client);
   const state = opts.state ?? new DependencyState('redis', logger);
   client.on('ready', () => state.up(name));
   client.on('reconnecting', () => state.down(new Error('connection lost'), name));
