@@ -5,6 +5,9 @@ import { createBacking, startNodeProcess, type Backing, type NodeProcess } from 
 import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
 import { expectAckedDeliveredOnce } from '../support/acked.js';
 import { pgQuery } from '../support/services.js';
+import pino from 'pino';
+import { SyncedLimiter } from '../../server/src/realtime/synced-limiter.js';
+import { keySlot } from '../../server/src/redis.js';
 
 /**
  * Pairly on a Redis Cluster of three masters (each with a replica) instead of one Redis: three real
@@ -67,6 +70,29 @@ describe('Pairly on a three-master Redis Cluster', () => {
       const untagged = await Promise.all(r.nodes('master').map((m) => m.keys(`${p}bull:*`)));
       expect(untagged.flat()).toEqual([]);
     } finally {
+      r.disconnect();
+    }
+  });
+
+  it('a synced limiter\'s sync reaches keys of every slot and master: one script call per slot, one pipeline per master', async () => {
+    const r = cluster.client();
+    const prefix = `${backing.redisPrefix}rl:cluster-synced:`;
+    const limiter = new SyncedLimiter({ redis: r, prefix, points: 100, durationSeconds: 30, syncMs: 50, logger: pino({ level: 'silent' }) });
+    try {
+      // Keys a node counted alone in their last window: their next window begins here and goes to Redis at the sync.
+      const keys = Array.from({ length: 300 }, (_, i) => `u${i}`);
+      for (const k of keys) await limiter.consume(k); // first window: one call each
+      const twoInOneSlot = ['{same}a', '{same}b'];
+      for (const k of twoInOneSlot) await limiter.consume(k);
+      for (const k of [...keys, ...twoInOneSlot]) for (let i = 0; i < 3; i++) await limiter.consume(k);
+      await waitFor(async () => Number(await r.get(`${prefix}u299`)) === 4, 5000);
+      const totals = await Promise.all([...keys, ...twoInOneSlot].map((k) => r.get(prefix + k)));
+      expect(totals.every((t) => t === '4')).toBe(true);
+      expect(new Set(keys.map((k) => keySlot(prefix + k))).size).toBeGreaterThan(100);
+      expect(keySlot(prefix + twoInOneSlot[0])).toBe(keySlot(prefix + twoInOneSlot[1]));
+      expect(new Set(await Promise.all(keys.slice(0, 30).map((k) => cluster.masterOf(prefix + k)))).size).toBe(3);
+    } finally {
+      limiter.close();
       r.disconnect();
     }
   });

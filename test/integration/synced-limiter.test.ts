@@ -62,6 +62,20 @@ describe('SyncedLimiter', () => {
     for (const k of keys) expect(await redis.pttl(k)).toBeGreaterThan(0);
   });
 
+  it('a sync of more keys than one script call takes (500): every key gets its count and keeps its window', async () => {
+    const a = make({ points: 100 });
+    const keys = Array.from({ length: 1200 }, (_, i) => `many-${i}`);
+    for (const k of keys) await a.consume(k);
+    await synced();
+    // Within their windows, far from the limit: counted here, and added to Redis at the next sync.
+    for (const k of keys) for (let i = 0; i < (Number(k.slice(5)) % 3) + 1; i++) await a.consume(k);
+    await synced();
+    const totals = await redis.mget(keys.map((k) => prefix + k));
+    expect(totals).toEqual(keys.map((k) => String(1 + (Number(k.slice(5)) % 3) + 1)));
+    const ttls = await Promise.all(keys.slice(0, 50).map((k) => redis.pttl(prefix + k)));
+    expect(ttls.every((t) => t > 0 && t <= 30_000)).toBe(true);
+  });
+
   it('a key another node counts in the same window is counted exactly on both from then on', async () => {
     const [a, b] = [make(), make()];
     expect(await admitted(a, 'u7', 5)).toBe(5); // one call, four counted here

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { bySlotGroup, type RedisClient } from '../redis.js';
+import { Cluster } from 'ioredis';
+import { bySlotGroup, keySlot, type RedisClient } from '../redis.js';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../logger.js';
 
@@ -9,12 +10,18 @@ export interface PointLimiter {
   reward(key: string): Promise<unknown>;
 }
 
-type Scripted = RedisClient & { syncedLimiterAdd(key: string, n: number, durationMs: number): Promise<[number, number]> };
+type Scripted = RedisClient & {
+  syncedLimiterAdd(key: string, n: number, durationMs: number): Promise<[number, number]>;
+  /** numkeys, the keys, the window in ms, then each key's count: answers [total, ms left] per key, flat. */
+  syncedLimiterAddMany(...args: (string | number)[]): Promise<number[]>;
+};
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
 /** How long after its window ended a key's state is kept here (for whether the next window may begin without a call). */
 const REMEMBER_MS = 60_000;
+/** Keys per script call of a sync (each call blocks Redis for its length: ~1 µs a key). */
+const KEYS_PER_CALL = 500;
 
 interface KeyState {
   /** When this key's window ends (local clock; never later than Redis' expiry of the key). */
@@ -92,6 +99,7 @@ export class SyncedLimiter implements PointLimiter {
   ) {
     if (typeof (d.redis as unknown as Partial<Scripted>).syncedLimiterAdd !== 'function') {
       d.redis.defineCommand('syncedLimiterAdd', { numberOfKeys: 1, lua: lua('synced-limiter-add-1') });
+      d.redis.defineCommand('syncedLimiterAddMany', { lua: lua('synced-limiter-add-n') });
     }
     this.r = d.redis as unknown as Scripted;
     this.durationMs = d.durationSeconds * 1000;
@@ -184,8 +192,19 @@ export class SyncedLimiter implements PointLimiter {
   }
 
   private async syncGroup(due: { key: string; s: KeyState; n: number }[], now: number): Promise<void> {
+    // One script call per run of keys (per hash slot on a Cluster, whose scripts take keys of one slot),
+    // all of the group's calls in one pipeline: one round trip, and one script run per KEYS_PER_CALL keys.
+    const calls: (typeof due)[] = [];
+    const bySlot = new Map<number, typeof due>();
+    for (const x of due) {
+      const slot = this.d.redis instanceof Cluster ? keySlot(this.d.prefix + x.key) : 0;
+      let run = bySlot.get(slot);
+      if (!run || run.length === KEYS_PER_CALL) bySlot.set(slot, (run = []));
+      if (run.length === 0) calls.push(run);
+      run.push(x);
+    }
     const pipe = this.r.pipeline() as unknown as Scripted & { exec(): Promise<[Error | null, unknown][] | null> };
-    for (const { key, n } of due) pipe.syncedLimiterAdd(this.d.prefix + key, n, this.durationMs);
+    for (const run of calls) pipe.syncedLimiterAddMany(run.length, ...run.map((x) => this.d.prefix + x.key), this.durationMs, ...run.map((x) => x.n));
     let res: [Error | null, unknown][] | null;
     try {
       res = await pipe.exec();
@@ -193,10 +212,15 @@ export class SyncedLimiter implements PointLimiter {
       for (const x of due) x.s.unsynced += x.n;
       throw err;
     }
-    due.forEach((x, i) => {
-      const [err, reply] = res?.[i] ?? [new Error('no reply'), undefined];
-      if (err) x.s.unsynced += x.n;
-      else this.learn(x.s, x.n, reply as [number, number], now);
+    calls.forEach((run, c) => {
+      const [err, reply] = res?.[c] ?? [new Error('no reply'), undefined];
+      run.forEach((x, i) => {
+        if (err) x.s.unsynced += x.n;
+        else {
+          const r = reply as number[];
+          this.learn(x.s, x.n, [r[2 * i]!, r[2 * i + 1]!], now);
+        }
+      });
     });
   }
 }
