@@ -168,6 +168,11 @@ export function realtimeOf(getIo: () => PairlyServer, opts: { clustered?: boolea
       // ago could miss it, as seen on a Redis Cluster). A revoked session keeps no socket anywhere.
       if (opts.clustered) io.serverSideEmit('session:end', sessionId, reason, standing);
     },
+    connectedHere(userId) {
+      // The workers' emitter has no namespace of sockets: nothing is connected there.
+      const room = (getIo() as Partial<PairlyServer>).sockets?.adapter.rooms.get(rooms.user(userId));
+      return room !== undefined && room.size > 0;
+    },
   };
 }
 

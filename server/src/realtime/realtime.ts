@@ -29,4 +29,9 @@ export interface Realtime {
    * that ends it, carried in the same message (a push sent just before may arrive after the close).
    */
   endSession(sessionId: string, reason: 'logout' | 'token_reused' | 'admin', standing?: StandingChange): void;
+  /**
+   * Whether the user has a socket on this node (in their room here): connected, so not offline, without
+   * asking presence. False where no sockets live (the workers process) or none of theirs is here.
+   */
+  connectedHere?(userId: string): boolean;
 }

@@ -228,6 +228,8 @@ export class NotificationService {
   }
 
   private isOnline(userId: string): Promise<boolean> {
+    // A socket of theirs on this node settles it (the recipient of a chat message often is): no Redis read.
+    if (this.d.realtime.connectedHere?.(userId)) return Promise.resolve(true);
     return this.presenceReads.submit(userId);
   }
 
