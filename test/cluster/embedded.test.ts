@@ -1,9 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { connect, http, newUser } from '../support/client.js';
 import { exclusive } from '../support/exclusive.js';
-import { startNodeProcess as startNode, tempDir, type NodeProcess } from '../support/pairly.js';
+import { freePort, startNodeProcess as startNode, tempDir, type NodeProcess } from '../support/pairly.js';
+import { waitFor } from '../support/client.js';
 
 /** Embedded mode as a newcomer runs it: no DATABASE_URL, no REDIS_URL, nothing but Node. */
 const dir = tempDir('pairly-embedded');
@@ -89,6 +91,48 @@ describe('embedded mode', () => {
       expect((await http(node.url, 'GET', '/api/me', { token: login.body.accessToken })).body.user.email).toBe(email);
     } finally {
       await node.stop();
+    }
+  }, START_BUDGET_MS);
+
+  it('`npm start` (the README\'s first command) serves, with its allocator settings in the server\'s environment', async () => {
+    // Reopens the data dir of the tests above. --ignore-scripts leaves out prestart's web build (NO_WEB_APP).
+    const port = freePort();
+    const npm = spawn('npm', ['start', '--ignore-scripts'], {
+      cwd: join(import.meta.dirname, '../..'),
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, PORT: String(port), HOST: '127.0.0.1', WEB_DIR: 'off' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let out = '';
+    let serverPid: string | undefined;
+    npm.stdout!.on('data', (d) => (out += d));
+    npm.stderr!.on('data', (d) => (out += d));
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok === true, START_BUDGET_MS - 20_000, 'npm start healthy');
+      // The server: the node process npm started (npm → sh → node) with this port (not the shell, whose line names it too).
+      serverPid = readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .find((d) => {
+          try {
+            const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+            return /(^|\/)node$/.test(argv[0]!) && argv.includes('server/src/main.ts') && readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`PORT=${port}`);
+          } catch {
+            return false; // gone meanwhile, or not ours to read
+          }
+        });
+      expect(serverPid).toBeDefined();
+      const environ = readFileSync(`/proc/${serverPid}/environ`, 'utf8').split('\0');
+      // glibc reads these at start (an idle embedded server ~100 MB smaller: BENCHMARKS.md, "An idle embedded server").
+      expect(environ).toContain('MALLOC_ARENA_MAX=2');
+      expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
+    } catch (err) {
+      console.log(`--- npm start ---\n${out}`);
+      throw err;
+    } finally {
+      process.kill(-npm.pid!, 'SIGTERM');
+      await new Promise((r) => npm.once('exit', r));
+      // The next test opens the same data dir: the server must have let it go.
+      if (serverPid) await waitFor(() => !existsSync(`/proc/${serverPid}`), 30_000, 'the server to exit');
     }
   }, START_BUDGET_MS);
 
