@@ -106,6 +106,7 @@ type Scripted = RedisClient & {
   matchPair(...args: (string | number)[]): Promise<string[]>;
   matchEnd(...args: (string | number)[]): Promise<[string, string, string]>;
   matchRequeue(...args: (string | number)[]): Promise<number>;
+  matchSessionsHere(nodeKey: string, prefix: string): Promise<string[]>;
 };
 
 export function createRedisMatchQueue(redis: RedisClient, deploymentPrefix: string, nodeId: string, opts: QueueOptions): MatchQueue {
@@ -117,6 +118,7 @@ export function createRedisMatchQueue(redis: RedisClient, deploymentPrefix: stri
     redis.defineCommand('matchPair', { numberOfKeys: 1, lua: lua('match-pair-1') });
     redis.defineCommand('matchEnd', { numberOfKeys: 1, lua: lua('match-end-1') });
     redis.defineCommand('matchRequeue', { numberOfKeys: 1, lua: lua('match-requeue-1') });
+    redis.defineCommand('matchSessionsHere', { numberOfKeys: 1, lua: read('match-sessions-here-1') });
   }
   const r = redis as unknown as Scripted;
   const key = {
@@ -160,12 +162,10 @@ export function createRedisMatchQueue(redis: RedisClient, deploymentPrefix: stri
     },
     usersOfNode: (n) => r.smembers(key.node(n)),
     async sessionsHere() {
-      const users = await r.smembers(key.node(nodeId));
-      const rows = await Promise.all(users.map((u) => r.hmget(key.user(u), 'session', 'peer')));
-      return users.flatMap((userId, i) => {
-        const [sessionId, peerId] = rows[i]!;
-        return sessionId && peerId ? [{ userId, sessionId, peerId }] : [];
-      });
+      const flat = await r.matchSessionsHere(key.node(nodeId), prefix);
+      const out: { userId: string; sessionId: string; peerId: string }[] = [];
+      for (let i = 0; i + 2 < flat.length; i += 3) out.push({ userId: flat[i]!, sessionId: flat[i + 1]!, peerId: flat[i + 2]! });
+      return out;
     },
   };
 }
