@@ -204,6 +204,23 @@ describe.each(drivers)('MatchQueue (%s)', (_name, make) => {
     expect([again!.userId, again!.peerId].sort()).toEqual([a.userId, b.userId].sort());
   });
 
+  it('a pairing that could not be recorded puts both back at their old places, ahead of those who joined after them', async () => {
+    const q = make();
+    const { a, b, session: first } = await pairTwo(q); // joined at 0
+    // Two who joined after them.
+    const [c, d] = [entry(), entry()];
+    await q.join(c, 15);
+    await q.join(d, 16);
+    for (const u of [a, b]) await q.end(u.userId, 20, 'requeue', undefined, first!.sessionId);
+    // c, looked at first (a and b are due again only now), gets the longest-waiting partner as if the failed
+    // pairing had not happened: a or b (joined at 0), not d (16), who would have waited longer had a and b
+    // gone to the back at 20.
+    const [next] = await q.pair('text', 30, ids(1));
+    const pair = [next!.userId, next!.peerId];
+    expect(pair).toContain(c.userId);
+    expect(pair).not.toContain(d.userId);
+  });
+
   it('a user whose peer just ended their session gets it back from their own skip, to record its end first', async () => {
     const q = make();
     const { a, b, session: p } = await pairTwo(q);

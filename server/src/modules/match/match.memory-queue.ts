@@ -230,8 +230,9 @@ export function createMemoryMatchQueue(opts: QueueOptions): MatchQueue {
         delete u.peer;
       }
       unindex(u);
+      // A guarded requeue (a pairing never shown) keeps their place in the queue; any other end goes to the back.
       if (then === 'leave') users.delete(userId);
-      else u.joined = now;
+      else if (!(then === 'requeue' && onlySession)) u.joined = now;
       if (then === 'park' && sessionId) u.closing = { session: sessionId, peer: peerId };
       if (then === 'requeue') index(u, now);
       return { ended: true, sessionId, peerId };

@@ -2,7 +2,8 @@
 -- KEYS[1] mq:u:<user>
 -- ARGV: 1 prefix, 2 user, 3 now ms, 4 cooldown ms, 5 'requeue' | 'park' | 'leave', 6 socket guard ('' = any),
 --       7 session guard ('' = any): nothing happens unless the user is in that session or has it back
---       ended or closing (a pairing that could not be recorded must not end a later session)
+--       ended or closing (a pairing that could not be recorded must not end a later session); a
+--       guarded requeue keeps the user's place in the queue (that pairing was never shown)
 -- 'park' keeps the user queued but out of every index (joined = now), so no pass pairs them
 -- until match-requeue-1 puts them back: a skip records the end of its session first.
 -- With a socket guard, nothing happens unless that socket is the one queued (a disconnect of
@@ -38,8 +39,11 @@ if session ~= '' then
 end
 unindex(prefix, user, u)
 if ARGV[5] == 'requeue' then
-  index(prefix, user, u, now, now)
-  redis.call('HSET', KEYS[1], 'joined', tostring(now))
+  -- A guarded end is of a pairing never shown: back at their old place (looked at now), not at the back.
+  local joined = now
+  if ARGV[7] ~= '' and u.joined then joined = tonumber(u.joined) end
+  index(prefix, user, u, joined, now)
+  redis.call('HSET', KEYS[1], 'joined', tostring(joined))
 elseif ARGV[5] == 'park' then
   redis.call('HSET', KEYS[1], 'joined', tostring(now))
   if session ~= '' then redis.call('HSET', KEYS[1], 'closing', session, 'closingpeer', peer)
