@@ -382,3 +382,24 @@ it('the list shows the newest 50 conversations and the older ones on request', a
   expect(k.problems).toEqual([]);
   await k.context.close();
 }, 60_000);
+
+it('a page whose stylesheet fails to load (a deploy replaced it, a dropped request) loads itself again and opens', async () => {
+  const lou = await signUpApi(web.url, { displayName: 'Lou' });
+  const l = await openPage(browser, web.url);
+  // The chats page's own stylesheet (a chunk loaded with the page), refused the first time it is asked for.
+  const refused: string[] = [];
+  await l.context.route(/\/assets\/chat-[\w-]+\.css$/, (route) => {
+    if (refused.length > 0) return route.continue();
+    refused.push(route.request().url());
+    return route.abort();
+  });
+  await signIn(l.page, web.url, lou, '/chats');
+  await l.page.getByRole('heading', { name: 'Chats', level: 1 }).waitFor();
+  expect(refused).toHaveLength(1);
+  // It reloaded itself once (the mark it keeps against a reload loop), and the stylesheet is in now.
+  expect(await l.page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('pairly.chunkReloadAt'))).not.toBeNull();
+  expect(await l.page.evaluate(() => (globalThis as unknown as { document: { styleSheets: { href: string | null }[] } }).document.styleSheets.length)).toBeGreaterThan(0);
+  // The refused request is the only problem: Chromium logs it, and nothing of the app failed.
+  expect(l.problems.filter((p) => !p.includes('net::ERR_FAILED'))).toEqual([]);
+  await l.context.close();
+});

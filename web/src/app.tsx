@@ -1,4 +1,5 @@
-import { lazy, Suspense, useEffect, useRef, type ReactNode } from 'react';
+import { Suspense, useEffect, useRef, type ReactNode } from 'react';
+import { lazyPage } from './lib/lazy-page.js';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
 import { SessionProvider, useSession } from './lib/session.js';
@@ -16,36 +17,36 @@ import Suspended from './pages/suspended.js';
 import { rememberedSuspension } from './lib/moderation-text.js';
 
 // Pages past the front door load on demand, keeping the first load small.
-const Onboarding = lazy(() => import('./pages/onboarding.js'));
-const Discover = lazy(() => import('./pages/discover.js'));
-const Matches = lazy(() => import('./pages/matches.js'));
-const PublicProfile = lazy(() => import('./pages/public-profile.js'));
-const Conversations = lazy(() => import('./pages/conversations.js'));
-const Thread = lazy(() => import('./pages/thread.js'));
-const RandomMatch = lazy(() => import('./pages/random.js'));
-const Wallet = lazy(() => import('./pages/wallet.js'));
-const Earnings = lazy(() => import('./pages/earnings.js'));
-const Settings = lazy(() => import('./pages/settings.js'));
-const Admin = lazy(() => import('./pages/admin/admin.js'));
-const CallLayer = lazy(() => import('./components/call-layer.js'));
-const Creators = lazy(() => import('./pages/creators.js'));
-const Search = lazy(() => import('./pages/search.js'));
-const CreatorPage = lazy(() => import('./pages/creator.js'));
-const Feed = lazy(() => import('./pages/feed.js'));
-const Studio = lazy(() => import('./pages/studio.js'));
-const TrialClaim = lazy(() => import('./pages/trial.js'));
-const Verification = lazy(() => import('./pages/verification.js'));
-const MassMessages = lazy(() => import('./pages/mass-messages.js'));
-const Payouts = lazy(() => import('./pages/payouts.js'));
+const Onboarding = lazyPage(() => import('./pages/onboarding.js'));
+const Discover = lazyPage(() => import('./pages/discover.js'));
+const Matches = lazyPage(() => import('./pages/matches.js'));
+const PublicProfile = lazyPage(() => import('./pages/public-profile.js'));
+const Conversations = lazyPage(() => import('./pages/conversations.js'));
+const Thread = lazyPage(() => import('./pages/thread.js'));
+const RandomMatch = lazyPage(() => import('./pages/random.js'));
+const Wallet = lazyPage(() => import('./pages/wallet.js'));
+const Earnings = lazyPage(() => import('./pages/earnings.js'));
+const Settings = lazyPage(() => import('./pages/settings.js'));
+const Admin = lazyPage(() => import('./pages/admin/admin.js'));
+const CallLayer = lazyPage(() => import('./components/call-layer.js'));
+const Creators = lazyPage(() => import('./pages/creators.js'));
+const Search = lazyPage(() => import('./pages/search.js'));
+const CreatorPage = lazyPage(() => import('./pages/creator.js'));
+const Feed = lazyPage(() => import('./pages/feed.js'));
+const Studio = lazyPage(() => import('./pages/studio.js'));
+const TrialClaim = lazyPage(() => import('./pages/trial.js'));
+const Verification = lazyPage(() => import('./pages/verification.js'));
+const MassMessages = lazyPage(() => import('./pages/mass-messages.js'));
+const Payouts = lazyPage(() => import('./pages/payouts.js'));
 // Opened from mails, signed in or not.
-const VerifyEmail = lazy(() => import('./pages/verify-email.js'));
-const ConfirmEmail = lazy(() => import('./pages/confirm-email.js'));
-const ConfirmLogin = lazy(() => import('./pages/confirm-login.js'));
-const ForgotPassword = lazy(() => import('./pages/forgot-password.js'));
-const ResetPassword = lazy(() => import('./pages/reset-password.js'));
-const Outbox = lazy(() => import('./pages/outbox.js'));
-const MyReports = lazy(() => import('./pages/my-reports.js'));
-const Notifications = lazy(() => import('./pages/notifications.js'));
+const VerifyEmail = lazyPage(() => import('./pages/verify-email.js'));
+const ConfirmEmail = lazyPage(() => import('./pages/confirm-email.js'));
+const ConfirmLogin = lazyPage(() => import('./pages/confirm-login.js'));
+const ForgotPassword = lazyPage(() => import('./pages/forgot-password.js'));
+const ResetPassword = lazyPage(() => import('./pages/reset-password.js'));
+const Outbox = lazyPage(() => import('./pages/outbox.js'));
+const MyReports = lazyPage(() => import('./pages/my-reports.js'));
+const Notifications = lazyPage(() => import('./pages/notifications.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {

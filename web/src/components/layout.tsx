@@ -1,4 +1,5 @@
-import { lazy, Suspense, useEffect, useRef, type ReactNode } from 'react';
+import { Suspense, useEffect, useRef, type ReactNode } from 'react';
+import { lazyPage } from '../lib/lazy-page.js';
 import { NavLink, useLocation } from 'react-router';
 import { useSession } from '../lib/session.js';
 import { useSocket } from '../lib/socket.js';
@@ -9,7 +10,7 @@ import { NotificationBell } from './notification-bell.js';
 import { VerifyBanner } from './verify-banner.js';
 
 // Creator pushes (tips, subscription changes) as toasts on every page, loaded after the first paint.
-const CreatorLive = lazy(() => import('./creator-live.js'));
+const CreatorLive = lazyPage(() => import('./creator-live.js'));
 
 function ConnectionBanner() {
   const { user } = useSession();
