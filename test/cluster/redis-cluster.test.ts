@@ -57,11 +57,16 @@ describe('Pairly on a three-master Redis Cluster', () => {
     expect(await cluster.masters()).toHaveLength(3);
     const r = cluster.client();
     try {
-      // Something on every master: per-user keys (limits, socket places) hash all over the slots.
-      const u = await newUser(a.url);
-      await open(b.url, u.accessToken);
+      // Something on every master: per-user keys (limits, socket places) hash all over the slots. One user's
+      // few untagged keys miss a master now and then (~1 run in 8), so users are added until each has some.
       const p = backing.redisPrefix;
-      const counts = await Promise.all(r.nodes('master').map((m) => m.dbsize()));
+      let counts: number[] = [];
+      for (let i = 0; i < 8 && !(counts.length === 3 && counts.every((n) => n > 0)); i++) {
+        const u = await newUser(a.url);
+        await open(b.url, u.accessToken);
+        counts = await Promise.all(r.nodes('master').map((m) => m.dbsize()));
+      }
+      expect(counts).toHaveLength(3);
       expect(counts.every((n) => n > 0)).toBe(true);
       // Presence, the match queue and BullMQ each under one hash tag.
       expect(await r.smembers(`${p}{presence}:nodes`)).toHaveLength(3);
