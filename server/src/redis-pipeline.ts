@@ -17,9 +17,9 @@ interface Scripted {
  *
  * ioredis' Pipeline constructor copies each command added with `defineCommand` (two methods per
  * script) onto the new pipeline, and auto-pipelining builds a pipeline per event-loop turn that sends
- * commands. With Pairly's ~20 scripts that is ~25 µs a pipeline against ~4 µs without scripts
+ * commands. With Pairly's ~20 scripts that was ~22 µs a pipeline against ~5 µs now
  * (the objects go to dictionary mode), several times per chat message: the single largest item of
- * ioredis in a profile of `npm run bench -- chat` (BENCHMARKS.md, "ioredis pipelines").
+ * ioredis in a profile of `npm run bench -- chat` (BENCHMARKS.md, "Half the Redis calls per message").
  *
  * So `client.pipeline()` (which auto-pipelining calls too) builds the pipeline against a stand-in
  * client that has no scripts, as an instance of a subclass whose prototype carries the script

@@ -403,3 +403,26 @@ it('a page whose stylesheet fails to load (a deploy replaced it, a dropped reque
   expect(l.problems.filter((p) => !p.includes('net::ERR_FAILED'))).toEqual([]);
   await l.context.close();
 });
+
+it('a page file missing even after that reload shows the error screen, whose button loads the page again', async () => {
+  const max = await signUpApi(web.url, { displayName: 'Max' });
+  const m = await openPage(browser, web.url);
+  // Refused every time: the reload does not help, and the tab must not reload again and again.
+  let refusals = 0;
+  const refuse = (route: import('playwright-core').Route) => {
+    refusals++;
+    return route.abort();
+  };
+  await m.context.route(/\/assets\/chat-[\w-]+\.css$/, refuse);
+  await signIn(m.page, web.url, max, '/chats');
+  await m.page.getByRole('alert').getByText('This page could not be shown').waitFor();
+  expect(refusals).toBe(2); // the first load and the one reload, no more
+  await checkPage(m.page, 'page-could-not-be-shown');
+  // The file is back (a network that recovered): the button opens the page.
+  await m.context.unroute(/\/assets\/chat-[\w-]+\.css$/, refuse);
+  await m.page.getByRole('button', { name: 'Load the page again' }).click();
+  await m.page.getByRole('heading', { name: 'Chats', level: 1 }).waitFor();
+  // What the failures logged: the refused requests, and React reporting the page it could not render.
+  expect(m.problems.filter((p) => !p.includes('net::ERR_FAILED') && !/preload CSS|could not be shown|chat-[\w-]+\.css/.test(p))).toEqual([]);
+  await m.context.close();
+});

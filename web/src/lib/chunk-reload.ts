@@ -38,6 +38,3 @@ export function reloadOnChunkError(win: ReloadTarget): void {
     win.location.reload();
   });
 }
-
-/** Whether a reload for a failed file is under way (for tests). */
-export const isReloading = () => reloading;

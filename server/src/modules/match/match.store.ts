@@ -81,13 +81,13 @@ export class MatchStore {
     return rows[0];
   }
 
-  /** Of these ids (UUIDs), the sessions that have ended: their SFU rooms should be gone. */
   /** Which of these ids have a session row (ended or not). */
   async recordedSessions(ids: string[]): Promise<Set<string>> {
     const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM match_sessions WHERE id = ANY ($1::uuid[])`, [ids]);
     return new Set(rows.map((r) => r.id));
   }
 
+  /** Of these ids (UUIDs), the sessions that have ended: their SFU rooms should be gone. */
   async endedSessions(ids: string[]): Promise<Set<string>> {
     const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM match_sessions WHERE id = ANY ($1::uuid[]) AND ended_at IS NOT NULL`, [ids]);
     return new Set(rows.map((r) => r.id));
