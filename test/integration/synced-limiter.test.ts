@@ -122,7 +122,7 @@ describe('SyncedLimiter', () => {
     const client = new Redis(TEST_REDIS_URL);
     clients.push(client);
     const a = make({ points: 4, durationSeconds: 1, client });
-    const calls = vi.spyOn(client as unknown as { syncedLimiterAdd: () => unknown }, 'syncedLimiterAdd');
+    const calls = vi.spyOn(client as unknown as { syncedLimiterAddMany: () => unknown }, 'syncedLimiterAddMany');
     expect(await admitted(a, 'u8', 1)).toBe(1); // a first event never seen here: counted in Redis at once
     expect(calls).toHaveBeenCalledTimes(1);
     await new Promise((r) => setTimeout(r, 1_100)); // that window is over

@@ -11,7 +11,6 @@ export interface PointLimiter {
 }
 
 type Scripted = RedisClient & {
-  syncedLimiterAdd(key: string, n: number, durationMs: number): Promise<[number, number]>;
   /** numkeys, the keys, the window in ms, then each key's count: answers [total, ms left] per key, flat. */
   syncedLimiterAddMany(...args: (string | number)[]): Promise<number[]>;
 };
@@ -97,8 +96,7 @@ export class SyncedLimiter implements PointLimiter {
       logger: Logger;
     },
   ) {
-    if (typeof (d.redis as unknown as Partial<Scripted>).syncedLimiterAdd !== 'function') {
-      d.redis.defineCommand('syncedLimiterAdd', { numberOfKeys: 1, lua: lua('synced-limiter-add-1') });
+    if (typeof (d.redis as unknown as Partial<Scripted>).syncedLimiterAddMany !== 'function') {
       d.redis.defineCommand('syncedLimiterAddMany', { lua: lua('synced-limiter-add-n') });
     }
     this.r = d.redis as unknown as Scripted;
@@ -153,7 +151,8 @@ export class SyncedLimiter implements PointLimiter {
     s.unsynced = 0;
     const sentAt = Date.now();
     try {
-      this.learn(s, n, await this.r.syncedLimiterAdd(this.d.prefix + key, n, this.durationMs), sentAt);
+      const r = await this.r.syncedLimiterAddMany(1, this.d.prefix + key, this.durationMs, n);
+      this.learn(s, n, [r[0]!, r[1]!], sentAt);
     } catch (err) {
       s.unsynced += n;
       throw err;

@@ -1,7 +1,9 @@
--- A SyncedLimiter's sync: synced-limiter-add-1.lua for many keys in one call
--- (one script run instead of one per key; on a Redis Cluster the keys of one
--- call share a hash slot). ARGV[1] the window in ms; ARGV[i + 1] the events
--- (negative: points given back) to add to KEYS[i].
+-- A SyncedLimiter's count in Redis, for one key or many in one call (a sync
+-- sends up to 500; on a Redis Cluster the keys of one call share a hash slot).
+-- ARGV[i + 1] events (negative: points given back) are added to KEYS[i], in the
+-- window that began with the key's first event and lasts ARGV[1] ms, as
+-- rate-limiter-flexible's RateLimiterRedis keeps it (same key, same value), so
+-- both count together.
 -- Returns { total of KEYS[1], ms left of KEYS[1], total of KEYS[2], ... }.
 local ms = ARGV[1]
 local out = {}
