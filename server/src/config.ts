@@ -33,6 +33,12 @@ const envSchema = z
     /** HTTP + Socket.IO port. */
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
+    /**
+     * Connections the kernel queues for accept (Node's own default is 511; Linux caps it at
+     * net.core.somaxconn). A reconnect storm overflows a short queue: the dropped SYNs come back only
+     * after TCP's 1 s, 3 s, 7 s retries, while the node sits idle between them (BENCHMARKS.md).
+     */
+    LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65535).default(4096),
     /** PostgreSQL URL. Unset: embedded PGlite under PAIRLY_DATA_DIR. */
     DATABASE_URL: z.url().optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -371,6 +377,8 @@ export interface Config {
   mode: 'embedded' | 'cluster';
   port: number;
   host: string;
+  /** The listen socket's accept queue (LISTEN_BACKLOG). */
+  listenBacklog: number;
   databaseUrl?: string;
   databasePoolSize: number;
   databaseConnectTimeoutMs: number;
@@ -606,6 +614,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mode: e.DATABASE_URL && e.REDIS_URL ? 'cluster' : 'embedded',
     port: e.PORT,
     host: e.HOST,
+    listenBacklog: e.LISTEN_BACKLOG,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,

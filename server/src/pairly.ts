@@ -162,7 +162,7 @@ export async function createPairly(
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
-        httpServer.listen(config.port, config.host, () => {
+        httpServer.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => {
           httpServer.off('error', reject);
           const port = (httpServer.address() as AddressInfo).port;
           logger.info({ port, mode: config.mode, db: db.driver, jobs: jobs.queue.driver }, 'pairly listening');

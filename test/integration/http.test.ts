@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, http, newUser } from '../support/client.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
@@ -72,7 +74,24 @@ describe('bad REST input', () => {
   });
 });
 
+/** The accept queue of the socket listening on this port, as the kernel reports it (ss's Send-Q of a listener). */
+function acceptQueue(port: string): number {
+  const line = execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
+  return Number(line.trim().split(/\s+/)[2]);
+}
+
 describe('HTTP surface', () => {
+  it('listens with LISTEN_BACKLOG as its accept queue (4096 by default; Linux caps it at somaxconn)', async () => {
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    expect(acceptQueue(new URL(url).port)).toBe(Math.min(4096, somaxconn));
+    const other = await startInProcess({ ...backing.env, LISTEN_BACKLOG: '100' });
+    try {
+      expect(acceptQueue(new URL(other.url).port)).toBe(Math.min(100, somaxconn));
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('gives every response a request id, echoing a sane incoming one', async () => {
     const a = await http(url, 'GET', '/healthz');
     expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
