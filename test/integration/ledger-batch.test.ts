@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { newUser } from '../support/client.js';
 import { fund } from '../support/ledger.js';
@@ -130,6 +131,46 @@ describe('group commit', () => {
     expect(await legsOf(key)).toBe(2);
     expect((await a.ledger.balance(fan!)).available).toBe(100 - 7 - 3);
     expect([...a.store.failures, ...b.store.failures]).toEqual([]);
+  });
+});
+
+describe('the batch function\'s plans', () => {
+  it('probe indexes in nested loops whatever the tables held when they were planned: no table scanned whole, no hash or merge join', async () => {
+    const [fan] = await users(1, 'fan');
+    const [creator] = await users(1, 'creator');
+    await fund(node.pairly, fan!, 1000);
+    // One connection that shows every plan the function runs (auto_explain at NOTICE, nested statements too).
+    const client = new pg.Client({ connectionString: backing.databaseUrl });
+    await client.connect();
+    const plans: string[] = [];
+    client.on('notice', (n) => plans.push(n.message ?? ''));
+    try {
+      await client.query(`LOAD 'auto_explain'`);
+      await client.query(`SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice`);
+      const q = { query: (sql: string, params?: unknown[]) => client.query(sql, params), exec: async (sql: string) => void (await client.query(sql)) } as unknown as Queryable;
+      const store = new LedgerStore(db);
+      const post = (key: string, credit: string) => ({ op: 'post' as const, key, debit: `wallet:${fan}`, credit, amount: 3, kind: 'test' });
+      const spendOp = (key: string, shard: number): BatchOp => ({ shard, legs: [post(`${key}:c`, `earnings:${creator}`), post(`${key}:f`, `revenue:${shard}`)] });
+      const hold = `hold:${randomUUID()}`;
+      const first = `s:${randomUUID()}`;
+      // The first batch makes the plans (the tables small), the later ones reuse them: a replay, a hold and its capture.
+      const batches: BatchOp[][] = [
+        [spendOp(first, 1), spendOp(`s:${randomUUID()}`, 2), { shard: 3, legs: [{ op: 'hold', key: hold, debit: `wallet:${fan}`, credit: `escrow:3`, amount: 5, kind: 'test' }] }],
+        [spendOp(first, 1), spendOp(`s:${randomUUID()}`, 4), { shard: 3, legs: [{ op: 'post_hold', key: `${hold}:post`, hold, amount: 5, kind: 'test' }] }],
+        [spendOp(`s:${randomUUID()}`, 5), spendOp(`s:${randomUUID()}`, 5)],
+      ];
+      for (const ops of batches) {
+        const results = await store.applyBatch(ops, false, q);
+        expect(results.map((r) => r.ok)).toEqual(ops.map(() => true));
+      }
+      expect((await store.applyBatch([spendOp(first, 1)], false, q))[0]).toMatchObject({ ok: true, replayed: true });
+    } finally {
+      await client.end();
+    }
+    const shown = plans.filter((p) => /ledger_/.test(p));
+    expect(shown.length).toBeGreaterThan(20);
+    const bad = shown.filter((p) => /Seq Scan on ledger_|Hash Join|Merge Join/.test(p));
+    expect(bad, bad.join('\n\n')).toEqual([]);
   });
 });
 

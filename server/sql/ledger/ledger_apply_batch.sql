@@ -19,12 +19,17 @@
  * one multi-row INSERT. Operations are applied in array order, and each
  * operation's legs extend its shard's chain in order.
  */
--- force_custom_plan: the statements below take arrays whose length varies from 1 to hundreds. Left to
--- choose, the plan cache settled on a generic plan made while ledger_transfers was small, which then
--- seq-scanned it for the idempotency keys (measured: 18-59 ms a batch at 10k transfers) on a pooled
--- connection that keeps it. Planning each statement for its arrays costs a little per batch, not per spend.
+-- The plans: each statement below is planned once per connection (force_generic_plan), and a generic plan
+-- never scans a table whole nor hashes or merges: index probes in nested loops, the plan a custom plan
+-- takes for a batch's few rows. Left to choose, the plan cache settled on a generic plan made while
+-- ledger_transfers was small, which then seq-scanned it for the idempotency keys (measured: 18-59 ms a
+-- batch at 10k transfers) on a pooled connection that keeps it; planning every statement for its arrays
+-- instead (force_custom_plan, as before) was a fifth of PostgreSQL's CPU per batch (BENCHMARKS.md).
 CREATE OR REPLACE FUNCTION ledger_apply_batch(p_ops jsonb, p_atomic boolean DEFAULT false) RETURNS jsonb LANGUAGE plpgsql
-SET plan_cache_mode = force_custom_plan AS $$
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off AS $$
 DECLARE
   n_ops int := coalesce(jsonb_array_length(p_ops), 0);
   o int;
