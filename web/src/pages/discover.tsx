@@ -51,7 +51,11 @@ export default function Discover() {
     refetchOnWindowFocus: false,
     staleTime: 60_000,
   });
-  const queue = useMemo(() => queueOf(feed.data?.pages ?? []), [feed.data]);
+  // Everyone decided on (or gone) on this visit. Removing them from the cache is not enough: a next page that was
+  // loading meanwhile settles on the pages as they were when it began, and would bring them back.
+  const [decided, setDecided] = useState<ReadonlySet<string>>(() => new Set());
+  const forget = (userId: string) => setDecided((s) => new Set(s).add(userId));
+  const queue = useMemo(() => queueOf(feed.data?.pages ?? [], decided), [feed.data, decided]);
   const current = queue[0];
 
   useEffect(() => {
@@ -59,10 +63,15 @@ export default function Discover() {
     // `feed` itself is a new object every render; fetchNextPage reads the latest state.
   }, [queue.length, feed.hasNextPage, feed.isFetchingNextPage, feed.isError]);
 
-  const drop = (userId: string) =>
+  const drop = (userId: string) => {
+    forget(userId);
     qc.setQueryData<InfiniteData<DiscoverPage, string | null>>(profileKeys.discover, (d) => (d ? { ...d, pages: withoutCandidate(d.pages, userId) } : d));
+  };
 
-  const swipe = useSwipe((_res, target, kind) => setAnnouncement(kind === 'like' ? `You liked ${target.displayName}.` : `You passed on ${target.displayName}.`));
+  const swipe = useSwipe((_res, target, kind) => {
+    forget(target.userId);
+    setAnnouncement(kind === 'like' ? `You liked ${target.displayName}.` : `You passed on ${target.displayName}.`);
+  });
   const decide = (kind: 'like' | 'pass') => {
     if (!current || swipe.isPending) return;
     swipe.reset();
