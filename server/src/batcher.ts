@@ -15,7 +15,12 @@
  * batch. Two flushes in flight then never touch the same key, so they neither wait on each other's
  * row locks nor need ordering between them, and a key's requests commit in the order they came.
  */
+/** Told of each group commit a batcher made: which batcher, how many requests, how long from leaving to its outcome (s). */
+export type WriteBatchObserver = (batch: string, items: number, seconds: number) => void;
+
 export interface BatcherOptions {
+  /** Told of each batch once it has its outcome (committed or failed): its requests and its time in seconds. */
+  observe?: (items: number, seconds: number) => void;
   /** How long the first request of a batch waits for others, ms (default 2). */
   windowMs?: number;
   /** A batch leaves as soon as this many wait (default 128). */
@@ -48,6 +53,7 @@ export class Batcher<I, R> {
   private readonly windowMs: number;
   private readonly maxItems: number;
   private readonly maxConcurrent: number;
+  private readonly observe: ((items: number, seconds: number) => void) | undefined;
 
   constructor(
     /** Answers every item, in the order given (outcomes[i] is items[i]'s). */
@@ -58,6 +64,7 @@ export class Batcher<I, R> {
     this.windowMs = o.windowMs ?? 2;
     this.maxItems = o.maxItems ?? 128;
     this.maxConcurrent = o.maxConcurrent ?? 4;
+    this.observe = o.observe;
   }
 
   submit(item: I): Promise<R> {
@@ -116,12 +123,15 @@ export class Batcher<I, R> {
 
   private async run(batch: Pending<I, R>[]): Promise<void> {
     let outcomes: Outcome<R>[];
+    const started = performance.now();
     try {
       outcomes = await this.flush(batch.map((p) => p.item));
     } catch (err) {
+      this.observe?.(batch.length, (performance.now() - started) / 1000);
       for (const p of batch) p.reject(err);
       return;
     }
+    this.observe?.(batch.length, (performance.now() - started) / 1000);
     batch.forEach((p, i) => {
       const o = outcomes[i];
       if (!o) p.reject(new Error('batch flush gave no outcome for an item'));

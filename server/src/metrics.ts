@@ -11,6 +11,9 @@ export interface Metrics {
   socketEvents: Counter<'event' | 'outcome'>;
   connectedSockets: Gauge;
   socketsCutOff: Counter<'reason'>;
+  /** Group commits (chat sends and receipts, the ledger): requests per batch and time to each batch's outcome. */
+  writeBatchItems: Histogram<'batch'>;
+  writeBatchSeconds: Histogram<'batch'>;
 }
 
 /** `breakers` and `replicas` are read at each scrape (the breakers are built after the metrics). */
@@ -74,6 +77,20 @@ export function createMetrics(nodeId: string, opts: { breakers?: () => Record<st
       name: 'pairly_sockets_cut_off_total',
       help: 'Connections this node closed to protect itself, by reason',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    writeBatchItems: new Histogram({
+      name: 'pairly_write_batch_items',
+      help: 'Requests committed together in one group commit, by batcher (chat.send, chat.receipts, ledger)',
+      labelNames: ['batch'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers: [registry],
+    }),
+    writeBatchSeconds: new Histogram({
+      name: 'pairly_write_batch_seconds',
+      help: 'Time from a group commit leaving to its outcome (its transaction committed or failed), by batcher',
+      labelNames: ['batch'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
   };

@@ -1,6 +1,7 @@
 import { JOB_NAMES } from '../../shared/jobs.js';
 import type { SfuController } from '../../shared/sfu.js';
 import type { Config } from './config.js';
+import type { WriteBatchObserver } from './batcher.js';
 import { openMediaStorage, type Drivers } from './drivers.js';
 import type { JobHandlers, JobSchedule } from './jobs/jobs.js';
 import type { Logger } from './logger.js';
@@ -52,8 +53,10 @@ export function createModules(d: {
   realtime: Realtime;
   sfu: SfuController | undefined;
   control?: { secret: string };
+  /** Told of each group commit (the node's metrics; the workers process has none). */
+  observeBatch?: WriteBatchObserver;
 }) {
-  const { config, jwtSecret, logger, drivers, realtime, sfu } = d;
+  const { config, jwtSecret, logger, drivers, realtime, sfu, observeBatch } = d;
   const { db, limiter, counters } = drivers;
   const jobs = drivers.jobs.queue;
 
@@ -104,7 +107,7 @@ export function createModules(d: {
     notify: notifications.service,
     events,
   });
-  const ledger = ledgerModule({ config, db, realtime, logger });
+  const ledger = ledgerModule({ config, db, realtime, logger, observeBatch });
   const payments = paymentsModule({ config, jwtSecret, db, ledger: ledger.service, ledgerStore: ledger.store, jobs, logger, risk: risk.service, events });
   const safety = safetyModule({ db });
   // Calls and match sessions hold SFU rooms; the media sweep is told of them once they exist.
@@ -148,7 +151,7 @@ export function createModules(d: {
   const verification = verificationModule({ config, db, media: media.service, users: users.store, audit: audit.service, realtime });
   // Pictures of people are profiles' (built on chat): bound late.
   const avatars = (userIds: string[]) => profiles.service.avatarsOf(ANYONE, userIds);
-  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter: drivers.syncedLimiter, counters, logger, avatars, paidContent, moderation: moderation.service, notify: notifications.service, events });
+  const chat = chatModule({ config, db, safety: safety.store, users: users.store, ledger: ledger.service, media: media.service, presence: presence.service, realtime, limiter: drivers.syncedLimiter, counters, logger, avatars, paidContent, moderation: moderation.service, notify: notifications.service, events, observeBatch });
   const match = matchModule({
     config,
     db,

@@ -78,7 +78,19 @@ export async function createPairly(
   const realtime = realtimeOf(() => io!, { clustered: Boolean(drivers.ioAdapter) });
 
   const sfu = opts.sfu ?? openSfu(config, jwtSecret, logger);
-  const services = createModules({ config, jwtSecret, logger, drivers, realtime, sfu, control: opts.control });
+  const services = createModules({
+    config,
+    jwtSecret,
+    logger,
+    drivers,
+    realtime,
+    sfu,
+    control: opts.control,
+    observeBatch: (batch, items, seconds) => {
+      metrics.writeBatchItems.observe({ batch }, items);
+      metrics.writeBatchSeconds.observe({ batch }, seconds);
+    },
+  });
   const modules = services.list;
   const breakerStates = (): Record<string, CircuitState> => ({
     ...Object.fromEntries([...services.providers.values()].flatMap((p) => (p.breaker ? [[p.breaker.name, p.breaker.state()]] : []))),

@@ -225,6 +225,32 @@ describe('coalesced receipts', () => {
   });
 });
 
+describe('metrics', () => {
+  it("the node's /metrics counts its group commits, by batcher: chat sends, receipts and the ledger", async () => {
+    /** `pairly_write_batch_items_count` and `_sum` and `pairly_write_batch_seconds_count` of each batcher. */
+    const read = async () => {
+      const text = (await http<string>(url, 'GET', '/metrics')).body;
+      const of = (name: string, batch: string) => Number(new RegExp(`^${name}\\{[^}]*batch="${batch}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+      return Object.fromEntries(
+        ['chat.send', 'chat.receipts', 'ledger'].map((b) => [b, { batches: of('pairly_write_batch_items_count', b), items: of('pairly_write_batch_items_sum', b), timed: of('pairly_write_batch_seconds_count', b) }]),
+      );
+    };
+    const before = await read();
+    const c = await pair();
+    await Promise.all(Array.from({ length: 3 }, (_, i) => ack(c.sa, 'chat:send', { conversationId: c.conversationId, clientId: randomUUID(), body: `m${i}` })));
+    expect((await ack(c.sb, 'chat:delivered', { conversationId: c.conversationId, upToSeq: 4 })).ok).toBe(true);
+    const { fund } = await import('../support/ledger.js');
+    await fund(node.pairly, c.a.user.id, 5);
+    const after = await read();
+    // pair() opened the conversation with one send: four sends in all, in one batch or more.
+    expect(after['chat.send']!.items - before['chat.send']!.items).toBe(4);
+    expect(after['chat.send']!.batches - before['chat.send']!.batches).toBeGreaterThanOrEqual(1);
+    expect(after['chat.receipts']!.items - before['chat.receipts']!.items).toBe(1);
+    expect(after.ledger!.items - before.ledger!.items).toBe(1);
+    for (const b of ['chat.send', 'chat.receipts', 'ledger']) expect(after[b]!.timed).toBe(after[b]!.batches);
+  });
+});
+
 describe('group commit across nodes', () => {
   it('twins of one clientId in batches of two nodes at once: stored once, the other a replay (in another conversation: a message of its own), numbering without holes', async () => {
     // Two SendBatch instances are two nodes' batchers on the same database.

@@ -21,6 +21,7 @@ import { ChatStore } from './chat.store.js';
 import { ChatChanges, type TextModeration } from './chat.changes.js';
 import { ChatChangesStore } from './chat.changes.store.js';
 import type { EventRecorder } from '../analytics/analytics.recorder.js';
+import type { WriteBatchObserver } from '../../batcher.js';
 
 export function chatModule(d: {
   config: Config;
@@ -44,6 +45,8 @@ export function chatModule(d: {
   moderation?: Pick<ModerationService, 'message' | 'subjectGone'>;
   notify: Notify;
   events?: EventRecorder;
+  /** Told of each group commit of sends and receipts (metrics). */
+  observeBatch?: WriteBatchObserver;
 }) {
   const { config, limiter } = d;
   const store = new ChatStore(d.db, (userId) => d.db.reader(userId));
@@ -84,6 +87,7 @@ export function chatModule(d: {
     moderate,
     notify: d.notify,
     onRulesDisagree: (why) => d.logger.error({ why }, 'chat send batch: SQL and decideSend disagree; batch retried in two statements'),
+    observeBatch: d.observeBatch,
   });
   let typingTracked = () => 0;
   return {

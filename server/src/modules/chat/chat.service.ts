@@ -13,7 +13,7 @@ import type { Viewer } from '../media/media.views.js';
 import type { SafetyStore } from '../safety/safety.store.js';
 import type { UsersStore } from '../users/users.store.js';
 import { assertPriceShown, priceFor } from '../../prices.js';
-import type { BatcherOptions } from '../../batcher.js';
+import type { BatcherOptions, WriteBatchObserver } from '../../batcher.js';
 import type { ChatBatchStore } from './chat.batch.store.js';
 import { ChatMassStore, type MassDelivery } from './chat.mass.store.js';
 import type { ChatChangesStore } from './chat.changes.store.js';
@@ -73,6 +73,8 @@ export class ChatService {
       batchStore: ChatBatchStore;
       /** The group commit's window, batch size and concurrent flushes (sends and receipts alike). */
       batching?: BatcherOptions;
+      /** Told of each group commit of sends and of receipts (metrics: pairly_write_batch_*). */
+      observeBatch?: WriteBatchObserver;
       /** Refuses a creator who may not sell yet (verification's hook, bound late): VERIFICATION_REQUIRED. */
       paidContent?: (creatorId: string) => Promise<void>;
       /** Replies' quotes, sync's changes and search. */
@@ -85,8 +87,10 @@ export class ChatService {
       onRulesDisagree?: (why: string) => void;
     },
   ) {
-    this.batch = new SendBatch({ db: d.db, store: d.batchStore, onDisagree: d.onRulesDisagree }, d.batching);
-    this.receipts = new ReceiptBatch({ db: d.db, store: d.batchStore, onAdvanced: (a) => this.pushReceipt(a) }, d.batching);
+    const observe = d.observeBatch;
+    const observed = (batch: string): BatcherOptions => ({ ...d.batching, observe: observe && ((items, seconds) => observe(batch, items, seconds)) });
+    this.batch = new SendBatch({ db: d.db, store: d.batchStore, onDisagree: d.onRulesDisagree }, observed('chat.send'));
+    this.receipts = new ReceiptBatch({ db: d.db, store: d.batchStore, onAdvanced: (a) => this.pushReceipt(a) }, observed('chat.receipts'));
   }
 
   /**

@@ -58,6 +58,8 @@ export class LedgerBatcher {
       /** The one-operation path (ledger_apply with its retries): the fallback when a whole batch fails. */
       single: (shard: number, legs: Leg[]) => Promise<ApplyResult>;
       options: BatcherOptions;
+      /** Told of each batch once every operation of it is settled: operations and seconds. */
+      observe?: (items: number, seconds: number) => void;
     },
   ) {
     this.lanes = Array.from({ length: Math.max(1, d.options.lanes) }, () => ({ queue: [], busy: false }));
@@ -81,9 +83,11 @@ export class LedgerBatcher {
 
   private async flush(lane: Lane): Promise<void> {
     const items = lane.queue.splice(0, Math.max(1, this.d.options.maxOps));
+    const started = performance.now();
     try {
       await this.run(items);
     } finally {
+      this.d.observe?.(items.length, (performance.now() - started) / 1000);
       lane.busy = false;
       if (lane.queue.length > 0) this.schedule(lane);
     }

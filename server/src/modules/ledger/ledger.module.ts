@@ -1,5 +1,6 @@
 import { mountedAt } from '../../http/route-docs.js';
 import { Router } from 'express';
+import type { WriteBatchObserver } from '../../batcher.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
 import type { Logger } from '../../logger.js';
@@ -10,9 +11,9 @@ import { walletRoutes, walletRouteDocs } from './ledger.routes.js';
 import { LedgerService } from './ledger.service.js';
 import { LedgerStore } from './ledger.store.js';
 
-export function ledgerModule(d: { config: Config; db: Database; realtime: Realtime; logger: Logger }) {
+export function ledgerModule(d: { config: Config; db: Database; realtime: Realtime; logger: Logger; observeBatch?: WriteBatchObserver }) {
   const store = new LedgerStore(d.db);
-  const service = new LedgerService({ db: d.db, store, realtime: d.realtime, logger: d.logger, options: d.config.ledger });
+  const service = new LedgerService({ db: d.db, store, realtime: d.realtime, logger: d.logger, options: d.config.ledger, observeBatch: d.observeBatch });
   return {
     name: 'ledger',
     service,

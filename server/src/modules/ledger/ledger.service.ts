@@ -1,4 +1,5 @@
 import type { WalletBalance } from '../../../../shared/events.js';
+import type { WriteBatchObserver } from '../../batcher.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -61,14 +62,18 @@ export class LedgerService {
       realtime: Realtime;
       logger: Logger;
       options: LedgerOptions;
+      /** Told of each group commit (metrics: pairly_write_batch_*{batch="ledger"}). */
+      observeBatch?: WriteBatchObserver;
     },
   ) {
     const b = d.options.batch;
+    const observe = d.observeBatch;
     if (b !== false) {
       this.batcher = new LedgerBatcher({
         store: d.store,
         single: (shard, legs) => this.single(shard, legs),
         options: { lanes: b?.lanes ?? 1, maxOps: b?.maxOps ?? 256, windowMs: b?.windowMs ?? 0 },
+        observe: observe && ((items, seconds) => observe('ledger', items, seconds)),
       });
     }
   }
