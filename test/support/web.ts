@@ -75,9 +75,14 @@ afterEach(async (ctx) => {
  * collected; requests the server refused on purpose (4xx the journey
  * provokes) show up in Chromium's console as "Failed to load resource", which
  * `allowStatus` lets through for the listed statuses, and so do requests
- * Chromium aborted because the machine's network changed (ERR_NETWORK_CHANGED).
+ * Chromium aborted because the machine's network changed (ERR_NETWORK_CHANGED). `allowConsole` lets through
+ * console errors a journey provokes on purpose (each one says why).
  */
-export async function openPage(browser: Browser, url: string, opts: { viewport?: { width: number; height: number }; allowStatus?: number[] } = {}): Promise<WatchedPage> {
+export async function openPage(
+  browser: Browser,
+  url: string,
+  opts: { viewport?: { width: number; height: number }; allowStatus?: number[]; allowConsole?: RegExp[] } = {},
+): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, permissions: ['camera', 'microphone'] });
   const page = await context.newPage();
   // A step that cannot happen fails on its own line rather than as the test's timeout; 20 s, for a CI
@@ -95,6 +100,7 @@ export async function openPage(browser: Browser, url: string, opts: { viewport?:
     // (network namespaces, veth pairs) do that while a journey runs. The machine's doing, not the app's; a
     // request the journey needed still fails the step that waits for it.
     if (text.includes('net::ERR_NETWORK_CHANGED')) return;
+    if (opts.allowConsole?.some((r) => r.test(text))) return;
     problems.push(`console: ${text}`);
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
