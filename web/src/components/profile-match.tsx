@@ -152,14 +152,24 @@ export interface SwipeResult {
  * that makes a match refreshes the matches and their profile and shows the
  * match moment. `onDone` adds what only the calling page does.
  */
+/**
+ * Takes a person out of the loaded discover pages (swiped, blocked, gone). A next page still loading is
+ * cancelled first: React Query would settle it on the pages it began with and bring the person back; the
+ * discover page asks for it again once its queue runs low.
+ */
+export async function dropFromDiscover(qc: QueryClient, userId: string): Promise<void> {
+  await qc.cancelQueries({ queryKey: profileKeys.discover });
+  qc.setQueriesData<InfiniteData<DiscoverPage>>({ queryKey: profileKeys.discover }, (d) => (d ? { ...d, pages: withoutCandidate(d.pages, userId) } : d));
+}
+
 export function useSwipe(onDone?: (res: SwipeResult, target: SwipeTarget, kind: SwipeKind) => void) {
   const qc = useQueryClient();
   const show = useShowMatch();
   return useMutation({
     mutationFn: ({ target, kind }: { target: SwipeTarget; kind: SwipeKind }) =>
       api<SwipeResult>(`/api/discover/${target.userId}/${kind}`, { method: 'POST' }),
-    onSuccess: (res, { target, kind }) => {
-      qc.setQueriesData<InfiniteData<DiscoverPage>>({ queryKey: profileKeys.discover }, (d) => (d ? { ...d, pages: withoutCandidate(d.pages, target.userId) } : d));
+    onSuccess: async (res, { target, kind }) => {
+      await dropFromDiscover(qc, target.userId);
       void qc.invalidateQueries({ queryKey: profileKeys.likes });
       if (res.matched && res.conversationId) {
         void qc.invalidateQueries({ queryKey: profileKeys.matches });

@@ -127,12 +127,12 @@ export function withoutCandidate<P extends DiscoverPage>(pages: P[], userId: str
 }
 
 /** Every candidate of the loaded pages once, in order (a later page may repeat one an earlier page showed). */
-export function queueOf(pages: DiscoverPage[], skipped: ReadonlySet<string> = new Set()): Candidate[] {
+export function queueOf(pages: DiscoverPage[]): Candidate[] {
   const seen = new Set<string>();
   const out: Candidate[] = [];
   for (const p of pages) {
     for (const c of p.candidates) {
-      if (seen.has(c.userId) || skipped.has(c.userId)) continue;
+      if (seen.has(c.userId)) continue;
       seen.add(c.userId);
       out.push(c);
     }

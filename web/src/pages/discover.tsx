@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { Link, useLocation } from 'react-router';
-import { useInfiniteQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
 import {
@@ -12,15 +12,14 @@ import {
   messagePriceText,
   profileKeys,
   queueOf,
-  withoutCandidate,
-  type Candidate,
   type DiscoverPage,
+  type Candidate,
 } from '../lib/profile-format.js';
 import { ErrorNote, Loading, PageTitle } from '../components/ui.js';
 import { ProfileChips } from '../components/profile-avatar.js';
 import { Media } from '../components/media.js';
 import { ProfileIcon } from '../components/profile-icons.js';
-import { useSwipe } from '../components/profile-match.js';
+import { dropFromDiscover, useSwipe } from '../components/profile-match.js';
 import './discover.css';
 
 const PAGE_SIZE = 10;
@@ -51,11 +50,7 @@ export default function Discover() {
     refetchOnWindowFocus: false,
     staleTime: 60_000,
   });
-  // Everyone decided on (or gone) on this visit. Removing them from the cache is not enough: a next page that was
-  // loading meanwhile settles on the pages as they were when it began, and would bring them back.
-  const [decided, setDecided] = useState<ReadonlySet<string>>(() => new Set());
-  const forget = (userId: string) => setDecided((s) => new Set(s).add(userId));
-  const queue = useMemo(() => queueOf(feed.data?.pages ?? [], decided), [feed.data, decided]);
+  const queue = useMemo(() => queueOf(feed.data?.pages ?? []), [feed.data]);
   const current = queue[0];
 
   useEffect(() => {
@@ -63,15 +58,9 @@ export default function Discover() {
     // `feed` itself is a new object every render; fetchNextPage reads the latest state.
   }, [queue.length, feed.hasNextPage, feed.isFetchingNextPage, feed.isError]);
 
-  const drop = (userId: string) => {
-    forget(userId);
-    qc.setQueryData<InfiniteData<DiscoverPage, string | null>>(profileKeys.discover, (d) => (d ? { ...d, pages: withoutCandidate(d.pages, userId) } : d));
-  };
+  const drop = (userId: string) => void dropFromDiscover(qc, userId);
 
-  const swipe = useSwipe((_res, target, kind) => {
-    forget(target.userId);
-    setAnnouncement(kind === 'like' ? `You liked ${target.displayName}.` : `You passed on ${target.displayName}.`);
-  });
+  const swipe = useSwipe((_res, target, kind) => setAnnouncement(kind === 'like' ? `You liked ${target.displayName}.` : `You passed on ${target.displayName}.`));
   const decide = (kind: 'like' | 'pass') => {
     if (!current || swipe.isPending) return;
     swipe.reset();

@@ -1,18 +1,18 @@
 import { useId, useState } from 'react';
 import { ReportDialog } from '../components/report-dialog.js';
 import { Link, useNavigate, useParams } from 'react-router';
-import { useMutation, useQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
 import { requestCall } from '../lib/call-intent.js';
 import { keys } from '../lib/queries.js';
 import { useSession } from '../lib/session.js';
-import { callPriceText, languageName, matchText, messagePriceText, profileKeys, withoutCandidate, type DiscoverPage, type UserProfile } from '../lib/profile-format.js';
+import { callPriceText, languageName, matchText, messagePriceText, profileKeys, type UserProfile } from '../lib/profile-format.js';
 import { ErrorNote, FormError, Loading } from '../components/ui.js';
 import { ProfileAvatar, ProfileChips } from '../components/profile-avatar.js';
 import { ProfileDialog } from '../components/profile-dialog.js';
 import { ProfileIcon } from '../components/profile-icons.js';
-import { useSwipe } from '../components/profile-match.js';
+import { dropFromDiscover, useSwipe } from '../components/profile-match.js';
 import { Media } from '../components/media.js';
 import './public-profile.css';
 
@@ -163,9 +163,9 @@ function ProfileActions({ profile: p }: { profile: UserProfile }) {
 
   const block = useMutation({
     mutationFn: () => api<void>(`/api/blocks/${p.userId}`, { method: 'PUT' }),
-    onSuccess: () => {
+    onSuccess: async () => {
       setConfirming(false);
-      qc.setQueriesData<InfiniteData<DiscoverPage>>({ queryKey: profileKeys.discover }, (d) => (d ? { ...d, pages: withoutCandidate(d.pages, p.userId) } : d));
+      await dropFromDiscover(qc, p.userId);
       qc.removeQueries({ queryKey: profileKeys.user(p.userId) });
       void qc.invalidateQueries({ queryKey: keys.conversations });
       void navigate('/discover', { replace: true, state: { notice: `You blocked ${p.displayName}. They can no longer see you or contact you.` } });
