@@ -127,11 +127,11 @@ export class Batcher<I, R> {
     try {
       outcomes = await this.flush(batch.map((p) => p.item));
     } catch (err) {
-      this.observe?.(batch.length, (performance.now() - started) / 1000);
       for (const p of batch) p.reject(err);
       return;
+    } finally {
+      this.observe?.(batch.length, (performance.now() - started) / 1000);
     }
-    this.observe?.(batch.length, (performance.now() - started) / 1000);
     batch.forEach((p, i) => {
       const o = outcomes[i];
       if (!o) p.reject(new Error('batch flush gave no outcome for an item'));
