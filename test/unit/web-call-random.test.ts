@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageView } from '../../shared/chat.js';
 import type { MatchFound } from '../../shared/match.js';
-import { addInterest, matchRefusalText, mergeMessage, normaliseInterest, randomReducer, type RandomPhase } from '../../web/src/lib/random-state.js';
+import { addInterest, leaveUntilAnswered, matchRefusalText, mergeMessage, normaliseInterest, randomReducer, type RandomPhase } from '../../web/src/lib/random-state.js';
 
 /** The random-match page's state machine, message merging and interest rules (web/src/lib/random-state.ts). */
 
@@ -81,5 +81,50 @@ describe('refusals', () => {
   it('merges a message once', () => {
     const one = mergeMessage([], msg('a', 1));
     expect(mergeMessage(one, msg('a', 1))).toBe(one);
+  });
+});
+
+describe('leaving', () => {
+  class Refused extends Error {
+    constructor(readonly code: string, readonly retryAfterSeconds?: number) {
+      super(code);
+    }
+  }
+  const run = (answers: Array<Refused | 'ok'>, tries?: number) => {
+    const waits: number[] = [];
+    let sent = 0;
+    const done = leaveUntilAnswered(
+      async () => {
+        const a = answers[sent++];
+        if (a !== 'ok') throw a;
+      },
+      {
+        tries,
+        wait: async (ms) => void waits.push(ms),
+        code: (err) => (err instanceof Refused ? err.code : ''),
+        retryAfterSeconds: (err) => (err instanceof Refused ? err.retryAfterSeconds : undefined),
+      },
+    );
+    return done.then((answered) => ({ answered, sent: () => sent, waits }));
+  };
+
+  it('sends a leave lost to a slow server again, waiting longer each time, until it is answered', async () => {
+    const r = await run([new Refused('NETWORK'), new Refused('NETWORK'), 'ok']);
+    expect(r).toMatchObject({ answered: true, waits: [500, 1000] });
+    expect(r.sent()).toBe(3);
+  });
+
+  it('waits as long as a rate limit says', async () => {
+    const r = await run([new Refused('RATE_LIMITED', 3), 'ok']);
+    expect(r).toMatchObject({ answered: true, waits: [3000] });
+  });
+
+  it('stops at a refusal that will not change, and after the last try', async () => {
+    const refused = await run([new Refused('VALIDATION_FAILED'), 'ok']);
+    expect(refused).toMatchObject({ answered: false, waits: [] });
+    expect(refused.sent()).toBe(1);
+    const lost = await run(Array(10).fill(new Refused('NETWORK')), 3);
+    expect(lost).toMatchObject({ answered: false, waits: [500, 1000] });
+    expect(lost.sent()).toBe(3);
   });
 });

@@ -126,3 +126,32 @@ export function waitWords(seconds: number): string {
   const m = Math.ceil(seconds / 60);
   return `${m} minute${m === 1 ? '' : 's'}`;
 }
+
+/** Error codes after which the same leave, sent again a little later, can still succeed. */
+const LEAVE_RETRYABLE = new Set(['NETWORK', 'RATE_LIMITED', 'NOT_READY', 'SHUTTING_DOWN', 'INTERNAL']);
+
+/**
+ * Sends `match:leave` until the server has answered it. The page shows
+ * "Start" as soon as Leave is pressed, but the stranger is told only when
+ * the server ends the session: a leave lost to a slow server (no ack in
+ * time) or refused for a moment (RATE_LIMITED, NOT_READY) is sent again,
+ * after the wait the refusal gave or a doubling one, at most `tries` times.
+ * A refusal that will not change (VALIDATION_FAILED, ...) stops it. Resolves
+ * with whether the server answered; it never rejects.
+ */
+export async function leaveUntilAnswered(
+  send: () => Promise<unknown>,
+  opts: { wait: (ms: number) => Promise<void>; tries?: number; code: (err: unknown) => string; retryAfterSeconds: (err: unknown) => number | undefined },
+): Promise<boolean> {
+  const tries = opts.tries ?? 5;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send();
+      return true;
+    } catch (err) {
+      if (attempt >= tries || !LEAVE_RETRYABLE.has(opts.code(err))) return false;
+      const after = opts.retryAfterSeconds(err);
+      await opts.wait(after ? after * 1000 : 500 * 2 ** (attempt - 1));
+    }
+  }
+}

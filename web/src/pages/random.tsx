@@ -3,7 +3,7 @@ import type { MatchFound, MatchMode } from '../../../shared/match.js';
 import type { MessageView } from '../../../shared/chat.js';
 import { api, ApiError } from '../lib/api.js';
 import { errorText } from '../lib/error-text.js';
-import { addInterest, MAX_INTERESTS, matchRefusalText, mergeMessage, randomReducer, type RandomPhase } from '../lib/random-state.js';
+import { addInterest, leaveUntilAnswered, MAX_INTERESTS, matchRefusalText, mergeMessage, randomReducer, type RandomPhase } from '../lib/random-state.js';
 import { useSession } from '../lib/session.js';
 import { emit, useSocket, useSocketEvent } from '../lib/socket.js';
 import { PageTitle } from '../components/ui.js';
@@ -64,10 +64,13 @@ export default function Random() {
   useSocketEvent('match:ended', ({ sessionId, reason }) => dispatch({ type: 'ended', sessionId, reason }));
   useSocketEvent('chat:message', (message) => dispatch({ type: 'message', message }));
 
+  // A leave still being sent: a new join waits for it, so a late retry of the leave cannot take the new join out of the queue.
+  const leaving = useRef<Promise<unknown>>(Promise.resolve());
+
   const join = (m: MatchMode = mode) => {
     setRefusal(null);
     dispatch({ type: 'join', mode: m });
-    emit(socket, 'match:join', { mode: m, interests }).then(
+    leaving.current.then(() => emit(socket, 'match:join', { mode: m, interests })).then(
       (r) => dispatch({ type: 'joined', mode: m, state: r.state }),
       (err: unknown) => {
         dispatch({ type: 'join-failed' });
@@ -97,7 +100,12 @@ export default function Random() {
   const leave = () => {
     setRefusal(null);
     dispatch({ type: 'left' });
-    emit(socket, 'match:leave', {}).catch(() => undefined);
+    // Until the server has it the stranger is not told, so a leave lost or refused for a moment is sent again.
+    leaving.current = leaveUntilAnswered(() => emit(socket, 'match:leave', {}), {
+      wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      code: (err) => (err instanceof ApiError ? err.code : ''),
+      retryAfterSeconds: (err) => (err instanceof ApiError ? err.retryAfterSeconds : undefined),
+    });
   };
 
   // Leaving the page leaves the queue and ends the session.
