@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { connect, http, newUser, waitFor, type ClientSocket } from '../support/client.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 import { pgQuery } from '../support/services.js';
-import { ChatBatchStore } from '../../server/src/modules/chat/chat.batch.store.js';
+import pg from 'pg';
+import { ChatBatchStore, SEND_BATCH_SETTINGS } from '../../server/src/modules/chat/chat.batch.store.js';
+import type { Queryable } from '../../server/src/db/database.js';
 import { SendBatch, type BatchSendInput, type BatchSendResult } from '../../server/src/modules/chat/chat.send-batch.js';
 
 /**
@@ -201,6 +203,49 @@ describe('group commit of free messages', () => {
     const wallet = await http(url, 'GET', '/api/wallet', { token: c.a.accessToken });
     expect(wallet.body.wallet.available).toBe(8);
     expect((await seqsOf(other.conversationId)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe("the send batch's plan", () => {
+  it('checks blocks inside its own plan, reads messages twice at most and the message policy once', async () => {
+    const c = await pair();
+    // One connection that shows every plan it runs, nested statements too (auto_explain at NOTICE).
+    const client = new pg.Client({ connectionString: backing.databaseUrl });
+    await client.connect();
+    const plans: string[] = [];
+    client.on('notice', (n) => plans.push(n.message ?? ''));
+    const q = { query: (sql: string, params?: unknown[], o?: { name?: string }) => client.query({ text: sql, values: params, name: o?.name }), exec: async (sql: string) => void (await client.query(sql)) } as unknown as Queryable;
+    const store = new ChatBatchStore();
+    const item = { id: randomUUID(), conversationId: c.conversationId, senderId: c.a.user.id, clientId: randomUUID(), body: 'planned', price: 0, attachment: null, senderRole: 'fan', expectedPrice: null };
+    const send = async (items: (typeof item)[]) => {
+      await client.query(`BEGIN; ${Object.entries(SEND_BATCH_SETTINGS).map(([k, v]) => `SET LOCAL ${k} = ${v}`).join('; ')}`);
+      try {
+        return await store.send(q, items);
+      } finally {
+        await client.query('COMMIT');
+      }
+    };
+    try {
+      await client.query(`LOAD 'auto_explain'`);
+      await client.query(`SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice`);
+      const [stored] = await send([item]);
+      expect(stored).toMatchObject({ inserted: true, free_ok: true, blocked: false });
+      // The same clientId again: the stored message comes back from the one look-up.
+      const [replay] = await send([{ ...item, id: randomUUID() }]);
+      expect(replay).toMatchObject({ inserted: false, id: stored!.id, seq: stored!.seq, body: 'planned', existing_id: stored!.id });
+    } finally {
+      await client.end();
+    }
+    const shown = plans.filter((p) => /chat|WITH i AS/.test(p) && /conversation_members/.test(p));
+    expect(shown).toHaveLength(2);
+    // A scalar SQL function (blocked_either_way) would show its body as a statement of its own, planned at every run.
+    expect(plans.filter((p) => /Query Text: *\n? *SELECT EXISTS \(SELECT 1 FROM blocks/.test(p))).toEqual([]);
+    for (const plan of shown) {
+      expect(plan).toMatch(/on blocks/);
+      // Every reference to messages initialises all its partitions' scans: the clientId look-up and the policy's "the peer wrote here".
+      expect(plan.match(/ on messages_p00 /g)?.length).toBeLessThanOrEqual(2);
+      expect(plan.match(/ on matches /g)?.length).toBe(1);
+    }
   });
 });
 

@@ -74,17 +74,23 @@ const LOCK_CONVERSATIONS = `SELECT c.id, c.kind, c.closed_at, c.last_seq FROM co
          ORDER BY c.id
          FOR UPDATE`;
 
-/** Each request's SendState (as ChatStore.lockForSend reads it), from `i` and the locked conversations `locked`; no row for a sender who is not a member. */
-const SEND_STATE = `SELECT i.ord::int AS ord, me.peer_id, l.kind, l.closed_at, l.last_seq,
-              (SELECT m.id FROM messages m WHERE m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id) AS existing_id,
-              blocked_either_way(i.sender_id, me.peer_id) AS blocked,
+/**
+ * Each request's SendState (as ChatStore.lockForSend reads it), from `i` and the locked conversations `locked`; no row for a
+ * sender who is not a member. `existing`: the message already stored under the request's clientId, whole (a `messages` row),
+ * for a statement that returns it: one look-up serves both the check and the answer.
+ */
+const sendState = (o: { existingRow: boolean }) => `SELECT i.ord::int AS ord, me.peer_id, l.kind, l.closed_at, l.last_seq,
+              ${o.existingRow ? 'ex.existing, (ex.existing).id' : '(SELECT m.id FROM messages m WHERE m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id)'} AS existing_id,
+              bl.blocked,
               u.role AS peer_role, u.message_price AS peer_price,
               ${peerPolicySql('i.sender_id', 'me.peer_id', 'i.conversation_id')}
        FROM i
        JOIN locked l ON l.id = i.conversation_id
        JOIN conversation_members me ON me.conversation_id = i.conversation_id AND me.user_id = i.sender_id
        JOIN user_cards u ON u.id = me.peer_id
-       ${peerPolicyJoins('me.peer_id')}`;
+       ${peerPolicyJoins('me.peer_id')}
+       CROSS JOIN LATERAL blocks_between(i.sender_id, me.peer_id) bl${o.existingRow ? `
+       LEFT JOIN LATERAL (SELECT m AS existing FROM messages m WHERE m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id) ex ON true` : ''}`;
 
 /**
  * Stores the rows of `fresh` (requests with their `seq`) under the conversations' locks: the multi-row insert (`ins`, a
@@ -154,7 +160,7 @@ export class ChatBatchStore {
       `WITH i AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS t(conversation_id, sender_id, client_id, ord)
        ), locked AS (${LOCK_CONVERSATIONS})
-       ${SEND_STATE}`,
+       ${sendState({ existingRow: false })}`,
       [items.map((i) => i.conversationId), items.map((i) => i.senderId), items.map((i) => i.clientId)],
       { name: 'chat.batch.lock' },
     );
@@ -173,12 +179,19 @@ export class ChatBatchStore {
    * `free_ok` (whether SQL stored it or would have, were it not a retry), and its message: the one
    * inserted now (`inserted`) or the one already stored under its clientId. `last_seq` comes from
    * the locked row, which in READ COMMITTED is the latest committed version once the lock is granted.
+   *
+   * Its fixed cost counts most when batches are small (one or two messages at 200 messages/s), and a
+   * fifth of it was starting the executor (BENCHMARKS.md, "A send batch's fixed cost"), so: `st` is
+   * MATERIALIZED, since `decided` reads it twice and an inlined `st` copies the message policy's
+   * subplans into both; a message stored before under the request's clientId is read once, whole,
+   * and returned from there (each reference to `messages` starts scans of all its partitions); and
+   * blocks are checked by `blocks_between`, which PostgreSQL inlines and plans with the statement.
    */
   async send(q: Queryable, items: (BatchInsert & { senderRole: string; expectedPrice: number | null })[]): Promise<BatchSendRow[]> {
     const { rows } = await q.query<BatchSendRow>(
       `WITH i AS (${insertRequests(', $12::text[], $13::bigint[]', ', sender_role, expected_price')}
        ), locked AS (${LOCK_CONVERSATIONS}
-       ), st AS (${SEND_STATE}
+       ), st AS MATERIALIZED (${sendState({ existingRow: true })}
        ), decided AS (
          SELECT st.*, (${FREE_SEND}) AS free_ok FROM st JOIN i ON i.ord = st.ord
        ), fresh AS (
@@ -193,7 +206,7 @@ export class ChatBatchStore {
        LEFT JOIN LATERAL (
          SELECT ins.*, true AS inserted FROM ins WHERE ins.id = i.id
          UNION ALL
-         SELECT ${messageColumns('m')}, false FROM messages m WHERE m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id
+         SELECT ${messageColumns('(d.existing)')}, false WHERE d.existing_id IS NOT NULL
        ) msg ON true`,
       [...insertParams(items), items.map((i) => i.senderRole), items.map((i) => i.expectedPrice)],
       { name: 'chat.batch.send' },
