@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MassMessageView } from '../../shared/mass-messages.js';
-import { applyProgress, audienceLabel, audienceOf, fansText, priceOf, progressText, statsText, statusText, type MassPage } from '../../web/src/lib/mass-messages.js';
+import { audienceLabel, audienceOf, fansText, priceOf, progressText, statsText, statusText, withProgress } from '../../web/src/lib/mass-messages.js';
 
 const view = (over: Partial<MassMessageView> = {}): MassMessageView => ({
   id: 'a',
@@ -49,16 +49,17 @@ describe('mass-message page rules', () => {
     expect(priceOf('-1', true)).toHaveProperty('error');
   });
 
-  it('applies a progress push to the listed page in place, never backwards; an unknown one asks for a refetch', () => {
-    const pages: MassPage[] = [{ massMessages: [view(), view({ id: 'b' })], nextBefore: null }];
-    const next = applyProgress(pages, { id: 'a', status: 'sending', sent: 6, total: 10 })!;
-    expect(next[0]!.massMessages[0]!.stats.sent).toBe(6);
-    expect(next[0]!.massMessages[1]!.stats.sent).toBe(2);
-    expect(applyProgress(next, { id: 'a', status: 'sending', sent: 4, total: 10 })![0]!.massMessages[0]!.stats.sent).toBe(6);
-    const done = applyProgress(next, { id: 'a', status: 'done', sent: 10, total: 10 })!;
-    expect(done[0]!.massMessages[0]).toMatchObject({ status: 'done', stats: { sent: 10 } });
-    expect(done[0]!.massMessages[0]!.finishedAt).not.toBeNull();
-    expect(applyProgress(pages, { id: 'zzz', status: 'sending', sent: 1, total: 1 })).toBeUndefined();
-    expect(applyProgress(undefined, { id: 'a', status: 'sending', sent: 1, total: 1 })).toBeUndefined();
+  it('lays the latest progress push over a listed row, never backwards, and a finished row stays finished', () => {
+    const a = view();
+    expect(withProgress(a, undefined)).toBe(a);
+    expect(withProgress(a, { id: 'b', status: 'sending', sent: 9, total: 10 })).toBe(a);
+    expect(withProgress(a, { id: 'a', status: 'sending', sent: 6, total: 10 }).stats.sent).toBe(6);
+    // A push older than the fetched row (the row counted more already) does not take it back.
+    expect(withProgress(view({ stats: { sent: 8, read: 1, unlocked: 0, revenue: 0 } }), { id: 'a', status: 'sending', sent: 6, total: 10 }).stats).toEqual({ sent: 8, read: 1, unlocked: 0, revenue: 0 });
+    const done = withProgress(a, { id: 'a', status: 'done', sent: 10, total: 10 });
+    expect(done).toMatchObject({ status: 'done', stats: { sent: 10 } });
+    expect(done.finishedAt).not.toBeNull();
+    // Cancelled on the server (the list was fetched again) while a sending push is still held: cancelled stays.
+    expect(withProgress(view({ status: 'cancelled', finishedAt: '2026-01-02T00:00:00.000Z' }), { id: 'a', status: 'sending', sent: 3, total: 10 })).toMatchObject({ status: 'cancelled', finishedAt: '2026-01-02T00:00:00.000Z', stats: { sent: 3 } });
   });
 });

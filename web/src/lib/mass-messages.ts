@@ -70,15 +70,22 @@ export interface MassPage {
   nextBefore: string | null;
 }
 
-/** A progress push applied to the listed pages; undefined when the mass message is not listed (refetch instead). */
-export function applyProgress(pages: MassPage[] | undefined, p: MassMessageProgress): MassPage[] | undefined {
-  if (!pages?.some((pg) => pg.massMessages.some((m) => m.id === p.id))) return undefined;
-  return pages.map((pg) => ({
-    ...pg,
-    massMessages: pg.massMessages.map((m) =>
-      m.id === p.id
-        ? { ...m, status: p.status, total: p.total, stats: { ...m.stats, sent: Math.max(m.stats.sent, p.sent) }, finishedAt: p.status === 'done' || p.status === 'cancelled' ? (m.finishedAt ?? new Date().toISOString()) : m.finishedAt }
-        : m,
-    ),
-  }));
+/**
+ * A listed mass message with the latest progress push for it laid over: the page keeps pushes beside
+ * the fetched list, not in it, so a page of the list that was loading when a push came (React Query
+ * settles it on the pages it started from) cannot take the push back. Never backwards: the sent
+ * count is the larger of the two, and a finished row (done or cancelled, from either side) stays
+ * finished.
+ */
+export function withProgress(m: MassMessageView, p: MassMessageProgress | undefined): MassMessageView {
+  if (!p || p.id !== m.id) return m;
+  const finished = (s: string) => s === 'done' || s === 'cancelled';
+  if (finished(m.status) && !finished(p.status)) return { ...m, stats: { ...m.stats, sent: Math.max(m.stats.sent, p.sent) } };
+  return {
+    ...m,
+    status: finished(m.status) ? m.status : p.status,
+    total: p.total,
+    stats: { ...m.stats, sent: Math.max(m.stats.sent, p.sent) },
+    finishedAt: finished(p.status) ? (m.finishedAt ?? new Date().toISOString()) : m.finishedAt,
+  };
 }

@@ -1,13 +1,13 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useInfiniteQuery, useQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
-import { MASS_MESSAGE_BODY_MAX, type MassAudience, type MassMessageView } from '../../../shared/mass-messages.js';
+import { MASS_MESSAGE_BODY_MAX, type MassAudience, type MassMessageProgress, type MassMessageView } from '../../../shared/mass-messages.js';
 import type { CreatorPageView } from '../../../shared/creators.js';
 import { api, ApiError } from '../lib/api.js';
 import { publishAtOf } from '../lib/creators-format.js';
 import { creatorKeys } from '../lib/creators-queries.js';
 import { acceptOf, percentText } from '../lib/media-files.js';
 import { putView, useUploadState } from '../lib/media-view.js';
-import { AUDIENCE_KINDS, applyProgress, audienceLabel, audienceOf, fansText, priceOf, progressText, statsText, statusText, type AudienceKind, type MassPage } from '../lib/mass-messages.js';
+import { AUDIENCE_KINDS, audienceLabel, audienceOf, fansText, priceOf, progressText, statsText, statusText, withProgress, type AudienceKind, type MassPage } from '../lib/mass-messages.js';
 import { useSession } from '../lib/session.js';
 import { useSocket, useSocketEvent } from '../lib/socket.js';
 import type { UploadTask } from '../lib/upload.js';
@@ -35,12 +35,13 @@ export default function MassMessages() {
     enabled: user?.role === 'creator',
   });
   const qc = useQueryClient();
-  // Each batch's push moves its progress bar; one not listed yet (sent from another device) brings the list back.
+  // Each batch's push moves its progress bar (laid over the list as it renders: withProgress); one not
+  // listed yet (sent from another device) brings the list back, and so does the end of a send (its final stats).
+  const [progress, setProgress] = useState<ReadonlyMap<string, MassMessageProgress>>(new Map());
   useSocketEvent('mass-message:progress', (p) => {
-    const next = applyProgress(qc.getQueryData<InfiniteData<MassPage>>(massKeys.list)?.pages, p);
-    if (!next) return void qc.invalidateQueries({ queryKey: massKeys.list });
-    qc.setQueryData<InfiniteData<MassPage>>(massKeys.list, (old) => (old ? { ...old, pages: next } : old));
-    if (p.status === 'done' || p.status === 'cancelled') void qc.invalidateQueries({ queryKey: massKeys.list });
+    setProgress((m) => new Map(m).set(p.id, p));
+    const listed = qc.getQueryData<InfiniteData<MassPage>>(massKeys.list)?.pages.some((pg) => pg.massMessages.some((m) => m.id === p.id));
+    if (!listed || p.status === 'done' || p.status === 'cancelled') void qc.invalidateQueries({ queryKey: massKeys.list });
   });
   // An unlock moved credits to the creator: the stats' unlocks and earnings are worth reading again.
   useSocketEvent('wallet:updated', () => void qc.invalidateQueries({ queryKey: massKeys.list }));
@@ -60,7 +61,7 @@ export default function MassMessages() {
       <PageTitle>Mass messages</PageTitle>
       <p className="hint">One message to many fans at once. Each fan gets it in their chat with you; people who blocked you (or whom you blocked) never do.</p>
       <Composer tiers={tiers} />
-      <PastMessages tierName={tierName} />
+      <PastMessages tierName={tierName} progress={progress} />
     </section>
   );
 }
@@ -195,14 +196,14 @@ function Composer({ tiers }: { tiers: { rank: number; name: string }[] }) {
   );
 }
 
-function PastMessages({ tierName }: { tierName: (rank: number) => string | undefined }) {
+function PastMessages({ tierName, progress }: { tierName: (rank: number) => string | undefined; progress: ReadonlyMap<string, MassMessageProgress> }) {
   const list = useInfiniteQuery({
     queryKey: massKeys.list,
     queryFn: async ({ pageParam, signal }) => api<MassPage>(`/api/mass-messages?limit=20${pageParam ? `&before=${encodeURIComponent(pageParam)}` : ''}`, { signal }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextBefore ?? undefined,
   });
-  const rows = list.data?.pages.flatMap((p) => p.massMessages) ?? [];
+  const rows = (list.data?.pages.flatMap((p) => p.massMessages) ?? []).map((m) => withProgress(m, progress.get(m.id)));
   return (
     <StudioCard title="Sent mass messages">
       {list.isPending ? (
