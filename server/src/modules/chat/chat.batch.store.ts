@@ -76,11 +76,13 @@ const LOCK_CONVERSATIONS = `SELECT c.id, c.kind, c.closed_at, c.last_seq FROM co
 
 /**
  * Each request's SendState (as ChatStore.lockForSend reads it), from `i` and the locked conversations `locked`; no row for a
- * sender who is not a member. `existing`: the message already stored under the request's clientId, whole (a `messages` row),
- * for a statement that returns it: one look-up serves both the check and the answer.
+ * sender who is not a member. The message already stored under the request's clientId: its id (`existing_id`), or, for a
+ * statement that returns it, the whole row (`existing`), so that one look-up serves both the check and the answer. A
+ * correlated subquery, not a LATERAL join: PostgreSQL may flatten a join and plan it as a scan of every partition joined
+ * afterwards, which a generic plan made while `messages` was small keeps for good; a subquery is always an index probe.
  */
 const sendState = (o: { existingRow: boolean }) => `SELECT i.ord::int AS ord, me.peer_id, l.kind, l.closed_at, l.last_seq,
-              ${o.existingRow ? 'ex.existing, (ex.existing).id' : '(SELECT m.id FROM messages m WHERE m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id)'} AS existing_id,
+              (SELECT ${o.existingRow ? 'm' : 'm.id'} FROM messages m WHERE m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id) AS ${o.existingRow ? 'existing' : 'existing_id'},
               bl.blocked,
               u.role AS peer_role, u.message_price AS peer_price,
               ${peerPolicySql('i.sender_id', 'me.peer_id', 'i.conversation_id')}
@@ -89,8 +91,7 @@ const sendState = (o: { existingRow: boolean }) => `SELECT i.ord::int AS ord, me
        JOIN conversation_members me ON me.conversation_id = i.conversation_id AND me.user_id = i.sender_id
        JOIN user_cards u ON u.id = me.peer_id
        ${peerPolicyJoins('me.peer_id')}
-       CROSS JOIN LATERAL blocks_between(i.sender_id, me.peer_id) bl${o.existingRow ? `
-       LEFT JOIN LATERAL (SELECT m AS existing FROM messages m WHERE m.conversation_id = i.conversation_id AND m.sender_id = i.sender_id AND m.client_id = i.client_id) ex ON true` : ''}`;
+       CROSS JOIN LATERAL blocks_between(i.sender_id, me.peer_id) bl`;
 
 /**
  * Stores the rows of `fresh` (requests with their `seq`) under the conversations' locks: the multi-row insert (`ins`, a
@@ -146,7 +147,7 @@ const insertParams = (items: BatchInsert[]) => [
  * generic plan without hash or merge joins is the custom plan's shape (nested loops into the indexes,
  * partitions pruned at run time) for any batch (128 sends at most, the Batcher's maxItems).
  */
-export const SEND_BATCH_SETTINGS = { plan_cache_mode: 'force_generic_plan', enable_hashjoin: 'off', enable_mergejoin: 'off' };
+export const SEND_BATCH_SETTINGS = { plan_cache_mode: 'force_generic_plan', enable_seqscan: 'off', enable_hashjoin: 'off', enable_mergejoin: 'off' };
 
 export class ChatBatchStore {
   /**
@@ -193,7 +194,7 @@ export class ChatBatchStore {
        ), locked AS (${LOCK_CONVERSATIONS}
        ), st AS MATERIALIZED (${sendState({ existingRow: true })}
        ), decided AS (
-         SELECT st.*, (${FREE_SEND}) AS free_ok FROM st JOIN i ON i.ord = st.ord
+         SELECT st.*, (st.existing).id AS existing_id, (${FREE_SEND}) AS free_ok FROM st JOIN i ON i.ord = st.ord
        ), fresh AS (
          SELECT i.*, d.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq
          FROM i JOIN decided d ON d.ord = i.ord
