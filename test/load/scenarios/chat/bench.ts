@@ -13,6 +13,7 @@ import { accountingLines, cpuNote, deliveryTable, failed, medianRatioLine, ratio
 import { startRedisCluster } from '../../../support/redis-cluster.js';
 import { redisCpuLine } from './probe.js';
 import { startTargets } from './targets.js';
+import { seedHistory } from './history.js';
 
 /**
  * `npm run bench -- chat [flags]`: starts Pairly (one node in this process,
@@ -37,7 +38,9 @@ ${chatLoopUsage(DEFAULTS)}
                          the Redis server is shared, so other clients' commands count too)
   --quiet PCT            before each round, with every client connected and idle, wait until the whole machine
                          is busy at most PCT % of one core over 2 s (default 30; 0 = do not wait)
-  --quiet-wait S         give up waiting for quiet after S seconds and run anyway (default 600)`;
+  --quiet-wait S         give up waiting for quiet after S seconds and run anyway (default 600)
+  --history N            cluster mode: messages each conversation holds before the first round, then ANALYZE
+                         (default 20; 0 = start on empty, never-analyzed tables; see chat/history.ts)`;
 
 export async function benchChat(argv: string[]): Promise<number> {
   const { values } = parseCli(USAGE, {
@@ -53,6 +56,7 @@ export async function benchChat(argv: string[]): Promise<number> {
       'redis-stats': { type: 'boolean', default: false },
       'redis-cluster': { type: 'boolean', default: false },
       'quiet-wait': { type: 'string', default: '600' },
+      history: { type: 'string', default: '20' },
     },
     allowPositionals: false,
     strict: true,
@@ -66,6 +70,7 @@ export async function benchChat(argv: string[]): Promise<number> {
   const quietPct = numberFlag('quiet', values.quiet, 0, 200, USAGE, false);
   const quietWaitS = numberFlag('quiet-wait', values['quiet-wait'], 0, 3600, USAGE, false);
   const extraEnv = envFlag(values.env, USAGE);
+  const history = numberFlag('history', values.history, 0, 10_000, USAGE);
   if (values['redis-cluster'] && nodes !== 2) usageError('--redis-cluster compares two nodes on one Redis with two on a cluster: use --nodes 2', USAGE);
 
   const printer = new ProgressPrinter();
@@ -116,6 +121,10 @@ export async function benchChat(argv: string[]): Promise<number> {
     driver.send({ type: 'prepare', urls: pairlyTarget.urls, clients, price: priced ? 1 : 0, role, concurrency });
     const prepared = await driver.wait('prepared', 30 * 60_000);
     setups.push(setupLine('pairly users', prepared.setupMs));
+    if (history > 0 && pairlyTarget.databaseUrl) {
+      const seeded = await seedHistory(pairlyTarget.databaseUrl, history);
+      printer.log(`history: ${seeded.conversations} conversations hold ${history} messages each before the first round; tables analyzed (${seeded.ms} ms)`);
+    }
 
     const roundBudgetMs = 10 * 60_000 + (loop.warmupS + loop.durationS) * 1000 + loop.timeoutMs + loop.graceMs;
     for (let r = 1; r <= rounds && !interrupted; r++) {

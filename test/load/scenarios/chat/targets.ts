@@ -39,6 +39,7 @@ export interface Target {
   nodes: NodeHandle[];
   /** Pairly's database in cluster mode: its backends count as the target's PostgreSQL CPU. */
   database?: string;
+  databaseUrl?: string;
 }
 
 export interface ChatTargets {
@@ -97,7 +98,7 @@ export async function startTargets(o: {
       urls: [node.url],
       auth: true,
       nodes: [{ url: node.url, sampler }],
-      ...(data.database ? { database: data.database } : {}),
+      ...(data.database ? { database: data.database, databaseUrl: data.databaseUrl } : {}),
     });
     printer.log(`Pairly on ${node.url} (this process)`);
   } else {
@@ -124,7 +125,7 @@ export async function startTargets(o: {
         await node.stop();
       }
     };
-    targets.push({ name: 'pairly ×2', urls: procs.map((p) => p.url), auth: true, nodes: handles, database: data.database! });
+    targets.push({ name: 'pairly ×2', urls: procs.map((p) => p.url), auth: true, nodes: handles, database: data.database!, databaseUrl: data.databaseUrl! });
     printer.log(
       `Pairly: two node processes ${procs.map((p) => `${p.url} (pid ${p.child.pid})`).join(', ')}, database ` +
         `${data.database}, Redis prefix ${data.redisPrefix}`,
@@ -144,7 +145,7 @@ export async function startTargets(o: {
         cleanups.add(() => sampler.stop());
         return { url: p.url, sampler };
       });
-      targets.push({ name: 'pairly ×2 redis-cluster', urls: onCluster.map((p) => p.url), auth: true, nodes: clusterHandles, database: data.database! });
+      targets.push({ name: 'pairly ×2 redis-cluster', urls: onCluster.map((p) => p.url), auth: true, nodes: clusterHandles, database: data.database!, databaseUrl: data.databaseUrl! });
       printer.log(`Pairly on the Redis Cluster (${o.redisCluster.nodes}): two node processes ${onCluster.map((p) => `${p.url} (pid ${p.child.pid})`).join(', ')}`);
     }
   }

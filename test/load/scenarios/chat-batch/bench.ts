@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { ChatBatchStore, SEND_BATCH_SETTINGS, type BatchInsert } from '../../../../server/src/modules/chat/chat.batch.store.js';
+import type { Queryable } from '../../../../server/src/db/database.js';
+import { startInProcess } from '../../../support/pairly.js';
+import { listFlag, numberFlag, parseCli } from '../../lib/args.js';
+import { Cleanups } from '../../lib/cleanups.js';
+import { load1 } from '../../lib/machine.js';
+import { procStat } from '../../lib/probe.js';
+import { ProgressPrinter } from '../../lib/progress.js';
+import { LatencyRecorder, type LatencySummary } from '../../lib/recorder.js';
+import { benchData } from '../../lib/server-env.js';
+import { fmtMs } from '../../lib/summary.js';
+import { preparePairly } from '../chat/clients.js';
+import { CHAT_BENCH_ENV } from '../chat/targets.js';
+import { seedHistory } from '../chat/history.js';
+
+const USAGE = `usage: npm run bench -- chat-batch [flags]
+  --pairs N          conversations (two users each) the batches write to (default 200)
+  --sizes LIST       messages per batch, comma-separated (default 1,10,50)
+  --statements N     batches per variant and round (default 400)
+  --rounds N         rounds; each runs every size, the two variants alternating (default 3)
+  --history N        messages each conversation holds before the rounds (default 50), then ANALYZE
+
+Chat's group commit (ChatBatchStore.send, the statement a node's SendBatch runs) alone, on local
+PostgreSQL: one connection runs N batches of each size, each in its own transaction with the batch's
+settings, committed, and the backend's own CPU (/proc/<pid>/stat) is read around them. The baseline,
+alternating with it on the same connection: a bare multi-row INSERT of the same rows into messages
+(ids, conversation, seq, sender, clientId, body), committed; the floor of storing them, nothing checked.
+The two variants write to different conversations, so neither numbering waits on the other. The
+conversations hold --history messages first and the tables are analyzed, as a running system's are:
+a statement prepared on a connection is planned once, with the statistics of that moment, and plans
+made over empty partitions can choose an index that reads a whole conversation per look-up until
+autovacuum's next ANALYZE (BENCHMARKS.md).`;
+
+interface Row {
+  round: number;
+  size: number;
+  variant: 'send batch' | 'bare INSERT';
+  statements: number;
+  pgUsPerStatement: number;
+  pgUsPerMessage: number;
+  latency: LatencySummary;
+  load1: number;
+}
+
+/**
+ * `npm run bench -- chat-batch`: what one group commit of chat costs PostgreSQL, by batch size. The
+ * chat bench measures the whole path (sockets, node, PostgreSQL, Redis) at once; this isolates the
+ * statement, whose fixed cost per batch matters most where batches are small (a quiet node: one or two
+ * messages per batch at 200 messages/s). Results: BENCHMARKS.md, Chat.
+ */
+export async function benchChatBatch(argv: string[]): Promise<number> {
+  const { values } = parseCli(USAGE, {
+    args: argv,
+    options: {
+      pairs: { type: 'string', default: '200' },
+      sizes: { type: 'string', default: '1,10,50' },
+      statements: { type: 'string', default: '400' },
+      rounds: { type: 'string', default: '3' },
+      history: { type: 'string', default: '50' },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  const pairs = numberFlag('pairs', values.pairs, 4, 5000, USAGE);
+  const sizes = listFlag('sizes', values.sizes, 1, 128, USAGE);
+  const statements = numberFlag('statements', values.statements, 10, 100_000, USAGE);
+  const rounds = numberFlag('rounds', values.rounds, 1, 20, USAGE);
+  const history = numberFlag('history', values.history, 0, 10_000, USAGE);
+  const progress = new ProgressPrinter();
+  const cleanups = new Cleanups((m) => progress.log(m), 30_000);
+  try {
+    const data = await benchData('cluster', cleanups, 'pairly-bench-chat-batch');
+    const node = await startInProcess({ ...CHAT_BENCH_ENV, ...data.env });
+    cleanups.add(() => node.stop());
+    const { plan } = await preparePairly([node.url], pairs * 2, { price: 0, role: 'fan' }, { concurrency: 16, log: (m) => progress.log(m) });
+    // The node stays up (its migrations made the schema, its sign-ups the users) but is idle from here on.
+    const client = new pg.Client({ connectionString: data.databaseUrl });
+    await client.connect();
+    cleanups.add(() => client.end());
+    if (history > 0) {
+      const seeded = await seedHistory(data.databaseUrl!, history);
+      progress.log(`${seeded.conversations} conversations hold ${history} messages each; tables analyzed (${seeded.ms} ms)`);
+    }
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const q = {
+      query: (text: string, values?: unknown[], o?: { name?: string }) => client.query({ text, values, name: o?.name }),
+      exec: async (text: string) => void (await client.query(text)),
+    } as unknown as Queryable;
+    const store = new ChatBatchStore();
+    const begin = `BEGIN; ${Object.entries(SEND_BATCH_SETTINGS).map(([k, v]) => `SET LOCAL ${k} = ${v}`).join('; ')}`;
+
+    // Each conversation's members, and its next seq for the bare inserts (they keep their own numbering).
+    const convs = plan.conversations.map((id, p) => ({ id, members: [plan.users[2 * p]!, plan.users[2 * p + 1]!] }));
+    const sendConvs = convs.filter((_, i) => i % 2 === 0);
+    const bareConvs = convs.filter((_, i) => i % 2 === 1);
+    const nextSeq = new Map<string, number>();
+    for (const r of (await client.query<{ id: string; last_seq: number }>('SELECT id, last_seq::int AS last_seq FROM conversations WHERE id = ANY($1)', [bareConvs.map((c) => c.id)])).rows) nextSeq.set(r.id, r.last_seq + 1);
+    let k = 0;
+    const item = (list: typeof convs): BatchInsert & { senderRole: string; expectedPrice: null } => {
+      const c = list[k++ % list.length]!;
+      const sender = c.members[k % 2]!;
+      return { id: randomUUID(), conversationId: c.id, senderId: sender.id, clientId: randomUUID(), body: `bench message ${k}`, price: 0, attachment: null, senderRole: 'fan', expectedPrice: null };
+    };
+
+    const variants = {
+      'send batch': async (size: number) => {
+        const items = Array.from({ length: size }, () => item(sendConvs));
+        await client.query(begin);
+        const t = performance.now();
+        const rows = await store.send(q, items);
+        const ms = performance.now() - t;
+        await client.query('COMMIT');
+        if (rows.filter((r) => r.inserted).length !== size) throw new Error(`a send batch of ${size} stored ${rows.filter((r) => r.inserted).length}: the bench's conversations must let every message through`);
+        return ms;
+      },
+      'bare INSERT': async (size: number) => {
+        const items = Array.from({ length: size }, () => item(bareConvs));
+        const seqs = items.map((i) => {
+          const s = nextSeq.get(i.conversationId)!;
+          nextSeq.set(i.conversationId, s + 1);
+          return s;
+        });
+        await client.query('BEGIN');
+        const t = performance.now();
+        await client.query({
+          name: `bench.bare.${size}`,
+          text: `INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body)
+                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::uuid[], $6::text[])`,
+          values: [items.map((i) => i.id), items.map((i) => i.conversationId), seqs, items.map((i) => i.senderId), items.map((i) => i.clientId), items.map((i) => i.body)],
+        });
+        const ms = performance.now() - t;
+        await client.query('COMMIT');
+        return ms;
+      },
+    } as const;
+
+    const cpuUs = () => procStat(pid)?.cpuUs ?? NaN;
+    // Warm-up: every statement prepared and planned, the caches filled.
+    for (const size of sizes) for (const run of Object.values(variants)) for (let i = 0; i < 20; i++) await run(size);
+
+    const rows: Row[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      for (const size of sizes) {
+        const order = (Object.keys(variants) as (keyof typeof variants)[]).slice();
+        if (round % 2 === 0) order.reverse();
+        for (const variant of order) {
+          const rec = new LatencyRecorder(statements);
+          const cpu0 = cpuUs();
+          for (let i = 0; i < statements; i++) {
+            rec.record(await variants[variant](size));
+            if (i % 50 === 49) progress.status(`[round ${round}/${rounds}] ${variant}, ${size} per batch: ${i + 1}/${statements}`);
+          }
+          const used = cpuUs() - cpu0;
+          rows.push({ round, size, variant, statements, pgUsPerStatement: used / statements, pgUsPerMessage: used / statements / size, latency: rec.summary(), load1: load1() });
+        }
+      }
+    }
+    progress.end();
+    process.stdout.write(`\n${report(rows, { pairs, statements, history })}\n`);
+    return 0;
+  } finally {
+    await cleanups.run();
+  }
+}
+
+function report(rows: Row[], o: { pairs: number; statements: number; history: number }): string {
+  const head = ['round', 'per batch', 'statement', 'PostgreSQL µs / batch', 'µs / message', '÷ bare INSERT', 'p50 ms', 'p99 ms', 'load avg'];
+  const lines = [
+    `bench chat-batch: ${o.pairs} conversations (${o.history} messages each before), ${o.statements} batches per variant, size and round, each committed; PostgreSQL CPU is the one backend's (/proc)`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `| --- | ${head.slice(1).map(() => '---:').join(' | ')} |`,
+  ];
+  for (const r of rows) {
+    const bare = rows.find((b) => b.round === r.round && b.size === r.size && b.variant === 'bare INSERT');
+    const ratio = r.variant === 'bare INSERT' || !bare ? '—' : `${(r.pgUsPerStatement / bare.pgUsPerStatement).toFixed(2)}×`;
+    lines.push(`| ${r.round} | ${r.size} | ${r.variant} | ${Math.round(r.pgUsPerStatement)} | ${Math.round(r.pgUsPerMessage)} | ${ratio} | ${fmtMs(r.latency.p50)} | ${fmtMs(r.latency.p99)} | ${r.load1.toFixed(2)} |`);
+  }
+  lines.push('', 'PostgreSQL µs: CPU time of the bench connection\'s backend per statement (the batch\'s BEGIN, settings and COMMIT included); p50/p99: the statement alone, as the client waits for it.');
+  return lines.join('\n');
+}
