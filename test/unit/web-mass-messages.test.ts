@@ -52,7 +52,6 @@ describe('mass-message page rules', () => {
   it('lays the latest progress push over a listed row, never backwards, and a finished row stays finished', () => {
     const a = view();
     expect(withProgress(a, undefined)).toBe(a);
-    expect(withProgress(a, { id: 'b', status: 'sending', sent: 9, total: 10 })).toBe(a);
     expect(withProgress(a, { id: 'a', status: 'sending', sent: 6, total: 10 }).stats.sent).toBe(6);
     // A push older than the fetched row (the row counted more already) does not take it back.
     expect(withProgress(view({ stats: { sent: 8, read: 1, unlocked: 0, revenue: 0 } }), { id: 'a', status: 'sending', sent: 6, total: 10 }).stats).toEqual({ sent: 8, read: 1, unlocked: 0, revenue: 0 });

@@ -147,12 +147,6 @@ export interface SwipeResult {
 }
 
 /**
- * A like or a pass, wherever it is given (discover's cards, "who liked me", a
- * profile): the person leaves discover's queue and the likes list, and a like
- * that makes a match refreshes the matches and their profile and shows the
- * match moment. `onDone` adds what only the calling page does.
- */
-/**
  * Takes a person out of the loaded discover pages (swiped, blocked, gone). A next page still loading is
  * cancelled first: React Query would settle it on the pages it began with and bring the person back; the
  * discover page asks for it again once its queue runs low.
@@ -162,6 +156,12 @@ export async function dropFromDiscover(qc: QueryClient, userId: string): Promise
   qc.setQueriesData<InfiniteData<DiscoverPage>>({ queryKey: profileKeys.discover }, (d) => (d ? { ...d, pages: withoutCandidate(d.pages, userId) } : d));
 }
 
+/**
+ * A like or a pass, wherever it is given (discover's cards, "who liked me", a
+ * profile): the person leaves discover's queue and the likes list, and a like
+ * that makes a match refreshes the matches and their profile and shows the
+ * match moment. `onDone` adds what only the calling page does.
+ */
 export function useSwipe(onDone?: (res: SwipeResult, target: SwipeTarget, kind: SwipeKind) => void) {
   const qc = useQueryClient();
   const show = useShowMatch();

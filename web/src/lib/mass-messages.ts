@@ -78,14 +78,9 @@ export interface MassPage {
  * finished.
  */
 export function withProgress(m: MassMessageView, p: MassMessageProgress | undefined): MassMessageView {
-  if (!p || p.id !== m.id) return m;
-  const finished = (s: string) => s === 'done' || s === 'cancelled';
-  if (finished(m.status) && !finished(p.status)) return { ...m, stats: { ...m.stats, sent: Math.max(m.stats.sent, p.sent) } };
-  return {
-    ...m,
-    status: finished(m.status) ? m.status : p.status,
-    total: p.total,
-    stats: { ...m.stats, sent: Math.max(m.stats.sent, p.sent) },
-    finishedAt: finished(p.status) ? (m.finishedAt ?? new Date().toISOString()) : m.finishedAt,
-  };
+  if (!p) return m;
+  const stats = { ...m.stats, sent: Math.max(m.stats.sent, p.sent) };
+  if (m.status === 'done' || m.status === 'cancelled') return { ...m, stats };
+  const ended = p.status === 'done' || p.status === 'cancelled';
+  return { ...m, status: p.status, total: p.total, stats, finishedAt: ended ? (m.finishedAt ?? new Date().toISOString()) : m.finishedAt };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { ChatBatchStore, SEND_BATCH_SETTINGS, type BatchInsert } from '../../../../server/src/modules/chat/chat.batch.store.js';
-import type { Queryable } from '../../../../server/src/db/database.js';
+import { createPgDatabase } from '../../../../server/src/db/pg.js';
+import { createLogger } from '../../../../server/src/logger.js';
 import { startInProcess } from '../../../support/pairly.js';
 import { listFlag, numberFlag, parseCli } from '../../lib/args.js';
 import { Cleanups } from '../../lib/cleanups.js';
@@ -76,27 +76,21 @@ export async function benchChatBatch(argv: string[]): Promise<number> {
     cleanups.add(() => node.stop());
     const { plan } = await preparePairly([node.url], pairs * 2, { price: 0, role: 'fan' }, { concurrency: 16, log: (m) => progress.log(m) });
     // The node stays up (its migrations made the schema, its sign-ups the users) but is idle from here on.
-    const client = new pg.Client({ connectionString: data.databaseUrl });
-    await client.connect();
-    cleanups.add(() => client.end());
     if (history > 0) {
       const seeded = await seedHistory(data.databaseUrl!, history);
       progress.log(`${seeded.conversations} conversations hold ${history} messages each; tables analyzed (${seeded.ms} ms)`);
     }
-    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-    const q = {
-      query: (text: string, values?: unknown[], o?: { name?: string }) => client.query({ text, values, name: o?.name }),
-      exec: async (text: string) => void (await client.query(text)),
-    } as unknown as Queryable;
+    // The project's own database layer on one connection: each batch is the transaction a node's SendBatch runs.
+    const db = createPgDatabase({ url: data.databaseUrl!, poolSize: 1, logger: createLogger({ level: 'silent', nodeId: 'bench' }) });
+    cleanups.add(() => db.close());
     const store = new ChatBatchStore();
-    const begin = `BEGIN; ${Object.entries(SEND_BATCH_SETTINGS).map(([k, v]) => `SET LOCAL ${k} = ${v}`).join('; ')}`;
 
     // Each conversation's members, and its next seq for the bare inserts (they keep their own numbering).
     const convs = plan.conversations.map((id, p) => ({ id, members: [plan.users[2 * p]!, plan.users[2 * p + 1]!] }));
     const sendConvs = convs.filter((_, i) => i % 2 === 0);
     const bareConvs = convs.filter((_, i) => i % 2 === 1);
     const nextSeq = new Map<string, number>();
-    for (const r of (await client.query<{ id: string; last_seq: number }>('SELECT id, last_seq::int AS last_seq FROM conversations WHERE id = ANY($1)', [bareConvs.map((c) => c.id)])).rows) nextSeq.set(r.id, r.last_seq + 1);
+    for (const r of (await db.query<{ id: string; last_seq: number }>('SELECT id, last_seq::int AS last_seq FROM conversations WHERE id = ANY($1)', [bareConvs.map((c) => c.id)])).rows) nextSeq.set(r.id, r.last_seq + 1);
     let k = 0;
     const item = (list: typeof convs): BatchInsert & { senderRole: string; expectedPrice: null } => {
       const c = list[k++ % list.length]!;
@@ -107,12 +101,11 @@ export async function benchChatBatch(argv: string[]): Promise<number> {
     const variants = {
       'send batch': async (size: number) => {
         const items = Array.from({ length: size }, () => item(sendConvs));
-        await client.query(begin);
         const t = performance.now();
-        const rows = await store.send(q, items);
+        const rows = await db.transaction((tx) => store.send(tx, items), { local: SEND_BATCH_SETTINGS });
         const ms = performance.now() - t;
-        await client.query('COMMIT');
-        if (rows.filter((r) => r.inserted).length !== size) throw new Error(`a send batch of ${size} stored ${rows.filter((r) => r.inserted).length}: the bench's conversations must let every message through`);
+        const stored = rows.filter((r) => r.inserted).length;
+        if (stored !== size) throw new Error(`a send batch of ${size} stored ${stored}: the bench's conversations must let every message through`);
         return ms;
       },
       'bare INSERT': async (size: number) => {
@@ -122,21 +115,21 @@ export async function benchChatBatch(argv: string[]): Promise<number> {
           nextSeq.set(i.conversationId, s + 1);
           return s;
         });
-        await client.query('BEGIN');
         const t = performance.now();
-        await client.query({
-          name: `bench.bare.${size}`,
-          text: `INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body)
-                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::uuid[], $6::text[])`,
-          values: [items.map((i) => i.id), items.map((i) => i.conversationId), seqs, items.map((i) => i.senderId), items.map((i) => i.clientId), items.map((i) => i.body)],
-        });
-        const ms = performance.now() - t;
-        await client.query('COMMIT');
-        return ms;
+        await db.transaction((tx) =>
+          tx.query(
+            `INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, body)
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::uuid[], $5::uuid[], $6::text[])`,
+            [items.map((i) => i.id), items.map((i) => i.conversationId), seqs, items.map((i) => i.senderId), items.map((i) => i.clientId), items.map((i) => i.body)],
+            { name: 'bench.bare.insert' },
+          ),
+        );
+        return performance.now() - t;
       },
     } as const;
 
-    const cpuUs = () => procStat(pid)?.cpuUs ?? NaN;
+    // The one connection's backend (read per window: the pool replaces a connection idle for 10 s).
+    const backendPid = async () => (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     // Warm-up: every statement prepared and planned, the caches filled.
     for (const size of sizes) for (const run of Object.values(variants)) for (let i = 0; i < 20; i++) await run(size);
 
@@ -147,12 +140,13 @@ export async function benchChatBatch(argv: string[]): Promise<number> {
         if (round % 2 === 0) order.reverse();
         for (const variant of order) {
           const rec = new LatencyRecorder(statements);
-          const cpu0 = cpuUs();
+          const pid = await backendPid();
+          const cpu0 = procStat(pid)?.cpuUs ?? NaN;
           for (let i = 0; i < statements; i++) {
             rec.record(await variants[variant](size));
             if (i % 50 === 49) progress.status(`[round ${round}/${rounds}] ${variant}, ${size} per batch: ${i + 1}/${statements}`);
           }
-          const used = cpuUs() - cpu0;
+          const used = (procStat(pid)?.cpuUs ?? NaN) - cpu0;
           rows.push({ round, size, variant, statements, pgUsPerStatement: used / statements, pgUsPerMessage: used / statements / size, latency: rec.summary(), load1: load1() });
         }
       }
@@ -178,6 +172,6 @@ function report(rows: Row[], o: { pairs: number; statements: number; history: nu
     const ratio = r.variant === 'bare INSERT' || !bare ? '—' : `${(r.pgUsPerStatement / bare.pgUsPerStatement).toFixed(2)}×`;
     lines.push(`| ${r.round} | ${r.size} | ${r.variant} | ${Math.round(r.pgUsPerStatement)} | ${Math.round(r.pgUsPerMessage)} | ${ratio} | ${fmtMs(r.latency.p50)} | ${fmtMs(r.latency.p99)} | ${r.load1.toFixed(2)} |`);
   }
-  lines.push('', 'PostgreSQL µs: CPU time of the bench connection\'s backend per statement (the batch\'s BEGIN, settings and COMMIT included); p50/p99: the statement alone, as the client waits for it.');
+  lines.push('', 'PostgreSQL µs: CPU time of the bench connection\'s backend per batch (its BEGIN with the settings, the statement, COMMIT); p50/p99: the whole transaction, as the client waits for it.');
   return lines.join('\n');
 }
