@@ -11,13 +11,18 @@ import type { Logger } from './logger.js';
  * snapshot (which collects first) finds 14 KB (BENCHMARKS.md, "Connections and memory").
  *
  * Chrome runs such collections in idle time; Node has no idle-time GC. This does what it would after
- * a burst, and no more: every `intervalMs` it looks at how busy the event loop was and how much the old
- * generation grew over the least it was seen at since its last collection (V8's own collections lower
- * that); when the loop is at most half busy and at most half as busy as at its busiest in the last
- * dozen looks (the burst is over), and the old generation grew by `growthBytes`, it runs one full
- * collection, at most one a minute. A collection of a few hundred MB pauses the loop for a
- * fraction of a second (371 ms for 15,000 sockets here), which is why it waits for the burst to end;
- * under a steady load V8 collects by itself.
+ * a burst, and no more: every `intervalMs` it looks at how busy the event loop was, how many client
+ * requests (HTTP requests and socket events) the node handled, and how much the old generation grew
+ * over the least it was seen at since its last collection (V8's own collections lower that); when the
+ * loop is at most half busy and at most half as busy as at its busiest in the last dozen looks (the
+ * burst is over), clients send at most QUIET_REQUESTS_PER_SECOND, and the old generation grew by
+ * `growthBytes`, it runs one full collection, at most one a minute. A collection of a few hundred MB
+ * pauses the loop for a fraction of a second (371 ms for 15,000 sockets here; 40-55 ms for a
+ * 100 MB heap), which is why it waits for the burst to end and for the traffic to stop: a node
+ * serving a steady load allocates, and V8 collects as it allocates, incrementally and with pauses of a
+ * few ms (a node at 200 chat messages a second, half busy after a burst of sign-ups, was paused 40-55 ms
+ * by this collection mid-traffic before it counted requests: BENCHMARKS.md, "The idle collector waits
+ * for the traffic to stop").
  */
 export class IdleCollector {
   private readonly timer: NodeJS.Timeout;
@@ -31,6 +36,9 @@ export class IdleCollector {
   private readonly recent: number[] = [];
   /** When it last collected (ms since the epoch): at most one collection a minute (MIN_GAP_MS). */
   private lastRun = -Infinity;
+  private readonly served: () => number;
+  /** Requests handled up to the last look. */
+  private lastServed: number;
 
   constructor(
     private readonly o: {
@@ -39,6 +47,8 @@ export class IdleCollector {
       /** How often it looks (ms). */
       intervalMs: number;
       logger: Logger;
+      /** Client requests handled so far (HTTP requests and socket events; Metrics.served). Without it, traffic is not looked at. */
+      served?: () => number;
       /** For tests: the heap in use, the loop's utilization since the last call, the collection. */
       probe?: { heapUsed?(): number; busy?(): number; collect?(): void };
     },
@@ -46,6 +56,8 @@ export class IdleCollector {
     this.heapUsed = o.probe?.heapUsed ?? oldGenerationUsed;
     this.busy = o.probe?.busy ?? loopUtilization();
     this.collect = o.probe?.collect ?? collectGarbage;
+    this.served = o.served ?? (() => 0);
+    this.lastServed = this.served();
     this.baseline = this.heapUsed();
     this.timer = setInterval(() => this.look(), o.intervalMs);
     this.timer.unref();
@@ -67,10 +79,15 @@ export class IdleCollector {
     const peak = Math.max(0, ...this.recent);
     this.recent.push(busy);
     if (this.recent.length > RECENT_LOOKS) this.recent.shift();
+    const served = this.served();
+    const perSecond = ((served - this.lastServed) * 1000) / this.o.intervalMs;
+    this.lastServed = served;
     // After a burst: the loop at most half as busy as at its busiest in the last minute, and at most half busy.
-    // A steady load is left to V8 (it collects as it allocates); an idle node still answers pings (15,000 idle
-    // sockets kept it 20-30% busy here, promoting a few MB a second), so "the heap stopped growing" never comes.
+    // An idle node still answers pings (15,000 idle sockets kept it 20-30% busy here, promoting a few MB a
+    // second), so "the heap stopped growing" never comes; pings are not requests, so such a node counts as quiet.
     if (busy > QUIET_UTILIZATION || busy > peak / 2 || used - this.baseline < this.o.growthBytes) return;
+    // A steady load is left to V8 (it collects as it allocates).
+    if (perSecond > QUIET_REQUESTS_PER_SECOND) return;
     if (Date.now() - this.lastRun < MIN_GAP_MS) return;
     this.lastRun = Date.now();
     const started = performance.now();
@@ -89,6 +106,11 @@ export class IdleCollector {
 const RECENT_LOOKS = 12;
 /** The loop at most half busy counts as quiet. */
 const QUIET_UTILIZATION = 0.5;
+/**
+ * Clients sending at most this many requests a second count as quiet: a pause of the sizes above holds
+ * up a few of them at most. A node in use sends more (200 chat messages a second are ~400 socket events).
+ */
+const QUIET_REQUESTS_PER_SECOND = 20;
 /** A half-busy node is paused by a collection at most once a minute. */
 const MIN_GAP_MS = 60_000;
 

@@ -14,6 +14,8 @@ export interface Metrics {
   /** Group commits (chat sends and receipts, the ledger): requests per batch and time to each batch's outcome. */
   writeBatchItems: Histogram<'batch'>;
   writeBatchSeconds: Histogram<'batch'>;
+  /** Client requests this node has handled so far (HTTP requests and socket events): the idle collector's sign of traffic. */
+  served: { count: number };
 }
 
 /** `breakers` and `replicas` are read at each scrape (the breakers are built after the metrics). */
@@ -93,5 +95,6 @@ export function createMetrics(nodeId: string, opts: { breakers?: () => Record<st
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    served: { count: 0 },
   };
 }

@@ -10,7 +10,7 @@ import { mountedAt } from './http/route-docs.js';
 import { openDrivers, openSfu, type Jobs } from './drivers.js';
 import { createLogger, type Logger } from './logger.js';
 import { IdleCollector, collectGarbage } from './idle-collector.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { EventRouter } from './realtime/event-router.js';
 import { createIo, realtimeOf, tellResync, type PairlyServer } from './realtime/io.js';
 import { OutboundGuard } from './realtime/outbound-guard.js';
@@ -32,6 +32,8 @@ export interface Pairly {
   readonly httpServer: HttpServer;
   /** The Express app (tests list its routes). */
   readonly app: Express;
+  /** This node's metrics (`/metrics`), and the count of requests it served (the idle collector's sign of traffic). */
+  readonly metrics: Metrics;
   readonly jobs: Jobs;
   /** The modules' services (tests reach into them); `services.list` is what was mounted. */
   readonly services: Modules;
@@ -60,10 +62,12 @@ export async function createPairly(
   // a fresh data dir, and the compilation of PGlite's module. V8 sees external memory, not the pressure, and may
   // keep it for minutes of idling; one full collection right after the database opens gives it back at once.
   if (drivers.db.driver === 'pglite') collectGarbage();
-  const idleCollector =
-    config.idleGcGrowthMb > 0 ? new IdleCollector({ growthBytes: config.idleGcGrowthMb * 2 ** 20, intervalMs: 5000, logger }) : undefined;
   const { db, redis, jobs, limiter, dependencies } = drivers;
   const metrics = createMetrics(config.nodeId, { breakers: () => breakerStates(), replicas: () => db.replicas() });
+  const idleCollector =
+    config.idleGcGrowthMb > 0
+      ? new IdleCollector({ growthBytes: config.idleGcGrowthMb * 2 ** 20, intervalMs: 5000, logger, served: () => metrics.served.count })
+      : undefined;
 
   const httpServer = createServer();
   const router = new EventRouter(clientEventSchemas, {
@@ -169,6 +173,7 @@ export async function createPairly(
     io,
     httpServer,
     app,
+    metrics,
     jobs,
     services,
     listen: () =>

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, http, newUser } from '../support/client.js';
 import { createBacking, startInProcess, type Backing, type InProcessNode } from '../support/pairly.js';
 
@@ -118,8 +118,13 @@ describe('HTTP surface', () => {
 
     const u = await newUser(url);
     const s = await connect(url, u.accessToken);
+    const served = node.pairly.metrics.served.count;
     await (s as any).timeout(5000).emitWithAck('system:ping', {});
     await (s as any).timeout(5000).emitWithAck('nope:nope', {});
+    await http(url, 'GET', '/healthz');
+    // What the idle collector reads as traffic: both socket events (refused ones too) and the HTTP request.
+    // (The request is counted when its response has finished, which the client may see first.)
+    await vi.waitFor(() => expect(node.pairly.metrics.served.count - served).toBe(3));
     const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
     const line = (name: string, ...labels: string[]) =>
       metrics.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));

@@ -75,6 +75,31 @@ describe('IdleCollector', () => {
     expect(small.node.collections).toBe(0);
   });
 
+  it('waits while clients send requests, however quiet the loop, and collects once they stop', () => {
+    vi.useFakeTimers();
+    const { node, probe } = fakeNode(100 * MB);
+    let served = 0;
+    collector = new IdleCollector({ growthBytes: 64 * MB, intervalMs: 5000, logger, probe, served: () => served });
+    /** One look (5 s): the loop this busy, `perSecond` requests handled a second, the old generation grown by `mb`. */
+    const look = (busy: number, perSecond: number, mb = 0) => {
+      node.busy = busy;
+      node.used += mb * MB;
+      node.garbage += mb * MB;
+      served += perSecond * 5;
+      vi.advanceTimersByTime(5000);
+    };
+    // A burst of sign-ups, then chat at 400 socket events a second with the loop under half busy and under half
+    // its peak: before requests were counted, this collected (a 40-55 ms pause in the middle of the traffic).
+    for (let i = 0; i < 3; i++) look(0.95, 300, 40);
+    for (let i = 0; i < 4; i++) look(0.4, 400, 5);
+    expect(node.collections).toBe(0);
+    // 21 a second is still traffic; at 20 a second and under, quiet.
+    look(0.2, 21);
+    expect(node.collections).toBe(0);
+    look(0.2, 20);
+    expect(node.collections).toBe(1);
+  });
+
   it('with the real heap: runs a real full collection that gives garbage back', async () => {
     const freed: number[] = [];
     let looks = 0;

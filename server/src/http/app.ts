@@ -65,6 +65,7 @@ export function createHttpApp(opts: {
       // The matched route pattern keeps label cardinality bounded; unmatched paths share one label.
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       end({ method: req.method, route, status: String(res.statusCode) });
+      metrics.served.count++;
     });
     next();
   });

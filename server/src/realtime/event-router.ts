@@ -128,6 +128,7 @@ export class EventRouter<S extends Schemas = typeof clientEventSchemas, R = Clie
       response = { ok: false, error: appErr.toBody() };
     }
     this.deps.metrics.socketEvents.inc({ event: label, outcome: response.ok ? 'ok' : response.error.code });
+    this.deps.metrics.served.count++;
     if (ack) ack(response);
     else if (!response.ok) socket.emit('system:error', { event: event.slice(0, 64), error: response.error });
   }
