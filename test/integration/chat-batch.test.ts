@@ -273,6 +273,24 @@ describe('coalesced receipts', () => {
     sockets.push(ss);
     expect((await ack(ss, 'chat:delivered', { conversationId: c.conversationId, upToSeq: 1 })).error.code).toBe('NOT_FOUND');
   });
+
+  it("one batch of receipts: a reader at the last message has none unread, one behind has the peer's messages after its pointer counted, a delivery none", async () => {
+    const [x, y, z] = await Promise.all([pair(), pair(), pair()]);
+    // Each conversation: b's opening message (seq 1), then a, b, a (seqs 2-4).
+    for (const c of [x, y, z]) for (const send of [c.fromA, c.fromB, c.fromA]) expect((await ack(send === c.fromA ? c.sa : c.sb, 'chat:send', { conversationId: c.conversationId, clientId: randomUUID(), body: 'm' })).ok).toBe(true);
+    const rows = await new ChatBatchStore().advance(node.pairly.db, [
+      { conversationId: x.conversationId, userId: x.b.user.id, deliveredTo: 4, readTo: 99 }, // past the last: read to 4, nothing left
+      { conversationId: y.conversationId, userId: y.b.user.id, deliveredTo: 4, readTo: 1 }, // behind: b's own send (3) moved its pointer to 3, never back; a's 4 unread
+      { conversationId: z.conversationId, userId: z.b.user.id, deliveredTo: 3, readTo: null }, // a delivery: no count
+      { conversationId: x.conversationId, userId: z.b.user.id, deliveredTo: 1, readTo: 1 }, // not a member: no row
+    ]);
+    const of = (c: typeof x) => rows.find((r) => r.conversation_id === c.conversationId);
+    expect(rows).toHaveLength(3);
+    expect(of(x)).toMatchObject({ read_seq: 4, delivered_seq: 4, unread: 0 });
+    expect(of(y)).toMatchObject({ read_seq: 3, delivered_seq: 4, unread: 1 });
+    expect(of(z)).toMatchObject({ delivered_seq: 3, unread: null });
+    expect(Object.keys(of(x)!).sort()).toEqual(['conversation_id', 'delivered_seq', 'peer_id', 'read_seq', 'unread', 'user_id']);
+  });
 });
 
 describe('metrics', () => {

@@ -21,6 +21,11 @@ const USAGE = `usage: npm run bench -- chat-batch [flags]
   --statements N     batches per variant and round (default 400)
   --rounds N         rounds; each runs every size, the two variants alternating (default 3)
   --history N        messages each conversation holds before the rounds (default 50), then ANALYZE
+  --statement S      send (default): the send batch against a bare INSERT; receipts: the receipts
+                     batch (read receipts, one member of each conversation per batch) against a bare
+                     UPDATE of the same members' pointers
+  --unread N         receipts: read up to N messages before each conversation's last (default 0:
+                     everything read, as a client that shows a conversation confirms)
 
 Chat's group commit (ChatBatchStore.send, the statement a node's SendBatch runs) alone, on local
 PostgreSQL: one connection runs N batches of each size, each in its own transaction with the batch's
@@ -31,12 +36,16 @@ The two variants write to different conversations, so neither numbering waits on
 conversations hold --history messages first and the tables are analyzed, as a running system's are:
 a statement prepared on a connection is planned once, with the statistics of that moment, and plans
 made over empty partitions can choose an index that reads a whole conversation per look-up until
-autovacuum's next ANALYZE (BENCHMARKS.md).`;
+autovacuum's next ANALYZE (BENCHMARKS.md).
+
+With --statement receipts, the batch is ChatBatchStore.advance, the statement a node's ReceiptBatch runs
+(one statement, its own transaction): each member's read pointer moved up to its conversation's last
+message less --unread, and the unread count that a read answers with.`;
 
 interface Row {
   round: number;
   size: number;
-  variant: 'send batch' | 'bare INSERT';
+  variant: 'send batch' | 'bare INSERT' | 'receipts batch' | 'bare UPDATE';
   statements: number;
   pgUsPerStatement: number;
   pgUsPerMessage: number;
@@ -59,6 +68,8 @@ export async function benchChatBatch(argv: string[]): Promise<number> {
       statements: { type: 'string', default: '400' },
       rounds: { type: 'string', default: '3' },
       history: { type: 'string', default: '50' },
+      statement: { type: 'string', default: 'send' },
+      unread: { type: 'string', default: '0' },
     },
     allowPositionals: false,
     strict: true,
@@ -68,6 +79,16 @@ export async function benchChatBatch(argv: string[]): Promise<number> {
   const statements = numberFlag('statements', values.statements, 10, 100_000, USAGE);
   const rounds = numberFlag('rounds', values.rounds, 1, 20, USAGE);
   const history = numberFlag('history', values.history, 0, 10_000, USAGE);
+  const unread = numberFlag('unread', values.unread, 0, 10_000, USAGE);
+  const statement = values.statement;
+  if (statement !== 'send' && statement !== 'receipts') {
+    process.stderr.write(`--statement must be send or receipts\n${USAGE}\n`);
+    return 2;
+  }
+  if (statement === 'receipts' && unread >= history) {
+    process.stderr.write(`--unread must be below --history (a conversation holds --history messages)\n${USAGE}\n`);
+    return 2;
+  }
   const progress = new ProgressPrinter();
   const cleanups = new Cleanups((m) => progress.log(m), 30_000);
   try {
@@ -98,7 +119,19 @@ export async function benchChatBatch(argv: string[]): Promise<number> {
       return { id: randomUUID(), conversationId: c.id, senderId: sender.id, clientId: randomUUID(), body: `bench message ${k}`, price: 0, attachment: null, senderRole: 'fan', expectedPrice: null };
     };
 
-    const variants = {
+    // Receipts: each conversation's last seq (no message is sent meanwhile), and which member of it reads next.
+    const lastSeq = new Map<string, number>();
+    for (const r of (await db.query<{ id: string; last_seq: number }>('SELECT id, last_seq::int AS last_seq FROM conversations WHERE id = ANY($1)', [convs.map((c) => c.id)])).rows) lastSeq.set(r.id, r.last_seq);
+    let nextReader = 0;
+    /** `size` receipts of distinct conversations from `list` (a batch merges a member's receipts into one). */
+    const receipts = (list: typeof convs, size: number) =>
+      Array.from({ length: size }, (_, j) => {
+        const c = list[(nextReader + j) % list.length]!;
+        const upTo = lastSeq.get(c.id)! - unread;
+        return { conversationId: c.id, userId: c.members[Math.floor((nextReader + j) / list.length) % 2]!.id, deliveredTo: upTo, readTo: upTo };
+      });
+
+    const sendVariants = {
       'send batch': async (size: number) => {
         const items = Array.from({ length: size }, () => item(sendConvs));
         const t = performance.now();
@@ -127,6 +160,34 @@ export async function benchChatBatch(argv: string[]): Promise<number> {
         return performance.now() - t;
       },
     } as const;
+    const receiptVariants = {
+      'receipts batch': async (size: number) => {
+        const items = receipts(sendConvs, size);
+        nextReader += size;
+        const t = performance.now();
+        const rows = await store.advance(db, items);
+        const ms = performance.now() - t;
+        // The history alternates senders: of the last --unread messages, a member has the peer's unread (0 when all read).
+        if (rows.length !== size || rows.some((r) => r.unread === null || r.unread < 0 || r.unread > unread)) {
+          throw new Error(`a receipts batch of ${size} answered ${rows.length} rows, unread ${rows.map((r) => r.unread).join(',')}; expected 0 to ${unread} each`);
+        }
+        return ms;
+      },
+      'bare UPDATE': async (size: number) => {
+        const items = receipts(bareConvs, size);
+        const t = performance.now();
+        await db.query(
+          `UPDATE conversation_members m SET read_seq = greatest(m.read_seq, i.up_to), delivered_seq = greatest(m.delivered_seq, i.up_to)
+           FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS i(conversation_id, user_id, up_to)
+           WHERE m.conversation_id = i.conversation_id AND m.user_id = i.user_id`,
+          [items.map((i) => i.conversationId), items.map((i) => i.userId), items.map((i) => i.readTo)],
+          { name: 'bench.bare.update' },
+        );
+        return performance.now() - t;
+      },
+    } as const;
+    const variants: Record<string, (size: number) => Promise<number>> = statement === 'send' ? sendVariants : receiptVariants;
+    const baseline = statement === 'send' ? 'bare INSERT' : 'bare UPDATE';
 
     // The one connection's backend (read per window: the pool replaces a connection idle for 10 s).
     const backendPid = async () => (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
@@ -136,14 +197,14 @@ export async function benchChatBatch(argv: string[]): Promise<number> {
     const rows: Row[] = [];
     for (let round = 1; round <= rounds; round++) {
       for (const size of sizes) {
-        const order = (Object.keys(variants) as (keyof typeof variants)[]).slice();
+        const order = Object.keys(variants) as Row['variant'][];
         if (round % 2 === 0) order.reverse();
         for (const variant of order) {
           const rec = new LatencyRecorder(statements);
           const pid = await backendPid();
           const cpu0 = procStat(pid)?.cpuUs ?? NaN;
           for (let i = 0; i < statements; i++) {
-            rec.record(await variants[variant](size));
+            rec.record(await variants[variant]!(size));
             if (i % 50 === 49) progress.status(`[round ${round}/${rounds}] ${variant}, ${size} per batch: ${i + 1}/${statements}`);
           }
           const used = (procStat(pid)?.cpuUs ?? NaN) - cpu0;
@@ -152,26 +213,32 @@ export async function benchChatBatch(argv: string[]): Promise<number> {
       }
     }
     progress.end();
-    process.stdout.write(`\n${report(rows, { pairs, statements, history })}\n`);
+    process.stdout.write(`\n${report(rows, { pairs, statements, history, statement, unread, baseline })}\n`);
     return 0;
   } finally {
     await cleanups.run();
   }
 }
 
-function report(rows: Row[], o: { pairs: number; statements: number; history: number }): string {
-  const head = ['round', 'per batch', 'statement', 'PostgreSQL µs / batch', 'µs / message', '÷ bare INSERT', 'p50 ms', 'p99 ms', 'load avg'];
+function report(rows: Row[], o: { pairs: number; statements: number; history: number; statement: string; unread: number; baseline: string }): string {
+  const head = ['round', 'per batch', 'statement', 'PostgreSQL µs / batch', 'µs / message', `÷ ${o.baseline}`, 'p50 ms', 'p99 ms', 'load avg'];
+  const what = o.statement === 'send' ? '' : `, read receipts up to ${o.unread === 0 ? 'the last message' : `${o.unread} before the last message`}`;
   const lines = [
-    `bench chat-batch: ${o.pairs} conversations (${o.history} messages each before), ${o.statements} batches per variant, size and round, each committed; PostgreSQL CPU is the one backend's (/proc)`,
+    `bench chat-batch: ${o.pairs} conversations (${o.history} messages each before)${what}, ${o.statements} batches per variant, size and round, each committed; PostgreSQL CPU is the one backend's (/proc)`,
     '',
     `| ${head.join(' | ')} |`,
     `| --- | ${head.slice(1).map(() => '---:').join(' | ')} |`,
   ];
   for (const r of rows) {
-    const bare = rows.find((b) => b.round === r.round && b.size === r.size && b.variant === 'bare INSERT');
-    const ratio = r.variant === 'bare INSERT' || !bare ? '—' : `${(r.pgUsPerStatement / bare.pgUsPerStatement).toFixed(2)}×`;
+    const bare = rows.find((b) => b.round === r.round && b.size === r.size && b.variant === o.baseline);
+    const ratio = r.variant === o.baseline || !bare ? '—' : `${(r.pgUsPerStatement / bare.pgUsPerStatement).toFixed(2)}×`;
     lines.push(`| ${r.round} | ${r.size} | ${r.variant} | ${Math.round(r.pgUsPerStatement)} | ${Math.round(r.pgUsPerMessage)} | ${ratio} | ${fmtMs(r.latency.p50)} | ${fmtMs(r.latency.p99)} | ${r.load1.toFixed(2)} |`);
   }
-  lines.push('', 'PostgreSQL µs: CPU time of the bench connection\'s backend per batch (its BEGIN with the settings, the statement, COMMIT); p50/p99: the whole transaction, as the client waits for it.');
+  lines.push(
+    '',
+    o.statement === 'send'
+      ? "PostgreSQL µs: CPU time of the bench connection's backend per batch (its BEGIN with the settings, the statement, COMMIT); p50/p99: the whole transaction, as the client waits for it."
+      : "PostgreSQL µs: CPU time of the bench connection's backend per batch (one statement, committed on its own as a node's receipts are); p50/p99: the statement, as the client waits for it.",
+  );
   return lines.join('\n');
 }
