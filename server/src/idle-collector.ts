@@ -16,13 +16,13 @@ import type { Logger } from './logger.js';
  * over the least it was seen at since its last collection (V8's own collections lower that); when the
  * loop is at most half busy and at most half as busy as at its busiest in the last dozen looks (the
  * burst is over), clients send at most QUIET_REQUESTS_PER_SECOND, and the old generation grew by
- * `growthBytes`, it runs one full collection, at most one a minute. A collection of a few hundred MB
- * pauses the loop for a fraction of a second (371 ms for 15,000 sockets here; 40-55 ms for a
- * 100 MB heap), which is why it waits for the burst to end and for the traffic to stop: a node
- * serving a steady load allocates, and V8 collects as it allocates, incrementally and with pauses of a
- * few ms (a node at 200 chat messages a second, half busy after a burst of sign-ups, was paused 40-55 ms
- * by this collection mid-traffic before it counted requests: BENCHMARKS.md, "The idle collector waits
- * for the traffic to stop").
+ * `growthBytes`, it runs one full collection (compacting: collectGarbage), at most one a minute. A
+ * collection of a few hundred MB pauses the loop for up to a second (917 ms for 15,000 sockets here,
+ * 371 ms before it compacted; 40-55 ms without compaction for a 100 MB heap), which is why it waits
+ * for the burst to end and for the traffic to stop: a node serving a steady load allocates, and V8
+ * collects as it allocates, incrementally and with pauses of a few ms (a node at 200 chat messages a
+ * second, half busy after a burst of sign-ups, was paused 40-55 ms by this collection mid-traffic
+ * before it counted requests: BENCHMARKS.md, "The idle collector waits for the traffic to stop").
  */
 export class IdleCollector {
   private readonly timer: NodeJS.Timeout;
@@ -49,6 +49,8 @@ export class IdleCollector {
       logger: Logger;
       /** Client requests handled so far (HTTP requests and socket events; Metrics.served). Without it, traffic is not looked at. */
       served?: () => number;
+      /** After each collection: how long it paused the loop (ms). */
+      onCollected?: (tookMs: number) => void;
       /** For tests: the heap in use, the loop's utilization since the last call, the collection. */
       probe?: { heapUsed?(): number; busy?(): number; collect?(): void };
     },
@@ -92,13 +94,12 @@ export class IdleCollector {
     this.lastRun = Date.now();
     const started = performance.now();
     this.collect();
+    const tookMs = performance.now() - started;
     const after = this.heapUsed();
     this.baseline = after;
     this.collections++;
-    this.o.logger.info(
-      { heapUsedMb: Math.round(used / 2 ** 20), afterMb: Math.round(after / 2 ** 20), tookMs: Math.round(performance.now() - started) },
-      'idle: full garbage collection',
-    );
+    this.o.onCollected?.(tookMs);
+    this.o.logger.info({ heapUsedMb: Math.round(used / 2 ** 20), afterMb: Math.round(after / 2 ** 20), tookMs: Math.round(tookMs) }, 'idle: full garbage collection');
   }
 }
 
@@ -108,7 +109,7 @@ const RECENT_LOOKS = 12;
 const QUIET_UTILIZATION = 0.5;
 /**
  * Clients sending at most this many requests a second count as quiet: a pause of the sizes above holds
- * up a few of them at most. A node in use sends more (200 chat messages a second are ~400 socket events).
+ * up a few dozen of them at most, once. A node in use sends more (200 chat messages a second are ~400 socket events).
  */
 const QUIET_REQUESTS_PER_SECOND = 20;
 /** A half-busy node is paused by a collection at most once a minute. */
@@ -138,11 +139,26 @@ function loopUtilization(): () => number {
 
 let gc: (() => void) | undefined;
 
-/** One full, blocking collection (V8's `gc`, exposed once for this process). */
+/**
+ * One full, blocking collection (V8's `gc`, exposed once for this process) that also compacts. A full
+ * collection frees objects where they lie: after a burst the survivors are spread thinly over the
+ * pages the burst grew into, and V8 keeps every page that holds one (measured: 135 MB live on 413 MB of
+ * heap pages, RSS unchanged half a minute later). V8 moves objects off sparse pages only when its
+ * heuristics pick them; for this collection it compacts every page (`--compact-on-every-full-gc`, set
+ * around this one call and off again, so V8's own collections are as before), so the pages come free
+ * and go back to the system: 413 → 170 MB of heap, RSS 477 → 234 MB, for a pause about four times as
+ * long; with 15,000 idle sockets, 18–19 → 15–16 KB of RSS per socket, a pause of 917 ms (BENCHMARKS.md,
+ * "The idle collector compacts").
+ */
 export function collectGarbage(): void {
   if (!gc) {
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as () => void;
   }
-  gc();
+  setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    gc();
+  } finally {
+    setFlagsFromString('--no-compact-on-every-full-gc');
+  }
 }

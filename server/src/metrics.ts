@@ -14,6 +14,8 @@ export interface Metrics {
   /** Group commits (chat sends and receipts, the ledger): requests per batch and time to each batch's outcome. */
   writeBatchItems: Histogram<'batch'>;
   writeBatchSeconds: Histogram<'batch'>;
+  /** The idle collector's full collections (idle-collector.ts): how long each paused the node. */
+  idleCollectionSeconds: Histogram;
   /** Client requests this node has handled so far (HTTP requests and socket events): the idle collector's sign of traffic. */
   served: { count: number };
 }
@@ -93,6 +95,12 @@ export function createMetrics(nodeId: string, opts: { breakers?: () => Record<st
       help: 'Time from a group commit leaving to its outcome (its transaction committed or failed), by batcher',
       labelNames: ['batch'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    idleCollectionSeconds: new Histogram({
+      name: 'pairly_idle_collection_seconds',
+      help: "The idle collector's full garbage collections (after a burst, once the node is quiet): how long each paused the event loop",
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
       registers: [registry],
     }),
     served: { count: 0 },

@@ -66,7 +66,13 @@ export async function createPairly(
   const metrics = createMetrics(config.nodeId, { breakers: () => breakerStates(), replicas: () => db.replicas() });
   const idleCollector =
     config.idleGcGrowthMb > 0
-      ? new IdleCollector({ growthBytes: config.idleGcGrowthMb * 2 ** 20, intervalMs: 5000, logger, served: () => metrics.served.count })
+      ? new IdleCollector({
+          growthBytes: config.idleGcGrowthMb * 2 ** 20,
+          intervalMs: 5000,
+          logger,
+          served: () => metrics.served.count,
+          onCollected: (ms) => metrics.idleCollectionSeconds.observe(ms / 1000),
+        })
       : undefined;
 
   const httpServer = createServer();

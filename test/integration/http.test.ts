@@ -133,6 +133,7 @@ describe('HTTP surface', () => {
     expect(line('pairly_socket_events_total', 'event="unknown"', 'outcome="UNKNOWN_EVENT"')).toBeDefined();
     expect(line('pairly_http_request_duration_seconds_count', 'method="POST"', 'route="/api/auth/signup"', 'status="202"')).toBeDefined();
     expect(metrics).toMatch(/nodejs_eventloop_lag_seconds/);
+    expect(metrics).toMatch(/^pairly_idle_collection_seconds_count(\{[^}]*\})? \d+/m);
     s.close();
   });
 

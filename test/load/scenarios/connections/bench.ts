@@ -143,6 +143,7 @@ async function measure(
     `[${t.name}] ${o.sockets} idle sockets: RSS ${mb(full.rssBytes)} MB (${kbPer(full.rssBytes - zero.rssBytes, o.sockets)} KB/socket), ` +
       `heap ${mb(full.heapBytes)} MB (${kbPer((full.heapBytes ?? 0) - (zero.heapBytes ?? 0), o.sockets)} KB/socket)`,
   );
+  if (t.auth.kind === 'jwt') printer.log(`[${t.name}] ${await idleCollections(t.url)}`);
   const row: Row = { target: t.name, sockets: o.sockets, fillMs, zero, full };
   if (o.storm === 'none' || o.stopped()) return row;
 
@@ -219,4 +220,14 @@ function git(args: string[]): string {
   } catch {
     return '?';
   }
+}
+
+/** What the node's idle collector did so far (its full collections after the fill, and their pauses), from /metrics. */
+async function idleCollections(url: string): Promise<string> {
+  const text = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3000) }).then((r) => r.text(), () => '');
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)`, 'm').exec(text)?.[1] ?? NaN);
+  const count = value('pairly_idle_collection_seconds_count');
+  const sum = value('pairly_idle_collection_seconds_sum');
+  if (Number.isNaN(count)) return 'idle collections: not on /metrics';
+  return `idle collections: ${count}${count > 0 ? `, pausing the node ${Math.round((sum * 1000) / count)} ms each on average` : ''}`;
 }
