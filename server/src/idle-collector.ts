@@ -12,12 +12,12 @@ import type { Logger } from './logger.js';
  *
  * Chrome runs such collections in idle time; Node has no idle-time GC. This does what it would after
  * a burst, and no more: every `intervalMs` it looks at how busy the event loop was, how many client
- * requests (HTTP requests and socket events) the node handled, and how much the old generation grew
- * over the least it was seen at since its last collection (V8's own collections lower that); when the
- * loop is at most half busy and at most half as busy as at its busiest in the last dozen looks (the
- * burst is over), clients send at most QUIET_REQUESTS_PER_SECOND, and the old generation grew by
- * `growthBytes`, it runs one full collection (compacting: collectGarbage), at most one a minute. A
- * collection of a few hundred MB pauses the loop for up to a second (917 ms for 15,000 sockets here,
+ * requests (HTTP requests, socket events and socket connections) the node handled, and how much the
+ * old generation grew over the least it was seen at since its last collection (V8's own collections
+ * lower that); when the loop is at most half busy and at most half as busy as at its busiest in the
+ * last dozen looks (the burst is over), clients send at most QUIET_REQUESTS_PER_SECOND, and the old
+ * generation grew by `growthBytes`, it runs one full collection (compacting: collectGarbage), at most
+ * one a minute. A collection of a few hundred MB pauses the loop for up to a second (917 ms for 15,000 sockets here,
  * 371 ms before it compacted; 40-55 ms without compaction for a 100 MB heap), which is why it waits
  * for the burst to end and for the traffic to stop: a node serving a steady load allocates, and V8
  * collects as it allocates, incrementally and with pauses of a few ms (a node at 200 chat messages a
@@ -47,7 +47,7 @@ export class IdleCollector {
       /** How often it looks (ms). */
       intervalMs: number;
       logger: Logger;
-      /** Client requests handled so far (HTTP requests and socket events; Metrics.served). Without it, traffic is not looked at. */
+      /** Client requests handled so far (HTTP requests, socket events and connections; Metrics.served). Without it, traffic is not looked at. */
       served?: () => number;
       /** After each collection: how long it paused the loop (ms). */
       onCollected?: (tookMs: number) => void;

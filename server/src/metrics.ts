@@ -16,7 +16,7 @@ export interface Metrics {
   writeBatchSeconds: Histogram<'batch'>;
   /** The idle collector's full collections (idle-collector.ts): how long each paused the node. */
   idleCollectionSeconds: Histogram;
-  /** Client requests this node has handled so far (HTTP requests and socket events): the idle collector's sign of traffic. */
+  /** Client requests this node has handled so far (HTTP requests, socket events and socket connections): the idle collector's sign of traffic. */
   served: { count: number };
 }
 

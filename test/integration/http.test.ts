@@ -117,14 +117,14 @@ describe('HTTP surface', () => {
     expect(ready.body.checks).toEqual({ database: 'ok', redis: 'ok', memory: 'ok' });
 
     const u = await newUser(url);
-    const s = await connect(url, u.accessToken);
     const served = node.pairly.metrics.served.count;
+    const s = await connect(url, u.accessToken);
     await (s as any).timeout(5000).emitWithAck('system:ping', {});
     await (s as any).timeout(5000).emitWithAck('nope:nope', {});
     await http(url, 'GET', '/healthz');
-    // What the idle collector reads as traffic: both socket events (refused ones too) and the HTTP request.
-    // (The request is counted when its response has finished, which the client may see first.)
-    await vi.waitFor(() => expect(node.pairly.metrics.served.count - served).toBe(3));
+    // What the idle collector reads as traffic: the connection, both socket events (refused ones too) and the HTTP
+    // request (counted when its response has finished, which the client may see first).
+    await vi.waitFor(() => expect(node.pairly.metrics.served.count - served).toBe(4));
     const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
     const line = (name: string, ...labels: string[]) =>
       metrics.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));

@@ -87,6 +87,7 @@ export function createIo(opts: {
     slimIdleSocket(socket);
     opts.outbound?.identify(socket.conn, socket.data.userId);
     metrics.connectedSockets.inc();
+    metrics.served.count++; // a connection is traffic too: the idle collector waits out a reconnect storm's tail
     void socket.join(rooms.user(socket.data.userId));
     trackSession(socket);
     armTokenExpiry(socket);
