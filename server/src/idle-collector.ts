@@ -17,12 +17,13 @@ import type { Logger } from './logger.js';
  * lower that); when the loop is at most half busy and at most half as busy as at its busiest in the
  * last dozen looks (the burst is over), clients send at most QUIET_REQUESTS_PER_SECOND, and the old
  * generation grew by `growthBytes`, it runs one full collection (compacting: collectGarbage), at most
- * one a minute. A collection of a few hundred MB pauses the loop for up to a second (917 ms for 15,000 sockets here,
- * 371 ms before it compacted; 40-55 ms without compaction for a 100 MB heap), which is why it waits
- * for the burst to end and for the traffic to stop: a node serving a steady load allocates, and V8
- * collects as it allocates, incrementally and with pauses of a few ms (a node at 200 chat messages a
- * second, half busy after a burst of sign-ups, was paused 40-55 ms by this collection mid-traffic
- * before it counted requests: BENCHMARKS.md, "The idle collector waits for the traffic to stop").
+ * one a minute. A collection of a few hundred MB pauses the loop for up to a second (917 ms for 15,000
+ * sockets here, 371 ms before it compacted; 40-55 ms without compaction for a 100 MB heap), which is
+ * why it waits for the burst to end and for the traffic to stop: a node serving a steady load
+ * allocates, and V8 collects as it allocates, incrementally and with pauses of a few ms (a node at 200
+ * chat messages a second, half busy after a burst of sign-ups, was paused 40-55 ms by this collection
+ * mid-traffic before it counted requests: BENCHMARKS.md, "The idle collector waits for the traffic to
+ * stop").
  */
 export class IdleCollector {
   private readonly timer: NodeJS.Timeout;
@@ -109,7 +110,8 @@ const RECENT_LOOKS = 12;
 const QUIET_UTILIZATION = 0.5;
 /**
  * Clients sending at most this many requests a second count as quiet: a pause of the sizes above holds
- * up a few dozen of them at most, once. A node in use sends more (200 chat messages a second are ~400 socket events).
+ * up a few dozen of them at most, once. A node in use sends more (200 chat messages a second are ~400
+ * socket events).
  */
 const QUIET_REQUESTS_PER_SECOND = 20;
 /** A half-busy node is paused by a collection at most once a minute. */

@@ -98,7 +98,8 @@ export async function scrapeProbe(baseUrl: string): Promise<ProcessSample | unde
   }
 }
 
-function metricValue(text: string, name: string): number | undefined {
+/** One sample's value from Prometheus text (the first series of `name`, whatever its labels). */
+export function metricValue(text: string, name: string): number | undefined {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)`, 'm').exec(text);
   return m?.[1] !== undefined ? Number(m[1]) : undefined;
 }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { PG_BASE_URL } from '../../../support/services.js';
-import { procStat } from '../../lib/probe.js';
+import { metricValue, procStat } from '../../lib/probe.js';
 import type { ServerUse } from './report.js';
 
 /**
@@ -130,8 +130,7 @@ export function targetUse(nodes: Array<{ before: NodeSample; start: NodeSample; 
 export async function scrapeHeap(url: string): Promise<number | undefined> {
   const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3000) });
   if (!res.ok) return undefined;
-  const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.eE+-]+)/m.exec(await res.text());
-  return m?.[1] !== undefined ? Number(m[1]) : undefined;
+  return metricValue(await res.text(), 'nodejs_heap_size_used_bytes');
 }
 
 /**

@@ -3,6 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { choiceFlag, envFlag, numberFlag, parseCli } from '../../lib/args.js';
 import { Cleanups } from '../../lib/cleanups.js';
+import { metricValue } from '../../lib/probe.js';
 import { ProgressPrinter } from '../../lib/progress.js';
 import type { NodeSample } from '../chat/probe.js';
 import { Holders } from './holders.js';
@@ -225,9 +226,8 @@ function git(args: string[]): string {
 /** What the node's idle collector did so far (its full collections after the fill, and their pauses), from /metrics. */
 async function idleCollections(url: string): Promise<string> {
   const text = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3000) }).then((r) => r.text(), () => '');
-  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)`, 'm').exec(text)?.[1] ?? NaN);
-  const count = value('pairly_idle_collection_seconds_count');
-  const sum = value('pairly_idle_collection_seconds_sum');
-  if (Number.isNaN(count)) return 'idle collections: not on /metrics';
+  const count = metricValue(text, 'pairly_idle_collection_seconds_count');
+  const sum = metricValue(text, 'pairly_idle_collection_seconds_sum') ?? 0;
+  if (count === undefined) return 'idle collections: not on /metrics';
   return `idle collections: ${count}${count > 0 ? `, pausing the node ${Math.round((sum * 1000) / count)} ms each on average` : ''}`;
 }
