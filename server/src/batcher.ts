@@ -10,6 +10,11 @@
  *
  * A flush that throws settles every request of its batch with that error (nothing of it committed).
  *
+ * Eager (`eager`): when none of this batcher's flushes is running, a batch leaves at the end of the
+ * event-loop turn (the requests read in the same turn go together) instead of after `windowMs`, so a
+ * quiet node adds no window to a request's latency; while a flush runs, requests wait for the window
+ * or a free slot as above, and a busy node batches as before.
+ *
  * Keyed (`keys`): a request names what it writes (a conversation, say), and a batch takes only requests
  * whose keys no running flush holds, first come first served per key; the others wait for the next
  * batch. Two flushes in flight then never touch the same key, so they neither wait on each other's
@@ -27,6 +32,8 @@ export interface BatcherOptions {
   maxItems?: number;
   /** Flushes running at once (default 4): batches of disjoint work commit side by side. */
   maxConcurrent?: number;
+  /** With no flush running, a batch leaves at the end of the event-loop turn, not after windowMs (default false). */
+  eager?: boolean;
 }
 
 export interface KeyedBatcherOptions<I> extends BatcherOptions {
@@ -45,7 +52,8 @@ export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
 export class Batcher<I, R> {
   private pending: Pending<I, R>[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  /** The pending batch's departure: the window's timer, or (eager, nothing running) the end of this turn. */
+  private timer: { kind: 'window'; t: NodeJS.Timeout } | { kind: 'turn'; t: NodeJS.Immediate } | undefined;
   private running = 0;
   /** Keys held by running flushes. */
   private readonly busy = new Set<string>();
@@ -53,6 +61,7 @@ export class Batcher<I, R> {
   private readonly windowMs: number;
   private readonly maxItems: number;
   private readonly maxConcurrent: number;
+  private readonly eager: boolean;
   private readonly observe: ((items: number, seconds: number) => void) | undefined;
 
   constructor(
@@ -64,6 +73,7 @@ export class Batcher<I, R> {
     this.windowMs = o.windowMs ?? 2;
     this.maxItems = o.maxItems ?? 128;
     this.maxConcurrent = o.maxConcurrent ?? 4;
+    this.eager = o.eager ?? false;
     this.observe = o.observe;
   }
 
@@ -71,7 +81,8 @@ export class Batcher<I, R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (this.pending.length >= this.maxItems) this.leave();
-      else this.timer ??= setTimeout(() => this.leave(), this.windowMs);
+      else if (this.eager && this.running === 0) this.timer ??= { kind: 'turn', t: setImmediate(() => this.leave()) };
+      else this.timer ??= { kind: 'window', t: setTimeout(() => this.leave(), this.windowMs) };
     });
   }
 
@@ -81,7 +92,8 @@ export class Batcher<I, R> {
   }
 
   private leave(): void {
-    clearTimeout(this.timer);
+    if (this.timer?.kind === 'window') clearTimeout(this.timer.t);
+    else if (this.timer) clearImmediate(this.timer.t);
     this.timer = undefined;
     // Every slot busy: the batch keeps filling and leaves when a flush ends.
     if (this.running >= this.maxConcurrent || this.pending.length === 0) return;
@@ -96,7 +108,7 @@ export class Batcher<I, R> {
       if (this.pending.length >= this.maxItems || (this.pending.length > 0 && this.timer === undefined)) this.leave();
     });
     // What did not fit waits for its own window.
-    if (this.pending.length > 0) this.timer ??= setTimeout(() => this.leave(), this.windowMs);
+    if (this.pending.length > 0) this.timer ??= { kind: 'window', t: setTimeout(() => this.leave(), this.windowMs) };
   }
 
   /** The next batch: up to maxItems waiting requests, in arrival order, none of whose keys is busy. */

@@ -35,6 +35,46 @@ describe('Batcher', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
   });
 
+  it('eager: with no flush running, the requests of one turn leave at its end, not after the window', async () => {
+    const flushes: number[][] = [];
+    const b = new Batcher<number, number>(
+      async (items) => {
+        flushes.push(items);
+        return items.map(ok);
+      },
+      { windowMs: 10_000, eager: true },
+    );
+    const first = Promise.all([b.submit(1), b.submit(2)]);
+    const won = await Promise.race([first.then(() => 'flushed'), sleep(500).then(() => 'window')]);
+    expect(won).toBe('flushed');
+    expect(flushes).toEqual([[1, 2]]);
+  });
+
+  it('eager: while a flush runs, requests wait for the window and go together', async () => {
+    const flushes: number[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const b = new Batcher<number, number>(
+      async (items) => {
+        flushes.push(items);
+        if (items.includes(1)) await held;
+        return items.map(ok);
+      },
+      { windowMs: 40, eager: true },
+    );
+    const one = b.submit(1);
+    await sleep(5); // 1's flush is running
+    const two = b.submit(2);
+    await sleep(5);
+    const three = b.submit(3);
+    await sleep(10);
+    expect(flushes).toEqual([[1]]); // 2 and 3 wait for 2's window, not the end of their turns
+    expect(await Promise.all([two, three])).toEqual([2, 3]);
+    expect(flushes).toEqual([[1], [2, 3]]);
+    release();
+    expect(await one).toBe(1);
+  });
+
   it('keyed: a request whose key a running flush holds waits for the next batch; other keys go now', async () => {
     const log: string[] = [];
     let release!: () => void;
@@ -58,14 +98,15 @@ describe('Batcher', () => {
     expect(log.slice(3)).toEqual(['end a1', 'start a2,a4', 'end a2,a4']);
   });
 
-  it('keyed, any arrivals and flush times: a key is never in two running flushes, its requests flush in arrival order, each is answered once', async () => {
+  it('keyed, eager or not, any arrivals and flush times: a key is never in two running flushes, its requests flush in arrival order, each is answered once', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.record({ keys: fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { minLength: 1, maxLength: 2 }), gap: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 40 }),
         fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 8 }),
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 1, max: 4 }),
-        async (requests, durations, maxItems, maxConcurrent) => {
+        fc.boolean(),
+        async (requests, durations, maxItems, maxConcurrent, eager) => {
           const holding = new Map<string, number>();
           const flushedOrder = new Map<string, number[]>();
           let flushes = 0;
@@ -82,7 +123,7 @@ describe('Batcher', () => {
               for (const k of keys) holding.delete(k);
               return items.map((i) => ok(i.id));
             },
-            { windowMs: 1, maxItems, maxConcurrent, keys: (i) => i.keys },
+            { windowMs: 1, maxItems, maxConcurrent, eager, keys: (i) => i.keys },
           );
           const answers: Promise<number>[] = [];
           for (const [id, r] of requests.entries()) {

@@ -88,7 +88,8 @@ export class ChatService {
     },
   ) {
     const observe = d.observeBatch;
-    const observed = (batch: string): BatcherOptions => ({ ...d.batching, observe: observe && ((items, seconds) => observe(batch, items, seconds)) });
+    // Eager: on a quiet node a send or receipt commits at once, not after the 2 ms window (BENCHMARKS.md, "Eager batches").
+    const observed = (batch: string): BatcherOptions => ({ eager: true, ...d.batching, observe: observe && ((items, seconds) => observe(batch, items, seconds)) });
     this.batch = new SendBatch({ db: d.db, store: d.batchStore, onDisagree: d.onRulesDisagree }, observed('chat.send'));
     this.receipts = new ReceiptBatch({ db: d.db, store: d.batchStore, onAdvanced: (a) => this.pushReceipt(a) }, observed('chat.receipts'));
   }
