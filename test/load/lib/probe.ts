@@ -98,10 +98,13 @@ export async function scrapeProbe(baseUrl: string): Promise<ProcessSample | unde
   }
 }
 
-/** One sample's value from Prometheus text (the first series of `name`, whatever its labels). */
-export function metricValue(text: string, name: string): number | undefined {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)`, 'm').exec(text);
-  return m?.[1] !== undefined ? Number(m[1]) : undefined;
+/** One sample's value from Prometheus text: the first series of `name` carrying every one of `labels` (none: whatever its labels). */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? ([0-9.eE+-]+)`, 'gm'))) {
+    if (wanted.every((l) => m[1]?.includes(l))) return Number(m[2]);
+  }
+  return undefined;
 }
 
 /** Whole-machine CPU counters from /proc/stat (Linux), in clock ticks; undefined elsewhere. */

@@ -21,7 +21,7 @@ export async function startRelay(redis?: { url: string; prefix: string }): Promi
     'bare relay',
   );
   const heap = () =>
-    Promise.race([relay.sample().then((s) => s.heapUsedBytes, () => undefined), sleep(3000, undefined, { ref: false })]);
+    Promise.race([relay.sample().then((s) => ({ heapBytes: s.heapUsedBytes }), () => undefined), sleep(3000, undefined, { ref: false })]);
   const sampler = new PidSampler(relay.pid, heap);
   return {
     url: relay.url,

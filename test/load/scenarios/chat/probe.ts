@@ -65,21 +65,36 @@ export function servicesPct(a: ServicesSample, b: ServicesSample, pgPids?: Set<n
   return { pgPct: delta(a.pg, b.pg) / 10 / ms, redisPct: delta(a.redis, b.redis) / 10 / ms };
 }
 
+/** A node's garbage-collection pauses since it started (prom-client's nodejs_gc_duration_seconds). */
+export interface GcTotals {
+  /** Scavenges of the young generation. */
+  minor: { count: number; seconds: number };
+  /** Full mark-compacts, and the seconds of the incremental marking steps leading to them. */
+  major: { count: number; seconds: number };
+}
+
+/** What a node's /metrics tells of it. */
+export interface NodeMetrics {
+  heapBytes?: number;
+  gc?: GcTotals;
+}
+
 export interface NodeSample {
   cpuUs: number;
   rssBytes: number;
   heapBytes?: number;
+  gc?: GcTotals;
   atMs: number;
 }
 
-/** One server process: CPU and RSS from /proc, heap from `heap()` when it can tell, peak RSS polled every 250 ms. */
+/** One server process: CPU and RSS from /proc, heap (and GC pauses) from `scrape()` when it can tell, peak RSS polled every 250 ms. */
 export class PidSampler {
   private peak = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     readonly pid: number,
-    private readonly heap: () => Promise<number | undefined> = async () => undefined,
+    private readonly scrape: () => Promise<NodeMetrics | undefined> = async () => undefined,
   ) {
     this.resetPeak();
     this.timer = setInterval(() => {
@@ -88,14 +103,20 @@ export class PidSampler {
     this.timer.unref();
   }
 
-  /** CPU and RSS at once; then, with `withHeap`, the heap (which may take a round trip). */
+  /** CPU and RSS at once; then, with `withHeap`, the heap and GC pauses (which may take a round trip). */
   async sample(withHeap = true): Promise<NodeSample> {
     const atMs = performance.now();
     const s = procStat(this.pid);
     if (!s) throw new Error(`process ${this.pid} is gone`);
     this.peak = Math.max(this.peak, s.rssBytes);
-    const heapBytes = withHeap ? await this.heap().catch(() => undefined) : undefined;
-    return { cpuUs: s.cpuUs, rssBytes: s.rssBytes, atMs, ...(heapBytes !== undefined ? { heapBytes } : {}) };
+    const m = withHeap ? await this.scrape().catch(() => undefined) : undefined;
+    return {
+      cpuUs: s.cpuUs,
+      rssBytes: s.rssBytes,
+      atMs,
+      ...(m?.heapBytes !== undefined ? { heapBytes: m.heapBytes } : {}),
+      ...(m?.gc ? { gc: m.gc } : {}),
+    };
   }
 
   get peakRssBytes(): number {
@@ -117,20 +138,48 @@ const MB = 1024 * 1024;
 export function targetUse(nodes: Array<{ before: NodeSample; start: NodeSample; end: NodeSample; after: NodeSample; peakBytes: number }>): ServerUse {
   const sum = (f: (n: (typeof nodes)[number]) => number) => nodes.reduce((a, n) => a + f(n), 0);
   const heapKnown = nodes.every((n) => n.before.heapBytes !== undefined && n.after.heapBytes !== undefined);
+  const gcKnown = nodes.every((n) => n.before.gc && n.after.gc);
+  const gcDelta = (kind: keyof GcTotals, f: 'count' | 'seconds') => sum((n) => n.after.gc![kind][f] - n.before.gc![kind][f]);
   return {
     cpuPct: sum((n) => (n.end.cpuUs - n.start.cpuUs) / 10 / (n.end.atMs - n.start.atMs)),
     rssBeforeMb: sum((n) => n.before.rssBytes) / MB,
     rssAfterMb: sum((n) => n.after.rssBytes) / MB,
     rssPeakMb: sum((n) => Math.max(n.peakBytes, n.after.rssBytes)) / MB,
     ...(heapKnown ? { heapBeforeMb: sum((n) => n.before.heapBytes!) / MB, heapAfterMb: sum((n) => n.after.heapBytes!) / MB } : {}),
+    ...(gcKnown
+      ? {
+          gc: {
+            minorCount: gcDelta('minor', 'count'),
+            minorMs: gcDelta('minor', 'seconds') * 1000,
+            majorCount: gcDelta('major', 'count'),
+            majorMs: gcDelta('major', 'seconds') * 1000,
+          },
+        }
+      : {}),
   };
 }
 
-/** nodejs_heap_size_used_bytes from a Pairly node's /metrics. */
-export async function scrapeHeap(url: string): Promise<number | undefined> {
+/** A Pairly node's heap (nodejs_heap_size_used_bytes) and GC pauses so far, from its /metrics. */
+export async function scrapeNode(url: string): Promise<NodeMetrics | undefined> {
   const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3000) });
   if (!res.ok) return undefined;
-  return metricValue(await res.text(), 'nodejs_heap_size_used_bytes');
+  const text = await res.text();
+  const gcValue = (kind: string, part: 'count' | 'sum') => metricValue(text, `nodejs_gc_duration_seconds_${part}`, { kind });
+  const minorCount = gcValue('minor', 'count');
+  const majorCount = gcValue('major', 'count');
+  const heapBytes = metricValue(text, 'nodejs_heap_size_used_bytes');
+  return {
+    ...(heapBytes !== undefined ? { heapBytes } : {}),
+    // A kind that has not happened yet has no series: 0 of it.
+    ...(minorCount !== undefined || majorCount !== undefined
+      ? {
+          gc: {
+            minor: { count: minorCount ?? 0, seconds: gcValue('minor', 'sum') ?? 0 },
+            major: { count: majorCount ?? 0, seconds: (gcValue('major', 'sum') ?? 0) + (gcValue('incremental', 'sum') ?? 0) },
+          },
+        }
+      : {}),
+  };
 }
 
 /**

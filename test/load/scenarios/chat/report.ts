@@ -24,6 +24,8 @@ export interface ServerUse {
   rssPeakMb?: number;
   heapBeforeMb?: number;
   heapAfterMb?: number;
+  /** The server processes' GC pauses from before the warm-up to after the window (count, total ms). */
+  gc?: { minorCount: number; minorMs: number; majorCount: number; majorMs: number };
 }
 
 export interface ChatRow {
@@ -89,7 +91,7 @@ export function deliveryTable(rows: ChatRow[]): string {
 export function resourceTable(rows: ChatRow[]): string {
   const head = [
     'target', 'server CPU', 'server µs/msg', 'PostgreSQL CPU', 'Redis CPU', 'server+PG+Redis µs/msg', 'client CPU', 'other CPU',
-    'server RSS MB before → after (peak)', 'server heap MB before → after',
+    'server RSS MB before → after (peak)', 'server heap MB before → after', 'server GC: scavenges (ms), full (ms)',
   ];
   return [
     row(head),
@@ -107,6 +109,7 @@ export function resourceTable(rows: ChatRow[]): string {
         pct(otherPct(r)),
         s ? `${s.rssBeforeMb.toFixed(0)} → ${s.rssAfterMb.toFixed(0)}${s.rssPeakMb !== undefined ? ` (${s.rssPeakMb.toFixed(0)})` : ''}` : '—',
         s?.heapBeforeMb !== undefined && s.heapAfterMb !== undefined ? `${s.heapBeforeMb.toFixed(0)} → ${s.heapAfterMb.toFixed(0)}` : '—',
+        s?.gc ? `${s.gc.minorCount} (${s.gc.minorMs.toFixed(0)}), ${s.gc.majorCount} (${s.gc.majorMs.toFixed(0)})` : '—',
       ]);
     }),
   ].join('\n');

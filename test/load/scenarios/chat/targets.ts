@@ -7,7 +7,7 @@ import { BENCH_SERVER_ENV, benchData } from '../../lib/server-env.js';
 import { pool } from '../../lib/sessions.js';
 import type { RedisCluster } from '../../../support/redis-cluster.js';
 import { startRelay } from './children.js';
-import { PidSampler, scrapeHeap } from './probe.js';
+import { PidSampler, scrapeNode } from './probe.js';
 
 /** What the chat bench measures: the bare relay and Pairly, one node or two joined by Redis. */
 
@@ -90,7 +90,8 @@ export async function startTargets(o: {
     const env: Record<string, string> = { ...data.env, ...CHAT_BENCH_ENV, LOG_LEVEL: 'silent', ...o.extraEnv };
     const node = await startInProcess(env);
     cleanups.add(() => node.stop());
-    const sampler = new PidSampler(process.pid, async () => process.memoryUsage().heapUsed);
+    // This process's own /metrics: the same heap figure as the other nodes', and its GC pauses.
+    const sampler = new PidSampler(process.pid, () => scrapeNode(node.url));
     cleanups.add(() => sampler.stop());
     fundFans = (ids) => fundOn(node, ids);
     targets.push({
@@ -112,7 +113,7 @@ export async function startTargets(o: {
       nodeLogs.push(() => `${p.url}: ${p.output().trim().split('\n').slice(-20).join('\n')}`);
     }
     const handles = procs.map((p) => {
-      const sampler = new PidSampler(p.child.pid!, () => scrapeHeap(p.url));
+      const sampler = new PidSampler(p.child.pid!, () => scrapeNode(p.url));
       cleanups.add(() => sampler.stop());
       return { url: p.url, sampler };
     });
@@ -141,7 +142,7 @@ export async function startTargets(o: {
         nodeLogs.push(() => `${p.url}: ${p.output().trim().split('\n').slice(-20).join('\n')}`);
       }
       const clusterHandles = onCluster.map((p) => {
-        const sampler = new PidSampler(p.child.pid!, () => scrapeHeap(p.url));
+        const sampler = new PidSampler(p.child.pid!, () => scrapeNode(p.url));
         cleanups.add(() => sampler.stop());
         return { url: p.url, sampler };
       });

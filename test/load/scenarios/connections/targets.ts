@@ -6,7 +6,7 @@ import { createRedisPrefix, TEST_REDIS_URL } from '../../../support/services.js'
 import type { Cleanups } from '../../lib/cleanups.js';
 import { BENCH_SERVER_ENV, benchData } from '../../lib/server-env.js';
 import { startRelay } from '../chat/children.js';
-import { PidSampler, scrapeHeap } from '../chat/probe.js';
+import { PidSampler, scrapeNode } from '../chat/probe.js';
 import type { HolderAuth } from './protocol.js';
 
 /**
@@ -74,7 +74,7 @@ export async function startPairly(cleanups: Cleanups, extraEnv: Record<string, s
   log(data.description);
   const env = { ...data.env, ...CONNECTIONS_BENCH_ENV, ...extraEnv };
   const node = await startNodeProcess(env);
-  const sampler = new PidSampler(node.child.pid!, () => scrapeHeap(node.url));
+  const sampler = new PidSampler(node.child.pid!, () => scrapeNode(node.url));
   const d = await dropper(`${data.redisPrefix}sio`);
   log(`Pairly node ${node.url} (pid ${node.child.pid})`);
   return {
