@@ -12,26 +12,59 @@ interface Scripted {
   addBuiltinCommand?(...args: unknown[]): unknown;
 }
 
+/** What a pipeline built here holds: the fields ioredis' Commander and Pipeline constructors set. */
+interface PipelineFields {
+  options: unknown;
+  scriptsSet: Record<string, unknown>;
+  addedBuiltinSet: Set<string>;
+  redis: unknown;
+  isPipeline: boolean;
+  replyPending: number;
+  _queue: unknown[];
+  _result: unknown[];
+  _transactions: number;
+  _shaToScript: Record<string, unknown>;
+  isCluster: unknown;
+  promise: Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  addBatch(cmds: unknown[]): void;
+}
+
 /**
- * Pipelines that do not copy every script of their client onto themselves.
+ * Pipelines that do not copy every script of their client onto themselves, and that the young
+ * generation can collect.
  *
- * ioredis' Pipeline constructor copies each command added with `defineCommand` (two methods per
- * script) onto the new pipeline, and auto-pipelining builds a pipeline per event-loop turn that sends
- * commands. With Pairly's ~20 scripts that was ~22 µs a pipeline against ~5 µs now
- * (the objects go to dictionary mode), several times per chat message: the single largest item of
- * ioredis in a profile of `npm run bench -- chat` (BENCHMARKS.md, "Half the Redis calls per message").
+ * Auto-pipelining builds a pipeline per event-loop turn that sends commands (several per chat
+ * message), through `client.pipeline()`. ioredis' Pipeline constructor does two things there that
+ * cost far more than the pipeline's work:
  *
- * So `client.pipeline()` (which auto-pipelining calls too) builds the pipeline against a stand-in
- * client that has no scripts, as an instance of a subclass whose prototype carries the script
- * methods (they call through `this`, so they work from a prototype). The subclass is made again
- * when a script is defined. Everything else is ioredis' own Pipeline: its constructor, exec,
- * NOSCRIPT handling (the script's command falls back to the client, `pipeline.redis`) and Cluster
- * routing. The copy's other product, `_shaToScript`, is read nowhere in ioredis 5–6.
- * test/unit/redis-pipeline.test.ts checks it against a real Redis, scripts defined before and after.
+ * - It copies each command added with `defineCommand` (two methods per script) onto the new
+ *   pipeline. With Pairly's ~20 scripts that was ~22 µs a pipeline against ~5 µs without (the objects
+ *   go to dictionary mode): the single largest item of ioredis in a profile of `npm run bench -- chat`
+ *   (BENCHMARKS.md, "Half the Redis calls per message"). Here the script methods sit on the prototype
+ *   of a subclass (they call through `this`, so they work from there), made again when a script is
+ *   defined.
+ * - It defines `length` as an accessor of the instance, a getter closure over the pipeline. V8 gives
+ *   every such instance a hidden class of its own, and hidden classes live in the old generation: the
+ *   new class's descriptors keep the getter, its context, and through it the pipeline alive at every
+ *   scavenge until the next full collection. So every pipeline, with its commands, their serialised
+ *   buffers, the replies and what the callers' promise reactions hold, survived the young generation
+ *   and was promoted: ~1 MB per scavenge at 200 chat messages/s, a full collection every 5–10 s, and a
+ *   message delayed 35–60 ms in each second that had one (BENCHMARKS.md, "Pipelines the young
+ *   generation can collect"). Here `length` is a getter of the prototype.
+ *
+ * So the constructor is not run: a pipeline is made from the subclass's prototype and given the fields
+ * ioredis' constructors give it (Commander's, then Pipeline's, less the two above). Everything else is
+ * ioredis' own Pipeline: exec, NOSCRIPT handling (the script's command falls back to the client,
+ * `pipeline.redis`) and Cluster routing. The copy's other product, `_shaToScript`, is read nowhere in
+ * ioredis 5–6. test/unit/redis-pipeline.test.ts checks it against a real Redis (scripts defined before
+ * and after, MULTI, a Cluster client) and holds the fields to those of a pipeline built by ioredis'
+ * own constructor, so an ioredis upgrade that adds one fails there.
  */
 export function lightPipelines(client: Redis | Cluster): void {
   const c = client as unknown as Scripted & Record<string, unknown>;
-  let shape: { Class: PipelineClass; bare: object } | undefined;
+  let shape: { prototype: object } | undefined;
   const forget = <A extends unknown[]>(fn: (...a: A) => unknown) =>
     function (this: unknown, ...a: A) {
       shape = undefined;
@@ -42,21 +75,40 @@ export function lightPipelines(client: Redis | Cluster): void {
 
   const build = () => {
     const names = [...Object.keys(c.scriptsSet), ...c.addedBuiltinSet];
-    class ScriptedPipeline extends Pipeline {}
-    const proto = ScriptedPipeline.prototype as unknown as Record<string, unknown>;
+    class LightPipeline extends Pipeline {
+      get length(): number {
+        return (this as unknown as PipelineFields)._queue.length;
+      }
+    }
+    const proto = LightPipeline.prototype as unknown as Record<string, unknown>;
     for (const name of names) {
       proto[name] = c[name];
       proto[`${name}Buffer`] = c[`${name}Buffer`];
     }
-    // What the constructor reads of its client, without the scripts.
-    const bare = { constructor: client.constructor, isCluster: (client as { isCluster?: boolean }).isCluster, options: client.options, scriptsSet: {}, addedBuiltinSet: new Set() };
-    return { Class: ScriptedPipeline, bare };
+    return { prototype: LightPipeline.prototype };
   };
+  const isCluster = client.constructor.name === 'Cluster' || (client as { isCluster?: boolean }).isCluster;
 
   c.pipeline = function pipeline(commands?: unknown[]) {
     shape ??= build();
-    const p = Reflect.construct(Pipeline, [shape.bare], shape.Class) as { redis: unknown; addBatch(cmds: unknown[]): void };
+    const p = Object.create(shape.prototype) as PipelineFields;
+    // Commander's constructor (its `options`, {}, is replaced by the client's at once).
+    p.options = client.options;
+    p.scriptsSet = {};
+    p.addedBuiltinSet = new Set();
+    // Pipeline's.
     p.redis = client;
+    p.isPipeline = true;
+    p.replyPending = 0;
+    p._queue = [];
+    p._result = [];
+    p._transactions = 0;
+    p._shaToScript = {};
+    p.isCluster = isCluster;
+    p.promise = new Promise((resolve, reject) => {
+      p.resolve = resolve;
+      p.reject = reject;
+    });
     if (Array.isArray(commands)) p.addBatch(commands);
     return p;
   };

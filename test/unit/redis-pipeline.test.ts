@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Cluster, type Redis } from 'ioredis';
 import { closeRedis, createRedis, whenReady, type RedisClient } from '../../server/src/redis.js';
@@ -36,6 +37,35 @@ it('a pipeline carries the scripts on its prototype, not as properties of its ow
   expect(Object.keys(p)).not.toContain('twice');
   expect(p.redis).toBe(redis);
   expect(p.isCluster).toBe(false);
+});
+
+it('a pipeline has the fields of one built by ioredis, and no accessor of its own', () => {
+  // ioredis' own constructor, on the same client: what an upgrade of ioredis would change.
+  const Pipeline = (createRequire(import.meta.url)('ioredis/built/Pipeline') as { default: new (r: unknown) => object }).default;
+  const stock = new Pipeline(redis) as Record<string, unknown>;
+  const light = redis.pipeline() as unknown as Record<string, unknown>;
+  const scripts = new Set(Object.keys(redis.scriptsSet).flatMap((n) => [n, `${n}Buffer`]));
+  const fields = (o: object) => Object.getOwnPropertyNames(o).filter((n) => !scripts.has(n) && n !== 'length').sort();
+  expect(fields(light)).toEqual(fields(stock));
+  for (const name of fields(stock)) {
+    const [a, b] = [stock[name], light[name]];
+    expect(typeof b, name).toBe(typeof a);
+    if (a === null || typeof a !== 'object') {
+      if (typeof a !== 'function') expect(b, name).toEqual(a);
+    } else expect(Object.getPrototypeOf(b), name).toBe(Object.getPrototypeOf(a));
+  }
+  expect(light.options).toBe(stock.options);
+  // ioredis defines `length` on each instance, with a getter closure: a hidden class per pipeline,
+  // which keeps it out of the young generation's reach (server/src/redis-pipeline.ts).
+  expect(Object.getOwnPropertyDescriptor(stock, 'length')?.get).toBeTypeOf('function');
+  expect(Object.getOwnPropertyDescriptor(light, 'length')).toBeUndefined();
+  const p = light as unknown as { length: number; set(k: string, v: string): unknown; get(k: string): unknown };
+  expect(p.length).toBe(0);
+  p.set(`${keys.prefix}len`, 'x');
+  p.get(`${keys.prefix}len`);
+  expect(p.length).toBe(2);
+  expect(light).toBeInstanceOf(Pipeline);
+  (stock.promise as Promise<unknown>).catch(() => {});
 });
 
 it('runs scripts and commands in an explicit pipeline, in order, with each reply in its place', async () => {
