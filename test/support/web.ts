@@ -59,12 +59,25 @@ export interface WatchedPage {
 
 /** The journey's open pages, shown when a step fails (a waitFor that timed out says what it waited for, not what was there). */
 const openPages = new Set<{ page: Page; problems: string[] }>();
+/** Requests Chromium aborted in each page because the machine's network changed (see openPage). */
+const networkChanges = new WeakMap<Page, number>();
 afterEach(async (ctx) => {
   const failed = ctx.task.result?.state === 'fail';
   for (const watched of openPages) {
     if (failed && !watched.page.isClosed()) {
       const text = await watched.page.locator('body').innerText({ timeout: 2_000 }).catch((err: Error) => `(unreadable: ${err.message})`);
-      console.log(`[failed journey] page ${watched.page.url()}\n${text.slice(0, 3_000)}\nproblems: ${JSON.stringify(watched.problems)}`);
+      const changes = networkChanges.get(watched.page) ?? 0;
+      // A blank page says little by itself: did the app's code run at all, and did the document finish loading?
+      const state = await watched.page
+        .evaluate(() => {
+          const d = (globalThis as unknown as { document: { readyState: string; getElementById(id: string): { childElementCount: number } | null; scripts: { length: number } } }).document;
+          return `document ${d.readyState}, ${d.scripts.length} script(s), #root holds ${d.getElementById('root')?.childElementCount ?? 'no'} element(s)`;
+        })
+        .catch((err: Error) => `(unreadable: ${err.message})`);
+      console.log(
+        `[failed journey] page ${watched.page.url()} (${state})\n${text.slice(0, 3_000)}\nproblems: ${JSON.stringify(watched.problems)}` +
+          (changes ? `\nrequests aborted by a network change (ERR_NETWORK_CHANGED): ${changes}` : ''),
+      );
     }
   }
   openPages.clear();
@@ -99,7 +112,10 @@ export async function openPage(
     // Chromium aborts requests in flight when the machine's network interfaces change: other test files
     // (network namespaces, veth pairs) do that while a journey runs. The machine's doing, not the app's; a
     // request the journey needed still fails the step that waits for it.
-    if (text.includes('net::ERR_NETWORK_CHANGED')) return;
+    if (text.includes('net::ERR_NETWORK_CHANGED')) {
+      networkChanges.set(page, (networkChanges.get(page) ?? 0) + 1);
+      return;
+    }
     if (opts.allowConsole?.some((r) => r.test(text))) return;
     problems.push(`console: ${text}`);
   });
@@ -135,7 +151,27 @@ export async function signIn(page: Page, baseUrl: string, auth: AuthResult, path
   await page.evaluate((s) => {
     (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('pairly.session', s);
   }, JSON.stringify(session));
-  await page.goto(`${baseUrl}${path}`);
+  await gotoApp(page, `${baseUrl}${path}`);
+}
+
+/**
+ * Opens a page of the app and waits for it to render. When the machine's network changes while the
+ * app's code loads (other test files add and remove network namespaces and veth pairs), Chromium
+ * aborts those requests and the page stays blank: seen once in CI, a journey waiting 20 s on an empty
+ * /earnings. Then, and only then, the page is loaded again (twice at most); a page that stays blank
+ * for any other reason is left to the journey's next step, which fails with the page's text.
+ */
+export async function gotoApp(page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const changes = networkChanges.get(page) ?? 0;
+    await page.goto(url);
+    const rendered = await page
+      .locator('#root > *')
+      .first()
+      .waitFor({ state: 'attached', timeout: 10_000 })
+      .then(() => true, () => false);
+    if (rendered || attempt >= 3 || (networkChanges.get(page) ?? 0) === changes) return;
+  }
 }
 
 /** The session the app stored after a sign-up or login in this page (to call the API as that person). */
@@ -148,7 +184,7 @@ export async function sessionOf(page: Page): Promise<AuthResult> {
 
 /** Signs up through the app's own form (the page lands on /onboarding) and returns the stored session. */
 export async function signUpThroughForm(page: Page, baseUrl: string, who: { displayName: string; birthdate: string; role?: 'fan' | 'creator' }): Promise<AuthResult> {
-  await page.goto(`${baseUrl}/signup`);
+  await gotoApp(page, `${baseUrl}/signup`);
   await page.getByLabel('Email').fill(`${who.displayName.toLowerCase().replace(/\W+/g, '')}-${crypto.randomUUID().slice(0, 8)}@example.com`);
   await page.getByLabel('Password').fill('correct horse 9 battery');
   await page.getByLabel('Display name').fill(who.displayName);
