@@ -64,10 +64,11 @@ interface PipelineFields {
  */
 export function lightPipelines(client: Redis | Cluster): void {
   const c = client as unknown as Scripted & Record<string, unknown>;
-  let shape: { prototype: object } | undefined;
+  /** The prototype pipelines are made from (scripts and `length` on it); made again when a script is defined. */
+  let proto: object | undefined;
   const forget = <A extends unknown[]>(fn: (...a: A) => unknown) =>
     function (this: unknown, ...a: A) {
-      shape = undefined;
+      proto = undefined;
       return fn.apply(this, a);
     };
   c.defineCommand = forget(c.defineCommand);
@@ -80,18 +81,18 @@ export function lightPipelines(client: Redis | Cluster): void {
         return (this as unknown as PipelineFields)._queue.length;
       }
     }
-    const proto = LightPipeline.prototype as unknown as Record<string, unknown>;
+    const methods = LightPipeline.prototype as unknown as Record<string, unknown>;
     for (const name of names) {
-      proto[name] = c[name];
-      proto[`${name}Buffer`] = c[`${name}Buffer`];
+      methods[name] = c[name];
+      methods[`${name}Buffer`] = c[`${name}Buffer`];
     }
-    return { prototype: LightPipeline.prototype };
+    return LightPipeline.prototype;
   };
   const isCluster = client.constructor.name === 'Cluster' || (client as { isCluster?: boolean }).isCluster;
 
   c.pipeline = function pipeline(commands?: unknown[]) {
-    shape ??= build();
-    const p = Object.create(shape.prototype) as PipelineFields;
+    proto ??= build();
+    const p = Object.create(proto) as PipelineFields;
     // Commander's constructor (its `options`, {}, is replaced by the client's at once).
     p.options = client.options;
     p.scriptsSet = {};

@@ -5,7 +5,7 @@ import { metricValue } from '../load/lib/probe.js';
 const TEXT = `# HELP nodejs_gc_duration_seconds Garbage collection duration by kind, one of major, minor, incremental or weakcb.
 # TYPE nodejs_gc_duration_seconds histogram
 nodejs_gc_duration_seconds_bucket{le="0.001",node="vm-0",kind="minor"} 3
-nodejs_gc_duration_seconds_sum{node="vm-0",kind="minor"} 0.512
+nodejs_gc_duration_seconds_sum{node="vm-0",subkind="major",kind="minor"} 0.512
 nodejs_gc_duration_seconds_count{node="vm-0",kind="minor"} 97
 nodejs_gc_duration_seconds_sum{node="vm-0",kind="major"} 0.0375
 nodejs_gc_duration_seconds_count{node="vm-0",kind="major"} 4
@@ -25,5 +25,7 @@ describe('metricValue', () => {
     expect(metricValue(TEXT, 'nodejs_gc_duration_seconds_sum', { kind: 'minor', node: 'vm-0' })).toBe(0.512);
     expect(metricValue(TEXT, 'nodejs_gc_duration_seconds_sum', { kind: 'incremental' })).toBeUndefined();
     expect(metricValue(TEXT, 'nodejs_gc_duration_seconds', { kind: 'minor' })).toBeUndefined();
+    // A label is matched by name, not as a substring of another label.
+    expect(metricValue(TEXT, 'nodejs_gc_duration_seconds_sum', { kind: 'major' })).toBe(0.0375);
   });
 });

@@ -100,9 +100,10 @@ export async function scrapeProbe(baseUrl: string): Promise<ProcessSample | unde
 
 /** One sample's value from Prometheus text: the first series of `name` carrying every one of `labels` (none: whatever its labels). */
 export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const m of text.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? ([0-9.eE+-]+)`, 'gm'))) {
-    if (wanted.every((l) => m[1]?.includes(l))) return Number(m[2]);
+  const wanted = Object.entries(labels);
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? ([0-9.eE+-]+)`, 'gm'))) {
+    const has = new Map([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    if (wanted.every(([k, v]) => has.get(k) === v)) return Number(m[2]);
   }
   return undefined;
 }
