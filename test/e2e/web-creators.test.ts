@@ -238,6 +238,8 @@ it('a creator sets up a page, tiers and a subscriber-only photo in the studio; a
   const state = f.page.getByTestId('subscription-state');
   await state.filter({ hasText: /^Subscribed to Fans, active until .*; renews at VIP for 100 credits\.$/ }).waitFor();
   expect((await call<{ wallet: { available: number } }>(finn, 'GET', '/api/wallet')).wallet.available).toBe(125);
+  // The tip's toast asked nothing of the creator: it has left on its own (creator-live.tsx, 8 s) and no longer covers the studio.
+  await c.page.getByTestId('live-toast').filter({ hasText: 'Finn tipped you 25 credits' }).waitFor({ state: 'detached', timeout: 20_000 });
 
   // (f) The renewal job's notices reach the open page: renewed at VIP, then unpaid (grace, access kept), then ended (locked again).
   const [sub] = (await call<{ subscriptions: { id: string }[] }>(finn, 'GET', '/api/subscriptions')).subscriptions;

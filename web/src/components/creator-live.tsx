@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useSession } from '../lib/session.js';
 import { useSocketEvent } from '../lib/socket.js';
@@ -9,7 +9,12 @@ import './creator-live.css';
 interface Toast {
   id: string;
   text: string;
+  /** Stays until dismissed: a notice that asks something of the reader (an unpaid renewal, a price rise). */
+  sticky?: boolean;
 }
+
+/** How long a toast that asks nothing (a tip, a new subscriber, a renewal) stays, unless the pointer or focus is on the toasts. */
+const TOAST_MS = 8000;
 
 /**
  * Live creator pushes on every page: a creator's `tip:received` (also put at
@@ -21,8 +26,25 @@ export default function CreatorLive() {
   const { user } = useSession();
   const qc = useQueryClient();
   const [toasts, setToasts] = useState<Toast[]>([]);
-  const push = (id: string, text: string) => setToasts((t) => [...t.filter((x) => x.id !== id), { id, text }].slice(-3));
+  const push = (id: string, text: string, sticky = false) => setToasts((t) => [...t.filter((x) => x.id !== id), { id, text, sticky }].slice(-3));
   const dismiss = (id: string) => setToasts((t) => t.filter((x) => x.id !== id));
+  // While the reader points at or tabs into the toasts, none leaves on its own (it may be being read or dismissed).
+  const [held, setHeld] = useState(false);
+  const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  useEffect(() => {
+    const live = timers.current;
+    for (const [id, timer] of live) {
+      if (held || !toasts.some((t) => t.id === id)) {
+        clearTimeout(timer);
+        live.delete(id);
+      }
+    }
+    if (held) return;
+    for (const t of toasts) {
+      if (!t.sticky && !live.has(t.id)) live.set(t.id, setTimeout(() => (live.delete(t.id), dismiss(t.id)), TOAST_MS));
+    }
+  }, [toasts, held]);
+  useEffect(() => () => timers.current.forEach(clearTimeout), []);
 
   useSocketEvent('tip:received', ({ tip }) => {
     push(tip.id, `${tip.fanName} tipped you ${credits(tip.amount)}${tip.note ? `: “${tip.note}”` : '.'}`);
@@ -41,7 +63,8 @@ export default function CreatorLive() {
   useSocketEvent('subscription:updated', ({ subscription, reason }) => {
     // One notice per subscription: the newest (grace after renewed, ended after grace) replaces the one before.
     // The fan's own change (cancel, resume, tier) on another device needs no notice: the lists below refresh.
-    if (reason !== 'changed') push(`sub:${subscription.id}`, subscriptionNotice(subscription, reason));
+    // A renewal that could not be paid (credits wanted) or a subscription that ended stays until dismissed.
+    if (reason !== 'changed') push(`sub:${subscription.id}`, subscriptionNotice(subscription, reason), reason !== 'renewed');
     void qc.invalidateQueries({ queryKey: creatorKeys.subscriptions });
     void qc.invalidateQueries({ queryKey: ['creators', 'page'] });
     // An ended subscription locks its posts again, and a renewal at another tier may open more: every post list reloads.
@@ -51,14 +74,24 @@ export default function CreatorLive() {
     if (reason === 'expired') void qc.invalidateQueries({ queryKey: ['media'] });
   });
   useSocketEvent('subscription:price_changed', ({ creator, tierId, tierName, price, effectiveAt }) => {
-    push(`price:${tierId}:${effectiveAt}`, `${creator.displayName} raises ${tierName} to ${credits(price)} a month from ${dateText(effectiveAt)}. Your renewals before then keep the old price.`);
+    push(`price:${tierId}:${effectiveAt}`, `${creator.displayName} raises ${tierName} to ${credits(price)} a month from ${dateText(effectiveAt)}. Your renewals before then keep the old price.`, true);
     void qc.invalidateQueries({ queryKey: creatorKeys.subscriptions });
   });
 
   if (!user) return null;
   // One live region that stays mounted, so each new toast is announced.
   return (
-    <div className={toasts.length > 0 ? 'tip-toasts' : 'visually-hidden'} role="status" aria-live="polite">
+    <div
+      className={toasts.length > 0 ? 'tip-toasts' : 'visually-hidden'}
+      role="status"
+      aria-live="polite"
+      onMouseEnter={() => setHeld(true)}
+      onMouseLeave={() => setHeld(false)}
+      onFocus={() => setHeld(true)}
+      onBlur={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget)) setHeld(false);
+      }}
+    >
       {toasts.map((t) => (
         <div key={t.id} className="tip-toast" data-testid="live-toast">
           <span>{t.text}</span>
