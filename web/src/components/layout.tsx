@@ -41,6 +41,24 @@ export function Layout({ children }: { children: ReactNode }) {
   useEffect(() => {
     nav.current?.querySelector('a.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }, [pathname]);
+  // ...and fade the side that has more links out of sight, so a link cut at the edge reads as "scroll for more".
+  useEffect(() => {
+    const el = nav.current;
+    if (!el) return;
+    const mark = () => {
+      el.dataset.moreLeft = String(el.scrollLeft > 1);
+      el.dataset.moreRight = String(el.scrollLeft + el.clientWidth < el.scrollWidth - 1);
+    };
+    mark();
+    const resized = new ResizeObserver(mark);
+    resized.observe(el);
+    for (const child of el.children) resized.observe(child);
+    el.addEventListener('scroll', mark, { passive: true });
+    return () => {
+      resized.disconnect();
+      el.removeEventListener('scroll', mark);
+    };
+  }, [user]);
   return (
     <>
       <a className="skip-link" href="#main">
