@@ -246,12 +246,17 @@ it('a creator sets up a page, tiers and a subscriber-only photo in the studio; a
   const toast = f.page.getByTestId('live-toast');
   await renewNow(sub!.id);
   await toast.filter({ hasText: /^Your subscription to Cleo renewed: 100 credits paid for VIP until / }).waitFor();
+  const renewedToastAt = Date.now();
   await state.filter({ hasText: /^Subscribed to VIP, active until .*; renews for 100 credits\.$/ }).waitFor();
   await f.page.getByTestId('nav-balance').filter({ hasText: /^25$/ }).waitFor();
   await renewNow(sub!.id);
   await toast.filter({ hasText: /^Your renewal of Cleo could not be paid \(100 credits\)\. You keep access until .+; add credits to keep it\./ }).waitFor();
   await state.filter({ hasText: /^Your renewal could not be paid\. Access continues until / }).waitFor();
   await f.page.getByRole('region', { name: 'Your subscription' }).getByRole('link', { name: 'Buy credits' }).waitFor();
+  // The unpaid renewal's toast took the renewal's place (same subscription): it asks for credits, so it stays, past the
+  // moment the renewal's own toast would have left (8 s).
+  await f.page.waitForTimeout(Math.max(0, renewedToastAt + 9_000 - Date.now()));
+  expect(await toast.filter({ hasText: /^Your renewal of Cleo could not be paid/ }).isVisible()).toBe(true);
   await post.getByText('Behind the scenes, day 1').waitFor();
   await checkPage(f.page, 'creator-grace');
   // The feed says it too, for a fan who missed the toast.

@@ -30,21 +30,23 @@ export default function CreatorLive() {
   const dismiss = (id: string) => setToasts((t) => t.filter((x) => x.id !== id));
   // While the reader points at or tabs into the toasts, none leaves on its own (it may be being read or dismissed).
   const [held, setHeld] = useState(false);
-  const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  // Each timer belongs to one toast object: a notice pushed again under its id (a renewal, then that renewal unpaid)
+  // is a new object, and must not be taken away by the timer of the one it replaced.
+  const timers = useRef(new Map<Toast, ReturnType<typeof setTimeout>>());
   useEffect(() => {
     const live = timers.current;
-    for (const [id, timer] of live) {
-      if (held || !toasts.some((t) => t.id === id)) {
+    for (const [toast, timer] of live) {
+      if (held || !toasts.includes(toast)) {
         clearTimeout(timer);
-        live.delete(id);
+        live.delete(toast);
       }
     }
     if (held) return;
     for (const t of toasts) {
-      if (!t.sticky && !live.has(t.id)) live.set(t.id, setTimeout(() => (live.delete(t.id), dismiss(t.id)), TOAST_MS));
+      if (!t.sticky && !live.has(t)) live.set(t, setTimeout(() => (live.delete(t), setToasts((ts) => ts.filter((x) => x !== t))), TOAST_MS));
     }
   }, [toasts, held]);
-  useEffect(() => () => timers.current.forEach(clearTimeout), []);
+  useEffect(() => () => timers.current.forEach((timer) => clearTimeout(timer)), []);
 
   useSocketEvent('tip:received', ({ tip }) => {
     push(tip.id, `${tip.fanName} tipped you ${credits(tip.amount)}${tip.note ? `: “${tip.note}”` : '.'}`);
