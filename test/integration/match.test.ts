@@ -221,6 +221,45 @@ describe('random text matches', () => {
     expect((await ack(v.s, 'match:join', { mode: 'video' })).error.code).toBe('SFU_UNAVAILABLE');
   });
 
+  it('a join still on its way when its socket goes leaves no one behind: two such strangers are not held in a session nobody ends', async () => {
+    const a = await stranger(['ghost-test']);
+    const b = await stranger(['ghost-test']);
+    // Their joins wait on the profile read while both sockets go: the disconnects come before the queue sees them.
+    const match = node.pairly.services.match as any;
+    const store = match.d.store;
+    const profile = store.profile.bind(store);
+    const slow = new Set([a.u.user.id, b.u.user.id]);
+    const reads: Promise<unknown>[] = [];
+    store.profile = (userId: string) => {
+      const read = (async () => {
+        if (slow.has(userId)) await new Promise((r) => setTimeout(r, 500));
+        return profile(userId);
+      })();
+      reads.push(read);
+      return read;
+    };
+    try {
+      for (const x of [a, b]) (x.s as any).emit('match:join', { mode: 'text', interests: ['ghost-test'] }, () => undefined);
+      await waitFor(async () => reads.length >= 2, 5000, 'both joins to reach the server');
+      a.s.close();
+      b.s.close();
+      await Promise.allSettled(reads);
+    } finally {
+      store.profile = profile;
+    }
+    // Whatever a pass made of them meanwhile is ended, and neither is left in the queue or in a session.
+    const open = () =>
+      pgQuery<{ n: number }>(backing.databaseUrl, 'SELECT count(*)::int AS n FROM match_sessions WHERE ended_at IS NULL AND (user_a = ANY ($1::uuid[]) OR user_b = ANY ($1::uuid[]))', [[...slow]]);
+    await new Promise((r) => setTimeout(r, 500));
+    await waitFor(async () => (await open())[0]!.n === 0, 5000, 'no open session of theirs');
+    for (const x of [a, b]) {
+      const s = await connect(url, x.u.accessToken);
+      sockets.push(s);
+      expect(await ack(s, 'match:join', { mode: 'text' })).toEqual({ ok: true, state: 'queued' });
+      await ack(s, 'match:leave');
+    }
+  });
+
   it('a second device joining while in a session is told so; skips are rate limited; bad input is refused', async () => {
     const a = await stranger();
     const b = await stranger();

@@ -5,9 +5,15 @@ export function matchEvents(router: EventRouter, match: MatchService): { disconn
   // Sockets that asked to join: only they can be queued, so a disconnect of any other costs no queue call.
   const joined = new WeakSet<PairlySocket>();
   router
-    .on('match:join', (socket, p) => {
+    .on('match:join', async (socket, p) => {
       joined.add(socket);
-      return match.join(socket.data.userId, socket.id, p);
+      const r = await match.join(socket.data.userId, socket.id, p);
+      // The socket went while its join was on the way (a tab closed, or the network lost, right after Start):
+      // its disconnect found nothing to take out of the queue, and the join has just put it there. Out again,
+      // or a pass pairs this ghost, and two ghosts paired together sit in a session nobody ever ends: each
+      // of them then hears in_session at every later join (seen in `npm run bench -- match`).
+      if (!socket.connected) await match.leave(socket.data.userId, 'disconnect', socket.id);
+      return r;
     })
     .on('match:next', (socket) => match.next(socket.data.userId))
     .on('match:leave', (socket) => match.leave(socket.data.userId))
