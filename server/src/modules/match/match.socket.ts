@@ -7,13 +7,16 @@ export function matchEvents(router: EventRouter, match: MatchService): { disconn
   router
     .on('match:join', async (socket, p) => {
       joined.add(socket);
-      const r = await match.join(socket.data.userId, socket.id, p);
-      // The socket went while its join was on the way (a tab closed, or the network lost, right after Start):
-      // its disconnect found nothing to take out of the queue, and the join has just put it there. Out again,
-      // or a pass pairs this ghost, and two ghosts paired together sit in a session nobody ever ends: each
-      // of them then hears in_session at every later join (seen in `npm run bench -- match`).
-      if (!socket.connected) await match.leave(socket.data.userId, 'disconnect', socket.id);
-      return r;
+      try {
+        return await match.join(socket.data.userId, socket.id, p);
+      } finally {
+        // The socket went while its join was on the way (a tab closed, or the network lost, right after Start):
+        // its disconnect found nothing to take out of the queue, and the join has since put it there (even a
+        // join that failed late may have). Out again, or a pass pairs this ghost, and two ghosts paired together
+        // sit in a session nobody ever ends: each then hears in_session at every later join (seen in
+        // `npm run bench -- match`). The socket guard leaves another device's entry alone.
+        if (!socket.connected) await match.leave(socket.data.userId, 'disconnect', socket.id).catch(() => undefined);
+      }
     })
     .on('match:next', (socket) => match.next(socket.data.userId))
     .on('match:leave', (socket) => match.leave(socket.data.userId))
