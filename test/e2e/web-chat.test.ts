@@ -381,6 +381,21 @@ it('the list shows the newest 50 conversations and the older ones on request', a
   await k.page.getByRole('link', { name: /Peer 1\b/ }).waitFor();
   expect(await rows.count()).toBe(51);
   await expect(k.page.getByRole('button', { name: 'Show older conversations' }).count()).resolves.toBe(0);
+
+  // A stranger writes first: a conversation the list does not hold, so the page reads the list again. The older
+  // page the reader opened stays below the new first page (a refetch once took it away: Peer 1 vanished).
+  const nova = await signUpApi(web.url, { displayName: 'Nova' });
+  const { conversationId } = await call<{ conversationId: string }>(nova, 'POST', '/api/conversations', { userId: kim.user.id });
+  const ns = await connect(web.url, nova.accessToken);
+  try {
+    const ack = await ns.timeout(5000).emitWithAck('chat:send', { conversationId, clientId: crypto.randomUUID(), body: 'Hi Kim' });
+    expect(ack.ok).toBe(true);
+  } finally {
+    ns.close();
+  }
+  await k.page.getByRole('link', { name: /\bNova\b/ }).waitFor();
+  await k.page.getByRole('link', { name: /Peer 1\b/ }).waitFor();
+  expect(await rows.count()).toBe(52);
   expect(k.problems).toEqual([]);
   await k.context.close();
 }, 60_000);
