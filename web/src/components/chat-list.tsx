@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../lib/api.js';
 import { keys } from '../lib/queries.js';
+import { CONVERSATION_PAGE } from '../lib/conversation-pages.js';
 import { Link } from 'react-router';
 import { ErrorNote, Loading } from './ui.js';
 import { ChatAvatar } from './chat-avatar.js';
@@ -57,7 +58,7 @@ function MoreConversations({ cursor }: { cursor: string }) {
   const [state, setState] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
   const more = () => {
     setState({ loading: true, error: null });
-    api<ConversationPage>(`/api/conversations?limit=50&before=${encodeURIComponent(cursor)}`).then(
+    api<ConversationPage>(`/api/conversations?limit=${CONVERSATION_PAGE}&before=${encodeURIComponent(cursor)}`).then(
       (page) => {
         qc.setQueryData<ConversationPage>(keys.conversations, (old) => {
           if (!old) return old;
