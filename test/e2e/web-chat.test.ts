@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { AuthResult } from '../../shared/auth.js';
-import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, startWebNode, type WebNode } from '../support/web.js';
+import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, startWebNode, typeUntilShown, type WebNode } from '../support/web.js';
 import { connect } from '../support/client.js';
 import { pgQuery } from '../support/services.js';
 
@@ -97,8 +97,7 @@ it('two people who like each other chat live: typing, messages, read ticks, hist
   await b.page.getByRole('link', { name: 'Chats', exact: true }).waitFor();
 
   const bBox = b.page.getByLabel('Message to Ada');
-  await bBox.fill('Hi Ada!');
-  await a.page.getByText('Ben is typing…').waitFor();
+  await typeUntilShown(bBox, 'Hi Ada!', a.page.getByText('Ben is typing…'));
   // Shift+Enter is a new line, Enter sends.
   await bBox.press('Shift+Enter');
   await bBox.pressSequentially('How are you?');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { AuthResult } from '../../shared/auth.js';
-import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, signUpThroughForm, startWebNode, type WebNode } from '../support/web.js';
+import { checkPage, launchBrowser, openPage, PHONE, signIn, signUpApi, signUpThroughForm, startWebNode, typeUntilShown, type WebNode } from '../support/web.js';
 
 /**
  * Onboarding, discover and the public profile in a real browser, and issue
@@ -188,14 +188,12 @@ it('two people sign up in their own browsers, onboard, match live and chat; a cr
   // They chat: typing, the message and its read tick, and the reply, each seen live by the other.
   const say = (page: Page, to: string) => page.getByLabel(`Message to ${to}`);
   const bubble = (page: Page, text: string) => page.getByRole('log').getByRole('listitem').filter({ hasText: text });
-  await say(ap, 'Bo Lindqvist').fill('Hej Bo! Jazz on vinyl?');
-  await bp.getByText('Ada is typing…').waitFor();
+  await typeUntilShown(say(ap, 'Bo Lindqvist'), 'Hej Bo! Jazz on vinyl?', bp.getByText('Ada is typing…'));
   await say(ap, 'Bo Lindqvist').press('Enter');
   await bubble(bp, 'Hej Bo! Jazz on vinyl?').waitFor();
   // Bo has the thread open: Ada's message is read, and her tick says so.
   await bubble(ap, 'Hej Bo! Jazz on vinyl?').getByText('Read', { exact: true }).waitFor();
-  await say(bp, 'Ada').fill('Always. Coltrane or Monk?');
-  await ap.getByText('Bo Lindqvist is typing…').waitFor();
+  await typeUntilShown(say(bp, 'Ada'), 'Always. Coltrane or Monk?', ap.getByText('Bo Lindqvist is typing…'));
   await say(bp, 'Ada').press('Enter');
   await bubble(ap, 'Always. Coltrane or Monk?').waitFor();
   await bubble(bp, 'Always. Coltrane or Monk?').getByText('Read', { exact: true }).waitFor();

@@ -273,3 +273,26 @@ export async function loadedWidth(img: Locator): Promise<number> {
   return img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
 }
 
+
+/**
+ * Writes `text` into a message box and goes on typing, as a person does, until `shown` (the peer's
+ * "… is typing…") appears. Typing indicators are volatile pushes: one the server sends while the peer's
+ * socket is busy writing is dropped, by design, and the next renewal (every 3 s of typing,
+ * chat-composer.tsx) brings it. A single fill sends one signal only; a drop would then fail the journey.
+ */
+export async function typeUntilShown(box: Locator, text: string, shown: Locator, timeoutMs = 20_000): Promise<void> {
+  await box.fill(text);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await shown.waitFor({ timeout: 500 });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    // A key and its undoing: the text stays as it was, the box has been typed in again.
+    await box.press('End');
+    await box.press('Space');
+    await box.press('Backspace');
+  }
+}
