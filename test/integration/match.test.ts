@@ -30,6 +30,18 @@ async function stranger(interests?: string[]) {
   return { u, s };
 }
 
+/** The match service's store, whose calls the race tests hold back or interleave. */
+const matchStore = () => (node.pairly.services.match as any).d.store;
+
+/** Replaces `obj[key]` with `wrap(the original, bound)` until the returned function puts the original back. */
+function patch(obj: any, key: string, wrap: (original: (...args: any[]) => any) => (...args: any[]) => any): () => void {
+  const original = obj[key];
+  obj[key] = wrap(original.bind(obj));
+  return () => {
+    obj[key] = original;
+  };
+}
+
 describe('random text matches', () => {
   it('a skip writes the end of its session before the skipper can be paired again', async () => {
     const a = await stranger(['skip-order']);
@@ -43,13 +55,10 @@ describe('random text matches', () => {
 
     // While the skip writes the old session's end, give any pairing pass a second to take a:
     // before the fix a was back in the queue already and met c here.
-    const match = node.pairly.services.match as any;
-    const store = match.d.store;
-    const endSession = store.endSession.bind(store);
-    store.endSession = async (tx: unknown, id: string, reason: string, by: string | null) => {
+    const restore = patch(matchStore(), 'endSession', (endSession) => async (tx: unknown, id: string, reason: string, by: string | null) => {
       if (id === first.sessionId) await new Promise((r) => setTimeout(r, 1000));
       return endSession(tx, id, reason, by);
-    };
+    });
     try {
       const again = nextEvent<any>(a.s, 'match:found', 10_000);
       expect(await ack(a.s, 'match:next')).toEqual({ ok: true, state: 'queued' });
@@ -65,7 +74,7 @@ describe('random text matches', () => {
       expect(old.ended_at).not.toBeNull();
       expect(old.ended_at.getTime()).toBeLessThanOrEqual(next.started_at.getTime());
     } finally {
-      store.endSession = endSession;
+      restore();
     }
     await ack(a.s, 'match:leave');
     await ack(c.s, 'match:leave');
@@ -74,18 +83,15 @@ describe('random text matches', () => {
   it('a pairing whose user left before its session row was written is ended, and nobody hears of it', async () => {
     const a = await stranger(['race-test']);
     const b = await stranger(['race-test']);
-    const match = node.pairly.services.match as any;
-    const store = match.d.store;
-    const createSession = store.createSession.bind(store);
     let raced: string | undefined;
     // The leave lands between the Redis pairing and the insert of the session row.
-    store.createSession = async (tx: unknown, s: { id: string; a: string; b: string }) => {
+    const restore = patch(matchStore(), 'createSession', (createSession) => async (tx: unknown, s: { id: string; a: string; b: string }) => {
       if (!raced && [s.a, s.b].includes(b.u.user.id)) {
         raced = s.id;
         await ack(b.s, 'match:leave');
       }
       return createSession(tx, s);
-    };
+    });
     try {
       const foundA = nextEvent<any>(a.s, 'match:found', 10_000);
       await ack(a.s, 'match:join', { mode: 'text', interests: ['race-test'] });
@@ -100,7 +106,7 @@ describe('random text matches', () => {
       await ack(a.s, 'match:leave');
       await ack(c.s, 'match:leave');
     } finally {
-      store.createSession = createSession;
+      restore();
     }
     const [row] = await pgQuery<any>(backing.databaseUrl, 'SELECT ended_at IS NOT NULL AS ended, end_reason FROM match_sessions WHERE id = $1', [raced]);
     expect(row).toEqual({ ended: true, end_reason: 'leave' });
@@ -225,19 +231,16 @@ describe('random text matches', () => {
     const a = await stranger(['ghost-test']);
     const b = await stranger(['ghost-test']);
     // Their joins wait on the profile read while both sockets go: the disconnects come before the queue sees them.
-    const match = node.pairly.services.match as any;
-    const store = match.d.store;
-    const profile = store.profile.bind(store);
     const slow = new Set([a.u.user.id, b.u.user.id]);
     const reads: Promise<unknown>[] = [];
-    store.profile = (userId: string) => {
+    const restore = patch(matchStore(), 'profile', (profile) => (userId: string) => {
       const read = (async () => {
         if (slow.has(userId)) await new Promise((r) => setTimeout(r, 500));
         return profile(userId);
       })();
       reads.push(read);
       return read;
-    };
+    });
     try {
       for (const x of [a, b]) (x.s as any).emit('match:join', { mode: 'text', interests: ['ghost-test'] }, () => undefined);
       await waitFor(async () => reads.length >= 2, 5000, 'both joins to reach the server');
@@ -245,7 +248,7 @@ describe('random text matches', () => {
       b.s.close();
       await Promise.allSettled(reads);
     } finally {
-      store.profile = profile;
+      restore();
     }
     // Whatever a pass made of them meanwhile is ended, and neither is left in the queue or in a session.
     const open = () =>

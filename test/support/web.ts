@@ -273,7 +273,6 @@ export async function loadedWidth(img: Locator): Promise<number> {
   return img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
 }
 
-
 /**
  * Writes `text` into a message box and goes on typing, as a person does, until `shown` (the peer's
  * "… is typing…") appears. Typing indicators are volatile pushes: one the server sends while the peer's

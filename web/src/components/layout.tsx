@@ -49,13 +49,20 @@ export function Layout({ children }: { children: ReactNode }) {
       el.dataset.moreLeft = String(el.scrollLeft > 1);
       el.dataset.moreRight = String(el.scrollLeft + el.clientWidth < el.scrollWidth - 1);
     };
-    mark();
+    // The row's width, a link's (a badge, the balance once loaded), and links coming or going change what is hidden.
     const resized = new ResizeObserver(mark);
-    resized.observe(el);
-    for (const child of el.children) resized.observe(child);
+    const watch = () => {
+      resized.observe(el);
+      for (const child of el.children) resized.observe(child);
+      mark();
+    };
+    const changed = new MutationObserver(watch);
+    watch();
+    changed.observe(el, { childList: true });
     el.addEventListener('scroll', mark, { passive: true });
     return () => {
       resized.disconnect();
+      changed.disconnect();
       el.removeEventListener('scroll', mark);
     };
   }, [user]);

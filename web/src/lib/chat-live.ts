@@ -68,7 +68,6 @@ export function useConversations() {
   });
 }
 
-
 /**
  * One conversation's row: from the list, or (a link to an older conversation
  * than the list's first page holds) found by paging the list further.
